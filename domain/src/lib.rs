@@ -1,0 +1,23 @@
+//! Entente's protocol and policy logic.
+//!
+//! Everything here is plain Rust: no HTTP, no database, no wall clock. Callers pass `now`
+//! (seconds since the Unix epoch) into every decision so that tests can pin time.
+
+pub mod client_auth;
+pub mod error;
+pub mod grant;
+pub mod introspection;
+pub mod jws;
+pub mod keyring;
+pub mod keys;
+pub mod names;
+pub mod scope;
+pub mod sealing;
+pub mod secret;
+pub mod token;
+
+pub use error::{OAuthError, OAuthErrorCode};
+pub use scope::ScopeSet;
+
+/// Seconds since the Unix epoch. Passed in, never read here.
+pub type UnixTime = i64;

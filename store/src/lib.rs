@@ -1,0 +1,112 @@
+//! Entente's storage: sea-orm repositories over SQLite (default) or PostgreSQL.
+//!
+//! Every mutation writes its audit event and a change-feed row in the same transaction, so a
+//! change is never visible without its record, and every replica's caches hear about it.
+
+pub mod admins;
+pub mod audit;
+pub mod catalog;
+pub mod changes;
+pub mod entities;
+pub mod keys;
+pub mod sessions;
+pub mod tokens;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqlErr};
+use sea_orm_migration::MigratorTrait;
+
+pub use sea_orm;
+
+/// Who changed something, for the audit trail.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub name: String,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into(), request_id: None }
+    }
+    pub fn with_request_id(mut self, id: Option<String>) -> Self {
+        self.request_id = id;
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+impl StoreError {
+    pub(crate) fn from_insert(e: DbErr, what: &str) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(what.to_owned()),
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::NotFound(format!("what {what} refers to")),
+            _ => Self::Db(e),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects to `sqlite://…` or `postgres://…`. SQLite runs in WAL mode with foreign keys on.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5))
+            .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
+            .map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+            });
+        let db = Database::connect(opts).await?;
+        Ok(Self { db })
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Cheap reachability check for readiness probes.
+    pub async fn ping(&self) -> Result<()> {
+        self.db.ping().await?;
+        Ok(())
+    }
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
