@@ -7,6 +7,7 @@ pub mod client_auth;
 pub mod error;
 pub mod grant;
 pub mod introspection;
+pub mod jwks;
 pub mod jws;
 pub mod keyring;
 pub mod keys;

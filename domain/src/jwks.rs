@@ -1,0 +1,120 @@
+//! Registered public keys of others (client keys now, partner issuers later): which keys are
+//! usable, and under exactly which algorithm (security cases A2, A3, A16).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
+use jsonwebtoken::{Algorithm, DecodingKey};
+
+/// A public key ready for verification, bound to one algorithm.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    pub kid: Option<String>,
+    pub alg: Algorithm,
+    pub key: DecodingKey,
+}
+
+impl std::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VerifyingKey({:?}, {:?})", self.kid, self.alg)
+    }
+}
+
+/// The usable keys of a JWKS document, and one line per refused key saying why.
+pub fn parse(json: &str) -> Result<(Vec<VerifyingKey>, Vec<String>), String> {
+    let doc: serde_json::Value = serde_json::from_str(json).map_err(|_| "JWKS is not valid JSON".to_string())?;
+    let keys = doc.get("keys").and_then(|k| k.as_array()).ok_or("JWKS must be an object with a \"keys\" array")?;
+    let mut ok = Vec::new();
+    let mut refused = Vec::new();
+    for (i, raw) in keys.iter().enumerate() {
+        if ["d", "p", "q", "dp", "dq", "qi", "k"].iter().any(|m| raw.get(m).is_some()) {
+            return Err(format!("key {i} holds private or symmetric key material; register public keys only"));
+        }
+        match serde_json::from_value::<Jwk>(raw.clone()).map_err(|_| "unsupported key type".to_string()).and_then(|j| usable(&j)) {
+            Ok(k) => ok.push(k),
+            Err(why) => refused.push(format!("key {i}: {why}")),
+        }
+    }
+    Ok((ok, refused))
+}
+
+fn usable(jwk: &Jwk) -> Result<VerifyingKey, String> {
+    if jwk.common.public_key_use.as_ref().is_some_and(|u| *u != jsonwebtoken::jwk::PublicKeyUse::Signature) {
+        return Err("key is not for signatures".into());
+    }
+    let alg = match (&jwk.algorithm, jwk.common.key_algorithm) {
+        (AlgorithmParameters::EllipticCurve(p), None | Some(KeyAlgorithm::ES256)) if p.curve == EllipticCurve::P256 => Algorithm::ES256,
+        (AlgorithmParameters::EllipticCurve(p), None | Some(KeyAlgorithm::ES384)) if p.curve == EllipticCurve::P384 => Algorithm::ES384,
+        (AlgorithmParameters::OctetKeyPair(p), None | Some(KeyAlgorithm::EdDSA)) if p.curve == EllipticCurve::Ed25519 => Algorithm::EdDSA,
+        (AlgorithmParameters::RSA(p), Some(a @ (KeyAlgorithm::RS256 | KeyAlgorithm::PS256 | KeyAlgorithm::RS384 | KeyAlgorithm::PS384))) => {
+            let n = URL_SAFE_NO_PAD.decode(p.n.as_bytes()).map_err(|_| "RSA modulus is not base64url")?;
+            let bits = n.iter().skip_while(|b| **b == 0).count() * 8;
+            if bits < 2048 {
+                return Err("RSA keys must be at least 2048 bits".into());
+            }
+            match a {
+                KeyAlgorithm::RS256 => Algorithm::RS256,
+                KeyAlgorithm::PS256 => Algorithm::PS256,
+                KeyAlgorithm::RS384 => Algorithm::RS384,
+                _ => Algorithm::PS384,
+            }
+        }
+        (AlgorithmParameters::RSA(_), None) => return Err("RSA keys must name their algorithm (alg)".into()),
+        _ => return Err("unsupported key type or algorithm".into()),
+    };
+    let key = DecodingKey::from_jwk(jwk).map_err(|_| "key parameters are invalid")?;
+    let kid = jwk.common.key_id.clone();
+    if kid.as_deref().is_some_and(|k| !crate::jws::sane_kid(k)) {
+        return Err("kid must be 1–128 printable characters".into());
+    }
+    Ok(VerifyingKey { kid, alg, key })
+}
+
+/// The key a token names: by `kid` when given, else the only key there is.
+pub fn select<'a>(keys: &'a [VerifyingKey], kid: Option<&str>) -> Option<&'a VerifyingKey> {
+    match kid {
+        Some(k) => keys.iter().find(|v| v.kid.as_deref() == Some(k)),
+        None if keys.len() == 1 => keys.first(),
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{SigningAlgorithm, generate};
+
+    #[test]
+    fn accepts_generated_public_keys_with_their_algorithm() {
+        for alg in SigningAlgorithm::ALL {
+            let k = generate(alg).unwrap();
+            let doc = serde_json::json!({"keys": [k.public_jwk]}).to_string();
+            let (keys, refused) = parse(&doc).unwrap();
+            assert!(refused.is_empty(), "{refused:?}");
+            assert_eq!(keys[0].alg, alg.jwt_algorithm());
+        }
+    }
+
+    #[test]
+    fn refuses_symmetric_private_small_and_unknown_keys() {
+        assert!(parse(r#"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"#).is_err());
+        let k = generate(SigningAlgorithm::Es256).unwrap();
+        let mut with_d = serde_json::to_value(&k.public_jwk).unwrap();
+        with_d["d"] = "AAAA".into();
+        assert!(parse(&serde_json::json!({"keys": [with_d]}).to_string()).is_err());
+        let small = serde_json::json!({"keys":[{"kty":"RSA","alg":"RS256","e":"AQAB","n": URL_SAFE_NO_PAD.encode([0xc5u8; 128])}]});
+        let (ok, refused) = parse(&small.to_string()).unwrap();
+        assert!(ok.is_empty() && refused.len() == 1);
+        let (ok, refused) = parse(r#"{"keys":[{"kty":"XYZ","x":"1"}]}"#).unwrap();
+        assert!(ok.is_empty() && refused.len() == 1);
+    }
+
+    #[test]
+    fn ec_key_with_foreign_alg_is_refused() {
+        let k = generate(SigningAlgorithm::Es256).unwrap();
+        let mut v = serde_json::to_value(&k.public_jwk).unwrap();
+        v["alg"] = "RS256".into();
+        let (ok, _) = parse(&serde_json::json!({"keys": [v]}).to_string()).unwrap();
+        assert!(ok.is_empty());
+    }
+}

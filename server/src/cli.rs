@@ -1,0 +1,333 @@
+//! The `entente` command line: `serve` (default), `migrate`, and the same catalog verbs the
+//! console offers, for scripts and CI. Every command can print JSON (`--output json`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use entente_domain::ScopeSet;
+use entente_domain::client_auth::AuthMethod;
+use entente_domain::keys::SigningAlgorithm;
+use entente_domain::secret::generate_secret;
+use entente_store::catalog::{AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, KIND_PARTNER, KIND_RESOURCE_SERVER, NewAudience, NewClient, NewPartner};
+use entente_store::{Actor, Store};
+use serde_json::json;
+
+use crate::config::{CommonArgs, ServeArgs};
+use crate::serve::secret_hasher;
+use crate::state::now;
+
+#[derive(Debug, Parser)]
+#[command(name = "entente", version, about = "Entente: federate identity and permissions with partner organisations.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Output format of catalog commands.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the token service and console (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Partners: organisations that get access to your APIs.
+    #[command(subcommand)]
+    Partner(PartnerCmd),
+    /// Audiences: the APIs Entente issues tokens for, with their scopes.
+    #[command(subcommand)]
+    Audience(AudienceCmd),
+    /// Grants: a partner's allowance of scopes on an audience.
+    #[command(subcommand)]
+    Grant(GrantCmd),
+    /// Clients of partners.
+    #[command(subcommand)]
+    Client(ClientCmd),
+    /// An API's own client, used to introspect tokens issued for its audience.
+    #[command(name = "resource-server", subcommand)]
+    ResourceServer(ResourceServerCmd),
+    /// Signing keys.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Console administrators.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartnerCmd {
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "production")]
+        environment: String,
+    },
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AudienceCmd {
+    Create {
+        /// Absolute URI that tokens carry as `aud`.
+        #[arg(long)]
+        identifier: String,
+        /// Space-separated scopes.
+        #[arg(long)]
+        scopes: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Access token lifetime in seconds.
+        #[arg(long, default_value_t = 300)]
+        token_lifetime: i64,
+    },
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GrantCmd {
+    Set {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        audience: String,
+        #[arg(long)]
+        scopes: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCmd {
+    Create(ClientCreate),
+    List {
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// Issue a new secret; older secrets stop working after the grace period.
+    RotateSecret {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, default_value_t = 0)]
+        grace_seconds: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ClientCreate {
+    #[arg(long)]
+    partner: String,
+    #[arg(long)]
+    name: String,
+    /// Scopes this client may request (space-separated).
+    #[arg(long)]
+    scopes: String,
+    /// client_secret (Basic or POST) or private_key_jwt.
+    #[arg(long, default_value = "client_secret")]
+    auth_method: String,
+    /// Public JWKS file, for private_key_jwt.
+    #[arg(long)]
+    jwks_file: Option<std::path::PathBuf>,
+    #[arg(long, default_value = "client_credentials")]
+    grant_types: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResourceServerCmd {
+    Create {
+        #[arg(long)]
+        audience: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    List,
+    /// Publish a successor key; it signs after the publish lead (or at once with --immediate).
+    Rotate {
+        #[arg(long)]
+        immediate: bool,
+        #[arg(long)]
+        algorithm: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCmd {
+    /// Create an administrator; the password is read from the terminal or, with
+    /// --password-stdin, from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn print(out: Output, value: serde_json::Value, text: String) {
+    match out {
+        Output::Json => println!("{value}"),
+        Output::Text => println!("{text}"),
+    }
+}
+
+pub async fn run(cmd: Command, common: &CommonArgs, out: Output, signing_alg: &str) -> anyhow::Result<()> {
+    let store = Store::connect(&common.database_url()?).await?;
+    store.migrate().await?;
+    let actor = Actor::new(format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())));
+    let now = now();
+    match cmd {
+        Command::Serve => unreachable_serve(),
+        Command::Migrate => print(out, json!({"migrated": true}), "migrations applied".into()),
+        Command::Partner(PartnerCmd::Create { slug, name, environment }) => {
+            let p = store.create_partner(&actor, NewPartner { slug, name, environment }, now).await?;
+            print(out, json!({"id": p.id, "slug": p.slug, "name": p.name, "environment": p.environment}), format!("created partner {} ({})", p.slug, p.name));
+        }
+        Command::Partner(PartnerCmd::List) => {
+            let ps = store.list_partners().await?;
+            let v: Vec<_> = ps.iter().map(|p| json!({"id": p.id, "slug": p.slug, "name": p.name, "environment": p.environment, "enabled": p.enabled})).collect();
+            let t = ps.iter().map(|p| format!("{:<24} {:<12} {}", p.slug, p.environment, p.name)).collect::<Vec<_>>().join("\n");
+            print(out, json!(v), t);
+        }
+        Command::Audience(AudienceCmd::Create { identifier, scopes, name, token_lifetime }) => {
+            let scopes: Vec<String> = scopes.split_whitespace().map(str::to_owned).collect();
+            let a = store.create_audience(&actor, NewAudience { name: name.unwrap_or_else(|| identifier.clone()), identifier, scopes: scopes.clone(), token_lifetime }, now).await?;
+            print(out, json!({"id": a.id, "identifier": a.identifier, "scopes": scopes, "token_lifetime": a.token_lifetime}), format!("created audience {}", a.identifier));
+        }
+        Command::Audience(AudienceCmd::List) => {
+            let auds = store.list_audiences().await?;
+            let v: Vec<_> = auds.iter().map(|(a, s)| json!({"identifier": a.identifier, "name": a.name, "scopes": s.iter().map(|s| &s.name).collect::<Vec<_>>(), "token_lifetime": a.token_lifetime})).collect();
+            let t = auds.iter().map(|(a, s)| format!("{:<40} {}", a.identifier, s.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" "))).collect::<Vec<_>>().join("\n");
+            print(out, json!(v), t);
+        }
+        Command::Grant(GrantCmd::Set { partner, audience, scopes }) => {
+            let scopes = ScopeSet::parse(&scopes).map_err(|e| anyhow::anyhow!("{}", e.description))?;
+            let g = store.set_grant(&actor, &partner, &audience, &scopes, now).await?;
+            print(out, json!({"partner": partner, "audience": audience, "scopes": g.scopes}), format!("grant set: {partner} may use {} on {audience}", g.scopes));
+        }
+        Command::Client(ClientCmd::Create(c)) => create_client(&store, &actor, common, out, c, now).await?,
+        Command::Client(ClientCmd::List { partner }) => {
+            let pid = match partner {
+                Some(slug) => Some(store.partner_by_slug(&slug).await?.id),
+                None => None,
+            };
+            let cs = store.list_clients(pid.as_deref()).await?;
+            let v: Vec<_> = cs.iter().map(|c| json!({"client_id": c.client_id, "kind": c.kind, "name": c.name, "auth_method": c.auth_method, "grant_types": c.grant_types, "scopes": c.allowed_scopes, "enabled": c.enabled})).collect();
+            let t = cs.iter().map(|c| format!("{:<26} {:<16} {:<16} {}", c.client_id, c.kind, c.auth_method, c.name)).collect::<Vec<_>>().join("\n");
+            print(out, json!(v), t);
+        }
+        Command::Client(ClientCmd::RotateSecret { client_id, grace_seconds }) => {
+            let secret = generate_secret();
+            store.rotate_client_secret(&actor, &client_id, secret_hasher(&common.master_key()?).hash(&secret), grace_seconds, now).await?;
+            print(out, json!({"client_id": client_id, "client_secret": secret}), format!("client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)"));
+        }
+        Command::ResourceServer(ResourceServerCmd::Create { audience, name }) => {
+            let a = store.audience_by_identifier(&audience).await?;
+            let secret = generate_secret();
+            let client_id = new_client_id();
+            let new = NewClient {
+                kind: KIND_RESOURCE_SERVER,
+                partner_id: None,
+                audience_id: Some(a.id),
+                name,
+                auth_method: AUTH_SECRET,
+                grant_types: vec![],
+                allowed_scopes: ScopeSet::default(),
+                secret_hash: Some(secret_hasher(&common.master_key()?).hash(&secret)),
+                jwks: None,
+            };
+            store.create_client(&actor, new, client_id.clone(), now).await?;
+            print(out, json!({"client_id": client_id, "client_secret": secret, "audience": audience}), format!("client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)"));
+        }
+        Command::Key(KeyCmd::List) => {
+            let ks = store.signing_keys().await?;
+            let v: Vec<_> = ks.iter().map(|k| json!({"kid": k.kid, "algorithm": k.algorithm, "state": k.state, "created_at": k.created_at, "state_since": k.state_since})).collect();
+            let t = ks.iter().map(|k| format!("{:<44} {:<6} {}", k.kid, k.algorithm, k.state)).collect::<Vec<_>>().join("\n");
+            print(out, json!(v), t);
+        }
+        Command::Key(KeyCmd::Rotate { immediate, algorithm }) => {
+            let alg: SigningAlgorithm = algorithm.as_deref().unwrap_or(signing_alg).parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let kid = crate::keyring::rotate_now(&store, &common.master_key()?, alg, immediate, &actor, now).await?;
+            print(out, json!({"kid": kid, "immediate": immediate}), format!("new key {kid} published{}", if immediate { " and signing" } else { "; it signs after the publish lead" }));
+        }
+        Command::Admin(AdminCmd::Create { email, password_stdin }) => {
+            let password = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin().read_line(&mut s)?;
+                s.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                rpassword::prompt_password("Password: ")?
+            };
+            let hash = crate::console_auth::hash_password(&password)?;
+            let a = store.create_admin(&actor, &email, hash, "admin", now).await?;
+            print(out, json!({"id": a.id, "email": a.email, "role": a.role}), format!("created administrator {}", a.email));
+        }
+    }
+    Ok(())
+}
+
+fn unreachable_serve() {
+    // `serve` is dispatched by main before reaching here.
+}
+
+pub fn new_client_id() -> String {
+    format!("cl_{}", entente_domain::secret::random_token(16))
+}
+
+async fn create_client(store: &Store, actor: &Actor, common: &CommonArgs, out: Output, c: ClientCreate, now: i64) -> anyhow::Result<()> {
+    let partner = store.partner_by_slug(&c.partner).await?;
+    let scopes = ScopeSet::parse(&c.scopes).map_err(|e| anyhow::anyhow!("{}", e.description))?;
+    let grant_types: Vec<String> = c.grant_types.split_whitespace().map(str::to_owned).collect();
+    if let Some(bad) = grant_types.iter().find(|g| g.as_str() != entente_domain::grant::CLIENT_CREDENTIALS) {
+        anyhow::bail!("grant type {bad:?} is not supported yet; use client_credentials");
+    }
+    let method = match c.auth_method.as_str() {
+        "client_secret" | "client_secret_basic" | "client_secret_post" => AUTH_SECRET,
+        m if AuthMethod::parse(m) == Some(AuthMethod::PrivateKeyJwt) => AUTH_PRIVATE_KEY_JWT,
+        m => anyhow::bail!("--auth-method must be client_secret or private_key_jwt, got {m:?}"),
+    };
+    let (secret, jwks) = if method == AUTH_SECRET {
+        (Some(generate_secret()), None)
+    } else {
+        let path = c.jwks_file.ok_or_else(|| anyhow::anyhow!("--jwks-file is required with --auth-method private_key_jwt"))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let (keys, refused) = entente_domain::jwks::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if keys.is_empty() {
+            anyhow::bail!("{}: no usable public key ({})", path.display(), refused.join("; "));
+        }
+        (None, Some(text))
+    };
+    let client_id = new_client_id();
+    let new = NewClient {
+        kind: KIND_PARTNER,
+        partner_id: Some(partner.id),
+        audience_id: None,
+        name: c.name,
+        auth_method: method,
+        grant_types,
+        allowed_scopes: scopes,
+        secret_hash: match &secret {
+            Some(s) => Some(secret_hasher(&common.master_key()?).hash(s)),
+            None => None,
+        },
+        jwks,
+    };
+    let m = store.create_client(actor, new, client_id.clone(), now).await?;
+    let mut v = json!({"client_id": client_id, "partner": c.partner, "name": m.name, "auth_method": m.auth_method, "scopes": m.allowed_scopes});
+    let mut t = format!("client_id:     {client_id}");
+    if let Some(s) = secret {
+        v["client_secret"] = json!(s);
+        t.push_str(&format!("\nclient_secret: {s}\n(shown once: store it now)"));
+    }
+    print(out, v, t);
+    Ok(())
+}

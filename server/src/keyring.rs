@@ -1,0 +1,119 @@
+//! The live signing keys: the one that signs, the ones that verify, and the pre-serialised JWKS.
+//! Rotation applies `entente_domain::keyring::plan`; the change feed makes every replica reload.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use entente_domain::keyring::{KeyRecord, KeyState, RotationPolicy, Transition, plan};
+use entente_domain::keys::{self, SigningAlgorithm};
+use entente_domain::sealing::MasterKey;
+use entente_store::entities::signing_key;
+use entente_store::{Actor, Store};
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+
+pub struct Signer {
+    pub kid: String,
+    pub alg: Algorithm,
+    pub key: EncodingKey,
+}
+
+#[derive(Default)]
+pub struct KeySet {
+    /// None when there is no active key or it cannot be decrypted: issuance answers 503 and
+    /// never falls back to another key (security case H58).
+    pub signer: Option<Arc<Signer>>,
+    pub verifiers: HashMap<String, (Algorithm, DecodingKey)>,
+    pub jwks_json: axum::body::Bytes,
+    pub etag: String,
+    pub records: Vec<KeyRecord>,
+}
+
+pub fn build(models: &[signing_key::Model], master: &MasterKey) -> KeySet {
+    let records: Vec<KeyRecord> = models.iter().filter_map(record).collect();
+    let mut verifiers = HashMap::new();
+    let mut public = Vec::new();
+    for m in models {
+        let Some(r) = record(m) else { continue };
+        if !r.state.is_published() {
+            continue;
+        }
+        if let Ok(jwk) = serde_json::from_str::<Jwk>(&m.public_jwk)
+            && let Ok(dk) = DecodingKey::from_jwk(&jwk)
+        {
+            verifiers.insert(m.kid.clone(), (r.algorithm.jwt_algorithm(), dk));
+            public.push(jwk);
+        }
+    }
+    let signer = entente_domain::keyring::signing_key(&records).and_then(|active| {
+        let m = models.iter().find(|m| m.kid == active.kid)?;
+        match master.open(&m.private_sealed, &m.kid) {
+            Ok(der) => Some(Arc::new(Signer { kid: m.kid.clone(), alg: active.algorithm.jwt_algorithm(), key: keys::encoding_key(active.algorithm, &der) })),
+            Err(_) => {
+                tracing::error!(kid = %m.kid, "the active signing key cannot be decrypted with this master key; token issuance is unavailable");
+                None
+            }
+        }
+    });
+    let jwks_json = axum::body::Bytes::from(serde_json::to_vec(&serde_json::json!({ "keys": public })).unwrap_or_default());
+    let etag = format!("\"{}\"", entente_domain::secret::SecretHasher::new(b"etag").hash(&String::from_utf8_lossy(&jwks_json)).iter().take(12).map(|b| format!("{b:02x}")).collect::<String>());
+    KeySet { signer, verifiers, jwks_json, etag, records }
+}
+
+fn record(m: &signing_key::Model) -> Option<KeyRecord> {
+    Some(KeyRecord {
+        kid: m.kid.clone(),
+        algorithm: m.algorithm.parse().ok()?,
+        state: m.state.parse().ok()?,
+        created_at: m.created_at,
+        state_since: m.state_since,
+    })
+}
+
+/// Applies every transition due at `now`. Returns whether anything changed.
+pub async fn rotate(store: &Store, master: &MasterKey, policy: &RotationPolicy, actor: &Actor, now: i64) -> anyhow::Result<bool> {
+    let models = store.signing_keys().await?;
+    let records: Vec<KeyRecord> = models.iter().filter_map(record).collect();
+    let steps = plan(&records, policy, now);
+    for step in &steps {
+        match step {
+            Transition::Create { algorithm, state } => {
+                create_key(store, master, *algorithm, *state, actor, now).await?;
+            }
+            Transition::Move { kid, to } => {
+                let from = records.iter().find(|r| &r.kid == kid).map(|r| r.state.as_str()).unwrap_or_default();
+                store.move_signing_key(actor, kid, from, to.as_str(), now).await?;
+            }
+        }
+    }
+    Ok(!steps.is_empty())
+}
+
+pub async fn create_key(store: &Store, master: &MasterKey, alg: SigningAlgorithm, state: KeyState, actor: &Actor, now: i64) -> anyhow::Result<String> {
+    let k = tokio::task::spawn_blocking(move || keys::generate(alg)).await??;
+    let model = signing_key::Model {
+        kid: k.kid.clone(),
+        algorithm: alg.as_str().to_owned(),
+        state: state.as_str().to_owned(),
+        private_sealed: master.seal(&k.private_der, &k.kid),
+        public_jwk: serde_json::to_string(&k.public_jwk)?,
+        created_at: now,
+        state_since: now,
+    };
+    store.insert_signing_key(actor, model, now).await?;
+    Ok(k.kid)
+}
+
+/// Manual rotation (`entente key rotate`): publish a successor now; it starts signing after the
+/// publish lead, or at once with `immediate` (the old key stays published as retiring).
+pub async fn rotate_now(store: &Store, master: &MasterKey, alg: SigningAlgorithm, immediate: bool, actor: &Actor, now: i64) -> anyhow::Result<String> {
+    let kid = create_key(store, master, alg, KeyState::Pending, actor, now).await?;
+    if immediate {
+        let old: Vec<String> = store.signing_keys().await?.into_iter().filter(|k| k.state == "active").map(|k| k.kid).collect();
+        store.move_signing_key(actor, &kid, "pending", "active", now).await?;
+        for o in old {
+            store.move_signing_key(actor, &o, "active", "retiring", now).await?;
+        }
+    }
+    Ok(kid)
+}

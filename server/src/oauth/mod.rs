@@ -1,0 +1,9 @@
+//! The OAuth endpoints: plain axum handlers speaking RFC form and JSON.
+
+pub mod client_auth;
+pub mod discovery;
+pub mod error;
+pub mod form;
+pub mod introspect;
+pub mod revoke;
+pub mod token;

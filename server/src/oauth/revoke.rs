@@ -1,0 +1,38 @@
+//! `POST /oauth2/revoke` (RFC 7009). A client revokes only its own tokens; anything else —
+//! unknown, invalid, expired or someone else's token — is answered 200 with no effect (§2.2).
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use entente_domain::OAuthError;
+use entente_store::Actor;
+
+use super::error::{ErrorResponse, no_store};
+use super::introspect::verify_access_token;
+use super::{client_auth, form};
+use crate::state::{AppState, now};
+
+pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let run = async {
+        let form = form::read(&headers, body).await?;
+        let now = now();
+        let snapshot = state.snapshot();
+        let caller = client_auth::authenticate(&state, &snapshot, &headers, &form, now).await?;
+        let token = form.get("token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+        if let Some(claims) = verify_access_token(&state, token)
+            && claims.client_id == caller.client_id
+            && claims.exp > now
+        {
+            let actor = Actor::new(format!("client:{}", caller.client_id)).with_request_id(crate::http::request_id(&headers));
+            state.store.revoke_token(&actor, &claims.jti, claims.exp, now).await.map_err(|e| {
+                tracing::error!(error = %e, "revocation could not be stored");
+                OAuthError::unavailable()
+            })?;
+            // Effective here at once; other replicas hear it through the change feed.
+            state.mark_revoked(&claims.jti, claims.exp);
+        }
+        Ok::<_, OAuthError>((StatusCode::OK, no_store()).into_response())
+    };
+    run.await.unwrap_or_else(|e| ErrorResponse(e).into_response())
+}
