@@ -1,0 +1,196 @@
+//! Test harness: the real server on an ephemeral port with a fresh SQLite or PostgreSQL database.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use entente_domain::ScopeSet;
+use entente_domain::sealing::MasterKey;
+use entente_server::config::Config;
+use entente_server::state::{AppState, now};
+use entente_store::Actor;
+use entente_store::catalog::{AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, KIND_PARTNER, KIND_RESOURCE_SERVER, NewAudience, NewClient, NewPartner};
+pub use entente_store::testing::{Backend, TestDb};
+
+pub const API: &str = "https://api.example.test";
+pub const OTHER_API: &str = "https://billing.example.test";
+
+/// Declares `mod name { sqlite, postgres }` tests that run `name(server)` on each backend.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => { $(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let s = $crate::common::TestServer::start($crate::common::Backend::Sqlite).await;
+                super::$name(&s).await;
+                s.stop().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let s = $crate::common::TestServer::start($crate::common::Backend::Postgres).await;
+                super::$name(&s).await;
+                s.stop().await;
+            }
+        }
+    )* };
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub state: AppState,
+    pub db: TestDb,
+    pub master_b64: String,
+    pub http: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+}
+
+pub struct Creds {
+    pub id: String,
+    pub secret: String,
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with_key(backend, MasterKey::generate_base64()).await
+    }
+
+    pub async fn start_with_key(backend: Backend, master_b64: String) -> Self {
+        let db = TestDb::new(backend).await;
+        Self::start_on(db, master_b64).await
+    }
+
+    pub async fn start_on(db: TestDb, master_b64: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let config = Config {
+            listen: listener.local_addr().unwrap(),
+            issuer: base.clone(),
+            signing_alg: entente_domain::keys::SigningAlgorithm::Es256,
+            database_url: db.url.clone(),
+            master_key: MasterKey::from_base64(&master_b64).unwrap(),
+        };
+        let state = entente_server::serve::build_state(config, None).await.unwrap();
+        entente_server::serve::spawn_tasks(&state);
+        let app = entente_server::http::router(state.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self { base, state, db, master_b64, http: reqwest::Client::new(), task }
+    }
+
+    pub async fn stop(self) {
+        self.task.abort();
+        self.db.cleanup().await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Partner `acme`, audiences API (orders:read orders:write) and OTHER_API (bill:read),
+    /// acme granted orders:read on API.
+    pub async fn seed(&self) {
+        let s = &self.state.store;
+        let a = Actor::new("test");
+        s.create_partner(&a, NewPartner { slug: "acme".into(), name: "Acme Corp".into(), environment: "production".into() }, now()).await.unwrap();
+        s.create_partner(&a, NewPartner { slug: "globex".into(), name: "Globex".into(), environment: "production".into() }, now()).await.unwrap();
+        s.create_audience(&a, NewAudience { identifier: API.into(), name: "Orders".into(), scopes: vec!["orders:read".into(), "orders:write".into()], token_lifetime: 300 }, now()).await.unwrap();
+        s.create_audience(&a, NewAudience { identifier: OTHER_API.into(), name: "Billing".into(), scopes: vec!["bill:read".into()], token_lifetime: 300 }, now()).await.unwrap();
+        s.set_grant(&a, "acme", API, &ScopeSet::parse("orders:read").unwrap(), now()).await.unwrap();
+        s.set_grant(&a, "globex", API, &ScopeSet::parse("orders:read orders:write").unwrap(), now()).await.unwrap();
+        self.refresh().await;
+    }
+
+    /// Applies pending change-feed entries now (the background poll does the same within 250 ms).
+    pub async fn refresh(&self) {
+        self.state.poll_changes().await.unwrap();
+    }
+
+    pub async fn secret_client(&self, partner: &str, scopes: &str) -> Creds {
+        let p = self.state.store.partner_by_slug(partner).await.unwrap();
+        let secret = entente_domain::secret::generate_secret();
+        let id = entente_server::cli::new_client_id();
+        let new = NewClient {
+            kind: KIND_PARTNER,
+            partner_id: Some(p.id),
+            audience_id: None,
+            name: "backend".into(),
+            auth_method: AUTH_SECRET,
+            grant_types: vec!["client_credentials".into()],
+            allowed_scopes: ScopeSet::parse(scopes).unwrap(),
+            secret_hash: Some(self.state.hasher.hash(&secret)),
+            jwks: None,
+        };
+        self.state.store.create_client(&Actor::new("test"), new, id.clone(), now()).await.unwrap();
+        self.refresh().await;
+        Creds { id, secret }
+    }
+
+    pub async fn key_client(&self, partner: &str, scopes: &str, jwks: &str) -> String {
+        let p = self.state.store.partner_by_slug(partner).await.unwrap();
+        let id = entente_server::cli::new_client_id();
+        let new = NewClient {
+            kind: KIND_PARTNER,
+            partner_id: Some(p.id),
+            audience_id: None,
+            name: "signer".into(),
+            auth_method: AUTH_PRIVATE_KEY_JWT,
+            grant_types: vec!["client_credentials".into()],
+            allowed_scopes: ScopeSet::parse(scopes).unwrap(),
+            secret_hash: None,
+            jwks: Some(jwks.into()),
+        };
+        self.state.store.create_client(&Actor::new("test"), new, id.clone(), now()).await.unwrap();
+        self.refresh().await;
+        id
+    }
+
+    pub async fn resource_server(&self, audience: &str) -> Creds {
+        let a = self.state.store.audience_by_identifier(audience).await.unwrap();
+        let secret = entente_domain::secret::generate_secret();
+        let id = entente_server::cli::new_client_id();
+        let new = NewClient {
+            kind: KIND_RESOURCE_SERVER,
+            partner_id: None,
+            audience_id: Some(a.id),
+            name: "api".into(),
+            auth_method: AUTH_SECRET,
+            grant_types: vec![],
+            allowed_scopes: ScopeSet::default(),
+            secret_hash: Some(self.state.hasher.hash(&secret)),
+            jwks: None,
+        };
+        self.state.store.create_client(&Actor::new("test"), new, id.clone(), now()).await.unwrap();
+        self.refresh().await;
+        Creds { id, secret }
+    }
+
+    pub async fn post_form(&self, path: &str, auth: Option<&Creds>, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut r = self.http.post(self.url(path)).form(form);
+        if let Some(c) = auth {
+            r = r.basic_auth(&c.id, Some(&c.secret));
+        }
+        r.send().await.unwrap()
+    }
+
+    pub async fn token(&self, c: &Creds, form: &[(&str, &str)]) -> serde_json::Value {
+        let mut f = vec![("grant_type", "client_credentials")];
+        f.extend_from_slice(form);
+        let r = self.post_form("/oauth2/token", Some(c), &f).await;
+        assert_eq!(r.status(), 200, "token request failed");
+        r.json().await.unwrap()
+    }
+
+    pub async fn introspect(&self, rs: &Creds, token: &str) -> serde_json::Value {
+        let r = self.post_form("/oauth2/introspect", Some(rs), &[("token", token)]).await;
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+}
+
+/// Asserts an RFC 6749 §5.2 error response: status, code, `no-store`.
+pub async fn assert_oauth_error(r: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(r.status(), status, "status for {code}");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["error"], code, "{v}");
+    v
+}
