@@ -79,3 +79,8 @@ mod tests {
         assert!(!SecretHasher::new(b"other").verify(&s, &stored));
     }
 }
+
+/// A new client identifier: `cl_` + 128 random bits. Not a secret, but unguessable.
+pub fn new_client_id() -> String {
+    format!("cl_{}", random_token(16))
+}

@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use entente_domain::ScopeSet;
 use entente_domain::client_auth::AuthMethod;
 use entente_domain::keys::SigningAlgorithm;
-use entente_domain::secret::generate_secret;
+use entente_domain::secret::{generate_secret, new_client_id};
 use entente_store::catalog::{AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, KIND_PARTNER, KIND_RESOURCE_SERVER, NewAudience, NewClient, NewPartner};
 use entente_store::{Actor, Store};
 use serde_json::json;
@@ -267,7 +267,7 @@ pub async fn run(cmd: Command, common: &CommonArgs, out: Output, signing_alg: &s
             } else {
                 rpassword::prompt_password("Password: ")?
             };
-            let hash = crate::console_auth::hash_password(&password)?;
+            let hash = app::ssr::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
             let a = store.create_admin(&actor, &email, hash, "admin", now).await?;
             print(out, json!({"id": a.id, "email": a.email, "role": a.role}), format!("created administrator {}", a.email));
         }
@@ -279,9 +279,6 @@ fn unreachable_serve() {
     // `serve` is dispatched by main before reaching here.
 }
 
-pub fn new_client_id() -> String {
-    format!("cl_{}", entente_domain::secret::random_token(16))
-}
 
 async fn create_client(store: &Store, actor: &Actor, common: &CommonArgs, out: Output, c: ClientCreate, now: i64) -> anyhow::Result<()> {
     let partner = store.partner_by_slug(&c.partner).await?;

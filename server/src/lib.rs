@@ -2,10 +2,11 @@
 
 pub mod cli;
 pub mod config;
-pub mod console_auth;
+pub mod console;
 pub mod http;
 pub mod keyring;
 pub mod oauth;
 pub mod serve;
+pub mod session_store;
 pub mod snapshot;
 pub mod state;

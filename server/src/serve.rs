@@ -88,6 +88,9 @@ pub fn spawn_tasks(state: &AppState) {
             if let Err(e) = s.store.purge_expired(now()).await {
                 tracing::warn!(error = %e, "purging expired rows failed");
             }
+            if let Err(e) = s.store.session_purge(now()).await {
+                tracing::warn!(error = %e, "purging expired sessions failed");
+            }
         }
     });
 }
@@ -95,7 +98,7 @@ pub fn spawn_tasks(state: &AppState) {
 pub async fn run(config: Config, listener: TcpListener, metrics: Option<metrics_exporter_prometheus::PrometheusHandle>) -> anyhow::Result<()> {
     let state = build_state(config, metrics).await?;
     spawn_tasks(&state);
-    let app = crate::http::router(state);
+    let app = crate::http::router(state.clone()).merge(crate::console::router(&state)?);
     tracing::info!(addr = %listener.local_addr()?, "entente is serving");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())

@@ -69,7 +69,7 @@ impl TestServer {
         };
         let state = entente_server::serve::build_state(config, None).await.unwrap();
         entente_server::serve::spawn_tasks(&state);
-        let app = entente_server::http::router(state.clone());
+        let app = entente_server::http::router(state.clone()).merge(entente_server::console::router(&state).unwrap());
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -107,7 +107,7 @@ impl TestServer {
     pub async fn secret_client(&self, partner: &str, scopes: &str) -> Creds {
         let p = self.state.store.partner_by_slug(partner).await.unwrap();
         let secret = entente_domain::secret::generate_secret();
-        let id = entente_server::cli::new_client_id();
+        let id = entente_domain::secret::new_client_id();
         let new = NewClient {
             kind: KIND_PARTNER,
             partner_id: Some(p.id),
@@ -126,7 +126,7 @@ impl TestServer {
 
     pub async fn key_client(&self, partner: &str, scopes: &str, jwks: &str) -> String {
         let p = self.state.store.partner_by_slug(partner).await.unwrap();
-        let id = entente_server::cli::new_client_id();
+        let id = entente_domain::secret::new_client_id();
         let new = NewClient {
             kind: KIND_PARTNER,
             partner_id: Some(p.id),
@@ -146,7 +146,7 @@ impl TestServer {
     pub async fn resource_server(&self, audience: &str) -> Creds {
         let a = self.state.store.audience_by_identifier(audience).await.unwrap();
         let secret = entente_domain::secret::generate_secret();
-        let id = entente_server::cli::new_client_id();
+        let id = entente_domain::secret::new_client_id();
         let new = NewClient {
             kind: KIND_RESOURCE_SERVER,
             partner_id: None,

@@ -1,0 +1,70 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{CreateClient, list_clients};
+use crate::components::{ActionError, CopyButton, ErrorBox, Layout};
+
+#[component]
+pub fn PartnerClients() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let create = ServerAction::<CreateClient>::new();
+    let data = Resource::new(move || (slug(), create.version().get()), |(s, _)| list_clients(s));
+    view! {
+        <Layout title="Clients">
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading clients…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok((partner, rows)) => view! {
+                            <p class="subtitle">{partner.name} " (" <code>{partner.slug}</code> ", " {partner.environment} ")"</p>
+                            {if rows.is_empty() {
+                                view! { <p class="empty">"This partner has no clients yet. Create one below; its secret is shown once."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <table>
+                                        <thead><tr><th>"Client ID"</th><th>"Name"</th><th>"Authentication"</th><th>"Scopes"</th><th>"Created"</th></tr></thead>
+                                        <tbody>
+                                            {rows.into_iter().map(|c| view! {
+                                                <tr>
+                                                    <td><code>{c.client_id}</code></td>
+                                                    <td>{c.name}</td>
+                                                    <td>{c.auth_method}</td>
+                                                    <td>{c.scopes}</td>
+                                                    <td>{c.created}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                }.into_any()
+                            }}
+                        }
+                        .into_any(),
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <section>
+                <h2>"New client"</h2>
+                <ActionForm action=create attr:class="card" attr:id="new-client">
+                    <input type="hidden" name="partner" value=slug/>
+                    <label>"Name" <input name="name" required placeholder="backend"/></label>
+                    <label>"Scopes (space-separated)" <input name="scopes" required placeholder="orders:read"/></label>
+                    <button type="submit" disabled=move || create.pending().get()>
+                        {move || if create.pending().get() { "Creating…" } else { "Create client" }}
+                    </button>
+                    <ActionError value=Signal::derive(move || create.value().get())/>
+                </ActionForm>
+                {move || match create.value().get() {
+                    Some(Ok(c)) => Some(view! {
+                        <div class="secret card" role="status">
+                            <p><strong>"Client created."</strong> " Copy the secret now: it is shown only once."</p>
+                            <p>"client_id " <code class="client-id">{c.client_id.clone()}</code></p>
+                            <p>"client_secret " <code class="client-secret">{c.client_secret.clone()}</code> " " <CopyButton text=c.client_secret/></p>
+                        </div>
+                    }),
+                    _ => None,
+                }}
+            </section>
+        </Layout>
+    }
+}

@@ -1,0 +1,23 @@
+pub mod audiences;
+pub mod clients;
+pub mod keys;
+pub mod login;
+pub mod partners;
+pub mod setup;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+        r.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main class="narrow">
+            <h1>"Page not found"</h1>
+            <p><A href="/partners">"Back to partners"</A></p>
+        </main>
+    }
+}

@@ -1,0 +1,86 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api::{CreatePartner, list_partners};
+use crate::components::{ActionError, ErrorBox, Layout};
+
+/// Client-side twin of the server's slug rule, for inline feedback while typing.
+fn slug_problem(s: &str) -> Option<&'static str> {
+    if s.is_empty() {
+        return None;
+    }
+    let ok = (2..=63).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    (!ok).then_some("2–63 characters of a–z, 0–9 and '-', starting with a letter")
+}
+
+#[component]
+pub fn Partners() -> impl IntoView {
+    let create = ServerAction::<CreatePartner>::new();
+    let partners = Resource::new(move || create.version().get(), |_| list_partners());
+    let slug = RwSignal::new(String::new());
+    let problem = move || slug_problem(&slug.read());
+    view! {
+        <Layout title="Partners">
+            <section>
+                <Transition fallback=|| view! { <p class="loading" role="status">"Loading partners…"</p> }>
+                    {move || Suspend::new(async move {
+                        match partners.await {
+                            Ok(rows) if rows.is_empty() => view! {
+                                <p class="empty">"No partners yet. Create the first one below, then give it a grant and a client."</p>
+                            }
+                            .into_any(),
+                            Ok(rows) => view! {
+                                <table>
+                                    <thead><tr><th>"Slug"</th><th>"Name"</th><th>"Environment"</th><th>"Created"</th></tr></thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|p| {
+                                            let href = format!("/partners/{}", p.slug);
+                                            view! {
+                                                <tr>
+                                                    <td><A href=href>{p.slug}</A></td>
+                                                    <td>{p.name}</td>
+                                                    <td>{p.environment}</td>
+                                                    <td>{p.created}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                            .into_any(),
+                            Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            <section>
+                <h2>"New partner"</h2>
+                <ActionForm action=create attr:class="card" attr:id="new-partner">
+                    <label>"Slug"
+                        <input name="slug" required placeholder="acme" autocomplete="off"
+                            aria-invalid=move || problem().is_some().to_string()
+                            on:input=move |ev| slug.set(event_target_value(&ev))/>
+                    </label>
+                    {move || problem().map(|p| view! { <p class="field-error">{p}</p> })}
+                    <label>"Name" <input name="name" required placeholder="Acme Corp"/></label>
+                    <label>"Environment"
+                        <select name="environment">
+                            <option value="production">"production"</option>
+                            <option value="sandbox">"sandbox"</option>
+                        </select>
+                    </label>
+                    <button type="submit" disabled=move || create.pending().get() || problem().is_some()>
+                        {move || if create.pending().get() { "Creating…" } else { "Create partner" }}
+                    </button>
+                    <ActionError value=Signal::derive(move || create.value().get())/>
+                    {move || match create.value().get() {
+                        Some(Ok(slug)) => Some(view! { <p class="ok" role="status">"Created partner " {slug} "."</p> }),
+                        _ => None,
+                    }}
+                </ActionForm>
+            </section>
+        </Layout>
+    }
+}

@@ -1,0 +1,55 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::{SetupAdmin, invite_valid};
+use crate::components::ActionError;
+
+/// The one-time page that creates the first administrator from the URL printed at start-up.
+#[component]
+pub fn Setup() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let valid = Resource::new(token, invite_valid);
+    let setup = ServerAction::<SetupAdmin>::new();
+    let password = RwSignal::new(String::new());
+    let too_short = move || {
+        let n = password.read().chars().count();
+        n > 0 && n < 12
+    };
+    view! {
+        <main class="narrow">
+            <h1>"Create the first administrator"</h1>
+            <Suspense fallback=|| view! { <p class="loading" role="status">"Checking the link…"</p> }>
+                {move || Suspend::new(async move {
+                    match valid.await {
+                        Ok(true) => view! {
+                            <ActionForm action=setup attr:class="card">
+                                <input type="hidden" name="token" value=token()/>
+                                <label>"E-mail" <input type="email" name="email" required autocomplete="username"/></label>
+                                <label>"Password (at least 12 characters)"
+                                    <input type="password" name="password" required minlength="12" autocomplete="new-password"
+                                        aria-invalid=move || too_short().to_string()
+                                        on:input=move |ev| password.set(event_target_value(&ev))/>
+                                </label>
+                                <Show when=too_short>
+                                    <p class="field-error">"The password must have at least 12 characters."</p>
+                                </Show>
+                                <button type="submit" disabled=move || setup.pending().get() || too_short()>"Create administrator"</button>
+                                <ActionError value=Signal::derive(move || setup.value().get())/>
+                            </ActionForm>
+                        }
+                        .into_any(),
+                        _ => view! {
+                            <p class="error" role="alert">
+                                "This set-up link is invalid, used or expired. Run "
+                                <code>"entente admin create --email you@example.com"</code>
+                                " on the server instead."
+                            </p>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}

@@ -1,0 +1,171 @@
+//! Server-only helpers of the console: context, sessions, role checks, error wording.
+
+use entente_domain::secret::SecretHasher;
+use entente_store::{Actor, Store, StoreError};
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+use crate::api::CreatedClient;
+
+/// What the console's server functions need from the running service; provided as context.
+#[derive(Clone, Debug)]
+pub struct ConsoleContext {
+    pub store: Store,
+    pub hasher: SecretHasher,
+    pub issuer: String,
+}
+
+const ADMIN_ID: &str = "admin_id";
+const LOGIN_AT: &str = "login_at";
+/// Sessions end 12 hours after sign-in whatever the activity (idle expiry is on the cookie layer).
+const ABSOLUTE_TIMEOUT: i64 = 12 * 3600;
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+pub fn format_time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| d.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC")).ok())
+        .unwrap_or_default()
+}
+
+pub fn console() -> Result<ConsoleContext, ServerFnError> {
+    use_context::<ConsoleContext>().ok_or_else(|| ServerFnError::new("the console is not configured"))
+}
+
+/// Store errors as sentences for users; database details go to the log only.
+pub fn user_error(e: StoreError) -> ServerFnError {
+    match e {
+        StoreError::Db(db) => {
+            tracing::error!(error = %db, "console database error");
+            ServerFnError::new("the database is unavailable; try again shortly")
+        }
+        other => ServerFnError::new(other.to_string()),
+    }
+}
+
+pub struct AdminSession {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+}
+
+impl AdminSession {
+    pub fn actor(&self) -> Actor {
+        Actor::new(format!("admin:{}", self.email))
+    }
+}
+
+async fn session() -> Result<Session, ServerFnError> {
+    leptos_axum::extract::<Session>().await.map_err(|_| ServerFnError::new("session unavailable"))
+}
+
+pub async fn current_admin() -> Result<Option<AdminSession>, ServerFnError> {
+    let s = session().await?;
+    let id: Option<String> = s.get(ADMIN_ID).await.ok().flatten();
+    let login_at: i64 = s.get(LOGIN_AT).await.ok().flatten().unwrap_or(0);
+    let Some(id) = id else { return Ok(None) };
+    if now() - login_at > ABSOLUTE_TIMEOUT {
+        let _ = s.flush().await;
+        return Ok(None);
+    }
+    let admin = console()?.store.admin_by_id(&id).await.map_err(user_error)?;
+    Ok(admin.filter(|a| a.enabled).map(|a| AdminSession { id: a.id, email: a.email, role: a.role }))
+}
+
+pub async fn require_admin() -> Result<AdminSession, ServerFnError> {
+    match current_admin().await? {
+        Some(a) if a.role == "admin" => Ok(a),
+        Some(_) => Err(ServerFnError::new("your role may not do this")),
+        None => Err(ServerFnError::new("sign in first")),
+    }
+}
+
+async fn start_session(admin_id: &str) -> Result<(), ServerFnError> {
+    let s = session().await?;
+    // A fresh id at sign-in defeats session fixation.
+    s.cycle_id().await.map_err(|_| ServerFnError::new("session unavailable"))?;
+    s.insert(ADMIN_ID, admin_id).await.map_err(|_| ServerFnError::new("session unavailable"))?;
+    s.insert(LOGIN_AT, now()).await.map_err(|_| ServerFnError::new("session unavailable"))?;
+    Ok(())
+}
+
+pub async fn login(email: &str, password: &str) -> Result<(), ServerFnError> {
+    let c = console()?;
+    let admin = c.store.admin_by_email(email).await.map_err(user_error)?;
+    let ok = match &admin {
+        Some(a) if a.enabled => crate::ssr::verify_password(password, &a.password_hash),
+        _ => {
+            dummy_verify(password);
+            false
+        }
+    };
+    match admin {
+        Some(a) if ok => start_session(&a.id).await,
+        // One message for unknown account and wrong password: no user enumeration.
+        _ => Err(ServerFnError::new("e-mail or password is wrong")),
+    }
+}
+
+pub async fn logout() -> Result<(), ServerFnError> {
+    session().await?.flush().await.map_err(|_| ServerFnError::new("session unavailable"))
+}
+
+pub async fn accept_invite(token: &str, email: &str, password: &str) -> Result<(), ServerFnError> {
+    let c = console()?;
+    let hash = hash_password(password).map_err(ServerFnError::new)?;
+    let admin = c.store.accept_invite(&c.hasher.hash(token), email, hash, now()).await.map_err(|e| match e {
+        StoreError::NotFound(_) => ServerFnError::new("this set-up link is invalid, used or expired; run `entente admin create` instead"),
+        other => user_error(other),
+    })?;
+    start_session(&admin.id).await
+}
+
+pub async fn create_secret_client(admin: &AdminSession, partner: &str, name: &str, scopes: &str) -> Result<CreatedClient, ServerFnError> {
+    let c = console()?;
+    let p = c.store.partner_by_slug(partner).await.map_err(user_error)?;
+    let scopes = entente_domain::ScopeSet::parse(scopes).map_err(|e| ServerFnError::new(e.description))?;
+    if scopes.is_empty() {
+        return Err(ServerFnError::new("give the client at least one scope"));
+    }
+    let secret = entente_domain::secret::generate_secret();
+    let client_id = entente_domain::secret::new_client_id();
+    let new = entente_store::catalog::NewClient {
+        kind: entente_store::catalog::KIND_PARTNER,
+        partner_id: Some(p.id),
+        audience_id: None,
+        name: name.to_owned(),
+        auth_method: entente_store::catalog::AUTH_SECRET,
+        grant_types: vec!["client_credentials".into()],
+        allowed_scopes: scopes,
+        secret_hash: Some(c.hasher.hash(&secret)),
+        jwks: None,
+    };
+    c.store.create_client(&admin.actor(), new, client_id.clone(), now()).await.map_err(user_error)?;
+    Ok(CreatedClient { client_id, client_secret: secret })
+}
+
+pub const MIN_PASSWORD_LEN: usize = 12;
+
+pub fn hash_password(password: &str) -> Result<String, String> {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(format!("the password must have at least {MIN_PASSWORD_LEN} characters"));
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| format!("password hashing failed: {e}"))
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(phc).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Verifies against a fixed hash when the account does not exist, so timing does not tell.
+pub fn dummy_verify(password: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let phc = DUMMY.get_or_init(|| hash_password("dummy-password-for-timing").unwrap_or_default());
+    let _ = verify_password(password, phc);
+}

@@ -1,0 +1,99 @@
+//! The console: Leptos SSR routes and server functions, sessions in the database, and the
+//! cross-site refusal for every state-changing request.
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::session_store::DbSessionStore;
+use crate::state::AppState;
+
+/// The runtime Leptos options: Leptos.toml (compiled in), overridable with LEPTOS_* variables.
+pub fn leptos_options() -> anyhow::Result<LeptosOptions> {
+    leptos::config::get_config_from_str(include_str!("../../Leptos.toml")).map_err(|e| anyhow::anyhow!("Leptos.toml: {e}"))
+}
+
+pub fn router(state: &AppState) -> anyhow::Result<Router> {
+    let options = leptos_options()?;
+    let routes = generate_route_list(app::App);
+    let ctx = app::ssr::ConsoleContext { store: state.store.clone(), hasher: state.hasher.clone(), issuer: state.issuer.clone() };
+    let https = state.issuer.starts_with("https://");
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.store.clone()))
+        // `__Host-` binds the cookie to this exact origin; browsers only accept it over https.
+        .with_name(if https { "__Host-entente" } else { "entente_session" })
+        .with_secure(https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(2)));
+    let origin = origin_of(&state.issuer);
+    let shell_options = options.clone();
+    let router = Router::new()
+        .leptos_routes_with_context(&options, routes, move || provide_context(ctx.clone()), move || app::shell(shell_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .with_state(options)
+        .layer(sessions)
+        .layer(middleware::from_fn(move |req, next| refuse_cross_site(origin.clone(), req, next)))
+        .layer(middleware::from_fn(security_headers));
+    Ok(router)
+}
+
+fn origin_of(issuer: &str) -> String {
+    match issuer.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)),
+        None => issuer.to_owned(),
+    }
+}
+
+/// Every state-changing request to the console must come from the console's own origin
+/// (security case F43): `Sec-Fetch-Site` when the browser sends it, else `Origin`.
+async fn refuse_cross_site(origin: String, req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        let h = req.headers();
+        let fetch_site_bad = h.get("sec-fetch-site").is_some_and(|v| v != "same-origin" && v != "none");
+        let origin_bad = h.get(header::ORIGIN).is_some_and(|v| v.as_bytes() != origin.as_bytes());
+        if fetch_site_bad || origin_bad {
+            tracing::warn!("refused a cross-site console request");
+            return (StatusCode::FORBIDDEN, "cross-site requests are refused").into_response();
+        }
+    }
+    next.run(req).await
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// cargo-leptos reads Cargo.toml, the server reads Leptos.toml: they must agree.
+    #[test]
+    fn leptos_toml_agrees_with_cargo_metadata() {
+        let runtime = leptos_options().unwrap();
+        let cargo = leptos::config::get_config_from_str(include_str!("../../Cargo.toml")).unwrap();
+        assert_eq!(runtime.output_name, cargo.output_name);
+        assert_eq!(runtime.site_addr, cargo.site_addr);
+        assert_eq!(runtime.site_pkg_dir, cargo.site_pkg_dir);
+        assert_eq!(runtime.site_root, cargo.site_root);
+    }
+
+    #[test]
+    fn origin_is_scheme_and_authority() {
+        assert_eq!(origin_of("https://id.example.com/base"), "https://id.example.com");
+        assert_eq!(origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+    }
+}
