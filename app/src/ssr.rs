@@ -35,14 +35,25 @@ pub fn console() -> Result<ConsoleContext, ServerFnError> {
     use_context::<ConsoleContext>().ok_or_else(|| ServerFnError::new("the console is not configured"))
 }
 
+/// An error sentence for the user, with the HTTP status it deserves (bad input is never a 500).
+pub fn fail(status: axum::http::StatusCode, message: impl Into<String>) -> ServerFnError {
+    if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+        r.set_status(status);
+    }
+    ServerFnError::new(message.into())
+}
+
 /// Store errors as sentences for users; database details go to the log only.
 pub fn user_error(e: StoreError) -> ServerFnError {
+    use axum::http::StatusCode;
     match e {
         StoreError::Db(db) => {
             tracing::error!(error = %db, "console database error");
-            ServerFnError::new("the database is unavailable; try again shortly")
+            fail(StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable; try again shortly")
         }
-        other => ServerFnError::new(other.to_string()),
+        StoreError::NotFound(_) => fail(StatusCode::NOT_FOUND, e.to_string()),
+        StoreError::Conflict(_) => fail(StatusCode::CONFLICT, e.to_string()),
+        StoreError::Invalid(_) => fail(StatusCode::BAD_REQUEST, e.to_string()),
     }
 }
 
@@ -78,8 +89,8 @@ pub async fn current_admin() -> Result<Option<AdminSession>, ServerFnError> {
 pub async fn require_admin() -> Result<AdminSession, ServerFnError> {
     match current_admin().await? {
         Some(a) if a.role == "admin" => Ok(a),
-        Some(_) => Err(ServerFnError::new("your role may not do this")),
-        None => Err(ServerFnError::new("sign in first")),
+        Some(_) => Err(fail(axum::http::StatusCode::FORBIDDEN, "your role may not do this")),
+        None => Err(fail(axum::http::StatusCode::UNAUTHORIZED, "sign in first")),
     }
 }
 
@@ -105,7 +116,7 @@ pub async fn login(email: &str, password: &str) -> Result<(), ServerFnError> {
     match admin {
         Some(a) if ok => start_session(&a.id).await,
         // One message for unknown account and wrong password: no user enumeration.
-        _ => Err(ServerFnError::new("e-mail or password is wrong")),
+        _ => Err(fail(axum::http::StatusCode::UNAUTHORIZED, "e-mail or password is wrong")),
     }
 }
 
@@ -115,9 +126,9 @@ pub async fn logout() -> Result<(), ServerFnError> {
 
 pub async fn accept_invite(token: &str, email: &str, password: &str) -> Result<(), ServerFnError> {
     let c = console()?;
-    let hash = hash_password(password).map_err(ServerFnError::new)?;
+    let hash = hash_password(password).map_err(|e| fail(axum::http::StatusCode::BAD_REQUEST, e))?;
     let admin = c.store.accept_invite(&c.hasher.hash(token), email, hash, now()).await.map_err(|e| match e {
-        StoreError::NotFound(_) => ServerFnError::new("this set-up link is invalid, used or expired; run `entente admin create` instead"),
+        StoreError::NotFound(_) => fail(axum::http::StatusCode::BAD_REQUEST, "this set-up link is invalid, used or expired; run `entente admin create` instead"),
         other => user_error(other),
     })?;
     start_session(&admin.id).await
@@ -126,9 +137,9 @@ pub async fn accept_invite(token: &str, email: &str, password: &str) -> Result<(
 pub async fn create_secret_client(admin: &AdminSession, partner: &str, name: &str, scopes: &str) -> Result<CreatedClient, ServerFnError> {
     let c = console()?;
     let p = c.store.partner_by_slug(partner).await.map_err(user_error)?;
-    let scopes = entente_domain::ScopeSet::parse(scopes).map_err(|e| ServerFnError::new(e.description))?;
+    let scopes = entente_domain::ScopeSet::parse(scopes).map_err(|e| fail(axum::http::StatusCode::BAD_REQUEST, e.description))?;
     if scopes.is_empty() {
-        return Err(ServerFnError::new("give the client at least one scope"));
+        return Err(fail(axum::http::StatusCode::BAD_REQUEST, "give the client at least one scope"));
     }
     let secret = entente_domain::secret::generate_secret();
     let client_id = entente_domain::secret::new_client_id();

@@ -53,13 +53,17 @@ fn origin_of(issuer: &str) -> String {
 }
 
 /// Every state-changing request to the console must come from the console's own origin
-/// (security case F43): `Sec-Fetch-Site` when the browser sends it, else `Origin`.
+/// (security case F43): decided by `Sec-Fetch-Site` when the browser sends it, else by `Origin`.
+/// Requests with neither come from non-browser clients, which carry no ambient cookies.
 async fn refuse_cross_site(origin: String, req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         let h = req.headers();
-        let fetch_site_bad = h.get("sec-fetch-site").is_some_and(|v| v != "same-origin" && v != "none");
-        let origin_bad = h.get(header::ORIGIN).is_some_and(|v| v.as_bytes() != origin.as_bytes());
-        if fetch_site_bad || origin_bad {
+        let cross = match (h.get("sec-fetch-site"), h.get(header::ORIGIN)) {
+            (Some(site), _) => site != "same-origin" && site != "none",
+            (None, Some(o)) => o.as_bytes() != origin.as_bytes(),
+            (None, None) => false,
+        };
+        if cross {
             tracing::warn!("refused a cross-site console request");
             return (StatusCode::FORBIDDEN, "cross-site requests are refused").into_response();
         }
@@ -71,7 +75,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
 }

@@ -1,0 +1,77 @@
+# Entente: the two commands of the README are `make run` and `make test`.
+# Both install what is missing (and only that), so they are idempotent and fast the second time.
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := run
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := 0.2.130
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+export ENTENTE_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
+
+.PHONY: run test setup tools node-deps services build build-debug test-rust test-wasm test-e2e lint bench fmt
+
+## run: install what is missing, build (release), serve console + token service on http://127.0.0.1:3000
+run: setup build
+	LEPTOS_SITE_ROOT=target/site $(TARGET_DIR)/release/entente serve
+
+## test: every suite — unit, integration on SQLite and PostgreSQL, interop, wasm check, browser
+test: setup services lint test-rust test-wasm build-debug test-e2e
+	@echo "all test suites passed"
+
+setup: tools node-deps
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if ! command -v cargo-leptos >/dev/null || [ "$$(cargo leptos --version | awk '{print $$2}')" != "$(CARGO_LEPTOS_VERSION)" ]; then \
+	  echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 15 minutes on 2 cores)"; \
+	  cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); fi
+	@if ! command -v wasm-bindgen >/dev/null || [ "$$(wasm-bindgen --version | awk '{print $$2}')" != "$(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; fi
+	@missing=""; command -v wasm-opt >/dev/null || missing="$$missing binaryen"; \
+	  [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	  command -v wrk >/dev/null || missing="$$missing wrk"; \
+	  if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+node-deps:
+	@for d in end2end interop; do \
+	  if [ ! -d $$d/node_modules ] || [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; then \
+	    (cd $$d && npm ci --no-audit --no-fund); fi; done
+
+## services: the tests need PostgreSQL; a missing service fails with a clear message
+services:
+	@if ! psql "$(POSTGRES_URL)" -qtAc 'select 1' >/dev/null 2>&1; then \
+	  echo "PostgreSQL is not reachable at $(POSTGRES_URL). Start it (pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start) or set POSTGRES_URL." >&2; \
+	  exit 1; fi
+
+build:
+	cargo leptos build --release
+
+build-debug:
+	cargo leptos build
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+test-rust:
+	cargo test --workspace
+
+test-wasm:
+	cargo check -p app --features hydrate --target wasm32-unknown-unknown
+
+test-e2e:
+	cd end2end && ENTENTE_BIN=$(abspath $(TARGET_DIR))/debug/entente npx playwright test
+
+## bench: release build, Entente and the peer (oidc-provider) under the same load, with ratios
+bench: setup
+	cargo build --release -p entente
+	ENTENTE_BIN=$(abspath $(TARGET_DIR))/release/entente bench/run.sh
+
+fmt:
+	cargo fmt --all

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of client_credentials → ES256 JWT: Entente (release) vs npm oidc-provider,
+# the same wrk load against each in turn on loopback. Prints tokens/s, p50/p99, peak RSS, ratios.
+set -euo pipefail
+cd "$(dirname "$0")"
+BIN=${ENTENTE_BIN:-../target/release/entente}
+DURATION=${BENCH_DURATION:-10s}
+CONNS=${BENCH_CONNECTIONS:-16}
+E_PORT=3201; P_PORT=3301
+work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+[ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund >/dev/null
+command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
+
+export ENTENTE_DATA_DIR="$work/data" ENTENTE_LOG=warn
+"$BIN" partner create --slug bench --name Bench >/dev/null
+"$BIN" audience create --identifier https://api.example.test --scopes "orders:read" >/dev/null
+"$BIN" grant set --partner bench --audience https://api.example.test --scopes "orders:read" >/dev/null
+creds=$("$BIN" client create --partner bench --name load --scopes "orders:read" --output json)
+cid=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_id)' "$creds")
+sec=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_secret)' "$creds")
+
+ENTENTE_LISTEN=127.0.0.1:$E_PORT ENTENTE_ISSUER=http://127.0.0.1:$E_PORT "$BIN" serve 2>"$work/entente.log" &
+e_pid=$!
+node peer.mjs $P_PORT >"$work/peer.log" 2>&1 &
+p_pid=$!
+for u in http://127.0.0.1:$E_PORT/readyz http://127.0.0.1:$P_PORT/.well-known/openid-configuration; do
+  for _ in $(seq 100); do curl -sf "$u" >/dev/null && break; sleep 0.1; done
+done
+
+rss() { awk '/VmHWM/ {print int($2/1024)}' /proc/$1/status; }
+idle_e=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$e_pid/status)
+
+run() { # name url basic
+  local basic; basic=$(printf '%s' "$3" | base64 -w0)
+  # Warm up, then check that the request really succeeds before measuring.
+  curl -sf -H "Authorization: Basic $basic" -d grant_type=client_credentials -d resource=https://api.example.test -d scope=orders:read "$2" | grep -q access_token \
+    || { echo "$1: token request failed" >&2; exit 1; }
+  BENCH_BASIC=$basic wrk -t1 -c"$CONNS" -d2s -s token.lua "$2" >/dev/null
+  BENCH_BASIC=$basic wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s token.lua "$2" >"$work/$1.txt"
+  if grep -q "Non-2xx" "$work/$1.txt"; then echo "$1: non-2xx responses under load" >&2; cat "$work/$1.txt" >&2; exit 1; fi
+}
+run entente "http://127.0.0.1:$E_PORT/oauth2/token" "$cid:$sec"
+run peer "http://127.0.0.1:$P_PORT/token" "bench:bench-secret-0123456789abcdef0123456789abcdef"
+
+rps() { awk '/Requests\/sec/ {print $2}' "$work/$1.txt"; }
+pct() { awk -v p="$2" '$1==p {print $2}' "$work/$1.txt"; }
+printf '\nclient_credentials → ES256 JWT, wrk -t1 -c%s -d%s, loopback, %s cores\n' "$CONNS" "$DURATION" "$(nproc)"
+printf '%-10s %12s %10s %10s %14s\n' system tokens/s p50 p99 peak-RSS-MB
+printf '%-10s %12s %10s %10s %14s\n' entente "$(rps entente)" "$(pct entente 50%)" "$(pct entente 99%)" "$(rss $e_pid)"
+printf '%-10s %12s %10s %10s %14s\n' peer "$(rps peer)" "$(pct peer 50%)" "$(pct peer 99%)" "$(rss $p_pid)"
+printf 'entente idle RSS before load: %s MB\n' "$idle_e"
+awk -v a="$(rps entente)" -v b="$(rps peer)" 'BEGIN { printf "ratio entente/peer: %.1fx (target >= 8x)\n", a/b }'

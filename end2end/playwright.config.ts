@@ -1,0 +1,42 @@
+import { defineConfig } from '@playwright/test';
+import path from 'node:path';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './fixtures';
+
+// Runs against the `entente` binary built by cargo-leptos (the wasm and CSS under target/site).
+// The browser is Debian's Chromium: Playwright's own download does not work on these machines.
+const root = path.resolve(__dirname, '..');
+const port = Number(process.env.E2E_PORT ?? 3107);
+export const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  retries: 0,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+             '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+  },
+  webServer: {
+    command: path.join(root, 'end2end/start-server.sh'),
+    cwd: root,
+    url: `${baseURL}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: {
+      ENTENTE_LISTEN: `127.0.0.1:${port}`,
+      ENTENTE_ISSUER: baseURL,
+      E2E_ADMIN_EMAIL: ADMIN_EMAIL,
+      E2E_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...(process.env.ENTENTE_BIN ? { ENTENTE_BIN: process.env.ENTENTE_BIN } : {}),
+      ENTENTE_LOG: 'warn',
+      LEPTOS_SITE_ROOT: 'target/site',
+    },
+  },
+});
