@@ -45,13 +45,17 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
 /// A server error as one readable sentence.
 #[component]
 pub fn ErrorBox(message: String) -> impl IntoView {
-    let text = message.trim_start_matches("error running server function: ").to_owned();
+    let text = message
+        .trim_start_matches("error running server function: ")
+        .to_owned();
     view! { <p class="error" role="alert">{text}</p> }
 }
 
 /// The result of a form's action: error sentence or nothing.
 #[component]
-pub fn ActionError<T: Clone + Send + Sync + 'static>(#[prop(into)] value: Signal<Option<Result<T, ServerFnError>>>) -> impl IntoView {
+pub fn ActionError<T: Clone + Send + Sync + 'static>(
+    #[prop(into)] value: Signal<Option<Result<T, ServerFnError>>>,
+) -> impl IntoView {
     move || match value.get() {
         Some(Err(e)) => Some(view! { <ErrorBox message=e.to_string()/> }),
         _ => None,

@@ -21,18 +21,26 @@ const LOGIN_AT: &str = "login_at";
 const ABSOLUTE_TIMEOUT: i64 = 12 * 3600;
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 pub fn format_time(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
-        .and_then(|d| d.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC")).ok())
+        .and_then(|d| {
+            d.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+            ))
+            .ok()
+        })
         .unwrap_or_default()
 }
 
 pub fn console() -> Result<ConsoleContext, ServerFnError> {
-    use_context::<ConsoleContext>().ok_or_else(|| ServerFnError::new("the console is not configured"))
+    use_context::<ConsoleContext>()
+        .ok_or_else(|| ServerFnError::new("the console is not configured"))
 }
 
 /// An error sentence for the user, with the HTTP status it deserves (bad input is never a 500).
@@ -49,7 +57,10 @@ pub fn user_error(e: StoreError) -> ServerFnError {
     match e {
         StoreError::Db(db) => {
             tracing::error!(error = %db, "console database error");
-            fail(StatusCode::SERVICE_UNAVAILABLE, "the database is unavailable; try again shortly")
+            fail(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable; try again shortly",
+            )
         }
         StoreError::NotFound(_) => fail(StatusCode::NOT_FOUND, e.to_string()),
         StoreError::Conflict(_) => fail(StatusCode::CONFLICT, e.to_string()),
@@ -70,7 +81,9 @@ impl AdminSession {
 }
 
 async fn session() -> Result<Session, ServerFnError> {
-    leptos_axum::extract::<Session>().await.map_err(|_| ServerFnError::new("session unavailable"))
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|_| ServerFnError::new("session unavailable"))
 }
 
 pub async fn current_admin() -> Result<Option<AdminSession>, ServerFnError> {
@@ -82,14 +95,25 @@ pub async fn current_admin() -> Result<Option<AdminSession>, ServerFnError> {
         let _ = s.flush().await;
         return Ok(None);
     }
-    let admin = console()?.store.admin_by_id(&id).await.map_err(user_error)?;
-    Ok(admin.filter(|a| a.enabled).map(|a| AdminSession { id: a.id, email: a.email, role: a.role }))
+    let admin = console()?
+        .store
+        .admin_by_id(&id)
+        .await
+        .map_err(user_error)?;
+    Ok(admin.filter(|a| a.enabled).map(|a| AdminSession {
+        id: a.id,
+        email: a.email,
+        role: a.role,
+    }))
 }
 
 pub async fn require_admin() -> Result<AdminSession, ServerFnError> {
     match current_admin().await? {
         Some(a) if a.role == "admin" => Ok(a),
-        Some(_) => Err(fail(axum::http::StatusCode::FORBIDDEN, "your role may not do this")),
+        Some(_) => Err(fail(
+            axum::http::StatusCode::FORBIDDEN,
+            "your role may not do this",
+        )),
         None => Err(fail(axum::http::StatusCode::UNAUTHORIZED, "sign in first")),
     }
 }
@@ -97,9 +121,15 @@ pub async fn require_admin() -> Result<AdminSession, ServerFnError> {
 async fn start_session(admin_id: &str) -> Result<(), ServerFnError> {
     let s = session().await?;
     // A fresh id at sign-in defeats session fixation.
-    s.cycle_id().await.map_err(|_| ServerFnError::new("session unavailable"))?;
-    s.insert(ADMIN_ID, admin_id).await.map_err(|_| ServerFnError::new("session unavailable"))?;
-    s.insert(LOGIN_AT, now()).await.map_err(|_| ServerFnError::new("session unavailable"))?;
+    s.cycle_id()
+        .await
+        .map_err(|_| ServerFnError::new("session unavailable"))?;
+    s.insert(ADMIN_ID, admin_id)
+        .await
+        .map_err(|_| ServerFnError::new("session unavailable"))?;
+    s.insert(LOGIN_AT, now())
+        .await
+        .map_err(|_| ServerFnError::new("session unavailable"))?;
     Ok(())
 }
 
@@ -116,30 +146,53 @@ pub async fn login(email: &str, password: &str) -> Result<(), ServerFnError> {
     match admin {
         Some(a) if ok => start_session(&a.id).await,
         // One message for unknown account and wrong password: no user enumeration.
-        _ => Err(fail(axum::http::StatusCode::UNAUTHORIZED, "e-mail or password is wrong")),
+        _ => Err(fail(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "e-mail or password is wrong",
+        )),
     }
 }
 
 pub async fn logout() -> Result<(), ServerFnError> {
-    session().await?.flush().await.map_err(|_| ServerFnError::new("session unavailable"))
+    session()
+        .await?
+        .flush()
+        .await
+        .map_err(|_| ServerFnError::new("session unavailable"))
 }
 
 pub async fn accept_invite(token: &str, email: &str, password: &str) -> Result<(), ServerFnError> {
     let c = console()?;
     let hash = hash_password(password).map_err(|e| fail(axum::http::StatusCode::BAD_REQUEST, e))?;
-    let admin = c.store.accept_invite(&c.hasher.hash(token), email, hash, now()).await.map_err(|e| match e {
-        StoreError::NotFound(_) => fail(axum::http::StatusCode::BAD_REQUEST, "this set-up link is invalid, used or expired; run `entente admin create` instead"),
-        other => user_error(other),
-    })?;
+    let admin = c
+        .store
+        .accept_invite(&c.hasher.hash(token), email, hash, now())
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound(_) => fail(
+                axum::http::StatusCode::BAD_REQUEST,
+                "this set-up link is invalid, used or expired; run `entente admin create` instead",
+            ),
+            other => user_error(other),
+        })?;
     start_session(&admin.id).await
 }
 
-pub async fn create_secret_client(admin: &AdminSession, partner: &str, name: &str, scopes: &str) -> Result<CreatedClient, ServerFnError> {
+pub async fn create_secret_client(
+    admin: &AdminSession,
+    partner: &str,
+    name: &str,
+    scopes: &str,
+) -> Result<CreatedClient, ServerFnError> {
     let c = console()?;
     let p = c.store.partner_by_slug(partner).await.map_err(user_error)?;
-    let scopes = entente_domain::ScopeSet::parse(scopes).map_err(|e| fail(axum::http::StatusCode::BAD_REQUEST, e.description))?;
+    let scopes = entente_domain::ScopeSet::parse(scopes)
+        .map_err(|e| fail(axum::http::StatusCode::BAD_REQUEST, e.description))?;
     if scopes.is_empty() {
-        return Err(fail(axum::http::StatusCode::BAD_REQUEST, "give the client at least one scope"));
+        return Err(fail(
+            axum::http::StatusCode::BAD_REQUEST,
+            "give the client at least one scope",
+        ));
     }
     let secret = entente_domain::secret::generate_secret();
     let client_id = entente_domain::secret::new_client_id();
@@ -154,8 +207,14 @@ pub async fn create_secret_client(admin: &AdminSession, partner: &str, name: &st
         secret_hash: Some(c.hasher.hash(&secret)),
         jwks: None,
     };
-    c.store.create_client(&admin.actor(), new, client_id.clone(), now()).await.map_err(user_error)?;
-    Ok(CreatedClient { client_id, client_secret: secret })
+    c.store
+        .create_client(&admin.actor(), new, client_id.clone(), now())
+        .await
+        .map_err(user_error)?;
+    Ok(CreatedClient {
+        client_id,
+        client_secret: secret,
+    })
 }
 
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -163,15 +222,24 @@ pub const MIN_PASSWORD_LEN: usize = 12;
 pub fn hash_password(password: &str) -> Result<String, String> {
     use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(format!("the password must have at least {MIN_PASSWORD_LEN} characters"));
+        return Err(format!(
+            "the password must have at least {MIN_PASSWORD_LEN} characters"
+        ));
     }
     let salt = SaltString::generate(&mut OsRng);
-    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| format!("password hashing failed: {e}"))
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| format!("password hashing failed: {e}"))
 }
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(phc).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(phc).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Verifies against a fixed hash when the account does not exist, so timing does not tell.

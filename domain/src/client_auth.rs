@@ -5,7 +5,8 @@ use serde::Deserialize;
 use crate::jws::OneOrMany;
 use crate::{OAuthError, UnixTime};
 
-pub const JWT_BEARER_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub const JWT_BEARER_ASSERTION_TYPE: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMethod {
@@ -23,7 +24,13 @@ impl AuthMethod {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::ClientSecretBasic, Self::ClientSecretPost, Self::PrivateKeyJwt].into_iter().find(|m| m.as_str() == s)
+        [
+            Self::ClientSecretBasic,
+            Self::ClientSecretPost,
+            Self::PrivateKeyJwt,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
     }
 }
 
@@ -37,8 +44,15 @@ pub enum RegisteredAuth {
 /// What the request presented, after checking that exactly one method was used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Presented {
-    Secret { method: AuthMethod, client_id: String, secret: String },
-    Assertion { client_id: Option<String>, assertion: String },
+    Secret {
+        method: AuthMethod,
+        client_id: String,
+        secret: String,
+    },
+    Assertion {
+        client_id: Option<String>,
+        assertion: String,
+    },
 }
 
 impl Presented {
@@ -63,26 +77,47 @@ pub struct AuthInputs<'a> {
 /// Exactly one method per request (RFC 6749 §2.3, security case C30).
 pub fn presented(inp: AuthInputs<'_>) -> Result<Presented, OAuthError> {
     let assertion = inp.client_assertion.is_some() || inp.client_assertion_type.is_some();
-    let used = [inp.basic.is_some(), inp.client_secret.is_some(), assertion].iter().filter(|b| **b).count();
+    let used = [inp.basic.is_some(), inp.client_secret.is_some(), assertion]
+        .iter()
+        .filter(|b| **b)
+        .count();
     if used > 1 {
-        return Err(OAuthError::invalid_request("use exactly one client authentication method"));
+        return Err(OAuthError::invalid_request(
+            "use exactly one client authentication method",
+        ));
     }
     if let Some((id, secret)) = inp.basic {
         if inp.client_id.is_some_and(|c| c != id) {
-            return Err(OAuthError::invalid_request("client_id does not match the Authorization header"));
+            return Err(OAuthError::invalid_request(
+                "client_id does not match the Authorization header",
+            ));
         }
-        return Ok(Presented::Secret { method: AuthMethod::ClientSecretBasic, client_id: id, secret });
+        return Ok(Presented::Secret {
+            method: AuthMethod::ClientSecretBasic,
+            client_id: id,
+            secret,
+        });
     }
     if let Some(secret) = inp.client_secret {
         let id = inp.client_id.ok_or_else(OAuthError::invalid_client)?;
-        return Ok(Presented::Secret { method: AuthMethod::ClientSecretPost, client_id: id.to_owned(), secret: secret.to_owned() });
+        return Ok(Presented::Secret {
+            method: AuthMethod::ClientSecretPost,
+            client_id: id.to_owned(),
+            secret: secret.to_owned(),
+        });
     }
     if assertion {
         if inp.client_assertion_type != Some(JWT_BEARER_ASSERTION_TYPE) {
             return Err(OAuthError::invalid_client());
         }
-        let a = inp.client_assertion.filter(|a| !a.is_empty()).ok_or_else(OAuthError::invalid_client)?;
-        return Ok(Presented::Assertion { client_id: inp.client_id.map(str::to_owned), assertion: a.to_owned() });
+        let a = inp
+            .client_assertion
+            .filter(|a| !a.is_empty())
+            .ok_or_else(OAuthError::invalid_client)?;
+        return Ok(Presented::Assertion {
+            client_id: inp.client_id.map(str::to_owned),
+            assertion: a.to_owned(),
+        });
     }
     Err(OAuthError::invalid_client())
 }
@@ -90,7 +125,8 @@ pub fn presented(inp: AuthInputs<'_>) -> Result<Presented, OAuthError> {
 /// A client may only use the method it is registered for (case C30).
 pub fn check_method(registered: RegisteredAuth, presented: &Presented) -> Result<(), OAuthError> {
     match (registered, presented) {
-        (RegisteredAuth::Secret, Presented::Secret { .. }) | (RegisteredAuth::PrivateKeyJwt, Presented::Assertion { .. }) => Ok(()),
+        (RegisteredAuth::Secret, Presented::Secret { .. })
+        | (RegisteredAuth::PrivateKeyJwt, Presented::Assertion { .. }) => Ok(()),
         _ => Err(OAuthError::invalid_client()),
     }
 }
@@ -119,12 +155,21 @@ pub struct AssertionRules {
 
 impl Default for AssertionRules {
     fn default() -> Self {
-        Self { skew: 30, max_lifetime: 300 }
+        Self {
+            skew: 30,
+            max_lifetime: 300,
+        }
     }
 }
 
 /// Checks the claims of a verified assertion. Returns `(jti, exp)` for the replay cache.
-pub fn check_assertion(c: &AssertionClaims, client_id: &str, issuer: &str, rules: AssertionRules, now: UnixTime) -> Result<(String, i64), OAuthError> {
+pub fn check_assertion(
+    c: &AssertionClaims,
+    client_id: &str,
+    issuer: &str,
+    rules: AssertionRules,
+    now: UnixTime,
+) -> Result<(String, i64), OAuthError> {
     let fail = |_why: &str| OAuthError::invalid_client();
     if c.iss != client_id || c.sub != client_id {
         return Err(fail("iss and sub must be the client_id"));
@@ -157,7 +202,9 @@ pub fn check_assertion(c: &AssertionClaims, client_id: &str, issuer: &str, rules
 pub fn assertion_typ_allowed(typ: Option<&str>) -> bool {
     match typ {
         None => true,
-        Some(t) => t.eq_ignore_ascii_case("JWT") || t.eq_ignore_ascii_case("client-authentication+jwt"),
+        Some(t) => {
+            t.eq_ignore_ascii_case("JWT") || t.eq_ignore_ascii_case("client-authentication+jwt")
+        }
     }
 }
 
@@ -168,7 +215,15 @@ mod tests {
     const ISS: &str = "https://entente.test";
 
     fn claims(aud: OneOrMany, exp: i64) -> AssertionClaims {
-        AssertionClaims { iss: "c1".into(), sub: "c1".into(), aud, exp, nbf: None, iat: Some(1000), jti: "j".into() }
+        AssertionClaims {
+            iss: "c1".into(),
+            sub: "c1".into(),
+            aud,
+            exp,
+            nbf: None,
+            iat: Some(1000),
+            jti: "j".into(),
+        }
     }
 
     #[test]
@@ -191,13 +246,20 @@ mod tests {
 
     #[test]
     fn no_credentials_is_invalid_client() {
-        let r = presented(AuthInputs { client_id: Some("c"), ..Default::default() });
+        let r = presented(AuthInputs {
+            client_id: Some("c"),
+            ..Default::default()
+        });
         assert_eq!(r.unwrap_err().code, crate::OAuthErrorCode::InvalidClient);
     }
 
     #[test]
     fn registered_method_is_enforced() {
-        let secret = Presented::Secret { method: AuthMethod::ClientSecretPost, client_id: "c".into(), secret: "s".into() };
+        let secret = Presented::Secret {
+            method: AuthMethod::ClientSecretPost,
+            client_id: "c".into(),
+            secret: "s".into(),
+        };
         assert!(check_method(RegisteredAuth::PrivateKeyJwt, &secret).is_err());
         assert!(check_method(RegisteredAuth::Secret, &secret).is_ok());
     }
@@ -205,19 +267,64 @@ mod tests {
     #[test]
     fn audience_must_be_the_issuer_as_a_single_string() {
         let r = AssertionRules::default();
-        assert!(check_assertion(&claims(OneOrMany::One(ISS.into()), 1100), "c1", ISS, r, 1000).is_ok());
-        assert!(check_assertion(&claims(OneOrMany::One(format!("{ISS}/token")), 1100), "c1", ISS, r, 1000).is_err());
-        assert!(check_assertion(&claims(OneOrMany::Many(vec![ISS.into()]), 1100), "c1", ISS, r, 1000).is_err());
-        assert!(check_assertion(&claims(OneOrMany::One(format!("{ISS}/")), 1100), "c1", ISS, r, 1000).is_err());
+        assert!(
+            check_assertion(
+                &claims(OneOrMany::One(ISS.into()), 1100),
+                "c1",
+                ISS,
+                r,
+                1000
+            )
+            .is_ok()
+        );
+        assert!(
+            check_assertion(
+                &claims(OneOrMany::One(format!("{ISS}/token")), 1100),
+                "c1",
+                ISS,
+                r,
+                1000
+            )
+            .is_err()
+        );
+        assert!(
+            check_assertion(
+                &claims(OneOrMany::Many(vec![ISS.into()]), 1100),
+                "c1",
+                ISS,
+                r,
+                1000
+            )
+            .is_err()
+        );
+        assert!(
+            check_assertion(
+                &claims(OneOrMany::One(format!("{ISS}/")), 1100),
+                "c1",
+                ISS,
+                r,
+                1000
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn lifetime_is_bounded_and_skew_applies() {
         let r = AssertionRules::default();
         let a = |exp| claims(OneOrMany::One(ISS.into()), exp);
-        assert!(check_assertion(&a(1000 + 301), "c1", ISS, r, 1000).is_err(), "exp - iat beyond max lifetime");
-        assert!(check_assertion(&a(990), "c1", ISS, r, 1000).is_ok(), "within skew");
-        assert!(check_assertion(&a(970), "c1", ISS, r, 1000).is_err(), "expired beyond skew");
+        assert!(
+            check_assertion(&a(1000 + 301), "c1", ISS, r, 1000).is_err(),
+            "exp - iat beyond max lifetime"
+        );
+        assert!(
+            check_assertion(&a(990), "c1", ISS, r, 1000).is_ok(),
+            "within skew"
+        );
+        assert!(
+            check_assertion(&a(970), "c1", ISS, r, 1000).is_err(),
+            "expired beyond skew"
+        );
         let mut c = a(1100);
         c.nbf = Some(1031);
         assert!(check_assertion(&c, "c1", ISS, r, 1000).is_err());

@@ -44,14 +44,20 @@ pub struct OAuthError {
 
 impl OAuthError {
     pub fn new(code: OAuthErrorCode, description: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, description: description.into() }
+        Self {
+            code,
+            description: description.into(),
+        }
     }
     pub fn invalid_request(d: impl Into<Cow<'static, str>>) -> Self {
         Self::new(OAuthErrorCode::InvalidRequest, d)
     }
     /// Every client authentication failure looks the same to the caller (case C32).
     pub fn invalid_client() -> Self {
-        Self::new(OAuthErrorCode::InvalidClient, "client authentication failed")
+        Self::new(
+            OAuthErrorCode::InvalidClient,
+            "client authentication failed",
+        )
     }
     pub fn invalid_grant(d: impl Into<Cow<'static, str>>) -> Self {
         Self::new(OAuthErrorCode::InvalidGrant, d)
@@ -60,7 +66,10 @@ impl OAuthError {
         Self::new(OAuthErrorCode::UnauthorizedClient, d)
     }
     pub fn unsupported_grant_type() -> Self {
-        Self::new(OAuthErrorCode::UnsupportedGrantType, "grant type is not supported")
+        Self::new(
+            OAuthErrorCode::UnsupportedGrantType,
+            "grant type is not supported",
+        )
     }
     pub fn invalid_scope(d: impl Into<Cow<'static, str>>) -> Self {
         Self::new(OAuthErrorCode::InvalidScope, d)
@@ -69,6 +78,9 @@ impl OAuthError {
         Self::new(OAuthErrorCode::InvalidTarget, d)
     }
     pub fn unavailable() -> Self {
-        Self::new(OAuthErrorCode::TemporarilyUnavailable, "service temporarily unavailable")
+        Self::new(
+            OAuthErrorCode::TemporarilyUnavailable,
+            "service temporarily unavailable",
+        )
     }
 }

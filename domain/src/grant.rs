@@ -47,36 +47,66 @@ pub struct Issuance {
     pub lifetime: i64,
 }
 
-pub fn client_credentials(catalog: &impl Catalog, client: &ClientView<'_>, req: &TargetRequest) -> Result<Issuance, OAuthError> {
+pub fn client_credentials(
+    catalog: &impl Catalog,
+    client: &ClientView<'_>,
+    req: &TargetRequest,
+) -> Result<Issuance, OAuthError> {
     if !client.grant_types.iter().any(|g| g == CLIENT_CREDENTIALS) {
-        return Err(OAuthError::unauthorized_client("client may not use this grant type"));
+        return Err(OAuthError::unauthorized_client(
+            "client may not use this grant type",
+        ));
     }
     let audience = select_audience(catalog, client, req)?;
     let grant = catalog
         .grant(client.partner_id, &audience.id)
-        .ok_or_else(|| OAuthError::invalid_target("the requested audience is not available to this client"))?;
-    let allowed = client.allowed_scopes.intersect(grant).intersect(&audience.scopes);
+        .ok_or_else(|| {
+            OAuthError::invalid_target("the requested audience is not available to this client")
+        })?;
+    let allowed = client
+        .allowed_scopes
+        .intersect(grant)
+        .intersect(&audience.scopes);
     let scope = match &req.scope {
         Some(requested) => requested.intersect(&allowed),
         None => allowed,
     };
     if scope.is_empty() {
-        return Err(OAuthError::invalid_scope("none of the requested scopes is granted to this client"));
+        return Err(OAuthError::invalid_scope(
+            "none of the requested scopes is granted to this client",
+        ));
     }
-    Ok(Issuance { audience: audience.identifier.clone(), scope, lifetime: audience.token_lifetime })
+    Ok(Issuance {
+        audience: audience.identifier.clone(),
+        scope,
+        lifetime: audience.token_lifetime,
+    })
 }
 
 /// `resource` and `audience` must agree on one registered, enabled audience; without either,
 /// the requested scopes must identify exactly one of the partner's audiences.
-fn select_audience<'c>(catalog: &'c impl Catalog, client: &ClientView<'_>, req: &TargetRequest) -> Result<&'c AudienceView, OAuthError> {
-    let mut named: Vec<&str> = req.resources.iter().chain(&req.audiences).map(String::as_str).collect();
+fn select_audience<'c>(
+    catalog: &'c impl Catalog,
+    client: &ClientView<'_>,
+    req: &TargetRequest,
+) -> Result<&'c AudienceView, OAuthError> {
+    let mut named: Vec<&str> = req
+        .resources
+        .iter()
+        .chain(&req.audiences)
+        .map(String::as_str)
+        .collect();
     named.sort_unstable();
     named.dedup();
     match named.as_slice() {
         [one] => catalog
             .audience_by_identifier(one)
             .filter(|a| a.enabled)
-            .ok_or_else(|| OAuthError::invalid_target("the requested audience is not registered or not enabled")),
+            .ok_or_else(|| {
+                OAuthError::invalid_target(
+                    "the requested audience is not registered or not enabled",
+                )
+            }),
         [] => {
             let candidates: Vec<&AudienceView> = catalog
                 .granted_audiences(client.partner_id)
@@ -88,10 +118,14 @@ fn select_audience<'c>(catalog: &'c impl Catalog, client: &ClientView<'_>, req: 
                 .collect();
             match candidates.as_slice() {
                 [one] => Ok(one),
-                _ => Err(OAuthError::invalid_target("name the audience with the resource or audience parameter")),
+                _ => Err(OAuthError::invalid_target(
+                    "name the audience with the resource or audience parameter",
+                )),
             }
         }
-        _ => Err(OAuthError::invalid_target("a token is issued for exactly one audience")),
+        _ => Err(OAuthError::invalid_target(
+            "a token is issued for exactly one audience",
+        )),
     }
 }
 
@@ -113,7 +147,10 @@ mod tests {
             self.grants.get(&(p.to_owned(), a.to_owned()))
         }
         fn granted_audiences(&self, p: &str) -> Vec<&AudienceView> {
-            self.auds.iter().filter(|a| a.enabled && self.grants.contains_key(&(p.to_owned(), a.id.clone()))).collect()
+            self.auds
+                .iter()
+                .filter(|a| a.enabled && self.grants.contains_key(&(p.to_owned(), a.id.clone())))
+                .collect()
         }
     }
 
@@ -130,50 +167,107 @@ mod tests {
             enabled,
         };
         Cat {
-            auds: vec![aud("a1", "https://orders", "orders:read orders:write", true), aud("a2", "https://billing", "bill:read", true), aud("a3", "https://off", "x", false)],
-            grants: [(("p", "a1"), "orders:read"), (("p", "a3"), "x")].into_iter().map(|((p, a), g)| ((p.into(), a.into()), s(g))).collect(),
+            auds: vec![
+                aud("a1", "https://orders", "orders:read orders:write", true),
+                aud("a2", "https://billing", "bill:read", true),
+                aud("a3", "https://off", "x", false),
+            ],
+            grants: [(("p", "a1"), "orders:read"), (("p", "a3"), "x")]
+                .into_iter()
+                .map(|((p, a), g)| ((p.into(), a.into()), s(g)))
+                .collect(),
         }
     }
 
     fn run(scope: Option<&str>, resource: &[&str], allowed: &str) -> Result<Issuance, OAuthError> {
         let allowed = s(allowed);
         let gts = vec![CLIENT_CREDENTIALS.to_string()];
-        let client = ClientView { client_id: "c", partner_id: "p", allowed_scopes: &allowed, grant_types: &gts };
-        let req = TargetRequest { resources: resource.iter().map(|r| r.to_string()).collect(), audiences: vec![], scope: scope.map(s) };
+        let client = ClientView {
+            client_id: "c",
+            partner_id: "p",
+            allowed_scopes: &allowed,
+            grant_types: &gts,
+        };
+        let req = TargetRequest {
+            resources: resource.iter().map(|r| r.to_string()).collect(),
+            audiences: vec![],
+            scope: scope.map(s),
+        };
         client_credentials(&cat(), &client, &req)
     }
 
     #[test]
     fn scopes_are_the_intersection_of_request_client_and_grant() {
-        let i = run(Some("orders:read orders:write"), &["https://orders"], "orders:read orders:write").unwrap();
+        let i = run(
+            Some("orders:read orders:write"),
+            &["https://orders"],
+            "orders:read orders:write",
+        )
+        .unwrap();
         assert_eq!(i.scope.to_string(), "orders:read");
         assert_eq!(i.audience, "https://orders");
     }
 
     #[test]
     fn nothing_left_is_invalid_scope() {
-        assert_eq!(run(Some("orders:write"), &["https://orders"], "orders:read orders:write").unwrap_err().code, OAuthErrorCode::InvalidScope);
-        assert_eq!(run(None, &["https://orders"], "orders:write").unwrap_err().code, OAuthErrorCode::InvalidScope);
+        assert_eq!(
+            run(
+                Some("orders:write"),
+                &["https://orders"],
+                "orders:read orders:write"
+            )
+            .unwrap_err()
+            .code,
+            OAuthErrorCode::InvalidScope
+        );
+        assert_eq!(
+            run(None, &["https://orders"], "orders:write")
+                .unwrap_err()
+                .code,
+            OAuthErrorCode::InvalidScope
+        );
     }
 
     #[test]
     fn unknown_ungranted_disabled_or_multiple_targets_are_invalid_target() {
-        for r in [&["https://nope"][..], &["https://billing"], &["https://off"], &["https://orders", "https://billing"]] {
-            assert_eq!(run(None, r, "orders:read bill:read x").unwrap_err().code, OAuthErrorCode::InvalidTarget, "{r:?}");
+        for r in [
+            &["https://nope"][..],
+            &["https://billing"],
+            &["https://off"],
+            &["https://orders", "https://billing"],
+        ] {
+            assert_eq!(
+                run(None, r, "orders:read bill:read x").unwrap_err().code,
+                OAuthErrorCode::InvalidTarget,
+                "{r:?}"
+            );
         }
     }
 
     #[test]
     fn audience_is_inferred_from_scopes_when_unambiguous() {
-        assert_eq!(run(Some("orders:read"), &[], "orders:read").unwrap().audience, "https://orders");
-        assert_eq!(run(None, &[], "orders:read").unwrap().audience, "https://orders");
+        assert_eq!(
+            run(Some("orders:read"), &[], "orders:read")
+                .unwrap()
+                .audience,
+            "https://orders"
+        );
+        assert_eq!(
+            run(None, &[], "orders:read").unwrap().audience,
+            "https://orders"
+        );
     }
 
     #[test]
     fn grant_type_must_be_assigned() {
         let allowed = s("orders:read");
         let gts: Vec<String> = vec![];
-        let client = ClientView { client_id: "c", partner_id: "p", allowed_scopes: &allowed, grant_types: &gts };
+        let client = ClientView {
+            client_id: "c",
+            partner_id: "p",
+            allowed_scopes: &allowed,
+            grant_types: &gts,
+        };
         let e = client_credentials(&cat(), &client, &TargetRequest::default()).unwrap_err();
         assert_eq!(e.code, OAuthErrorCode::UnauthorizedClient);
     }

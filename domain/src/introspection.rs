@@ -32,7 +32,10 @@ pub struct ActiveDetails {
 impl Introspection {
     /// Exactly `{"active":false}`: an inactive answer says nothing else (RFC 7662 §2.2).
     pub fn inactive() -> Self {
-        Self { active: false, details: None }
+        Self {
+            active: false,
+            details: None,
+        }
     }
 }
 
@@ -45,7 +48,11 @@ pub struct Context<'a> {
 
 pub fn decide(claims: AccessTokenClaims, ctx: &Context<'_>, now: UnixTime) -> Introspection {
     let in_window = claims.exp > now && claims.iat <= now + ctx.skew;
-    if !in_window || ctx.revoked || claims.iss != ctx.issuer || !claims.aud.contains(ctx.caller_audience) {
+    if !in_window
+        || ctx.revoked
+        || claims.iss != ctx.issuer
+        || !claims.aud.contains(ctx.caller_audience)
+    {
         return Introspection::inactive();
     }
     Introspection {
@@ -85,19 +92,36 @@ mod tests {
     }
 
     fn ctx(aud: &str, revoked: bool) -> Context<'_> {
-        Context { issuer: "https://iss", caller_audience: aud, revoked, skew: 30 }
+        Context {
+            issuer: "https://iss",
+            caller_audience: aud,
+            revoked,
+            skew: 30,
+        }
     }
 
     #[test]
     fn active_only_for_the_audience_in_time_and_unrevoked() {
         assert!(decide(claims(), &ctx("https://api", false), 1100).active);
-        assert_eq!(decide(claims(), &ctx("https://other", false), 1100), Introspection::inactive());
-        assert_eq!(decide(claims(), &ctx("https://api", true), 1100), Introspection::inactive());
-        assert_eq!(decide(claims(), &ctx("https://api", false), 1300), Introspection::inactive());
+        assert_eq!(
+            decide(claims(), &ctx("https://other", false), 1100),
+            Introspection::inactive()
+        );
+        assert_eq!(
+            decide(claims(), &ctx("https://api", true), 1100),
+            Introspection::inactive()
+        );
+        assert_eq!(
+            decide(claims(), &ctx("https://api", false), 1300),
+            Introspection::inactive()
+        );
     }
 
     #[test]
     fn inactive_serialises_to_active_false_only() {
-        assert_eq!(serde_json::to_string(&Introspection::inactive()).unwrap(), r#"{"active":false}"#);
+        assert_eq!(
+            serde_json::to_string(&Introspection::inactive()).unwrap(),
+            r#"{"active":false}"#
+        );
     }
 }

@@ -22,15 +22,27 @@ impl std::fmt::Debug for VerifyingKey {
 
 /// The usable keys of a JWKS document, and one line per refused key saying why.
 pub fn parse(json: &str) -> Result<(Vec<VerifyingKey>, Vec<String>), String> {
-    let doc: serde_json::Value = serde_json::from_str(json).map_err(|_| "JWKS is not valid JSON".to_string())?;
-    let keys = doc.get("keys").and_then(|k| k.as_array()).ok_or("JWKS must be an object with a \"keys\" array")?;
+    let doc: serde_json::Value =
+        serde_json::from_str(json).map_err(|_| "JWKS is not valid JSON".to_string())?;
+    let keys = doc
+        .get("keys")
+        .and_then(|k| k.as_array())
+        .ok_or("JWKS must be an object with a \"keys\" array")?;
     let mut ok = Vec::new();
     let mut refused = Vec::new();
     for (i, raw) in keys.iter().enumerate() {
-        if ["d", "p", "q", "dp", "dq", "qi", "k"].iter().any(|m| raw.get(m).is_some()) {
-            return Err(format!("key {i} holds private or symmetric key material; register public keys only"));
+        if ["d", "p", "q", "dp", "dq", "qi", "k"]
+            .iter()
+            .any(|m| raw.get(m).is_some())
+        {
+            return Err(format!(
+                "key {i} holds private or symmetric key material; register public keys only"
+            ));
         }
-        match serde_json::from_value::<Jwk>(raw.clone()).map_err(|_| "unsupported key type".to_string()).and_then(|j| usable(&j)) {
+        match serde_json::from_value::<Jwk>(raw.clone())
+            .map_err(|_| "unsupported key type".to_string())
+            .and_then(|j| usable(&j))
+        {
             Ok(k) => ok.push(k),
             Err(why) => refused.push(format!("key {i}: {why}")),
         }
@@ -39,15 +51,42 @@ pub fn parse(json: &str) -> Result<(Vec<VerifyingKey>, Vec<String>), String> {
 }
 
 fn usable(jwk: &Jwk) -> Result<VerifyingKey, String> {
-    if jwk.common.public_key_use.as_ref().is_some_and(|u| *u != jsonwebtoken::jwk::PublicKeyUse::Signature) {
+    if jwk
+        .common
+        .public_key_use
+        .as_ref()
+        .is_some_and(|u| *u != jsonwebtoken::jwk::PublicKeyUse::Signature)
+    {
         return Err("key is not for signatures".into());
     }
     let alg = match (&jwk.algorithm, jwk.common.key_algorithm) {
-        (AlgorithmParameters::EllipticCurve(p), None | Some(KeyAlgorithm::ES256)) if p.curve == EllipticCurve::P256 => Algorithm::ES256,
-        (AlgorithmParameters::EllipticCurve(p), None | Some(KeyAlgorithm::ES384)) if p.curve == EllipticCurve::P384 => Algorithm::ES384,
-        (AlgorithmParameters::OctetKeyPair(p), None | Some(KeyAlgorithm::EdDSA)) if p.curve == EllipticCurve::Ed25519 => Algorithm::EdDSA,
-        (AlgorithmParameters::RSA(p), Some(a @ (KeyAlgorithm::RS256 | KeyAlgorithm::PS256 | KeyAlgorithm::RS384 | KeyAlgorithm::PS384))) => {
-            let n = URL_SAFE_NO_PAD.decode(p.n.as_bytes()).map_err(|_| "RSA modulus is not base64url")?;
+        (AlgorithmParameters::EllipticCurve(p), None | Some(KeyAlgorithm::ES256))
+            if p.curve == EllipticCurve::P256 =>
+        {
+            Algorithm::ES256
+        }
+        (AlgorithmParameters::EllipticCurve(p), None | Some(KeyAlgorithm::ES384))
+            if p.curve == EllipticCurve::P384 =>
+        {
+            Algorithm::ES384
+        }
+        (AlgorithmParameters::OctetKeyPair(p), None | Some(KeyAlgorithm::EdDSA))
+            if p.curve == EllipticCurve::Ed25519 =>
+        {
+            Algorithm::EdDSA
+        }
+        (
+            AlgorithmParameters::RSA(p),
+            Some(
+                a @ (KeyAlgorithm::RS256
+                | KeyAlgorithm::PS256
+                | KeyAlgorithm::RS384
+                | KeyAlgorithm::PS384),
+            ),
+        ) => {
+            let n = URL_SAFE_NO_PAD
+                .decode(p.n.as_bytes())
+                .map_err(|_| "RSA modulus is not base64url")?;
             let bits = n.iter().skip_while(|b| **b == 0).count() * 8;
             if bits < 2048 {
                 return Err("RSA keys must be at least 2048 bits".into());
@@ -59,7 +98,9 @@ fn usable(jwk: &Jwk) -> Result<VerifyingKey, String> {
                 _ => Algorithm::PS384,
             }
         }
-        (AlgorithmParameters::RSA(_), None) => return Err("RSA keys must name their algorithm (alg)".into()),
+        (AlgorithmParameters::RSA(_), None) => {
+            return Err("RSA keys must name their algorithm (alg)".into());
+        }
         _ => return Err("unsupported key type or algorithm".into()),
     };
     let key = DecodingKey::from_jwk(jwk).map_err(|_| "key parameters are invalid")?;

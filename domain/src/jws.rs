@@ -40,7 +40,11 @@ pub fn sane_kid(kid: &str) -> bool {
 
 /// Verifies the signature with `key` under exactly `alg` and deserialises the claims strictly
 /// (typed numbers, no duplicate members).
-pub fn verify<T: DeserializeOwned>(token: &str, key: &DecodingKey, alg: Algorithm) -> Result<T, JwsError> {
+pub fn verify<T: DeserializeOwned>(
+    token: &str,
+    key: &DecodingKey,
+    alg: Algorithm,
+) -> Result<T, JwsError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(JwsError::TooLarge);
     }
@@ -49,18 +53,20 @@ pub fn verify<T: DeserializeOwned>(token: &str, key: &DecodingKey, alg: Algorith
     v.validate_exp = false;
     v.validate_nbf = false;
     v.validate_aud = false;
-    let data = jsonwebtoken::decode::<serde_json::Value>(token, key, &v).map_err(|e| match e.kind() {
-        jsonwebtoken::errors::ErrorKind::InvalidSignature
-        | jsonwebtoken::errors::ErrorKind::InvalidAlgorithm
-        | jsonwebtoken::errors::ErrorKind::InvalidAlgorithmName
-        | jsonwebtoken::errors::ErrorKind::InvalidEcdsaKey
-        | jsonwebtoken::errors::ErrorKind::InvalidRsaKey(_) => JwsError::BadSignature,
-        _ => JwsError::Malformed,
-    })?;
+    let data =
+        jsonwebtoken::decode::<serde_json::Value>(token, key, &v).map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature
+            | jsonwebtoken::errors::ErrorKind::InvalidAlgorithm
+            | jsonwebtoken::errors::ErrorKind::InvalidAlgorithmName
+            | jsonwebtoken::errors::ErrorKind::InvalidEcdsaKey
+            | jsonwebtoken::errors::ErrorKind::InvalidRsaKey(_) => JwsError::BadSignature,
+            _ => JwsError::Malformed,
+        })?;
     // Re-parse the verified payload strictly: serde_json::Value keeps the last duplicate, so the
     // typed pass runs on the raw payload text.
     let payload = token.split('.').nth(1).ok_or(JwsError::Malformed)?;
-    let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).map_err(|_| JwsError::Malformed)?;
+    let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+        .map_err(|_| JwsError::Malformed)?;
     drop(data);
     serde_json::from_slice(&raw).map_err(|_| JwsError::BadClaims)
 }

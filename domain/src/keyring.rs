@@ -39,10 +39,16 @@ impl KeyState {
 impl FromStr for KeyState {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Self::Pending, Self::Active, Self::Retiring, Self::Retired, Self::Revoked]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown key state {s:?}"))
+        [
+            Self::Pending,
+            Self::Active,
+            Self::Retiring,
+            Self::Retired,
+            Self::Revoked,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| format!("unknown key state {s:?}"))
     }
 }
 
@@ -81,37 +87,70 @@ impl Default for RotationPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {
     /// Generate a key in the given state (Active only when there is no key at all).
-    Create { algorithm: SigningAlgorithm, state: KeyState },
-    Move { kid: String, to: KeyState },
+    Create {
+        algorithm: SigningAlgorithm,
+        state: KeyState,
+    },
+    Move {
+        kid: String,
+        to: KeyState,
+    },
 }
 
 /// Transitions due at `now`. Applying them and planning again yields nothing new.
 pub fn plan(keys: &[KeyRecord], policy: &RotationPolicy, now: UnixTime) -> Vec<Transition> {
     let mut out = Vec::new();
     let active = signing_key(keys);
-    let pending = keys.iter().filter(|k| k.state == KeyState::Pending).max_by_key(|k| k.created_at);
+    let pending = keys
+        .iter()
+        .filter(|k| k.state == KeyState::Pending)
+        .max_by_key(|k| k.created_at);
 
     match (active, pending) {
-        (None, None) => out.push(Transition::Create { algorithm: policy.algorithm, state: KeyState::Active }),
-        (None, Some(p)) => out.push(Transition::Move { kid: p.kid.clone(), to: KeyState::Active }),
-        (Some(a), None) if now - a.state_since >= policy.rotation_interval || a.algorithm != policy.algorithm => {
-            out.push(Transition::Create { algorithm: policy.algorithm, state: KeyState::Pending })
+        (None, None) => out.push(Transition::Create {
+            algorithm: policy.algorithm,
+            state: KeyState::Active,
+        }),
+        (None, Some(p)) => out.push(Transition::Move {
+            kid: p.kid.clone(),
+            to: KeyState::Active,
+        }),
+        (Some(a), None)
+            if now - a.state_since >= policy.rotation_interval
+                || a.algorithm != policy.algorithm =>
+        {
+            out.push(Transition::Create {
+                algorithm: policy.algorithm,
+                state: KeyState::Pending,
+            })
         }
         (Some(a), Some(p)) if now - p.state_since >= policy.publish_lead => {
-            out.push(Transition::Move { kid: p.kid.clone(), to: KeyState::Active });
-            out.push(Transition::Move { kid: a.kid.clone(), to: KeyState::Retiring });
+            out.push(Transition::Move {
+                kid: p.kid.clone(),
+                to: KeyState::Active,
+            });
+            out.push(Transition::Move {
+                kid: a.kid.clone(),
+                to: KeyState::Retiring,
+            });
         }
         _ => {}
     }
     // Extra active keys (two replicas activated at once) step down, newest wins.
     for k in keys.iter().filter(|k| k.state == KeyState::Active) {
         if active.is_some_and(|a| a.kid != k.kid) {
-            out.push(Transition::Move { kid: k.kid.clone(), to: KeyState::Retiring });
+            out.push(Transition::Move {
+                kid: k.kid.clone(),
+                to: KeyState::Retiring,
+            });
         }
     }
     for k in keys.iter().filter(|k| k.state == KeyState::Retiring) {
         if now - k.state_since >= policy.max_token_lifetime {
-            out.push(Transition::Move { kid: k.kid.clone(), to: KeyState::Retired });
+            out.push(Transition::Move {
+                kid: k.kid.clone(),
+                to: KeyState::Retired,
+            });
         }
     }
     out
@@ -119,7 +158,9 @@ pub fn plan(keys: &[KeyRecord], policy: &RotationPolicy, now: UnixTime) -> Vec<T
 
 /// The key that signs now: the most recently activated active key.
 pub fn signing_key(keys: &[KeyRecord]) -> Option<&KeyRecord> {
-    keys.iter().filter(|k| k.state == KeyState::Active).max_by_key(|k| (k.state_since, k.created_at))
+    keys.iter()
+        .filter(|k| k.state == KeyState::Active)
+        .max_by_key(|k| (k.state_since, k.created_at))
 }
 
 #[cfg(test)]
@@ -127,49 +168,111 @@ mod tests {
     use super::*;
 
     fn key(kid: &str, state: KeyState, since: i64) -> KeyRecord {
-        KeyRecord { kid: kid.into(), algorithm: SigningAlgorithm::Es256, state, created_at: since, state_since: since }
+        KeyRecord {
+            kid: kid.into(),
+            algorithm: SigningAlgorithm::Es256,
+            state,
+            created_at: since,
+            state_since: since,
+        }
     }
 
     fn policy() -> RotationPolicy {
-        RotationPolicy { rotation_interval: 1000, publish_lead: 100, max_token_lifetime: 300, ..Default::default() }
+        RotationPolicy {
+            rotation_interval: 1000,
+            publish_lead: 100,
+            max_token_lifetime: 300,
+            ..Default::default()
+        }
     }
 
     #[test]
     fn bootstraps_an_active_key() {
-        assert_eq!(plan(&[], &policy(), 0), vec![Transition::Create { algorithm: SigningAlgorithm::Es256, state: KeyState::Active }]);
+        assert_eq!(
+            plan(&[], &policy(), 0),
+            vec![Transition::Create {
+                algorithm: SigningAlgorithm::Es256,
+                state: KeyState::Active
+            }]
+        );
     }
 
     #[test]
     fn successor_is_published_before_it_signs() {
         let keys = [key("a", KeyState::Active, 0)];
         assert!(plan(&keys, &policy(), 999).is_empty());
-        assert_eq!(plan(&keys, &policy(), 1000), vec![Transition::Create { algorithm: SigningAlgorithm::Es256, state: KeyState::Pending }]);
-        let keys = [key("a", KeyState::Active, 0), key("b", KeyState::Pending, 1000)];
-        assert!(plan(&keys, &policy(), 1099).is_empty(), "pending key must wait for the publish lead");
+        assert_eq!(
+            plan(&keys, &policy(), 1000),
+            vec![Transition::Create {
+                algorithm: SigningAlgorithm::Es256,
+                state: KeyState::Pending
+            }]
+        );
+        let keys = [
+            key("a", KeyState::Active, 0),
+            key("b", KeyState::Pending, 1000),
+        ];
+        assert!(
+            plan(&keys, &policy(), 1099).is_empty(),
+            "pending key must wait for the publish lead"
+        );
         assert_eq!(
             plan(&keys, &policy(), 1100),
-            vec![Transition::Move { kid: "b".into(), to: KeyState::Active }, Transition::Move { kid: "a".into(), to: KeyState::Retiring }]
+            vec![
+                Transition::Move {
+                    kid: "b".into(),
+                    to: KeyState::Active
+                },
+                Transition::Move {
+                    kid: "a".into(),
+                    to: KeyState::Retiring
+                }
+            ]
         );
     }
 
     #[test]
     fn retiring_key_stays_published_until_its_tokens_expire() {
-        let keys = [key("b", KeyState::Active, 1100), key("a", KeyState::Retiring, 1100)];
+        let keys = [
+            key("b", KeyState::Active, 1100),
+            key("a", KeyState::Retiring, 1100),
+        ];
         assert!(plan(&keys, &policy(), 1399).is_empty());
-        assert_eq!(plan(&keys, &policy(), 1400), vec![Transition::Move { kid: "a".into(), to: KeyState::Retired }]);
+        assert_eq!(
+            plan(&keys, &policy(), 1400),
+            vec![Transition::Move {
+                kid: "a".into(),
+                to: KeyState::Retired
+            }]
+        );
     }
 
     #[test]
     fn changing_the_algorithm_rotates() {
         let keys = [key("a", KeyState::Active, 0)];
-        let p = RotationPolicy { algorithm: SigningAlgorithm::EdDsa, ..policy() };
-        assert_eq!(plan(&keys, &p, 1), vec![Transition::Create { algorithm: SigningAlgorithm::EdDsa, state: KeyState::Pending }]);
+        let p = RotationPolicy {
+            algorithm: SigningAlgorithm::EdDsa,
+            ..policy()
+        };
+        assert_eq!(
+            plan(&keys, &p, 1),
+            vec![Transition::Create {
+                algorithm: SigningAlgorithm::EdDsa,
+                state: KeyState::Pending
+            }]
+        );
     }
 
     #[test]
     fn two_active_keys_resolve_to_the_newest() {
         let keys = [key("a", KeyState::Active, 5), key("b", KeyState::Active, 7)];
         assert_eq!(signing_key(&keys).unwrap().kid, "b");
-        assert_eq!(plan(&keys, &policy(), 8), vec![Transition::Move { kid: "a".into(), to: KeyState::Retiring }]);
+        assert_eq!(
+            plan(&keys, &policy(), 8),
+            vec![Transition::Move {
+                kid: "a".into(),
+                to: KeyState::Retiring
+            }]
+        );
     }
 }

@@ -44,7 +44,9 @@ impl FromStr for SigningAlgorithm {
         Self::ALL
             .into_iter()
             .find(|a| a.as_str() == s)
-            .ok_or_else(|| format!("unsupported signing algorithm {s:?}; use ES256, EdDSA, PS256 or RS256"))
+            .ok_or_else(|| {
+                format!("unsupported signing algorithm {s:?}; use ES256, EdDSA, PS256 or RS256")
+            })
     }
 }
 
@@ -67,21 +69,36 @@ pub struct GeneratedKey {
 pub fn generate(alg: SigningAlgorithm) -> Result<GeneratedKey, KeyError> {
     let rng = SystemRandom::new();
     let private_der = match alg {
-        SigningAlgorithm::Es256 => EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+        SigningAlgorithm::Es256 => {
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                .map_err(|_| KeyError::Generate)?
+                .as_ref()
+                .to_vec()
+        }
+        // jsonwebtoken derives the public part of an Ed25519 key from a PKCS#8 v1 document.
+        SigningAlgorithm::EdDsa => Ed25519KeyPair::generate_pkcs8v1(&rng)
             .map_err(|_| KeyError::Generate)?
             .as_ref()
             .to_vec(),
-        // jsonwebtoken derives the public part of an Ed25519 key from a PKCS#8 v1 document.
-        SigningAlgorithm::EdDsa => Ed25519KeyPair::generate_pkcs8v1(&rng).map_err(|_| KeyError::Generate)?.as_ref().to_vec(),
         SigningAlgorithm::Ps256 | SigningAlgorithm::Rs256 => {
-            let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(|_| KeyError::Generate)?;
+            let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .map_err(|_| KeyError::Generate)?;
             let pkcs8 = kp.as_der().map_err(|_| KeyError::Generate)?;
             pkcs8_rsa_to_pkcs1(pkcs8.as_ref())?.to_vec()
         }
     };
     let public_jwk = public_jwk(alg, &private_der)?;
-    let kid = public_jwk.common.key_id.clone().ok_or(KeyError::Invalid(alg.as_str()))?;
-    Ok(GeneratedKey { kid, algorithm: alg, private_der, public_jwk })
+    let kid = public_jwk
+        .common
+        .key_id
+        .clone()
+        .ok_or(KeyError::Invalid(alg.as_str()))?;
+    Ok(GeneratedKey {
+        kid,
+        algorithm: alg,
+        private_der,
+        public_jwk,
+    })
 }
 
 /// The encoding key for stored private DER (PKCS#8 for EC/Ed, PKCS#1 for RSA).
@@ -96,8 +113,11 @@ pub fn encoding_key(alg: SigningAlgorithm, private_der: &[u8]) -> EncodingKey {
 /// Public JWK with `kid` = RFC 7638 SHA-256 thumbprint, `alg` and `use: sig`. Never holds private members.
 pub fn public_jwk(alg: SigningAlgorithm, private_der: &[u8]) -> Result<Jwk, KeyError> {
     let ek = encoding_key(alg, private_der);
-    let mut jwk = Jwk::from_encoding_key(&ek, alg.jwt_algorithm()).map_err(|_| KeyError::Invalid(alg.as_str()))?;
-    let kid = jwk.thumbprint(ThumbprintHash::SHA256).map_err(|_| KeyError::Invalid(alg.as_str()))?;
+    let mut jwk = Jwk::from_encoding_key(&ek, alg.jwt_algorithm())
+        .map_err(|_| KeyError::Invalid(alg.as_str()))?;
+    let kid = jwk
+        .thumbprint(ThumbprintHash::SHA256)
+        .map_err(|_| KeyError::Invalid(alg.as_str()))?;
     jwk.common = CommonParameters {
         public_key_use: Some(PublicKeyUse::Signature),
         key_algorithm: Some(key_algorithm(alg)),
@@ -123,7 +143,10 @@ fn key_algorithm(alg: SigningAlgorithm) -> KeyAlgorithm {
 /// aws-lc-rs exports RSA keys as PKCS#8; jsonwebtoken signs with PKCS#1. A PKCS#8 v1 RSA
 /// document is `SEQ { INT 0, SEQ { rsaEncryption, NULL }, OCTET STRING { RSAPrivateKey } }`.
 fn pkcs8_rsa_to_pkcs1(der: &[u8]) -> Result<&[u8], KeyError> {
-    const ALG_ID: [u8; 18] = [0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
+    const ALG_ID: [u8; 18] = [
+        0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01,
+        0x01, 0x05, 0x00,
+    ];
     let bad = || KeyError::Invalid("RSA PKCS#8");
     let (outer, _) = der_element(der, 0x30).ok_or_else(bad)?;
     let rest = outer.strip_prefix(&ALG_ID[..]).ok_or_else(bad)?;
@@ -145,7 +168,9 @@ fn der_element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
         if n == 0 || n > 4 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | *b as usize);
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | *b as usize);
         (len, &rest[n..])
     };
     if rest.len() < len {
@@ -164,7 +189,12 @@ mod tests {
             let k = generate(alg).unwrap();
             let mut header = jsonwebtoken::Header::new(alg.jwt_algorithm());
             header.kid = Some(k.kid.clone());
-            let token = jsonwebtoken::encode(&header, &serde_json::json!({"a": 1}), &encoding_key(alg, &k.private_der)).unwrap();
+            let token = jsonwebtoken::encode(
+                &header,
+                &serde_json::json!({"a": 1}),
+                &encoding_key(alg, &k.private_der),
+            )
+            .unwrap();
             let mut v = jsonwebtoken::Validation::new(alg.jwt_algorithm());
             v.required_spec_claims.clear();
             v.validate_exp = false;
@@ -195,6 +225,9 @@ mod tests {
             "kty": "RSA", "e": "AQAB", "alg": "RS256",
             "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
         })).unwrap();
-        assert_eq!(jwk.thumbprint(ThumbprintHash::SHA256).unwrap(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
+        assert_eq!(
+            jwk.thumbprint(ThumbprintHash::SHA256).unwrap(),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
     }
 }

@@ -4,15 +4,30 @@
 pub fn check_slug(slug: &str) -> Result<(), String> {
     let ok = (2..=63).contains(&slug.len())
         && slug.starts_with(|c: char| c.is_ascii_lowercase())
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok { Ok(()) } else { Err("slug must be 2–63 characters of a–z, 0–9 and '-', starting with a letter".into()) }
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err("slug must be 2–63 characters of a–z, 0–9 and '-', starting with a letter".into())
+    }
 }
 
 /// An audience identifier is an absolute URI (RFC 8707 §2): https://, http:// or urn:, no fragment.
 pub fn check_audience_identifier(id: &str) -> Result<(), String> {
-    let scheme_ok = ["https://", "http://", "urn:"].iter().any(|p| id.starts_with(p) && id.len() > p.len());
-    let ok = scheme_ok && id.len() <= 512 && !id.contains('#') && id.bytes().all(|b| b.is_ascii_graphic());
-    if ok { Ok(()) } else { Err("audience identifier must be an absolute URI (https://…, http://… or urn:…) without a fragment".into()) }
+    let scheme_ok = ["https://", "http://", "urn:"]
+        .iter()
+        .any(|p| id.starts_with(p) && id.len() > p.len());
+    let ok = scheme_ok
+        && id.len() <= 512
+        && !id.contains('#')
+        && id.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err("audience identifier must be an absolute URI (https://…, http://… or urn:…) without a fragment".into())
+    }
 }
 
 /// 1–200 printable characters, trimmed.
@@ -42,7 +57,13 @@ mod tests {
     fn audience_identifiers() {
         assert!(check_audience_identifier("https://api.example.test").is_ok());
         assert!(check_audience_identifier("urn:example:orders").is_ok());
-        for bad in ["api.example.test", "https://", "https://a#b", "ftp://x", "https://a b"] {
+        for bad in [
+            "api.example.test",
+            "https://",
+            "https://a#b",
+            "ftp://x",
+            "https://a b",
+        ] {
             assert!(check_audience_identifier(bad).is_err(), "{bad}");
         }
     }

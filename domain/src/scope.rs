@@ -20,7 +20,9 @@ impl ScopeSet {
         let mut set = BTreeSet::new();
         for token in raw.split(' ').filter(|t| !t.is_empty()) {
             if !token.bytes().all(is_nqchar) {
-                return Err(OAuthError::invalid_scope("scope contains a character that is not allowed"));
+                return Err(OAuthError::invalid_scope(
+                    "scope contains a character that is not allowed",
+                ));
             }
             set.insert(token.to_owned());
         }

@@ -1,6 +1,6 @@
 //! Envelope for private key material at rest: AES-256-GCM under the master key.
 
-use aws_lc_rs::aead::{AES_256_GCM, Aad, Nonce, NONCE_LEN, RandomizedNonceKey};
+use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
@@ -26,12 +26,15 @@ impl std::fmt::Debug for MasterKey {
 
 impl MasterKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Result<Self, SealError> {
-        let key = RandomizedNonceKey::new(&AES_256_GCM, &bytes).map_err(|_| SealError::BadMasterKey)?;
+        let key =
+            RandomizedNonceKey::new(&AES_256_GCM, &bytes).map_err(|_| SealError::BadMasterKey)?;
         Ok(Self { key, bytes })
     }
 
     pub fn from_base64(text: &str) -> Result<Self, SealError> {
-        let raw = STANDARD.decode(text.trim()).map_err(|_| SealError::BadMasterKey)?;
+        let raw = STANDARD
+            .decode(text.trim())
+            .map_err(|_| SealError::BadMasterKey)?;
         let bytes: [u8; 32] = raw.try_into().map_err(|_| SealError::BadMasterKey)?;
         Self::from_bytes(bytes)
     }
@@ -47,7 +50,9 @@ impl MasterKey {
     /// configures the deployment.
     pub fn derive(&self, purpose: &str) -> Vec<u8> {
         let k = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &self.bytes);
-        aws_lc_rs::hmac::sign(&k, purpose.as_bytes()).as_ref().to_vec()
+        aws_lc_rs::hmac::sign(&k, purpose.as_bytes())
+            .as_ref()
+            .to_vec()
     }
 
     /// nonce ‖ ciphertext ‖ tag. `context` binds the ciphertext to its row (e.g. the key id).

@@ -38,7 +38,9 @@ impl std::fmt::Debug for SecretHasher {
 
 impl SecretHasher {
     pub fn new(pepper: &[u8]) -> Self {
-        Self { key: hmac::Key::new(hmac::HMAC_SHA256, pepper) }
+        Self {
+            key: hmac::Key::new(hmac::HMAC_SHA256, pepper),
+        }
     }
 
     pub fn hash(&self, secret: &str) -> Vec<u8> {
@@ -55,6 +57,11 @@ impl SecretHasher {
     pub fn verify_nothing(&self, secret: &str) {
         let _ = hmac::verify(&self.key, secret.as_bytes(), &[0u8; 32]);
     }
+}
+
+/// A new client identifier: `cl_` + 128 random bits. Not a secret, but unguessable.
+pub fn new_client_id() -> String {
+    format!("cl_{}", random_token(16))
 }
 
 #[cfg(test)]
@@ -78,9 +85,4 @@ mod tests {
         assert!(!h.verify("ent_sec_wrong", &stored));
         assert!(!SecretHasher::new(b"other").verify(&s, &stored));
     }
-}
-
-/// A new client identifier: `cl_` + 128 random bits. Not a secret, but unguessable.
-pub fn new_client_id() -> String {
-    format!("cl_{}", random_token(16))
 }

@@ -26,7 +26,14 @@ pub struct AccessTokenClaims {
 }
 
 /// Claims for a client_credentials token: the subject is the client itself (RFC 9068 §2.2).
-pub fn client_credentials_claims(issuer: &str, client_id: &str, partner_slug: &str, issuance: &Issuance, jti: String, now: UnixTime) -> AccessTokenClaims {
+pub fn client_credentials_claims(
+    issuer: &str,
+    client_id: &str,
+    partner_slug: &str,
+    issuance: &Issuance,
+    jti: String,
+    now: UnixTime,
+) -> AccessTokenClaims {
     AccessTokenClaims {
         iss: issuer.to_owned(),
         sub: client_id.to_owned(),
@@ -47,12 +54,29 @@ mod tests {
 
     #[test]
     fn claims_are_exactly_rfc9068_plus_partner() {
-        let i = Issuance { audience: "https://api".into(), scope: ScopeSet::parse("b a").unwrap(), lifetime: 300 };
+        let i = Issuance {
+            audience: "https://api".into(),
+            scope: ScopeSet::parse("b a").unwrap(),
+            lifetime: 300,
+        };
         let c = client_credentials_claims("https://iss", "cid", "acme", &i, "j1".into(), 1000);
         let v = serde_json::to_value(&c).unwrap();
         let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["aud", "client_id", "exp", "iat", "iss", "jti", "partner", "scope", "sub"]);
+        assert_eq!(
+            keys,
+            [
+                "aud",
+                "client_id",
+                "exp",
+                "iat",
+                "iss",
+                "jti",
+                "partner",
+                "scope",
+                "sub"
+            ]
+        );
         assert_eq!(v["aud"], "https://api");
         assert_eq!(v["scope"], "a b");
         assert_eq!(v["exp"], 1300);

@@ -9,10 +9,19 @@ use sea_orm_migration::schema::*;
 pub struct Migration;
 
 fn id(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).string().not_null().primary_key().take()
+    ColumnDef::new(name)
+        .string()
+        .not_null()
+        .primary_key()
+        .take()
 }
 
-fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str, to_col: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    from_table: &'static str,
+    from_col: &'static str,
+    to_table: &'static str,
+    to_col: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from_table, from_col)
         .to(to_table, to_col)
@@ -98,7 +107,12 @@ impl MigrationTrait for Migration {
                 .col(blob("hash"))
                 .col(big_integer("created_at"))
                 .col(big_integer_null("expires_at"))
-                .foreign_key(&mut fk("client_secrets", "client_id", "clients", "client_id"))
+                .foreign_key(&mut fk(
+                    "client_secrets",
+                    "client_id",
+                    "clients",
+                    "client_id",
+                ))
                 .take(),
         )
         .await?;
@@ -198,16 +212,50 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(Index::create().name("idx_clients_partner").table("clients").col("partner_id").take()).await?;
-        m.create_index(Index::create().name("idx_secrets_client").table("client_secrets").col("client_id").take()).await?;
-        m.create_index(Index::create().name("idx_sessions_expiry").table("sessions").col("expires_at").take()).await?;
+        m.create_index(
+            Index::create()
+                .name("idx_clients_partner")
+                .table("clients")
+                .col("partner_id")
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_secrets_client")
+                .table("client_secrets")
+                .col("client_id")
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_sessions_expiry")
+                .table("sessions")
+                .col("expires_at")
+                .take(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for t in [
-            "changes", "audit_events", "sessions", "admin_invites", "admin_users", "assertion_jtis", "revoked_tokens", "signing_keys",
-            "client_jwks", "client_secrets", "clients", "grants", "scopes", "audiences", "partners",
+            "changes",
+            "audit_events",
+            "sessions",
+            "admin_invites",
+            "admin_users",
+            "assertion_jtis",
+            "revoked_tokens",
+            "signing_keys",
+            "client_jwks",
+            "client_secrets",
+            "clients",
+            "grants",
+            "scopes",
+            "audiences",
+            "partners",
         ] {
             m.drop_table(Table::drop().table(t).take()).await?;
         }

@@ -6,7 +6,10 @@ use entente_domain::ScopeSet;
 use entente_domain::client_auth::AuthMethod;
 use entente_domain::keys::SigningAlgorithm;
 use entente_domain::secret::{generate_secret, new_client_id};
-use entente_store::catalog::{AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, KIND_PARTNER, KIND_RESOURCE_SERVER, NewAudience, NewClient, NewPartner};
+use entente_store::catalog::{
+    AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, KIND_PARTNER, KIND_RESOURCE_SERVER, NewAudience, NewClient,
+    NewPartner,
+};
 use entente_store::{Actor, Store};
 use serde_json::json;
 
@@ -15,7 +18,11 @@ use crate::serve::secret_hasher;
 use crate::state::now;
 
 #[derive(Debug, Parser)]
-#[command(name = "entente", version, about = "Entente: federate identity and permissions with partner organisations.")]
+#[command(
+    name = "entente",
+    version,
+    about = "Entente: federate identity and permissions with partner organisations."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -180,41 +187,117 @@ fn print(out: Output, value: serde_json::Value, text: String) {
     }
 }
 
-pub async fn run(cmd: Command, common: &CommonArgs, out: Output, signing_alg: &str) -> anyhow::Result<()> {
+pub async fn run(
+    cmd: Command,
+    common: &CommonArgs,
+    out: Output,
+    signing_alg: &str,
+) -> anyhow::Result<()> {
     let store = Store::connect(&common.database_url()?).await?;
     store.migrate().await?;
-    let actor = Actor::new(format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())));
+    let actor = Actor::new(format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    ));
     let now = now();
     match cmd {
         Command::Serve => unreachable_serve(),
         Command::Migrate => print(out, json!({"migrated": true}), "migrations applied".into()),
-        Command::Partner(PartnerCmd::Create { slug, name, environment }) => {
-            let p = store.create_partner(&actor, NewPartner { slug, name, environment }, now).await?;
-            print(out, json!({"id": p.id, "slug": p.slug, "name": p.name, "environment": p.environment}), format!("created partner {} ({})", p.slug, p.name));
+        Command::Partner(PartnerCmd::Create {
+            slug,
+            name,
+            environment,
+        }) => {
+            let p = store
+                .create_partner(
+                    &actor,
+                    NewPartner {
+                        slug,
+                        name,
+                        environment,
+                    },
+                    now,
+                )
+                .await?;
+            print(
+                out,
+                json!({"id": p.id, "slug": p.slug, "name": p.name, "environment": p.environment}),
+                format!("created partner {} ({})", p.slug, p.name),
+            );
         }
         Command::Partner(PartnerCmd::List) => {
             let ps = store.list_partners().await?;
             let v: Vec<_> = ps.iter().map(|p| json!({"id": p.id, "slug": p.slug, "name": p.name, "environment": p.environment, "enabled": p.enabled})).collect();
-            let t = ps.iter().map(|p| format!("{:<24} {:<12} {}", p.slug, p.environment, p.name)).collect::<Vec<_>>().join("\n");
+            let t = ps
+                .iter()
+                .map(|p| format!("{:<24} {:<12} {}", p.slug, p.environment, p.name))
+                .collect::<Vec<_>>()
+                .join("\n");
             print(out, json!(v), t);
         }
-        Command::Audience(AudienceCmd::Create { identifier, scopes, name, token_lifetime }) => {
+        Command::Audience(AudienceCmd::Create {
+            identifier,
+            scopes,
+            name,
+            token_lifetime,
+        }) => {
             let scopes: Vec<String> = scopes.split_whitespace().map(str::to_owned).collect();
-            let a = store.create_audience(&actor, NewAudience { name: name.unwrap_or_else(|| identifier.clone()), identifier, scopes: scopes.clone(), token_lifetime }, now).await?;
-            print(out, json!({"id": a.id, "identifier": a.identifier, "scopes": scopes, "token_lifetime": a.token_lifetime}), format!("created audience {}", a.identifier));
+            let a = store
+                .create_audience(
+                    &actor,
+                    NewAudience {
+                        name: name.unwrap_or_else(|| identifier.clone()),
+                        identifier,
+                        scopes: scopes.clone(),
+                        token_lifetime,
+                    },
+                    now,
+                )
+                .await?;
+            print(
+                out,
+                json!({"id": a.id, "identifier": a.identifier, "scopes": scopes, "token_lifetime": a.token_lifetime}),
+                format!("created audience {}", a.identifier),
+            );
         }
         Command::Audience(AudienceCmd::List) => {
             let auds = store.list_audiences().await?;
             let v: Vec<_> = auds.iter().map(|(a, s)| json!({"identifier": a.identifier, "name": a.name, "scopes": s.iter().map(|s| &s.name).collect::<Vec<_>>(), "token_lifetime": a.token_lifetime})).collect();
-            let t = auds.iter().map(|(a, s)| format!("{:<40} {}", a.identifier, s.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" "))).collect::<Vec<_>>().join("\n");
+            let t = auds
+                .iter()
+                .map(|(a, s)| {
+                    format!(
+                        "{:<40} {}",
+                        a.identifier,
+                        s.iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
             print(out, json!(v), t);
         }
-        Command::Grant(GrantCmd::Set { partner, audience, scopes }) => {
-            let scopes = ScopeSet::parse(&scopes).map_err(|e| anyhow::anyhow!("{}", e.description))?;
-            let g = store.set_grant(&actor, &partner, &audience, &scopes, now).await?;
-            print(out, json!({"partner": partner, "audience": audience, "scopes": g.scopes}), format!("grant set: {partner} may use {} on {audience}", g.scopes));
+        Command::Grant(GrantCmd::Set {
+            partner,
+            audience,
+            scopes,
+        }) => {
+            let scopes =
+                ScopeSet::parse(&scopes).map_err(|e| anyhow::anyhow!("{}", e.description))?;
+            let g = store
+                .set_grant(&actor, &partner, &audience, &scopes, now)
+                .await?;
+            print(
+                out,
+                json!({"partner": partner, "audience": audience, "scopes": g.scopes}),
+                format!("grant set: {partner} may use {} on {audience}", g.scopes),
+            );
         }
-        Command::Client(ClientCmd::Create(c)) => create_client(&store, &actor, common, out, c, now).await?,
+        Command::Client(ClientCmd::Create(c)) => {
+            create_client(&store, &actor, common, out, c, now).await?
+        }
         Command::Client(ClientCmd::List { partner }) => {
             let pid = match partner {
                 Some(slug) => Some(store.partner_by_slug(&slug).await?.id),
@@ -222,13 +305,39 @@ pub async fn run(cmd: Command, common: &CommonArgs, out: Output, signing_alg: &s
             };
             let cs = store.list_clients(pid.as_deref()).await?;
             let v: Vec<_> = cs.iter().map(|c| json!({"client_id": c.client_id, "kind": c.kind, "name": c.name, "auth_method": c.auth_method, "grant_types": c.grant_types, "scopes": c.allowed_scopes, "enabled": c.enabled})).collect();
-            let t = cs.iter().map(|c| format!("{:<26} {:<16} {:<16} {}", c.client_id, c.kind, c.auth_method, c.name)).collect::<Vec<_>>().join("\n");
+            let t = cs
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{:<26} {:<16} {:<16} {}",
+                        c.client_id, c.kind, c.auth_method, c.name
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
             print(out, json!(v), t);
         }
-        Command::Client(ClientCmd::RotateSecret { client_id, grace_seconds }) => {
+        Command::Client(ClientCmd::RotateSecret {
+            client_id,
+            grace_seconds,
+        }) => {
             let secret = generate_secret();
-            store.rotate_client_secret(&actor, &client_id, secret_hasher(&common.master_key()?).hash(&secret), grace_seconds, now).await?;
-            print(out, json!({"client_id": client_id, "client_secret": secret}), format!("client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)"));
+            store
+                .rotate_client_secret(
+                    &actor,
+                    &client_id,
+                    secret_hasher(&common.master_key()?).hash(&secret),
+                    grace_seconds,
+                    now,
+                )
+                .await?;
+            print(
+                out,
+                json!({"client_id": client_id, "client_secret": secret}),
+                format!(
+                    "client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)"
+                ),
+            );
         }
         Command::ResourceServer(ResourceServerCmd::Create { audience, name }) => {
             let a = store.audience_by_identifier(&audience).await?;
@@ -245,21 +354,62 @@ pub async fn run(cmd: Command, common: &CommonArgs, out: Output, signing_alg: &s
                 secret_hash: Some(secret_hasher(&common.master_key()?).hash(&secret)),
                 jwks: None,
             };
-            store.create_client(&actor, new, client_id.clone(), now).await?;
-            print(out, json!({"client_id": client_id, "client_secret": secret, "audience": audience}), format!("client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)"));
+            store
+                .create_client(&actor, new, client_id.clone(), now)
+                .await?;
+            print(
+                out,
+                json!({"client_id": client_id, "client_secret": secret, "audience": audience}),
+                format!(
+                    "client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)"
+                ),
+            );
         }
         Command::Key(KeyCmd::List) => {
             let ks = store.signing_keys().await?;
             let v: Vec<_> = ks.iter().map(|k| json!({"kid": k.kid, "algorithm": k.algorithm, "state": k.state, "created_at": k.created_at, "state_since": k.state_since})).collect();
-            let t = ks.iter().map(|k| format!("{:<44} {:<6} {}", k.kid, k.algorithm, k.state)).collect::<Vec<_>>().join("\n");
+            let t = ks
+                .iter()
+                .map(|k| format!("{:<44} {:<6} {}", k.kid, k.algorithm, k.state))
+                .collect::<Vec<_>>()
+                .join("\n");
             print(out, json!(v), t);
         }
-        Command::Key(KeyCmd::Rotate { immediate, algorithm }) => {
-            let alg: SigningAlgorithm = algorithm.as_deref().unwrap_or(signing_alg).parse().map_err(|e: String| anyhow::anyhow!(e))?;
-            let kid = crate::keyring::rotate_now(&store, &common.master_key()?, alg, immediate, &actor, now).await?;
-            print(out, json!({"kid": kid, "immediate": immediate}), format!("new key {kid} published{}", if immediate { " and signing" } else { "; it signs after the publish lead" }));
+        Command::Key(KeyCmd::Rotate {
+            immediate,
+            algorithm,
+        }) => {
+            let alg: SigningAlgorithm = algorithm
+                .as_deref()
+                .unwrap_or(signing_alg)
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!(e))?;
+            let kid = crate::keyring::rotate_now(
+                &store,
+                &common.master_key()?,
+                alg,
+                immediate,
+                &actor,
+                now,
+            )
+            .await?;
+            print(
+                out,
+                json!({"kid": kid, "immediate": immediate}),
+                format!(
+                    "new key {kid} published{}",
+                    if immediate {
+                        " and signing"
+                    } else {
+                        "; it signs after the publish lead"
+                    }
+                ),
+            );
         }
-        Command::Admin(AdminCmd::Create { email, password_stdin }) => {
+        Command::Admin(AdminCmd::Create {
+            email,
+            password_stdin,
+        }) => {
             let password = if password_stdin {
                 let mut s = String::new();
                 std::io::stdin().read_line(&mut s)?;
@@ -268,8 +418,14 @@ pub async fn run(cmd: Command, common: &CommonArgs, out: Output, signing_alg: &s
                 rpassword::prompt_password("Password: ")?
             };
             let hash = app::ssr::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
-            let a = store.create_admin(&actor, &email, hash, "admin", now).await?;
-            print(out, json!({"id": a.id, "email": a.email, "role": a.role}), format!("created administrator {}", a.email));
+            let a = store
+                .create_admin(&actor, &email, hash, "admin", now)
+                .await?;
+            print(
+                out,
+                json!({"id": a.id, "email": a.email, "role": a.role}),
+                format!("created administrator {}", a.email),
+            );
         }
     }
     Ok(())
@@ -279,12 +435,25 @@ fn unreachable_serve() {
     // `serve` is dispatched by main before reaching here.
 }
 
-
-async fn create_client(store: &Store, actor: &Actor, common: &CommonArgs, out: Output, c: ClientCreate, now: i64) -> anyhow::Result<()> {
+async fn create_client(
+    store: &Store,
+    actor: &Actor,
+    common: &CommonArgs,
+    out: Output,
+    c: ClientCreate,
+    now: i64,
+) -> anyhow::Result<()> {
     let partner = store.partner_by_slug(&c.partner).await?;
     let scopes = ScopeSet::parse(&c.scopes).map_err(|e| anyhow::anyhow!("{}", e.description))?;
-    let grant_types: Vec<String> = c.grant_types.split_whitespace().map(str::to_owned).collect();
-    if let Some(bad) = grant_types.iter().find(|g| g.as_str() != entente_domain::grant::CLIENT_CREDENTIALS) {
+    let grant_types: Vec<String> = c
+        .grant_types
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if let Some(bad) = grant_types
+        .iter()
+        .find(|g| g.as_str() != entente_domain::grant::CLIENT_CREDENTIALS)
+    {
         anyhow::bail!("grant type {bad:?} is not supported yet; use client_credentials");
     }
     let method = match c.auth_method.as_str() {
@@ -295,11 +464,19 @@ async fn create_client(store: &Store, actor: &Actor, common: &CommonArgs, out: O
     let (secret, jwks) = if method == AUTH_SECRET {
         (Some(generate_secret()), None)
     } else {
-        let path = c.jwks_file.ok_or_else(|| anyhow::anyhow!("--jwks-file is required with --auth-method private_key_jwt"))?;
-        let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        let (keys, refused) = entente_domain::jwks::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let path = c.jwks_file.ok_or_else(|| {
+            anyhow::anyhow!("--jwks-file is required with --auth-method private_key_jwt")
+        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let (keys, refused) = entente_domain::jwks::parse(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         if keys.is_empty() {
-            anyhow::bail!("{}: no usable public key ({})", path.display(), refused.join("; "));
+            anyhow::bail!(
+                "{}: no usable public key ({})",
+                path.display(),
+                refused.join("; ")
+            );
         }
         (None, Some(text))
     };
@@ -318,7 +495,9 @@ async fn create_client(store: &Store, actor: &Actor, common: &CommonArgs, out: O
         },
         jwks,
     };
-    let m = store.create_client(actor, new, client_id.clone(), now).await?;
+    let m = store
+        .create_client(actor, new, client_id.clone(), now)
+        .await?;
     let mut v = json!({"client_id": client_id, "partner": c.partner, "name": m.name, "auth_method": m.auth_method, "scopes": m.allowed_scopes});
     let mut t = format!("client_id:     {client_id}");
     if let Some(s) = secret {

@@ -12,19 +12,39 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub common: CommonArgs,
     /// Address the HTTP server listens on.
-    #[arg(long, env = "ENTENTE_LISTEN", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "ENTENTE_LISTEN",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     pub listen: String,
     /// The exact `iss` string of every token Entente issues, and the base of its endpoint URLs.
-    #[arg(long, env = "ENTENTE_ISSUER", default_value = "http://127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "ENTENTE_ISSUER",
+        default_value = "http://127.0.0.1:3000",
+        global = true
+    )]
     pub issuer: String,
     /// Signing algorithm of new keys: ES256 (default), EdDSA, PS256 or RS256.
-    #[arg(long, env = "ENTENTE_SIGNING_ALG", default_value = "ES256", global = true)]
+    #[arg(
+        long,
+        env = "ENTENTE_SIGNING_ALG",
+        default_value = "ES256",
+        global = true
+    )]
     pub signing_alg: String,
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `entente=debug`.
     #[arg(long, env = "ENTENTE_LOG", default_value = "info", global = true)]
     pub log: String,
     /// Log format: `text` or `json`.
-    #[arg(long, env = "ENTENTE_LOG_FORMAT", default_value = "text", global = true)]
+    #[arg(
+        long,
+        env = "ENTENTE_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
     pub log_format: String,
 }
 
@@ -32,13 +52,23 @@ pub struct ServeArgs {
 #[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// Directory for the embedded database and the generated master key file.
-    #[arg(long, env = "ENTENTE_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "ENTENTE_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; defaults to SQLite in the data directory.
     #[arg(long, env = "ENTENTE_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// Base64 of 32 random bytes. If unset, a key file is created in the data directory.
-    #[arg(long, env = "ENTENTE_MASTER_KEY", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "ENTENTE_MASTER_KEY",
+        hide_env_values = true,
+        global = true
+    )]
     pub master_key: Option<String>,
 }
 
@@ -55,12 +85,25 @@ pub struct Config {
 impl CommonArgs {
     pub fn database_url(&self) -> anyhow::Result<String> {
         match &self.database_url {
-            Some(u) if u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://") => Ok(u.clone()),
+            Some(u)
+                if u.starts_with("sqlite:")
+                    || u.starts_with("postgres://")
+                    || u.starts_with("postgresql://") =>
+            {
+                Ok(u.clone())
+            }
             Some(_) => anyhow::bail!("ENTENTE_DATABASE_URL must start with sqlite: or postgres://"),
             None => {
-                std::fs::create_dir_all(&self.data_dir)
-                    .map_err(|e| anyhow::anyhow!("ENTENTE_DATA_DIR {} cannot be created: {e}", self.data_dir.display()))?;
-                Ok(format!("sqlite://{}?mode=rwc", self.data_dir.join("entente.db").display()))
+                std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+                    anyhow::anyhow!(
+                        "ENTENTE_DATA_DIR {} cannot be created: {e}",
+                        self.data_dir.display()
+                    )
+                })?;
+                Ok(format!(
+                    "sqlite://{}?mode=rwc",
+                    self.data_dir.join("entente.db").display()
+                ))
             }
         }
     }
@@ -68,35 +111,65 @@ impl CommonArgs {
     /// The master key from `ENTENTE_MASTER_KEY`, else from (or newly into) `<data dir>/master.key`.
     pub fn master_key(&self) -> anyhow::Result<MasterKey> {
         if let Some(k) = &self.master_key {
-            return MasterKey::from_base64(k).map_err(|_| anyhow::anyhow!("ENTENTE_MASTER_KEY must be the base64 encoding of exactly 32 bytes"));
+            return MasterKey::from_base64(k).map_err(|_| {
+                anyhow::anyhow!(
+                    "ENTENTE_MASTER_KEY must be the base64 encoding of exactly 32 bytes"
+                )
+            });
         }
         let path = self.data_dir.join("master.key");
         if !path.exists() {
-            std::fs::create_dir_all(&self.data_dir)
-                .map_err(|e| anyhow::anyhow!("ENTENTE_DATA_DIR {} cannot be created: {e}", self.data_dir.display()))?;
+            std::fs::create_dir_all(&self.data_dir).map_err(|e| {
+                anyhow::anyhow!(
+                    "ENTENTE_DATA_DIR {} cannot be created: {e}",
+                    self.data_dir.display()
+                )
+            })?;
             write_private_file(&path, &MasterKey::generate_base64())?;
             tracing::warn!(path = %path.display(), "ENTENTE_MASTER_KEY is not set: generated a master key file; back it up, or set ENTENTE_MASTER_KEY in production");
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("master key file {} cannot be read: {e}", path.display()))?;
-        MasterKey::from_base64(&text).map_err(|_| anyhow::anyhow!("master key file {} does not hold base64 of 32 bytes", path.display()))
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            anyhow::anyhow!("master key file {} cannot be read: {e}", path.display())
+        })?;
+        MasterKey::from_base64(&text).map_err(|_| {
+            anyhow::anyhow!(
+                "master key file {} does not hold base64 of 32 bytes",
+                path.display()
+            )
+        })
     }
 }
 
 fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(contents.as_bytes())?;
     Ok(())
 }
 
 impl ServeArgs {
     pub fn validate(&self) -> anyhow::Result<Config> {
-        let listen = self.listen.parse().map_err(|_| anyhow::anyhow!("ENTENTE_LISTEN must be an address like 127.0.0.1:3000, got {:?}", self.listen))?;
+        let listen = self.listen.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "ENTENTE_LISTEN must be an address like 127.0.0.1:3000, got {:?}",
+                self.listen
+            )
+        })?;
         check_issuer(&self.issuer)?;
-        let signing_alg = self.signing_alg.parse().map_err(|e: String| anyhow::anyhow!("ENTENTE_SIGNING_ALG: {e}"))?;
+        let signing_alg = self
+            .signing_alg
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("ENTENTE_SIGNING_ALG: {e}"))?;
         if !["text", "json"].contains(&self.log_format.as_str()) {
-            anyhow::bail!("ENTENTE_LOG_FORMAT must be text or json, got {:?}", self.log_format);
+            anyhow::bail!(
+                "ENTENTE_LOG_FORMAT must be text or json, got {:?}",
+                self.log_format
+            );
         }
         Ok(Config {
             listen,
@@ -114,7 +187,13 @@ fn check_issuer(issuer: &str) -> anyhow::Result<()> {
         && !issuer.contains(['?', '#'])
         && !issuer.ends_with('/')
         && issuer.split("://").nth(1).is_some_and(|h| !h.is_empty());
-    if ok { Ok(()) } else { anyhow::bail!("ENTENTE_ISSUER must be an http(s) URL without query, fragment or trailing slash, got {issuer:?}") }
+    if ok {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "ENTENTE_ISSUER must be an http(s) URL without query, fragment or trailing slash, got {issuer:?}"
+        )
+    }
 }
 
 #[cfg(test)]
@@ -125,7 +204,12 @@ mod tests {
     fn issuer_rules() {
         assert!(check_issuer("https://id.example.com").is_ok());
         assert!(check_issuer("http://127.0.0.1:3000").is_ok());
-        for bad in ["https://id.example.com/", "id.example.com", "https://x?y", "https://"] {
+        for bad in [
+            "https://id.example.com/",
+            "id.example.com",
+            "https://x?y",
+            "https://",
+        ] {
             assert!(check_issuer(bad).is_err(), "{bad}");
         }
     }

@@ -17,17 +17,26 @@ use crate::state::AppState;
 
 /// The runtime Leptos options: Leptos.toml (compiled in), overridable with LEPTOS_* variables.
 pub fn leptos_options() -> anyhow::Result<LeptosOptions> {
-    leptos::config::get_config_from_str(include_str!("../../Leptos.toml")).map_err(|e| anyhow::anyhow!("Leptos.toml: {e}"))
+    leptos::config::get_config_from_str(include_str!("../../Leptos.toml"))
+        .map_err(|e| anyhow::anyhow!("Leptos.toml: {e}"))
 }
 
 pub fn router(state: &AppState) -> anyhow::Result<Router> {
     let options = leptos_options()?;
     let routes = generate_route_list(app::App);
-    let ctx = app::ssr::ConsoleContext { store: state.store.clone(), hasher: state.hasher.clone(), issuer: state.issuer.clone() };
+    let ctx = app::ssr::ConsoleContext {
+        store: state.store.clone(),
+        hasher: state.hasher.clone(),
+        issuer: state.issuer.clone(),
+    };
     let https = state.issuer.starts_with("https://");
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.store.clone()))
         // `__Host-` binds the cookie to this exact origin; browsers only accept it over https.
-        .with_name(if https { "__Host-entente" } else { "entente_session" })
+        .with_name(if https {
+            "__Host-entente"
+        } else {
+            "entente_session"
+        })
         .with_secure(https)
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
@@ -36,11 +45,18 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
     let origin = origin_of(&state.issuer);
     let shell_options = options.clone();
     let router = Router::new()
-        .leptos_routes_with_context(&options, routes, move || provide_context(ctx.clone()), move || app::shell(shell_options.clone()))
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || provide_context(ctx.clone()),
+            move || app::shell(shell_options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(options)
         .layer(sessions)
-        .layer(middleware::from_fn(move |req, next| refuse_cross_site(origin.clone(), req, next)))
+        .layer(middleware::from_fn(move |req, next| {
+            refuse_cross_site(origin.clone(), req, next)
+        }))
         .layer(middleware::from_fn(security_headers));
     Ok(router)
 }
@@ -74,8 +90,14 @@ async fn refuse_cross_site(origin: String, req: Request, next: Next) -> Response
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
 }
@@ -97,7 +119,10 @@ mod tests {
 
     #[test]
     fn origin_is_scheme_and_authority() {
-        assert_eq!(origin_of("https://id.example.com/base"), "https://id.example.com");
+        assert_eq!(
+            origin_of("https://id.example.com/base"),
+            "https://id.example.com"
+        );
         assert_eq!(origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
     }
 }

@@ -55,9 +55,25 @@ pub fn build(models: &[signing_key::Model], master: &MasterKey) -> KeySet {
             }
         }
     });
-    let jwks_json = axum::body::Bytes::from(serde_json::to_vec(&serde_json::json!({ "keys": public })).unwrap_or_default());
-    let etag = format!("\"{}\"", entente_domain::secret::SecretHasher::new(b"etag").hash(&String::from_utf8_lossy(&jwks_json)).iter().take(12).map(|b| format!("{b:02x}")).collect::<String>());
-    KeySet { signer, verifiers, jwks_json, etag, records }
+    let jwks_json = axum::body::Bytes::from(
+        serde_json::to_vec(&serde_json::json!({ "keys": public })).unwrap_or_default(),
+    );
+    let etag = format!(
+        "\"{}\"",
+        entente_domain::secret::SecretHasher::new(b"etag")
+            .hash(&String::from_utf8_lossy(&jwks_json))
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    KeySet {
+        signer,
+        verifiers,
+        jwks_json,
+        etag,
+        records,
+    }
 }
 
 fn record(m: &signing_key::Model) -> Option<KeyRecord> {
@@ -71,7 +87,13 @@ fn record(m: &signing_key::Model) -> Option<KeyRecord> {
 }
 
 /// Applies every transition due at `now`. Returns whether anything changed.
-pub async fn rotate(store: &Store, master: &MasterKey, policy: &RotationPolicy, actor: &Actor, now: i64) -> anyhow::Result<bool> {
+pub async fn rotate(
+    store: &Store,
+    master: &MasterKey,
+    policy: &RotationPolicy,
+    actor: &Actor,
+    now: i64,
+) -> anyhow::Result<bool> {
     let models = store.signing_keys().await?;
     let records: Vec<KeyRecord> = models.iter().filter_map(record).collect();
     let steps = plan(&records, policy, now);
@@ -81,15 +103,28 @@ pub async fn rotate(store: &Store, master: &MasterKey, policy: &RotationPolicy, 
                 create_key(store, master, *algorithm, *state, actor, now).await?;
             }
             Transition::Move { kid, to } => {
-                let from = records.iter().find(|r| &r.kid == kid).map(|r| r.state.as_str()).unwrap_or_default();
-                store.move_signing_key(actor, kid, from, to.as_str(), now).await?;
+                let from = records
+                    .iter()
+                    .find(|r| &r.kid == kid)
+                    .map(|r| r.state.as_str())
+                    .unwrap_or_default();
+                store
+                    .move_signing_key(actor, kid, from, to.as_str(), now)
+                    .await?;
             }
         }
     }
     Ok(!steps.is_empty())
 }
 
-pub async fn create_key(store: &Store, master: &MasterKey, alg: SigningAlgorithm, state: KeyState, actor: &Actor, now: i64) -> anyhow::Result<String> {
+pub async fn create_key(
+    store: &Store,
+    master: &MasterKey,
+    alg: SigningAlgorithm,
+    state: KeyState,
+    actor: &Actor,
+    now: i64,
+) -> anyhow::Result<String> {
     let k = tokio::task::spawn_blocking(move || keys::generate(alg)).await??;
     let model = signing_key::Model {
         kid: k.kid.clone(),
@@ -106,13 +141,30 @@ pub async fn create_key(store: &Store, master: &MasterKey, alg: SigningAlgorithm
 
 /// Manual rotation (`entente key rotate`): publish a successor now; it starts signing after the
 /// publish lead, or at once with `immediate` (the old key stays published as retiring).
-pub async fn rotate_now(store: &Store, master: &MasterKey, alg: SigningAlgorithm, immediate: bool, actor: &Actor, now: i64) -> anyhow::Result<String> {
+pub async fn rotate_now(
+    store: &Store,
+    master: &MasterKey,
+    alg: SigningAlgorithm,
+    immediate: bool,
+    actor: &Actor,
+    now: i64,
+) -> anyhow::Result<String> {
     let kid = create_key(store, master, alg, KeyState::Pending, actor, now).await?;
     if immediate {
-        let old: Vec<String> = store.signing_keys().await?.into_iter().filter(|k| k.state == "active").map(|k| k.kid).collect();
-        store.move_signing_key(actor, &kid, "pending", "active", now).await?;
+        let old: Vec<String> = store
+            .signing_keys()
+            .await?
+            .into_iter()
+            .filter(|k| k.state == "active")
+            .map(|k| k.kid)
+            .collect();
+        store
+            .move_signing_key(actor, &kid, "pending", "active", now)
+            .await?;
         for o in old {
-            store.move_signing_key(actor, &o, "active", "retiring", now).await?;
+            store
+                .move_signing_key(actor, &o, "active", "retiring", now)
+                .await?;
         }
     }
     Ok(kid)

@@ -22,11 +22,26 @@ pub fn secret_hasher(master: &entente_domain::sealing::MasterKey) -> SecretHashe
     SecretHasher::new(&master.derive("entente client-secret pepper v1"))
 }
 
-pub async fn build_state(config: Config, metrics: Option<metrics_exporter_prometheus::PrometheusHandle>) -> anyhow::Result<AppState> {
-    let store = Store::connect(&config.database_url).await.map_err(|e| anyhow::anyhow!("cannot open the database (ENTENTE_DATABASE_URL): {e}"))?;
+pub async fn build_state(
+    config: Config,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+) -> anyhow::Result<AppState> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database (ENTENTE_DATABASE_URL): {e}"))?;
     store.migrate().await?;
-    let rotation = RotationPolicy { algorithm: config.signing_alg, ..RotationPolicy::default() };
-    keyring::rotate(&store, &config.master_key, &rotation, &Actor::new("system"), now()).await?;
+    let rotation = RotationPolicy {
+        algorithm: config.signing_alg,
+        ..RotationPolicy::default()
+    };
+    keyring::rotate(
+        &store,
+        &config.master_key,
+        &rotation,
+        &Actor::new("system"),
+        now(),
+    )
+    .await?;
     let state = AppState(Arc::new(Inner {
         discovery_json: serde_json::to_vec(&discovery::metadata(&config.issuer))?.into(),
         issuer: config.issuer,
@@ -52,8 +67,14 @@ async fn first_admin_invite(state: &AppState) -> anyhow::Result<()> {
         return Ok(());
     }
     let token = entente_domain::secret::random_token(32);
-    state.store.create_invite(state.hasher.hash(&token), "admin", now() + 3600).await?;
-    tracing::warn!("no administrator exists yet: open {}/setup?token={token} within one hour to create the first one (or run `entente admin create`)", state.issuer);
+    state
+        .store
+        .create_invite(state.hasher.hash(&token), "admin", now() + 3600)
+        .await?;
+    tracing::warn!(
+        "no administrator exists yet: open {}/setup?token={token} within one hour to create the first one (or run `entente admin create`)",
+        state.issuer
+    );
     Ok(())
 }
 
@@ -82,7 +103,15 @@ pub fn spawn_tasks(state: &AppState) {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            if let Err(e) = keyring::rotate(&s.store, &s.master, &s.rotation, &Actor::new("system"), now()).await {
+            if let Err(e) = keyring::rotate(
+                &s.store,
+                &s.master,
+                &s.rotation,
+                &Actor::new("system"),
+                now(),
+            )
+            .await
+            {
                 tracing::warn!(error = %e, "key rotation check failed");
             }
             if let Err(e) = s.store.purge_expired(now()).await {
@@ -95,12 +124,18 @@ pub fn spawn_tasks(state: &AppState) {
     });
 }
 
-pub async fn run(config: Config, listener: TcpListener, metrics: Option<metrics_exporter_prometheus::PrometheusHandle>) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+) -> anyhow::Result<()> {
     let state = build_state(config, metrics).await?;
     spawn_tasks(&state);
     let app = crate::http::router(state.clone()).merge(crate::console::router(&state)?);
     tracing::info!(addr = %listener.local_addr()?, "entente is serving");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

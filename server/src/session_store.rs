@@ -25,7 +25,16 @@ impl tower_sessions::SessionStore for DbSessionStore {
         // Collisions of 128-bit ids are astronomically rare; still, never overwrite a session.
         loop {
             let data = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
-            if self.store.session_create(&record.id.to_string(), data, record.expiry_date.unix_timestamp()).await.map_err(backend)? {
+            if self
+                .store
+                .session_create(
+                    &record.id.to_string(),
+                    data,
+                    record.expiry_date.unix_timestamp(),
+                )
+                .await
+                .map_err(backend)?
+            {
                 return Ok(());
             }
             record.id = Id::default();
@@ -34,18 +43,35 @@ impl tower_sessions::SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
-        self.store.session_save(&record.id.to_string(), data, record.expiry_date.unix_timestamp()).await.map_err(backend)
+        self.store
+            .session_save(
+                &record.id.to_string(),
+                data,
+                record.expiry_date.unix_timestamp(),
+            )
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let now = crate::state::now();
-        match self.store.session_load(&id.to_string(), now).await.map_err(backend)? {
-            Some(data) => Ok(Some(serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?)),
+        match self
+            .store
+            .session_load(&id.to_string(), now)
+            .await
+            .map_err(backend)?
+        {
+            Some(data) => Ok(Some(
+                serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?,
+            )),
             None => Ok(None),
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.store.session_delete(&id.to_string()).await.map_err(backend)
+        self.store
+            .session_delete(&id.to_string())
+            .await
+            .map_err(backend)
     }
 }

@@ -3,16 +3,19 @@
 
 use std::collections::HashMap;
 
+use entente_domain::ScopeSet;
 use entente_domain::client_auth::RegisteredAuth;
 use entente_domain::grant::{AudienceView, Catalog};
 use entente_domain::jwks::VerifyingKey;
-use entente_domain::ScopeSet;
 use entente_store::catalog::{AUTH_PRIVATE_KEY_JWT, CatalogData, KIND_RESOURCE_SERVER};
 
 #[derive(Debug, Clone)]
 pub enum ClientRole {
     /// A partner's client: gets tokens.
-    Partner { partner_id: String, partner_slug: String },
+    Partner {
+        partner_id: String,
+        partner_slug: String,
+    },
     /// An API's own client: introspects tokens issued for its audience.
     ResourceServer { audience: String },
 }
@@ -37,10 +40,14 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub fn build(data: CatalogData) -> Self {
-        let partners: HashMap<&str, &entente_store::entities::partner::Model> = data.partners.iter().map(|p| (p.id.as_str(), p)).collect();
+        let partners: HashMap<&str, &entente_store::entities::partner::Model> =
+            data.partners.iter().map(|p| (p.id.as_str(), p)).collect();
         let mut audience_scopes: HashMap<&str, Vec<&str>> = HashMap::new();
         for s in &data.scopes {
-            audience_scopes.entry(s.audience_id.as_str()).or_default().push(s.name.as_str());
+            audience_scopes
+                .entry(s.audience_id.as_str())
+                .or_default()
+                .push(s.name.as_str());
         }
         let audiences: HashMap<String, AudienceView> = data
             .audiences
@@ -49,41 +56,84 @@ impl Snapshot {
                 let view = AudienceView {
                     id: a.id.clone(),
                     identifier: a.identifier.clone(),
-                    scopes: ScopeSet::from_tokens(audience_scopes.get(a.id.as_str()).cloned().unwrap_or_default()),
+                    scopes: ScopeSet::from_tokens(
+                        audience_scopes
+                            .get(a.id.as_str())
+                            .cloned()
+                            .unwrap_or_default(),
+                    ),
                     token_lifetime: a.token_lifetime,
                     enabled: a.enabled,
                 };
                 (a.identifier.clone(), view)
             })
             .collect();
-        let audience_ident: HashMap<&str, &str> = data.audiences.iter().map(|a| (a.id.as_str(), a.identifier.as_str())).collect();
+        let audience_ident: HashMap<&str, &str> = data
+            .audiences
+            .iter()
+            .map(|a| (a.id.as_str(), a.identifier.as_str()))
+            .collect();
         let mut secrets: HashMap<&str, Vec<Vec<u8>>> = HashMap::new();
         for s in &data.secrets {
-            secrets.entry(s.client_id.as_str()).or_default().push(s.hash.clone());
+            secrets
+                .entry(s.client_id.as_str())
+                .or_default()
+                .push(s.hash.clone());
         }
-        let jwks: HashMap<&str, &str> = data.jwks.iter().map(|j| (j.client_id.as_str(), j.jwks.as_str())).collect();
+        let jwks: HashMap<&str, &str> = data
+            .jwks
+            .iter()
+            .map(|j| (j.client_id.as_str(), j.jwks.as_str()))
+            .collect();
         let mut clients = HashMap::new();
         for c in data.clients.iter().filter(|c| c.enabled) {
             let role = if c.kind == KIND_RESOURCE_SERVER {
-                match c.audience_id.as_deref().and_then(|id| audience_ident.get(id)) {
-                    Some(a) => ClientRole::ResourceServer { audience: (*a).to_owned() },
+                match c
+                    .audience_id
+                    .as_deref()
+                    .and_then(|id| audience_ident.get(id))
+                {
+                    Some(a) => ClientRole::ResourceServer {
+                        audience: (*a).to_owned(),
+                    },
                     None => continue,
                 }
             } else {
                 // A client of a disabled partner cannot authenticate at all.
-                match c.partner_id.as_deref().and_then(|id| partners.get(id)).filter(|p| p.enabled) {
-                    Some(p) => ClientRole::Partner { partner_id: p.id.clone(), partner_slug: p.slug.clone() },
+                match c
+                    .partner_id
+                    .as_deref()
+                    .and_then(|id| partners.get(id))
+                    .filter(|p| p.enabled)
+                {
+                    Some(p) => ClientRole::Partner {
+                        partner_id: p.id.clone(),
+                        partner_slug: p.slug.clone(),
+                    },
                     None => continue,
                 }
             };
-            let keys = jwks.get(c.client_id.as_str()).and_then(|j| entente_domain::jwks::parse(j).ok()).map(|(k, _)| k).unwrap_or_default();
+            let keys = jwks
+                .get(c.client_id.as_str())
+                .and_then(|j| entente_domain::jwks::parse(j).ok())
+                .map(|(k, _)| k)
+                .unwrap_or_default();
             clients.insert(
                 c.client_id.clone(),
                 ClientEntry {
                     client_id: c.client_id.clone(),
                     role,
-                    registered: if c.auth_method == AUTH_PRIVATE_KEY_JWT { RegisteredAuth::PrivateKeyJwt } else { RegisteredAuth::Secret },
-                    grant_types: c.grant_types.split(' ').filter(|g| !g.is_empty()).map(str::to_owned).collect(),
+                    registered: if c.auth_method == AUTH_PRIVATE_KEY_JWT {
+                        RegisteredAuth::PrivateKeyJwt
+                    } else {
+                        RegisteredAuth::Secret
+                    },
+                    grant_types: c
+                        .grant_types
+                        .split(' ')
+                        .filter(|g| !g.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
                     allowed_scopes: ScopeSet::parse(&c.allowed_scopes).unwrap_or_default(),
                     secret_hashes: secrets.remove(c.client_id.as_str()).unwrap_or_default(),
                     keys,
@@ -93,10 +143,23 @@ impl Snapshot {
         let grants = data
             .grants
             .iter()
-            .filter(|g| partners.get(g.partner_id.as_str()).is_some_and(|p| p.enabled))
-            .map(|g| ((g.partner_id.clone(), g.audience_id.clone()), ScopeSet::parse(&g.scopes).unwrap_or_default()))
+            .filter(|g| {
+                partners
+                    .get(g.partner_id.as_str())
+                    .is_some_and(|p| p.enabled)
+            })
+            .map(|g| {
+                (
+                    (g.partner_id.clone(), g.audience_id.clone()),
+                    ScopeSet::parse(&g.scopes).unwrap_or_default(),
+                )
+            })
             .collect();
-        Self { clients, audiences, grants }
+        Self {
+            clients,
+            audiences,
+            grants,
+        }
     }
 
     pub fn client(&self, client_id: &str) -> Option<&ClientEntry> {
@@ -110,10 +173,19 @@ impl Catalog for Snapshot {
     }
 
     fn grant(&self, partner_id: &str, audience_id: &str) -> Option<&ScopeSet> {
-        self.grants.get(&(partner_id.to_owned(), audience_id.to_owned()))
+        self.grants
+            .get(&(partner_id.to_owned(), audience_id.to_owned()))
     }
 
     fn granted_audiences(&self, partner_id: &str) -> Vec<&AudienceView> {
-        self.audiences.values().filter(|a| a.enabled && self.grants.contains_key(&(partner_id.to_owned(), a.id.clone()))).collect()
+        self.audiences
+            .values()
+            .filter(|a| {
+                a.enabled
+                    && self
+                        .grants
+                        .contains_key(&(partner_id.to_owned(), a.id.clone()))
+            })
+            .collect()
     }
 }

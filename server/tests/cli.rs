@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{API, Backend, Creds, TestServer};
+use common::{API, Creds, TestServer};
 use std::process::Command;
 
 fn entente(s: &TestServer, args: &[&str]) -> serde_json::Value {
@@ -15,46 +15,150 @@ fn entente(s: &TestServer, args: &[&str]) -> serde_json::Value {
         .env("ENTENTE_MASTER_KEY", &s.master_b64)
         .output()
         .unwrap();
-    assert!(out.status.success(), "entente {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("entente {args:?} printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    assert!(
+        out.status.success(),
+        "entente {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "entente {args:?} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 async fn cli_changes_reach_a_running_server(s: &TestServer) {
     let started = std::time::Instant::now();
     tokio::task::block_in_place(|| {
-        entente(s, &["partner", "create", "--slug", "acme", "--name", "Acme Corp"]);
-        entente(s, &["audience", "create", "--identifier", API, "--scopes", "orders:read orders:write"]);
-        entente(s, &["grant", "set", "--partner", "acme", "--audience", API, "--scopes", "orders:read"]);
+        entente(
+            s,
+            &["partner", "create", "--slug", "acme", "--name", "Acme Corp"],
+        );
+        entente(
+            s,
+            &[
+                "audience",
+                "create",
+                "--identifier",
+                API,
+                "--scopes",
+                "orders:read orders:write",
+            ],
+        );
+        entente(
+            s,
+            &[
+                "grant",
+                "set",
+                "--partner",
+                "acme",
+                "--audience",
+                API,
+                "--scopes",
+                "orders:read",
+            ],
+        );
     });
-    let c = tokio::task::block_in_place(|| entente(s, &["client", "create", "--partner", "acme", "--name", "backend", "--scopes", "orders:read"]));
-    let creds = Creds { id: c["client_id"].as_str().unwrap().into(), secret: c["client_secret"].as_str().unwrap().into() };
-    let rs = tokio::task::block_in_place(|| entente(s, &["resource-server", "create", "--audience", API, "--name", "orders-api"]));
-    let rs = Creds { id: rs["client_id"].as_str().unwrap().into(), secret: rs["client_secret"].as_str().unwrap().into() };
+    let c = tokio::task::block_in_place(|| {
+        entente(
+            s,
+            &[
+                "client",
+                "create",
+                "--partner",
+                "acme",
+                "--name",
+                "backend",
+                "--scopes",
+                "orders:read",
+            ],
+        )
+    });
+    let creds = Creds {
+        id: c["client_id"].as_str().unwrap().into(),
+        secret: c["client_secret"].as_str().unwrap().into(),
+    };
+    let rs = tokio::task::block_in_place(|| {
+        entente(
+            s,
+            &[
+                "resource-server",
+                "create",
+                "--audience",
+                API,
+                "--name",
+                "orders-api",
+            ],
+        )
+    });
+    let rs = Creds {
+        id: rs["client_id"].as_str().unwrap().into(),
+        secret: rs["client_secret"].as_str().unwrap().into(),
+    };
     let created = std::time::Instant::now();
     // No manual refresh: the server's own change-feed poll must pick this up within a second.
     let token = loop {
-        let r = s.post_form("/oauth2/token", Some(&creds), &[("grant_type", "client_credentials")]).await;
+        let r = s
+            .post_form(
+                "/oauth2/token",
+                Some(&creds),
+                &[("grant_type", "client_credentials")],
+            )
+            .await;
         if r.status() == 200 {
-            break r.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+            break r.json::<serde_json::Value>().await.unwrap()["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
         }
-        assert!(created.elapsed() < std::time::Duration::from_secs(1), "CLI change not live after 1 s");
+        assert!(
+            created.elapsed() < std::time::Duration::from_secs(1),
+            "CLI change not live after 1 s"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
     assert_eq!(s.introspect(&rs, &token).await["active"], true);
 
-    let listed = tokio::task::block_in_place(|| entente(s, &["client", "list", "--partner", "acme"]));
+    let listed =
+        tokio::task::block_in_place(|| entente(s, &["client", "list", "--partner", "acme"]));
     assert_eq!(listed.as_array().unwrap().len(), 1);
-    assert!(listed.to_string().find(&creds.secret).is_none(), "secrets never appear after creation");
-    let rotated = tokio::task::block_in_place(|| entente(s, &["client", "rotate-secret", "--client-id", &creds.id]));
-    let new = Creds { id: creds.id.clone(), secret: rotated["client_secret"].as_str().unwrap().into() };
+    assert!(
+        listed.to_string().find(&creds.secret).is_none(),
+        "secrets never appear after creation"
+    );
+    let rotated = tokio::task::block_in_place(|| {
+        entente(s, &["client", "rotate-secret", "--client-id", &creds.id])
+    });
+    let new = Creds {
+        id: creds.id.clone(),
+        secret: rotated["client_secret"].as_str().unwrap().into(),
+    };
     let t0 = std::time::Instant::now();
     loop {
-        let old_status = s.post_form("/oauth2/token", Some(&creds), &[("grant_type", "client_credentials")]).await.status();
-        let new_status = s.post_form("/oauth2/token", Some(&new), &[("grant_type", "client_credentials")]).await.status();
+        let old_status = s
+            .post_form(
+                "/oauth2/token",
+                Some(&creds),
+                &[("grant_type", "client_credentials")],
+            )
+            .await
+            .status();
+        let new_status = s
+            .post_form(
+                "/oauth2/token",
+                Some(&new),
+                &[("grant_type", "client_credentials")],
+            )
+            .await
+            .status();
         if old_status == 401 && new_status == 200 {
             break;
         }
-        assert!(t0.elapsed() < std::time::Duration::from_secs(1), "rotation not live after 1 s");
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(1),
+            "rotation not live after 1 s"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let keys = tokio::task::block_in_place(|| entente(s, &["key", "list"]));
@@ -68,9 +172,20 @@ on_both!(cli_changes_reach_a_running_server);
 
 #[test]
 fn invalid_configuration_names_the_variable() {
-    for (var, value) in [("ENTENTE_LISTEN", "not-an-address"), ("ENTENTE_ISSUER", "https://id.example.com/"), ("ENTENTE_MASTER_KEY", "c2hvcnQ="), ("ENTENTE_LOG_FORMAT", "xml"), ("ENTENTE_SIGNING_ALG", "HS256")] {
+    for (var, value) in [
+        ("ENTENTE_LISTEN", "not-an-address"),
+        ("ENTENTE_ISSUER", "https://id.example.com/"),
+        ("ENTENTE_MASTER_KEY", "c2hvcnQ="),
+        ("ENTENTE_LOG_FORMAT", "xml"),
+        ("ENTENTE_SIGNING_ALG", "HS256"),
+    ] {
         let dir = entente_store::testing::TempDir::new("entente-cli");
-        let out = Command::new(env!("CARGO_BIN_EXE_entente")).arg("serve").env("ENTENTE_DATA_DIR", &dir.0).env(var, value).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+            .arg("serve")
+            .env("ENTENTE_DATA_DIR", &dir.0)
+            .env(var, value)
+            .output()
+            .unwrap();
         assert!(!out.status.success(), "{var}={value} must stop start-up");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(var), "error for {var} must name it: {err}");
@@ -79,9 +194,21 @@ fn invalid_configuration_names_the_variable() {
 
 #[test]
 fn serve_help_lists_every_variable() {
-    let out = Command::new(env!("CARGO_BIN_EXE_entente")).args(["serve", "--help"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    for var in ["ENTENTE_LISTEN", "ENTENTE_ISSUER", "ENTENTE_DATA_DIR", "ENTENTE_DATABASE_URL", "ENTENTE_MASTER_KEY", "ENTENTE_LOG", "ENTENTE_LOG_FORMAT", "ENTENTE_SIGNING_ALG"] {
+    for var in [
+        "ENTENTE_LISTEN",
+        "ENTENTE_ISSUER",
+        "ENTENTE_DATA_DIR",
+        "ENTENTE_DATABASE_URL",
+        "ENTENTE_MASTER_KEY",
+        "ENTENTE_LOG",
+        "ENTENTE_LOG_FORMAT",
+        "ENTENTE_SIGNING_ALG",
+    ] {
         assert!(help.contains(var), "--help lacks {var}");
     }
 }
@@ -90,10 +217,29 @@ fn serve_help_lists_every_variable() {
 fn master_key_file_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = entente_store::testing::TempDir::new("entente-cli");
-    let out = Command::new(env!("CARGO_BIN_EXE_entente")).args(["partner", "list"]).env("ENTENTE_DATA_DIR", &dir.0).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = Command::new(env!("CARGO_BIN_EXE_entente")).args(["key", "rotate"]).env("ENTENTE_DATA_DIR", &dir.0).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mode = std::fs::metadata(dir.0.join("master.key")).unwrap().permissions().mode();
+    let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(["partner", "list"])
+        .env("ENTENTE_DATA_DIR", &dir.0)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(["key", "rotate"])
+        .env("ENTENTE_DATA_DIR", &dir.0)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = std::fs::metadata(dir.0.join("master.key"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
 }

@@ -10,7 +10,9 @@ use common::{Backend, TestServer};
 fn server_fns() -> Vec<(&'static str, String)> {
     // Registered by the `app` crate's #[server] functions (linked through entente_server).
     let _ = entente_server::console::leptos_options();
-    let mut v: Vec<(&'static str, String)> = leptos::server_fn::axum::server_fn_paths().map(|(p, m)| (p, m.to_string())).collect();
+    let mut v: Vec<(&'static str, String)> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, m)| (p, m.to_string()))
+        .collect();
     v.sort();
     v
 }
@@ -18,7 +20,10 @@ fn server_fns() -> Vec<(&'static str, String)> {
 #[test]
 fn every_server_function_is_post() {
     let fns = server_fns();
-    assert!(fns.len() >= 11, "expected the console's server functions, found {fns:?}");
+    assert!(
+        fns.len() >= 11,
+        "expected the console's server functions, found {fns:?}"
+    );
     for (path, method) in &fns {
         assert_eq!(method, "POST", "{path} is not POST-encoded (F44)");
     }
@@ -27,54 +32,162 @@ fn every_server_function_is_post() {
 async fn cross_site_posts_are_refused(s: &TestServer) {
     let client = reqwest::Client::new();
     for (path, _) in server_fns() {
-        let r = client.post(s.url(path)).header("origin", "https://evil.example").header("content-type", "application/x-www-form-urlencoded").body("").send().await.unwrap();
+        let r = client
+            .post(s.url(path))
+            .header("origin", "https://evil.example")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 403, "{path} accepted a cross-origin POST (F43)");
-        let r = client.post(s.url(path)).header("sec-fetch-site", "cross-site").header("origin", &s.base).header("content-type", "application/x-www-form-urlencoded").body("").send().await.unwrap();
+        let r = client
+            .post(s.url(path))
+            .header("sec-fetch-site", "cross-site")
+            .header("origin", &s.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 403, "{path} accepted a cross-site POST (F43)");
-        let r = client.post(s.url(path)).header("sec-fetch-site", "same-site").header("content-type", "application/x-www-form-urlencoded").body("").send().await.unwrap();
-        assert_eq!(r.status(), 403, "{path} accepted a same-site, cross-origin POST (F43)");
+        let r = client
+            .post(s.url(path))
+            .header("sec-fetch-site", "same-site")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            403,
+            "{path} accepted a same-site, cross-origin POST (F43)"
+        );
     }
 }
 
 fn path_of(name: &str) -> &'static str {
-    server_fns().into_iter().map(|(p, _)| p).find(|p| p.trim_start_matches("/api/").starts_with(name)).unwrap_or_else(|| panic!("no server fn {name}"))
+    server_fns()
+        .into_iter()
+        .map(|(p, _)| p)
+        .find(|p| p.trim_start_matches("/api/").starts_with(name))
+        .unwrap_or_else(|| panic!("no server fn {name}"))
 }
 
 async fn sessions_and_role_checks(s: &TestServer) {
     let hash = app::ssr::hash_password("correct horse battery staple").unwrap();
-    s.state.store.create_admin(&entente_store::Actor::new("test"), "admin@example.test", hash, "admin", entente_server::state::now()).await.unwrap();
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let same_origin = |r: reqwest::RequestBuilder| r.header("origin", &s.base).header("sec-fetch-site", "same-origin");
+    s.state
+        .store
+        .create_admin(
+            &entente_store::Actor::new("test"),
+            "admin@example.test",
+            hash,
+            "admin",
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let same_origin = |r: reqwest::RequestBuilder| {
+        r.header("origin", &s.base)
+            .header("sec-fetch-site", "same-origin")
+    };
 
     // Without a session, a server function refuses to act.
-    let r = same_origin(client.post(s.url(path_of("list_partners")))).form(&[("", "")]).send().await.unwrap();
+    let r = same_origin(client.post(s.url(path_of("list_partners"))))
+        .form(&[("", "")])
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_server_error() || r.status().is_client_error());
     assert!(r.text().await.unwrap().contains("sign in first"));
 
     // Wrong password and unknown account read the same.
-    let bad = same_origin(client.post(s.url(path_of("login")))).form(&[("email", "admin@example.test"), ("password", "wrong password!!")]).send().await.unwrap().text().await.unwrap();
-    let unknown = same_origin(client.post(s.url(path_of("login")))).form(&[("email", "nobody@example.test"), ("password", "wrong password!!")]).send().await.unwrap().text().await.unwrap();
+    let bad = same_origin(client.post(s.url(path_of("login"))))
+        .form(&[
+            ("email", "admin@example.test"),
+            ("password", "wrong password!!"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let unknown = same_origin(client.post(s.url(path_of("login"))))
+        .form(&[
+            ("email", "nobody@example.test"),
+            ("password", "wrong password!!"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(bad, unknown);
 
-    let r = same_origin(client.post(s.url(path_of("login")))).form(&[("email", "admin@example.test"), ("password", "correct horse battery staple")]).send().await.unwrap();
-    let cookie = r.headers().get("set-cookie").expect("sign-in sets the session cookie").to_str().unwrap().to_owned();
+    let r = same_origin(client.post(s.url(path_of("login"))))
+        .form(&[
+            ("email", "admin@example.test"),
+            ("password", "correct horse battery staple"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .expect("sign-in sets the session cookie")
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("entente_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
     let session = cookie.split(';').next().unwrap().to_owned();
 
-    let r = same_origin(client.post(s.url(path_of("list_partners")))).header("cookie", &session).form(&[("", "")]).send().await.unwrap();
+    let r = same_origin(client.post(s.url(path_of("list_partners"))))
+        .header("cookie", &session)
+        .form(&[("", "")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
 
     // The console page renders for the signed-in administrator, with security headers.
-    let r = client.get(s.url("/keys")).header("cookie", &session).send().await.unwrap();
+    let r = client
+        .get(s.url("/keys"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(r.headers()["x-frame-options"], "DENY");
     let html = r.text().await.unwrap();
     assert!(html.contains("Signing keys"));
 
     // Sign-out destroys the session server-side: the old cookie no longer works.
-    let _ = same_origin(client.post(s.url(path_of("logout")))).header("cookie", &session).form(&[("", "")]).send().await.unwrap();
-    let r = same_origin(client.post(s.url(path_of("list_partners")))).header("cookie", &session).form(&[("", "")]).send().await.unwrap();
+    let _ = same_origin(client.post(s.url(path_of("logout"))))
+        .header("cookie", &session)
+        .form(&[("", "")])
+        .send()
+        .await
+        .unwrap();
+    let r = same_origin(client.post(s.url(path_of("list_partners"))))
+        .header("cookie", &session)
+        .form(&[("", "")])
+        .send()
+        .await
+        .unwrap();
     assert!(r.text().await.unwrap().contains("sign in first"));
 }
 

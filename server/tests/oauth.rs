@@ -13,24 +13,57 @@ use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Value, json};
 
 fn decode_part(token: &str, i: usize) -> Value {
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(i).unwrap()).unwrap()).unwrap()
+    serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(i).unwrap())
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 async fn discovery_is_exact(s: &TestServer) {
-    for path in ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"] {
-        let m: Value = s.http.get(s.url(path)).send().await.unwrap().json().await.unwrap();
+    for path in [
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-configuration",
+    ] {
+        let m: Value = s
+            .http
+            .get(s.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(m["issuer"], s.base.as_str());
         assert_eq!(m["token_endpoint"], s.url("/oauth2/token"));
         assert_eq!(m["introspection_endpoint"], s.url("/oauth2/introspect"));
         assert_eq!(m["revocation_endpoint"], s.url("/oauth2/revoke"));
         assert_eq!(m["jwks_uri"], s.url("/.well-known/jwks.json"));
-        assert_eq!(m["token_endpoint_auth_methods_supported"], json!(["client_secret_basic", "client_secret_post", "private_key_jwt"]));
-        assert!(m["grant_types_supported"].as_array().unwrap().contains(&json!("client_credentials")));
+        assert_eq!(
+            m["token_endpoint_auth_methods_supported"],
+            json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt"
+            ])
+        );
+        assert!(
+            m["grant_types_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("client_credentials"))
+        );
     }
 }
 
 async fn jwks_is_public_and_cacheable(s: &TestServer) {
-    let r = s.http.get(s.url("/.well-known/jwks.json")).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let etag = r.headers()["etag"].to_str().unwrap().to_owned();
     let v: Value = r.json().await.unwrap();
@@ -43,46 +76,122 @@ async fn jwks_is_public_and_cacheable(s: &TestServer) {
         assert_eq!(k["alg"], "ES256");
         assert_eq!(k["use"], "sig");
         let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(k.clone()).unwrap();
-        assert_eq!(k["kid"], jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256).unwrap(), "kid is the RFC 7638 thumbprint");
+        assert_eq!(
+            k["kid"],
+            jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+                .unwrap(),
+            "kid is the RFC 7638 thumbprint"
+        );
     }
-    let r = s.http.get(s.url("/.well-known/jwks.json")).header("if-none-match", &etag).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/.well-known/jwks.json"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 304);
 }
 
 async fn client_credentials_issues_rfc9068_tokens(s: &TestServer) {
     s.seed().await;
     let c = s.secret_client("acme", "orders:read orders:write").await;
-    let r = s.post_form("/oauth2/token", Some(&c), &[("grant_type", "client_credentials"), ("resource", API), ("scope", "orders:read orders:write")]).await;
+    let r = s
+        .post_form(
+            "/oauth2/token",
+            Some(&c),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", API),
+                ("scope", "orders:read orders:write"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
     assert_eq!(r.headers()["pragma"], "no-cache");
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 300);
-    assert_eq!(body["scope"], "orders:read", "scopes narrowed to the partner's grant (B21)");
+    assert_eq!(
+        body["scope"], "orders:read",
+        "scopes narrowed to the partner's grant (B21)"
+    );
     let token = body["access_token"].as_str().unwrap();
     let header = decode_part(token, 0);
     assert_eq!(header["typ"], "at+jwt");
     assert_eq!(header["alg"], "ES256");
     // Verify with the published JWKS, as a resource server would.
-    let jwks: jsonwebtoken::jwk::JwkSet = s.http.get(s.url("/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+    let jwks: jsonwebtoken::jwk::JwkSet = s
+        .http
+        .get(s.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let jwk = jwks.find(header["kid"].as_str().unwrap()).unwrap();
     let mut v = jsonwebtoken::Validation::new(Algorithm::ES256);
     v.set_audience(&[API]);
     v.set_issuer(&[s.base.as_str()]);
-    let claims = jsonwebtoken::decode::<Value>(token, &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(), &v).unwrap().claims;
-    let mut names: Vec<&str> = claims.as_object().unwrap().keys().map(String::as_str).collect();
+    let claims = jsonwebtoken::decode::<Value>(
+        token,
+        &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(),
+        &v,
+    )
+    .unwrap()
+    .claims;
+    let mut names: Vec<&str> = claims
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     names.sort_unstable();
-    assert_eq!(names, ["aud", "client_id", "exp", "iat", "iss", "jti", "partner", "scope", "sub"]);
+    assert_eq!(
+        names,
+        [
+            "aud",
+            "client_id",
+            "exp",
+            "iat",
+            "iss",
+            "jti",
+            "partner",
+            "scope",
+            "sub"
+        ]
+    );
     assert_eq!(claims["sub"], c.id.as_str());
     assert_eq!(claims["client_id"], c.id.as_str());
     assert_eq!(claims["partner"], "acme");
-    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 300);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        300
+    );
 
     // client_secret_post and the audience parameter work too; no target is inferred from the grant.
-    let r = s.post_form("/oauth2/token", None, &[("grant_type", "client_credentials"), ("client_id", &c.id), ("client_secret", &c.secret), ("audience", API)]).await;
+    let r = s
+        .post_form(
+            "/oauth2/token",
+            None,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &c.id),
+                ("client_secret", &c.secret),
+                ("audience", API),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    let r = s.post_form("/oauth2/token", Some(&c), &[("grant_type", "client_credentials")]).await;
+    let r = s
+        .post_form(
+            "/oauth2/token",
+            Some(&c),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
     assert_eq!(r.status(), 200, "single granted audience is inferred");
 }
 
@@ -90,60 +199,226 @@ async fn targets_and_scopes_are_enforced(s: &TestServer) {
     s.seed().await;
     let c = s.secret_client("acme", "orders:read orders:write").await;
     for target in ["https://unknown.example.test", OTHER_API] {
-        let r = s.post_form("/oauth2/token", Some(&c), &[("grant_type", "client_credentials"), ("resource", target)]).await;
+        let r = s
+            .post_form(
+                "/oauth2/token",
+                Some(&c),
+                &[("grant_type", "client_credentials"), ("resource", target)],
+            )
+            .await;
         assert_oauth_error(r, 400, "invalid_target").await;
     }
-    let r = s.post_form("/oauth2/token", Some(&c), &[("grant_type", "client_credentials"), ("resource", API), ("resource", OTHER_API)]).await;
+    let r = s
+        .post_form(
+            "/oauth2/token",
+            Some(&c),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", API),
+                ("resource", OTHER_API),
+            ],
+        )
+        .await;
     assert_oauth_error(r, 400, "invalid_target").await;
-    let r = s.post_form("/oauth2/token", Some(&c), &[("grant_type", "client_credentials"), ("resource", API), ("scope", "orders:write")]).await;
+    let r = s
+        .post_form(
+            "/oauth2/token",
+            Some(&c),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", API),
+                ("scope", "orders:write"),
+            ],
+        )
+        .await;
     assert_oauth_error(r, 400, "invalid_scope").await;
-    let r = s.post_form("/oauth2/token", Some(&c), &[("grant_type", "client_credentials"), ("resource", API), ("scope", "bad\"scope")]).await;
+    let r = s
+        .post_form(
+            "/oauth2/token",
+            Some(&c),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", API),
+                ("scope", "bad\"scope"),
+            ],
+        )
+        .await;
     assert_oauth_error(r, 400, "invalid_scope").await;
 }
 
 async fn client_authentication_failures_look_alike(s: &TestServer) {
     s.seed().await;
     let c = s.secret_client("acme", "orders:read").await;
-    let wrong = Creds { id: c.id.clone(), secret: "ent_sec_wrong".into() };
-    let unknown = Creds { id: "cl_unknown".into(), secret: c.secret.clone() };
-    let a = s.post_form("/oauth2/token", Some(&wrong), &[("grant_type", "client_credentials")]).await;
-    assert_eq!(a.headers()["www-authenticate"], "Basic realm=\"entente\", charset=\"UTF-8\"");
+    let wrong = Creds {
+        id: c.id.clone(),
+        secret: "ent_sec_wrong".into(),
+    };
+    let unknown = Creds {
+        id: "cl_unknown".into(),
+        secret: c.secret.clone(),
+    };
+    let a = s
+        .post_form(
+            "/oauth2/token",
+            Some(&wrong),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    assert_eq!(
+        a.headers()["www-authenticate"],
+        "Basic realm=\"entente\", charset=\"UTF-8\""
+    );
     let a = assert_oauth_error(a, 401, "invalid_client").await;
-    let b = assert_oauth_error(s.post_form("/oauth2/token", Some(&unknown), &[("grant_type", "client_credentials")]).await, 401, "invalid_client").await;
-    assert_eq!(a, b, "wrong secret and unknown client are indistinguishable (C32)");
+    let b = assert_oauth_error(
+        s.post_form(
+            "/oauth2/token",
+            Some(&unknown),
+            &[("grant_type", "client_credentials")],
+        )
+        .await,
+        401,
+        "invalid_client",
+    )
+    .await;
+    assert_eq!(
+        a, b,
+        "wrong secret and unknown client are indistinguishable (C32)"
+    );
     // No authentication at all (B23 for every grant).
-    assert_oauth_error(s.post_form("/oauth2/token", None, &[("grant_type", "client_credentials")]).await, 401, "invalid_client").await;
+    assert_oauth_error(
+        s.post_form(
+            "/oauth2/token",
+            None,
+            &[("grant_type", "client_credentials")],
+        )
+        .await,
+        401,
+        "invalid_client",
+    )
+    .await;
     // Two methods in one request (C30).
-    let r = s.post_form("/oauth2/token", Some(&c), &[("grant_type", "client_credentials"), ("client_id", &c.id), ("client_secret", &c.secret)]).await;
+    let r = s
+        .post_form(
+            "/oauth2/token",
+            Some(&c),
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &c.id),
+                ("client_secret", &c.secret),
+            ],
+        )
+        .await;
     assert_oauth_error(r, 400, "invalid_request").await;
     // Malformed Basic header.
-    let r = s.http.post(s.url("/oauth2/token")).header("authorization", "Basic !!!").form(&[("grant_type", "client_credentials")]).send().await.unwrap();
+    let r = s
+        .http
+        .post(s.url("/oauth2/token"))
+        .header("authorization", "Basic !!!")
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
     assert_oauth_error(r, 401, "invalid_client").await;
 }
 
 async fn malformed_requests_are_400_never_500(s: &TestServer) {
     s.seed().await;
     let c = s.secret_client("acme", "orders:read").await;
-    assert_oauth_error(s.post_form("/oauth2/token", Some(&c), &[("grant_type", "password"), ("username", "u"), ("password", "p")]).await, 400, "unsupported_grant_type").await;
-    assert_oauth_error(s.post_form("/oauth2/token", Some(&c), &[("grant_type", "implicit")]).await, 400, "unsupported_grant_type").await;
-    assert_oauth_error(s.post_form("/oauth2/token", Some(&c), &[("scope", "x")]).await, 400, "invalid_request").await;
-    assert_oauth_error(s.post_form("/oauth2/token", Some(&c), &[("grant_type", "client_credentials"), ("grant_type", "client_credentials")]).await, 400, "invalid_request").await;
-    let r = s.http.post(s.url("/oauth2/token")).basic_auth(&c.id, Some(&c.secret)).json(&json!({"grant_type": "client_credentials"})).send().await.unwrap();
+    assert_oauth_error(
+        s.post_form(
+            "/oauth2/token",
+            Some(&c),
+            &[
+                ("grant_type", "password"),
+                ("username", "u"),
+                ("password", "p"),
+            ],
+        )
+        .await,
+        400,
+        "unsupported_grant_type",
+    )
+    .await;
+    assert_oauth_error(
+        s.post_form("/oauth2/token", Some(&c), &[("grant_type", "implicit")])
+            .await,
+        400,
+        "unsupported_grant_type",
+    )
+    .await;
+    assert_oauth_error(
+        s.post_form("/oauth2/token", Some(&c), &[("scope", "x")])
+            .await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    assert_oauth_error(
+        s.post_form(
+            "/oauth2/token",
+            Some(&c),
+            &[
+                ("grant_type", "client_credentials"),
+                ("grant_type", "client_credentials"),
+            ],
+        )
+        .await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    let r = s
+        .http
+        .post(s.url("/oauth2/token"))
+        .basic_auth(&c.id, Some(&c.secret))
+        .json(&json!({"grant_type": "client_credentials"}))
+        .send()
+        .await
+        .unwrap();
     assert_oauth_error(r, 400, "invalid_request").await;
-    let big = format!("grant_type=client_credentials&scope={}", "a".repeat(200 * 1024));
-    let r = s.http.post(s.url("/oauth2/token")).basic_auth(&c.id, Some(&c.secret)).header("content-type", "application/x-www-form-urlencoded").body(big).send().await.unwrap();
+    let big = format!(
+        "grant_type=client_credentials&scope={}",
+        "a".repeat(200 * 1024)
+    );
+    let r = s
+        .http
+        .post(s.url("/oauth2/token"))
+        .basic_auth(&c.id, Some(&c.secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_oauth_error(r, 400, "invalid_request").await;
-    let r = s.http.post(s.url("/oauth2/token")).basic_auth(&c.id, Some(&c.secret)).header("content-type", "application/x-www-form-urlencoded").body(vec![0xff, 0xfe, b'=', 0x80]).send().await.unwrap();
+    let r = s
+        .http
+        .post(s.url("/oauth2/token"))
+        .basic_auth(&c.id, Some(&c.secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![0xff, 0xfe, b'=', 0x80])
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_client_error());
 }
 
 fn es256_client_key() -> (String, jsonwebtoken::EncodingKey, String) {
     let k = keys::generate(SigningAlgorithm::Es256).unwrap();
     let jwks = json!({"keys": [k.public_jwk]}).to_string();
-    (jwks, keys::encoding_key(SigningAlgorithm::Es256, &k.private_der), k.kid)
+    (
+        jwks,
+        keys::encoding_key(SigningAlgorithm::Es256, &k.private_der),
+        k.kid,
+    )
 }
 
-fn assertion(key: &jsonwebtoken::EncodingKey, kid: &str, client_id: &str, aud: Value, jti: &str) -> String {
+fn assertion(
+    key: &jsonwebtoken::EncodingKey,
+    kid: &str,
+    client_id: &str,
+    aud: Value,
+    jti: &str,
+) -> String {
     let mut h = Header::new(Algorithm::ES256);
     h.kid = Some(kid.to_owned());
     let n = now();
@@ -163,7 +438,10 @@ async fn private_key_jwt_rules(s: &TestServer) {
                 &[
                     ("grant_type", "client_credentials"),
                     ("client_id", &id),
-                    ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
                     ("client_assertion", &a),
                 ],
             )
@@ -173,34 +451,98 @@ async fn private_key_jwt_rules(s: &TestServer) {
     let good = assertion(&key, &kid, &id, json!(s.base), "j-1");
     assert_eq!(send(good.clone()).await.status(), 200);
     assert_oauth_error(send(good).await, 401, "invalid_client").await; // replayed jti (C29)
-    assert_oauth_error(send(assertion(&key, &kid, &id, json!(s.url("/oauth2/token")), "j-2")).await, 401, "invalid_client").await; // C28
-    assert_oauth_error(send(assertion(&key, &kid, &id, json!([s.base]), "j-3")).await, 401, "invalid_client").await; // C28 array
-    assert_oauth_error(send(assertion(&key, &kid, &id, json!(format!("{}/", s.base)), "j-4")).await, 401, "invalid_client").await; // A11
+    assert_oauth_error(
+        send(assertion(
+            &key,
+            &kid,
+            &id,
+            json!(s.url("/oauth2/token")),
+            "j-2",
+        ))
+        .await,
+        401,
+        "invalid_client",
+    )
+    .await; // C28
+    assert_oauth_error(
+        send(assertion(&key, &kid, &id, json!([s.base]), "j-3")).await,
+        401,
+        "invalid_client",
+    )
+    .await; // C28 array
+    assert_oauth_error(
+        send(assertion(
+            &key,
+            &kid,
+            &id,
+            json!(format!("{}/", s.base)),
+            "j-4",
+        ))
+        .await,
+        401,
+        "invalid_client",
+    )
+    .await; // A11
     // alg none / empty signature (A1).
-    let unsigned = format!("{}.{}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#), URL_SAFE_NO_PAD.encode(json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 60, "jti": "j-5"}).to_string()));
+    let unsigned = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
+        URL_SAFE_NO_PAD.encode(
+            json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 60, "jti": "j-5"})
+                .to_string()
+        )
+    );
     assert_oauth_error(send(unsigned).await, 401, "invalid_client").await;
     // HS256 keyed with the public JWK text (A2).
     let mut h = Header::new(Algorithm::HS256);
     h.kid = Some(kid.clone());
-    let hs = jsonwebtoken::encode(&h, &json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 60, "jti": "j-6"}), &jsonwebtoken::EncodingKey::from_secret(jwks.as_bytes())).unwrap();
+    let hs = jsonwebtoken::encode(
+        &h,
+        &json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 60, "jti": "j-6"}),
+        &jsonwebtoken::EncodingKey::from_secret(jwks.as_bytes()),
+    )
+    .unwrap();
     assert_oauth_error(send(hs).await, 401, "invalid_client").await;
     // exp as a string (A9) and exp far ahead (A10).
     let mut h = Header::new(Algorithm::ES256);
     h.kid = Some(kid.clone());
     let s_exp = jsonwebtoken::encode(&h, &json!({"iss": id, "sub": id, "aud": s.base, "exp": (now() + 60).to_string(), "jti": "j-7"}), &key).unwrap();
     assert_oauth_error(send(s_exp).await, 401, "invalid_client").await;
-    let far = jsonwebtoken::encode(&h, &json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 3600, "jti": "j-8"}), &key).unwrap();
+    let far = jsonwebtoken::encode(
+        &h,
+        &json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 3600, "jti": "j-8"}),
+        &key,
+    )
+    .unwrap();
     assert_oauth_error(send(far).await, 401, "invalid_client").await;
     // kid path traversal (A6), and a key-client sending a secret (C30).
     let mut h = Header::new(Algorithm::ES256);
     h.kid = Some("../../etc/passwd".into());
-    let bad_kid = jsonwebtoken::encode(&h, &json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 60, "jti": "j-9"}), &key).unwrap();
+    let bad_kid = jsonwebtoken::encode(
+        &h,
+        &json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 60, "jti": "j-9"}),
+        &key,
+    )
+    .unwrap();
     assert_oauth_error(send(bad_kid).await, 401, "invalid_client").await;
-    let r = s.post_form("/oauth2/token", None, &[("grant_type", "client_credentials"), ("client_id", &id), ("client_secret", "ent_sec_x")]).await;
+    let r = s
+        .post_form(
+            "/oauth2/token",
+            None,
+            &[
+                ("grant_type", "client_credentials"),
+                ("client_id", &id),
+                ("client_secret", "ent_sec_x"),
+            ],
+        )
+        .await;
     assert_oauth_error(r, 401, "invalid_client").await;
     // An Entente access token offered as a client assertion (A13).
     let sc = s.secret_client("acme", "orders:read").await;
-    let at = s.token(&sc, &[]).await["access_token"].as_str().unwrap().to_owned();
+    let at = s.token(&sc, &[]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_oauth_error(send(at).await, 401, "invalid_client").await;
 }
 
@@ -209,7 +551,10 @@ async fn introspection_is_audience_bound(s: &TestServer) {
     let c = s.secret_client("acme", "orders:read").await;
     let rs = s.resource_server(API).await;
     let other = s.resource_server(OTHER_API).await;
-    let token = s.token(&c, &[("resource", API)]).await["access_token"].as_str().unwrap().to_owned();
+    let token = s.token(&c, &[("resource", API)]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let v = s.introspect(&rs, &token).await;
     assert_eq!(v["active"], true);
     assert_eq!(v["scope"], "orders:read");
@@ -218,15 +563,32 @@ async fn introspection_is_audience_bound(s: &TestServer) {
     assert_eq!(v["iss"], s.base.as_str());
     // D38: a caller that is not the audience, garbage, and tampered tokens → exactly {"active":false}.
     assert_eq!(s.introspect(&other, &token).await, json!({"active": false}));
-    assert_eq!(s.introspect(&rs, "not-a-token").await, json!({"active": false}));
+    assert_eq!(
+        s.introspect(&rs, "not-a-token").await,
+        json!({"active": false})
+    );
     let mut tampered = token.clone();
     tampered.pop();
     tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
     assert_eq!(s.introspect(&rs, &tampered).await, json!({"active": false}));
     // No caller authentication → 401; a partner's client is not a resource server → 401.
-    assert_oauth_error(s.post_form("/oauth2/introspect", None, &[("token", &token)]).await, 401, "invalid_client").await;
-    assert_oauth_error(s.post_form("/oauth2/introspect", Some(&c), &[("token", &token)]).await, 401, "invalid_client").await;
-    let r = s.post_form("/oauth2/introspect", Some(&rs), &[("token", &token)]).await;
+    assert_oauth_error(
+        s.post_form("/oauth2/introspect", None, &[("token", &token)])
+            .await,
+        401,
+        "invalid_client",
+    )
+    .await;
+    assert_oauth_error(
+        s.post_form("/oauth2/introspect", Some(&c), &[("token", &token)])
+            .await,
+        401,
+        "invalid_client",
+    )
+    .await;
+    let r = s
+        .post_form("/oauth2/introspect", Some(&rs), &[("token", &token)])
+        .await;
     assert_eq!(r.headers()["cache-control"], "no-store");
 }
 
@@ -235,20 +597,48 @@ async fn revocation_takes_effect_at_once(s: &TestServer) {
     let c = s.secret_client("acme", "orders:read").await;
     let other = s.secret_client("globex", "orders:read").await;
     let rs = s.resource_server(API).await;
-    let t1 = s.token(&c, &[]).await["access_token"].as_str().unwrap().to_owned();
-    let t2 = s.token(&c, &[]).await["access_token"].as_str().unwrap().to_owned();
+    let t1 = s.token(&c, &[]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let t2 = s.token(&c, &[]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // Another client's revocation of t2: 200, no effect (D37).
-    let r = s.post_form("/oauth2/revoke", Some(&other), &[("token", &t2)]).await;
+    let r = s
+        .post_form("/oauth2/revoke", Some(&other), &[("token", &t2)])
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(s.introspect(&rs, &t2).await["active"], true);
-    let r = s.post_form("/oauth2/revoke", Some(&c), &[("token", &t1), ("token_type_hint", "access_token")]).await;
+    let r = s
+        .post_form(
+            "/oauth2/revoke",
+            Some(&c),
+            &[("token", &t1), ("token_type_hint", "access_token")],
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
-    assert_eq!(s.introspect(&rs, &t1).await, json!({"active": false}), "revocation is visible at once");
+    assert_eq!(
+        s.introspect(&rs, &t1).await,
+        json!({"active": false}),
+        "revocation is visible at once"
+    );
     assert_eq!(s.introspect(&rs, &t2).await["active"], true);
     // Unknown tokens are fine (RFC 7009 §2.2); unauthenticated revocation is not.
-    assert_eq!(s.post_form("/oauth2/revoke", Some(&c), &[("token", "garbage")]).await.status(), 200);
-    assert_oauth_error(s.post_form("/oauth2/revoke", None, &[("token", &t2)]).await, 401, "invalid_client").await;
+    assert_eq!(
+        s.post_form("/oauth2/revoke", Some(&c), &[("token", "garbage")])
+            .await
+            .status(),
+        200
+    );
+    assert_oauth_error(
+        s.post_form("/oauth2/revoke", None, &[("token", &t2)]).await,
+        401,
+        "invalid_client",
+    )
+    .await;
     let audit = s.state.store.recent_audit_events(50).await.unwrap();
     assert!(audit.iter().any(|e| e.action == "token.revoke"));
 }
@@ -256,17 +646,40 @@ async fn revocation_takes_effect_at_once(s: &TestServer) {
 async fn changes_reach_the_server_within_a_second(s: &TestServer) {
     s.seed().await;
     let c = s.secret_client("acme", "orders:read orders:write").await;
-    let ask = || s.post_form("/oauth2/token", Some(&c), &[("grant_type", "client_credentials"), ("resource", API), ("scope", "orders:write")]);
+    let ask = || {
+        s.post_form(
+            "/oauth2/token",
+            Some(&c),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", API),
+                ("scope", "orders:write"),
+            ],
+        )
+    };
     assert_oauth_error(ask().await, 400, "invalid_scope").await;
     // Widen the grant directly in the database, as another process (CLI, replica) would.
-    s.state.store.set_grant(&entente_store::Actor::new("other-process"), "acme", API, &entente_domain::ScopeSet::parse("orders:read orders:write").unwrap(), now()).await.unwrap();
+    s.state
+        .store
+        .set_grant(
+            &entente_store::Actor::new("other-process"),
+            "acme",
+            API,
+            &entente_domain::ScopeSet::parse("orders:read orders:write").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
     let started = std::time::Instant::now();
     loop {
         let r = ask().await;
         if r.status() == 200 {
             break;
         }
-        assert!(started.elapsed() < std::time::Duration::from_secs(1), "change not applied within 1 s");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "change not applied within 1 s"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -275,23 +688,62 @@ async fn key_rotation_keeps_old_tokens_verifiable(s: &TestServer) {
     s.seed().await;
     let c = s.secret_client("acme", "orders:read").await;
     let rs = s.resource_server(API).await;
-    let old = s.token(&c, &[]).await["access_token"].as_str().unwrap().to_owned();
-    let kid = entente_server::keyring::rotate_now(&s.state.store, &s.state.master, SigningAlgorithm::EdDsa, true, &entente_store::Actor::new("test"), now()).await.unwrap();
+    let old = s.token(&c, &[]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let kid = entente_server::keyring::rotate_now(
+        &s.state.store,
+        &s.state.master,
+        SigningAlgorithm::EdDsa,
+        true,
+        &entente_store::Actor::new("test"),
+        now(),
+    )
+    .await
+    .unwrap();
     s.refresh().await;
-    let new = s.token(&c, &[]).await["access_token"].as_str().unwrap().to_owned();
+    let new = s.token(&c, &[]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(decode_part(&new, 0)["kid"], kid.as_str());
     assert_eq!(decode_part(&new, 0)["alg"], "EdDSA");
-    assert_eq!(s.introspect(&rs, &old).await["active"], true, "retiring key still verifies (D39)");
+    assert_eq!(
+        s.introspect(&rs, &old).await["active"],
+        true,
+        "retiring key still verifies (D39)"
+    );
     assert_eq!(s.introspect(&rs, &new).await["active"], true);
-    let jwks: Value = s.http.get(s.url("/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = s
+        .http
+        .get(s.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
 }
 
 async fn health_and_request_ids(s: &TestServer) {
-    let r = s.http.get(s.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-request-id"], "abc-123");
-    let r = s.http.get(s.url("/readyz")).header("x-request-id", "bad id with spaces").send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/readyz"))
+        .header("x-request-id", "bad id with spaces")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_ne!(r.headers()["x-request-id"], "bad id with spaces");
 }
@@ -319,17 +771,45 @@ async fn undecryptable_signing_key_means_503(s: &TestServer) {
     s.seed().await;
     let c = s.secret_client("acme", "orders:read").await;
     signing_key::Entity::update_many()
-        .col_expr(signing_key::Column::PrivateSealed, entente_store::sea_orm::sea_query::Expr::value(vec![0u8; 60]))
+        .col_expr(
+            signing_key::Column::PrivateSealed,
+            entente_store::sea_orm::sea_query::Expr::value(vec![0u8; 60]),
+        )
         .exec(s.state.store.db())
         .await
         .unwrap();
     s.state.reload_keys().await.unwrap();
-    let r = s.post_form("/oauth2/token", Some(&c), &[("grant_type", "client_credentials")]).await;
+    let r = s
+        .post_form(
+            "/oauth2/token",
+            Some(&c),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
     assert_eq!(r.headers()["retry-after"], "1");
     assert_oauth_error(r, 503, "temporarily_unavailable").await;
-    assert_eq!(s.http.get(s.url("/.well-known/jwks.json")).send().await.unwrap().status(), 200);
-    assert_eq!(s.http.get(s.url("/.well-known/oauth-authorization-server")).send().await.unwrap().status(), 200);
-    assert_eq!(s.http.get(s.url("/readyz")).send().await.unwrap().status(), 503);
+    assert_eq!(
+        s.http
+            .get(s.url("/.well-known/jwks.json"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        s.http
+            .get(s.url("/.well-known/oauth-authorization-server"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        s.http.get(s.url("/readyz")).send().await.unwrap().status(),
+        503
+    );
 }
 
 on_both!(undecryptable_signing_key_means_503);

@@ -1,6 +1,6 @@
 //! Console administrators and one-time invitations (the first-administrator URL).
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::json;
 
 use crate::entities::{admin_invite, admin_user};
@@ -12,9 +12,16 @@ impl Store {
     }
 
     /// `password_hash` is an argon2id PHC string made by the caller.
-    pub async fn create_admin(&self, actor: &Actor, email: &str, password_hash: String, role: &str, now: i64) -> Result<admin_user::Model> {
+    pub async fn create_admin(
+        &self,
+        actor: &Actor,
+        email: &str,
+        password_hash: String,
+        role: &str,
+        now: i64,
+    ) -> Result<admin_user::Model> {
         let email = normalise_email(email)?;
-        let txn = self.db().begin().await?;
+        let txn = self.write().await?;
         let m = admin_user::ActiveModel {
             id: Set(new_id()),
             email: Set(email.clone()),
@@ -26,41 +33,79 @@ impl Store {
         .insert(&txn)
         .await
         .map_err(|e| StoreError::from_insert(e, &format!("administrator {email}")))?;
-        audit::record(&txn, actor, "admin.create", &format!("admin:{email}"), json!({"role": role}), now).await?;
+        audit::record(
+            &txn,
+            actor,
+            "admin.create",
+            &format!("admin:{email}"),
+            json!({"role": role}),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
 
     pub async fn admin_by_email(&self, email: &str) -> Result<Option<admin_user::Model>> {
         let email = email.trim().to_ascii_lowercase();
-        Ok(admin_user::Entity::find().filter(admin_user::Column::Email.eq(email)).one(self.db()).await?)
+        Ok(admin_user::Entity::find()
+            .filter(admin_user::Column::Email.eq(email))
+            .one(self.db())
+            .await?)
     }
 
     pub async fn admin_by_id(&self, id: &str) -> Result<Option<admin_user::Model>> {
-        Ok(admin_user::Entity::find_by_id(id.to_owned()).one(self.db()).await?)
+        Ok(admin_user::Entity::find_by_id(id.to_owned())
+            .one(self.db())
+            .await?)
     }
 
-    pub async fn create_invite(&self, token_hash: Vec<u8>, role: &str, expires_at: i64) -> Result<()> {
-        admin_invite::ActiveModel { token_hash: Set(token_hash), email: Set(None), role: Set(role.to_owned()), expires_at: Set(expires_at), used_at: Set(None) }
-            .insert(self.db())
-            .await?;
+    pub async fn create_invite(
+        &self,
+        token_hash: Vec<u8>,
+        role: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        admin_invite::ActiveModel {
+            token_hash: Set(token_hash),
+            email: Set(None),
+            role: Set(role.to_owned()),
+            expires_at: Set(expires_at),
+            used_at: Set(None),
+        }
+        .insert(self.db())
+        .await?;
         Ok(())
     }
 
     /// Whether an invitation is unused and unexpired (does not consume it).
     pub async fn invite_valid(&self, token_hash: &[u8], now: i64) -> Result<bool> {
-        let inv = admin_invite::Entity::find_by_id(token_hash.to_vec()).one(self.db()).await?;
+        let inv = admin_invite::Entity::find_by_id(token_hash.to_vec())
+            .one(self.db())
+            .await?;
         Ok(inv.is_some_and(|i| i.used_at.is_none() && i.expires_at > now))
     }
 
     /// Consumes an invitation and creates the administrator in one transaction; the conditional
     /// update makes the URL usable exactly once even under concurrent use.
-    pub async fn accept_invite(&self, token_hash: &[u8], email: &str, password_hash: String, now: i64) -> Result<admin_user::Model> {
+    pub async fn accept_invite(
+        &self,
+        token_hash: &[u8],
+        email: &str,
+        password_hash: String,
+        now: i64,
+    ) -> Result<admin_user::Model> {
         let email = normalise_email(email)?;
-        let txn = self.db().begin().await?;
-        let inv = admin_invite::Entity::find_by_id(token_hash.to_vec()).one(&txn).await?.ok_or_else(|| StoreError::NotFound("invitation".into()))?;
+        let txn = self.write().await?;
+        let inv = admin_invite::Entity::find_by_id(token_hash.to_vec())
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound("invitation".into()))?;
         let used = admin_invite::Entity::update_many()
-            .col_expr(admin_invite::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
+            .col_expr(
+                admin_invite::Column::UsedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
             .filter(admin_invite::Column::TokenHash.eq(token_hash.to_vec()))
             .filter(admin_invite::Column::UsedAt.is_null())
             .filter(admin_invite::Column::ExpiresAt.gt(now))
@@ -80,7 +125,15 @@ impl Store {
         .insert(&txn)
         .await
         .map_err(|e| StoreError::from_insert(e, &format!("administrator {email}")))?;
-        audit::record(&txn, &Actor::new(format!("invite:{email}")), "admin.create", &format!("admin:{email}"), json!({"role": inv.role, "via": "invitation"}), now).await?;
+        audit::record(
+            &txn,
+            &Actor::new(format!("invite:{email}")),
+            "admin.create",
+            &format!("admin:{email}"),
+            json!({"role": inv.role, "via": "invitation"}),
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(m)
     }
@@ -88,6 +141,13 @@ impl Store {
 
 fn normalise_email(email: &str) -> Result<String> {
     let e = email.trim().to_ascii_lowercase();
-    let ok = e.len() <= 254 && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.')) && !e.chars().any(char::is_whitespace);
-    if ok { Ok(e) } else { Err(StoreError::Invalid("enter a valid e-mail address".into())) }
+    let ok = e.len() <= 254
+        && e.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+        && !e.chars().any(char::is_whitespace);
+    if ok {
+        Ok(e)
+    } else {
+        Err(StoreError::Invalid("enter a valid e-mail address".into()))
+    }
 }

@@ -5,7 +5,14 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QueryS
 use crate::entities::audit_event;
 use crate::{Actor, Result, Store};
 
-pub(crate) async fn record(db: &impl ConnectionTrait, actor: &Actor, action: &str, target: &str, details: serde_json::Value, now: i64) -> Result<()> {
+pub(crate) async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    details: serde_json::Value,
+    now: i64,
+) -> Result<()> {
     audit_event::ActiveModel {
         at: Set(now),
         actor: Set(actor.name.clone()),
@@ -22,6 +29,10 @@ pub(crate) async fn record(db: &impl ConnectionTrait, actor: &Actor, action: &st
 
 impl Store {
     pub async fn recent_audit_events(&self, limit: u64) -> Result<Vec<audit_event::Model>> {
-        Ok(audit_event::Entity::find().order_by_desc(audit_event::Column::Id).limit(limit).all(self.db()).await?)
+        Ok(audit_event::Entity::find()
+            .order_by_desc(audit_event::Column::Id)
+            .limit(limit)
+            .all(self.db())
+            .await?)
     }
 }

@@ -1,9 +1,9 @@
 //! Partners, audiences and scopes, grants, clients and their credentials.
 
-use entente_domain::names;
 use entente_domain::ScopeSet;
+use entente_domain::names;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 use crate::changes::{publish, topic};
@@ -62,13 +62,18 @@ fn invalid(e: String) -> StoreError {
 }
 
 impl Store {
-    pub async fn create_partner(&self, actor: &Actor, p: NewPartner, now: i64) -> Result<partner::Model> {
+    pub async fn create_partner(
+        &self,
+        actor: &Actor,
+        p: NewPartner,
+        now: i64,
+    ) -> Result<partner::Model> {
         names::check_slug(&p.slug).map_err(invalid)?;
         names::check_display_name(&p.name).map_err(invalid)?;
         if !["production", "sandbox"].contains(&p.environment.as_str()) {
             return Err(invalid("environment must be production or sandbox".into()));
         }
-        let txn = self.db().begin().await?;
+        let txn = self.write().await?;
         let model = partner::ActiveModel {
             id: Set(new_id()),
             slug: Set(p.slug.clone()),
@@ -81,14 +86,25 @@ impl Store {
         .insert(&txn)
         .await
         .map_err(|e| StoreError::from_insert(e, &format!("partner {}", p.slug)))?;
-        audit::record(&txn, actor, "partner.create", &format!("partner:{}", model.slug), json!({"name": model.name, "environment": model.environment}), now).await?;
+        audit::record(
+            &txn,
+            actor,
+            "partner.create",
+            &format!("partner:{}", model.slug),
+            json!({"name": model.name, "environment": model.environment}),
+            now,
+        )
+        .await?;
         publish(&txn, topic::CATALOG, now).await?;
         txn.commit().await?;
         Ok(model)
     }
 
     pub async fn list_partners(&self) -> Result<Vec<partner::Model>> {
-        Ok(partner::Entity::find().order_by_asc(partner::Column::Slug).all(self.db()).await?)
+        Ok(partner::Entity::find()
+            .order_by_asc(partner::Column::Slug)
+            .all(self.db())
+            .await?)
     }
 
     pub async fn partner_by_slug(&self, slug: &str) -> Result<partner::Model> {
@@ -99,14 +115,22 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("partner {slug}")))
     }
 
-    pub async fn create_audience(&self, actor: &Actor, a: NewAudience, now: i64) -> Result<audience::Model> {
+    pub async fn create_audience(
+        &self,
+        actor: &Actor,
+        a: NewAudience,
+        now: i64,
+    ) -> Result<audience::Model> {
         names::check_audience_identifier(&a.identifier).map_err(invalid)?;
         names::check_display_name(&a.name).map_err(invalid)?;
         if !(30..=86_400).contains(&a.token_lifetime) {
-            return Err(invalid("token lifetime must be between 30 seconds and 24 hours".into()));
+            return Err(invalid(
+                "token lifetime must be between 30 seconds and 24 hours".into(),
+            ));
         }
-        let scopes = ScopeSet::parse(&a.scopes.join(" ")).map_err(|e| invalid(e.description.into_owned()))?;
-        let txn = self.db().begin().await?;
+        let scopes = ScopeSet::parse(&a.scopes.join(" "))
+            .map_err(|e| invalid(e.description.into_owned()))?;
+        let txn = self.write().await?;
         let model = audience::ActiveModel {
             id: Set(new_id()),
             identifier: Set(a.identifier.clone()),
@@ -119,9 +143,23 @@ impl Store {
         .await
         .map_err(|e| StoreError::from_insert(e, &format!("audience {}", a.identifier)))?;
         for s in scopes.iter() {
-            scope::ActiveModel { audience_id: Set(model.id.clone()), name: Set(s.to_owned()), description: Set(String::new()) }.insert(&txn).await?;
+            scope::ActiveModel {
+                audience_id: Set(model.id.clone()),
+                name: Set(s.to_owned()),
+                description: Set(String::new()),
+            }
+            .insert(&txn)
+            .await?;
         }
-        audit::record(&txn, actor, "audience.create", &format!("audience:{}", model.identifier), json!({"scopes": scopes.to_string(), "token_lifetime": a.token_lifetime}), now).await?;
+        audit::record(
+            &txn,
+            actor,
+            "audience.create",
+            &format!("audience:{}", model.identifier),
+            json!({"scopes": scopes.to_string(), "token_lifetime": a.token_lifetime}),
+            now,
+        )
+        .await?;
         publish(&txn, topic::CATALOG, now).await?;
         txn.commit().await?;
         Ok(model)
@@ -137,12 +175,20 @@ impl Store {
 
     /// Audiences with their scopes (one query each for audiences and scopes).
     pub async fn list_audiences(&self) -> Result<Vec<(audience::Model, Vec<scope::Model>)>> {
-        let auds = audience::Entity::find().order_by_asc(audience::Column::Identifier).all(self.db()).await?;
-        let mut scopes = scope::Entity::find().order_by_asc(scope::Column::Name).all(self.db()).await?;
+        let auds = audience::Entity::find()
+            .order_by_asc(audience::Column::Identifier)
+            .all(self.db())
+            .await?;
+        let mut scopes = scope::Entity::find()
+            .order_by_asc(scope::Column::Name)
+            .all(self.db())
+            .await?;
         Ok(auds
             .into_iter()
             .map(|a| {
-                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut scopes).into_iter().partition(|s| s.audience_id == a.id);
+                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut scopes)
+                    .into_iter()
+                    .partition(|s| s.audience_id == a.id);
                 scopes = rest;
                 (a, mine)
             })
@@ -150,17 +196,44 @@ impl Store {
     }
 
     /// Sets (replaces) the partner's grant on an audience. Scopes must exist on the audience.
-    pub async fn set_grant(&self, actor: &Actor, partner_slug: &str, audience_identifier: &str, scopes: &ScopeSet, now: i64) -> Result<grant::Model> {
+    pub async fn set_grant(
+        &self,
+        actor: &Actor,
+        partner_slug: &str,
+        audience_identifier: &str,
+        scopes: &ScopeSet,
+        now: i64,
+    ) -> Result<grant::Model> {
         let p = self.partner_by_slug(partner_slug).await?;
         let a = self.audience_by_identifier(audience_identifier).await?;
-        let known = ScopeSet::from_tokens(scope::Entity::find().filter(scope::Column::AudienceId.eq(&a.id)).all(self.db()).await?.into_iter().map(|s| s.name));
+        let known = ScopeSet::from_tokens(
+            scope::Entity::find()
+                .filter(scope::Column::AudienceId.eq(&a.id))
+                .all(self.db())
+                .await?
+                .into_iter()
+                .map(|s| s.name),
+        );
         if !scopes.is_subset(&known) {
-            return Err(invalid(format!("scopes must be among the audience's scopes: {known}")));
+            return Err(invalid(format!(
+                "scopes must be among the audience's scopes: {known}"
+            )));
         }
-        let txn = self.db().begin().await?;
-        let before = grant::Entity::find_by_id((p.id.clone(), a.id.clone())).one(&txn).await?;
-        let am = grant::ActiveModel { partner_id: Set(p.id.clone()), audience_id: Set(a.id.clone()), scopes: Set(scopes.to_string()), updated_at: Set(now) };
-        let model = if before.is_some() { am.update(&txn).await? } else { am.insert(&txn).await? };
+        let txn = self.write().await?;
+        let before = grant::Entity::find_by_id((p.id.clone(), a.id.clone()))
+            .one(&txn)
+            .await?;
+        let am = grant::ActiveModel {
+            partner_id: Set(p.id.clone()),
+            audience_id: Set(a.id.clone()),
+            scopes: Set(scopes.to_string()),
+            updated_at: Set(now),
+        };
+        let model = if before.is_some() {
+            am.update(&txn).await?
+        } else {
+            am.insert(&txn).await?
+        };
         audit::record(
             &txn,
             actor,
@@ -175,9 +248,15 @@ impl Store {
         Ok(model)
     }
 
-    pub async fn create_client(&self, actor: &Actor, c: NewClient, client_id: String, now: i64) -> Result<client::Model> {
+    pub async fn create_client(
+        &self,
+        actor: &Actor,
+        c: NewClient,
+        client_id: String,
+        now: i64,
+    ) -> Result<client::Model> {
         names::check_display_name(&c.name).map_err(invalid)?;
-        let txn = self.db().begin().await?;
+        let txn = self.write().await?;
         let model = client::ActiveModel {
             client_id: Set(client_id.clone()),
             kind: Set(c.kind.to_owned()),
@@ -197,7 +276,13 @@ impl Store {
             insert_secret(&txn, &client_id, hash, now).await?;
         }
         if let Some(jwks) = c.jwks {
-            client_jwks::ActiveModel { client_id: Set(client_id.clone()), jwks: Set(jwks), updated_at: Set(now) }.insert(&txn).await?;
+            client_jwks::ActiveModel {
+                client_id: Set(client_id.clone()),
+                jwks: Set(jwks),
+                updated_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
         }
         audit::record(
             &txn,
@@ -214,7 +299,10 @@ impl Store {
     }
 
     pub async fn client(&self, client_id: &str) -> Result<client::Model> {
-        client::Entity::find_by_id(client_id.to_owned()).one(self.db()).await?.ok_or_else(|| StoreError::NotFound(format!("client {client_id}")))
+        client::Entity::find_by_id(client_id.to_owned())
+            .one(self.db())
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("client {client_id}")))
     }
 
     pub async fn list_clients(&self, partner_id: Option<&str>) -> Result<Vec<client::Model>> {
@@ -226,21 +314,45 @@ impl Store {
     }
 
     /// Replaces a secret client's secret. Older secrets stay valid until `now + grace` (0 = at once).
-    pub async fn rotate_client_secret(&self, actor: &Actor, client_id: &str, new_hash: Vec<u8>, grace: i64, now: i64) -> Result<()> {
+    pub async fn rotate_client_secret(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        new_hash: Vec<u8>,
+        grace: i64,
+        now: i64,
+    ) -> Result<()> {
         let c = self.client(client_id).await?;
         if c.auth_method != AUTH_SECRET {
-            return Err(invalid("this client authenticates with private_key_jwt, not a secret".into()));
+            return Err(invalid(
+                "this client authenticates with private_key_jwt, not a secret".into(),
+            ));
         }
-        let txn = self.db().begin().await?;
+        let txn = self.write().await?;
         let until = now + Ord::max(grace, 0);
         client_secret::Entity::update_many()
-            .col_expr(client_secret::Column::ExpiresAt, sea_orm::sea_query::Expr::value(until))
+            .col_expr(
+                client_secret::Column::ExpiresAt,
+                sea_orm::sea_query::Expr::value(until),
+            )
             .filter(client_secret::Column::ClientId.eq(client_id))
-            .filter(client_secret::Column::ExpiresAt.is_null().or(client_secret::Column::ExpiresAt.gt(until)))
+            .filter(
+                client_secret::Column::ExpiresAt
+                    .is_null()
+                    .or(client_secret::Column::ExpiresAt.gt(until)),
+            )
             .exec(&txn)
             .await?;
         insert_secret(&txn, client_id, new_hash, now).await?;
-        audit::record(&txn, actor, "client.rotate_secret", &format!("client:{client_id}"), json!({"grace_seconds": grace}), now).await?;
+        audit::record(
+            &txn,
+            actor,
+            "client.rotate_secret",
+            &format!("client:{client_id}"),
+            json!({"grace_seconds": grace}),
+            now,
+        )
+        .await?;
         publish(&txn, topic::CATALOG, now).await?;
         txn.commit().await?;
         Ok(())
@@ -256,7 +368,11 @@ impl Store {
             grants: grant::Entity::find().all(db).await?,
             clients: client::Entity::find().all(db).await?,
             secrets: client_secret::Entity::find()
-                .filter(client_secret::Column::ExpiresAt.is_null().or(client_secret::Column::ExpiresAt.gt(now)))
+                .filter(
+                    client_secret::Column::ExpiresAt
+                        .is_null()
+                        .or(client_secret::Column::ExpiresAt.gt(now)),
+                )
                 .all(db)
                 .await?,
             jwks: client_jwks::Entity::find().all(db).await?,
@@ -264,9 +380,20 @@ impl Store {
     }
 }
 
-async fn insert_secret(db: &impl sea_orm::ConnectionTrait, client_id: &str, hash: Vec<u8>, now: i64) -> Result<()> {
-    client_secret::ActiveModel { id: Set(new_id()), client_id: Set(client_id.to_owned()), hash: Set(hash), created_at: Set(now), expires_at: Set(None) }
-        .insert(db)
-        .await?;
+async fn insert_secret(
+    db: &impl sea_orm::ConnectionTrait,
+    client_id: &str,
+    hash: Vec<u8>,
+    now: i64,
+) -> Result<()> {
+    client_secret::ActiveModel {
+        id: Set(new_id()),
+        client_id: Set(client_id.to_owned()),
+        hash: Set(hash),
+        created_at: Set(now),
+        expires_at: Set(None),
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }

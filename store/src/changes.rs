@@ -14,7 +14,13 @@ pub mod topic {
 }
 
 pub(crate) async fn publish(db: &impl ConnectionTrait, topic: &str, now: i64) -> Result<()> {
-    change::ActiveModel { topic: Set(topic.to_owned()), at: Set(now), ..Default::default() }.insert(db).await?;
+    change::ActiveModel {
+        topic: Set(topic.to_owned()),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
 
@@ -39,13 +45,23 @@ impl Store {
         topics.sort_unstable();
         topics.dedup();
         if rows.len() == 1000 {
-            topics = vec![topic::CATALOG.into(), topic::KEYS.into(), topic::REVOCATIONS.into()];
+            topics = vec![
+                topic::CATALOG.into(),
+                topic::KEYS.into(),
+                topic::REVOCATIONS.into(),
+            ];
         }
-        Ok(ChangeSet { latest: rows.last().map_or(since, |r| r.seq), topics })
+        Ok(ChangeSet {
+            latest: rows.last().map_or(since, |r| r.seq),
+            topics,
+        })
     }
 
     pub async fn latest_change(&self) -> Result<i64> {
-        let row = change::Entity::find().order_by_desc(change::Column::Seq).one(self.db()).await?;
+        let row = change::Entity::find()
+            .order_by_desc(change::Column::Seq)
+            .one(self.db())
+            .await?;
         Ok(row.map_or(0, |r| r.seq))
     }
 }

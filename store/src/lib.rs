@@ -10,9 +10,9 @@ pub mod changes;
 pub mod entities;
 pub mod keys;
 pub mod sessions;
-pub mod tokens;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod tokens;
 
 use std::time::Duration;
 
@@ -31,7 +31,10 @@ pub struct Actor {
 
 impl Actor {
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), request_id: None }
+        Self {
+            name: name.into(),
+            request_id: None,
+        }
     }
     pub fn with_request_id(mut self, id: Option<String>) -> Self {
         self.request_id = id;
@@ -55,7 +58,9 @@ impl StoreError {
     pub(crate) fn from_insert(e: DbErr, what: &str) -> Self {
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(what.to_owned()),
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => Self::NotFound(format!("what {what} refers to")),
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                Self::NotFound(format!("what {what} refers to"))
+            }
             _ => Self::Db(e),
         }
     }
@@ -98,6 +103,17 @@ impl Store {
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so a
+    /// read-then-write never fails with SQLITE_BUSY on upgrade; waiting uses the busy timeout.
+    pub(crate) async fn write(&self) -> Result<sea_orm::DatabaseTransaction> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        let opts = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        Ok(self.db.begin_with_options(opts).await?)
     }
 
     /// Cheap reachability check for readiness probes.

@@ -48,20 +48,38 @@ impl TestDb {
                 let url = format!("sqlite://{}/entente.db?mode=rwc", dir.0.display());
                 let store = Store::connect(&url).await.expect("open SQLite");
                 store.migrate().await.expect("migrate SQLite");
-                Self { url, store, pg_admin: None, _dir: Some(dir) }
+                Self {
+                    url,
+                    store,
+                    pg_admin: None,
+                    _dir: Some(dir),
+                }
             }
             Backend::Postgres => {
-                let admin_url = std::env::var("ENTENTE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
+                let admin_url = std::env::var("ENTENTE_TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
                 let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
                     panic!("PostgreSQL is required for the tests and is not reachable at {admin_url}: {e}. Start it (see README) or set ENTENTE_TEST_POSTGRES_URL.")
                 });
                 let name = format!("entente_t_{}", uuid::Uuid::new_v4().simple());
-                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(b, _)| b);
                 let url = format!("{base}/{name}");
-                let store = Store::connect(&url).await.expect("open PostgreSQL test database");
+                let store = Store::connect(&url)
+                    .await
+                    .expect("open PostgreSQL test database");
                 store.migrate().await.expect("migrate PostgreSQL");
-                Self { url, store, pg_admin: Some((admin_url, name)), _dir: None }
+                Self {
+                    url,
+                    store,
+                    pg_admin: Some((admin_url, name)),
+                    _dir: None,
+                }
             }
         }
     }
@@ -71,7 +89,9 @@ impl TestDb {
         if let Some((admin_url, name)) = &self.pg_admin {
             drop(self.store);
             if let Ok(admin) = Database::connect(admin_url).await {
-                let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
             }
         }
     }

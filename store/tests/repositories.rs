@@ -1,4 +1,5 @@
 //! Repository behaviour on both databases: every test runs on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use entente_domain::ScopeSet;
 use entente_store::catalog::{AUTH_SECRET, KIND_PARTNER, NewAudience, NewClient, NewPartner};
@@ -32,34 +33,122 @@ fn actor() -> Actor {
 
 async fn seed(db: &TestDb) -> (String, String) {
     let s = &db.store;
-    let p = s.create_partner(&actor(), NewPartner { slug: "acme".into(), name: "Acme Corp".into(), environment: "production".into() }, 100).await.unwrap();
+    let p = s
+        .create_partner(
+            &actor(),
+            NewPartner {
+                slug: "acme".into(),
+                name: "Acme Corp".into(),
+                environment: "production".into(),
+            },
+            100,
+        )
+        .await
+        .unwrap();
     let a = s
-    .create_audience(&actor(), NewAudience { identifier: "https://api.example.test".into(), name: "Orders".into(), scopes: vec!["orders:read".into(), "orders:write".into()], token_lifetime: 300 }, 100)
-    .await
-    .unwrap();
+        .create_audience(
+            &actor(),
+            NewAudience {
+                identifier: "https://api.example.test".into(),
+                name: "Orders".into(),
+                scopes: vec!["orders:read".into(), "orders:write".into()],
+                token_lifetime: 300,
+            },
+            100,
+        )
+        .await
+        .unwrap();
     (p.id, a.id)
 }
 
 async fn partners_audiences_and_grants(db: &TestDb) {
     let s = &db.store;
     let (pid, aid) = seed(db).await;
-    let dup = s.create_partner(&actor(), NewPartner { slug: "acme".into(), name: "Other".into(), environment: "production".into() }, 101).await;
+    let dup = s
+        .create_partner(
+            &actor(),
+            NewPartner {
+                slug: "acme".into(),
+                name: "Other".into(),
+                environment: "production".into(),
+            },
+            101,
+        )
+        .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
-    let bad = s.create_partner(&actor(), NewPartner { slug: "Bad Slug".into(), name: "x".into(), environment: "production".into() }, 101).await;
+    let bad = s
+        .create_partner(
+            &actor(),
+            NewPartner {
+                slug: "Bad Slug".into(),
+                name: "x".into(),
+                environment: "production".into(),
+            },
+            101,
+        )
+        .await;
     assert!(matches!(bad, Err(StoreError::Invalid(_))));
 
-    let g = s.set_grant(&actor(), "acme", "https://api.example.test", &ScopeSet::parse("orders:read").unwrap(), 102).await.unwrap();
-    assert_eq!((g.partner_id.as_str(), g.audience_id.as_str(), g.scopes.as_str()), (pid.as_str(), aid.as_str(), "orders:read"));
-    let g = s.set_grant(&actor(), "acme", "https://api.example.test", &ScopeSet::parse("orders:read orders:write").unwrap(), 103).await.unwrap();
+    let g = s
+        .set_grant(
+            &actor(),
+            "acme",
+            "https://api.example.test",
+            &ScopeSet::parse("orders:read").unwrap(),
+            102,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            g.partner_id.as_str(),
+            g.audience_id.as_str(),
+            g.scopes.as_str()
+        ),
+        (pid.as_str(), aid.as_str(), "orders:read")
+    );
+    let g = s
+        .set_grant(
+            &actor(),
+            "acme",
+            "https://api.example.test",
+            &ScopeSet::parse("orders:read orders:write").unwrap(),
+            103,
+        )
+        .await
+        .unwrap();
     assert_eq!(g.scopes, "orders:read orders:write");
-    let unknown = s.set_grant(&actor(), "acme", "https://api.example.test", &ScopeSet::parse("admin").unwrap(), 104).await;
+    let unknown = s
+        .set_grant(
+            &actor(),
+            "acme",
+            "https://api.example.test",
+            &ScopeSet::parse("admin").unwrap(),
+            104,
+        )
+        .await;
     assert!(matches!(unknown, Err(StoreError::Invalid(_))));
 
     let auds = s.list_audiences().await.unwrap();
     assert_eq!(auds.len(), 1);
-    assert_eq!(auds[0].1.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["orders:read", "orders:write"]);
+    assert_eq!(
+        auds[0]
+            .1
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>(),
+        ["orders:read", "orders:write"]
+    );
     let audit = s.recent_audit_events(10).await.unwrap();
-    assert_eq!(audit.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["grant.set", "grant.set", "audience.create", "partner.create"]);
+    assert_eq!(
+        audit.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        [
+            "grant.set",
+            "grant.set",
+            "audience.create",
+            "partner.create"
+        ]
+    );
     assert!(s.latest_change().await.unwrap() >= 4);
 }
 
@@ -86,24 +175,42 @@ async fn clients_secrets_rotate_and_expire(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(c.partner_id.as_deref(), Some(pid.as_str()));
-    s.rotate_client_secret(&actor(), "cid-1", vec![2; 32], 60, 300).await.unwrap();
+    s.rotate_client_secret(&actor(), "cid-1", vec![2; 32], 60, 300)
+        .await
+        .unwrap();
     let cat = s.load_catalog(330).await.unwrap();
     assert_eq!(cat.secrets.len(), 2, "old secret valid during grace");
     let cat = s.load_catalog(361).await.unwrap();
-    assert_eq!(cat.secrets.iter().map(|x| x.hash.clone()).collect::<Vec<_>>(), vec![vec![2u8; 32]]);
+    assert_eq!(
+        cat.secrets
+            .iter()
+            .map(|x| x.hash.clone())
+            .collect::<Vec<_>>(),
+        vec![vec![2u8; 32]]
+    );
     assert_eq!(s.list_clients(Some(&pid)).await.unwrap().len(), 1);
 }
 
 async fn replay_cache_and_revocations(db: &TestDb) {
     let s = &db.store;
     assert!(s.remember_assertion("c", "j1", 500).await.unwrap());
-    assert!(!s.remember_assertion("c", "j1", 500).await.unwrap(), "replay must be detected");
-    assert!(s.remember_assertion("d", "j1", 500).await.unwrap(), "jti is scoped per client");
+    assert!(
+        !s.remember_assertion("c", "j1", 500).await.unwrap(),
+        "replay must be detected"
+    );
+    assert!(
+        s.remember_assertion("d", "j1", 500).await.unwrap(),
+        "jti is scoped per client"
+    );
     s.revoke_token(&actor(), "t1", 1000, 10).await.unwrap();
     s.revoke_token(&actor(), "t1", 1000, 11).await.unwrap();
     assert_eq!(s.live_revocations(999).await.unwrap().len(), 1);
     assert_eq!(s.live_revocations(1000).await.unwrap().len(), 0);
-    assert_eq!(s.purge_expired(2000).await.unwrap(), 2 + 1, "two replay rows and one revocation");
+    assert_eq!(
+        s.purge_expired(2000).await.unwrap(),
+        2 + 1,
+        "two replay rows and one revocation"
+    );
 }
 
 async fn signing_key_moves_are_conditional(db: &TestDb) {
@@ -118,8 +225,17 @@ async fn signing_key_moves_are_conditional(db: &TestDb) {
         state_since: 1,
     };
     s.insert_signing_key(&actor(), key, 1).await.unwrap();
-    assert!(s.move_signing_key(&actor(), "k1", "pending", "active", 5).await.unwrap());
-    assert!(!s.move_signing_key(&actor(), "k1", "pending", "active", 6).await.unwrap(), "second mover loses");
+    assert!(
+        s.move_signing_key(&actor(), "k1", "pending", "active", 5)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.move_signing_key(&actor(), "k1", "pending", "active", 6)
+            .await
+            .unwrap(),
+        "second mover loses"
+    );
     let keys = s.signing_keys().await.unwrap();
     assert_eq!((keys[0].state.as_str(), keys[0].state_since), ("active", 5));
     let feed = s.changes_since(0).await.unwrap();
@@ -131,13 +247,33 @@ async fn invites_are_single_use_and_expire(db: &TestDb) {
     s.create_invite(vec![7; 32], "admin", 1000).await.unwrap();
     assert!(s.invite_valid(&[7; 32], 999).await.unwrap());
     assert!(!s.invite_valid(&[7; 32], 1000).await.unwrap());
-    assert!(matches!(s.accept_invite(&[7; 32], "a@b.test", "h".into(), 1000).await, Err(StoreError::NotFound(_))), "expired");
+    assert!(
+        matches!(
+            s.accept_invite(&[7; 32], "a@b.test", "h".into(), 1000)
+                .await,
+            Err(StoreError::NotFound(_))
+        ),
+        "expired"
+    );
     s.create_invite(vec![8; 32], "admin", 1000).await.unwrap();
-    let a = s.accept_invite(&[8; 32], "Root@Example.test", "h".into(), 10).await.unwrap();
+    let a = s
+        .accept_invite(&[8; 32], "Root@Example.test", "h".into(), 10)
+        .await
+        .unwrap();
     assert_eq!(a.email, "root@example.test");
-    assert!(s.accept_invite(&[8; 32], "other@example.test", "h".into(), 11).await.is_err(), "second use");
+    assert!(
+        s.accept_invite(&[8; 32], "other@example.test", "h".into(), 11)
+            .await
+            .is_err(),
+        "second use"
+    );
     assert_eq!(s.count_admins().await.unwrap(), 1);
-    assert!(s.admin_by_email("ROOT@example.test").await.unwrap().is_some());
+    assert!(
+        s.admin_by_email("ROOT@example.test")
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 async fn sessions_round_trip(db: &TestDb) {
@@ -145,10 +281,20 @@ async fn sessions_round_trip(db: &TestDb) {
     assert!(s.session_create("s1", "{}".into(), 100).await.unwrap());
     assert!(!s.session_create("s1", "{}".into(), 100).await.unwrap());
     s.session_save("s1", "{\"a\":1}".into(), 200).await.unwrap();
-    assert_eq!(s.session_load("s1", 150).await.unwrap().as_deref(), Some("{\"a\":1}"));
+    assert_eq!(
+        s.session_load("s1", 150).await.unwrap().as_deref(),
+        Some("{\"a\":1}")
+    );
     assert_eq!(s.session_load("s1", 200).await.unwrap(), None);
     s.session_delete("s1").await.unwrap();
     assert_eq!(s.session_load("s1", 0).await.unwrap(), None);
 }
 
-both!(partners_audiences_and_grants, clients_secrets_rotate_and_expire, replay_cache_and_revocations, signing_key_moves_are_conditional, invites_are_single_use_and_expire, sessions_round_trip);
+both!(
+    partners_audiences_and_grants,
+    clients_secrets_rotate_and_expire,
+    replay_cache_and_revocations,
+    signing_key_moves_are_conditional,
+    invites_are_single_use_and_expire,
+    sessions_round_trip
+);

@@ -10,7 +10,10 @@ pub fn Audiences() -> impl IntoView {
     let ident = RwSignal::new(String::new());
     let problem = move || {
         let v = ident.read();
-        let ok = v.is_empty() || ["https://", "http://", "urn:"].iter().any(|p| v.starts_with(p) && v.len() > p.len());
+        let ok = v.is_empty()
+            || ["https://", "http://", "urn:"]
+                .iter()
+                .any(|p| v.starts_with(p) && v.len() > p.len());
         (!ok).then_some("an absolute URI: https://…, http://… or urn:…")
     };
     view! {

@@ -9,7 +9,10 @@ pub fn PartnerClients() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let create = ServerAction::<CreateClient>::new();
-    let data = Resource::new(move || (slug(), create.version().get()), |(s, _)| list_clients(s));
+    let data = Resource::new(
+        move || (slug(), create.version().get()),
+        |(s, _)| list_clients(s),
+    );
     view! {
         <Layout title="Clients">
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading clients…"</p> }>

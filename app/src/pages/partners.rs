@@ -11,7 +11,8 @@ fn slug_problem(s: &str) -> Option<&'static str> {
     }
     let ok = (2..=63).contains(&s.len())
         && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     (!ok).then_some("2–63 characters of a–z, 0–9 and '-', starting with a letter")
 }
 

@@ -30,7 +30,16 @@ pub fn metadata(issuer: &str) -> serde_json::Value {
 
 pub async fn oauth_metadata(State(state): State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json")), (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"))],
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
         state.discovery_json.clone(),
     )
         .into_response()
@@ -39,13 +48,22 @@ pub async fn oauth_metadata(State(state): State<AppState>) -> Response {
 pub async fn jwks(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let keys = state.keys();
     let etag = HeaderValue::from_str(&keys.etag).unwrap_or(HeaderValue::from_static("\"0\""));
-    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == keys.etag.as_bytes()) {
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == keys.etag.as_bytes())
+    {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/jwk-set+json"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
             (header::ETAG, etag),
         ],
         keys.jwks_json.clone(),

@@ -21,14 +21,19 @@ impl IntoResponse for ErrorResponse {
             OAuthErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         };
-        let body = serde_json::json!({ "error": e.code.as_str(), "error_description": e.description });
+        let body =
+            serde_json::json!({ "error": e.code.as_str(), "error_description": e.description });
         let mut res = (status, no_store(), axum::Json(body)).into_response();
         match e.code {
             OAuthErrorCode::InvalidClient => {
-                res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"entente\", charset=\"UTF-8\""));
+                res.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"entente\", charset=\"UTF-8\""),
+                );
             }
             OAuthErrorCode::TemporarilyUnavailable => {
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             _ => {}
         }
@@ -38,5 +43,8 @@ impl IntoResponse for ErrorResponse {
 
 /// `Cache-Control: no-store` and `Pragma: no-cache` on every token-bearing or error response.
 pub fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
-    [(header::CACHE_CONTROL, HeaderValue::from_static("no-store")), (header::PRAGMA, HeaderValue::from_static("no-cache"))]
+    [
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (header::PRAGMA, HeaderValue::from_static("no-cache")),
+    ]
 }

@@ -20,12 +20,19 @@ impl Form {
 }
 
 pub async fn read(headers: &HeaderMap, body: Body) -> Result<Form, OAuthError> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let mime = ct.split(';').next().unwrap_or("").trim();
     if !mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-        return Err(OAuthError::invalid_request("the request body must be application/x-www-form-urlencoded"));
+        return Err(OAuthError::invalid_request(
+            "the request body must be application/x-www-form-urlencoded",
+        ));
     }
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| OAuthError::invalid_request("the request body is too large or unreadable"))?;
+    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| OAuthError::invalid_request("the request body is too large or unreadable"))?;
     parse(&bytes)
 }
 
@@ -39,7 +46,11 @@ pub fn parse(bytes: &[u8]) -> Result<Form, OAuthError> {
                 existing.push('\u{0}');
                 existing.push_str(&v);
             }
-            Some(_) => return Err(OAuthError::invalid_request(format!("parameter {k} is repeated"))),
+            Some(_) => {
+                return Err(OAuthError::invalid_request(format!(
+                    "parameter {k} is repeated"
+                )));
+            }
             None => {
                 map.insert(k.into_owned(), v.into_owned());
             }
@@ -51,7 +62,14 @@ pub fn parse(bytes: &[u8]) -> Result<Form, OAuthError> {
 impl Form {
     /// All values of a repeatable parameter.
     pub fn all(&self, k: &str) -> Vec<String> {
-        self.get(k).map(|v| v.split('\u{0}').filter(|s| !s.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
+        self.get(k)
+            .map(|v| {
+                v.split('\u{0}')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 

@@ -24,17 +24,29 @@ pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body:
             // Partners' clients are not resource servers: they may not introspect.
             return Err(OAuthError::invalid_client());
         };
-        let token = form.get("token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+        let token = form
+            .get("token")
+            .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
         let answer = match verify_access_token(&state, token) {
             Some(claims) => {
                 let revoked = state.is_revoked(&claims.jti);
-                introspection::decide(claims, &Context { issuer: &state.issuer, caller_audience: audience, revoked, skew: 30 }, now)
+                introspection::decide(
+                    claims,
+                    &Context {
+                        issuer: &state.issuer,
+                        caller_audience: audience,
+                        revoked,
+                        skew: 30,
+                    },
+                    now,
+                )
             }
             None => Introspection::inactive(),
         };
         Ok::<_, OAuthError>((no_store(), axum::Json(answer)).into_response())
     };
-    run.await.unwrap_or_else(|e| ErrorResponse(e).into_response())
+    run.await
+        .unwrap_or_else(|e| ErrorResponse(e).into_response())
 }
 
 /// Signature and type check of an Entente access token with a published key. Time, audience

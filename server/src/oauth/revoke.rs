@@ -19,20 +19,28 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bod
         let now = now();
         let snapshot = state.snapshot();
         let caller = client_auth::authenticate(&state, &snapshot, &headers, &form, now).await?;
-        let token = form.get("token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+        let token = form
+            .get("token")
+            .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
         if let Some(claims) = verify_access_token(&state, token)
             && claims.client_id == caller.client_id
             && claims.exp > now
         {
-            let actor = Actor::new(format!("client:{}", caller.client_id)).with_request_id(crate::http::request_id(&headers));
-            state.store.revoke_token(&actor, &claims.jti, claims.exp, now).await.map_err(|e| {
-                tracing::error!(error = %e, "revocation could not be stored");
-                OAuthError::unavailable()
-            })?;
+            let actor = Actor::new(format!("client:{}", caller.client_id))
+                .with_request_id(crate::http::request_id(&headers));
+            state
+                .store
+                .revoke_token(&actor, &claims.jti, claims.exp, now)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "revocation could not be stored");
+                    OAuthError::unavailable()
+                })?;
             // Effective here at once; other replicas hear it through the change feed.
             state.mark_revoked(&claims.jti, claims.exp);
         }
         Ok::<_, OAuthError>((StatusCode::OK, no_store()).into_response())
     };
-    run.await.unwrap_or_else(|e| ErrorResponse(e).into_response())
+    run.await
+        .unwrap_or_else(|e| ErrorResponse(e).into_response())
 }

@@ -23,27 +23,47 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body
 
 async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, OAuthError> {
     let form = form::read(headers, body).await?;
-    let grant_type = form.get("grant_type").ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
+    let grant_type = form
+        .get("grant_type")
+        .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
     if grant_type != grant::CLIENT_CREDENTIALS {
         return Err(OAuthError::unsupported_grant_type());
     }
     let now = now();
     let snapshot = state.snapshot();
     let client = client_auth::authenticate(state, &snapshot, headers, &form, now).await?;
-    let ClientRole::Partner { partner_id, partner_slug } = &client.role else {
-        return Err(OAuthError::unauthorized_client("resource-server clients cannot obtain tokens"));
+    let ClientRole::Partner {
+        partner_id,
+        partner_slug,
+    } = &client.role
+    else {
+        return Err(OAuthError::unauthorized_client(
+            "resource-server clients cannot obtain tokens",
+        ));
     };
     let request = TargetRequest {
         resources: form.all("resource"),
         audiences: form.all("audience"),
         scope: form.get("scope").map(ScopeSet::parse).transpose()?,
     };
-    let view = ClientView { client_id: &client.client_id, partner_id, allowed_scopes: &client.allowed_scopes, grant_types: &client.grant_types };
+    let view = ClientView {
+        client_id: &client.client_id,
+        partner_id,
+        allowed_scopes: &client.allowed_scopes,
+        grant_types: &client.grant_types,
+    };
     let issuance = grant::client_credentials(&*snapshot, &view, &request)?;
 
     let keys = state.keys();
     let signer = keys.signer.as_ref().ok_or_else(OAuthError::unavailable)?;
-    let claims = token::client_credentials_claims(&state.issuer, &client.client_id, partner_slug, &issuance, uuid::Uuid::new_v4().simple().to_string(), now);
+    let claims = token::client_credentials_claims(
+        &state.issuer,
+        &client.client_id,
+        partner_slug,
+        &issuance,
+        uuid::Uuid::new_v4().simple().to_string(),
+        now,
+    );
     let mut header = Header::new(signer.alg);
     header.typ = Some(token::ACCESS_TOKEN_TYP.to_owned());
     header.kid = Some(signer.kid.clone());

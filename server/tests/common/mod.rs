@@ -6,7 +6,10 @@ use entente_domain::sealing::MasterKey;
 use entente_server::config::Config;
 use entente_server::state::{AppState, now};
 use entente_store::Actor;
-use entente_store::catalog::{AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, KIND_PARTNER, KIND_RESOURCE_SERVER, NewAudience, NewClient, NewPartner};
+use entente_store::catalog::{
+    AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, KIND_PARTNER, KIND_RESOURCE_SERVER, NewAudience, NewClient,
+    NewPartner,
+};
 pub use entente_store::testing::{Backend, TestDb};
 
 pub const API: &str = "https://api.example.test";
@@ -67,13 +70,23 @@ impl TestServer {
             database_url: db.url.clone(),
             master_key: MasterKey::from_base64(&master_b64).unwrap(),
         };
-        let state = entente_server::serve::build_state(config, None).await.unwrap();
+        let state = entente_server::serve::build_state(config, None)
+            .await
+            .unwrap();
         entente_server::serve::spawn_tasks(&state);
-        let app = entente_server::http::router(state.clone()).merge(entente_server::console::router(&state).unwrap());
+        let app = entente_server::http::router(state.clone())
+            .merge(entente_server::console::router(&state).unwrap());
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        Self { base, state, db, master_b64, http: reqwest::Client::new(), task }
+        Self {
+            base,
+            state,
+            db,
+            master_b64,
+            http: reqwest::Client::new(),
+            task,
+        }
     }
 
     pub async fn stop(self) {
@@ -90,12 +103,70 @@ impl TestServer {
     pub async fn seed(&self) {
         let s = &self.state.store;
         let a = Actor::new("test");
-        s.create_partner(&a, NewPartner { slug: "acme".into(), name: "Acme Corp".into(), environment: "production".into() }, now()).await.unwrap();
-        s.create_partner(&a, NewPartner { slug: "globex".into(), name: "Globex".into(), environment: "production".into() }, now()).await.unwrap();
-        s.create_audience(&a, NewAudience { identifier: API.into(), name: "Orders".into(), scopes: vec!["orders:read".into(), "orders:write".into()], token_lifetime: 300 }, now()).await.unwrap();
-        s.create_audience(&a, NewAudience { identifier: OTHER_API.into(), name: "Billing".into(), scopes: vec!["bill:read".into()], token_lifetime: 300 }, now()).await.unwrap();
-        s.set_grant(&a, "acme", API, &ScopeSet::parse("orders:read").unwrap(), now()).await.unwrap();
-        s.set_grant(&a, "globex", API, &ScopeSet::parse("orders:read orders:write").unwrap(), now()).await.unwrap();
+        s.create_partner(
+            &a,
+            NewPartner {
+                slug: "acme".into(),
+                name: "Acme Corp".into(),
+                environment: "production".into(),
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+        s.create_partner(
+            &a,
+            NewPartner {
+                slug: "globex".into(),
+                name: "Globex".into(),
+                environment: "production".into(),
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+        s.create_audience(
+            &a,
+            NewAudience {
+                identifier: API.into(),
+                name: "Orders".into(),
+                scopes: vec!["orders:read".into(), "orders:write".into()],
+                token_lifetime: 300,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+        s.create_audience(
+            &a,
+            NewAudience {
+                identifier: OTHER_API.into(),
+                name: "Billing".into(),
+                scopes: vec!["bill:read".into()],
+                token_lifetime: 300,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+        s.set_grant(
+            &a,
+            "acme",
+            API,
+            &ScopeSet::parse("orders:read").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+        s.set_grant(
+            &a,
+            "globex",
+            API,
+            &ScopeSet::parse("orders:read orders:write").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
         self.refresh().await;
     }
 
@@ -119,7 +190,11 @@ impl TestServer {
             secret_hash: Some(self.state.hasher.hash(&secret)),
             jwks: None,
         };
-        self.state.store.create_client(&Actor::new("test"), new, id.clone(), now()).await.unwrap();
+        self.state
+            .store
+            .create_client(&Actor::new("test"), new, id.clone(), now())
+            .await
+            .unwrap();
         self.refresh().await;
         Creds { id, secret }
     }
@@ -138,13 +213,22 @@ impl TestServer {
             secret_hash: None,
             jwks: Some(jwks.into()),
         };
-        self.state.store.create_client(&Actor::new("test"), new, id.clone(), now()).await.unwrap();
+        self.state
+            .store
+            .create_client(&Actor::new("test"), new, id.clone(), now())
+            .await
+            .unwrap();
         self.refresh().await;
         id
     }
 
     pub async fn resource_server(&self, audience: &str) -> Creds {
-        let a = self.state.store.audience_by_identifier(audience).await.unwrap();
+        let a = self
+            .state
+            .store
+            .audience_by_identifier(audience)
+            .await
+            .unwrap();
         let secret = entente_domain::secret::generate_secret();
         let id = entente_domain::secret::new_client_id();
         let new = NewClient {
@@ -158,12 +242,21 @@ impl TestServer {
             secret_hash: Some(self.state.hasher.hash(&secret)),
             jwks: None,
         };
-        self.state.store.create_client(&Actor::new("test"), new, id.clone(), now()).await.unwrap();
+        self.state
+            .store
+            .create_client(&Actor::new("test"), new, id.clone(), now())
+            .await
+            .unwrap();
         self.refresh().await;
         Creds { id, secret }
     }
 
-    pub async fn post_form(&self, path: &str, auth: Option<&Creds>, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        auth: Option<&Creds>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut r = self.http.post(self.url(path)).form(form);
         if let Some(c) = auth {
             r = r.basic_auth(&c.id, Some(&c.secret));
@@ -180,14 +273,20 @@ impl TestServer {
     }
 
     pub async fn introspect(&self, rs: &Creds, token: &str) -> serde_json::Value {
-        let r = self.post_form("/oauth2/introspect", Some(rs), &[("token", token)]).await;
+        let r = self
+            .post_form("/oauth2/introspect", Some(rs), &[("token", token)])
+            .await;
         assert_eq!(r.status(), 200);
         r.json().await.unwrap()
     }
 }
 
 /// Asserts an RFC 6749 §5.2 error response: status, code, `no-store`.
-pub async fn assert_oauth_error(r: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+pub async fn assert_oauth_error(
+    r: reqwest::Response,
+    status: u16,
+    code: &str,
+) -> serde_json::Value {
     assert_eq!(r.status(), status, "status for {code}");
     assert_eq!(r.headers()["cache-control"], "no-store");
     let v: serde_json::Value = r.json().await.unwrap();
