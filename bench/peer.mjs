@@ -17,6 +17,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
     redirect_uris: [],
     response_types: [],
     token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'ES256',
     scope: 'orders:read',
   }],
   jwks: { keys: [jwk] },

@@ -118,7 +118,21 @@ async fn cli_changes_reach_a_running_server(s: &TestServer) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
-    assert_eq!(s.introspect(&rs, &token).await["active"], true);
+    // The resource server was created after the client: it too must be live within a second.
+    loop {
+        let r = s
+            .post_form("/oauth2/introspect", Some(&rs), &[("token", &token)])
+            .await;
+        if r.status() == 200 {
+            assert_eq!(r.json::<serde_json::Value>().await.unwrap()["active"], true);
+            break;
+        }
+        assert!(
+            created.elapsed() < std::time::Duration::from_secs(1),
+            "resource server not live after 1 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     let listed =
         tokio::task::block_in_place(|| entente(s, &["client", "list", "--partner", "acme"]));

@@ -191,7 +191,84 @@ async fn sessions_and_role_checks(s: &TestServer) {
     assert!(r.text().await.unwrap().contains("sign in first"));
 }
 
-on_both!(cross_site_posts_are_refused, sessions_and_role_checks);
+/// The first-administrator link: valid once, within its hour; the account it creates can sign in.
+async fn first_administrator_link_works_once(s: &TestServer) {
+    let token = entente_domain::secret::random_token(32);
+    s.state
+        .store
+        .create_invite(
+            s.state.hasher.hash(&token),
+            "admin",
+            entente_server::state::now() + 3600,
+        )
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let page = client
+        .get(s.url(&format!("/setup?token={token}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Create the first administrator"));
+    let form = [
+        ("token", token.as_str()),
+        ("email", "first@example.test"),
+        ("password", "a long enough password"),
+    ];
+    let r = client
+        .post(s.url(path_of("setup_admin")))
+        .header("origin", &s.base)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert!(
+        r.headers().get("set-cookie").is_some(),
+        "the new administrator is signed in"
+    );
+    let again = client
+        .post(s.url(path_of("setup_admin")))
+        .header("origin", &s.base)
+        .form(&[
+            ("token", token.as_str()),
+            ("email", "second@example.test"),
+            ("password", "a long enough password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 400, "the link is single-use");
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("invalid, used or expired")
+    );
+    let short = client
+        .post(s.url(path_of("setup_admin")))
+        .header("origin", &s.base)
+        .form(&[
+            ("token", "x"),
+            ("email", "x@example.test"),
+            ("password", "short"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(short.status(), 400);
+    assert_eq!(s.state.store.count_admins().await.unwrap(), 1);
+}
+
+on_both!(
+    cross_site_posts_are_refused,
+    sessions_and_role_checks,
+    first_administrator_link_works_once
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_are_404() {

@@ -537,6 +537,40 @@ async fn private_key_jwt_rules(s: &TestServer) {
         )
         .await;
     assert_oauth_error(r, 401, "invalid_client").await;
+    // ECDSA "psychic signature" r = s = 0 (A4).
+    let good = assertion(&key, &kid, &id, json!(s.base), "j-10");
+    let psychic = format!(
+        "{}.{}",
+        good.rsplit_once('.').unwrap().0,
+        URL_SAFE_NO_PAD.encode([0u8; 64])
+    );
+    assert_oauth_error(send(psychic).await, 401, "invalid_client").await;
+    // A key embedded in the header (jwk / jku / x5u) is ignored: signed by an unregistered key (A5).
+    let (_, rogue, _) = es256_client_key();
+    let rogue_pub = keys::generate(SigningAlgorithm::Es256).unwrap().public_jwk;
+    let mut h = Header::new(Algorithm::ES256);
+    h.kid = Some(kid.clone());
+    h.jku = Some("http://127.0.0.1:9/jwks.json".into());
+    h.jwk = Some(rogue_pub);
+    let embedded = jsonwebtoken::encode(
+        &h,
+        &json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 60, "jti": "j-11"}),
+        &rogue,
+    )
+    .unwrap();
+    assert_oauth_error(send(embedded).await, 401, "invalid_client").await;
+    // aud missing (A12) and an oversized assertion (A14: refused before any parsing).
+    let mut h = Header::new(Algorithm::ES256);
+    h.kid = Some(kid.clone());
+    let no_aud = jsonwebtoken::encode(
+        &h,
+        &json!({"iss": id, "sub": id, "exp": now() + 60, "jti": "j-12"}),
+        &key,
+    )
+    .unwrap();
+    assert_oauth_error(send(no_aud).await, 401, "invalid_client").await;
+    let huge = jsonwebtoken::encode(&h, &json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 60, "jti": "j-13", "pad": "x".repeat(20_000)}), &key).unwrap();
+    assert_oauth_error(send(huge).await, 401, "invalid_client").await;
     // An Entente access token offered as a client assertion (A13).
     let sc = s.secret_client("acme", "orders:read").await;
     let at = s.token(&sc, &[]).await["access_token"]
