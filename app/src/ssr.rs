@@ -196,17 +196,13 @@ pub async fn create_secret_client(
     }
     let secret = entente_domain::secret::generate_secret();
     let client_id = entente_domain::secret::new_client_id();
-    let new = entente_store::catalog::NewClient {
-        kind: entente_store::catalog::KIND_PARTNER,
-        partner_id: Some(p.id),
-        audience_id: None,
-        name: name.to_owned(),
-        auth_method: entente_store::catalog::AUTH_SECRET,
-        grant_types: vec!["client_credentials".into()],
-        allowed_scopes: scopes,
-        secret_hash: Some(c.hasher.hash(&secret)),
-        jwks: None,
-    };
+    let new = entente_store::catalog::NewClient::partner_secret(
+        p.id,
+        name.to_owned(),
+        scopes,
+        vec!["client_credentials".into()],
+        c.hasher.hash(&secret),
+    );
     c.store
         .create_client(&admin.actor(), new, client_id.clone(), now())
         .await

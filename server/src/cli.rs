@@ -6,10 +6,7 @@ use entente_domain::ScopeSet;
 use entente_domain::client_auth::AuthMethod;
 use entente_domain::keys::SigningAlgorithm;
 use entente_domain::secret::{generate_secret, new_client_id};
-use entente_store::catalog::{
-    AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, KIND_PARTNER, KIND_RESOURCE_SERVER, NewAudience, NewClient,
-    NewPartner,
-};
+use entente_store::catalog::{NewAudience, NewClient, NewPartner};
 use entente_store::{Actor, Store};
 use serde_json::json;
 
@@ -343,17 +340,8 @@ pub async fn run(
             let a = store.audience_by_identifier(&audience).await?;
             let secret = generate_secret();
             let client_id = new_client_id();
-            let new = NewClient {
-                kind: KIND_RESOURCE_SERVER,
-                partner_id: None,
-                audience_id: Some(a.id),
-                name,
-                auth_method: AUTH_SECRET,
-                grant_types: vec![],
-                allowed_scopes: ScopeSet::default(),
-                secret_hash: Some(secret_hasher(&common.master_key()?).hash(&secret)),
-                jwks: None,
-            };
+            let hash = secret_hasher(&common.master_key()?).hash(&secret);
+            let new = NewClient::resource_server(a.id, name, hash);
             store
                 .create_client(&actor, new, client_id.clone(), now)
                 .await?;
@@ -456,13 +444,18 @@ async fn create_client(
     {
         anyhow::bail!("grant type {bad:?} is not supported yet; use client_credentials");
     }
-    let method = match c.auth_method.as_str() {
-        "client_secret" | "client_secret_basic" | "client_secret_post" => AUTH_SECRET,
-        m if AuthMethod::parse(m) == Some(AuthMethod::PrivateKeyJwt) => AUTH_PRIVATE_KEY_JWT,
+    let is_secret = match c.auth_method.as_str() {
+        "client_secret" | "client_secret_basic" | "client_secret_post" => true,
+        m if AuthMethod::parse(m) == Some(AuthMethod::PrivateKeyJwt) => false,
         m => anyhow::bail!("--auth-method must be client_secret or private_key_jwt, got {m:?}"),
     };
-    let (secret, jwks) = if method == AUTH_SECRET {
-        (Some(generate_secret()), None)
+    let (secret, new) = if is_secret {
+        let secret = generate_secret();
+        let hash = secret_hasher(&common.master_key()?).hash(&secret);
+        (
+            Some(secret),
+            NewClient::partner_secret(partner.id, c.name, scopes, grant_types, hash),
+        )
     } else {
         let path = c.jwks_file.ok_or_else(|| {
             anyhow::anyhow!("--jwks-file is required with --auth-method private_key_jwt")
@@ -478,23 +471,12 @@ async fn create_client(
                 refused.join("; ")
             );
         }
-        (None, Some(text))
+        (
+            None,
+            NewClient::partner_key(partner.id, c.name, scopes, grant_types, text),
+        )
     };
     let client_id = new_client_id();
-    let new = NewClient {
-        kind: KIND_PARTNER,
-        partner_id: Some(partner.id),
-        audience_id: None,
-        name: c.name,
-        auth_method: method,
-        grant_types,
-        allowed_scopes: scopes,
-        secret_hash: match &secret {
-            Some(s) => Some(secret_hasher(&common.master_key()?).hash(s)),
-            None => None,
-        },
-        jwks,
-    };
     let m = store
         .create_client(actor, new, client_id.clone(), now)
         .await?;

@@ -45,6 +45,60 @@ pub struct NewClient {
     pub jwks: Option<String>,
 }
 
+impl NewClient {
+    /// A partner's client that authenticates with a secret (client_secret_basic or _post).
+    pub fn partner_secret(
+        partner_id: String,
+        name: String,
+        scopes: ScopeSet,
+        grant_types: Vec<String>,
+        secret_hash: Vec<u8>,
+    ) -> Self {
+        Self {
+            kind: KIND_PARTNER,
+            partner_id: Some(partner_id),
+            audience_id: None,
+            name,
+            auth_method: AUTH_SECRET,
+            grant_types,
+            allowed_scopes: scopes,
+            secret_hash: Some(secret_hash),
+            jwks: None,
+        }
+    }
+
+    /// A partner's client that authenticates with private_key_jwt against its registered JWKS.
+    pub fn partner_key(
+        partner_id: String,
+        name: String,
+        scopes: ScopeSet,
+        grant_types: Vec<String>,
+        jwks: String,
+    ) -> Self {
+        Self {
+            auth_method: AUTH_PRIVATE_KEY_JWT,
+            secret_hash: None,
+            jwks: Some(jwks),
+            ..Self::partner_secret(partner_id, name, scopes, grant_types, vec![])
+        }
+    }
+
+    /// An API's own client: introspects tokens for its audience, obtains none.
+    pub fn resource_server(audience_id: String, name: String, secret_hash: Vec<u8>) -> Self {
+        Self {
+            kind: KIND_RESOURCE_SERVER,
+            partner_id: None,
+            audience_id: Some(audience_id),
+            name,
+            auth_method: AUTH_SECRET,
+            grant_types: vec![],
+            allowed_scopes: ScopeSet::default(),
+            secret_hash: Some(secret_hash),
+            jwks: None,
+        }
+    }
+}
+
 /// Everything the token service serves from memory.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogData {

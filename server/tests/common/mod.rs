@@ -6,10 +6,7 @@ use entente_domain::sealing::MasterKey;
 use entente_server::config::Config;
 use entente_server::state::{AppState, now};
 use entente_store::Actor;
-use entente_store::catalog::{
-    AUTH_PRIVATE_KEY_JWT, AUTH_SECRET, KIND_PARTNER, KIND_RESOURCE_SERVER, NewAudience, NewClient,
-    NewPartner,
-};
+use entente_store::catalog::{NewAudience, NewClient, NewPartner};
 pub use entente_store::testing::{Backend, TestDb};
 
 pub const API: &str = "https://api.example.test";
@@ -175,44 +172,8 @@ impl TestServer {
         self.state.poll_changes().await.unwrap();
     }
 
-    pub async fn secret_client(&self, partner: &str, scopes: &str) -> Creds {
-        let p = self.state.store.partner_by_slug(partner).await.unwrap();
-        let secret = entente_domain::secret::generate_secret();
+    async fn insert_client(&self, new: NewClient) -> String {
         let id = entente_domain::secret::new_client_id();
-        let new = NewClient {
-            kind: KIND_PARTNER,
-            partner_id: Some(p.id),
-            audience_id: None,
-            name: "backend".into(),
-            auth_method: AUTH_SECRET,
-            grant_types: vec!["client_credentials".into()],
-            allowed_scopes: ScopeSet::parse(scopes).unwrap(),
-            secret_hash: Some(self.state.hasher.hash(&secret)),
-            jwks: None,
-        };
-        self.state
-            .store
-            .create_client(&Actor::new("test"), new, id.clone(), now())
-            .await
-            .unwrap();
-        self.refresh().await;
-        Creds { id, secret }
-    }
-
-    pub async fn key_client(&self, partner: &str, scopes: &str, jwks: &str) -> String {
-        let p = self.state.store.partner_by_slug(partner).await.unwrap();
-        let id = entente_domain::secret::new_client_id();
-        let new = NewClient {
-            kind: KIND_PARTNER,
-            partner_id: Some(p.id),
-            audience_id: None,
-            name: "signer".into(),
-            auth_method: AUTH_PRIVATE_KEY_JWT,
-            grant_types: vec!["client_credentials".into()],
-            allowed_scopes: ScopeSet::parse(scopes).unwrap(),
-            secret_hash: None,
-            jwks: Some(jwks.into()),
-        };
         self.state
             .store
             .create_client(&Actor::new("test"), new, id.clone(), now())
@@ -220,6 +181,36 @@ impl TestServer {
             .unwrap();
         self.refresh().await;
         id
+    }
+
+    async fn partner_id(&self, slug: &str) -> String {
+        self.state.store.partner_by_slug(slug).await.unwrap().id
+    }
+
+    pub async fn secret_client(&self, partner: &str, scopes: &str) -> Creds {
+        let secret = entente_domain::secret::generate_secret();
+        let new = NewClient::partner_secret(
+            self.partner_id(partner).await,
+            "backend".into(),
+            ScopeSet::parse(scopes).unwrap(),
+            vec!["client_credentials".into()],
+            self.state.hasher.hash(&secret),
+        );
+        Creds {
+            id: self.insert_client(new).await,
+            secret,
+        }
+    }
+
+    pub async fn key_client(&self, partner: &str, scopes: &str, jwks: &str) -> String {
+        let new = NewClient::partner_key(
+            self.partner_id(partner).await,
+            "signer".into(),
+            ScopeSet::parse(scopes).unwrap(),
+            vec!["client_credentials".into()],
+            jwks.into(),
+        );
+        self.insert_client(new).await
     }
 
     pub async fn resource_server(&self, audience: &str) -> Creds {
@@ -230,25 +221,16 @@ impl TestServer {
             .await
             .unwrap();
         let secret = entente_domain::secret::generate_secret();
-        let id = entente_domain::secret::new_client_id();
-        let new = NewClient {
-            kind: KIND_RESOURCE_SERVER,
-            partner_id: None,
-            audience_id: Some(a.id),
-            name: "api".into(),
-            auth_method: AUTH_SECRET,
-            grant_types: vec![],
-            allowed_scopes: ScopeSet::default(),
-            secret_hash: Some(self.state.hasher.hash(&secret)),
-            jwks: None,
-        };
-        self.state
-            .store
-            .create_client(&Actor::new("test"), new, id.clone(), now())
-            .await
-            .unwrap();
-        self.refresh().await;
-        Creds { id, secret }
+        Creds {
+            id: self
+                .insert_client(NewClient::resource_server(
+                    a.id,
+                    "api".into(),
+                    self.state.hasher.hash(&secret),
+                ))
+                .await,
+            secret,
+        }
     }
 
     pub async fn post_form(
