@@ -13,6 +13,47 @@ pub struct ConsoleContext {
     pub store: Store,
     pub hasher: SecretHasher,
     pub issuer: String,
+    pub throttle: std::sync::Arc<LoginThrottle>,
+}
+
+type KeyedLimiter<K> = governor::DefaultKeyedRateLimiter<K>;
+
+/// Sign-in attempts per account and per source address (security case F48). Unknown accounts
+/// are throttled like known ones, so the limit reveals nothing about which e-mails exist.
+pub struct LoginThrottle {
+    per_account: KeyedLimiter<String>,
+    per_address: KeyedLimiter<std::net::IpAddr>,
+}
+
+impl std::fmt::Debug for LoginThrottle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginThrottle")
+    }
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        use governor::Quota;
+        use std::num::NonZeroU32;
+        let five = NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN);
+        let twenty = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
+        Self {
+            per_account: governor::RateLimiter::keyed(Quota::per_minute(five)),
+            per_address: governor::RateLimiter::keyed(Quota::per_minute(twenty)),
+        }
+    }
+}
+
+impl LoginThrottle {
+    /// True when this attempt is within both budgets.
+    pub fn allow(&self, email: &str, address: Option<std::net::IpAddr>) -> bool {
+        let account_ok = self
+            .per_account
+            .check_key(&email.trim().to_ascii_lowercase())
+            .is_ok();
+        let address_ok = address.is_none_or(|a| self.per_address.check_key(&a).is_ok());
+        account_ok && address_ok
+    }
 }
 
 const ADMIN_ID: &str = "admin_id";
@@ -135,6 +176,17 @@ async fn start_session(admin_id: &str) -> Result<(), ServerFnError> {
 
 pub async fn login(email: &str, password: &str) -> Result<(), ServerFnError> {
     let c = console()?;
+    let address = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|ci| ci.0.ip());
+    if !c.throttle.allow(email, address) {
+        tracing::warn!("sign-in throttled");
+        return Err(fail(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too many sign-in attempts; wait a minute and try again",
+        ));
+    }
     let admin = c.store.admin_by_email(email).await.map_err(user_error)?;
     let ok = match &admin {
         Some(a) if a.enabled => crate::ssr::verify_password(password, &a.password_hash),

@@ -25,6 +25,7 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
     let options = leptos_options()?;
     let routes = generate_route_list(app::App);
     let ctx = app::ssr::ConsoleContext {
+        throttle: Default::default(),
         store: state.store.clone(),
         hasher: state.hasher.clone(),
         issuer: state.issuer.clone(),

@@ -264,10 +264,31 @@ async fn first_administrator_link_works_once(s: &TestServer) {
     assert_eq!(s.state.store.count_admins().await.unwrap(), 1);
 }
 
+/// F48: sign-in is throttled per account (5 a minute), and unknown accounts alike.
+async fn sign_in_is_throttled(s: &TestServer) {
+    let client = reqwest::Client::new();
+    for email in ["admin@example.test", "nobody@example.test"] {
+        let mut statuses = vec![];
+        for _ in 0..6 {
+            let form = [("email", email), ("password", "wrong password!!")];
+            let r = client
+                .post(s.url(path_of("login")))
+                .header("origin", &s.base)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            statuses.push(r.status().as_u16());
+        }
+        assert_eq!(statuses, [401, 401, 401, 401, 401, 429], "{email}");
+    }
+}
+
 on_both!(
     cross_site_posts_are_refused,
     sessions_and_role_checks,
-    first_administrator_link_works_once
+    first_administrator_link_works_once,
+    sign_in_is_throttled
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

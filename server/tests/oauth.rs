@@ -378,7 +378,7 @@ async fn malformed_requests_are_400_never_500(s: &TestServer) {
     assert_oauth_error(r, 400, "invalid_request").await;
     let big = format!(
         "grant_type=client_credentials&scope={}",
-        "a".repeat(200 * 1024)
+        "a".repeat(900 * 1024)
     );
     let r = s
         .http

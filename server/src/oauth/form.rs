@@ -8,6 +8,9 @@ use entente_domain::OAuthError;
 
 /// Token requests are small; anything larger is refused with `invalid_request`, not 413 or 500.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
+/// Bodies up to this size are read in full before the refusal, so the client can finish sending
+/// and read the 400 (closing on unread data would reset the connection). Larger ones are cut off.
+const DRAIN_LIMIT: usize = 1024 * 1024;
 
 #[derive(Debug, Default)]
 pub struct Form(HashMap<String, String>);
@@ -30,9 +33,13 @@ pub async fn read(headers: &HeaderMap, body: Body) -> Result<Form, OAuthError> {
             "the request body must be application/x-www-form-urlencoded",
         ));
     }
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+    let too_large = || OAuthError::invalid_request("the request body is too large or unreadable");
+    let bytes = axum::body::to_bytes(body, DRAIN_LIMIT)
         .await
-        .map_err(|_| OAuthError::invalid_request("the request body is too large or unreadable"))?;
+        .map_err(|_| too_large())?;
+    if bytes.len() > MAX_FORM_BYTES {
+        return Err(too_large());
+    }
     parse(&bytes)
 }
 

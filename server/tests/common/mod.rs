@@ -74,7 +74,12 @@ impl TestServer {
         let app = entente_server::http::router(state.clone())
             .merge(entente_server::console::router(&state).unwrap());
         let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         Self {
             base,
