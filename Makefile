@@ -10,6 +10,9 @@ WASM_BINDGEN_VERSION := 0.2.130
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 export ENTENTE_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
+# wasm-opt from npm's binaryen (tools/): Debian's wasm-opt 108 produces a module that fails to
+# start in the browser for Rust >= 1.82 release builds.
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(PATH)
 
 .PHONY: run test setup tools node-deps services build build-debug test-rust test-wasm test-e2e lint bench fmt
 
@@ -31,14 +34,13 @@ tools:
 	@if ! command -v wasm-bindgen >/dev/null || [ "$$(wasm-bindgen --version | awk '{print $$2}')" != "$(WASM_BINDGEN_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; fi
-	@missing=""; command -v wasm-opt >/dev/null || missing="$$missing binaryen"; \
-	  [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	  command -v wrk >/dev/null || missing="$$missing wrk"; \
 	  if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 node-deps:
-	@for d in end2end interop; do \
+	@for d in tools end2end interop; do \
 	  if [ ! -d $$d/node_modules ] || [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; then \
 	    (cd $$d && npm ci --no-audit --no-fund); fi; done
 
