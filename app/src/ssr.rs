@@ -85,8 +85,16 @@ pub fn console() -> Result<ConsoleContext, ServerFnError> {
 }
 
 /// An error sentence for the user, with the HTTP status it deserves (bad input is never a 500).
+/// A plain HTML form post (no JavaScript yet) keeps Leptos' redirect back to the form, which
+/// shows the error there; a status set here would replace that redirect.
 pub fn fail(status: axum::http::StatusCode, message: impl Into<String>) -> ServerFnError {
-    if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+    let html_form = use_context::<axum::http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+    });
+    if !html_form && let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
         r.set_status(status);
     }
     ServerFnError::new(message.into())

@@ -106,6 +106,20 @@ async fn sessions_and_role_checks(s: &TestServer) {
     assert!(r.status().is_server_error() || r.status().is_client_error());
     assert!(r.text().await.unwrap().contains("sign in first"));
 
+    // Without JavaScript (a plain form post wanting HTML), the error goes back to the form page.
+    let r = same_origin(client.post(s.url(path_of("login"))))
+        .header("accept", "text/html")
+        .header("referer", s.url("/login"))
+        .form(&[
+            ("email", "admin@example.test"),
+            ("password", "wrong password!!"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+    assert!(r.headers()["location"].to_str().unwrap().contains("__err="));
+
     // Wrong password and unknown account read the same.
     let bad = same_origin(client.post(s.url(path_of("login"))))
         .form(&[
