@@ -14,14 +14,15 @@ export ENTENTE_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
 # start in the browser for Rust >= 1.82 release builds.
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup tools node-deps services build build-debug test-rust test-wasm test-e2e lint bench fmt
+.PHONY: run test setup tools node-deps services build build-debug test-rust test-wasm test-e2e test-e2e-release lint bench fmt
 
 ## run: install what is missing, build (release), serve console + token service on http://127.0.0.1:3000
 run: setup build
 	LEPTOS_SITE_ROOT=target/site $(TARGET_DIR)/release/entente serve
 
 ## test: every suite — unit, integration on SQLite and PostgreSQL, interop, wasm check, browser
-test: setup services lint test-rust test-wasm build-debug test-e2e
+## (debug build, then the release build that `make run` serves)
+test: setup services lint test-rust test-wasm build-debug test-e2e build test-e2e-release
 	@echo "all test suites passed"
 
 setup: tools node-deps
@@ -69,6 +70,10 @@ test-wasm:
 
 test-e2e:
 	cd end2end && ENTENTE_BIN=$(abspath $(TARGET_DIR))/debug/entente npx playwright test
+
+# The same browser suite against what `make run` serves: release server, wasm-opt'ed release wasm.
+test-e2e-release:
+	cd end2end && ENTENTE_BIN=$(abspath $(TARGET_DIR))/release/entente npx playwright test
 
 ## bench: release build, Entente and the peer (oidc-provider) under the same load, with ratios
 bench: setup
