@@ -43,13 +43,13 @@ pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>
 
 /// Authenticates the calling client. Unknown id, wrong secret, wrong method, bad assertion and
 /// replayed assertion all yield the same `invalid_client` (security case C32).
-pub async fn authenticate(
+pub async fn authenticate<'s>(
     state: &AppState,
-    snapshot: &Snapshot,
+    snapshot: &'s Snapshot,
     headers: &HeaderMap,
     form: &Form,
     now: i64,
-) -> Result<ClientEntry, OAuthError> {
+) -> Result<&'s ClientEntry, OAuthError> {
     let presented = client_auth::presented(AuthInputs {
         basic: basic_credentials(headers)?,
         client_id: form.get("client_id"),
@@ -76,7 +76,7 @@ pub async fn authenticate(
             if !ok {
                 return Err(OAuthError::invalid_client());
             }
-            Ok(client.clone())
+            Ok(client)
         }
         Presented::Assertion {
             ref client_id,
@@ -107,7 +107,7 @@ pub async fn authenticate(
                 .remember_assertion(&client.client_id, &jti, exp)
                 .await
             {
-                Ok(true) => Ok(client.clone()),
+                Ok(true) => Ok(client),
                 Ok(false) => Err(OAuthError::invalid_client()),
                 Err(e) => {
                     tracing::error!(error = %e, "replay cache unavailable; refusing the assertion");
