@@ -580,6 +580,84 @@ async fn private_key_jwt_rules(s: &TestServer) {
     assert_oauth_error(send(at).await, 401, "invalid_client").await;
 }
 
+/// A3: one key, one algorithm — an RS256 signature under the EC key's kid is refused.
+/// A16: in a registered JWKS, a small RSA key and an unknown kty are dropped; the good key works.
+async fn registered_keys_bind_algorithms(s: &TestServer) {
+    s.seed().await;
+    let ec = keys::generate(SigningAlgorithm::Es256).unwrap();
+    let small_rsa = json!({"kty": "RSA", "alg": "RS256", "kid": "small", "e": "AQAB", "n": URL_SAFE_NO_PAD.encode([0xc5u8; 128])});
+    let odd = json!({"kty": "XYZ", "kid": "odd", "x": "AAAA"});
+    let jwks = json!({"keys": [small_rsa, odd, ec.public_jwk]}).to_string();
+    let id = s.key_client("acme", "orders:read", &jwks).await;
+    let form = |a: &str| {
+        vec![
+            ("grant_type", "client_credentials".to_owned()),
+            ("client_id", id.clone()),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
+            ),
+            ("client_assertion", a.to_owned()),
+        ]
+    };
+    let claims = |jti: &str| json!({"iss": id, "sub": id, "aud": s.base, "iat": now(), "exp": now() + 60, "jti": jti});
+    let mut h = Header::new(Algorithm::ES256);
+    h.kid = Some(ec.kid.clone());
+    let good = jsonwebtoken::encode(
+        &h,
+        &claims("k-1"),
+        &keys::encoding_key(SigningAlgorithm::Es256, &ec.private_der),
+    )
+    .unwrap();
+    let r = s
+        .http
+        .post(s.url("/oauth2/token"))
+        .form(&form(&good))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "the usable key still works next to refused ones (A16)"
+    );
+    let rsa = keys::generate(SigningAlgorithm::Rs256).unwrap();
+    let mut h = Header::new(Algorithm::RS256);
+    h.kid = Some(ec.kid.clone());
+    let confused = jsonwebtoken::encode(
+        &h,
+        &claims("k-2"),
+        &keys::encoding_key(SigningAlgorithm::Rs256, &rsa.private_der),
+    )
+    .unwrap();
+    let r = s
+        .http
+        .post(s.url("/oauth2/token"))
+        .form(&form(&confused))
+        .send()
+        .await
+        .unwrap();
+    assert_oauth_error(r, 401, "invalid_client").await;
+    for kid in ["small", "odd"] {
+        let mut h = Header::new(Algorithm::RS256);
+        h.kid = Some(kid.into());
+        let t = jsonwebtoken::encode(
+            &h,
+            &claims(kid),
+            &keys::encoding_key(SigningAlgorithm::Rs256, &rsa.private_der),
+        )
+        .unwrap();
+        let r = s
+            .http
+            .post(s.url("/oauth2/token"))
+            .form(&form(&t))
+            .send()
+            .await
+            .unwrap();
+        assert_oauth_error(r, 401, "invalid_client").await;
+    }
+}
+
 async fn introspection_is_audience_bound(s: &TestServer) {
     s.seed().await;
     let c = s.secret_client("acme", "orders:read").await;
@@ -790,6 +868,7 @@ on_both!(
     client_authentication_failures_look_alike,
     malformed_requests_are_400_never_500,
     private_key_jwt_rules,
+    registered_keys_bind_algorithms,
     introspection_is_audience_bound,
     revocation_takes_effect_at_once,
     changes_reach_the_server_within_a_second,
