@@ -19,9 +19,15 @@ creds=$("$BIN" client create --partner bench --name load --scopes "orders:read" 
 cid=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_id)' "$creds")
 sec=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_secret)' "$creds")
 
-ENTENTE_LISTEN=127.0.0.1:$E_PORT ENTENTE_ISSUER=http://127.0.0.1:$E_PORT "$BIN" serve 2>"$work/entente.log" &
+# Pinning: with it, each system gets core 0 and the load generator core 1, so neither competes with wrk.
+# Off by default; BENCH_PIN=1 gives each system one core (server and peer on core 0, wrk on core 1).
+pin_server=""; pin_load=""
+if [ "${BENCH_PIN:-0}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  pin_server="taskset -c 0"; pin_load="taskset -c 1"
+fi
+ENTENTE_LISTEN=127.0.0.1:$E_PORT ENTENTE_ISSUER=http://127.0.0.1:$E_PORT $pin_server "$BIN" serve 2>"$work/entente.log" &
 e_pid=$!
-node peer.mjs $P_PORT >"$work/peer.log" 2>&1 &
+$pin_server node peer.mjs $P_PORT >"$work/peer.log" 2>&1 &
 p_pid=$!
 for u in http://127.0.0.1:$E_PORT/readyz http://127.0.0.1:$P_PORT/.well-known/openid-configuration; do
   for _ in $(seq 100); do curl -sf "$u" >/dev/null && break; sleep 0.1; done
@@ -35,8 +41,8 @@ run() { # name url basic
   # Warm up, then check that the request really succeeds before measuring.
   curl -sf -H "Authorization: Basic $basic" -d grant_type=client_credentials -d resource=https://api.example.test -d scope=orders:read "$2" | grep -q access_token \
     || { echo "$1: token request failed" >&2; exit 1; }
-  BENCH_BASIC=$basic wrk -t1 -c"$CONNS" -d2s -s token.lua "$2" >/dev/null
-  BENCH_BASIC=$basic wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s token.lua "$2" >"$work/$1.txt"
+  BENCH_BASIC=$basic $pin_load wrk -t1 -c"$CONNS" -d2s -s token.lua "$2" >/dev/null
+  BENCH_BASIC=$basic $pin_load wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s token.lua "$2" >"$work/$1.txt"
   if grep -q "Non-2xx" "$work/$1.txt"; then echo "$1: non-2xx responses under load" >&2; cat "$work/$1.txt" >&2; exit 1; fi
 }
 run entente "http://127.0.0.1:$E_PORT/oauth2/token" "$cid:$sec"
@@ -44,7 +50,7 @@ run peer "http://127.0.0.1:$P_PORT/token" "bench:bench-secret-0123456789abcdef01
 
 rps() { awk '/Requests\/sec/ {print $2}' "$work/$1.txt"; }
 pct() { awk -v p="$2" '$1==p {print $2}' "$work/$1.txt"; }
-printf '\nclient_credentials → ES256 JWT, wrk -t1 -c%s -d%s, loopback, %s cores\n' "$CONNS" "$DURATION" "$(nproc)"
+printf '\nclient_credentials → ES256 JWT, wrk -t1 -c%s -d%s, loopback, %s cores, pinning: %s\n' "$CONNS" "$DURATION" "$(nproc)" "${pin_server:-off}"
 printf '%-10s %12s %10s %10s %14s\n' system tokens/s p50 p99 peak-RSS-MB
 printf '%-10s %12s %10s %10s %14s\n' entente "$(rps entente)" "$(pct entente 50%)" "$(pct entente 99%)" "$(rss $e_pid)"
 printf '%-10s %12s %10s %10s %14s\n' peer "$(rps peer)" "$(pct peer 50%)" "$(pct peer 99%)" "$(rss $p_pid)"
