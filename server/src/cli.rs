@@ -198,7 +198,7 @@ pub async fn run(
     ));
     let now = now();
     match cmd {
-        Command::Serve => unreachable_serve(),
+        Command::Serve => anyhow::bail!("`serve` is started by main, not as a catalog command"),
         Command::Migrate => print(out, json!({"migrated": true}), "migrations applied".into()),
         Command::Partner(PartnerCmd::Create {
             slug,
@@ -417,10 +417,6 @@ pub async fn run(
         }
     }
     Ok(())
-}
-
-fn unreachable_serve() {
-    // `serve` is dispatched by main before reaching here.
 }
 
 async fn create_client(

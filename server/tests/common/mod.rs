@@ -49,12 +49,7 @@ pub struct Creds {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> Self {
-        Self::start_with_key(backend, MasterKey::generate_base64()).await
-    }
-
-    pub async fn start_with_key(backend: Backend, master_b64: String) -> Self {
-        let db = TestDb::new(backend).await;
-        Self::start_on(db, master_b64).await
+        Self::start_on(TestDb::new(backend).await, MasterKey::generate_base64()).await
     }
 
     pub async fn start_on(db: TestDb, master_b64: String) -> Self {
