@@ -137,6 +137,17 @@ async fn session() -> Result<Session, ServerFnError> {
 
 pub async fn current_admin() -> Result<Option<AdminSession>, ServerFnError> {
     let s = session().await?;
+    admin_from_session(&console()?.store, &s)
+        .await
+        .map_err(user_error)
+}
+
+/// The signed-in console user of a session, if the session is live (also used by the admin
+/// REST API, which shares the console's sessions).
+pub async fn admin_from_session(
+    store: &entente_store::Store,
+    s: &tower_sessions::Session,
+) -> Result<Option<AdminSession>, entente_store::StoreError> {
     let id: Option<String> = s.get(ADMIN_ID).await.ok().flatten();
     let login_at: i64 = s.get(LOGIN_AT).await.ok().flatten().unwrap_or(0);
     let Some(id) = id else { return Ok(None) };
@@ -144,11 +155,7 @@ pub async fn current_admin() -> Result<Option<AdminSession>, ServerFnError> {
         let _ = s.flush().await;
         return Ok(None);
     }
-    let admin = console()?
-        .store
-        .admin_by_id(&id)
-        .await
-        .map_err(user_error)?;
+    let admin = store.admin_by_id(&id).await?;
     Ok(admin.filter(|a| a.enabled).map(|a| AdminSession {
         id: a.id,
         email: a.email,

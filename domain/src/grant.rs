@@ -85,7 +85,7 @@ pub fn client_credentials(
 
 /// `resource` and `audience` must agree on one registered, enabled audience; without either,
 /// the requested scopes must identify exactly one of the partner's audiences.
-fn select_audience<'c>(
+pub(crate) fn select_audience<'c>(
     catalog: &'c impl Catalog,
     client: &ClientView<'_>,
     req: &TargetRequest,

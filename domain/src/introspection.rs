@@ -27,6 +27,9 @@ pub struct ActiveDetails {
     pub jti: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partner: Option<String>,
+    /// RFC 8693 §4.1: who acts for the subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub act: Option<serde_json::Value>,
 }
 
 impl Introspection {
@@ -68,6 +71,7 @@ pub fn decide(claims: AccessTokenClaims, ctx: &Context<'_>, now: UnixTime) -> In
             iss: claims.iss,
             jti: claims.jti,
             partner: claims.partner,
+            act: claims.act,
         }),
     }
 }
@@ -88,6 +92,9 @@ mod tests {
             exp: 1300,
             jti: "j".into(),
             partner: None,
+            act: None,
+            lineage: vec![],
+            extra: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod client_auth;
 pub mod error;
+pub mod federation;
 pub mod grant;
 pub mod introspection;
 pub mod jwks;

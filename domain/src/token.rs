@@ -23,6 +23,16 @@ pub struct AccessTokenClaims {
     pub jti: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner: Option<String>,
+    /// RFC 8693 §4.1: the acting party of a delegated token (nested for chains).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<serde_json::Value>,
+    /// Revocation keys of everything this token was derived from (parent tokens, refresh family,
+    /// clients, partner subject). Revoking any of them revokes this token.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lineage: Vec<String>,
+    /// Partner claims passed through by a trust rule's allowlist.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Claims for a client_credentials token: the subject is the client itself (RFC 9068 §2.2).
@@ -44,6 +54,9 @@ pub fn client_credentials_claims(
         exp: now + issuance.lifetime,
         jti,
         partner: Some(partner_slug.to_owned()),
+        act: None,
+        lineage: Vec::new(),
+        extra: serde_json::Map::new(),
     }
 }
 

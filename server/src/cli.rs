@@ -63,6 +63,18 @@ pub enum Command {
     /// Console administrators.
     #[command(subcommand)]
     Admin(AdminCmd),
+    /// Trusted issuers: partners' identity providers whose tokens Entente accepts.
+    #[command(subcommand)]
+    Issuer(crate::cli_federation::IssuerCmd),
+    /// Trust rules: what a trusted issuer's tokens may be exchanged for.
+    #[command(name = "trust-rule", subcommand)]
+    TrustRule(crate::cli_federation::TrustRuleCmd),
+    /// Issued tokens: revoke by id, client, partner or partner subject.
+    #[command(subcommand)]
+    Token(crate::cli_federation::TokenCmd),
+    /// Token exchange tools.
+    #[command(subcommand)]
+    Exchange(crate::cli_federation::ExchangeCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,7 +189,7 @@ pub enum AdminCmd {
     },
 }
 
-fn print(out: Output, value: serde_json::Value, text: String) {
+pub(crate) fn print(out: Output, value: serde_json::Value, text: String) {
     match out {
         Output::Json => println!("{value}"),
         Output::Text => println!("{text}"),
@@ -189,6 +201,7 @@ pub async fn run(
     common: &CommonArgs,
     out: Output,
     signing_alg: &str,
+    issuer: &str,
 ) -> anyhow::Result<()> {
     let store = Store::connect(&common.database_url()?).await?;
     store.migrate().await?;
@@ -200,6 +213,10 @@ pub async fn run(
     match cmd {
         Command::Serve => anyhow::bail!("`serve` is started by main, not as a catalog command"),
         Command::Migrate => print(out, json!({"migrated": true}), "migrations applied".into()),
+        Command::Issuer(c) => crate::cli_federation::issuer(&store, &actor, common, out, c, issuer, now).await?,
+        Command::TrustRule(c) => crate::cli_federation::trust_rule(&store, &actor, out, c, now).await?,
+        Command::Token(c) => crate::cli_federation::token(&store, &actor, out, c, now).await?,
+        Command::Exchange(c) => crate::cli_federation::exchange(&store, common, out, c, issuer, now).await?,
         Command::Partner(PartnerCmd::Create {
             slug,
             name,
@@ -434,11 +451,17 @@ async fn create_client(
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    if let Some(bad) = grant_types
-        .iter()
-        .find(|g| g.as_str() != entente_domain::grant::CLIENT_CREDENTIALS)
-    {
-        anyhow::bail!("grant type {bad:?} is not supported yet; use client_credentials");
+    const SUPPORTED: [&str; 4] = [
+        entente_domain::grant::CLIENT_CREDENTIALS,
+        entente_domain::federation::GRANT_TOKEN_EXCHANGE,
+        entente_domain::federation::GRANT_JWT_BEARER,
+        entente_domain::federation::GRANT_REFRESH_TOKEN,
+    ];
+    if let Some(bad) = grant_types.iter().find(|g| !SUPPORTED.contains(&g.as_str())) {
+        anyhow::bail!(
+            "grant type {bad:?} is not supported; use any of: {}",
+            SUPPORTED.join(" ")
+        );
     }
     let is_secret = match c.auth_method.as_str() {
         "client_secret" | "client_secret_basic" | "client_secret_post" => true,

@@ -70,6 +70,24 @@ pub struct CommonArgs {
         global = true
     )]
     pub master_key: Option<String>,
+    /// Development only: accept plain-http and loopback/private-network JWKS URLs of trusted
+    /// issuers. Never set this in production (security case E40).
+    #[arg(
+        long,
+        env = "ENTENTE_DEV_INSECURE_ISSUER_URLS",
+        default_value_t = false,
+        global = true
+    )]
+    pub dev_insecure_issuer_urls: bool,
+    /// How long (seconds) a partner's cached keys are still used after they should have been
+    /// refreshed, while the partner's JWKS endpoint is failing.
+    #[arg(
+        long,
+        env = "ENTENTE_JWKS_MAX_STALE",
+        default_value_t = 21_600,
+        global = true
+    )]
+    pub jwks_max_stale: i64,
 }
 
 /// Validated configuration. Every error is one sentence naming the variable.
@@ -80,9 +98,20 @@ pub struct Config {
     pub signing_alg: SigningAlgorithm,
     pub database_url: String,
     pub master_key: MasterKey,
+    pub fetch: crate::issuer_keys::FetchPolicy,
 }
 
 impl CommonArgs {
+    pub fn fetch_policy(&self) -> anyhow::Result<crate::issuer_keys::FetchPolicy> {
+        if !(0..=7 * 86_400).contains(&self.jwks_max_stale) {
+            anyhow::bail!("ENTENTE_JWKS_MAX_STALE must be between 0 and 604800 seconds");
+        }
+        Ok(crate::issuer_keys::FetchPolicy {
+            allow_insecure: self.dev_insecure_issuer_urls,
+            max_stale: self.jwks_max_stale,
+        })
+    }
+
     pub fn database_url(&self) -> anyhow::Result<String> {
         match &self.database_url {
             Some(u)
@@ -177,6 +206,7 @@ impl ServeArgs {
             signing_alg,
             database_url: self.common.database_url()?,
             master_key: self.common.master_key()?,
+            fetch: self.common.fetch_policy()?,
         })
     }
 }

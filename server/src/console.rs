@@ -52,6 +52,15 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
             move || provide_context(ctx.clone()),
             move || app::shell(shell_options.clone()),
         )
+        .route(
+            "/admin/api/v1/exchange/explain",
+            axum::routing::post({
+                let state = state.clone();
+                move |session: tower_sessions::Session, body: axum::body::Bytes| {
+                    explain_http(state.clone(), session, body)
+                }
+            }),
+        )
         .fallback(leptos_axum::file_and_error_handler(app::shell))
         .with_state(options)
         .layer(sessions)
@@ -60,6 +69,60 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
         }))
         .layer(middleware::from_fn(security_headers));
     Ok(router)
+}
+
+/// `POST /admin/api/v1/exchange/explain`: a signed-in administrator evaluates a token request.
+async fn explain_http(
+    state: AppState,
+    session: tower_sessions::Session,
+    body: axum::body::Bytes,
+) -> Response {
+    match app::ssr::admin_from_session(&state.store, &session).await {
+        Ok(Some(a)) if a.role == "admin" => {}
+        Ok(Some(_)) => return problem(StatusCode::FORBIDDEN, "your role may not do this"),
+        Ok(None) => return problem(StatusCode::UNAUTHORIZED, "sign in first"),
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            return problem(StatusCode::SERVICE_UNAVAILABLE, "try again shortly");
+        }
+    }
+    if body.len() > 64 * 1024 {
+        return problem(StatusCode::PAYLOAD_TOO_LARGE, "the request is larger than 64 KiB");
+    }
+    let req: crate::explain::ExplainRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                &format!("the request is not a valid explain request: {e}"),
+            );
+        }
+    };
+    let snapshot = state.snapshot();
+    let revoked = |c: &entente_domain::token::AccessTokenClaims| state.is_revoked(c);
+    let answer = crate::explain::explain(
+        &snapshot,
+        &state.issuer_keys,
+        state.keys(),
+        &revoked,
+        &crate::oauth::grants::env(&state),
+        &req,
+        crate::state::now(),
+    )
+    .await;
+    (
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        axum::Json(answer),
+    )
+        .into_response()
+}
+
+fn problem(status: StatusCode, detail: &str) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({"status": status.as_u16(), "detail": detail})),
+    )
+        .into_response()
 }
 
 fn origin_of(issuer: &str) -> String {

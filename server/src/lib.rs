@@ -1,9 +1,13 @@
 //! The `entente` server: configuration, CLI, token service endpoints and background tasks.
 
 pub mod cli;
+pub mod cli_federation;
 pub mod config;
 pub mod console;
+pub mod explain;
+pub mod federation_snapshot;
 pub mod http;
+pub mod issuer_keys;
 pub mod keyring;
 pub mod oauth;
 pub mod serve;

@@ -37,6 +37,7 @@ async fn main() -> std::process::ExitCode {
                 &args.serve.common,
                 args.output,
                 &args.serve.signing_alg,
+                &args.serve.issuer,
             )
             .await
         }

@@ -17,6 +17,9 @@ use crate::state::{AppState, Inner, now};
 /// How often the change feed is polled: changes made elsewhere apply within this (plus a reload).
 pub const FEED_INTERVAL: Duration = Duration::from_millis(250);
 
+/// Derivation label of the pairwise-subject key.
+pub const PAIRWISE_PURPOSE: &str = "entente pairwise subject v1";
+
 /// Pepper for client-secret hashes, derived from the master key.
 pub fn secret_hasher(master: &entente_domain::sealing::MasterKey) -> SecretHasher {
     SecretHasher::new(&master.derive("entente client-secret pepper v1"))
@@ -46,6 +49,8 @@ pub async fn build_state(
         discovery_json: serde_json::to_vec(&discovery::metadata(&config.issuer))?.into(),
         issuer: config.issuer,
         hasher: secret_hasher(&config.master_key),
+        issuer_keys: crate::issuer_keys::IssuerKeys::new(config.fetch)?,
+        pairwise_secret: config.master_key.derive(PAIRWISE_PURPOSE),
         master: config.master_key,
         store,
         rotation,
@@ -113,6 +118,9 @@ pub fn spawn_tasks(state: &AppState) {
             .await
             {
                 tracing::warn!(error = %e, "key rotation check failed");
+            }
+            if let Err(e) = s.store.purge_federation(now()).await {
+                tracing::warn!(error = %e, "purging expired refresh tokens failed");
             }
             if let Err(e) = s.store.purge_expired(now()).await {
                 tracing::warn!(error = %e, "purging expired rows failed");

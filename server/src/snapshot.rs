@@ -7,7 +7,10 @@ use entente_domain::ScopeSet;
 use entente_domain::client_auth::RegisteredAuth;
 use entente_domain::grant::{AudienceView, Catalog};
 use entente_domain::jwks::VerifyingKey;
+use entente_domain::federation::{Federation, TrustRule, TrustedIssuer};
 use entente_store::catalog::{AUTH_PRIVATE_KEY_JWT, CatalogData, KIND_RESOURCE_SERVER};
+
+use crate::federation_snapshot::FederationSnapshot;
 
 #[derive(Debug, Clone)]
 pub enum ClientRole {
@@ -36,6 +39,9 @@ pub struct Snapshot {
     clients: HashMap<String, ClientEntry>,
     audiences: HashMap<String, AudienceView>,
     grants: HashMap<(String, String), ScopeSet>,
+    audience_ids: HashMap<String, String>,
+    pub partner_slugs: HashMap<String, String>,
+    pub federation: FederationSnapshot,
 }
 
 impl Snapshot {
@@ -155,10 +161,28 @@ impl Snapshot {
                 )
             })
             .collect();
+        let enabled: std::collections::HashSet<&str> = data
+            .partners
+            .iter()
+            .filter(|p| p.enabled)
+            .map(|p| p.id.as_str())
+            .collect();
+        let federation = FederationSnapshot::build(&data, &enabled);
         Self {
+            audience_ids: data
+                .audiences
+                .iter()
+                .map(|a| (a.id.clone(), a.identifier.clone()))
+                .collect(),
+            partner_slugs: data
+                .partners
+                .iter()
+                .map(|p| (p.id.clone(), p.slug.clone()))
+                .collect(),
             clients,
             audiences,
             grants,
+            federation,
         }
     }
 
@@ -187,5 +211,25 @@ impl Catalog for Snapshot {
                         .contains_key(&(partner_id.to_owned(), a.id.clone()))
             })
             .collect()
+    }
+}
+
+impl Federation for Snapshot {
+    fn trusted_issuer(&self, partner_id: &str, iss: &str) -> Option<&TrustedIssuer> {
+        self.federation.issuer(partner_id, iss)
+    }
+    fn trust_rule(&self, partner_id: &str, issuer_id: &str, audience_id: &str) -> Option<&TrustRule> {
+        self.federation.rule(partner_id, issuer_id, audience_id)
+    }
+    fn trust_rule_by_id(&self, rule_id: &str) -> Option<&TrustRule> {
+        self.federation.rule_by_id(rule_id)
+    }
+    fn has_rules(&self, partner_id: &str, issuer_id: &str) -> bool {
+        self.federation.has_rules(partner_id, issuer_id)
+    }
+    fn audience_by_id(&self, audience_id: &str) -> Option<&AudienceView> {
+        self.audience_ids
+            .get(audience_id)
+            .and_then(|ident| self.audiences.get(ident))
     }
 }

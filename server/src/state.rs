@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use entente_domain::federation::subject;
 use entente_domain::keyring::RotationPolicy;
+use entente_domain::token::AccessTokenClaims;
 use entente_domain::sealing::MasterKey;
 use entente_domain::secret::SecretHasher;
 use entente_store::Store;
@@ -31,8 +33,11 @@ pub struct Inner {
     pub rotation: RotationPolicy,
     pub snapshot: RwLock<Arc<Snapshot>>,
     pub keys: RwLock<Arc<KeySet>>,
-    /// Revoked token ids → their expiry.
+    /// Revoked lineage keys (`t:<jti>`, `f:`, `c:`, `p:`, `s:`) → when they were revoked.
     pub revoked: RwLock<HashMap<String, i64>>,
+    pub issuer_keys: crate::issuer_keys::IssuerKeys,
+    /// Key of pairwise subject identifiers, derived from the master key.
+    pub pairwise_secret: Vec<u8>,
     pub feed_position: AtomicI64,
     pub db_ok: AtomicBool,
     pub discovery_json: axum::body::Bytes,
@@ -43,6 +48,36 @@ pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A token is revoked if any key it carries — its own id, its client, its partner, or anything
+/// in its lineage — was revoked at or after the token was issued.
+pub fn revoked_in(map: &HashMap<String, i64>, claims: &AccessTokenClaims) -> bool {
+    if map.is_empty() {
+        return false;
+    }
+    let hit = |k: &str| map.get(k).is_some_and(|at| *at >= claims.iat);
+    hit(&subject::token_key(&claims.jti))
+        || hit(&subject::client_key(&claims.client_id))
+        || claims
+            .partner
+            .as_deref()
+            .is_some_and(|p| hit(&subject::partner_key(p)))
+        || claims.lineage.iter().any(|k| hit(k))
+}
+
+/// Every live revocation: revoked token ids and revoked lineage keys → when revoked.
+pub async fn load_revocations(
+    store: &Store,
+    now: i64,
+) -> entente_store::Result<HashMap<String, i64>> {
+    let rows = store.live_revocations(now).await?;
+    let marks = store.live_marks(now).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (subject::token_key(&r.jti), r.revoked_at))
+        .chain(marks.into_iter().map(|m| (m.target, m.revoked_at)))
+        .collect())
 }
 
 /// Reads never wait on a writer for long; a poisoned lock still holds the last good value.
@@ -69,17 +104,18 @@ impl Inner {
         read(&self.keys)
     }
 
-    pub fn is_revoked(&self, jti: &str) -> bool {
+    pub fn is_revoked(&self, claims: &AccessTokenClaims) -> bool {
         match self.revoked.read() {
-            Ok(g) => g.contains_key(jti),
-            Err(p) => p.into_inner().contains_key(jti),
+            Ok(g) => revoked_in(&g, claims),
+            Err(p) => revoked_in(&p.into_inner(), claims),
         }
     }
 
-    pub fn mark_revoked(&self, jti: &str, exp: i64) {
+    /// Applies a revocation here at once; other replicas hear it through the change feed.
+    pub fn mark_revoked(&self, key: &str, at: i64) {
         match self.revoked.write() {
-            Ok(mut g) => g.insert(jti.to_owned(), exp),
-            Err(p) => p.into_inner().insert(jti.to_owned(), exp),
+            Ok(mut g) => g.insert(key.to_owned(), at),
+            Err(p) => p.into_inner().insert(key.to_owned(), at),
         };
     }
 
@@ -96,8 +132,7 @@ impl Inner {
     }
 
     pub async fn reload_revocations(&self) -> anyhow::Result<()> {
-        let rows = self.store.live_revocations(now()).await?;
-        let map = rows.into_iter().map(|r| (r.jti, r.exp)).collect();
+        let map = load_revocations(&self.store, now()).await?;
         match self.revoked.write() {
             Ok(mut g) => *g = map,
             Err(p) => *p.into_inner() = map,

@@ -7,7 +7,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde_json::json;
 
 use crate::changes::{publish, topic};
-use crate::entities::{audience, client, client_jwks, client_secret, grant, partner, scope};
+use crate::entities::{
+    audience, client, client_jwks, client_secret, grant, partner, scope, trust_rule, trusted_issuer,
+};
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 pub const KIND_PARTNER: &str = "partner";
@@ -109,6 +111,8 @@ pub struct CatalogData {
     pub clients: Vec<client::Model>,
     pub secrets: Vec<client_secret::Model>,
     pub jwks: Vec<client_jwks::Model>,
+    pub trusted_issuers: Vec<trusted_issuer::Model>,
+    pub trust_rules: Vec<trust_rule::Model>,
 }
 
 fn invalid(e: String) -> StoreError {
@@ -430,6 +434,8 @@ impl Store {
                 .all(db)
                 .await?,
             jwks: client_jwks::Entity::find().all(db).await?,
+            trusted_issuers: trusted_issuer::Entity::find().all(db).await?,
+            trust_rules: trust_rule::Entity::find().all(db).await?,
         })
     }
 }

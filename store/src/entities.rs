@@ -302,3 +302,122 @@ pub mod change {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod trusted_issuer {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "trusted_issuers")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub partner_id: String,
+        pub issuer: String,
+        pub jwks_uri: Option<String>,
+        pub jwks: Option<String>,
+        /// Space-separated JWS algorithm names.
+        pub algorithms: String,
+        /// Space-separated accepted `aud` values.
+        pub audiences: String,
+        /// Space-separated token kinds.
+        pub kinds: String,
+        pub max_age: i64,
+        pub skew: i64,
+        pub subject_claim: String,
+        pub enabled: bool,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod trust_rule {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "trust_rules")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub partner_id: String,
+        pub issuer_id: String,
+        pub audience_id: String,
+        pub scopes: String,
+        /// JSON array of `{from, to}`.
+        pub claims: String,
+        /// JSON array of `{claim, value, scope}`.
+        pub mappings: String,
+        pub pairwise: bool,
+        pub delegation: bool,
+        pub max_depth: i32,
+        pub delegation_only: bool,
+        pub refresh: bool,
+        pub lifetime: Option<i64>,
+        pub refresh_lifetime: i64,
+        pub enabled: bool,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod refresh_token {
+    use sea_orm::entity::prelude::*;
+
+    /// One refresh token of a family; only its SHA-256 is stored.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "refresh_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        pub family_id: String,
+        pub client_id: String,
+        pub partner_id: String,
+        pub rule_id: String,
+        pub audience: String,
+        pub scope: String,
+        pub sub: String,
+        pub act: Option<String>,
+        pub claims: String,
+        pub lineage: String,
+        pub subject_key: String,
+        pub absolute_exp: i64,
+        pub created_at: i64,
+        /// Set when the token was exchanged for its successor.
+        pub used_at: Option<i64>,
+        pub revoked: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod revocation_mark {
+    use sea_orm::entity::prelude::*;
+
+    /// A revoked lineage key (`t:`, `f:`, `c:`, `p:`, `s:`): tokens carrying it, issued at or
+    /// before `revoked_at`, are inactive.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "revocation_marks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub target: String,
+        pub exp: i64,
+        pub revoked_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -8,7 +8,9 @@ pub mod audit;
 pub mod catalog;
 pub mod changes;
 pub mod entities;
+pub mod federation;
 pub mod keys;
+pub mod refresh;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

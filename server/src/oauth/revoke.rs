@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
+use entente_domain::federation::subject;
 use entente_store::Actor;
 
 use super::error::{ErrorResponse, no_store};
@@ -22,12 +23,14 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bod
         let token = form
             .get("token")
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-        if let Some(claims) = verify_access_token(&state, token)
+        let actor = Actor::new(format!("client:{}", caller.client_id))
+            .with_request_id(crate::http::request_id(&headers));
+        if token.starts_with("ent_rt_") {
+            revoke_refresh(&state, &actor, &caller.client_id, token, now).await?;
+        } else if let Some(claims) = verify_access_token(&state, token)
             && claims.client_id == caller.client_id
             && claims.exp > now
         {
-            let actor = Actor::new(format!("client:{}", caller.client_id))
-                .with_request_id(crate::http::request_id(&headers));
             state
                 .store
                 .revoke_token(&actor, &claims.jti, claims.exp, now)
@@ -37,10 +40,37 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bod
                     OAuthError::unavailable()
                 })?;
             // Effective here at once; other replicas hear it through the change feed.
-            state.mark_revoked(&claims.jti, claims.exp);
+            state.mark_revoked(&subject::token_key(&claims.jti), now);
         }
         Ok::<_, OAuthError>((StatusCode::OK, no_store()).into_response())
     };
     run.await
         .unwrap_or_else(|e| ErrorResponse(e).into_response())
+}
+
+/// Revoking a refresh token ends its whole family (RFC 7009 §2.1 allows it; RFC 9700 advises it).
+async fn revoke_refresh(
+    state: &AppState,
+    actor: &Actor,
+    client_id: &str,
+    token: &str,
+    now: i64,
+) -> Result<(), OAuthError> {
+    let hash = super::federation::refresh_hash(state, token);
+    let row = state.store.refresh_by_hash(&hash).await.map_err(|e| {
+        tracing::error!(error = %e, "refresh token lookup failed");
+        OAuthError::unavailable()
+    })?;
+    if let Some(row) = row.filter(|r| r.client_id == client_id && !r.revoked) {
+        state
+            .store
+            .revoke_family(actor, &row.family_id, row.absolute_exp, "refresh.revoke", now)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "revocation could not be stored");
+                OAuthError::unavailable()
+            })?;
+        state.mark_revoked(&subject::family_key(&row.family_id), now);
+    }
+    Ok(())
 }

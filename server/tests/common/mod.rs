@@ -61,6 +61,10 @@ impl TestServer {
             signing_alg: entente_domain::keys::SigningAlgorithm::Es256,
             database_url: db.url.clone(),
             master_key: MasterKey::from_base64(&master_b64).unwrap(),
+            fetch: entente_server::issuer_keys::FetchPolicy {
+                allow_insecure: true,
+                max_stale: 600,
+            },
         };
         let state = entente_server::serve::build_state(config, None)
             .await

@@ -1,0 +1,522 @@
+//! The federation decision for RFC 8693 token exchange and RFC 7523 jwt-bearer grants:
+//! `(state, request, now) → Decision` with the granted token or the RFC error, and a trace.
+
+use serde_json::{Map, Value};
+
+use super::subject::{self, act_depth, chain_act, may_act_allows};
+use super::validate::{self, Ask, Declared, Origin, Purpose, Verified};
+use super::{Env, Federation, Keys, MAX_ACT_DEPTH, MAX_LINEAGE, Trace, TrustRule, TrustedIssuer};
+use super::{GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE, TT_ACCESS_TOKEN, TT_JWT, TT_REFRESH_TOKEN};
+use crate::grant::{AudienceView, ClientView, TargetRequest, select_audience};
+use crate::{OAuthError, OAuthErrorCode, ScopeSet, UnixTime};
+
+/// The authenticated client asking.
+#[derive(Debug, Clone)]
+pub struct Requester<'a> {
+    pub client: ClientView<'a>,
+    pub partner_slug: &'a str,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeRequest<'a> {
+    pub subject_token: Option<&'a str>,
+    pub subject_token_type: Option<&'a str>,
+    pub actor_token: Option<&'a str>,
+    pub actor_token_type: Option<&'a str>,
+    pub requested_token_type: Option<&'a str>,
+    pub target: TargetRequest,
+}
+
+/// What to issue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grant {
+    pub audience: String,
+    pub scope: ScopeSet,
+    pub lifetime: i64,
+    pub sub: String,
+    pub act: Option<Value>,
+    pub claims: Map<String, Value>,
+    pub lineage: Vec<String>,
+    /// `issued_token_type` of the response.
+    pub issued_token_type: &'static str,
+    /// Set when a refresh token family is to be started alongside (or instead of) the token.
+    pub refresh: Option<RefreshTerms>,
+    /// For jwt-bearer: the assertion's `jti` to record in the replay cache.
+    pub replay: Option<Replay>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshTerms {
+    pub rule_id: String,
+    pub absolute_exp: UnixTime,
+    pub subject_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replay {
+    pub issuer_id: String,
+    pub jti: String,
+    pub exp: UnixTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub result: Result<Grant, OAuthError>,
+    pub trace: Trace,
+}
+
+fn finish(result: Result<Grant, OAuthError>, mut trace: Trace) -> Decision {
+    match &result {
+        Ok(g) => trace.pass(
+            "decision",
+            format!(
+                "issue {} for {} with scope \"{}\", lifetime {} s",
+                g.issued_token_type, g.audience, g.scope, g.lifetime
+            ),
+        ),
+        Err(e) => {
+            if trace.failure().is_none() {
+                trace.fail("decision", e.description.to_string());
+            }
+        }
+    }
+    Decision { result, trace }
+}
+
+/// RFC 8693 token exchange. Every refusal of the subject or actor token, on its own merits or
+/// by policy, is `invalid_request` (RFC 8693 §2.2.2); targets are `invalid_target`.
+pub fn exchange(
+    cat: &impl Federation,
+    keys: &impl Keys,
+    env: &Env<'_>,
+    who: &Requester<'_>,
+    req: &ExchangeRequest<'_>,
+    now: UnixTime,
+) -> Decision {
+    let mut trace = Trace::default();
+    let result = exchange_inner(cat, keys, env, who, req, now, &mut trace);
+    finish(result, trace)
+}
+
+fn exchange_inner(
+    cat: &impl Federation,
+    keys: &impl Keys,
+    env: &Env<'_>,
+    who: &Requester<'_>,
+    req: &ExchangeRequest<'_>,
+    now: UnixTime,
+    trace: &mut Trace,
+) -> Result<Grant, OAuthError> {
+    let bad = |d: &'static str| OAuthError::invalid_request(d);
+    check_grant_type(&who.client, GRANT_TOKEN_EXCHANGE, trace)?;
+    let subject_token = req
+        .subject_token
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| bad("subject_token is required"))?;
+    let declared = req
+        .subject_token_type
+        .ok_or_else(|| bad("subject_token_type is required"))
+        .and_then(|t| Declared::parse(t).ok_or_else(|| bad("subject_token_type is not supported")))?;
+    let wants_refresh = match req.requested_token_type {
+        None | Some(TT_ACCESS_TOKEN) | Some(TT_JWT) => false,
+        Some(TT_REFRESH_TOKEN) => true,
+        Some(_) => return Err(bad("requested_token_type is not supported")),
+    };
+    let issued_type = match req.requested_token_type {
+        Some(TT_JWT) => TT_JWT,
+        Some(TT_REFRESH_TOKEN) => TT_REFRESH_TOKEN,
+        _ => TT_ACCESS_TOKEN,
+    };
+    // RFC 8693 §2.1: actor_token_type is required with actor_token and forbidden without.
+    let actor_declared = match (req.actor_token, req.actor_token_type) {
+        (None, None) => None,
+        (Some(t), Some(tt)) if !t.is_empty() => Some(
+            Declared::parse(tt).ok_or_else(|| bad("actor_token_type is not supported"))?,
+        ),
+        (Some(_), Some(_)) => return Err(bad("actor_token is empty")),
+        (Some(_), None) => return Err(bad("actor_token_type is required with actor_token")),
+        (None, Some(_)) => return Err(bad("actor_token_type must not be sent without actor_token")),
+    };
+    let ask = |token, declared, purpose| Ask {
+        token,
+        declared,
+        purpose,
+        partner_id: who.client.partner_id,
+        partner_slug: who.partner_slug,
+    };
+    let subject = validate::verify(
+        cat,
+        keys,
+        env,
+        &ask(subject_token, declared, Purpose::Subject),
+        now,
+        trace,
+        "subject_token",
+    )
+    .map_err(OAuthError::invalid_request)?;
+    let actor = match (req.actor_token, actor_declared) {
+        (Some(t), Some(d)) => Some(
+            validate::verify(cat, keys, env, &ask(t, d, Purpose::Actor), now, trace, "actor_token")
+                .map_err(OAuthError::invalid_request)?,
+        ),
+        _ => None,
+    };
+    let audience = target(cat, who, &req.target, trace)?;
+    let grant = partner_grant(cat, who, audience, trace)?;
+    match &subject.origin {
+        Origin::Partner(issuer) => {
+            let rule = matching_rule(cat, who, issuer, audience, trace, OAuthErrorCode::InvalidRequest)?;
+            let mut g = from_partner_token(
+                env, who, &subject, actor.as_ref(), issuer, rule, audience, grant, &req.target, now, trace,
+                OAuthErrorCode::InvalidRequest,
+            )?;
+            g.issued_token_type = issued_type;
+            if wants_refresh && g.refresh.is_none() {
+                trace.fail("refresh", "the trust rule does not allow refresh tokens");
+                return Err(bad("the trust rule does not allow refresh tokens"));
+            }
+            Ok(g)
+        }
+        Origin::Own(own) => {
+            if wants_refresh {
+                trace.fail("refresh", "refresh tokens are issued only for partner tokens under a trust rule");
+                return Err(bad("a refresh token cannot be obtained for an Entente-issued token"));
+            }
+            if actor.is_some() {
+                trace.fail(
+                    "delegation",
+                    "delegation starts from the partner's own token, not from an Entente-issued one",
+                );
+                return Err(bad(
+                    "delegation is not available for Entente-issued subject tokens; exchange the partner's token with the actor token",
+                ));
+            }
+            let subject_scope = own
+                .scope
+                .as_deref()
+                .map(ScopeSet::parse)
+                .transpose()?
+                .unwrap_or_default();
+            let scope = narrow(
+                audience,
+                &[
+                    ("partner grant", grant),
+                    ("client allowance", who.client.allowed_scopes),
+                    ("subject token's scope", &subject_scope),
+                ],
+                req.target.scope.as_ref(),
+                trace,
+            )?;
+            let lifetime = lifetime(audience.token_lifetime, &subject, None, now, trace)?;
+            let mut lineage = own.lineage.clone();
+            lineage.extend([
+                subject::token_key(&own.jti),
+                subject::client_key(&own.client_id),
+            ]);
+            if let Some(p) = &own.partner {
+                lineage.push(subject::partner_key(p));
+            }
+            Ok(Grant {
+                audience: audience.identifier.clone(),
+                scope,
+                lifetime,
+                sub: own.sub.clone(),
+                act: own.act.clone(),
+                claims: own.extra.clone(),
+                lineage: bounded_lineage(lineage, trace)?,
+                issued_token_type: issued_type,
+                refresh: None,
+                replay: None,
+            })
+        }
+    }
+}
+
+/// RFC 7523 §2.1 jwt-bearer: a trusted issuer's assertion under the same trust rules.
+/// Refusals are `invalid_grant` (RFC 7523 §3.1).
+pub fn jwt_bearer(
+    cat: &impl Federation,
+    keys: &impl Keys,
+    env: &Env<'_>,
+    who: &Requester<'_>,
+    assertion: Option<&str>,
+    target_req: &TargetRequest,
+    now: UnixTime,
+) -> Decision {
+    let mut trace = Trace::default();
+    let result = (|| {
+        check_grant_type(&who.client, GRANT_JWT_BEARER, &mut trace)?;
+        let assertion = assertion
+            .filter(|a| !a.is_empty())
+            .ok_or_else(|| OAuthError::invalid_request("assertion is required"))?;
+        let ask = Ask {
+            token: assertion,
+            declared: Declared::Jwt,
+            purpose: Purpose::Assertion,
+            partner_id: who.client.partner_id,
+            partner_slug: who.partner_slug,
+        };
+        let subject = validate::verify(cat, keys, env, &ask, now, &mut trace, "assertion")
+            .map_err(OAuthError::invalid_grant)?;
+        let Origin::Partner(issuer) = &subject.origin else {
+            return Err(OAuthError::invalid_grant("assertions must come from a trusted issuer"));
+        };
+        let audience = target(cat, who, target_req, &mut trace)?;
+        let grant = partner_grant(cat, who, audience, &mut trace)?;
+        let rule = matching_rule(cat, who, issuer, audience, &mut trace, OAuthErrorCode::InvalidGrant)?;
+        let mut g = from_partner_token(
+            env, who, &subject, None, issuer, rule, audience, grant, target_req, now, &mut trace,
+            OAuthErrorCode::InvalidGrant,
+        )?;
+        // Assertions are minted per request; a refresh token would outlive their purpose.
+        g.refresh = None;
+        g.replay = Some(Replay {
+            issuer_id: issuer.id.clone(),
+            jti: subject.jti.clone().unwrap_or_default(),
+            exp: subject.exp,
+        });
+        Ok(g)
+    })();
+    finish(result, trace)
+}
+
+fn check_grant_type(client: &ClientView<'_>, grant: &str, trace: &mut Trace) -> Result<(), OAuthError> {
+    if client.grant_types.iter().any(|g| g == grant) {
+        trace.pass("client", format!("client {} may use {grant}", client.client_id));
+        Ok(())
+    } else {
+        trace.fail("client", format!("client {} is not assigned {grant}", client.client_id));
+        Err(OAuthError::unauthorized_client("client may not use this grant type"))
+    }
+}
+
+fn target<'c>(
+    cat: &'c impl Federation,
+    who: &Requester<'_>,
+    req: &TargetRequest,
+    trace: &mut Trace,
+) -> Result<&'c AudienceView, OAuthError> {
+    match select_audience(cat, &who.client, req) {
+        Ok(a) => {
+            trace.pass("audience", format!("audience {}", a.identifier));
+            Ok(a)
+        }
+        Err(e) => {
+            trace.fail("audience", e.description.to_string());
+            Err(e)
+        }
+    }
+}
+
+fn partner_grant<'c>(
+    cat: &'c impl Federation,
+    who: &Requester<'_>,
+    audience: &AudienceView,
+    trace: &mut Trace,
+) -> Result<&'c ScopeSet, OAuthError> {
+    match cat.grant(who.client.partner_id, &audience.id) {
+        Some(g) => {
+            trace.pass("grant", format!("partner {} holds \"{g}\" on {}", who.partner_slug, audience.identifier));
+            Ok(g)
+        }
+        None => {
+            trace.fail("grant", format!("partner {} holds no grant on {}", who.partner_slug, audience.identifier));
+            Err(OAuthError::invalid_target("the requested audience is not available to this client"))
+        }
+    }
+}
+
+fn matching_rule<'c>(
+    cat: &'c impl Federation,
+    who: &Requester<'_>,
+    issuer: &TrustedIssuer,
+    audience: &AudienceView,
+    trace: &mut Trace,
+    deny: OAuthErrorCode,
+) -> Result<&'c TrustRule, OAuthError> {
+    match cat.trust_rule(who.client.partner_id, &issuer.id, &audience.id) {
+        Some(r) if r.enabled => {
+            trace.pass("trust_rule", format!("rule {} allows {} → {}", r.id, issuer.issuer, audience.identifier));
+            Ok(r)
+        }
+        Some(r) => {
+            trace.fail("trust_rule", format!("rule {} for {} → {} is disabled", r.id, issuer.issuer, audience.identifier));
+            Err(OAuthError::new(deny, "the trust rule for this issuer and audience is disabled"))
+        }
+        None if cat.has_rules(who.client.partner_id, &issuer.id) => {
+            trace.fail("trust_rule", format!("no trust rule lets tokens from {} reach {}", issuer.issuer, audience.identifier));
+            Err(OAuthError::invalid_target("no trust rule allows this audience for tokens from this issuer"))
+        }
+        None => {
+            trace.fail("trust_rule", format!("partner {} has no trust rule for issuer {}", who.partner_slug, issuer.issuer));
+            Err(OAuthError::new(deny, "no trust rule accepts tokens from this issuer for this client"))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn from_partner_token(
+    env: &Env<'_>,
+    who: &Requester<'_>,
+    subject: &Verified<'_>,
+    actor: Option<&Verified<'_>>,
+    issuer: &TrustedIssuer,
+    rule: &TrustRule,
+    audience: &AudienceView,
+    grant: &ScopeSet,
+    target_req: &TargetRequest,
+    now: UnixTime,
+    trace: &mut Trace,
+    deny: OAuthErrorCode,
+) -> Result<Grant, OAuthError> {
+    let refuse = |trace: &mut Trace, step, why: &'static str| {
+        trace.fail(step, why);
+        OAuthError::new(deny, why)
+    };
+    // Delegation or impersonation.
+    let act = match actor {
+        None if rule.delegation_only => {
+            return Err(refuse(trace, "delegation", "the trust rule allows delegation only: an actor_token is required"));
+        }
+        None => {
+            trace.pass("delegation", "no actor: impersonation (the issued token names the partner's user)");
+            None
+        }
+        Some(_) if !rule.delegation => {
+            return Err(refuse(trace, "delegation", "the trust rule does not allow delegation"));
+        }
+        Some(a) => {
+            if let Some(may) = subject.claims.get("may_act") {
+                if !may_act_allows(may, &a.iss, &a.sub) {
+                    return Err(refuse(trace, "delegation", "the subject token's may_act does not name this actor"));
+                }
+                trace.pass("delegation", "the actor is named by the subject token's may_act");
+            }
+            // Only the outermost actor is the acting party; earlier ones are history.
+            let previous = subject.act();
+            let depth = act_depth(previous) + 1;
+            let cap = rule.max_depth.min(MAX_ACT_DEPTH);
+            if depth > cap {
+                trace.fail("delegation", format!("chain depth {depth} exceeds the limit of {cap}"));
+                return Err(OAuthError::new(deny, "the delegation chain is too deep"));
+            }
+            let actor_sub = match &a.origin {
+                Origin::Partner(ai) => subject::issued_subject(ai, &a.sub, None, env.pairwise_secret),
+                Origin::Own(c) => c.sub.clone(),
+            };
+            trace.pass("delegation", format!("actor {actor_sub} acts for the subject (depth {depth})"));
+            Some(chain_act(&actor_sub, previous))
+        }
+    };
+    let ceiling = rule.scopes_for(&subject.claims);
+    trace.info("trust_rule", format!("rule ceiling for this subject: \"{ceiling}\""));
+    let scope = narrow(
+        audience,
+        &[
+            ("trust rule", &ceiling),
+            ("partner grant", grant),
+            ("client allowance", who.client.allowed_scopes),
+        ],
+        target_req.scope.as_ref(),
+        trace,
+    )?;
+    let base = rule.lifetime.unwrap_or(audience.token_lifetime);
+    let lifetime = lifetime(base, subject, actor, now, trace)?;
+    let sub = subject::issued_subject(
+        issuer,
+        &subject.sub,
+        rule.pairwise.then_some(audience.identifier.as_str()),
+        env.pairwise_secret,
+    );
+    trace.pass(
+        "subject",
+        format!("{} subject {sub}", if rule.pairwise { "pairwise" } else { "public" }),
+    );
+    let mut claims = Map::new();
+    for pass in &rule.claims {
+        if let Some(v) = subject.claims.get(&pass.from)
+            && v.to_string().len() <= 1024
+        {
+            claims.insert(pass.to.clone(), v.clone());
+        }
+    }
+    if !claims.is_empty() {
+        trace.info("claims", format!("passed through: {}", claims.keys().cloned().collect::<Vec<_>>().join(", ")));
+    }
+    let subject_key = subject::subject_key(&subject.iss, &subject.sub);
+    let mut lineage = vec![subject_key.clone()];
+    if let Some(Origin::Own(c)) = actor.map(|a| &a.origin) {
+        lineage.push(subject::token_key(&c.jti));
+    }
+    let refresh = rule.refresh.then(|| RefreshTerms {
+        rule_id: rule.id.clone(),
+        absolute_exp: (now + rule.refresh_lifetime).min(subject.exp),
+        subject_key: subject_key.clone(),
+    });
+    Ok(Grant {
+        audience: audience.identifier.clone(),
+        scope,
+        lifetime,
+        sub,
+        act,
+        claims,
+        lineage: bounded_lineage(lineage, trace)?,
+        issued_token_type: TT_ACCESS_TOKEN,
+        refresh,
+        replay: None,
+    })
+}
+
+/// Requested ∩ every layer ∩ the audience's scopes — never a union (case B21).
+pub(crate) fn narrow(
+    audience: &AudienceView,
+    layers: &[(&str, &ScopeSet)],
+    requested: Option<&ScopeSet>,
+    trace: &mut Trace,
+) -> Result<ScopeSet, OAuthError> {
+    let mut cur = audience.scopes.clone();
+    for (what, layer) in layers {
+        cur = cur.intersect(layer);
+        trace.info("scope", format!("∩ {what} \"{layer}\" → \"{cur}\""));
+    }
+    if let Some(r) = requested {
+        cur = r.intersect(&cur);
+        trace.info("scope", format!("∩ requested \"{r}\" → \"{cur}\""));
+    }
+    if cur.is_empty() {
+        trace.fail("scope", "no scope is left");
+        return Err(OAuthError::invalid_scope("none of the requested scopes may be granted"));
+    }
+    trace.pass("scope", format!("granted \"{cur}\""));
+    Ok(cur)
+}
+
+/// Never longer than what the subject (and actor) tokens have left (case B26).
+fn lifetime(
+    base: i64,
+    subject: &Verified<'_>,
+    actor: Option<&Verified<'_>>,
+    now: UnixTime,
+    trace: &mut Trace,
+) -> Result<i64, OAuthError> {
+    let mut l = base.min(subject.exp - now);
+    if let Some(a) = actor {
+        l = l.min(a.exp - now);
+    }
+    if l <= 0 {
+        trace.fail("lifetime", "the presented token has no lifetime left");
+        return Err(OAuthError::invalid_request("the presented token has expired"));
+    }
+    trace.info("lifetime", format!("{l} s (configured {base} s, bounded by the presented tokens)"));
+    Ok(l)
+}
+
+fn bounded_lineage(mut l: Vec<String>, trace: &mut Trace) -> Result<Vec<String>, OAuthError> {
+    let mut seen = std::collections::HashSet::new();
+    l.retain(|k| seen.insert(k.clone()));
+    if l.len() > MAX_LINEAGE {
+        trace.fail("lineage", "the token was derived through too many steps");
+        return Err(OAuthError::invalid_request("the token was derived through too many steps"));
+    }
+    Ok(l)
+}

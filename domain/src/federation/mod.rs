@@ -1,0 +1,64 @@
+//! Federation: which partner-issued tokens Entente accepts (trusted issuers), what they may be
+//! exchanged for (trust rules), and the one pure decision that applies both to a token request.
+//!
+//! Everything here is data plus functions of `(state, request, now)`; key fetching, storage and
+//! HTTP live in `server`.
+
+pub mod exchange;
+pub mod refresh;
+pub mod rules;
+pub mod subject;
+pub mod trace;
+pub mod validate;
+
+pub use rules::{ClaimPass, ScopeMapping, TokenKind, TrustRule, TrustedIssuer};
+pub use trace::Trace;
+
+use jsonwebtoken::{Algorithm, DecodingKey};
+
+use crate::grant::Catalog;
+use crate::jwks::VerifyingKey;
+use crate::token::AccessTokenClaims;
+
+/// RFC 8693 §3 token type identifiers.
+pub const TT_ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
+pub const TT_JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
+pub const TT_ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
+pub const TT_REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:refresh_token";
+
+pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
+
+/// No delegation chain is ever deeper than this, whatever a rule says.
+pub const MAX_ACT_DEPTH: u8 = 5;
+/// Tokens derived through more steps than this are refused (bounds the lineage claim).
+pub const MAX_LINEAGE: usize = 32;
+
+/// Trusted issuers and trust rules, as the policy sees them; the server's snapshot implements it.
+pub trait Federation: Catalog {
+    /// The partner's trusted issuer with exactly this `iss` string (case A11: no normalisation).
+    fn trusted_issuer(&self, partner_id: &str, iss: &str) -> Option<&TrustedIssuer>;
+    fn trust_rule(&self, partner_id: &str, issuer_id: &str, audience_id: &str)
+    -> Option<&TrustRule>;
+    fn trust_rule_by_id(&self, rule_id: &str) -> Option<&TrustRule>;
+    fn has_rules(&self, partner_id: &str, issuer_id: &str) -> bool;
+    fn audience_by_id(&self, audience_id: &str) -> Option<&crate::grant::AudienceView>;
+}
+
+/// Verification material: partner issuers' keys (fetched by the server beforehand) and
+/// Entente's own published keys and revocations.
+pub trait Keys {
+    fn issuer_keys(&self, issuer_id: &str) -> &[VerifyingKey];
+    fn own_key(&self, kid: &str) -> Option<(Algorithm, &DecodingKey)>;
+    fn own_token_revoked(&self, claims: &AccessTokenClaims) -> bool;
+}
+
+/// Deployment facts the decision needs.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    /// Entente's issuer identifier.
+    pub issuer: &'a str,
+    /// Secret for pairwise subject identifiers.
+    pub pairwise_secret: &'a [u8],
+}

@@ -1,0 +1,284 @@
+//! Trusted issuers and trust rules: plain data, checked when they are registered.
+
+use jsonwebtoken::Algorithm;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::ScopeSet;
+
+/// Which kind of partner token an issuer's token is; each kind has its own rules (case A13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// RFC 9068 JWT access token (`typ: at+jwt`).
+    AccessToken,
+    /// OpenID Connect ID token.
+    IdToken,
+    /// RFC 7523 authorization grant assertion.
+    Assertion,
+}
+
+impl TokenKind {
+    pub const ALL: [TokenKind; 3] = [Self::AccessToken, Self::IdToken, Self::Assertion];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AccessToken => "access_token",
+            Self::IdToken => "id_token",
+            Self::Assertion => "assertion",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+pub const DEFAULT_SKEW: i64 = 30;
+pub const MAX_SKEW: i64 = 60;
+pub const DEFAULT_MAX_AGE: i64 = 3600;
+
+/// A partner's identity provider whose tokens Entente accepts.
+#[derive(Debug, Clone)]
+pub struct TrustedIssuer {
+    pub id: String,
+    pub partner_id: String,
+    /// Exact `iss` string.
+    pub issuer: String,
+    /// Asymmetric algorithms accepted from this issuer.
+    pub algorithms: Vec<Algorithm>,
+    /// `aud` values a token must carry (one of them; for assertions, only these).
+    pub audiences: Vec<String>,
+    pub kinds: Vec<TokenKind>,
+    /// Oldest accepted token (`now - iat`); for assertions the longest accepted lifetime.
+    pub max_age: i64,
+    pub skew: i64,
+    /// The claim that identifies the subject (default `sub`).
+    pub subject_claim: String,
+    pub enabled: bool,
+}
+
+pub const ALLOWED_ALGORITHMS: [Algorithm; 7] = [
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::PS256,
+    Algorithm::PS384,
+];
+
+/// Parses a space-separated algorithm list; symmetric and unknown algorithms are refused.
+pub fn parse_algorithms(raw: &str) -> Result<Vec<Algorithm>, String> {
+    let mut out = Vec::new();
+    for name in raw.split_whitespace() {
+        let alg = ALLOWED_ALGORITHMS
+            .into_iter()
+            .find(|a| format!("{a:?}") == name)
+            .ok_or_else(|| format!("algorithm {name:?} is not accepted (asymmetric only: ES256, ES384, EdDSA, RS256, RS384, PS256, PS384)"))?;
+        if !out.contains(&alg) {
+            out.push(alg);
+        }
+    }
+    if out.is_empty() {
+        return Err("at least one algorithm is required".into());
+    }
+    Ok(out)
+}
+
+pub fn algorithm_names(algs: &[Algorithm]) -> String {
+    algs.iter()
+        .map(|a| format!("{a:?}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A claim copied from the partner token into the issued token, optionally renamed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimPass {
+    pub from: String,
+    pub to: String,
+}
+
+/// Claims the issued token owns; a rule can never copy a partner value over them.
+pub const RESERVED_CLAIMS: [&str; 16] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "client_id",
+    "scope",
+    "act",
+    "may_act",
+    "partner",
+    "lineage",
+    "cnf",
+    "typ",
+    "azp",
+];
+
+/// Parses `email groups=partner_groups`: names to pass through, `from=to` to rename.
+pub fn parse_claim_passes(raw: &str) -> Result<Vec<ClaimPass>, String> {
+    let mut out = Vec::new();
+    for item in raw.split_whitespace() {
+        let (from, to) = item.split_once('=').unwrap_or((item, item));
+        for n in [from, to] {
+            if n.is_empty()
+                || n.len() > 64
+                || !n
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b))
+            {
+                return Err(format!("claim name {n:?} is not valid"));
+            }
+        }
+        if RESERVED_CLAIMS.contains(&to) {
+            return Err(format!("claim {to:?} is set by Entente and cannot be passed through"));
+        }
+        out.push(ClaimPass {
+            from: from.into(),
+            to: to.into(),
+        });
+    }
+    Ok(out)
+}
+
+/// A partner claim value that unlocks a scope: `groups` containing `admins` → `orders:write`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeMapping {
+    pub claim: String,
+    pub value: String,
+    pub scope: String,
+}
+
+/// Parses `groups:admins=orders:write` items (claim, value, scope); the scope may contain `:`.
+pub fn parse_scope_mappings(raw: &str) -> Result<Vec<ScopeMapping>, String> {
+    raw.split_whitespace()
+        .map(|item| {
+            let (cond, scope) = item
+                .split_once('=')
+                .ok_or_else(|| format!("mapping {item:?} must look like claim:value=scope"))?;
+            let (claim, value) = cond
+                .split_once(':')
+                .ok_or_else(|| format!("mapping {item:?} must look like claim:value=scope"))?;
+            if claim.is_empty() || value.is_empty() || scope.is_empty() {
+                return Err(format!("mapping {item:?} must look like claim:value=scope"));
+            }
+            ScopeSet::parse(scope).map_err(|e| e.description.to_string())?;
+            Ok(ScopeMapping {
+                claim: claim.into(),
+                value: value.into(),
+                scope: scope.into(),
+            })
+        })
+        .collect()
+}
+
+/// What tokens from one trusted issuer, presented by one partner's clients, may become.
+#[derive(Debug, Clone)]
+pub struct TrustRule {
+    pub id: String,
+    pub partner_id: String,
+    pub issuer_id: String,
+    pub audience_id: String,
+    /// The ceiling: at most these scopes.
+    pub scopes: ScopeSet,
+    /// Allowlist of partner claims copied into issued tokens (default: none beyond `sub`).
+    pub claims: Vec<ClaimPass>,
+    /// Scopes of the ceiling that are granted only when a partner claim holds a value.
+    pub mappings: Vec<ScopeMapping>,
+    /// Subject identifiers differ per audience, so APIs cannot correlate a partner's users.
+    pub pairwise: bool,
+    pub delegation: bool,
+    pub max_depth: u8,
+    /// Refuse impersonation: an actor token is required.
+    pub delegation_only: bool,
+    pub refresh: bool,
+    /// Access token lifetime; the audience's when unset.
+    pub lifetime: Option<i64>,
+    /// Absolute lifetime of a refresh token family.
+    pub refresh_lifetime: i64,
+    pub enabled: bool,
+}
+
+impl TrustRule {
+    /// The ceiling for a subject: unconditional scopes plus those its claims unlock.
+    pub fn scopes_for(&self, claims: &Map<String, Value>) -> ScopeSet {
+        let conditional: Vec<&str> = self.mappings.iter().map(|m| m.scope.as_str()).collect();
+        let unlocked: Vec<&str> = self
+            .mappings
+            .iter()
+            .filter(|m| claim_holds(claims.get(&m.claim), &m.value))
+            .map(|m| m.scope.as_str())
+            .collect();
+        ScopeSet::from_tokens(
+            self.scopes
+                .iter()
+                .filter(|s| !conditional.contains(s) || unlocked.contains(s)),
+        )
+    }
+}
+
+/// A claim holds a value if it is that string, or an array (or space-separated string) holding it.
+fn claim_holds(v: Option<&Value>, want: &str) -> bool {
+    match v {
+        Some(Value::String(s)) => s == want || s.split(' ').any(|p| p == want),
+        Some(Value::Array(a)) => a.iter().any(|x| x.as_str() == Some(want)),
+        Some(Value::Bool(b)) => (if *b { "true" } else { "false" }) == want,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rule() -> TrustRule {
+        TrustRule {
+            id: "r".into(),
+            partner_id: "p".into(),
+            issuer_id: "i".into(),
+            audience_id: "a".into(),
+            scopes: ScopeSet::parse("orders:read orders:write").unwrap(),
+            claims: vec![],
+            mappings: parse_scope_mappings("groups:admins=orders:write").unwrap(),
+            pairwise: false,
+            delegation: false,
+            max_depth: 1,
+            delegation_only: false,
+            refresh: false,
+            lifetime: None,
+            refresh_lifetime: 3600,
+            enabled: true,
+        }
+    }
+
+    #[test]
+    fn mapped_scopes_need_their_claim() {
+        let r = rule();
+        let none = Map::new();
+        assert_eq!(r.scopes_for(&none).to_string(), "orders:read");
+        let admin = json!({"groups": ["staff", "admins"]});
+        assert_eq!(
+            r.scopes_for(admin.as_object().unwrap()).to_string(),
+            "orders:read orders:write"
+        );
+        let wrong = json!({"groups": "administrators"});
+        assert_eq!(r.scopes_for(wrong.as_object().unwrap()).to_string(), "orders:read");
+    }
+
+    #[test]
+    fn reserved_claims_and_symmetric_algorithms_are_refused() {
+        assert!(parse_claim_passes("email sub").is_err());
+        assert!(parse_claim_passes("email=act").is_err());
+        assert_eq!(
+            parse_claim_passes("email groups=partner_groups").unwrap()[1].to,
+            "partner_groups"
+        );
+        assert!(parse_algorithms("HS256").is_err());
+        assert!(parse_algorithms("none").is_err());
+        assert_eq!(parse_algorithms("ES256 RS256").unwrap().len(), 2);
+    }
+}

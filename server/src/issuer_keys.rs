@@ -1,0 +1,387 @@
+//! Partner issuers' signing keys: fetched from their `jwks_uri` with an SSRF guard, bounded in
+//! time and size, cached per issuer honouring Cache-Control, refetched on an unknown `kid` at most
+//! once per cooldown, and served stale for a while when the partner is down (cases A7, A8,
+//! E40–E42, H55).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use entente_domain::jwks::VerifyingKey;
+use reqwest::dns::{Name, Resolve, Resolving};
+use url::Url;
+
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(5);
+pub const BODY_CAP: usize = 256 * 1024;
+/// At most one fetch per issuer in this many seconds when a `kid` is unknown (case A8).
+pub const COOLDOWN: i64 = 30;
+pub const MIN_FRESH: i64 = 300;
+pub const MAX_FRESH: i64 = 86_400;
+
+#[derive(Debug, Clone, Copy)]
+pub struct FetchPolicy {
+    /// Development: allow http and non-public addresses.
+    pub allow_insecure: bool,
+    /// Seconds past freshness during which cached keys are still used if refetching fails.
+    pub max_stale: i64,
+}
+
+/// Only globally routable unicast addresses are fetched from in production.
+pub fn ip_is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1])) // CGNAT 100.64/10
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0) // IETF protocol assignments
+                || (o[0] == 198 && (o[1] & 0xfe) == 18) // benchmarking 198.18/15
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return ip_is_public(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link local
+                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                || (s[0] == 0x0064 && s[1] == 0xff9b)) // NAT64 can reach private v4
+        }
+    }
+}
+
+/// Registration-time and fetch-time check of a JWKS URL's shape (case E40).
+pub fn check_url(raw: &str, policy: &FetchPolicy) -> Result<Url, String> {
+    let url = Url::parse(raw).map_err(|_| "the JWKS URL is not a valid URL".to_string())?;
+    match url.scheme() {
+        "https" => {}
+        "http" if policy.allow_insecure => {}
+        "http" => return Err("the JWKS URL must use https".into()),
+        other => return Err(format!("the JWKS URL scheme {other:?} is not allowed")),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("the JWKS URL must not carry credentials".into());
+    }
+    match url.host() {
+        None => return Err("the JWKS URL has no host".into()),
+        Some(url::Host::Ipv4(ip)) if !policy.allow_insecure && !ip_is_public(ip.into()) => {
+            return Err("the JWKS URL points at a non-public address".into());
+        }
+        Some(url::Host::Ipv6(ip)) if !policy.allow_insecure && !ip_is_public(ip.into()) => {
+            return Err("the JWKS URL points at a non-public address".into());
+        }
+        Some(url::Host::Domain(d))
+            if !policy.allow_insecure
+                && (d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost")) =>
+        {
+            return Err("the JWKS URL points at a non-public address".into());
+        }
+        _ => {}
+    }
+    Ok(url)
+}
+
+/// Resolves the URL's host and refuses it if any address is not public (registration check).
+pub async fn check_url_resolves(raw: &str, policy: &FetchPolicy) -> Result<Url, String> {
+    let url = check_url(raw, policy)?;
+    if let Some(url::Host::Domain(d)) = url.host() {
+        let port = url.port_or_known_default().unwrap_or(443);
+        GuardedResolver {
+            allow_insecure: policy.allow_insecure,
+        }
+        .lookup(d.to_owned(), port)
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(url)
+}
+
+/// DNS resolution that refuses non-public answers at connect time, so a name that resolved
+/// publicly at registration cannot be pointed inside later (case E41).
+#[derive(Clone)]
+struct GuardedResolver {
+    allow_insecure: bool,
+}
+
+impl GuardedResolver {
+    async fn lookup(&self, host: String, port: u16) -> Result<Vec<SocketAddr>, std::io::Error> {
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+            .await?
+            .collect();
+        if addrs.is_empty() {
+            return Err(std::io::Error::other("the JWKS host does not resolve"));
+        }
+        if !self.allow_insecure && addrs.iter().any(|a| !ip_is_public(a.ip())) {
+            return Err(std::io::Error::other(
+                "the JWKS host resolves to a non-public address",
+            ));
+        }
+        Ok(addrs)
+    }
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let this = self.clone();
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs = this.lookup(host, 0).await?;
+            Ok(Box::new(addrs.into_iter()) as Box<dyn Iterator<Item = SocketAddr> + Send>)
+        })
+    }
+}
+
+struct Entry {
+    keys: Arc<Vec<VerifyingKey>>,
+    fetched_at: i64,
+    fresh_until: i64,
+    last_attempt: i64,
+}
+
+/// The cache of fetched partner keys, shared by all requests of this replica.
+pub struct IssuerKeys {
+    client: reqwest::Client,
+    policy: FetchPolicy,
+    entries: RwLock<HashMap<String, Arc<Entry>>>,
+    in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl IssuerKeys {
+    pub fn new(policy: FetchPolicy) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_insecure: policy.allow_insecure,
+            }))
+            // Same-host redirects only, and never more than two (case E41).
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let first = attempt.previous().first().and_then(|u| u.host_str().map(str::to_owned));
+                if attempt.previous().len() <= 2 && attempt.url().host_str().map(str::to_owned) == first {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
+            .user_agent("entente-jwks-fetcher")
+            .build()?;
+        Ok(Self {
+            client,
+            policy,
+            entries: RwLock::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn policy(&self) -> &FetchPolicy {
+        &self.policy
+    }
+
+    fn entry(&self, issuer_id: &str) -> Option<Arc<Entry>> {
+        match self.entries.read() {
+            Ok(g) => g.get(issuer_id).cloned(),
+            Err(p) => p.into_inner().get(issuer_id).cloned(),
+        }
+    }
+
+    fn usable(&self, e: &Entry, now: i64) -> Arc<Vec<VerifyingKey>> {
+        if now <= e.fresh_until + self.policy.max_stale {
+            e.keys.clone()
+        } else {
+            Arc::new(Vec::new())
+        }
+    }
+
+    /// The keys of issuer `issuer_id` published at `jwks_uri`, fetching if they are missing,
+    /// stale, or lack `kid` — unless the issuer was tried within the cooldown.
+    pub async fn keys(
+        &self,
+        issuer_id: &str,
+        jwks_uri: &str,
+        kid: Option<&str>,
+        now: i64,
+    ) -> Arc<Vec<VerifyingKey>> {
+        let needs_fetch = |e: &Entry| {
+            now >= e.fresh_until || kid.is_some_and(|k| !e.keys.iter().any(|v| v.kid.as_deref() == Some(k)))
+        };
+        if let Some(e) = self.entry(issuer_id) {
+            if !needs_fetch(&e) || now - e.last_attempt < COOLDOWN {
+                return self.usable(&e, now);
+            }
+        }
+        let lock = {
+            let mut g = match self.in_flight.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            g.entry(issuer_id.to_owned()).or_default().clone()
+        };
+        let _guard = lock.lock().await;
+        // Someone else may have fetched while we waited.
+        let previous = self.entry(issuer_id);
+        if let Some(e) = &previous
+            && (!needs_fetch(e) || now - e.last_attempt < COOLDOWN)
+        {
+            return self.usable(e, now);
+        }
+        let entry = match self.fetch(jwks_uri).await {
+            Ok((keys, max_age)) => {
+                metrics::counter!("entente_jwks_fetches_total", "result" => "ok").increment(1);
+                Entry {
+                    keys: Arc::new(keys),
+                    fetched_at: now,
+                    fresh_until: now + max_age.clamp(MIN_FRESH, MAX_FRESH),
+                    last_attempt: now,
+                }
+            }
+            Err(why) => {
+                metrics::counter!("entente_jwks_fetches_total", "result" => "error").increment(1);
+                tracing::warn!(issuer_id, error = %why, "fetching a trusted issuer's JWKS failed");
+                match &previous {
+                    Some(p) => Entry {
+                        keys: p.keys.clone(),
+                        fetched_at: p.fetched_at,
+                        fresh_until: p.fresh_until,
+                        last_attempt: now,
+                    },
+                    None => Entry {
+                        keys: Arc::new(Vec::new()),
+                        fetched_at: 0,
+                        fresh_until: 0,
+                        last_attempt: now,
+                    },
+                }
+            }
+        };
+        let keys = self.usable(&entry, now);
+        match self.entries.write() {
+            Ok(mut g) => g.insert(issuer_id.to_owned(), Arc::new(entry)),
+            Err(p) => p.into_inner().insert(issuer_id.to_owned(), Arc::new(entry)),
+        };
+        keys
+    }
+
+    /// One bounded fetch: the upstream's error text stays in our logs (case E42).
+    async fn fetch(&self, jwks_uri: &str) -> Result<(Vec<VerifyingKey>, i64), String> {
+        let url = check_url(jwks_uri, &self.policy)?;
+        let mut resp = self
+            .client
+            .get(url)
+            .header("accept", "application/jwk-set+json, application/json")
+            .send()
+            .await
+            .map_err(|e| format!("request failed: {e}"))?;
+        if !resp.status().is_success() {
+            return Err(format!("status {}", resp.status()));
+        }
+        if resp
+            .headers()
+            .get("content-encoding")
+            .is_some_and(|v| v.as_bytes() != b"identity")
+        {
+            return Err("compressed responses are not accepted".into());
+        }
+        if resp.content_length().is_some_and(|l| l > BODY_CAP as u64) {
+            return Err("response exceeds the size cap".into());
+        }
+        let max_age = cache_max_age(resp.headers());
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| format!("read failed: {e}"))? {
+            if body.len() + chunk.len() > BODY_CAP {
+                return Err("response exceeds the size cap".into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = std::str::from_utf8(&body).map_err(|_| "response is not UTF-8".to_string())?;
+        let (keys, refused) = entente_domain::jwks::parse(text)?;
+        if !refused.is_empty() {
+            tracing::warn!(refused = ?refused, "some keys of a trusted issuer's JWKS were refused");
+        }
+        Ok((keys, max_age))
+    }
+}
+
+/// `Cache-Control: max-age` (no-store/no-cache count as 0, then clamped up to the minimum).
+fn cache_max_age(h: &reqwest::header::HeaderMap) -> i64 {
+    let Some(cc) = h.get("cache-control").and_then(|v| v.to_str().ok()) else {
+        return MIN_FRESH;
+    };
+    let mut age = MIN_FRESH;
+    for part in cc.split(',').map(str::trim) {
+        if part.eq_ignore_ascii_case("no-store") || part.eq_ignore_ascii_case("no-cache") {
+            return 0;
+        }
+        if let Some(v) = part.strip_prefix("max-age=").or_else(|| part.strip_prefix("s-maxage=")) {
+            age = v.trim_matches('"').parse().unwrap_or(MIN_FRESH);
+        }
+    }
+    age
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prod() -> FetchPolicy {
+        FetchPolicy {
+            allow_insecure: false,
+            max_stale: 0,
+        }
+    }
+
+    #[test]
+    fn internal_and_odd_urls_are_refused() {
+        for bad in [
+            "http://idp.example.com/jwks",
+            "https://169.254.169.254/latest",
+            "https://127.0.0.1/jwks",
+            "https://[::1]/jwks",
+            "https://10.0.0.8/jwks",
+            "https://192.168.1.1/jwks",
+            "https://172.16.0.1/jwks",
+            "https://localhost/jwks",
+            "https://[::ffff:127.0.0.1]/jwks",
+            "https://[fd00::1]/jwks",
+            "https://100.64.0.1/jwks",
+            "file:///etc/passwd",
+            "gopher://idp.example.com/",
+            "https://user:pw@idp.example.com/jwks",
+        ] {
+            assert!(check_url(bad, &prod()).is_err(), "{bad}");
+        }
+        assert!(check_url("https://idp.example.com/jwks", &prod()).is_ok());
+        assert!(check_url("https://8.8.8.8/jwks", &prod()).is_ok());
+        let dev = FetchPolicy {
+            allow_insecure: true,
+            max_stale: 0,
+        };
+        assert!(check_url("http://127.0.0.1:9/jwks", &dev).is_ok());
+        assert!(check_url("file:///etc/passwd", &dev).is_err());
+    }
+
+    #[tokio::test]
+    async fn names_resolving_inside_are_refused() {
+        assert!(check_url_resolves("https://localhost.:443/jwks", &prod()).await.is_err());
+    }
+
+    #[test]
+    fn cache_control_is_read() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("cache-control", "public, max-age=7200".parse().unwrap());
+        assert_eq!(cache_max_age(&h), 7200);
+        h.insert("cache-control", "no-store".parse().unwrap());
+        assert_eq!(cache_max_age(&h), 0);
+    }
+}

@@ -1,0 +1,334 @@
+//! Trusted issuers and trust rules of partners.
+
+use entente_domain::ScopeSet;
+use entente_domain::federation::rules::{
+    self, ClaimPass, DEFAULT_MAX_AGE, DEFAULT_SKEW, MAX_SKEW, ScopeMapping, TokenKind,
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde_json::json;
+
+use crate::changes::{publish, topic};
+use crate::entities::{scope, trust_rule, trusted_issuer};
+use crate::{Actor, Result, Store, StoreError, audit};
+
+/// Registration of a partner's identity provider. URLs are checked (SSRF guard) by the caller.
+#[derive(Debug, Clone)]
+pub struct NewTrustedIssuer {
+    pub issuer: String,
+    pub jwks_uri: Option<String>,
+    pub jwks: Option<String>,
+    pub algorithms: String,
+    pub audiences: Vec<String>,
+    pub kinds: Vec<TokenKind>,
+    pub max_age: i64,
+    pub skew: i64,
+    pub subject_claim: String,
+}
+
+impl NewTrustedIssuer {
+    /// Defaults: ES256/RS256/PS256/EdDSA, access tokens, 1 h maximum age, 30 s skew, `sub`.
+    pub fn new(issuer: String, audience: String) -> Self {
+        Self {
+            issuer,
+            jwks_uri: None,
+            jwks: None,
+            algorithms: "ES256 RS256 PS256 EdDSA".into(),
+            audiences: vec![audience],
+            kinds: vec![TokenKind::AccessToken],
+            max_age: DEFAULT_MAX_AGE,
+            skew: DEFAULT_SKEW,
+            subject_claim: "sub".into(),
+        }
+    }
+}
+
+/// A trust rule as set by an administrator.
+#[derive(Debug, Clone)]
+pub struct NewTrustRule {
+    pub scopes: ScopeSet,
+    pub claims: Vec<ClaimPass>,
+    pub mappings: Vec<ScopeMapping>,
+    pub pairwise: bool,
+    pub delegation: bool,
+    pub max_depth: u8,
+    pub delegation_only: bool,
+    pub refresh: bool,
+    pub lifetime: Option<i64>,
+    pub refresh_lifetime: i64,
+}
+
+impl NewTrustRule {
+    pub fn new(scopes: ScopeSet) -> Self {
+        Self {
+            scopes,
+            claims: vec![],
+            mappings: vec![],
+            pairwise: false,
+            delegation: false,
+            max_depth: 1,
+            delegation_only: false,
+            refresh: false,
+            lifetime: None,
+            refresh_lifetime: 8 * 3600,
+        }
+    }
+}
+
+fn invalid(e: impl Into<String>) -> StoreError {
+    StoreError::Invalid(e.into())
+}
+
+fn check_issuer(i: &NewTrustedIssuer) -> Result<()> {
+    if i.issuer.is_empty() || i.issuer.len() > 512 || i.issuer.chars().any(char::is_whitespace)
+    {
+        return Err(invalid("the issuer must be 1–512 characters without spaces"));
+    }
+    match (&i.jwks_uri, &i.jwks) {
+        (Some(_), None) => {}
+        (None, Some(doc)) => {
+            let (ok, refused) = entente_domain::jwks::parse(doc).map_err(invalid)?;
+            if ok.is_empty() {
+                return Err(invalid(format!(
+                    "the JWKS holds no usable key: {}",
+                    refused.join("; ")
+                )));
+            }
+        }
+        _ => return Err(invalid("give exactly one of a jwks_uri or a static JWKS")),
+    }
+    rules::parse_algorithms(&i.algorithms).map_err(invalid)?;
+    if i.audiences.is_empty() || i.audiences.iter().any(|a| a.is_empty() || a.len() > 512) {
+        return Err(invalid("at least one accepted audience is required"));
+    }
+    if i.kinds.is_empty() {
+        return Err(invalid("at least one token kind is required"));
+    }
+    if !(0..=MAX_SKEW).contains(&i.skew) {
+        return Err(invalid("clock skew must be between 0 and 60 seconds"));
+    }
+    if !(1..=7 * 86_400).contains(&i.max_age) {
+        return Err(invalid("maximum token age must be between 1 second and 7 days"));
+    }
+    if i.subject_claim.is_empty()
+        || i.subject_claim.len() > 64
+        || !i.subject_claim.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+    {
+        return Err(invalid("the subject claim must be a plain claim name"));
+    }
+    Ok(())
+}
+
+impl Store {
+    pub async fn create_trusted_issuer(
+        &self,
+        actor: &Actor,
+        partner_slug: &str,
+        i: NewTrustedIssuer,
+        now: i64,
+    ) -> Result<trusted_issuer::Model> {
+        check_issuer(&i)?;
+        let p = self.partner_by_slug(partner_slug).await?;
+        let txn = self.write().await?;
+        let model = trusted_issuer::ActiveModel {
+            id: Set(format!("ti_{}", entente_domain::secret::random_token(8))),
+            partner_id: Set(p.id.clone()),
+            issuer: Set(i.issuer.clone()),
+            jwks_uri: Set(i.jwks_uri.clone()),
+            jwks: Set(i.jwks.clone()),
+            algorithms: Set(i.algorithms.clone()),
+            audiences: Set(i.audiences.join(" ")),
+            kinds: Set(i
+                .kinds
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")),
+            max_age: Set(i.max_age),
+            skew: Set(i.skew),
+            subject_claim: Set(i.subject_claim.clone()),
+            enabled: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| StoreError::from_insert(e, &format!("trusted issuer {}", i.issuer)))?;
+        audit::record(
+            &txn,
+            actor,
+            "issuer.create",
+            &format!("issuer:{}:{}", p.slug, model.issuer),
+            json!({"jwks_uri": model.jwks_uri, "static_jwks": model.jwks.is_some(), "algorithms": model.algorithms,
+                   "audiences": model.audiences, "kinds": model.kinds, "max_age": model.max_age, "skew": model.skew,
+                   "subject_claim": model.subject_claim}),
+            now,
+        )
+        .await?;
+        publish(&txn, topic::CATALOG, now).await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
+    pub async fn list_trusted_issuers(
+        &self,
+        partner_id: Option<&str>,
+    ) -> Result<Vec<trusted_issuer::Model>> {
+        let mut q = trusted_issuer::Entity::find().order_by_asc(trusted_issuer::Column::CreatedAt);
+        if let Some(p) = partner_id {
+            q = q.filter(trusted_issuer::Column::PartnerId.eq(p));
+        }
+        Ok(q.all(self.db()).await?)
+    }
+
+    pub async fn trusted_issuer(
+        &self,
+        partner_id: &str,
+        issuer: &str,
+    ) -> Result<trusted_issuer::Model> {
+        trusted_issuer::Entity::find()
+            .filter(trusted_issuer::Column::PartnerId.eq(partner_id))
+            .filter(trusted_issuer::Column::Issuer.eq(issuer))
+            .one(self.db())
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("trusted issuer {issuer}")))
+    }
+
+    /// Sets (creates or replaces) the rule for tokens from `issuer` exchanged for `audience`.
+    pub async fn set_trust_rule(
+        &self,
+        actor: &Actor,
+        partner_slug: &str,
+        issuer: &str,
+        audience_identifier: &str,
+        r: NewTrustRule,
+        now: i64,
+    ) -> Result<trust_rule::Model> {
+        let p = self.partner_by_slug(partner_slug).await?;
+        let i = self.trusted_issuer(&p.id, issuer).await?;
+        let a = self.audience_by_identifier(audience_identifier).await?;
+        let known = ScopeSet::from_tokens(
+            scope::Entity::find()
+                .filter(scope::Column::AudienceId.eq(&a.id))
+                .all(self.db())
+                .await?
+                .into_iter()
+                .map(|s| s.name),
+        );
+        if r.scopes.is_empty() || !r.scopes.is_subset(&known) {
+            return Err(invalid(format!(
+                "scopes must be among the audience's scopes: {known}"
+            )));
+        }
+        if let Some(m) = r.mappings.iter().find(|m| !r.scopes.contains(&m.scope)) {
+            return Err(invalid(format!(
+                "mapped scope {} is not among the rule's scopes",
+                m.scope
+            )));
+        }
+        if r.delegation_only && !r.delegation {
+            return Err(invalid("delegation-only needs delegation to be allowed"));
+        }
+        if r.delegation && !(1..=entente_domain::federation::MAX_ACT_DEPTH).contains(&r.max_depth)
+        {
+            return Err(invalid(format!(
+                "delegation depth must be between 1 and {}",
+                entente_domain::federation::MAX_ACT_DEPTH
+            )));
+        }
+        if r.lifetime.is_some_and(|l| !(30..=86_400).contains(&l)) {
+            return Err(invalid("token lifetime must be between 30 seconds and 24 hours"));
+        }
+        if !(60..=30 * 86_400).contains(&r.refresh_lifetime) {
+            return Err(invalid("refresh lifetime must be between 1 minute and 30 days"));
+        }
+        let txn = self.write().await?;
+        let before = trust_rule::Entity::find()
+            .filter(trust_rule::Column::IssuerId.eq(&i.id))
+            .filter(trust_rule::Column::AudienceId.eq(&a.id))
+            .one(&txn)
+            .await?;
+        let am = trust_rule::ActiveModel {
+            id: Set(before
+                .as_ref()
+                .map_or_else(|| format!("tr_{}", entente_domain::secret::random_token(8)), |b| b.id.clone())),
+            partner_id: Set(p.id.clone()),
+            issuer_id: Set(i.id.clone()),
+            audience_id: Set(a.id.clone()),
+            scopes: Set(r.scopes.to_string()),
+            claims: Set(serde_json::to_string(&r.claims).unwrap_or_else(|_| "[]".into())),
+            mappings: Set(serde_json::to_string(&r.mappings).unwrap_or_else(|_| "[]".into())),
+            pairwise: Set(r.pairwise),
+            delegation: Set(r.delegation),
+            max_depth: Set(i32::from(r.max_depth)),
+            delegation_only: Set(r.delegation_only),
+            refresh: Set(r.refresh),
+            lifetime: Set(r.lifetime),
+            refresh_lifetime: Set(r.refresh_lifetime),
+            enabled: Set(true),
+            created_at: Set(before.as_ref().map_or(now, |b| b.created_at)),
+            updated_at: Set(now),
+        };
+        let model = if before.is_some() {
+            am.update(&txn).await?
+        } else {
+            am.insert(&txn).await?
+        };
+        audit::record(
+            &txn,
+            actor,
+            "trust_rule.set",
+            &format!("trust_rule:{}", model.id),
+            json!({"partner": p.slug, "issuer": i.issuer, "audience": a.identifier,
+                   "before": before.map(rule_json), "after": rule_json(model.clone())}),
+            now,
+        )
+        .await?;
+        publish(&txn, topic::CATALOG, now).await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
+    pub async fn set_trust_rule_enabled(
+        &self,
+        actor: &Actor,
+        rule_id: &str,
+        enabled: bool,
+        now: i64,
+    ) -> Result<trust_rule::Model> {
+        let txn = self.write().await?;
+        let before = trust_rule::Entity::find_by_id(rule_id.to_owned())
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("trust rule {rule_id}")))?;
+        let mut am: trust_rule::ActiveModel = before.into();
+        am.enabled = Set(enabled);
+        am.updated_at = Set(now);
+        let model = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor,
+            if enabled { "trust_rule.enable" } else { "trust_rule.disable" },
+            &format!("trust_rule:{rule_id}"),
+            json!({"enabled": enabled}),
+            now,
+        )
+        .await?;
+        publish(&txn, topic::CATALOG, now).await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
+    pub async fn list_trust_rules(&self, partner_id: Option<&str>) -> Result<Vec<trust_rule::Model>> {
+        let mut q = trust_rule::Entity::find().order_by_asc(trust_rule::Column::CreatedAt);
+        if let Some(p) = partner_id {
+            q = q.filter(trust_rule::Column::PartnerId.eq(p));
+        }
+        Ok(q.all(self.db()).await?)
+    }
+}
+
+fn rule_json(m: trust_rule::Model) -> serde_json::Value {
+    json!({"scopes": m.scopes, "claims": m.claims, "mappings": m.mappings, "pairwise": m.pairwise,
+           "delegation": m.delegation, "max_depth": m.max_depth, "delegation_only": m.delegation_only,
+           "refresh": m.refresh, "lifetime": m.lifetime, "refresh_lifetime": m.refresh_lifetime, "enabled": m.enabled})
+}

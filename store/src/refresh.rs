@@ -1,0 +1,184 @@
+//! Refresh token families (rotation with reuse detection) and revocation marks: lineage keys
+//! whose revocation reaches every token derived from them.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+
+use crate::changes::{publish, topic};
+use crate::entities::{refresh_token, revocation_mark};
+use crate::{Actor, Result, Store, audit};
+
+/// What presenting a refresh token did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RefreshUse {
+    /// It was current: it is now used and its successor is stored.
+    Rotated,
+    /// It had been used before: the whole family is now revoked (RFC 9700 §4.14.2).
+    Reused { family_id: String },
+    /// Unknown, revoked, or lost a race to a concurrent use of the same token.
+    Invalid,
+}
+
+/// Revocation keys are kept this long when the longest-lived token they reach is unknown.
+pub const MARK_RETENTION: i64 = 86_400;
+
+impl Store {
+    /// Starts a family or stores a successor (caller supplies the hash, never the token).
+    pub async fn insert_refresh(&self, row: refresh_token::Model) -> Result<()> {
+        refresh_token::ActiveModel::from(row).insert(self.db()).await?;
+        Ok(())
+    }
+
+    pub async fn refresh_by_hash(&self, hash: &str) -> Result<Option<refresh_token::Model>> {
+        Ok(refresh_token::Entity::find_by_id(hash.to_owned())
+            .one(self.db())
+            .await?)
+    }
+
+    /// Marks `old` used and stores `successor`, atomically; exactly one concurrent caller wins
+    /// (the conditional UPDATE). A token already used means reuse: the family is revoked.
+    pub async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        successor: refresh_token::Model,
+        now: i64,
+    ) -> Result<RefreshUse> {
+        let txn = self.write().await?;
+        let Some(old) = refresh_token::Entity::find_by_id(old_hash.to_owned())
+            .one(&txn)
+            .await?
+        else {
+            return Ok(RefreshUse::Invalid);
+        };
+        if old.revoked {
+            return Ok(RefreshUse::Invalid);
+        }
+        if old.used_at.is_some() {
+            drop(txn);
+            self.revoke_family(
+                &Actor::new(format!("client:{}", old.client_id)),
+                &old.family_id,
+                old.absolute_exp,
+                "refresh.reuse_detected",
+                now,
+            )
+            .await?;
+            return Ok(RefreshUse::Reused {
+                family_id: old.family_id,
+            });
+        }
+        let res = refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+            .filter(refresh_token::Column::TokenHash.eq(old_hash))
+            .filter(refresh_token::Column::UsedAt.is_null())
+            .filter(refresh_token::Column::Revoked.eq(false))
+            .exec(&txn)
+            .await?;
+        if res.rows_affected != 1 {
+            return Ok(RefreshUse::Invalid);
+        }
+        refresh_token::ActiveModel::from(successor).insert(&txn).await?;
+        txn.commit().await?;
+        Ok(RefreshUse::Rotated)
+    }
+
+    /// Revokes a refresh family and every access token issued from it.
+    pub async fn revoke_family(
+        &self,
+        actor: &Actor,
+        family_id: &str,
+        exp: i64,
+        action: &str,
+        now: i64,
+    ) -> Result<()> {
+        let txn = self.write().await?;
+        refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::Revoked, Expr::value(true))
+            .filter(refresh_token::Column::FamilyId.eq(family_id))
+            .exec(&txn)
+            .await?;
+        put_mark(&txn, &format!("f:{family_id}"), exp, now).await?;
+        audit::record(
+            &txn,
+            actor,
+            action,
+            &format!("refresh_family:{family_id}"),
+            json!({"security": action == "refresh.reuse_detected"}),
+            now,
+        )
+        .await?;
+        publish(&txn, topic::REVOCATIONS, now).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Revokes a lineage key (`t:<jti>`, `c:<client>`, `p:<partner>`, `s:<subject>`): every
+    /// token carrying it and issued up to now becomes inactive, and refresh families that
+    /// derive from it die.
+    pub async fn revoke_mark(&self, actor: &Actor, target: &str, exp: i64, now: i64) -> Result<()> {
+        let txn = self.write().await?;
+        put_mark(&txn, target, exp, now).await?;
+        let families = refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::Revoked, Expr::value(true));
+        let families = match target.split_once(':') {
+            Some(("c", id)) => Some(families.filter(refresh_token::Column::ClientId.eq(id))),
+            Some(("s", _)) => Some(families.filter(refresh_token::Column::SubjectKey.eq(target))),
+            Some(("t", _)) => Some(families.filter(refresh_token::Column::Lineage.contains(format!("\"{target}\"")))),
+            _ => None,
+        };
+        if let Some(f) = families {
+            f.exec(&txn).await?;
+        }
+        audit::record(&txn, actor, "lineage.revoke", target, json!({"exp": exp}), now).await?;
+        publish(&txn, topic::REVOCATIONS, now).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Revokes every refresh family of a partner (its partner id, not slug).
+    pub async fn revoke_partner_families(&self, partner_id: &str) -> Result<()> {
+        refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::Revoked, Expr::value(true))
+            .filter(refresh_token::Column::PartnerId.eq(partner_id))
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn live_marks(&self, now: i64) -> Result<Vec<revocation_mark::Model>> {
+        Ok(revocation_mark::Entity::find()
+            .filter(revocation_mark::Column::Exp.gt(now))
+            .all(self.db())
+            .await?)
+    }
+
+    pub async fn purge_federation(&self, now: i64) -> Result<u64> {
+        let m = revocation_mark::Entity::delete_many()
+            .filter(revocation_mark::Column::Exp.lt(now))
+            .exec(self.db())
+            .await?;
+        let r = refresh_token::Entity::delete_many()
+            .filter(refresh_token::Column::AbsoluteExp.lt(now))
+            .exec(self.db())
+            .await?;
+        Ok(m.rows_affected + r.rows_affected)
+    }
+}
+
+async fn put_mark(db: &impl sea_orm::ConnectionTrait, target: &str, exp: i64, now: i64) -> Result<()> {
+    let existing = revocation_mark::Entity::find_by_id(target.to_owned())
+        .one(db)
+        .await?;
+    let am = revocation_mark::ActiveModel {
+        target: Set(target.to_owned()),
+        exp: Set(existing.as_ref().map_or(exp, |e| e.exp.max(exp))),
+        revoked_at: Set(now),
+    };
+    if existing.is_some() {
+        am.update(db).await?;
+    } else {
+        am.insert(db).await?;
+    }
+    Ok(())
+}
