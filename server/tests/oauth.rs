@@ -926,3 +926,20 @@ async fn undecryptable_signing_key_means_503(s: &TestServer) {
 }
 
 on_both!(undecryptable_signing_key_means_503);
+
+mod fed;
+use fed::*;
+
+on_both!(
+    impersonation_exchange_issues_an_audience_bound_token,
+    subject_tokens_are_verified_by_the_rules_of_their_kind,
+    policy_decides_issuer_target_scope_and_lifetime,
+    delegation_sets_act_and_obeys_may_act_and_depth,
+    disabled_rules_stop_exchanges_within_a_second,
+    pairwise_subjects_differ_per_audience,
+    jwt_bearer_assertions_are_single_use,
+    refresh_tokens_rotate_and_reuse_kills_the_family,
+    fifty_concurrent_refreshes_one_wins,
+    revoking_the_root_revokes_every_derived_token,
+    fetched_keys_are_bounded_and_cached,
+);

@@ -2,7 +2,7 @@
 //! whose revocation reaches every token derived from them.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde_json::json;
 
 use crate::changes::{publish, topic};
@@ -45,7 +45,10 @@ impl Store {
         now: i64,
     ) -> Result<RefreshUse> {
         let txn = self.write().await?;
+        // FOR UPDATE (PostgreSQL; SQLite's IMMEDIATE transaction already serialises): concurrent
+        // presentations of one token queue here, so exactly one rotates and the rest see it used.
         let Some(old) = refresh_token::Entity::find_by_id(old_hash.to_owned())
+            .lock_exclusive()
             .one(&txn)
             .await?
         else {
@@ -55,8 +58,8 @@ impl Store {
             return Ok(RefreshUse::Invalid);
         }
         if old.used_at.is_some() {
-            drop(txn);
-            self.revoke_family(
+            revoke_family_in(
+                &txn,
                 &Actor::new(format!("client:{}", old.client_id)),
                 &old.family_id,
                 old.absolute_exp,
@@ -64,6 +67,7 @@ impl Store {
                 now,
             )
             .await?;
+            txn.commit().await?;
             return Ok(RefreshUse::Reused {
                 family_id: old.family_id,
             });
@@ -93,22 +97,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let txn = self.write().await?;
-        refresh_token::Entity::update_many()
-            .col_expr(refresh_token::Column::Revoked, Expr::value(true))
-            .filter(refresh_token::Column::FamilyId.eq(family_id))
-            .exec(&txn)
-            .await?;
-        put_mark(&txn, &format!("f:{family_id}"), exp, now).await?;
-        audit::record(
-            &txn,
-            actor,
-            action,
-            &format!("refresh_family:{family_id}"),
-            json!({"security": action == "refresh.reuse_detected"}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::REVOCATIONS, now).await?;
+        revoke_family_in(&txn, actor, family_id, exp, action, now).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -166,19 +155,48 @@ impl Store {
     }
 }
 
-async fn put_mark(db: &impl sea_orm::ConnectionTrait, target: &str, exp: i64, now: i64) -> Result<()> {
-    let existing = revocation_mark::Entity::find_by_id(target.to_owned())
-        .one(db)
+async fn revoke_family_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    family_id: &str,
+    exp: i64,
+    action: &str,
+    now: i64,
+) -> Result<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::Revoked, Expr::value(true))
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .exec(txn)
         .await?;
-    let am = revocation_mark::ActiveModel {
+    put_mark(txn, &format!("f:{family_id}"), exp, now).await?;
+    audit::record(
+        txn,
+        actor,
+        action,
+        &format!("refresh_family:{family_id}"),
+        json!({"security": action == "refresh.reuse_detected"}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::REVOCATIONS, now).await?;
+    Ok(())
+}
+
+/// Upsert: concurrent revocations of the same key (e.g. many reuses of one refresh token)
+/// must not collide on the primary key.
+async fn put_mark(db: &impl sea_orm::ConnectionTrait, target: &str, exp: i64, now: i64) -> Result<()> {
+    use sea_orm::sea_query::OnConflict;
+    revocation_mark::Entity::insert(revocation_mark::ActiveModel {
         target: Set(target.to_owned()),
-        exp: Set(existing.as_ref().map_or(exp, |e| e.exp.max(exp))),
+        exp: Set(exp),
         revoked_at: Set(now),
-    };
-    if existing.is_some() {
-        am.update(db).await?;
-    } else {
-        am.insert(db).await?;
-    }
+    })
+    .on_conflict(
+        OnConflict::column(revocation_mark::Column::Target)
+            .update_columns([revocation_mark::Column::Exp, revocation_mark::Column::RevokedAt])
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
     Ok(())
 }

@@ -1,0 +1,642 @@
+//! Federation over real HTTP on SQLite and PostgreSQL: trusted issuers, RFC 8693 token exchange,
+//! RFC 7523 jwt-bearer, refresh families and lineage revocation (cases A1–A13, B17–B27, D33–D37).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entente_domain::ScopeSet;
+use entente_domain::federation::rules::TokenKind;
+use entente_domain::keys::{self, SigningAlgorithm};
+use entente_server::state::now;
+use entente_store::Actor;
+use entente_store::catalog::NewClient;
+use entente_store::federation::{NewTrustRule, NewTrustedIssuer};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use crate::common::{API, Creds, OTHER_API, TestServer, assert_oauth_error};
+
+pub const TX: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub const AT: &str = "urn:ietf:params:oauth:token-type:access_token";
+pub const IDT: &str = "urn:ietf:params:oauth:token-type:id_token";
+pub const IDP: &str = "https://idp.acme.test";
+
+/// A partner identity provider: one ES256 key.
+pub struct Idp {
+    pub issuer: String,
+    pub key: EncodingKey,
+    pub kid: String,
+    pub jwks: String,
+}
+
+impl Idp {
+    pub fn new(issuer: &str) -> Self {
+        let k = keys::generate(SigningAlgorithm::Es256).unwrap();
+        Self {
+            issuer: issuer.into(),
+            jwks: json!({"keys": [k.public_jwk]}).to_string(),
+            key: keys::encoding_key(SigningAlgorithm::Es256, &k.private_der),
+            kid: k.kid,
+        }
+    }
+    pub fn sign(&self, typ: Option<&str>, claims: Value) -> String {
+        let mut h = Header::new(Algorithm::ES256);
+        h.kid = Some(self.kid.clone());
+        h.typ = typ.map(str::to_owned);
+        jsonwebtoken::encode(&h, &claims, &self.key).unwrap()
+    }
+    /// An RFC 9068 access token for `sub`, addressed to Entente, with `extra` claims merged.
+    pub fn access_token(&self, aud: &str, sub: &str, extra: Value) -> String {
+        let n = now();
+        let mut c = json!({"iss": self.issuer, "sub": sub, "aud": aud, "iat": n, "exp": n + 600,
+                           "jti": uuid(), "client_id": "acme-app"});
+        merge(&mut c, extra);
+        self.sign(Some("at+jwt"), c)
+    }
+}
+
+pub fn uuid() -> String {
+    entente_domain::secret::random_token(12)
+}
+
+pub fn merge(into: &mut Value, extra: Value) {
+    if let (Some(o), Value::Object(e)) = (into.as_object_mut(), extra) {
+        for (k, v) in e {
+            if v.is_null() {
+                o.remove(&k);
+            } else {
+                o.insert(k, v);
+            }
+        }
+    }
+}
+
+pub fn claims_of(token: &str) -> Value {
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap())
+        .unwrap()
+}
+
+pub struct Fed {
+    pub client: Creds,
+    pub rs: Creds,
+    pub idp: Idp,
+    pub rule_id: String,
+}
+
+pub async fn federated_client(s: &TestServer, partner: &str, scopes: &str) -> Creds {
+    let secret = entente_domain::secret::generate_secret();
+    let pid = s.state.store.partner_by_slug(partner).await.unwrap().id;
+    let new = NewClient::partner_secret(
+        pid,
+        "federation".into(),
+        ScopeSet::parse(scopes).unwrap(),
+        vec![
+            "client_credentials".into(),
+            TX.into(),
+            JWT_BEARER.into(),
+            "refresh_token".into(),
+        ],
+        s.state.hasher.hash(&secret),
+    );
+    let id = entente_domain::secret::new_client_id();
+    s.state
+        .store
+        .create_client(&Actor::new("test"), new, id.clone(), now())
+        .await
+        .unwrap();
+    Creds { id, secret }
+}
+
+pub async fn add_issuer(s: &TestServer, partner: &str, idp: &Idp, jwks_uri: Option<String>) {
+    let mut i = NewTrustedIssuer::new(idp.issuer.clone(), s.base.clone());
+    if jwks_uri.is_some() {
+        i.jwks_uri = jwks_uri;
+    } else {
+        i.jwks = Some(idp.jwks.clone());
+    }
+    i.kinds = vec![TokenKind::AccessToken, TokenKind::IdToken, TokenKind::Assertion];
+    i.audiences.push("acme-rp".into());
+    i.max_age = 900;
+    s.state
+        .store
+        .create_trusted_issuer(&Actor::new("test"), partner, i, now())
+        .await
+        .unwrap();
+}
+
+pub async fn set_rule(s: &TestServer, audience: &str, scopes: &str, edit: impl FnOnce(&mut NewTrustRule)) -> String {
+    let mut r = NewTrustRule::new(ScopeSet::parse(scopes).unwrap());
+    edit(&mut r);
+    let m = s
+        .state
+        .store
+        .set_trust_rule(&Actor::new("test"), "acme", IDP, audience, r, now())
+        .await
+        .unwrap();
+    s.refresh().await;
+    m.id
+}
+
+/// acme (granted orders:read orders:write on API) with a federation client, a trusted issuer
+/// with a static JWKS, and a rule: IDP tokens → API, at most orders:read orders:write, `email`
+/// passed through, orders:write only for members of `admins`.
+pub async fn setup(s: &TestServer) -> Fed {
+    s.seed().await;
+    s.state
+        .store
+        .set_grant(&Actor::new("test"), "acme", API, &ScopeSet::parse("orders:read orders:write").unwrap(), now())
+        .await
+        .unwrap();
+    let client = federated_client(s, "acme", "orders:read orders:write bill:read").await;
+    let idp = Idp::new(IDP);
+    add_issuer(s, "acme", &idp, None).await;
+    let rule_id = set_rule(s, API, "orders:read orders:write", |r| {
+        r.claims = entente_domain::federation::rules::parse_claim_passes("email").unwrap();
+        r.mappings = entente_domain::federation::rules::parse_scope_mappings("groups:admins=orders:write").unwrap();
+    })
+    .await;
+    let rs = s.resource_server(API).await;
+    Fed { client, rs, idp, rule_id }
+}
+
+pub async fn exchange(s: &TestServer, c: &Creds, form: &[(&str, &str)]) -> reqwest::Response {
+    let mut f = vec![("grant_type", TX)];
+    f.extend_from_slice(form);
+    s.post_form("/oauth2/token", Some(c), &f).await
+}
+
+pub async fn exchange_ok(s: &TestServer, c: &Creds, form: &[(&str, &str)]) -> Value {
+    let r = exchange(s, c, form).await;
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(status, 200, "exchange refused: {body}");
+    body
+}
+
+pub async fn impersonation_exchange_issues_an_audience_bound_token(s: &TestServer) {
+    let f = setup(s).await;
+    let pt = f.idp.access_token(&s.base, "alice", json!({"email": "alice@acme.test", "groups": ["staff"], "phone": "555"}));
+    let r = exchange(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["issued_token_type"], AT);
+    assert_eq!(body["token_type"], "Bearer");
+    // Not an admin: the mapped scope stays locked.
+    assert_eq!(body["scope"], "orders:read");
+    let token = body["access_token"].as_str().unwrap();
+    let c = claims_of(token);
+    assert!(c["sub"].as_str().unwrap().ends_with(":alice"), "{c}");
+    assert!(c["sub"].as_str().unwrap().starts_with("ti_"));
+    assert_eq!(c["aud"], API);
+    assert_eq!(c["client_id"], f.client.id);
+    assert_eq!(c["email"], "alice@acme.test");
+    assert!(c.get("phone").is_none() && c.get("groups").is_none(), "data minimisation: {c}");
+    assert!(c.get("act").is_none(), "impersonation carries no act");
+    let i = s.introspect(&f.rs, token).await;
+    assert_eq!(i["active"], true);
+    assert_eq!(i["sub"], c["sub"]);
+
+    let admin = f.idp.access_token(&s.base, "bob", json!({"groups": ["admins"]}));
+    let body = exchange_ok(s, &f.client, &[("subject_token", &admin), ("subject_token_type", AT), ("resource", API)]).await;
+    assert_eq!(body["scope"], "orders:read orders:write");
+}
+
+pub async fn subject_tokens_are_verified_by_the_rules_of_their_kind(s: &TestServer) {
+    let f = setup(s).await;
+    let n = now();
+    let ok = |extra: Value| f.idp.access_token(&s.base, "alice", extra);
+    let hs = {
+        // HMAC with the public JWKS text as the secret (case A2).
+        let mut h = Header::new(Algorithm::HS256);
+        h.typ = Some("at+jwt".into());
+        h.kid = Some(f.idp.kid.clone());
+        jsonwebtoken::encode(&h, &json!({"iss": IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 60}), &EncodingKey::from_secret(f.idp.jwks.as_bytes())).unwrap()
+    };
+    let none = {
+        let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"at+jwt"}"#);
+        let p = URL_SAFE_NO_PAD.encode(json!({"iss": IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 60}).to_string());
+        format!("{h}.{p}.")
+    };
+    let other_idp = Idp::new(IDP);
+    let forged = other_idp.access_token(&s.base, "alice", json!({}));
+    let mut weird_kid = Header::new(Algorithm::ES256);
+    weird_kid.typ = Some("at+jwt".into());
+    weird_kid.kid = Some("../../etc/passwd".into());
+    let weird = jsonwebtoken::encode(&weird_kid, &json!({"iss": IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 60}), &f.idp.key).unwrap();
+    let id_token = f.idp.sign(Some("JWT"), json!({"iss": IDP, "sub": "alice", "aud": "acme-rp", "iat": n, "exp": n + 60}));
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("alg none (A1)", none, AT),
+        ("HS256 with the public key (A2)", hs, AT),
+        ("signed by an unregistered key (A7)", forged, AT),
+        ("odd kid (A6)", weird, AT),
+        ("exp as a string (A9)", ok(json!({"exp": (n + 60).to_string()})), AT),
+        ("exp missing (A9)", ok(json!({"exp": null})), AT),
+        ("expired", ok(json!({"exp": n - 120})), AT),
+        ("nbf beyond skew (A10)", ok(json!({"nbf": n + 120})), AT),
+        ("older than max age", ok(json!({"iat": n - 2000})), AT),
+        ("iss with a trailing slash (A11)", ok(json!({"iss": format!("{IDP}/")})), AT),
+        ("aud of another relying party (B18)", ok(json!({"aud": "https://other-rp.test"})), AT),
+        ("aud missing (A12)", ok(json!({"aud": null})), AT),
+        ("ID token declared as an access token (B19)", id_token.clone(), AT),
+        ("access token declared as an ID token (A13)", ok(json!({})), IDT),
+        ("duplicate-free but unknown type", ok(json!({})), "urn:example:custom"),
+        ("not a JWT", "opaque-token-value".into(), AT),
+    ];
+    for (what, token, tt) in cases {
+        let r = exchange(s, &f.client, &[("subject_token", &token), ("subject_token_type", tt), ("audience", API)]).await;
+        let b = assert_oauth_error(r, 400, "invalid_request").await;
+        assert!(b["error_description"].is_string(), "{what}");
+    }
+    // The ID token itself is fine when declared as one.
+    exchange_ok(s, &f.client, &[("subject_token", &id_token), ("subject_token_type", IDT), ("audience", API)]).await;
+    // Missing or empty subject_token, or a missing type: never falls back to the client (B19).
+    for form in [
+        vec![("subject_token_type", AT), ("audience", API)],
+        vec![("subject_token", ""), ("subject_token_type", AT), ("audience", API)],
+        vec![("subject_token", "x.y.z"), ("audience", API)],
+    ] {
+        assert_oauth_error(exchange(s, &f.client, &form).await, 400, "invalid_request").await;
+    }
+    // A 1 MB token is refused quickly as a bad request (A14).
+    let huge = "a".repeat(1_000_000);
+    let started = std::time::Instant::now();
+    let r = exchange(s, &f.client, &[("subject_token", &huge), ("subject_token_type", AT)]).await;
+    assert_eq!(r.status(), 400);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+pub async fn policy_decides_issuer_target_scope_and_lifetime(s: &TestServer) {
+    let f = setup(s).await;
+    let pt = f.idp.access_token(&s.base, "alice", json!({}));
+    let sub = [("subject_token", pt.as_str()), ("subject_token_type", AT)];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut v: Vec<(&str, &str)> = sub.to_vec();
+        v.extend_from_slice(extra);
+        v
+    };
+    // B20: unknown or not-allowed audiences are invalid_target.
+    assert_oauth_error(exchange(s, &f.client, &with(&[("audience", "https://nope.test")])).await, 400, "invalid_target").await;
+    assert_oauth_error(exchange(s, &f.client, &with(&[("audience", OTHER_API)])).await, 400, "invalid_target").await;
+    // B21: never a union; nothing left is invalid_scope.
+    assert_oauth_error(exchange(s, &f.client, &with(&[("audience", API), ("scope", "orders:write")])).await, 400, "invalid_scope").await;
+    let b = exchange_ok(s, &f.client, &with(&[("audience", API), ("scope", "orders:read bill:read")])).await;
+    assert_eq!(b["scope"], "orders:read");
+    // B17: a client of another partner presenting acme's issuer token.
+    let globex = federated_client(s, "globex", "orders:read").await;
+    s.refresh().await;
+    assert_oauth_error(exchange(s, &globex, &with(&[("audience", API)])).await, 400, "invalid_request").await;
+    // B23: no client authentication.
+    let r = s.post_form("/oauth2/token", None, &[("grant_type", TX), ("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    assert_oauth_error(r, 401, "invalid_client").await;
+    // B26: never longer than the subject token has left.
+    let n = now();
+    let short = f.idp.access_token(&s.base, "alice", json!({"exp": n + 40}));
+    let b = exchange_ok(s, &f.client, &[("subject_token", &short), ("subject_token_type", AT), ("audience", API)]).await;
+    assert!(b["expires_in"].as_i64().unwrap() <= 40, "{b}");
+    let own = b["access_token"].as_str().unwrap();
+    let again = exchange_ok(s, &f.client, &[("subject_token", own), ("subject_token_type", AT), ("audience", API)]).await;
+    assert!(claims_of(again["access_token"].as_str().unwrap())["exp"].as_i64().unwrap() <= n + 40);
+    // A client without the grant type is unauthorized_client (C31).
+    let cc_only = s.secret_client("acme", "orders:read").await;
+    assert_oauth_error(exchange(s, &cc_only, &with(&[("audience", API)])).await, 400, "unauthorized_client").await;
+}
+
+pub async fn delegation_sets_act_and_obeys_may_act_and_depth(s: &TestServer) {
+    let f = setup(s).await;
+    let actor = f.idp.access_token(&s.base, "agent-1", json!({}));
+    let subject = |extra: Value| f.idp.access_token(&s.base, "alice", extra);
+    let client = &f.client;
+    let go = |st: String| {
+        let actor = actor.clone();
+        async move {
+            exchange(s, client, &[("subject_token", &st), ("subject_token_type", AT), ("actor_token", &actor), ("actor_token_type", AT), ("audience", API)]).await
+        }
+    };
+    // The rule does not allow delegation yet.
+    assert_oauth_error(go(subject(json!({}))).await, 400, "invalid_request").await;
+    set_rule(s, API, "orders:read orders:write", |r| {
+        r.delegation = true;
+        r.max_depth = 2;
+    })
+    .await;
+    let r = go(subject(json!({}))).await;
+    assert_eq!(r.status(), 200);
+    let b: Value = r.json().await.unwrap();
+    let c = claims_of(b["access_token"].as_str().unwrap());
+    assert!(c["sub"].as_str().unwrap().ends_with(":alice"));
+    assert!(c["act"]["sub"].as_str().unwrap().ends_with(":agent-1"), "{c}");
+    // may_act naming someone else (B22).
+    assert_oauth_error(go(subject(json!({"may_act": {"sub": "agent-2"}}))).await, 400, "invalid_request").await;
+    assert_eq!(go(subject(json!({"may_act": {"sub": "agent-1", "iss": IDP}}))).await.status(), 200);
+    // An existing chain nests under the new actor; beyond the depth cap it is refused.
+    let r = go(subject(json!({"act": {"sub": "upstream"}}))).await;
+    let b: Value = r.json().await.unwrap();
+    let c = claims_of(b["access_token"].as_str().unwrap());
+    assert_eq!(c["act"]["act"]["sub"], "upstream", "{c}");
+    assert_oauth_error(go(subject(json!({"act": {"sub": "a", "act": {"sub": "b"}}}))).await, 400, "invalid_request").await;
+    // actor_token without its type, and delegation-only without an actor.
+    let st = subject(json!({}));
+    assert_oauth_error(exchange(s, &f.client, &[("subject_token", &st), ("subject_token_type", AT), ("actor_token", &actor), ("audience", API)]).await, 400, "invalid_request").await;
+    set_rule(s, API, "orders:read", |r| {
+        r.delegation = true;
+        r.delegation_only = true;
+    })
+    .await;
+    assert_oauth_error(exchange(s, &f.client, &[("subject_token", &st), ("subject_token_type", AT), ("audience", API)]).await, 400, "invalid_request").await;
+}
+
+pub async fn disabled_rules_stop_exchanges_within_a_second(s: &TestServer) {
+    let f = setup(s).await;
+    let pt = f.idp.access_token(&s.base, "alice", json!({}));
+    let form = [("subject_token", pt.as_str()), ("subject_token_type", AT), ("audience", API)];
+    exchange_ok(s, &f.client, &form).await;
+    s.state.store.set_trust_rule_enabled(&Actor::new("test"), &f.rule_id, false, now()).await.unwrap();
+    // No manual refresh: the background change feed must carry it (B24).
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_oauth_error(exchange(s, &f.client, &form).await, 400, "invalid_request").await;
+}
+
+pub async fn pairwise_subjects_differ_per_audience(s: &TestServer) {
+    let f = setup(s).await;
+    s.state.store.set_grant(&Actor::new("test"), "acme", OTHER_API, &ScopeSet::parse("bill:read").unwrap(), now()).await.unwrap();
+    set_rule(s, API, "orders:read", |r| r.pairwise = true).await;
+    set_rule(s, OTHER_API, "bill:read", |r| r.pairwise = true).await;
+    let pt = f.idp.access_token(&s.base, "alice", json!({"email": "alice@acme.test"}));
+    let client = &f.client;
+    let sub_for = |aud: &'static str| {
+        let pt = pt.clone();
+        async move {
+            let b = exchange_ok(s, client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", aud)]).await;
+            claims_of(b["access_token"].as_str().unwrap())["sub"].as_str().unwrap().to_owned()
+        }
+    };
+    let a = sub_for(API).await;
+    let b = sub_for(OTHER_API).await;
+    assert_ne!(a, b);
+    assert_eq!(a, sub_for(API).await, "stable per audience");
+    assert!(!a.contains("alice") && !a.contains(':'));
+    // B25: a changed email never changes who the subject is.
+    let pt2 = f.idp.access_token(&s.base, "alice", json!({"email": "new@acme.test"}));
+    let c = exchange_ok(s, &f.client, &[("subject_token", &pt2), ("subject_token_type", AT), ("audience", API)]).await;
+    assert_eq!(claims_of(c["access_token"].as_str().unwrap())["sub"].as_str().unwrap(), a);
+}
+
+pub async fn jwt_bearer_assertions_are_single_use(s: &TestServer) {
+    let f = setup(s).await;
+    let n = now();
+    let assertion = |extra: Value| {
+        let mut c = json!({"iss": IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 120, "jti": uuid()});
+        merge(&mut c, extra);
+        f.idp.sign(None, c)
+    };
+    let client = &f.client;
+    let grant = |a: String| async move {
+        s.post_form("/oauth2/token", Some(client), &[("grant_type", JWT_BEARER), ("assertion", &a), ("resource", API)]).await
+    };
+    let a = assertion(json!({}));
+    let r = grant(a.clone()).await;
+    assert_eq!(r.status(), 200);
+    let b: Value = r.json().await.unwrap();
+    assert!(b.get("issued_token_type").is_none(), "RFC 6749 response");
+    assert!(claims_of(b["access_token"].as_str().unwrap())["sub"].as_str().unwrap().ends_with(":alice"));
+    // B27: replay.
+    assert_oauth_error(grant(a).await, 400, "invalid_grant").await;
+    for bad in [
+        assertion(json!({"aud": [s.base.clone(), "https://foreign.test"]})),
+        assertion(json!({"jti": null})),
+        assertion(json!({"exp": n + 3600})),
+        f.idp.access_token(&s.base, "alice", json!({})),
+    ] {
+        assert_oauth_error(grant(bad).await, 400, "invalid_grant").await;
+    }
+    let r = s.post_form("/oauth2/token", Some(&f.client), &[("grant_type", JWT_BEARER), ("resource", API)]).await;
+    assert_oauth_error(r, 400, "invalid_request").await;
+}
+
+async fn refresh(s: &TestServer, c: &Creds, rt: &str) -> reqwest::Response {
+    s.post_form("/oauth2/token", Some(c), &[("grant_type", "refresh_token"), ("refresh_token", rt)]).await
+}
+
+pub async fn refresh_tokens_rotate_and_reuse_kills_the_family(s: &TestServer) {
+    let f = setup(s).await;
+    set_rule(s, API, "orders:read", |r| r.refresh = true).await;
+    let pt = f.idp.access_token(&s.base, "alice", json!({}));
+    let b = exchange_ok(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    let rt1 = b["refresh_token"].as_str().unwrap().to_owned();
+    assert!(rt1.starts_with("ent_rt_"));
+    let at0 = b["access_token"].as_str().unwrap().to_owned();
+    // D36: another client's refresh token.
+    let other = federated_client(s, "acme", "orders:read").await;
+    s.refresh().await;
+    assert_oauth_error(refresh(s, &other, &rt1).await, 400, "invalid_grant").await;
+    let r = refresh(s, &f.client, &rt1).await;
+    assert_eq!(r.status(), 200);
+    let b: Value = r.json().await.unwrap();
+    let rt2 = b["refresh_token"].as_str().unwrap().to_owned();
+    let at2 = b["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(rt1, rt2);
+    assert_eq!(s.introspect(&f.rs, &at2).await["active"], true);
+    // D33: reusing RT1 kills RT2 and every access token of the family.
+    assert_oauth_error(refresh(s, &f.client, &rt1).await, 400, "invalid_grant").await;
+    assert_oauth_error(refresh(s, &f.client, &rt2).await, 400, "invalid_grant").await;
+    assert_eq!(s.introspect(&f.rs, &at2).await, json!({"active": false}));
+    assert_eq!(s.introspect(&f.rs, &at0).await, json!({"active": false}));
+    let events = s.state.store.recent_audit_events(20).await.unwrap();
+    assert!(events.iter().any(|e| e.action == "refresh.reuse_detected"));
+
+    // requested_token_type=refresh_token: the refresh token travels in access_token (RFC 8693 §2.2.1).
+    let b = exchange_ok(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API), ("requested_token_type", "urn:ietf:params:oauth:token-type:refresh_token")]).await;
+    assert_eq!(b["token_type"], "N_A");
+    assert_eq!(b["issued_token_type"], "urn:ietf:params:oauth:token-type:refresh_token");
+    assert!(b["access_token"].as_str().unwrap().starts_with("ent_rt_"));
+
+    // D35: the family ends with the subject token's lifetime.
+    let short = f.idp.access_token(&s.base, "alice", json!({"exp": now() + 2}));
+    let b = exchange_ok(s, &f.client, &[("subject_token", &short), ("subject_token_type", AT), ("audience", API)]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert_oauth_error(refresh(s, &f.client, b["refresh_token"].as_str().unwrap()).await, 400, "invalid_grant").await;
+
+    // Revoking a refresh token (RFC 7009) ends its family.
+    let b = exchange_ok(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    let rt = b["refresh_token"].as_str().unwrap();
+    let r = s.post_form("/oauth2/revoke", Some(&f.client), &[("token", rt), ("token_type_hint", "refresh_token")]).await;
+    assert_eq!(r.status(), 200);
+    assert_oauth_error(refresh(s, &f.client, rt).await, 400, "invalid_grant").await;
+    assert_eq!(s.introspect(&f.rs, b["access_token"].as_str().unwrap()).await["active"], false);
+}
+
+pub async fn fifty_concurrent_refreshes_one_wins(s: &TestServer) {
+    let f = setup(s).await;
+    set_rule(s, API, "orders:read", |r| r.refresh = true).await;
+    let pt = f.idp.access_token(&s.base, "alice", json!({}));
+    let b = exchange_ok(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    let rt = b["refresh_token"].as_str().unwrap().to_owned();
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let http = s.http.clone();
+            let url = s.url("/oauth2/token");
+            let (id, secret, rt) = (f.client.id.clone(), f.client.secret.clone(), rt.clone());
+            tokio::spawn(async move {
+                http.post(url)
+                    .basic_auth(id, Some(secret))
+                    .form(&[("grant_type", "refresh_token"), ("refresh_token", rt.as_str())])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            200 => ok += 1,
+            400 => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one concurrent refresh succeeds (D34)");
+}
+
+pub async fn revoking_the_root_revokes_every_derived_token(s: &TestServer) {
+    let f = setup(s).await;
+    let pt = f.idp.access_token(&s.base, "alice", json!({"groups": ["admins"]}));
+    let e1 = exchange_ok(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    let t1 = e1["access_token"].as_str().unwrap().to_owned();
+    // Down-scoping Entente's own token (B21: ∩ the subject token's scope).
+    let e2 = exchange_ok(s, &f.client, &[("subject_token", &t1), ("subject_token_type", AT), ("audience", API), ("scope", "orders:read")]).await;
+    assert_eq!(e2["scope"], "orders:read");
+    let t2 = e2["access_token"].as_str().unwrap().to_owned();
+    let e3 = exchange_ok(s, &f.client, &[("subject_token", &t2), ("subject_token_type", AT), ("audience", API)]).await;
+    assert_eq!(e3["scope"], "orders:read", "never widened back");
+    let t3 = e3["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(claims_of(&t3)["sub"], claims_of(&t1)["sub"]);
+    for t in [&t1, &t2, &t3] {
+        assert_eq!(s.introspect(&f.rs, t).await["active"], true);
+    }
+    // Revoke the middle one: its descendant dies, its ancestor lives.
+    let r = s.post_form("/oauth2/revoke", Some(&f.client), &[("token", &t2)]).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(s.introspect(&f.rs, &t1).await["active"], true);
+    assert_eq!(s.introspect(&f.rs, &t3).await["active"], false);
+    // Revoke the root: everything is gone at once.
+    s.post_form("/oauth2/revoke", Some(&f.client), &[("token", &t1)]).await;
+    for t in [&t1, &t2, &t3] {
+        assert_eq!(s.introspect(&f.rs, t).await, json!({"active": false}));
+    }
+    // A revoked token cannot be exchanged any more.
+    assert_oauth_error(exchange(s, &f.client, &[("subject_token", &t1), ("subject_token_type", AT), ("audience", API)]).await, 400, "invalid_request").await;
+
+    // Revoking a partner subject reaches tokens derived from any of its partner tokens,
+    // through the change feed (as another replica would see it, D37).
+    let pb = f.idp.access_token(&s.base, "bob", json!({}));
+    let b1 = exchange_ok(s, &f.client, &[("subject_token", &pb), ("subject_token_type", AT), ("audience", API)]).await;
+    let bt = b1["access_token"].as_str().unwrap().to_owned();
+    let b2 = exchange_ok(s, &f.client, &[("subject_token", &bt), ("subject_token_type", AT), ("audience", API)]).await;
+    let key = entente_domain::federation::subject::subject_key(IDP, "bob");
+    s.state.store.revoke_mark(&Actor::new("test"), &key, now() + 3600, now()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_eq!(s.introspect(&f.rs, &bt).await["active"], false);
+    assert_eq!(s.introspect(&f.rs, b2["access_token"].as_str().unwrap()).await["active"], false);
+    // Revoking a client reaches what other clients derived from its tokens.
+    let pc = f.idp.access_token(&s.base, "carol", json!({}));
+    let c1 = exchange_ok(s, &f.client, &[("subject_token", &pc), ("subject_token_type", AT), ("audience", API)]).await;
+    let other = federated_client(s, "acme", "orders:read").await;
+    s.refresh().await;
+    let c2 = exchange_ok(s, &other, &[("subject_token", c1["access_token"].as_str().unwrap()), ("subject_token_type", AT), ("audience", API)]).await;
+    let ck = entente_domain::federation::subject::client_key(&f.client.id);
+    s.state.store.revoke_mark(&Actor::new("test"), &ck, now() + 3600, now()).await.unwrap();
+    s.refresh().await;
+    assert_eq!(s.introspect(&f.rs, c2["access_token"].as_str().unwrap()).await["active"], false);
+}
+
+/// A JWKS endpoint on loopback that counts requests and can be made slow, huge or broken.
+pub struct JwksServer {
+    pub url: String,
+    pub hits: Arc<AtomicUsize>,
+    pub mode: Arc<std::sync::Mutex<&'static str>>,
+}
+
+pub async fn jwks_server(jwks: String) -> JwksServer {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let mode = Arc::new(std::sync::Mutex::new("ok"));
+    let (h, m) = (hits.clone(), mode.clone());
+    let app = axum::Router::new().route(
+        "/jwks",
+        axum::routing::get(move || {
+            let (h, m, jwks) = (h.clone(), m.clone(), jwks.clone());
+            async move {
+                h.fetch_add(1, Ordering::SeqCst);
+                let mode = *m.lock().unwrap();
+                match mode {
+                    "slow" => {
+                        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                        (axum::http::StatusCode::OK, jwks).into_response()
+                    }
+                    "huge" => (axum::http::StatusCode::OK, format!("{{\"keys\":[],\"pad\":\"{}\"}}", "x".repeat(1_000_000))).into_response(),
+                    "down" => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "upstream secret detail").into_response(),
+                    _ => ([("cache-control", "max-age=600")], jwks).into_response(),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    JwksServer { url, hits, mode }
+}
+
+use axum::response::IntoResponse;
+
+pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
+    s.seed().await;
+    let client = federated_client(s, "acme", "orders:read").await;
+    let idp = Idp::new(IDP);
+    let srv = jwks_server(idp.jwks.clone()).await;
+    add_issuer(s, "acme", &idp, Some(srv.url.clone())).await;
+    set_rule(s, API, "orders:read", |_| {}).await;
+    let pt = idp.access_token(&s.base, "alice", json!({}));
+    exchange_ok(s, &client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    assert_eq!(srv.hits.load(Ordering::SeqCst), 1);
+    // A8: a flood of unknown kids causes at most one refetch per cooldown; valid traffic goes on.
+    for i in 0..20 {
+        let mut h = Header::new(Algorithm::ES256);
+        h.typ = Some("at+jwt".into());
+        h.kid = Some(format!("unknown-{i}"));
+        let n = now();
+        let t = jsonwebtoken::encode(&h, &json!({"iss": IDP, "sub": "x", "aud": s.base, "iat": n, "exp": n + 60}), &idp.key).unwrap();
+        assert_oauth_error(exchange(s, &client, &[("subject_token", &t), ("subject_token_type", AT), ("audience", API)]).await, 400, "invalid_request").await;
+    }
+    assert!(srv.hits.load(Ordering::SeqCst) <= 2, "fetches: {}", srv.hits.load(Ordering::SeqCst));
+    exchange_ok(s, &client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    // A5: header jku/x5u are never followed.
+    let mut h = Header::new(Algorithm::ES256);
+    h.typ = Some("at+jwt".into());
+    h.kid = Some(idp.kid.clone());
+    h.jku = Some(format!("{}?from-jku", srv.url));
+    let n = now();
+    let t = jsonwebtoken::encode(&h, &json!({"iss": IDP, "sub": "x", "aud": s.base, "iat": n, "exp": n + 60}), &idp.key).unwrap();
+    let before = srv.hits.load(Ordering::SeqCst);
+    exchange_ok(s, &client, &[("subject_token", &t), ("subject_token_type", AT), ("audience", API)]).await;
+    assert_eq!(srv.hits.load(Ordering::SeqCst), before);
+
+    // E42: a slow or huge JWKS is cut off within 5 s, and the upstream text is not echoed.
+    for mode in ["slow", "huge", "down"] {
+        let other = Idp::new(&format!("https://idp-{mode}.acme.test"));
+        let srv2 = jwks_server(other.jwks.clone()).await;
+        *srv2.mode.lock().unwrap() = mode;
+        add_issuer(s, "acme", &other, Some(srv2.url.clone())).await;
+        s.refresh().await;
+        let t = other.access_token(&s.base, "alice", json!({}));
+        let started = std::time::Instant::now();
+        let r = exchange(s, &client, &[("subject_token", &t), ("subject_token_type", AT), ("audience", API)]).await;
+        assert!(started.elapsed() < std::time::Duration::from_secs(6), "{mode}: {:?}", started.elapsed());
+        let b = assert_oauth_error(r, 400, "invalid_request").await;
+        assert!(!b.to_string().contains("upstream secret"), "{b}");
+    }
+}
