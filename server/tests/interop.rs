@@ -113,3 +113,90 @@ async fn oauth2_crate_client_credentials() {
     }
     s.stop().await;
 }
+
+#[allow(dead_code)]
+mod fed;
+
+/// A separately written identity provider (npm oidc-provider) plays the partner's IdP: Entente
+/// fetches its JWKS over HTTP and exchanges the access tokens it issues (RFC 8693).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidc_provider_tokens_are_exchanged() {
+    use entente_store::Actor;
+    use entente_store::federation::NewTrustedIssuer;
+    let s = TestServer::start(Backend::Sqlite).await;
+    s.seed().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../interop/partner-idp.mjs");
+    assert!(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../interop/node_modules/oidc-provider")).exists(),
+        "interop/node_modules is missing: run `make setup` (npm ci in interop/)"
+    );
+    let mut idp = tokio::process::Command::new("node")
+        .args([script, &port.to_string(), &s.base])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node must be installed");
+    let idp_url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if http.get(format!("{idp_url}/jwks")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "oidc-provider did not start");
+
+    let mut issuer = NewTrustedIssuer::new(idp_url.clone(), s.base.clone());
+    issuer.jwks_uri = Some(format!("{idp_url}/jwks"));
+    issuer.subject_claim = "client_id".into();
+    s.state
+        .store
+        .create_trusted_issuer(&Actor::new("test"), "acme", issuer, now())
+        .await
+        .unwrap();
+    let client = fed::federated_client(&s, "acme", "orders:read").await;
+    let rule = entente_store::federation::NewTrustRule::new(
+        entente_domain::ScopeSet::parse("orders:read").unwrap(),
+    );
+    s.state
+        .store
+        .set_trust_rule(&Actor::new("test"), "acme", &idp_url, API, rule, now())
+        .await
+        .unwrap();
+    s.refresh().await;
+
+    let partner: serde_json::Value = http
+        .post(format!("{idp_url}/token"))
+        .basic_auth("acme-workload", Some("acme-workload-secret-0123456789abcdef0123456789"))
+        .form(&[("grant_type", "client_credentials"), ("scope", "partner:api"), ("resource", s.base.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let partner_token = partner["access_token"].as_str().expect("oidc-provider issued a token");
+    assert_eq!(fed::claims_of(partner_token)["iss"], idp_url.as_str());
+
+    let b = fed::exchange_ok(
+        &s,
+        &client,
+        &[("subject_token", partner_token), ("subject_token_type", fed::AT), ("audience", API)],
+    )
+    .await;
+    let c = fed::claims_of(b["access_token"].as_str().unwrap());
+    assert!(c["sub"].as_str().unwrap().ends_with(":acme-workload"), "{c}");
+    assert_eq!(c["aud"], API);
+    assert_eq!(b["scope"], "orders:read");
+    let rs = s.resource_server(API).await;
+    assert_eq!(s.introspect(&rs, b["access_token"].as_str().unwrap()).await["active"], true);
+    idp.kill().await.ok();
+    s.stop().await;
+}
