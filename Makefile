@@ -37,6 +37,8 @@ tools:
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; fi
 	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	  command -v wrk >/dev/null || missing="$$missing wrk"; \
+	  command -v jq >/dev/null || missing="$$missing jq"; \
+	  command -v curl >/dev/null || missing="$$missing curl"; \
 	  if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 

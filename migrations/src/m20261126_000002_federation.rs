@@ -7,7 +7,11 @@ use sea_orm_migration::schema::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
+fn fk(
+    from_table: &'static str,
+    from_col: &'static str,
+    to_table: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from_table, from_col)
         .to(to_table, "id")
@@ -128,7 +132,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["revocation_marks", "refresh_tokens", "trust_rules", "trusted_issuers"] {
+        for t in [
+            "revocation_marks",
+            "refresh_tokens",
+            "trust_rules",
+            "trusted_issuers",
+        ] {
             m.drop_table(Table::drop().table(t).take()).await?;
         }
         Ok(())

@@ -213,10 +213,16 @@ pub async fn run(
     match cmd {
         Command::Serve => anyhow::bail!("`serve` is started by main, not as a catalog command"),
         Command::Migrate => print(out, json!({"migrated": true}), "migrations applied".into()),
-        Command::Issuer(c) => crate::cli_federation::issuer(&store, &actor, common, out, c, issuer, now).await?,
-        Command::TrustRule(c) => crate::cli_federation::trust_rule(&store, &actor, out, c, now).await?,
+        Command::Issuer(c) => {
+            crate::cli_federation::issuer(&store, &actor, common, out, c, issuer, now).await?
+        }
+        Command::TrustRule(c) => {
+            crate::cli_federation::trust_rule(&store, &actor, out, c, now).await?
+        }
         Command::Token(c) => crate::cli_federation::token(&store, &actor, out, c, now).await?,
-        Command::Exchange(c) => crate::cli_federation::exchange(&store, common, out, c, issuer, now).await?,
+        Command::Exchange(c) => {
+            crate::cli_federation::exchange(&store, common, out, c, issuer, now).await?
+        }
         Command::Partner(PartnerCmd::Create {
             slug,
             name,
@@ -457,7 +463,10 @@ async fn create_client(
         entente_domain::federation::GRANT_JWT_BEARER,
         entente_domain::federation::GRANT_REFRESH_TOKEN,
     ];
-    if let Some(bad) = grant_types.iter().find(|g| !SUPPORTED.contains(&g.as_str())) {
+    if let Some(bad) = grant_types
+        .iter()
+        .find(|g| !SUPPORTED.contains(&g.as_str()))
+    {
         anyhow::bail!(
             "grant type {bad:?} is not supported; use any of: {}",
             SUPPORTED.join(" ")

@@ -165,16 +165,19 @@ pub async fn issuer(
                 None => None,
             };
             let jwks = match jwks_file {
-                Some(f) => Some(std::fs::read_to_string(&f).map_err(|e| {
-                    anyhow::anyhow!("--jwks-file {}: {e}", f.display())
-                })?),
+                Some(f) => Some(
+                    std::fs::read_to_string(&f)
+                        .map_err(|e| anyhow::anyhow!("--jwks-file {}: {e}", f.display()))?,
+                ),
                 None => None,
             };
             let kinds = kinds
                 .split_whitespace()
                 .map(|k| {
                     TokenKind::parse(k).ok_or_else(|| {
-                        anyhow::anyhow!("--kinds: {k:?} is not one of access_token, id_token, assertion")
+                        anyhow::anyhow!(
+                            "--kinds: {k:?} is not one of access_token, id_token, assertion"
+                        )
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
@@ -192,11 +195,16 @@ pub async fn issuer(
             new.max_age = max_age;
             new.skew = skew;
             new.subject_claim = subject_claim;
-            let m = store.create_trusted_issuer(actor, &partner, new, now).await?;
+            let m = store
+                .create_trusted_issuer(actor, &partner, new, now)
+                .await?;
             print(
                 out,
                 json!({"id": m.id, "partner": partner, "issuer": m.issuer, "jwks_uri": m.jwks_uri, "audiences": m.audiences, "kinds": m.kinds}),
-                format!("trusted issuer {} added for {partner} (id {})", m.issuer, m.id),
+                format!(
+                    "trusted issuer {} added for {partner} (id {})",
+                    m.issuer, m.id
+                ),
             );
         }
         IssuerCmd::List { partner } => {
@@ -241,11 +249,13 @@ pub async fn trust_rule(
             refresh_lifetime,
         } => {
             let mut r = NewTrustRule::new(
-                ScopeSet::parse(&scopes).map_err(|e| anyhow::anyhow!("--scopes: {}", e.description))?,
+                ScopeSet::parse(&scopes)
+                    .map_err(|e| anyhow::anyhow!("--scopes: {}", e.description))?,
             );
-            r.claims = rules::parse_claim_passes(&claims).map_err(|e| anyhow::anyhow!("--claims: {e}"))?;
-            r.mappings =
-                rules::parse_scope_mappings(&mappings).map_err(|e| anyhow::anyhow!("--map: {e}"))?;
+            r.claims =
+                rules::parse_claim_passes(&claims).map_err(|e| anyhow::anyhow!("--claims: {e}"))?;
+            r.mappings = rules::parse_scope_mappings(&mappings)
+                .map_err(|e| anyhow::anyhow!("--map: {e}"))?;
             r.delegation = delegation || delegation_only;
             r.max_depth = max_depth;
             r.delegation_only = delegation_only;
@@ -261,7 +271,10 @@ pub async fn trust_rule(
                 json!({"id": m.id, "partner": partner, "issuer": issuer, "audience": audience, "scopes": m.scopes,
                        "delegation": m.delegation, "max_depth": m.max_depth, "delegation_only": m.delegation_only,
                        "pairwise_subject": m.pairwise, "refresh": m.refresh}),
-                format!("trust rule {}: tokens from {issuer} may become {audience} tokens with at most \"{}\"", m.id, m.scopes),
+                format!(
+                    "trust rule {}: tokens from {issuer} may become {audience} tokens with at most \"{}\"",
+                    m.id, m.scopes
+                ),
             );
         }
         TrustRuleCmd::List { partner } => {
@@ -273,18 +286,34 @@ pub async fn trust_rule(
             let v: Vec<_> = rs.iter().map(|r| json!({"id": r.id, "issuer_id": r.issuer_id, "audience_id": r.audience_id, "scopes": r.scopes, "delegation": r.delegation, "pairwise_subject": r.pairwise, "refresh": r.refresh, "enabled": r.enabled})).collect();
             let t = rs
                 .iter()
-                .map(|r| format!("{:<14} {:<14} {} {}", r.id, r.issuer_id, if r.enabled { "enabled " } else { "disabled" }, r.scopes))
+                .map(|r| {
+                    format!(
+                        "{:<14} {:<14} {} {}",
+                        r.id,
+                        r.issuer_id,
+                        if r.enabled { "enabled " } else { "disabled" },
+                        r.scopes
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             print(out, json!(v), t);
         }
         TrustRuleCmd::Disable { id } => {
             store.set_trust_rule_enabled(actor, &id, false, now).await?;
-            print(out, json!({"id": id, "enabled": false}), format!("trust rule {id} disabled"));
+            print(
+                out,
+                json!({"id": id, "enabled": false}),
+                format!("trust rule {id} disabled"),
+            );
         }
         TrustRuleCmd::Enable { id } => {
             store.set_trust_rule_enabled(actor, &id, true, now).await?;
-            print(out, json!({"id": id, "enabled": true}), format!("trust rule {id} enabled"));
+            print(
+                out,
+                json!({"id": id, "enabled": true}),
+                format!("trust rule {id} enabled"),
+            );
         }
     }
     Ok(())
@@ -316,7 +345,9 @@ pub async fn token(
             subject::partner_key(&p)
         }
         (_, _, _, Some(i), Some(s)) => subject::subject_key(&i, &s),
-        _ => anyhow::bail!("name what to revoke: --jti, --client, --partner or --subject-issuer with --subject"),
+        _ => anyhow::bail!(
+            "name what to revoke: --jti, --client, --partner or --subject-issuer with --subject"
+        ),
     };
     store
         .revoke_mark(actor, &target, now + MARK_RETENTION, now)
@@ -340,20 +371,26 @@ pub async fn exchange(
     let ExchangeCmd::Explain { file } = cmd;
     let text = std::fs::read_to_string(&file)
         .map_err(|e| anyhow::anyhow!("--file {}: {e}", file.display()))?;
-    let req: crate::explain::ExplainRequest = serde_json::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("--file {}: not a valid explain request: {e}", file.display()))?;
+    let req: crate::explain::ExplainRequest = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "--file {}: not a valid explain request: {e}",
+            file.display()
+        )
+    })?;
     let master = common.master_key()?;
     let snapshot = crate::snapshot::Snapshot::build(store.load_catalog(now).await?);
     let keys = Arc::new(crate::keyring::build(&store.signing_keys().await?, &master));
     let revocations = crate::state::load_revocations(store, now).await?;
-    let revoked = |c: &entente_domain::token::AccessTokenClaims| crate::state::revoked_in(&revocations, c);
+    let revoked =
+        |c: &entente_domain::token::AccessTokenClaims| crate::state::revoked_in(&revocations, c);
     let fetcher = IssuerKeys::new(common.fetch_policy()?)?;
     let pairwise = master.derive(crate::serve::PAIRWISE_PURPOSE);
     let env = Env {
         issuer: entente_issuer,
         pairwise_secret: &pairwise,
     };
-    let answer = crate::explain::explain(&snapshot, &fetcher, keys, &revoked, &env, &req, now).await;
+    let answer =
+        crate::explain::explain(&snapshot, &fetcher, keys, &revoked, &env, &req, now).await;
     let text = render(&answer);
     print(out, answer, text);
     Ok(())

@@ -87,7 +87,10 @@ async fn explain_http(
         }
     }
     if body.len() > 64 * 1024 {
-        return problem(StatusCode::PAYLOAD_TOO_LARGE, "the request is larger than 64 KiB");
+        return problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request is larger than 64 KiB",
+        );
     }
     let req: crate::explain::ExplainRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,

@@ -44,7 +44,11 @@ impl FederationSnapshot {
                 issuer: i.issuer.clone(),
                 algorithms,
                 audiences: i.audiences.split_whitespace().map(str::to_owned).collect(),
-                kinds: i.kinds.split_whitespace().filter_map(TokenKind::parse).collect(),
+                kinds: i
+                    .kinds
+                    .split_whitespace()
+                    .filter_map(TokenKind::parse)
+                    .collect(),
                 max_age: i.max_age,
                 skew: i.skew,
                 subject_claim: i.subject_claim.clone(),
@@ -53,15 +57,22 @@ impl FederationSnapshot {
             let source = match (&i.jwks_uri, &i.jwks) {
                 (Some(u), _) => KeySource::Uri(u.clone()),
                 (None, Some(doc)) => KeySource::Static(Arc::new(
-                    entente_domain::jwks::parse(doc).map(|(k, _)| k).unwrap_or_default(),
+                    entente_domain::jwks::parse(doc)
+                        .map(|(k, _)| k)
+                        .unwrap_or_default(),
                 )),
                 (None, None) => continue,
             };
             s.sources.insert(i.id.clone(), source);
-            s.issuers.insert((i.partner_id.clone(), i.issuer.clone()), view);
+            s.issuers
+                .insert((i.partner_id.clone(), i.issuer.clone()), view);
         }
         let known: HashSet<&str> = s.sources.keys().map(String::as_str).collect();
-        for r in data.trust_rules.iter().filter(|r| known.contains(r.issuer_id.as_str())) {
+        for r in data
+            .trust_rules
+            .iter()
+            .filter(|r| known.contains(r.issuer_id.as_str()))
+        {
             let rule = TrustRule {
                 id: r.id.clone(),
                 partner_id: r.partner_id.clone(),
@@ -79,8 +90,13 @@ impl FederationSnapshot {
                 refresh_lifetime: r.refresh_lifetime,
                 enabled: r.enabled,
             };
-            let key = (r.partner_id.clone(), r.issuer_id.clone(), r.audience_id.clone());
-            s.with_rules.insert((r.partner_id.clone(), r.issuer_id.clone()));
+            let key = (
+                r.partner_id.clone(),
+                r.issuer_id.clone(),
+                r.audience_id.clone(),
+            );
+            s.with_rules
+                .insert((r.partner_id.clone(), r.issuer_id.clone()));
             s.rule_ids.insert(r.id.clone(), key.clone());
             s.rules.insert(key, rule);
         }
@@ -96,8 +112,11 @@ impl FederationSnapshot {
     }
 
     pub fn rule(&self, partner_id: &str, issuer_id: &str, audience_id: &str) -> Option<&TrustRule> {
-        self.rules
-            .get(&(partner_id.to_owned(), issuer_id.to_owned(), audience_id.to_owned()))
+        self.rules.get(&(
+            partner_id.to_owned(),
+            issuer_id.to_owned(),
+            audience_id.to_owned(),
+        ))
     }
 
     pub fn rule_by_id(&self, id: &str) -> Option<&TrustRule> {

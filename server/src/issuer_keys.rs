@@ -168,8 +168,13 @@ impl IssuerKeys {
             }))
             // Same-host redirects only, and never more than two (case E41).
             .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                let first = attempt.previous().first().and_then(|u| u.host_str().map(str::to_owned));
-                if attempt.previous().len() <= 2 && attempt.url().host_str().map(str::to_owned) == first {
+                let first = attempt
+                    .previous()
+                    .first()
+                    .and_then(|u| u.host_str().map(str::to_owned));
+                if attempt.previous().len() <= 2
+                    && attempt.url().host_str().map(str::to_owned) == first
+                {
                     attempt.follow()
                 } else {
                     attempt.stop()
@@ -214,7 +219,8 @@ impl IssuerKeys {
         now: i64,
     ) -> Arc<Vec<VerifyingKey>> {
         let needs_fetch = |e: &Entry| {
-            now >= e.fresh_until || kid.is_some_and(|k| !e.keys.iter().any(|v| v.kid.as_deref() == Some(k)))
+            now >= e.fresh_until
+                || kid.is_some_and(|k| !e.keys.iter().any(|v| v.kid.as_deref() == Some(k)))
         };
         if let Some(e) = self.entry(issuer_id) {
             if !needs_fetch(&e) || now - e.last_attempt < COOLDOWN {
@@ -298,7 +304,11 @@ impl IssuerKeys {
         }
         let max_age = cache_max_age(resp.headers());
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| format!("read failed: {e}"))? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| format!("read failed: {e}"))?
+        {
             if body.len() + chunk.len() > BODY_CAP {
                 return Err("response exceeds the size cap".into());
             }
@@ -323,7 +333,10 @@ fn cache_max_age(h: &reqwest::header::HeaderMap) -> i64 {
         if part.eq_ignore_ascii_case("no-store") || part.eq_ignore_ascii_case("no-cache") {
             return 0;
         }
-        if let Some(v) = part.strip_prefix("max-age=").or_else(|| part.strip_prefix("s-maxage=")) {
+        if let Some(v) = part
+            .strip_prefix("max-age=")
+            .or_else(|| part.strip_prefix("s-maxage="))
+        {
             age = v.trim_matches('"').parse().unwrap_or(MIN_FRESH);
         }
     }
@@ -373,7 +386,11 @@ mod tests {
 
     #[tokio::test]
     async fn names_resolving_inside_are_refused() {
-        assert!(check_url_resolves("https://localhost.:443/jwks", &prod()).await.is_err());
+        assert!(
+            check_url_resolves("https://localhost.:443/jwks", &prod())
+                .await
+                .is_err()
+        );
     }
 
     #[test]

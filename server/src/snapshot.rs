@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use entente_domain::ScopeSet;
 use entente_domain::client_auth::RegisteredAuth;
+use entente_domain::federation::{Federation, TrustRule, TrustedIssuer};
 use entente_domain::grant::{AudienceView, Catalog};
 use entente_domain::jwks::VerifyingKey;
-use entente_domain::federation::{Federation, TrustRule, TrustedIssuer};
 use entente_store::catalog::{AUTH_PRIVATE_KEY_JWT, CatalogData, KIND_RESOURCE_SERVER};
 
 use crate::federation_snapshot::FederationSnapshot;
@@ -218,7 +218,12 @@ impl Federation for Snapshot {
     fn trusted_issuer(&self, partner_id: &str, iss: &str) -> Option<&TrustedIssuer> {
         self.federation.issuer(partner_id, iss)
     }
-    fn trust_rule(&self, partner_id: &str, issuer_id: &str, audience_id: &str) -> Option<&TrustRule> {
+    fn trust_rule(
+        &self,
+        partner_id: &str,
+        issuer_id: &str,
+        audience_id: &str,
+    ) -> Option<&TrustRule> {
         self.federation.rule(partner_id, issuer_id, audience_id)
     }
     fn trust_rule_by_id(&self, rule_id: &str) -> Option<&TrustRule> {

@@ -6,9 +6,9 @@ use std::sync::{Arc, RwLock};
 
 use entente_domain::federation::subject;
 use entente_domain::keyring::RotationPolicy;
-use entente_domain::token::AccessTokenClaims;
 use entente_domain::sealing::MasterKey;
 use entente_domain::secret::SecretHasher;
+use entente_domain::token::AccessTokenClaims;
 use entente_store::Store;
 use entente_store::changes::topic;
 

@@ -132,7 +132,11 @@ async fn oidc_provider_tokens_are_exchanged() {
         .port();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../interop/partner-idp.mjs");
     assert!(
-        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../interop/node_modules/oidc-provider")).exists(),
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../interop/node_modules/oidc-provider"
+        ))
+        .exists(),
         "interop/node_modules is missing: run `make setup` (npm ci in interop/)"
     );
     let mut idp = tokio::process::Command::new("node")
@@ -174,29 +178,48 @@ async fn oidc_provider_tokens_are_exchanged() {
 
     let partner: serde_json::Value = http
         .post(format!("{idp_url}/token"))
-        .basic_auth("acme-workload", Some("acme-workload-secret-0123456789abcdef0123456789"))
-        .form(&[("grant_type", "client_credentials"), ("scope", "partner:api"), ("resource", s.base.as_str())])
+        .basic_auth(
+            "acme-workload",
+            Some("acme-workload-secret-0123456789abcdef0123456789"),
+        )
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "partner:api"),
+            ("resource", s.base.as_str()),
+        ])
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let partner_token = partner["access_token"].as_str().expect("oidc-provider issued a token");
+    let partner_token = partner["access_token"]
+        .as_str()
+        .expect("oidc-provider issued a token");
     assert_eq!(fed::claims_of(partner_token)["iss"], idp_url.as_str());
 
     let b = fed::exchange_ok(
         &s,
         &client,
-        &[("subject_token", partner_token), ("subject_token_type", fed::AT), ("audience", API)],
+        &[
+            ("subject_token", partner_token),
+            ("subject_token_type", fed::AT),
+            ("audience", API),
+        ],
     )
     .await;
     let c = fed::claims_of(b["access_token"].as_str().unwrap());
-    assert!(c["sub"].as_str().unwrap().ends_with(":acme-workload"), "{c}");
+    assert!(
+        c["sub"].as_str().unwrap().ends_with(":acme-workload"),
+        "{c}"
+    );
     assert_eq!(c["aud"], API);
     assert_eq!(b["scope"], "orders:read");
     let rs = s.resource_server(API).await;
-    assert_eq!(s.introspect(&rs, b["access_token"].as_str().unwrap()).await["active"], true);
+    assert_eq!(
+        s.introspect(&rs, b["access_token"].as_str().unwrap()).await["active"],
+        true
+    );
     idp.kill().await.ok();
     s.stop().await;
 }

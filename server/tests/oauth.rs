@@ -942,4 +942,5 @@ on_both!(
     fifty_concurrent_refreshes_one_wins,
     revoking_the_root_revokes_every_derived_token,
     fetched_keys_are_bounded_and_cached,
+    readme_token_exchange_patterns_run,
 );

@@ -79,9 +79,10 @@ fn invalid(e: impl Into<String>) -> StoreError {
 }
 
 fn check_issuer(i: &NewTrustedIssuer) -> Result<()> {
-    if i.issuer.is_empty() || i.issuer.len() > 512 || i.issuer.chars().any(char::is_whitespace)
-    {
-        return Err(invalid("the issuer must be 1–512 characters without spaces"));
+    if i.issuer.is_empty() || i.issuer.len() > 512 || i.issuer.chars().any(char::is_whitespace) {
+        return Err(invalid(
+            "the issuer must be 1–512 characters without spaces",
+        ));
     }
     match (&i.jwks_uri, &i.jwks) {
         (Some(_), None) => {}
@@ -107,11 +108,16 @@ fn check_issuer(i: &NewTrustedIssuer) -> Result<()> {
         return Err(invalid("clock skew must be between 0 and 60 seconds"));
     }
     if !(1..=7 * 86_400).contains(&i.max_age) {
-        return Err(invalid("maximum token age must be between 1 second and 7 days"));
+        return Err(invalid(
+            "maximum token age must be between 1 second and 7 days",
+        ));
     }
     if i.subject_claim.is_empty()
         || i.subject_claim.len() > 64
-        || !i.subject_claim.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+        || !i
+            .subject_claim
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
     {
         return Err(invalid("the subject claim must be a plain claim name"));
     }
@@ -228,18 +234,21 @@ impl Store {
         if r.delegation_only && !r.delegation {
             return Err(invalid("delegation-only needs delegation to be allowed"));
         }
-        if r.delegation && !(1..=entente_domain::federation::MAX_ACT_DEPTH).contains(&r.max_depth)
-        {
+        if r.delegation && !(1..=entente_domain::federation::MAX_ACT_DEPTH).contains(&r.max_depth) {
             return Err(invalid(format!(
                 "delegation depth must be between 1 and {}",
                 entente_domain::federation::MAX_ACT_DEPTH
             )));
         }
         if r.lifetime.is_some_and(|l| !(30..=86_400).contains(&l)) {
-            return Err(invalid("token lifetime must be between 30 seconds and 24 hours"));
+            return Err(invalid(
+                "token lifetime must be between 30 seconds and 24 hours",
+            ));
         }
         if !(60..=30 * 86_400).contains(&r.refresh_lifetime) {
-            return Err(invalid("refresh lifetime must be between 1 minute and 30 days"));
+            return Err(invalid(
+                "refresh lifetime must be between 1 minute and 30 days",
+            ));
         }
         let txn = self.write().await?;
         let before = trust_rule::Entity::find()
@@ -248,9 +257,10 @@ impl Store {
             .one(&txn)
             .await?;
         let am = trust_rule::ActiveModel {
-            id: Set(before
-                .as_ref()
-                .map_or_else(|| format!("tr_{}", entente_domain::secret::random_token(8)), |b| b.id.clone())),
+            id: Set(before.as_ref().map_or_else(
+                || format!("tr_{}", entente_domain::secret::random_token(8)),
+                |b| b.id.clone(),
+            )),
             partner_id: Set(p.id.clone()),
             issuer_id: Set(i.id.clone()),
             audience_id: Set(a.id.clone()),
@@ -307,7 +317,11 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            if enabled { "trust_rule.enable" } else { "trust_rule.disable" },
+            if enabled {
+                "trust_rule.enable"
+            } else {
+                "trust_rule.disable"
+            },
             &format!("trust_rule:{rule_id}"),
             json!({"enabled": enabled}),
             now,
@@ -318,7 +332,10 @@ impl Store {
         Ok(model)
     }
 
-    pub async fn list_trust_rules(&self, partner_id: Option<&str>) -> Result<Vec<trust_rule::Model>> {
+    pub async fn list_trust_rules(
+        &self,
+        partner_id: Option<&str>,
+    ) -> Result<Vec<trust_rule::Model>> {
         let mut q = trust_rule::Entity::find().order_by_asc(trust_rule::Column::CreatedAt);
         if let Some(p) = partner_id {
             q = q.filter(trust_rule::Column::PartnerId.eq(p));

@@ -26,7 +26,9 @@ pub const MARK_RETENTION: i64 = 86_400;
 impl Store {
     /// Starts a family or stores a successor (caller supplies the hash, never the token).
     pub async fn insert_refresh(&self, row: refresh_token::Model) -> Result<()> {
-        refresh_token::ActiveModel::from(row).insert(self.db()).await?;
+        refresh_token::ActiveModel::from(row)
+            .insert(self.db())
+            .await?;
         Ok(())
     }
 
@@ -82,7 +84,9 @@ impl Store {
         if res.rows_affected != 1 {
             return Ok(RefreshUse::Invalid);
         }
-        refresh_token::ActiveModel::from(successor).insert(&txn).await?;
+        refresh_token::ActiveModel::from(successor)
+            .insert(&txn)
+            .await?;
         txn.commit().await?;
         Ok(RefreshUse::Rotated)
     }
@@ -113,13 +117,23 @@ impl Store {
         let families = match target.split_once(':') {
             Some(("c", id)) => Some(families.filter(refresh_token::Column::ClientId.eq(id))),
             Some(("s", _)) => Some(families.filter(refresh_token::Column::SubjectKey.eq(target))),
-            Some(("t", _)) => Some(families.filter(refresh_token::Column::Lineage.contains(format!("\"{target}\"")))),
+            Some(("t", _)) => Some(
+                families.filter(refresh_token::Column::Lineage.contains(format!("\"{target}\""))),
+            ),
             _ => None,
         };
         if let Some(f) = families {
             f.exec(&txn).await?;
         }
-        audit::record(&txn, actor, "lineage.revoke", target, json!({"exp": exp}), now).await?;
+        audit::record(
+            &txn,
+            actor,
+            "lineage.revoke",
+            target,
+            json!({"exp": exp}),
+            now,
+        )
+        .await?;
         publish(&txn, topic::REVOCATIONS, now).await?;
         txn.commit().await?;
         Ok(())
@@ -184,7 +198,12 @@ async fn revoke_family_in(
 
 /// Upsert: concurrent revocations of the same key (e.g. many reuses of one refresh token)
 /// must not collide on the primary key.
-async fn put_mark(db: &impl sea_orm::ConnectionTrait, target: &str, exp: i64, now: i64) -> Result<()> {
+async fn put_mark(
+    db: &impl sea_orm::ConnectionTrait,
+    target: &str,
+    exp: i64,
+    now: i64,
+) -> Result<()> {
     use sea_orm::sea_query::OnConflict;
     revocation_mark::Entity::insert(revocation_mark::ActiveModel {
         target: Set(target.to_owned()),
@@ -193,7 +212,10 @@ async fn put_mark(db: &impl sea_orm::ConnectionTrait, target: &str, exp: i64, no
     })
     .on_conflict(
         OnConflict::column(revocation_mark::Column::Target)
-            .update_columns([revocation_mark::Column::Exp, revocation_mark::Column::RevokedAt])
+            .update_columns([
+                revocation_mark::Column::Exp,
+                revocation_mark::Column::RevokedAt,
+            ])
             .to_owned(),
     )
     .exec(db)

@@ -116,7 +116,9 @@ fn exchange_inner(
     let declared = req
         .subject_token_type
         .ok_or_else(|| bad("subject_token_type is required"))
-        .and_then(|t| Declared::parse(t).ok_or_else(|| bad("subject_token_type is not supported")))?;
+        .and_then(|t| {
+            Declared::parse(t).ok_or_else(|| bad("subject_token_type is not supported"))
+        })?;
     let wants_refresh = match req.requested_token_type {
         None | Some(TT_ACCESS_TOKEN) | Some(TT_JWT) => false,
         Some(TT_REFRESH_TOKEN) => true,
@@ -130,12 +132,14 @@ fn exchange_inner(
     // RFC 8693 §2.1: actor_token_type is required with actor_token and forbidden without.
     let actor_declared = match (req.actor_token, req.actor_token_type) {
         (None, None) => None,
-        (Some(t), Some(tt)) if !t.is_empty() => Some(
-            Declared::parse(tt).ok_or_else(|| bad("actor_token_type is not supported"))?,
-        ),
+        (Some(t), Some(tt)) if !t.is_empty() => {
+            Some(Declared::parse(tt).ok_or_else(|| bad("actor_token_type is not supported"))?)
+        }
         (Some(_), Some(_)) => return Err(bad("actor_token is empty")),
         (Some(_), None) => return Err(bad("actor_token_type is required with actor_token")),
-        (None, Some(_)) => return Err(bad("actor_token_type must not be sent without actor_token")),
+        (None, Some(_)) => {
+            return Err(bad("actor_token_type must not be sent without actor_token"));
+        }
     };
     let ask = |token, declared, purpose| Ask {
         token,
@@ -156,8 +160,16 @@ fn exchange_inner(
     .map_err(OAuthError::invalid_request)?;
     let actor = match (req.actor_token, actor_declared) {
         (Some(t), Some(d)) => Some(
-            validate::verify(cat, keys, env, &ask(t, d, Purpose::Actor), now, trace, "actor_token")
-                .map_err(OAuthError::invalid_request)?,
+            validate::verify(
+                cat,
+                keys,
+                env,
+                &ask(t, d, Purpose::Actor),
+                now,
+                trace,
+                "actor_token",
+            )
+            .map_err(OAuthError::invalid_request)?,
         ),
         _ => None,
     };
@@ -165,9 +177,26 @@ fn exchange_inner(
     let grant = partner_grant(cat, who, audience, trace)?;
     match &subject.origin {
         Origin::Partner(issuer) => {
-            let rule = matching_rule(cat, who, issuer, audience, trace, OAuthErrorCode::InvalidRequest)?;
+            let rule = matching_rule(
+                cat,
+                who,
+                issuer,
+                audience,
+                trace,
+                OAuthErrorCode::InvalidRequest,
+            )?;
             let mut g = from_partner_token(
-                env, who, &subject, actor.as_ref(), issuer, rule, audience, grant, &req.target, now, trace,
+                env,
+                who,
+                &subject,
+                actor.as_ref(),
+                issuer,
+                rule,
+                audience,
+                grant,
+                &req.target,
+                now,
+                trace,
                 OAuthErrorCode::InvalidRequest,
             )?;
             g.issued_token_type = issued_type;
@@ -179,8 +208,13 @@ fn exchange_inner(
         }
         Origin::Own(own) => {
             if wants_refresh {
-                trace.fail("refresh", "refresh tokens are issued only for partner tokens under a trust rule");
-                return Err(bad("a refresh token cannot be obtained for an Entente-issued token"));
+                trace.fail(
+                    "refresh",
+                    "refresh tokens are issued only for partner tokens under a trust rule",
+                );
+                return Err(bad(
+                    "a refresh token cannot be obtained for an Entente-issued token",
+                ));
             }
             if actor.is_some() {
                 trace.fail(
@@ -259,13 +293,32 @@ pub fn jwt_bearer(
         let subject = validate::verify(cat, keys, env, &ask, now, &mut trace, "assertion")
             .map_err(OAuthError::invalid_grant)?;
         let Origin::Partner(issuer) = &subject.origin else {
-            return Err(OAuthError::invalid_grant("assertions must come from a trusted issuer"));
+            return Err(OAuthError::invalid_grant(
+                "assertions must come from a trusted issuer",
+            ));
         };
         let audience = target(cat, who, target_req, &mut trace)?;
         let grant = partner_grant(cat, who, audience, &mut trace)?;
-        let rule = matching_rule(cat, who, issuer, audience, &mut trace, OAuthErrorCode::InvalidGrant)?;
+        let rule = matching_rule(
+            cat,
+            who,
+            issuer,
+            audience,
+            &mut trace,
+            OAuthErrorCode::InvalidGrant,
+        )?;
         let mut g = from_partner_token(
-            env, who, &subject, None, issuer, rule, audience, grant, target_req, now, &mut trace,
+            env,
+            who,
+            &subject,
+            None,
+            issuer,
+            rule,
+            audience,
+            grant,
+            target_req,
+            now,
+            &mut trace,
             OAuthErrorCode::InvalidGrant,
         )?;
         // Assertions are minted per request; a refresh token would outlive their purpose.
@@ -280,13 +333,25 @@ pub fn jwt_bearer(
     finish(result, trace)
 }
 
-fn check_grant_type(client: &ClientView<'_>, grant: &str, trace: &mut Trace) -> Result<(), OAuthError> {
+fn check_grant_type(
+    client: &ClientView<'_>,
+    grant: &str,
+    trace: &mut Trace,
+) -> Result<(), OAuthError> {
     if client.grant_types.iter().any(|g| g == grant) {
-        trace.pass("client", format!("client {} may use {grant}", client.client_id));
+        trace.pass(
+            "client",
+            format!("client {} may use {grant}", client.client_id),
+        );
         Ok(())
     } else {
-        trace.fail("client", format!("client {} is not assigned {grant}", client.client_id));
-        Err(OAuthError::unauthorized_client("client may not use this grant type"))
+        trace.fail(
+            "client",
+            format!("client {} is not assigned {grant}", client.client_id),
+        );
+        Err(OAuthError::unauthorized_client(
+            "client may not use this grant type",
+        ))
     }
 }
 
@@ -316,12 +381,26 @@ fn partner_grant<'c>(
 ) -> Result<&'c ScopeSet, OAuthError> {
     match cat.grant(who.client.partner_id, &audience.id) {
         Some(g) => {
-            trace.pass("grant", format!("partner {} holds \"{g}\" on {}", who.partner_slug, audience.identifier));
+            trace.pass(
+                "grant",
+                format!(
+                    "partner {} holds \"{g}\" on {}",
+                    who.partner_slug, audience.identifier
+                ),
+            );
             Ok(g)
         }
         None => {
-            trace.fail("grant", format!("partner {} holds no grant on {}", who.partner_slug, audience.identifier));
-            Err(OAuthError::invalid_target("the requested audience is not available to this client"))
+            trace.fail(
+                "grant",
+                format!(
+                    "partner {} holds no grant on {}",
+                    who.partner_slug, audience.identifier
+                ),
+            );
+            Err(OAuthError::invalid_target(
+                "the requested audience is not available to this client",
+            ))
         }
     }
 }
@@ -336,20 +415,52 @@ fn matching_rule<'c>(
 ) -> Result<&'c TrustRule, OAuthError> {
     match cat.trust_rule(who.client.partner_id, &issuer.id, &audience.id) {
         Some(r) if r.enabled => {
-            trace.pass("trust_rule", format!("rule {} allows {} → {}", r.id, issuer.issuer, audience.identifier));
+            trace.pass(
+                "trust_rule",
+                format!(
+                    "rule {} allows {} → {}",
+                    r.id, issuer.issuer, audience.identifier
+                ),
+            );
             Ok(r)
         }
         Some(r) => {
-            trace.fail("trust_rule", format!("rule {} for {} → {} is disabled", r.id, issuer.issuer, audience.identifier));
-            Err(OAuthError::new(deny, "the trust rule for this issuer and audience is disabled"))
+            trace.fail(
+                "trust_rule",
+                format!(
+                    "rule {} for {} → {} is disabled",
+                    r.id, issuer.issuer, audience.identifier
+                ),
+            );
+            Err(OAuthError::new(
+                deny,
+                "the trust rule for this issuer and audience is disabled",
+            ))
         }
         None if cat.has_rules(who.client.partner_id, &issuer.id) => {
-            trace.fail("trust_rule", format!("no trust rule lets tokens from {} reach {}", issuer.issuer, audience.identifier));
-            Err(OAuthError::invalid_target("no trust rule allows this audience for tokens from this issuer"))
+            trace.fail(
+                "trust_rule",
+                format!(
+                    "no trust rule lets tokens from {} reach {}",
+                    issuer.issuer, audience.identifier
+                ),
+            );
+            Err(OAuthError::invalid_target(
+                "no trust rule allows this audience for tokens from this issuer",
+            ))
         }
         None => {
-            trace.fail("trust_rule", format!("partner {} has no trust rule for issuer {}", who.partner_slug, issuer.issuer));
-            Err(OAuthError::new(deny, "no trust rule accepts tokens from this issuer for this client"))
+            trace.fail(
+                "trust_rule",
+                format!(
+                    "partner {} has no trust rule for issuer {}",
+                    who.partner_slug, issuer.issuer
+                ),
+            );
+            Err(OAuthError::new(
+                deny,
+                "no trust rule accepts tokens from this issuer for this client",
+            ))
         }
     }
 }
@@ -376,40 +487,69 @@ fn from_partner_token(
     // Delegation or impersonation.
     let act = match actor {
         None if rule.delegation_only => {
-            return Err(refuse(trace, "delegation", "the trust rule allows delegation only: an actor_token is required"));
+            return Err(refuse(
+                trace,
+                "delegation",
+                "the trust rule allows delegation only: an actor_token is required",
+            ));
         }
         None => {
-            trace.pass("delegation", "no actor: impersonation (the issued token names the partner's user)");
+            trace.pass(
+                "delegation",
+                "no actor: impersonation (the issued token names the partner's user)",
+            );
             None
         }
         Some(_) if !rule.delegation => {
-            return Err(refuse(trace, "delegation", "the trust rule does not allow delegation"));
+            return Err(refuse(
+                trace,
+                "delegation",
+                "the trust rule does not allow delegation",
+            ));
         }
         Some(a) => {
             if let Some(may) = subject.claims.get("may_act") {
                 if !may_act_allows(may, &a.iss, &a.sub) {
-                    return Err(refuse(trace, "delegation", "the subject token's may_act does not name this actor"));
+                    return Err(refuse(
+                        trace,
+                        "delegation",
+                        "the subject token's may_act does not name this actor",
+                    ));
                 }
-                trace.pass("delegation", "the actor is named by the subject token's may_act");
+                trace.pass(
+                    "delegation",
+                    "the actor is named by the subject token's may_act",
+                );
             }
             // Only the outermost actor is the acting party; earlier ones are history.
             let previous = subject.act();
             let depth = act_depth(previous) + 1;
             let cap = rule.max_depth.min(MAX_ACT_DEPTH);
             if depth > cap {
-                trace.fail("delegation", format!("chain depth {depth} exceeds the limit of {cap}"));
+                trace.fail(
+                    "delegation",
+                    format!("chain depth {depth} exceeds the limit of {cap}"),
+                );
                 return Err(OAuthError::new(deny, "the delegation chain is too deep"));
             }
             let actor_sub = match &a.origin {
-                Origin::Partner(ai) => subject::issued_subject(ai, &a.sub, None, env.pairwise_secret),
+                Origin::Partner(ai) => {
+                    subject::issued_subject(ai, &a.sub, None, env.pairwise_secret)
+                }
                 Origin::Own(c) => c.sub.clone(),
             };
-            trace.pass("delegation", format!("actor {actor_sub} acts for the subject (depth {depth})"));
+            trace.pass(
+                "delegation",
+                format!("actor {actor_sub} acts for the subject (depth {depth})"),
+            );
             Some(chain_act(&actor_sub, previous))
         }
     };
     let ceiling = rule.scopes_for(&subject.claims);
-    trace.info("trust_rule", format!("rule ceiling for this subject: \"{ceiling}\""));
+    trace.info(
+        "trust_rule",
+        format!("rule ceiling for this subject: \"{ceiling}\""),
+    );
     let scope = narrow(
         audience,
         &[
@@ -430,7 +570,10 @@ fn from_partner_token(
     );
     trace.pass(
         "subject",
-        format!("{} subject {sub}", if rule.pairwise { "pairwise" } else { "public" }),
+        format!(
+            "{} subject {sub}",
+            if rule.pairwise { "pairwise" } else { "public" }
+        ),
     );
     let mut claims = Map::new();
     for pass in &rule.claims {
@@ -441,7 +584,13 @@ fn from_partner_token(
         }
     }
     if !claims.is_empty() {
-        trace.info("claims", format!("passed through: {}", claims.keys().cloned().collect::<Vec<_>>().join(", ")));
+        trace.info(
+            "claims",
+            format!(
+                "passed through: {}",
+                claims.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        );
     }
     let subject_key = subject::subject_key(&subject.iss, &subject.sub);
     let mut lineage = vec![subject_key.clone()];
@@ -485,7 +634,9 @@ pub(crate) fn narrow(
     }
     if cur.is_empty() {
         trace.fail("scope", "no scope is left");
-        return Err(OAuthError::invalid_scope("none of the requested scopes may be granted"));
+        return Err(OAuthError::invalid_scope(
+            "none of the requested scopes may be granted",
+        ));
     }
     trace.pass("scope", format!("granted \"{cur}\""));
     Ok(cur)
@@ -505,9 +656,14 @@ fn lifetime(
     }
     if l <= 0 {
         trace.fail("lifetime", "the presented token has no lifetime left");
-        return Err(OAuthError::invalid_request("the presented token has expired"));
+        return Err(OAuthError::invalid_request(
+            "the presented token has expired",
+        ));
     }
-    trace.info("lifetime", format!("{l} s (configured {base} s, bounded by the presented tokens)"));
+    trace.info(
+        "lifetime",
+        format!("{l} s (configured {base} s, bounded by the presented tokens)"),
+    );
     Ok(l)
 }
 
@@ -516,7 +672,9 @@ fn bounded_lineage(mut l: Vec<String>, trace: &mut Trace) -> Result<Vec<String>,
     l.retain(|k| seen.insert(k.clone()));
     if l.len() > MAX_LINEAGE {
         trace.fail("lineage", "the token was derived through too many steps");
-        return Err(OAuthError::invalid_request("the token was derived through too many steps"));
+        return Err(OAuthError::invalid_request(
+            "the token was derived through too many steps",
+        ));
     }
     Ok(l)
 }

@@ -39,8 +39,12 @@ pub const MAX_LINEAGE: usize = 32;
 pub trait Federation: Catalog {
     /// The partner's trusted issuer with exactly this `iss` string (case A11: no normalisation).
     fn trusted_issuer(&self, partner_id: &str, iss: &str) -> Option<&TrustedIssuer>;
-    fn trust_rule(&self, partner_id: &str, issuer_id: &str, audience_id: &str)
-    -> Option<&TrustRule>;
+    fn trust_rule(
+        &self,
+        partner_id: &str,
+        issuer_id: &str,
+        audience_id: &str,
+    ) -> Option<&TrustRule>;
     fn trust_rule_by_id(&self, rule_id: &str) -> Option<&TrustRule>;
     fn has_rules(&self, partner_id: &str, issuer_id: &str) -> bool;
     fn audience_by_id(&self, audience_id: &str) -> Option<&crate::grant::AudienceView>;

@@ -134,7 +134,9 @@ pub fn parse_claim_passes(raw: &str) -> Result<Vec<ClaimPass>, String> {
             }
         }
         if RESERVED_CLAIMS.contains(&to) {
-            return Err(format!("claim {to:?} is set by Entente and cannot be passed through"));
+            return Err(format!(
+                "claim {to:?} is set by Entente and cannot be passed through"
+            ));
         }
         out.push(ClaimPass {
             from: from.into(),
@@ -266,7 +268,10 @@ mod tests {
             "orders:read orders:write"
         );
         let wrong = json!({"groups": "administrators"});
-        assert_eq!(r.scopes_for(wrong.as_object().unwrap()).to_string(), "orders:read");
+        assert_eq!(
+            r.scopes_for(wrong.as_object().unwrap()).to_string(),
+            "orders:read"
+        );
     }
 
     #[test]

@@ -80,9 +80,7 @@ pub fn may_act_allows(may_act: &Value, actor_iss: &str, actor_sub: &str) -> bool
         return false;
     };
     let sub_ok = obj.get("sub").and_then(Value::as_str) == Some(actor_sub);
-    let iss_ok = obj
-        .get("iss")
-        .is_none_or(|i| i.as_str() == Some(actor_iss));
+    let iss_ok = obj.get("iss").is_none_or(|i| i.as_str() == Some(actor_iss));
     sub_ok && iss_ok
 }
 

@@ -143,7 +143,12 @@ fn verify_inner<'c>(
         jws::JwsError::TooLarge => "the token is larger than 8 KiB".to_string(),
         _ => "the token is not a signed JWT".to_string(),
     })?;
-    let kind = match header.typ.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let kind = match header
+        .typ
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("at+jwt" | "application/at+jwt") => TokenKind::AccessToken,
         None | Some("jwt") if ask.purpose == Purpose::Assertion => TokenKind::Assertion,
         None | Some("jwt") => TokenKind::IdToken,
@@ -282,7 +287,10 @@ fn check_times(
                 issuer.max_age
             ));
         }
-        if c.jti.as_deref().is_none_or(|j| j.is_empty() || j.len() > 256) {
+        if c.jti
+            .as_deref()
+            .is_none_or(|j| j.is_empty() || j.len() > 256)
+        {
             return Err("the assertion has no usable jti claim".into());
         }
         if c.sub.is_none() {

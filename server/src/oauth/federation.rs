@@ -181,7 +181,10 @@ pub fn grant_from_row(row: &refresh_token::Model, scope: ScopeSet, lifetime: i64
         scope,
         lifetime,
         sub: row.sub.clone(),
-        act: row.act.as_deref().and_then(|a| serde_json::from_str(a).ok()),
+        act: row
+            .act
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok()),
         claims: serde_json::from_str(&row.claims).unwrap_or_default(),
         lineage,
         issued_token_type: entente_domain::federation::TT_ACCESS_TOKEN,

@@ -3,10 +3,10 @@
 
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
+use entente_domain::ScopeSet;
 use entente_domain::federation::exchange::{self, ExchangeRequest, Grant, Requester};
 use entente_domain::federation::refresh::{self, Family};
 use entente_domain::federation::{Env, TT_REFRESH_TOKEN, subject};
-use entente_domain::ScopeSet;
 use entente_store::refresh::RefreshUse;
 use serde_json::json;
 
@@ -81,7 +81,15 @@ pub async fn jwt_bearer(
     let assertion = form.get("assertion");
     let target = target_request(form)?;
     let keys = gather_keys(state, snapshot, caller.partner_id, &[assertion], now).await;
-    let decision = exchange::jwt_bearer(snapshot, &keys, &env(state), &requester(caller), assertion, &target, now);
+    let decision = exchange::jwt_bearer(
+        snapshot,
+        &keys,
+        &env(state),
+        &requester(caller),
+        assertion,
+        &target,
+        now,
+    );
     let grant = match decision.result {
         Ok(g) => g,
         Err(e) => {
@@ -97,7 +105,9 @@ pub async fn jwt_bearer(
             .await
             .map_err(unavailable)?;
         if !fresh {
-            return Err(OAuthError::invalid_grant("the assertion has already been used"));
+            return Err(OAuthError::invalid_grant(
+                "the assertion has already been used",
+            ));
         }
     }
     respond(state, caller, grant, "jwt-bearer", now, false).await
@@ -143,7 +153,13 @@ async fn respond(
         });
         return Ok((no_store(), axum::Json(body)).into_response());
     }
-    let claims = fed::claims_for(state, &caller.client.client_id, caller.partner_slug, &grant, now);
+    let claims = fed::claims_for(
+        state,
+        &caller.client.client_id,
+        caller.partner_slug,
+        &grant,
+        now,
+    );
     let access_token = sign(state, &claims)?;
     let mut body = json!({
         "access_token": access_token,
@@ -242,7 +258,13 @@ pub async fn refresh(
         RefreshUse::Invalid => return Err(invalid()),
     }
     let grant = fed::grant_from_row(&row, renewal.scope, renewal.lifetime);
-    let claims = fed::claims_for(state, &caller.client.client_id, caller.partner_slug, &grant, now);
+    let claims = fed::claims_for(
+        state,
+        &caller.client.client_id,
+        caller.partner_slug,
+        &grant,
+        now,
+    );
     let access_token = sign(state, &claims)?;
     metrics::counter!("entente_tokens_issued_total", "grant_type" => "refresh_token", "partner" => caller.partner_slug.to_owned()).increment(1);
     let body = json!({

@@ -64,7 +64,13 @@ async fn revoke_refresh(
     if let Some(row) = row.filter(|r| r.client_id == client_id && !r.revoked) {
         state
             .store
-            .revoke_family(actor, &row.family_id, row.absolute_exp, "refresh.revoke", now)
+            .revoke_family(
+                actor,
+                &row.family_id,
+                row.absolute_exp,
+                "refresh.revoke",
+                now,
+            )
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "revocation could not be stored");

@@ -75,8 +75,12 @@ pub fn merge(into: &mut Value, extra: Value) {
 }
 
 pub fn claims_of(token: &str) -> Value {
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap())
-        .unwrap()
+    serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 pub struct Fed {
@@ -117,7 +121,11 @@ pub async fn add_issuer(s: &TestServer, partner: &str, idp: &Idp, jwks_uri: Opti
     } else {
         i.jwks = Some(idp.jwks.clone());
     }
-    i.kinds = vec![TokenKind::AccessToken, TokenKind::IdToken, TokenKind::Assertion];
+    i.kinds = vec![
+        TokenKind::AccessToken,
+        TokenKind::IdToken,
+        TokenKind::Assertion,
+    ];
     i.audiences.push("acme-rp".into());
     i.max_age = 900;
     s.state
@@ -127,7 +135,12 @@ pub async fn add_issuer(s: &TestServer, partner: &str, idp: &Idp, jwks_uri: Opti
         .unwrap();
 }
 
-pub async fn set_rule(s: &TestServer, audience: &str, scopes: &str, edit: impl FnOnce(&mut NewTrustRule)) -> String {
+pub async fn set_rule(
+    s: &TestServer,
+    audience: &str,
+    scopes: &str,
+    edit: impl FnOnce(&mut NewTrustRule),
+) -> String {
     let mut r = NewTrustRule::new(ScopeSet::parse(scopes).unwrap());
     edit(&mut r);
     let m = s
@@ -147,7 +160,13 @@ pub async fn setup(s: &TestServer) -> Fed {
     s.seed().await;
     s.state
         .store
-        .set_grant(&Actor::new("test"), "acme", API, &ScopeSet::parse("orders:read orders:write").unwrap(), now())
+        .set_grant(
+            &Actor::new("test"),
+            "acme",
+            API,
+            &ScopeSet::parse("orders:read orders:write").unwrap(),
+            now(),
+        )
         .await
         .unwrap();
     let client = federated_client(s, "acme", "orders:read orders:write bill:read").await;
@@ -155,11 +174,18 @@ pub async fn setup(s: &TestServer) -> Fed {
     add_issuer(s, "acme", &idp, None).await;
     let rule_id = set_rule(s, API, "orders:read orders:write", |r| {
         r.claims = entente_domain::federation::rules::parse_claim_passes("email").unwrap();
-        r.mappings = entente_domain::federation::rules::parse_scope_mappings("groups:admins=orders:write").unwrap();
+        r.mappings =
+            entente_domain::federation::rules::parse_scope_mappings("groups:admins=orders:write")
+                .unwrap();
     })
     .await;
     let rs = s.resource_server(API).await;
-    Fed { client, rs, idp, rule_id }
+    Fed {
+        client,
+        rs,
+        idp,
+        rule_id,
+    }
 }
 
 pub async fn exchange(s: &TestServer, c: &Creds, form: &[(&str, &str)]) -> reqwest::Response {
@@ -178,8 +204,21 @@ pub async fn exchange_ok(s: &TestServer, c: &Creds, form: &[(&str, &str)]) -> Va
 
 pub async fn impersonation_exchange_issues_an_audience_bound_token(s: &TestServer) {
     let f = setup(s).await;
-    let pt = f.idp.access_token(&s.base, "alice", json!({"email": "alice@acme.test", "groups": ["staff"], "phone": "555"}));
-    let r = exchange(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    let pt = f.idp.access_token(
+        &s.base,
+        "alice",
+        json!({"email": "alice@acme.test", "groups": ["staff"], "phone": "555"}),
+    );
+    let r = exchange(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &pt),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-store");
     let body: Value = r.json().await.unwrap();
@@ -194,14 +233,28 @@ pub async fn impersonation_exchange_issues_an_audience_bound_token(s: &TestServe
     assert_eq!(c["aud"], API);
     assert_eq!(c["client_id"], f.client.id);
     assert_eq!(c["email"], "alice@acme.test");
-    assert!(c.get("phone").is_none() && c.get("groups").is_none(), "data minimisation: {c}");
+    assert!(
+        c.get("phone").is_none() && c.get("groups").is_none(),
+        "data minimisation: {c}"
+    );
     assert!(c.get("act").is_none(), "impersonation carries no act");
     let i = s.introspect(&f.rs, token).await;
     assert_eq!(i["active"], true);
     assert_eq!(i["sub"], c["sub"]);
 
-    let admin = f.idp.access_token(&s.base, "bob", json!({"groups": ["admins"]}));
-    let body = exchange_ok(s, &f.client, &[("subject_token", &admin), ("subject_token_type", AT), ("resource", API)]).await;
+    let admin = f
+        .idp
+        .access_token(&s.base, "bob", json!({"groups": ["admins"]}));
+    let body = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &admin),
+            ("subject_token_type", AT),
+            ("resource", API),
+        ],
+    )
+    .await;
     assert_eq!(body["scope"], "orders:read orders:write");
 }
 
@@ -214,11 +267,18 @@ pub async fn subject_tokens_are_verified_by_the_rules_of_their_kind(s: &TestServ
         let mut h = Header::new(Algorithm::HS256);
         h.typ = Some("at+jwt".into());
         h.kid = Some(f.idp.kid.clone());
-        jsonwebtoken::encode(&h, &json!({"iss": IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 60}), &EncodingKey::from_secret(f.idp.jwks.as_bytes())).unwrap()
+        jsonwebtoken::encode(
+            &h,
+            &json!({"iss": IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 60}),
+            &EncodingKey::from_secret(f.idp.jwks.as_bytes()),
+        )
+        .unwrap()
     };
     let none = {
         let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"at+jwt"}"#);
-        let p = URL_SAFE_NO_PAD.encode(json!({"iss": IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 60}).to_string());
+        let p = URL_SAFE_NO_PAD.encode(
+            json!({"iss": IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 60}).to_string(),
+        );
         format!("{h}.{p}.")
     };
     let other_idp = Idp::new(IDP);
@@ -226,37 +286,91 @@ pub async fn subject_tokens_are_verified_by_the_rules_of_their_kind(s: &TestServ
     let mut weird_kid = Header::new(Algorithm::ES256);
     weird_kid.typ = Some("at+jwt".into());
     weird_kid.kid = Some("../../etc/passwd".into());
-    let weird = jsonwebtoken::encode(&weird_kid, &json!({"iss": IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 60}), &f.idp.key).unwrap();
-    let id_token = f.idp.sign(Some("JWT"), json!({"iss": IDP, "sub": "alice", "aud": "acme-rp", "iat": n, "exp": n + 60}));
+    let weird = jsonwebtoken::encode(
+        &weird_kid,
+        &json!({"iss": IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 60}),
+        &f.idp.key,
+    )
+    .unwrap();
+    let id_token = f.idp.sign(
+        Some("JWT"),
+        json!({"iss": IDP, "sub": "alice", "aud": "acme-rp", "iat": n, "exp": n + 60}),
+    );
     let cases: Vec<(&str, String, &str)> = vec![
         ("alg none (A1)", none, AT),
         ("HS256 with the public key (A2)", hs, AT),
         ("signed by an unregistered key (A7)", forged, AT),
         ("odd kid (A6)", weird, AT),
-        ("exp as a string (A9)", ok(json!({"exp": (n + 60).to_string()})), AT),
+        (
+            "exp as a string (A9)",
+            ok(json!({"exp": (n + 60).to_string()})),
+            AT,
+        ),
         ("exp missing (A9)", ok(json!({"exp": null})), AT),
         ("expired", ok(json!({"exp": n - 120})), AT),
         ("nbf beyond skew (A10)", ok(json!({"nbf": n + 120})), AT),
         ("older than max age", ok(json!({"iat": n - 2000})), AT),
-        ("iss with a trailing slash (A11)", ok(json!({"iss": format!("{IDP}/")})), AT),
-        ("aud of another relying party (B18)", ok(json!({"aud": "https://other-rp.test"})), AT),
+        (
+            "iss with a trailing slash (A11)",
+            ok(json!({"iss": format!("{IDP}/")})),
+            AT,
+        ),
+        (
+            "aud of another relying party (B18)",
+            ok(json!({"aud": "https://other-rp.test"})),
+            AT,
+        ),
         ("aud missing (A12)", ok(json!({"aud": null})), AT),
-        ("ID token declared as an access token (B19)", id_token.clone(), AT),
-        ("access token declared as an ID token (A13)", ok(json!({})), IDT),
-        ("duplicate-free but unknown type", ok(json!({})), "urn:example:custom"),
+        (
+            "ID token declared as an access token (B19)",
+            id_token.clone(),
+            AT,
+        ),
+        (
+            "access token declared as an ID token (A13)",
+            ok(json!({})),
+            IDT,
+        ),
+        (
+            "duplicate-free but unknown type",
+            ok(json!({})),
+            "urn:example:custom",
+        ),
         ("not a JWT", "opaque-token-value".into(), AT),
     ];
     for (what, token, tt) in cases {
-        let r = exchange(s, &f.client, &[("subject_token", &token), ("subject_token_type", tt), ("audience", API)]).await;
+        let r = exchange(
+            s,
+            &f.client,
+            &[
+                ("subject_token", &token),
+                ("subject_token_type", tt),
+                ("audience", API),
+            ],
+        )
+        .await;
         let b = assert_oauth_error(r, 400, "invalid_request").await;
         assert!(b["error_description"].is_string(), "{what}");
     }
     // The ID token itself is fine when declared as one.
-    exchange_ok(s, &f.client, &[("subject_token", &id_token), ("subject_token_type", IDT), ("audience", API)]).await;
+    exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &id_token),
+            ("subject_token_type", IDT),
+            ("audience", API),
+        ],
+    )
+    .await;
     // Missing or empty subject_token, or a missing type: never falls back to the client (B19).
     for form in [
         vec![("subject_token_type", AT), ("audience", API)],
-        vec![("subject_token", ""), ("subject_token_type", AT), ("audience", API)],
+        vec![
+            ("subject_token", ""),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
         vec![("subject_token", "x.y.z"), ("audience", API)],
     ] {
         assert_oauth_error(exchange(s, &f.client, &form).await, 400, "invalid_request").await;
@@ -264,7 +378,12 @@ pub async fn subject_tokens_are_verified_by_the_rules_of_their_kind(s: &TestServ
     // A 1 MB token is refused quickly as a bad request (A14).
     let huge = "a".repeat(1_000_000);
     let started = std::time::Instant::now();
-    let r = exchange(s, &f.client, &[("subject_token", &huge), ("subject_token_type", AT)]).await;
+    let r = exchange(
+        s,
+        &f.client,
+        &[("subject_token", &huge), ("subject_token_type", AT)],
+    )
+    .await;
     assert_eq!(r.status(), 400);
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
@@ -279,30 +398,99 @@ pub async fn policy_decides_issuer_target_scope_and_lifetime(s: &TestServer) {
         v
     };
     // B20: unknown or not-allowed audiences are invalid_target.
-    assert_oauth_error(exchange(s, &f.client, &with(&[("audience", "https://nope.test")])).await, 400, "invalid_target").await;
-    assert_oauth_error(exchange(s, &f.client, &with(&[("audience", OTHER_API)])).await, 400, "invalid_target").await;
+    assert_oauth_error(
+        exchange(s, &f.client, &with(&[("audience", "https://nope.test")])).await,
+        400,
+        "invalid_target",
+    )
+    .await;
+    assert_oauth_error(
+        exchange(s, &f.client, &with(&[("audience", OTHER_API)])).await,
+        400,
+        "invalid_target",
+    )
+    .await;
     // B21: never a union; nothing left is invalid_scope.
-    assert_oauth_error(exchange(s, &f.client, &with(&[("audience", API), ("scope", "orders:write")])).await, 400, "invalid_scope").await;
-    let b = exchange_ok(s, &f.client, &with(&[("audience", API), ("scope", "orders:read bill:read")])).await;
+    assert_oauth_error(
+        exchange(
+            s,
+            &f.client,
+            &with(&[("audience", API), ("scope", "orders:write")]),
+        )
+        .await,
+        400,
+        "invalid_scope",
+    )
+    .await;
+    let b = exchange_ok(
+        s,
+        &f.client,
+        &with(&[("audience", API), ("scope", "orders:read bill:read")]),
+    )
+    .await;
     assert_eq!(b["scope"], "orders:read");
     // B17: a client of another partner presenting acme's issuer token.
     let globex = federated_client(s, "globex", "orders:read").await;
     s.refresh().await;
-    assert_oauth_error(exchange(s, &globex, &with(&[("audience", API)])).await, 400, "invalid_request").await;
+    assert_oauth_error(
+        exchange(s, &globex, &with(&[("audience", API)])).await,
+        400,
+        "invalid_request",
+    )
+    .await;
     // B23: no client authentication.
-    let r = s.post_form("/oauth2/token", None, &[("grant_type", TX), ("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    let r = s
+        .post_form(
+            "/oauth2/token",
+            None,
+            &[
+                ("grant_type", TX),
+                ("subject_token", &pt),
+                ("subject_token_type", AT),
+                ("audience", API),
+            ],
+        )
+        .await;
     assert_oauth_error(r, 401, "invalid_client").await;
     // B26: never longer than the subject token has left.
     let n = now();
     let short = f.idp.access_token(&s.base, "alice", json!({"exp": n + 40}));
-    let b = exchange_ok(s, &f.client, &[("subject_token", &short), ("subject_token_type", AT), ("audience", API)]).await;
+    let b = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &short),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     assert!(b["expires_in"].as_i64().unwrap() <= 40, "{b}");
     let own = b["access_token"].as_str().unwrap();
-    let again = exchange_ok(s, &f.client, &[("subject_token", own), ("subject_token_type", AT), ("audience", API)]).await;
-    assert!(claims_of(again["access_token"].as_str().unwrap())["exp"].as_i64().unwrap() <= n + 40);
+    let again = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", own),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
+    assert!(
+        claims_of(again["access_token"].as_str().unwrap())["exp"]
+            .as_i64()
+            .unwrap()
+            <= n + 40
+    );
     // A client without the grant type is unauthorized_client (C31).
     let cc_only = s.secret_client("acme", "orders:read").await;
-    assert_oauth_error(exchange(s, &cc_only, &with(&[("audience", API)])).await, 400, "unauthorized_client").await;
+    assert_oauth_error(
+        exchange(s, &cc_only, &with(&[("audience", API)])).await,
+        400,
+        "unauthorized_client",
+    )
+    .await;
 }
 
 pub async fn delegation_sets_act_and_obeys_may_act_and_depth(s: &TestServer) {
@@ -313,7 +501,18 @@ pub async fn delegation_sets_act_and_obeys_may_act_and_depth(s: &TestServer) {
     let go = |st: String| {
         let actor = actor.clone();
         async move {
-            exchange(s, client, &[("subject_token", &st), ("subject_token_type", AT), ("actor_token", &actor), ("actor_token_type", AT), ("audience", API)]).await
+            exchange(
+                s,
+                client,
+                &[
+                    ("subject_token", &st),
+                    ("subject_token_type", AT),
+                    ("actor_token", &actor),
+                    ("actor_token_type", AT),
+                    ("audience", API),
+                ],
+            )
+            .await
         }
     };
     // The rule does not allow delegation yet.
@@ -328,33 +527,88 @@ pub async fn delegation_sets_act_and_obeys_may_act_and_depth(s: &TestServer) {
     let b: Value = r.json().await.unwrap();
     let c = claims_of(b["access_token"].as_str().unwrap());
     assert!(c["sub"].as_str().unwrap().ends_with(":alice"));
-    assert!(c["act"]["sub"].as_str().unwrap().ends_with(":agent-1"), "{c}");
+    assert!(
+        c["act"]["sub"].as_str().unwrap().ends_with(":agent-1"),
+        "{c}"
+    );
     // may_act naming someone else (B22).
-    assert_oauth_error(go(subject(json!({"may_act": {"sub": "agent-2"}}))).await, 400, "invalid_request").await;
-    assert_eq!(go(subject(json!({"may_act": {"sub": "agent-1", "iss": IDP}}))).await.status(), 200);
+    assert_oauth_error(
+        go(subject(json!({"may_act": {"sub": "agent-2"}}))).await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(
+        go(subject(json!({"may_act": {"sub": "agent-1", "iss": IDP}})))
+            .await
+            .status(),
+        200
+    );
     // An existing chain nests under the new actor; beyond the depth cap it is refused.
     let r = go(subject(json!({"act": {"sub": "upstream"}}))).await;
     let b: Value = r.json().await.unwrap();
     let c = claims_of(b["access_token"].as_str().unwrap());
     assert_eq!(c["act"]["act"]["sub"], "upstream", "{c}");
-    assert_oauth_error(go(subject(json!({"act": {"sub": "a", "act": {"sub": "b"}}}))).await, 400, "invalid_request").await;
+    assert_oauth_error(
+        go(subject(json!({"act": {"sub": "a", "act": {"sub": "b"}}}))).await,
+        400,
+        "invalid_request",
+    )
+    .await;
     // actor_token without its type, and delegation-only without an actor.
     let st = subject(json!({}));
-    assert_oauth_error(exchange(s, &f.client, &[("subject_token", &st), ("subject_token_type", AT), ("actor_token", &actor), ("audience", API)]).await, 400, "invalid_request").await;
+    assert_oauth_error(
+        exchange(
+            s,
+            &f.client,
+            &[
+                ("subject_token", &st),
+                ("subject_token_type", AT),
+                ("actor_token", &actor),
+                ("audience", API),
+            ],
+        )
+        .await,
+        400,
+        "invalid_request",
+    )
+    .await;
     set_rule(s, API, "orders:read", |r| {
         r.delegation = true;
         r.delegation_only = true;
     })
     .await;
-    assert_oauth_error(exchange(s, &f.client, &[("subject_token", &st), ("subject_token_type", AT), ("audience", API)]).await, 400, "invalid_request").await;
+    assert_oauth_error(
+        exchange(
+            s,
+            &f.client,
+            &[
+                ("subject_token", &st),
+                ("subject_token_type", AT),
+                ("audience", API),
+            ],
+        )
+        .await,
+        400,
+        "invalid_request",
+    )
+    .await;
 }
 
 pub async fn disabled_rules_stop_exchanges_within_a_second(s: &TestServer) {
     let f = setup(s).await;
     let pt = f.idp.access_token(&s.base, "alice", json!({}));
-    let form = [("subject_token", pt.as_str()), ("subject_token_type", AT), ("audience", API)];
+    let form = [
+        ("subject_token", pt.as_str()),
+        ("subject_token_type", AT),
+        ("audience", API),
+    ];
     exchange_ok(s, &f.client, &form).await;
-    s.state.store.set_trust_rule_enabled(&Actor::new("test"), &f.rule_id, false, now()).await.unwrap();
+    s.state
+        .store
+        .set_trust_rule_enabled(&Actor::new("test"), &f.rule_id, false, now())
+        .await
+        .unwrap();
     // No manual refresh: the background change feed must carry it (B24).
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     assert_oauth_error(exchange(s, &f.client, &form).await, 400, "invalid_request").await;
@@ -362,16 +616,40 @@ pub async fn disabled_rules_stop_exchanges_within_a_second(s: &TestServer) {
 
 pub async fn pairwise_subjects_differ_per_audience(s: &TestServer) {
     let f = setup(s).await;
-    s.state.store.set_grant(&Actor::new("test"), "acme", OTHER_API, &ScopeSet::parse("bill:read").unwrap(), now()).await.unwrap();
+    s.state
+        .store
+        .set_grant(
+            &Actor::new("test"),
+            "acme",
+            OTHER_API,
+            &ScopeSet::parse("bill:read").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
     set_rule(s, API, "orders:read", |r| r.pairwise = true).await;
     set_rule(s, OTHER_API, "bill:read", |r| r.pairwise = true).await;
-    let pt = f.idp.access_token(&s.base, "alice", json!({"email": "alice@acme.test"}));
+    let pt = f
+        .idp
+        .access_token(&s.base, "alice", json!({"email": "alice@acme.test"}));
     let client = &f.client;
     let sub_for = |aud: &'static str| {
         let pt = pt.clone();
         async move {
-            let b = exchange_ok(s, client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", aud)]).await;
-            claims_of(b["access_token"].as_str().unwrap())["sub"].as_str().unwrap().to_owned()
+            let b = exchange_ok(
+                s,
+                client,
+                &[
+                    ("subject_token", &pt),
+                    ("subject_token_type", AT),
+                    ("audience", aud),
+                ],
+            )
+            .await;
+            claims_of(b["access_token"].as_str().unwrap())["sub"]
+                .as_str()
+                .unwrap()
+                .to_owned()
         }
     };
     let a = sub_for(API).await;
@@ -380,9 +658,25 @@ pub async fn pairwise_subjects_differ_per_audience(s: &TestServer) {
     assert_eq!(a, sub_for(API).await, "stable per audience");
     assert!(!a.contains("alice") && !a.contains(':'));
     // B25: a changed email never changes who the subject is.
-    let pt2 = f.idp.access_token(&s.base, "alice", json!({"email": "new@acme.test"}));
-    let c = exchange_ok(s, &f.client, &[("subject_token", &pt2), ("subject_token_type", AT), ("audience", API)]).await;
-    assert_eq!(claims_of(c["access_token"].as_str().unwrap())["sub"].as_str().unwrap(), a);
+    let pt2 = f
+        .idp
+        .access_token(&s.base, "alice", json!({"email": "new@acme.test"}));
+    let c = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &pt2),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
+    assert_eq!(
+        claims_of(c["access_token"].as_str().unwrap())["sub"]
+            .as_str()
+            .unwrap(),
+        a
+    );
 }
 
 pub async fn jwt_bearer_assertions_are_single_use(s: &TestServer) {
@@ -395,14 +689,28 @@ pub async fn jwt_bearer_assertions_are_single_use(s: &TestServer) {
     };
     let client = &f.client;
     let grant = |a: String| async move {
-        s.post_form("/oauth2/token", Some(client), &[("grant_type", JWT_BEARER), ("assertion", &a), ("resource", API)]).await
+        s.post_form(
+            "/oauth2/token",
+            Some(client),
+            &[
+                ("grant_type", JWT_BEARER),
+                ("assertion", &a),
+                ("resource", API),
+            ],
+        )
+        .await
     };
     let a = assertion(json!({}));
     let r = grant(a.clone()).await;
     assert_eq!(r.status(), 200);
     let b: Value = r.json().await.unwrap();
     assert!(b.get("issued_token_type").is_none(), "RFC 6749 response");
-    assert!(claims_of(b["access_token"].as_str().unwrap())["sub"].as_str().unwrap().ends_with(":alice"));
+    assert!(
+        claims_of(b["access_token"].as_str().unwrap())["sub"]
+            .as_str()
+            .unwrap()
+            .ends_with(":alice")
+    );
     // B27: replay.
     assert_oauth_error(grant(a).await, 400, "invalid_grant").await;
     for bad in [
@@ -413,19 +721,39 @@ pub async fn jwt_bearer_assertions_are_single_use(s: &TestServer) {
     ] {
         assert_oauth_error(grant(bad).await, 400, "invalid_grant").await;
     }
-    let r = s.post_form("/oauth2/token", Some(&f.client), &[("grant_type", JWT_BEARER), ("resource", API)]).await;
+    let r = s
+        .post_form(
+            "/oauth2/token",
+            Some(&f.client),
+            &[("grant_type", JWT_BEARER), ("resource", API)],
+        )
+        .await;
     assert_oauth_error(r, 400, "invalid_request").await;
 }
 
 async fn refresh(s: &TestServer, c: &Creds, rt: &str) -> reqwest::Response {
-    s.post_form("/oauth2/token", Some(c), &[("grant_type", "refresh_token"), ("refresh_token", rt)]).await
+    s.post_form(
+        "/oauth2/token",
+        Some(c),
+        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+    )
+    .await
 }
 
 pub async fn refresh_tokens_rotate_and_reuse_kills_the_family(s: &TestServer) {
     let f = setup(s).await;
     set_rule(s, API, "orders:read", |r| r.refresh = true).await;
     let pt = f.idp.access_token(&s.base, "alice", json!({}));
-    let b = exchange_ok(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    let b = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &pt),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     let rt1 = b["refresh_token"].as_str().unwrap().to_owned();
     assert!(rt1.starts_with("ent_rt_"));
     let at0 = b["access_token"].as_str().unwrap().to_owned();
@@ -449,31 +777,91 @@ pub async fn refresh_tokens_rotate_and_reuse_kills_the_family(s: &TestServer) {
     assert!(events.iter().any(|e| e.action == "refresh.reuse_detected"));
 
     // requested_token_type=refresh_token: the refresh token travels in access_token (RFC 8693 §2.2.1).
-    let b = exchange_ok(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API), ("requested_token_type", "urn:ietf:params:oauth:token-type:refresh_token")]).await;
+    let b = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &pt),
+            ("subject_token_type", AT),
+            ("audience", API),
+            (
+                "requested_token_type",
+                "urn:ietf:params:oauth:token-type:refresh_token",
+            ),
+        ],
+    )
+    .await;
     assert_eq!(b["token_type"], "N_A");
-    assert_eq!(b["issued_token_type"], "urn:ietf:params:oauth:token-type:refresh_token");
+    assert_eq!(
+        b["issued_token_type"],
+        "urn:ietf:params:oauth:token-type:refresh_token"
+    );
     assert!(b["access_token"].as_str().unwrap().starts_with("ent_rt_"));
 
     // D35: the family ends with the subject token's lifetime.
-    let short = f.idp.access_token(&s.base, "alice", json!({"exp": now() + 2}));
-    let b = exchange_ok(s, &f.client, &[("subject_token", &short), ("subject_token_type", AT), ("audience", API)]).await;
+    let short = f
+        .idp
+        .access_token(&s.base, "alice", json!({"exp": now() + 2}));
+    let b = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &short),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
-    assert_oauth_error(refresh(s, &f.client, b["refresh_token"].as_str().unwrap()).await, 400, "invalid_grant").await;
+    assert_oauth_error(
+        refresh(s, &f.client, b["refresh_token"].as_str().unwrap()).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
 
     // Revoking a refresh token (RFC 7009) ends its family.
-    let b = exchange_ok(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    let b = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &pt),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     let rt = b["refresh_token"].as_str().unwrap();
-    let r = s.post_form("/oauth2/revoke", Some(&f.client), &[("token", rt), ("token_type_hint", "refresh_token")]).await;
+    let r = s
+        .post_form(
+            "/oauth2/revoke",
+            Some(&f.client),
+            &[("token", rt), ("token_type_hint", "refresh_token")],
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_oauth_error(refresh(s, &f.client, rt).await, 400, "invalid_grant").await;
-    assert_eq!(s.introspect(&f.rs, b["access_token"].as_str().unwrap()).await["active"], false);
+    assert_eq!(
+        s.introspect(&f.rs, b["access_token"].as_str().unwrap())
+            .await["active"],
+        false
+    );
 }
 
 pub async fn fifty_concurrent_refreshes_one_wins(s: &TestServer) {
     let f = setup(s).await;
     set_rule(s, API, "orders:read", |r| r.refresh = true).await;
     let pt = f.idp.access_token(&s.base, "alice", json!({}));
-    let b = exchange_ok(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    let b = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &pt),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     let rt = b["refresh_token"].as_str().unwrap().to_owned();
     let tasks: Vec<_> = (0..50)
         .map(|_| {
@@ -483,7 +871,10 @@ pub async fn fifty_concurrent_refreshes_one_wins(s: &TestServer) {
             tokio::spawn(async move {
                 http.post(url)
                     .basic_auth(id, Some(secret))
-                    .form(&[("grant_type", "refresh_token"), ("refresh_token", rt.as_str())])
+                    .form(&[
+                        ("grant_type", "refresh_token"),
+                        ("refresh_token", rt.as_str()),
+                    ])
                     .send()
                     .await
                     .unwrap()
@@ -505,14 +896,44 @@ pub async fn fifty_concurrent_refreshes_one_wins(s: &TestServer) {
 
 pub async fn revoking_the_root_revokes_every_derived_token(s: &TestServer) {
     let f = setup(s).await;
-    let pt = f.idp.access_token(&s.base, "alice", json!({"groups": ["admins"]}));
-    let e1 = exchange_ok(s, &f.client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    let pt = f
+        .idp
+        .access_token(&s.base, "alice", json!({"groups": ["admins"]}));
+    let e1 = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &pt),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     let t1 = e1["access_token"].as_str().unwrap().to_owned();
     // Down-scoping Entente's own token (B21: ∩ the subject token's scope).
-    let e2 = exchange_ok(s, &f.client, &[("subject_token", &t1), ("subject_token_type", AT), ("audience", API), ("scope", "orders:read")]).await;
+    let e2 = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &t1),
+            ("subject_token_type", AT),
+            ("audience", API),
+            ("scope", "orders:read"),
+        ],
+    )
+    .await;
     assert_eq!(e2["scope"], "orders:read");
     let t2 = e2["access_token"].as_str().unwrap().to_owned();
-    let e3 = exchange_ok(s, &f.client, &[("subject_token", &t2), ("subject_token_type", AT), ("audience", API)]).await;
+    let e3 = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &t2),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     assert_eq!(e3["scope"], "orders:read", "never widened back");
     let t3 = e3["access_token"].as_str().unwrap().to_owned();
     assert_eq!(claims_of(&t3)["sub"], claims_of(&t1)["sub"]);
@@ -520,39 +941,108 @@ pub async fn revoking_the_root_revokes_every_derived_token(s: &TestServer) {
         assert_eq!(s.introspect(&f.rs, t).await["active"], true);
     }
     // Revoke the middle one: its descendant dies, its ancestor lives.
-    let r = s.post_form("/oauth2/revoke", Some(&f.client), &[("token", &t2)]).await;
+    let r = s
+        .post_form("/oauth2/revoke", Some(&f.client), &[("token", &t2)])
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(s.introspect(&f.rs, &t1).await["active"], true);
     assert_eq!(s.introspect(&f.rs, &t3).await["active"], false);
     // Revoke the root: everything is gone at once.
-    s.post_form("/oauth2/revoke", Some(&f.client), &[("token", &t1)]).await;
+    s.post_form("/oauth2/revoke", Some(&f.client), &[("token", &t1)])
+        .await;
     for t in [&t1, &t2, &t3] {
         assert_eq!(s.introspect(&f.rs, t).await, json!({"active": false}));
     }
     // A revoked token cannot be exchanged any more.
-    assert_oauth_error(exchange(s, &f.client, &[("subject_token", &t1), ("subject_token_type", AT), ("audience", API)]).await, 400, "invalid_request").await;
+    assert_oauth_error(
+        exchange(
+            s,
+            &f.client,
+            &[
+                ("subject_token", &t1),
+                ("subject_token_type", AT),
+                ("audience", API),
+            ],
+        )
+        .await,
+        400,
+        "invalid_request",
+    )
+    .await;
 
     // Revoking a partner subject reaches tokens derived from any of its partner tokens,
     // through the change feed (as another replica would see it, D37).
     let pb = f.idp.access_token(&s.base, "bob", json!({}));
-    let b1 = exchange_ok(s, &f.client, &[("subject_token", &pb), ("subject_token_type", AT), ("audience", API)]).await;
+    let b1 = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &pb),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     let bt = b1["access_token"].as_str().unwrap().to_owned();
-    let b2 = exchange_ok(s, &f.client, &[("subject_token", &bt), ("subject_token_type", AT), ("audience", API)]).await;
+    let b2 = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &bt),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     let key = entente_domain::federation::subject::subject_key(IDP, "bob");
-    s.state.store.revoke_mark(&Actor::new("test"), &key, now() + 3600, now()).await.unwrap();
+    s.state
+        .store
+        .revoke_mark(&Actor::new("test"), &key, now() + 3600, now())
+        .await
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     assert_eq!(s.introspect(&f.rs, &bt).await["active"], false);
-    assert_eq!(s.introspect(&f.rs, b2["access_token"].as_str().unwrap()).await["active"], false);
+    assert_eq!(
+        s.introspect(&f.rs, b2["access_token"].as_str().unwrap())
+            .await["active"],
+        false
+    );
     // Revoking a client reaches what other clients derived from its tokens.
     let pc = f.idp.access_token(&s.base, "carol", json!({}));
-    let c1 = exchange_ok(s, &f.client, &[("subject_token", &pc), ("subject_token_type", AT), ("audience", API)]).await;
+    let c1 = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &pc),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     let other = federated_client(s, "acme", "orders:read").await;
     s.refresh().await;
-    let c2 = exchange_ok(s, &other, &[("subject_token", c1["access_token"].as_str().unwrap()), ("subject_token_type", AT), ("audience", API)]).await;
+    let c2 = exchange_ok(
+        s,
+        &other,
+        &[
+            ("subject_token", c1["access_token"].as_str().unwrap()),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     let ck = entente_domain::federation::subject::client_key(&f.client.id);
-    s.state.store.revoke_mark(&Actor::new("test"), &ck, now() + 3600, now()).await.unwrap();
+    s.state
+        .store
+        .revoke_mark(&Actor::new("test"), &ck, now() + 3600, now())
+        .await
+        .unwrap();
     s.refresh().await;
-    assert_eq!(s.introspect(&f.rs, c2["access_token"].as_str().unwrap()).await["active"], false);
+    assert_eq!(
+        s.introspect(&f.rs, c2["access_token"].as_str().unwrap())
+            .await["active"],
+        false
+    );
 }
 
 /// A JWKS endpoint on loopback that counts requests and can be made slow, huge or broken.
@@ -578,8 +1068,16 @@ pub async fn jwks_server(jwks: String) -> JwksServer {
                         tokio::time::sleep(std::time::Duration::from_secs(30)).await;
                         (axum::http::StatusCode::OK, jwks).into_response()
                     }
-                    "huge" => (axum::http::StatusCode::OK, format!("{{\"keys\":[],\"pad\":\"{}\"}}", "x".repeat(1_000_000))).into_response(),
-                    "down" => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "upstream secret detail").into_response(),
+                    "huge" => (
+                        axum::http::StatusCode::OK,
+                        format!("{{\"keys\":[],\"pad\":\"{}\"}}", "x".repeat(1_000_000)),
+                    )
+                        .into_response(),
+                    "down" => (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "upstream secret detail",
+                    )
+                        .into_response(),
                     _ => ([("cache-control", "max-age=600")], jwks).into_response(),
                 }
             }
@@ -601,7 +1099,16 @@ pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
     add_issuer(s, "acme", &idp, Some(srv.url.clone())).await;
     set_rule(s, API, "orders:read", |_| {}).await;
     let pt = idp.access_token(&s.base, "alice", json!({}));
-    exchange_ok(s, &client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    exchange_ok(
+        s,
+        &client,
+        &[
+            ("subject_token", &pt),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     assert_eq!(srv.hits.load(Ordering::SeqCst), 1);
     // A8: a flood of unknown kids causes at most one refetch per cooldown; valid traffic goes on.
     for i in 0..20 {
@@ -609,20 +1116,66 @@ pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
         h.typ = Some("at+jwt".into());
         h.kid = Some(format!("unknown-{i}"));
         let n = now();
-        let t = jsonwebtoken::encode(&h, &json!({"iss": IDP, "sub": "x", "aud": s.base, "iat": n, "exp": n + 60}), &idp.key).unwrap();
-        assert_oauth_error(exchange(s, &client, &[("subject_token", &t), ("subject_token_type", AT), ("audience", API)]).await, 400, "invalid_request").await;
+        let t = jsonwebtoken::encode(
+            &h,
+            &json!({"iss": IDP, "sub": "x", "aud": s.base, "iat": n, "exp": n + 60}),
+            &idp.key,
+        )
+        .unwrap();
+        assert_oauth_error(
+            exchange(
+                s,
+                &client,
+                &[
+                    ("subject_token", &t),
+                    ("subject_token_type", AT),
+                    ("audience", API),
+                ],
+            )
+            .await,
+            400,
+            "invalid_request",
+        )
+        .await;
     }
-    assert!(srv.hits.load(Ordering::SeqCst) <= 2, "fetches: {}", srv.hits.load(Ordering::SeqCst));
-    exchange_ok(s, &client, &[("subject_token", &pt), ("subject_token_type", AT), ("audience", API)]).await;
+    assert!(
+        srv.hits.load(Ordering::SeqCst) <= 2,
+        "fetches: {}",
+        srv.hits.load(Ordering::SeqCst)
+    );
+    exchange_ok(
+        s,
+        &client,
+        &[
+            ("subject_token", &pt),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     // A5: header jku/x5u are never followed.
     let mut h = Header::new(Algorithm::ES256);
     h.typ = Some("at+jwt".into());
     h.kid = Some(idp.kid.clone());
     h.jku = Some(format!("{}?from-jku", srv.url));
     let n = now();
-    let t = jsonwebtoken::encode(&h, &json!({"iss": IDP, "sub": "x", "aud": s.base, "iat": n, "exp": n + 60}), &idp.key).unwrap();
+    let t = jsonwebtoken::encode(
+        &h,
+        &json!({"iss": IDP, "sub": "x", "aud": s.base, "iat": n, "exp": n + 60}),
+        &idp.key,
+    )
+    .unwrap();
     let before = srv.hits.load(Ordering::SeqCst);
-    exchange_ok(s, &client, &[("subject_token", &t), ("subject_token_type", AT), ("audience", API)]).await;
+    exchange_ok(
+        s,
+        &client,
+        &[
+            ("subject_token", &t),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
     assert_eq!(srv.hits.load(Ordering::SeqCst), before);
 
     // E42: a slow or huge JWKS is cut off within 5 s, and the upstream text is not echoed.
@@ -634,9 +1187,25 @@ pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
         s.refresh().await;
         let t = other.access_token(&s.base, "alice", json!({}));
         let started = std::time::Instant::now();
-        let r = exchange(s, &client, &[("subject_token", &t), ("subject_token_type", AT), ("audience", API)]).await;
-        assert!(started.elapsed() < std::time::Duration::from_secs(6), "{mode}: {:?}", started.elapsed());
+        let r = exchange(
+            s,
+            &client,
+            &[
+                ("subject_token", &t),
+                ("subject_token_type", AT),
+                ("audience", API),
+            ],
+        )
+        .await;
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(6),
+            "{mode}: {:?}",
+            started.elapsed()
+        );
         let b = assert_oauth_error(r, 400, "invalid_request").await;
         assert!(!b.to_string().contains("upstream secret"), "{b}");
     }
 }
+
+pub mod readme;
+pub use readme::readme_token_exchange_patterns_run;
