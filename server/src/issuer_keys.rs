@@ -222,10 +222,10 @@ impl IssuerKeys {
             now >= e.fresh_until
                 || kid.is_some_and(|k| !e.keys.iter().any(|v| v.kid.as_deref() == Some(k)))
         };
-        if let Some(e) = self.entry(issuer_id) {
-            if !needs_fetch(&e) || now - e.last_attempt < COOLDOWN {
-                return self.usable(&e, now);
-            }
+        if let Some(e) = self.entry(issuer_id)
+            && (!needs_fetch(&e) || now - e.last_attempt < COOLDOWN)
+        {
+            return self.usable(&e, now);
         }
         let lock = {
             let mut g = match self.in_flight.lock() {

@@ -114,7 +114,7 @@ async fn oauth2_crate_client_credentials() {
     s.stop().await;
 }
 
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod fed;
 
 /// A separately written identity provider (npm oidc-provider) plays the partner's IdP: Entente
