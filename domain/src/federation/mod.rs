@@ -11,6 +11,9 @@ pub mod subject;
 pub mod trace;
 pub mod validate;
 
+#[cfg(test)]
+mod tests;
+
 pub use rules::{ClaimPass, ScopeMapping, TokenKind, TrustRule, TrustedIssuer};
 pub use trace::Trace;
 

@@ -1,0 +1,315 @@
+//! The federation decision with a fixed `now` and an in-memory catalog: no HTTP, no database.
+
+use std::collections::HashMap;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use super::exchange::{ExchangeRequest, Requester, exchange, jwt_bearer};
+use super::refresh::{Family, refresh};
+use super::rules::{TokenKind, parse_scope_mappings};
+use super::*;
+use crate::grant::{AudienceView, Catalog, ClientView, TargetRequest};
+use crate::keys::{SigningAlgorithm, encoding_key, generate};
+use crate::{OAuthErrorCode, ScopeSet};
+
+const NOW: i64 = 1_800_000_000;
+const ME: &str = "https://entente.test";
+const IDP: &str = "https://idp.acme.test";
+const API: &str = "https://api.test";
+
+struct World {
+    audiences: Vec<AudienceView>,
+    grants: HashMap<(String, String), ScopeSet>,
+    issuers: Vec<TrustedIssuer>,
+    rules: Vec<TrustRule>,
+    keys: Vec<crate::jwks::VerifyingKey>,
+    signer: EncodingKey,
+    kid: String,
+}
+
+impl Catalog for World {
+    fn audience_by_identifier(&self, identifier: &str) -> Option<&AudienceView> {
+        self.audiences.iter().find(|a| a.identifier == identifier)
+    }
+    fn grant(&self, p: &str, a: &str) -> Option<&ScopeSet> {
+        self.grants.get(&(p.to_owned(), a.to_owned()))
+    }
+    fn granted_audiences(&self, p: &str) -> Vec<&AudienceView> {
+        self.audiences
+            .iter()
+            .filter(|a| self.grants.contains_key(&(p.to_owned(), a.id.clone())))
+            .collect()
+    }
+}
+
+impl Federation for World {
+    fn trusted_issuer(&self, partner_id: &str, iss: &str) -> Option<&TrustedIssuer> {
+        self.issuers
+            .iter()
+            .find(|i| i.partner_id == partner_id && i.issuer == iss)
+    }
+    fn trust_rule(&self, p: &str, i: &str, a: &str) -> Option<&TrustRule> {
+        self.rules
+            .iter()
+            .find(|r| r.partner_id == p && r.issuer_id == i && r.audience_id == a)
+    }
+    fn trust_rule_by_id(&self, id: &str) -> Option<&TrustRule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+    fn has_rules(&self, p: &str, i: &str) -> bool {
+        self.rules.iter().any(|r| r.partner_id == p && r.issuer_id == i)
+    }
+    fn audience_by_id(&self, id: &str) -> Option<&AudienceView> {
+        self.audiences.iter().find(|a| a.id == id)
+    }
+}
+
+impl Keys for World {
+    fn issuer_keys(&self, _issuer_id: &str) -> &[crate::jwks::VerifyingKey] {
+        &self.keys
+    }
+    fn own_key(&self, _kid: &str) -> Option<(Algorithm, &DecodingKey)> {
+        None
+    }
+    fn own_token_revoked(&self, _c: &crate::token::AccessTokenClaims) -> bool {
+        false
+    }
+}
+
+fn world() -> World {
+    let k = generate(SigningAlgorithm::Es256).unwrap();
+    let jwks = json!({"keys": [k.public_jwk]}).to_string();
+    let (keys, _) = crate::jwks::parse(&jwks).unwrap();
+    World {
+        audiences: vec![AudienceView {
+            id: "a1".into(),
+            identifier: API.into(),
+            scopes: ScopeSet::parse("read write admin").unwrap(),
+            token_lifetime: 300,
+            enabled: true,
+        }],
+        grants: [(("p1".to_owned(), "a1".to_owned()), ScopeSet::parse("read write").unwrap())]
+            .into_iter()
+            .collect(),
+        issuers: vec![TrustedIssuer {
+            id: "ti_1".into(),
+            partner_id: "p1".into(),
+            issuer: IDP.into(),
+            algorithms: vec![Algorithm::ES256],
+            audiences: vec![ME.into()],
+            kinds: vec![TokenKind::AccessToken, TokenKind::Assertion],
+            max_age: 3600,
+            skew: 30,
+            subject_claim: "sub".into(),
+            enabled: true,
+        }],
+        rules: vec![TrustRule {
+            id: "tr_1".into(),
+            partner_id: "p1".into(),
+            issuer_id: "ti_1".into(),
+            audience_id: "a1".into(),
+            scopes: ScopeSet::parse("read write admin").unwrap(),
+            claims: vec![],
+            mappings: parse_scope_mappings("roles:writer=write").unwrap(),
+            pairwise: false,
+            delegation: true,
+            max_depth: 1,
+            delegation_only: false,
+            refresh: true,
+            lifetime: None,
+            refresh_lifetime: 3600,
+            enabled: true,
+        }],
+        keys,
+        signer: encoding_key(SigningAlgorithm::Es256, &k.private_der),
+        kid: k.kid,
+    }
+}
+
+fn token(w: &World, typ: &str, claims: Value) -> String {
+    let mut h = Header::new(Algorithm::ES256);
+    h.typ = Some(typ.into());
+    h.kid = Some(w.kid.clone());
+    let mut c = json!({"iss": IDP, "sub": "alice", "aud": ME, "iat": NOW - 10, "exp": NOW + 100, "jti": "j1"});
+    for (k, v) in claims.as_object().unwrap() {
+        c[k] = v.clone();
+    }
+    jsonwebtoken::encode(&h, &c, &w.signer).unwrap()
+}
+
+fn env() -> Env<'static> {
+    Env {
+        issuer: ME,
+        pairwise_secret: b"pairwise",
+    }
+}
+
+fn grants() -> Vec<String> {
+    vec![GRANT_TOKEN_EXCHANGE.into(), GRANT_JWT_BEARER.into(), GRANT_REFRESH_TOKEN.into()]
+}
+
+fn run(w: &World, subject: &str, actor: Option<&str>, scope: Option<&str>) -> exchange::Decision {
+    let allowed = ScopeSet::parse("read write admin").unwrap();
+    let g = grants();
+    let who = Requester {
+        client: ClientView {
+            client_id: "cl_1",
+            partner_id: "p1",
+            allowed_scopes: &allowed,
+            grant_types: &g,
+        },
+        partner_slug: "acme",
+    };
+    let req = ExchangeRequest {
+        subject_token: Some(subject),
+        subject_token_type: Some(TT_ACCESS_TOKEN),
+        actor_token: actor,
+        actor_token_type: actor.map(|_| TT_ACCESS_TOKEN),
+        requested_token_type: None,
+        target: TargetRequest {
+            resources: vec![],
+            audiences: vec![API.into()],
+            scope: scope.map(|s| ScopeSet::parse(s).unwrap()),
+        },
+    };
+    exchange(w, w, &env(), &who, &req, NOW)
+}
+
+#[test]
+fn scopes_are_narrowed_and_mappings_unlock_only_with_their_claim() {
+    let w = world();
+    let d = run(&w, &token(&w, "at+jwt", json!({})), None, None);
+    let g = d.result.unwrap();
+    // rule (read write admin, write needs roles:writer) ∩ grant (read write) ∩ client → read
+    assert_eq!(g.scope.to_string(), "read");
+    assert_eq!(g.sub, "ti_1:alice");
+    assert_eq!(g.lifetime, 100, "bounded by the subject token's remaining life");
+    assert!(g.refresh.is_some());
+    assert!(d.trace.0.iter().any(|s| s.step == "trust_rule"));
+    let d = run(&w, &token(&w, "at+jwt", json!({"roles": ["writer"]})), None, Some("write admin"));
+    assert_eq!(d.result.unwrap().scope.to_string(), "write");
+}
+
+#[test]
+fn time_and_type_rules_are_exact() {
+    let w = world();
+    for (claims, typ) in [
+        (json!({"exp": NOW - 31}), "at+jwt"),
+        (json!({"exp": (NOW + 60).to_string()}), "at+jwt"),
+        (json!({"nbf": NOW + 31}), "at+jwt"),
+        (json!({"iat": NOW - 3700}), "at+jwt"),
+        (json!({"iss": format!("{IDP}/")}), "at+jwt"),
+        (json!({"aud": "https://elsewhere"}), "at+jwt"),
+        (json!({}), "JWT"),
+    ] {
+        let d = run(&w, &token(&w, typ, claims.clone()), None, None);
+        let e = d.result.unwrap_err();
+        assert_eq!(e.code, OAuthErrorCode::InvalidRequest, "{claims} {typ}");
+        assert!(d.trace.failure().is_some());
+    }
+    // Clocks ahead of ours within the skew are fine.
+    assert!(run(&w, &token(&w, "at+jwt", json!({"nbf": NOW + 20, "iat": NOW + 20})), None, None).result.is_ok());
+    // Expired within the skew passes validation but leaves no lifetime to grant.
+    let d = run(&w, &token(&w, "at+jwt", json!({"exp": NOW - 20})), None, None);
+    assert_eq!(d.trace.failure().unwrap().step, "lifetime");
+}
+
+#[test]
+fn delegation_depth_and_rule_switches() {
+    let mut w = world();
+    let subject = token(&w, "at+jwt", json!({}));
+    let actor = token(&w, "at+jwt", json!({"sub": "agent"}));
+    let g = run(&w, &subject, Some(&actor), None).result.unwrap();
+    assert_eq!(g.act, Some(json!({"sub": "ti_1:agent"})));
+    let chained = token(&w, "at+jwt", json!({"act": {"sub": "earlier"}}));
+    let e = run(&w, &chained, Some(&actor), None).result.unwrap_err();
+    assert_eq!(e.code, OAuthErrorCode::InvalidRequest, "depth 2 > max 1");
+    w.rules[0].delegation_only = true;
+    assert!(run(&w, &subject, None, None).result.is_err());
+    w.rules[0].enabled = false;
+    let e = run(&w, &subject, Some(&actor), None).result.unwrap_err();
+    assert_eq!(e.code, OAuthErrorCode::InvalidRequest);
+}
+
+#[test]
+fn pairwise_subject_and_lineage() {
+    let mut w = world();
+    w.rules[0].pairwise = true;
+    let g = run(&w, &token(&w, "at+jwt", json!({})), None, None).result.unwrap();
+    assert!(g.sub.starts_with("pw_"));
+    assert_eq!(g.lineage, vec![subject::subject_key(IDP, "alice")]);
+}
+
+#[test]
+fn jwt_bearer_needs_jti_and_only_our_audience() {
+    let w = world();
+    let allowed = ScopeSet::parse("read").unwrap();
+    let g = grants();
+    let who = Requester {
+        client: ClientView {
+            client_id: "cl_1",
+            partner_id: "p1",
+            allowed_scopes: &allowed,
+            grant_types: &g,
+        },
+        partner_slug: "acme",
+    };
+    let target = TargetRequest {
+        resources: vec![API.into()],
+        audiences: vec![],
+        scope: None,
+    };
+    let assertion = |c: Value| token(&w, "JWT", c);
+    let ok = jwt_bearer(&w, &w, &env(), &who, Some(&assertion(json!({}))), &target, NOW);
+    let g = ok.result.unwrap();
+    assert_eq!(g.replay.unwrap().jti, "j1");
+    assert!(g.refresh.is_none());
+    for c in [json!({"jti": null}), json!({"aud": [ME, "https://x"]}), json!({"exp": NOW + 7200})] {
+        let d = jwt_bearer(&w, &w, &env(), &who, Some(&assertion(c.clone())), &target, NOW);
+        assert_eq!(d.result.unwrap_err().code, OAuthErrorCode::InvalidGrant, "{c}");
+    }
+}
+
+#[test]
+fn refresh_rechecks_rule_audience_and_lifetime() {
+    let mut w = world();
+    let allowed = ScopeSet::parse("read write").unwrap();
+    let g = grants();
+    let client = ClientView {
+        client_id: "cl_1",
+        partner_id: "p1",
+        allowed_scopes: &allowed,
+        grant_types: &g,
+    };
+    let scope = ScopeSet::parse("read").unwrap();
+    let fam = Family {
+        client_id: "cl_1",
+        rule_id: "tr_1",
+        audience: API,
+        scope: &scope,
+        absolute_exp: NOW + 100,
+    };
+    let r = refresh(&w, &client, &fam, None, NOW).unwrap();
+    assert_eq!((r.scope.to_string().as_str(), r.lifetime), ("read", 100));
+    let wider = ScopeSet::parse("read write").unwrap();
+    assert_eq!(
+        refresh(&w, &client, &fam, Some(&wider), NOW).unwrap_err().code,
+        OAuthErrorCode::InvalidScope
+    );
+    assert_eq!(
+        refresh(&w, &client, &fam, None, NOW + 100).unwrap_err().code,
+        OAuthErrorCode::InvalidGrant
+    );
+    let other = ClientView {
+        client_id: "cl_2",
+        ..client.clone()
+    };
+    assert!(refresh(&w, &other, &fam, None, NOW).is_err());
+    w.audiences[0].enabled = false;
+    assert_eq!(
+        refresh(&w, &client, &fam, None, NOW).unwrap_err().code,
+        OAuthErrorCode::InvalidGrant,
+        "audience disabled since (B20)"
+    );
+}
