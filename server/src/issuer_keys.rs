@@ -401,4 +401,72 @@ mod tests {
         h.insert("cache-control", "no-store".parse().unwrap());
         assert_eq!(cache_max_age(&h), 0);
     }
+
+    /// A JWKS endpoint whose answer can be switched to a failure.
+    async fn upstream(
+        jwks: String,
+    ) -> (
+        String,
+        Arc<std::sync::atomic::AtomicUsize>,
+        Arc<std::sync::atomic::AtomicBool>,
+    ) {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let hits = Arc::new(AtomicUsize::new(0));
+        let down = Arc::new(AtomicBool::new(false));
+        let (h, d) = (hits.clone(), down.clone());
+        let app = axum::Router::new().route(
+            "/jwks",
+            axum::routing::get(move || {
+                let (h, d, jwks) = (h.clone(), d.clone(), jwks.clone());
+                async move {
+                    h.fetch_add(1, Ordering::SeqCst);
+                    if d.load(Ordering::SeqCst) {
+                        Err(axum::http::StatusCode::BAD_GATEWAY)
+                    } else {
+                        Ok(([("cache-control", "max-age=600")], jwks))
+                    }
+                }
+            }),
+        );
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks", l.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        (url, hits, down)
+    }
+
+    #[tokio::test]
+    async fn stale_keys_serve_until_max_stale_then_stop_and_cooldown_bounds_fetches() {
+        use std::sync::atomic::Ordering;
+        let k = entente_domain::keys::generate(entente_domain::keys::SigningAlgorithm::Es256).unwrap();
+        let jwks = serde_json::json!({"keys": [k.public_jwk]}).to_string();
+        let (url, hits, down) = upstream(jwks).await;
+        let cache = IssuerKeys::new(FetchPolicy {
+            allow_insecure: true,
+            max_stale: 3600,
+        })
+        .unwrap();
+        let t0 = 1_000_000;
+        assert_eq!(cache.keys("ti", &url, Some(&k.kid), t0).await.len(), 1);
+        // Fresh for max-age=600: no refetch for a known kid.
+        cache.keys("ti", &url, Some(&k.kid), t0 + 100).await;
+        assert_eq!(hits.load(Ordering::SeqCst), 1);
+        // Unknown kids: one refetch, then nothing within the 30 s cooldown (case A8).
+        for i in 0..10 {
+            cache.keys("ti", &url, Some(&format!("nope-{i}")), t0 + 200).await;
+        }
+        assert_eq!(hits.load(Ordering::SeqCst), 2);
+        cache.keys("ti", &url, Some("nope"), t0 + 231).await;
+        assert_eq!(hits.load(Ordering::SeqCst), 3);
+        // The partner goes down after freshness ends: cached keys keep working (case H55)…
+        down.store(true, Ordering::SeqCst);
+        assert_eq!(cache.keys("ti", &url, Some(&k.kid), t0 + 900).await.len(), 1);
+        assert_eq!(hits.load(Ordering::SeqCst), 4);
+        // …until max-stale has passed, then tokens of this issuer are refused.
+        assert!(cache.keys("ti", &url, Some(&k.kid), t0 + 231 + 600 + 3601).await.is_empty());
+        // It comes back: keys return on the next attempt after the cooldown.
+        down.store(false, Ordering::SeqCst);
+        assert_eq!(cache.keys("ti", &url, Some(&k.kid), t0 + 5000).await.len(), 1);
+        // Another issuer is unaffected by this one's state.
+        assert!(cache.keys("other", "http://127.0.0.1:9/jwks", None, t0).await.is_empty());
+    }
 }
