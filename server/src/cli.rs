@@ -39,7 +39,11 @@ pub enum Output {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the token service and console (the default).
-    Serve,
+    Serve {
+        /// The exact `iss` string of every token Entente issues, and the base of its endpoint URLs.
+        #[arg(long, env = "ENTENTE_ISSUER")]
+        issuer: Option<String>,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Partners: organisations that get access to your APIs.
@@ -211,7 +215,7 @@ pub async fn run(
     ));
     let now = now();
     match cmd {
-        Command::Serve => anyhow::bail!("`serve` is started by main, not as a catalog command"),
+        Command::Serve { .. } => anyhow::bail!("`serve` is started by main, not as a catalog command"),
         Command::Migrate => print(out, json!({"migrated": true}), "migrations applied".into()),
         Command::Issuer(c) => {
             crate::cli_federation::issuer(&store, &actor, common, out, c, issuer, now).await?

@@ -20,12 +20,9 @@ pub struct ServeArgs {
     )]
     pub listen: String,
     /// The exact `iss` string of every token Entente issues, and the base of its endpoint URLs.
-    #[arg(
-        long,
-        env = "ENTENTE_ISSUER",
-        default_value = "http://127.0.0.1:3000",
-        global = true
-    )]
+    /// Not global: `issuer add` and `trust-rule set` have their own `--issuer` (the partner's);
+    /// their Entente issuer comes from ENTENTE_ISSUER.
+    #[arg(long, env = "ENTENTE_ISSUER", default_value = "http://127.0.0.1:3000")]
     pub issuer: String,
     /// Signing algorithm of new keys: ES256 (default), EdDSA, PS256 or RS256.
     #[arg(

@@ -22,7 +22,7 @@ fn init_logging(filter: &str, json: bool) {
 async fn main() -> std::process::ExitCode {
     let args = Cli::parse();
     // Catalog commands print their result; only warnings belong on stderr for them.
-    let is_serve = matches!(args.command, None | Some(Command::Serve));
+    let is_serve = matches!(args.command, None | Some(Command::Serve { .. }));
     let filter = if is_serve || std::env::var_os("ENTENTE_LOG").is_some() {
         args.serve.log.as_str()
     } else {
@@ -30,7 +30,14 @@ async fn main() -> std::process::ExitCode {
     };
     init_logging(filter, args.serve.log_format == "json");
     let result = match args.command {
-        None | Some(Command::Serve) => serve(&args.serve).await,
+        None => serve(&args.serve).await,
+        Some(Command::Serve { issuer }) => {
+            let mut serve_args = args.serve.clone();
+            if let Some(i) = issuer {
+                serve_args.issuer = i;
+            }
+            serve(&serve_args).await
+        }
         Some(cmd) => {
             cli::run(
                 cmd,

@@ -257,3 +257,111 @@ fn master_key_file_is_private() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[allow(dead_code, unused_imports)]
+mod fed;
+
+fn entente_raw(s: &TestServer, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_entente"))
+        .args(args)
+        .args(["--output", "json"])
+        .env("ENTENTE_DATABASE_URL", &s.db.url)
+        .env("ENTENTE_MASTER_KEY", &s.master_b64)
+        .env("ENTENTE_ISSUER", &s.base)
+        .output()
+        .unwrap()
+}
+
+fn entente_ok(s: &TestServer, args: &[&str]) -> serde_json::Value {
+    let out = entente_raw(s, args);
+    assert!(
+        out.status.success(),
+        "entente {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// issuer add (with the SSRF guard), trust-rule set/disable, client create with federation
+/// grants, exchange explain and token revoke, acting on a running server.
+async fn federation_verbs_drive_a_running_server(s: &TestServer) {
+    use serde_json::json;
+    s.seed().await;
+    let idp = fed::Idp::new(fed::IDP);
+    let dir = tempfile_dir();
+    let jwks_file = format!("{dir}/acme-idp.json");
+    std::fs::write(&jwks_file, &idp.jwks).unwrap();
+    tokio::task::block_in_place(|| {
+        // E40: internal or plain-http JWKS URLs are refused at registration.
+        for bad in [
+            "http://idp.acme.test/jwks",
+            "https://169.254.169.254/latest/meta-data",
+            "https://127.0.0.1/jwks",
+            "https://[::1]/jwks",
+            "https://10.1.2.3/jwks",
+            "https://localhost/jwks",
+            "file:///etc/passwd",
+        ] {
+            let out = entente_raw(s, &["issuer", "add", "--partner", "acme", "--issuer", fed::IDP, "--jwks-uri", bad]);
+            assert!(!out.status.success(), "{bad} was accepted");
+            assert!(String::from_utf8_lossy(&out.stderr).contains("--jwks-uri"), "{bad}");
+        }
+        let i = entente_ok(s, &["issuer", "add", "--partner", "acme", "--issuer", fed::IDP, "--jwks-file", &jwks_file]);
+        assert!(i["id"].as_str().unwrap().starts_with("ti_"));
+        let r = entente_ok(s, &["trust-rule", "set", "--partner", "acme", "--issuer", fed::IDP, "--audience", API, "--scopes", "orders:read", "--claims", "email"]);
+        assert_eq!(r["scopes"], "orders:read");
+    });
+    let c = tokio::task::block_in_place(|| {
+        entente_ok(s, &["client", "create", "--partner", "acme", "--name", "gateway", "--scopes", "orders:read",
+                        "--grant-types", &format!("client_credentials {}", fed::TX)])
+    });
+    let creds = Creds {
+        id: c["client_id"].as_str().unwrap().into(),
+        secret: c["client_secret"].as_str().unwrap().into(),
+    };
+    let rs = s.resource_server(API).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let pt = idp.access_token(&s.base, "alice", json!({"email": "alice@acme.test"}));
+    let form = [("subject_token", pt.as_str()), ("subject_token_type", fed::AT), ("audience", API)];
+    let issued = fed::exchange_ok(s, &creds, &form).await;
+    let at = issued["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(s.introspect(&rs, &at).await["active"], true);
+
+    // Explain: allowed with a trace, and a denial that says why.
+    let request = format!("{dir}/request.json");
+    let mut body = json!({"client_id": creds.id, "grant_type": fed::TX, "subject_token": pt,
+                          "subject_token_type": fed::AT, "audience": API});
+    std::fs::write(&request, body.to_string()).unwrap();
+    let e = tokio::task::block_in_place(|| entente_ok(s, &["exchange", "explain", "--file", &request]));
+    assert_eq!(e["allowed"], true, "{e}");
+    assert_eq!(e["granted"]["scope"], "orders:read");
+    assert!(e["trace"].as_array().unwrap().iter().any(|t| t["step"] == "trust_rule" && t["outcome"] == "pass"));
+    body["audience"] = json!(common::OTHER_API);
+    std::fs::write(&request, body.to_string()).unwrap();
+    let e = tokio::task::block_in_place(|| entente_ok(s, &["exchange", "explain", "--file", &request]));
+    assert_eq!(e["allowed"], false);
+    assert_eq!(e["error"], "invalid_target");
+
+    // Revoking the partner's user reaches the running server within a second.
+    tokio::task::block_in_place(|| {
+        entente_ok(s, &["token", "revoke", "--subject-issuer", fed::IDP, "--subject", "alice"]);
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_eq!(s.introspect(&rs, &at).await, json!({"active": false}));
+
+    // Disabling the rule stops exchanges within a second.
+    let rules = tokio::task::block_in_place(|| entente_ok(s, &["trust-rule", "list", "--partner", "acme"]));
+    let id = rules[0]["id"].as_str().unwrap().to_owned();
+    tokio::task::block_in_place(|| entente_ok(s, &["trust-rule", "disable", "--id", &id]));
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let r = fed::exchange(s, &creds, &form).await;
+    assert_eq!(r.status(), 400);
+}
+
+fn tempfile_dir() -> String {
+    let d = std::env::temp_dir().join(format!("entente-cli-{}", entente_domain::secret::random_token(6)));
+    std::fs::create_dir_all(&d).unwrap();
+    d.display().to_string()
+}
+
+on_both!(federation_verbs_drive_a_running_server);
