@@ -1,6 +1,7 @@
 //! Entente's console: server-rendered, hydrated Leptos pages for administrators.
 
 pub mod api;
+pub mod api_federation;
 pub mod components;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::partners::Partners/>
                 <Route path=path!("/partners") view=pages::partners::Partners/>
                 <Route path=path!("/partners/:slug") view=pages::clients::PartnerClients/>
+                <Route path=path!("/partners/:slug/trust") view=pages::trust::TrustRules/>
                 <Route path=path!("/audiences") view=pages::audiences::Audiences/>
                 <Route path=path!("/keys") view=pages::keys::Keys/>
             </Routes>

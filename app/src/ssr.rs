@@ -14,6 +14,26 @@ pub struct ConsoleContext {
     pub hasher: SecretHasher,
     pub issuer: String,
     pub throttle: std::sync::Arc<LoginThrottle>,
+    pub federation: FederationHandle,
+}
+
+pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+/// Federation services that live in the server crate (key fetching, the decision with keys).
+pub trait FederationServices: Send + Sync {
+    /// Registration-time SSRF check of a JWKS URL; the normalised URL or a sentence.
+    fn check_jwks_uri(&self, uri: String) -> BoxFuture<Result<String, String>>;
+    /// Evaluates a token request (the explain JSON) without issuing anything.
+    fn explain(&self, request: serde_json::Value) -> BoxFuture<serde_json::Value>;
+}
+
+#[derive(Clone)]
+pub struct FederationHandle(pub std::sync::Arc<dyn FederationServices>);
+
+impl std::fmt::Debug for FederationHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FederationHandle")
+    }
 }
 
 type KeyedLimiter<K> = governor::DefaultKeyedRateLimiter<K>;

@@ -29,6 +29,9 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
         store: state.store.clone(),
         hasher: state.hasher.clone(),
         issuer: state.issuer.clone(),
+        federation: app::ssr::FederationHandle(std::sync::Arc::new(ConsoleFederation(
+            state.clone(),
+        ))),
     };
     let https = state.issuer.starts_with("https://");
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.store.clone()))
@@ -71,6 +74,49 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
     Ok(router)
 }
 
+/// The federation services the console's server functions use, backed by the running state.
+struct ConsoleFederation(AppState);
+
+impl app::ssr::FederationServices for ConsoleFederation {
+    fn check_jwks_uri(&self, uri: String) -> app::ssr::BoxFuture<Result<String, String>> {
+        let policy = *self.0.issuer_keys.policy();
+        Box::pin(async move {
+            crate::issuer_keys::check_url_resolves(&uri, &policy)
+                .await
+                .map(|u| u.to_string())
+        })
+    }
+
+    fn explain(&self, request: serde_json::Value) -> app::ssr::BoxFuture<serde_json::Value> {
+        let state = self.0.clone();
+        Box::pin(async move {
+            let req: crate::explain::ExplainRequest = match serde_json::from_value(request) {
+                Ok(r) => r,
+                Err(e) => {
+                    return serde_json::json!({"allowed": false, "error": "invalid_request",
+                        "error_description": format!("not a valid request: {e}"), "trace": []});
+                }
+            };
+            run_explain(&state, &req).await
+        })
+    }
+}
+
+async fn run_explain(state: &AppState, req: &crate::explain::ExplainRequest) -> serde_json::Value {
+    let snapshot = state.snapshot();
+    let revoked = |c: &entente_domain::token::AccessTokenClaims| state.is_revoked(c);
+    crate::explain::explain(
+        &snapshot,
+        &state.issuer_keys,
+        state.keys(),
+        &revoked,
+        &crate::oauth::grants::env(state),
+        req,
+        crate::state::now(),
+    )
+    .await
+}
+
 /// `POST /admin/api/v1/exchange/explain`: a signed-in administrator evaluates a token request.
 async fn explain_http(
     state: AppState,
@@ -101,18 +147,7 @@ async fn explain_http(
             );
         }
     };
-    let snapshot = state.snapshot();
-    let revoked = |c: &entente_domain::token::AccessTokenClaims| state.is_revoked(c);
-    let answer = crate::explain::explain(
-        &snapshot,
-        &state.issuer_keys,
-        state.keys(),
-        &revoked,
-        &crate::oauth::grants::env(&state),
-        &req,
-        crate::state::now(),
-    )
-    .await;
+    let answer = run_explain(&state, &req).await;
     (
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
         axum::Json(answer),

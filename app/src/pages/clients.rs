@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{CreateClient, list_clients};
@@ -19,7 +20,9 @@ pub fn PartnerClients() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok((partner, rows)) => view! {
-                            <p class="subtitle">{partner.name} " (" <code>{partner.slug}</code> ", " {partner.environment} ")"</p>
+                            <p class="subtitle">{partner.name} " (" <code>{partner.slug.clone()}</code> ", " {partner.environment} ") · "
+                                <A href=format!("/partners/{}/trust", partner.slug)>"Trust rules"</A>
+                            </p>
                             {if rows.is_empty() {
                                 view! { <p class="empty">"This partner has no clients yet. Create one below; its secret is shown once."</p> }.into_any()
                             } else {

@@ -4,6 +4,7 @@ pub mod keys;
 pub mod login;
 pub mod partners;
 pub mod setup;
+pub mod trust;
 
 use leptos::prelude::*;
 use leptos_router::components::A;

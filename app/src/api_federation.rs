@@ -1,0 +1,280 @@
+//! Server functions of the partner's "Trust rules" page: trusted issuers, trust rules and the
+//! "try a token" panel (explain). Each checks the caller's role; all are POST.
+// A server function's arguments are its form fields; the rule form simply has many.
+#![allow(clippy::too_many_arguments)]
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::api::PartnerRow;
+#[cfg(feature = "ssr")]
+use crate::ssr::{console, fail, require_admin, user_error};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuerRow {
+    pub issuer: String,
+    pub keys: String,
+    pub kinds: String,
+    pub audiences: String,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRow {
+    pub id: String,
+    pub issuer: String,
+    pub audience: String,
+    pub scopes: String,
+    pub claims: String,
+    pub delegation: String,
+    pub pairwise: bool,
+    pub refresh: bool,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustData {
+    pub partner: PartnerRow,
+    pub issuers: Vec<IssuerRow>,
+    pub rules: Vec<RuleRow>,
+    /// (client_id, name) of clients that may exchange tokens.
+    pub clients: Vec<(String, String)>,
+    pub audiences: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceRow {
+    pub step: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Explanation {
+    pub allowed: bool,
+    pub summary: String,
+    pub trace: Vec<TraceRow>,
+}
+
+#[server]
+pub async fn trust_overview(partner: String) -> Result<TrustData, ServerFnError> {
+    require_admin().await?;
+    let c = console()?;
+    let p = c.store.partner_by_slug(&partner).await.map_err(user_error)?;
+    let issuers = c.store.list_trusted_issuers(Some(&p.id)).await.map_err(user_error)?;
+    let rules = c.store.list_trust_rules(Some(&p.id)).await.map_err(user_error)?;
+    let audiences = c.store.list_audiences().await.map_err(user_error)?;
+    let clients = c.store.list_clients(Some(&p.id)).await.map_err(user_error)?;
+    let issuer_of = |id: &str| {
+        issuers
+            .iter()
+            .find(|i| i.id == id)
+            .map_or_else(|| id.to_owned(), |i| i.issuer.clone())
+    };
+    let audience_of = |id: &str| {
+        audiences
+            .iter()
+            .find(|(a, _)| a.id == id)
+            .map_or_else(|| id.to_owned(), |(a, _)| a.identifier.clone())
+    };
+    let names = |json: &str, key: &str| -> String {
+        serde_json::from_str::<Vec<serde_json::Value>>(json)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.get(key).and_then(|x| x.as_str()).map(str::to_owned))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    Ok(TrustData {
+        rules: rules
+            .iter()
+            .map(|r| RuleRow {
+                id: r.id.clone(),
+                issuer: issuer_of(&r.issuer_id),
+                audience: audience_of(&r.audience_id),
+                scopes: r.scopes.clone(),
+                claims: names(&r.claims, "to"),
+                delegation: match (r.delegation, r.delegation_only) {
+                    (false, _) => "no".into(),
+                    (true, false) => format!("allowed, depth ≤ {}", r.max_depth),
+                    (true, true) => format!("required, depth ≤ {}", r.max_depth),
+                },
+                pairwise: r.pairwise,
+                refresh: r.refresh,
+                enabled: r.enabled,
+            })
+            .collect(),
+        issuers: issuers
+            .into_iter()
+            .map(|i| IssuerRow {
+                keys: i.jwks_uri.unwrap_or_else(|| "static JWKS".into()),
+                issuer: i.issuer,
+                kinds: i.kinds,
+                audiences: i.audiences,
+                enabled: i.enabled,
+            })
+            .collect(),
+        clients: clients
+            .into_iter()
+            .filter(|cl| {
+                cl.grant_types
+                    .split(' ')
+                    .any(|g| g == "urn:ietf:params:oauth:grant-type:token-exchange")
+            })
+            .map(|cl| (cl.client_id, cl.name))
+            .collect(),
+        audiences: audiences.into_iter().map(|(a, _)| a.identifier).collect(),
+        partner: PartnerRow {
+            slug: p.slug,
+            name: p.name,
+            environment: p.environment,
+            enabled: p.enabled,
+            created: crate::ssr::format_time(p.created_at),
+        },
+    })
+}
+
+#[server]
+pub async fn add_trusted_issuer(
+    partner: String,
+    issuer: String,
+    jwks_uri: String,
+    jwks: String,
+    access_tokens: Option<String>,
+    id_tokens: Option<String>,
+    assertions: Option<String>,
+) -> Result<String, ServerFnError> {
+    use entente_domain::federation::rules::TokenKind;
+    let admin = require_admin().await?;
+    let c = console()?;
+    let bad = |m: String| fail(axum::http::StatusCode::BAD_REQUEST, m);
+    let mut new = entente_store::federation::NewTrustedIssuer::new(issuer.trim().to_owned(), c.issuer.clone());
+    match (jwks_uri.trim(), jwks.trim()) {
+        ("", "") => return Err(bad("give a JWKS URL or paste the issuer's JWKS".into())),
+        (u, "") => new.jwks_uri = Some(c.federation.0.check_jwks_uri(u.to_owned()).await.map_err(bad)?),
+        ("", j) => new.jwks = Some(j.to_owned()),
+        _ => return Err(bad("give either a JWKS URL or a pasted JWKS, not both".into())),
+    }
+    let kinds: Vec<TokenKind> = [
+        (access_tokens, TokenKind::AccessToken),
+        (id_tokens, TokenKind::IdToken),
+        (assertions, TokenKind::Assertion),
+    ]
+    .into_iter()
+    .filter_map(|(on, k)| on.map(|_| k))
+    .collect();
+    if !kinds.is_empty() {
+        new.kinds = kinds;
+    }
+    let m = c
+        .store
+        .create_trusted_issuer(&admin.actor(), &partner, new, crate::ssr::now())
+        .await
+        .map_err(user_error)?;
+    Ok(m.issuer)
+}
+
+#[server]
+pub async fn set_trust_rule(
+    partner: String,
+    issuer: String,
+    audience: String,
+    scopes: String,
+    claims: String,
+    delegation: Option<String>,
+    max_depth: u8,
+    pairwise: Option<String>,
+    refresh: Option<String>,
+) -> Result<String, ServerFnError> {
+    use entente_domain::federation::rules;
+    let admin = require_admin().await?;
+    let c = console()?;
+    let bad = |m: String| fail(axum::http::StatusCode::BAD_REQUEST, m);
+    let scopes = entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad(e.description.to_string()))?;
+    let mut r = entente_store::federation::NewTrustRule::new(scopes);
+    r.claims = rules::parse_claim_passes(&claims).map_err(bad)?;
+    r.delegation = delegation.is_some();
+    r.max_depth = max_depth;
+    r.pairwise = pairwise.is_some();
+    r.refresh = refresh.is_some();
+    let m = c
+        .store
+        .set_trust_rule(&admin.actor(), &partner, &issuer, &audience, r, crate::ssr::now())
+        .await
+        .map_err(user_error)?;
+    Ok(m.id)
+}
+
+#[server]
+pub async fn set_rule_enabled(rule_id: String, enabled: bool) -> Result<(), ServerFnError> {
+    let admin = require_admin().await?;
+    console()?
+        .store
+        .set_trust_rule_enabled(&admin.actor(), &rule_id, enabled, crate::ssr::now())
+        .await
+        .map_err(user_error)?;
+    Ok(())
+}
+
+#[server]
+pub async fn explain_token(
+    client_id: String,
+    subject_token: String,
+    subject_token_type: String,
+    actor_token: String,
+    audience: String,
+    scope: String,
+) -> Result<Explanation, ServerFnError> {
+    require_admin().await?;
+    let c = console()?;
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let mut req = serde_json::json!({
+        "client_id": client_id,
+        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+        "subject_token": opt(&subject_token),
+        "subject_token_type": subject_token_type,
+        "audience": opt(&audience),
+        "scope": opt(&scope),
+    });
+    if let Some(a) = opt(&actor_token) {
+        req["actor_token"] = a.into();
+        req["actor_token_type"] = "urn:ietf:params:oauth:token-type:access_token".into();
+    }
+    let answer = c.federation.0.explain(req).await;
+    let allowed = answer["allowed"] == true;
+    let summary = if allowed {
+        let g = &answer["granted"];
+        format!(
+            "Allowed: {} for {} with scope \"{}\", {} s, subject {}",
+            g["issued_token_type"].as_str().unwrap_or(""),
+            g["audience"].as_str().unwrap_or(""),
+            g["scope"].as_str().unwrap_or(""),
+            g["expires_in"],
+            g["sub"].as_str().unwrap_or("")
+        )
+    } else {
+        format!(
+            "Denied: {} — {}",
+            answer["error"].as_str().unwrap_or(""),
+            answer["error_description"].as_str().unwrap_or("")
+        )
+    };
+    let trace = answer["trace"]
+        .as_array()
+        .map(|steps| {
+            steps
+                .iter()
+                .map(|s| TraceRow {
+                    step: s["step"].as_str().unwrap_or("").to_owned(),
+                    outcome: s["outcome"].as_str().unwrap_or("").to_owned(),
+                    detail: s["detail"].as_str().unwrap_or("").to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Explanation {
+        allowed,
+        summary,
+        trace,
+    })
+}

@@ -1,0 +1,229 @@
+//! A partner's trusted issuers and trust rules, and a "try a token" panel that shows the
+//! decision trace for a token without issuing anything.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api_federation::{
+    AddTrustedIssuer, ExplainToken, SetRuleEnabled, SetTrustRule, TrustData, trust_overview,
+};
+use crate::components::{ActionError, ErrorBox, Layout};
+
+const TT_ACCESS: &str = "urn:ietf:params:oauth:token-type:access_token";
+const TT_ID: &str = "urn:ietf:params:oauth:token-type:id_token";
+const TT_JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
+
+#[component]
+pub fn TrustRules() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let add_issuer = ServerAction::<AddTrustedIssuer>::new();
+    let set_rule = ServerAction::<SetTrustRule>::new();
+    let toggle = ServerAction::<SetRuleEnabled>::new();
+    let explain = ServerAction::<ExplainToken>::new();
+    let data = Resource::new(
+        move || {
+            (
+                slug(),
+                add_issuer.version().get(),
+                set_rule.version().get(),
+                toggle.version().get(),
+            )
+        },
+        |(s, ..)| trust_overview(s),
+    );
+    view! {
+        <Layout title="Trust rules">
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading trust rules…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(o) => view! { <Overview o=o toggle=toggle set_rule=set_rule explain=explain/> }.into_any(),
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <section>
+                <h2>"Add a trusted issuer"</h2>
+                <ActionForm action=add_issuer attr:class="card" attr:id="new-issuer">
+                    <input type="hidden" name="partner" value=slug/>
+                    <label>"Issuer (exact iss)" <input name="issuer" required type="url" placeholder="https://idp.partner.example"/></label>
+                    <label>"JWKS URL (https)" <input name="jwks_uri" type="url" placeholder="https://idp.partner.example/jwks"/></label>
+                    <label>"…or paste the JWKS" <textarea name="jwks" rows="3" placeholder="{\"keys\": [...]}"></textarea></label>
+                    <fieldset>
+                        <legend>"Accepted token kinds"</legend>
+                        <label><input type="checkbox" name="access_tokens" checked/> "JWT access tokens"</label>
+                        <label><input type="checkbox" name="id_tokens"/> "ID tokens"</label>
+                        <label><input type="checkbox" name="assertions"/> "jwt-bearer assertions"</label>
+                    </fieldset>
+                    <button type="submit" disabled=move || add_issuer.pending().get()>
+                        {move || if add_issuer.pending().get() { "Adding…" } else { "Add issuer" }}
+                    </button>
+                    <ActionError value=Signal::derive(move || add_issuer.value().get())/>
+                    {move || matches!(add_issuer.value().get(), Some(Ok(_))).then(|| view! { <p role="status" class="ok">"Issuer added."</p> })}
+                </ActionForm>
+            </section>
+        </Layout>
+    }
+}
+
+#[component]
+fn Overview(
+    o: TrustData,
+    toggle: ServerAction<SetRuleEnabled>,
+    set_rule: ServerAction<SetTrustRule>,
+    explain: ServerAction<ExplainToken>,
+) -> impl IntoView {
+    let slug = o.partner.slug.clone();
+    let issuers = o.issuers.clone();
+    let audiences = o.audiences.clone();
+    view! {
+        <p class="subtitle">
+            {o.partner.name.clone()} " (" <code>{o.partner.slug.clone()}</code> ") · "
+            <A href=format!("/partners/{}", o.partner.slug)>"Clients"</A>
+        </p>
+        <h2>"Trusted issuers"</h2>
+        {if o.issuers.is_empty() {
+            view! { <p class="empty">"No trusted issuer yet. Add the partner's identity provider below; its tokens can then be exchanged under a trust rule."</p> }.into_any()
+        } else {
+            view! {
+                <table id="issuers">
+                    <thead><tr><th>"Issuer"</th><th>"Keys"</th><th>"Token kinds"</th><th>"Accepted aud"</th></tr></thead>
+                    <tbody>
+                        {o.issuers.into_iter().map(|i| view! {
+                            <tr><td><code>{i.issuer}</code></td><td>{i.keys}</td><td>{i.kinds}</td><td>{i.audiences}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+        <h2>"Trust rules"</h2>
+        {if o.rules.is_empty() {
+            view! { <p class="empty">"No trust rule yet: tokens from this partner's issuers cannot be exchanged. Set one below."</p> }.into_any()
+        } else {
+            view! {
+                <table id="rules">
+                    <thead><tr><th>"Issuer"</th><th>"Audience"</th><th>"At most"</th><th>"Claims passed"</th><th>"Delegation"</th><th>"Subject"</th><th>"Refresh"</th><th>"State"</th></tr></thead>
+                    <tbody>
+                        {o.rules.into_iter().map(|r| {
+                            let id = r.id.clone();
+                            let enabled = r.enabled;
+                            view! {
+                                <tr>
+                                    <td><code>{r.issuer}</code></td>
+                                    <td><code>{r.audience}</code></td>
+                                    <td>{r.scopes}</td>
+                                    <td>{if r.claims.is_empty() { "sub only".to_owned() } else { r.claims }}</td>
+                                    <td>{r.delegation}</td>
+                                    <td>{if r.pairwise { "pairwise" } else { "public" }}</td>
+                                    <td>{if r.refresh { "yes" } else { "no" }}</td>
+                                    <td>
+                                        <ActionForm action=toggle on:submit=move |ev| {
+                                            if enabled && !confirm("Disable this trust rule? Exchanges under it stop within a second.") {
+                                                ev.prevent_default();
+                                            }
+                                        }>
+                                            <input type="hidden" name="rule_id" value=id/>
+                                            <input type="hidden" name="enabled" value=(!enabled).to_string()/>
+                                            <button type="submit" class=if enabled { "danger" } else { "" }>
+                                                {if enabled { "Disable" } else { "Enable" }}
+                                            </button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+        <section>
+            <h2>"Set a trust rule"</h2>
+            {if issuers.is_empty() {
+                view! { <p class="empty">"Add a trusted issuer first."</p> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=set_rule attr:class="card" attr:id="new-rule">
+                        <input type="hidden" name="partner" value=slug.clone()/>
+                        <label>"Issuer" <select name="issuer" required>
+                            {issuers.iter().map(|i| view! { <option value=i.issuer.clone()>{i.issuer.clone()}</option> }).collect_view()}
+                        </select></label>
+                        <label>"Audience" <select name="audience" required>
+                            {audiences.iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view()}
+                        </select></label>
+                        <label>"At most these scopes" <input name="scopes" required placeholder="orders:read"/></label>
+                        <label>"Claims passed through (allowlist)" <input name="claims" placeholder="email"/></label>
+                        <label><input type="checkbox" name="delegation"/> "Allow delegation (actor tokens)"</label>
+                        <label>"Maximum delegation depth" <input name="max_depth" type="number" min="1" max="5" value="1" required/></label>
+                        <label><input type="checkbox" name="pairwise"/> "Pairwise subject per audience"</label>
+                        <label><input type="checkbox" name="refresh"/> "Issue refresh tokens"</label>
+                        <button type="submit" disabled=move || set_rule.pending().get()>
+                            {move || if set_rule.pending().get() { "Saving…" } else { "Save rule" }}
+                        </button>
+                        <ActionError value=Signal::derive(move || set_rule.value().get())/>
+                    </ActionForm>
+                }.into_any()
+            }}
+        </section>
+        <section>
+            <h2>"Try a token"</h2>
+            {if o.clients.is_empty() {
+                view! { <p class="empty">"No client of this partner may exchange tokens yet (grant type token-exchange)."</p> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=explain attr:class="card" attr:id="try-token">
+                        <label>"As client" <select name="client_id" required>
+                            {o.clients.iter().map(|(id, name)| view! { <option value=id.clone()>{format!("{name} ({id})")}</option> }).collect_view()}
+                        </select></label>
+                        <label>"Subject token" <textarea name="subject_token" rows="4" required placeholder="eyJ…"></textarea></label>
+                        <label>"Its type" <select name="subject_token_type">
+                            <option value=TT_ACCESS>"access token"</option>
+                            <option value=TT_ID>"ID token"</option>
+                            <option value=TT_JWT>"JWT"</option>
+                        </select></label>
+                        <label>"Actor token (delegation, optional)" <textarea name="actor_token" rows="2"></textarea></label>
+                        <label>"Audience" <select name="audience">
+                            {o.audiences.iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view()}
+                        </select></label>
+                        <label>"Scope (optional)" <input name="scope" placeholder="orders:read"/></label>
+                        <button type="submit" disabled=move || explain.pending().get()>
+                            {move || if explain.pending().get() { "Evaluating…" } else { "Explain" }}
+                        </button>
+                        <ActionError value=Signal::derive(move || explain.value().get())/>
+                    </ActionForm>
+                    {move || match explain.value().get() {
+                        Some(Ok(x)) => Some(view! {
+                            <div class="card" id="decision" role="status">
+                                <p class=if x.allowed { "ok" } else { "error" }><strong>{x.summary}</strong></p>
+                                <table>
+                                    <thead><tr><th>"Step"</th><th>"Outcome"</th><th>"Detail"</th></tr></thead>
+                                    <tbody>
+                                        {x.trace.into_iter().map(|t| view! {
+                                            <tr class=t.outcome.clone()><td>{t.step}</td><td>{t.outcome.clone()}</td><td>{t.detail}</td></tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }),
+                        _ => None,
+                    }}
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// Asks before a destructive change; without JavaScript the form simply submits.
+fn confirm(message: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.confirm_with_message(message).ok())
+            .unwrap_or(false)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = message;
+        true
+    }
+}
