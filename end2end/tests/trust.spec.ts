@@ -1,0 +1,118 @@
+import { test, expect, Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import path from 'node:path';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../fixtures';
+import { baseURL } from '../playwright.config';
+
+// The partner's Trust rules page: add a trusted issuer, set a rule, try a partner token and read
+// the decision trace, disable the rule (with confirmation) and see the next try denied.
+
+const root = path.resolve(__dirname, '../..');
+const bin = process.env.ENTENTE_BIN ?? path.join(root, 'target/debug/entente');
+const IDP = 'https://idp.globex.test';
+const API = 'https://orders.e2e.test';
+
+function cli(...args: string[]): string {
+  return execFileSync(bin, args, {
+    cwd: root,
+    env: { ...process.env, ENTENTE_DATA_DIR: 'end2end/.data', ENTENTE_ISSUER: baseURL, ENTENTE_LOG: 'warn' },
+  }).toString();
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+function partnerKey() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'globex-1' };
+  const token = (claims: object) => {
+    const head = b64url(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: 'globex-1' }));
+    const body = b64url(JSON.stringify(claims));
+    const sig = sign('sha256', Buffer.from(`${head}.${body}`), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${head}.${body}.${b64url(sig)}`;
+  };
+  return { jwks: JSON.stringify({ keys: [jwk] }), token };
+}
+
+function watch(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /hydrat/i.test(m.text())) problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return problems;
+}
+
+test('trust rules: add an issuer, set a rule, explain a token, disable the rule', async ({ page }) => {
+  cli('partner', 'create', '--slug', 'globex', '--name', 'Globex');
+  cli('audience', 'create', '--identifier', API, '--scopes', 'orders:read orders:write');
+  cli('grant', 'set', '--partner', 'globex', '--audience', API, '--scopes', 'orders:read');
+  const created = JSON.parse(cli('client', 'create', '--partner', 'globex', '--name', 'gateway', '--scopes', 'orders:read',
+    '--grant-types', 'client_credentials urn:ietf:params:oauth:grant-type:token-exchange', '--output', 'json'));
+  const key = partnerKey();
+  const now = Math.floor(Date.now() / 1000);
+  const good = key.token({ iss: IDP, sub: 'alice', aud: baseURL, iat: now, exp: now + 600, jti: 'e2e-1' });
+  const foreign = key.token({ iss: IDP, sub: 'alice', aud: 'https://someone-else.test', iat: now, exp: now + 600 });
+
+  const problems = watch(page);
+  await page.goto('/login');
+  await page.waitForLoadState('networkidle');
+  await page.getByLabel('E-mail').fill(ADMIN_EMAIL);
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/partners$/);
+
+  await page.goto('/partners/globex');
+  await page.getByRole('link', { name: 'Trust rules' }).click();
+  await expect(page).toHaveURL(/\/partners\/globex\/trust$/);
+  await expect(page.getByText('No trusted issuer yet')).toBeVisible();
+  await expect(page.getByText('Add a trusted issuer first.')).toBeVisible();
+  await page.waitForLoadState('networkidle');
+
+  // Keyboard only: fill the issuer form and submit with Enter.
+  await page.getByLabel('Issuer (exact iss)').fill(IDP);
+  await page.getByLabel('…or paste the JWKS').fill(key.jwks);
+  await page.getByRole('button', { name: 'Add issuer' }).click();
+  await expect(page.locator('#issuers')).toContainText(IDP);
+  await expect(page.locator('#issuers')).toContainText('static JWKS');
+
+  const rule = page.locator('#new-rule');
+  await rule.getByLabel('Audience').selectOption(API);
+  await rule.getByLabel('At most these scopes').fill('orders:read');
+  await rule.getByRole('button', { name: 'Save rule' }).click();
+  await expect(page.locator('#rules')).toContainText(API);
+  await expect(page.locator('#rules')).toContainText('sub only');
+
+  const tryIt = page.locator('#try-token');
+  await tryIt.getByLabel('As client').selectOption(created.client_id);
+  await tryIt.getByLabel('Subject token').fill(good);
+  await tryIt.getByLabel('Audience').selectOption(API);
+  await tryIt.getByRole('button', { name: 'Explain' }).click();
+  const decision = page.locator('#decision');
+  await expect(decision).toContainText('Allowed');
+  await expect(decision).toContainText('signature verified with key globex-1');
+  await expect(decision).toContainText('orders:read');
+
+  await tryIt.getByLabel('Subject token').fill(foreign);
+  await tryIt.getByRole('button', { name: 'Explain' }).click();
+  await expect(decision).toContainText("Denied: invalid_request — the token's aud does not name Entente");
+
+  // Disabling asks first; dismissing changes nothing, accepting disables.
+  page.once('dialog', (d) => d.dismiss());
+  await page.locator('#rules').getByRole('button', { name: 'Disable' }).click();
+  await expect(page.locator('#rules').getByRole('button', { name: 'Disable' })).toBeVisible();
+  page.once('dialog', (d) => d.accept());
+  await page.locator('#rules').getByRole('button', { name: 'Disable' }).click();
+  await expect(page.locator('#rules').getByRole('button', { name: 'Enable' })).toBeVisible();
+
+  // The token service hears of the change through the change feed (≤ 1 s).
+  await tryIt.getByLabel('Subject token').fill(good);
+  await expect(async () => {
+    await tryIt.getByRole('button', { name: 'Explain' }).click();
+    await expect(decision).toContainText('is disabled', { timeout: 500 });
+  }).toPass({ timeout: 5_000 });
+  await expect(decision).toContainText('Denied');
+
+  expect(problems, problems.join('\n')).toEqual([]);
+});
