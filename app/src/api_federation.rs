@@ -60,11 +60,27 @@ pub struct Explanation {
 pub async fn trust_overview(partner: String) -> Result<TrustData, ServerFnError> {
     require_admin().await?;
     let c = console()?;
-    let p = c.store.partner_by_slug(&partner).await.map_err(user_error)?;
-    let issuers = c.store.list_trusted_issuers(Some(&p.id)).await.map_err(user_error)?;
-    let rules = c.store.list_trust_rules(Some(&p.id)).await.map_err(user_error)?;
+    let p = c
+        .store
+        .partner_by_slug(&partner)
+        .await
+        .map_err(user_error)?;
+    let issuers = c
+        .store
+        .list_trusted_issuers(Some(&p.id))
+        .await
+        .map_err(user_error)?;
+    let rules = c
+        .store
+        .list_trust_rules(Some(&p.id))
+        .await
+        .map_err(user_error)?;
     let audiences = c.store.list_audiences().await.map_err(user_error)?;
-    let clients = c.store.list_clients(Some(&p.id)).await.map_err(user_error)?;
+    let clients = c
+        .store
+        .list_clients(Some(&p.id))
+        .await
+        .map_err(user_error)?;
     let issuer_of = |id: &str| {
         issuers
             .iter()
@@ -148,12 +164,27 @@ pub async fn add_trusted_issuer(
     let admin = require_admin().await?;
     let c = console()?;
     let bad = |m: String| fail(axum::http::StatusCode::BAD_REQUEST, m);
-    let mut new = entente_store::federation::NewTrustedIssuer::new(issuer.trim().to_owned(), c.issuer.clone());
+    let mut new = entente_store::federation::NewTrustedIssuer::new(
+        issuer.trim().to_owned(),
+        c.issuer.clone(),
+    );
     match (jwks_uri.trim(), jwks.trim()) {
         ("", "") => return Err(bad("give a JWKS URL or paste the issuer's JWKS".into())),
-        (u, "") => new.jwks_uri = Some(c.federation.0.check_jwks_uri(u.to_owned()).await.map_err(bad)?),
+        (u, "") => {
+            new.jwks_uri = Some(
+                c.federation
+                    .0
+                    .check_jwks_uri(u.to_owned())
+                    .await
+                    .map_err(bad)?,
+            )
+        }
         ("", j) => new.jwks = Some(j.to_owned()),
-        _ => return Err(bad("give either a JWKS URL or a pasted JWKS, not both".into())),
+        _ => {
+            return Err(bad(
+                "give either a JWKS URL or a pasted JWKS, not both".into()
+            ));
+        }
     }
     let kinds: Vec<TokenKind> = [
         (access_tokens, TokenKind::AccessToken),
@@ -190,7 +221,8 @@ pub async fn set_trust_rule(
     let admin = require_admin().await?;
     let c = console()?;
     let bad = |m: String| fail(axum::http::StatusCode::BAD_REQUEST, m);
-    let scopes = entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad(e.description.to_string()))?;
+    let scopes =
+        entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad(e.description.to_string()))?;
     let mut r = entente_store::federation::NewTrustRule::new(scopes);
     r.claims = rules::parse_claim_passes(&claims).map_err(bad)?;
     r.delegation = delegation.is_some();
@@ -199,7 +231,14 @@ pub async fn set_trust_rule(
     r.refresh = refresh.is_some();
     let m = c
         .store
-        .set_trust_rule(&admin.actor(), &partner, &issuer, &audience, r, crate::ssr::now())
+        .set_trust_rule(
+            &admin.actor(),
+            &partner,
+            &issuer,
+            &audience,
+            r,
+            crate::ssr::now(),
+        )
         .await
         .map_err(user_error)?;
     Ok(m.id)

@@ -215,7 +215,9 @@ pub async fn run(
     ));
     let now = now();
     match cmd {
-        Command::Serve { .. } => anyhow::bail!("`serve` is started by main, not as a catalog command"),
+        Command::Serve { .. } => {
+            anyhow::bail!("`serve` is started by main, not as a catalog command")
+        }
         Command::Migrate => print(out, json!({"migrated": true}), "migrations applied".into()),
         Command::Issuer(c) => {
             crate::cli_federation::issuer(&store, &actor, common, out, c, issuer, now).await?

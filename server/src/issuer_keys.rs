@@ -437,7 +437,8 @@ mod tests {
     #[tokio::test]
     async fn stale_keys_serve_until_max_stale_then_stop_and_cooldown_bounds_fetches() {
         use std::sync::atomic::Ordering;
-        let k = entente_domain::keys::generate(entente_domain::keys::SigningAlgorithm::Es256).unwrap();
+        let k =
+            entente_domain::keys::generate(entente_domain::keys::SigningAlgorithm::Es256).unwrap();
         let jwks = serde_json::json!({"keys": [k.public_jwk]}).to_string();
         let (url, hits, down) = upstream(jwks).await;
         let cache = IssuerKeys::new(FetchPolicy {
@@ -452,21 +453,39 @@ mod tests {
         assert_eq!(hits.load(Ordering::SeqCst), 1);
         // Unknown kids: one refetch, then nothing within the 30 s cooldown (case A8).
         for i in 0..10 {
-            cache.keys("ti", &url, Some(&format!("nope-{i}")), t0 + 200).await;
+            cache
+                .keys("ti", &url, Some(&format!("nope-{i}")), t0 + 200)
+                .await;
         }
         assert_eq!(hits.load(Ordering::SeqCst), 2);
         cache.keys("ti", &url, Some("nope"), t0 + 231).await;
         assert_eq!(hits.load(Ordering::SeqCst), 3);
         // The partner goes down after freshness ends: cached keys keep working (case H55)…
         down.store(true, Ordering::SeqCst);
-        assert_eq!(cache.keys("ti", &url, Some(&k.kid), t0 + 900).await.len(), 1);
+        assert_eq!(
+            cache.keys("ti", &url, Some(&k.kid), t0 + 900).await.len(),
+            1
+        );
         assert_eq!(hits.load(Ordering::SeqCst), 4);
         // …until max-stale has passed, then tokens of this issuer are refused.
-        assert!(cache.keys("ti", &url, Some(&k.kid), t0 + 231 + 600 + 3601).await.is_empty());
+        assert!(
+            cache
+                .keys("ti", &url, Some(&k.kid), t0 + 231 + 600 + 3601)
+                .await
+                .is_empty()
+        );
         // It comes back: keys return on the next attempt after the cooldown.
         down.store(false, Ordering::SeqCst);
-        assert_eq!(cache.keys("ti", &url, Some(&k.kid), t0 + 5000).await.len(), 1);
+        assert_eq!(
+            cache.keys("ti", &url, Some(&k.kid), t0 + 5000).await.len(),
+            1
+        );
         // Another issuer is unaffected by this one's state.
-        assert!(cache.keys("other", "http://127.0.0.1:9/jwks", None, t0).await.is_empty());
+        assert!(
+            cache
+                .keys("other", "http://127.0.0.1:9/jwks", None, t0)
+                .await
+                .is_empty()
+        );
     }
 }

@@ -302,18 +302,74 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
             "https://localhost/jwks",
             "file:///etc/passwd",
         ] {
-            let out = entente_raw(s, &["issuer", "add", "--partner", "acme", "--issuer", fed::IDP, "--jwks-uri", bad]);
+            let out = entente_raw(
+                s,
+                &[
+                    "issuer",
+                    "add",
+                    "--partner",
+                    "acme",
+                    "--issuer",
+                    fed::IDP,
+                    "--jwks-uri",
+                    bad,
+                ],
+            );
             assert!(!out.status.success(), "{bad} was accepted");
-            assert!(String::from_utf8_lossy(&out.stderr).contains("--jwks-uri"), "{bad}");
+            assert!(
+                String::from_utf8_lossy(&out.stderr).contains("--jwks-uri"),
+                "{bad}"
+            );
         }
-        let i = entente_ok(s, &["issuer", "add", "--partner", "acme", "--issuer", fed::IDP, "--jwks-file", &jwks_file]);
+        let i = entente_ok(
+            s,
+            &[
+                "issuer",
+                "add",
+                "--partner",
+                "acme",
+                "--issuer",
+                fed::IDP,
+                "--jwks-file",
+                &jwks_file,
+            ],
+        );
         assert!(i["id"].as_str().unwrap().starts_with("ti_"));
-        let r = entente_ok(s, &["trust-rule", "set", "--partner", "acme", "--issuer", fed::IDP, "--audience", API, "--scopes", "orders:read", "--claims", "email"]);
+        let r = entente_ok(
+            s,
+            &[
+                "trust-rule",
+                "set",
+                "--partner",
+                "acme",
+                "--issuer",
+                fed::IDP,
+                "--audience",
+                API,
+                "--scopes",
+                "orders:read",
+                "--claims",
+                "email",
+            ],
+        );
         assert_eq!(r["scopes"], "orders:read");
     });
     let c = tokio::task::block_in_place(|| {
-        entente_ok(s, &["client", "create", "--partner", "acme", "--name", "gateway", "--scopes", "orders:read",
-                        "--grant-types", &format!("client_credentials {}", fed::TX)])
+        entente_ok(
+            s,
+            &[
+                "client",
+                "create",
+                "--partner",
+                "acme",
+                "--name",
+                "gateway",
+                "--scopes",
+                "orders:read",
+                "--grant-types",
+                &format!("client_credentials {}", fed::TX),
+            ],
+        )
     });
     let creds = Creds {
         id: c["client_id"].as_str().unwrap().into(),
@@ -322,7 +378,11 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
     let rs = s.resource_server(API).await;
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     let pt = idp.access_token(&s.base, "alice", json!({"email": "alice@acme.test"}));
-    let form = [("subject_token", pt.as_str()), ("subject_token_type", fed::AT), ("audience", API)];
+    let form = [
+        ("subject_token", pt.as_str()),
+        ("subject_token_type", fed::AT),
+        ("audience", API),
+    ];
     let issued = fed::exchange_ok(s, &creds, &form).await;
     let at = issued["access_token"].as_str().unwrap().to_owned();
     assert_eq!(s.introspect(&rs, &at).await["active"], true);
@@ -332,25 +392,44 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
     let mut body = json!({"client_id": creds.id, "grant_type": fed::TX, "subject_token": pt,
                           "subject_token_type": fed::AT, "audience": API});
     std::fs::write(&request, body.to_string()).unwrap();
-    let e = tokio::task::block_in_place(|| entente_ok(s, &["exchange", "explain", "--file", &request]));
+    let e =
+        tokio::task::block_in_place(|| entente_ok(s, &["exchange", "explain", "--file", &request]));
     assert_eq!(e["allowed"], true, "{e}");
     assert_eq!(e["granted"]["scope"], "orders:read");
-    assert!(e["trace"].as_array().unwrap().iter().any(|t| t["step"] == "trust_rule" && t["outcome"] == "pass"));
+    assert!(
+        e["trace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["step"] == "trust_rule" && t["outcome"] == "pass")
+    );
     body["audience"] = json!(common::OTHER_API);
     std::fs::write(&request, body.to_string()).unwrap();
-    let e = tokio::task::block_in_place(|| entente_ok(s, &["exchange", "explain", "--file", &request]));
+    let e =
+        tokio::task::block_in_place(|| entente_ok(s, &["exchange", "explain", "--file", &request]));
     assert_eq!(e["allowed"], false);
     assert_eq!(e["error"], "invalid_target");
 
     // Revoking the partner's user reaches the running server within a second.
     tokio::task::block_in_place(|| {
-        entente_ok(s, &["token", "revoke", "--subject-issuer", fed::IDP, "--subject", "alice"]);
+        entente_ok(
+            s,
+            &[
+                "token",
+                "revoke",
+                "--subject-issuer",
+                fed::IDP,
+                "--subject",
+                "alice",
+            ],
+        );
     });
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     assert_eq!(s.introspect(&rs, &at).await, json!({"active": false}));
 
     // Disabling the rule stops exchanges within a second.
-    let rules = tokio::task::block_in_place(|| entente_ok(s, &["trust-rule", "list", "--partner", "acme"]));
+    let rules =
+        tokio::task::block_in_place(|| entente_ok(s, &["trust-rule", "list", "--partner", "acme"]));
     let id = rules[0]["id"].as_str().unwrap().to_owned();
     tokio::task::block_in_place(|| entente_ok(s, &["trust-rule", "disable", "--id", &id]));
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
@@ -359,7 +438,10 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
 }
 
 fn tempfile_dir() -> String {
-    let d = std::env::temp_dir().join(format!("entente-cli-{}", entente_domain::secret::random_token(6)));
+    let d = std::env::temp_dir().join(format!(
+        "entente-cli-{}",
+        entente_domain::secret::random_token(6)
+    ));
     std::fs::create_dir_all(&d).unwrap();
     d.display().to_string()
 }

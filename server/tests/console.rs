@@ -298,11 +298,130 @@ async fn sign_in_is_throttled(s: &TestServer) {
     }
 }
 
+#[allow(dead_code, unused_imports)]
+mod fed;
+
+async fn signed_in(s: &TestServer) -> String {
+    let hash = app::ssr::hash_password("correct horse battery staple").unwrap();
+    s.state
+        .store
+        .create_admin(
+            &entente_store::Actor::new("test"),
+            "admin@example.test",
+            hash,
+            "admin",
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(s.url(path_of("login")))
+        .header("origin", &s.base)
+        .form(&[
+            ("email", "admin@example.test"),
+            ("password", "correct horse battery staple"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+/// Explain over the admin API and through the console's server functions: sign-in required,
+/// cross-site refused, the trace says why; issuer registration refuses internal JWKS URLs (E40).
+async fn explain_and_trust_rules_over_http(s: &TestServer) {
+    use serde_json::json;
+    let f = fed::setup(s).await;
+    let pt = f.idp.access_token(&s.base, "alice", json!({}));
+    let body = json!({"client_id": f.client.id, "grant_type": fed::TX, "subject_token": pt,
+                      "subject_token_type": fed::AT, "audience": common::API});
+    let http = reqwest::Client::new();
+    let url = s.url("/admin/api/v1/exchange/explain");
+    let r = http.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let session = signed_in(s).await;
+    let r = http
+        .post(&url)
+        .header("cookie", &session)
+        .header("origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "F43 for the admin API");
+    let r = http
+        .post(&url)
+        .header("cookie", &session)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["allowed"], true, "{v}");
+    assert!(v["trace"].as_array().unwrap().iter().any(|t| {
+        t["step"] == "subject_token"
+            && t["detail"]
+                .as_str()
+                .unwrap()
+                .contains("signature verified with key")
+    }));
+    let r = http
+        .post(&url)
+        .header("cookie", &session)
+        .body("{\"client_id\": 1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "bad input is a 4xx");
+
+    // The console's "try a token" server function tells the same story.
+    let same_origin =
+        |r: reqwest::RequestBuilder| r.header("origin", &s.base).header("cookie", &session);
+    let r = same_origin(http.post(s.url(path_of("explain_token"))))
+        .form(&[
+            ("client_id", f.client.id.as_str()),
+            ("subject_token", "not-a-jwt"),
+            ("subject_token_type", fed::AT),
+            ("actor_token", ""),
+            ("audience", common::API),
+            ("scope", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["allowed"], false);
+    assert!(
+        v["summary"].as_str().unwrap().contains("not a signed JWT"),
+        "{v}"
+    );
+    // A JWKS URL with a forbidden scheme is refused with a sentence, not a 500 (this harness runs
+    // with the development setting that allows loopback; production refusals are in tests/cli.rs).
+    let r = same_origin(http.post(s.url(path_of("add_trusted_issuer"))))
+        .form(&[
+            ("partner", "acme"),
+            ("issuer", "https://idp2.acme.test"),
+            ("jwks_uri", "gopher://idp2.acme.test/keys"),
+            ("jwks", ""),
+            ("access_tokens", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("is not allowed"));
+}
+
 on_both!(
     cross_site_posts_are_refused,
     sessions_and_role_checks,
     first_administrator_link_works_once,
-    sign_in_is_throttled
+    sign_in_is_throttled,
+    explain_and_trust_rules_over_http
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -943,4 +943,5 @@ on_both!(
     revoking_the_root_revokes_every_derived_token,
     fetched_keys_are_bounded_and_cached,
     readme_token_exchange_patterns_run,
+    signatures_and_key_binding_are_strict,
 );

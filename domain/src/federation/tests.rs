@@ -58,7 +58,9 @@ impl Federation for World {
         self.rules.iter().find(|r| r.id == id)
     }
     fn has_rules(&self, p: &str, i: &str) -> bool {
-        self.rules.iter().any(|r| r.partner_id == p && r.issuer_id == i)
+        self.rules
+            .iter()
+            .any(|r| r.partner_id == p && r.issuer_id == i)
     }
     fn audience_by_id(&self, id: &str) -> Option<&AudienceView> {
         self.audiences.iter().find(|a| a.id == id)
@@ -89,9 +91,12 @@ fn world() -> World {
             token_lifetime: 300,
             enabled: true,
         }],
-        grants: [(("p1".to_owned(), "a1".to_owned()), ScopeSet::parse("read write").unwrap())]
-            .into_iter()
-            .collect(),
+        grants: [(
+            ("p1".to_owned(), "a1".to_owned()),
+            ScopeSet::parse("read write").unwrap(),
+        )]
+        .into_iter()
+        .collect(),
         issuers: vec![TrustedIssuer {
             id: "ti_1".into(),
             partner_id: "p1".into(),
@@ -146,7 +151,11 @@ fn env() -> Env<'static> {
 }
 
 fn grants() -> Vec<String> {
-    vec![GRANT_TOKEN_EXCHANGE.into(), GRANT_JWT_BEARER.into(), GRANT_REFRESH_TOKEN.into()]
+    vec![
+        GRANT_TOKEN_EXCHANGE.into(),
+        GRANT_JWT_BEARER.into(),
+        GRANT_REFRESH_TOKEN.into(),
+    ]
 }
 
 fn run(w: &World, subject: &str, actor: Option<&str>, scope: Option<&str>) -> exchange::Decision {
@@ -184,10 +193,18 @@ fn scopes_are_narrowed_and_mappings_unlock_only_with_their_claim() {
     // rule (read write admin, write needs roles:writer) ∩ grant (read write) ∩ client → read
     assert_eq!(g.scope.to_string(), "read");
     assert_eq!(g.sub, "ti_1:alice");
-    assert_eq!(g.lifetime, 100, "bounded by the subject token's remaining life");
+    assert_eq!(
+        g.lifetime, 100,
+        "bounded by the subject token's remaining life"
+    );
     assert!(g.refresh.is_some());
     assert!(d.trace.0.iter().any(|s| s.step == "trust_rule"));
-    let d = run(&w, &token(&w, "at+jwt", json!({"roles": ["writer"]})), None, Some("write admin"));
+    let d = run(
+        &w,
+        &token(&w, "at+jwt", json!({"roles": ["writer"]})),
+        None,
+        Some("write admin"),
+    );
     assert_eq!(d.result.unwrap().scope.to_string(), "write");
 }
 
@@ -209,9 +226,23 @@ fn time_and_type_rules_are_exact() {
         assert!(d.trace.failure().is_some());
     }
     // Clocks ahead of ours within the skew are fine.
-    assert!(run(&w, &token(&w, "at+jwt", json!({"nbf": NOW + 20, "iat": NOW + 20})), None, None).result.is_ok());
+    assert!(
+        run(
+            &w,
+            &token(&w, "at+jwt", json!({"nbf": NOW + 20, "iat": NOW + 20})),
+            None,
+            None
+        )
+        .result
+        .is_ok()
+    );
     // Expired within the skew passes validation but leaves no lifetime to grant.
-    let d = run(&w, &token(&w, "at+jwt", json!({"exp": NOW - 20})), None, None);
+    let d = run(
+        &w,
+        &token(&w, "at+jwt", json!({"exp": NOW - 20})),
+        None,
+        None,
+    );
     assert_eq!(d.trace.failure().unwrap().step, "lifetime");
 }
 
@@ -236,7 +267,9 @@ fn delegation_depth_and_rule_switches() {
 fn pairwise_subject_and_lineage() {
     let mut w = world();
     w.rules[0].pairwise = true;
-    let g = run(&w, &token(&w, "at+jwt", json!({})), None, None).result.unwrap();
+    let g = run(&w, &token(&w, "at+jwt", json!({})), None, None)
+        .result
+        .unwrap();
     assert!(g.sub.starts_with("pw_"));
     assert_eq!(g.lineage, vec![subject::subject_key(IDP, "alice")]);
 }
@@ -261,13 +294,37 @@ fn jwt_bearer_needs_jti_and_only_our_audience() {
         scope: None,
     };
     let assertion = |c: Value| token(&w, "JWT", c);
-    let ok = jwt_bearer(&w, &w, &env(), &who, Some(&assertion(json!({}))), &target, NOW);
+    let ok = jwt_bearer(
+        &w,
+        &w,
+        &env(),
+        &who,
+        Some(&assertion(json!({}))),
+        &target,
+        NOW,
+    );
     let g = ok.result.unwrap();
     assert_eq!(g.replay.unwrap().jti, "j1");
     assert!(g.refresh.is_none());
-    for c in [json!({"jti": null}), json!({"aud": [ME, "https://x"]}), json!({"exp": NOW + 7200})] {
-        let d = jwt_bearer(&w, &w, &env(), &who, Some(&assertion(c.clone())), &target, NOW);
-        assert_eq!(d.result.unwrap_err().code, OAuthErrorCode::InvalidGrant, "{c}");
+    for c in [
+        json!({"jti": null}),
+        json!({"aud": [ME, "https://x"]}),
+        json!({"exp": NOW + 7200}),
+    ] {
+        let d = jwt_bearer(
+            &w,
+            &w,
+            &env(),
+            &who,
+            Some(&assertion(c.clone())),
+            &target,
+            NOW,
+        );
+        assert_eq!(
+            d.result.unwrap_err().code,
+            OAuthErrorCode::InvalidGrant,
+            "{c}"
+        );
     }
 }
 
@@ -294,11 +351,15 @@ fn refresh_rechecks_rule_audience_and_lifetime() {
     assert_eq!((r.scope.to_string().as_str(), r.lifetime), ("read", 100));
     let wider = ScopeSet::parse("read write").unwrap();
     assert_eq!(
-        refresh(&w, &client, &fam, Some(&wider), NOW).unwrap_err().code,
+        refresh(&w, &client, &fam, Some(&wider), NOW)
+            .unwrap_err()
+            .code,
         OAuthErrorCode::InvalidScope
     );
     assert_eq!(
-        refresh(&w, &client, &fam, None, NOW + 100).unwrap_err().code,
+        refresh(&w, &client, &fam, None, NOW + 100)
+            .unwrap_err()
+            .code,
         OAuthErrorCode::InvalidGrant
     );
     let other = ClientView {

@@ -1209,3 +1209,133 @@ pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
 
 pub mod readme;
 pub use readme::readme_token_exchange_patterns_run;
+
+/// A3, A4, A7, A14: one key one algorithm; zero ECDSA signatures; keys per (issuer, kid);
+/// duplicate claims.
+pub async fn signatures_and_key_binding_are_strict(s: &TestServer) {
+    let f = setup(s).await;
+    let n = now();
+    let body = json!({"iss": IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 60});
+    let raw = |header: Value, payload: &str| {
+        let h = URL_SAFE_NO_PAD.encode(header.to_string());
+        let p = URL_SAFE_NO_PAD.encode(payload);
+        let sig =
+            jsonwebtoken::crypto::sign(format!("{h}.{p}").as_bytes(), &f.idp.key, Algorithm::ES256)
+                .unwrap();
+        format!("{h}.{p}.{sig}")
+    };
+    let kid = f.idp.kid.clone();
+    let rs256_header = raw(
+        json!({"alg": "RS256", "typ": "at+jwt", "kid": kid}),
+        &body.to_string(),
+    );
+    let psychic = {
+        let good = f.idp.access_token(&s.base, "alice", json!({}));
+        let mut parts: Vec<&str> = good.split('.').collect();
+        let zeros = URL_SAFE_NO_PAD.encode([0u8; 64]);
+        parts[2] = &zeros;
+        parts.join(".")
+    };
+    let dup = raw(
+        json!({"alg": "ES256", "typ": "at+jwt", "kid": kid}),
+        &format!(
+            r#"{{"iss":"{IDP}","sub":"alice","sub":"mallory","aud":"{}","iat":{n},"exp":{}}}"#,
+            s.base,
+            n + 60
+        ),
+    );
+    let nested = raw(
+        json!({"alg": "ES256", "typ": "at+jwt", "kid": kid}),
+        &format!(
+            r#"{{"iss":"{IDP}","sub":"alice","aud":"{}","iat":{n},"exp":{},"x":{}1{}}}"#,
+            s.base,
+            n + 60,
+            "[".repeat(2000),
+            "]".repeat(2000)
+        ),
+    );
+    // A7: globex trusts its own issuer; a token claiming globex's issuer signed with acme's key.
+    let globex_idp = Idp::new("https://idp.globex.test");
+    add_issuer(s, "globex", &globex_idp, None).await;
+    let globex_client = federated_client(s, "globex", "orders:read").await;
+    s.state
+        .store
+        .set_grant(
+            &Actor::new("test"),
+            "globex",
+            API,
+            &ScopeSet::parse("orders:read").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let mut rule = NewTrustRule::new(ScopeSet::parse("orders:read").unwrap());
+    rule.lifetime = Some(60);
+    s.state
+        .store
+        .set_trust_rule(
+            &Actor::new("test"),
+            "globex",
+            "https://idp.globex.test",
+            API,
+            rule,
+            now(),
+        )
+        .await
+        .unwrap();
+    s.refresh().await;
+    let mut h = Header::new(Algorithm::ES256);
+    h.typ = Some("at+jwt".into());
+    h.kid = Some(f.idp.kid.clone());
+    let cross = jsonwebtoken::encode(&h, &json!({"iss": "https://idp.globex.test", "sub": "x", "aud": s.base, "iat": n, "exp": n + 60}), &f.idp.key).unwrap();
+    assert_oauth_error(
+        exchange(
+            s,
+            &globex_client,
+            &[
+                ("subject_token", &cross),
+                ("subject_token_type", AT),
+                ("audience", API),
+            ],
+        )
+        .await,
+        400,
+        "invalid_request",
+    )
+    .await;
+    let honest = globex_idp.access_token(&s.base, "x", json!({}));
+    exchange_ok(
+        s,
+        &globex_client,
+        &[
+            ("subject_token", &honest),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
+
+    for (what, t) in [
+        ("RS256 header on an ES256 key", rs256_header),
+        ("r = s = 0", psychic),
+        ("duplicate sub", dup),
+        ("deep nesting", nested),
+    ] {
+        let started = std::time::Instant::now();
+        let r = exchange(
+            s,
+            &f.client,
+            &[
+                ("subject_token", &t),
+                ("subject_token_type", AT),
+                ("audience", API),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), 400, "{what}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{what}"
+        );
+    }
+}
