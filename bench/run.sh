@@ -18,6 +18,15 @@ export ENTENTE_DATA_DIR="$work/data" ENTENTE_LOG=warn
 creds=$("$BIN" client create --partner bench --name load --scopes "orders:read" --output json)
 cid=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_id)' "$creds")
 sec=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_secret)' "$creds")
+# Token exchange: a partner IdP with a static JWKS, a trust rule, a client allowed to exchange.
+subject=$(node partner-token.mjs "$work/idp.json" "http://127.0.0.1:$E_PORT")
+"$BIN" issuer add --partner bench --issuer https://idp.bench.test --jwks-file "$work/idp.json" \
+  --audience "http://127.0.0.1:$E_PORT" >/dev/null
+"$BIN" trust-rule set --partner bench --issuer https://idp.bench.test --audience https://api.example.test --scopes "orders:read" >/dev/null
+xcreds=$("$BIN" client create --partner bench --name exchanger --scopes "orders:read" \
+  --grant-types "urn:ietf:params:oauth:grant-type:token-exchange" --output json)
+xcid=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_id)' "$xcreds")
+xsec=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_secret)' "$xcreds")
 
 # Pinning: with it, each system gets core 0 and the load generator core 1, so neither competes with wrk.
 # Off by default; BENCH_PIN=1 gives each system one core (server and peer on core 0, wrk on core 1).
@@ -36,16 +45,26 @@ done
 rss() { awk '/VmHWM/ {print int($2/1024)}' /proc/$1/status; }
 idle_e=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$e_pid/status)
 
-run() { # name url basic
+run() { # name url basic [wrk script]
   local basic; basic=$(printf '%s' "$3" | base64 -w0)
+  local script=${4:-token.lua}
   # Warm up, then check that the request really succeeds before measuring.
-  curl -sf -H "Authorization: Basic $basic" -d grant_type=client_credentials -d resource=https://api.example.test -d scope=orders:read "$2" | grep -q access_token \
-    || { echo "$1: token request failed" >&2; exit 1; }
-  BENCH_BASIC=$basic $pin_load wrk -t1 -c"$CONNS" -d2s -s token.lua "$2" >/dev/null
-  BENCH_BASIC=$basic $pin_load wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s token.lua "$2" >"$work/$1.txt"
+  if [ "$script" = token.lua ]; then
+    curl -sf -H "Authorization: Basic $basic" -d grant_type=client_credentials -d resource=https://api.example.test -d scope=orders:read "$2" | grep -q access_token \
+      || { echo "$1: token request failed" >&2; exit 1; }
+  else
+    curl -sf -H "Authorization: Basic $basic" -d grant_type=urn:ietf:params:oauth:grant-type:token-exchange \
+      -d subject_token_type=urn:ietf:params:oauth:token-type:access_token -d audience=https://api.example.test \
+      --data-urlencode "subject_token=$BENCH_SUBJECT" "$2" | grep -q access_token \
+      || { echo "$1: token exchange failed" >&2; exit 1; }
+  fi
+  BENCH_BASIC=$basic $pin_load wrk -t1 -c"$CONNS" -d2s -s "$script" "$2" >/dev/null
+  BENCH_BASIC=$basic $pin_load wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$script" "$2" >"$work/$1.txt"
   if grep -q "Non-2xx" "$work/$1.txt"; then echo "$1: non-2xx responses under load" >&2; cat "$work/$1.txt" >&2; exit 1; fi
 }
 run entente "http://127.0.0.1:$E_PORT/oauth2/token" "$cid:$sec"
+export BENCH_SUBJECT=$subject
+run exchange "http://127.0.0.1:$E_PORT/oauth2/token" "$xcid:$xsec" exchange.lua
 run peer "http://127.0.0.1:$P_PORT/token" "bench:bench-secret-0123456789abcdef0123456789abcdef"
 
 rps() { awk '/Requests\/sec/ {print $2}' "$work/$1.txt"; }
@@ -55,4 +74,6 @@ printf '%-10s %12s %10s %10s %14s\n' system tokens/s p50 p99 peak-RSS-MB
 printf '%-10s %12s %10s %10s %14s\n' entente "$(rps entente)" "$(pct entente 50%)" "$(pct entente 99%)" "$(rss $e_pid)"
 printf '%-10s %12s %10s %10s %14s\n' peer "$(rps peer)" "$(pct peer 50%)" "$(pct peer 99%)" "$(rss $p_pid)"
 printf 'entente idle RSS before load: %s MB\n' "$idle_e"
+printf '%-10s %12s %10s %10s\n' exchange "$(rps exchange)" "$(pct exchange 50%)" "$(pct exchange 99%)"
 awk -v a="$(rps entente)" -v b="$(rps peer)" 'BEGIN { printf "ratio entente/peer: %.1fx (target >= 8x)\n", a/b }'
+awk -v a="$(rps exchange)" -v b="$(rps peer)" 'BEGIN { printf "ratio token exchange/peer client_credentials: %.1fx (target >= 4x)\n", a/b }'

@@ -51,6 +51,19 @@ pub enum IssuerCmd {
         #[arg(long)]
         partner: Option<String>,
     },
+    /// Stop accepting this issuer's tokens under every rule (within a second on every replica).
+    Disable {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        issuer: String,
+    },
+    Enable {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        issuer: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,6 +233,26 @@ pub async fn issuer(
                 .collect::<Vec<_>>()
                 .join("\n");
             print(out, json!(v), t);
+        }
+        IssuerCmd::Disable { partner, issuer } => {
+            store
+                .set_trusted_issuer_enabled(actor, &partner, &issuer, false, now)
+                .await?;
+            print(
+                out,
+                json!({"issuer": issuer, "enabled": false}),
+                format!("trusted issuer {issuer} disabled"),
+            );
+        }
+        IssuerCmd::Enable { partner, issuer } => {
+            store
+                .set_trusted_issuer_enabled(actor, &partner, &issuer, true, now)
+                .await?;
+            print(
+                out,
+                json!({"issuer": issuer, "enabled": true}),
+                format!("trusted issuer {issuer} enabled"),
+            );
         }
     }
     Ok(())

@@ -427,13 +427,51 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     assert_eq!(s.introspect(&rs, &at).await, json!({"active": false}));
 
+    // Disabling the issuer stops its tokens under every rule; enabling brings them back.
+    let fresh = idp.access_token(&s.base, "bob", json!({}));
+    let fresh_form = [
+        ("subject_token", fresh.as_str()),
+        ("subject_token_type", fed::AT),
+        ("audience", API),
+    ];
+    tokio::task::block_in_place(|| {
+        entente_ok(
+            s,
+            &[
+                "issuer",
+                "disable",
+                "--partner",
+                "acme",
+                "--issuer",
+                fed::IDP,
+            ],
+        )
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_eq!(fed::exchange(s, &creds, &fresh_form).await.status(), 400);
+    tokio::task::block_in_place(|| {
+        entente_ok(
+            s,
+            &[
+                "issuer",
+                "enable",
+                "--partner",
+                "acme",
+                "--issuer",
+                fed::IDP,
+            ],
+        )
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    fed::exchange_ok(s, &creds, &fresh_form).await;
+
     // Disabling the rule stops exchanges within a second.
     let rules =
         tokio::task::block_in_place(|| entente_ok(s, &["trust-rule", "list", "--partner", "acme"]));
     let id = rules[0]["id"].as_str().unwrap().to_owned();
     tokio::task::block_in_place(|| entente_ok(s, &["trust-rule", "disable", "--id", &id]));
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-    let r = fed::exchange(s, &creds, &form).await;
+    let r = fed::exchange(s, &creds, &fresh_form).await;
     assert_eq!(r.status(), 400);
 }
 

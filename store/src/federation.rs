@@ -199,6 +199,40 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("trusted issuer {issuer}")))
     }
 
+    /// Stops (or resumes) accepting a partner issuer's tokens, under every rule, at once.
+    pub async fn set_trusted_issuer_enabled(
+        &self,
+        actor: &Actor,
+        partner_slug: &str,
+        issuer: &str,
+        enabled: bool,
+        now: i64,
+    ) -> Result<trusted_issuer::Model> {
+        let p = self.partner_by_slug(partner_slug).await?;
+        let before = self.trusted_issuer(&p.id, issuer).await?;
+        let txn = self.write().await?;
+        let mut am: trusted_issuer::ActiveModel = before.into();
+        am.enabled = Set(enabled);
+        am.updated_at = Set(now);
+        let model = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor,
+            if enabled {
+                "issuer.enable"
+            } else {
+                "issuer.disable"
+            },
+            &format!("issuer:{}:{}", p.slug, issuer),
+            json!({"enabled": enabled}),
+            now,
+        )
+        .await?;
+        publish(&txn, topic::CATALOG, now).await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
     /// Sets (creates or replaces) the rule for tokens from `issuer` exchanged for `audience`.
     pub async fn set_trust_rule(
         &self,
