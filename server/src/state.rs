@@ -56,14 +56,25 @@ pub fn revoked_in(map: &HashMap<String, i64>, claims: &AccessTokenClaims) -> boo
     if map.is_empty() {
         return false;
     }
-    let hit = |k: &str| map.get(k).is_some_and(|at| *at >= claims.iat);
-    hit(&subject::token_key(&claims.jti))
-        || hit(&subject::client_key(&claims.client_id))
-        || claims
-            .partner
-            .as_deref()
-            .is_some_and(|p| hit(&subject::partner_key(p)))
-        || claims.lineage.iter().any(|k| hit(k))
+    let own = [
+        Some(subject::token_key(&claims.jti)),
+        Some(subject::client_key(&claims.client_id)),
+        claims.partner.as_deref().map(subject::partner_key),
+    ];
+    any_revoked(
+        map,
+        own.iter().flatten().chain(claims.lineage.iter()),
+        claims.iat,
+    )
+}
+
+/// True if any of `keys` was revoked at or after `since`.
+pub fn any_revoked<'k>(
+    map: &HashMap<String, i64>,
+    mut keys: impl Iterator<Item = &'k String>,
+    since: i64,
+) -> bool {
+    keys.any(|k| map.get(k).is_some_and(|at| *at >= since))
 }
 
 /// Every live revocation: revoked token ids and revoked lineage keys → when revoked.
@@ -108,6 +119,13 @@ impl Inner {
         match self.revoked.read() {
             Ok(g) => revoked_in(&g, claims),
             Err(p) => revoked_in(&p.into_inner(), claims),
+        }
+    }
+
+    pub fn any_revoked<'k>(&self, keys: impl Iterator<Item = &'k String>, since: i64) -> bool {
+        match self.revoked.read() {
+            Ok(g) => any_revoked(&g, keys, since),
+            Err(p) => any_revoked(&p.into_inner(), keys, since),
         }
     }
 

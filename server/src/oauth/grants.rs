@@ -203,23 +203,12 @@ pub async fn refresh(
     }
     let family_key = subject::family_key(&row.family_id);
     let lineage: Vec<String> = serde_json::from_str(&row.lineage).unwrap_or_default();
-    let revoked_lineage = {
-        let probe = entente_domain::token::AccessTokenClaims {
-            iss: String::new(),
-            sub: String::new(),
-            aud: entente_domain::jws::OneOrMany::Many(vec![]),
-            client_id: row.client_id.clone(),
-            scope: None,
-            iat: row.created_at,
-            exp: row.absolute_exp,
-            jti: String::new(),
-            partner: None,
-            act: None,
-            lineage: lineage.into_iter().chain([family_key]).collect(),
-            extra: Default::default(),
-        };
-        state.is_revoked(&probe)
-    };
+    // The database marks families dead on revocation; this also catches what another replica
+    // revoked a moment ago and this one has already heard through the change feed.
+    let revoked_lineage = state.any_revoked(
+        lineage.iter().chain(std::iter::once(&family_key)),
+        row.created_at,
+    );
     if revoked_lineage {
         return Err(invalid());
     }
