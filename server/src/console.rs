@@ -59,8 +59,10 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
             "/admin/api/v1/exchange/explain",
             axum::routing::post({
                 let state = state.clone();
-                move |session: tower_sessions::Session, body: axum::body::Bytes| {
-                    explain_http(state.clone(), session, body)
+                move |session: tower_sessions::Session,
+                      headers: axum::http::HeaderMap,
+                      body: axum::body::Bytes| {
+                    explain_http(state.clone(), session, headers, body)
                 }
             }),
         )
@@ -117,28 +119,53 @@ async fn run_explain(state: &AppState, req: &crate::explain::ExplainRequest) -> 
     .await
 }
 
-/// `POST /admin/api/v1/exchange/explain`: a signed-in administrator evaluates a token request.
+/// `POST /admin/api/v1/exchange/explain`: an administrator (console session, or a bearer token
+/// with `entente:admin` for the admin API audience) evaluates a token request.
 async fn explain_http(
     state: AppState,
     session: tower_sessions::Session,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    match app::ssr::admin_from_session(&state.store, &session).await {
-        Ok(Some(a)) if a.role == "admin" => {}
-        Ok(Some(_)) => return problem(StatusCode::FORBIDDEN, "your role may not do this"),
-        Ok(None) => return problem(StatusCode::UNAUTHORIZED, "sign in first"),
-        Err(e) => {
-            tracing::error!(error = %e, "session lookup failed");
-            return problem(StatusCode::SERVICE_UNAVAILABLE, "try again shortly");
+    match crate::admin_auth::bearer(&state, &headers) {
+        Some(Err(r)) => return r,
+        Some(Ok(())) => {}
+        None => {
+            if let Some(r) = require_admin_session(&state, &session).await {
+                return r;
+            }
         }
     }
+    explain_body(&state, &body).await
+}
+
+/// None when the session belongs to an administrator; otherwise the refusal.
+async fn require_admin_session(
+    state: &AppState,
+    session: &tower_sessions::Session,
+) -> Option<Response> {
+    match app::ssr::admin_from_session(&state.store, session).await {
+        Ok(Some(a)) if a.role == "admin" => None,
+        Ok(Some(_)) => Some(problem(StatusCode::FORBIDDEN, "your role may not do this")),
+        Ok(None) => Some(problem(StatusCode::UNAUTHORIZED, "sign in first")),
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            Some(problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "try again shortly",
+            ))
+        }
+    }
+}
+
+async fn explain_body(state: &AppState, body: &[u8]) -> Response {
     if body.len() > 64 * 1024 {
         return problem(
             StatusCode::PAYLOAD_TOO_LARGE,
             "the request is larger than 64 KiB",
         );
     }
-    let req: crate::explain::ExplainRequest = match serde_json::from_slice(&body) {
+    let req: crate::explain::ExplainRequest = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => {
             return problem(
@@ -147,7 +174,7 @@ async fn explain_http(
             );
         }
     };
-    let answer = run_explain(&state, &req).await;
+    let answer = run_explain(state, &req).await;
     (
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
         axum::Json(answer),

@@ -1,5 +1,6 @@
 //! The `entente` server: configuration, CLI, token service endpoints and background tasks.
 
+pub mod admin_auth;
 pub mod cli;
 pub mod cli_federation;
 pub mod config;

@@ -377,6 +377,85 @@ async fn explain_and_trust_rules_over_http(s: &TestServer) {
         .unwrap();
     assert_eq!(r.status(), 400, "bad input is a 4xx");
 
+    // A bearer token Entente issued for the admin API audience with entente:admin works too;
+    // without the scope it is 403 insufficient_scope, a garbage token 401 invalid_token.
+    let admin_api = format!("{}/admin/api/v1", s.base);
+    let a = entente_store::Actor::new("test");
+    s.state
+        .store
+        .create_audience(
+            &a,
+            entente_store::catalog::NewAudience {
+                identifier: admin_api.clone(),
+                name: "Admin API".into(),
+                scopes: vec!["entente:admin".into(), "entente:read".into()],
+                token_lifetime: 300,
+            },
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    s.state
+        .store
+        .set_grant(
+            &a,
+            "globex",
+            &admin_api,
+            &entente_domain::ScopeSet::parse("entente:admin entente:read").unwrap(),
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    s.refresh().await;
+    let ops = s
+        .secret_client("globex", "entente:admin entente:read")
+        .await;
+    let admin_token = s
+        .token(
+            &ops,
+            &[("resource", &admin_api), ("scope", "entente:admin")],
+        )
+        .await;
+    let reader_token = s
+        .token(&ops, &[("resource", &admin_api), ("scope", "entente:read")])
+        .await;
+    let r = http
+        .post(&url)
+        .bearer_auth(admin_token["access_token"].as_str().unwrap())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .post(&url)
+        .bearer_auth(reader_token["access_token"].as_str().unwrap())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("insufficient_scope")
+    );
+    let r = http
+        .post(&url)
+        .bearer_auth("not-a-token")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
+
     // The console's "try a token" server function tells the same story.
     let same_origin =
         |r: reqwest::RequestBuilder| r.header("origin", &s.base).header("cookie", &session);
