@@ -118,14 +118,15 @@ fn Overview(
                                     <td>{if r.pairwise { "pairwise" } else { "public" }}</td>
                                     <td>{if r.refresh { "yes" } else { "no" }}</td>
                                     <td>
-                                        <ActionForm action=toggle on:submit=move |ev| {
-                                            if enabled && !confirm("Disable this trust rule? Exchanges under it stop within a second.") {
-                                                ev.prevent_default();
-                                            }
-                                        }>
+                                        <ActionForm action=toggle>
                                             <input type="hidden" name="rule_id" value=id/>
                                             <input type="hidden" name="enabled" value=(!enabled).to_string()/>
-                                            <button type="submit" class=if enabled { "danger" } else { "" }>
+                                            // Cancelling the click stops the submit before the form sees it.
+                                            <button type="submit" class=if enabled { "danger" } else { "" } on:click=move |ev| {
+                                                if enabled && !confirm("Disable this trust rule? Exchanges under it stop within a second.") {
+                                                    ev.prevent_default();
+                                                }
+                                            }>
                                                 {if enabled { "Disable" } else { "Enable" }}
                                             </button>
                                         </ActionForm>
