@@ -1056,6 +1056,8 @@ pub async fn jwks_server(jwks: String) -> JwksServer {
     let hits = Arc::new(AtomicUsize::new(0));
     let mode = Arc::new(std::sync::Mutex::new("ok"));
     let (h, m) = (hits.clone(), mode.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
     let app = axum::Router::new().route(
         "/jwks",
         axum::routing::get(move || {
@@ -1078,13 +1080,18 @@ pub async fn jwks_server(jwks: String) -> JwksServer {
                         "upstream secret detail",
                     )
                         .into_response(),
+                    // The same server under another host name: a redirect off the registered host.
+                    "redirect" => (
+                        axum::http::StatusCode::FOUND,
+                        [("location", format!("http://localhost:{port}/jwks"))],
+                    )
+                        .into_response(),
                     _ => ([("cache-control", "max-age=600")], jwks).into_response(),
                 }
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+    let url = format!("http://127.0.0.1:{port}/jwks");
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     JwksServer { url, hits, mode }
 }
@@ -1179,7 +1186,7 @@ pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
     assert_eq!(srv.hits.load(Ordering::SeqCst), before);
 
     // E42: a slow or huge JWKS is cut off within 5 s, and the upstream text is not echoed.
-    for mode in ["slow", "huge", "down"] {
+    for mode in ["slow", "huge", "down", "redirect"] {
         let other = Idp::new(&format!("https://idp-{mode}.acme.test"));
         let srv2 = jwks_server(other.jwks.clone()).await;
         *srv2.mode.lock().unwrap() = mode;
@@ -1204,6 +1211,14 @@ pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
         );
         let b = assert_oauth_error(r, 400, "invalid_request").await;
         assert!(!b.to_string().contains("upstream secret"), "{b}");
+        if mode == "redirect" {
+            // E41: the redirect was not followed to the other host.
+            assert_eq!(
+                srv2.hits.load(Ordering::SeqCst),
+                1,
+                "only the registered host was asked"
+            );
+        }
     }
 }
 
