@@ -40,7 +40,6 @@ pub struct Snapshot {
     audiences: HashMap<String, AudienceView>,
     grants: HashMap<(String, String), ScopeSet>,
     audience_ids: HashMap<String, String>,
-    pub partner_slugs: HashMap<String, String>,
     pub federation: FederationSnapshot,
 }
 
@@ -173,11 +172,6 @@ impl Snapshot {
                 .audiences
                 .iter()
                 .map(|a| (a.id.clone(), a.identifier.clone()))
-                .collect(),
-            partner_slugs: data
-                .partners
-                .iter()
-                .map(|p| (p.id.clone(), p.slug.clone()))
                 .collect(),
             clients,
             audiences,
