@@ -58,6 +58,7 @@ pub async fn build_state(
         keys: Default::default(),
         revoked: Default::default(),
         feed_position: AtomicI64::new(0),
+        reload_lock: tokio::sync::Mutex::new(()),
         db_ok: AtomicBool::new(true),
         metrics,
     }));

@@ -39,6 +39,9 @@ pub struct Inner {
     /// Key of pairwise subject identifiers, derived from the master key.
     pub pairwise_secret: Vec<u8>,
     pub feed_position: AtomicI64,
+    /// One reload at a time: two overlapping polls could otherwise install an older snapshot
+    /// over a newer one.
+    pub reload_lock: tokio::sync::Mutex<()>,
     pub db_ok: AtomicBool,
     pub discovery_json: axum::body::Bytes,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
@@ -150,15 +153,25 @@ impl Inner {
     }
 
     pub async fn reload_revocations(&self) -> anyhow::Result<()> {
-        let map = load_revocations(&self.store, now()).await?;
-        match self.revoked.write() {
-            Ok(mut g) => *g = map,
-            Err(p) => *p.into_inner() = map,
+        let started = now();
+        let mut map = load_revocations(&self.store, started).await?;
+        let mut g = match self.revoked.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        // A revocation applied here while the rows were being read is kept: it is committed,
+        // and dropping it until the next poll would let a revoked token look active.
+        for (k, at) in g.iter() {
+            if *at >= started - 1 {
+                map.entry(k.clone()).or_insert(*at);
+            }
         }
+        *g = map;
         Ok(())
     }
 
     pub async fn reload_all(&self) -> anyhow::Result<()> {
+        let _one_at_a_time = self.reload_lock.lock().await;
         let pos = self.store.latest_change().await?;
         self.reload_catalog().await?;
         self.reload_keys().await?;
@@ -169,6 +182,7 @@ impl Inner {
 
     /// One poll of the change feed: reloads what changed since the last poll.
     pub async fn poll_changes(&self) -> anyhow::Result<()> {
+        let _one_at_a_time = self.reload_lock.lock().await;
         let since = self.feed_position.load(Ordering::SeqCst);
         let set = self.store.changes_since(since).await?;
         for t in &set.topics {
