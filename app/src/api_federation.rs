@@ -202,6 +202,7 @@ pub async fn add_trusted_issuer(
         .create_trusted_issuer(&admin.actor(), &partner, new, crate::ssr::now())
         .await
         .map_err(user_error)?;
+    c.federation.0.apply_changes().await;
     Ok(m.issuer)
 }
 
@@ -241,17 +242,19 @@ pub async fn set_trust_rule(
         )
         .await
         .map_err(user_error)?;
+    c.federation.0.apply_changes().await;
     Ok(m.id)
 }
 
 #[server]
 pub async fn set_rule_enabled(rule_id: String, enabled: bool) -> Result<(), ServerFnError> {
     let admin = require_admin().await?;
-    console()?
-        .store
+    let c = console()?;
+    c.store
         .set_trust_rule_enabled(&admin.actor(), &rule_id, enabled, crate::ssr::now())
         .await
         .map_err(user_error)?;
+    c.federation.0.apply_changes().await;
     Ok(())
 }
 

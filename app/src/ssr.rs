@@ -25,6 +25,9 @@ pub trait FederationServices: Send + Sync {
     fn check_jwks_uri(&self, uri: String) -> BoxFuture<Result<String, String>>;
     /// Evaluates a token request (the explain JSON) without issuing anything.
     fn explain(&self, request: serde_json::Value) -> BoxFuture<serde_json::Value>;
+    /// Applies committed catalog changes to this replica now (others follow the change feed),
+    /// so that "try a token" right after an edit sees the edit.
+    fn apply_changes(&self) -> BoxFuture<()>;
 }
 
 #[derive(Clone)]

@@ -102,6 +102,16 @@ impl app::ssr::FederationServices for ConsoleFederation {
             run_explain(&state, &req).await
         })
     }
+
+    fn apply_changes(&self) -> app::ssr::BoxFuture<()> {
+        let state = self.0.clone();
+        Box::pin(async move {
+            // Best effort: if the database hiccups, the background poll applies it shortly.
+            if let Err(e) = state.poll_changes().await {
+                tracing::warn!(error = %e, "applying console changes now failed");
+            }
+        })
+    }
 }
 
 async fn run_explain(state: &AppState, req: &crate::explain::ExplainRequest) -> serde_json::Value {
