@@ -225,7 +225,9 @@ pub async fn run(
         Command::TrustRule(c) => {
             crate::cli_federation::trust_rule(&store, &actor, out, c, now).await?
         }
-        Command::Token(c) => crate::cli_federation::token(&store, &actor, out, c, now).await?,
+        Command::Token(c) => {
+            crate::cli_federation::token(&store, &actor, &common.master_key()?, out, c, now).await?
+        }
         Command::Exchange(c) => {
             crate::cli_federation::exchange(&store, common, out, c, issuer, now).await?
         }

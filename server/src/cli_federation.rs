@@ -355,6 +355,7 @@ pub async fn trust_rule(
 pub async fn token(
     store: &Store,
     actor: &Actor,
+    master: &entente_domain::sealing::MasterKey,
     out: Output,
     cmd: TokenCmd,
     now: i64,
@@ -377,7 +378,17 @@ pub async fn token(
             store.revoke_partner_families(&partner.id).await?;
             subject::partner_key(&p)
         }
-        (_, _, _, Some(i), Some(s)) => subject::subject_key(&i, &s),
+        (_, _, _, Some(i), Some(s)) => {
+            // Tokens under pairwise rules carry a per-audience copy of the subject key.
+            let secret = master.derive(crate::serve::PAIRWISE_PURPOSE);
+            for (a, _) in store.list_audiences().await? {
+                let key = subject::pairwise_subject_key(&secret, &a.identifier, &i, &s);
+                store
+                    .revoke_mark(actor, &key, now + MARK_RETENTION, now)
+                    .await?;
+            }
+            subject::subject_key(&i, &s)
+        }
         _ => anyhow::bail!(
             "name what to revoke: --jti, --client, --partner or --subject-issuer with --subject"
         ),

@@ -410,6 +410,36 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
     assert_eq!(e["allowed"], false);
     assert_eq!(e["error"], "invalid_target");
 
+    // The same user under a pairwise rule: the token's lineage key is per audience.
+    tokio::task::block_in_place(|| {
+        entente_ok(
+            s,
+            &[
+                "trust-rule",
+                "set",
+                "--partner",
+                "acme",
+                "--issuer",
+                fed::IDP,
+                "--audience",
+                API,
+                "--scopes",
+                "orders:read",
+                "--pairwise-subject",
+            ],
+        );
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let pairwise = fed::exchange_ok(s, &creds, &form).await;
+    let pw_at = pairwise["access_token"].as_str().unwrap().to_owned();
+    assert!(
+        fed::claims_of(&pw_at)["sub"]
+            .as_str()
+            .unwrap()
+            .starts_with("pw_")
+    );
+    assert_eq!(s.introspect(&rs, &pw_at).await["active"], true);
+
     // Revoking the partner's user reaches the running server within a second.
     tokio::task::block_in_place(|| {
         entente_ok(
@@ -426,6 +456,7 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
     });
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     assert_eq!(s.introspect(&rs, &at).await, json!({"active": false}));
+    assert_eq!(s.introspect(&rs, &pw_at).await, json!({"active": false}));
 
     // Disabling the issuer stops its tokens under every rule; enabling brings them back.
     let fresh = idp.access_token(&s.base, "bob", json!({}));

@@ -593,7 +593,18 @@ fn from_partner_token(
         );
     }
     let subject_key = subject::subject_key(&subject.iss, &subject.sub);
-    let mut lineage = vec![subject_key.clone()];
+    // Under a pairwise rule the token's copy of the key differs per audience as well.
+    let lineage_subject = if rule.pairwise {
+        subject::pairwise_subject_key(
+            env.pairwise_secret,
+            &audience.identifier,
+            &subject.iss,
+            &subject.sub,
+        )
+    } else {
+        subject_key.clone()
+    };
+    let mut lineage = vec![lineage_subject];
     if let Some(Origin::Own(c)) = actor.map(|a| &a.origin) {
         lineage.push(subject::token_key(&c.jti));
     }

@@ -17,6 +17,18 @@ pub fn subject_key(iss: &str, sub: &str) -> String {
     format!("s:{}", URL_SAFE_NO_PAD.encode(ctx.finish().as_ref()))
 }
 
+/// The subject's revocation key as carried in a token for `audience` under a pairwise rule: an
+/// HMAC per audience, so the lineage claim cannot correlate what pairwise subjects keep apart.
+pub fn pairwise_subject_key(secret: &[u8], audience: &str, iss: &str, sub: &str) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let mut ctx = hmac::Context::with_key(&key);
+    for part in ["lineage", audience, iss, sub] {
+        ctx.update(part.as_bytes());
+        ctx.update(&[0]);
+    }
+    format!("s:pw_{}", URL_SAFE_NO_PAD.encode(ctx.sign().as_ref()))
+}
+
 pub fn token_key(jti: &str) -> String {
     format!("t:{jti}")
 }

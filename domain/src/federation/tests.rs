@@ -271,6 +271,25 @@ fn pairwise_subject_and_lineage() {
         .result
         .unwrap();
     assert!(g.sub.starts_with("pw_"));
+    // The lineage must not undo pairwise subjects: its subject key is per audience too.
+    assert_eq!(
+        g.lineage,
+        vec![subject::pairwise_subject_key(
+            b"pairwise",
+            API,
+            IDP,
+            "alice"
+        )]
+    );
+    assert_ne!(g.lineage[0], subject::subject_key(IDP, "alice"));
+    assert_eq!(
+        g.refresh.unwrap().subject_key,
+        subject::subject_key(IDP, "alice")
+    );
+    w.rules[0].pairwise = false;
+    let g = run(&w, &token(&w, "at+jwt", json!({})), None, None)
+        .result
+        .unwrap();
     assert_eq!(g.lineage, vec![subject::subject_key(IDP, "alice")]);
 }
 

@@ -654,6 +654,31 @@ pub async fn pairwise_subjects_differ_per_audience(s: &TestServer) {
     };
     let a = sub_for(API).await;
     let b = sub_for(OTHER_API).await;
+    // Nothing else in the tokens links the two either (the lineage's subject key is per audience).
+    let lineage_for = |aud: &'static str| {
+        let pt = pt.clone();
+        async move {
+            let b = exchange_ok(
+                s,
+                client,
+                &[
+                    ("subject_token", &pt),
+                    ("subject_token_type", AT),
+                    ("audience", aud),
+                ],
+            )
+            .await;
+            claims_of(b["access_token"].as_str().unwrap())["lineage"].clone()
+        }
+    };
+    let (la, lb) = (lineage_for(API).await, lineage_for(OTHER_API).await);
+    assert!(
+        la.as_array()
+            .unwrap()
+            .iter()
+            .all(|k| !lb.as_array().unwrap().contains(k)),
+        "{la} {lb}"
+    );
     assert_ne!(a, b);
     assert_eq!(a, sub_for(API).await, "stable per audience");
     assert!(!a.contains("alice") && !a.contains(':'));
