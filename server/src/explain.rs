@@ -2,23 +2,20 @@
 //! Served at `POST /admin/api/v1/exchange/explain` (console session) and by
 //! `entente exchange explain --file request.json`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use entente_domain::federation::exchange::{self, Decision, ExchangeRequest, Requester};
-use entente_domain::federation::{Env, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE, Keys};
+use entente_domain::federation::{Env, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE};
 use entente_domain::grant::{ClientView, TargetRequest};
-use entente_domain::jwks::VerifyingKey;
 use entente_domain::jws::OneOrMany;
 use entente_domain::token::AccessTokenClaims;
 use entente_domain::{OAuthError, ScopeSet};
-use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::issuer_keys::IssuerKeys;
 use crate::keyring::KeySet;
-use crate::oauth::federation::gather_issuer_keys;
+use crate::oauth::federation::{KeyView, gather_issuer_keys};
 use crate::snapshot::{ClientRole, Snapshot};
 
 /// A token request as the client would send it, plus the client it is sent as.
@@ -43,24 +40,6 @@ fn list(v: &Option<OneOrMany>) -> Vec<String> {
         None => vec![],
         Some(OneOrMany::One(s)) => vec![s.clone()],
         Some(OneOrMany::Many(all)) => all.clone(),
-    }
-}
-
-struct ExplainKeys<'a> {
-    issuers: HashMap<String, Arc<Vec<VerifyingKey>>>,
-    own: Arc<KeySet>,
-    revoked: &'a (dyn Fn(&AccessTokenClaims) -> bool + Sync),
-}
-
-impl Keys for ExplainKeys<'_> {
-    fn issuer_keys(&self, issuer_id: &str) -> &[VerifyingKey] {
-        self.issuers.get(issuer_id).map_or(&[], |k| k.as_slice())
-    }
-    fn own_key(&self, kid: &str) -> Option<(Algorithm, &DecodingKey)> {
-        self.own.verifiers.get(kid).map(|(a, k)| (*a, k))
-    }
-    fn own_token_revoked(&self, claims: &AccessTokenClaims) -> bool {
-        (self.revoked)(claims)
     }
 }
 
@@ -116,7 +95,7 @@ pub async fn explain(
         req.actor_token.as_deref(),
         req.assertion.as_deref(),
     ];
-    let keys = ExplainKeys {
+    let keys = KeyView {
         issuers: gather_issuer_keys(fetcher, snapshot, partner_id, &tokens, now).await,
         own,
         revoked,

@@ -120,9 +120,6 @@ pub fn spawn_tasks(state: &AppState) {
             {
                 tracing::warn!(error = %e, "key rotation check failed");
             }
-            if let Err(e) = s.store.purge_federation(now()).await {
-                tracing::warn!(error = %e, "purging expired refresh tokens failed");
-            }
             if let Err(e) = s.store.purge_expired(now()).await {
                 tracing::warn!(error = %e, "purging expired rows failed");
             }

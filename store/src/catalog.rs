@@ -253,6 +253,18 @@ impl Store {
             .collect())
     }
 
+    /// The scopes an audience defines.
+    pub(crate) async fn audience_scopes(&self, audience_id: &str) -> Result<ScopeSet> {
+        Ok(ScopeSet::from_tokens(
+            scope::Entity::find()
+                .filter(scope::Column::AudienceId.eq(audience_id))
+                .all(self.db())
+                .await?
+                .into_iter()
+                .map(|s| s.name),
+        ))
+    }
+
     /// Sets (replaces) the partner's grant on an audience. Scopes must exist on the audience.
     pub async fn set_grant(
         &self,
@@ -264,14 +276,7 @@ impl Store {
     ) -> Result<grant::Model> {
         let p = self.partner_by_slug(partner_slug).await?;
         let a = self.audience_by_identifier(audience_identifier).await?;
-        let known = ScopeSet::from_tokens(
-            scope::Entity::find()
-                .filter(scope::Column::AudienceId.eq(&a.id))
-                .all(self.db())
-                .await?
-                .into_iter()
-                .map(|s| s.name),
-        );
+        let known = self.audience_scopes(&a.id).await?;
         if !scopes.is_subset(&known) {
             return Err(invalid(format!(
                 "scopes must be among the audience's scopes: {known}"

@@ -8,7 +8,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde_json::json;
 
 use crate::changes::{publish, topic};
-use crate::entities::{scope, trust_rule, trusted_issuer};
+use crate::entities::{trust_rule, trusted_issuer};
 use crate::{Actor, Result, Store, StoreError, audit};
 
 /// Registration of a partner's identity provider. URLs are checked (SSRF guard) by the caller.
@@ -246,14 +246,7 @@ impl Store {
         let p = self.partner_by_slug(partner_slug).await?;
         let i = self.trusted_issuer(&p.id, issuer).await?;
         let a = self.audience_by_identifier(audience_identifier).await?;
-        let known = ScopeSet::from_tokens(
-            scope::Entity::find()
-                .filter(scope::Column::AudienceId.eq(&a.id))
-                .all(self.db())
-                .await?
-                .into_iter()
-                .map(|s| s.name),
-        );
+        let known = self.audience_scopes(&a.id).await?;
         if r.scopes.is_empty() || !r.scopes.is_subset(&known) {
             return Err(invalid(format!(
                 "scopes must be among the audience's scopes: {known}"

@@ -155,18 +155,6 @@ impl Store {
             .all(self.db())
             .await?)
     }
-
-    pub async fn purge_federation(&self, now: i64) -> Result<u64> {
-        let m = revocation_mark::Entity::delete_many()
-            .filter(revocation_mark::Column::Exp.lt(now))
-            .exec(self.db())
-            .await?;
-        let r = refresh_token::Entity::delete_many()
-            .filter(refresh_token::Column::AbsoluteExp.lt(now))
-            .exec(self.db())
-            .await?;
-        Ok(m.rows_affected + r.rows_affected)
-    }
 }
 
 async fn revoke_family_in(

@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlE
 use serde_json::json;
 
 use crate::changes::{publish, topic};
-use crate::entities::{assertion_jti, revoked_token};
+use crate::entities::{assertion_jti, refresh_token, revocation_mark, revoked_token};
 use crate::{Actor, Result, Store, audit};
 
 impl Store {
@@ -65,7 +65,7 @@ impl Store {
         }
     }
 
-    /// Drops expired replay-cache and revocation rows.
+    /// Drops expired replay-cache, revocation and refresh-token rows.
     pub async fn purge_expired(&self, now: i64) -> Result<u64> {
         let a = assertion_jti::Entity::delete_many()
             .filter(assertion_jti::Column::Exp.lt(now))
@@ -75,6 +75,14 @@ impl Store {
             .filter(revoked_token::Column::Exp.lt(now))
             .exec(self.db())
             .await?;
-        Ok(a.rows_affected + r.rows_affected)
+        let m = revocation_mark::Entity::delete_many()
+            .filter(revocation_mark::Column::Exp.lt(now))
+            .exec(self.db())
+            .await?;
+        let f = refresh_token::Entity::delete_many()
+            .filter(refresh_token::Column::AbsoluteExp.lt(now))
+            .exec(self.db())
+            .await?;
+        Ok(a.rows_affected + r.rows_affected + m.rows_affected + f.rows_affected)
     }
 }

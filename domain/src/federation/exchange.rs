@@ -119,16 +119,13 @@ fn exchange_inner(
         .and_then(|t| {
             Declared::parse(t).ok_or_else(|| bad("subject_token_type is not supported"))
         })?;
-    let wants_refresh = match req.requested_token_type {
-        None | Some(TT_ACCESS_TOKEN) | Some(TT_JWT) => false,
-        Some(TT_REFRESH_TOKEN) => true,
-        Some(_) => return Err(bad("requested_token_type is not supported")),
-    };
     let issued_type = match req.requested_token_type {
+        None | Some(TT_ACCESS_TOKEN) => TT_ACCESS_TOKEN,
         Some(TT_JWT) => TT_JWT,
         Some(TT_REFRESH_TOKEN) => TT_REFRESH_TOKEN,
-        _ => TT_ACCESS_TOKEN,
+        Some(_) => return Err(bad("requested_token_type is not supported")),
     };
+    let wants_refresh = issued_type == TT_REFRESH_TOKEN;
     // RFC 8693 §2.1: actor_token_type is required with actor_token and forbidden without.
     let actor_declared = match (req.actor_token, req.actor_token_type) {
         (None, None) => None,

@@ -20,13 +20,14 @@ use crate::snapshot::Snapshot;
 use crate::state::AppState;
 
 /// Verification material for one decision, gathered before it (the domain does no I/O).
-pub struct KeyView<'a> {
-    issuers: HashMap<String, Arc<Vec<VerifyingKey>>>,
-    own: Arc<KeySet>,
-    state: &'a AppState,
+/// `revoked` answers for Entente's own tokens (the live map when serving, a loaded copy in the CLI).
+pub struct KeyView<R> {
+    pub issuers: HashMap<String, Arc<Vec<VerifyingKey>>>,
+    pub own: Arc<KeySet>,
+    pub revoked: R,
 }
 
-impl Keys for KeyView<'_> {
+impl<R: Fn(&AccessTokenClaims) -> bool> Keys for KeyView<R> {
     fn issuer_keys(&self, issuer_id: &str) -> &[VerifyingKey] {
         self.issuers.get(issuer_id).map_or(&[], |k| k.as_slice())
     }
@@ -34,7 +35,7 @@ impl Keys for KeyView<'_> {
         self.own.verifiers.get(kid).map(|(a, k)| (*a, k))
     }
     fn own_token_revoked(&self, claims: &AccessTokenClaims) -> bool {
-        self.state.is_revoked(claims)
+        (self.revoked)(claims)
     }
 }
 
@@ -44,11 +45,11 @@ pub async fn gather_keys<'a>(
     partner_id: &str,
     tokens: &[Option<&str>],
     now: i64,
-) -> KeyView<'a> {
+) -> KeyView<impl Fn(&AccessTokenClaims) -> bool + 'a> {
     KeyView {
         issuers: gather_issuer_keys(&state.issuer_keys, snapshot, partner_id, tokens, now).await,
         own: state.keys(),
-        state,
+        revoked: move |c: &AccessTokenClaims| state.is_revoked(c),
     }
 }
 

@@ -41,7 +41,6 @@ pub async fn token_exchange(
     snapshot: &Snapshot,
     caller: &Caller<'_>,
     form: &Form,
-    request_id: Option<String>,
     now: i64,
 ) -> Result<Response, OAuthError> {
     let req = ExchangeRequest {
@@ -64,7 +63,7 @@ pub async fn token_exchange(
     let grant = match decision.result {
         Ok(g) => g,
         Err(e) => {
-            tracing::info!(client_id = %caller.client.client_id, request_id = ?request_id, trace = ?decision.trace.failure(), "token exchange refused");
+            tracing::info!(client_id = %caller.client.client_id, trace = ?decision.trace.failure(), "token exchange refused");
             return Err(e);
         }
     };

@@ -82,11 +82,8 @@ async fn issue(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Resp
         partner_id,
         partner_slug,
     };
-    let request_id = crate::http::request_id(headers);
     match grant_type {
-        GRANT_TOKEN_EXCHANGE => {
-            grants::token_exchange(state, &snapshot, &caller, &form, request_id, now).await
-        }
+        GRANT_TOKEN_EXCHANGE => grants::token_exchange(state, &snapshot, &caller, &form, now).await,
         GRANT_JWT_BEARER => grants::jwt_bearer(state, &snapshot, &caller, &form, now).await,
         GRANT_REFRESH_TOKEN => grants::refresh(state, &snapshot, &caller, &form, now).await,
         _ => client_credentials(state, &snapshot, &caller, &form, now),

@@ -202,6 +202,20 @@ pub async fn exchange_ok(s: &TestServer, c: &Creds, form: &[(&str, &str)]) -> Va
     body
 }
 
+/// Exchanges a partner (or Entente) access token for an API token; the call must succeed.
+pub async fn exchange_for_api(s: &TestServer, c: &Creds, subject_token: &str) -> Value {
+    exchange_ok(
+        s,
+        c,
+        &[
+            ("subject_token", subject_token),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await
+}
+
 pub async fn impersonation_exchange_issues_an_audience_bound_token(s: &TestServer) {
     let f = setup(s).await;
     let pt = f.idp.access_token(
@@ -455,28 +469,10 @@ pub async fn policy_decides_issuer_target_scope_and_lifetime(s: &TestServer) {
     // B26: never longer than the subject token has left.
     let n = now();
     let short = f.idp.access_token(&s.base, "alice", json!({"exp": n + 40}));
-    let b = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", &short),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let b = exchange_for_api(s, &f.client, &short).await;
     assert!(b["expires_in"].as_i64().unwrap() <= 40, "{b}");
     let own = b["access_token"].as_str().unwrap();
-    let again = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", own),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let again = exchange_for_api(s, &f.client, own).await;
     assert!(
         claims_of(again["access_token"].as_str().unwrap())["exp"]
             .as_i64()
@@ -686,16 +682,7 @@ pub async fn pairwise_subjects_differ_per_audience(s: &TestServer) {
     let pt2 = f
         .idp
         .access_token(&s.base, "alice", json!({"email": "new@acme.test"}));
-    let c = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", &pt2),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let c = exchange_for_api(s, &f.client, &pt2).await;
     assert_eq!(
         claims_of(c["access_token"].as_str().unwrap())["sub"]
             .as_str()
@@ -769,16 +756,7 @@ pub async fn refresh_tokens_rotate_and_reuse_kills_the_family(s: &TestServer) {
     let f = setup(s).await;
     set_rule(s, API, "orders:read", |r| r.refresh = true).await;
     let pt = f.idp.access_token(&s.base, "alice", json!({}));
-    let b = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", &pt),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let b = exchange_for_api(s, &f.client, &pt).await;
     let rt1 = b["refresh_token"].as_str().unwrap().to_owned();
     assert!(rt1.starts_with("ent_rt_"));
     let at0 = b["access_token"].as_str().unwrap().to_owned();
@@ -827,16 +805,7 @@ pub async fn refresh_tokens_rotate_and_reuse_kills_the_family(s: &TestServer) {
     let short = f
         .idp
         .access_token(&s.base, "alice", json!({"exp": now() + 2}));
-    let b = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", &short),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let b = exchange_for_api(s, &f.client, &short).await;
     tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     assert_oauth_error(
         refresh(s, &f.client, b["refresh_token"].as_str().unwrap()).await,
@@ -846,16 +815,7 @@ pub async fn refresh_tokens_rotate_and_reuse_kills_the_family(s: &TestServer) {
     .await;
 
     // Revoking a refresh token (RFC 7009) ends its family.
-    let b = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", &pt),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let b = exchange_for_api(s, &f.client, &pt).await;
     let rt = b["refresh_token"].as_str().unwrap();
     let r = s
         .post_form(
@@ -877,16 +837,7 @@ pub async fn fifty_concurrent_refreshes_one_wins(s: &TestServer) {
     let f = setup(s).await;
     set_rule(s, API, "orders:read", |r| r.refresh = true).await;
     let pt = f.idp.access_token(&s.base, "alice", json!({}));
-    let b = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", &pt),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let b = exchange_for_api(s, &f.client, &pt).await;
     let rt = b["refresh_token"].as_str().unwrap().to_owned();
     let tasks: Vec<_> = (0..50)
         .map(|_| {
@@ -924,16 +875,7 @@ pub async fn revoking_the_root_revokes_every_derived_token(s: &TestServer) {
     let pt = f
         .idp
         .access_token(&s.base, "alice", json!({"groups": ["admins"]}));
-    let e1 = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", &pt),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let e1 = exchange_for_api(s, &f.client, &pt).await;
     let t1 = e1["access_token"].as_str().unwrap().to_owned();
     // Down-scoping Entente's own token (B21: ∩ the subject token's scope).
     let e2 = exchange_ok(
@@ -949,16 +891,7 @@ pub async fn revoking_the_root_revokes_every_derived_token(s: &TestServer) {
     .await;
     assert_eq!(e2["scope"], "orders:read");
     let t2 = e2["access_token"].as_str().unwrap().to_owned();
-    let e3 = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", &t2),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let e3 = exchange_for_api(s, &f.client, &t2).await;
     assert_eq!(e3["scope"], "orders:read", "never widened back");
     let t3 = e3["access_token"].as_str().unwrap().to_owned();
     assert_eq!(claims_of(&t3)["sub"], claims_of(&t1)["sub"]);
@@ -998,27 +931,9 @@ pub async fn revoking_the_root_revokes_every_derived_token(s: &TestServer) {
     // Revoking a partner subject reaches tokens derived from any of its partner tokens,
     // through the change feed (as another replica would see it, D37).
     let pb = f.idp.access_token(&s.base, "bob", json!({}));
-    let b1 = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", &pb),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let b1 = exchange_for_api(s, &f.client, &pb).await;
     let bt = b1["access_token"].as_str().unwrap().to_owned();
-    let b2 = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", &bt),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let b2 = exchange_for_api(s, &f.client, &bt).await;
     let key = entente_domain::federation::subject::subject_key(IDP, "bob");
     s.state
         .store
@@ -1034,28 +949,10 @@ pub async fn revoking_the_root_revokes_every_derived_token(s: &TestServer) {
     );
     // Revoking a client reaches what other clients derived from its tokens.
     let pc = f.idp.access_token(&s.base, "carol", json!({}));
-    let c1 = exchange_ok(
-        s,
-        &f.client,
-        &[
-            ("subject_token", &pc),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let c1 = exchange_for_api(s, &f.client, &pc).await;
     let other = federated_client(s, "acme", "orders:read").await;
     s.refresh().await;
-    let c2 = exchange_ok(
-        s,
-        &other,
-        &[
-            ("subject_token", c1["access_token"].as_str().unwrap()),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    let c2 = exchange_for_api(s, &other, c1["access_token"].as_str().unwrap()).await;
     let ck = entente_domain::federation::subject::client_key(&f.client.id);
     s.state
         .store
@@ -1131,16 +1028,7 @@ pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
     add_issuer(s, "acme", &idp, Some(srv.url.clone())).await;
     set_rule(s, API, "orders:read", |_| {}).await;
     let pt = idp.access_token(&s.base, "alice", json!({}));
-    exchange_ok(
-        s,
-        &client,
-        &[
-            ("subject_token", &pt),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    exchange_for_api(s, &client, &pt).await;
     assert_eq!(srv.hits.load(Ordering::SeqCst), 1);
     // A8: a flood of unknown kids causes at most one refetch per cooldown; valid traffic goes on.
     for i in 0..20 {
@@ -1175,16 +1063,7 @@ pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
         "fetches: {}",
         srv.hits.load(Ordering::SeqCst)
     );
-    exchange_ok(
-        s,
-        &client,
-        &[
-            ("subject_token", &pt),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    exchange_for_api(s, &client, &pt).await;
     // A5: header jku/x5u are never followed.
     let mut h = Header::new(Algorithm::ES256);
     h.typ = Some("at+jwt".into());
@@ -1198,16 +1077,7 @@ pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
     )
     .unwrap();
     let before = srv.hits.load(Ordering::SeqCst);
-    exchange_ok(
-        s,
-        &client,
-        &[
-            ("subject_token", &t),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    exchange_for_api(s, &client, &t).await;
     assert_eq!(srv.hits.load(Ordering::SeqCst), before);
 
     // E42: a slow or huge JWKS is cut off within 5 s, and the upstream text is not echoed.
@@ -1344,16 +1214,7 @@ pub async fn signatures_and_key_binding_are_strict(s: &TestServer) {
     )
     .await;
     let honest = globex_idp.access_token(&s.base, "x", json!({}));
-    exchange_ok(
-        s,
-        &globex_client,
-        &[
-            ("subject_token", &honest),
-            ("subject_token_type", AT),
-            ("audience", API),
-        ],
-    )
-    .await;
+    exchange_for_api(s, &globex_client, &honest).await;
 
     for (what, t) in [
         ("RS256 header on an ES256 key", rs256_header),
