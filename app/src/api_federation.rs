@@ -125,7 +125,11 @@ pub async fn trust_overview(partner: String) -> Result<TrustData, ServerFnError>
             .map(|i| IssuerRow {
                 keys: i.jwks_uri.unwrap_or_else(|| "static JWKS".into()),
                 issuer: i.issuer,
-                kinds: i.kinds,
+                kinds: if i.access_tokens_typed_jwt {
+                    format!("{} (access tokens typed JWT)", i.kinds)
+                } else {
+                    i.kinds
+                },
                 audiences: i.audiences,
                 enabled: i.enabled,
             })
@@ -159,6 +163,7 @@ pub async fn add_trusted_issuer(
     access_tokens: Option<String>,
     id_tokens: Option<String>,
     assertions: Option<String>,
+    access_tokens_typed_jwt: Option<String>,
 ) -> Result<String, ServerFnError> {
     use entente_domain::federation::rules::TokenKind;
     let admin = require_admin().await?;
@@ -197,6 +202,7 @@ pub async fn add_trusted_issuer(
     if !kinds.is_empty() {
         new.kinds = kinds;
     }
+    new.access_tokens_typed_jwt = access_tokens_typed_jwt.is_some();
     let m = c
         .store
         .create_trusted_issuer(&admin.actor(), &partner, new, crate::ssr::now())

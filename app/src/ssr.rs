@@ -1,5 +1,7 @@
 //! Server-only helpers of the console: context, sessions, role checks, error wording.
 
+use entente_domain::forwarded::ClientAddr;
+use entente_domain::password::{dummy_verify, verify_password};
 use entente_domain::secret::SecretHasher;
 use entente_store::{Actor, Store, StoreError};
 use leptos::prelude::*;
@@ -55,19 +57,42 @@ impl std::fmt::Debug for LoginThrottle {
 }
 
 impl Default for LoginThrottle {
+    /// 5 attempts a minute per account, 20 per source address.
     fn default() -> Self {
         use governor::Quota;
         use std::num::NonZeroU32;
         let five = NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN);
         let twenty = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
-        Self {
-            per_account: governor::RateLimiter::keyed(Quota::per_minute(five)),
-            per_address: governor::RateLimiter::keyed(Quota::per_minute(twenty)),
-        }
+        Self::with_quotas(Quota::per_minute(five), Quota::per_minute(twenty))
     }
 }
 
 impl LoginThrottle {
+    pub fn with_quotas(per_account: governor::Quota, per_address: governor::Quota) -> Self {
+        Self {
+            per_account: governor::RateLimiter::keyed(per_account),
+            per_address: governor::RateLimiter::keyed(per_address),
+        }
+    }
+
+    /// Forgets keys whose budget is full again, so the tables do not grow without bound
+    /// (called every minute by the server's maintenance worker).
+    pub fn prune(&self) {
+        self.per_account.retain_recent();
+        self.per_account.shrink_to_fit();
+        self.per_address.retain_recent();
+        self.per_address.shrink_to_fit();
+    }
+
+    /// Keys currently held (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.per_account.len() + self.per_address.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// True when this attempt is within both budgets.
     pub fn allow(&self, email: &str, address: Option<std::net::IpAddr>) -> bool {
         let account_ok = self
@@ -214,10 +239,10 @@ async fn start_session(admin_id: &str) -> Result<(), ServerFnError> {
 
 pub async fn login(email: &str, password: &str) -> Result<(), ServerFnError> {
     let c = console()?;
-    let address = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .ok()
-        .map(|ci| ci.0.ip());
+    // Resolved by the server from the socket (and trusted proxies' headers) on every request.
+    let address = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<ClientAddr>().copied())
+        .map(|a| a.0);
     if !c.throttle.allow(email, address) {
         tracing::warn!("sign-in throttled");
         return Err(fail(
@@ -226,13 +251,19 @@ pub async fn login(email: &str, password: &str) -> Result<(), ServerFnError> {
         ));
     }
     let admin = c.store.admin_by_email(email).await.map_err(user_error)?;
-    let ok = match &admin {
-        Some(a) if a.enabled => crate::ssr::verify_password(password, &a.password_hash),
-        _ => {
-            dummy_verify(password);
+    let password = password.to_owned();
+    let phc = admin
+        .as_ref()
+        .filter(|a| a.enabled)
+        .map(|a| a.password_hash.clone());
+    let ok = password_work(move || match phc {
+        Some(phc) => verify_password(&password, &phc),
+        None => {
+            dummy_verify(&password);
             false
         }
-    };
+    })
+    .await?;
     match admin {
         Some(a) if ok => start_session(&a.id).await,
         // One message for unknown account and wrong password: no user enumeration.
@@ -253,7 +284,10 @@ pub async fn logout() -> Result<(), ServerFnError> {
 
 pub async fn accept_invite(token: &str, email: &str, password: &str) -> Result<(), ServerFnError> {
     let c = console()?;
-    let hash = hash_password(password).map_err(|e| fail(axum::http::StatusCode::BAD_REQUEST, e))?;
+    let password = password.to_owned();
+    let hash = password_work(move || hash_password(&password))
+        .await?
+        .map_err(|e| fail(axum::http::StatusCode::BAD_REQUEST, e))?;
     let admin = c
         .store
         .accept_invite(&c.hasher.hash(token), email, hash, now())
@@ -303,34 +337,26 @@ pub async fn create_secret_client(
     })
 }
 
-pub const MIN_PASSWORD_LEN: usize = 12;
+pub use entente_domain::password::{MIN_PASSWORD_LEN, hash_password};
 
-pub fn hash_password(password: &str) -> Result<String, String> {
-    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
-    if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(format!(
-            "the password must have at least {MIN_PASSWORD_LEN} characters"
-        ));
-    }
-    let salt = SaltString::generate(&mut OsRng);
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| format!("password hashing failed: {e}"))
+/// At most this many Argon2 computations run at once; more sign-ins wait their turn instead of
+/// taking every blocking thread (a flood of sign-ins must not starve the runtime).
+const PASSWORD_WORKERS: usize = 2;
+
+fn password_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(PASSWORD_WORKERS))
 }
 
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    use argon2::password_hash::{PasswordHash, PasswordVerifier};
-    PasswordHash::new(phc).is_ok_and(|h| {
-        argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
-
-/// Verifies against a fixed hash when the account does not exist, so timing does not tell.
-pub fn dummy_verify(password: &str) {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let phc = DUMMY.get_or_init(|| hash_password("dummy-password-for-timing").unwrap_or_default());
-    let _ = verify_password(password, phc);
+/// Runs Argon2 work on a blocking thread, bounded by `PASSWORD_WORKERS`.
+pub async fn password_work<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ServerFnError> {
+    let _permit = password_permits()
+        .acquire()
+        .await
+        .map_err(|_| ServerFnError::new("the server is shutting down"))?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ServerFnError::new("password check failed"))
 }

@@ -94,6 +94,7 @@ mod tests {
             partner: None,
             act: None,
             lineage: vec![],
+            trust_rule: None,
             extra: Default::default(),
         }
     }

@@ -6,6 +6,7 @@
 pub mod client_auth;
 pub mod error;
 pub mod federation;
+pub mod forwarded;
 pub mod grant;
 pub mod introspection;
 pub mod jwks;
@@ -13,6 +14,7 @@ pub mod jws;
 pub mod keyring;
 pub mod keys;
 pub mod names;
+pub mod password;
 pub mod scope;
 pub mod sealing;
 pub mod secret;

@@ -30,6 +30,10 @@ pub struct AccessTokenClaims {
     /// clients, partner subject). Revoking any of them revokes this token.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lineage: Vec<String>,
+    /// The trust rule a token for a partner's user was issued under. A later exchange of this
+    /// token is held to that rule as it stands then (enabled, same audience, today's ceiling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_rule: Option<String>,
     /// Partner claims passed through by a trust rule's allowlist.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -56,6 +60,7 @@ pub fn client_credentials_claims(
         partner: Some(partner_slug.to_owned()),
         act: None,
         lineage: Vec::new(),
+        trust_rule: None,
         extra: serde_json::Map::new(),
     }
 }

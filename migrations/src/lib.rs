@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_initial;
 mod m20261126_000002_federation;
+mod m20261126_000003_typed_jwt;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_initial::Migration),
             Box::new(m20261126_000002_federation::Migration),
+            Box::new(m20261126_000003_typed_jwt::Migration),
         ]
     }
 }

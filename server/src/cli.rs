@@ -10,21 +10,28 @@ use entente_store::catalog::{NewAudience, NewClient, NewPartner};
 use entente_store::{Actor, Store};
 use serde_json::json;
 
-use crate::config::{CommonArgs, ServeArgs};
-use crate::serve::secret_hasher;
+use crate::config::{CommonArgs, LogArgs, ServeArgs};
+use crate::startup::secret_hasher;
 use crate::state::now;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "entente",
     version,
-    about = "Entente: federate identity and permissions with partner organisations."
+    about = "Entente: federate identity and permissions with partner organisations.",
+    // `entente --listen …` serves; serve settings never leak into other commands' help.
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Serve settings when no command is given (`entente` alone serves).
     #[command(flatten)]
     pub serve: ServeArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
     /// Output format of catalog commands.
     #[arg(long, value_enum, default_value = "text", global = true)]
     pub output: Output,
@@ -39,11 +46,7 @@ pub enum Output {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the token service and console (the default).
-    Serve {
-        /// The exact `iss` string of every token Entente issues, and the base of its endpoint URLs.
-        #[arg(long, env = "ENTENTE_ISSUER")]
-        issuer: Option<String>,
-    },
+    Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
     /// Partners: organisations that get access to your APIs.
@@ -176,8 +179,9 @@ pub enum KeyCmd {
     Rotate {
         #[arg(long)]
         immediate: bool,
-        #[arg(long)]
-        algorithm: Option<String>,
+        /// Algorithm of the new key: ES256, EdDSA, PS256 or RS256.
+        #[arg(long, env = "ENTENTE_SIGNING_ALG", default_value = "ES256")]
+        algorithm: String,
     },
 }
 
@@ -200,13 +204,7 @@ pub(crate) fn print(out: Output, value: serde_json::Value, text: String) {
     }
 }
 
-pub async fn run(
-    cmd: Command,
-    common: &CommonArgs,
-    out: Output,
-    signing_alg: &str,
-    issuer: &str,
-) -> anyhow::Result<()> {
+pub async fn run(cmd: Command, common: &CommonArgs, out: Output) -> anyhow::Result<()> {
     let store = Store::connect(&common.database_url()?).await?;
     store.migrate().await?;
     let actor = Actor::new(format!(
@@ -219,9 +217,7 @@ pub async fn run(
             anyhow::bail!("`serve` is started by main, not as a catalog command")
         }
         Command::Migrate => print(out, json!({"migrated": true}), "migrations applied".into()),
-        Command::Issuer(c) => {
-            crate::cli_federation::issuer(&store, &actor, common, out, c, issuer, now).await?
-        }
+        Command::Issuer(c) => crate::cli_federation::issuer(&store, &actor, out, c, now).await?,
         Command::TrustRule(c) => {
             crate::cli_federation::trust_rule(&store, &actor, out, c, now).await?
         }
@@ -229,7 +225,7 @@ pub async fn run(
             crate::cli_federation::token(&store, &actor, &common.master_key()?, out, c, now).await?
         }
         Command::Exchange(c) => {
-            crate::cli_federation::exchange(&store, common, out, c, issuer, now).await?
+            crate::cli_federation::exchange(&store, common, out, c, now).await?
         }
         Command::Partner(PartnerCmd::Create {
             slug,
@@ -398,11 +394,8 @@ pub async fn run(
             immediate,
             algorithm,
         }) => {
-            let alg: SigningAlgorithm = algorithm
-                .as_deref()
-                .unwrap_or(signing_alg)
-                .parse()
-                .map_err(|e: String| anyhow::anyhow!(e))?;
+            let alg: SigningAlgorithm =
+                algorithm.parse().map_err(|e: String| anyhow::anyhow!(e))?;
             let kid = crate::keyring::rotate_now(
                 &store,
                 &common.master_key()?,
@@ -436,7 +429,8 @@ pub async fn run(
             } else {
                 rpassword::prompt_password("Password: ")?
             };
-            let hash = app::ssr::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
+            let hash = entente_domain::password::hash_password(&password)
+                .map_err(|e| anyhow::anyhow!(e))?;
             let a = store
                 .create_admin(&actor, &email, hash, "admin", now)
                 .await?;

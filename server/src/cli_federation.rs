@@ -13,9 +13,11 @@ use entente_store::{Actor, Store};
 use serde_json::json;
 
 use crate::cli::{Output, print};
-use crate::config::CommonArgs;
+use crate::config::{CommonArgs, FetchArgs};
 use crate::issuer_keys::{IssuerKeys, check_url_resolves};
 
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum IssuerCmd {
     /// Register a partner's identity provider (keys by --jwks-uri or --jwks-file).
@@ -46,6 +48,19 @@ pub enum IssuerCmd {
         skew: i64,
         #[arg(long, default_value = "sub")]
         subject_claim: String,
+        /// Accept this issuer's access tokens typed `JWT` (Keycloak, Entra ID and Auth0 do so by
+        /// default) as well as `at+jwt`. ID tokens are still told apart by their claims.
+        #[arg(long)]
+        access_tokens_typed_jwt: bool,
+        /// Entente's own issuer identifier: the default `aud` its tokens must carry.
+        #[arg(
+            long = "entente-issuer",
+            env = "ENTENTE_ISSUER",
+            default_value = "http://127.0.0.1:3000"
+        )]
+        entente_issuer: String,
+        #[command(flatten)]
+        fetch: FetchArgs,
     },
     List {
         #[arg(long)]
@@ -142,16 +157,23 @@ pub enum ExchangeCmd {
     Explain {
         #[arg(long)]
         file: PathBuf,
+        /// Entente's own issuer identifier (as the server is configured).
+        #[arg(
+            long = "entente-issuer",
+            env = "ENTENTE_ISSUER",
+            default_value = "http://127.0.0.1:3000"
+        )]
+        entente_issuer: String,
+        #[command(flatten)]
+        fetch: FetchArgs,
     },
 }
 
 pub async fn issuer(
     store: &Store,
     actor: &Actor,
-    common: &CommonArgs,
     out: Output,
     cmd: IssuerCmd,
-    entente_issuer: &str,
     now: i64,
 ) -> anyhow::Result<()> {
     match cmd {
@@ -166,8 +188,11 @@ pub async fn issuer(
             max_age,
             skew,
             subject_claim,
+            access_tokens_typed_jwt,
+            entente_issuer,
+            fetch,
         } => {
-            let policy = common.fetch_policy()?;
+            let policy = fetch.fetch_policy()?;
             let jwks_uri = match jwks_uri {
                 Some(u) => Some(
                     check_url_resolves(&u, &policy)
@@ -208,12 +233,13 @@ pub async fn issuer(
             new.max_age = max_age;
             new.skew = skew;
             new.subject_claim = subject_claim;
+            new.access_tokens_typed_jwt = access_tokens_typed_jwt;
             let m = store
                 .create_trusted_issuer(actor, &partner, new, now)
                 .await?;
             print(
                 out,
-                json!({"id": m.id, "partner": partner, "issuer": m.issuer, "jwks_uri": m.jwks_uri, "audiences": m.audiences, "kinds": m.kinds}),
+                json!({"id": m.id, "partner": partner, "issuer": m.issuer, "jwks_uri": m.jwks_uri, "audiences": m.audiences, "kinds": m.kinds, "access_tokens_typed_jwt": m.access_tokens_typed_jwt}),
                 format!(
                     "trusted issuer {} added for {partner} (id {})",
                     m.issuer, m.id
@@ -380,7 +406,7 @@ pub async fn token(
         }
         (_, _, _, Some(i), Some(s)) => {
             // Tokens under pairwise rules carry a per-audience copy of the subject key.
-            let secret = master.derive(crate::serve::PAIRWISE_PURPOSE);
+            let secret = master.derive(crate::startup::PAIRWISE_PURPOSE);
             for (a, _) in store.list_audiences().await? {
                 let key = subject::pairwise_subject_key(&secret, &a.identifier, &i, &s);
                 store
@@ -409,10 +435,13 @@ pub async fn exchange(
     common: &CommonArgs,
     out: Output,
     cmd: ExchangeCmd,
-    entente_issuer: &str,
     now: i64,
 ) -> anyhow::Result<()> {
-    let ExchangeCmd::Explain { file } = cmd;
+    let ExchangeCmd::Explain {
+        file,
+        entente_issuer,
+        fetch,
+    } = cmd;
     let text = std::fs::read_to_string(&file)
         .map_err(|e| anyhow::anyhow!("--file {}: {e}", file.display()))?;
     let req: crate::explain::ExplainRequest = serde_json::from_str(&text).map_err(|e| {
@@ -427,10 +456,10 @@ pub async fn exchange(
     let revocations = crate::state::load_revocations(store, now).await?;
     let revoked =
         |c: &entente_domain::token::AccessTokenClaims| crate::state::revoked_in(&revocations, c);
-    let fetcher = IssuerKeys::new(common.fetch_policy()?)?;
-    let pairwise = master.derive(crate::serve::PAIRWISE_PURPOSE);
+    let fetcher = IssuerKeys::new(fetch.fetch_policy()?)?;
+    let pairwise = master.derive(crate::startup::PAIRWISE_PURPOSE);
     let env = Env {
-        issuer: entente_issuer,
+        issuer: &entente_issuer,
         pairwise_secret: &pairwise,
     };
     let answer =

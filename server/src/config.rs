@@ -7,31 +7,9 @@ use clap::Args;
 use entente_domain::keys::SigningAlgorithm;
 use entente_domain::sealing::MasterKey;
 
+/// Logging, for every command.
 #[derive(Debug, Clone, Args)]
-pub struct ServeArgs {
-    #[command(flatten)]
-    pub common: CommonArgs,
-    /// Address the HTTP server listens on.
-    #[arg(
-        long,
-        env = "ENTENTE_LISTEN",
-        default_value = "127.0.0.1:3000",
-        global = true
-    )]
-    pub listen: String,
-    /// The exact `iss` string of every token Entente issues, and the base of its endpoint URLs.
-    /// Not global: `issuer add` and `trust-rule set` have their own `--issuer` (the partner's);
-    /// their Entente issuer comes from ENTENTE_ISSUER.
-    #[arg(long, env = "ENTENTE_ISSUER", default_value = "http://127.0.0.1:3000")]
-    pub issuer: String,
-    /// Signing algorithm of new keys: ES256 (default), EdDSA, PS256 or RS256.
-    #[arg(
-        long,
-        env = "ENTENTE_SIGNING_ALG",
-        default_value = "ES256",
-        global = true
-    )]
-    pub signing_alg: String,
+pub struct LogArgs {
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `entente=debug`.
     #[arg(long, env = "ENTENTE_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -43,6 +21,67 @@ pub struct ServeArgs {
         global = true
     )]
     pub log_format: String,
+}
+
+/// Settings of `entente serve` (and of `entente` with no command); other commands do not show them.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "ENTENTE_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: String,
+    /// The exact `iss` string of every token Entente issues, and the base of its endpoint URLs.
+    #[arg(long, env = "ENTENTE_ISSUER", default_value = "http://127.0.0.1:3000")]
+    pub issuer: String,
+    /// Signing algorithm of new keys: ES256 (default), EdDSA, PS256 or RS256.
+    #[arg(long, env = "ENTENTE_SIGNING_ALG", default_value = "ES256")]
+    pub signing_alg: String,
+    /// Address of the Prometheus `/metrics` listener, kept off the public one; `off` disables it.
+    #[arg(long, env = "ENTENTE_METRICS_LISTEN", default_value = "127.0.0.1:9464")]
+    pub metrics_listen: String,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed (CIDR list,
+    /// comma-separated). Default: none, so the socket address is the client's.
+    #[arg(long, env = "ENTENTE_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Seconds this replica may go without reading the change feed before it stops answering
+    /// token and introspection requests (503) and reports not ready: revocations made on other
+    /// replicas would otherwise go unseen.
+    #[arg(long, env = "ENTENTE_MAX_STALENESS", default_value_t = 10)]
+    pub max_staleness: u64,
+    /// Seconds between a shutdown signal and closing the listener: `/readyz` fails at once so a
+    /// load balancer stops sending; requests in flight then finish.
+    #[arg(long, env = "ENTENTE_SHUTDOWN_DRAIN", default_value_t = 3)]
+    pub shutdown_drain: u64,
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+/// How partners' JWKS are fetched (the server, `issuer add` and `exchange explain` fetch them).
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    /// Development only: accept plain-http and loopback/private-network JWKS URLs of trusted
+    /// issuers. Never set this in production (security case E40).
+    #[arg(
+        long,
+        env = "ENTENTE_DEV_INSECURE_ISSUER_URLS",
+        default_value_t = false
+    )]
+    pub dev_insecure_issuer_urls: bool,
+    /// How long (seconds) a partner's cached keys are still used after they should have been
+    /// refreshed, while the partner's JWKS endpoint is failing.
+    #[arg(long, env = "ENTENTE_JWKS_MAX_STALE", default_value_t = 21_600)]
+    pub jwks_max_stale: i64,
+}
+
+impl FetchArgs {
+    pub fn fetch_policy(&self) -> anyhow::Result<crate::issuer_keys::FetchPolicy> {
+        if !(0..=7 * 86_400).contains(&self.jwks_max_stale) {
+            anyhow::bail!("ENTENTE_JWKS_MAX_STALE must be between 0 and 604800 seconds");
+        }
+        Ok(crate::issuer_keys::FetchPolicy {
+            allow_insecure: self.dev_insecure_issuer_urls,
+            max_stale: self.jwks_max_stale,
+        })
+    }
 }
 
 /// Settings every command that touches the database needs.
@@ -67,24 +106,6 @@ pub struct CommonArgs {
         global = true
     )]
     pub master_key: Option<String>,
-    /// Development only: accept plain-http and loopback/private-network JWKS URLs of trusted
-    /// issuers. Never set this in production (security case E40).
-    #[arg(
-        long,
-        env = "ENTENTE_DEV_INSECURE_ISSUER_URLS",
-        default_value_t = false,
-        global = true
-    )]
-    pub dev_insecure_issuer_urls: bool,
-    /// How long (seconds) a partner's cached keys are still used after they should have been
-    /// refreshed, while the partner's JWKS endpoint is failing.
-    #[arg(
-        long,
-        env = "ENTENTE_JWKS_MAX_STALE",
-        default_value_t = 21_600,
-        global = true
-    )]
-    pub jwks_max_stale: i64,
 }
 
 /// Validated configuration. Every error is one sentence naming the variable.
@@ -96,19 +117,41 @@ pub struct Config {
     pub database_url: String,
     pub master_key: MasterKey,
     pub fetch: crate::issuer_keys::FetchPolicy,
+    /// `None`: no metrics listener.
+    pub metrics_listen: Option<SocketAddr>,
+    pub trusted_proxies: Vec<entente_domain::forwarded::IpNet>,
+    pub max_staleness: std::time::Duration,
+    pub shutdown_drain: std::time::Duration,
+}
+
+impl Config {
+    /// A configuration for tests and embedding: the given listener address, issuer and database,
+    /// everything else at its default.
+    pub fn new(
+        listen: SocketAddr,
+        issuer: String,
+        database_url: String,
+        master_key: MasterKey,
+    ) -> Self {
+        Self {
+            listen,
+            issuer,
+            signing_alg: SigningAlgorithm::Es256,
+            database_url,
+            master_key,
+            fetch: crate::issuer_keys::FetchPolicy {
+                allow_insecure: false,
+                max_stale: 21_600,
+            },
+            metrics_listen: None,
+            trusted_proxies: Vec::new(),
+            max_staleness: std::time::Duration::from_secs(10),
+            shutdown_drain: std::time::Duration::from_secs(3),
+        }
+    }
 }
 
 impl CommonArgs {
-    pub fn fetch_policy(&self) -> anyhow::Result<crate::issuer_keys::FetchPolicy> {
-        if !(0..=7 * 86_400).contains(&self.jwks_max_stale) {
-            anyhow::bail!("ENTENTE_JWKS_MAX_STALE must be between 0 and 604800 seconds");
-        }
-        Ok(crate::issuer_keys::FetchPolicy {
-            allow_insecure: self.dev_insecure_issuer_urls,
-            max_stale: self.jwks_max_stale,
-        })
-    }
-
     pub fn database_url(&self) -> anyhow::Result<String> {
         match &self.database_url {
             Some(u)
@@ -178,8 +221,20 @@ fn write_private_file(path: &Path, contents: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+impl LogArgs {
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if !["text", "json"].contains(&self.log_format.as_str()) {
+            anyhow::bail!(
+                "ENTENTE_LOG_FORMAT must be text or json, got {:?}",
+                self.log_format
+            );
+        }
+        Ok(())
+    }
+}
+
 impl ServeArgs {
-    pub fn validate(&self) -> anyhow::Result<Config> {
+    pub fn validate(&self, common: &CommonArgs) -> anyhow::Result<Config> {
         let listen = self.listen.parse().map_err(|_| {
             anyhow::anyhow!(
                 "ENTENTE_LISTEN must be an address like 127.0.0.1:3000, got {:?}",
@@ -191,19 +246,33 @@ impl ServeArgs {
             .signing_alg
             .parse()
             .map_err(|e: String| anyhow::anyhow!("ENTENTE_SIGNING_ALG: {e}"))?;
-        if !["text", "json"].contains(&self.log_format.as_str()) {
-            anyhow::bail!(
-                "ENTENTE_LOG_FORMAT must be text or json, got {:?}",
-                self.log_format
-            );
+        let metrics_listen = match self.metrics_listen.trim() {
+            "off" | "" => None,
+            a => Some(a.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "ENTENTE_METRICS_LISTEN must be an address like 127.0.0.1:9464 or off, got {a:?}"
+                )
+            })?),
+        };
+        let trusted_proxies = entente_domain::forwarded::parse_proxies(&self.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("ENTENTE_TRUSTED_PROXIES: {e}"))?;
+        if !(1..=3600).contains(&self.max_staleness) {
+            anyhow::bail!("ENTENTE_MAX_STALENESS must be between 1 and 3600 seconds");
+        }
+        if self.shutdown_drain > 300 {
+            anyhow::bail!("ENTENTE_SHUTDOWN_DRAIN must be at most 300 seconds");
         }
         Ok(Config {
             listen,
             issuer: self.issuer.clone(),
             signing_alg,
-            database_url: self.common.database_url()?,
-            master_key: self.common.master_key()?,
-            fetch: self.common.fetch_policy()?,
+            database_url: common.database_url()?,
+            master_key: common.master_key()?,
+            fetch: self.fetch.fetch_policy()?,
+            metrics_listen,
+            trusted_proxies,
+            max_staleness: std::time::Duration::from_secs(self.max_staleness),
+            shutdown_drain: std::time::Duration::from_secs(self.shutdown_drain),
         })
     }
 }

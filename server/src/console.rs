@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use leptos::config::LeptosOptions;
-use leptos::prelude::provide_context;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -25,7 +25,7 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
     let options = leptos_options()?;
     let routes = generate_route_list(app::App);
     let ctx = app::ssr::ConsoleContext {
-        throttle: Default::default(),
+        throttle: state.login_throttle.clone(),
         store: state.store.clone(),
         hasher: state.hasher.clone(),
         issuer: state.issuer.clone(),
@@ -48,13 +48,19 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(2)));
     let origin = origin_of(&state.issuer);
     let shell_options = options.clone();
+    let context = move || {
+        provide_context(ctx.clone());
+        // The scripts Leptos renders carry the nonce that this response's CSP names.
+        if let Some(nonce) = use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<CspNonce>().cloned())
+        {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
+    };
     let router = Router::new()
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || provide_context(ctx.clone()),
-            move || app::shell(shell_options.clone()),
-        )
+        .leptos_routes_with_context(&options, routes, context.clone(), move || {
+            app::shell(shell_options.clone())
+        })
         .route(
             "/admin/api/v1/exchange/explain",
             axum::routing::post({
@@ -66,7 +72,10 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
                 }
             }),
         )
-        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context,
+            app::shell,
+        ))
         .with_state(options)
         .layer(sessions)
         .layer(middleware::from_fn(move |req, next| {
@@ -226,9 +235,29 @@ async fn refuse_cross_site(origin: String, req: Request, next: Next) -> Response
     next.run(req).await
 }
 
-async fn security_headers(req: Request, next: Next) -> Response {
+/// This response's CSP nonce (128 random bits), put on the request for the renderer.
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// The console's Content-Security-Policy: scripts only from this origin and the inline
+/// hydration script carrying this response's nonce (no `unsafe-inline`); wasm may compile;
+/// never framed; no `<base>`, plugins or cross-origin form posts.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'"
+    )
+}
+
+async fn security_headers(mut req: Request, next: Next) -> Response {
+    let nonce = entente_domain::secret::random_token(16);
+    req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

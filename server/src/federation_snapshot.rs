@@ -19,6 +19,7 @@ pub enum KeySource {
 #[derive(Debug, Default)]
 pub struct FederationSnapshot {
     issuers: HashMap<(String, String), TrustedIssuer>,
+    issuer_ids: HashMap<String, (String, String)>,
     sources: HashMap<String, KeySource>,
     rules: HashMap<(String, String, String), TrustRule>,
     rule_ids: HashMap<String, (String, String, String)>,
@@ -52,6 +53,7 @@ impl FederationSnapshot {
                 max_age: i.max_age,
                 skew: i.skew,
                 subject_claim: i.subject_claim.clone(),
+                access_tokens_typed_jwt: i.access_tokens_typed_jwt,
                 enabled: i.enabled,
             };
             let source = match (&i.jwks_uri, &i.jwks) {
@@ -64,6 +66,8 @@ impl FederationSnapshot {
                 (None, None) => continue,
             };
             s.sources.insert(i.id.clone(), source);
+            s.issuer_ids
+                .insert(i.id.clone(), (i.partner_id.clone(), i.issuer.clone()));
             s.issuers
                 .insert((i.partner_id.clone(), i.issuer.clone()), view);
         }
@@ -105,6 +109,10 @@ impl FederationSnapshot {
 
     pub fn issuer(&self, partner_id: &str, iss: &str) -> Option<&TrustedIssuer> {
         self.issuers.get(&(partner_id.to_owned(), iss.to_owned()))
+    }
+
+    pub fn issuer_by_id(&self, id: &str) -> Option<&TrustedIssuer> {
+        self.issuer_ids.get(id).and_then(|k| self.issuers.get(k))
     }
 
     pub fn source(&self, issuer_id: &str) -> Option<&KeySource> {

@@ -1,4 +1,5 @@
-//! The router: OAuth endpoints, discovery, health, metrics; request ids on every request.
+//! The router: OAuth endpoints, discovery, health; request ids and the client's address on
+//! every request. Metrics have their own listener (`metrics_router`).
 
 use std::time::Duration;
 
@@ -16,9 +17,17 @@ use crate::state::AppState;
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // A replica that cannot read the change feed may miss revocations made elsewhere: it stops
+    // issuing and vouching for tokens until it can (ENTENTE_MAX_STALENESS).
+    let vouching = Router::new()
         .route("/oauth2/token", post(oauth::token::token))
         .route("/oauth2/introspect", post(oauth::introspect::introspect))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            refuse_when_stale,
+        ));
+    Router::new()
+        .merge(vouching)
         .route("/oauth2/revoke", post(oauth::revoke::revoke))
         .route(
             "/.well-known/oauth-authorization-server",
@@ -31,7 +40,6 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(oauth::discovery::jwks))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .with_state(state)
         .layer(middleware::from_fn(request_id_layer))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -51,6 +59,68 @@ async fn readyz(State(state): State<AppState>) -> Response {
         )
             .into_response()
     }
+}
+
+/// `/metrics` for Prometheus, served on ENTENTE_METRICS_LISTEN only: it names partners and
+/// their volumes, which the public listener must not show.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+async fn refuse_when_stale(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if state.stale() {
+        metrics::counter!("entente_stale_refusals_total").increment(1);
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [
+                (header::RETRY_AFTER, HeaderValue::from_static("1")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            ],
+            axum::Json(serde_json::json!({
+                "error": "temporarily_unavailable",
+                "error_description": "this replica cannot reach its database; try again shortly",
+            })),
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// Puts the client's address (`ClientAddr`) on the request: the socket peer, or what trusted
+/// proxies (ENTENTE_TRUSTED_PROXIES) say it is.
+pub async fn client_address(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let h = req.headers();
+        let values = |name: &str| -> Vec<&str> {
+            h.get_all(name)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect()
+        };
+        let addr = if state.trusted_proxies.is_empty() {
+            peer
+        } else {
+            entente_domain::forwarded::client_address(
+                peer,
+                &state.trusted_proxies,
+                &values("x-forwarded-for"),
+                &values("forwarded"),
+            )
+        };
+        req.extensions_mut()
+            .insert(entente_domain::forwarded::ClientAddr(addr));
+    }
+    next.run(req).await
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

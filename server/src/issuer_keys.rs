@@ -95,11 +95,20 @@ pub fn check_url(raw: &str, policy: &FetchPolicy) -> Result<Url, String> {
 
 /// Resolves the URL's host and refuses it if any address is not public (registration check).
 pub async fn check_url_resolves(raw: &str, policy: &FetchPolicy) -> Result<Url, String> {
+    check_url_resolves_with(raw, policy, Arc::new(SystemLookup)).await
+}
+
+pub async fn check_url_resolves_with(
+    raw: &str,
+    policy: &FetchPolicy,
+    lookup: Arc<dyn HostLookup>,
+) -> Result<Url, String> {
     let url = check_url(raw, policy)?;
     if let Some(url::Host::Domain(d)) = url.host() {
         let port = url.port_or_known_default().unwrap_or(443);
         GuardedResolver {
             allow_insecure: policy.allow_insecure,
+            lookup,
         }
         .lookup(d.to_owned(), port)
         .await
@@ -108,18 +117,39 @@ pub async fn check_url_resolves(raw: &str, policy: &FetchPolicy) -> Result<Url, 
     Ok(url)
 }
 
+pub type LookupFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<Vec<SocketAddr>>> + Send>>;
+
+/// Name resolution, replaceable in tests (a resolver that answers differently each time is how
+/// DNS rebinding looks).
+pub trait HostLookup: Send + Sync {
+    fn lookup(&self, host: String, port: u16) -> LookupFuture;
+}
+
+/// The system resolver.
+pub struct SystemLookup;
+
+impl HostLookup for SystemLookup {
+    fn lookup(&self, host: String, port: u16) -> LookupFuture {
+        Box::pin(async move {
+            Ok(tokio::net::lookup_host((host.as_str(), port))
+                .await?
+                .collect())
+        })
+    }
+}
+
 /// DNS resolution that refuses non-public answers at connect time, so a name that resolved
 /// publicly at registration cannot be pointed inside later (case E41).
 #[derive(Clone)]
 struct GuardedResolver {
     allow_insecure: bool,
+    lookup: Arc<dyn HostLookup>,
 }
 
 impl GuardedResolver {
     async fn lookup(&self, host: String, port: u16) -> Result<Vec<SocketAddr>, std::io::Error> {
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
-            .await?
-            .collect();
+        let addrs = self.lookup.lookup(host, port).await?;
         if addrs.is_empty() {
             return Err(std::io::Error::other("the JWKS host does not resolve"));
         }
@@ -143,6 +173,15 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// A redirect is followed only to the same origin (scheme, host and port: no downgrade to
+/// http, no other port or host) and at most twice (case E41).
+pub fn redirect_allowed(previous: &[Url], next: &Url) -> bool {
+    previous.len() <= 2
+        && previous
+            .first()
+            .is_some_and(|first| first.origin() == next.origin())
+}
+
 struct Entry {
     keys: Arc<Vec<VerifyingKey>>,
     fetched_at: i64,
@@ -160,21 +199,21 @@ pub struct IssuerKeys {
 
 impl IssuerKeys {
     pub fn new(policy: FetchPolicy) -> anyhow::Result<Self> {
+        Self::with_lookup(policy, Arc::new(SystemLookup))
+    }
+
+    pub fn with_lookup(policy: FetchPolicy, lookup: Arc<dyn HostLookup>) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)
             .dns_resolver(Arc::new(GuardedResolver {
                 allow_insecure: policy.allow_insecure,
+                lookup,
             }))
-            // Same-host redirects only, and never more than two (case E41).
+            // A proxy from HTTP(S)_PROXY would resolve and connect for us, past the guard above.
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                let first = attempt
-                    .previous()
-                    .first()
-                    .and_then(|u| u.host_str().map(str::to_owned));
-                if attempt.previous().len() <= 2
-                    && attempt.url().host_str().map(str::to_owned) == first
-                {
+                if redirect_allowed(attempt.previous(), attempt.url()) {
                     attempt.follow()
                 } else {
                     attempt.stop()
@@ -487,5 +526,178 @@ mod tests {
                 .await
                 .is_empty()
         );
+    }
+
+    /// Answers each lookup with the next address of a list (the last one repeats).
+    struct Rebinding(std::sync::Mutex<Vec<IpAddr>>);
+
+    impl HostLookup for Rebinding {
+        fn lookup(&self, _host: String, port: u16) -> LookupFuture {
+            let mut g = self.0.lock().unwrap();
+            let ip = if g.len() > 1 { g.remove(0) } else { g[0] };
+            Box::pin(async move { Ok(vec![SocketAddr::new(ip, port)]) })
+        }
+    }
+
+    /// Counts TCP connections made to it.
+    async fn counting_listener() -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let n = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let c = n.clone();
+        tokio::spawn(async move {
+            while let Ok((_s, _)) = l.accept().await {
+                c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+        (port, n)
+    }
+
+    /// E41: a name that resolved to a public address at registration and to loopback at fetch
+    /// time is refused at connect; no connection is made.
+    #[tokio::test]
+    async fn dns_rebinding_is_refused_at_connect_time() {
+        use std::sync::atomic::Ordering;
+        let (port, connections) = counting_listener().await;
+        let url = format!("https://idp.rebind.test:{port}/jwks");
+        let lookup = Arc::new(Rebinding(std::sync::Mutex::new(vec![
+            "93.184.216.34".parse().unwrap(),
+            "127.0.0.1".parse().unwrap(),
+        ])));
+        check_url_resolves_with(&url, &prod(), lookup.clone())
+            .await
+            .expect("public at registration");
+        let cache = IssuerKeys::with_lookup(prod(), lookup).unwrap();
+        assert!(cache.fetch(&url).await.is_err());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            connections.load(Ordering::SeqCst),
+            0,
+            "no connection inside"
+        );
+        // The same resolver under the development setting does connect: the counter counts.
+        let dev = FetchPolicy {
+            allow_insecure: true,
+            max_stale: 0,
+        };
+        let lookup = Arc::new(Rebinding(std::sync::Mutex::new(vec![
+            "127.0.0.1".parse().unwrap(),
+        ])));
+        let cache = IssuerKeys::with_lookup(dev, lookup).unwrap();
+        let _ = tokio::time::timeout(Duration::from_millis(500), cache.fetch(&url)).await;
+        assert_eq!(connections.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn redirects_stay_on_the_same_origin() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        let first = [u("https://idp.example.com/jwks")];
+        assert!(redirect_allowed(&first, &u("https://idp.example.com/keys")));
+        assert!(
+            !redirect_allowed(&first, &u("http://idp.example.com/keys")),
+            "downgrade"
+        );
+        assert!(
+            !redirect_allowed(&first, &u("https://idp.example.com:8443/keys")),
+            "port"
+        );
+        assert!(
+            !redirect_allowed(&first, &u("https://other.example.com/keys")),
+            "host"
+        );
+        let three = [first[0].clone(), first[0].clone(), first[0].clone()];
+        assert!(
+            !redirect_allowed(&three, &u("https://idp.example.com/keys")),
+            "too many"
+        );
+    }
+
+    /// An upstream that answers `/jwks` with the given status, headers and body.
+    async fn serving(
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    ) -> (String, u16) {
+        let app = axum::Router::new().fallback(move || {
+            let (headers, body) = (headers.clone(), body.clone());
+            async move {
+                let mut r = axum::response::Response::new(axum::body::Body::from(body));
+                *r.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
+                for (k, v) in headers {
+                    r.headers_mut().insert(k, v.parse().unwrap());
+                }
+                r
+            }
+        });
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        (format!("http://127.0.0.1:{port}/jwks"), port)
+    }
+
+    fn dev_cache() -> IssuerKeys {
+        IssuerKeys::new(FetchPolicy {
+            allow_insecure: true,
+            max_stale: 0,
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn redirect_to_another_port_is_not_followed() {
+        use std::sync::atomic::Ordering;
+        let (port, connections) = counting_listener().await;
+        let (url, _) = serving(
+            302,
+            vec![("location", format!("http://127.0.0.1:{port}/jwks"))],
+            vec![],
+        )
+        .await;
+        let err = dev_cache().fetch(&url).await.unwrap_err();
+        assert!(err.contains("302"), "{err}");
+        assert_eq!(connections.load(Ordering::SeqCst), 0);
+    }
+
+    fn padded_jwks(total: usize) -> Vec<u8> {
+        let k =
+            entente_domain::keys::generate(entente_domain::keys::SigningAlgorithm::Es256).unwrap();
+        let doc = serde_json::json!({"keys": [k.public_jwk]}).to_string();
+        let mut body = doc.into_bytes();
+        body.resize(total, b' ');
+        body
+    }
+
+    /// The cap, not a parse error, refuses a large body: the same document under the cap is read.
+    #[tokio::test]
+    async fn bodies_over_the_cap_are_refused() {
+        let (under, _) = serving(200, vec![], padded_jwks(BODY_CAP - 1024)).await;
+        assert_eq!(dev_cache().fetch(&under).await.unwrap().0.len(), 1);
+        let (over, _) = serving(200, vec![], padded_jwks(BODY_CAP + 1024)).await;
+        let err = dev_cache().fetch(&over).await.unwrap_err();
+        assert!(err.contains("size cap"), "{err}");
+    }
+
+    /// A gzip bomb (64 MiB of zeros in 64 KiB) is refused without being inflated.
+    #[tokio::test]
+    async fn gzip_bombs_are_refused() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..64 {
+            gz.write_all(&zeros).unwrap();
+        }
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < BODY_CAP);
+        let (url, _) = serving(
+            200,
+            vec![
+                ("content-encoding", "gzip".into()),
+                ("content-type", "application/json".into()),
+            ],
+            bomb,
+        )
+        .await;
+        let err = dev_cache().fetch(&url).await.unwrap_err();
+        assert!(err.contains("compressed"), "{err}");
     }
 }

@@ -1,5 +1,6 @@
 use clap::Parser;
 use entente_server::cli::{self, Cli, Command};
+use entente_server::startup::{Application, shutdown_signal};
 
 fn init_logging(filter: &str, json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
@@ -22,32 +23,20 @@ fn init_logging(filter: &str, json: bool) {
 async fn main() -> std::process::ExitCode {
     let args = Cli::parse();
     // Catalog commands print their result; only warnings belong on stderr for them.
-    let is_serve = matches!(args.command, None | Some(Command::Serve { .. }));
+    let is_serve = matches!(args.command, None | Some(Command::Serve(_)));
     let filter = if is_serve || std::env::var_os("ENTENTE_LOG").is_some() {
-        args.serve.log.as_str()
+        args.log.log.as_str()
     } else {
         "warn"
     };
-    init_logging(filter, args.serve.log_format == "json");
-    let result = match args.command {
-        None => serve(&args.serve).await,
-        Some(Command::Serve { issuer }) => {
-            let mut serve_args = args.serve.clone();
-            if let Some(i) = issuer {
-                serve_args.issuer = i;
-            }
-            serve(&serve_args).await
-        }
-        Some(cmd) => {
-            cli::run(
-                cmd,
-                &args.serve.common,
-                args.output,
-                &args.serve.signing_alg,
-                &args.serve.issuer,
-            )
-            .await
-        }
+    init_logging(filter, args.log.log_format == "json");
+    let result = match args.log.validate() {
+        Err(e) => Err(e),
+        Ok(()) => match args.command {
+            None => serve(&args.serve, &args.common).await,
+            Some(Command::Serve(serve_args)) => serve(&serve_args, &args.common).await,
+            Some(cmd) => cli::run(cmd, &args.common, args.output).await,
+        },
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -58,13 +47,13 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn serve(args: &entente_server::config::ServeArgs) -> anyhow::Result<()> {
-    let config = args.validate()?;
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .install_recorder()
-        .ok();
-    let listener = tokio::net::TcpListener::bind(config.listen)
+async fn serve(
+    args: &entente_server::config::ServeArgs,
+    common: &entente_server::config::CommonArgs,
+) -> anyhow::Result<()> {
+    let config = args.validate(common)?;
+    Application::build(config)
+        .await?
+        .run_until_stopped(shutdown_signal())
         .await
-        .map_err(|e| anyhow::anyhow!("ENTENTE_LISTEN {}: {e}", config.listen))?;
-    entente_server::serve::run(config, listener, metrics).await
 }

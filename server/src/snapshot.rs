@@ -223,6 +223,9 @@ impl Federation for Snapshot {
     fn trust_rule_by_id(&self, rule_id: &str) -> Option<&TrustRule> {
         self.federation.rule_by_id(rule_id)
     }
+    fn trusted_issuer_by_id(&self, issuer_id: &str) -> Option<&TrustedIssuer> {
+        self.federation.issuer_by_id(issuer_id)
+    }
     fn has_rules(&self, partner_id: &str, issuer_id: &str) -> bool {
         self.federation.has_rules(partner_id, issuer_id)
     }

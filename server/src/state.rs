@@ -1,7 +1,7 @@
 //! Shared state of the running service: store, caches kept fresh by the change feed, key set.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use entente_domain::federation::subject;
@@ -45,6 +45,15 @@ pub struct Inner {
     pub db_ok: AtomicBool,
     pub discovery_json: axum::body::Bytes,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Reverse proxies whose forwarding headers are believed.
+    pub trusted_proxies: Vec<entente_domain::forwarded::IpNet>,
+    pub login_throttle: Arc<app::ssr::LoginThrottle>,
+    /// Longest time without a successful change-feed read before this replica stops answering.
+    pub max_staleness: std::time::Duration,
+    pub started: std::time::Instant,
+    /// Milliseconds after `started` of the last successful change-feed read.
+    pub fresh_at_ms: AtomicU64,
+    pub shutting_down: AtomicBool,
 }
 
 pub fn now() -> i64 {
@@ -194,10 +203,33 @@ impl Inner {
             }
         }
         self.feed_position.store(set.latest, Ordering::SeqCst);
+        self.mark_fresh();
         Ok(())
     }
 
     pub fn ready(&self) -> bool {
-        self.db_ok.load(Ordering::Relaxed) && self.keys().signer.is_some()
+        self.db_ok.load(Ordering::Relaxed)
+            && !self.stale()
+            && !self.shutting_down.load(Ordering::Relaxed)
+            && self.keys().signer.is_some()
+    }
+
+    /// Records a successful read of the change feed.
+    pub fn mark_fresh(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.fresh_at_ms.fetch_max(ms, Ordering::Relaxed);
+    }
+
+    /// True when the change feed has not been read for longer than `max_staleness`: this
+    /// replica may then be missing revocations made elsewhere, so it must not vouch for tokens.
+    pub fn stale(&self) -> bool {
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let fresh = self.fresh_at_ms.load(Ordering::Relaxed);
+        now.saturating_sub(fresh)
+            > u64::try_from(self.max_staleness.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::Relaxed);
     }
 }

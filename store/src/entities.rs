@@ -324,6 +324,7 @@ pub mod trusted_issuer {
         pub max_age: i64,
         pub skew: i64,
         pub subject_claim: String,
+        pub access_tokens_typed_jwt: bool,
         pub enabled: bool,
         pub created_at: i64,
         pub updated_at: i64,

@@ -23,6 +23,8 @@ pub struct NewTrustedIssuer {
     pub max_age: i64,
     pub skew: i64,
     pub subject_claim: String,
+    /// Its access tokens are typed `JWT` rather than `at+jwt`.
+    pub access_tokens_typed_jwt: bool,
 }
 
 impl NewTrustedIssuer {
@@ -38,6 +40,7 @@ impl NewTrustedIssuer {
             max_age: DEFAULT_MAX_AGE,
             skew: DEFAULT_SKEW,
             subject_claim: "sub".into(),
+            access_tokens_typed_jwt: false,
         }
     }
 }
@@ -152,6 +155,7 @@ impl Store {
             max_age: Set(i.max_age),
             skew: Set(i.skew),
             subject_claim: Set(i.subject_claim.clone()),
+            access_tokens_typed_jwt: Set(i.access_tokens_typed_jwt),
             enabled: Set(true),
             created_at: Set(now),
             updated_at: Set(now),

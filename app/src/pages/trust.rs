@@ -55,6 +55,9 @@ pub fn TrustRules() -> impl IntoView {
                         <label><input type="checkbox" name="access_tokens" checked/> "JWT access tokens"</label>
                         <label><input type="checkbox" name="id_tokens"/> "ID tokens"</label>
                         <label><input type="checkbox" name="assertions"/> "jwt-bearer assertions"</label>
+                        <label title="Keycloak, Microsoft Entra ID and Auth0 type their access tokens JWT by default; ID tokens are still told apart by their claims">
+                            <input type="checkbox" name="access_tokens_typed_jwt"/> "Its access tokens are typed JWT, not at+jwt"
+                        </label>
                     </fieldset>
                     <button type="submit" disabled=move || add_issuer.pending().get()>
                         {move || if add_issuer.pending().get() { "Adding…" } else { "Add issuer" }}

@@ -43,6 +43,8 @@ pub struct Grant {
     pub refresh: Option<RefreshTerms>,
     /// For jwt-bearer: the assertion's `jti` to record in the replay cache.
     pub replay: Option<Replay>,
+    /// The trust rule a token for a partner's user is issued under (the `trust_rule` claim).
+    pub trust_rule: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,22 +224,22 @@ fn exchange_inner(
                     "delegation is not available for Entente-issued subject tokens; exchange the partner's token with the actor token",
                 ));
             }
+            let user_rule = own_token_rule(cat, who, own, audience, trace)?;
             let subject_scope = own
                 .scope
                 .as_deref()
                 .map(ScopeSet::parse)
                 .transpose()?
                 .unwrap_or_default();
-            let scope = narrow(
-                audience,
-                &[
-                    ("partner grant", grant),
-                    ("client allowance", who.client.allowed_scopes),
-                    ("subject token's scope", &subject_scope),
-                ],
-                req.target.scope.as_ref(),
-                trace,
-            )?;
+            let mut layers = vec![
+                ("partner grant", grant),
+                ("client allowance", who.client.allowed_scopes),
+                ("subject token's scope", &subject_scope),
+            ];
+            if let Some(rule) = user_rule {
+                layers.insert(0, ("trust rule", &rule.scopes));
+            }
+            let scope = narrow(audience, &layers, req.target.scope.as_ref(), trace)?;
             let lifetime = lifetime(audience.token_lifetime, &subject, None, now, trace)?;
             let mut lineage = own.lineage.clone();
             lineage.extend([
@@ -247,19 +249,104 @@ fn exchange_inner(
             if let Some(p) = &own.partner {
                 lineage.push(subject::partner_key(p));
             }
+            // Pass-through claims follow the rule as it stands now: one it no longer passes is dropped.
+            let mut claims = own.extra.clone();
+            if let Some(rule) = user_rule {
+                claims.retain(|name, _| rule.claims.iter().any(|p| &p.to == name));
+            }
             Ok(Grant {
                 audience: audience.identifier.clone(),
                 scope,
                 lifetime,
                 sub: own.sub.clone(),
                 act: own.act.clone(),
-                claims: own.extra.clone(),
+                claims,
                 lineage: bounded_lineage(lineage, trace)?,
                 issued_token_type: issued_type,
+                trust_rule: user_rule.map(|r| r.id.clone()),
                 refresh: None,
                 replay: None,
             })
         }
+    }
+}
+
+/// An Entente token that speaks for a partner's user (its lineage holds a partner subject) is
+/// held to the trust rule it was issued under, exactly as a direct exchange of the partner's
+/// token would be: the rule and its issuer must still be enabled, and the target must be the
+/// rule's audience. Re-targeting such a token to another audience is refused: its subject is
+/// the first audience's (pairwise subjects differ per audience) and the partner's original
+/// claims are not in it, so the other audience's rule could not be applied faithfully.
+/// Tokens of a client itself (client_credentials) carry no user and no rule.
+fn own_token_rule<'c>(
+    cat: &'c impl Federation,
+    who: &Requester<'_>,
+    own: &crate::token::AccessTokenClaims,
+    audience: &AudienceView,
+    trace: &mut Trace,
+) -> Result<Option<&'c TrustRule>, OAuthError> {
+    let for_user = own.trust_rule.is_some() || own.lineage.iter().any(|k| k.starts_with("s:"));
+    if !for_user {
+        trace.info(
+            "trust_rule",
+            "the subject token is a client's own token: no trust rule applies",
+        );
+        return Ok(None);
+    }
+    let refuse = |trace: &mut Trace, why: String, e: OAuthError| {
+        trace.fail("trust_rule", why);
+        Err(e)
+    };
+    let Some(rule) = own
+        .trust_rule
+        .as_deref()
+        .and_then(|id| cat.trust_rule_by_id(id))
+        .filter(|r| r.partner_id == who.client.partner_id)
+    else {
+        return refuse(
+            trace,
+            "the trust rule the subject token was issued under no longer exists".into(),
+            OAuthError::invalid_request(
+                "the trust rule the subject token was issued under no longer exists",
+            ),
+        );
+    };
+    if rule.audience_id != audience.id {
+        return refuse(
+            trace,
+            format!(
+                "the subject token speaks for a partner's user under rule {} for another audience; \
+                 it is not re-targeted to {} (exchange the partner's own token for it)",
+                rule.id, audience.identifier
+            ),
+            OAuthError::invalid_target(
+                "a token issued for a partner's user is not re-targeted to another audience; exchange the partner's token for this audience",
+            ),
+        );
+    }
+    if !rule.enabled {
+        return refuse(
+            trace,
+            format!("rule {} is disabled", rule.id),
+            OAuthError::invalid_request("the trust rule for this issuer and audience is disabled"),
+        );
+    }
+    match cat.trusted_issuer_by_id(&rule.issuer_id) {
+        Some(i) if i.enabled => {
+            trace.pass(
+                "trust_rule",
+                format!(
+                    "rule {} still allows {} → {}",
+                    rule.id, i.issuer, audience.identifier
+                ),
+            );
+            Ok(Some(rule))
+        }
+        _ => refuse(
+            trace,
+            format!("the issuer of rule {} is disabled or removed", rule.id),
+            OAuthError::invalid_request("the issuer of the subject token is disabled"),
+        ),
     }
 }
 
@@ -621,6 +708,7 @@ fn from_partner_token(
         issued_token_type: TT_ACCESS_TOKEN,
         refresh,
         replay: None,
+        trust_rule: Some(rule.id.clone()),
     })
 }
 

@@ -49,6 +49,7 @@ pub trait Federation: Catalog {
         audience_id: &str,
     ) -> Option<&TrustRule>;
     fn trust_rule_by_id(&self, rule_id: &str) -> Option<&TrustRule>;
+    fn trusted_issuer_by_id(&self, issuer_id: &str) -> Option<&TrustedIssuer>;
     fn has_rules(&self, partner_id: &str, issuer_id: &str) -> bool;
     fn audience_by_id(&self, audience_id: &str) -> Option<&crate::grant::AudienceView>;
 }

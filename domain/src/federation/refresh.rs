@@ -44,6 +44,10 @@ pub fn refresh(
     let rule = cat
         .trust_rule_by_id(family.rule_id)
         .filter(|r| r.enabled && r.refresh && r.partner_id == client.partner_id)
+        .filter(|r| {
+            cat.trusted_issuer_by_id(&r.issuer_id)
+                .is_some_and(|i| i.enabled)
+        })
         .ok_or_else(|| OAuthError::invalid_grant("the trust rule no longer allows refreshing"))?;
     let audience = cat
         .audience_by_id(&rule.audience_id)

@@ -53,6 +53,8 @@ pub struct TrustedIssuer {
     pub skew: i64,
     /// The claim that identifies the subject (default `sub`).
     pub subject_claim: String,
+    /// Its access tokens are typed `JWT` (or untyped) rather than `at+jwt`.
+    pub access_tokens_typed_jwt: bool,
     pub enabled: bool,
 }
 
@@ -99,7 +101,7 @@ pub struct ClaimPass {
 }
 
 /// Claims the issued token owns; a rule can never copy a partner value over them.
-pub const RESERVED_CLAIMS: [&str; 16] = [
+pub const RESERVED_CLAIMS: [&str; 17] = [
     "iss",
     "sub",
     "aud",
@@ -116,6 +118,7 @@ pub const RESERVED_CLAIMS: [&str; 16] = [
     "cnf",
     "typ",
     "azp",
+    "trust_rule",
 ];
 
 /// Parses `email groups=partner_groups`: names to pass through, `from=to` to rename.

@@ -111,6 +111,7 @@ mod tests {
             max_age: 0,
             skew: 30,
             subject_claim: "sub".into(),
+            access_tokens_typed_jwt: false,
             enabled: true,
         }
     }

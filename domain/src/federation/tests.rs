@@ -57,6 +57,9 @@ impl Federation for World {
     fn trust_rule_by_id(&self, id: &str) -> Option<&TrustRule> {
         self.rules.iter().find(|r| r.id == id)
     }
+    fn trusted_issuer_by_id(&self, id: &str) -> Option<&TrustedIssuer> {
+        self.issuers.iter().find(|i| i.id == id)
+    }
     fn has_rules(&self, p: &str, i: &str) -> bool {
         self.rules
             .iter()
@@ -107,6 +110,7 @@ fn world() -> World {
             max_age: 3600,
             skew: 30,
             subject_claim: "sub".into(),
+            access_tokens_typed_jwt: false,
             enabled: true,
         }],
         rules: vec![TrustRule {

@@ -101,6 +101,10 @@ pub fn peek_issuer(token: &str) -> Option<String> {
         .map(|c| c.iss)
 }
 
+/// Claims that only ID tokens carry (OpenID Connect Core §2, §3.1.3.6, §3.3.2.11): an untyped
+/// token holding one is never taken for an access token.
+const ID_TOKEN_MARKS: [&str; 4] = ["nonce", "at_hash", "c_hash", "auth_time"];
+
 pub struct Ask<'a> {
     pub token: &'a str,
     pub declared: Declared,
@@ -143,7 +147,7 @@ fn verify_inner<'c>(
         jws::JwsError::TooLarge => "the token is larger than 8 KiB".to_string(),
         _ => "the token is not a signed JWT".to_string(),
     })?;
-    let kind = match header
+    let header_kind = match header
         .typ
         .as_deref()
         .map(str::to_ascii_lowercase)
@@ -153,6 +157,31 @@ fn verify_inner<'c>(
         None | Some("jwt") if ask.purpose == Purpose::Assertion => TokenKind::Assertion,
         None | Some("jwt") => TokenKind::IdToken,
         Some(other) => return Err(format!("token typ {other:?} is not accepted here")),
+    };
+    if let Some(kid) = header.kid.as_deref()
+        && !jws::sane_kid(kid)
+    {
+        return Err("the token's kid is not acceptable".into());
+    }
+    let iss = peek_issuer(token).ok_or("the token has no readable iss claim")?;
+    let issuer = if iss == env.issuer {
+        None
+    } else {
+        Some(
+            cat.trusted_issuer(ask.partner_id, &iss)
+                .ok_or_else(|| format!("issuer {iss:?} is not a trusted issuer of this partner"))?,
+        )
+    };
+    // Most IdPs (Keycloak, Entra ID, Auth0) type their access tokens `JWT`. For an issuer
+    // registered as doing so, an untyped token counts as an access token unless it is declared
+    // an ID token; its claims are then checked for the marks of an ID token below.
+    let typed_jwt_access = header_kind == TokenKind::IdToken
+        && ask.declared != Declared::IdToken
+        && issuer.is_some_and(|i| i.access_tokens_typed_jwt);
+    let kind = if typed_jwt_access {
+        TokenKind::AccessToken
+    } else {
+        header_kind
     };
     match (ask.declared, kind) {
         (Declared::AccessToken, TokenKind::AccessToken)
@@ -168,18 +197,9 @@ fn verify_inner<'c>(
     if ask.purpose == Purpose::Assertion && kind != TokenKind::Assertion {
         return Err("an access token is not an authorization grant assertion".into());
     }
-    if let Some(kid) = header.kid.as_deref()
-        && !jws::sane_kid(kid)
-    {
-        return Err("the token's kid is not acceptable".into());
-    }
-    let iss = peek_issuer(token).ok_or("the token has no readable iss claim")?;
-    if iss == env.issuer {
+    let Some(issuer) = issuer else {
         return verify_own(keys, ask, &header, kind, now, trace, label);
-    }
-    let issuer = cat
-        .trusted_issuer(ask.partner_id, &iss)
-        .ok_or_else(|| format!("issuer {iss:?} is not a trusted issuer of this partner"))?;
+    };
     if !issuer.enabled {
         return Err(format!("trusted issuer {iss:?} is disabled"));
     }
@@ -221,6 +241,13 @@ fn verify_inner<'c>(
     );
     if c.iss != issuer.issuer {
         return Err("the signed iss differs from the trusted issuer".into());
+    }
+    if typed_jwt_access
+        && let Some(mark) = ID_TOKEN_MARKS.iter().find(|m| c.other.contains_key(**m))
+    {
+        return Err(format!(
+            "the token is typed JWT and carries {mark:?}, a mark of an ID token: it is not accepted as an access token"
+        ));
     }
     let exp = check_times(&c, issuer, kind, now)?;
     check_audience(c.aud.as_ref(), issuer, kind)?;

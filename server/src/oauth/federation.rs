@@ -122,6 +122,7 @@ pub fn claims_for(
         partner: Some(partner_slug.to_owned()),
         act: grant.act.clone(),
         lineage: grant.lineage.clone(),
+        trust_rule: grant.trust_rule.clone(),
         extra: grant.claims.clone(),
     }
 }
@@ -191,5 +192,6 @@ pub fn grant_from_row(row: &refresh_token::Model, scope: ScopeSet, lifetime: i64
         issued_token_type: entente_domain::federation::TT_ACCESS_TOKEN,
         refresh: None,
         replay: None,
+        trust_rule: Some(row.rule_id.clone()),
     }
 }

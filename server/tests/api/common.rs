@@ -4,6 +4,7 @@
 use entente_domain::ScopeSet;
 use entente_domain::sealing::MasterKey;
 use entente_server::config::Config;
+use entente_server::startup::Application;
 use entente_server::state::{AppState, now};
 use entente_store::Actor;
 use entente_store::catalog::{NewAudience, NewClient, NewPartner};
@@ -39,7 +40,9 @@ pub struct TestServer {
     pub db: TestDb,
     pub master_b64: String,
     pub http: reqwest::Client,
-    task: tokio::task::JoinHandle<()>,
+    pub task: tokio::task::JoinHandle<()>,
+    stop_tx: Option<tokio::sync::oneshot::Sender<()>>,
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 pub struct Creds {
@@ -53,30 +56,38 @@ impl TestServer {
     }
 
     pub async fn start_on(db: TestDb, master_b64: String) -> Self {
+        Self::start_with(db, master_b64, |_| {}).await
+    }
+
+    /// Starts the server as `main` does (`Application::build_on` + `run_until_stopped`), with
+    /// `adjust` applied to the configuration first.
+    pub async fn start_with(
+        db: TestDb,
+        master_b64: String,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let config = Config {
-            listen: listener.local_addr().unwrap(),
-            issuer: base.clone(),
-            signing_alg: entente_domain::keys::SigningAlgorithm::Es256,
-            database_url: db.url.clone(),
-            master_key: MasterKey::from_base64(&master_b64).unwrap(),
-            fetch: entente_server::issuer_keys::FetchPolicy {
-                allow_insecure: true,
-                max_stale: 600,
-            },
-        };
-        let state = entente_server::serve::build_state(config, None)
-            .await
-            .unwrap();
-        entente_server::serve::spawn_tasks(&state);
-        let app = entente_server::http::router(state.clone())
-            .merge(entente_server::console::router(&state).unwrap());
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}");
+        let mut config = Config::new(
+            addr,
+            base.clone(),
+            db.url.clone(),
+            MasterKey::from_base64(&master_b64).unwrap(),
+        );
+        // Partner IdPs in tests listen on loopback over plain http.
+        config.fetch.allow_insecure = true;
+        config.fetch.max_stale = 600;
+        config.shutdown_drain = std::time::Duration::ZERO;
+        adjust(&mut config);
+        let app = Application::build_on(config, listener).await.unwrap();
+        let state = app.state().clone();
+        let metrics_addr = app.metrics_addr();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
+            app.run_until_stopped(async {
+                let _ = stop_rx.await;
+            })
             .await
             .unwrap();
         });
@@ -87,6 +98,15 @@ impl TestServer {
             master_b64,
             http: reqwest::Client::new(),
             task,
+            stop_tx: Some(stop_tx),
+            metrics_addr,
+        }
+    }
+
+    /// Sends the shutdown signal (as SIGTERM would) without waiting for the server to stop.
+    pub fn signal_shutdown(&mut self) {
+        if let Some(tx) = self.stop_tx.take() {
+            let _ = tx.send(());
         }
     }
 

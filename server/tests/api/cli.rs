@@ -1,10 +1,7 @@
 //! The real `entente` binary: catalog commands with JSON output act on a running server within a
 //! second, and bad configuration stops start-up with a sentence naming the variable.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{API, Creds, TestServer};
+use crate::common::{self, API, Creds, TestServer};
 use std::process::Command;
 
 fn entente(s: &TestServer, args: &[&str]) -> serde_json::Value {
@@ -258,8 +255,7 @@ fn master_key_file_is_private() {
     assert_eq!(mode & 0o777, 0o600);
 }
 
-#[allow(dead_code, unused_imports)]
-mod fed;
+use crate::fed;
 
 fn entente_raw(s: &TestServer, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_entente"))

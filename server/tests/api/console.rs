@@ -1,11 +1,8 @@
 //! Console web security over HTTP (cases F43–F45): every server function is POST-only and refuses
 //! cross-site requests; role checks run inside server functions; sign-in sets a hardened cookie
 //! with a fresh session id, and sign-out destroys the session server-side.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Backend, TestServer};
+use crate::common::{self, Backend, TestServer};
 
 fn server_fns() -> Vec<(&'static str, String)> {
     // Registered by the `app` crate's #[server] functions (linked through entente_server).
@@ -67,7 +64,7 @@ async fn cross_site_posts_are_refused(s: &TestServer) {
     }
 }
 
-fn path_of(name: &str) -> &'static str {
+pub(crate) fn path_of(name: &str) -> &'static str {
     server_fns()
         .into_iter()
         .map(|(p, _)| p)
@@ -76,7 +73,7 @@ fn path_of(name: &str) -> &'static str {
 }
 
 async fn sessions_and_role_checks(s: &TestServer) {
-    let hash = app::ssr::hash_password("correct horse battery staple").unwrap();
+    let hash = entente_domain::password::hash_password("correct horse battery staple").unwrap();
     s.state
         .store
         .create_admin(
@@ -298,11 +295,10 @@ async fn sign_in_is_throttled(s: &TestServer) {
     }
 }
 
-#[allow(dead_code, unused_imports)]
-mod fed;
+use crate::fed;
 
-async fn signed_in(s: &TestServer) -> String {
-    let hash = app::ssr::hash_password("correct horse battery staple").unwrap();
+pub(crate) async fn signed_in(s: &TestServer) -> String {
+    let hash = entente_domain::password::hash_password("correct horse battery staple").unwrap();
     s.state
         .store
         .create_admin(
@@ -510,3 +506,204 @@ async fn unknown_pages_are_404() {
     assert_eq!(r.status(), 404);
     s.stop().await;
 }
+
+async fn sign_in_as_admin(s: &TestServer, origin: &str, cookie: Option<&str>) -> reqwest::Response {
+    let mut r = reqwest::Client::new()
+        .post(s.url(path_of("login")))
+        .header("origin", origin)
+        .form(&[
+            ("email", "admin@example.test"),
+            ("password", "correct horse battery staple"),
+        ]);
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    r.send().await.unwrap()
+}
+
+async fn signed_in_as(s: &TestServer, origin: &str, session: &str) -> bool {
+    let r = reqwest::Client::new()
+        .post(s.url(path_of("list_partners")))
+        .header("origin", origin)
+        .header("cookie", session)
+        .form(&[("", "")])
+        .send()
+        .await
+        .unwrap();
+    r.status() == 200
+}
+
+/// Issue 7, defect 6: every console page carries a CSP whose per-response nonce is the one on
+/// Leptos' scripts (no `unsafe-inline` for scripts), `frame-ancestors`, `base-uri` and
+/// `object-src` locked; no HSTS over plain http.
+async fn console_pages_carry_a_nonce_csp(s: &TestServer) {
+    let mut nonces = vec![];
+    for path in ["/login", "/no-such-page"] {
+        let r = s.http.get(s.url(path)).send().await.unwrap();
+        assert!(r.headers().get("strict-transport-security").is_none());
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let html = r.text().await.unwrap();
+        let script_src = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src"))
+            .unwrap()
+            .to_owned();
+        assert!(!script_src.contains("unsafe-inline"), "{csp}");
+        for d in [
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "object-src 'none'",
+        ] {
+            assert!(csp.contains(d), "{csp} lacks {d}");
+        }
+        let nonce = script_src
+            .split_whitespace()
+            .find_map(|t| t.strip_prefix("'nonce-")?.strip_suffix('\''))
+            .unwrap()
+            .to_owned();
+        assert!(nonce.len() >= 22, "128 bits at least: {nonce}");
+        let scripts = html.matches("<script").count();
+        assert!(scripts > 0, "{path} renders Leptos' scripts");
+        assert_eq!(
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            html.matches("nonce=\"").count(),
+            "{path}: every nonce in the page is the header's"
+        );
+        assert!(
+            html.matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+                .count()
+                + html.matches(&format!("<script nonce=\"{nonce}\"")).count()
+                >= 1,
+            "{path}: {html}"
+        );
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a new nonce per response");
+}
+
+/// Issue 7, defect 6: over https the cookie is `__Host-` and `Secure` and HSTS is sent; a new
+/// session id at sign-in (the old one dies); 2 h idle expiry on cookie and record; 12 h absolute.
+async fn session_cookie_and_timeouts(backend: Backend) {
+    let db = common::TestDb::new(backend).await;
+    let s = TestServer::start_with(
+        db,
+        entente_domain::sealing::MasterKey::generate_base64(),
+        |c| {
+            c.issuer = c.issuer.replace("http://", "https://");
+        },
+    )
+    .await;
+    let origin = s.base.replace("http://", "https://");
+    let hash = entente_domain::password::hash_password("correct horse battery staple").unwrap();
+    s.state
+        .store
+        .create_admin(
+            &entente_store::Actor::new("test"),
+            "admin@example.test",
+            hash,
+            "admin",
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    for path in ["/login", "/.well-known/oauth-authorization-server"] {
+        let r = s.http.get(s.url(path)).send().await.unwrap();
+        assert_eq!(
+            r.headers()["strict-transport-security"],
+            "max-age=63072000",
+            "{path}"
+        );
+    }
+    let r = sign_in_as_admin(&s, &origin, None).await;
+    assert_eq!(r.status(), 200);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-entente="), "{cookie}");
+    for attr in [
+        "Secure",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/",
+        "Max-Age=7200",
+    ] {
+        assert!(cookie.contains(attr), "{cookie} lacks {attr}");
+    }
+    assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    let first = cookie.split(';').next().unwrap().to_owned();
+    assert!(signed_in_as(&s, &origin, &first).await);
+
+    // Signing in again with that cookie yields a new id; the old one is gone (no fixation).
+    let r = sign_in_as_admin(&s, &origin, Some(&first)).await;
+    let second = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_ne!(first, second);
+    assert!(!signed_in_as(&s, &origin, &first).await);
+    assert!(signed_in_as(&s, &origin, &second).await);
+
+    // The record expires after 2 h of inactivity (and each use pushes it on).
+    let id = second.split_once('=').unwrap().1.to_owned();
+    let now = entente_server::state::now();
+    let data = s.state.store.session_load(&id, now).await.unwrap().unwrap();
+    let expiry = {
+        use sea_orm::EntityTrait;
+        entente_store::entities::session::Entity::find_by_id(id.clone())
+            .one(s.state.store.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .expires_at
+    };
+    assert!(
+        (expiry - (now + 7200)).abs() <= 5,
+        "expires at {expiry}, now {now}"
+    );
+    s.state
+        .store
+        .session_save(&id, data.clone(), now - 1)
+        .await
+        .unwrap();
+    assert!(!signed_in_as(&s, &origin, &second).await, "idle-expired");
+
+    // 12 h after sign-in the session ends, however active.
+    let r = sign_in_as_admin(&s, &origin, None).await;
+    let third = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let id = third.split_once('=').unwrap().1.to_owned();
+    let data = s.state.store.session_load(&id, now).await.unwrap().unwrap();
+    let mut record: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let login_at = record["data"]["login_at"].as_i64().unwrap();
+    assert!((login_at - now).abs() <= 5);
+    record["data"]["login_at"] = serde_json::json!(now - 12 * 3600 - 1);
+    s.state
+        .store
+        .session_save(&id, record.to_string(), now + 3600)
+        .await
+        .unwrap();
+    assert!(!signed_in_as(&s, &origin, &third).await, "absolute timeout");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_cookie_and_timeouts_sqlite() {
+    session_cookie_and_timeouts(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_cookie_and_timeouts_postgres() {
+    session_cookie_and_timeouts(Backend::Postgres).await;
+}
+
+on_both!(console_pages_carry_a_nonce_csp);

@@ -1,12 +1,9 @@
 //! The token service over real HTTP, on SQLite and PostgreSQL. Security case ids (A1…H58) refer
 //! to ../shared/guide/security-tests.md.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
+use crate::common::{API, Creds, OTHER_API, TestServer, assert_oauth_error};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{API, Creds, OTHER_API, TestServer, assert_oauth_error};
 use entente_domain::keys::{self, SigningAlgorithm};
 use entente_server::state::now;
 use jsonwebtoken::{Algorithm, Header};
@@ -927,8 +924,7 @@ async fn undecryptable_signing_key_means_503(s: &TestServer) {
 
 on_both!(undecryptable_signing_key_means_503);
 
-mod fed;
-use fed::*;
+use crate::fed::*;
 
 on_both!(
     impersonation_exchange_issues_an_audience_bound_token,
@@ -944,4 +940,6 @@ on_both!(
     fetched_keys_are_bounded_and_cached,
     readme_token_exchange_patterns_run,
     signatures_and_key_binding_are_strict,
+    retargeting_a_user_token_follows_the_trust_rules,
+    access_tokens_typed_jwt_are_accepted_when_registered,
 );

@@ -1240,3 +1240,278 @@ pub async fn signatures_and_key_binding_are_strict(s: &TestServer) {
         );
     }
 }
+
+/// Issue 7, defect 2: an Entente token for a partner's user is held to the trust rule it was
+/// issued under. Re-targeting it to another audience is refused whether or not a rule exists
+/// there (its subject is the first audience's; the partner's token must be exchanged directly,
+/// which yields that audience's own pairwise subject); down-scoping within its audience works
+/// while the rule is enabled and stops when it is disabled; explain says the same.
+pub async fn retargeting_a_user_token_follows_the_trust_rules(s: &TestServer) {
+    let f = setup(s).await;
+    s.state
+        .store
+        .set_grant(
+            &Actor::new("test"),
+            "acme",
+            OTHER_API,
+            &ScopeSet::parse("bill:read").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    s.refresh().await;
+    let pt = f
+        .idp
+        .access_token(&s.base, "alice", json!({"email": "alice@acme.test"}));
+    let first = exchange_for_api(s, &f.client, &pt).await;
+    let at = first["access_token"].as_str().unwrap().to_owned();
+    let first_claims = claims_of(&at);
+    assert_eq!(first_claims["trust_rule"], f.rule_id.as_str());
+    let client = &f.client;
+    let to = |aud: &'static str, scope: Option<&'static str>| {
+        let at = at.clone();
+        async move {
+            let mut form = vec![
+                ("subject_token", at.clone()),
+                ("subject_token_type", AT.to_owned()),
+                ("audience", aud.to_owned()),
+            ];
+            if let Some(sc) = scope {
+                form.push(("scope", sc.to_owned()));
+            }
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            exchange(s, client, &form).await
+        }
+    };
+
+    // No rule for the other audience: refused.
+    let e = assert_oauth_error(to(OTHER_API, None).await, 400, "invalid_target").await;
+    assert!(
+        e["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("exchange the partner's token")
+    );
+
+    // Explain, over the admin API, gives the same answer and says which step refused.
+    let session = crate::console::signed_in(s).await;
+    let body = json!({"client_id": f.client.id, "grant_type": TX, "subject_token": at,
+                      "subject_token_type": AT, "audience": OTHER_API});
+    let v: Value = s
+        .http
+        .post(s.url("/admin/api/v1/exchange/explain"))
+        .header("cookie", &session)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["allowed"], false, "{v}");
+    assert_eq!(v["error"], "invalid_target", "{v}");
+    assert!(
+        v["trace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["step"] == "trust_rule" && t["outcome"] != "pass"),
+        "{v}"
+    );
+
+    // A pairwise rule for the other audience: the user token is still not re-targeted (its
+    // subject would carry the first audience's identity); the partner token gets B's own subject.
+    set_rule(s, OTHER_API, "bill:read", |r| r.pairwise = true).await;
+    assert_oauth_error(to(OTHER_API, None).await, 400, "invalid_target").await;
+    let direct = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &pt),
+            ("subject_token_type", AT),
+            ("audience", OTHER_API),
+        ],
+    )
+    .await;
+    let b_sub = claims_of(direct["access_token"].as_str().unwrap())["sub"].clone();
+    assert_ne!(b_sub, first_claims["sub"]);
+    assert!(b_sub.as_str().unwrap().starts_with("pw_"), "{b_sub}");
+
+    // Down-scoping within the audience keeps the subject and the rule, narrowed by today's rule.
+    let r = to(API, Some("orders:read")).await;
+    assert_eq!(r.status(), 200);
+    let down: Value = r.json().await.unwrap();
+    let dc = claims_of(down["access_token"].as_str().unwrap());
+    assert_eq!(dc["sub"], first_claims["sub"]);
+    assert_eq!(dc["trust_rule"], f.rule_id.as_str());
+    assert_eq!(dc["email"], "alice@acme.test");
+
+    // The rule is disabled after the first exchange: re-exchange is refused.
+    s.state
+        .store
+        .set_trust_rule_enabled(&Actor::new("test"), &f.rule_id, false, now())
+        .await
+        .unwrap();
+    s.refresh().await;
+    let e = assert_oauth_error(to(API, Some("orders:read")).await, 400, "invalid_request").await;
+    assert!(
+        e["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("disabled"),
+        "{e}"
+    );
+
+    // A client's own token (client_credentials) carries no user and no rule: it is exchanged
+    // by the grant and the client's allowance alone, the rule's state does not matter.
+    let own = s
+        .token(&f.client, &[("resource", API), ("scope", "orders:read")])
+        .await;
+    let own_at = own["access_token"].as_str().unwrap();
+    let re = exchange_ok(
+        s,
+        &f.client,
+        &[
+            ("subject_token", own_at),
+            ("subject_token_type", AT),
+            ("audience", API),
+        ],
+    )
+    .await;
+    let rc = claims_of(re["access_token"].as_str().unwrap());
+    assert_eq!(rc["sub"], f.client.id.as_str());
+    assert!(rc.get("trust_rule").is_none(), "{rc}");
+}
+
+/// Issue 7, defect 7: Keycloak, Entra ID and Auth0 type their access tokens `JWT`. An issuer
+/// registered with `access_tokens_typed_jwt` has them accepted as access tokens; ID tokens are
+/// still told apart by their claims; an issuer without the setting refuses them as before.
+pub async fn access_tokens_typed_jwt_are_accepted_when_registered(s: &TestServer) {
+    let f = setup(s).await;
+    let n = now();
+    // The shapes of real IdPs' access tokens (header typ "JWT").
+    let keycloak = |idp: &Idp| {
+        idp.sign(
+            Some("JWT"),
+            json!({"iss": idp.issuer, "sub": "f1b2c3d4-0000-4000-8000-000000000001",
+                   "aud": [s.base, "account"], "typ": "Bearer", "azp": "acme-portal",
+                   "sid": "9a8b", "acr": "1", "scope": "openid email profile",
+                   "email": "alice@acme.test", "iat": n, "exp": n + 300, "jti": uuid()}),
+        )
+    };
+    let entra = |idp: &Idp| {
+        idp.sign(
+            Some("JWT"),
+            json!({"iss": idp.issuer, "sub": "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ",
+                   "aud": "api://entente", "ver": "2.0", "azp": "6e74172b-be56-4843-9ff4-e66a39bb12e3",
+                   "azpacr": "1", "oid": "00000000-0000-0000-66f3-3332eca7ea81",
+                   "tid": "9188040d-6c67-4c5b-b112-36a304b66dad", "scp": "orders.read",
+                   "iat": n, "nbf": n, "exp": n + 300, "uti": uuid()}),
+        )
+    };
+    let auth0 = |idp: &Idp| {
+        // Auth0 sends no `typ` at all on some tenants.
+        idp.sign(
+            None,
+            json!({"iss": idp.issuer, "sub": "auth0|64f1c2", "aud": [s.base, format!("{}userinfo", idp.issuer)],
+                   "azp": "Qx8CWxl", "scope": "openid profile orders:read", "gty": "password",
+                   "iat": n, "exp": n + 300}),
+        )
+    };
+    let client = &f.client;
+    let as_access = |t: String| async move {
+        exchange(
+            s,
+            client,
+            &[
+                ("subject_token", &t),
+                ("subject_token_type", AT),
+                ("audience", API),
+            ],
+        )
+        .await
+    };
+
+    // Without the setting: a JWT-typed token is an ID token and is refused as an access token.
+    for t in [keycloak(&f.idp), entra(&f.idp), auth0(&f.idp)] {
+        assert_oauth_error(as_access(t).await, 400, "invalid_request").await;
+    }
+
+    // An issuer registered as typing its access tokens JWT.
+    const KC: &str = "https://sso.acme.test/realms/acme";
+    let kc = Idp::new(KC);
+    let mut i = NewTrustedIssuer::new(KC.into(), s.base.clone());
+    i.jwks = Some(kc.jwks.clone());
+    i.kinds = vec![TokenKind::AccessToken, TokenKind::IdToken];
+    i.audiences.push("api://entente".into());
+    i.access_tokens_typed_jwt = true;
+    s.state
+        .store
+        .create_trusted_issuer(&Actor::new("test"), "acme", i, now())
+        .await
+        .unwrap();
+    s.state
+        .store
+        .set_trust_rule(
+            &Actor::new("test"),
+            "acme",
+            KC,
+            API,
+            NewTrustRule::new(ScopeSet::parse("orders:read").unwrap()),
+            now(),
+        )
+        .await
+        .unwrap();
+    s.refresh().await;
+    for (name, t) in [
+        ("keycloak", keycloak(&kc)),
+        ("entra", entra(&kc)),
+        ("auth0", auth0(&kc)),
+    ] {
+        let r = as_access(t).await;
+        assert_eq!(r.status(), 200, "{name}: {}", r.text().await.unwrap());
+    }
+
+    // ID tokens of that issuer: declared as access tokens they are refused by their claims…
+    let id_token = |extra: Value| {
+        let mut c = json!({"iss": KC, "sub": "alice", "aud": "acme-portal", "iat": n, "exp": n + 300,
+                           "nonce": "n-0S6_WzA2Mj", "at_hash": "77QmUPtjPfzWtF2AnpK9RQ", "auth_time": n - 5});
+        merge(&mut c, extra);
+        kc.sign(Some("JWT"), c)
+    };
+    for (mark, extra) in [
+        (
+            "nonce",
+            json!({"aud": s.base, "at_hash": null, "auth_time": null}),
+        ),
+        (
+            "at_hash",
+            json!({"aud": s.base, "nonce": null, "auth_time": null}),
+        ),
+        (
+            "auth_time",
+            json!({"aud": s.base, "nonce": null, "at_hash": null}),
+        ),
+    ] {
+        let e = assert_oauth_error(as_access(id_token(extra)).await, 400, "invalid_request").await;
+        let why = e["error_description"].as_str().unwrap();
+        assert!(
+            why.contains(mark) && why.contains("ID token"),
+            "{mark}: {e}"
+        );
+    }
+    // …and an ID token for its client (aud = the client) fails the audience check.
+    assert_oauth_error(as_access(id_token(json!({}))).await, 400, "invalid_request").await;
+    // Declared as ID tokens, they are judged as ID tokens (audience = the registered RP here).
+    let r = exchange(
+        s,
+        &f.client,
+        &[
+            ("subject_token", &id_token(json!({"aud": s.base}))),
+            ("subject_token_type", IDT),
+            ("audience", API),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}

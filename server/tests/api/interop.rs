@@ -1,11 +1,8 @@
 //! An independent JOSE implementation (Node `jose`) verifies Entente's tokens against the
 //! published JWKS, for every signing algorithm a deployment can choose; and the `oauth2` crate,
 //! a separately written OAuth client, obtains tokens with client_credentials.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{API, Backend, TestServer};
+use crate::common::{API, Backend, TestServer};
 use entente_domain::keys::SigningAlgorithm;
 use entente_server::state::now;
 
@@ -114,8 +111,7 @@ async fn oauth2_crate_client_credentials() {
     s.stop().await;
 }
 
-#[allow(dead_code, unused_imports)]
-mod fed;
+use crate::fed;
 
 /// A separately written identity provider (npm oidc-provider) plays the partner's IdP: Entente
 /// fetches its JWKS over HTTP and exchanges the access tokens it issues (RFC 8693).

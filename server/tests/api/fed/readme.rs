@@ -5,7 +5,7 @@ use serde_json::json;
 use super::*;
 
 fn readme_blocks() -> Vec<String> {
-    let text = include_str!("../../../README.md");
+    let text = include_str!("../../../../README.md");
     let start = text
         .find("## Token exchange patterns")
         .expect("README has the section");

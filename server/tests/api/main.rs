@@ -1,0 +1,15 @@
+//! Entente's integration tests: one binary (one link of the server) with a module per area.
+//! Every test starts the server through `entente_server::startup::Application`, the path `main`
+//! takes, on a fresh SQLite or PostgreSQL database, and talks HTTP to it; some run the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod common;
+#[allow(dead_code, unused_imports)]
+mod fed;
+
+mod cli;
+mod console;
+mod interop;
+mod oauth;
+mod startup;

@@ -1,0 +1,400 @@
+//! The start-up path and what only shows in the real process: the client's address reaches the
+//! sign-in throttle (behind trusted proxies too), metrics stay off the public listener, a replica
+//! cut off from its database stops vouching for tokens and recovers, and shutdown reports
+//! not-ready before it stops while requests in flight finish (H56).
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::{API, Backend, TestDb, TestServer};
+
+/// The release or debug `entente` binary, serving on free ports with its own data directory.
+struct Binary {
+    child: Child,
+    base: String,
+    metrics: String,
+    _dir: entente_store::testing::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Binary {
+    async fn start(env: &[(&str, &str)]) -> Self {
+        let dir = entente_store::testing::TempDir::new("entente-bin");
+        let (port, mport) = (free_port(), free_port());
+        let base = format!("http://127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_entente"))
+            .arg("serve")
+            .env_clear()
+            .env("ENTENTE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("ENTENTE_ISSUER", &base)
+            .env("ENTENTE_METRICS_LISTEN", format!("127.0.0.1:{mport}"))
+            .env("ENTENTE_DATA_DIR", &dir.0)
+            .env("ENTENTE_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let b = Self {
+            child,
+            base,
+            metrics: format!("http://127.0.0.1:{mport}"),
+            _dir: dir,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = reqwest::get(format!("{}/readyz", b.base)).await
+                && r.status() == 200
+            {
+                return b;
+            }
+            assert!(Instant::now() < deadline, "the binary did not become ready");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Status of a sign-in with a wrong password, as the console's form posts it.
+    async fn sign_in(&self, email: &str, forwarded_for: Option<&str>) -> u16 {
+        let path = crate::console::path_of("login");
+        let mut r = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .form(&[("email", email), ("password", "wrong password!!")]);
+        if let Some(f) = forwarded_for {
+            r = r.header("x-forwarded-for", f);
+        }
+        r.send().await.unwrap().status().as_u16()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Defect 1 of issue 7 / F48: the real binary throttles sign-ins per source address (20 a
+/// minute), whatever e-mail is tried; a forwarding header from an untrusted peer changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_throttles_sign_in_per_source_address() {
+    let b = Binary::start(&[]).await;
+    for i in 0..20 {
+        let forged = format!("198.51.100.{i}");
+        let s = b
+            .sign_in(&format!("u{i}@example.test"), Some(&forged))
+            .await;
+        assert_eq!(s, 401, "attempt {i}");
+    }
+    assert_eq!(
+        b.sign_in("u20@example.test", Some("198.51.100.200")).await,
+        429,
+        "the 21st attempt from one address within a minute must be throttled"
+    );
+}
+
+/// Behind a trusted proxy the forwarded address counts: distinct clients are not throttled
+/// together, one client is throttled whatever it claims further left in the chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_reads_forwarded_for_only_from_trusted_proxies() {
+    let b = Binary::start(&[("ENTENTE_TRUSTED_PROXIES", "127.0.0.1/32, ::1/128")]).await;
+    for i in 0..25 {
+        let client = format!("203.0.113.{i}");
+        let s = b
+            .sign_in(&format!("a{i}@example.test"), Some(&client))
+            .await;
+        assert_eq!(s, 401, "client {client} has its own budget");
+    }
+    let mut last = 0;
+    for i in 0..21 {
+        // The client forges an address on the left; the proxy appends the real one.
+        let chain = format!("10.9.9.{i}, 192.0.2.77");
+        last = b.sign_in(&format!("b{i}@example.test"), Some(&chain)).await;
+        if i < 20 {
+            assert_eq!(last, 401, "attempt {i}");
+        }
+    }
+    assert_eq!(last, 429, "one client behind the proxy is throttled");
+}
+
+/// Defect 5: `/metrics` is not on the public listener; it is on ENTENTE_METRICS_LISTEN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_serves_metrics_on_their_own_listener_only() {
+    let b = Binary::start(&[]).await;
+    let public = reqwest::get(format!("{}/metrics", b.base)).await.unwrap();
+    assert_eq!(public.status(), 404);
+    assert!(!public.text().await.unwrap().contains("entente_"));
+    // Something to count: a failed token request.
+    let _ = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", b.base))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let m = reqwest::get(format!("{}/metrics", b.metrics))
+        .await
+        .unwrap();
+    assert_eq!(m.status(), 200);
+    let text = m.text().await.unwrap();
+    assert!(text.contains("# TYPE"), "{text}");
+    let off = Binary::start(&[("ENTENTE_METRICS_LISTEN", "off")]).await;
+    assert!(
+        reqwest::get(format!("{}/metrics", off.metrics))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        reqwest::get(format!("{}/metrics", off.base))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+/// Forwards TCP to the real PostgreSQL until cut; while cut, connections are refused at once.
+struct Cuttable {
+    addr: std::net::SocketAddr,
+    open: Arc<AtomicBool>,
+    conns: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Cuttable {
+    async fn to(upstream: std::net::SocketAddr) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let open = Arc::new(AtomicBool::new(true));
+        let conns: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let (o, c) = (open.clone(), conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut down, _)) = listener.accept().await {
+                if !o.load(Ordering::SeqCst) {
+                    continue; // dropped: the client sees the connection closed
+                }
+                let h = tokio::spawn(async move {
+                    if let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
+                    }
+                });
+                c.lock().unwrap().push(h);
+            }
+        });
+        Self { addr, open, conns }
+    }
+
+    fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        for h in self.conns.lock().unwrap().drain(..) {
+            h.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+async fn wait_for_status(s: &TestServer, path: &str, want: u16, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let got = s.http.get(s.url(path)).send().await.unwrap().status();
+        if got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} still answers {got}, expected {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Defect 4: a replica that cannot read the change feed for ENTENTE_MAX_STALENESS answers 503
+/// with Retry-After to issuance and introspection, fails /readyz, and recovers on its own.
+/// PostgreSQL is cut away through a TCP proxy. A SQLite file cannot be taken away from a running
+/// process (WAL readers never block, open files survive unlinking), so on SQLite the feed is
+/// stalled instead: the test holds the reload lock every poll needs.
+async fn cut_off_replica_stops_vouching(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let proxy = match backend {
+        Backend::Postgres => {
+            let mut u = url::Url::parse(&db.url).unwrap();
+            let up = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap_or(5432));
+            let upstream = tokio::net::lookup_host(up).await.unwrap().next().unwrap();
+            let p = Cuttable::to(upstream).await;
+            u.set_host(Some("127.0.0.1")).unwrap();
+            u.set_port(Some(p.addr.port())).unwrap();
+            Some((p, u.to_string()))
+        }
+        Backend::Sqlite => None,
+    };
+    let url = proxy.as_ref().map(|(_, u)| u.clone());
+    let s = TestServer::start_with(
+        db,
+        entente_domain::sealing::MasterKey::generate_base64(),
+        |c| {
+            c.max_staleness = Duration::from_secs(2);
+            if let Some(u) = url {
+                c.database_url = u;
+            }
+        },
+    )
+    .await;
+    s.seed().await;
+    let client = s.secret_client("acme", "orders:read").await;
+    let rs = s.resource_server(API).await;
+    let token = s.token(&client, &[("resource", API)]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(s.introspect(&rs, &token).await["active"], true);
+
+    let stall = match &proxy {
+        Some((p, _)) => {
+            p.cut();
+            None
+        }
+        None => Some(s.state.0.clone()),
+    };
+    let stall_guard = match &stall {
+        Some(inner) => Some(inner.reload_lock.lock().await),
+        None => None,
+    };
+    wait_for_status(&s, "/readyz", 503, Duration::from_secs(15)).await;
+    // Not ready at once; refusing to vouch once the feed is older than the bound (2 s here).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while s
+        .post_form(
+            "/oauth2/introspect",
+            Some(&rs),
+            &[("token", token.as_str())],
+        )
+        .await
+        .status()
+        == 200
+    {
+        assert!(Instant::now() < deadline, "introspection kept answering");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (path, form, who) in [
+        (
+            "/oauth2/token",
+            vec![("grant_type", "client_credentials"), ("resource", API)],
+            &client,
+        ),
+        ("/oauth2/introspect", vec![("token", token.as_str())], &rs),
+    ] {
+        let r = s.post_form(path, Some(who), &form).await;
+        assert_eq!(r.status(), 503, "{path} while cut off");
+        assert_eq!(r.headers()["retry-after"], "1");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let b: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(b["error"], "temporarily_unavailable");
+    }
+    assert_eq!(
+        s.http.get(s.url("/healthz")).send().await.unwrap().status(),
+        200
+    );
+
+    match &proxy {
+        Some((p, _)) => p.restore(),
+        None => drop(stall_guard),
+    }
+    wait_for_status(&s, "/readyz", 200, Duration::from_secs(20)).await;
+    assert_eq!(s.introspect(&rs, &token).await["active"], true);
+    s.token(&client, &[("resource", API)]).await;
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cut_off_replica_stops_vouching_sqlite() {
+    cut_off_replica_stops_vouching(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cut_off_replica_stops_vouching_postgres() {
+    cut_off_replica_stops_vouching(Backend::Postgres).await;
+}
+
+/// H56: on the shutdown signal /readyz fails at once while the listener still answers; a
+/// request already in flight completes; then the server stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_reports_not_ready_first_and_finishes_in_flight_requests() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let mut s = TestServer::start_with(
+        db,
+        entente_domain::sealing::MasterKey::generate_base64(),
+        |c| c.shutdown_drain = Duration::from_secs(2),
+    )
+    .await;
+    s.seed().await;
+    let client = s.secret_client("acme", "orders:read").await;
+    wait_for_status(&s, "/readyz", 200, Duration::from_secs(5)).await;
+
+    // A token request whose body is still arriving when the signal comes.
+    let body = format!(
+        "grant_type=client_credentials&resource={}",
+        API.replace(':', "%3A").replace('/', "%2F")
+    );
+    let auth = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        format!("{}:{}", client.id, client.secret),
+    );
+    let host = s.base.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        "POST /oauth2/token HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let (first, rest) = body.split_at(10);
+    conn.write_all(first.as_bytes()).await.unwrap();
+    conn.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    s.signal_shutdown();
+    wait_for_status(&s, "/readyz", 503, Duration::from_secs(1)).await;
+    assert_eq!(
+        s.http.get(s.url("/healthz")).send().await.unwrap().status(),
+        200
+    );
+
+    conn.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("access_token"), "{answer}");
+
+    // After the drain the server stops by itself.
+    let stopped = tokio::time::timeout(Duration::from_secs(10), &mut s.task).await;
+    assert!(stopped.is_ok(), "the server did not stop after the drain");
+}
+
+/// The sign-in throttle forgets keys whose budget is full again (the tables stayed forever).
+#[test]
+fn login_throttle_forgets_replenished_keys() {
+    use governor::Quota;
+    let t = app::ssr::LoginThrottle::with_quotas(
+        Quota::per_second(std::num::NonZeroU32::new(1000).unwrap()),
+        Quota::per_second(std::num::NonZeroU32::new(1000).unwrap()),
+    );
+    for i in 0..500 {
+        let addr = std::net::IpAddr::from([10, 0, (i / 256) as u8, (i % 256) as u8]);
+        assert!(t.allow(&format!("user{i}@example.test"), Some(addr)));
+    }
+    assert_eq!(t.len(), 1000);
+    std::thread::sleep(Duration::from_millis(50));
+    t.prune();
+    assert_eq!(t.len(), 0, "replenished keys are dropped");
+}
