@@ -143,6 +143,15 @@ pub struct AssertionClaims {
     #[serde(default)]
     pub iat: Option<i64>,
     pub jti: String,
+    /// Marks of an OpenID Connect ID token: present, the JWT is not a client assertion (A13).
+    #[serde(default)]
+    pub nonce: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub at_hash: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub c_hash: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    pub auth_time: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -173,6 +182,9 @@ pub fn check_assertion(
     let fail = |_why: &str| OAuthError::invalid_client();
     if c.iss != client_id || c.sub != client_id {
         return Err(fail("iss and sub must be the client_id"));
+    }
+    if c.nonce.is_some() || c.at_hash.is_some() || c.c_hash.is_some() || c.auth_time.is_some() {
+        return Err(fail("an ID token is not a client assertion"));
     }
     // rfc7523bis: the audience is the issuer identifier, as a single string (case C28).
     if c.aud.as_single() != Some(issuer) {
@@ -223,6 +235,10 @@ mod tests {
             nbf: None,
             iat: Some(1000),
             jti: "j".into(),
+            nonce: None,
+            at_hash: None,
+            c_hash: None,
+            auth_time: None,
         }
     }
 

@@ -189,6 +189,9 @@ fn invalid_configuration_names_the_variable() {
         ("ENTENTE_MASTER_KEY", "c2hvcnQ="),
         ("ENTENTE_LOG_FORMAT", "xml"),
         ("ENTENTE_SIGNING_ALG", "HS256"),
+        ("ENTENTE_METRICS_LISTEN", "nowhere"),
+        ("ENTENTE_TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("ENTENTE_MAX_STALENESS", "0"),
     ] {
         let dir = entente_store::testing::TempDir::new("entente-cli");
         let out = Command::new(env!("CARGO_BIN_EXE_entente"))
@@ -219,9 +222,58 @@ fn serve_help_lists_every_variable() {
         "ENTENTE_LOG",
         "ENTENTE_LOG_FORMAT",
         "ENTENTE_SIGNING_ALG",
+        "ENTENTE_METRICS_LISTEN",
+        "ENTENTE_TRUSTED_PROXIES",
+        "ENTENTE_MAX_STALENESS",
+        "ENTENTE_SHUTDOWN_DRAIN",
+        "ENTENTE_DEV_INSECURE_ISSUER_URLS",
+        "ENTENTE_JWKS_MAX_STALE",
     ] {
         assert!(help.contains(var), "--help lacks {var}");
     }
+}
+
+/// Issue 7, defect 7: each command's help shows what it uses; serve settings stay with `serve`.
+#[test]
+fn subcommands_show_only_their_options() {
+    let help = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+            .args(args)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let serve_only = [
+        "--listen",
+        "--signing-alg",
+        "--metrics-listen",
+        "--trusted-proxies",
+        "--max-staleness",
+        "--shutdown-drain",
+    ];
+    for cmd in [
+        &["issuer", "add"][..],
+        &["partner", "list"],
+        &["client", "create"],
+        &["trust-rule", "set"],
+        &["exchange", "explain"],
+    ] {
+        let h = help(cmd);
+        for opt in serve_only {
+            assert!(
+                !h.contains(opt),
+                "`entente {}` --help lists {opt}:\n{h}",
+                cmd.join(" ")
+            );
+        }
+    }
+    let add = help(&["issuer", "add"]);
+    assert!(add.contains("--access-tokens-typed-jwt"), "{add}");
+    assert!(add.contains("--dev-insecure-issuer-urls"), "{add}");
+    assert!(!help(&["partner", "list"]).contains("--dev-insecure-issuer-urls"));
+    assert!(help(&["serve"]).contains("--listen"));
 }
 
 #[test]

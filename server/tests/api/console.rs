@@ -707,3 +707,81 @@ async fn session_cookie_and_timeouts_postgres() {
 }
 
 on_both!(console_pages_carry_a_nonce_csp);
+
+/// Issue 7, defect 8: role checks with more than one role. A signed-in account whose role is
+/// not `admin` is refused by every admin server function and by the admin API (403), while the
+/// same request as an administrator succeeds.
+async fn other_roles_are_refused(s: &TestServer) {
+    let hash = entente_domain::password::hash_password("correct horse battery staple").unwrap();
+    for (email, role) in [
+        ("admin@example.test", "admin"),
+        ("auditor@example.test", "auditor"),
+    ] {
+        s.state
+            .store
+            .create_admin(
+                &entente_store::Actor::new("test"),
+                email,
+                hash.clone(),
+                role,
+                entente_server::state::now(),
+            )
+            .await
+            .unwrap();
+    }
+    let session_of = |email: &'static str| async move {
+        let r = reqwest::Client::new()
+            .post(s.url(path_of("login")))
+            .header("origin", &s.base)
+            .form(&[
+                ("email", email),
+                ("password", "correct horse battery staple"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let admin = session_of("admin@example.test").await;
+    let auditor = session_of("auditor@example.test").await;
+    let create = |session: String, slug: &'static str| async move {
+        reqwest::Client::new()
+            .post(s.url(path_of("create_partner")))
+            .header("origin", &s.base)
+            .header("cookie", session)
+            .form(&[
+                ("slug", slug),
+                ("name", "Initech"),
+                ("environment", "sandbox"),
+            ])
+            .send()
+            .await
+            .unwrap()
+    };
+    let r = create(auditor.clone(), "initech").await;
+    assert_eq!(r.status(), 403, "{}", r.text().await.unwrap());
+    assert!(s.state.store.partner_by_slug("initech").await.is_err());
+    let r = create(admin.clone(), "initech").await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let explain = |session: String| async move {
+        reqwest::Client::new()
+            .post(s.url("/admin/api/v1/exchange/explain"))
+            .header("cookie", session)
+            .json(&serde_json::json!({"client_id": "cl_x", "grant_type": "client_credentials"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(explain(auditor).await, 403);
+    assert_eq!(explain(admin).await, 200);
+}
+
+on_both!(other_roles_are_refused);

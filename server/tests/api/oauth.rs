@@ -556,6 +556,46 @@ async fn private_key_jwt_rules(s: &TestServer) {
     )
     .unwrap();
     assert_oauth_error(send(embedded).await, 401, "invalid_client").await;
+    // x5u / x5c are ignored too: a rogue key with its "certificate" is refused, and a genuine
+    // assertion carrying them is accepted without anything being fetched (A5).
+    let (x5u_port, x5u_hits) = {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let h = hits.clone();
+        tokio::spawn(async move {
+            while let Ok(_c) = l.accept().await {
+                h.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+        (port, hits)
+    };
+    let mut h = Header::new(Algorithm::ES256);
+    h.kid = Some(kid.clone());
+    h.x5u = Some(format!("http://127.0.0.1:{x5u_port}/cert.pem"));
+    h.x5c = Some(vec![URL_SAFE_NO_PAD.encode(b"not a certificate")]);
+    let x5_claims =
+        |jti: &str| json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 60, "jti": jti});
+    let rogue_x5 = jsonwebtoken::encode(&h, &x5_claims("j-x5-1"), &rogue).unwrap();
+    assert_oauth_error(send(rogue_x5).await, 401, "invalid_client").await;
+    let genuine_x5 = jsonwebtoken::encode(&h, &x5_claims("j-x5-2"), &key).unwrap();
+    assert_eq!(send(genuine_x5).await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(
+        x5u_hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "x5u never fetched"
+    );
+    // kid with a NUL byte or 8 KB long (A6).
+    for (n, bad) in [
+        ("nul", "key\u{0}1".to_owned()),
+        ("8kb", "k".repeat(8 * 1024)),
+    ] {
+        let mut h = Header::new(Algorithm::ES256);
+        h.kid = Some(bad);
+        let t = jsonwebtoken::encode(&h, &x5_claims(&format!("j-kid-{n}")), &key).unwrap();
+        assert_oauth_error(send(t).await, 401, "invalid_client").await;
+    }
     // aud missing (A12) and an oversized assertion (A14: refused before any parsing).
     let mut h = Header::new(Algorithm::ES256);
     h.kid = Some(kid.clone());
@@ -568,13 +608,38 @@ async fn private_key_jwt_rules(s: &TestServer) {
     assert_oauth_error(send(no_aud).await, 401, "invalid_client").await;
     let huge = jsonwebtoken::encode(&h, &json!({"iss": id, "sub": id, "aud": s.base, "exp": now() + 60, "jti": "j-13", "pad": "x".repeat(20_000)}), &key).unwrap();
     assert_oauth_error(send(huge).await, 401, "invalid_client").await;
-    // An Entente access token offered as a client assertion (A13).
-    let sc = s.secret_client("acme", "orders:read").await;
-    let at = s.token(&sc, &[]).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_oauth_error(send(at).await, 401, "invalid_client").await;
+    // A13: token confusion, each signed with the client's own registered key so that only the
+    // token's kind can refuse it. An access token (typ at+jwt) with perfect assertion claims…
+    let mut h = Header::new(Algorithm::ES256);
+    h.kid = Some(kid.clone());
+    h.typ = Some("at+jwt".into());
+    let n = now();
+    let as_access_token = jsonwebtoken::encode(
+        &h,
+        &json!({"iss": id, "sub": id, "aud": s.base, "iat": n, "exp": n + 60, "jti": "j-14",
+                "client_id": id, "scope": "orders:read"}),
+        &key,
+    )
+    .unwrap();
+    assert_oauth_error(send(as_access_token).await, 401, "invalid_client").await;
+    // …an ID token (nonce, at_hash, auth_time)…
+    h.typ = Some("JWT".into());
+    let id_token = jsonwebtoken::encode(
+        &h,
+        &json!({"iss": id, "sub": id, "aud": s.base, "iat": n, "exp": n + 60, "jti": "j-15",
+                "nonce": "n-0S6_WzA2Mj", "at_hash": "77QmUPtjPfzWtF2AnpK9RQ", "auth_time": n - 5}),
+        &key,
+    )
+    .unwrap();
+    assert_oauth_error(send(id_token).await, 401, "invalid_client").await;
+    // …while the same claims as a plain assertion are accepted: the kind is what refused them.
+    let plain = jsonwebtoken::encode(
+        &h,
+        &json!({"iss": id, "sub": id, "aud": s.base, "iat": n, "exp": n + 60, "jti": "j-16"}),
+        &key,
+    )
+    .unwrap();
+    assert_eq!(send(plain).await.status(), 200);
 }
 
 /// A3: one key, one algorithm — an RS256 signature under the EC key's kid is refused.
@@ -836,6 +901,82 @@ async fn key_rotation_keeps_old_tokens_verifiable(s: &TestServer) {
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
 }
 
+/// Issue 7, defect 8: the scheduled path — a successor is published first and only signs once
+/// the publish lead has passed; the old key keeps verifying what it signed (D38, D39).
+async fn key_rotation_publishes_before_it_signs(s: &TestServer) {
+    s.seed().await;
+    let c = s.secret_client("acme", "orders:read").await;
+    let rs = s.resource_server(API).await;
+    let old = s.token(&c, &[]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let old_kid = decode_part(&old, 0)["kid"].as_str().unwrap().to_owned();
+    let t0 = now();
+    let kid = entente_server::keyring::rotate_now(
+        &s.state.store,
+        &s.state.master,
+        SigningAlgorithm::Es256,
+        false,
+        &entente_store::Actor::new("test"),
+        t0,
+    )
+    .await
+    .unwrap();
+    s.refresh().await;
+    let jwks = |s: &'_ TestServer| {
+        let url = s.url("/.well-known/jwks.json");
+        let http = s.http.clone();
+        async move {
+            let v: Value = http.get(url).send().await.unwrap().json().await.unwrap();
+            v["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["kid"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let published = jwks(s).await;
+    assert!(
+        published.contains(&kid),
+        "the successor is published at once"
+    );
+    let during = s.token(&c, &[]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        decode_part(&during, 0)["kid"],
+        old_kid.as_str(),
+        "the successor does not sign before the lead"
+    );
+    // The lead passes (rotation takes `now`; the background check would do this within a minute).
+    let policy = &s.state.rotation;
+    let changed = entente_server::keyring::rotate(
+        &s.state.store,
+        &s.state.master,
+        policy,
+        &entente_store::Actor::new("test"),
+        t0 + policy.publish_lead + 1,
+    )
+    .await
+    .unwrap();
+    assert!(changed);
+    s.refresh().await;
+    let after = s.token(&c, &[]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(decode_part(&after, 0)["kid"], kid.as_str());
+    assert!(
+        jwks(s).await.contains(&old_kid),
+        "the old key stays published"
+    );
+    assert_eq!(s.introspect(&rs, &old).await["active"], true);
+    assert_eq!(s.introspect(&rs, &after).await["active"], true);
+}
+
 async fn health_and_request_ids(s: &TestServer) {
     let r = s
         .http
@@ -870,6 +1011,7 @@ on_both!(
     revocation_takes_effect_at_once,
     changes_reach_the_server_within_a_second,
     key_rotation_keeps_old_tokens_verifiable,
+    key_rotation_publishes_before_it_signs,
     health_and_request_ids,
 );
 
@@ -942,4 +1084,5 @@ on_both!(
     signatures_and_key_binding_are_strict,
     retargeting_a_user_token_follows_the_trust_rules,
     access_tokens_typed_jwt_are_accepted_when_registered,
+    partner_token_headers_and_issuer_are_matched_exactly,
 );

@@ -78,6 +78,26 @@ impl Binary {
     }
 }
 
+impl Binary {
+    /// Runs a catalog command against this binary's database; its JSON output.
+    fn cli(&self, args: &[&str]) -> serde_json::Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+            .args(args)
+            .args(["--output", "json"])
+            .env_clear()
+            .env("ENTENTE_DATA_DIR", &self._dir.0)
+            .env("ENTENTE_ISSUER", &self.base)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "entente {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
 impl Drop for Binary {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -397,4 +417,104 @@ fn login_throttle_forgets_replenished_keys() {
     std::thread::sleep(Duration::from_millis(50));
     t.prune();
     assert_eq!(t.len(), 0, "replenished keys are dropped");
+}
+
+/// Issue 7, defect 3: the partner-key fetcher ignores HTTP(S)_PROXY (a proxy would resolve and
+/// connect past the SSRF guard). The real binary runs with a proxy in its environment that
+/// counts connections; a token exchange needing the partner's JWKS fetches it directly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_fetches_partner_keys_without_a_proxy() {
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let proxied = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let p = proxied.clone();
+    tokio::spawn(async move {
+        while let Ok(_c) = proxy.accept().await {
+            p.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let b = Binary::start(&[
+        ("HTTP_PROXY", &proxy_url),
+        ("HTTPS_PROXY", &proxy_url),
+        ("ALL_PROXY", &proxy_url),
+        ("http_proxy", &proxy_url),
+        ("ENTENTE_DEV_INSECURE_ISSUER_URLS", "true"),
+    ])
+    .await;
+    let idp = crate::fed::Idp::new(crate::fed::IDP);
+    let jwks = crate::fed::jwks_server(idp.jwks.clone()).await;
+    b.cli(&["partner", "create", "--slug", "acme", "--name", "Acme"]);
+    b.cli(&[
+        "audience",
+        "create",
+        "--identifier",
+        API,
+        "--scopes",
+        "orders:read",
+    ]);
+    b.cli(&[
+        "grant",
+        "set",
+        "--partner",
+        "acme",
+        "--audience",
+        API,
+        "--scopes",
+        "orders:read",
+    ]);
+    let client = b.cli(&[
+        "client",
+        "create",
+        "--partner",
+        "acme",
+        "--name",
+        "gw",
+        "--scopes",
+        "orders:read",
+        "--grant-types",
+        crate::fed::TX,
+    ]);
+    b.cli(&[
+        "issuer",
+        "add",
+        "--partner",
+        "acme",
+        "--issuer",
+        crate::fed::IDP,
+        "--jwks-uri",
+        &jwks.url,
+        "--dev-insecure-issuer-urls",
+    ]);
+    b.cli(&[
+        "trust-rule",
+        "set",
+        "--partner",
+        "acme",
+        "--issuer",
+        crate::fed::IDP,
+        "--audience",
+        API,
+        "--scopes",
+        "orders:read",
+    ]);
+    tokio::time::sleep(Duration::from_millis(600)).await; // the change feed (250 ms)
+    let pt = idp.access_token(&b.base, "alice", serde_json::json!({}));
+    let r = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", b.base))
+        .basic_auth(
+            client["client_id"].as_str().unwrap(),
+            client["client_secret"].as_str(),
+        )
+        .form(&[
+            ("grant_type", crate::fed::TX),
+            ("subject_token", &pt),
+            ("subject_token_type", crate::fed::AT),
+            ("audience", API),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert!(jwks.hits.load(Ordering::SeqCst) >= 1);
+    assert_eq!(proxied.load(Ordering::SeqCst), 0, "the proxy was not used");
 }

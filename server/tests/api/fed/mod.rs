@@ -992,9 +992,11 @@ pub async fn jwks_server(jwks: String) -> JwksServer {
                         tokio::time::sleep(std::time::Duration::from_secs(30)).await;
                         (axum::http::StatusCode::OK, jwks).into_response()
                     }
+                    // The issuer's real JWKS padded with whitespace to 1 MB: valid JSON whose
+                    // key would verify the token, so only the size cap can refuse it.
                     "huge" => (
                         axum::http::StatusCode::OK,
-                        format!("{{\"keys\":[],\"pad\":\"{}\"}}", "x".repeat(1_000_000)),
+                        format!("{jwks}{}", " ".repeat(1_000_000)),
                     )
                         .into_response(),
                     "down" => (
@@ -1514,4 +1516,66 @@ pub async fn access_tokens_typed_jwt_are_accepted_when_registered(s: &TestServer
     )
     .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
+/// Issue 7, defect 8: A11 (an `iss` differing only in case), A6 (a NUL or 8 KB `kid`) and A5
+/// (`x5u` / `x5c` in the header are never fetched nor trusted) for partner tokens.
+pub async fn partner_token_headers_and_issuer_are_matched_exactly(s: &TestServer) {
+    let f = setup(s).await;
+    let n = now();
+    let claims = |iss: &str| json!({"iss": iss, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 300, "jti": uuid()});
+    let client = &f.client;
+    let send = |t: String| async move {
+        exchange(
+            s,
+            client,
+            &[
+                ("subject_token", &t),
+                ("subject_token_type", AT),
+                ("audience", API),
+            ],
+        )
+        .await
+    };
+    // Control: the well-formed token is accepted.
+    assert_eq!(
+        send(f.idp.sign(Some("at+jwt"), claims(IDP))).await.status(),
+        200
+    );
+    // A11: the same issuer in upper case is another issuer.
+    let upper = f
+        .idp
+        .sign(Some("at+jwt"), claims(&IDP.to_ascii_uppercase()));
+    assert_oauth_error(send(upper).await, 400, "invalid_request").await;
+    // A6: kid with a NUL byte, kid of 8 KB.
+    for kid in ["acme\u{0}1".to_owned(), "k".repeat(8 * 1024)] {
+        let mut h = Header::new(Algorithm::ES256);
+        h.typ = Some("at+jwt".into());
+        h.kid = Some(kid);
+        let t = jsonwebtoken::encode(&h, &claims(IDP), &f.idp.key).unwrap();
+        assert_oauth_error(send(t).await, 400, "invalid_request").await;
+    }
+    // A5: x5u / x5c name a "certificate" of a rogue key: the rogue signature is refused, the
+    // IdP's own signature carrying them is accepted, and x5u is never fetched.
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h2 = hits.clone();
+    tokio::spawn(async move {
+        while let Ok(_c) = l.accept().await {
+            h2.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let rogue = Idp::new(IDP);
+    let mut h = Header::new(Algorithm::ES256);
+    h.typ = Some("at+jwt".into());
+    h.kid = Some(f.idp.kid.clone());
+    h.x5u = Some(format!("http://127.0.0.1:{port}/cert.pem"));
+    h.x5c = Some(vec![URL_SAFE_NO_PAD.encode(b"not a certificate")]);
+    let t = jsonwebtoken::encode(&h, &claims(IDP), &rogue.key).unwrap();
+    assert_oauth_error(send(t).await, 400, "invalid_request").await;
+    let t = jsonwebtoken::encode(&h, &claims(IDP), &f.idp.key).unwrap();
+    assert_eq!(send(t).await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "x5u is never fetched");
 }
