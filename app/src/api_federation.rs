@@ -275,51 +275,46 @@ pub async fn explain_token(
 ) -> Result<Explanation, ServerFnError> {
     require_admin().await?;
     let c = console()?;
+    use entente_domain::federation::explain::ExplainRequest;
+    use entente_domain::jws::OneOrMany;
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-    let mut req = serde_json::json!({
-        "client_id": client_id,
-        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
-        "subject_token": opt(&subject_token),
-        "subject_token_type": subject_token_type,
-        "audience": opt(&audience),
-        "scope": opt(&scope),
-    });
-    if let Some(a) = opt(&actor_token) {
-        req["actor_token"] = a.into();
-        req["actor_token_type"] = "urn:ietf:params:oauth:token-type:access_token".into();
-    }
-    let answer = c.federation.0.explain(req).await;
-    let allowed = answer["allowed"] == true;
-    let summary = if allowed {
-        let g = &answer["granted"];
-        format!(
-            "Allowed: {} for {} with scope \"{}\", {} s, subject {}",
-            g["issued_token_type"].as_str().unwrap_or(""),
-            g["audience"].as_str().unwrap_or(""),
-            g["scope"].as_str().unwrap_or(""),
-            g["expires_in"],
-            g["sub"].as_str().unwrap_or("")
-        )
-    } else {
-        format!(
-            "Denied: {} — {}",
-            answer["error"].as_str().unwrap_or(""),
-            answer["error_description"].as_str().unwrap_or("")
-        )
+    let actor = opt(&actor_token);
+    let req = ExplainRequest {
+        client_id,
+        grant_type: entente_domain::federation::GRANT_TOKEN_EXCHANGE.to_owned(),
+        subject_token: opt(&subject_token),
+        subject_token_type: Some(subject_token_type),
+        actor_token_type: actor
+            .is_some()
+            .then(|| entente_domain::federation::TT_ACCESS_TOKEN.to_owned()),
+        actor_token: actor,
+        audience: opt(&audience).map(OneOrMany::One),
+        scope: opt(&scope),
+        ..Default::default()
     };
-    let trace = answer["trace"]
-        .as_array()
-        .map(|steps| {
-            steps
-                .iter()
-                .map(|s| TraceRow {
-                    step: s["step"].as_str().unwrap_or("").to_owned(),
-                    outcome: s["outcome"].as_str().unwrap_or("").to_owned(),
-                    detail: s["detail"].as_str().unwrap_or("").to_owned(),
-                })
-                .collect()
+    let answer = c.federation.0.explain(req).await;
+    let summary = match &answer.granted {
+        Some(g) if answer.allowed => format!(
+            "Allowed: {} for {} with scope \"{}\", {} s, subject {}",
+            g.issued_token_type, g.audience, g.scope, g.expires_in, g.sub
+        ),
+        _ => format!(
+            "Denied: {} — {}",
+            answer.error.unwrap_or(""),
+            answer.error_description.as_deref().unwrap_or("")
+        ),
+    };
+    let trace = answer
+        .trace
+        .0
+        .iter()
+        .map(|s| TraceRow {
+            step: s.step.to_owned(),
+            outcome: s.outcome.as_str().to_owned(),
+            detail: s.detail.clone(),
         })
-        .unwrap_or_default();
+        .collect();
+    let allowed = answer.allowed;
     Ok(Explanation {
         allowed,
         summary,

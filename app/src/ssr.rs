@@ -25,8 +25,11 @@ pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 
 pub trait FederationServices: Send + Sync {
     /// Registration-time SSRF check of a JWKS URL; the normalised URL or a sentence.
     fn check_jwks_uri(&self, uri: String) -> BoxFuture<Result<String, String>>;
-    /// Evaluates a token request (the explain JSON) without issuing anything.
-    fn explain(&self, request: serde_json::Value) -> BoxFuture<serde_json::Value>;
+    /// Evaluates a token request without issuing anything (as the admin API's explain does).
+    fn explain(
+        &self,
+        request: entente_domain::federation::explain::ExplainRequest,
+    ) -> BoxFuture<entente_domain::federation::explain::Explanation>;
     /// Applies committed catalog changes to this replica now (others follow the change feed),
     /// so that "try a token" right after an edit sees the edit.
     fn apply_changes(&self) -> BoxFuture<()>;

@@ -47,22 +47,38 @@ pub struct Issuance {
     pub lifetime: i64,
 }
 
+/// The client must be assigned the grant type it uses (every grant checks this first).
+pub fn require_grant_type(client: &ClientView<'_>, grant_type: &str) -> Result<(), OAuthError> {
+    if client.grant_types.iter().any(|g| g == grant_type) {
+        Ok(())
+    } else {
+        Err(OAuthError::unauthorized_client(
+            "client may not use this grant type",
+        ))
+    }
+}
+
+/// The client's partner must hold a grant on the audience: its scopes are the partner's ceiling.
+pub fn partner_grant<'c>(
+    catalog: &'c impl Catalog,
+    client: &ClientView<'_>,
+    audience: &AudienceView,
+) -> Result<&'c ScopeSet, OAuthError> {
+    catalog
+        .grant(client.partner_id, &audience.id)
+        .ok_or_else(|| {
+            OAuthError::invalid_target("the requested audience is not available to this client")
+        })
+}
+
 pub fn client_credentials(
     catalog: &impl Catalog,
     client: &ClientView<'_>,
     req: &TargetRequest,
 ) -> Result<Issuance, OAuthError> {
-    if !client.grant_types.iter().any(|g| g == CLIENT_CREDENTIALS) {
-        return Err(OAuthError::unauthorized_client(
-            "client may not use this grant type",
-        ));
-    }
+    require_grant_type(client, CLIENT_CREDENTIALS)?;
     let audience = select_audience(catalog, client, req)?;
-    let grant = catalog
-        .grant(client.partner_id, &audience.id)
-        .ok_or_else(|| {
-            OAuthError::invalid_target("the requested audience is not available to this client")
-        })?;
+    let grant = partner_grant(catalog, client, audience)?;
     let allowed = client
         .allowed_scopes
         .intersect(grant)

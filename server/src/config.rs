@@ -73,11 +73,11 @@ pub struct FetchArgs {
 }
 
 impl FetchArgs {
-    pub fn fetch_policy(&self) -> anyhow::Result<crate::issuer_keys::FetchPolicy> {
+    pub fn fetch_policy(&self) -> anyhow::Result<crate::state::issuer_keys::FetchPolicy> {
         if !(0..=7 * 86_400).contains(&self.jwks_max_stale) {
             anyhow::bail!("ENTENTE_JWKS_MAX_STALE must be between 0 and 604800 seconds");
         }
-        Ok(crate::issuer_keys::FetchPolicy {
+        Ok(crate::state::issuer_keys::FetchPolicy {
             allow_insecure: self.dev_insecure_issuer_urls,
             max_stale: self.jwks_max_stale,
         })
@@ -116,7 +116,7 @@ pub struct Config {
     pub signing_alg: SigningAlgorithm,
     pub database_url: String,
     pub master_key: MasterKey,
-    pub fetch: crate::issuer_keys::FetchPolicy,
+    pub fetch: crate::state::issuer_keys::FetchPolicy,
     /// `None`: no metrics listener.
     pub metrics_listen: Option<SocketAddr>,
     pub trusted_proxies: Vec<entente_domain::forwarded::IpNet>,
@@ -139,7 +139,7 @@ impl Config {
             signing_alg: SigningAlgorithm::Es256,
             database_url,
             master_key,
-            fetch: crate::issuer_keys::FetchPolicy {
+            fetch: crate::state::issuer_keys::FetchPolicy {
                 allow_insecure: false,
                 max_stale: 21_600,
             },

@@ -1,18 +1,13 @@
-//! The `entente` server: configuration, CLI, token service endpoints and background tasks.
+//! The `entente` server: configuration, start-up, the HTTP edge (token service, console, admin
+//! API), shared state, background workers and the CLI. Protocol and policy decisions live in
+//! `entente-domain`; storage in `entente-store`.
 
-pub mod admin_auth;
+pub mod admin_api;
 pub mod cli;
-pub mod cli_federation;
 pub mod config;
 pub mod console;
-pub mod explain;
-pub mod federation_snapshot;
 pub mod http;
-pub mod issuer_keys;
-pub mod keyring;
 pub mod oauth;
-pub mod session_store;
-pub mod snapshot;
 pub mod startup;
 pub mod state;
 pub mod workers;

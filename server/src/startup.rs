@@ -14,7 +14,7 @@ use entente_store::{Actor, Store};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::keyring;
+
 use crate::oauth::discovery;
 use crate::state::{AppState, Inner, now};
 use crate::workers::Workers;
@@ -134,7 +134,7 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
         .merge(crate::console::router(state)?)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::http::client_address,
+            crate::http::middleware::client_address::client_address,
         ));
     // Served over https (the issuer says so): browsers must never try plain http again.
     Ok(if state.issuer.starts_with("https://") {
@@ -175,7 +175,7 @@ async fn build_state(
         algorithm: config.signing_alg,
         ..RotationPolicy::default()
     };
-    keyring::rotate(
+    crate::state::signing_keys::rotate(
         &store,
         &config.master_key,
         &rotation,
@@ -187,7 +187,7 @@ async fn build_state(
         discovery_json: serde_json::to_vec(&discovery::metadata(&config.issuer))?.into(),
         issuer: config.issuer,
         hasher: secret_hasher(&config.master_key),
-        issuer_keys: crate::issuer_keys::IssuerKeys::new(config.fetch)?,
+        issuer_keys: crate::state::issuer_keys::IssuerKeys::new(config.fetch)?,
         pairwise_secret: config.master_key.derive(PAIRWISE_PURPOSE),
         master: config.master_key,
         store,

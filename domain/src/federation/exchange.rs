@@ -422,21 +422,18 @@ fn check_grant_type(
     grant: &str,
     trace: &mut Trace,
 ) -> Result<(), OAuthError> {
-    if client.grant_types.iter().any(|g| g == grant) {
-        trace.pass(
+    let checked = crate::grant::require_grant_type(client, grant);
+    match &checked {
+        Ok(()) => trace.pass(
             "client",
             format!("client {} may use {grant}", client.client_id),
-        );
-        Ok(())
-    } else {
-        trace.fail(
+        ),
+        Err(_) => trace.fail(
             "client",
             format!("client {} is not assigned {grant}", client.client_id),
-        );
-        Err(OAuthError::unauthorized_client(
-            "client may not use this grant type",
-        ))
+        ),
     }
+    checked
 }
 
 fn target<'c>(
@@ -463,30 +460,24 @@ fn partner_grant<'c>(
     audience: &AudienceView,
     trace: &mut Trace,
 ) -> Result<&'c ScopeSet, OAuthError> {
-    match cat.grant(who.client.partner_id, &audience.id) {
-        Some(g) => {
-            trace.pass(
-                "grant",
-                format!(
-                    "partner {} holds \"{g}\" on {}",
-                    who.partner_slug, audience.identifier
-                ),
-            );
-            Ok(g)
-        }
-        None => {
-            trace.fail(
-                "grant",
-                format!(
-                    "partner {} holds no grant on {}",
-                    who.partner_slug, audience.identifier
-                ),
-            );
-            Err(OAuthError::invalid_target(
-                "the requested audience is not available to this client",
-            ))
-        }
+    let grant = crate::grant::partner_grant(cat, &who.client, audience);
+    match &grant {
+        Ok(g) => trace.pass(
+            "grant",
+            format!(
+                "partner {} holds \"{g}\" on {}",
+                who.partner_slug, audience.identifier
+            ),
+        ),
+        Err(_) => trace.fail(
+            "grant",
+            format!(
+                "partner {} holds no grant on {}",
+                who.partner_slug, audience.identifier
+            ),
+        ),
     }
+    grant
 }
 
 fn matching_rule<'c>(

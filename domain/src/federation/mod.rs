@@ -5,6 +5,7 @@
 //! HTTP live in `server`.
 
 pub mod exchange;
+pub mod explain;
 pub mod refresh;
 pub mod rules;
 pub mod subject;

@@ -10,6 +10,16 @@ pub enum StepOutcome {
     Info,
 }
 
+impl StepOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Info => "info",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TraceStep {
     pub step: &'static str,

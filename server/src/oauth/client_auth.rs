@@ -9,8 +9,8 @@ use entente_domain::client_auth::{self, AssertionClaims, AssertionRules, AuthInp
 use entente_domain::jws;
 
 use super::form::Form;
-use crate::snapshot::{ClientEntry, Snapshot};
 use crate::state::AppState;
+use crate::state::snapshot::{ClientEntry, Snapshot};
 
 /// Decodes `Authorization: Basic` (RFC 6749 §2.3.1: id and secret are form-urlencoded first).
 /// A malformed header is a failed authentication (401), not a server error.

@@ -5,13 +5,13 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use entente_domain::OAuthError;
 use entente_domain::introspection::{self, Context, Introspection};
-use entente_domain::token::{ACCESS_TOKEN_TYP, AccessTokenClaims};
-use entente_domain::{OAuthError, jws};
 
-use super::error::{ErrorResponse, no_store};
+use super::issue::verify_access_token;
 use super::{client_auth, form};
-use crate::snapshot::ClientRole;
+use crate::http::errors::{ErrorResponse, no_store};
+use crate::state::snapshot::ClientRole;
 use crate::state::{AppState, now};
 
 pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
@@ -47,17 +47,4 @@ pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body:
     };
     run.await
         .unwrap_or_else(|e| ErrorResponse(e).into_response())
-}
-
-/// Signature and type check of an Entente access token with a published key. Time, audience
-/// and revocation are decided by the caller.
-pub fn verify_access_token(state: &AppState, token: &str) -> Option<AccessTokenClaims> {
-    let header = jws::peek_header(token).ok()?;
-    if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
-        return None;
-    }
-    let kid = header.kid.filter(|k| jws::sane_kid(k))?;
-    let keys = state.keys();
-    let (alg, key) = keys.verifiers.get(&kid)?;
-    jws::verify::<AccessTokenClaims>(token, key, *alg).ok()
 }

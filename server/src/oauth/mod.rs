@@ -1,11 +1,17 @@
-//! The OAuth endpoints: plain axum handlers speaking RFC form and JSON.
+//! The OAuth endpoints: plain axum handlers speaking RFC form and JSON. The token endpoint
+//! dispatches to one file per grant; `issue` turns decisions into signed tokens.
 
+pub mod caller;
 pub mod client_auth;
 pub mod discovery;
-pub mod error;
-pub mod federation;
 pub mod form;
-pub mod grants;
 pub mod introspect;
+pub mod issue;
+pub mod keys;
+pub mod refresh_family;
 pub mod revoke;
 pub mod token;
+pub mod token_client_credentials;
+pub mod token_exchange;
+pub mod token_jwt_bearer;
+pub mod token_refresh;

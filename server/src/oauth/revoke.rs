@@ -9,9 +9,9 @@ use entente_domain::OAuthError;
 use entente_domain::federation::subject;
 use entente_store::Actor;
 
-use super::error::{ErrorResponse, no_store};
-use super::introspect::verify_access_token;
+use super::issue::verify_access_token;
 use super::{client_auth, form};
+use crate::http::errors::{ErrorResponse, no_store};
 use crate::state::{AppState, now};
 
 pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
@@ -56,7 +56,7 @@ async fn revoke_refresh(
     token: &str,
     now: i64,
 ) -> Result<(), OAuthError> {
-    let hash = super::federation::refresh_hash(state, token);
+    let hash = super::refresh_family::refresh_hash(state, token);
     let row = state.store.refresh_by_hash(&hash).await.map_err(|e| {
         tracing::error!(error = %e, "refresh token lookup failed");
         OAuthError::unavailable()

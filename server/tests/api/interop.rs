@@ -34,7 +34,7 @@ async fn node_jose_verifies_tokens_of_every_algorithm() {
     s.seed().await;
     let c = s.secret_client("acme", "orders:read").await;
     for alg in SigningAlgorithm::ALL {
-        entente_server::keyring::rotate_now(
+        entente_server::state::signing_keys::rotate_now(
             &s.state.store,
             &s.state.master,
             alg,

@@ -866,7 +866,7 @@ async fn key_rotation_keeps_old_tokens_verifiable(s: &TestServer) {
         .as_str()
         .unwrap()
         .to_owned();
-    let kid = entente_server::keyring::rotate_now(
+    let kid = entente_server::state::signing_keys::rotate_now(
         &s.state.store,
         &s.state.master,
         SigningAlgorithm::EdDsa,
@@ -913,7 +913,7 @@ async fn key_rotation_publishes_before_it_signs(s: &TestServer) {
         .to_owned();
     let old_kid = decode_part(&old, 0)["kid"].as_str().unwrap().to_owned();
     let t0 = now();
-    let kid = entente_server::keyring::rotate_now(
+    let kid = entente_server::state::signing_keys::rotate_now(
         &s.state.store,
         &s.state.master,
         SigningAlgorithm::Es256,
@@ -953,7 +953,7 @@ async fn key_rotation_publishes_before_it_signs(s: &TestServer) {
     );
     // The lead passes (rotation takes `now`; the background check would do this within a minute).
     let policy = &s.state.rotation;
-    let changed = entente_server::keyring::rotate(
+    let changed = entente_server::state::signing_keys::rotate(
         &s.state.store,
         &s.state.master,
         policy,

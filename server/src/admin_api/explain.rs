@@ -1,39 +1,25 @@
 //! Explain: evaluate a token request without issuing anything, and return the decision trace.
-//! Served at `POST /admin/api/v1/exchange/explain` (console session) and by
-//! `entente exchange explain --file request.json`.
+//! Served at `POST /admin/api/v1/exchange/explain`, by the console's "try a token" panel and by
+//! `entente exchange explain --file request.json`: all three answer `Explanation`.
 
 use std::sync::Arc;
 
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use entente_domain::federation::exchange::{self, Decision, ExchangeRequest, Requester};
+use entente_domain::federation::explain::{ExplainRequest, Explanation};
 use entente_domain::federation::{Env, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE};
 use entente_domain::grant::{ClientView, TargetRequest};
 use entente_domain::jws::OneOrMany;
 use entente_domain::token::AccessTokenClaims;
 use entente_domain::{OAuthError, ScopeSet};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
-use crate::issuer_keys::IssuerKeys;
-use crate::keyring::KeySet;
-use crate::oauth::federation::{KeyView, gather_issuer_keys};
-use crate::snapshot::{ClientRole, Snapshot};
-
-/// A token request as the client would send it, plus the client it is sent as.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExplainRequest {
-    pub client_id: String,
-    pub grant_type: String,
-    pub subject_token: Option<String>,
-    pub subject_token_type: Option<String>,
-    pub actor_token: Option<String>,
-    pub actor_token_type: Option<String>,
-    pub requested_token_type: Option<String>,
-    pub assertion: Option<String>,
-    pub audience: Option<OneOrMany>,
-    pub resource: Option<OneOrMany>,
-    pub scope: Option<String>,
-}
+use crate::http::errors::problem;
+use crate::oauth::keys::{KeyView, gather_issuer_keys};
+use crate::state::AppState;
+use crate::state::issuer_keys::IssuerKeys;
+use crate::state::signing_keys::KeySet;
+use crate::state::snapshot::{ClientRole, Snapshot};
 
 fn list(v: &Option<OneOrMany>) -> Vec<String> {
     match v {
@@ -43,8 +29,8 @@ fn list(v: &Option<OneOrMany>) -> Vec<String> {
     }
 }
 
-fn refused(e: &OAuthError) -> Value {
-    json!({"allowed": false, "error": e.code.as_str(), "error_description": e.description, "trace": []})
+fn refused(e: &OAuthError) -> Explanation {
+    Explanation::refused(e)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -56,7 +42,7 @@ pub async fn explain(
     env: &Env<'_>,
     req: &ExplainRequest,
     now: i64,
-) -> Value {
+) -> Explanation {
     let Some(client) = snapshot.client(&req.client_id) else {
         return refused(&OAuthError::new(
             entente_domain::OAuthErrorCode::InvalidClient,
@@ -132,26 +118,46 @@ pub async fn explain(
             ));
         }
     };
-    match decision.result {
-        Ok(g) => json!({
-            "allowed": true,
-            "granted": {
-                "issued_token_type": g.issued_token_type,
-                "audience": g.audience,
-                "scope": g.scope.to_string(),
-                "expires_in": g.lifetime,
-                "sub": g.sub,
-                "act": g.act,
-                "claims": g.claims,
-                "refresh_token": g.refresh.is_some(),
-            },
-            "trace": decision.trace,
-        }),
-        Err(e) => json!({
-            "allowed": false,
-            "error": e.code.as_str(),
-            "error_description": e.description,
-            "trace": decision.trace,
-        }),
+    Explanation::from_decision(decision)
+}
+
+/// Explain as this replica would decide now.
+pub async fn explain_now(state: &AppState, req: &ExplainRequest) -> Explanation {
+    let snapshot = state.snapshot();
+    let revoked = |c: &AccessTokenClaims| state.is_revoked(c);
+    explain(
+        &snapshot,
+        &state.issuer_keys,
+        state.keys(),
+        &revoked,
+        &crate::oauth::caller::env(state),
+        req,
+        crate::state::now(),
+    )
+    .await
+}
+
+/// The HTTP body: a JSON explain request of at most 64 KiB.
+pub async fn explain_http(state: &AppState, body: &[u8]) -> Response {
+    if body.len() > 64 * 1024 {
+        return problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request is larger than 64 KiB",
+        );
     }
+    let req: ExplainRequest = match serde_json::from_slice(body) {
+        Ok(r) => r,
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                &format!("the request is not a valid explain request: {e}"),
+            );
+        }
+    };
+    let answer = explain_now(state, &req).await;
+    (
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        axum::Json(answer),
+    )
+        .into_response()
 }

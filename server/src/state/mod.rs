@@ -1,10 +1,15 @@
 //! Shared state of the running service: store, caches kept fresh by the change feed, key set.
 
+pub mod federation_snapshot;
+pub mod issuer_keys;
+pub mod revocations;
+pub mod signing_keys;
+pub mod snapshot;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use entente_domain::federation::subject;
 use entente_domain::keyring::RotationPolicy;
 use entente_domain::sealing::MasterKey;
 use entente_domain::secret::SecretHasher;
@@ -12,8 +17,9 @@ use entente_domain::token::AccessTokenClaims;
 use entente_store::Store;
 use entente_store::changes::topic;
 
-use crate::keyring::{self, KeySet};
-use crate::snapshot::Snapshot;
+use revocations::{any_revoked, load_revocations, revoked_in};
+use signing_keys::KeySet;
+use snapshot::Snapshot;
 
 #[derive(Clone)]
 pub struct AppState(pub Arc<Inner>);
@@ -35,7 +41,7 @@ pub struct Inner {
     pub keys: RwLock<Arc<KeySet>>,
     /// Revoked lineage keys (`t:<jti>`, `f:`, `c:`, `p:`, `s:`) → when they were revoked.
     pub revoked: RwLock<HashMap<String, i64>>,
-    pub issuer_keys: crate::issuer_keys::IssuerKeys,
+    pub issuer_keys: issuer_keys::IssuerKeys,
     /// Key of pairwise subject identifiers, derived from the master key.
     pub pairwise_secret: Vec<u8>,
     pub feed_position: AtomicI64,
@@ -60,47 +66,6 @@ pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// A token is revoked if any key it carries — its own id, its client, its partner, or anything
-/// in its lineage — was revoked at or after the token was issued.
-pub fn revoked_in(map: &HashMap<String, i64>, claims: &AccessTokenClaims) -> bool {
-    if map.is_empty() {
-        return false;
-    }
-    let own = [
-        Some(subject::token_key(&claims.jti)),
-        Some(subject::client_key(&claims.client_id)),
-        claims.partner.as_deref().map(subject::partner_key),
-    ];
-    any_revoked(
-        map,
-        own.iter().flatten().chain(claims.lineage.iter()),
-        claims.iat,
-    )
-}
-
-/// True if any of `keys` was revoked at or after `since`.
-pub fn any_revoked<'k>(
-    map: &HashMap<String, i64>,
-    mut keys: impl Iterator<Item = &'k String>,
-    since: i64,
-) -> bool {
-    keys.any(|k| map.get(k).is_some_and(|at| *at >= since))
-}
-
-/// Every live revocation: revoked token ids and revoked lineage keys → when revoked.
-pub async fn load_revocations(
-    store: &Store,
-    now: i64,
-) -> entente_store::Result<HashMap<String, i64>> {
-    let rows = store.live_revocations(now).await?;
-    let marks = store.live_marks(now).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (subject::token_key(&r.jti), r.revoked_at))
-        .chain(marks.into_iter().map(|m| (m.target, m.revoked_at)))
-        .collect())
 }
 
 /// Reads never wait on a writer for long; a poisoned lock still holds the last good value.
@@ -157,7 +122,10 @@ impl Inner {
 
     pub async fn reload_keys(&self) -> anyhow::Result<()> {
         let models = self.store.signing_keys().await?;
-        write(&self.keys, Arc::new(keyring::build(&models, &self.master)));
+        write(
+            &self.keys,
+            Arc::new(signing_keys::build(&models, &self.master)),
+        );
         Ok(())
     }
 

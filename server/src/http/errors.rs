@@ -1,4 +1,5 @@
-//! The one place where OAuth errors become HTTP (RFC 6749 §5.2, RFC 7009 §2.2.1, RFC 7662 §2.3).
+//! The one place where errors become HTTP: OAuth (RFC 6749 §5.2, RFC 7009 §2.2.1, RFC 7662 §2.3),
+//! bearer tokens (RFC 6750 §3) and problem details (RFC 9457).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -47,4 +48,32 @@ pub fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         (header::PRAGMA, HeaderValue::from_static("no-cache")),
     ]
+}
+
+/// RFC 9457 problem details for the admin API and console endpoints outside OAuth.
+pub fn problem(status: StatusCode, detail: &str) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        )],
+        axum::Json(serde_json::json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": detail,
+        })),
+    )
+        .into_response()
+}
+
+/// RFC 6750 §3: a bearer-token refusal with its `WWW-Authenticate` challenge.
+pub fn bearer_error(status: StatusCode, error: &'static str, detail: &str) -> Response {
+    let challenge = format!("Bearer realm=\"entente-admin\", error=\"{error}\"");
+    let mut r = problem(status, detail);
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    r
 }

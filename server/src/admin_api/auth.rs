@@ -2,30 +2,18 @@
 //! origin), or a bearer access token that Entente issued for the admin API audience
 //! (`<issuer>/admin/api/v1`) with scope `entente:admin` (RFC 6750 errors).
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use entente_domain::introspection::{self, Context};
 
-use crate::oauth::introspect::verify_access_token;
+use crate::http::errors::{bearer_error, problem};
+use crate::oauth::issue::verify_access_token;
 use crate::state::{AppState, now};
 
 pub const ADMIN_SCOPE: &str = "entente:admin";
 
 pub fn admin_audience(issuer: &str) -> String {
     format!("{issuer}/admin/api/v1")
-}
-
-fn bearer_error(status: StatusCode, error: &'static str, detail: &str) -> Response {
-    let challenge = format!("Bearer realm=\"entente-admin\", error=\"{error}\"");
-    let mut r = (
-        status,
-        axum::Json(serde_json::json!({"status": status.as_u16(), "detail": detail})),
-    )
-        .into_response();
-    if let Ok(v) = HeaderValue::from_str(&challenge) {
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-    }
-    r
 }
 
 /// `Some(Ok(()))` for a valid admin bearer token, `Some(Err(response))` for a bad one, `None`
@@ -73,4 +61,36 @@ pub fn bearer(state: &AppState, headers: &HeaderMap) -> Option<Result<(), Respon
         )));
     }
     Some(Ok(()))
+}
+
+/// How the admin API was reached: `None` to proceed, else the refusal (401, 403, 503).
+pub async fn require_admin(
+    state: &AppState,
+    session: &tower_sessions::Session,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    match bearer(state, headers) {
+        Some(Err(r)) => Some(r),
+        Some(Ok(())) => None,
+        None => require_admin_session(state, session).await,
+    }
+}
+
+/// None when the session belongs to an administrator; otherwise the refusal.
+async fn require_admin_session(
+    state: &AppState,
+    session: &tower_sessions::Session,
+) -> Option<Response> {
+    match app::ssr::admin_from_session(&state.store, session).await {
+        Ok(Some(a)) if a.role == "admin" => None,
+        Ok(Some(_)) => Some(problem(StatusCode::FORBIDDEN, "your role may not do this")),
+        Ok(None) => Some(problem(StatusCode::UNAUTHORIZED, "sign in first")),
+        Err(e) => {
+            tracing::error!(error = %e, "session lookup failed");
+            Some(problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "try again shortly",
+            ))
+        }
+    }
 }

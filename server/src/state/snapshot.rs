@@ -10,7 +10,7 @@ use entente_domain::grant::{AudienceView, Catalog};
 use entente_domain::jwks::VerifyingKey;
 use entente_store::catalog::{AUTH_PRIVATE_KEY_JWT, CatalogData, KIND_RESOURCE_SERVER};
 
-use crate::federation_snapshot::FederationSnapshot;
+use crate::state::federation_snapshot::FederationSnapshot;
 
 #[derive(Debug, Clone)]
 pub enum ClientRole {

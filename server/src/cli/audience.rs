@@ -1,0 +1,82 @@
+//! `entente audience`: Audiences: the APIs Entente issues tokens for, with their scopes.
+
+use clap::Subcommand;
+use entente_store::catalog::NewAudience;
+use serde_json::json;
+
+use super::{Ctx, print};
+
+#[derive(Debug, Subcommand)]
+pub enum AudienceCmd {
+    Create {
+        /// Absolute URI that tokens carry as `aud`.
+        #[arg(long)]
+        identifier: String,
+        /// Space-separated scopes.
+        #[arg(long)]
+        scopes: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Access token lifetime in seconds.
+        #[arg(long, default_value_t = 300)]
+        token_lifetime: i64,
+    },
+    List,
+}
+
+pub async fn run(cx: &Ctx<'_>, cmd: AudienceCmd) -> anyhow::Result<()> {
+    let Ctx {
+        store,
+        actor,
+        out,
+        now,
+        ..
+    } = *cx;
+    match cmd {
+        AudienceCmd::Create {
+            identifier,
+            scopes,
+            name,
+            token_lifetime,
+        } => {
+            let scopes: Vec<String> = scopes.split_whitespace().map(str::to_owned).collect();
+            let a = store
+                .create_audience(
+                    actor,
+                    NewAudience {
+                        name: name.unwrap_or_else(|| identifier.clone()),
+                        identifier,
+                        scopes: scopes.clone(),
+                        token_lifetime,
+                    },
+                    now,
+                )
+                .await?;
+            print(
+                out,
+                json!({"id": a.id, "identifier": a.identifier, "scopes": scopes, "token_lifetime": a.token_lifetime}),
+                format!("created audience {}", a.identifier),
+            );
+        }
+        AudienceCmd::List => {
+            let auds = store.list_audiences().await?;
+            let v: Vec<_> = auds.iter().map(|(a, s)| json!({"identifier": a.identifier, "name": a.name, "scopes": s.iter().map(|s| &s.name).collect::<Vec<_>>(), "token_lifetime": a.token_lifetime})).collect();
+            let t = auds
+                .iter()
+                .map(|(a, s)| {
+                    format!(
+                        "{:<40} {}",
+                        a.identifier,
+                        s.iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(out, json!(v), t);
+        }
+    }
+    Ok(())
+}

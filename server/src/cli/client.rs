@@ -1,0 +1,178 @@
+//! `entente client`: Clients of partners: create (secret shown once), list, rotate a secret.
+
+use clap::{Args, Subcommand};
+use entente_domain::ScopeSet;
+use entente_domain::client_auth::AuthMethod;
+use entente_domain::secret::{generate_secret, new_client_id};
+use entente_store::catalog::NewClient;
+use entente_store::{Actor, Store};
+use serde_json::json;
+
+use super::{Ctx, Output, print};
+use crate::config::CommonArgs;
+use crate::startup::secret_hasher;
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCmd {
+    Create(ClientCreate),
+    List {
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// Issue a new secret; older secrets stop working after the grace period.
+    RotateSecret {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, default_value_t = 0)]
+        grace_seconds: i64,
+    },
+}
+
+pub async fn run(cx: &Ctx<'_>, cmd: ClientCmd) -> anyhow::Result<()> {
+    let Ctx {
+        store,
+        actor,
+        common,
+        out,
+        now,
+    } = *cx;
+    match cmd {
+        ClientCmd::Create(c) => create_client(store, actor, common, out, c, now).await?,
+        ClientCmd::List { partner } => {
+            let pid = match partner {
+                Some(slug) => Some(store.partner_by_slug(&slug).await?.id),
+                None => None,
+            };
+            let cs = store.list_clients(pid.as_deref()).await?;
+            let v: Vec<_> = cs.iter().map(|c| json!({"client_id": c.client_id, "kind": c.kind, "name": c.name, "auth_method": c.auth_method, "grant_types": c.grant_types, "scopes": c.allowed_scopes, "enabled": c.enabled})).collect();
+            let t = cs
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{:<26} {:<16} {:<16} {}",
+                        c.client_id, c.kind, c.auth_method, c.name
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(out, json!(v), t);
+        }
+        ClientCmd::RotateSecret {
+            client_id,
+            grace_seconds,
+        } => {
+            let secret = generate_secret();
+            store
+                .rotate_client_secret(
+                    actor,
+                    &client_id,
+                    secret_hasher(&common.master_key()?).hash(&secret),
+                    grace_seconds,
+                    now,
+                )
+                .await?;
+            print(
+                out,
+                json!({"client_id": client_id, "client_secret": secret}),
+                format!(
+                    "client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)"
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+#[derive(Debug, Args)]
+pub struct ClientCreate {
+    #[arg(long)]
+    pub partner: String,
+    #[arg(long)]
+    pub name: String,
+    /// Scopes this client may request (space-separated).
+    #[arg(long)]
+    pub scopes: String,
+    /// client_secret (Basic or POST) or private_key_jwt.
+    #[arg(long, default_value = "client_secret")]
+    pub auth_method: String,
+    /// Public JWKS file, for private_key_jwt.
+    #[arg(long)]
+    pub jwks_file: Option<std::path::PathBuf>,
+    #[arg(long, default_value = "client_credentials")]
+    pub grant_types: String,
+}
+
+async fn create_client(
+    store: &Store,
+    actor: &Actor,
+    common: &CommonArgs,
+    out: Output,
+    c: ClientCreate,
+    now: i64,
+) -> anyhow::Result<()> {
+    let partner = store.partner_by_slug(&c.partner).await?;
+    let scopes = ScopeSet::parse(&c.scopes).map_err(|e| anyhow::anyhow!("{}", e.description))?;
+    let grant_types: Vec<String> = c
+        .grant_types
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    const SUPPORTED: [&str; 4] = [
+        entente_domain::grant::CLIENT_CREDENTIALS,
+        entente_domain::federation::GRANT_TOKEN_EXCHANGE,
+        entente_domain::federation::GRANT_JWT_BEARER,
+        entente_domain::federation::GRANT_REFRESH_TOKEN,
+    ];
+    if let Some(bad) = grant_types
+        .iter()
+        .find(|g| !SUPPORTED.contains(&g.as_str()))
+    {
+        anyhow::bail!(
+            "grant type {bad:?} is not supported; use any of: {}",
+            SUPPORTED.join(" ")
+        );
+    }
+    let is_secret = match c.auth_method.as_str() {
+        "client_secret" | "client_secret_basic" | "client_secret_post" => true,
+        m if AuthMethod::parse(m) == Some(AuthMethod::PrivateKeyJwt) => false,
+        m => anyhow::bail!("--auth-method must be client_secret or private_key_jwt, got {m:?}"),
+    };
+    let (secret, new) = if is_secret {
+        let secret = generate_secret();
+        let hash = secret_hasher(&common.master_key()?).hash(&secret);
+        (
+            Some(secret),
+            NewClient::partner_secret(partner.id, c.name, scopes, grant_types, hash),
+        )
+    } else {
+        let path = c.jwks_file.ok_or_else(|| {
+            anyhow::anyhow!("--jwks-file is required with --auth-method private_key_jwt")
+        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let (keys, refused) = entente_domain::jwks::parse(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if keys.is_empty() {
+            anyhow::bail!(
+                "{}: no usable public key ({})",
+                path.display(),
+                refused.join("; ")
+            );
+        }
+        (
+            None,
+            NewClient::partner_key(partner.id, c.name, scopes, grant_types, text),
+        )
+    };
+    let client_id = new_client_id();
+    let m = store
+        .create_client(actor, new, client_id.clone(), now)
+        .await?;
+    let mut v = json!({"client_id": client_id, "partner": c.partner, "name": m.name, "auth_method": m.auth_method, "scopes": m.allowed_scopes});
+    let mut t = format!("client_id:     {client_id}");
+    if let Some(s) = secret {
+        v["client_secret"] = json!(s);
+        t.push_str(&format!("\nclient_secret: {s}\n(shown once: store it now)"));
+    }
+    print(out, v, t);
+    Ok(())
+}

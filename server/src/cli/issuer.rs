@@ -1,0 +1,193 @@
+//! `entente issuer`: trusted issuers, partners' identity providers whose tokens Entente accepts.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use entente_domain::federation::rules::{self, TokenKind};
+use entente_store::federation::NewTrustedIssuer;
+use serde_json::json;
+
+use super::{Ctx, print};
+use crate::config::FetchArgs;
+use crate::state::issuer_keys::ssrf::check_url_resolves;
+
+// Parsed once per process: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum IssuerCmd {
+    /// Register a partner's identity provider (keys by --jwks-uri or --jwks-file).
+    Add {
+        #[arg(long)]
+        partner: String,
+        /// The exact `iss` string of its tokens.
+        #[arg(long)]
+        issuer: String,
+        #[arg(long, conflicts_with = "jwks_file")]
+        jwks_uri: Option<String>,
+        #[arg(long)]
+        jwks_file: Option<PathBuf>,
+        /// `aud` value(s) its tokens must carry (default: Entente's issuer). Repeatable.
+        #[arg(long)]
+        audience: Vec<String>,
+        /// Accepted algorithms (asymmetric only).
+        #[arg(long, default_value = "ES256 RS256 PS256 EdDSA")]
+        algorithms: String,
+        /// Accepted token kinds: access_token, id_token, assertion.
+        #[arg(long, default_value = "access_token")]
+        kinds: String,
+        /// Oldest accepted token in seconds; for assertions the longest lifetime.
+        #[arg(long, default_value_t = rules::DEFAULT_MAX_AGE)]
+        max_age: i64,
+        /// Accepted clock skew in seconds (0–60).
+        #[arg(long, default_value_t = rules::DEFAULT_SKEW)]
+        skew: i64,
+        #[arg(long, default_value = "sub")]
+        subject_claim: String,
+        /// Accept this issuer's access tokens typed `JWT` (Keycloak, Entra ID and Auth0 do so by
+        /// default) as well as `at+jwt`. ID tokens are still told apart by their claims.
+        #[arg(long)]
+        access_tokens_typed_jwt: bool,
+        /// Entente's own issuer identifier: the default `aud` its tokens must carry.
+        #[arg(
+            long = "entente-issuer",
+            env = "ENTENTE_ISSUER",
+            default_value = "http://127.0.0.1:3000"
+        )]
+        entente_issuer: String,
+        #[command(flatten)]
+        fetch: FetchArgs,
+    },
+    List {
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    /// Stop accepting this issuer's tokens under every rule (within a second on every replica).
+    Disable {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        issuer: String,
+    },
+    Enable {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        issuer: String,
+    },
+}
+
+pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
+    let Ctx {
+        store,
+        actor,
+        out,
+        now,
+        ..
+    } = *cx;
+    match cmd {
+        IssuerCmd::Add {
+            partner,
+            issuer,
+            jwks_uri,
+            jwks_file,
+            audience,
+            algorithms,
+            kinds,
+            max_age,
+            skew,
+            subject_claim,
+            access_tokens_typed_jwt,
+            entente_issuer,
+            fetch,
+        } => {
+            let policy = fetch.fetch_policy()?;
+            let jwks_uri = match jwks_uri {
+                Some(u) => Some(
+                    check_url_resolves(&u, &policy)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("--jwks-uri: {e}"))?
+                        .to_string(),
+                ),
+                None => None,
+            };
+            let jwks = match jwks_file {
+                Some(f) => Some(
+                    std::fs::read_to_string(&f)
+                        .map_err(|e| anyhow::anyhow!("--jwks-file {}: {e}", f.display()))?,
+                ),
+                None => None,
+            };
+            let kinds = kinds
+                .split_whitespace()
+                .map(|k| {
+                    TokenKind::parse(k).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--kinds: {k:?} is not one of access_token, id_token, assertion"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let mut new = NewTrustedIssuer::new(issuer, entente_issuer.to_owned());
+            if !audience.is_empty() {
+                new.audiences = audience
+                    .iter()
+                    .flat_map(|a| a.split_whitespace().map(str::to_owned))
+                    .collect();
+            }
+            new.jwks_uri = jwks_uri;
+            new.jwks = jwks;
+            new.algorithms = algorithms;
+            new.kinds = kinds;
+            new.max_age = max_age;
+            new.skew = skew;
+            new.subject_claim = subject_claim;
+            new.access_tokens_typed_jwt = access_tokens_typed_jwt;
+            let m = store
+                .create_trusted_issuer(actor, &partner, new, now)
+                .await?;
+            print(
+                out,
+                json!({"id": m.id, "partner": partner, "issuer": m.issuer, "jwks_uri": m.jwks_uri, "audiences": m.audiences, "kinds": m.kinds, "access_tokens_typed_jwt": m.access_tokens_typed_jwt}),
+                format!(
+                    "trusted issuer {} added for {partner} (id {})",
+                    m.issuer, m.id
+                ),
+            );
+        }
+        IssuerCmd::List { partner } => {
+            let pid = match partner {
+                Some(slug) => Some(store.partner_by_slug(&slug).await?.id),
+                None => None,
+            };
+            let is = store.list_trusted_issuers(pid.as_deref()).await?;
+            let v: Vec<_> = is.iter().map(|i| json!({"id": i.id, "issuer": i.issuer, "jwks_uri": i.jwks_uri, "static_jwks": i.jwks.is_some(), "audiences": i.audiences, "kinds": i.kinds, "algorithms": i.algorithms, "enabled": i.enabled})).collect();
+            let t = is
+                .iter()
+                .map(|i| format!("{:<14} {:<40} {}", i.id, i.issuer, i.kinds))
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(out, json!(v), t);
+        }
+        IssuerCmd::Disable { partner, issuer } => {
+            store
+                .set_trusted_issuer_enabled(actor, &partner, &issuer, false, now)
+                .await?;
+            print(
+                out,
+                json!({"issuer": issuer, "enabled": false}),
+                format!("trusted issuer {issuer} disabled"),
+            );
+        }
+        IssuerCmd::Enable { partner, issuer } => {
+            store
+                .set_trusted_issuer_enabled(actor, &partner, &issuer, true, now)
+                .await?;
+            print(
+                out,
+                json!({"issuer": issuer, "enabled": true}),
+                format!("trusted issuer {issuer} enabled"),
+            );
+        }
+    }
+    Ok(())
+}

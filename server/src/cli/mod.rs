@@ -1,0 +1,144 @@
+//! The `entente` command line: `serve` (default), `migrate`, and the same catalog verbs the
+//! console offers, for scripts and CI; one file per noun. Every command can print JSON
+//! (`--output json`).
+
+pub mod admin;
+pub mod audience;
+pub mod client;
+pub mod exchange;
+pub mod grant;
+pub mod issuer;
+pub mod key;
+pub mod partner;
+pub mod resource_server;
+pub mod token;
+pub mod trust_rule;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use entente_store::{Actor, Store};
+use serde_json::json;
+
+use crate::config::{CommonArgs, LogArgs, ServeArgs};
+use crate::state::now;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "entente",
+    version,
+    about = "Entente: federate identity and permissions with partner organisations.",
+    // `entente --listen …` serves; serve settings never leak into other commands' help.
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Serve settings when no command is given (`entente` alone serves).
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+    /// Output format of catalog commands.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the token service and console (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Partners: organisations that get access to your APIs.
+    #[command(subcommand)]
+    Partner(partner::PartnerCmd),
+    /// Audiences: the APIs Entente issues tokens for, with their scopes.
+    #[command(subcommand)]
+    Audience(audience::AudienceCmd),
+    /// Grants: a partner's allowance of scopes on an audience.
+    #[command(subcommand)]
+    Grant(grant::GrantCmd),
+    /// Clients of partners.
+    #[command(subcommand)]
+    Client(client::ClientCmd),
+    /// An API's own client, used to introspect tokens issued for its audience.
+    #[command(name = "resource-server", subcommand)]
+    ResourceServer(resource_server::ResourceServerCmd),
+    /// Signing keys.
+    #[command(subcommand)]
+    Key(key::KeyCmd),
+    /// Console administrators.
+    #[command(subcommand)]
+    Admin(admin::AdminCmd),
+    /// Trusted issuers: partners' identity providers whose tokens Entente accepts.
+    #[command(subcommand)]
+    Issuer(issuer::IssuerCmd),
+    /// Trust rules: what a trusted issuer's tokens may be exchanged for.
+    #[command(name = "trust-rule", subcommand)]
+    TrustRule(trust_rule::TrustRuleCmd),
+    /// Issued tokens: revoke by id, client, partner or partner subject.
+    #[command(subcommand)]
+    Token(token::TokenCmd),
+    /// Token exchange tools.
+    #[command(subcommand)]
+    Exchange(exchange::ExchangeCmd),
+}
+
+pub(crate) fn print(out: Output, value: serde_json::Value, text: String) {
+    match out {
+        Output::Json => println!("{value}"),
+        Output::Text => println!("{text}"),
+    }
+}
+
+/// What every catalog command works with.
+#[derive(Clone, Copy)]
+pub struct Ctx<'a> {
+    pub store: &'a Store,
+    pub actor: &'a Actor,
+    pub common: &'a CommonArgs,
+    pub out: Output,
+    pub now: i64,
+}
+
+pub async fn run(cmd: Command, common: &CommonArgs, out: Output) -> anyhow::Result<()> {
+    let store = Store::connect(&common.database_url()?).await?;
+    store.migrate().await?;
+    let actor = Actor::new(format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    ));
+    let now = now();
+    let cx = Ctx {
+        store: &store,
+        actor: &actor,
+        common,
+        out,
+        now,
+    };
+    match cmd {
+        Command::Serve(_) => {
+            anyhow::bail!("`serve` is started by main, not as a catalog command")
+        }
+        Command::Migrate => print(out, json!({"migrated": true}), "migrations applied".into()),
+        Command::Partner(c) => partner::run(&cx, c).await?,
+        Command::Audience(c) => audience::run(&cx, c).await?,
+        Command::Grant(c) => grant::run(&cx, c).await?,
+        Command::Client(c) => client::run(&cx, c).await?,
+        Command::ResourceServer(c) => resource_server::run(&cx, c).await?,
+        Command::Key(c) => key::run(&cx, c).await?,
+        Command::Admin(c) => admin::run(&cx, c).await?,
+        Command::Issuer(c) => issuer::run(&cx, c).await?,
+        Command::TrustRule(c) => trust_rule::run(&cx, c).await?,
+        Command::Token(c) => token::run(&cx, c).await?,
+        Command::Exchange(c) => exchange::run(&cx, c).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! `entente trust-rule`: what a trusted issuer's tokens may be exchanged for.
+
+use clap::Subcommand;
+use entente_domain::ScopeSet;
+use entente_domain::federation::rules;
+use entente_store::federation::NewTrustRule;
+use serde_json::json;
+
+use super::{Ctx, print};
+
+#[derive(Debug, Subcommand)]
+pub enum TrustRuleCmd {
+    /// Create or replace the rule for one issuer and audience.
+    Set {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        audience: String,
+        /// The most this rule grants (space-separated).
+        #[arg(long)]
+        scopes: String,
+        /// Partner claims passed through (space-separated; `from=to` renames).
+        #[arg(long, default_value = "")]
+        claims: String,
+        /// Scopes unlocked by a partner claim value: `claim:value=scope` (space-separated).
+        #[arg(long = "map", default_value = "")]
+        mappings: String,
+        #[arg(long)]
+        delegation: bool,
+        #[arg(long, default_value_t = 1)]
+        max_depth: u8,
+        #[arg(long)]
+        delegation_only: bool,
+        #[arg(long)]
+        pairwise_subject: bool,
+        #[arg(long)]
+        refresh: bool,
+        /// Access token lifetime in seconds (default: the audience's).
+        #[arg(long)]
+        lifetime: Option<i64>,
+        /// Absolute lifetime of a refresh token family in seconds.
+        #[arg(long, default_value_t = 8 * 3600)]
+        refresh_lifetime: i64,
+    },
+    List {
+        #[arg(long)]
+        partner: Option<String>,
+    },
+    Disable {
+        #[arg(long)]
+        id: String,
+    },
+    Enable {
+        #[arg(long)]
+        id: String,
+    },
+}
+
+pub async fn run(cx: &Ctx<'_>, cmd: TrustRuleCmd) -> anyhow::Result<()> {
+    let Ctx {
+        store,
+        actor,
+        out,
+        now,
+        ..
+    } = *cx;
+    match cmd {
+        TrustRuleCmd::Set {
+            partner,
+            issuer,
+            audience,
+            scopes,
+            claims,
+            mappings,
+            delegation,
+            max_depth,
+            delegation_only,
+            pairwise_subject,
+            refresh,
+            lifetime,
+            refresh_lifetime,
+        } => {
+            let mut r = NewTrustRule::new(
+                ScopeSet::parse(&scopes)
+                    .map_err(|e| anyhow::anyhow!("--scopes: {}", e.description))?,
+            );
+            r.claims =
+                rules::parse_claim_passes(&claims).map_err(|e| anyhow::anyhow!("--claims: {e}"))?;
+            r.mappings = rules::parse_scope_mappings(&mappings)
+                .map_err(|e| anyhow::anyhow!("--map: {e}"))?;
+            r.delegation = delegation || delegation_only;
+            r.max_depth = max_depth;
+            r.delegation_only = delegation_only;
+            r.pairwise = pairwise_subject;
+            r.refresh = refresh;
+            r.lifetime = lifetime;
+            r.refresh_lifetime = refresh_lifetime;
+            let m = store
+                .set_trust_rule(actor, &partner, &issuer, &audience, r, now)
+                .await?;
+            print(
+                out,
+                json!({"id": m.id, "partner": partner, "issuer": issuer, "audience": audience, "scopes": m.scopes,
+                       "delegation": m.delegation, "max_depth": m.max_depth, "delegation_only": m.delegation_only,
+                       "pairwise_subject": m.pairwise, "refresh": m.refresh}),
+                format!(
+                    "trust rule {}: tokens from {issuer} may become {audience} tokens with at most \"{}\"",
+                    m.id, m.scopes
+                ),
+            );
+        }
+        TrustRuleCmd::List { partner } => {
+            let pid = match partner {
+                Some(slug) => Some(store.partner_by_slug(&slug).await?.id),
+                None => None,
+            };
+            let rs = store.list_trust_rules(pid.as_deref()).await?;
+            let v: Vec<_> = rs.iter().map(|r| json!({"id": r.id, "issuer_id": r.issuer_id, "audience_id": r.audience_id, "scopes": r.scopes, "delegation": r.delegation, "pairwise_subject": r.pairwise, "refresh": r.refresh, "enabled": r.enabled})).collect();
+            let t = rs
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{:<14} {:<14} {} {}",
+                        r.id,
+                        r.issuer_id,
+                        if r.enabled { "enabled " } else { "disabled" },
+                        r.scopes
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(out, json!(v), t);
+        }
+        TrustRuleCmd::Disable { id } => {
+            store.set_trust_rule_enabled(actor, &id, false, now).await?;
+            print(
+                out,
+                json!({"id": id, "enabled": false}),
+                format!("trust rule {id} disabled"),
+            );
+        }
+        TrustRuleCmd::Enable { id } => {
+            store.set_trust_rule_enabled(actor, &id, true, now).await?;
+            print(
+                out,
+                json!({"id": id, "enabled": true}),
+                format!("trust rule {id} enabled"),
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! The HTTP edge: the public router (token service, discovery, health), the metrics router,
+//! the one mapping of errors to HTTP, and the middleware every request passes.
+
+pub mod errors;
+pub mod health;
+pub mod middleware;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+
+use crate::oauth;
+use crate::state::AppState;
+
+pub use middleware::request_id::{REQUEST_ID, request_id};
+
+/// The token service's routes. The console and the admin API are merged in `startup::router`.
+pub fn router(state: AppState) -> Router {
+    // A replica that cannot read the change feed may miss revocations made elsewhere: it stops
+    // issuing and vouching for tokens until it can (ENTENTE_MAX_STALENESS).
+    let vouching = Router::new()
+        .route("/oauth2/token", post(oauth::token::token))
+        .route("/oauth2/introspect", post(oauth::introspect::introspect))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::staleness::refuse_when_stale,
+        ));
+    Router::new()
+        .merge(vouching)
+        .route("/oauth2/revoke", post(oauth::revoke::revoke))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::discovery::oauth_metadata),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            get(oauth::discovery::oauth_metadata),
+        )
+        .route("/.well-known/jwks.json", get(oauth::discovery::jwks))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(
+            middleware::request_id::request_id_layer,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+}
+
+/// `/metrics` for Prometheus, served on ENTENTE_METRICS_LISTEN only: it names partners and
+/// their volumes, which the public listener must not show.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics))
+        .with_state(state)
+}

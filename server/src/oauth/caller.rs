@@ -1,0 +1,51 @@
+//! The authenticated partner client behind a token request, and what every grant reads from it.
+
+use entente_domain::federation::Env;
+use entente_domain::federation::exchange::Requester;
+use entente_domain::grant::{ClientView, TargetRequest};
+use entente_domain::{OAuthError, ScopeSet};
+
+use super::form::Form;
+use crate::state::AppState;
+use crate::state::snapshot::ClientEntry;
+
+pub struct Caller<'s> {
+    pub client: &'s ClientEntry,
+    pub partner_id: &'s str,
+    pub partner_slug: &'s str,
+}
+
+impl<'s> Caller<'s> {
+    pub fn view(&self) -> ClientView<'s> {
+        ClientView {
+            client_id: &self.client.client_id,
+            partner_id: self.partner_id,
+            allowed_scopes: &self.client.allowed_scopes,
+            grant_types: &self.client.grant_types,
+        }
+    }
+
+    pub fn requester(&self) -> Requester<'s> {
+        Requester {
+            client: self.view(),
+            partner_slug: self.partner_slug,
+        }
+    }
+}
+
+/// RFC 8707 `resource`, RFC 8693 `audience` and `scope` of a token request.
+pub fn target_request(form: &Form) -> Result<TargetRequest, OAuthError> {
+    Ok(TargetRequest {
+        resources: form.all("resource"),
+        audiences: form.all("audience"),
+        scope: form.get("scope").map(ScopeSet::parse).transpose()?,
+    })
+}
+
+/// Deployment facts the federation decision needs.
+pub fn env(state: &AppState) -> Env<'_> {
+    Env {
+        issuer: &state.issuer,
+        pairwise_secret: &state.pairwise_secret,
+    }
+}

@@ -1,0 +1,172 @@
+//! Issuing: a decision becomes a signed RFC 9068 access token (and, where a rule allows, a
+//! refresh token family), one typed token response, one metric. Also the verification of
+//! Entente's own tokens, its counterpart.
+
+use axum::response::{IntoResponse, Response};
+use entente_domain::federation::exchange::Grant;
+use entente_domain::federation::{TT_REFRESH_TOKEN, subject};
+use entente_domain::jws::{self, OneOrMany};
+use entente_domain::token::{ACCESS_TOKEN_TYP, AccessTokenClaims};
+use entente_domain::{OAuthError, ScopeSet};
+use jsonwebtoken::Header;
+use serde::Serialize;
+
+use super::caller::Caller;
+use super::refresh_family;
+use crate::http::errors::no_store;
+use crate::state::AppState;
+
+/// RFC 6749 §5.1 / RFC 8693 §2.2.1 successful token response.
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<&'static str>,
+    pub token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+impl TokenResponse {
+    pub fn bearer(access_token: String, expires_in: i64, scope: &ScopeSet) -> Self {
+        Self {
+            access_token,
+            issued_token_type: None,
+            token_type: "Bearer",
+            expires_in: Some(expires_in),
+            scope: scope.to_string(),
+            refresh_token: None,
+        }
+    }
+}
+
+/// `no-store` JSON, as every token response must be (RFC 6749 §5.1).
+pub fn respond(body: TokenResponse) -> Response {
+    (no_store(), axum::Json(body)).into_response()
+}
+
+/// Counts an issued token per grant type and partner (in memory; nothing is written).
+pub fn count(grant_type: &'static str, partner_slug: &str) {
+    metrics::counter!("entente_tokens_issued_total", "grant_type" => grant_type, "partner" => partner_slug.to_owned()).increment(1);
+}
+
+/// Signs an RFC 9068 access token with the active key; no other key is ever used (case H58).
+pub fn sign(state: &AppState, claims: &AccessTokenClaims) -> Result<String, OAuthError> {
+    let keys = state.keys();
+    let signer = keys.signer.as_ref().ok_or_else(OAuthError::unavailable)?;
+    let mut header = Header::new(signer.alg);
+    header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
+    header.kid = Some(signer.kid.clone());
+    jsonwebtoken::encode(&header, claims, &signer.key).map_err(|e| {
+        tracing::error!(error = %e, "signing failed");
+        OAuthError::unavailable()
+    })
+}
+
+/// Signature and type check of an Entente access token with a published key. Time, audience
+/// and revocation are decided by the caller.
+pub fn verify_access_token(state: &AppState, token: &str) -> Option<AccessTokenClaims> {
+    let header = jws::peek_header(token).ok()?;
+    if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
+        return None;
+    }
+    let kid = header.kid.filter(|k| jws::sane_kid(k))?;
+    let keys = state.keys();
+    let (alg, key) = keys.verifiers.get(&kid)?;
+    jws::verify::<AccessTokenClaims>(token, key, *alg).ok()
+}
+
+pub fn new_jti() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The access token claims for a federation grant.
+pub fn claims_for(
+    state: &AppState,
+    client_id: &str,
+    partner_slug: &str,
+    grant: &Grant,
+    now: i64,
+) -> AccessTokenClaims {
+    AccessTokenClaims {
+        iss: state.issuer.clone(),
+        sub: grant.sub.clone(),
+        aud: OneOrMany::One(grant.audience.clone()),
+        client_id: client_id.to_owned(),
+        scope: Some(grant.scope.to_string()),
+        iat: now,
+        exp: now + grant.lifetime,
+        jti: new_jti(),
+        partner: Some(partner_slug.to_owned()),
+        act: grant.act.clone(),
+        lineage: grant.lineage.clone(),
+        trust_rule: grant.trust_rule.clone(),
+        extra: grant.claims.clone(),
+    }
+}
+
+pub fn unavailable(e: impl std::fmt::Display) -> OAuthError {
+    tracing::error!(error = %e, "storage unavailable while issuing");
+    OAuthError::unavailable()
+}
+
+/// Issues what a federation decision granted: starts a refresh family if the rule allows
+/// (the only write), signs the access token, answers. `exchange_response` adds RFC 8693's
+/// `issued_token_type`.
+pub async fn issue_grant(
+    state: &AppState,
+    caller: &Caller<'_>,
+    mut grant: Grant,
+    grant_label: &'static str,
+    now: i64,
+    exchange_response: bool,
+) -> Result<Response, OAuthError> {
+    let mut refresh_token = None;
+    if let Some(terms) = grant.refresh.take() {
+        let family = new_jti();
+        grant.lineage.push(subject::family_key(&family));
+        let token = refresh_family::new_refresh_token();
+        let row = refresh_family::refresh_row(
+            state,
+            &token,
+            &family,
+            &caller.client.client_id,
+            caller.partner_id,
+            &terms.rule_id,
+            &grant,
+            &terms.subject_key,
+            terms.absolute_exp,
+            now,
+        );
+        state.store.insert_refresh(row).await.map_err(unavailable)?;
+        refresh_token = Some(token);
+    }
+    count(grant_label, caller.partner_slug);
+    // RFC 8693 §2.2.1: a requested refresh token travels in `access_token`, typed N_A.
+    if grant.issued_token_type == TT_REFRESH_TOKEN {
+        return Ok(respond(TokenResponse {
+            access_token: refresh_token.ok_or_else(OAuthError::unavailable)?,
+            issued_token_type: Some(TT_REFRESH_TOKEN),
+            token_type: "N_A",
+            expires_in: None,
+            scope: grant.scope.to_string(),
+            refresh_token: None,
+        }));
+    }
+    let claims = claims_for(
+        state,
+        &caller.client.client_id,
+        caller.partner_slug,
+        &grant,
+        now,
+    );
+    let mut body = TokenResponse::bearer(sign(state, &claims)?, grant.lifetime, &grant.scope);
+    if exchange_response {
+        body.issued_token_type = Some(grant.issued_token_type);
+    }
+    body.refresh_token = refresh_token;
+    Ok(respond(body))
+}

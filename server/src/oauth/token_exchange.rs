@@ -1,0 +1,46 @@
+//! RFC 8693 token exchange: gather the presented tokens' keys, let the domain decide, issue.
+
+use axum::response::Response;
+use entente_domain::OAuthError;
+use entente_domain::federation::exchange::{self, ExchangeRequest};
+
+use super::caller::{Caller, env, target_request};
+use super::form::Form;
+use super::issue::issue_grant;
+use super::keys::gather_keys;
+use crate::state::AppState;
+use crate::state::snapshot::Snapshot;
+
+pub async fn grant(
+    state: &AppState,
+    snapshot: &Snapshot,
+    caller: &Caller<'_>,
+    form: &Form,
+    now: i64,
+) -> Result<Response, OAuthError> {
+    let req = ExchangeRequest {
+        subject_token: form.get("subject_token"),
+        subject_token_type: form.get("subject_token_type"),
+        actor_token: form.get("actor_token"),
+        actor_token_type: form.get("actor_token_type"),
+        requested_token_type: form.get("requested_token_type"),
+        target: target_request(form)?,
+    };
+    let keys = gather_keys(
+        state,
+        snapshot,
+        caller.partner_id,
+        &[req.subject_token, req.actor_token],
+        now,
+    )
+    .await;
+    let decision = exchange::exchange(snapshot, &keys, &env(state), &caller.requester(), &req, now);
+    let grant = match decision.result {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::info!(client_id = %caller.client.client_id, trace = ?decision.trace.failure(), "token exchange refused");
+            return Err(e);
+        }
+    };
+    issue_grant(state, caller, grant, "token-exchange", now, true).await
+}

@@ -1,0 +1,54 @@
+//! RFC 7523 §2.1 jwt-bearer: a trusted issuer's assertion under the same trust rules, used once.
+
+use axum::response::Response;
+use entente_domain::OAuthError;
+use entente_domain::federation::exchange;
+
+use super::caller::{Caller, env, target_request};
+use super::form::Form;
+use super::issue::{issue_grant, unavailable};
+use super::keys::gather_keys;
+use crate::state::AppState;
+use crate::state::snapshot::Snapshot;
+
+pub async fn grant(
+    state: &AppState,
+    snapshot: &Snapshot,
+    caller: &Caller<'_>,
+    form: &Form,
+    now: i64,
+) -> Result<Response, OAuthError> {
+    let assertion = form.get("assertion");
+    let target = target_request(form)?;
+    let keys = gather_keys(state, snapshot, caller.partner_id, &[assertion], now).await;
+    let decision = exchange::jwt_bearer(
+        snapshot,
+        &keys,
+        &env(state),
+        &caller.requester(),
+        assertion,
+        &target,
+        now,
+    );
+    let grant = match decision.result {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::info!(client_id = %caller.client.client_id, trace = ?decision.trace.failure(), "jwt-bearer grant refused");
+            return Err(e);
+        }
+    };
+    // The replay cache is the shared database: a jti is accepted once across replicas (case B27).
+    if let Some(r) = &grant.replay {
+        let fresh = state
+            .store
+            .remember_assertion(&format!("issuer:{}", r.issuer_id), &r.jti, r.exp)
+            .await
+            .map_err(unavailable)?;
+        if !fresh {
+            return Err(OAuthError::invalid_grant(
+                "the assertion has already been used",
+            ));
+        }
+    }
+    issue_grant(state, caller, grant, "jwt-bearer", now, false).await
+}
