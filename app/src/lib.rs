@@ -1,16 +1,18 @@
-//! Entente's console: server-rendered, hydrated Leptos pages for administrators.
+//! Entente's console: server-rendered, hydrated Leptos pages for administrators. Pages are
+//! grouped by area with their server functions beside them (`pages/<area>/api.rs`); `ssr/`
+//! holds server-only infrastructure.
 
-pub mod api;
-pub mod api_federation;
 pub mod components;
+pub mod error;
 pub mod pages;
+mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_meta::MetaTags;
+
+pub use routes::App;
 
 /// The HTML document around the app (server side only renders it).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -28,26 +30,5 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
-    }
-}
-
-#[component]
-pub fn App() -> impl IntoView {
-    provide_meta_context();
-    view! {
-        <Stylesheet id="leptos" href="/pkg/entente.css"/>
-        <Title text="Entente console"/>
-        <Router>
-            <Routes fallback=|| view! { <pages::NotFound/> }>
-                <Route path=path!("/login") view=pages::login::Login/>
-                <Route path=path!("/setup") view=pages::setup::Setup/>
-                <Route path=path!("/") view=pages::partners::Partners/>
-                <Route path=path!("/partners") view=pages::partners::Partners/>
-                <Route path=path!("/partners/:slug") view=pages::clients::PartnerClients/>
-                <Route path=path!("/partners/:slug/trust") view=pages::trust::TrustRules/>
-                <Route path=path!("/audiences") view=pages::audiences::Audiences/>
-                <Route path=path!("/keys") view=pages::keys::Keys/>
-            </Routes>
-        </Router>
     }
 }

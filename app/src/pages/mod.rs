@@ -1,9 +1,11 @@
+//! The console's pages, grouped by area; each area's server functions and DTOs are in its
+//! `api.rs`, beside the page.
+
 pub mod audiences;
+pub mod auth;
 pub mod clients;
 pub mod keys;
-pub mod login;
 pub mod partners;
-pub mod setup;
 pub mod trust;
 
 use leptos::prelude::*;

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{SetupAdmin, invite_valid};
+use super::api::{SetupAdmin, invite_valid};
 use crate::components::ActionError;
 
 /// The one-time page that creates the first administrator from the URL printed at start-up.

@@ -6,9 +6,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::api::PartnerRow;
+use crate::error::ConsoleError;
+use crate::pages::partners::api::PartnerRow;
 #[cfg(feature = "ssr")]
-use crate::ssr::{console, fail, require_admin, user_error};
+use crate::ssr::{bad_request, console, require_admin, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuerRow {
@@ -57,7 +58,7 @@ pub struct Explanation {
 }
 
 #[server]
-pub async fn trust_overview(partner: String) -> Result<TrustData, ServerFnError> {
+pub async fn trust_overview(partner: String) -> Result<TrustData, ConsoleError> {
     require_admin().await?;
     let c = console()?;
     let p = c
@@ -164,11 +165,11 @@ pub async fn add_trusted_issuer(
     id_tokens: Option<String>,
     assertions: Option<String>,
     access_tokens_typed_jwt: Option<String>,
-) -> Result<String, ServerFnError> {
+) -> Result<String, ConsoleError> {
     use entente_domain::federation::rules::TokenKind;
     let admin = require_admin().await?;
     let c = console()?;
-    let bad = |m: String| fail(axum::http::StatusCode::BAD_REQUEST, m);
+    let bad = |m: String| bad_request(m);
     let mut new = entente_store::federation::NewTrustedIssuer::new(
         issuer.trim().to_owned(),
         c.issuer.clone(),
@@ -223,11 +224,11 @@ pub async fn set_trust_rule(
     max_depth: u8,
     pairwise: Option<String>,
     refresh: Option<String>,
-) -> Result<String, ServerFnError> {
+) -> Result<String, ConsoleError> {
     use entente_domain::federation::rules;
     let admin = require_admin().await?;
     let c = console()?;
-    let bad = |m: String| fail(axum::http::StatusCode::BAD_REQUEST, m);
+    let bad = |m: String| bad_request(m);
     let scopes =
         entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad(e.description.to_string()))?;
     let mut r = entente_store::federation::NewTrustRule::new(scopes);
@@ -253,7 +254,7 @@ pub async fn set_trust_rule(
 }
 
 #[server]
-pub async fn set_rule_enabled(rule_id: String, enabled: bool) -> Result<(), ServerFnError> {
+pub async fn set_rule_enabled(rule_id: String, enabled: bool) -> Result<(), ConsoleError> {
     let admin = require_admin().await?;
     let c = console()?;
     c.store
@@ -272,7 +273,7 @@ pub async fn explain_token(
     actor_token: String,
     audience: String,
     scope: String,
-) -> Result<Explanation, ServerFnError> {
+) -> Result<Explanation, ConsoleError> {
     require_admin().await?;
     let c = console()?;
     use entente_domain::federation::explain::ExplainRequest;

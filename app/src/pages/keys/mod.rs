@@ -1,7 +1,11 @@
+//! The signing keys page.
+
+pub mod api;
+
 use leptos::prelude::*;
 
-use crate::api::list_keys;
 use crate::components::{ErrorBox, Layout};
+use api::list_keys;
 
 #[component]
 pub fn Keys() -> impl IntoView {

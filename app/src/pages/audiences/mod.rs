@@ -1,7 +1,11 @@
+//! The audiences page: the APIs Entente issues tokens for, with their scopes.
+
+pub mod api;
+
 use leptos::prelude::*;
 
-use crate::api::{CreateAudience, list_audiences};
 use crate::components::{ActionError, ErrorBox, Layout};
+use api::{CreateAudience, list_audiences};
 
 #[component]
 pub fn Audiences() -> impl IntoView {

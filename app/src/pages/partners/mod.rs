@@ -1,8 +1,12 @@
+//! The partners page: every partner organisation, and a form to add one.
+
+pub mod api;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::{CreatePartner, list_partners};
 use crate::components::{ActionError, ErrorBox, Layout};
+use api::{CreatePartner, list_partners};
 
 /// Client-side twin of the server's slug rule, for inline feedback while typing.
 fn slug_problem(s: &str) -> Option<&'static str> {

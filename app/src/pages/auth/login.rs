@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::api::Login as LoginFn;
+use super::api::Login as LoginFn;
 use crate::components::ActionError;
 
 #[component]

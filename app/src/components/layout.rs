@@ -1,9 +1,10 @@
-//! Building blocks shared by the console pages.
+//! The console frame around every signed-in page.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 
-use crate::api::{Logout, me};
+use super::ErrorBox;
+use crate::pages::auth::api::{Logout, me};
 
 /// The console frame: navigation for signed-in administrators, a redirect to sign-in otherwise.
 #[component]
@@ -39,47 +40,5 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-/// A server error as one readable sentence.
-#[component]
-pub fn ErrorBox(message: String) -> impl IntoView {
-    let text = message
-        .trim_start_matches("error running server function: ")
-        .to_owned();
-    view! { <p class="error" role="alert">{text}</p> }
-}
-
-/// The result of a form's action: error sentence or nothing.
-#[component]
-pub fn ActionError<T: Clone + Send + Sync + 'static>(
-    #[prop(into)] value: Signal<Option<Result<T, ServerFnError>>>,
-) -> impl IntoView {
-    move || match value.get() {
-        Some(Err(e)) => Some(view! { <ErrorBox message=e.to_string()/> }),
-        _ => None,
-    }
-}
-
-/// Copies `text` to the clipboard; announces the result to screen readers.
-#[component]
-pub fn CopyButton(text: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    #[cfg(not(feature = "hydrate"))]
-    drop(text);
-    let on_click = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            if let Some(w) = web_sys::window() {
-                let _ = w.navigator().clipboard().write_text(&text);
-            }
-        }
-        copied.set(true);
-    };
-    view! {
-        <button type="button" class="copy" on:click=on_click>
-            {move || if copied.get() { "Copied" } else { "Copy" }}
-        </button>
     }
 }

@@ -1,9 +1,13 @@
+//! A partner's clients: list and create (the secret is shown once).
+
+pub mod api;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{CreateClient, list_clients};
 use crate::components::{ActionError, CopyButton, ErrorBox, Layout};
+use api::{CreateClient, list_clients};
 
 #[component]
 pub fn PartnerClients() -> impl IntoView {

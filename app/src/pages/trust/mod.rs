@@ -1,14 +1,16 @@
 //! A partner's trusted issuers and trust rules, and a "try a token" panel that shows the
 //! decision trace for a token without issuing anything.
 
+pub mod api;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api_federation::{
+use crate::components::{ActionError, ErrorBox, Layout};
+use api::{
     AddTrustedIssuer, ExplainToken, SetRuleEnabled, SetTrustRule, TrustData, trust_overview,
 };
-use crate::components::{ActionError, ErrorBox, Layout};
 
 const TT_ACCESS: &str = "urn:ietf:params:oauth:token-type:access_token";
 const TT_ID: &str = "urn:ietf:params:oauth:token-type:id_token";

@@ -1,0 +1,9 @@
+//! Building blocks shared by the console pages.
+
+mod copy_button;
+mod error_box;
+mod layout;
+
+pub use copy_button::CopyButton;
+pub use error_box::{ActionError, ErrorBox};
+pub use layout::Layout;

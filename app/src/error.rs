@@ -1,0 +1,68 @@
+//! The one error type of the console's server functions: an HTTP status and a sentence for the
+//! user. Database details and causes go to the server's log, never into this.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleError {
+    pub status: u16,
+    pub message: String,
+}
+
+impl ConsoleError {
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, message)
+    }
+    pub fn signed_out() -> Self {
+        Self::new(401, "sign in first")
+    }
+    pub fn forbidden() -> Self {
+        Self::new(403, "your role may not do this")
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(404, message)
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(409, message)
+    }
+    pub fn too_many(message: impl Into<String>) -> Self {
+        Self::new(429, message)
+    }
+    pub fn unavailable() -> Self {
+        Self::new(503, "the database is unavailable; try again shortly")
+    }
+}
+
+impl std::fmt::Display for ConsoleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConsoleError {}
+
+impl FromServerFnError for ConsoleError {
+    type Encoder = JsonEncoding;
+
+    /// Failures of the server-function machinery itself (transport, encoding, missing context).
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        let status = match &value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => 400,
+            _ => 500,
+        };
+        Self::new(status, value.to_string())
+    }
+}
+
+/// Results of the console's server functions.
+pub type ConsoleResult<T> = Result<T, ConsoleError>;

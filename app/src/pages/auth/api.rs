@@ -1,0 +1,56 @@
+//! Server functions of signing in and out and of the first administrator's set-up.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConsoleError;
+#[cfg(feature = "ssr")]
+use crate::ssr::{console, user_error};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Administrator {
+    pub email: String,
+    pub role: String,
+}
+
+#[server]
+pub async fn me() -> Result<Option<Administrator>, ConsoleError> {
+    Ok(crate::ssr::current_admin().await?.map(|a| Administrator {
+        email: a.email,
+        role: a.role,
+    }))
+}
+
+#[server]
+pub async fn login(email: String, password: String) -> Result<(), ConsoleError> {
+    crate::ssr::login(&email, &password).await?;
+    leptos_axum::redirect("/partners");
+    Ok(())
+}
+
+#[server]
+pub async fn logout() -> Result<(), ConsoleError> {
+    crate::ssr::logout().await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server]
+pub async fn invite_valid(token: String) -> Result<bool, ConsoleError> {
+    let c = console()?;
+    c.store
+        .invite_valid(&c.hasher.hash(&token), crate::ssr::now())
+        .await
+        .map_err(user_error)
+}
+
+#[server]
+pub async fn setup_admin(
+    token: String,
+    email: String,
+    password: String,
+) -> Result<(), ConsoleError> {
+    crate::ssr::accept_invite(&token, &email, &password).await?;
+    leptos_axum::redirect("/partners");
+    Ok(())
+}

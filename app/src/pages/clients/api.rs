@@ -1,0 +1,102 @@
+//! Server functions of a partner's clients page.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConsoleError;
+use crate::pages::partners::api::PartnerRow;
+#[cfg(feature = "ssr")]
+use crate::ssr::{AdminSession, bad_request, console, require_admin, user_error};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientRow {
+    pub client_id: String,
+    pub name: String,
+    pub auth_method: String,
+    pub scopes: String,
+    pub created: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedClient {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+#[server]
+pub async fn list_clients(partner: String) -> Result<(PartnerRow, Vec<ClientRow>), ConsoleError> {
+    require_admin().await?;
+    let c = console()?;
+    let p = c
+        .store
+        .partner_by_slug(&partner)
+        .await
+        .map_err(user_error)?;
+    let clients = c
+        .store
+        .list_clients(Some(&p.id))
+        .await
+        .map_err(user_error)?;
+    let row = PartnerRow {
+        slug: p.slug,
+        name: p.name,
+        environment: p.environment,
+        enabled: p.enabled,
+        created: crate::ssr::format_time(p.created_at),
+    };
+    Ok((
+        row,
+        clients
+            .into_iter()
+            .map(|c| ClientRow {
+                client_id: c.client_id,
+                name: c.name,
+                auth_method: c.auth_method,
+                scopes: c.allowed_scopes,
+                created: crate::ssr::format_time(c.created_at),
+            })
+            .collect(),
+    ))
+}
+
+#[server]
+pub async fn create_client(
+    partner: String,
+    name: String,
+    scopes: String,
+) -> Result<CreatedClient, ConsoleError> {
+    let admin = require_admin().await?;
+    create_secret_client(&admin, &partner, &name, &scopes).await
+}
+
+#[cfg(feature = "ssr")]
+async fn create_secret_client(
+    admin: &AdminSession,
+    partner: &str,
+    name: &str,
+    scopes: &str,
+) -> Result<CreatedClient, ConsoleError> {
+    let c = console()?;
+    let p = c.store.partner_by_slug(partner).await.map_err(user_error)?;
+    let scopes = entente_domain::ScopeSet::parse(scopes).map_err(|e| bad_request(e.description))?;
+    if scopes.is_empty() {
+        return Err(bad_request("give the client at least one scope"));
+    }
+    let secret = entente_domain::secret::generate_secret();
+    let client_id = entente_domain::secret::new_client_id();
+    let new = entente_store::catalog::NewClient::partner_secret(
+        p.id,
+        name.to_owned(),
+        scopes,
+        vec!["client_credentials".into()],
+        c.hasher.hash(&secret),
+    );
+    c.store
+        .create_client(&admin.actor(), new, client_id.clone(), crate::ssr::now())
+        .await
+        .map_err(user_error)?;
+    Ok(CreatedClient {
+        client_id,
+        client_secret: secret,
+    })
+}

@@ -1,0 +1,57 @@
+//! Server functions of the partners page.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConsoleError;
+#[cfg(feature = "ssr")]
+use crate::ssr::{console, require_admin, user_error};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerRow {
+    pub slug: String,
+    pub name: String,
+    pub environment: String,
+    pub enabled: bool,
+    pub created: String,
+}
+
+#[server]
+pub async fn list_partners() -> Result<Vec<PartnerRow>, ConsoleError> {
+    require_admin().await?;
+    let ps = console()?.store.list_partners().await.map_err(user_error)?;
+    Ok(ps
+        .into_iter()
+        .map(|p| PartnerRow {
+            slug: p.slug,
+            name: p.name,
+            environment: p.environment,
+            enabled: p.enabled,
+            created: crate::ssr::format_time(p.created_at),
+        })
+        .collect())
+}
+
+#[server]
+pub async fn create_partner(
+    slug: String,
+    name: String,
+    environment: String,
+) -> Result<String, ConsoleError> {
+    let admin = require_admin().await?;
+    let c = console()?;
+    let p = c
+        .store
+        .create_partner(
+            &admin.actor(),
+            entente_store::catalog::NewPartner {
+                slug,
+                name,
+                environment,
+            },
+            crate::ssr::now(),
+        )
+        .await
+        .map_err(user_error)?;
+    Ok(p.slug)
+}

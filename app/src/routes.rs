@@ -1,0 +1,29 @@
+//! The console's routes.
+
+use leptos::prelude::*;
+use leptos_meta::{Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::pages;
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/entente.css"/>
+        <Title text="Entente console"/>
+        <Router>
+            <Routes fallback=|| view! { <pages::NotFound/> }>
+                <Route path=path!("/login") view=pages::auth::Login/>
+                <Route path=path!("/setup") view=pages::auth::Setup/>
+                <Route path=path!("/") view=pages::partners::Partners/>
+                <Route path=path!("/partners") view=pages::partners::Partners/>
+                <Route path=path!("/partners/:slug") view=pages::clients::PartnerClients/>
+                <Route path=path!("/partners/:slug/trust") view=pages::trust::TrustRules/>
+                <Route path=path!("/audiences") view=pages::audiences::Audiences/>
+                <Route path=path!("/keys") view=pages::keys::Keys/>
+            </Routes>
+        </Router>
+    }
+}

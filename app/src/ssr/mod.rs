@@ -1,0 +1,115 @@
+//! Server-only infrastructure of the console: the context the server provides, error wording,
+//! sessions and role checks, the sign-in throttle and bounded password work.
+
+pub mod password;
+pub mod session;
+pub mod throttle;
+
+use entente_domain::secret::SecretHasher;
+use entente_store::{Store, StoreError};
+use leptos::prelude::*;
+
+use crate::error::ConsoleError;
+
+pub use password::{hash_password, password_work};
+pub use session::{
+    AdminSession, accept_invite, admin_from_session, current_admin, login, logout, require_admin,
+};
+pub use throttle::LoginThrottle;
+
+/// What the console's server functions need from the running service; provided as context.
+#[derive(Clone, Debug)]
+pub struct ConsoleContext {
+    pub store: Store,
+    pub hasher: SecretHasher,
+    pub issuer: String,
+    pub throttle: std::sync::Arc<LoginThrottle>,
+    pub federation: FederationHandle,
+}
+
+pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+/// Federation services that live in the server crate (key fetching, the decision with keys).
+pub trait FederationServices: Send + Sync {
+    /// Registration-time SSRF check of a JWKS URL; the normalised URL or a sentence.
+    fn check_jwks_uri(&self, uri: String) -> BoxFuture<Result<String, String>>;
+    /// Evaluates a token request without issuing anything (as the admin API's explain does).
+    fn explain(
+        &self,
+        request: entente_domain::federation::explain::ExplainRequest,
+    ) -> BoxFuture<entente_domain::federation::explain::Explanation>;
+    /// Applies committed catalog changes to this replica now (others follow the change feed),
+    /// so that "try a token" right after an edit sees the edit.
+    fn apply_changes(&self) -> BoxFuture<()>;
+}
+
+#[derive(Clone)]
+pub struct FederationHandle(pub std::sync::Arc<dyn FederationServices>);
+
+impl std::fmt::Debug for FederationHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FederationHandle")
+    }
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+pub fn format_time(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+pub fn console() -> Result<ConsoleContext, ConsoleError> {
+    use_context::<ConsoleContext>().ok_or_else(|| {
+        tracing::error!("the console context is missing");
+        fail(ConsoleError::new(500, "the console is not configured"))
+    })
+}
+
+/// Answers with the error's HTTP status (bad input is never a 500). A plain HTML form post (no
+/// JavaScript yet) keeps Leptos' redirect back to the form, which shows the error there; a
+/// status set here would replace that redirect.
+pub fn fail(e: ConsoleError) -> ConsoleError {
+    let html_form = use_context::<axum::http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+    });
+    if !html_form
+        && let Some(r) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = axum::http::StatusCode::from_u16(e.status)
+    {
+        r.set_status(status);
+    }
+    e
+}
+
+/// A 400 with this sentence.
+pub fn bad_request(message: impl Into<String>) -> ConsoleError {
+    fail(ConsoleError::bad_request(message))
+}
+
+/// Store errors as sentences for users; database details go to the log only.
+pub fn user_error(e: StoreError) -> ConsoleError {
+    fail(match e {
+        StoreError::Db(db) => {
+            tracing::error!(error = %db, "console database error");
+            ConsoleError::unavailable()
+        }
+        StoreError::NotFound(_) => ConsoleError::not_found(e.to_string()),
+        StoreError::Conflict(_) => ConsoleError::conflict(e.to_string()),
+        StoreError::Invalid(_) => ConsoleError::bad_request(e.to_string()),
+    })
+}

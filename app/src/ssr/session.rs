@@ -1,0 +1,146 @@
+//! Console sessions: sign-in (throttled, Argon2 off the runtime), sign-out, the first
+//! administrator's invitation, the signed-in administrator and the role check.
+
+use entente_domain::forwarded::ClientAddr;
+use entente_domain::password::{dummy_verify, verify_password};
+use entente_store::{Actor, StoreError};
+use leptos::prelude::*;
+use tower_sessions::Session;
+
+use super::password::{hash_password, password_work};
+use super::{console, fail, now, user_error};
+use crate::error::ConsoleError;
+
+const ADMIN_ID: &str = "admin_id";
+const LOGIN_AT: &str = "login_at";
+/// Sessions end 12 hours after sign-in whatever the activity (idle expiry is on the cookie layer).
+const ABSOLUTE_TIMEOUT: i64 = 12 * 3600;
+
+pub struct AdminSession {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+}
+
+impl AdminSession {
+    pub fn actor(&self) -> Actor {
+        Actor::new(format!("admin:{}", self.email))
+    }
+}
+
+async fn session() -> Result<Session, ConsoleError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(|_| ConsoleError::new(500, "session unavailable"))
+}
+
+pub async fn current_admin() -> Result<Option<AdminSession>, ConsoleError> {
+    let s = session().await?;
+    admin_from_session(&console()?.store, &s)
+        .await
+        .map_err(user_error)
+}
+
+/// The signed-in console user of a session, if the session is live (also used by the admin
+/// REST API, which shares the console's sessions).
+pub async fn admin_from_session(
+    store: &entente_store::Store,
+    s: &tower_sessions::Session,
+) -> Result<Option<AdminSession>, entente_store::StoreError> {
+    let id: Option<String> = s.get(ADMIN_ID).await.ok().flatten();
+    let login_at: i64 = s.get(LOGIN_AT).await.ok().flatten().unwrap_or(0);
+    let Some(id) = id else { return Ok(None) };
+    if now() - login_at > ABSOLUTE_TIMEOUT {
+        let _ = s.flush().await;
+        return Ok(None);
+    }
+    let admin = store.admin_by_id(&id).await?;
+    Ok(admin.filter(|a| a.enabled).map(|a| AdminSession {
+        id: a.id,
+        email: a.email,
+        role: a.role,
+    }))
+}
+
+pub async fn require_admin() -> Result<AdminSession, ConsoleError> {
+    match current_admin().await? {
+        Some(a) if a.role == "admin" => Ok(a),
+        Some(_) => Err(fail(ConsoleError::forbidden())),
+        None => Err(fail(ConsoleError::signed_out())),
+    }
+}
+
+async fn start_session(admin_id: &str) -> Result<(), ConsoleError> {
+    let s = session().await?;
+    // A fresh id at sign-in defeats session fixation.
+    s.cycle_id()
+        .await
+        .map_err(|_| ConsoleError::new(500, "session unavailable"))?;
+    s.insert(ADMIN_ID, admin_id)
+        .await
+        .map_err(|_| ConsoleError::new(500, "session unavailable"))?;
+    s.insert(LOGIN_AT, now())
+        .await
+        .map_err(|_| ConsoleError::new(500, "session unavailable"))?;
+    Ok(())
+}
+
+pub async fn login(email: &str, password: &str) -> Result<(), ConsoleError> {
+    let c = console()?;
+    // Resolved by the server from the socket (and trusted proxies' headers) on every request.
+    let address = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<ClientAddr>().copied())
+        .map(|a| a.0);
+    if !c.throttle.allow(email, address) {
+        tracing::warn!("sign-in throttled");
+        return Err(fail(ConsoleError::too_many(
+            "too many sign-in attempts; wait a minute and try again",
+        )));
+    }
+    let admin = c.store.admin_by_email(email).await.map_err(user_error)?;
+    let password = password.to_owned();
+    let phc = admin
+        .as_ref()
+        .filter(|a| a.enabled)
+        .map(|a| a.password_hash.clone());
+    let ok = password_work(move || match phc {
+        Some(phc) => verify_password(&password, &phc),
+        None => {
+            dummy_verify(&password);
+            false
+        }
+    })
+    .await?;
+    match admin {
+        Some(a) if ok => start_session(&a.id).await,
+        // One message for unknown account and wrong password: no user enumeration.
+        _ => Err(fail(ConsoleError::new(401, "e-mail or password is wrong"))),
+    }
+}
+
+pub async fn logout() -> Result<(), ConsoleError> {
+    session()
+        .await?
+        .flush()
+        .await
+        .map_err(|_| ConsoleError::new(500, "session unavailable"))
+}
+
+pub async fn accept_invite(token: &str, email: &str, password: &str) -> Result<(), ConsoleError> {
+    let c = console()?;
+    let password = password.to_owned();
+    let hash = password_work(move || hash_password(&password))
+        .await?
+        .map_err(|e| fail(ConsoleError::bad_request(e)))?;
+    let admin = c
+        .store
+        .accept_invite(&c.hasher.hash(token), email, hash, now())
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound(_) => fail(ConsoleError::bad_request(
+                "this set-up link is invalid, used or expired; run `entente admin create` instead",
+            )),
+            other => user_error(other),
+        })?;
+    start_session(&admin.id).await
+}

@@ -1,0 +1,64 @@
+//! Sign-in attempts per account and per source address (security case F48).
+
+type KeyedLimiter<K> = governor::DefaultKeyedRateLimiter<K>;
+
+/// Sign-in attempts per account and per source address (security case F48). Unknown accounts
+/// are throttled like known ones, so the limit reveals nothing about which e-mails exist.
+pub struct LoginThrottle {
+    per_account: KeyedLimiter<String>,
+    per_address: KeyedLimiter<std::net::IpAddr>,
+}
+
+impl std::fmt::Debug for LoginThrottle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginThrottle")
+    }
+}
+
+impl Default for LoginThrottle {
+    /// 5 attempts a minute per account, 20 per source address.
+    fn default() -> Self {
+        use governor::Quota;
+        use std::num::NonZeroU32;
+        let five = NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN);
+        let twenty = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
+        Self::with_quotas(Quota::per_minute(five), Quota::per_minute(twenty))
+    }
+}
+
+impl LoginThrottle {
+    pub fn with_quotas(per_account: governor::Quota, per_address: governor::Quota) -> Self {
+        Self {
+            per_account: governor::RateLimiter::keyed(per_account),
+            per_address: governor::RateLimiter::keyed(per_address),
+        }
+    }
+
+    /// Forgets keys whose budget is full again, so the tables do not grow without bound
+    /// (called every minute by the server's maintenance worker).
+    pub fn prune(&self) {
+        self.per_account.retain_recent();
+        self.per_account.shrink_to_fit();
+        self.per_address.retain_recent();
+        self.per_address.shrink_to_fit();
+    }
+
+    /// Keys currently held (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.per_account.len() + self.per_address.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when this attempt is within both budgets.
+    pub fn allow(&self, email: &str, address: Option<std::net::IpAddr>) -> bool {
+        let account_ok = self
+            .per_account
+            .check_key(&email.trim().to_ascii_lowercase())
+            .is_ok();
+        let address_ok = address.is_none_or(|a| self.per_address.check_key(&a).is_ok());
+        account_ok && address_ok
+    }
+}
