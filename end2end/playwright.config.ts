@@ -36,6 +36,8 @@ export default defineConfig({
       E2E_ADMIN_PASSWORD: ADMIN_PASSWORD,
       ...(process.env.ENTENTE_BIN ? { ENTENTE_BIN: process.env.ENTENTE_BIN } : {}),
       ENTENTE_LOG: 'warn',
+      // Metrics are served on their own listener; the suites do not need one.
+      ENTENTE_METRICS_LISTEN: 'off',
       LEPTOS_SITE_ROOT: 'target/site',
     },
   },

@@ -1,5 +1,5 @@
 import { test, expect, Page, ConsoleMessage } from '@playwright/test';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../fixtures';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, reportCspViolations } from '../fixtures';
 
 // Any console error, hydration warning, page error or 5xx response fails the test. Chromium logs
 // every 4xx fetch as "Failed to load resource"; those are expected for the wrong-password step
@@ -27,9 +27,16 @@ async function hydrated(page: Page) {
 
 test('an administrator signs in, creates a partner and a client, and sees its secret once', async ({ page }) => {
   const problems = watchConsole(page);
+  await reportCspViolations(page);
 
-  await page.goto('/partners');
+  // Every page carries a CSP whose nonce is on Leptos' scripts: the page must hydrate under it.
+  const first = await page.goto('/partners');
   await expect(page).toHaveURL(/\/login$/);
+  const csp = (await page.request.get('/login')).headers()['content-security-policy'];
+  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9_-]{22,}' 'wasm-unsafe-eval'/);
+  expect(csp).not.toContain('unsafe-inline');
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(first).not.toBeNull();
   await hydrated(page);
 
   await page.getByLabel('E-mail').fill(ADMIN_EMAIL);

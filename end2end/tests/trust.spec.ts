@@ -2,7 +2,7 @@ import { test, expect, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import path from 'node:path';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../fixtures';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, reportCspViolations } from '../fixtures';
 import { baseURL } from '../playwright.config';
 
 // The partner's Trust rules page: add a trusted issuer, set a rule, try a partner token and read
@@ -25,8 +25,8 @@ const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 function partnerKey() {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'globex-1' };
-  const token = (claims: object) => {
-    const head = b64url(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: 'globex-1' }));
+  const token = (claims: object, typ = 'at+jwt') => {
+    const head = b64url(JSON.stringify({ alg: 'ES256', typ, kid: 'globex-1' }));
     const body = b64url(JSON.stringify(claims));
     const sig = sign('sha256', Buffer.from(`${head}.${body}`), { key: privateKey, dsaEncoding: 'ieee-p1363' });
     return `${head}.${body}.${b64url(sig)}`;
@@ -56,6 +56,7 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
   const foreign = key.token({ iss: IDP, sub: 'alice', aud: 'https://someone-else.test', iat: now, exp: now + 600 });
 
   const problems = watch(page);
+  await reportCspViolations(page);
   await page.goto('/login');
   await page.waitForLoadState('networkidle');
   await page.getByLabel('E-mail').fill(ADMIN_EMAIL);
@@ -73,9 +74,12 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
   // Keyboard only: fill the issuer form and submit with Enter.
   await page.getByLabel('Issuer (exact iss)').fill(IDP);
   await page.getByLabel('…or paste the JWKS').fill(key.jwks);
+  // Like Keycloak, Entra ID and Auth0, this IdP types its access tokens JWT.
+  await page.getByLabel('Its access tokens are typed JWT, not at+jwt').check();
   await page.getByRole('button', { name: 'Add issuer' }).click();
   await expect(page.locator('#issuers')).toContainText(IDP);
   await expect(page.locator('#issuers')).toContainText('static JWKS');
+  await expect(page.locator('#issuers')).toContainText('access tokens typed JWT');
 
   const rule = page.locator('#new-rule');
   await rule.locator('select[name=audience]').selectOption(API);
@@ -93,6 +97,13 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
   await expect(decision).toContainText('Allowed');
   await expect(decision).toContainText('signature verified with key globex-1');
   await expect(decision).toContainText('orders:read');
+
+  // The same IdP's access token typed JWT is accepted under the setting.
+  const typedJwt = key.token({ iss: IDP, sub: 'bob', aud: baseURL, iat: now, exp: now + 600, jti: 'e2e-2' }, 'JWT');
+  await tryIt.getByLabel('Subject token').fill(typedJwt);
+  await tryIt.getByRole('button', { name: 'Explain' }).click();
+  await expect(decision).toContainText('subject "bob"');
+  await expect(decision).toContainText('Allowed');
 
   await tryIt.getByLabel('Subject token').fill(foreign);
   await tryIt.getByRole('button', { name: 'Explain' }).click();

@@ -220,7 +220,11 @@ async fn first_admin_invite(state: &AppState) -> anyhow::Result<()> {
     let token = entente_domain::secret::random_token(32);
     state
         .store
-        .create_invite(state.hasher.hash(&token), "admin", now() + 3600)
+        .create_invite(
+            state.hasher.hash(&token),
+            entente_store::enums::Role::Admin,
+            now() + 3600,
+        )
         .await?;
     tracing::warn!(
         "no administrator exists yet: open {}/setup?token={token} within one hour to create the first one (or run `entente admin create`)",

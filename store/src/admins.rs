@@ -4,6 +4,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 use serde_json::json;
 
 use crate::entities::{admin_invite, admin_user};
+pub use crate::enums::Role;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 impl Store {
@@ -17,7 +18,7 @@ impl Store {
         actor: &Actor,
         email: &str,
         password_hash: String,
-        role: &str,
+        role: Role,
         now: i64,
     ) -> Result<admin_user::Model> {
         let email = normalise_email(email)?;
@@ -26,7 +27,7 @@ impl Store {
             id: Set(new_id()),
             email: Set(email.clone()),
             password_hash: Set(password_hash),
-            role: Set(role.to_owned()),
+            role: Set(role),
             enabled: Set(true),
             created_at: Set(now),
         }
@@ -63,13 +64,13 @@ impl Store {
     pub async fn create_invite(
         &self,
         token_hash: Vec<u8>,
-        role: &str,
+        role: Role,
         expires_at: i64,
     ) -> Result<()> {
         admin_invite::ActiveModel {
             token_hash: Set(token_hash),
             email: Set(None),
-            role: Set(role.to_owned()),
+            role: Set(role),
             expires_at: Set(expires_at),
             used_at: Set(None),
         }
@@ -118,7 +119,7 @@ impl Store {
             id: Set(new_id()),
             email: Set(email.clone()),
             password_hash: Set(password_hash),
-            role: Set(inv.role.clone()),
+            role: Set(inv.role),
             enabled: Set(true),
             created_at: Set(now),
         }

@@ -12,10 +12,7 @@ use crate::entities::{
 };
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
-pub const KIND_PARTNER: &str = "partner";
-pub const KIND_RESOURCE_SERVER: &str = "resource_server";
-pub const AUTH_SECRET: &str = "client_secret";
-pub const AUTH_PRIVATE_KEY_JWT: &str = "private_key_jwt";
+pub use crate::enums::{ClientAuth, ClientKind};
 
 #[derive(Debug, Clone)]
 pub struct NewPartner {
@@ -34,11 +31,11 @@ pub struct NewAudience {
 
 #[derive(Debug, Clone)]
 pub struct NewClient {
-    pub kind: &'static str,
+    pub kind: ClientKind,
     pub partner_id: Option<String>,
     pub audience_id: Option<String>,
     pub name: String,
-    pub auth_method: &'static str,
+    pub auth_method: ClientAuth,
     pub grant_types: Vec<String>,
     pub allowed_scopes: ScopeSet,
     /// Keyed hash of the initial secret (secret clients).
@@ -57,11 +54,11 @@ impl NewClient {
         secret_hash: Vec<u8>,
     ) -> Self {
         Self {
-            kind: KIND_PARTNER,
+            kind: ClientKind::Partner,
             partner_id: Some(partner_id),
             audience_id: None,
             name,
-            auth_method: AUTH_SECRET,
+            auth_method: ClientAuth::ClientSecret,
             grant_types,
             allowed_scopes: scopes,
             secret_hash: Some(secret_hash),
@@ -78,7 +75,7 @@ impl NewClient {
         jwks: String,
     ) -> Self {
         Self {
-            auth_method: AUTH_PRIVATE_KEY_JWT,
+            auth_method: ClientAuth::PrivateKeyJwt,
             secret_hash: None,
             jwks: Some(jwks),
             ..Self::partner_secret(partner_id, name, scopes, grant_types, vec![])
@@ -88,11 +85,11 @@ impl NewClient {
     /// An API's own client: introspects tokens for its audience, obtains none.
     pub fn resource_server(audience_id: String, name: String, secret_hash: Vec<u8>) -> Self {
         Self {
-            kind: KIND_RESOURCE_SERVER,
+            kind: ClientKind::ResourceServer,
             partner_id: None,
             audience_id: Some(audience_id),
             name,
-            auth_method: AUTH_SECRET,
+            auth_method: ClientAuth::ClientSecret,
             grant_types: vec![],
             allowed_scopes: ScopeSet::default(),
             secret_hash: Some(secret_hash),
@@ -322,11 +319,11 @@ impl Store {
         let txn = self.write().await?;
         let model = client::ActiveModel {
             client_id: Set(client_id.clone()),
-            kind: Set(c.kind.to_owned()),
+            kind: Set(c.kind),
             partner_id: Set(c.partner_id.clone()),
             audience_id: Set(c.audience_id.clone()),
             name: Set(c.name.trim().to_owned()),
-            auth_method: Set(c.auth_method.to_owned()),
+            auth_method: Set(c.auth_method),
             grant_types: Set(c.grant_types.join(" ")),
             allowed_scopes: Set(c.allowed_scopes.to_string()),
             enabled: Set(true),
@@ -386,7 +383,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let c = self.client(client_id).await?;
-        if c.auth_method != AUTH_SECRET {
+        if c.auth_method != ClientAuth::ClientSecret {
             return Err(invalid(
                 "this client authenticates with private_key_jwt, not a secret".into(),
             ));

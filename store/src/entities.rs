@@ -90,11 +90,11 @@ pub mod client {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub client_id: String,
-        pub kind: String,
+        pub kind: crate::enums::ClientKind,
         pub partner_id: Option<String>,
         pub audience_id: Option<String>,
         pub name: String,
-        pub auth_method: String,
+        pub auth_method: crate::enums::ClientAuth,
         pub grant_types: String,
         pub allowed_scopes: String,
         pub enabled: bool,
@@ -154,7 +154,7 @@ pub mod signing_key {
         #[sea_orm(primary_key, auto_increment = false)]
         pub kid: String,
         pub algorithm: String,
-        pub state: String,
+        pub state: crate::enums::KeyStateColumn,
         pub private_sealed: Vec<u8>,
         pub public_jwk: String,
         pub created_at: i64,
@@ -214,7 +214,7 @@ pub mod admin_user {
         pub id: String,
         pub email: String,
         pub password_hash: String,
-        pub role: String,
+        pub role: crate::enums::Role,
         pub enabled: bool,
         pub created_at: i64,
     }
@@ -234,7 +234,7 @@ pub mod admin_invite {
         #[sea_orm(primary_key, auto_increment = false)]
         pub token_hash: Vec<u8>,
         pub email: Option<String>,
-        pub role: String,
+        pub role: crate::enums::Role,
         pub expires_at: i64,
         pub used_at: Option<i64>,
     }

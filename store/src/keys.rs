@@ -6,7 +6,10 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use serde_json::json;
 
 use crate::changes::{publish, topic};
+use entente_domain::keyring::KeyState;
+
 use crate::entities::signing_key;
+use crate::enums::KeyStateColumn;
 use crate::{Actor, Result, Store, audit};
 
 impl Store {
@@ -46,15 +49,16 @@ impl Store {
         &self,
         actor: &Actor,
         kid: &str,
-        from: &str,
-        to: &str,
+        from: KeyState,
+        to: KeyState,
         now: i64,
     ) -> Result<bool> {
+        let (from, to) = (KeyStateColumn::from(from), KeyStateColumn::from(to));
         let txn = self.write().await?;
         let res = signing_key::Entity::update_many()
             .col_expr(
                 signing_key::Column::State,
-                sea_orm::sea_query::Expr::value(to),
+                sea_orm::sea_query::Expr::value(to.as_str()),
             )
             .col_expr(
                 signing_key::Column::StateSince,

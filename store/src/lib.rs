@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod changes;
 pub mod entities;
+pub mod enums;
 pub mod federation;
 pub mod keys;
 pub mod refresh;

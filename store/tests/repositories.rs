@@ -2,7 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use entente_domain::ScopeSet;
-use entente_store::catalog::{AUTH_SECRET, KIND_PARTNER, NewAudience, NewClient, NewPartner};
+use entente_domain::keyring::KeyState;
+use entente_store::catalog::{ClientAuth, ClientKind, NewAudience, NewClient, NewPartner};
 use entente_store::entities::signing_key;
 use entente_store::testing::{Backend, TestDb};
 use entente_store::{Actor, StoreError};
@@ -159,11 +160,11 @@ async fn clients_secrets_rotate_and_expire(db: &TestDb) {
         .create_client(
             &actor(),
             NewClient {
-                kind: KIND_PARTNER,
+                kind: ClientKind::Partner,
                 partner_id: Some(pid.clone()),
                 audience_id: None,
                 name: "backend".into(),
-                auth_method: AUTH_SECRET,
+                auth_method: ClientAuth::ClientSecret,
                 grant_types: vec!["client_credentials".into()],
                 allowed_scopes: ScopeSet::parse("orders:read").unwrap(),
                 secret_hash: Some(vec![1; 32]),
@@ -218,7 +219,7 @@ async fn signing_key_moves_are_conditional(db: &TestDb) {
     let key = signing_key::Model {
         kid: "k1".into(),
         algorithm: "ES256".into(),
-        state: "pending".into(),
+        state: entente_store::enums::KeyStateColumn::Pending,
         private_sealed: vec![9; 40],
         public_jwk: "{}".into(),
         created_at: 1,
@@ -226,25 +227,30 @@ async fn signing_key_moves_are_conditional(db: &TestDb) {
     };
     s.insert_signing_key(&actor(), key, 1).await.unwrap();
     assert!(
-        s.move_signing_key(&actor(), "k1", "pending", "active", 5)
+        s.move_signing_key(&actor(), "k1", KeyState::Pending, KeyState::Active, 5)
             .await
             .unwrap()
     );
     assert!(
-        !s.move_signing_key(&actor(), "k1", "pending", "active", 6)
+        !s.move_signing_key(&actor(), "k1", KeyState::Pending, KeyState::Active, 6)
             .await
             .unwrap(),
         "second mover loses"
     );
     let keys = s.signing_keys().await.unwrap();
-    assert_eq!((keys[0].state.as_str(), keys[0].state_since), ("active", 5));
+    assert_eq!(
+        (keys[0].state, keys[0].state_since),
+        (entente_store::enums::KeyStateColumn::Active, 5)
+    );
     let feed = s.changes_since(0).await.unwrap();
     assert_eq!(feed.topics, vec!["keys".to_string()]);
 }
 
 async fn invites_are_single_use_and_expire(db: &TestDb) {
     let s = &db.store;
-    s.create_invite(vec![7; 32], "admin", 1000).await.unwrap();
+    s.create_invite(vec![7; 32], entente_store::enums::Role::Admin, 1000)
+        .await
+        .unwrap();
     assert!(s.invite_valid(&[7; 32], 999).await.unwrap());
     assert!(!s.invite_valid(&[7; 32], 1000).await.unwrap());
     assert!(
@@ -255,7 +261,9 @@ async fn invites_are_single_use_and_expire(db: &TestDb) {
         ),
         "expired"
     );
-    s.create_invite(vec![8; 32], "admin", 1000).await.unwrap();
+    s.create_invite(vec![8; 32], entente_store::enums::Role::Admin, 1000)
+        .await
+        .unwrap();
     let a = s
         .accept_invite(&[8; 32], "Root@Example.test", "h".into(), 10)
         .await

@@ -19,7 +19,7 @@ const ABSOLUTE_TIMEOUT: i64 = 12 * 3600;
 pub struct AdminSession {
     pub id: String,
     pub email: String,
-    pub role: String,
+    pub role: entente_store::enums::Role,
 }
 
 impl AdminSession {
@@ -64,7 +64,7 @@ pub async fn admin_from_session(
 
 pub async fn require_admin() -> Result<AdminSession, ConsoleError> {
     match current_admin().await? {
-        Some(a) if a.role == "admin" => Ok(a),
+        Some(a) if a.role == entente_store::enums::Role::Admin => Ok(a),
         Some(_) => Err(fail(ConsoleError::forbidden())),
         None => Err(fail(ConsoleError::signed_out())),
     }

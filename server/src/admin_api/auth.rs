@@ -82,7 +82,7 @@ async fn require_admin_session(
     session: &tower_sessions::Session,
 ) -> Option<Response> {
     match app::ssr::admin_from_session(&state.store, session).await {
-        Ok(Some(a)) if a.role == "admin" => None,
+        Ok(Some(a)) if a.role == entente_store::enums::Role::Admin => None,
         Ok(Some(_)) => Some(problem(StatusCode::FORBIDDEN, "your role may not do this")),
         Ok(None) => Some(problem(StatusCode::UNAUTHORIZED, "sign in first")),
         Err(e) => {

@@ -1,6 +1,7 @@
 //! `entente admin`: Console administrators.
 
 use clap::Subcommand;
+use entente_store::enums::Role;
 use serde_json::json;
 
 use super::{Ctx, print};
@@ -14,6 +15,9 @@ pub enum AdminCmd {
         email: String,
         #[arg(long)]
         password_stdin: bool,
+        /// admin, operator or auditor.
+        #[arg(long, default_value = "admin")]
+        role: Role,
     },
 }
 
@@ -29,6 +33,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
         AdminCmd::Create {
             email,
             password_stdin,
+            role,
         } => {
             let password = if password_stdin {
                 let mut s = String::new();
@@ -39,13 +44,11 @@ pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
             };
             let hash = entente_domain::password::hash_password(&password)
                 .map_err(|e| anyhow::anyhow!(e))?;
-            let a = store
-                .create_admin(actor, &email, hash, "admin", now)
-                .await?;
+            let a = store.create_admin(actor, &email, hash, role, now).await?;
             print(
                 out,
                 json!({"id": a.id, "email": a.email, "role": a.role}),
-                format!("created administrator {}", a.email),
+                format!("created {} {}", a.role, a.email),
             );
         }
     }

@@ -8,6 +8,7 @@ use entente_domain::keyring::{KeyRecord, KeyState, RotationPolicy, Transition, p
 use entente_domain::keys::{self, SigningAlgorithm};
 use entente_domain::sealing::MasterKey;
 use entente_store::entities::signing_key;
+use entente_store::enums::KeyStateColumn;
 use entente_store::{Actor, Store};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
@@ -80,7 +81,7 @@ fn record(m: &signing_key::Model) -> Option<KeyRecord> {
     Some(KeyRecord {
         kid: m.kid.clone(),
         algorithm: m.algorithm.parse().ok()?,
-        state: m.state.parse().ok()?,
+        state: m.state.into(),
         created_at: m.created_at,
         state_since: m.state_since,
     })
@@ -103,14 +104,9 @@ pub async fn rotate(
                 create_key(store, master, *algorithm, *state, actor, now).await?;
             }
             Transition::Move { kid, to } => {
-                let from = records
-                    .iter()
-                    .find(|r| &r.kid == kid)
-                    .map(|r| r.state.as_str())
-                    .unwrap_or_default();
-                store
-                    .move_signing_key(actor, kid, from, to.as_str(), now)
-                    .await?;
+                if let Some(from) = records.iter().find(|r| &r.kid == kid).map(|r| r.state) {
+                    store.move_signing_key(actor, kid, from, *to, now).await?;
+                }
             }
         }
     }
@@ -129,7 +125,7 @@ pub async fn create_key(
     let model = signing_key::Model {
         kid: k.kid.clone(),
         algorithm: alg.as_str().to_owned(),
-        state: state.as_str().to_owned(),
+        state: state.into(),
         private_sealed: master.seal(&k.private_der, &k.kid),
         public_jwk: serde_json::to_string(&k.public_jwk)?,
         created_at: now,
@@ -155,15 +151,15 @@ pub async fn rotate_now(
             .signing_keys()
             .await?
             .into_iter()
-            .filter(|k| k.state == "active")
+            .filter(|k| k.state == KeyStateColumn::Active)
             .map(|k| k.kid)
             .collect();
         store
-            .move_signing_key(actor, &kid, "pending", "active", now)
+            .move_signing_key(actor, &kid, KeyState::Pending, KeyState::Active, now)
             .await?;
         for o in old {
             store
-                .move_signing_key(actor, &o, "active", "retiring", now)
+                .move_signing_key(actor, &o, KeyState::Active, KeyState::Retiring, now)
                 .await?;
         }
     }

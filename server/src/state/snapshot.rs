@@ -8,7 +8,7 @@ use entente_domain::client_auth::RegisteredAuth;
 use entente_domain::federation::{Federation, TrustRule, TrustedIssuer};
 use entente_domain::grant::{AudienceView, Catalog};
 use entente_domain::jwks::VerifyingKey;
-use entente_store::catalog::{AUTH_PRIVATE_KEY_JWT, CatalogData, KIND_RESOURCE_SERVER};
+use entente_store::catalog::{CatalogData, ClientAuth, ClientKind};
 
 use crate::state::federation_snapshot::FederationSnapshot;
 
@@ -92,7 +92,7 @@ impl Snapshot {
             .collect();
         let mut clients = HashMap::new();
         for c in data.clients.iter().filter(|c| c.enabled) {
-            let role = if c.kind == KIND_RESOURCE_SERVER {
+            let role = if c.kind == ClientKind::ResourceServer {
                 match c
                     .audience_id
                     .as_deref()
@@ -128,7 +128,7 @@ impl Snapshot {
                 ClientEntry {
                     client_id: c.client_id.clone(),
                     role,
-                    registered: if c.auth_method == AUTH_PRIVATE_KEY_JWT {
+                    registered: if c.auth_method == ClientAuth::PrivateKeyJwt {
                         RegisteredAuth::PrivateKeyJwt
                     } else {
                         RegisteredAuth::Secret

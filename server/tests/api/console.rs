@@ -80,7 +80,7 @@ async fn sessions_and_role_checks(s: &TestServer) {
             &entente_store::Actor::new("test"),
             "admin@example.test",
             hash,
-            "admin",
+            entente_store::enums::Role::Admin,
             entente_server::state::now(),
         )
         .await
@@ -209,7 +209,7 @@ async fn first_administrator_link_works_once(s: &TestServer) {
         .store
         .create_invite(
             s.state.hasher.hash(&token),
-            "admin",
+            entente_store::enums::Role::Admin,
             entente_server::state::now() + 3600,
         )
         .await
@@ -305,7 +305,7 @@ pub(crate) async fn signed_in(s: &TestServer) -> String {
             &entente_store::Actor::new("test"),
             "admin@example.test",
             hash,
-            "admin",
+            entente_store::enums::Role::Admin,
             entente_server::state::now(),
         )
         .await
@@ -605,7 +605,7 @@ async fn session_cookie_and_timeouts(backend: Backend) {
             &entente_store::Actor::new("test"),
             "admin@example.test",
             hash,
-            "admin",
+            entente_store::enums::Role::Admin,
             entente_server::state::now(),
         )
         .await
@@ -714,8 +714,8 @@ on_both!(console_pages_carry_a_nonce_csp);
 async fn other_roles_are_refused(s: &TestServer) {
     let hash = entente_domain::password::hash_password("correct horse battery staple").unwrap();
     for (email, role) in [
-        ("admin@example.test", "admin"),
-        ("auditor@example.test", "auditor"),
+        ("admin@example.test", entente_store::enums::Role::Admin),
+        ("auditor@example.test", entente_store::enums::Role::Auditor),
     ] {
         s.state
             .store

@@ -17,7 +17,7 @@ pub struct Administrator {
 pub async fn me() -> Result<Option<Administrator>, ConsoleError> {
     Ok(crate::ssr::current_admin().await?.map(|a| Administrator {
         email: a.email,
-        role: a.role,
+        role: a.role.to_string(),
     }))
 }
 

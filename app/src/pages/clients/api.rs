@@ -51,7 +51,7 @@ pub async fn list_clients(partner: String) -> Result<(PartnerRow, Vec<ClientRow>
             .map(|c| ClientRow {
                 client_id: c.client_id,
                 name: c.name,
-                auth_method: c.auth_method,
+                auth_method: c.auth_method.to_string(),
                 scopes: c.allowed_scopes,
                 created: crate::ssr::format_time(c.created_at),
             })

@@ -25,7 +25,7 @@ pub async fn list_keys() -> Result<Vec<KeyRow>, ConsoleError> {
         .map(|k| KeyRow {
             kid: k.kid,
             algorithm: k.algorithm,
-            state: k.state,
+            state: k.state.to_string(),
             created: crate::ssr::format_time(k.created_at),
             state_since: crate::ssr::format_time(k.state_since),
         })

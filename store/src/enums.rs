@@ -1,0 +1,125 @@
+//! Closed sets of values stored as text: console roles, client kinds, client authentication
+//! methods and signing-key states. The database keeps the same strings as before.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A console user's role. `admin` does everything; `operator` makes day-to-day changes;
+/// `auditor` reads everything and exports audit.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[sea_orm(string_value = "admin")]
+    Admin,
+    #[sea_orm(string_value = "operator")]
+    Operator,
+    #[sea_orm(string_value = "auditor")]
+    Auditor,
+}
+
+/// A client either gets tokens (a partner's) or introspects them (an API's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKind {
+    #[sea_orm(string_value = "partner")]
+    Partner,
+    #[sea_orm(string_value = "resource_server")]
+    ResourceServer,
+}
+
+/// How a client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// `client_secret_basic` or `client_secret_post`.
+    #[sea_orm(string_value = "client_secret")]
+    ClientSecret,
+    #[sea_orm(string_value = "private_key_jwt")]
+    PrivateKeyJwt,
+}
+
+/// A signing key's place in its life cycle (the domain's `KeyState`, as stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStateColumn {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "retiring")]
+    Retiring,
+    #[sea_orm(string_value = "retired")]
+    Retired,
+    #[sea_orm(string_value = "revoked")]
+    Revoked,
+}
+
+macro_rules! as_str {
+    ($($t:ty),*) => { $(
+        impl $t {
+            /// The stored string.
+            pub fn as_str(&self) -> String {
+                self.to_value()
+            }
+        }
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(&self.to_value())
+            }
+        }
+        impl std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                <$t>::try_from_value(&s.to_owned()).map_err(|_| format!("{s:?} is not a valid value"))
+            }
+        }
+    )* };
+}
+as_str!(Role, ClientKind, ClientAuth, KeyStateColumn);
+
+impl From<entente_domain::keyring::KeyState> for KeyStateColumn {
+    fn from(s: entente_domain::keyring::KeyState) -> Self {
+        use entente_domain::keyring::KeyState as K;
+        match s {
+            K::Pending => Self::Pending,
+            K::Active => Self::Active,
+            K::Retiring => Self::Retiring,
+            K::Retired => Self::Retired,
+            K::Revoked => Self::Revoked,
+        }
+    }
+}
+
+impl From<KeyStateColumn> for entente_domain::keyring::KeyState {
+    fn from(s: KeyStateColumn) -> Self {
+        use entente_domain::keyring::KeyState as K;
+        match s {
+            KeyStateColumn::Pending => K::Pending,
+            KeyStateColumn::Active => K::Active,
+            KeyStateColumn::Retiring => K::Retiring,
+            KeyStateColumn::Retired => K::Retired,
+            KeyStateColumn::Revoked => K::Revoked,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_strings_are_unchanged() {
+        assert_eq!(Role::Admin.to_string(), "admin");
+        assert_eq!("auditor".parse::<Role>().unwrap(), Role::Auditor);
+        assert!("root".parse::<Role>().is_err());
+        assert_eq!(ClientKind::ResourceServer.to_string(), "resource_server");
+        assert_eq!(ClientAuth::PrivateKeyJwt.to_string(), "private_key_jwt");
+        assert_eq!(KeyStateColumn::Retiring.to_string(), "retiring");
+    }
+}
