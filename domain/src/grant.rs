@@ -1,5 +1,6 @@
 //! What a client_credentials request may receive: target audience, scopes and lifetime.
 
+use crate::ids::{AudienceId, PartnerId};
 use crate::{OAuthError, ScopeSet};
 
 pub const CLIENT_CREDENTIALS: &str = "client_credentials";
@@ -7,7 +8,7 @@ pub const CLIENT_CREDENTIALS: &str = "client_credentials";
 /// An audience (an API Entente issues tokens for), as the policy sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AudienceView {
-    pub id: String,
+    pub id: AudienceId,
     pub identifier: String,
     pub scopes: ScopeSet,
     pub token_lifetime: i64,
@@ -18,7 +19,7 @@ pub struct AudienceView {
 #[derive(Debug, Clone)]
 pub struct ClientView<'a> {
     pub client_id: &'a str,
-    pub partner_id: &'a str,
+    pub partner_id: &'a PartnerId,
     pub allowed_scopes: &'a ScopeSet,
     pub grant_types: &'a [String],
 }
@@ -27,9 +28,9 @@ pub struct ClientView<'a> {
 pub trait Catalog {
     fn audience_by_identifier(&self, identifier: &str) -> Option<&AudienceView>;
     /// The partner's grant (allowed scopes) on an audience, if any.
-    fn grant(&self, partner_id: &str, audience_id: &str) -> Option<&ScopeSet>;
+    fn grant(&self, partner_id: &PartnerId, audience_id: &AudienceId) -> Option<&ScopeSet>;
     /// Every enabled audience the partner holds a grant on.
-    fn granted_audiences(&self, partner_id: &str) -> Vec<&AudienceView>;
+    fn granted_audiences(&self, partner_id: &PartnerId) -> Vec<&AudienceView>;
 }
 
 /// The target and scope parameters of a token request (RFC 8707 `resource`, RFC 8693 `audience`).
@@ -153,19 +154,19 @@ mod tests {
 
     struct Cat {
         auds: Vec<AudienceView>,
-        grants: HashMap<(String, String), ScopeSet>,
+        grants: HashMap<(PartnerId, AudienceId), ScopeSet>,
     }
     impl Catalog for Cat {
         fn audience_by_identifier(&self, identifier: &str) -> Option<&AudienceView> {
             self.auds.iter().find(|a| a.identifier == identifier)
         }
-        fn grant(&self, p: &str, a: &str) -> Option<&ScopeSet> {
-            self.grants.get(&(p.to_owned(), a.to_owned()))
+        fn grant(&self, p: &PartnerId, a: &AudienceId) -> Option<&ScopeSet> {
+            self.grants.get(&(p.clone(), a.clone()))
         }
-        fn granted_audiences(&self, p: &str) -> Vec<&AudienceView> {
+        fn granted_audiences(&self, p: &PartnerId) -> Vec<&AudienceView> {
             self.auds
                 .iter()
-                .filter(|a| a.enabled && self.grants.contains_key(&(p.to_owned(), a.id.clone())))
+                .filter(|a| a.enabled && self.grants.contains_key(&(p.clone(), a.id.clone())))
                 .collect()
         }
     }
@@ -198,9 +199,10 @@ mod tests {
     fn run(scope: Option<&str>, resource: &[&str], allowed: &str) -> Result<Issuance, OAuthError> {
         let allowed = s(allowed);
         let gts = vec![CLIENT_CREDENTIALS.to_string()];
+        let partner = PartnerId::from("p");
         let client = ClientView {
             client_id: "c",
-            partner_id: "p",
+            partner_id: &partner,
             allowed_scopes: &allowed,
             grant_types: &gts,
         };
@@ -280,7 +282,7 @@ mod tests {
         let gts: Vec<String> = vec![];
         let client = ClientView {
             client_id: "c",
-            partner_id: "p",
+            partner_id: &PartnerId::from("p"),
             allowed_scopes: &allowed,
             grant_types: &gts,
         };

@@ -8,6 +8,7 @@ pub mod error;
 pub mod federation;
 pub mod forwarded;
 pub mod grant;
+pub mod ids;
 pub mod introspection;
 pub mod jwks;
 pub mod jws;

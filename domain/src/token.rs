@@ -33,7 +33,7 @@ pub struct AccessTokenClaims {
     /// The trust rule a token for a partner's user was issued under. A later exchange of this
     /// token is held to that rule as it stands then (enabled, same audience, today's ceiling).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trust_rule: Option<String>,
+    pub trust_rule: Option<crate::ids::RuleId>,
     /// Partner claims passed through by a trust rule's allowlist.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,

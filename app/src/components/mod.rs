@@ -1,9 +1,11 @@
 //! Building blocks shared by the console pages.
 
+mod confirm;
 mod copy_button;
 mod error_box;
 mod layout;
 
+pub use confirm::ConfirmSubmit;
 pub use copy_button::CopyButton;
 pub use error_box::{ActionError, ErrorBox};
 pub use layout::Layout;

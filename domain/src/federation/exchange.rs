@@ -8,6 +8,7 @@ use super::validate::{self, Ask, Declared, Origin, Purpose, Verified};
 use super::{Env, Federation, Keys, MAX_ACT_DEPTH, MAX_LINEAGE, Trace, TrustRule, TrustedIssuer};
 use super::{GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE, TT_ACCESS_TOKEN, TT_JWT, TT_REFRESH_TOKEN};
 use crate::grant::{AudienceView, ClientView, TargetRequest, select_audience};
+use crate::ids::{IssuerId, RuleId};
 use crate::{OAuthError, OAuthErrorCode, ScopeSet, UnixTime};
 
 /// The authenticated client asking.
@@ -44,19 +45,19 @@ pub struct Grant {
     /// For jwt-bearer: the assertion's `jti` to record in the replay cache.
     pub replay: Option<Replay>,
     /// The trust rule a token for a partner's user is issued under (the `trust_rule` claim).
-    pub trust_rule: Option<String>,
+    pub trust_rule: Option<RuleId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshTerms {
-    pub rule_id: String,
+    pub rule_id: RuleId,
     pub absolute_exp: UnixTime,
     pub subject_key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Replay {
-    pub issuer_id: String,
+    pub issuer_id: IssuerId,
     pub jti: String,
     pub exp: UnixTime,
 }
@@ -299,9 +300,9 @@ fn own_token_rule<'c>(
     };
     let Some(rule) = own
         .trust_rule
-        .as_deref()
+        .as_ref()
         .and_then(|id| cat.trust_rule_by_id(id))
-        .filter(|r| r.partner_id == who.client.partner_id)
+        .filter(|r| &r.partner_id == who.client.partner_id)
     else {
         return refuse(
             trace,

@@ -21,6 +21,7 @@ pub use trace::Trace;
 use jsonwebtoken::{Algorithm, DecodingKey};
 
 use crate::grant::Catalog;
+use crate::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use crate::jwks::VerifyingKey;
 use crate::token::AccessTokenClaims;
 
@@ -42,23 +43,23 @@ pub const MAX_LINEAGE: usize = 32;
 /// Trusted issuers and trust rules, as the policy sees them; the server's snapshot implements it.
 pub trait Federation: Catalog {
     /// The partner's trusted issuer with exactly this `iss` string (case A11: no normalisation).
-    fn trusted_issuer(&self, partner_id: &str, iss: &str) -> Option<&TrustedIssuer>;
+    fn trusted_issuer(&self, partner_id: &PartnerId, iss: &str) -> Option<&TrustedIssuer>;
     fn trust_rule(
         &self,
-        partner_id: &str,
-        issuer_id: &str,
-        audience_id: &str,
+        partner_id: &PartnerId,
+        issuer_id: &IssuerId,
+        audience_id: &AudienceId,
     ) -> Option<&TrustRule>;
-    fn trust_rule_by_id(&self, rule_id: &str) -> Option<&TrustRule>;
-    fn trusted_issuer_by_id(&self, issuer_id: &str) -> Option<&TrustedIssuer>;
-    fn has_rules(&self, partner_id: &str, issuer_id: &str) -> bool;
-    fn audience_by_id(&self, audience_id: &str) -> Option<&crate::grant::AudienceView>;
+    fn trust_rule_by_id(&self, rule_id: &RuleId) -> Option<&TrustRule>;
+    fn trusted_issuer_by_id(&self, issuer_id: &IssuerId) -> Option<&TrustedIssuer>;
+    fn has_rules(&self, partner_id: &PartnerId, issuer_id: &IssuerId) -> bool;
+    fn audience_by_id(&self, audience_id: &AudienceId) -> Option<&crate::grant::AudienceView>;
 }
 
 /// Verification material: partner issuers' keys (fetched by the server beforehand) and
 /// Entente's own published keys and revocations.
 pub trait Keys {
-    fn issuer_keys(&self, issuer_id: &str) -> &[VerifyingKey];
+    fn issuer_keys(&self, issuer_id: &IssuerId) -> &[VerifyingKey];
     fn own_key(&self, kid: &str) -> Option<(Algorithm, &DecodingKey)>;
     fn own_token_revoked(&self, claims: &AccessTokenClaims) -> bool;
 }

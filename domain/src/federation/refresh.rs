@@ -3,13 +3,14 @@
 
 use super::{Federation, GRANT_REFRESH_TOKEN, Trace};
 use crate::grant::ClientView;
+use crate::ids::RuleId;
 use crate::{OAuthError, ScopeSet, UnixTime};
 
 /// A stored refresh token family, as the policy sees it.
 #[derive(Debug, Clone)]
 pub struct Family<'a> {
     pub client_id: &'a str,
-    pub rule_id: &'a str,
+    pub rule_id: &'a RuleId,
     pub audience: &'a str,
     pub scope: &'a ScopeSet,
     pub absolute_exp: UnixTime,
@@ -43,7 +44,7 @@ pub fn refresh(
     }
     let rule = cat
         .trust_rule_by_id(family.rule_id)
-        .filter(|r| r.enabled && r.refresh && r.partner_id == client.partner_id)
+        .filter(|r| r.enabled && r.refresh && &r.partner_id == client.partner_id)
         .filter(|r| {
             cat.trusted_issuer_by_id(&r.issuer_id)
                 .is_some_and(|i| i.enabled)

@@ -1,5 +1,6 @@
 //! Trusted issuers and trust rules: plain data, checked when they are registered.
 
+use crate::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use jsonwebtoken::Algorithm;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -39,8 +40,8 @@ pub const DEFAULT_MAX_AGE: i64 = 3600;
 /// A partner's identity provider whose tokens Entente accepts.
 #[derive(Debug, Clone)]
 pub struct TrustedIssuer {
-    pub id: String,
-    pub partner_id: String,
+    pub id: IssuerId,
+    pub partner_id: PartnerId,
     /// Exact `iss` string.
     pub issuer: String,
     /// Asymmetric algorithms accepted from this issuer.
@@ -183,10 +184,10 @@ pub fn parse_scope_mappings(raw: &str) -> Result<Vec<ScopeMapping>, String> {
 /// What tokens from one trusted issuer, presented by one partner's clients, may become.
 #[derive(Debug, Clone)]
 pub struct TrustRule {
-    pub id: String,
-    pub partner_id: String,
-    pub issuer_id: String,
-    pub audience_id: String,
+    pub id: RuleId,
+    pub partner_id: PartnerId,
+    pub issuer_id: IssuerId,
+    pub audience_id: AudienceId,
     /// The ceiling: at most these scopes.
     pub scopes: ScopeSet,
     /// Allowlist of partner claims copied into issued tokens (default: none beyond `sub`).

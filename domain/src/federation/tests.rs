@@ -10,6 +10,7 @@ use super::refresh::{Family, refresh};
 use super::rules::{TokenKind, parse_scope_mappings};
 use super::*;
 use crate::grant::{AudienceView, Catalog, ClientView, TargetRequest};
+use crate::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use crate::keys::{SigningAlgorithm, encoding_key, generate};
 use crate::{OAuthErrorCode, ScopeSet};
 
@@ -20,7 +21,7 @@ const API: &str = "https://api.test";
 
 struct World {
     audiences: Vec<AudienceView>,
-    grants: HashMap<(String, String), ScopeSet>,
+    grants: HashMap<(PartnerId, AudienceId), ScopeSet>,
     issuers: Vec<TrustedIssuer>,
     rules: Vec<TrustRule>,
     keys: Vec<crate::jwks::VerifyingKey>,
@@ -32,46 +33,46 @@ impl Catalog for World {
     fn audience_by_identifier(&self, identifier: &str) -> Option<&AudienceView> {
         self.audiences.iter().find(|a| a.identifier == identifier)
     }
-    fn grant(&self, p: &str, a: &str) -> Option<&ScopeSet> {
-        self.grants.get(&(p.to_owned(), a.to_owned()))
+    fn grant(&self, p: &PartnerId, a: &AudienceId) -> Option<&ScopeSet> {
+        self.grants.get(&(p.clone(), a.clone()))
     }
-    fn granted_audiences(&self, p: &str) -> Vec<&AudienceView> {
+    fn granted_audiences(&self, p: &PartnerId) -> Vec<&AudienceView> {
         self.audiences
             .iter()
-            .filter(|a| self.grants.contains_key(&(p.to_owned(), a.id.clone())))
+            .filter(|a| self.grants.contains_key(&(p.clone(), a.id.clone())))
             .collect()
     }
 }
 
 impl Federation for World {
-    fn trusted_issuer(&self, partner_id: &str, iss: &str) -> Option<&TrustedIssuer> {
+    fn trusted_issuer(&self, partner_id: &PartnerId, iss: &str) -> Option<&TrustedIssuer> {
         self.issuers
             .iter()
-            .find(|i| i.partner_id == partner_id && i.issuer == iss)
+            .find(|i| &i.partner_id == partner_id && i.issuer == iss)
     }
-    fn trust_rule(&self, p: &str, i: &str, a: &str) -> Option<&TrustRule> {
+    fn trust_rule(&self, p: &PartnerId, i: &IssuerId, a: &AudienceId) -> Option<&TrustRule> {
         self.rules
             .iter()
-            .find(|r| r.partner_id == p && r.issuer_id == i && r.audience_id == a)
+            .find(|r| &r.partner_id == p && &r.issuer_id == i && &r.audience_id == a)
     }
-    fn trust_rule_by_id(&self, id: &str) -> Option<&TrustRule> {
-        self.rules.iter().find(|r| r.id == id)
+    fn trust_rule_by_id(&self, id: &RuleId) -> Option<&TrustRule> {
+        self.rules.iter().find(|r| &r.id == id)
     }
-    fn trusted_issuer_by_id(&self, id: &str) -> Option<&TrustedIssuer> {
-        self.issuers.iter().find(|i| i.id == id)
+    fn trusted_issuer_by_id(&self, id: &IssuerId) -> Option<&TrustedIssuer> {
+        self.issuers.iter().find(|i| &i.id == id)
     }
-    fn has_rules(&self, p: &str, i: &str) -> bool {
+    fn has_rules(&self, p: &PartnerId, i: &IssuerId) -> bool {
         self.rules
             .iter()
-            .any(|r| r.partner_id == p && r.issuer_id == i)
+            .any(|r| &r.partner_id == p && &r.issuer_id == i)
     }
-    fn audience_by_id(&self, id: &str) -> Option<&AudienceView> {
-        self.audiences.iter().find(|a| a.id == id)
+    fn audience_by_id(&self, id: &AudienceId) -> Option<&AudienceView> {
+        self.audiences.iter().find(|a| &a.id == id)
     }
 }
 
 impl Keys for World {
-    fn issuer_keys(&self, _issuer_id: &str) -> &[crate::jwks::VerifyingKey] {
+    fn issuer_keys(&self, _issuer_id: &IssuerId) -> &[crate::jwks::VerifyingKey] {
         &self.keys
     }
     fn own_key(&self, _kid: &str) -> Option<(Algorithm, &DecodingKey)> {
@@ -95,7 +96,7 @@ fn world() -> World {
             enabled: true,
         }],
         grants: [(
-            ("p1".to_owned(), "a1".to_owned()),
+            (PartnerId::from("p1"), AudienceId::from("a1")),
             ScopeSet::parse("read write").unwrap(),
         )]
         .into_iter()
@@ -165,10 +166,11 @@ fn grants() -> Vec<String> {
 fn run(w: &World, subject: &str, actor: Option<&str>, scope: Option<&str>) -> exchange::Decision {
     let allowed = ScopeSet::parse("read write admin").unwrap();
     let g = grants();
+    let p1 = PartnerId::from("p1");
     let who = Requester {
         client: ClientView {
             client_id: "cl_1",
-            partner_id: "p1",
+            partner_id: &p1,
             allowed_scopes: &allowed,
             grant_types: &g,
         },
@@ -302,10 +304,11 @@ fn jwt_bearer_needs_jti_and_only_our_audience() {
     let w = world();
     let allowed = ScopeSet::parse("read").unwrap();
     let g = grants();
+    let p1 = PartnerId::from("p1");
     let who = Requester {
         client: ClientView {
             client_id: "cl_1",
-            partner_id: "p1",
+            partner_id: &p1,
             allowed_scopes: &allowed,
             grant_types: &g,
         },
@@ -356,16 +359,17 @@ fn refresh_rechecks_rule_audience_and_lifetime() {
     let mut w = world();
     let allowed = ScopeSet::parse("read write").unwrap();
     let g = grants();
+    let p1 = PartnerId::from("p1");
     let client = ClientView {
         client_id: "cl_1",
-        partner_id: "p1",
+        partner_id: &p1,
         allowed_scopes: &allowed,
         grant_types: &g,
     };
     let scope = ScopeSet::parse("read").unwrap();
     let fam = Family {
         client_id: "cl_1",
-        rule_id: "tr_1",
+        rule_id: &RuleId::from("tr_1"),
         audience: API,
         scope: &scope,
         absolute_exp: NOW + 100,

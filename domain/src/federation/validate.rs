@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::{Env, Federation, Keys, TokenKind, Trace, TrustedIssuer};
 use super::{TT_ACCESS_TOKEN, TT_ID_TOKEN, TT_JWT};
 use crate::UnixTime;
+use crate::ids::PartnerId;
 use crate::jws::{self, OneOrMany};
 use crate::token::{ACCESS_TOKEN_TYP, AccessTokenClaims};
 
@@ -109,7 +110,7 @@ pub struct Ask<'a> {
     pub token: &'a str,
     pub declared: Declared,
     pub purpose: Purpose,
-    pub partner_id: &'a str,
+    pub partner_id: &'a PartnerId,
     pub partner_slug: &'a str,
 }
 

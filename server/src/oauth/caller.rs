@@ -3,6 +3,7 @@
 use entente_domain::federation::Env;
 use entente_domain::federation::exchange::Requester;
 use entente_domain::grant::{ClientView, TargetRequest};
+use entente_domain::ids::PartnerId;
 use entente_domain::{OAuthError, ScopeSet};
 
 use super::form::Form;
@@ -11,7 +12,7 @@ use crate::state::snapshot::ClientEntry;
 
 pub struct Caller<'s> {
     pub client: &'s ClientEntry,
-    pub partner_id: &'s str,
+    pub partner_id: &'s PartnerId,
     pub partner_slug: &'s str,
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use entente_domain::federation::{Keys, validate};
+use entente_domain::ids::{IssuerId, PartnerId};
 use entente_domain::jwks::VerifyingKey;
 use entente_domain::jws;
 use entente_domain::token::AccessTokenClaims;
@@ -19,13 +20,13 @@ use crate::state::snapshot::Snapshot;
 /// Verification material for one decision, gathered before it (the domain does no I/O).
 /// `revoked` answers for Entente's own tokens (the live map when serving, a loaded copy in the CLI).
 pub struct KeyView<R> {
-    pub issuers: HashMap<String, Arc<Vec<VerifyingKey>>>,
+    pub issuers: HashMap<IssuerId, Arc<Vec<VerifyingKey>>>,
     pub own: Arc<KeySet>,
     pub revoked: R,
 }
 
 impl<R: Fn(&AccessTokenClaims) -> bool> Keys for KeyView<R> {
-    fn issuer_keys(&self, issuer_id: &str) -> &[VerifyingKey] {
+    fn issuer_keys(&self, issuer_id: &IssuerId) -> &[VerifyingKey] {
         self.issuers.get(issuer_id).map_or(&[], |k| k.as_slice())
     }
     fn own_key(&self, kid: &str) -> Option<(Algorithm, &DecodingKey)> {
@@ -39,7 +40,7 @@ impl<R: Fn(&AccessTokenClaims) -> bool> Keys for KeyView<R> {
 pub async fn gather_keys<'a>(
     state: &'a AppState,
     snapshot: &Snapshot,
-    partner_id: &str,
+    partner_id: &PartnerId,
     tokens: &[Option<&str>],
     now: i64,
 ) -> KeyView<impl Fn(&AccessTokenClaims) -> bool + 'a> {
@@ -56,10 +57,10 @@ pub async fn gather_keys<'a>(
 pub async fn gather_issuer_keys(
     fetcher: &IssuerKeys,
     snapshot: &Snapshot,
-    partner_id: &str,
+    partner_id: &PartnerId,
     tokens: &[Option<&str>],
     now: i64,
-) -> HashMap<String, Arc<Vec<VerifyingKey>>> {
+) -> HashMap<IssuerId, Arc<Vec<VerifyingKey>>> {
     let mut issuers = HashMap::new();
     for token in tokens.iter().flatten() {
         let Some(iss) = validate::peek_issuer(token) else {
@@ -74,7 +75,11 @@ pub async fn gather_issuer_keys(
             .filter(|k| jws::sane_kid(k));
         let keys = match snapshot.federation.source(&issuer.id) {
             Some(KeySource::Static(k)) => k.clone(),
-            Some(KeySource::Uri(u)) => fetcher.keys(&issuer.id, u, kid.as_deref(), now).await,
+            Some(KeySource::Uri(u)) => {
+                fetcher
+                    .keys(issuer.id.as_str(), u, kid.as_deref(), now)
+                    .await
+            }
             None => continue,
         };
         issuers.insert(issuer.id.clone(), keys);

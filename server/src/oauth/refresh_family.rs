@@ -5,6 +5,7 @@ use base64::Engine;
 use entente_domain::ScopeSet;
 use entente_domain::federation::exchange::Grant;
 use entente_domain::federation::subject;
+use entente_domain::ids::{PartnerId, RuleId};
 use entente_store::entities::refresh_token;
 
 use crate::state::AppState;
@@ -25,8 +26,8 @@ pub fn refresh_row(
     token: &str,
     family_id: &str,
     client_id: &str,
-    partner_id: &str,
-    rule_id: &str,
+    partner_id: &PartnerId,
+    rule_id: &RuleId,
     grant: &Grant,
     subject_key: &str,
     absolute_exp: i64,
@@ -36,8 +37,8 @@ pub fn refresh_row(
         token_hash: refresh_hash(state, token),
         family_id: family_id.to_owned(),
         client_id: client_id.to_owned(),
-        partner_id: partner_id.to_owned(),
-        rule_id: rule_id.to_owned(),
+        partner_id: partner_id.to_string(),
+        rule_id: rule_id.to_string(),
         audience: grant.audience.clone(),
         scope: grant.scope.to_string(),
         sub: grant.sub.clone(),
@@ -73,6 +74,6 @@ pub fn grant_from_row(row: &refresh_token::Model, scope: ScopeSet, lifetime: i64
         issued_token_type: entente_domain::federation::TT_ACCESS_TOKEN,
         refresh: None,
         replay: None,
-        trust_rule: Some(row.rule_id.clone()),
+        trust_rule: Some(RuleId::from(row.rule_id.as_str())),
     }
 }

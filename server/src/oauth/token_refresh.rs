@@ -57,7 +57,7 @@ pub async fn grant(
         &caller.view(),
         &Family {
             client_id: &row.client_id,
-            rule_id: &row.rule_id,
+            rule_id: &entente_domain::ids::RuleId::from(row.rule_id.as_str()),
             audience: &row.audience,
             scope: &stored_scope,
             absolute_exp: row.absolute_exp,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use entente_domain::ScopeSet;
 use entente_domain::federation::rules::{self, TokenKind};
 use entente_domain::federation::{TrustRule, TrustedIssuer};
+use entente_domain::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use entente_domain::jwks::VerifyingKey;
 use entente_store::catalog::CatalogData;
 
@@ -18,12 +19,12 @@ pub enum KeySource {
 
 #[derive(Debug, Default)]
 pub struct FederationSnapshot {
-    issuers: HashMap<(String, String), TrustedIssuer>,
-    issuer_ids: HashMap<String, (String, String)>,
-    sources: HashMap<String, KeySource>,
-    rules: HashMap<(String, String, String), TrustRule>,
-    rule_ids: HashMap<String, (String, String, String)>,
-    with_rules: HashSet<(String, String)>,
+    issuers: HashMap<(PartnerId, String), TrustedIssuer>,
+    issuer_ids: HashMap<IssuerId, (PartnerId, String)>,
+    sources: HashMap<IssuerId, KeySource>,
+    rules: HashMap<(PartnerId, IssuerId, AudienceId), TrustRule>,
+    rule_ids: HashMap<RuleId, (PartnerId, IssuerId, AudienceId)>,
+    with_rules: HashSet<(PartnerId, IssuerId)>,
 }
 
 impl FederationSnapshot {
@@ -40,8 +41,8 @@ impl FederationSnapshot {
                 continue;
             };
             let view = TrustedIssuer {
-                id: i.id.clone(),
-                partner_id: i.partner_id.clone(),
+                id: IssuerId::from(i.id.as_str()),
+                partner_id: PartnerId::from(i.partner_id.as_str()),
                 issuer: i.issuer.clone(),
                 algorithms,
                 audiences: i.audiences.split_whitespace().map(str::to_owned).collect(),
@@ -65,23 +66,22 @@ impl FederationSnapshot {
                 )),
                 (None, None) => continue,
             };
-            s.sources.insert(i.id.clone(), source);
-            s.issuer_ids
-                .insert(i.id.clone(), (i.partner_id.clone(), i.issuer.clone()));
-            s.issuers
-                .insert((i.partner_id.clone(), i.issuer.clone()), view);
+            let key = (view.partner_id.clone(), i.issuer.clone());
+            s.sources.insert(view.id.clone(), source);
+            s.issuer_ids.insert(view.id.clone(), key.clone());
+            s.issuers.insert(key, view);
         }
-        let known: HashSet<&str> = s.sources.keys().map(String::as_str).collect();
+        let known: HashSet<&str> = s.sources.keys().map(IssuerId::as_str).collect();
         for r in data
             .trust_rules
             .iter()
             .filter(|r| known.contains(r.issuer_id.as_str()))
         {
             let rule = TrustRule {
-                id: r.id.clone(),
-                partner_id: r.partner_id.clone(),
-                issuer_id: r.issuer_id.clone(),
-                audience_id: r.audience_id.clone(),
+                id: RuleId::from(r.id.as_str()),
+                partner_id: PartnerId::from(r.partner_id.as_str()),
+                issuer_id: IssuerId::from(r.issuer_id.as_str()),
+                audience_id: AudienceId::from(r.audience_id.as_str()),
                 scopes: ScopeSet::parse(&r.scopes).unwrap_or_default(),
                 claims: serde_json::from_str(&r.claims).unwrap_or_default(),
                 mappings: serde_json::from_str(&r.mappings).unwrap_or_default(),
@@ -95,44 +95,46 @@ impl FederationSnapshot {
                 enabled: r.enabled,
             };
             let key = (
-                r.partner_id.clone(),
-                r.issuer_id.clone(),
-                r.audience_id.clone(),
+                rule.partner_id.clone(),
+                rule.issuer_id.clone(),
+                rule.audience_id.clone(),
             );
             s.with_rules
-                .insert((r.partner_id.clone(), r.issuer_id.clone()));
-            s.rule_ids.insert(r.id.clone(), key.clone());
+                .insert((rule.partner_id.clone(), rule.issuer_id.clone()));
+            s.rule_ids.insert(rule.id.clone(), key.clone());
             s.rules.insert(key, rule);
         }
         s
     }
 
-    pub fn issuer(&self, partner_id: &str, iss: &str) -> Option<&TrustedIssuer> {
-        self.issuers.get(&(partner_id.to_owned(), iss.to_owned()))
+    pub fn issuer(&self, partner_id: &PartnerId, iss: &str) -> Option<&TrustedIssuer> {
+        self.issuers.get(&(partner_id.clone(), iss.to_owned()))
     }
 
-    pub fn issuer_by_id(&self, id: &str) -> Option<&TrustedIssuer> {
+    pub fn issuer_by_id(&self, id: &IssuerId) -> Option<&TrustedIssuer> {
         self.issuer_ids.get(id).and_then(|k| self.issuers.get(k))
     }
 
-    pub fn source(&self, issuer_id: &str) -> Option<&KeySource> {
+    pub fn source(&self, issuer_id: &IssuerId) -> Option<&KeySource> {
         self.sources.get(issuer_id)
     }
 
-    pub fn rule(&self, partner_id: &str, issuer_id: &str, audience_id: &str) -> Option<&TrustRule> {
-        self.rules.get(&(
-            partner_id.to_owned(),
-            issuer_id.to_owned(),
-            audience_id.to_owned(),
-        ))
+    pub fn rule(
+        &self,
+        partner_id: &PartnerId,
+        issuer_id: &IssuerId,
+        audience_id: &AudienceId,
+    ) -> Option<&TrustRule> {
+        self.rules
+            .get(&(partner_id.clone(), issuer_id.clone(), audience_id.clone()))
     }
 
-    pub fn rule_by_id(&self, id: &str) -> Option<&TrustRule> {
+    pub fn rule_by_id(&self, id: &RuleId) -> Option<&TrustRule> {
         self.rule_ids.get(id).and_then(|k| self.rules.get(k))
     }
 
-    pub fn has_rules(&self, partner_id: &str, issuer_id: &str) -> bool {
+    pub fn has_rules(&self, partner_id: &PartnerId, issuer_id: &IssuerId) -> bool {
         self.with_rules
-            .contains(&(partner_id.to_owned(), issuer_id.to_owned()))
+            .contains(&(partner_id.clone(), issuer_id.clone()))
     }
 }

@@ -7,6 +7,7 @@ use entente_domain::ScopeSet;
 use entente_domain::client_auth::RegisteredAuth;
 use entente_domain::federation::{Federation, TrustRule, TrustedIssuer};
 use entente_domain::grant::{AudienceView, Catalog};
+use entente_domain::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use entente_domain::jwks::VerifyingKey;
 use entente_store::catalog::{CatalogData, ClientAuth, ClientKind};
 
@@ -16,7 +17,7 @@ use crate::state::federation_snapshot::FederationSnapshot;
 pub enum ClientRole {
     /// A partner's client: gets tokens.
     Partner {
-        partner_id: String,
+        partner_id: PartnerId,
         partner_slug: String,
     },
     /// An API's own client: introspects tokens issued for its audience.
@@ -38,8 +39,8 @@ pub struct ClientEntry {
 pub struct Snapshot {
     clients: HashMap<String, ClientEntry>,
     audiences: HashMap<String, AudienceView>,
-    grants: HashMap<(String, String), ScopeSet>,
-    audience_ids: HashMap<String, String>,
+    grants: HashMap<(PartnerId, AudienceId), ScopeSet>,
+    audience_ids: HashMap<AudienceId, String>,
     pub federation: FederationSnapshot,
 }
 
@@ -59,7 +60,7 @@ impl Snapshot {
             .iter()
             .map(|a| {
                 let view = AudienceView {
-                    id: a.id.clone(),
+                    id: AudienceId::from(a.id.as_str()),
                     identifier: a.identifier.clone(),
                     scopes: ScopeSet::from_tokens(
                         audience_scopes
@@ -112,7 +113,7 @@ impl Snapshot {
                     .filter(|p| p.enabled)
                 {
                     Some(p) => ClientRole::Partner {
-                        partner_id: p.id.clone(),
+                        partner_id: PartnerId::from(p.id.as_str()),
                         partner_slug: p.slug.clone(),
                     },
                     None => continue,
@@ -155,7 +156,10 @@ impl Snapshot {
             })
             .map(|g| {
                 (
-                    (g.partner_id.clone(), g.audience_id.clone()),
+                    (
+                        PartnerId::from(g.partner_id.as_str()),
+                        AudienceId::from(g.audience_id.as_str()),
+                    ),
                     ScopeSet::parse(&g.scopes).unwrap_or_default(),
                 )
             })
@@ -171,7 +175,7 @@ impl Snapshot {
             audience_ids: data
                 .audiences
                 .iter()
-                .map(|a| (a.id.clone(), a.identifier.clone()))
+                .map(|a| (AudienceId::from(a.id.as_str()), a.identifier.clone()))
                 .collect(),
             clients,
             audiences,
@@ -190,46 +194,45 @@ impl Catalog for Snapshot {
         self.audiences.get(identifier)
     }
 
-    fn grant(&self, partner_id: &str, audience_id: &str) -> Option<&ScopeSet> {
-        self.grants
-            .get(&(partner_id.to_owned(), audience_id.to_owned()))
+    fn grant(&self, partner_id: &PartnerId, audience_id: &AudienceId) -> Option<&ScopeSet> {
+        self.grants.get(&(partner_id.clone(), audience_id.clone()))
     }
 
-    fn granted_audiences(&self, partner_id: &str) -> Vec<&AudienceView> {
+    fn granted_audiences(&self, partner_id: &PartnerId) -> Vec<&AudienceView> {
         self.audiences
             .values()
             .filter(|a| {
                 a.enabled
                     && self
                         .grants
-                        .contains_key(&(partner_id.to_owned(), a.id.clone()))
+                        .contains_key(&(partner_id.clone(), a.id.clone()))
             })
             .collect()
     }
 }
 
 impl Federation for Snapshot {
-    fn trusted_issuer(&self, partner_id: &str, iss: &str) -> Option<&TrustedIssuer> {
+    fn trusted_issuer(&self, partner_id: &PartnerId, iss: &str) -> Option<&TrustedIssuer> {
         self.federation.issuer(partner_id, iss)
     }
     fn trust_rule(
         &self,
-        partner_id: &str,
-        issuer_id: &str,
-        audience_id: &str,
+        partner_id: &PartnerId,
+        issuer_id: &IssuerId,
+        audience_id: &AudienceId,
     ) -> Option<&TrustRule> {
         self.federation.rule(partner_id, issuer_id, audience_id)
     }
-    fn trust_rule_by_id(&self, rule_id: &str) -> Option<&TrustRule> {
+    fn trust_rule_by_id(&self, rule_id: &RuleId) -> Option<&TrustRule> {
         self.federation.rule_by_id(rule_id)
     }
-    fn trusted_issuer_by_id(&self, issuer_id: &str) -> Option<&TrustedIssuer> {
+    fn trusted_issuer_by_id(&self, issuer_id: &IssuerId) -> Option<&TrustedIssuer> {
         self.federation.issuer_by_id(issuer_id)
     }
-    fn has_rules(&self, partner_id: &str, issuer_id: &str) -> bool {
+    fn has_rules(&self, partner_id: &PartnerId, issuer_id: &IssuerId) -> bool {
         self.federation.has_rules(partner_id, issuer_id)
     }
-    fn audience_by_id(&self, audience_id: &str) -> Option<&AudienceView> {
+    fn audience_by_id(&self, audience_id: &AudienceId) -> Option<&AudienceView> {
         self.audience_ids
             .get(audience_id)
             .and_then(|ident| self.audiences.get(ident))

@@ -45,11 +45,16 @@ async fn discovery_is_exact(s: &TestServer) {
                 "private_key_jwt"
             ])
         );
-        assert!(
-            m["grant_types_supported"]
-                .as_array()
-                .unwrap()
-                .contains(&json!("client_credentials"))
+        // Every grant served is listed: a client library reading the metadata must not conclude
+        // that token exchange is unsupported (issue 7, defect 7).
+        assert_eq!(
+            m["grant_types_supported"],
+            json!([
+                "client_credentials",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+                "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                "refresh_token"
+            ])
         );
     }
 }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ActionError, ErrorBox, Layout};
+use crate::components::{ActionError, ConfirmSubmit, ErrorBox, Layout};
 use api::{
     AddTrustedIssuer, ExplainToken, SetRuleEnabled, SetTrustRule, TrustData, trust_overview,
 };
@@ -126,14 +126,12 @@ fn Overview(
                                         <ActionForm action=toggle>
                                             <input type="hidden" name="rule_id" value=id/>
                                             <input type="hidden" name="enabled" value=(!enabled).to_string()/>
-                                            // Cancelling the click stops the submit before the form sees it.
-                                            <button type="submit" class=if enabled { "danger" } else { "" } on:click=move |ev| {
-                                                if enabled && !confirm("Disable this trust rule? Exchanges under it stop within a second.") {
-                                                    ev.prevent_default();
-                                                }
-                                            }>
-                                                {if enabled { "Disable" } else { "Enable" }}
-                                            </button>
+                                            <ConfirmSubmit
+                                                label=if enabled { "Disable" } else { "Enable" }
+                                                question="Disable this trust rule? Exchanges under it stop within a second."
+                                                ask=enabled
+                                                class=if enabled { "danger" } else { "" }
+                                            />
                                         </ActionForm>
                                     </td>
                                 </tr>
@@ -216,20 +214,5 @@ fn Overview(
                 }.into_any()
             }}
         </section>
-    }
-}
-
-/// Asks before a destructive change; without JavaScript the form simply submits.
-fn confirm(message: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        web_sys::window()
-            .and_then(|w| w.confirm_with_message(message).ok())
-            .unwrap_or(false)
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = message;
-        true
     }
 }
