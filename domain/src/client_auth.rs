@@ -143,15 +143,24 @@ pub struct AssertionClaims {
     #[serde(default)]
     pub iat: Option<i64>,
     pub jti: String,
-    /// Marks of an OpenID Connect ID token: present, the JWT is not a client assertion (A13).
-    #[serde(default)]
-    pub nonce: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    pub at_hash: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    pub c_hash: Option<serde::de::IgnoredAny>,
-    #[serde(default)]
-    pub auth_time: Option<serde::de::IgnoredAny>,
+    /// Marks of an OpenID Connect ID token: present (even as `null`), the JWT is not a client
+    /// assertion (A13).
+    #[serde(default, deserialize_with = "present")]
+    pub nonce: Option<Present>,
+    #[serde(default, deserialize_with = "present")]
+    pub at_hash: Option<Present>,
+    #[serde(default, deserialize_with = "present")]
+    pub c_hash: Option<Present>,
+    #[serde(default, deserialize_with = "present")]
+    pub auth_time: Option<Present>,
+}
+
+/// A claim that is there, whatever its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Present;
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Present>, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| Some(Present))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -355,5 +364,22 @@ mod tests {
         assert!(serde_json::from_value::<AssertionClaims>(v).is_err());
         let dup = r#"{"iss":"c","sub":"c","aud":"a","exp":1,"exp":2,"jti":"j"}"#;
         assert!(serde_json::from_str::<AssertionClaims>(dup).is_err());
+    }
+
+    /// A13: ID-token claims refuse an assertion even when their value is null.
+    #[test]
+    fn id_token_marks_refuse_even_as_null() {
+        let r = AssertionRules::default();
+        for mark in ["nonce", "at_hash", "c_hash", "auth_time"] {
+            let mut v = serde_json::json!({"iss":"c1","sub":"c1","aud":ISS,"exp":1100,"iat":1000,"jti":"j"});
+            let plain: AssertionClaims = serde_json::from_value(v.clone()).unwrap();
+            assert!(check_assertion(&plain, "c1", ISS, r, 1000).is_ok());
+            v[mark] = serde_json::Value::Null;
+            let marked: AssertionClaims = serde_json::from_value(v).unwrap();
+            assert!(
+                check_assertion(&marked, "c1", ISS, r, 1000).is_err(),
+                "{mark}"
+            );
+        }
     }
 }

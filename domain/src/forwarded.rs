@@ -25,36 +25,55 @@ pub fn parse_proxies(raw: &str) -> Result<Vec<IpNet>, String> {
         .collect()
 }
 
-/// The client's address. `forwarded_for` are the `X-Forwarded-For` values in header order;
-/// `forwarded` the RFC 7239 `Forwarded` values (used when there is no `X-Forwarded-For`).
+/// Which header the trusted proxies write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, proxy2`.
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=client, for=proxy1`.
+    Forwarded,
+}
+
+impl ForwardedHeader {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Ok(Self::XForwardedFor),
+            "forwarded" => Ok(Self::Forwarded),
+            other => Err(format!("{other:?} is not x-forwarded-for or forwarded")),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::XForwardedFor => "x-forwarded-for",
+            Self::Forwarded => "forwarded",
+        }
+    }
+}
+
+/// The client's address. `values` are the chosen header's values in header order. The chain is
+/// read from the right; the first hop that is not a trusted proxy is the client. An entry that
+/// cannot be read (garbage, `unknown`, an obfuscated node) ends the walk: whatever is left of it
+/// was written by the client, so the last hop read stands.
 pub fn client_address(
     peer: IpAddr,
     trusted: &[IpNet],
-    forwarded_for: &[&str],
-    forwarded: &[&str],
+    header: ForwardedHeader,
+    values: &[&str],
 ) -> IpAddr {
-    let is_trusted = |a: &IpAddr| trusted.iter().any(|n| n.contains(&canonical(*a)));
-    if !is_trusted(&peer) {
-        return peer;
+    let is_trusted = |a: &IpAddr| trusted.iter().any(|n| n.contains(a));
+    let mut client = canonical(peer);
+    if !is_trusted(&client) {
+        return client;
     }
-    let hops: Vec<IpAddr> = if forwarded_for.is_empty() {
-        forwarded
-            .iter()
-            .flat_map(|v| v.split(','))
-            .filter_map(forwarded_for_param)
-            .collect()
-    } else {
-        forwarded_for
-            .iter()
-            .flat_map(|v| v.split(','))
-            .map(|s| s.trim().parse::<IpAddr>())
-            .collect::<Result<_, _>>()
-            // A malformed chain cannot be trusted: fall back to the proxy itself.
-            .unwrap_or_default()
-    };
-    let mut client = peer;
-    for hop in hops.iter().rev() {
-        client = canonical(*hop);
+    let entries = values.iter().flat_map(|v| v.split(','));
+    for entry in entries.collect::<Vec<_>>().into_iter().rev() {
+        let hop = match header {
+            ForwardedHeader::XForwardedFor => node(entry),
+            ForwardedHeader::Forwarded => forwarded_for_param(entry),
+        };
+        let Some(hop) = hop else { break };
+        client = canonical(hop);
         if !is_trusted(&client) {
             break;
         }
@@ -62,20 +81,24 @@ pub fn client_address(
     client
 }
 
-/// `for=` of one RFC 7239 element: `for=192.0.2.1`, `for="[2001:db8::1]:4711"`, `for=_hidden`.
+/// `for=` of one RFC 7239 element: `for=192.0.2.1`, `for="[2001:db8::1]:4711"`.
 fn forwarded_for_param(element: &str) -> Option<IpAddr> {
     element.split(';').find_map(|pair| {
         let (k, v) = pair.trim().split_once('=')?;
-        if !k.trim().eq_ignore_ascii_case("for") {
-            return None;
-        }
-        let v = v.trim().trim_matches('"');
-        if let Some(rest) = v.strip_prefix('[') {
-            return rest.split(']').next()?.parse().ok();
-        }
-        v.parse()
-            .ok()
-            .or_else(|| v.rsplit_once(':').and_then(|(h, _)| h.parse().ok()))
+        k.trim().eq_ignore_ascii_case("for").then(|| node(v))?
+    })
+}
+
+/// A node: `192.0.2.1`, `192.0.2.1:80`, `2001:db8::1`, `[2001:db8::1]:80`, optionally quoted.
+fn node(raw: &str) -> Option<IpAddr> {
+    let v = raw.trim().trim_matches('"');
+    if let Some(rest) = v.strip_prefix('[') {
+        return rest.split(']').next()?.parse().ok();
+    }
+    v.parse().ok().or_else(|| {
+        v.rsplit_once(':')
+            .and_then(|(h, _)| h.parse::<std::net::Ipv4Addr>().ok())
+            .map(IpAddr::V4)
     })
 }
 
@@ -97,15 +120,16 @@ mod tests {
 
     #[test]
     fn headers_count_only_from_trusted_peers() {
+        use ForwardedHeader::{Forwarded, XForwardedFor as Xff};
         let none: Vec<IpNet> = vec![];
         assert_eq!(
-            client_address(ip("203.0.113.9"), &none, &["198.51.100.1"], &[]),
+            client_address(ip("203.0.113.9"), &none, Xff, &["198.51.100.1"]),
             ip("203.0.113.9")
         );
         let proxies = parse_proxies("10.0.0.0/8, 192.168.1.1").unwrap();
         // A client behind no proxy cannot pick its address.
         assert_eq!(
-            client_address(ip("203.0.113.9"), &proxies, &["198.51.100.1"], &[]),
+            client_address(ip("203.0.113.9"), &proxies, Xff, &["198.51.100.1"]),
             ip("203.0.113.9")
         );
         // Behind the proxy: the right-most untrusted hop; spoofed left entries are ignored.
@@ -113,16 +137,45 @@ mod tests {
             client_address(
                 ip("10.1.2.3"),
                 &proxies,
-                &["1.1.1.1, 198.51.100.7", "10.9.9.9"],
-                &[]
+                Xff,
+                &["1.1.1.1, 198.51.100.7", "10.9.9.9"]
             ),
             ip("198.51.100.7")
         );
+        // Garbage the client wrote on the left changes nothing; ports are tolerated.
+        assert_eq!(
+            client_address(
+                ip("10.1.2.3"),
+                &proxies,
+                Xff,
+                &["garbage, 198.51.100.8:5123"]
+            ),
+            ip("198.51.100.8")
+        );
+        assert_eq!(
+            client_address(ip("10.1.2.3"), &proxies, Xff, &["[2001:db8::5]:443"]),
+            ip("2001:db8::5")
+        );
+        // Garbage where the proxy writes: the proxy's own address, nothing the client chose.
+        assert_eq!(
+            client_address(ip("10.1.2.3"), &proxies, Xff, &["1.1.1.1, nonsense"]),
+            ip("10.1.2.3")
+        );
+        // No header: the proxy's address.
+        assert_eq!(
+            client_address(ip("10.1.2.3"), &proxies, Xff, &[]),
+            ip("10.1.2.3")
+        );
+        assert_eq!(
+            client_address(ip("::ffff:10.1.2.3"), &proxies, Xff, &["198.51.100.7"]),
+            ip("198.51.100.7")
+        );
+        // RFC 7239, when the proxies write Forwarded.
         assert_eq!(
             client_address(
                 ip("192.168.1.1"),
                 &proxies,
-                &[],
+                Forwarded,
                 &["for=\"[2001:db8::1]:4711\";proto=https"]
             ),
             ip("2001:db8::1")
@@ -131,24 +184,20 @@ mod tests {
             client_address(
                 ip("10.1.2.3"),
                 &proxies,
-                &[],
+                Forwarded,
                 &["for=198.51.100.2:80, for=10.0.0.5"]
             ),
             ip("198.51.100.2")
         );
-        // Garbage in the chain: the proxy's own address counts.
+        // `unknown` or an obfuscated node ends the walk at the last hop read.
         assert_eq!(
-            client_address(ip("10.1.2.3"), &proxies, &["not-an-ip"], &[]),
-            ip("10.1.2.3")
-        );
-        // No header: the proxy's address.
-        assert_eq!(
-            client_address(ip("10.1.2.3"), &proxies, &[], &[]),
-            ip("10.1.2.3")
-        );
-        assert_eq!(
-            client_address(ip("::ffff:10.1.2.3"), &proxies, &["198.51.100.7"], &[]),
-            ip("198.51.100.7")
+            client_address(
+                ip("10.1.2.3"),
+                &proxies,
+                Forwarded,
+                &["for=1.1.1.1, for=unknown, for=10.0.0.5"]
+            ),
+            ip("10.0.0.5")
         );
     }
 

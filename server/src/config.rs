@@ -42,6 +42,14 @@ pub struct ServeArgs {
     /// comma-separated). Default: none, so the socket address is the client's.
     #[arg(long, env = "ENTENTE_TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
+    /// The header the trusted proxies write: `x-forwarded-for` or `forwarded` (RFC 7239). Only
+    /// that one is read; the other is ignored, since a proxy passes it through unchanged.
+    #[arg(
+        long,
+        env = "ENTENTE_FORWARDED_HEADER",
+        default_value = "x-forwarded-for"
+    )]
+    pub forwarded_header: String,
     /// Seconds this replica may go without reading the change feed before it stops answering
     /// token and introspection requests (503) and reports not ready: revocations made on other
     /// replicas would otherwise go unseen.
@@ -120,6 +128,7 @@ pub struct Config {
     /// `None`: no metrics listener.
     pub metrics_listen: Option<SocketAddr>,
     pub trusted_proxies: Vec<entente_domain::forwarded::IpNet>,
+    pub forwarded_header: entente_domain::forwarded::ForwardedHeader,
     pub max_staleness: std::time::Duration,
     pub shutdown_drain: std::time::Duration,
 }
@@ -145,6 +154,7 @@ impl Config {
             },
             metrics_listen: None,
             trusted_proxies: Vec::new(),
+            forwarded_header: entente_domain::forwarded::ForwardedHeader::XForwardedFor,
             max_staleness: std::time::Duration::from_secs(10),
             shutdown_drain: std::time::Duration::from_secs(3),
         }
@@ -256,6 +266,9 @@ impl ServeArgs {
         };
         let trusted_proxies = entente_domain::forwarded::parse_proxies(&self.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("ENTENTE_TRUSTED_PROXIES: {e}"))?;
+        let forwarded_header =
+            entente_domain::forwarded::ForwardedHeader::parse(&self.forwarded_header)
+                .map_err(|e| anyhow::anyhow!("ENTENTE_FORWARDED_HEADER: {e}"))?;
         if !(1..=3600).contains(&self.max_staleness) {
             anyhow::bail!("ENTENTE_MAX_STALENESS must be between 1 and 3600 seconds");
         }
@@ -271,6 +284,7 @@ impl ServeArgs {
             fetch: self.fetch.fetch_policy()?,
             metrics_listen,
             trusted_proxies,
+            forwarded_header,
             max_staleness: std::time::Duration::from_secs(self.max_staleness),
             shutdown_drain: std::time::Duration::from_secs(self.shutdown_drain),
         })

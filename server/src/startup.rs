@@ -135,6 +135,11 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::http::middleware::client_address::client_address,
+        ))
+        // No request holds the process (or a shutdown) longer than this.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            std::time::Duration::from_secs(30),
         ));
     // Served over https (the issuer says so): browsers must never try plain http again.
     Ok(if state.issuer.starts_with("https://") {
@@ -200,6 +205,7 @@ async fn build_state(
         db_ok: AtomicBool::new(true),
         metrics,
         trusted_proxies: config.trusted_proxies,
+        forwarded_header: config.forwarded_header,
         login_throttle: Default::default(),
         max_staleness: config.max_staleness,
         started: std::time::Instant::now(),

@@ -170,7 +170,7 @@ impl Store {
             &format!("issuer:{}:{}", p.slug, model.issuer),
             json!({"jwks_uri": model.jwks_uri, "static_jwks": model.jwks.is_some(), "algorithms": model.algorithms,
                    "audiences": model.audiences, "kinds": model.kinds, "max_age": model.max_age, "skew": model.skew,
-                   "subject_claim": model.subject_claim}),
+                   "subject_claim": model.subject_claim, "access_tokens_typed_jwt": model.access_tokens_typed_jwt}),
             now,
         )
         .await?;
@@ -229,6 +229,37 @@ impl Store {
             },
             &format!("issuer:{}:{}", p.slug, issuer),
             json!({"enabled": enabled}),
+            now,
+        )
+        .await?;
+        publish(&txn, topic::CATALOG, now).await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
+    /// Whether the issuer's access tokens are typed `JWT` rather than `at+jwt` (audited).
+    pub async fn set_issuer_access_tokens_typed_jwt(
+        &self,
+        actor: &Actor,
+        partner_slug: &str,
+        issuer: &str,
+        typed_jwt: bool,
+        now: i64,
+    ) -> Result<trusted_issuer::Model> {
+        let p = self.partner_by_slug(partner_slug).await?;
+        let before = self.trusted_issuer(&p.id, issuer).await?;
+        let txn = self.write().await?;
+        let was = before.access_tokens_typed_jwt;
+        let mut am: trusted_issuer::ActiveModel = before.into();
+        am.access_tokens_typed_jwt = Set(typed_jwt);
+        am.updated_at = Set(now);
+        let model = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor,
+            "issuer.update",
+            &format!("issuer:{}:{}", p.slug, issuer),
+            json!({"access_tokens_typed_jwt": {"before": was, "after": typed_jwt}}),
             now,
         )
         .await?;

@@ -87,10 +87,7 @@ async fn start_session(admin_id: &str) -> Result<(), ConsoleError> {
 
 pub async fn login(email: &str, password: &str) -> Result<(), ConsoleError> {
     let c = console()?;
-    // Resolved by the server from the socket (and trusted proxies' headers) on every request.
-    let address = use_context::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<ClientAddr>().copied())
-        .map(|a| a.0);
+    let address = client_address();
     if !c.throttle.allow(email, address) {
         tracing::warn!("sign-in throttled");
         return Err(fail(ConsoleError::too_many(
@@ -118,6 +115,17 @@ pub async fn login(email: &str, password: &str) -> Result<(), ConsoleError> {
     }
 }
 
+/// Resolved by the server from the socket (and trusted proxies' headers) on every request.
+fn client_address() -> Option<std::net::IpAddr> {
+    let addr = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<ClientAddr>().copied())
+        .map(|a| a.0);
+    if addr.is_none() {
+        tracing::error!("no client address on the request: per-address throttling is off");
+    }
+    addr
+}
+
 pub async fn logout() -> Result<(), ConsoleError> {
     session()
         .await?
@@ -128,6 +136,25 @@ pub async fn logout() -> Result<(), ConsoleError> {
 
 pub async fn accept_invite(token: &str, email: &str, password: &str) -> Result<(), ConsoleError> {
     let c = console()?;
+    let invalid = || {
+        fail(ConsoleError::bad_request(
+            "this set-up link is invalid, used or expired; run `entente admin create` instead",
+        ))
+    };
+    // No password work for a link that cannot be used, and no more than sign-in allows.
+    if !c.throttle.allow(email, client_address()) {
+        return Err(fail(ConsoleError::too_many(
+            "too many attempts; wait a minute and try again",
+        )));
+    }
+    if !c
+        .store
+        .invite_valid(&c.hasher.hash(token), now())
+        .await
+        .map_err(user_error)?
+    {
+        return Err(invalid());
+    }
     let password = password.to_owned();
     let hash = password_work(move || hash_password(&password))
         .await?
@@ -137,9 +164,7 @@ pub async fn accept_invite(token: &str, email: &str, password: &str) -> Result<(
         .accept_invite(&c.hasher.hash(token), email, hash, now())
         .await
         .map_err(|e| match e {
-            StoreError::NotFound(_) => fail(ConsoleError::bad_request(
-                "this set-up link is invalid, used or expired; run `entente admin create` instead",
-            )),
+            StoreError::NotFound(_) => invalid(),
             other => user_error(other),
         })?;
     start_session(&admin.id).await

@@ -52,13 +52,35 @@ impl LoginThrottle {
         self.len() == 0
     }
 
-    /// True when this attempt is within both budgets.
+    /// True when this attempt is within both budgets. The address is checked first, so an
+    /// address over its budget cannot fill the per-account table with made-up e-mails; e-mail
+    /// keys are at most 254 bytes (RFC 5321's limit); IPv6 clients count per /64, the block one
+    /// subscriber gets.
     pub fn allow(&self, email: &str, address: Option<std::net::IpAddr>) -> bool {
-        let account_ok = self
-            .per_account
-            .check_key(&email.trim().to_ascii_lowercase())
-            .is_ok();
-        let address_ok = address.is_none_or(|a| self.per_address.check_key(&a).is_ok());
-        account_ok && address_ok
+        if let Some(a) = address
+            && self.per_address.check_key(&address_key(a)).is_err()
+        {
+            return false;
+        }
+        let mut account = email.trim().to_ascii_lowercase();
+        if account.len() > 254 {
+            let mut end = 254;
+            while !account.is_char_boundary(end) {
+                end -= 1;
+            }
+            account.truncate(end);
+        }
+        self.per_account.check_key(&account).is_ok()
+    }
+}
+
+fn address_key(a: std::net::IpAddr) -> std::net::IpAddr {
+    match a {
+        std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            std::net::IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(a, std::net::IpAddr::V4),
+        v4 => v4,
     }
 }

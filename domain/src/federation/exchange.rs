@@ -241,7 +241,10 @@ fn exchange_inner(
                 layers.insert(0, ("trust rule", &rule.scopes));
             }
             let scope = narrow(audience, &layers, req.target.scope.as_ref(), trace)?;
-            let lifetime = lifetime(audience.token_lifetime, &subject, None, now, trace)?;
+            let base = user_rule
+                .and_then(|r| r.lifetime)
+                .unwrap_or(audience.token_lifetime);
+            let lifetime = lifetime(base, &subject, None, now, trace)?;
             let mut lineage = own.lineage.clone();
             lineage.extend([
                 subject::token_key(&own.jti),
@@ -286,8 +289,7 @@ fn own_token_rule<'c>(
     audience: &AudienceView,
     trace: &mut Trace,
 ) -> Result<Option<&'c TrustRule>, OAuthError> {
-    let for_user = own.trust_rule.is_some() || own.lineage.iter().any(|k| k.starts_with("s:"));
-    if !for_user {
+    if !speaks_for_user(own) {
         trace.info(
             "trust_rule",
             "the subject token is a client's own token: no trust rule applies",
@@ -332,6 +334,28 @@ fn own_token_rule<'c>(
             OAuthError::invalid_request("the trust rule for this issuer and audience is disabled"),
         );
     }
+    // What a direct exchange would refuse today, a re-exchange refuses too.
+    if rule.delegation_only && own.act.is_none() {
+        return refuse(
+            trace,
+            format!("rule {} now allows delegation only", rule.id),
+            OAuthError::invalid_request(
+                "the trust rule allows delegation only: exchange the partner's token with an actor token",
+            ),
+        );
+    }
+    if own.sub.starts_with("pw_") != rule.pairwise {
+        return refuse(
+            trace,
+            format!(
+                "rule {} changed its subject type since the token was issued",
+                rule.id
+            ),
+            OAuthError::invalid_request(
+                "the trust rule's subject type changed since this token was issued; exchange the partner's token again",
+            ),
+        );
+    }
     match cat.trusted_issuer_by_id(&rule.issuer_id) {
         Some(i) if i.enabled => {
             trace.pass(
@@ -349,6 +373,12 @@ fn own_token_rule<'c>(
             OAuthError::invalid_request("the issuer of the subject token is disabled"),
         ),
     }
+}
+
+/// True for an Entente token issued for a partner's user (it names the rule it was issued
+/// under, or its lineage holds a partner subject); false for a client's own token.
+fn speaks_for_user(own: &crate::token::AccessTokenClaims) -> bool {
+    own.trust_rule.is_some() || own.lineage.iter().any(|k| k.starts_with("s:"))
 }
 
 /// RFC 7523 §2.1 jwt-bearer: a trusted issuer's assertion under the same trust rules.
@@ -611,6 +641,15 @@ fn from_partner_token(
             let actor_sub = match &a.origin {
                 Origin::Partner(ai) => {
                     subject::issued_subject(ai, &a.sub, None, env.pairwise_secret)
+                }
+                // A user's token would carry its audience's (possibly pairwise) subject into
+                // this one, outside any rule: only a client's own token may act.
+                Origin::Own(c) if speaks_for_user(c) => {
+                    return Err(refuse(
+                        trace,
+                        "delegation",
+                        "an Entente token issued for a partner's user cannot be the actor; present the actor's own token",
+                    ));
                 }
                 Origin::Own(c) => c.sub.clone(),
             };

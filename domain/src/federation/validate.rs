@@ -106,6 +106,38 @@ pub fn peek_issuer(token: &str) -> Option<String> {
 /// token holding one is never taken for an access token.
 const ID_TOKEN_MARKS: [&str; 4] = ["nonce", "at_hash", "c_hash", "auth_time"];
 
+/// The token-confusion guard for issuers whose access tokens are typed `JWT`: an ID token shows
+/// itself by its marks, by Keycloak's payload `typ: "ID"`, or by naming its client (`azp`) as
+/// its audience, as OpenID Connect ID tokens do (Core §2).
+fn id_token_guard(c: &PartnerClaims) -> Result<(), String> {
+    let refuse = |why: String| {
+        Err(format!(
+            "the token is typed JWT and {why}, a mark of an ID token: it is not accepted as an access token"
+        ))
+    };
+    if let Some(mark) = ID_TOKEN_MARKS.iter().find(|m| c.other.contains_key(**m)) {
+        return refuse(format!("carries {mark:?}"));
+    }
+    if c.other
+        .get("typ")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case("ID"))
+    {
+        return refuse("says typ \"ID\"".into());
+    }
+    if let Some(azp) = c.other.get("azp").and_then(Value::as_str) {
+        let names_client = match &c.aud {
+            Some(OneOrMany::One(a)) => a == azp,
+            Some(OneOrMany::Many(all)) => all.iter().any(|a| a == azp),
+            None => false,
+        };
+        if names_client {
+            return refuse("names its client (azp) as audience".into());
+        }
+    }
+    Ok(())
+}
+
 pub struct Ask<'a> {
     pub token: &'a str,
     pub declared: Declared,
@@ -243,12 +275,8 @@ fn verify_inner<'c>(
     if c.iss != issuer.issuer {
         return Err("the signed iss differs from the trusted issuer".into());
     }
-    if typed_jwt_access
-        && let Some(mark) = ID_TOKEN_MARKS.iter().find(|m| c.other.contains_key(**m))
-    {
-        return Err(format!(
-            "the token is typed JWT and carries {mark:?}, a mark of an ID token: it is not accepted as an access token"
-        ));
+    if typed_jwt_access {
+        id_token_guard(&c)?;
     }
     let exp = check_times(&c, issuer, kind, now)?;
     check_audience(c.aud.as_ref(), issuer, kind)?;

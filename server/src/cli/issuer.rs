@@ -74,6 +74,16 @@ pub enum IssuerCmd {
         #[arg(long)]
         issuer: String,
     },
+    /// Change how the issuer's tokens are read.
+    Update {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        issuer: String,
+        /// Whether its access tokens are typed `JWT` (Keycloak, Entra ID, Auth0) rather than `at+jwt`.
+        #[arg(long, action = clap::ArgAction::Set)]
+        access_tokens_typed_jwt: bool,
+    },
 }
 
 pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
@@ -186,6 +196,33 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
                 out,
                 json!({"issuer": issuer, "enabled": true}),
                 format!("trusted issuer {issuer} enabled"),
+            );
+        }
+        IssuerCmd::Update {
+            partner,
+            issuer,
+            access_tokens_typed_jwt,
+        } => {
+            let m = store
+                .set_issuer_access_tokens_typed_jwt(
+                    actor,
+                    &partner,
+                    &issuer,
+                    access_tokens_typed_jwt,
+                    now,
+                )
+                .await?;
+            print(
+                out,
+                json!({"issuer": m.issuer, "access_tokens_typed_jwt": m.access_tokens_typed_jwt}),
+                format!(
+                    "trusted issuer {issuer}: access tokens typed JWT {}",
+                    if m.access_tokens_typed_jwt {
+                        "accepted"
+                    } else {
+                        "refused"
+                    }
+                ),
             );
         }
     }

@@ -47,7 +47,10 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::hours(2)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(2)))
+        // Idle expiry only slides when the session is saved: save on every console request
+        // (console traffic is light; the token service never touches sessions).
+        .with_always_save(true);
     let origin = origin_of(&state.issuer);
     let shell_options = options.clone();
     let context = move || {

@@ -2,6 +2,7 @@
 
 use axum::response::Response;
 use entente_domain::OAuthError;
+use entente_domain::federation::GRANT_TOKEN_EXCHANGE;
 use entente_domain::federation::exchange::{self, ExchangeRequest};
 
 use super::caller::{Caller, env, target_request};
@@ -18,6 +19,8 @@ pub async fn grant(
     form: &Form,
     now: i64,
 ) -> Result<Response, OAuthError> {
+    // No outbound key fetch for a client that may not use this grant at all.
+    entente_domain::grant::require_grant_type(&caller.view(), GRANT_TOKEN_EXCHANGE)?;
     let req = ExchangeRequest {
         subject_token: form.get("subject_token"),
         subject_token_type: form.get("subject_token_type"),

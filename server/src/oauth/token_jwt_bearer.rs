@@ -2,6 +2,7 @@
 
 use axum::response::Response;
 use entente_domain::OAuthError;
+use entente_domain::federation::GRANT_JWT_BEARER;
 use entente_domain::federation::exchange;
 
 use super::caller::{Caller, env, target_request};
@@ -18,6 +19,8 @@ pub async fn grant(
     form: &Form,
     now: i64,
 ) -> Result<Response, OAuthError> {
+    // No outbound key fetch for a client that may not use this grant at all.
+    entente_domain::grant::require_grant_type(&caller.view(), GRANT_JWT_BEARER)?;
     let assertion = form.get("assertion");
     let target = target_request(form)?;
     let keys = gather_keys(state, snapshot, caller.partner_id, &[assertion], now).await;

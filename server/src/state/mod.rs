@@ -53,6 +53,7 @@ pub struct Inner {
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Reverse proxies whose forwarding headers are believed.
     pub trusted_proxies: Vec<entente_domain::forwarded::IpNet>,
+    pub forwarded_header: entente_domain::forwarded::ForwardedHeader,
     pub login_throttle: Arc<app::ssr::LoginThrottle>,
     /// Longest time without a successful change-feed read before this replica stops answering.
     pub max_staleness: std::time::Duration,
@@ -175,11 +176,10 @@ impl Inner {
         Ok(())
     }
 
+    /// Ready: the change feed is fresh (a database blip shorter than ENTENTE_MAX_STALENESS
+    /// does not take every replica out at once), a signing key is loaded, not shutting down.
     pub fn ready(&self) -> bool {
-        self.db_ok.load(Ordering::Relaxed)
-            && !self.stale()
-            && !self.shutting_down.load(Ordering::Relaxed)
-            && self.keys().signer.is_some()
+        !self.stale() && !self.shutting_down.load(Ordering::Relaxed) && self.keys().signer.is_some()
     }
 
     /// Records a successful read of the change feed.

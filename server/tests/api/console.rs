@@ -648,7 +648,7 @@ async fn session_cookie_and_timeouts(backend: Backend) {
     assert!(!signed_in_as(&s, &origin, &first).await);
     assert!(signed_in_as(&s, &origin, &second).await);
 
-    // The record expires after 2 h of inactivity (and each use pushes it on).
+    // The record expires after 2 h of inactivity.
     let id = second.split_once('=').unwrap().1.to_owned();
     let now = entente_server::state::now();
     let data = s.state.store.session_load(&id, now).await.unwrap().unwrap();

@@ -517,4 +517,115 @@ async fn binary_fetches_partner_keys_without_a_proxy() {
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     assert!(jwks.hits.load(Ordering::SeqCst) >= 1);
     assert_eq!(proxied.load(Ordering::SeqCst), 0, "the proxy was not used");
+
+    // `issuer update` switches on access tokens typed JWT for an existing issuer.
+    let typed = idp.sign(
+        Some("JWT"),
+        serde_json::json!({"iss": crate::fed::IDP, "sub": "bob", "aud": b.base,
+                           "iat": entente_server::state::now(), "exp": entente_server::state::now() + 300}),
+    );
+    let exchange = |t: String| {
+        let (base, id, secret) = (
+            b.base.clone(),
+            client["client_id"].as_str().unwrap().to_owned(),
+            client["client_secret"].as_str().unwrap().to_owned(),
+        );
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/oauth2/token"))
+                .basic_auth(id, Some(secret))
+                .form(&[
+                    ("grant_type", crate::fed::TX),
+                    ("subject_token", &t),
+                    ("subject_token_type", crate::fed::AT),
+                    ("audience", API),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(exchange(typed.clone()).await, 400);
+    let v = b.cli(&[
+        "issuer",
+        "update",
+        "--partner",
+        "acme",
+        "--issuer",
+        crate::fed::IDP,
+        "--access-tokens-typed-jwt",
+        "true",
+    ]);
+    assert_eq!(v["access_tokens_typed_jwt"], true);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(exchange(typed).await, 200);
+}
+
+/// The address is checked before the account, so an address over its budget adds no keys;
+/// IPv6 clients count per /64.
+#[test]
+fn login_throttle_checks_the_address_first_and_counts_ipv6_per_64() {
+    use governor::Quota;
+    let t = app::ssr::LoginThrottle::with_quotas(
+        Quota::per_minute(std::num::NonZeroU32::new(100).unwrap()),
+        Quota::per_minute(std::num::NonZeroU32::new(3).unwrap()),
+    );
+    let a: std::net::IpAddr = "2001:db8:1:2::10".parse().unwrap();
+    let b: std::net::IpAddr = "2001:db8:1:2:ffff::99".parse().unwrap();
+    assert!(t.allow("x1@example.test", Some(a)));
+    assert!(t.allow("x2@example.test", Some(b)));
+    assert!(t.allow("x3@example.test", Some(a)));
+    assert!(!t.allow("x4@example.test", Some(b)), "one /64, one budget");
+    let keys = t.len();
+    for i in 0..50 {
+        assert!(!t.allow(&format!("flood{i}@example.test"), Some(a)));
+    }
+    assert_eq!(t.len(), keys, "a refused address adds no account keys");
+    let other: std::net::IpAddr = "2001:db8:1:3::10".parse().unwrap();
+    assert!(
+        t.allow("x5@example.test", Some(other)),
+        "another /64 has its own budget"
+    );
+}
+
+/// H56 through the real binary: SIGTERM makes /readyz fail at once while the listener still
+/// answers for the drain period; then the process exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_drains_on_sigterm() {
+    let mut b = Binary::start(&[("ENTENTE_SHUTDOWN_DRAIN", "2")]).await;
+    let pid = b.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let r = reqwest::get(format!("{}/readyz", b.base)).await.unwrap();
+        if r.status() == 503 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/readyz still ready after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let h = reqwest::get(format!("{}/healthz", b.base)).await.unwrap();
+    assert_eq!(h.status(), 200, "the listener answers during the drain");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = b.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the process did not exit after the drain"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "{status:?}");
 }

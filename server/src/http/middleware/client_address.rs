@@ -21,21 +21,22 @@ pub async fn client_address(
         let addr = if state.trusted_proxies.is_empty() {
             peer
         } else {
-            let h = req.headers();
-            let values = |name: &str| -> Vec<&str> {
-                h.get_all(name)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .collect()
-            };
+            let values: Vec<&str> = req
+                .headers()
+                .get_all(state.forwarded_header.name())
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
             forwarded::client_address(
                 peer,
                 &state.trusted_proxies,
-                &values("x-forwarded-for"),
-                &values("forwarded"),
+                state.forwarded_header,
+                &values,
             )
         };
         req.extensions_mut().insert(ClientAddr(addr));
+    } else {
+        tracing::error!("a request without its socket address: serve with connect info");
     }
     next.run(req).await
 }

@@ -39,6 +39,9 @@ pub fn ip_is_public(ip: IpAddr) -> bool {
                 || (s[0] & 0xfe00) == 0xfc00 // unique local
                 || (s[0] & 0xffc0) == 0xfe80 // link local
                 || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                || (s[0] == 0x2001 && s[1] == 0x0000) // Teredo: tunnels to any IPv4
+                || s[0] == 0x2002 // 6to4: embeds any IPv4
+                || s[..6].iter().all(|x| *x == 0) // IPv4-compatible ::a.b.c.d
                 || (s[0] == 0x0064 && s[1] == 0xff9b)) // NAT64 can reach private v4
         }
     }
@@ -189,6 +192,10 @@ mod tests {
             "https://[::ffff:127.0.0.1]/jwks",
             "https://[fd00::1]/jwks",
             "https://100.64.0.1/jwks",
+            "https://[2002:7f00:1::]/jwks",
+            "https://[2001:0:4136:e378::1]/jwks",
+            "https://[::7f00:1]/jwks",
+            "https://[64:ff9b:1::a00:1]/jwks",
             "file:///etc/passwd",
             "gopher://idp.example.com/",
             "https://user:pw@idp.example.com/jwks",

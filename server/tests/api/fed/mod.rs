@@ -1339,6 +1339,47 @@ pub async fn retargeting_a_user_token_follows_the_trust_rules(s: &TestServer) {
     assert_ne!(b_sub, first_claims["sub"]);
     assert!(b_sub.as_str().unwrap().starts_with("pw_"), "{b_sub}");
 
+    // Nor may it act (as actor_token) in another audience's exchange: its subject would be
+    // carried into `act` outside any rule. A client's own token may act.
+    set_rule(s, OTHER_API, "bill:read", |r| {
+        r.pairwise = true;
+        r.delegation = true;
+    })
+    .await;
+    let with_actor = |actor: String| {
+        let pt = pt.clone();
+        async move {
+            exchange(
+                s,
+                client,
+                &[
+                    ("subject_token", &pt),
+                    ("subject_token_type", AT),
+                    ("actor_token", &actor),
+                    ("actor_token_type", AT),
+                    ("audience", OTHER_API),
+                ],
+            )
+            .await
+        }
+    };
+    let e = assert_oauth_error(with_actor(at.clone()).await, 400, "invalid_request").await;
+    assert!(
+        e["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be the actor"),
+        "{e}"
+    );
+    let own_actor = s
+        .token(client, &[("resource", API), ("scope", "orders:read")])
+        .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = with_actor(own_actor).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+
     // Down-scoping within the audience keeps the subject and the rule, narrowed by today's rule.
     let r = to(API, Some("orders:read")).await;
     assert_eq!(r.status(), 200);
@@ -1502,8 +1543,28 @@ pub async fn access_tokens_typed_jwt_are_accepted_when_registered(s: &TestServer
             "{mark}: {e}"
         );
     }
-    // …and an ID token for its client (aud = the client) fails the audience check.
-    assert_oauth_error(as_access(id_token(json!({}))).await, 400, "invalid_request").await;
+    // …and so is one without those marks that names its client as audience (OIDC: aud holds
+    // azp) or, like Keycloak's, says typ "ID" — both addressed to Entente so that only the
+    // guard can refuse them.
+    for (what, extra) in [
+        (
+            "azp in aud",
+            json!({"aud": [s.base, "acme-portal"], "azp": "acme-portal", "nonce": null, "at_hash": null, "auth_time": null}),
+        ),
+        (
+            "typ ID",
+            json!({"aud": s.base, "typ": "ID", "nonce": null, "at_hash": null, "auth_time": null}),
+        ),
+    ] {
+        let e = assert_oauth_error(as_access(id_token(extra)).await, 400, "invalid_request").await;
+        assert!(
+            e["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("ID token"),
+            "{what}: {e}"
+        );
+    }
     // Declared as ID tokens, they are judged as ID tokens (audience = the registered RP here).
     let r = exchange(
         s,
