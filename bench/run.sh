@@ -12,6 +12,8 @@ work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EX
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
 
 export ENTENTE_DATA_DIR="$work/data" ENTENTE_LOG=warn
+# Runs follow each other on the same port: no shutdown drain.
+export ENTENTE_SHUTDOWN_DRAIN=0
 "$BIN" partner create --slug bench --name Bench >/dev/null
 "$BIN" audience create --identifier https://api.example.test --scopes "orders:read" >/dev/null
 "$BIN" grant set --partner bench --audience https://api.example.test --scopes "orders:read" >/dev/null
