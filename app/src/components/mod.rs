@@ -4,8 +4,10 @@ mod confirm;
 mod copy_button;
 mod error_box;
 mod layout;
+mod table;
 
 pub use confirm::ConfirmSubmit;
 pub use copy_button::CopyButton;
 pub use error_box::{ActionError, ErrorBox};
 pub use layout::Layout;
+pub use table::DataTable;

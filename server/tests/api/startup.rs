@@ -243,8 +243,9 @@ async fn wait_for_status(s: &TestServer, path: &str, want: u16, within: Duration
 /// Defect 4: a replica that cannot read the change feed for ENTENTE_MAX_STALENESS answers 503
 /// with Retry-After to issuance and introspection, fails /readyz, and recovers on its own.
 /// PostgreSQL is cut away through a TCP proxy. A SQLite file cannot be taken away from a running
-/// process (WAL readers never block, open files survive unlinking), so on SQLite the feed is
-/// stalled instead: the test holds the reload lock every poll needs.
+/// process (WAL readers never block, open files survive unlinking), so on SQLite another
+/// connection renames the change-feed table away: every poll then fails in the database, as it
+/// would on a broken disk, and renaming it back is the database returning.
 async fn cut_off_replica_stops_vouching(backend: Backend) {
     let db = TestDb::new(backend).await;
     let proxy = match backend {
@@ -280,16 +281,19 @@ async fn cut_off_replica_stops_vouching(backend: Backend) {
         .to_owned();
     assert_eq!(s.introspect(&rs, &token).await["active"], true);
 
-    let stall = match &proxy {
+    let sqlite = match &proxy {
         Some((p, _)) => {
             p.cut();
             None
         }
-        None => Some(s.state.0.clone()),
-    };
-    let stall_guard = match &stall {
-        Some(inner) => Some(inner.reload_lock.lock().await),
-        None => None,
+        None => {
+            use sea_orm::ConnectionTrait;
+            let db = sea_orm::Database::connect(s.db.url.as_str()).await.unwrap();
+            db.execute_unprepared("ALTER TABLE changes RENAME TO changes_cut")
+                .await
+                .unwrap();
+            Some(db)
+        }
     };
     wait_for_status(&s, "/readyz", 503, Duration::from_secs(15)).await;
     // Not ready at once; refusing to vouch once the feed is older than the bound (2 s here).
@@ -327,9 +331,15 @@ async fn cut_off_replica_stops_vouching(backend: Backend) {
         200
     );
 
-    match &proxy {
-        Some((p, _)) => p.restore(),
-        None => drop(stall_guard),
+    match (&proxy, sqlite) {
+        (Some((p, _)), _) => p.restore(),
+        (None, Some(db)) => {
+            use sea_orm::ConnectionTrait;
+            db.execute_unprepared("ALTER TABLE changes_cut RENAME TO changes")
+                .await
+                .unwrap();
+        }
+        (None, None) => unreachable!(),
     }
     wait_for_status(&s, "/readyz", 200, Duration::from_secs(20)).await;
     assert_eq!(s.introspect(&rs, &token).await["active"], true);

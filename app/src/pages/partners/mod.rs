@@ -5,8 +5,8 @@ pub mod api;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::components::{ActionError, ErrorBox, Layout};
-use api::{CreatePartner, list_partners};
+use crate::components::{ActionError, DataTable, ErrorBox, Layout};
+use api::{CreatePartner, PartnerRow, list_partners};
 
 /// Client-side twin of the server's slug rule, for inline feedback while typing.
 fn slug_problem(s: &str) -> Option<&'static str> {
@@ -37,22 +37,23 @@ pub fn Partners() -> impl IntoView {
                             }
                             .into_any(),
                             Ok(rows) => view! {
-                                <table>
-                                    <thead><tr><th>"Slug"</th><th>"Name"</th><th>"Environment"</th><th>"Created"</th></tr></thead>
-                                    <tbody>
-                                        {rows.into_iter().map(|p| {
-                                            let href = format!("/partners/{}", p.slug);
-                                            view! {
-                                                <tr>
-                                                    <td><A href=href>{p.slug}</A></td>
-                                                    <td>{p.name}</td>
-                                                    <td>{p.environment}</td>
-                                                    <td>{p.created}</td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
+                                <DataTable
+                                    rows=rows
+                                    label="Filter partners"
+                                    headers=&["Slug", "Name", "Environment", "Created"]
+                                    text=|p: &PartnerRow| format!("{} {} {}", p.slug, p.name, p.environment)
+                                    row=|p: PartnerRow| {
+                                        let href = format!("/partners/{}", p.slug);
+                                        view! {
+                                            <tr>
+                                                <td><A href=href>{p.slug}</A></td>
+                                                <td>{p.name}</td>
+                                                <td>{p.environment}</td>
+                                                <td>{p.created}</td>
+                                            </tr>
+                                        }
+                                    }
+                                />
                             }
                             .into_any(),
                             Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),

@@ -1,0 +1,51 @@
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, reportCspViolations } from '../fixtures';
+import { baseURL } from '../playwright.config';
+
+// The partners list pages 20 at a time and filters as one types.
+
+const root = path.resolve(__dirname, '../..');
+const bin = process.env.ENTENTE_BIN ?? path.join(root, 'target/debug/entente');
+
+function cli(...args: string[]): string {
+  return execFileSync(bin, args, {
+    cwd: root,
+    env: { ...process.env, ENTENTE_DATA_DIR: 'end2end/.data', ENTENTE_ISSUER: baseURL, ENTENTE_LOG: 'warn' },
+  }).toString();
+}
+
+test('the partners list pages and filters', async ({ page }) => {
+  for (let i = 1; i <= 22; i++) cli('partner', 'create', '--slug', `bulk-${String(i).padStart(2, '0')}`, '--name', `Bulk ${i}`);
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || /hydrat/i.test(m.text())) problems.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await reportCspViolations(page);
+
+  await page.goto('/login');
+  await page.waitForLoadState('networkidle');
+  await page.getByLabel('E-mail').fill(ADMIN_EMAIL);
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/partners$/);
+  await page.waitForLoadState('networkidle');
+
+  await expect(page.getByText(/Page 1 of 2/)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Previous' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(page.getByText(/Page 2 of 2/)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Next' })).toBeDisabled();
+  await expect(page.getByRole('link', { name: 'bulk-22' })).toBeVisible();
+
+  // Filtering returns to the first page and narrows the rows; the pager goes with one page.
+  await page.getByLabel('Filter partners').fill('BULK-2');
+  await expect(page.getByRole('link', { name: 'bulk-20' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'bulk-22' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'bulk-01' })).toHaveCount(0);
+  await expect(page.getByRole('navigation', { name: 'Pages' })).toHaveCount(0);
+  await page.getByLabel('Filter partners').fill('nothing like it');
+  await expect(page.getByText('Nothing matches the filter.')).toBeVisible();
+
+  expect(problems, problems.join('\n')).toEqual([]);
+});
