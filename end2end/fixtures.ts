@@ -10,3 +10,13 @@ export async function reportCspViolations(page: import('@playwright/test').Page)
     });
   });
 }
+
+// Signs in through the form, as a user would, and waits for the partners page.
+export async function signIn(page: import('@playwright/test').Page) {
+  await page.goto('/login');
+  await page.waitForLoadState('networkidle');
+  await page.getByLabel('E-mail').fill(ADMIN_EMAIL);
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/partners$/);
+}

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, reportCspViolations } from '../fixtures';
+import { reportCspViolations, signIn } from '../fixtures';
 import { baseURL } from '../playwright.config';
 
 // The partners list pages 20 at a time and filters as one types.
@@ -23,12 +23,7 @@ test('the partners list pages and filters', async ({ page }) => {
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await reportCspViolations(page);
 
-  await page.goto('/login');
-  await page.waitForLoadState('networkidle');
-  await page.getByLabel('E-mail').fill(ADMIN_EMAIL);
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/partners$/);
+  await signIn(page);
   await page.waitForLoadState('networkidle');
 
   await expect(page.getByText(/Page 1 of 2/)).toBeVisible();

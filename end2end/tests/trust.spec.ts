@@ -2,7 +2,7 @@ import { test, expect, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import path from 'node:path';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, reportCspViolations } from '../fixtures';
+import { reportCspViolations, signIn } from '../fixtures';
 import { baseURL } from '../playwright.config';
 
 // The partner's Trust rules page: add a trusted issuer, set a rule, try a partner token and read
@@ -57,12 +57,7 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
 
   const problems = watch(page);
   await reportCspViolations(page);
-  await page.goto('/login');
-  await page.waitForLoadState('networkidle');
-  await page.getByLabel('E-mail').fill(ADMIN_EMAIL);
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/partners$/);
+  await signIn(page);
 
   await page.goto('/partners/globex');
   await page.getByRole('link', { name: 'Trust rules' }).click();

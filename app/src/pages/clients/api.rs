@@ -37,13 +37,7 @@ pub async fn list_clients(partner: String) -> Result<(PartnerRow, Vec<ClientRow>
         .list_clients(Some(&p.id))
         .await
         .map_err(user_error)?;
-    let row = PartnerRow {
-        slug: p.slug,
-        name: p.name,
-        environment: p.environment,
-        enabled: p.enabled,
-        created: crate::ssr::format_time(p.created_at),
-    };
+    let row = PartnerRow::from(p);
     Ok((
         row,
         clients

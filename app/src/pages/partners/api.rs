@@ -16,20 +16,24 @@ pub struct PartnerRow {
     pub created: String,
 }
 
-#[server]
-pub async fn list_partners() -> Result<Vec<PartnerRow>, ConsoleError> {
-    require_admin().await?;
-    let ps = console()?.store.list_partners().await.map_err(user_error)?;
-    Ok(ps
-        .into_iter()
-        .map(|p| PartnerRow {
+#[cfg(feature = "ssr")]
+impl From<entente_store::entities::partner::Model> for PartnerRow {
+    fn from(p: entente_store::entities::partner::Model) -> Self {
+        Self {
             slug: p.slug,
             name: p.name,
             environment: p.environment,
             enabled: p.enabled,
             created: crate::ssr::format_time(p.created_at),
-        })
-        .collect())
+        }
+    }
+}
+
+#[server]
+pub async fn list_partners() -> Result<Vec<PartnerRow>, ConsoleError> {
+    require_admin().await?;
+    let ps = console()?.store.list_partners().await.map_err(user_error)?;
+    Ok(ps.into_iter().map(PartnerRow::from).collect())
 }
 
 #[server]

@@ -145,13 +145,7 @@ pub async fn trust_overview(partner: String) -> Result<TrustData, ConsoleError> 
             .map(|cl| (cl.client_id, cl.name))
             .collect(),
         audiences: audiences.into_iter().map(|(a, _)| a.identifier).collect(),
-        partner: PartnerRow {
-            slug: p.slug,
-            name: p.name,
-            environment: p.environment,
-            enabled: p.enabled,
-            created: crate::ssr::format_time(p.created_at),
-        },
+        partner: PartnerRow::from(p),
     })
 }
 
