@@ -60,7 +60,12 @@ impl FromServerFnError for ConsoleError {
             | ServerFnErrorErr::Deserialization(_) => 400,
             _ => 500,
         };
-        Self::new(status, value.to_string())
+        let e = Self::new(status, value.to_string());
+        // On the server this runs while the request is answered: malformed arguments are the
+        // caller's mistake (400), never a 500.
+        #[cfg(feature = "ssr")]
+        let e = crate::ssr::fail(e);
+        e
     }
 }
 

@@ -1,6 +1,7 @@
 //! Server-only infrastructure of the console: the context the server provides, error wording,
 //! sessions and role checks, the sign-in throttle and bounded password work.
 
+pub mod access;
 pub mod password;
 pub mod session;
 pub mod throttle;
@@ -13,7 +14,7 @@ use crate::error::ConsoleError;
 
 pub use password::{hash_password, password_work};
 pub use session::{
-    AdminSession, accept_invite, admin_from_session, current_admin, login, logout, require_admin,
+    AdminSession, accept_invite, admin_from_session, authorize, current_admin, login, logout,
 };
 pub use throttle::LoginThrottle;
 

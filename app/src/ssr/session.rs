@@ -62,9 +62,11 @@ pub async fn admin_from_session(
     }))
 }
 
-pub async fn require_admin() -> Result<AdminSession, ConsoleError> {
+/// The signed-in user, if the access table lets their role call `route` (a server function's
+/// name); 401 signed out, 403 for a role the table does not list (or an undeclared route).
+pub async fn authorize(route: &'static str) -> Result<AdminSession, ConsoleError> {
     match current_admin().await? {
-        Some(a) if a.role == entente_store::enums::Role::Admin => Ok(a),
+        Some(a) if super::access::allows(route, a.role) => Ok(a),
         Some(_) => Err(fail(ConsoleError::forbidden())),
         None => Err(fail(ConsoleError::signed_out())),
     }

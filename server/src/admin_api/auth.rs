@@ -63,26 +63,30 @@ pub fn bearer(state: &AppState, headers: &HeaderMap) -> Option<Result<(), Respon
     Some(Ok(()))
 }
 
-/// How the admin API was reached: `None` to proceed, else the refusal (401, 403, 503).
-pub async fn require_admin(
+/// May the caller use `route` (its key in the access table, "METHOD /path")? `None` to proceed,
+/// else the refusal (401, 403, 503). A bearer token with `entente:admin` acts as an administrator.
+pub async fn authorize(
     state: &AppState,
     session: &tower_sessions::Session,
     headers: &HeaderMap,
+    route: &'static str,
 ) -> Option<Response> {
     match bearer(state, headers) {
         Some(Err(r)) => Some(r),
-        Some(Ok(())) => None,
-        None => require_admin_session(state, session).await,
+        Some(Ok(())) if app::ssr::access::allows(route, entente_store::enums::Role::Admin) => None,
+        Some(Ok(())) => Some(problem(StatusCode::FORBIDDEN, "your role may not do this")),
+        None => authorize_session(state, session, route).await,
     }
 }
 
-/// None when the session belongs to an administrator; otherwise the refusal.
-async fn require_admin_session(
+/// None when the session's role may use `route`; otherwise the refusal.
+async fn authorize_session(
     state: &AppState,
     session: &tower_sessions::Session,
+    route: &'static str,
 ) -> Option<Response> {
     match app::ssr::admin_from_session(&state.store, session).await {
-        Ok(Some(a)) if a.role == entente_store::enums::Role::Admin => None,
+        Ok(Some(a)) if app::ssr::access::allows(route, a.role) => None,
         Ok(Some(_)) => Some(problem(StatusCode::FORBIDDEN, "your role may not do this")),
         Ok(None) => Some(problem(StatusCode::UNAUTHORIZED, "sign in first")),
         Err(e) => {

@@ -11,16 +11,25 @@ use axum::routing::post;
 
 use crate::state::AppState;
 
+pub const EXPLAIN_PATH: &str = "/admin/api/v1/exchange/explain";
+const EXPLAIN: &str = "POST /admin/api/v1/exchange/explain";
+
+/// Every admin API route as "METHOD /path", its key in the console's access table (the role
+/// test walks these).
+pub const ROUTES: &[&str] = &[EXPLAIN];
+
 /// The admin API's routes, for any router state (the console's router carries Leptos options).
 pub fn routes<S: Clone + Send + Sync + 'static>(state: &AppState) -> Router<S> {
     let s = state.clone();
     Router::new().route(
-        "/admin/api/v1/exchange/explain",
+        EXPLAIN_PATH,
         post(
             move |session: tower_sessions::Session, headers: HeaderMap, body: Bytes| {
                 let state = s.clone();
                 async move {
-                    if let Some(refusal) = auth::require_admin(&state, &session, &headers).await {
+                    if let Some(refusal) =
+                        auth::authorize(&state, &session, &headers, EXPLAIN).await
+                    {
                         return refusal;
                     }
                     explain::explain_http(&state, &body).await

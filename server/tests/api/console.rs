@@ -785,3 +785,151 @@ async fn other_roles_are_refused(s: &TestServer) {
 }
 
 on_both!(other_roles_are_refused);
+
+/// G49: one table (`app::ssr::access::TABLE`) says who may call every server function and admin
+/// API route. Every route exists in it, and each answers signed out and with each role exactly as
+/// it says: 401 signed out, 403 for a role not listed, something else for a role listed (the
+/// empty request may then fail validation, never with 401/403 or a 5xx).
+async fn every_route_follows_the_access_table(s: &TestServer) {
+    use app::ssr::access::{self, Access};
+    use entente_store::enums::Role;
+    let hash = entente_domain::password::hash_password("correct horse battery staple").unwrap();
+    let mut sessions = vec![];
+    for role in [Role::Admin, Role::Operator, Role::Auditor] {
+        let email = format!("{role}@example.test");
+        s.state
+            .store
+            .create_admin(
+                &entente_store::Actor::new("test"),
+                &email,
+                hash.clone(),
+                role,
+                entente_server::state::now(),
+            )
+            .await
+            .unwrap();
+        let r = reqwest::Client::new()
+            .post(s.url(path_of("login")))
+            .header("origin", &s.base)
+            .form(&[
+                ("email", email.as_str()),
+                ("password", "correct horse battery staple"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{role} signs in");
+        let cookie = r.headers()["set-cookie"].to_str().unwrap();
+        sessions.push((role, cookie.split(';').next().unwrap().to_owned()));
+    }
+    let declared = |route: &str| -> (&'static str, Access) {
+        access::TABLE
+            .iter()
+            .filter(|(name, _)| {
+                let tail = route.trim_start_matches("/api/");
+                tail.strip_prefix(*name)
+                    .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_alphanumeric()))
+            })
+            .max_by_key(|(name, _)| name.len())
+            .copied()
+            .unwrap_or_else(|| panic!("{route} is not in the access table (G49)"))
+    };
+    let mut routes: Vec<(String, &'static str, Access)> = server_fns()
+        .into_iter()
+        .map(|(path, _)| {
+            let (name, a) = declared(path);
+            (path.to_owned(), name, a)
+        })
+        .collect();
+    for r in entente_server::admin_api::ROUTES {
+        let a = access::access(r).unwrap_or_else(|| panic!("{r} is not in the access table (G49)"));
+        routes.push((r.trim_start_matches("POST ").to_owned(), r, a));
+    }
+    let client = reqwest::Client::new();
+    let call = |path: String, cookie: Option<String>| {
+        let client = client.clone();
+        let url = s.url(&path);
+        let origin = s.base.clone();
+        async move {
+            let mut r = client.post(url).header("origin", origin);
+            if let Some(c) = cookie {
+                r = r.header("cookie", c);
+            }
+            // Well-formed arguments for every function at once (unknown fields are ignored), so
+            // that each body runs and reaches its role check.
+            let r = if path.starts_with("/admin/api/") {
+                r.json(&serde_json::json!({"client_id": "cl_none", "grant_type": "client_credentials"}))
+            } else {
+                r.form(&[
+                    ("partner", "acme"),
+                    ("slug", "g49-partner"),
+                    ("name", "G49"),
+                    ("environment", "sandbox"),
+                    ("email", "nobody@example.test"),
+                    ("password", "wrong password!!"),
+                    ("token", "not-a-token"),
+                    ("identifier", "https://g49.example.test"),
+                    ("scopes", "g49:read"),
+                    ("token_lifetime", "300"),
+                    ("issuer", "https://idp.g49.test"),
+                    ("jwks_uri", ""),
+                    ("jwks", "{\"keys\": []}"),
+                    ("audience", "https://g49.example.test"),
+                    ("claims", ""),
+                    ("mappings", ""),
+                    ("max_depth", "1"),
+                    ("rule_id", "tr_none"),
+                    ("enabled", "false"),
+                    ("client_id", "cl_none"),
+                    ("subject_token", "x.y.z"),
+                    (
+                        "subject_token_type",
+                        "urn:ietf:params:oauth:token-type:access_token",
+                    ),
+                    ("actor_token", ""),
+                    ("scope", ""),
+                ])
+            };
+            r.send().await.unwrap().status().as_u16()
+        }
+    };
+    for (path, name, a) in routes {
+        let out = call(path.clone(), None).await;
+        match a {
+            // (login answers 401 to the wrong password it is given: its answer, not a refusal)
+            Access::Public => assert!(out != 403 && out < 500, "{name} signed out: {out}"),
+            Access::Roles(_) => assert_eq!(out, 401, "{name} signed out"),
+        }
+        // Signing out would end the session the next routes use.
+        if name == "logout" {
+            continue;
+        }
+        for (role, cookie) in &sessions {
+            let got = call(path.clone(), Some(cookie.clone())).await;
+            if access::allows(name, *role) {
+                let refused = got == 403 || (got == 401 && a != Access::Public);
+                assert!(!refused && got < 500, "{name} as {role}: {got}");
+            } else {
+                assert_eq!(got, 403, "{name} as {role}");
+            }
+        }
+    }
+}
+
+on_both!(every_route_follows_the_access_table);
+
+/// Malformed arguments to a server function are a 400, never a 500.
+async fn malformed_server_function_arguments_are_400(s: &TestServer) {
+    for name in ["create_partner", "set_rule_enabled", "create_audience"] {
+        let r = reqwest::Client::new()
+            .post(s.url(path_of(name)))
+            .header("origin", &s.base)
+            .form(&[("token_lifetime", "not a number")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{name}");
+    }
+}
+
+on_both!(malformed_server_function_arguments_are_400);

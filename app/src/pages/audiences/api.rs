@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{console, require_admin, user_error};
+use crate::ssr::{authorize, console, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AudienceRow {
@@ -17,7 +17,7 @@ pub struct AudienceRow {
 
 #[server]
 pub async fn list_audiences() -> Result<Vec<AudienceRow>, ConsoleError> {
-    require_admin().await?;
+    authorize("list_audiences").await?;
     let auds = console()?
         .store
         .list_audiences()
@@ -41,7 +41,7 @@ pub async fn create_audience(
     scopes: String,
     token_lifetime: i64,
 ) -> Result<String, ConsoleError> {
-    let admin = require_admin().await?;
+    let admin = authorize("create_audience").await?;
     let c = console()?;
     let new = entente_store::catalog::NewAudience {
         name: if name.trim().is_empty() {

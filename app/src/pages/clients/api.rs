@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConsoleError;
 use crate::pages::partners::api::PartnerRow;
 #[cfg(feature = "ssr")]
-use crate::ssr::{AdminSession, bad_request, console, require_admin, user_error};
+use crate::ssr::{AdminSession, authorize, bad_request, console, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientRow {
@@ -25,7 +25,7 @@ pub struct CreatedClient {
 
 #[server]
 pub async fn list_clients(partner: String) -> Result<(PartnerRow, Vec<ClientRow>), ConsoleError> {
-    require_admin().await?;
+    authorize("list_clients").await?;
     let c = console()?;
     let p = c
         .store
@@ -59,7 +59,7 @@ pub async fn create_client(
     name: String,
     scopes: String,
 ) -> Result<CreatedClient, ConsoleError> {
-    let admin = require_admin().await?;
+    let admin = authorize("create_client").await?;
     create_secret_client(&admin, &partner, &name, &scopes).await
 }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{console, require_admin, user_error};
+use crate::ssr::{authorize, console, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRow {
@@ -18,7 +18,7 @@ pub struct KeyRow {
 
 #[server]
 pub async fn list_keys() -> Result<Vec<KeyRow>, ConsoleError> {
-    require_admin().await?;
+    authorize("list_keys").await?;
     let keys = console()?.store.signing_keys().await.map_err(user_error)?;
     Ok(keys
         .into_iter()

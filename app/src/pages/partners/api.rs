@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{console, require_admin, user_error};
+use crate::ssr::{authorize, console, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnerRow {
@@ -31,7 +31,7 @@ impl From<entente_store::entities::partner::Model> for PartnerRow {
 
 #[server]
 pub async fn list_partners() -> Result<Vec<PartnerRow>, ConsoleError> {
-    require_admin().await?;
+    authorize("list_partners").await?;
     let ps = console()?.store.list_partners().await.map_err(user_error)?;
     Ok(ps.into_iter().map(PartnerRow::from).collect())
 }
@@ -42,7 +42,7 @@ pub async fn create_partner(
     name: String,
     environment: String,
 ) -> Result<String, ConsoleError> {
-    let admin = require_admin().await?;
+    let admin = authorize("create_partner").await?;
     let c = console()?;
     let p = c
         .store

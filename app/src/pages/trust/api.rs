@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConsoleError;
 use crate::pages::partners::api::PartnerRow;
 #[cfg(feature = "ssr")]
-use crate::ssr::{bad_request, console, require_admin, user_error};
+use crate::ssr::{authorize, bad_request, console, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuerRow {
@@ -59,7 +59,7 @@ pub struct Explanation {
 
 #[server]
 pub async fn trust_overview(partner: String) -> Result<TrustData, ConsoleError> {
-    require_admin().await?;
+    authorize("trust_overview").await?;
     let c = console()?;
     let p = c
         .store
@@ -161,7 +161,7 @@ pub async fn add_trusted_issuer(
     access_tokens_typed_jwt: Option<String>,
 ) -> Result<String, ConsoleError> {
     use entente_domain::federation::rules::TokenKind;
-    let admin = require_admin().await?;
+    let admin = authorize("add_trusted_issuer").await?;
     let c = console()?;
     let bad = |m: String| bad_request(m);
     let mut new = entente_store::federation::NewTrustedIssuer::new(
@@ -220,7 +220,7 @@ pub async fn set_trust_rule(
     refresh: Option<String>,
 ) -> Result<String, ConsoleError> {
     use entente_domain::federation::rules;
-    let admin = require_admin().await?;
+    let admin = authorize("set_trust_rule").await?;
     let c = console()?;
     let bad = |m: String| bad_request(m);
     let scopes =
@@ -249,7 +249,7 @@ pub async fn set_trust_rule(
 
 #[server]
 pub async fn set_rule_enabled(rule_id: String, enabled: bool) -> Result<(), ConsoleError> {
-    let admin = require_admin().await?;
+    let admin = authorize("set_rule_enabled").await?;
     let c = console()?;
     c.store
         .set_trust_rule_enabled(&admin.actor(), &rule_id, enabled, crate::ssr::now())
@@ -268,7 +268,7 @@ pub async fn explain_token(
     audience: String,
     scope: String,
 ) -> Result<Explanation, ConsoleError> {
-    require_admin().await?;
+    authorize("explain_token").await?;
     let c = console()?;
     use entente_domain::federation::explain::ExplainRequest;
     use entente_domain::jws::OneOrMany;

@@ -1,0 +1,58 @@
+//! Who may call what: one declarative table for every server function and admin API route
+//! (security case G49). A name missing from the table is refused, and the integration test that
+//! walks every route with every role fails on it.
+
+use entente_store::enums::Role;
+
+/// What a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Reachable signed out (signing in, the first administrator's set-up).
+    Public,
+    /// A signed-in console user with one of these roles.
+    Roles(&'static [Role]),
+}
+
+/// Everyone signed in: administrators, operators and auditors (auditors only read).
+pub const READ: Access = Access::Roles(&[Role::Admin, Role::Operator, Role::Auditor]);
+/// Day-to-day changes: administrators and operators.
+pub const OPERATE: Access = Access::Roles(&[Role::Admin, Role::Operator]);
+/// Administrators only (role management, approvals).
+pub const ADMINISTER: Access = Access::Roles(&[Role::Admin]);
+
+/// Server functions by name, admin API routes by method and path.
+pub const TABLE: &[(&str, Access)] = &[
+    ("me", Access::Public),
+    ("login", Access::Public),
+    ("logout", Access::Public),
+    ("invite_valid", Access::Public),
+    ("setup_admin", Access::Public),
+    ("list_partners", READ),
+    ("create_partner", OPERATE),
+    ("list_clients", READ),
+    ("create_client", OPERATE),
+    ("list_audiences", READ),
+    ("create_audience", OPERATE),
+    ("list_keys", READ),
+    ("trust_overview", READ),
+    ("add_trusted_issuer", OPERATE),
+    ("set_trust_rule", OPERATE),
+    ("set_rule_enabled", OPERATE),
+    // "Try a token" evaluates partner tokens pasted by the user: an operational tool.
+    ("explain_token", OPERATE),
+    ("POST /admin/api/v1/exchange/explain", OPERATE),
+];
+
+/// The table's entry for a route; `None` for a route nobody declared (it is refused).
+pub fn access(route: &str) -> Option<Access> {
+    TABLE.iter().find(|(r, _)| *r == route).map(|(_, a)| *a)
+}
+
+/// Whether `role` may call `route` (false for undeclared routes).
+pub fn allows(route: &str, role: Role) -> bool {
+    match access(route) {
+        Some(Access::Public) => true,
+        Some(Access::Roles(roles)) => roles.contains(&role),
+        None => false,
+    }
+}
