@@ -14,6 +14,7 @@ pub mod jwks;
 pub mod jws;
 pub mod keyring;
 pub mod keys;
+pub mod lifecycle;
 pub mod names;
 pub mod password;
 pub mod scope;

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_initial;
 mod m20261126_000002_federation;
 mod m20261126_000003_typed_jwt;
+mod m20261126_000004_partner_stage;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_initial::Migration),
             Box::new(m20261126_000002_federation::Migration),
             Box::new(m20261126_000003_typed_jwt::Migration),
+            Box::new(m20261126_000004_partner_stage::Migration),
         ]
     }
 }

@@ -1,18 +1,22 @@
 //! Partners, audiences and scopes, grants, clients and their credentials.
 
 use entente_domain::ScopeSet;
+use entente_domain::lifecycle::{self, Stage};
 use entente_domain::names;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 use crate::changes::{publish, topic};
+use crate::entities::refresh_token;
 use crate::entities::{
     audience, client, client_jwks, client_secret, grant, partner, scope, trust_rule, trusted_issuer,
 };
+use crate::refresh::{MARK_RETENTION, put_mark};
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
+use sea_orm::sea_query::Expr;
 
-pub use crate::enums::{ClientAuth, ClientKind};
+pub use crate::enums::{ClientAuth, ClientKind, PartnerStage};
 
 #[derive(Debug, Clone)]
 pub struct NewPartner {
@@ -112,6 +116,11 @@ pub struct CatalogData {
     pub trust_rules: Vec<trust_rule::Model>,
 }
 
+/// The lineage revocation key of a partner (`entente_domain::federation::subject::partner_key`).
+fn partner_mark(slug: &str) -> String {
+    entente_domain::federation::subject::partner_key(slug)
+}
+
 fn invalid(e: String) -> StoreError {
     StoreError::Invalid(e)
 }
@@ -133,10 +142,17 @@ impl Store {
             id: Set(new_id()),
             slug: Set(p.slug.clone()),
             name: Set(p.name.trim().to_owned()),
+            stage: Set(if p.environment == "sandbox" {
+                PartnerStage::Sandbox
+            } else {
+                PartnerStage::Production
+            }),
             environment: Set(p.environment),
             enabled: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
+            resume_stage: Set(None),
+            suspended_reason: Set(None),
         }
         .insert(&txn)
         .await
@@ -147,6 +163,131 @@ impl Store {
             "partner.create",
             &format!("partner:{}", model.slug),
             json!({"name": model.name, "environment": model.environment}),
+            now,
+        )
+        .await?;
+        publish(&txn, topic::CATALOG, now).await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
+    /// An ordinary stage change (`lifecycle::check_transition`), audited with before and after.
+    pub async fn set_partner_stage(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        to: Stage,
+        now: i64,
+    ) -> Result<partner::Model> {
+        let before = self.partner_by_slug(slug).await?;
+        lifecycle::check_transition(before.stage.into(), to).map_err(invalid)?;
+        let txn = self.write().await?;
+        let from = before.stage;
+        let mut am: partner::ActiveModel = before.into();
+        am.stage = Set(to.into());
+        am.updated_at = Set(now);
+        let model = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor,
+            "partner.stage",
+            &format!("partner:{slug}"),
+            json!({"before": from, "after": model.stage}),
+            now,
+        )
+        .await?;
+        if to == Stage::Offboarded {
+            // An offboarded partner's outstanding tokens die with it.
+            put_mark(&txn, &partner_mark(slug), now + MARK_RETENTION, now).await?;
+        }
+        publish(&txn, topic::CATALOG, now).await?;
+        publish(&txn, topic::REVOCATIONS, now).await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
+    /// The kill switch: in one transaction the partner stops getting tokens (its clients no
+    /// longer authenticate), every outstanding token derived from it is revoked through its
+    /// lineage key, its refresh families end, and the reason is recorded, with a notice to its
+    /// contacts (delivery arrives with webhooks).
+    pub async fn suspend_partner(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<partner::Model> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.len() > 1000 {
+            return Err(invalid("give a reason of at most 1000 characters".into()));
+        }
+        let before = self.partner_by_slug(slug).await?;
+        lifecycle::check_suspend(before.stage.into()).map_err(invalid)?;
+        let txn = self.write().await?;
+        let from = before.stage;
+        let id = before.id.clone();
+        let mut am: partner::ActiveModel = before.into();
+        am.stage = Set(PartnerStage::Suspended);
+        am.resume_stage = Set(Some(from));
+        am.suspended_reason = Set(Some(reason.to_owned()));
+        am.updated_at = Set(now);
+        let model = am.update(&txn).await?;
+        put_mark(&txn, &partner_mark(slug), now + MARK_RETENTION, now).await?;
+        refresh_token::Entity::update_many()
+            .col_expr(refresh_token::Column::Revoked, Expr::value(true))
+            .filter(refresh_token::Column::PartnerId.eq(id))
+            .exec(&txn)
+            .await?;
+        audit::record(
+            &txn,
+            actor,
+            "partner.suspend",
+            &format!("partner:{slug}"),
+            json!({"before": from, "reason": reason}),
+            now,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            "partner.notice",
+            &format!("partner:{slug}"),
+            json!({"notice": "suspended", "reason": reason, "to": "the partner's contacts", "delivery": "pending webhooks"}),
+            now,
+        )
+        .await?;
+        publish(&txn, topic::CATALOG, now).await?;
+        publish(&txn, topic::REVOCATIONS, now).await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
+    /// Back to the stage the partner was suspended from. Tokens revoked by the suspension stay
+    /// revoked; new ones can be obtained again.
+    pub async fn reactivate_partner(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        now: i64,
+    ) -> Result<partner::Model> {
+        let before = self.partner_by_slug(slug).await?;
+        if before.stage != PartnerStage::Suspended {
+            return Err(invalid("the partner is not suspended".into()));
+        }
+        let to = before.resume_stage.unwrap_or(PartnerStage::Sandbox);
+        let txn = self.write().await?;
+        let mut am: partner::ActiveModel = before.into();
+        am.stage = Set(to);
+        am.resume_stage = Set(None);
+        am.suspended_reason = Set(None);
+        am.updated_at = Set(now);
+        let model = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor,
+            "partner.reactivate",
+            &format!("partner:{slug}"),
+            json!({"after": to}),
             now,
         )
         .await?;

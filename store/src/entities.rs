@@ -14,6 +14,9 @@ pub mod partner {
         pub enabled: bool,
         pub created_at: i64,
         pub updated_at: i64,
+        pub stage: crate::enums::PartnerStage,
+        pub resume_stage: Option<crate::enums::PartnerStage>,
+        pub suspended_reason: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

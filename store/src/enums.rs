@@ -60,6 +60,53 @@ pub enum KeyStateColumn {
     Revoked,
 }
 
+/// A partner's stage (the domain's `lifecycle::Stage`, as stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum PartnerStage {
+    #[sea_orm(string_value = "applied")]
+    Applied,
+    #[sea_orm(string_value = "in_review")]
+    InReview,
+    #[sea_orm(string_value = "sandbox")]
+    Sandbox,
+    #[sea_orm(string_value = "production")]
+    Production,
+    #[sea_orm(string_value = "suspended")]
+    Suspended,
+    #[sea_orm(string_value = "offboarded")]
+    Offboarded,
+}
+
+impl From<PartnerStage> for entente_domain::lifecycle::Stage {
+    fn from(s: PartnerStage) -> Self {
+        use entente_domain::lifecycle::Stage as S;
+        match s {
+            PartnerStage::Applied => S::Applied,
+            PartnerStage::InReview => S::InReview,
+            PartnerStage::Sandbox => S::Sandbox,
+            PartnerStage::Production => S::Production,
+            PartnerStage::Suspended => S::Suspended,
+            PartnerStage::Offboarded => S::Offboarded,
+        }
+    }
+}
+
+impl From<entente_domain::lifecycle::Stage> for PartnerStage {
+    fn from(s: entente_domain::lifecycle::Stage) -> Self {
+        use entente_domain::lifecycle::Stage as S;
+        match s {
+            S::Applied => Self::Applied,
+            S::InReview => Self::InReview,
+            S::Sandbox => Self::Sandbox,
+            S::Production => Self::Production,
+            S::Suspended => Self::Suspended,
+            S::Offboarded => Self::Offboarded,
+        }
+    }
+}
+
 macro_rules! as_str {
     ($($t:ty),*) => { $(
         impl $t {
@@ -81,7 +128,7 @@ macro_rules! as_str {
         }
     )* };
 }
-as_str!(Role, ClientKind, ClientAuth, KeyStateColumn);
+as_str!(Role, ClientKind, ClientAuth, KeyStateColumn, PartnerStage);
 
 impl From<entente_domain::keyring::KeyState> for KeyStateColumn {
     fn from(s: entente_domain::keyring::KeyState) -> Self {

@@ -186,7 +186,7 @@ async fn revoke_family_in(
 
 /// Upsert: concurrent revocations of the same key (e.g. many reuses of one refresh token)
 /// must not collide on the primary key.
-async fn put_mark(
+pub(crate) async fn put_mark(
     db: &impl sea_orm::ConnectionTrait,
     target: &str,
     exp: i64,

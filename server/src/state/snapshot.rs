@@ -44,6 +44,12 @@ pub struct Snapshot {
     pub federation: FederationSnapshot,
 }
 
+/// A partner's clients get tokens only while it is enabled and in sandbox or production: a
+/// suspended (or applied, or offboarded) partner's clients do not authenticate at all.
+fn holds_tokens(p: &entente_store::entities::partner::Model) -> bool {
+    p.enabled && entente_domain::lifecycle::Stage::from(p.stage).holds_tokens()
+}
+
 impl Snapshot {
     pub fn build(data: CatalogData) -> Self {
         let partners: HashMap<&str, &entente_store::entities::partner::Model> =
@@ -110,7 +116,7 @@ impl Snapshot {
                     .partner_id
                     .as_deref()
                     .and_then(|id| partners.get(id))
-                    .filter(|p| p.enabled)
+                    .filter(|p| holds_tokens(p))
                 {
                     Some(p) => ClientRole::Partner {
                         partner_id: PartnerId::from(p.id.as_str()),
@@ -152,7 +158,7 @@ impl Snapshot {
             .filter(|g| {
                 partners
                     .get(g.partner_id.as_str())
-                    .is_some_and(|p| p.enabled)
+                    .is_some_and(|p| holds_tokens(p))
             })
             .map(|g| {
                 (
@@ -167,7 +173,7 @@ impl Snapshot {
         let enabled: std::collections::HashSet<&str> = data
             .partners
             .iter()
-            .filter(|p| p.enabled)
+            .filter(|p| holds_tokens(p))
             .map(|p| p.id.as_str())
             .collect();
         let federation = FederationSnapshot::build(&data, &enabled);

@@ -12,6 +12,8 @@ pub struct PartnerRow {
     pub slug: String,
     pub name: String,
     pub environment: String,
+    /// Lifecycle stage: applied, in_review, sandbox, production, suspended, offboarded.
+    pub stage: String,
     pub enabled: bool,
     pub created: String,
 }
@@ -23,6 +25,7 @@ impl From<entente_store::entities::partner::Model> for PartnerRow {
             slug: p.slug,
             name: p.name,
             environment: p.environment,
+            stage: p.stage.to_string(),
             enabled: p.enabled,
             created: crate::ssr::format_time(p.created_at),
         }

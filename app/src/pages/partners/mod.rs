@@ -40,14 +40,15 @@ pub fn Partners() -> impl IntoView {
                                 <DataTable
                                     rows=rows
                                     label="Filter partners"
-                                    headers=&["Slug", "Name", "Environment", "Created"]
-                                    text=|p: &PartnerRow| format!("{} {} {}", p.slug, p.name, p.environment)
+                                    headers=&["Slug", "Name", "Stage", "Environment", "Created"]
+                                    text=|p: &PartnerRow| format!("{} {} {} {}", p.slug, p.name, p.stage, p.environment)
                                     row=|p: PartnerRow| {
                                         let href = format!("/partners/{}", p.slug);
                                         view! {
                                             <tr>
                                                 <td><A href=href>{p.slug}</A></td>
                                                 <td>{p.name}</td>
+                                                <td>{p.stage}</td>
                                                 <td>{p.environment}</td>
                                                 <td>{p.created}</td>
                                             </tr>
