@@ -116,6 +116,44 @@ pub struct CatalogData {
     pub trust_rules: Vec<trust_rule::Model>,
 }
 
+/// Moves a partner from `from` to `to` only if it is still in `from` (a concurrent change makes
+/// this a conflict instead of silently undoing it, e.g. a stage change over a suspension).
+#[allow(clippy::too_many_arguments)]
+async fn move_stage(
+    txn: &sea_orm::DatabaseTransaction,
+    id: &str,
+    from: PartnerStage,
+    to: PartnerStage,
+    resume: Option<PartnerStage>,
+    reason: Option<String>,
+    enabled: bool,
+    now: i64,
+) -> Result<partner::Model> {
+    let res = partner::Entity::update_many()
+        .col_expr(partner::Column::Stage, Expr::value(to.as_str()))
+        .col_expr(
+            partner::Column::ResumeStage,
+            Expr::value(resume.map(|r| r.as_str())),
+        )
+        .col_expr(partner::Column::SuspendedReason, Expr::value(reason))
+        // Replicas of an older version gate on `enabled` only: keep it in step.
+        .col_expr(partner::Column::Enabled, Expr::value(enabled))
+        .col_expr(partner::Column::UpdatedAt, Expr::value(now))
+        .filter(partner::Column::Id.eq(id))
+        .filter(partner::Column::Stage.eq(from))
+        .exec(txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Conflict(
+            "the partner's stage changed meanwhile; look again and retry".into(),
+        ));
+    }
+    partner::Entity::find_by_id(id.to_owned())
+        .one(txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("partner".into()))
+}
+
 /// The lineage revocation key of a partner (`entente_domain::federation::subject::partner_key`).
 fn partner_mark(slug: &str) -> String {
     entente_domain::federation::subject::partner_key(slug)
@@ -183,10 +221,8 @@ impl Store {
         lifecycle::check_transition(before.stage.into(), to).map_err(invalid)?;
         let txn = self.write().await?;
         let from = before.stage;
-        let mut am: partner::ActiveModel = before.into();
-        am.stage = Set(to.into());
-        am.updated_at = Set(now);
-        let model = am.update(&txn).await?;
+        let enabled = !matches!(to, Stage::Offboarded);
+        let model = move_stage(&txn, &before.id, from, to.into(), None, None, enabled, now).await?;
         audit::record(
             &txn,
             actor,
@@ -226,12 +262,17 @@ impl Store {
         let txn = self.write().await?;
         let from = before.stage;
         let id = before.id.clone();
-        let mut am: partner::ActiveModel = before.into();
-        am.stage = Set(PartnerStage::Suspended);
-        am.resume_stage = Set(Some(from));
-        am.suspended_reason = Set(Some(reason.to_owned()));
-        am.updated_at = Set(now);
-        let model = am.update(&txn).await?;
+        let model = move_stage(
+            &txn,
+            &id,
+            from,
+            PartnerStage::Suspended,
+            Some(from),
+            Some(reason.to_owned()),
+            false,
+            now,
+        )
+        .await?;
         put_mark(&txn, &partner_mark(slug), now + MARK_RETENTION, now).await?;
         refresh_token::Entity::update_many()
             .col_expr(refresh_token::Column::Revoked, Expr::value(true))
@@ -243,7 +284,7 @@ impl Store {
             actor,
             "partner.suspend",
             &format!("partner:{slug}"),
-            json!({"before": from, "reason": reason}),
+            json!({"before": from, "after": PartnerStage::Suspended, "reason": reason}),
             now,
         )
         .await?;
@@ -275,22 +316,32 @@ impl Store {
             return Err(invalid("the partner is not suspended".into()));
         }
         let to = before.resume_stage.unwrap_or(PartnerStage::Sandbox);
+        let cleared = before.suspended_reason.clone();
         let txn = self.write().await?;
-        let mut am: partner::ActiveModel = before.into();
-        am.stage = Set(to);
-        am.resume_stage = Set(None);
-        am.suspended_reason = Set(None);
-        am.updated_at = Set(now);
-        let model = am.update(&txn).await?;
+        let model = move_stage(
+            &txn,
+            &before.id,
+            PartnerStage::Suspended,
+            to,
+            None,
+            None,
+            true,
+            now,
+        )
+        .await?;
+        // Tokens signed by a replica that had not yet heard of the suspension carry a later
+        // `iat` than its mark: marking again now keeps every token from before reactivation dead.
+        put_mark(&txn, &partner_mark(slug), now + MARK_RETENTION, now).await?;
         audit::record(
             &txn,
             actor,
             "partner.reactivate",
             &format!("partner:{slug}"),
-            json!({"after": to}),
+            json!({"before": PartnerStage::Suspended, "after": to, "suspended_reason": cleared}),
             now,
         )
         .await?;
+        publish(&txn, topic::REVOCATIONS, now).await?;
         publish(&txn, topic::CATALOG, now).await?;
         txn.commit().await?;
         Ok(model)

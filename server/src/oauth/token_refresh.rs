@@ -43,8 +43,11 @@ pub async fn grant(
     let lineage: Vec<String> = serde_json::from_str(&row.lineage).unwrap_or_default();
     // The database marks families dead on revocation; this also catches what another replica
     // revoked a moment ago and this one has already heard through the change feed.
+    // The partner's own key too: a family that outlived a suspension (a rotation committed
+    // while it was being revoked) is dead all the same.
+    let partner_key = subject::partner_key(caller.partner_slug);
     let revoked_lineage = state.any_revoked(
-        lineage.iter().chain(std::iter::once(&family_key)),
+        lineage.iter().chain([&family_key, &partner_key]),
         row.created_at,
     );
     if revoked_lineage {

@@ -93,7 +93,15 @@ impl Inner {
         read(&self.keys)
     }
 
+    /// Revoked through its lineage, or issued to a partner that does not hold tokens now.
     pub fn is_revoked(&self, claims: &AccessTokenClaims) -> bool {
+        if claims
+            .partner
+            .as_deref()
+            .is_some_and(|p| !self.snapshot().partner_holds_tokens(p))
+        {
+            return true;
+        }
         match self.revoked.read() {
             Ok(g) => revoked_in(&g, claims),
             Err(p) => revoked_in(&p.into_inner(), claims),

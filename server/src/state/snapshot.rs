@@ -41,6 +41,8 @@ pub struct Snapshot {
     audiences: HashMap<String, AudienceView>,
     grants: HashMap<(PartnerId, AudienceId), ScopeSet>,
     audience_ids: HashMap<AudienceId, String>,
+    /// Slugs of the partners whose clients may hold tokens (enabled, sandbox or production).
+    holding: std::collections::HashSet<String>,
     pub federation: FederationSnapshot,
 }
 
@@ -177,7 +179,14 @@ impl Snapshot {
             .map(|p| p.id.as_str())
             .collect();
         let federation = FederationSnapshot::build(&data, &enabled);
+        let holding = data
+            .partners
+            .iter()
+            .filter(|p| holds_tokens(p))
+            .map(|p| p.slug.clone())
+            .collect();
         Self {
+            holding,
             audience_ids: data
                 .audiences
                 .iter()
@@ -188,6 +197,12 @@ impl Snapshot {
             grants,
             federation,
         }
+    }
+
+    /// False for a suspended, offboarded or disabled partner: its tokens are not honoured,
+    /// whenever they were issued (a replica may sign one before it hears of a suspension).
+    pub fn partner_holds_tokens(&self, slug: &str) -> bool {
+        self.holding.contains(slug)
     }
 
     pub fn client(&self, client_id: &str) -> Option<&ClientEntry> {

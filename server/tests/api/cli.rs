@@ -625,6 +625,25 @@ async fn suspending_a_partner_stops_its_tokens(s: &TestServer) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
+    // A token a lagging replica signed after the suspension's mark (its iat is later) is not
+    // covered by the mark: the partner's state refuses it all the same, and reactivation marks
+    // again, so it never comes back to life.
+    let claims = entente_domain::token::client_credentials_claims(
+        &s.state.issuer,
+        &c.id,
+        "acme",
+        &entente_domain::grant::Issuance {
+            audience: API.into(),
+            scope: entente_domain::ScopeSet::parse("orders:read").unwrap(),
+            lifetime: 300,
+        },
+        "lagging-replica-token".into(),
+        entente_server::state::now() + 1,
+    );
+    let lagging = entente_server::oauth::issue::sign(&s.state, &claims).unwrap();
+    assert_eq!(s.introspect(&rs, &lagging).await["active"], false);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
     let v =
         tokio::task::block_in_place(|| entente(s, &["partner", "reactivate", "--partner", "acme"]));
     assert_eq!(v["stage"], "production");
@@ -640,6 +659,11 @@ async fn suspending_a_partner_stops_its_tokens(s: &TestServer) {
         s.introspect(&rs, &old).await["active"],
         false,
         "tokens revoked by the suspension stay revoked"
+    );
+    assert_eq!(
+        s.introspect(&rs, &lagging).await["active"],
+        false,
+        "a token signed during the suspension stays dead after reactivation"
     );
 
     use sea_orm::{EntityTrait, QueryOrder};
