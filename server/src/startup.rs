@@ -202,7 +202,6 @@ async fn build_state(
         revoked: Default::default(),
         feed_position: AtomicI64::new(0),
         reload_lock: tokio::sync::Mutex::new(()),
-        db_ok: AtomicBool::new(true),
         metrics,
         trusted_proxies: config.trusted_proxies,
         forwarded_header: config.forwarded_header,

@@ -35,6 +35,15 @@ pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-e
 pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
 
+/// Every grant type the token endpoint serves: what it dispatches, what the RFC 8414 metadata
+/// lists and what a client may be assigned.
+pub const GRANT_TYPES: [&str; 4] = [
+    crate::grant::CLIENT_CREDENTIALS,
+    GRANT_TOKEN_EXCHANGE,
+    GRANT_JWT_BEARER,
+    GRANT_REFRESH_TOKEN,
+];
+
 /// No delegation chain is ever deeper than this, whatever a rule says.
 pub const MAX_ACT_DEPTH: u8 = 5;
 /// Tokens derived through more steps than this are refused (bounds the lineage claim).

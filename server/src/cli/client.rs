@@ -116,12 +116,7 @@ async fn create_client(
         .split_whitespace()
         .map(str::to_owned)
         .collect();
-    const SUPPORTED: [&str; 4] = [
-        entente_domain::grant::CLIENT_CREDENTIALS,
-        entente_domain::federation::GRANT_TOKEN_EXCHANGE,
-        entente_domain::federation::GRANT_JWT_BEARER,
-        entente_domain::federation::GRANT_REFRESH_TOKEN,
-    ];
+    const SUPPORTED: [&str; 4] = entente_domain::federation::GRANT_TYPES;
     if let Some(bad) = grant_types
         .iter()
         .find(|g| !SUPPORTED.contains(&g.as_str()))

@@ -29,7 +29,7 @@ pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body:
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
         let answer = match verify_access_token(&state, token) {
             Some(claims) => {
-                let revoked = state.is_revoked(&claims);
+                let revoked = state.is_revoked_in(&snapshot, &claims);
                 introspection::decide(
                     claims,
                     &Context {

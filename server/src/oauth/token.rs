@@ -7,8 +7,9 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
-use entente_domain::federation::{GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE};
-use entente_domain::grant::CLIENT_CREDENTIALS;
+use entente_domain::federation::{
+    GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, GRANT_TYPES,
+};
 
 use super::caller::Caller;
 use super::{
@@ -34,14 +35,7 @@ async fn dispatch(
     let grant_type = form
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    if ![
-        CLIENT_CREDENTIALS,
-        GRANT_TOKEN_EXCHANGE,
-        GRANT_JWT_BEARER,
-        GRANT_REFRESH_TOKEN,
-    ]
-    .contains(&grant_type)
-    {
+    if !GRANT_TYPES.contains(&grant_type) {
         return Err(OAuthError::unsupported_grant_type());
     }
     let now = now();

@@ -48,7 +48,6 @@ pub struct Inner {
     /// One reload at a time: two overlapping polls could otherwise install an older snapshot
     /// over a newer one.
     pub reload_lock: tokio::sync::Mutex<()>,
-    pub db_ok: AtomicBool,
     pub discovery_json: axum::body::Bytes,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Reverse proxies whose forwarding headers are believed.
@@ -95,10 +94,15 @@ impl Inner {
 
     /// Revoked through its lineage, or issued to a partner that does not hold tokens now.
     pub fn is_revoked(&self, claims: &AccessTokenClaims) -> bool {
+        self.is_revoked_in(&self.snapshot(), claims)
+    }
+
+    /// As `is_revoked`, against a snapshot the caller already holds.
+    pub fn is_revoked_in(&self, snapshot: &Snapshot, claims: &AccessTokenClaims) -> bool {
         if claims
             .partner
             .as_deref()
-            .is_some_and(|p| !self.snapshot().partner_holds_tokens(p))
+            .is_some_and(|p| !snapshot.partner_holds_tokens(p))
         {
             return true;
         }

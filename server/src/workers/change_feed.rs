@@ -1,7 +1,6 @@
 //! The change feed: every 250 ms this replica reads what changed (catalog, keys, revocations)
 //! and reloads it; a successful read keeps the replica fresh (ENTENTE_MAX_STALENESS).
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::state::AppState;
@@ -12,6 +11,7 @@ pub const FEED_INTERVAL: Duration = Duration::from_millis(250);
 pub async fn run(s: AppState) {
     let mut tick = tokio::time::interval(FEED_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reachable = true;
     loop {
         tick.tick().await;
         // A poll against a database that stopped answering must not hang the feed: staleness
@@ -27,7 +27,8 @@ pub async fn run(s: AppState) {
                 false
             }
         };
-        if s.db_ok.swap(ok, Ordering::Relaxed) != ok {
+        if ok != reachable {
+            reachable = ok;
             tracing::info!(database_reachable = ok, "database reachability changed");
         }
     }

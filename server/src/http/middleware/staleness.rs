@@ -2,10 +2,11 @@
 //! made elsewhere: it answers 503 (with Retry-After) instead of issuing or vouching for tokens.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use entente_domain::{OAuthError, OAuthErrorCode};
 
+use crate::http::errors::ErrorResponse;
 use crate::state::AppState;
 
 pub async fn refuse_when_stale(
@@ -15,18 +16,12 @@ pub async fn refuse_when_stale(
 ) -> Response {
     if state.stale() {
         metrics::counter!("entente_stale_refusals_total").increment(1);
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [
-                (header::RETRY_AFTER, HeaderValue::from_static("1")),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            ],
-            axum::Json(serde_json::json!({
-                "error": "temporarily_unavailable",
-                "error_description": "this replica cannot reach its database; try again shortly",
-            })),
-        )
-            .into_response();
+        // The one OAuth error mapping: 503, Retry-After, no-store.
+        return ErrorResponse(OAuthError::new(
+            OAuthErrorCode::TemporarilyUnavailable,
+            "this replica cannot reach its database; try again shortly",
+        ))
+        .into_response();
     }
     next.run(req).await
 }
