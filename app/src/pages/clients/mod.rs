@@ -24,7 +24,7 @@ pub fn PartnerClients() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok((partner, rows)) => view! {
-                            <p class="subtitle">{partner.name} " (" <code>{partner.slug.clone()}</code> ", " {partner.environment} ") · "
+                            <p class="subtitle">{partner.name} " (" <code>{partner.slug.clone()}</code> ", " {partner.stage} ") · "
                                 <A href=format!("/partners/{}/trust", partner.slug)>"Trust rules"</A>
                             </p>
                             {if rows.is_empty() {
