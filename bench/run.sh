@@ -14,7 +14,7 @@ command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2;
 export ENTENTE_DATA_DIR="$work/data" ENTENTE_LOG=warn
 # Runs follow each other on the same port: no shutdown drain.
 export ENTENTE_SHUTDOWN_DRAIN=0
-"$BIN" partner create --slug bench --name Bench >/dev/null
+"$BIN" partner create --slug bench --name Bench --stage sandbox >/dev/null
 "$BIN" audience create --identifier https://api.example.test --scopes "orders:read" >/dev/null
 "$BIN" grant set --partner bench --audience https://api.example.test --scopes "orders:read" >/dev/null
 creds=$("$BIN" client create --partner bench --name load --scopes "orders:read" --output json)

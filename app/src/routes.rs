@@ -23,6 +23,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/partners/:slug/trust") view=pages::trust::TrustRules/>
                 <Route path=path!("/audiences") view=pages::audiences::Audiences/>
                 <Route path=path!("/keys") view=pages::keys::Keys/>
+                <Route path=path!("/changes") view=pages::changes::ChangeRequests/>
             </Routes>
         </Router>
     }

@@ -7,6 +7,7 @@ pub mod client_auth;
 pub mod error;
 pub mod federation;
 pub mod forwarded;
+pub mod governance;
 pub mod grant;
 pub mod ids;
 pub mod introspection;

@@ -55,6 +55,20 @@ impl ScopeSet {
     }
 }
 
+/// Stored and exchanged as the space-delimited string of RFC 6749 §3.3.
+impl serde::Serialize for ScopeSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ScopeSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Self::parse(&raw).map_err(|e| serde::de::Error::custom(e.description))
+    }
+}
+
 impl fmt::Display for ScopeSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut first = true;

@@ -6,6 +6,7 @@ mod m20261126_000001_initial;
 mod m20261126_000002_federation;
 mod m20261126_000003_typed_jwt;
 mod m20261126_000004_partner_stage;
+mod m20261126_000005_change_requests;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_federation::Migration),
             Box::new(m20261126_000003_typed_jwt::Migration),
             Box::new(m20261126_000004_partner_stage::Migration),
+            Box::new(m20261126_000005_change_requests::Migration),
         ]
     }
 }

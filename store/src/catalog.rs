@@ -4,7 +4,9 @@ use entente_domain::ScopeSet;
 use entente_domain::lifecycle::{self, Stage};
 use entente_domain::names;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde_json::json;
 
 use crate::changes::{publish, topic};
@@ -22,7 +24,9 @@ pub use crate::enums::{ClientAuth, ClientKind, PartnerStage};
 pub struct NewPartner {
     pub slug: String,
     pub name: String,
-    pub environment: String,
+    /// Where it starts: applied, in_review, sandbox or production. The console and the CLI
+    /// never start one in production (`governance::check_initial_stage`); seeds and tests may.
+    pub stage: Stage,
 }
 
 #[derive(Debug, Clone)]
@@ -172,20 +176,24 @@ impl Store {
     ) -> Result<partner::Model> {
         names::check_slug(&p.slug).map_err(invalid)?;
         names::check_display_name(&p.name).map_err(invalid)?;
-        if !["production", "sandbox"].contains(&p.environment.as_str()) {
-            return Err(invalid("environment must be production or sandbox".into()));
+        if matches!(p.stage, Stage::Suspended | Stage::Offboarded) {
+            return Err(invalid(format!(
+                "a partner cannot start {}",
+                p.stage.as_str()
+            )));
         }
         let txn = self.write().await?;
         let model = partner::ActiveModel {
             id: Set(new_id()),
             slug: Set(p.slug.clone()),
             name: Set(p.name.trim().to_owned()),
-            stage: Set(if p.environment == "sandbox" {
-                PartnerStage::Sandbox
+            stage: Set(p.stage.into()),
+            // Kept for replicas of an older version, which read it.
+            environment: Set(if p.stage == Stage::Production {
+                "production".into()
             } else {
-                PartnerStage::Production
+                "sandbox".into()
             }),
-            environment: Set(p.environment),
             enabled: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
@@ -200,7 +208,7 @@ impl Store {
             actor,
             "partner.create",
             &format!("partner:{}", model.slug),
-            json!({"name": model.name, "environment": model.environment}),
+            json!({"name": model.name, "stage": model.stage}),
             now,
         )
         .await?;
@@ -217,27 +225,8 @@ impl Store {
         to: Stage,
         now: i64,
     ) -> Result<partner::Model> {
-        let before = self.partner_by_slug(slug).await?;
-        lifecycle::check_transition(before.stage.into(), to).map_err(invalid)?;
         let txn = self.write().await?;
-        let from = before.stage;
-        let enabled = !matches!(to, Stage::Offboarded);
-        let model = move_stage(&txn, &before.id, from, to.into(), None, None, enabled, now).await?;
-        audit::record(
-            &txn,
-            actor,
-            "partner.stage",
-            &format!("partner:{slug}"),
-            json!({"before": from, "after": model.stage}),
-            now,
-        )
-        .await?;
-        if to == Stage::Offboarded {
-            // An offboarded partner's outstanding tokens die with it.
-            put_mark(&txn, &partner_mark(slug), now + MARK_RETENTION, now).await?;
-        }
-        publish(&txn, topic::CATALOG, now).await?;
-        publish(&txn, topic::REVOCATIONS, now).await?;
+        let model = set_partner_stage_in(&txn, actor, slug, to, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -311,38 +300,8 @@ impl Store {
         slug: &str,
         now: i64,
     ) -> Result<partner::Model> {
-        let before = self.partner_by_slug(slug).await?;
-        if before.stage != PartnerStage::Suspended {
-            return Err(invalid("the partner is not suspended".into()));
-        }
-        let to = before.resume_stage.unwrap_or(PartnerStage::Sandbox);
-        let cleared = before.suspended_reason.clone();
         let txn = self.write().await?;
-        let model = move_stage(
-            &txn,
-            &before.id,
-            PartnerStage::Suspended,
-            to,
-            None,
-            None,
-            true,
-            now,
-        )
-        .await?;
-        // Tokens signed by a replica that had not yet heard of the suspension carry a later
-        // `iat` than its mark: marking again now keeps every token from before reactivation dead.
-        put_mark(&txn, &partner_mark(slug), now + MARK_RETENTION, now).await?;
-        audit::record(
-            &txn,
-            actor,
-            "partner.reactivate",
-            &format!("partner:{slug}"),
-            json!({"before": PartnerStage::Suspended, "after": to, "suspended_reason": cleared}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::REVOCATIONS, now).await?;
-        publish(&txn, topic::CATALOG, now).await?;
+        let model = reactivate_partner_in(&txn, actor, slug, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -355,11 +314,7 @@ impl Store {
     }
 
     pub async fn partner_by_slug(&self, slug: &str) -> Result<partner::Model> {
-        partner::Entity::find()
-            .filter(partner::Column::Slug.eq(slug))
-            .one(self.db())
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("partner {slug}")))
+        partner_by_slug_in(self.db(), slug).await
     }
 
     pub async fn create_audience(
@@ -413,11 +368,7 @@ impl Store {
     }
 
     pub async fn audience_by_identifier(&self, identifier: &str) -> Result<audience::Model> {
-        audience::Entity::find()
-            .filter(audience::Column::Identifier.eq(identifier))
-            .one(self.db())
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("audience {identifier}")))
+        audience_by_identifier_in(self.db(), identifier).await
     }
 
     /// Audiences with their scopes (one query each for audiences and scopes).
@@ -442,18 +393,6 @@ impl Store {
             .collect())
     }
 
-    /// The scopes an audience defines.
-    pub(crate) async fn audience_scopes(&self, audience_id: &str) -> Result<ScopeSet> {
-        Ok(ScopeSet::from_tokens(
-            scope::Entity::find()
-                .filter(scope::Column::AudienceId.eq(audience_id))
-                .all(self.db())
-                .await?
-                .into_iter()
-                .map(|s| s.name),
-        ))
-    }
-
     /// Sets (replaces) the partner's grant on an audience. Scopes must exist on the audience.
     pub async fn set_grant(
         &self,
@@ -463,39 +402,9 @@ impl Store {
         scopes: &ScopeSet,
         now: i64,
     ) -> Result<grant::Model> {
-        let p = self.partner_by_slug(partner_slug).await?;
-        let a = self.audience_by_identifier(audience_identifier).await?;
-        let known = self.audience_scopes(&a.id).await?;
-        if !scopes.is_subset(&known) {
-            return Err(invalid(format!(
-                "scopes must be among the audience's scopes: {known}"
-            )));
-        }
         let txn = self.write().await?;
-        let before = grant::Entity::find_by_id((p.id.clone(), a.id.clone()))
-            .one(&txn)
-            .await?;
-        let am = grant::ActiveModel {
-            partner_id: Set(p.id.clone()),
-            audience_id: Set(a.id.clone()),
-            scopes: Set(scopes.to_string()),
-            updated_at: Set(now),
-        };
-        let model = if before.is_some() {
-            am.update(&txn).await?
-        } else {
-            am.insert(&txn).await?
-        };
-        audit::record(
-            &txn,
-            actor,
-            "grant.set",
-            &format!("grant:{}:{}", p.slug, a.identifier),
-            json!({"before": before.map(|b| b.scopes), "after": model.scopes}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::CATALOG, now).await?;
+        let model =
+            set_grant_in(&txn, actor, partner_slug, audience_identifier, scopes, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -650,4 +559,153 @@ async fn insert_secret(
     .insert(db)
     .await?;
     Ok(())
+}
+
+pub(crate) async fn set_partner_stage_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    slug: &str,
+    to: Stage,
+    now: i64,
+) -> Result<partner::Model> {
+    let before = partner_by_slug_in(txn, slug).await?;
+    lifecycle::check_transition(before.stage.into(), to).map_err(invalid)?;
+    let from = before.stage;
+    let enabled = !matches!(to, Stage::Offboarded);
+    let model = move_stage(txn, &before.id, from, to.into(), None, None, enabled, now).await?;
+    audit::record(
+        txn,
+        actor,
+        "partner.stage",
+        &format!("partner:{slug}"),
+        json!({"before": from, "after": model.stage}),
+        now,
+    )
+    .await?;
+    if to == Stage::Offboarded {
+        // An offboarded partner's outstanding tokens die with it.
+        put_mark(txn, &partner_mark(slug), now + MARK_RETENTION, now).await?;
+    }
+    publish(txn, topic::CATALOG, now).await?;
+    publish(txn, topic::REVOCATIONS, now).await?;
+    Ok(model)
+}
+
+pub(crate) async fn reactivate_partner_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    slug: &str,
+    now: i64,
+) -> Result<partner::Model> {
+    let before = partner_by_slug_in(txn, slug).await?;
+    if before.stage != PartnerStage::Suspended {
+        return Err(invalid("the partner is not suspended".into()));
+    }
+    let to = before.resume_stage.unwrap_or(PartnerStage::Sandbox);
+    let cleared = before.suspended_reason.clone();
+    let model = move_stage(
+        txn,
+        &before.id,
+        PartnerStage::Suspended,
+        to,
+        None,
+        None,
+        true,
+        now,
+    )
+    .await?;
+    // Tokens signed by a replica that had not yet heard of the suspension carry a later
+    // `iat` than its mark: marking again now keeps every token from before reactivation dead.
+    put_mark(txn, &partner_mark(slug), now + MARK_RETENTION, now).await?;
+    audit::record(
+        txn,
+        actor,
+        "partner.reactivate",
+        &format!("partner:{slug}"),
+        json!({"before": PartnerStage::Suspended, "after": to, "suspended_reason": cleared}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::REVOCATIONS, now).await?;
+    publish(txn, topic::CATALOG, now).await?;
+    Ok(model)
+}
+
+pub(crate) async fn set_grant_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    partner_slug: &str,
+    audience_identifier: &str,
+    scopes: &ScopeSet,
+    now: i64,
+) -> Result<grant::Model> {
+    let p = partner_by_slug_in(txn, partner_slug).await?;
+    let a = audience_by_identifier_in(txn, audience_identifier).await?;
+    let known = audience_scopes_in(txn, &a.id).await?;
+    if !scopes.is_subset(&known) {
+        return Err(invalid(format!(
+            "scopes must be among the audience's scopes: {known}"
+        )));
+    }
+    let before = grant::Entity::find_by_id((p.id.clone(), a.id.clone()))
+        .one(txn)
+        .await?;
+    let am = grant::ActiveModel {
+        partner_id: Set(p.id.clone()),
+        audience_id: Set(a.id.clone()),
+        scopes: Set(scopes.to_string()),
+        updated_at: Set(now),
+    };
+    let model = if before.is_some() {
+        am.update(txn).await?
+    } else {
+        am.insert(txn).await?
+    };
+    audit::record(
+        txn,
+        actor,
+        "grant.set",
+        &format!("grant:{}:{}", p.slug, a.identifier),
+        json!({"before": before.map(|b| b.scopes), "after": model.scopes}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::CATALOG, now).await?;
+    Ok(model)
+}
+
+pub(crate) async fn partner_by_slug_in(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> Result<partner::Model> {
+    partner::Entity::find()
+        .filter(partner::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("partner {slug}")))
+}
+
+pub(crate) async fn audience_by_identifier_in(
+    db: &impl ConnectionTrait,
+    identifier: &str,
+) -> Result<audience::Model> {
+    audience::Entity::find()
+        .filter(audience::Column::Identifier.eq(identifier))
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("audience {identifier}")))
+}
+
+pub(crate) async fn audience_scopes_in(
+    db: &impl ConnectionTrait,
+    audience_id: &str,
+) -> Result<ScopeSet> {
+    Ok(ScopeSet::from_tokens(
+        scope::Entity::find()
+            .filter(scope::Column::AudienceId.eq(audience_id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| s.name),
+    ))
 }

@@ -107,6 +107,45 @@ impl From<entente_domain::lifecycle::Stage> for PartnerStage {
     }
 }
 
+/// A change request's status (the domain's `governance::RequestStatus`, as stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatusColumn {
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    #[sea_orm(string_value = "approved")]
+    Approved,
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+    #[sea_orm(string_value = "withdrawn")]
+    Withdrawn,
+}
+
+impl From<RequestStatusColumn> for entente_domain::governance::RequestStatus {
+    fn from(s: RequestStatusColumn) -> Self {
+        use entente_domain::governance::RequestStatus as R;
+        match s {
+            RequestStatusColumn::Pending => R::Pending,
+            RequestStatusColumn::Approved => R::Approved,
+            RequestStatusColumn::Rejected => R::Rejected,
+            RequestStatusColumn::Withdrawn => R::Withdrawn,
+        }
+    }
+}
+
+impl From<entente_domain::governance::RequestStatus> for RequestStatusColumn {
+    fn from(s: entente_domain::governance::RequestStatus) -> Self {
+        use entente_domain::governance::RequestStatus as R;
+        match s {
+            R::Pending => Self::Pending,
+            R::Approved => Self::Approved,
+            R::Rejected => Self::Rejected,
+            R::Withdrawn => Self::Withdrawn,
+        }
+    }
+}
+
 macro_rules! as_str {
     ($($t:ty),*) => { $(
         impl $t {
@@ -128,7 +167,14 @@ macro_rules! as_str {
         }
     )* };
 }
-as_str!(Role, ClientKind, ClientAuth, KeyStateColumn, PartnerStage);
+as_str!(
+    Role,
+    ClientKind,
+    ClientAuth,
+    KeyStateColumn,
+    PartnerStage,
+    RequestStatusColumn
+);
 
 impl From<entente_domain::keyring::KeyState> for KeyStateColumn {
     fn from(s: entente_domain::keyring::KeyState) -> Self {

@@ -4,9 +4,12 @@ use entente_domain::ScopeSet;
 use entente_domain::federation::rules::{
     self, ClaimPass, DEFAULT_MAX_AGE, DEFAULT_SKEW, MAX_SKEW, ScopeMapping, TokenKind,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde_json::json;
 
+use crate::catalog::{audience_by_identifier_in, audience_scopes_in, partner_by_slug_in};
 use crate::changes::{publish, topic};
 use crate::entities::{trust_rule, trusted_issuer};
 use crate::{Actor, Result, Store, StoreError, audit};
@@ -45,8 +48,8 @@ impl NewTrustedIssuer {
     }
 }
 
-/// A trust rule as set by an administrator.
-#[derive(Debug, Clone)]
+/// A trust rule as set by an administrator (serialisable: a change request carries one).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewTrustRule {
     pub scopes: ScopeSet,
     pub claims: Vec<ClaimPass>,
@@ -195,12 +198,7 @@ impl Store {
         partner_id: &str,
         issuer: &str,
     ) -> Result<trusted_issuer::Model> {
-        trusted_issuer::Entity::find()
-            .filter(trusted_issuer::Column::PartnerId.eq(partner_id))
-            .filter(trusted_issuer::Column::Issuer.eq(issuer))
-            .one(self.db())
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("trusted issuer {issuer}")))
+        trusted_issuer_in(self.db(), partner_id, issuer).await
     }
 
     /// Stops (or resumes) accepting a partner issuer's tokens, under every rule, at once.
@@ -278,84 +276,17 @@ impl Store {
         r: NewTrustRule,
         now: i64,
     ) -> Result<trust_rule::Model> {
-        let p = self.partner_by_slug(partner_slug).await?;
-        let i = self.trusted_issuer(&p.id, issuer).await?;
-        let a = self.audience_by_identifier(audience_identifier).await?;
-        let known = self.audience_scopes(&a.id).await?;
-        if r.scopes.is_empty() || !r.scopes.is_subset(&known) {
-            return Err(invalid(format!(
-                "scopes must be among the audience's scopes: {known}"
-            )));
-        }
-        if let Some(m) = r.mappings.iter().find(|m| !r.scopes.contains(&m.scope)) {
-            return Err(invalid(format!(
-                "mapped scope {} is not among the rule's scopes",
-                m.scope
-            )));
-        }
-        if r.delegation_only && !r.delegation {
-            return Err(invalid("delegation-only needs delegation to be allowed"));
-        }
-        if r.delegation && !(1..=entente_domain::federation::MAX_ACT_DEPTH).contains(&r.max_depth) {
-            return Err(invalid(format!(
-                "delegation depth must be between 1 and {}",
-                entente_domain::federation::MAX_ACT_DEPTH
-            )));
-        }
-        if r.lifetime.is_some_and(|l| !(30..=86_400).contains(&l)) {
-            return Err(invalid(
-                "token lifetime must be between 30 seconds and 24 hours",
-            ));
-        }
-        if !(60..=30 * 86_400).contains(&r.refresh_lifetime) {
-            return Err(invalid(
-                "refresh lifetime must be between 1 minute and 30 days",
-            ));
-        }
         let txn = self.write().await?;
-        let before = trust_rule::Entity::find()
-            .filter(trust_rule::Column::IssuerId.eq(&i.id))
-            .filter(trust_rule::Column::AudienceId.eq(&a.id))
-            .one(&txn)
-            .await?;
-        let am = trust_rule::ActiveModel {
-            id: Set(before.as_ref().map_or_else(
-                || format!("tr_{}", entente_domain::secret::random_token(8)),
-                |b| b.id.clone(),
-            )),
-            partner_id: Set(p.id.clone()),
-            issuer_id: Set(i.id.clone()),
-            audience_id: Set(a.id.clone()),
-            scopes: Set(r.scopes.to_string()),
-            claims: Set(serde_json::to_string(&r.claims).unwrap_or_else(|_| "[]".into())),
-            mappings: Set(serde_json::to_string(&r.mappings).unwrap_or_else(|_| "[]".into())),
-            pairwise: Set(r.pairwise),
-            delegation: Set(r.delegation),
-            max_depth: Set(i32::from(r.max_depth)),
-            delegation_only: Set(r.delegation_only),
-            refresh: Set(r.refresh),
-            lifetime: Set(r.lifetime),
-            refresh_lifetime: Set(r.refresh_lifetime),
-            enabled: Set(true),
-            created_at: Set(before.as_ref().map_or(now, |b| b.created_at)),
-            updated_at: Set(now),
-        };
-        let model = if before.is_some() {
-            am.update(&txn).await?
-        } else {
-            am.insert(&txn).await?
-        };
-        audit::record(
+        let model = set_trust_rule_in(
             &txn,
             actor,
-            "trust_rule.set",
-            &format!("trust_rule:{}", model.id),
-            json!({"partner": p.slug, "issuer": i.issuer, "audience": a.identifier,
-                   "before": before.map(rule_json), "after": rule_json(model.clone())}),
+            partner_slug,
+            issuer,
+            audience_identifier,
+            r,
             now,
         )
         .await?;
-        publish(&txn, topic::CATALOG, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -368,28 +299,7 @@ impl Store {
         now: i64,
     ) -> Result<trust_rule::Model> {
         let txn = self.write().await?;
-        let before = trust_rule::Entity::find_by_id(rule_id.to_owned())
-            .one(&txn)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("trust rule {rule_id}")))?;
-        let mut am: trust_rule::ActiveModel = before.into();
-        am.enabled = Set(enabled);
-        am.updated_at = Set(now);
-        let model = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor,
-            if enabled {
-                "trust_rule.enable"
-            } else {
-                "trust_rule.disable"
-            },
-            &format!("trust_rule:{rule_id}"),
-            json!({"enabled": enabled}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::CATALOG, now).await?;
+        let model = set_trust_rule_enabled_in(&txn, actor, rule_id, enabled, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -410,4 +320,138 @@ fn rule_json(m: trust_rule::Model) -> serde_json::Value {
     json!({"scopes": m.scopes, "claims": m.claims, "mappings": m.mappings, "pairwise": m.pairwise,
            "delegation": m.delegation, "max_depth": m.max_depth, "delegation_only": m.delegation_only,
            "refresh": m.refresh, "lifetime": m.lifetime, "refresh_lifetime": m.refresh_lifetime, "enabled": m.enabled})
+}
+
+pub(crate) async fn set_trust_rule_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    partner_slug: &str,
+    issuer: &str,
+    audience_identifier: &str,
+    r: NewTrustRule,
+    now: i64,
+) -> Result<trust_rule::Model> {
+    let p = partner_by_slug_in(txn, partner_slug).await?;
+    let i = trusted_issuer_in(txn, &p.id, issuer).await?;
+    let a = audience_by_identifier_in(txn, audience_identifier).await?;
+    let known = audience_scopes_in(txn, &a.id).await?;
+    if r.scopes.is_empty() || !r.scopes.is_subset(&known) {
+        return Err(invalid(format!(
+            "scopes must be among the audience's scopes: {known}"
+        )));
+    }
+    if let Some(m) = r.mappings.iter().find(|m| !r.scopes.contains(&m.scope)) {
+        return Err(invalid(format!(
+            "mapped scope {} is not among the rule's scopes",
+            m.scope
+        )));
+    }
+    if r.delegation_only && !r.delegation {
+        return Err(invalid("delegation-only needs delegation to be allowed"));
+    }
+    if r.delegation && !(1..=entente_domain::federation::MAX_ACT_DEPTH).contains(&r.max_depth) {
+        return Err(invalid(format!(
+            "delegation depth must be between 1 and {}",
+            entente_domain::federation::MAX_ACT_DEPTH
+        )));
+    }
+    if r.lifetime.is_some_and(|l| !(30..=86_400).contains(&l)) {
+        return Err(invalid(
+            "token lifetime must be between 30 seconds and 24 hours",
+        ));
+    }
+    if !(60..=30 * 86_400).contains(&r.refresh_lifetime) {
+        return Err(invalid(
+            "refresh lifetime must be between 1 minute and 30 days",
+        ));
+    }
+    let before = trust_rule::Entity::find()
+        .filter(trust_rule::Column::IssuerId.eq(&i.id))
+        .filter(trust_rule::Column::AudienceId.eq(&a.id))
+        .one(txn)
+        .await?;
+    let am = trust_rule::ActiveModel {
+        id: Set(before.as_ref().map_or_else(
+            || format!("tr_{}", entente_domain::secret::random_token(8)),
+            |b| b.id.clone(),
+        )),
+        partner_id: Set(p.id.clone()),
+        issuer_id: Set(i.id.clone()),
+        audience_id: Set(a.id.clone()),
+        scopes: Set(r.scopes.to_string()),
+        claims: Set(serde_json::to_string(&r.claims).unwrap_or_else(|_| "[]".into())),
+        mappings: Set(serde_json::to_string(&r.mappings).unwrap_or_else(|_| "[]".into())),
+        pairwise: Set(r.pairwise),
+        delegation: Set(r.delegation),
+        max_depth: Set(i32::from(r.max_depth)),
+        delegation_only: Set(r.delegation_only),
+        refresh: Set(r.refresh),
+        lifetime: Set(r.lifetime),
+        refresh_lifetime: Set(r.refresh_lifetime),
+        enabled: Set(true),
+        created_at: Set(before.as_ref().map_or(now, |b| b.created_at)),
+        updated_at: Set(now),
+    };
+    let model = if before.is_some() {
+        am.update(txn).await?
+    } else {
+        am.insert(txn).await?
+    };
+    audit::record(
+        txn,
+        actor,
+        "trust_rule.set",
+        &format!("trust_rule:{}", model.id),
+        json!({"partner": p.slug, "issuer": i.issuer, "audience": a.identifier,
+               "before": before.map(rule_json), "after": rule_json(model.clone())}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::CATALOG, now).await?;
+    Ok(model)
+}
+
+pub(crate) async fn set_trust_rule_enabled_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    rule_id: &str,
+    enabled: bool,
+    now: i64,
+) -> Result<trust_rule::Model> {
+    let before = trust_rule::Entity::find_by_id(rule_id.to_owned())
+        .one(txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("trust rule {rule_id}")))?;
+    let mut am: trust_rule::ActiveModel = before.into();
+    am.enabled = Set(enabled);
+    am.updated_at = Set(now);
+    let model = am.update(txn).await?;
+    audit::record(
+        txn,
+        actor,
+        if enabled {
+            "trust_rule.enable"
+        } else {
+            "trust_rule.disable"
+        },
+        &format!("trust_rule:{rule_id}"),
+        json!({"enabled": enabled}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::CATALOG, now).await?;
+    Ok(model)
+}
+
+pub(crate) async fn trusted_issuer_in(
+    db: &impl ConnectionTrait,
+    partner_id: &str,
+    issuer: &str,
+) -> Result<trusted_issuer::Model> {
+    trusted_issuer::Entity::find()
+        .filter(trusted_issuer::Column::PartnerId.eq(partner_id))
+        .filter(trusted_issuer::Column::Issuer.eq(issuer))
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("trusted issuer {issuer}")))
 }

@@ -10,6 +10,7 @@ pub mod changes;
 pub mod entities;
 pub mod enums;
 pub mod federation;
+pub mod governance;
 pub mod keys;
 pub mod refresh;
 pub mod sessions;
@@ -53,6 +54,9 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// The change widens production access: it waits for a different administrator's approval.
+    #[error("{0} needs a different administrator's approval; file it as a change request")]
+    NeedsApproval(String),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }

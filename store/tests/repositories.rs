@@ -3,6 +3,7 @@
 
 use entente_domain::ScopeSet;
 use entente_domain::keyring::KeyState;
+use entente_domain::lifecycle::Stage;
 use entente_store::catalog::{ClientAuth, ClientKind, NewAudience, NewClient, NewPartner};
 use entente_store::entities::signing_key;
 use entente_store::testing::{Backend, TestDb};
@@ -40,7 +41,7 @@ async fn seed(db: &TestDb) -> (String, String) {
             NewPartner {
                 slug: "acme".into(),
                 name: "Acme Corp".into(),
-                environment: "production".into(),
+                stage: Stage::Production,
             },
             100,
         )
@@ -71,7 +72,7 @@ async fn partners_audiences_and_grants(db: &TestDb) {
             NewPartner {
                 slug: "acme".into(),
                 name: "Other".into(),
-                environment: "production".into(),
+                stage: Stage::Production,
             },
             101,
         )
@@ -83,7 +84,7 @@ async fn partners_audiences_and_grants(db: &TestDb) {
             NewPartner {
                 slug: "Bad Slug".into(),
                 name: "x".into(),
-                environment: "production".into(),
+                stage: Stage::Production,
             },
             101,
         )

@@ -20,3 +20,15 @@ pub fn ActionError<T: Clone + Send + Sync + 'static>(
         _ => None,
     }
 }
+
+/// The sentence a successful action returned (what was saved, or which change request was
+/// filed), announced to screen readers.
+#[component]
+pub fn ActionDone(
+    #[prop(into)] value: Signal<Option<Result<String, ConsoleError>>>,
+) -> impl IntoView {
+    move || match value.get() {
+        Some(Ok(m)) => Some(view! { <p class="ok" role="status">{m}</p> }),
+        _ => None,
+    }
+}

@@ -23,8 +23,13 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
                                 <A href="/partners">"Partners"</A>
                                 <A href="/audiences">"Audiences"</A>
                                 <A href="/keys">"Signing keys"</A>
+                                <A href="/changes">"Change requests"
+                                    {(me.pending_requests > 0).then(|| view! {
+                                        <span class="nav-count" title="pending">{me.pending_requests}</span>
+                                    })}
+                                </A>
                             </nav>
-                            <span class="who">{me.email}</span>
+                            <span class="who">{me.email} " · " {me.role}</span>
                             <ActionForm action=logout>
                                 <button type="submit" class="link">"Sign out"</button>
                             </ActionForm>

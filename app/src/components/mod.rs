@@ -8,6 +8,6 @@ mod table;
 
 pub use confirm::ConfirmSubmit;
 pub use copy_button::CopyButton;
-pub use error_box::{ActionError, ErrorBox};
+pub use error_box::{ActionDone, ActionError, ErrorBox};
 pub use layout::Layout;
 pub use table::DataTable;

@@ -3,6 +3,7 @@
 
 pub mod audiences;
 pub mod auth;
+pub mod changes;
 pub mod clients;
 pub mod keys;
 pub mod partners;

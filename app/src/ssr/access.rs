@@ -29,6 +29,13 @@ pub const TABLE: &[(&str, Access)] = &[
     ("setup_admin", Access::Public),
     ("list_partners", READ),
     ("create_partner", OPERATE),
+    ("move_partner_stage", OPERATE),
+    ("suspend_partner", OPERATE),
+    ("reactivate_partner", OPERATE),
+    ("list_change_requests", READ),
+    // Only administrators decide, and never on their own request (checked at decision time).
+    ("decide_change_request", ADMINISTER),
+    ("withdraw_change_request", OPERATE),
     ("list_clients", READ),
     ("create_client", OPERATE),
     ("list_audiences", READ),

@@ -112,5 +112,30 @@ pub fn user_error(e: StoreError) -> ConsoleError {
         StoreError::NotFound(_) => ConsoleError::not_found(e.to_string()),
         StoreError::Conflict(_) => ConsoleError::conflict(e.to_string()),
         StoreError::Invalid(_) => ConsoleError::bad_request(e.to_string()),
+        StoreError::NeedsApproval(_) => ConsoleError::conflict(e.to_string()),
+    })
+}
+
+/// Submits a change that may widen production access: applied at once when it does not, filed
+/// as a change request when it does. The sentence tells the user which.
+pub async fn submit_change(
+    admin: &AdminSession,
+    change: entente_store::governance::Change,
+    reason: &str,
+) -> Result<String, ConsoleError> {
+    use entente_store::governance::Submitted;
+    let c = console()?;
+    let out = c
+        .store
+        .submit(&admin.actor(), change, reason, true, now())
+        .await
+        .map_err(user_error)?;
+    c.federation.0.apply_changes().await;
+    Ok(match out {
+        Submitted::Applied { .. } => "Saved.".into(),
+        Submitted::Requested(r) => format!(
+            "Change request #{} filed: {}. It takes effect when a different administrator approves it.",
+            r.id, r.summary
+        ),
     })
 }

@@ -4,7 +4,10 @@ use clap::Subcommand;
 use entente_domain::ScopeSet;
 use serde_json::json;
 
-use super::{Ctx, print};
+use entente_store::governance::Change;
+
+use super::Ctx;
+use super::change::{ApprovalArgs, submit};
 
 #[derive(Debug, Subcommand)]
 pub enum GrantCmd {
@@ -15,33 +18,33 @@ pub enum GrantCmd {
         audience: String,
         #[arg(long)]
         scopes: String,
+        #[command(flatten)]
+        approval: ApprovalArgs,
     },
 }
 
 pub async fn run(cx: &Ctx<'_>, cmd: GrantCmd) -> anyhow::Result<()> {
-    let Ctx {
-        store,
-        actor,
-        out,
-        now,
-        ..
-    } = *cx;
     match cmd {
         GrantCmd::Set {
             partner,
             audience,
             scopes,
+            approval,
         } => {
             let scopes =
                 ScopeSet::parse(&scopes).map_err(|e| anyhow::anyhow!("{}", e.description))?;
-            let g = store
-                .set_grant(actor, &partner, &audience, &scopes, now)
-                .await?;
-            print(
-                out,
-                json!({"partner": partner, "audience": audience, "scopes": g.scopes}),
-                format!("grant set: {partner} may use {} on {audience}", g.scopes),
-            );
+            let change = Change::Grant {
+                partner: partner.clone(),
+                audience: audience.clone(),
+                scopes: scopes.clone(),
+            };
+            submit(cx, change, &approval, |_| {
+                (
+                    json!({"partner": partner, "audience": audience, "scopes": scopes.to_string()}),
+                    format!("grant set: {partner} may use {scopes} on {audience}"),
+                )
+            })
+            .await?;
         }
     }
     Ok(())

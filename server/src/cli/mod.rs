@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod audience;
+pub mod change;
 pub mod client;
 pub mod exchange;
 pub mod grant;
@@ -89,6 +90,9 @@ pub enum Command {
     /// Token exchange tools.
     #[command(subcommand)]
     Exchange(exchange::ExchangeCmd),
+    /// Change requests: changes that widen production access, awaiting a second administrator.
+    #[command(subcommand)]
+    Change(change::ChangeCmd),
 }
 
 pub(crate) fn print(out: Output, value: serde_json::Value, text: String) {
@@ -139,6 +143,7 @@ pub async fn run(cmd: Command, common: &CommonArgs, out: Output) -> anyhow::Resu
         Command::TrustRule(c) => trust_rule::run(&cx, c).await?,
         Command::Token(c) => token::run(&cx, c).await?,
         Command::Exchange(c) => exchange::run(&cx, c).await?,
+        Command::Change(c) => change::run(&cx, c).await?,
     }
     Ok(())
 }

@@ -1,10 +1,13 @@
 //! `entente partner`: Partners: organisations that get access to your APIs.
 
 use clap::Subcommand;
+use entente_domain::governance;
 use entente_domain::lifecycle::Stage;
 use entente_store::catalog::NewPartner;
+use entente_store::governance::Change;
 use serde_json::json;
 
+use super::change::{ApprovalArgs, submit};
 use super::{Ctx, print};
 
 #[derive(Debug, Subcommand)]
@@ -14,16 +17,21 @@ pub enum PartnerCmd {
         slug: String,
         #[arg(long)]
         name: String,
-        #[arg(long, default_value = "production")]
-        environment: String,
+        /// Where it starts: applied, in_review or sandbox (production is reached by an
+        /// approved promotion).
+        #[arg(long, default_value = "applied")]
+        stage: Stage,
     },
     List,
     /// Move a partner along its lifecycle: applied, in_review, sandbox, production, offboarded.
+    /// Promotion to production needs a different administrator's approval (`--request-approval`).
     Stage {
         #[arg(long)]
         partner: String,
         #[arg(long)]
         to: Stage,
+        #[command(flatten)]
+        approval: ApprovalArgs,
     },
     /// The kill switch: the partner's clients get no new tokens and every outstanding token
     /// derived from it is revoked (within a second on every replica).
@@ -33,10 +41,13 @@ pub enum PartnerCmd {
         #[arg(long)]
         reason: String,
     },
-    /// Back to the stage the partner was suspended from.
+    /// Back to the stage the partner was suspended from, once a different administrator
+    /// approves (`--request-approval`).
     Reactivate {
         #[arg(long)]
         partner: String,
+        #[command(flatten)]
+        approval: ApprovalArgs,
     },
 }
 
@@ -49,31 +60,20 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
         ..
     } = *cx;
     match cmd {
-        PartnerCmd::Create {
-            slug,
-            name,
-            environment,
-        } => {
+        PartnerCmd::Create { slug, name, stage } => {
+            governance::check_initial_stage(stage).map_err(anyhow::Error::msg)?;
             let p = store
-                .create_partner(
-                    actor,
-                    NewPartner {
-                        slug,
-                        name,
-                        environment,
-                    },
-                    now,
-                )
+                .create_partner(actor, NewPartner { slug, name, stage }, now)
                 .await?;
             print(
                 out,
-                json!({"id": p.id, "slug": p.slug, "name": p.name, "environment": p.environment}),
-                format!("created partner {} ({})", p.slug, p.name),
+                json!({"id": p.id, "slug": p.slug, "name": p.name, "stage": p.stage}),
+                format!("created partner {} ({}), {}", p.slug, p.name, p.stage),
             );
         }
         PartnerCmd::List => {
             let ps = store.list_partners().await?;
-            let v: Vec<_> = ps.iter().map(|p| json!({"id": p.id, "slug": p.slug, "name": p.name, "environment": p.environment, "stage": p.stage, "enabled": p.enabled})).collect();
+            let v: Vec<_> = ps.iter().map(|p| json!({"id": p.id, "slug": p.slug, "name": p.name, "stage": p.stage, "enabled": p.enabled})).collect();
             let t = ps
                 .iter()
                 .map(|p| format!("{:<24} {:<12} {}", p.slug, p.stage, p.name))
@@ -81,13 +81,30 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
                 .join("\n");
             print(out, json!(v), t);
         }
-        PartnerCmd::Stage { partner, to } => {
-            let p = store.set_partner_stage(actor, &partner, to, now).await?;
-            print(
-                out,
-                json!({"slug": p.slug, "stage": p.stage}),
-                format!("partner {} is now {}", p.slug, p.stage),
-            );
+        PartnerCmd::Stage {
+            partner,
+            to,
+            approval,
+        } => {
+            if governance::stage_change_needs_approval(to) {
+                let change = Change::Promote {
+                    partner: partner.clone(),
+                };
+                submit(cx, change, &approval, |_| {
+                    (
+                        json!({"slug": partner, "stage": to.as_str()}),
+                        format!("partner {partner} is now {}", to.as_str()),
+                    )
+                })
+                .await?;
+            } else {
+                let p = store.set_partner_stage(actor, &partner, to, now).await?;
+                print(
+                    out,
+                    json!({"slug": p.slug, "stage": p.stage}),
+                    format!("partner {} is now {}", p.slug, p.stage),
+                );
+            }
         }
         PartnerCmd::Suspend { partner, reason } => {
             let p = store.suspend_partner(actor, &partner, &reason, now).await?;
@@ -100,13 +117,17 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
                 ),
             );
         }
-        PartnerCmd::Reactivate { partner } => {
-            let p = store.reactivate_partner(actor, &partner, now).await?;
-            print(
-                out,
-                json!({"slug": p.slug, "stage": p.stage}),
-                format!("partner {} reactivated ({})", p.slug, p.stage),
-            );
+        PartnerCmd::Reactivate { partner, approval } => {
+            let change = Change::Reactivate {
+                partner: partner.clone(),
+            };
+            submit(cx, change, &approval, |_| {
+                (
+                    json!({"slug": partner, "reactivated": true}),
+                    format!("partner {partner} reactivated"),
+                )
+            })
+            .await?;
         }
     }
     Ok(())

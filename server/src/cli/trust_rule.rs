@@ -6,6 +6,9 @@ use entente_domain::federation::rules;
 use entente_store::federation::NewTrustRule;
 use serde_json::json;
 
+use entente_store::governance::Change;
+
+use super::change::{ApprovalArgs, submit};
 use super::{Ctx, print};
 
 #[derive(Debug, Subcommand)]
@@ -43,6 +46,8 @@ pub enum TrustRuleCmd {
         /// Absolute lifetime of a refresh token family in seconds.
         #[arg(long, default_value_t = 8 * 3600)]
         refresh_lifetime: i64,
+        #[command(flatten)]
+        approval: ApprovalArgs,
     },
     List {
         #[arg(long)]
@@ -55,6 +60,8 @@ pub enum TrustRuleCmd {
     Enable {
         #[arg(long)]
         id: String,
+        #[command(flatten)]
+        approval: ApprovalArgs,
     },
 }
 
@@ -81,6 +88,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: TrustRuleCmd) -> anyhow::Result<()> {
             refresh,
             lifetime,
             refresh_lifetime,
+            approval,
         } => {
             let mut r = NewTrustRule::new(
                 ScopeSet::parse(&scopes)
@@ -97,19 +105,26 @@ pub async fn run(cx: &Ctx<'_>, cmd: TrustRuleCmd) -> anyhow::Result<()> {
             r.refresh = refresh;
             r.lifetime = lifetime;
             r.refresh_lifetime = refresh_lifetime;
-            let m = store
-                .set_trust_rule(actor, &partner, &issuer, &audience, r, now)
-                .await?;
-            print(
-                out,
-                json!({"id": m.id, "partner": partner, "issuer": issuer, "audience": audience, "scopes": m.scopes,
-                       "delegation": m.delegation, "max_depth": m.max_depth, "delegation_only": m.delegation_only,
-                       "pairwise_subject": m.pairwise, "refresh": m.refresh}),
-                format!(
-                    "trust rule {}: tokens from {issuer} may become {audience} tokens with at most \"{}\"",
-                    m.id, m.scopes
-                ),
-            );
+            let (scopes, delegation, max_depth) = (r.scopes.to_string(), r.delegation, r.max_depth);
+            let (delegation_only, pairwise, refresh) = (r.delegation_only, r.pairwise, r.refresh);
+            let change = Change::TrustRule {
+                partner: partner.clone(),
+                issuer: issuer.clone(),
+                audience: audience.clone(),
+                rule: r,
+            };
+            submit(cx, change, &approval, |id| {
+                let id = id.unwrap_or_default();
+                (
+                    json!({"id": id, "partner": partner, "issuer": issuer, "audience": audience, "scopes": scopes,
+                           "delegation": delegation, "max_depth": max_depth, "delegation_only": delegation_only,
+                           "pairwise_subject": pairwise, "refresh": refresh}),
+                    format!(
+                        "trust rule {id}: tokens from {issuer} may become {audience} tokens with at most \"{scopes}\""
+                    ),
+                )
+            })
+            .await?;
         }
         TrustRuleCmd::List { partner } => {
             let pid = match partner {
@@ -141,13 +156,17 @@ pub async fn run(cx: &Ctx<'_>, cmd: TrustRuleCmd) -> anyhow::Result<()> {
                 format!("trust rule {id} disabled"),
             );
         }
-        TrustRuleCmd::Enable { id } => {
-            store.set_trust_rule_enabled(actor, &id, true, now).await?;
-            print(
-                out,
-                json!({"id": id, "enabled": true}),
-                format!("trust rule {id} enabled"),
-            );
+        TrustRuleCmd::Enable { id, approval } => {
+            let change = Change::EnableTrustRule {
+                rule_id: id.clone(),
+            };
+            submit(cx, change, &approval, |_| {
+                (
+                    json!({"id": id, "enabled": true}),
+                    format!("trust rule {id} enabled"),
+                )
+            })
+            .await?;
         }
     }
     Ok(())

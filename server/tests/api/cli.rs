@@ -30,7 +30,16 @@ async fn cli_changes_reach_a_running_server(s: &TestServer) {
     tokio::task::block_in_place(|| {
         entente(
             s,
-            &["partner", "create", "--slug", "acme", "--name", "Acme Corp"],
+            &[
+                "partner",
+                "create",
+                "--slug",
+                "acme",
+                "--name",
+                "Acme Corp",
+                "--stage",
+                "sandbox",
+            ],
         );
         entente(
             s,
@@ -335,6 +344,13 @@ fn entente_ok(s: &TestServer, args: &[&str]) -> serde_json::Value {
 async fn federation_verbs_drive_a_running_server(s: &TestServer) {
     use serde_json::json;
     s.seed().await;
+    // In sandbox, trust rules apply at once (in production they are change requests).
+    tokio::task::block_in_place(|| {
+        entente_ok(
+            s,
+            &["partner", "stage", "--partner", "acme", "--to", "sandbox"],
+        )
+    });
     let idp = fed::Idp::new(fed::IDP);
     let dir = tempfile_dir();
     let jwks_file = format!("{dir}/acme-idp.json");
@@ -644,9 +660,58 @@ async fn suspending_a_partner_stops_its_tokens(s: &TestServer) {
     assert_eq!(s.introspect(&rs, &lagging).await["active"], false);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
-    let v =
-        tokio::task::block_in_place(|| entente(s, &["partner", "reactivate", "--partner", "acme"]));
-    assert_eq!(v["stage"], "production");
+    // Reactivation restores access: it waits for a different administrator.
+    let refused = tokio::task::block_in_place(|| {
+        entente_raw(s, &["partner", "reactivate", "--partner", "acme"])
+    });
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("needs a different administrator"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let v = tokio::task::block_in_place(|| {
+        entente(
+            s,
+            &[
+                "partner",
+                "reactivate",
+                "--partner",
+                "acme",
+                "--request-approval",
+                "--reason",
+                "breach remedied",
+            ],
+        )
+    });
+    let id = v["change_request"]["id"].as_i64().unwrap();
+    assert_eq!(v["change_request"]["status"], "pending");
+    assert_eq!(v["change_request"]["reason"], "breach remedied");
+    let listed = tokio::task::block_in_place(|| {
+        entente(
+            s,
+            &["change", "list", "--status", "pending", "--partner", "acme"],
+        )
+    });
+    assert_eq!(listed[0]["id"], id);
+    assert_eq!(
+        s.state.store.partner_by_slug("acme").await.unwrap().stage,
+        entente_store::enums::PartnerStage::Suspended
+    );
+    s.state
+        .store
+        .decide_change_request(
+            &entente_store::Actor::new("admin:approver@example.test"),
+            true,
+            id,
+            entente_domain::governance::Decision::Approve,
+            "remedied",
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    let v = tokio::task::block_in_place(|| entente(s, &["partner", "list"]));
+    assert_eq!(v[0]["stage"], "production");
     s.refresh().await;
     // Tokens issued in the suspension's second would still count as revoked: step past it.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;

@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use entente_domain::ScopeSet;
+use entente_domain::lifecycle::Stage;
 use entente_domain::sealing::MasterKey;
 use entente_server::config::Config;
 use entente_server::startup::Application;
@@ -129,7 +130,7 @@ impl TestServer {
             NewPartner {
                 slug: "acme".into(),
                 name: "Acme Corp".into(),
-                environment: "production".into(),
+                stage: Stage::Production,
             },
             now(),
         )
@@ -140,7 +141,7 @@ impl TestServer {
             NewPartner {
                 slug: "globex".into(),
                 name: "Globex".into(),
-                environment: "production".into(),
+                stage: Stage::Production,
             },
             now(),
         )

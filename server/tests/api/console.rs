@@ -68,7 +68,11 @@ pub(crate) fn path_of(name: &str) -> &'static str {
     server_fns()
         .into_iter()
         .map(|(p, _)| p)
-        .find(|p| p.trim_start_matches("/api/").starts_with(name))
+        .find(|p| {
+            p.trim_start_matches("/api/")
+                .strip_prefix(name)
+                .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()))
+        })
         .unwrap_or_else(|| panic!("no server fn {name}"))
 }
 
@@ -756,11 +760,7 @@ async fn other_roles_are_refused(s: &TestServer) {
             .post(s.url(path_of("create_partner")))
             .header("origin", &s.base)
             .header("cookie", session)
-            .form(&[
-                ("slug", slug),
-                ("name", "Initech"),
-                ("environment", "sandbox"),
-            ])
+            .form(&[("slug", slug), ("name", "Initech"), ("stage", "sandbox")])
             .send()
             .await
             .unwrap()
@@ -866,7 +866,13 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
                     ("partner", "acme"),
                     ("slug", "g49-partner"),
                     ("name", "G49"),
-                    ("environment", "sandbox"),
+                    ("stage", "sandbox"),
+                    ("to", "nowhere"),
+                    ("reason", ""),
+                    ("id", "0"),
+                    ("decision", "approve"),
+                    ("comment", ""),
+                    ("status", "pending"),
                     ("email", "nobody@example.test"),
                     ("password", "wrong password!!"),
                     ("token", "not-a-token"),

@@ -10,6 +10,7 @@ mod fed;
 
 mod cli;
 mod console;
+mod governance;
 mod interop;
 mod oauth;
 mod startup;

@@ -453,7 +453,9 @@ async fn binary_fetches_partner_keys_without_a_proxy() {
     .await;
     let idp = crate::fed::Idp::new(crate::fed::IDP);
     let jwks = crate::fed::jwks_server(idp.jwks.clone()).await;
-    b.cli(&["partner", "create", "--slug", "acme", "--name", "Acme"]);
+    b.cli(&[
+        "partner", "create", "--slug", "acme", "--name", "Acme", "--stage", "sandbox",
+    ]);
     b.cli(&[
         "audience",
         "create",

@@ -11,13 +11,24 @@ use crate::ssr::{console, user_error};
 pub struct Administrator {
     pub email: String,
     pub role: String,
+    /// Change requests waiting for a decision (shown in the navigation).
+    pub pending_requests: u64,
 }
 
 #[server]
 pub async fn me() -> Result<Option<Administrator>, ConsoleError> {
-    Ok(crate::ssr::current_admin().await?.map(|a| Administrator {
+    let Some(a) = crate::ssr::current_admin().await? else {
+        return Ok(None);
+    };
+    let pending_requests = console()?
+        .store
+        .pending_change_requests()
+        .await
+        .map_err(user_error)?;
+    Ok(Some(Administrator {
         email: a.email,
         role: a.role.to_string(),
+        pending_requests,
     }))
 }
 

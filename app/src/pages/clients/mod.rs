@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{ActionError, CopyButton, ErrorBox, Layout};
+use crate::pages::partners::lifecycle::{Lifecycle, LifecycleActions};
 use api::{CreateClient, list_clients};
 
 #[component]
@@ -14,19 +15,23 @@ pub fn PartnerClients() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let create = ServerAction::<CreateClient>::new();
+    let lifecycle = LifecycleActions::new();
     let data = Resource::new(
-        move || (slug(), create.version().get()),
-        |(s, _)| list_clients(s),
+        move || (slug(), create.version().get(), lifecycle.version()),
+        |(s, ..)| list_clients(s),
     );
     view! {
-        <Layout title="Clients">
+        <Layout title="Partner">
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading clients…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok((partner, rows)) => view! {
-                            <p class="subtitle">{partner.name} " (" <code>{partner.slug.clone()}</code> ", " {partner.stage} ") · "
-                                <A href=format!("/partners/{}/trust", partner.slug)>"Trust rules"</A>
+                            <p class="subtitle">{partner.name.clone()} " (" <code>{partner.slug.clone()}</code> ", " {partner.stage.clone()} ") · "
+                                <A href=format!("/partners/{}/trust", partner.slug)>"Trust rules"</A> " · "
+                                <A href=format!("/changes?partner={}", partner.slug)>"Change requests"</A>
                             </p>
+                            <Lifecycle partner=partner.clone() actions=lifecycle/>
+                            <h2>"Clients"</h2>
                             {if rows.is_empty() {
                                 view! { <p class="empty">"This partner has no clients yet. Create one below; its secret is shown once."</p> }.into_any()
                             } else {

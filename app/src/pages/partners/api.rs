@@ -5,15 +5,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{authorize, console, user_error};
+use crate::ssr::{authorize, bad_request, console, submit_change, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnerRow {
     pub slug: String,
     pub name: String,
-    pub environment: String,
     /// Lifecycle stage: applied, in_review, sandbox, production, suspended, offboarded.
     pub stage: String,
+    /// The stages an ordinary stage change may move it to now (production: by request).
+    pub next_stages: Vec<String>,
+    pub suspended_reason: Option<String>,
     pub enabled: bool,
     pub created: String,
 }
@@ -21,11 +23,18 @@ pub struct PartnerRow {
 #[cfg(feature = "ssr")]
 impl From<entente_store::entities::partner::Model> for PartnerRow {
     fn from(p: entente_store::entities::partner::Model) -> Self {
+        use entente_domain::lifecycle::{Stage, check_transition};
+        let from: Stage = p.stage.into();
         Self {
             slug: p.slug,
             name: p.name,
-            environment: p.environment,
             stage: p.stage.to_string(),
+            next_stages: Stage::ALL
+                .into_iter()
+                .filter(|to| check_transition(from, *to).is_ok())
+                .map(|to| to.as_str().to_owned())
+                .collect(),
+            suspended_reason: p.suspended_reason,
             enabled: p.enabled,
             created: crate::ssr::format_time(p.created_at),
         }
@@ -43,22 +52,70 @@ pub async fn list_partners() -> Result<Vec<PartnerRow>, ConsoleError> {
 pub async fn create_partner(
     slug: String,
     name: String,
-    environment: String,
+    stage: String,
 ) -> Result<String, ConsoleError> {
+    use entente_domain::lifecycle::Stage;
     let admin = authorize("create_partner").await?;
+    let stage: Stage = stage.parse().map_err(bad_request)?;
+    entente_domain::governance::check_initial_stage(stage).map_err(bad_request)?;
     let c = console()?;
     let p = c
         .store
         .create_partner(
             &admin.actor(),
-            entente_store::catalog::NewPartner {
-                slug,
-                name,
-                environment,
-            },
+            entente_store::catalog::NewPartner { slug, name, stage },
             crate::ssr::now(),
         )
         .await
         .map_err(user_error)?;
     Ok(p.slug)
+}
+
+/// An ordinary stage change; promotion to production becomes a change request.
+#[server]
+pub async fn move_partner_stage(
+    partner: String,
+    to: String,
+    reason: String,
+) -> Result<String, ConsoleError> {
+    use entente_domain::lifecycle::Stage;
+    let admin = authorize("move_partner_stage").await?;
+    let to: Stage = to.parse().map_err(bad_request)?;
+    if entente_domain::governance::stage_change_needs_approval(to) {
+        let change = entente_store::governance::Change::Promote { partner };
+        return submit_change(&admin, change, &reason).await;
+    }
+    let c = console()?;
+    let p = c
+        .store
+        .set_partner_stage(&admin.actor(), &partner, to, crate::ssr::now())
+        .await
+        .map_err(user_error)?;
+    c.federation.0.apply_changes().await;
+    Ok(format!("{} is now {}.", p.slug, p.stage))
+}
+
+/// The kill switch (no approval: it only takes access away).
+#[server]
+pub async fn suspend_partner(partner: String, reason: String) -> Result<String, ConsoleError> {
+    let admin = authorize("suspend_partner").await?;
+    let c = console()?;
+    let p = c
+        .store
+        .suspend_partner(&admin.actor(), &partner, &reason, crate::ssr::now())
+        .await
+        .map_err(user_error)?;
+    c.federation.0.apply_changes().await;
+    Ok(format!(
+        "{} is suspended: its clients get no new tokens and every token derived from it is revoked.",
+        p.slug
+    ))
+}
+
+/// Reactivation restores access, so it is a change request.
+#[server]
+pub async fn reactivate_partner(partner: String, reason: String) -> Result<String, ConsoleError> {
+    let admin = authorize("reactivate_partner").await?;
+    let change = entente_store::governance::Change::Reactivate { partner };
+    submit_change(&admin, change, &reason).await
 }

@@ -1,6 +1,7 @@
 //! The partners page: every partner organisation, and a form to add one.
 
 pub mod api;
+pub mod lifecycle;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -40,16 +41,15 @@ pub fn Partners() -> impl IntoView {
                                 <DataTable
                                     rows=rows
                                     label="Filter partners"
-                                    headers=&["Slug", "Name", "Stage", "Environment", "Created"]
-                                    text=|p: &PartnerRow| format!("{} {} {} {}", p.slug, p.name, p.stage, p.environment)
+                                    headers=&["Slug", "Name", "Stage", "Created"]
+                                    text=|p: &PartnerRow| format!("{} {} {}", p.slug, p.name, p.stage)
                                     row=|p: PartnerRow| {
                                         let href = format!("/partners/{}", p.slug);
                                         view! {
                                             <tr>
                                                 <td><A href=href>{p.slug}</A></td>
                                                 <td>{p.name}</td>
-                                                <td>{p.stage}</td>
-                                                <td>{p.environment}</td>
+                                                <td><span class=format!("state stage-{}", p.stage)>{p.stage.clone()}</span></td>
                                                 <td>{p.created}</td>
                                             </tr>
                                         }
@@ -72,12 +72,14 @@ pub fn Partners() -> impl IntoView {
                     </label>
                     {move || problem().map(|p| view! { <p class="field-error">{p}</p> })}
                     <label>"Name" <input name="name" required placeholder="Acme Corp"/></label>
-                    <label>"Environment"
-                        <select name="environment">
-                            <option value="production">"production"</option>
-                            <option value="sandbox">"sandbox"</option>
+                    <label>"Starts as"
+                        <select name="stage">
+                            <option value="applied">"applied (onboarding begins)"</option>
+                            <option value="in_review">"in review"</option>
+                            <option value="sandbox">"sandbox (gets test tokens now)"</option>
                         </select>
                     </label>
+                    <p class="meta">"Production is reached by promotion, which a second administrator approves."</p>
                     <button type="submit" disabled=move || create.pending().get() || problem().is_some()>
                         {move || if create.pending().get() { "Creating…" } else { "Create partner" }}
                     </button>

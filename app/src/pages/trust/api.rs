@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConsoleError;
 use crate::pages::partners::api::PartnerRow;
 #[cfg(feature = "ssr")]
-use crate::ssr::{authorize, bad_request, console, user_error};
+use crate::ssr::{authorize, bad_request, console, submit_change, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuerRow {
@@ -221,7 +221,6 @@ pub async fn set_trust_rule(
 ) -> Result<String, ConsoleError> {
     use entente_domain::federation::rules;
     let admin = authorize("set_trust_rule").await?;
-    let c = console()?;
     let bad = |m: String| bad_request(m);
     let scopes =
         entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad(e.description.to_string()))?;
@@ -231,32 +230,29 @@ pub async fn set_trust_rule(
     r.max_depth = max_depth;
     r.pairwise = pairwise.is_some();
     r.refresh = refresh.is_some();
-    let m = c
-        .store
-        .set_trust_rule(
-            &admin.actor(),
-            &partner,
-            &issuer,
-            &audience,
-            r,
-            crate::ssr::now(),
-        )
-        .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
-    Ok(m.id)
+    let change = entente_store::governance::Change::TrustRule {
+        partner,
+        issuer,
+        audience,
+        rule: r,
+    };
+    submit_change(&admin, change, "").await
 }
 
 #[server]
-pub async fn set_rule_enabled(rule_id: String, enabled: bool) -> Result<(), ConsoleError> {
+pub async fn set_rule_enabled(rule_id: String, enabled: bool) -> Result<String, ConsoleError> {
     let admin = authorize("set_rule_enabled").await?;
+    if enabled {
+        let change = entente_store::governance::Change::EnableTrustRule { rule_id };
+        return submit_change(&admin, change, "").await;
+    }
     let c = console()?;
     c.store
-        .set_trust_rule_enabled(&admin.actor(), &rule_id, enabled, crate::ssr::now())
+        .set_trust_rule_enabled(&admin.actor(), &rule_id, false, crate::ssr::now())
         .await
         .map_err(user_error)?;
     c.federation.0.apply_changes().await;
-    Ok(())
+    Ok("Rule disabled.".into())
 }
 
 #[server]

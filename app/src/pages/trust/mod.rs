@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ActionError, ConfirmSubmit, ErrorBox, Layout};
+use crate::components::{ActionDone, ActionError, ConfirmSubmit, ErrorBox, Layout};
 use api::{
     AddTrustedIssuer, ExplainToken, SetRuleEnabled, SetTrustRule, TrustData, trust_overview,
 };
@@ -141,6 +141,8 @@ fn Overview(
                 </table>
             }.into_any()
         }}
+        <ActionError value=Signal::derive(move || toggle.value().get())/>
+        <ActionDone value=Signal::derive(move || toggle.value().get())/>
         <section>
             <h2>"Set a trust rule"</h2>
             {if issuers.is_empty() {
@@ -165,6 +167,7 @@ fn Overview(
                             {move || if set_rule.pending().get() { "Saving…" } else { "Save rule" }}
                         </button>
                         <ActionError value=Signal::derive(move || set_rule.value().get())/>
+                        <ActionDone value=Signal::derive(move || set_rule.value().get())/>
                     </ActionForm>
                 }.into_any()
             }}

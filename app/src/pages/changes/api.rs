@@ -1,0 +1,122 @@
+//! Server functions of the change-requests page.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConsoleError;
+#[cfg(feature = "ssr")]
+use crate::ssr::{authorize, bad_request, console, user_error};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRow {
+    pub id: i64,
+    pub partner: String,
+    pub summary: String,
+    pub reason: String,
+    pub status: String,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub comment: Option<String>,
+    /// The signed-in user filed it (may withdraw, may not decide).
+    pub mine: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestPage {
+    pub rows: Vec<RequestRow>,
+    /// The signed-in user is an administrator (decides others' requests).
+    pub can_decide: bool,
+}
+
+/// `status`: pending, approved, rejected, withdrawn, or empty for all; `partner`: a slug or empty.
+#[server]
+pub async fn list_change_requests(
+    status: String,
+    partner: String,
+) -> Result<RequestPage, ConsoleError> {
+    use entente_store::governance::RequestFilter;
+    let me = authorize("list_change_requests").await?;
+    let status = match status.as_str() {
+        "" | "all" => None,
+        s => Some(s.parse().map_err(bad_request)?),
+    };
+    let rows = console()?
+        .store
+        .list_change_requests(&RequestFilter {
+            status,
+            partner: (!partner.is_empty()).then_some(partner),
+            limit: 200,
+        })
+        .await
+        .map_err(user_error)?;
+    let actor = me.actor().name;
+    Ok(RequestPage {
+        can_decide: me.role == entente_store::enums::Role::Admin,
+        rows: rows
+            .into_iter()
+            .map(|(r, partner)| RequestRow {
+                id: r.id,
+                partner,
+                summary: r.summary,
+                reason: r.reason,
+                status: r.status.to_string(),
+                mine: r.requested_by == actor,
+                requested_by: shown(&r.requested_by),
+                requested_at: crate::ssr::format_time(r.requested_at),
+                decided_by: r.decided_by.as_deref().map(shown),
+                decided_at: r.decided_at.map(crate::ssr::format_time),
+                comment: r.decision_comment,
+            })
+            .collect(),
+    })
+}
+
+/// `admin:alice@example.com` → `alice@example.com`; `cli:root` stays as it is.
+#[cfg(feature = "ssr")]
+fn shown(actor: &str) -> String {
+    actor.strip_prefix("admin:").unwrap_or(actor).to_owned()
+}
+
+/// `decision`: approve or reject (the button pressed). Rejecting needs a comment.
+#[server]
+pub async fn decide_change_request(
+    id: i64,
+    decision: String,
+    comment: String,
+) -> Result<String, ConsoleError> {
+    use entente_domain::governance::Decision;
+    let me = authorize("decide_change_request").await?;
+    let decision = match decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject,
+        _ => return Err(bad_request("decide approve or reject")),
+    };
+    let c = console()?;
+    let r = c
+        .store
+        .decide_change_request(
+            &me.actor(),
+            me.role == entente_store::enums::Role::Admin,
+            id,
+            decision,
+            &comment,
+            crate::ssr::now(),
+        )
+        .await
+        .map_err(user_error)?;
+    c.federation.0.apply_changes().await;
+    Ok(format!("Change request #{} {}.", r.id, r.status))
+}
+
+#[server]
+pub async fn withdraw_change_request(id: i64) -> Result<String, ConsoleError> {
+    let me = authorize("withdraw_change_request").await?;
+    let r = console()?
+        .store
+        .withdraw_change_request(&me.actor(), id, crate::ssr::now())
+        .await
+        .map_err(user_error)?;
+    Ok(format!("Change request #{} withdrawn.", r.id))
+}

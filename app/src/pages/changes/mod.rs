@@ -1,0 +1,139 @@
+//! Change requests: changes that widen production access, waiting for a different
+//! administrator. Administrators approve or reject others' requests (rejecting needs a
+//! comment); whoever filed a pending request can withdraw it; everyone sees the decisions.
+
+pub mod api;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::{ActionDone, ActionError, ConfirmSubmit, ErrorBox, Layout};
+use api::{DecideChangeRequest, RequestRow, WithdrawChangeRequest, list_change_requests};
+
+#[component]
+pub fn ChangeRequests() -> impl IntoView {
+    let decide = ServerAction::<DecideChangeRequest>::new();
+    let withdraw = ServerAction::<WithdrawChangeRequest>::new();
+    let status = RwSignal::new("pending".to_owned());
+    let query = use_query_map();
+    let partner = move || query.read().get("partner").unwrap_or_default();
+    let data = Resource::new(
+        move || {
+            (
+                status.get(),
+                partner(),
+                decide.version().get(),
+                withdraw.version().get(),
+            )
+        },
+        |(s, p, ..)| list_change_requests(s, p),
+    );
+    view! {
+        <Layout title="Change requests">
+            <p class="subtitle">
+                "Promoting a partner to production, widening a production partner's grants or trust rules, "
+                "and reactivating a suspended partner wait here until a different administrator approves."
+            </p>
+            {move || (!partner().is_empty()).then(|| view! {
+                <p>"Partner " <code>{partner()}</code> " · " <A href="/changes">"all partners"</A></p>
+            })}
+            <label class="filter-inline">"Show"
+                <select on:change=move |ev| status.set(event_target_value(&ev)) prop:value=move || status.get()>
+                    <option value="pending">"Pending"</option>
+                    <option value="all">"All"</option>
+                    <option value="approved">"Approved"</option>
+                    <option value="rejected">"Rejected"</option>
+                    <option value="withdrawn">"Withdrawn"</option>
+                </select>
+            </label>
+            <ActionError value=Signal::derive(move || decide.value().get())/>
+            <ActionDone value=Signal::derive(move || decide.value().get())/>
+            <ActionError value=Signal::derive(move || withdraw.value().get())/>
+            <ActionDone value=Signal::derive(move || withdraw.value().get())/>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading change requests…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(page) if page.rows.is_empty() => view! {
+                            <p class="empty">{if status.get_untracked() == "pending" {
+                                "Nothing waits for approval."
+                            } else {
+                                "No change requests here."
+                            }}</p>
+                        }.into_any(),
+                        Ok(page) => {
+                            let can_decide = page.can_decide;
+                            view! {
+                                <ul class="requests">
+                                    {page.rows.into_iter().map(|r| view! {
+                                        <Request r=r can_decide=can_decide decide=decide withdraw=withdraw/>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+#[component]
+fn Request(
+    r: RequestRow,
+    can_decide: bool,
+    decide: ServerAction<DecideChangeRequest>,
+    withdraw: ServerAction<WithdrawChangeRequest>,
+) -> impl IntoView {
+    let pending = r.status == "pending";
+    let comment = RwSignal::new(String::new());
+    let id = r.id.to_string();
+    let state_class = format!("state state-{}", r.status);
+    let comment_id = format!("comment-{}", r.id);
+    view! {
+        <li class="card request" id=format!("request-{}", r.id)>
+            <div class="request-head">
+                <strong>"#" {r.id} " " {r.summary.clone()}</strong>
+                <span class=state_class>{r.status.clone()}</span>
+            </div>
+            <p class="meta">
+                "Partner " <A href=format!("/partners/{}", r.partner)>{r.partner.clone()}</A>
+                " · filed by " {r.requested_by.clone()} " on " {r.requested_at.clone()}
+            </p>
+            {(!r.reason.is_empty()).then(|| view! { <p>"Reason: " {r.reason.clone()}</p> })}
+            {r.decided_by.clone().map(|by| view! {
+                <p class="decision">
+                    {r.status.clone()} " by " {by} " on " {r.decided_at.clone().unwrap_or_default()}
+                    {r.comment.clone().map(|c| view! { ": “" {c} "”" })}
+                </p>
+            })}
+            {(pending && can_decide && !r.mine).then({
+                let id = id.clone();
+                move || view! {
+                <ActionForm action=decide attr:class="decide">
+                    <input type="hidden" name="id" value=id/>
+                    <label for=comment_id.clone()>"Comment (required to reject)"</label>
+                    <textarea id=comment_id.clone() name="comment" rows="2" maxlength="1000"
+                        on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                    <div class="actions">
+                        <button type="submit" name="decision" value="approve" disabled=move || decide.pending().get()>"Approve"</button>
+                        <button type="submit" name="decision" value="reject" class="danger"
+                            disabled=move || decide.pending().get() || comment.read().trim().is_empty()
+                            title="Say why in the comment to reject">"Reject"</button>
+                    </div>
+                </ActionForm>
+            }})}
+            {(pending && r.mine).then(|| view! {
+                <p class="meta">"You filed this request: a different administrator decides it."</p>
+                <ActionForm action=withdraw>
+                    <input type="hidden" name="id" value=id/>
+                    <ConfirmSubmit label="Withdraw" question="Withdraw this change request?" class="secondary"/>
+                </ActionForm>
+            })}
+            {(pending && !can_decide && !r.mine).then(|| view! {
+                <p class="meta">"Waiting for an administrator."</p>
+            })}
+        </li>
+    }
+}

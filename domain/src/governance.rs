@@ -1,0 +1,263 @@
+//! Four-eyes governance: which changes widen production access (and so need a change request
+//! that a different administrator approves), and who may decide a request.
+
+use std::str::FromStr;
+
+use crate::ScopeSet;
+use crate::lifecycle::Stage;
+
+/// Where a change request is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Rejected,
+    /// Taken back by the person who filed it.
+    Withdrawn,
+}
+
+impl RequestStatus {
+    pub const ALL: [RequestStatus; 4] = [
+        Self::Pending,
+        Self::Approved,
+        Self::Rejected,
+        Self::Withdrawn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+impl FromStr for RequestStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                format!("{s:?} is not a status: pending, approved, rejected or withdrawn")
+            })
+    }
+}
+
+/// A decision on a pending request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+/// Whether `decider` may decide a request filed by `requester`: only administrators decide,
+/// never on their own request, and only while it is pending. `decider_is_admin` is the
+/// decider's current role, read at decision time.
+pub fn check_decision(
+    status: RequestStatus,
+    requester: &str,
+    decider: &str,
+    decider_is_admin: bool,
+) -> Result<(), String> {
+    if status != RequestStatus::Pending {
+        return Err(format!("the request is already {}", status.as_str()));
+    }
+    if requester == decider {
+        return Err("a different administrator must decide a request you filed".into());
+    }
+    if !decider_is_admin {
+        return Err("only administrators approve or reject change requests".into());
+    }
+    Ok(())
+}
+
+/// Only the person who filed a pending request may withdraw it.
+pub fn check_withdraw(status: RequestStatus, requester: &str, who: &str) -> Result<(), String> {
+    if status != RequestStatus::Pending {
+        return Err(format!("the request is already {}", status.as_str()));
+    }
+    if requester != who {
+        return Err("only the person who filed a request can withdraw it".into());
+    }
+    Ok(())
+}
+
+/// A decision's comment: required to reject (the requester should learn why), optional to
+/// approve; at most 1000 characters.
+pub fn check_comment(decision: Decision, comment: &str) -> Result<(), String> {
+    let c = comment.trim();
+    if c.len() > 1000 {
+        return Err("the comment is longer than 1000 characters".into());
+    }
+    if decision == Decision::Reject && c.is_empty() {
+        return Err("say why the request is rejected".into());
+    }
+    Ok(())
+}
+
+/// Where the console and the CLI may start a partner: anywhere before production, which is
+/// reached only by an approved promotion.
+pub fn check_initial_stage(stage: Stage) -> Result<(), String> {
+    match stage {
+        Stage::Applied | Stage::InReview | Stage::Sandbox => Ok(()),
+        _ => Err(format!(
+            "a partner starts applied, in_review or sandbox, not {}; promotion to production is a change request",
+            stage.as_str()
+        )),
+    }
+}
+
+/// Promotion to production always needs approval (the whole point of the gate).
+pub fn stage_change_needs_approval(to: Stage) -> bool {
+    to == Stage::Production
+}
+
+/// A grant change needs approval when the partner is in production and the new grant holds a
+/// scope the old one did not. Narrowing never waits for anyone.
+pub fn grant_needs_approval(stage: Stage, before: &ScopeSet, after: &ScopeSet) -> bool {
+    stage == Stage::Production && !after.is_subset(before)
+}
+
+/// What a trust rule lets through, for comparing a rule before and after an edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleReach {
+    pub enabled: bool,
+    pub scopes: ScopeSet,
+    /// Claim names passed into issued tokens.
+    pub claims: Vec<String>,
+    pub pairwise: bool,
+    pub delegation: bool,
+    pub max_depth: u8,
+    pub refresh: bool,
+}
+
+/// Whether `after` reaches further than `before` (`None`: the rule is new): more scopes or
+/// claims, public instead of pairwise subjects, delegation or refresh newly allowed, a deeper
+/// delegation chain, or enabled where it was disabled.
+pub fn rule_widens(before: Option<&RuleReach>, after: &RuleReach) -> bool {
+    let Some(b) = before else {
+        return after.enabled;
+    };
+    if !after.enabled {
+        return false;
+    }
+    !b.enabled
+        || !after.scopes.is_subset(&b.scopes)
+        || after.claims.iter().any(|c| !b.claims.contains(c))
+        || (b.pairwise && !after.pairwise)
+        || (after.delegation && !b.delegation)
+        || (after.delegation && after.max_depth > b.max_depth)
+        || (after.refresh && !b.refresh)
+}
+
+/// A trust rule change needs approval when the partner is in production and the rule widens.
+pub fn rule_needs_approval(stage: Stage, before: Option<&RuleReach>, after: &RuleReach) -> bool {
+    stage == Stage::Production && rule_widens(before, after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scopes(s: &str) -> ScopeSet {
+        ScopeSet::from_tokens(s.split_whitespace())
+    }
+
+    fn reach(s: &str) -> RuleReach {
+        RuleReach {
+            enabled: true,
+            scopes: scopes(s),
+            claims: vec!["email".into()],
+            pairwise: true,
+            delegation: false,
+            max_depth: 1,
+            refresh: false,
+        }
+    }
+
+    #[test]
+    fn a_request_is_decided_once_by_a_different_administrator() {
+        use RequestStatus::*;
+        assert!(check_decision(Pending, "admin:a", "admin:b", true).is_ok());
+        assert!(check_decision(Pending, "admin:a", "admin:a", true).is_err());
+        assert!(check_decision(Pending, "admin:a", "admin:o", false).is_err());
+        assert!(check_decision(Pending, "admin:o", "admin:o", false).is_err());
+        for done in [Approved, Rejected, Withdrawn] {
+            assert!(check_decision(done, "admin:a", "admin:b", true).is_err());
+        }
+        assert!(check_withdraw(Pending, "admin:a", "admin:a").is_ok());
+        assert!(check_withdraw(Pending, "admin:a", "admin:b").is_err());
+        assert!(check_withdraw(Approved, "admin:a", "admin:a").is_err());
+        assert!(check_comment(Decision::Reject, "  ").is_err());
+        assert!(check_comment(Decision::Approve, "").is_ok());
+        assert!(check_comment(Decision::Approve, &"x".repeat(1001)).is_err());
+        assert_eq!("withdrawn".parse::<RequestStatus>().unwrap(), Withdrawn);
+        assert!("done".parse::<RequestStatus>().is_err());
+    }
+
+    #[test]
+    fn only_widening_production_access_needs_approval() {
+        use Stage::*;
+        assert!(stage_change_needs_approval(Production));
+        assert!(check_initial_stage(Sandbox).is_ok() && check_initial_stage(Applied).is_ok());
+        assert!(check_initial_stage(Production).is_err());
+        assert!(check_initial_stage(Suspended).is_err());
+        assert!(!stage_change_needs_approval(Sandbox));
+        let read = scopes("orders:read");
+        let both = scopes("orders:read orders:write");
+        assert!(grant_needs_approval(Production, &read, &both));
+        assert!(!grant_needs_approval(Production, &both, &read));
+        assert!(!grant_needs_approval(Production, &read, &read));
+        assert!(!grant_needs_approval(Sandbox, &read, &both));
+        assert!(grant_needs_approval(
+            Production,
+            &ScopeSet::default(),
+            &read
+        ));
+    }
+
+    #[test]
+    fn a_rule_widens_by_any_of_its_reaches() {
+        let base = reach("orders:read");
+        assert!(rule_widens(None, &base));
+        assert!(!rule_widens(
+            None,
+            &RuleReach {
+                enabled: false,
+                ..base.clone()
+            }
+        ));
+        assert!(!rule_widens(Some(&base), &base));
+        assert!(rule_widens(Some(&base), &reach("orders:read orders:write")));
+        assert!(!rule_widens(
+            Some(&reach("orders:read orders:write")),
+            &base
+        ));
+        let mut w = base.clone();
+        w.claims.push("name".into());
+        assert!(rule_widens(Some(&base), &w));
+        let mut w = base.clone();
+        w.pairwise = false;
+        assert!(rule_widens(Some(&base), &w));
+        let mut w = base.clone();
+        w.delegation = true;
+        assert!(rule_widens(Some(&base), &w));
+        let mut deeper = w.clone();
+        deeper.max_depth = 3;
+        assert!(rule_widens(Some(&w), &deeper));
+        let mut w = base.clone();
+        w.refresh = true;
+        assert!(rule_widens(Some(&base), &w));
+        let off = RuleReach {
+            enabled: false,
+            ..base.clone()
+        };
+        assert!(rule_widens(Some(&off), &base));
+        assert!(!rule_widens(Some(&base), &off));
+        assert!(!rule_needs_approval(Stage::Sandbox, None, &base));
+        assert!(rule_needs_approval(Stage::Production, None, &base));
+    }
+}

@@ -1,0 +1,138 @@
+//! `entente change`: change requests, the changes that widen production access and wait for a
+//! different administrator's approval. They are approved or rejected in the console (or the
+//! admin API), where the decider is a signed-in person; here they are filed, listed and withdrawn.
+
+use clap::{Args, Subcommand};
+use entente_domain::governance::RequestStatus;
+use entente_store::entities::change_request;
+use entente_store::governance::{Change, RequestFilter, Submitted};
+use serde_json::json;
+
+use super::{Ctx, Output, print};
+
+/// How a command that may widen production access behaves when it does.
+#[derive(Debug, Clone, Args)]
+pub struct ApprovalArgs {
+    /// When the change needs approval, file it as a change request instead of failing.
+    #[arg(long)]
+    pub request_approval: bool,
+    /// Why the change is wanted (shown to the approver).
+    #[arg(long, default_value = "")]
+    pub reason: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChangeCmd {
+    /// Change requests, newest first.
+    List {
+        #[arg(long)]
+        status: Option<RequestStatus>,
+        #[arg(long)]
+        partner: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+    },
+    /// Take back a pending request you filed from this command line.
+    Withdraw {
+        #[arg(long)]
+        id: i64,
+    },
+}
+
+pub fn request_json(r: &change_request::Model, partner: &str) -> serde_json::Value {
+    json!({"id": r.id, "kind": r.kind, "partner": partner, "summary": r.summary, "status": r.status,
+           "requested_by": r.requested_by, "requested_at": r.requested_at, "reason": r.reason,
+           "decided_by": r.decided_by, "decided_at": r.decided_at, "comment": r.decision_comment})
+}
+
+/// Submits `change` and prints what happened: `applied` when nothing needed approval.
+pub async fn submit(
+    cx: &Ctx<'_>,
+    change: Change,
+    approval: &ApprovalArgs,
+    applied: impl FnOnce(Option<String>) -> (serde_json::Value, String),
+) -> anyhow::Result<()> {
+    let partner = match &change {
+        Change::Promote { partner }
+        | Change::Reactivate { partner }
+        | Change::Grant { partner, .. }
+        | Change::TrustRule { partner, .. } => partner.clone(),
+        Change::EnableTrustRule { .. } => String::new(),
+    };
+    let outcome = cx
+        .store
+        .submit(
+            cx.actor,
+            change,
+            &approval.reason,
+            approval.request_approval,
+            cx.now,
+        )
+        .await?;
+    match outcome {
+        Submitted::Applied { id } => {
+            let (v, t) = applied(id);
+            print(cx.out, v, t);
+        }
+        Submitted::Requested(r) => print(
+            cx.out,
+            json!({"change_request": request_json(&r, &partner)}),
+            format!(
+                "change request #{} filed: {}. A different administrator approves or rejects it in the console.",
+                r.id, r.summary
+            ),
+        ),
+    }
+    Ok(())
+}
+
+pub async fn run(cx: &Ctx<'_>, cmd: ChangeCmd) -> anyhow::Result<()> {
+    match cmd {
+        ChangeCmd::List {
+            status,
+            partner,
+            limit,
+        } => {
+            let rows = cx
+                .store
+                .list_change_requests(&RequestFilter {
+                    status,
+                    partner,
+                    limit,
+                })
+                .await?;
+            let v: Vec<_> = rows.iter().map(|(r, p)| request_json(r, p)).collect();
+            let t = rows
+                .iter()
+                .map(|(r, _)| {
+                    format!(
+                        "#{:<5} {:<10} {}  ({})",
+                        r.id, r.status, r.summary, r.requested_by
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(
+                cx.out,
+                json!(v),
+                if cx.out == Output::Text && rows.is_empty() {
+                    "no change requests".into()
+                } else {
+                    t
+                },
+            );
+        }
+        ChangeCmd::Withdraw { id } => {
+            let r = cx
+                .store
+                .withdraw_change_request(cx.actor, id, cx.now)
+                .await?;
+            print(
+                cx.out,
+                json!({"id": r.id, "status": r.status}),
+                format!("change request #{} withdrawn", r.id),
+            );
+        }
+    }
+    Ok(())
+}

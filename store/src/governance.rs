@@ -1,0 +1,529 @@
+//! Change requests: a change that widens production access is filed instead of applied, and a
+//! different administrator approves (the change is applied in the same transaction) or rejects
+//! it. What needs approval is decided by `entente_domain::governance`; this module reads the
+//! state it compares and keeps the requests.
+
+use entente_domain::ScopeSet;
+use entente_domain::federation::rules::ClaimPass;
+use entente_domain::governance::{self, Decision, RequestStatus, RuleReach};
+use entente_domain::lifecycle::Stage;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::catalog::{
+    audience_by_identifier_in, partner_by_slug_in, reactivate_partner_in, set_grant_in,
+    set_partner_stage_in,
+};
+use crate::entities::{change_request, grant, partner, trust_rule};
+use crate::enums::{PartnerStage, RequestStatusColumn};
+use crate::federation::{
+    NewTrustRule, set_trust_rule_enabled_in, set_trust_rule_in, trusted_issuer_in,
+};
+use crate::{Actor, Result, Store, StoreError, audit};
+
+/// A change that may need approval, as filed and as applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// Sandbox → production.
+    Promote { partner: String },
+    /// Suspended → the stage it was suspended from.
+    Reactivate { partner: String },
+    /// Set (replace) the partner's grant on an audience.
+    Grant {
+        partner: String,
+        audience: String,
+        scopes: ScopeSet,
+    },
+    /// Set (create or replace) the rule for `issuer`'s tokens exchanged for `audience`.
+    TrustRule {
+        partner: String,
+        issuer: String,
+        audience: String,
+        rule: NewTrustRule,
+    },
+    /// Turn a disabled trust rule on.
+    EnableTrustRule { rule_id: String },
+}
+
+impl Change {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Promote { .. } => "promote",
+            Self::Reactivate { .. } => "reactivate",
+            Self::Grant { .. } => "grant",
+            Self::TrustRule { .. } => "trust_rule",
+            Self::EnableTrustRule { .. } => "enable_trust_rule",
+        }
+    }
+
+    /// What the change is about; at most one pending request per target.
+    pub fn target(&self) -> String {
+        match self {
+            Self::Promote { partner } | Self::Reactivate { partner } => {
+                format!("partner:{partner}")
+            }
+            Self::Grant {
+                partner, audience, ..
+            } => format!("grant:{partner}:{audience}"),
+            Self::TrustRule {
+                partner,
+                issuer,
+                audience,
+                ..
+            } => format!("trust_rule:{partner}:{issuer}:{audience}"),
+            Self::EnableTrustRule { rule_id, .. } => format!("trust_rule:{rule_id}"),
+        }
+    }
+
+    /// One line for people.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Promote { partner } => format!("promote {partner} to production"),
+            Self::Reactivate { partner } => format!("reactivate {partner}"),
+            Self::Grant {
+                partner,
+                audience,
+                scopes,
+            } => format!("grant {partner} \"{scopes}\" on {audience}"),
+            Self::TrustRule {
+                partner,
+                issuer,
+                audience,
+                rule,
+            } => format!(
+                "let {partner}'s tokens from {issuer} be exchanged for \"{}\" on {audience}",
+                rule.scopes
+            ),
+            Self::EnableTrustRule { rule_id } => format!("enable trust rule {rule_id}"),
+        }
+    }
+}
+
+/// What `Store::submit` did.
+#[derive(Debug, Clone)]
+pub enum Submitted {
+    /// Nothing needed approval: the change is in effect (`id`: the trust rule it set, if any).
+    Applied { id: Option<String> },
+    /// The change waits for approval as this request.
+    Requested(Box<change_request::Model>),
+}
+
+/// A page of change requests.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub status: Option<RequestStatus>,
+    pub partner: Option<String>,
+    pub limit: u64,
+}
+
+fn invalid(e: impl Into<String>) -> StoreError {
+    StoreError::Invalid(e.into())
+}
+
+fn reach_of(m: &trust_rule::Model) -> RuleReach {
+    let claims: Vec<ClaimPass> = serde_json::from_str(&m.claims).unwrap_or_default();
+    RuleReach {
+        enabled: m.enabled,
+        scopes: ScopeSet::from_tokens(m.scopes.split_whitespace()),
+        claims: claims.iter().map(claim_name).collect(),
+        pairwise: m.pairwise,
+        delegation: m.delegation,
+        max_depth: u8::try_from(m.max_depth).unwrap_or(u8::MAX),
+        refresh: m.refresh,
+    }
+}
+
+fn claim_name(c: &ClaimPass) -> String {
+    format!("{}→{}", c.from, c.to)
+}
+
+fn reach_of_new(r: &NewTrustRule) -> RuleReach {
+    RuleReach {
+        enabled: true,
+        scopes: r.scopes.clone(),
+        claims: r.claims.iter().map(claim_name).collect(),
+        pairwise: r.pairwise,
+        delegation: r.delegation,
+        max_depth: r.max_depth,
+        refresh: r.refresh,
+    }
+}
+
+/// The partner a change is about.
+async fn partner_of(txn: &DatabaseTransaction, change: &Change) -> Result<partner::Model> {
+    match change {
+        Change::Promote { partner }
+        | Change::Reactivate { partner }
+        | Change::Grant { partner, .. }
+        | Change::TrustRule { partner, .. } => partner_by_slug_in(txn, partner).await,
+        Change::EnableTrustRule { rule_id } => {
+            let r = trust_rule::Entity::find_by_id(rule_id.to_owned())
+                .one(txn)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("trust rule {rule_id}")))?;
+            partner::Entity::find_by_id(r.partner_id)
+                .one(txn)
+                .await?
+                .ok_or_else(|| StoreError::NotFound("the rule's partner".into()))
+        }
+    }
+}
+
+/// Whether `change` widens production access today (read inside `txn`), with the partner.
+async fn needs_approval(
+    txn: &DatabaseTransaction,
+    change: &Change,
+) -> Result<(partner::Model, bool)> {
+    let p = partner_of(txn, change).await?;
+    let needs = match change {
+        Change::Promote { .. } => governance::stage_change_needs_approval(Stage::Production),
+        // Reactivation restores whatever the partner had; it always waits for a second person.
+        Change::Reactivate { .. } => true,
+        Change::Grant {
+            audience, scopes, ..
+        } => {
+            let a = audience_by_identifier_in(txn, audience).await?;
+            let before = grant::Entity::find_by_id((p.id.clone(), a.id))
+                .one(txn)
+                .await?
+                .map(|g| ScopeSet::from_tokens(g.scopes.split_whitespace()))
+                .unwrap_or_default();
+            governance::grant_needs_approval(effective(&p), &before, scopes)
+        }
+        Change::TrustRule {
+            issuer,
+            audience,
+            rule,
+            ..
+        } => {
+            let i = trusted_issuer_in(txn, &p.id, issuer).await?;
+            let a = audience_by_identifier_in(txn, audience).await?;
+            let before = trust_rule::Entity::find()
+                .filter(trust_rule::Column::IssuerId.eq(&i.id))
+                .filter(trust_rule::Column::AudienceId.eq(&a.id))
+                .one(txn)
+                .await?;
+            governance::rule_needs_approval(
+                effective(&p),
+                before.as_ref().map(reach_of).as_ref(),
+                &reach_of_new(rule),
+            )
+        }
+        Change::EnableTrustRule { rule_id } => {
+            let before = rule_of(txn, &p, rule_id).await?;
+            let after = RuleReach {
+                enabled: true,
+                ..reach_of(&before)
+            };
+            governance::rule_needs_approval(effective(&p), Some(&reach_of(&before)), &after)
+        }
+    };
+    Ok((p, needs))
+}
+
+/// A suspended partner counts as the stage it returns to: widening a suspended production
+/// partner's access takes effect at reactivation, so it needs approval too.
+fn effective(p: &partner::Model) -> Stage {
+    match (p.stage, p.resume_stage) {
+        (PartnerStage::Suspended, Some(resume)) => resume.into(),
+        (s, _) => s.into(),
+    }
+}
+
+async fn rule_of(
+    db: &impl ConnectionTrait,
+    p: &partner::Model,
+    rule_id: &str,
+) -> Result<trust_rule::Model> {
+    trust_rule::Entity::find_by_id(rule_id.to_owned())
+        .filter(trust_rule::Column::PartnerId.eq(&p.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("trust rule {rule_id} of {}", p.slug)))
+}
+
+/// Applies `change` inside `txn` with the same code the direct edits use (and so the same
+/// checks, audit events and change-feed notices).
+async fn apply(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    change: &Change,
+    now: i64,
+) -> Result<Option<String>> {
+    let mut id = None;
+    match change {
+        Change::Promote { partner } => {
+            set_partner_stage_in(txn, actor, partner, Stage::Production, now).await?;
+        }
+        Change::Reactivate { partner } => {
+            reactivate_partner_in(txn, actor, partner, now).await?;
+        }
+        Change::Grant {
+            partner,
+            audience,
+            scopes,
+        } => {
+            set_grant_in(txn, actor, partner, audience, scopes, now).await?;
+        }
+        Change::TrustRule {
+            partner,
+            issuer,
+            audience,
+            rule,
+        } => {
+            let m =
+                set_trust_rule_in(txn, actor, partner, issuer, audience, rule.clone(), now).await?;
+            id = Some(m.id);
+        }
+        Change::EnableTrustRule { rule_id } => {
+            set_trust_rule_enabled_in(txn, actor, rule_id, true, now).await?;
+            id = Some(rule_id.clone());
+        }
+    }
+    Ok(id)
+}
+
+impl Store {
+    /// Applies `change` at once unless it widens production access. Then, with `request`, it is
+    /// filed as a change request (after checking, in a rolled-back trial, that it would apply
+    /// today); without, it is refused with `NeedsApproval`.
+    pub async fn submit(
+        &self,
+        actor: &Actor,
+        change: Change,
+        reason: &str,
+        request: bool,
+        now: i64,
+    ) -> Result<Submitted> {
+        let reason = reason.trim();
+        if reason.len() > 1000 {
+            return Err(invalid("the reason is longer than 1000 characters"));
+        }
+        let txn = self.write().await?;
+        let (p, needs) = needs_approval(&txn, &change).await?;
+        if !needs {
+            let id = apply(&txn, actor, &change, now).await?;
+            txn.commit().await?;
+            return Ok(Submitted::Applied { id });
+        }
+        if !request {
+            return Err(StoreError::NeedsApproval(change.summary()));
+        }
+        let trial = txn.begin().await?;
+        apply(&trial, actor, &change, now).await?;
+        trial.rollback().await?;
+        let target = change.target();
+        if let Some(open) = change_request::Entity::find()
+            .filter(change_request::Column::Target.eq(&target))
+            .filter(change_request::Column::Status.eq(RequestStatusColumn::Pending))
+            .one(&txn)
+            .await?
+        {
+            return Err(StoreError::Conflict(format!(
+                "change request #{} ({}): a pending request",
+                open.id, open.summary
+            )));
+        }
+        let model = change_request::ActiveModel {
+            kind: Set(change.kind().to_owned()),
+            partner_id: Set(p.id.clone()),
+            target: Set(target.clone()),
+            summary: Set(change.summary()),
+            payload: Set(serde_json::to_string(&change)
+                .map_err(|e| invalid(format!("the change cannot be recorded: {e}")))?),
+            status: Set(RequestStatusColumn::Pending),
+            requested_by: Set(actor.name.clone()),
+            requested_at: Set(now),
+            reason: Set(reason.to_owned()),
+            decided_by: Set(None),
+            decided_at: Set(None),
+            decision_comment: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            "change_request.file",
+            &format!("change_request:{}", model.id),
+            json!({"partner": p.slug, "kind": model.kind, "summary": model.summary, "reason": reason}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(Submitted::Requested(Box::new(model)))
+    }
+
+    /// Approves (applying the change in the same transaction) or rejects a pending request.
+    /// `decider_is_admin` is the decider's role now; the requester can never decide.
+    pub async fn decide_change_request(
+        &self,
+        actor: &Actor,
+        decider_is_admin: bool,
+        id: i64,
+        decision: Decision,
+        comment: &str,
+        now: i64,
+    ) -> Result<change_request::Model> {
+        governance::check_comment(decision, comment).map_err(invalid)?;
+        let comment = comment.trim();
+        let txn = self.write().await?;
+        let row = request_in(&txn, id).await?;
+        governance::check_decision(
+            row.status.into(),
+            &row.requested_by,
+            &actor.name,
+            decider_is_admin,
+        )
+        .map_err(invalid)?;
+        let status = match decision {
+            Decision::Approve => {
+                let change: Change = serde_json::from_str(&row.payload)
+                    .map_err(|e| invalid(format!("the request cannot be read: {e}")))?;
+                apply(&txn, actor, &change, now)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Db(_) => e,
+                        other => invalid(format!(
+                            "the change no longer applies ({other}); reject the request instead"
+                        )),
+                    })?;
+                RequestStatus::Approved
+            }
+            Decision::Reject => RequestStatus::Rejected,
+        };
+        let model = close(&txn, &row, status, actor, Some(comment), now).await?;
+        audit::record(
+            &txn,
+            actor,
+            match decision {
+                Decision::Approve => "change_request.approve",
+                Decision::Reject => "change_request.reject",
+            },
+            &format!("change_request:{id}"),
+            json!({"summary": row.summary, "requested_by": row.requested_by,
+                   "before": row.status, "after": model.status, "comment": comment}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
+    /// The person who filed a pending request takes it back.
+    pub async fn withdraw_change_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        now: i64,
+    ) -> Result<change_request::Model> {
+        let txn = self.write().await?;
+        let row = request_in(&txn, id).await?;
+        governance::check_withdraw(row.status.into(), &row.requested_by, &actor.name)
+            .map_err(invalid)?;
+        let model = close(&txn, &row, RequestStatus::Withdrawn, actor, None, now).await?;
+        audit::record(
+            &txn,
+            actor,
+            "change_request.withdraw",
+            &format!("change_request:{id}"),
+            json!({"summary": row.summary, "before": row.status, "after": model.status}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
+    pub async fn change_request(&self, id: i64) -> Result<change_request::Model> {
+        request_in(self.db(), id).await
+    }
+
+    /// Newest first, with each request's partner slug.
+    pub async fn list_change_requests(
+        &self,
+        f: &RequestFilter,
+    ) -> Result<Vec<(change_request::Model, String)>> {
+        let mut q = change_request::Entity::find().order_by_desc(change_request::Column::Id);
+        if let Some(s) = f.status {
+            q = q.filter(change_request::Column::Status.eq(RequestStatusColumn::from(s)));
+        }
+        if let Some(slug) = &f.partner {
+            let p = self.partner_by_slug(slug).await?;
+            q = q.filter(change_request::Column::PartnerId.eq(p.id));
+        }
+        let rows = q.limit(f.limit.clamp(1, 500)).all(self.db()).await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.partner_id.clone()).collect();
+        let slugs: std::collections::HashMap<String, String> = partner::Entity::find()
+            .filter(partner::Column::Id.is_in(ids))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.slug))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let slug = slugs.get(&r.partner_id).cloned().unwrap_or_default();
+                (r, slug)
+            })
+            .collect())
+    }
+
+    pub async fn pending_change_requests(&self) -> Result<u64> {
+        Ok(change_request::Entity::find()
+            .filter(change_request::Column::Status.eq(RequestStatusColumn::Pending))
+            .count(self.db())
+            .await?)
+    }
+}
+
+async fn request_in(db: &impl ConnectionTrait, id: i64) -> Result<change_request::Model> {
+    change_request::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("change request #{id}")))
+}
+
+/// Moves a request out of `pending` only if it still is (two deciders at once: one wins).
+async fn close(
+    txn: &DatabaseTransaction,
+    row: &change_request::Model,
+    to: RequestStatus,
+    actor: &Actor,
+    comment: Option<&str>,
+    now: i64,
+) -> Result<change_request::Model> {
+    let res = change_request::Entity::update_many()
+        .col_expr(
+            change_request::Column::Status,
+            Expr::value(RequestStatusColumn::from(to).as_str()),
+        )
+        .col_expr(
+            change_request::Column::DecidedBy,
+            Expr::value(actor.name.clone()),
+        )
+        .col_expr(change_request::Column::DecidedAt, Expr::value(now))
+        .col_expr(
+            change_request::Column::DecisionComment,
+            Expr::value(comment.filter(|c| !c.is_empty()).map(str::to_owned)),
+        )
+        .filter(change_request::Column::Id.eq(row.id))
+        .filter(change_request::Column::Status.eq(RequestStatusColumn::Pending))
+        .exec(txn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Conflict(format!(
+            "change request #{} was decided meanwhile",
+            row.id
+        )));
+    }
+    request_in(txn, row.id).await
+}
