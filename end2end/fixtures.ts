@@ -1,5 +1,26 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
 export const ADMIN_EMAIL = 'admin@example.test';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
+export const port = Number(process.env.E2E_PORT ?? 3107);
+export const baseURL = `http://127.0.0.1:${port}`;
+
+const root = path.resolve(__dirname, '..');
+const bin = process.env.ENTENTE_BIN ?? path.join(root, 'target/debug/entente');
+
+// The real `entente` CLI on the suite's database, as an operator of the host would run it.
+export function cli(...args: string[]): string {
+  return cliWithInput(undefined, ...args);
+}
+
+export function cliWithInput(input: string | undefined, ...args: string[]): string {
+  return execFileSync(bin, args, {
+    cwd: root,
+    input,
+    env: { ...process.env, ENTENTE_DATA_DIR: 'end2end/.data', ENTENTE_ISSUER: baseURL, ENTENTE_LOG: 'warn' },
+  }).toString();
+}
 
 // A Content-Security-Policy violation anywhere in the page is reported as a console error, which
 // every suite fails on (Chromium also logs its own "Refused to …" line).
@@ -12,11 +33,32 @@ export async function reportCspViolations(page: import('@playwright/test').Page)
 }
 
 // Signs in through the form, as a user would, and waits for the partners page.
-export async function signIn(page: import('@playwright/test').Page) {
+export async function signIn(page: import('@playwright/test').Page, email = ADMIN_EMAIL, password = ADMIN_PASSWORD) {
   await page.goto('/login');
   await page.waitForLoadState('networkidle');
-  await page.getByLabel('E-mail').fill(ADMIN_EMAIL);
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/partners$/);
+}
+
+// Collects what the browser reports as wrong: console errors, hydration warnings, page errors and
+// HTTP errors (`allowed` names the responses a test provokes on purpose).
+export function watch(page: import('@playwright/test').Page, allowed: (status: number, url: string) => boolean = () => false): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    const t = m.text();
+    const expected4xx = /Failed to load resource: the server responded with a status of 4\d\d/.test(t);
+    if ((m.type() === 'error' && !expected4xx) || /hydrat/i.test(t)) problems.push(`${m.type()}: ${t}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !(r.status() < 500 && allowed(r.status(), r.url()))) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return problems;
+}
+
+// The wasm bundle has loaded and hydrated once the network is idle after load (a small app).
+export async function hydrated(page: import('@playwright/test').Page) {
+  await page.waitForLoadState('networkidle');
 }

@@ -1,12 +1,12 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
-import { ADMIN_EMAIL, ADMIN_PASSWORD } from './fixtures';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, baseURL, port } from './fixtures';
+
+export { baseURL };
 
 // Runs against the `entente` binary built by cargo-leptos (the wasm and CSS under target/site).
 // The browser is Debian's Chromium: Playwright's own download does not work on these machines.
 const root = path.resolve(__dirname, '..');
-const port = Number(process.env.E2E_PORT ?? 3107);
-export const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({
   testDir: './tests',

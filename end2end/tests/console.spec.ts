@@ -1,32 +1,11 @@
-import { test, expect, Page, ConsoleMessage } from '@playwright/test';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, reportCspViolations } from '../fixtures';
+import { test, expect } from '@playwright/test';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, hydrated, reportCspViolations, watch } from '../fixtures';
 
 // Any console error, hydration warning, page error or 5xx response fails the test. Chromium logs
 // every 4xx fetch as "Failed to load resource"; those are expected for the wrong-password step
 // and are checked through the responses instead.
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m: ConsoleMessage) => {
-    const t = m.text();
-    const expected4xx = /Failed to load resource: the server responded with a status of 4\d\d/.test(t);
-    if ((m.type() === 'error' && !expected4xx) || /hydrat/i.test(t)) problems.push(`${m.type()}: ${t}`);
-  });
-  page.on('response', (r) => {
-    const wrongPassword = r.status() === 401 && r.url().includes('/api/login');
-    if (r.status() >= 500 || (r.status() >= 400 && !wrongPassword)) problems.push(`HTTP ${r.status()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  return problems;
-}
-
-async function hydrated(page: Page) {
-  // The wasm bundle has loaded and hydrated once the copyable/interactive islands respond;
-  // waiting for network idle after load is enough for this small app.
-  await page.waitForLoadState('networkidle');
-}
-
 test('an administrator signs in, creates a partner and a client, and sees its secret once', async ({ page }) => {
-  const problems = watchConsole(page);
+  const problems = watch(page, (status, url) => status === 401 && url.includes('/api/login'));
   await reportCspViolations(page);
 
   // Every page carries a CSP whose nonce is on Leptos' scripts: the page must hydrate under it.

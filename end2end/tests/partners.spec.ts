@@ -1,26 +1,11 @@
 import { test, expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { reportCspViolations, signIn } from '../fixtures';
-import { baseURL } from '../playwright.config';
+import { cli, reportCspViolations, signIn, watch } from '../fixtures';
 
 // The partners list pages 20 at a time and filters as one types.
 
-const root = path.resolve(__dirname, '../..');
-const bin = process.env.ENTENTE_BIN ?? path.join(root, 'target/debug/entente');
-
-function cli(...args: string[]): string {
-  return execFileSync(bin, args, {
-    cwd: root,
-    env: { ...process.env, ENTENTE_DATA_DIR: 'end2end/.data', ENTENTE_ISSUER: baseURL, ENTENTE_LOG: 'warn' },
-  }).toString();
-}
-
 test('the partners list pages and filters', async ({ page }) => {
   for (let i = 1; i <= 22; i++) cli('partner', 'create', '--slug', `bulk-${String(i).padStart(2, '0')}`, '--name', `Bulk ${i}`);
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error' || /hydrat/i.test(m.text())) problems.push(`${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  const problems = watch(page);
   await reportCspViolations(page);
 
   await signIn(page);

@@ -1,24 +1,12 @@
 import { test, expect, Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import path from 'node:path';
-import { reportCspViolations, signIn } from '../fixtures';
-import { baseURL } from '../playwright.config';
+import { baseURL, cli, reportCspViolations, signIn, watch } from '../fixtures';
 
 // The partner's Trust rules page: add a trusted issuer, set a rule, try a partner token and read
 // the decision trace, disable the rule (with confirmation) and see the next try denied.
 
-const root = path.resolve(__dirname, '../..');
-const bin = process.env.ENTENTE_BIN ?? path.join(root, 'target/debug/entente');
 const IDP = 'https://idp.globex.test';
 const API = 'https://orders.e2e.test';
-
-function cli(...args: string[]): string {
-  return execFileSync(bin, args, {
-    cwd: root,
-    env: { ...process.env, ENTENTE_DATA_DIR: 'end2end/.data', ENTENTE_ISSUER: baseURL, ENTENTE_LOG: 'warn' },
-  }).toString();
-}
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
@@ -34,18 +22,8 @@ function partnerKey() {
   return { jwks: JSON.stringify({ keys: [jwk] }), token };
 }
 
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || /hydrat/i.test(m.text())) problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`); });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  return problems;
-}
-
 test('trust rules: add an issuer, set a rule, explain a token, disable the rule', async ({ page }) => {
-  cli('partner', 'create', '--slug', 'globex', '--name', 'Globex');
+  cli('partner', 'create', '--slug', 'globex', '--name', 'Globex', '--stage', 'sandbox');
   cli('audience', 'create', '--identifier', API, '--scopes', 'orders:read orders:write');
   cli('grant', 'set', '--partner', 'globex', '--audience', API, '--scopes', 'orders:read');
   const created = JSON.parse(cli('client', 'create', '--partner', 'globex', '--name', 'gateway', '--scopes', 'orders:read',
