@@ -21,6 +21,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/partners") view=pages::partners::Partners/>
                 <Route path=path!("/partners/:slug") view=pages::clients::PartnerClients/>
                 <Route path=path!("/partners/:slug/trust") view=pages::trust::TrustRules/>
+                <Route path=path!("/partners/:slug/onboarding") view=pages::onboarding::Onboarding/>
                 <Route path=path!("/audiences") view=pages::audiences::Audiences/>
                 <Route path=path!("/keys") view=pages::keys::Keys/>
                 <Route path=path!("/changes") view=pages::changes::ChangeRequests/>

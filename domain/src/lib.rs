@@ -17,6 +17,7 @@ pub mod keyring;
 pub mod keys;
 pub mod lifecycle;
 pub mod names;
+pub mod onboarding;
 pub mod password;
 pub mod scope;
 pub mod sealing;

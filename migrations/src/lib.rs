@@ -7,6 +7,7 @@ mod m20261126_000002_federation;
 mod m20261126_000003_typed_jwt;
 mod m20261126_000004_partner_stage;
 mod m20261126_000005_change_requests;
+mod m20261126_000006_partner_records;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_typed_jwt::Migration),
             Box::new(m20261126_000004_partner_stage::Migration),
             Box::new(m20261126_000005_change_requests::Migration),
+            Box::new(m20261126_000006_partner_records::Migration),
         ]
     }
 }

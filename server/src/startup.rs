@@ -210,6 +210,7 @@ async fn build_state(
         started: std::time::Instant::now(),
         fresh_at_ms: AtomicU64::new(0),
         shutting_down: AtomicBool::new(false),
+        exchanges_seen: Default::default(),
     }));
     state.reload_all().await?;
     state.mark_fresh();

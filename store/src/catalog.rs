@@ -199,6 +199,7 @@ impl Store {
             updated_at: Set(now),
             resume_stage: Set(None),
             suspended_reason: Set(None),
+            first_exchange_at: Set(None),
         }
         .insert(&txn)
         .await

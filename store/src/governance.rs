@@ -259,6 +259,10 @@ async fn apply(
     let mut id = None;
     match change {
         Change::Promote { partner } => {
+            // Promotion waits for a complete onboarding checklist, when filed and when approved.
+            let p = partner_by_slug_in(txn, partner).await?;
+            let o = crate::onboarding::onboarding_in(txn, p, now).await?;
+            entente_domain::onboarding::check_ready(&o.checklist).map_err(invalid)?;
             set_partner_stage_in(txn, actor, partner, Stage::Production, now).await?;
         }
         Change::Reactivate { partner } => {

@@ -32,6 +32,10 @@ pub const TABLE: &[(&str, Access)] = &[
     ("move_partner_stage", OPERATE),
     ("suspend_partner", OPERATE),
     ("reactivate_partner", OPERATE),
+    ("onboarding", READ),
+    ("save_partner_record", OPERATE),
+    ("accept_questionnaire", OPERATE),
+    ("check_issuer_keys", OPERATE),
     ("list_change_requests", READ),
     // Only administrators decide, and never on their own request (checked at decision time).
     ("decide_change_request", ADMINISTER),

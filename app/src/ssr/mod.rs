@@ -39,6 +39,9 @@ pub trait FederationServices: Send + Sync {
         &self,
         request: entente_domain::federation::explain::ExplainRequest,
     ) -> BoxFuture<entente_domain::federation::explain::Explanation>;
+    /// Fetches the keys of every enabled trusted issuer of the partner now (bypassing caches):
+    /// whether all of them answered with usable keys, and one line per issuer.
+    fn check_issuer_keys(&self, partner: String) -> BoxFuture<Result<(bool, String), String>>;
     /// Applies committed catalog changes to this replica now (others follow the change feed),
     /// so that "try a token" right after an edit sees the edit.
     fn apply_changes(&self) -> BoxFuture<()>;

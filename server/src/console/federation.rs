@@ -21,6 +21,53 @@ impl app::ssr::FederationServices for ConsoleFederation {
         Box::pin(async move { crate::admin_api::explain::explain_now(&state, &request).await })
     }
 
+    fn check_issuer_keys(
+        &self,
+        partner: String,
+    ) -> app::ssr::BoxFuture<Result<(bool, String), String>> {
+        let state = self.0.clone();
+        Box::pin(async move {
+            let p = state
+                .store
+                .partner_by_slug(&partner)
+                .await
+                .map_err(|e| e.to_string())?;
+            let issuers = state
+                .store
+                .list_trusted_issuers(Some(&p.id))
+                .await
+                .map_err(|_| "the issuers could not be read".to_string())?;
+            let mut ok = true;
+            let mut lines = vec![];
+            for i in issuers.iter().filter(|i| i.enabled) {
+                let found = match (&i.jwks_uri, &i.jwks) {
+                    (Some(uri), _) => state.issuer_keys.probe(uri).await,
+                    (None, Some(doc)) => entente_domain::jwks::parse(doc)
+                        .map(|(keys, _)| keys.len())
+                        .and_then(|n| {
+                            if n == 0 {
+                                Err("no usable key".into())
+                            } else {
+                                Ok(n)
+                            }
+                        }),
+                    (None, None) => Err("no keys registered".into()),
+                };
+                match found {
+                    Ok(n) => lines.push(format!("{}: {n} key(s)", i.issuer)),
+                    Err(e) => {
+                        ok = false;
+                        lines.push(format!("{}: {e}", i.issuer));
+                    }
+                }
+            }
+            if lines.is_empty() {
+                return Err("the partner has no enabled trusted issuer".into());
+            }
+            Ok((ok, lines.join("; ")))
+        })
+    }
+
     fn apply_changes(&self) -> app::ssr::BoxFuture<()> {
         let state = self.0.clone();
         Box::pin(async move {

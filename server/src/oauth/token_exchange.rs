@@ -45,5 +45,7 @@ pub async fn grant(
             return Err(e);
         }
     };
-    issue_grant(state, caller, grant, "token-exchange", now, true).await
+    let issued = issue_grant(state, caller, grant, "token-exchange", now, true).await?;
+    state.note_exchange(caller.partner_id.as_str(), now);
+    Ok(issued)
 }

@@ -24,6 +24,34 @@ use snapshot::Snapshot;
 #[derive(Clone)]
 pub struct AppState(pub Arc<Inner>);
 
+impl AppState {
+    /// Notes a successful token exchange for the onboarding checklist: the first one per
+    /// partner and process writes (in the background, conditionally); the rest cost one lookup.
+    pub fn note_exchange(&self, partner_id: &str, now: i64) {
+        {
+            let mut seen = match self.exchanges_seen.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            if seen.contains(partner_id) {
+                return;
+            }
+            seen.insert(partner_id.to_owned());
+        }
+        let state = self.clone();
+        let partner_id = partner_id.to_owned();
+        tokio::spawn(async move {
+            if let Err(e) = state.store.mark_first_exchange(&partner_id, now).await {
+                tracing::warn!(error = %e, "recording a partner's first token exchange failed");
+                // The next exchange tries again.
+                if let Ok(mut seen) = state.exchanges_seen.lock() {
+                    seen.remove(&partner_id);
+                }
+            }
+        });
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = Inner;
     fn deref(&self) -> &Inner {
@@ -60,6 +88,8 @@ pub struct Inner {
     /// Milliseconds after `started` of the last successful change-feed read.
     pub fresh_at_ms: AtomicU64,
     pub shutting_down: AtomicBool,
+    /// Partners whose first successful token exchange this process has already recorded.
+    pub exchanges_seen: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 pub fn now() -> i64 {

@@ -83,6 +83,53 @@ async fn requests(s: &TestServer, who: &str, status: &str) -> Vec<Value> {
     page["rows"].as_array().unwrap().clone()
 }
 
+/// Completes a partner's onboarding checklist through the store (the HTTP path is tested in
+/// `onboarding_gates_promotion`).
+async fn complete_onboarding(s: &TestServer, slug: &str) {
+    let store = &s.state.store;
+    let actor = entente_store::Actor::new("test");
+    let now = entente_server::state::now();
+    store
+        .set_partner_record(&actor, slug, full_record(), now)
+        .await
+        .unwrap();
+    store.accept_questionnaire(&actor, slug, now).await.unwrap();
+    let mut issuer = entente_store::federation::NewTrustedIssuer::new(
+        format!("https://idp.{slug}.test"),
+        s.base.clone(),
+    );
+    issuer.jwks = Some(crate::fed::Idp::new(crate::fed::IDP).jwks);
+    store
+        .create_trusted_issuer(&actor, slug, issuer, now)
+        .await
+        .unwrap();
+    store
+        .record_issuer_check(&actor, slug, true, "1 key(s)", now)
+        .await
+        .unwrap();
+    let id = store.partner_by_slug(slug).await.unwrap().id;
+    assert!(store.mark_first_exchange(&id, now).await.unwrap());
+    assert!(
+        !store.mark_first_exchange(&id, now).await.unwrap(),
+        "only the first counts"
+    );
+}
+
+fn full_record() -> entente_domain::onboarding::PartnerRecord {
+    serde_json::from_value(serde_json::json!({
+        "legal_name": "Initech LLC",
+        "agreement": {"reference": "MSA-7", "signed_on": "2026-01-15", "expires_on": "2030-01-14",
+                      "permitted_operations": "read orders", "data_class": "confidential"},
+        "contacts": {
+            "technical": {"name": "Tess", "email": "tess@initech.test", "phone": "+1 555 0100"},
+            "security": {"name": "Sam", "email": "sam@initech.test", "phone": "+1 555 0101"},
+            "business": {"name": "Bo", "email": "bo@initech.test", "phone": "+1 555 0102"}
+        },
+        "escalation": [{"name": "NOC", "contact": "+1 555 0199", "hours": "24x7"}]
+    }))
+    .unwrap()
+}
+
 async fn four_eyes_in_the_console(s: &TestServer) {
     s.seed().await;
     let alice = session(s, "alice@example.test", Role::Admin).await;
@@ -96,6 +143,7 @@ async fn four_eyes_in_the_console(s: &TestServer) {
     assert_eq!(code, 400);
     let (code, _) = call(s, &olga, "create_partner", &create("sandbox")).await;
     assert_eq!(code, 200);
+    complete_onboarding(s, "initech").await;
 
     // The operator asks for production: a request, and the partner stays in sandbox.
     let promote = [
@@ -356,6 +404,7 @@ async fn production_trust_rules_wait_for_approval(s: &TestServer) {
         .set_partner_stage(&actor, "globex", Stage::Sandbox, now)
         .await
         .unwrap();
+    complete_onboarding(s, "globex").await;
     let Submitted::Requested(req) = store
         .submit(&actor, promote("globex"), "", true, now)
         .await
@@ -386,3 +435,144 @@ async fn production_trust_rules_wait_for_approval(s: &TestServer) {
 }
 
 on_both!(production_trust_rules_wait_for_approval);
+
+/// Promotion waits for the onboarding checklist, completed over HTTP as the console does: the
+/// record, the questionnaire, the server's check of the issuer keys, and a real token exchange.
+async fn onboarding_gates_promotion(s: &TestServer) {
+    use entente_domain::lifecycle::Stage;
+    let fed = crate::fed::setup(s).await;
+    let store = &s.state.store;
+    store
+        .set_partner_stage(
+            &entente_store::Actor::new("test"),
+            "acme",
+            Stage::Sandbox,
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    let olga = session(s, "olga@example.test", Role::Operator).await;
+    let bob = session(s, "bob@example.test", Role::Admin).await;
+    let promote = [("partner", "acme"), ("to", "production"), ("reason", "")];
+
+    let (code, answer) = call(s, &olga, "move_partner_stage", &promote).await;
+    assert_eq!(code, 400, "{answer}");
+    assert!(
+        answer
+            .to_string()
+            .contains("onboarding checklist is incomplete"),
+        "{answer}"
+    );
+    let view = |who: String| async move {
+        let (code, v) = call(s, &who, "onboarding", &[("partner", "acme")]).await;
+        assert_eq!(code, 200, "{v}");
+        v
+    };
+    let open = |v: &Value| -> Vec<String> {
+        v["checklist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["done"] == false)
+            .map(|i| i["key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        open(&view(olga.clone()).await),
+        [
+            "agreement",
+            "questionnaire",
+            "contacts",
+            "issuer_keys",
+            "first_exchange"
+        ]
+    );
+
+    // The record, as the form posts it; a bad one is refused whole.
+    let record = |expires: &'static str| {
+        vec![
+            ("partner", "acme"),
+            ("legal_name", "Acme Corporation Ltd"),
+            ("agreement_reference", "MSA-2026-014"),
+            ("signed_on", "2026-01-15"),
+            ("expires_on", expires),
+            ("permitted_operations", "read orders"),
+            ("data_class", "confidential"),
+            ("technical[name]", "Tess"),
+            ("technical[email]", "tess@acme.test"),
+            ("technical[phone]", "+44 20 7946 0000"),
+            ("security[name]", "Sam"),
+            ("security[email]", "sam@acme.test"),
+            ("security[phone]", "+44 20 7946 0001"),
+            ("business[name]", "Bo"),
+            ("business[email]", "bo@acme.test"),
+            ("business[phone]", "+44 20 7946 0002"),
+            (
+                "escalation",
+                "Acme NOC | +44 20 7946 0009 | 24x7\nCISO | ciso@acme.test | office hours",
+            ),
+        ]
+    };
+    let (code, answer) = call(s, &olga, "save_partner_record", &record("2025-01-01")).await;
+    assert_eq!(code, 400, "{answer}");
+    let (code, answer) = call(s, &olga, "save_partner_record", &record("2030-01-14")).await;
+    assert_eq!(code, 200, "{answer}");
+    let v = view(olga.clone()).await;
+    assert_eq!(v["record"]["security"]["email"], "sam@acme.test");
+    assert_eq!(
+        v["record"]["escalation"],
+        "Acme NOC | +44 20 7946 0009 | 24x7\nCISO | ciso@acme.test | office hours"
+    );
+    let (code, _) = call(s, &olga, "accept_questionnaire", &[("partner", "acme")]).await;
+    assert_eq!(code, 200);
+    let (code, answer) = call(s, &olga, "check_issuer_keys", &[("partner", "acme")]).await;
+    assert_eq!(code, 200, "{answer}");
+    assert!(
+        answer.to_string().contains("Every issuer answered"),
+        "{answer}"
+    );
+    assert_eq!(open(&view(olga.clone()).await), ["first_exchange"]);
+
+    // A real exchange: noted off the token path, shortly after.
+    let token = fed
+        .idp
+        .access_token(&s.base, "alice", serde_json::json!({}));
+    crate::fed::exchange_for_api(s, &fed.client, &token).await;
+    let started = std::time::Instant::now();
+    while !open(&view(olga.clone()).await).is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "first exchange not noted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Complete: the request is filed, and approved by a different administrator.
+    let (code, answer) = call(s, &olga, "move_partner_stage", &promote).await;
+    assert_eq!(code, 200, "{answer}");
+    let id = request_id(&answer);
+    let (code, answer) = call(
+        s,
+        &bob,
+        "decide_change_request",
+        &[("id", &id), ("decision", "approve"), ("comment", "")],
+    )
+    .await;
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(stage_of(s, "acme").await, PartnerStage::Production);
+
+    // Issuers changing after the check reopen it (here the only one is disabled).
+    store
+        .set_trusted_issuer_enabled(
+            &entente_store::Actor::new("test"),
+            "acme",
+            crate::fed::IDP,
+            false,
+            entente_server::state::now() + 1,
+        )
+        .await
+        .unwrap();
+    assert!(open(&view(olga.clone()).await).contains(&"issuer_keys".to_owned()));
+}
+
+on_both!(onboarding_gates_promotion);

@@ -27,6 +27,7 @@ pub fn PartnerClients() -> impl IntoView {
                     match data.await {
                         Ok((partner, rows)) => view! {
                             <p class="subtitle">{partner.name.clone()} " (" <code>{partner.slug.clone()}</code> ", " {partner.stage.clone()} ") · "
+                                <A href=format!("/partners/{}/onboarding", partner.slug)>"Onboarding"</A> " · "
                                 <A href=format!("/partners/{}/trust", partner.slug)>"Trust rules"</A> " · "
                                 <A href=format!("/changes?partner={}", partner.slug)>"Change requests"</A>
                             </p>

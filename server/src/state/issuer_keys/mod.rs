@@ -166,6 +166,16 @@ impl IssuerKeys {
     }
 
     /// One bounded fetch: the upstream's error text stays in our logs (case E42).
+    /// Fetches `jwks_uri` now, bypassing the cache (the onboarding check): how many usable keys
+    /// it publishes, or why it could not be fetched.
+    pub async fn probe(&self, jwks_uri: &str) -> Result<usize, String> {
+        let (keys, _) = self.fetch(jwks_uri).await?;
+        if keys.is_empty() {
+            return Err("publishes no usable key".into());
+        }
+        Ok(keys.len())
+    }
+
     async fn fetch(&self, jwks_uri: &str) -> Result<(Vec<VerifyingKey>, i64), String> {
         let url = check_url(jwks_uri, &self.policy)?;
         let mut resp = self

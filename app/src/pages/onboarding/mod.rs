@@ -1,0 +1,201 @@
+//! A partner's onboarding: the checklist that gates production (agreement, security
+//! questionnaire, contacts and escalation path, issuer keys checked by the server, a first
+//! token exchange seen) and the partner record the first three come from.
+
+pub mod api;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::{ActionDone, ActionError, ErrorBox, Layout};
+use crate::pages::partners::api::MovePartnerStage;
+use api::{
+    AcceptQuestionnaire, CheckIssuerKeys, ChecklistRow, ContactFields, OnboardingView,
+    SavePartnerRecord, onboarding,
+};
+
+const DATA_CLASSES: [&str; 4] = ["public", "internal", "confidential", "restricted"];
+
+#[component]
+pub fn Onboarding() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let save = ServerAction::<SavePartnerRecord>::new();
+    let accept = ServerAction::<AcceptQuestionnaire>::new();
+    let check = ServerAction::<CheckIssuerKeys>::new();
+    let promote = ServerAction::<MovePartnerStage>::new();
+    let data = Resource::new(
+        move || {
+            (
+                slug(),
+                save.version().get(),
+                accept.version().get(),
+                check.version().get(),
+                promote.version().get(),
+            )
+        },
+        |(s, ..)| onboarding(s),
+    );
+    view! {
+        <Layout title="Onboarding">
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading the checklist…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(o) => view! { <Checklist o=o accept=accept check=check promote=promote save=save/> }.into_any(),
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+#[component]
+fn Checklist(
+    o: OnboardingView,
+    accept: ServerAction<AcceptQuestionnaire>,
+    check: ServerAction<CheckIssuerKeys>,
+    promote: ServerAction<MovePartnerStage>,
+    save: ServerAction<SavePartnerRecord>,
+) -> impl IntoView {
+    let slug = o.partner.slug.clone();
+    let done = o.checklist.iter().filter(|i| i.done).count();
+    let total = o.checklist.len();
+    let ready = done == total;
+    let can_promote = o.partner.next_stages.iter().any(|s| s == "production");
+    let item = {
+        let slug = slug.clone();
+        move |i: ChecklistRow| {
+            let slug = slug.clone();
+            let action = match i.key.as_str() {
+                "questionnaire" if !i.done => Some(view! {
+                    <ActionForm action=accept>
+                        <input type="hidden" name="partner" value=slug/>
+                        <button type="submit" class="secondary" disabled=move || accept.pending().get()>"Accept questionnaire"</button>
+                    </ActionForm>
+                }.into_any()),
+                "issuer_keys" => Some(view! {
+                    <ActionForm action=check>
+                        <input type="hidden" name="partner" value=slug/>
+                        <button type="submit" class="secondary" disabled=move || check.pending().get()>
+                            {move || if check.pending().get() { "Checking…" } else { "Check now" }}
+                        </button>
+                    </ActionForm>
+                }.into_any()),
+                _ => None,
+            };
+            view! {
+                <li class=if i.done { "check done" } else { "check open" } id=format!("check-{}", i.key)>
+                    <span class="mark" aria-hidden="true">{if i.done { "✓" } else { "○" }}</span>
+                    <div>
+                        <strong>{i.label}</strong>
+                        <span class="visually-hidden">{if i.done { " (done)" } else { " (missing)" }}</span>
+                        <p class="meta">{i.detail}</p>
+                    </div>
+                    {action}
+                </li>
+            }
+        }
+    };
+    view! {
+        <p class="subtitle">
+            {o.partner.name.clone()} " (" <code>{slug.clone()}</code> ", " {o.partner.stage.clone()} ") · "
+            <A href=format!("/partners/{slug}")>"Partner"</A> " · "
+            <A href=format!("/partners/{slug}/trust")>"Trust rules"</A> " · "
+            <A href=format!("/changes?partner={slug}")>"Change requests"</A>
+        </p>
+        <section>
+            <h2>"Checklist " <span class="meta">{format!("{done} of {total} done")}</span></h2>
+            <ol class="checklist">{o.checklist.into_iter().map(item).collect_view()}</ol>
+            {o.questionnaire.clone().map(|q| view! { <p class="meta">"Security questionnaire " {q} "."</p> })}
+            <ActionError value=Signal::derive(move || accept.value().get())/>
+            <ActionError value=Signal::derive(move || check.value().get())/>
+            <ActionDone value=Signal::derive(move || check.value().get())/>
+            {can_promote.then(|| {
+                let slug = slug.clone();
+                view! {
+                    <ActionForm action=promote attr:class="card" attr:id="request-production">
+                        <input type="hidden" name="partner" value=slug/>
+                        <input type="hidden" name="to" value="production"/>
+                        <label>"Reason (shown to the approver)" <input name="reason" maxlength="1000" placeholder="onboarding complete"/></label>
+                        <button type="submit" disabled=move || !ready || promote.pending().get()>"Request production"</button>
+                        {(!ready).then(|| view! { <p class="meta">"Production can be requested once every item is done."</p> })}
+                        <ActionError value=Signal::derive(move || promote.value().get())/>
+                        <ActionDone value=Signal::derive(move || promote.value().get())/>
+                    </ActionForm>
+                }
+            })}
+        </section>
+        <RecordForm slug=slug r=o.record save=save/>
+    }
+}
+
+#[component]
+fn ContactFieldset(kind: &'static str, label: &'static str, c: ContactFields) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend>{label}</legend>
+            <label>"Name" <input name=format!("{kind}[name]") value=c.name maxlength="200" autocomplete="off"/></label>
+            <label>"E-mail" <input name=format!("{kind}[email]") type="email" value=c.email maxlength="254" autocomplete="off"/></label>
+            <label>"Phone" <input name=format!("{kind}[phone]") type="tel" value=c.phone maxlength="40" autocomplete="off"/></label>
+        </fieldset>
+    }
+}
+
+#[component]
+fn RecordForm(
+    slug: String,
+    r: api::RecordFields,
+    save: ServerAction<SavePartnerRecord>,
+) -> impl IntoView {
+    let signed = RwSignal::new(r.signed_on.clone());
+    let expires = RwSignal::new(r.expires_on.clone());
+    // Client-side twin of the server's rule, for feedback before sending.
+    let dates_wrong = move || {
+        let (s, e) = (signed.get(), expires.get());
+        !s.is_empty() && !e.is_empty() && e <= s
+    };
+    let class = r.data_class.clone();
+    view! {
+        <section>
+            <h2>"Partner record"</h2>
+            <ActionForm action=save attr:class="card record" attr:id="partner-record">
+                <input type="hidden" name="partner" value=slug/>
+                <label>"Legal name" <input name="legal_name" value=r.legal_name maxlength="200" placeholder="Acme Corporation Ltd"/></label>
+                <fieldset>
+                    <legend>"Agreement"</legend>
+                    <label>"Reference" <input name="agreement_reference" value=r.agreement_reference maxlength="100" placeholder="MSA-2026-014"/></label>
+                    <div class="row">
+                        <label>"Signed on" <input name="signed_on" type="date" value=r.signed_on
+                            on:input=move |ev| signed.set(event_target_value(&ev))/></label>
+                        <label>"Expires on" <input name="expires_on" type="date" value=r.expires_on
+                            aria-invalid=move || dates_wrong().to_string()
+                            on:input=move |ev| expires.set(event_target_value(&ev))/></label>
+                    </div>
+                    {move || dates_wrong().then(|| view! { <p class="field-error">"The agreement must expire after it was signed."</p> })}
+                    <label>"Permitted operations" <textarea name="permitted_operations" rows="2" maxlength="2000" placeholder="read orders; create shipments">{r.permitted_operations}</textarea></label>
+                    <label>"Data-handling class"
+                        <select name="data_class">
+                            <option value="" selected=class.is_empty()>"— choose —"</option>
+                            {DATA_CLASSES.iter().map(|d| view! { <option value=*d selected=class == *d>{*d}</option> }).collect_view()}
+                        </select>
+                    </label>
+                </fieldset>
+                <div class="contacts">
+                    <ContactFieldset kind="technical" label="Technical contact" c=r.technical/>
+                    <ContactFieldset kind="security" label="Security contact" c=r.security/>
+                    <ContactFieldset kind="business" label="Business contact" c=r.business/>
+                </div>
+                <label>"Escalation path (in order, one step per line: name | contact | hours)"
+                    <textarea name="escalation" rows="3" placeholder="Acme NOC | +44 20 7946 0001 | 24x7">{r.escalation}</textarea>
+                </label>
+                <button type="submit" disabled=move || save.pending().get() || dates_wrong()>
+                    {move || if save.pending().get() { "Saving…" } else { "Save record" }}
+                </button>
+                <ActionError value=Signal::derive(move || save.value().get())/>
+                <ActionDone value=Signal::derive(move || save.value().get())/>
+            </ActionForm>
+        </section>
+    }
+}
