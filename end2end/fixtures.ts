@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import path from 'node:path';
 
 export const ADMIN_EMAIL = 'admin@example.test';
@@ -61,4 +62,19 @@ export function watch(page: import('@playwright/test').Page, allowed: (status: n
 // The wasm bundle has loaded and hydrated once the network is idle after load (a small app).
 export async function hydrated(page: import('@playwright/test').Page) {
   await page.waitForLoadState('networkidle');
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+// A partner identity provider's ES256 key: its JWKS, and a signer of tokens with it.
+export function partnerKey(kid: string) {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid };
+  const token = (claims: object, typ = 'at+jwt') => {
+    const head = b64url(JSON.stringify({ alg: 'ES256', typ, kid }));
+    const body = b64url(JSON.stringify(claims));
+    const sig = sign('sha256', Buffer.from(`${head}.${body}`), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${head}.${body}.${b64url(sig)}`;
+  };
+  return { jwks: JSON.stringify({ keys: [jwk] }), token };
 }

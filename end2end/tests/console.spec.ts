@@ -39,18 +39,19 @@ test('an administrator signs in, creates a partner and a client, and sees its se
   await slug.fill('acme');
   await page.getByLabel('Name').fill('Acme <script>alert(1)</script> Corp');
   await page.getByRole('button', { name: 'Create partner' }).click();
-  await expect(page.getByRole('link', { name: 'acme' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'acme', exact: true })).toBeVisible();
   // Partner-controlled text is shown escaped (F47).
-  await expect(page.getByText('Acme <script>alert(1)</script> Corp')).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Acme <script>alert(1)</script> Corp' })).toBeVisible();
+  await expect(page.locator('.pipeline').getByRole('link', { name: 'Acme <script>alert(1)</script> Corp' })).toBeVisible();
 
   // The list filters as one types; nothing matching says so.
   await page.getByLabel('Filter partners').fill('no-such-partner');
   await expect(page.getByText('Nothing matches the filter.')).toBeVisible();
-  await expect(page.getByRole('link', { name: 'acme' })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'acme', exact: true })).toHaveCount(0);
   await page.getByLabel('Filter partners').fill('ACME');
-  await expect(page.getByRole('link', { name: 'acme' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'acme', exact: true })).toBeVisible();
 
-  await page.getByRole('link', { name: 'acme' }).click();
+  await page.getByRole('link', { name: 'acme', exact: true }).click();
   await expect(page).toHaveURL(/\/partners\/acme$/);
   await expect(page.getByText('This partner has no clients yet')).toBeVisible();
   await hydrated(page);

@@ -1,12 +1,18 @@
 import { test, expect, Browser } from '@playwright/test';
-import { ADMIN_PASSWORD, cli, cliWithInput, hydrated, reportCspViolations, signIn, watch } from '../fixtures';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ADMIN_PASSWORD, baseURL, cli, cliWithInput, hydrated, partnerKey, reportCspViolations, signIn, watch } from '../fixtures';
 
-// Four eyes in the browser: an operator asks to promote a sandbox partner to production; they
-// cannot approve it themselves; a second administrator rejects nothing without a reason and
-// approves it; the partner is then in production. Suspension (with a reason and a confirmation)
-// turns into a reactivation request.
+// Onboarding and four eyes in the browser: an operator completes a sandbox partner's checklist
+// (record, questionnaire, issuer keys checked by the server, a real token exchange) and asks for
+// production; they cannot approve it themselves; a second administrator cannot reject without a
+// reason, and approves; the partner is then in production. Suspension (with a reason and a
+// confirmation) turns into a reactivation request.
 
 const OPERATOR = 'olga@example.test';
+const IDP = 'https://idp.initech.test';
+const API = 'https://shipping.e2e.test';
+const TX = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
 async function as(browser: Browser, email: string) {
   const context = await browser.newContext();
@@ -17,20 +23,80 @@ async function as(browser: Browser, email: string) {
   return { page, problems, context };
 }
 
-test('an operator requests production, a second administrator approves', async ({ browser }) => {
+test('an operator onboards a partner and requests production, a second administrator approves', async ({ browser }) => {
   cliWithInput(`${ADMIN_PASSWORD}\n`, 'admin', 'create', '--email', OPERATOR, '--role', 'operator', '--password-stdin');
   cli('partner', 'create', '--slug', 'initech', '--name', 'Initech', '--stage', 'sandbox');
+  cli('audience', 'create', '--identifier', API, '--scopes', 'shipments:read');
+  cli('grant', 'set', '--partner', 'initech', '--audience', API, '--scopes', 'shipments:read');
+  const key = partnerKey('initech-1');
+  const jwksFile = path.resolve(__dirname, '../.data/initech-idp.json');
+  writeFileSync(jwksFile, key.jwks);
+  cli('issuer', 'add', '--partner', 'initech', '--issuer', IDP, '--jwks-file', jwksFile);
+  cli('trust-rule', 'set', '--partner', 'initech', '--issuer', IDP, '--audience', API, '--scopes', 'shipments:read');
+  const client = JSON.parse(cli('client', 'create', '--partner', 'initech', '--name', 'gateway', '--scopes', 'shipments:read',
+    '--grant-types', TX, '--output', 'json'));
 
-  // The operator files the promotion from the partner's page.
+  // The checklist starts empty and production cannot be requested.
   const olga = await as(browser, OPERATOR);
   await olga.page.goto('/partners/initech');
   await hydrated(olga.page);
-  await expect(olga.page.getByRole('heading', { name: 'Lifecycle' })).toBeVisible();
-  await olga.page.getByLabel('Move to').selectOption('production');
-  await olga.page.locator('#move-stage').getByLabel('Reason (shown to the approver)').fill('checklist complete');
-  olga.page.once('dialog', (d) => d.accept());
-  await olga.page.getByRole('button', { name: 'Move' }).click();
+  await olga.page.getByRole('link', { name: 'Onboarding' }).click();
+  await expect(olga.page).toHaveURL(/\/partners\/initech\/onboarding$/);
+  await hydrated(olga.page);
+  await expect(olga.page.getByRole('heading', { name: /Checklist/ })).toContainText('0 of 5 done');
+  await expect(olga.page.getByRole('button', { name: 'Request production' })).toBeDisabled();
+
+  // The record, with inline validation of the agreement's dates.
+  const form = olga.page.locator('#partner-record');
+  await form.getByLabel('Legal name').fill('Initech LLC');
+  await form.getByLabel('Reference').fill('MSA-2026-031');
+  await form.getByLabel('Signed on').fill('2026-02-01');
+  await form.getByLabel('Expires on').fill('2026-01-01');
+  await expect(olga.page.getByText('The agreement must expire after it was signed.')).toBeVisible();
+  await expect(form.getByRole('button', { name: 'Save record' })).toBeDisabled();
+  await form.getByLabel('Expires on').fill('2029-01-31');
+  await form.getByLabel('Permitted operations').fill('read shipments');
+  await form.getByLabel('Data-handling class').selectOption('confidential');
+  for (const [kind, who] of [['Technical', 'tess'], ['Security', 'sam'], ['Business', 'bo']]) {
+    const set = form.getByRole('group', { name: `${kind} contact` });
+    await set.getByLabel('Name').fill(who);
+    await set.getByLabel('E-mail').fill(`${who}@initech.test`);
+    await set.getByLabel('Phone').fill('+1 555 0100');
+  }
+  await form.getByLabel(/Escalation path/).fill('Initech NOC | +1 555 0199 | 24x7\nCISO | ciso@initech.test | office hours');
+  await form.getByRole('button', { name: 'Save record' }).click();
+  await expect(olga.page.getByRole('heading', { name: /Checklist/ })).toContainText('2 of 5 done');
+
+  await olga.page.getByRole('button', { name: 'Accept questionnaire' }).click();
+  await expect(olga.page.locator('#check-questionnaire')).toHaveClass(/done/);
+  await olga.page.getByRole('button', { name: 'Check now' }).click();
+  await expect(olga.page.getByRole('status').filter({ hasText: 'Every issuer answered' })).toContainText('1 key(s)');
+  await expect(olga.page.locator('#check-issuer_keys')).toHaveClass(/done/);
+
+  // The partner's first real token exchange, seen by the server.
+  const now = Math.floor(Date.now() / 1000);
+  const subject = key.token({ iss: IDP, sub: 'peter', aud: baseURL, iat: now, exp: now + 600, jti: 'e2e-onboarding-1' });
+  const r = await fetch(`${baseURL}/oauth2/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+               'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: TX, subject_token: subject,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', audience: API }).toString(),
+  });
+  expect(r.status, await r.text()).toBe(200);
+  await expect(async () => {
+    await olga.page.reload();
+    await expect(olga.page.getByRole('heading', { name: /Checklist/ })).toContainText('5 of 5 done', { timeout: 500 });
+  }).toPass({ timeout: 5000 });
+  await hydrated(olga.page);
+  await olga.page.screenshot({ path: 'test-results/onboarding-complete.png', fullPage: true });
+
+  // Production is requested from the checklist: a change request, and the partner stays in sandbox.
+  await olga.page.locator('#request-production').getByLabel('Reason (shown to the approver)').fill('checklist complete');
+  await olga.page.getByRole('button', { name: 'Request production' }).click();
   await expect(olga.page.getByRole('status').filter({ hasText: 'Change request #' })).toContainText('promote initech to production');
+  await olga.page.goto('/partners/initech');
+  await hydrated(olga.page);
   await expect(olga.page.locator('#lifecycle .state')).toHaveText('sandbox');
 
   // They see their request but cannot decide it.

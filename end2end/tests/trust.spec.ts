@@ -1,6 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { generateKeyPairSync, sign } from 'node:crypto';
-import { baseURL, cli, reportCspViolations, signIn, watch } from '../fixtures';
+import { baseURL, cli, partnerKey, reportCspViolations, signIn, watch } from '../fixtures';
 
 // The partner's Trust rules page: add a trusted issuer, set a rule, try a partner token and read
 // the decision trace, disable the rule (with confirmation) and see the next try denied.
@@ -8,27 +7,13 @@ import { baseURL, cli, reportCspViolations, signIn, watch } from '../fixtures';
 const IDP = 'https://idp.globex.test';
 const API = 'https://orders.e2e.test';
 
-const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
-
-function partnerKey() {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = { ...publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'globex-1' };
-  const token = (claims: object, typ = 'at+jwt') => {
-    const head = b64url(JSON.stringify({ alg: 'ES256', typ, kid: 'globex-1' }));
-    const body = b64url(JSON.stringify(claims));
-    const sig = sign('sha256', Buffer.from(`${head}.${body}`), { key: privateKey, dsaEncoding: 'ieee-p1363' });
-    return `${head}.${body}.${b64url(sig)}`;
-  };
-  return { jwks: JSON.stringify({ keys: [jwk] }), token };
-}
-
 test('trust rules: add an issuer, set a rule, explain a token, disable the rule', async ({ page }) => {
   cli('partner', 'create', '--slug', 'globex', '--name', 'Globex', '--stage', 'sandbox');
   cli('audience', 'create', '--identifier', API, '--scopes', 'orders:read orders:write');
   cli('grant', 'set', '--partner', 'globex', '--audience', API, '--scopes', 'orders:read');
   const created = JSON.parse(cli('client', 'create', '--partner', 'globex', '--name', 'gateway', '--scopes', 'orders:read',
     '--grant-types', 'client_credentials urn:ietf:params:oauth:grant-type:token-exchange', '--output', 'json'));
-  const key = partnerKey();
+  const key = partnerKey('globex-1');
   const now = Math.floor(Date.now() / 1000);
   const good = key.token({ iss: IDP, sub: 'alice', aud: baseURL, iat: now, exp: now + 600, jti: 'e2e-1' });
   const foreign = key.token({ iss: IDP, sub: 'alice', aud: 'https://someone-else.test', iat: now, exp: now + 600 });

@@ -21,6 +21,46 @@ fn slug_problem(s: &str) -> Option<&'static str> {
     (!ok).then_some("2–63 characters of a–z, 0–9 and '-', starting with a letter")
 }
 
+const STAGES: [&str; 6] = [
+    "applied",
+    "in_review",
+    "sandbox",
+    "production",
+    "suspended",
+    "offboarded",
+];
+/// Partners named per stage column; the rest are counted.
+const SHOWN: usize = 6;
+
+/// Partners by lifecycle stage, left to right as onboarding proceeds.
+#[component]
+fn Pipeline(rows: Vec<PartnerRow>) -> impl IntoView {
+    view! {
+        <section class="pipeline" aria-label="Pipeline">
+            {STAGES.iter().map(|stage| {
+                let here: Vec<(String, String)> = rows
+                    .iter()
+                    .filter(|p| p.stage == *stage)
+                    .map(|p| (p.slug.clone(), p.name.clone()))
+                    .collect();
+                let count = here.len();
+                let more = count.saturating_sub(SHOWN);
+                view! {
+                    <div class=format!("lane lane-{stage}")>
+                        <h3>{stage.replace('_', " ")} " " <span class="count">{count}</span></h3>
+                        <ul>
+                            {here.into_iter().take(SHOWN).map(|(slug, name)| view! {
+                                <li><A href=format!("/partners/{slug}")>{name}</A></li>
+                            }).collect_view()}
+                        </ul>
+                        {(more > 0).then(|| view! { <p class="meta">"and " {more} " more"</p> })}
+                    </div>
+                }
+            }).collect_view()}
+        </section>
+    }
+}
+
 #[component]
 pub fn Partners() -> impl IntoView {
     let create = ServerAction::<CreatePartner>::new();
@@ -38,6 +78,7 @@ pub fn Partners() -> impl IntoView {
                             }
                             .into_any(),
                             Ok(rows) => view! {
+                                <Pipeline rows=rows.clone()/>
                                 <DataTable
                                     rows=rows
                                     label="Filter partners"
