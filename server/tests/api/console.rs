@@ -862,7 +862,7 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
             let r = if path.starts_with("/admin/api/") {
                 r.json(&serde_json::json!({"client_id": "cl_none", "grant_type": "client_credentials"}))
             } else {
-                r.form(&[
+                r.form(&vec![
                     ("partner", "acme"),
                     ("slug", "g49-partner"),
                     ("name", "G49"),
@@ -873,6 +873,22 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
                     ("decision", "approve"),
                     ("comment", ""),
                     ("status", "pending"),
+                    ("technical[name]", ""),
+                    ("technical[email]", ""),
+                    ("technical[phone]", ""),
+                    ("security[name]", ""),
+                    ("security[email]", ""),
+                    ("security[phone]", ""),
+                    ("business[name]", ""),
+                    ("business[email]", ""),
+                    ("business[phone]", ""),
+                    ("legal_name", ""),
+                    ("agreement_reference", ""),
+                    ("signed_on", ""),
+                    ("expires_on", ""),
+                    ("permitted_operations", ""),
+                    ("data_class", ""),
+                    ("escalation", ""),
                     ("email", "nobody@example.test"),
                     ("password", "wrong password!!"),
                     ("token", "not-a-token"),
