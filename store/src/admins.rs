@@ -140,6 +140,116 @@ impl Store {
     }
 }
 
+/// Whether `target` changing to (`role`, `enabled`) would leave no enabled administrator.
+async fn would_orphan(
+    txn: &sea_orm::DatabaseTransaction,
+    target: &admin_user::Model,
+    role: Role,
+    enabled: bool,
+) -> Result<bool> {
+    let stays_admin = role == Role::Admin && enabled;
+    if stays_admin || !(target.role == Role::Admin && target.enabled) {
+        return Ok(false);
+    }
+    let others = admin_user::Entity::find()
+        .filter(admin_user::Column::Role.eq(Role::Admin))
+        .filter(admin_user::Column::Enabled.eq(true))
+        .filter(admin_user::Column::Id.ne(target.id.clone()))
+        .count(txn)
+        .await?;
+    Ok(others == 0)
+}
+
+impl Store {
+    pub async fn list_admins(&self) -> Result<Vec<admin_user::Model>> {
+        use sea_orm::QueryOrder;
+        Ok(admin_user::Entity::find()
+            .order_by_asc(admin_user::Column::Email)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Changes a console user's role and whether they may sign in (effective on their next
+    /// request: roles are read per request). Nobody changes their own account here, and the
+    /// last enabled administrator stays one.
+    pub async fn set_admin_access(
+        &self,
+        actor: &Actor,
+        actor_id: &str,
+        email: &str,
+        role: Role,
+        enabled: bool,
+        now: i64,
+    ) -> Result<admin_user::Model> {
+        let email = normalise_email(email)?;
+        let txn = self.write().await?;
+        let before = admin_user::Entity::find()
+            .filter(admin_user::Column::Email.eq(&email))
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("console user {email}")))?;
+        if before.id == actor_id {
+            return Err(StoreError::Invalid(
+                "you cannot change your own role or access; ask another administrator".into(),
+            ));
+        }
+        if would_orphan(&txn, &before, role, enabled).await? {
+            return Err(StoreError::Invalid(
+                "this is the last enabled administrator; make someone else an administrator first"
+                    .into(),
+            ));
+        }
+        let mut am: admin_user::ActiveModel = before.clone().into();
+        am.role = Set(role);
+        am.enabled = Set(enabled);
+        let after = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor,
+            "admin.access",
+            &format!("admin:{email}"),
+            json!({"before": {"role": before.role, "enabled": before.enabled},
+                   "after": {"role": after.role, "enabled": after.enabled}}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+
+    /// An invitation for a new console user with `role`, audited (the token itself never is).
+    pub async fn invite_admin(
+        &self,
+        actor: &Actor,
+        token_hash: Vec<u8>,
+        role: Role,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<()> {
+        let txn = self.write().await?;
+        admin_invite::ActiveModel {
+            token_hash: Set(token_hash),
+            email: Set(None),
+            role: Set(role),
+            expires_at: Set(expires_at),
+            used_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            "admin.invite",
+            "admin:invitation",
+            json!({"role": role, "expires_at": expires_at}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
 fn normalise_email(email: &str) -> Result<String> {
     let e = email.trim().to_ascii_lowercase();
     let ok = e.len() <= 254

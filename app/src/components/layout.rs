@@ -28,6 +28,7 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
                                         <span class="nav-count" title="pending">{me.pending_requests}</span>
                                     })}
                                 </A>
+                                <A href="/users">"Users"</A>
                             </nav>
                             <span class="who">{me.email} " · " {me.role}</span>
                             <ActionForm action=logout>

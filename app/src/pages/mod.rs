@@ -9,6 +9,7 @@ pub mod keys;
 pub mod onboarding;
 pub mod partners;
 pub mod trust;
+pub mod users;
 
 use leptos::prelude::*;
 use leptos_router::components::A;

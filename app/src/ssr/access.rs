@@ -36,6 +36,9 @@ pub const TABLE: &[(&str, Access)] = &[
     ("save_partner_record", OPERATE),
     ("accept_questionnaire", OPERATE),
     ("check_issuer_keys", OPERATE),
+    ("list_console_users", READ),
+    ("set_user_access", ADMINISTER),
+    ("invite_console_user", ADMINISTER),
     ("list_change_requests", READ),
     // Only administrators decide, and never on their own request (checked at decision time).
     ("decide_change_request", ADMINISTER),

@@ -227,7 +227,7 @@ async fn first_administrator_link_works_once(s: &TestServer) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Create the first administrator"));
+    assert!(page.contains("Create your console account"));
     let form = [
         ("token", token.as_str()),
         ("email", "first@example.test"),
@@ -873,6 +873,7 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
                     ("decision", "approve"),
                     ("comment", ""),
                     ("status", "pending"),
+                    ("role", "auditor"),
                     ("technical[name]", ""),
                     ("technical[email]", ""),
                     ("technical[phone]", ""),

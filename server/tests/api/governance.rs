@@ -576,3 +576,136 @@ async fn onboarding_gates_promotion(s: &TestServer) {
 }
 
 on_both!(onboarding_gates_promotion);
+
+/// Administrators manage console users: roles and access take effect on the user's next request;
+/// nobody changes their own account; the last administrator stays one; invitations carry a role.
+async fn console_users_and_roles(s: &TestServer) {
+    let alice = session(s, "alice@example.test", Role::Admin).await;
+    let bob = session(s, "bob@example.test", Role::Admin).await;
+    let olga = session(s, "olga@example.test", Role::Operator).await;
+    let access = |email: &'static str, role: &'static str, enabled: &'static str| {
+        [("email", email), ("role", role), ("enabled", enabled)]
+    };
+
+    let (code, page) = call(s, &olga, "list_console_users", &[("", "")]).await;
+    assert_eq!(code, 200);
+    assert_eq!(page["can_manage"], false);
+    assert_eq!(page["users"].as_array().unwrap().len(), 3);
+    let (code, _) = call(
+        s,
+        &olga,
+        "set_user_access",
+        &access("bob@example.test", "auditor", "true"),
+    )
+    .await;
+    assert_eq!(code, 403);
+    let (code, answer) = call(
+        s,
+        &alice,
+        "set_user_access",
+        &access("alice@example.test", "operator", "true"),
+    )
+    .await;
+    assert_eq!(code, 400, "{answer}");
+
+    // Bob becomes an auditor: his open session loses the operator's rights at once.
+    let (code, _) = call(
+        s,
+        &alice,
+        "set_user_access",
+        &access("bob@example.test", "auditor", "true"),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (code, _) = call(
+        s,
+        &bob,
+        "create_partner",
+        &[("slug", "hooli"), ("name", "Hooli"), ("stage", "applied")],
+    )
+    .await;
+    assert_eq!(code, 403);
+    // Olga is disabled: her session stops working.
+    let (code, _) = call(
+        s,
+        &alice,
+        "set_user_access",
+        &access("olga@example.test", "operator", "false"),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (code, _) = call(s, &olga, "list_partners", &[("", "")]).await;
+    assert_eq!(code, 401);
+
+    // The last enabled administrator cannot be demoted, even by a path without a session.
+    let alice_id = s
+        .state
+        .store
+        .admin_by_email("alice@example.test")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let err = s
+        .state
+        .store
+        .set_admin_access(
+            &entente_store::Actor::new("cli:root"),
+            "cli",
+            "alice@example.test",
+            Role::Operator,
+            true,
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("last enabled administrator"),
+        "{err}"
+    );
+    assert_ne!(alice_id, "cli");
+
+    // An invitation with a role: the link creates an auditor, once.
+    let (code, link) = call(s, &alice, "invite_console_user", &[("role", "auditor")]).await;
+    assert_eq!(code, 200, "{link}");
+    let link = link.as_str().unwrap().to_owned();
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let accept = || async {
+        reqwest::Client::new()
+            .post(s.url(path_of("setup_admin")))
+            .header("origin", &s.base)
+            .form(&[
+                ("token", token.as_str()),
+                ("email", "newbie@example.test"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert!(accept().await < 400);
+    assert!(accept().await >= 400, "an invitation works once");
+    let newbie = s
+        .state
+        .store
+        .admin_by_email("newbie@example.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(newbie.role, Role::Auditor);
+    let events = s.state.store.recent_audit_events(50).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "admin.invite" && !e.details.contains(&token))
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "admin.access" && e.target == "admin:bob@example.test")
+    );
+}
+
+on_both!(console_users_and_roles);

@@ -4,7 +4,8 @@ use leptos_router::hooks::use_query_map;
 use super::api::{SetupAdmin, invite_valid};
 use crate::components::ActionError;
 
-/// The one-time page that creates the first administrator from the URL printed at start-up.
+/// The one-time page that creates a console account from an invitation link: the first
+/// administrator's (printed at start-up) or one an administrator made on the users page.
 #[component]
 pub fn Setup() -> impl IntoView {
     let query = use_query_map();
@@ -18,7 +19,7 @@ pub fn Setup() -> impl IntoView {
     };
     view! {
         <main class="narrow">
-            <h1>"Create the first administrator"</h1>
+            <h1>"Create your console account"</h1>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Checking the link…"</p> }>
                 {move || Suspend::new(async move {
                     match valid.await {

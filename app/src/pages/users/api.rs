@@ -1,0 +1,107 @@
+//! Server functions of the console users page: who may sign in, with which role.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConsoleError;
+#[cfg(feature = "ssr")]
+use crate::ssr::{authorize, bad_request, console, user_error};
+
+/// Invitations are valid for three days.
+#[cfg(feature = "ssr")]
+const INVITE_LIFETIME: i64 = 3 * 86_400;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub email: String,
+    pub role: String,
+    pub enabled: bool,
+    pub created: String,
+    /// The signed-in user (who cannot change their own account).
+    pub me: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersPage {
+    pub users: Vec<UserRow>,
+    /// The signed-in user may change roles and invite (an administrator).
+    pub can_manage: bool,
+}
+
+#[server]
+pub async fn list_console_users() -> Result<UsersPage, ConsoleError> {
+    let me = authorize("list_console_users").await?;
+    let users = console()?.store.list_admins().await.map_err(user_error)?;
+    Ok(UsersPage {
+        can_manage: me.role == entente_store::enums::Role::Admin,
+        users: users
+            .into_iter()
+            .map(|u| UserRow {
+                me: u.id == me.id,
+                email: u.email,
+                role: u.role.to_string(),
+                enabled: u.enabled,
+                created: crate::ssr::format_time(u.created_at),
+            })
+            .collect(),
+    })
+}
+
+/// `enabled`: "true" or "false".
+#[server]
+pub async fn set_user_access(
+    email: String,
+    role: String,
+    enabled: String,
+) -> Result<String, ConsoleError> {
+    let me = authorize("set_user_access").await?;
+    let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
+    let enabled = match enabled.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(bad_request("enabled is true or false")),
+    };
+    let u = console()?
+        .store
+        .set_admin_access(
+            &me.actor(),
+            &me.id,
+            &email,
+            role,
+            enabled,
+            crate::ssr::now(),
+        )
+        .await
+        .map_err(user_error)?;
+    Ok(format!(
+        "{} is now {}{}.",
+        u.email,
+        u.role,
+        if u.enabled {
+            ""
+        } else {
+            " (signed out, cannot sign in)"
+        }
+    ))
+}
+
+/// A one-time link for a new console user with `role`; shown once, valid three days.
+#[server]
+pub async fn invite_console_user(role: String) -> Result<String, ConsoleError> {
+    let me = authorize("invite_console_user").await?;
+    let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
+    let c = console()?;
+    let token = entente_domain::secret::random_token(32);
+    let now = crate::ssr::now();
+    c.store
+        .invite_admin(
+            &me.actor(),
+            c.hasher.hash(&token),
+            role,
+            now + INVITE_LIFETIME,
+            now,
+        )
+        .await
+        .map_err(user_error)?;
+    Ok(format!("{}/setup?token={token}", c.issuer))
+}

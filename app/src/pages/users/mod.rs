@@ -1,0 +1,119 @@
+//! Console users: everyone who may sign in, with their role. Administrators change roles,
+//! disable access (after a confirmation) and invite new users with a one-time link.
+
+pub mod api;
+
+use leptos::prelude::*;
+
+use crate::components::{ActionDone, ActionError, ConfirmSubmit, CopyButton, ErrorBox, Layout};
+use api::{InviteConsoleUser, SetUserAccess, UserRow, list_console_users};
+
+const ROLES: [(&str, &str); 3] = [
+    ("admin", "admin — everything, decides change requests"),
+    ("operator", "operator — day-to-day changes"),
+    ("auditor", "auditor — reads everything"),
+];
+
+#[component]
+pub fn Users() -> impl IntoView {
+    let set = ServerAction::<SetUserAccess>::new();
+    let invite = ServerAction::<InviteConsoleUser>::new();
+    let data = Resource::new(move || set.version().get(), |_| list_console_users());
+    view! {
+        <Layout title="Console users">
+            <ActionError value=Signal::derive(move || set.value().get())/>
+            <ActionDone value=Signal::derive(move || set.value().get())/>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading console users…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(page) => {
+                            let manage = page.can_manage;
+                            view! {
+                                <table id="users">
+                                    <thead><tr><th>"E-mail"</th><th>"Role"</th><th>"Access"</th><th>"Since"</th>{manage.then(|| view! { <th>"Change"</th> })}</tr></thead>
+                                    <tbody>
+                                        {page.users.into_iter().map(|u| view! { <UserLine u=u manage=manage set=set/> }).collect_view()}
+                                    </tbody>
+                                </table>
+                                {manage.then(|| view! { <Invite invite=invite/> })}
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </Layout>
+    }
+}
+
+#[component]
+fn UserLine(u: UserRow, manage: bool, set: ServerAction<SetUserAccess>) -> impl IntoView {
+    let editable = manage && !u.me;
+    let role = u.role.clone();
+    let email = u.email.clone();
+    view! {
+        <tr>
+            <td>{u.email.clone()} {u.me.then(|| view! { <span class="meta">" (you)"</span> })}</td>
+            <td>{u.role.clone()}</td>
+            <td>{if u.enabled { "can sign in" } else { "disabled" }}</td>
+            <td>{u.created.clone()}</td>
+            {manage.then(|| if editable {
+                let email2 = email.clone();
+                view! {
+                    <td class="user-actions">
+                        <ActionForm action=set>
+                            <input type="hidden" name="email" value=email.clone()/>
+                            <input type="hidden" name="enabled" value=u.enabled.to_string()/>
+                            <label class="inline">"Role "
+                                <select name="role">
+                                    {ROLES.iter().map(|(r, label)| view! { <option value=*r selected=role == *r>{*label}</option> }).collect_view()}
+                                </select>
+                            </label>
+                            <button type="submit" class="secondary">"Save role"</button>
+                        </ActionForm>
+                        <ActionForm action=set>
+                            <input type="hidden" name="email" value=email2/>
+                            <input type="hidden" name="role" value=u.role.clone()/>
+                            <input type="hidden" name="enabled" value=(!u.enabled).to_string()/>
+                            <ConfirmSubmit
+                                label=if u.enabled { "Disable" } else { "Enable" }
+                                question="Disable this console user? They are signed out at once and cannot sign in."
+                                ask=u.enabled
+                                class=if u.enabled { "danger" } else { "secondary" }
+                            />
+                        </ActionForm>
+                    </td>
+                }.into_any()
+            } else {
+                view! { <td class="meta">"—"</td> }.into_any()
+            })}
+        </tr>
+    }
+}
+
+#[component]
+fn Invite(invite: ServerAction<InviteConsoleUser>) -> impl IntoView {
+    view! {
+        <section>
+            <h2>"Invite a console user"</h2>
+            <ActionForm action=invite attr:class="card" attr:id="invite">
+                <label>"Role"
+                    <select name="role">
+                        {ROLES.iter().map(|(r, label)| view! { <option value=*r selected=*r == "operator">{*label}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" disabled=move || invite.pending().get()>"Create invitation link"</button>
+                <ActionError value=Signal::derive(move || invite.value().get())/>
+            </ActionForm>
+            {move || match invite.value().get() {
+                Some(Ok(link)) => Some(view! {
+                    <div class="secret card" role="status">
+                        <p><strong>"Invitation created."</strong> " Send this link to the person; it works once, for three days, and is not shown again."</p>
+                        <p><code class="invite-link">{link.clone()}</code> " " <CopyButton text=link/></p>
+                    </div>
+                }),
+                _ => None,
+            }}
+        </section>
+    }
+}
