@@ -53,6 +53,14 @@ pub enum Decision {
     Reject,
 }
 
+/// Why a decision or withdrawal is refused: the request is no longer pending (a conflict), or
+/// this person may not (forbidden).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Decided(String),
+    NotAllowed(String),
+}
+
 /// Whether `decider` may decide a request filed by `requester`: only administrators decide,
 /// never on their own request, and only while it is pending. `decider_is_admin` is the
 /// decider's current role, read at decision time.
@@ -61,26 +69,38 @@ pub fn check_decision(
     requester: &str,
     decider: &str,
     decider_is_admin: bool,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     if status != RequestStatus::Pending {
-        return Err(format!("the request is already {}", status.as_str()));
+        return Err(Refusal::Decided(format!(
+            "the request is already {}",
+            status.as_str()
+        )));
     }
     if requester == decider {
-        return Err("a different administrator must decide a request you filed".into());
+        return Err(Refusal::NotAllowed(
+            "a different administrator must decide a request you filed".into(),
+        ));
     }
     if !decider_is_admin {
-        return Err("only administrators approve or reject change requests".into());
+        return Err(Refusal::NotAllowed(
+            "only administrators approve or reject change requests".into(),
+        ));
     }
     Ok(())
 }
 
 /// Only the person who filed a pending request may withdraw it.
-pub fn check_withdraw(status: RequestStatus, requester: &str, who: &str) -> Result<(), String> {
+pub fn check_withdraw(status: RequestStatus, requester: &str, who: &str) -> Result<(), Refusal> {
     if status != RequestStatus::Pending {
-        return Err(format!("the request is already {}", status.as_str()));
+        return Err(Refusal::Decided(format!(
+            "the request is already {}",
+            status.as_str()
+        )));
     }
     if requester != who {
-        return Err("only the person who filed a request can withdraw it".into());
+        return Err(Refusal::NotAllowed(
+            "only the person who filed a request can withdraw it".into(),
+        ));
     }
     Ok(())
 }
@@ -89,7 +109,7 @@ pub fn check_withdraw(status: RequestStatus, requester: &str, who: &str) -> Resu
 /// approve; at most 1000 characters.
 pub fn check_comment(decision: Decision, comment: &str) -> Result<(), String> {
     let c = comment.trim();
-    if c.len() > 1000 {
+    if c.chars().count() > 1000 {
         return Err("the comment is longer than 1000 characters".into());
     }
     if decision == Decision::Reject && c.is_empty() {
@@ -128,15 +148,22 @@ pub struct RuleReach {
     pub scopes: ScopeSet,
     /// Claim names passed into issued tokens.
     pub claims: Vec<String>,
+    /// Claim-value conditions on scopes; removing one makes its scope unconditional.
+    pub mappings: Vec<String>,
     pub pairwise: bool,
     pub delegation: bool,
+    pub delegation_only: bool,
     pub max_depth: u8,
     pub refresh: bool,
+    /// Access token lifetime; `None` is the audience's.
+    pub lifetime: Option<i64>,
+    pub refresh_lifetime: i64,
 }
 
 /// Whether `after` reaches further than `before` (`None`: the rule is new): more scopes or
-/// claims, public instead of pairwise subjects, delegation or refresh newly allowed, a deeper
-/// delegation chain, or enabled where it was disabled.
+/// claims, fewer claim-value conditions, public instead of pairwise subjects, delegation or
+/// impersonation or refresh newly allowed, a deeper delegation chain, longer token or refresh
+/// lifetimes, or enabled where it was disabled.
 pub fn rule_widens(before: Option<&RuleReach>, after: &RuleReach) -> bool {
     let Some(b) = before else {
         return after.enabled;
@@ -150,7 +177,15 @@ pub fn rule_widens(before: Option<&RuleReach>, after: &RuleReach) -> bool {
         || (b.pairwise && !after.pairwise)
         || (after.delegation && !b.delegation)
         || (after.delegation && after.max_depth > b.max_depth)
+        || (b.delegation_only && !after.delegation_only)
+        || b.mappings.iter().any(|m| !after.mappings.contains(m))
+        || match (b.lifetime, after.lifetime) {
+            (Some(before), Some(now)) => now > before,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
         || (after.refresh && !b.refresh)
+        || (after.refresh && after.refresh_lifetime > b.refresh_lifetime)
 }
 
 /// A trust rule change needs approval when the partner is in production and the rule widens.
@@ -171,10 +206,14 @@ mod tests {
             enabled: true,
             scopes: scopes(s),
             claims: vec!["email".into()],
+            mappings: vec!["groups:admins=orders:write".into()],
             pairwise: true,
             delegation: false,
+            delegation_only: false,
             max_depth: 1,
-            refresh: false,
+            refresh: true,
+            lifetime: Some(300),
+            refresh_lifetime: 3600,
         }
     }
 
@@ -248,9 +287,38 @@ mod tests {
         let mut deeper = w.clone();
         deeper.max_depth = 3;
         assert!(rule_widens(Some(&w), &deeper));
+        let mut no_refresh = base.clone();
+        no_refresh.refresh = false;
+        assert!(rule_widens(Some(&no_refresh), &base));
         let mut w = base.clone();
-        w.refresh = true;
-        assert!(rule_widens(Some(&base), &w));
+        w.mappings.clear();
+        assert!(rule_widens(Some(&base), &w), "a removed condition widens");
+        let mut n = base.clone();
+        n.mappings.push("groups:ops=orders:read".into());
+        assert!(!rule_widens(Some(&base), &n), "an added condition narrows");
+        let mut only = w.clone();
+        only.delegation = true;
+        only.delegation_only = true;
+        let mut both = only.clone();
+        both.delegation_only = false;
+        assert!(
+            rule_widens(Some(&only), &both),
+            "impersonation newly allowed"
+        );
+        for (before, after) in [(Some(300), Some(600)), (Some(300), None)] {
+            let mut l = base.clone();
+            l.lifetime = after;
+            let mut b = base.clone();
+            b.lifetime = before;
+            assert!(rule_widens(Some(&b), &l));
+        }
+        let mut shorter = base.clone();
+        shorter.lifetime = Some(60);
+        shorter.refresh_lifetime = 600;
+        assert!(!rule_widens(Some(&base), &shorter));
+        let mut longer = base.clone();
+        longer.refresh_lifetime = 7200;
+        assert!(rule_widens(Some(&base), &longer));
         let off = RuleReach {
             enabled: false,
             ..base.clone()

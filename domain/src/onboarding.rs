@@ -229,12 +229,14 @@ pub fn checklist(f: &Facts, now: i64) -> Vec<ChecklistItem> {
         agreement.push("no agreement reference".to_owned());
     }
     match parse_date("signed on", &a.signed_on) {
-        Ok(d) if d > today => agreement.push("signed in the future".into()),
+        // A day's grace: where the partner signs, it may already be tomorrow in UTC terms.
+        Ok(d) if d > today + 1 => agreement.push("signed in the future".into()),
         Ok(_) => {}
         Err(_) => agreement.push("no signing date".into()),
     }
     match parse_date("expires on", &a.expires_on) {
-        Ok(d) if d <= today => agreement.push(format!("expired on {}", a.expires_on)),
+        // Valid through its expiry date.
+        Ok(d) if d < today => agreement.push(format!("expired on {}", a.expires_on)),
         Ok(_) => {}
         Err(_) => agreement.push("no expiry date".into()),
     }

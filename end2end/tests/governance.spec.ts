@@ -117,11 +117,13 @@ test('an operator onboards a partner and requests production, a second administr
   const request = admin.page.locator('.request').filter({ hasText: 'promote initech to production' });
   await expect(request).toContainText('checklist complete');
   await expect(request).toContainText(`filed by ${OPERATOR}`);
+  await expect(request.locator('pre.access')).toContainText('grant on https://shipping.e2e.test: shipments:read');
   // Rejecting needs a reason first.
   await expect(request.getByRole('button', { name: 'Reject' })).toBeDisabled();
   await request.getByLabel('Comment (required to reject)').fill('welcome aboard');
   await expect(request.getByRole('button', { name: 'Reject' })).toBeEnabled();
   await admin.page.screenshot({ path: 'test-results/changes-admin.png', fullPage: true });
+  admin.page.once('dialog', (d) => d.accept());
   await request.getByRole('button', { name: 'Approve' }).click();
   await expect(admin.page.getByRole('status').filter({ hasText: 'approved' })).toBeVisible();
   await expect(admin.page.getByText('Nothing waits for approval.')).toBeVisible();

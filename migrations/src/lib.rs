@@ -8,6 +8,7 @@ mod m20261126_000003_typed_jwt;
 mod m20261126_000004_partner_stage;
 mod m20261126_000005_change_requests;
 mod m20261126_000006_partner_records;
+mod m20261126_000007_audit_partner_source;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_partner_stage::Migration),
             Box::new(m20261126_000005_change_requests::Migration),
             Box::new(m20261126_000006_partner_records::Migration),
+            Box::new(m20261126_000007_audit_partner_source::Migration),
         ]
     }
 }

@@ -20,6 +20,9 @@ impl MigrationTrait for Migration {
                 // one pending request per target.
                 .col(string("target"))
                 .col(text("summary"))
+                // For a promotion: the partner's grants and trust rules when it was filed (what
+                // the approver judges; approval refuses if they changed meanwhile).
+                .col(text("details").default(""))
                 .col(text("payload"))
                 .col(string("status"))
                 .col(string("requested_by"))
@@ -53,7 +56,14 @@ impl MigrationTrait for Migration {
                 .col("partner_id")
                 .take(),
         )
-        .await
+        .await?;
+        // At most one pending request per target, even for two filings at the same instant.
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX change_requests_one_pending ON change_requests (target) WHERE status = 'pending'",
+            )
+            .await?;
+        Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

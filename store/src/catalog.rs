@@ -148,7 +148,7 @@ async fn move_stage(
         .exec(txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(StoreError::Conflict(
+        return Err(StoreError::Stale(
             "the partner's stage changed meanwhile; look again and retry".into(),
         ));
     }

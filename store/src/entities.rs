@@ -281,6 +281,8 @@ pub mod audit_event {
         pub target: String,
         pub details: String,
         pub request_id: Option<String>,
+        pub partner: Option<String>,
+        pub source: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -324,6 +326,7 @@ pub mod change_request {
         pub partner_id: String,
         pub target: String,
         pub summary: String,
+        pub details: String,
         pub payload: String,
         pub status: crate::enums::RequestStatusColumn,
         pub requested_by: String,

@@ -193,6 +193,23 @@ impl Store {
         Ok(q.all(self.db()).await?)
     }
 
+    /// The rule for `issuer`'s tokens exchanged for `audience`, if there is one.
+    pub async fn trust_rule_for(
+        &self,
+        partner_slug: &str,
+        issuer: &str,
+        audience_identifier: &str,
+    ) -> Result<Option<trust_rule::Model>> {
+        let p = self.partner_by_slug(partner_slug).await?;
+        let i = self.trusted_issuer(&p.id, issuer).await?;
+        let a = self.audience_by_identifier(audience_identifier).await?;
+        Ok(trust_rule::Entity::find()
+            .filter(trust_rule::Column::IssuerId.eq(&i.id))
+            .filter(trust_rule::Column::AudienceId.eq(&a.id))
+            .one(self.db())
+            .await?)
+    }
+
     pub async fn trusted_issuer(
         &self,
         partner_id: &str,
@@ -210,27 +227,9 @@ impl Store {
         enabled: bool,
         now: i64,
     ) -> Result<trusted_issuer::Model> {
-        let p = self.partner_by_slug(partner_slug).await?;
-        let before = self.trusted_issuer(&p.id, issuer).await?;
         let txn = self.write().await?;
-        let mut am: trusted_issuer::ActiveModel = before.into();
-        am.enabled = Set(enabled);
-        am.updated_at = Set(now);
-        let model = am.update(&txn).await?;
-        audit::record(
-            &txn,
-            actor,
-            if enabled {
-                "issuer.enable"
-            } else {
-                "issuer.disable"
-            },
-            &format!("issuer:{}:{}", p.slug, issuer),
-            json!({"enabled": enabled}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::CATALOG, now).await?;
+        let model =
+            set_trusted_issuer_enabled_in(&txn, actor, partner_slug, issuer, enabled, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -454,4 +453,35 @@ pub(crate) async fn trusted_issuer_in(
         .one(db)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("trusted issuer {issuer}")))
+}
+
+pub(crate) async fn set_trusted_issuer_enabled_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    partner_slug: &str,
+    issuer: &str,
+    enabled: bool,
+    now: i64,
+) -> Result<trusted_issuer::Model> {
+    let p = partner_by_slug_in(txn, partner_slug).await?;
+    let before = trusted_issuer_in(txn, &p.id, issuer).await?;
+    let mut am: trusted_issuer::ActiveModel = before.into();
+    am.enabled = Set(enabled);
+    am.updated_at = Set(now);
+    let model = am.update(txn).await?;
+    audit::record(
+        txn,
+        actor,
+        if enabled {
+            "issuer.enable"
+        } else {
+            "issuer.disable"
+        },
+        &format!("issuer:{}:{}", p.slug, issuer),
+        json!({"enabled": enabled}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::CATALOG, now).await?;
+    Ok(model)
 }

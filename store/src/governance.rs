@@ -4,7 +4,7 @@
 //! state it compares and keeps the requests.
 
 use entente_domain::ScopeSet;
-use entente_domain::federation::rules::ClaimPass;
+use entente_domain::federation::rules::{ClaimPass, ScopeMapping};
 use entente_domain::governance::{self, Decision, RequestStatus, RuleReach};
 use entente_domain::lifecycle::Stage;
 use sea_orm::sea_query::Expr;
@@ -19,10 +19,11 @@ use crate::catalog::{
     audience_by_identifier_in, partner_by_slug_in, reactivate_partner_in, set_grant_in,
     set_partner_stage_in,
 };
-use crate::entities::{change_request, grant, partner, trust_rule};
+use crate::entities::{audience, change_request, grant, partner, trust_rule, trusted_issuer};
 use crate::enums::{PartnerStage, RequestStatusColumn};
 use crate::federation::{
-    NewTrustRule, set_trust_rule_enabled_in, set_trust_rule_in, trusted_issuer_in,
+    NewTrustRule, set_trust_rule_enabled_in, set_trust_rule_in, set_trusted_issuer_enabled_in,
+    trusted_issuer_in,
 };
 use crate::{Actor, Result, Store, StoreError, audit};
 
@@ -49,6 +50,8 @@ pub enum Change {
     },
     /// Turn a disabled trust rule on.
     EnableTrustRule { rule_id: String },
+    /// Turn a disabled trusted issuer on again (every rule under it resumes).
+    EnableIssuer { partner: String, issuer: String },
 }
 
 impl Change {
@@ -59,6 +62,7 @@ impl Change {
             Self::Grant { .. } => "grant",
             Self::TrustRule { .. } => "trust_rule",
             Self::EnableTrustRule { .. } => "enable_trust_rule",
+            Self::EnableIssuer { .. } => "enable_issuer",
         }
     }
 
@@ -78,6 +82,7 @@ impl Change {
                 ..
             } => format!("trust_rule:{partner}:{issuer}:{audience}"),
             Self::EnableTrustRule { rule_id, .. } => format!("trust_rule:{rule_id}"),
+            Self::EnableIssuer { partner, issuer } => format!("issuer:{partner}:{issuer}"),
         }
     }
 
@@ -101,6 +106,9 @@ impl Change {
                 rule.scopes
             ),
             Self::EnableTrustRule { rule_id } => format!("enable trust rule {rule_id}"),
+            Self::EnableIssuer { partner, issuer } => {
+                format!("enable {partner}'s trusted issuer {issuer} again")
+            }
         }
     }
 }
@@ -126,16 +134,35 @@ fn invalid(e: impl Into<String>) -> StoreError {
     StoreError::Invalid(e.into())
 }
 
+fn refused(r: governance::Refusal) -> StoreError {
+    match r {
+        governance::Refusal::Decided(m) => StoreError::Stale(m),
+        governance::Refusal::NotAllowed(m) => StoreError::Forbidden(m),
+    }
+}
+
+async fn slug_of(db: &impl ConnectionTrait, r: &change_request::Model) -> Result<Option<String>> {
+    Ok(partner::Entity::find_by_id(r.partner_id.clone())
+        .one(db)
+        .await?
+        .map(|p| p.slug))
+}
+
 fn reach_of(m: &trust_rule::Model) -> RuleReach {
     let claims: Vec<ClaimPass> = serde_json::from_str(&m.claims).unwrap_or_default();
+    let mappings: Vec<ScopeMapping> = serde_json::from_str(&m.mappings).unwrap_or_default();
     RuleReach {
         enabled: m.enabled,
         scopes: ScopeSet::from_tokens(m.scopes.split_whitespace()),
         claims: claims.iter().map(claim_name).collect(),
+        mappings: mappings.iter().map(mapping_name).collect(),
         pairwise: m.pairwise,
         delegation: m.delegation,
+        delegation_only: m.delegation_only,
         max_depth: u8::try_from(m.max_depth).unwrap_or(u8::MAX),
         refresh: m.refresh,
+        lifetime: m.lifetime,
+        refresh_lifetime: m.refresh_lifetime,
     }
 }
 
@@ -143,36 +170,140 @@ fn claim_name(c: &ClaimPass) -> String {
     format!("{}→{}", c.from, c.to)
 }
 
+fn mapping_name(m: &ScopeMapping) -> String {
+    serde_json::to_string(m).unwrap_or_default()
+}
+
 fn reach_of_new(r: &NewTrustRule) -> RuleReach {
     RuleReach {
         enabled: true,
         scopes: r.scopes.clone(),
         claims: r.claims.iter().map(claim_name).collect(),
+        mappings: r.mappings.iter().map(mapping_name).collect(),
         pairwise: r.pairwise,
         delegation: r.delegation,
+        delegation_only: r.delegation_only,
         max_depth: r.max_depth,
         refresh: r.refresh,
+        lifetime: r.lifetime,
+        refresh_lifetime: r.refresh_lifetime,
     }
 }
 
-/// The partner a change is about.
+/// The partner a change is about, its row locked for the rest of the transaction (on
+/// PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers): a decision and a
+/// direct edit of the same partner never interleave.
 async fn partner_of(txn: &DatabaseTransaction, change: &Change) -> Result<partner::Model> {
-    match change {
+    let id = match change {
         Change::Promote { partner }
         | Change::Reactivate { partner }
         | Change::Grant { partner, .. }
-        | Change::TrustRule { partner, .. } => partner_by_slug_in(txn, partner).await,
+        | Change::TrustRule { partner, .. }
+        | Change::EnableIssuer { partner, .. } => partner_by_slug_in(txn, partner).await?.id,
         Change::EnableTrustRule { rule_id } => {
-            let r = trust_rule::Entity::find_by_id(rule_id.to_owned())
+            trust_rule::Entity::find_by_id(rule_id.to_owned())
                 .one(txn)
                 .await?
-                .ok_or_else(|| StoreError::NotFound(format!("trust rule {rule_id}")))?;
-            partner::Entity::find_by_id(r.partner_id)
-                .one(txn)
-                .await?
-                .ok_or_else(|| StoreError::NotFound("the rule's partner".into()))
+                .ok_or_else(|| StoreError::NotFound(format!("trust rule {rule_id}")))?
+                .partner_id
         }
+    };
+    partner::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound("the partner".into()))
+}
+
+/// What a request is about and one line for the approver (a rule's request names its issuer,
+/// audience and scopes, and shares the rule's target with edits of it).
+async fn describe(
+    txn: &DatabaseTransaction,
+    p: &partner::Model,
+    change: &Change,
+) -> Result<(String, String)> {
+    if let Change::EnableTrustRule { rule_id } = change {
+        let r = rule_of(txn, p, rule_id).await?;
+        let (issuer, audience) = rule_names(txn, &r).await?;
+        return Ok((
+            format!("trust_rule:{}:{issuer}:{audience}", p.slug),
+            format!(
+                "enable {}'s trust rule {rule_id}: tokens from {issuer} for \"{}\" on {audience}",
+                p.slug, r.scopes
+            ),
+        ));
     }
+    Ok((change.target(), change.summary()))
+}
+
+async fn rule_names(txn: &DatabaseTransaction, r: &trust_rule::Model) -> Result<(String, String)> {
+    let issuer = trusted_issuer::Entity::find_by_id(r.issuer_id.clone())
+        .one(txn)
+        .await?
+        .map_or_else(|| r.issuer_id.clone(), |i| i.issuer);
+    let audience = audience::Entity::find_by_id(r.audience_id.clone())
+        .one(txn)
+        .await?
+        .map_or_else(|| r.audience_id.clone(), |a| a.identifier);
+    Ok((issuer, audience))
+}
+
+/// The partner's access as an approver reads it: grants, then enabled trust rules of enabled
+/// issuers. A promotion records it when filed and is refused if it changed before approval.
+async fn access_of(txn: &DatabaseTransaction, p: &partner::Model) -> Result<String> {
+    let mut lines = vec![];
+    for g in grant::Entity::find()
+        .filter(grant::Column::PartnerId.eq(&p.id))
+        .all(txn)
+        .await?
+    {
+        let aud = audience::Entity::find_by_id(g.audience_id.clone())
+            .one(txn)
+            .await?
+            .map_or(g.audience_id, |a| a.identifier);
+        lines.push(format!("grant on {aud}: {}", g.scopes));
+    }
+    let issuers: std::collections::HashMap<String, trusted_issuer::Model> =
+        trusted_issuer::Entity::find()
+            .filter(trusted_issuer::Column::PartnerId.eq(&p.id))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|i| (i.id.clone(), i))
+            .collect();
+    for r in trust_rule::Entity::find()
+        .filter(trust_rule::Column::PartnerId.eq(&p.id))
+        .filter(trust_rule::Column::Enabled.eq(true))
+        .all(txn)
+        .await?
+    {
+        if !issuers.get(&r.issuer_id).is_some_and(|i| i.enabled) {
+            continue;
+        }
+        let (issuer, audience) = rule_names(txn, &r).await?;
+        let reach = reach_of(&r);
+        lines.push(format!(
+            "trust rule {issuer} → {audience}: {} (claims: {}; {}{}{})",
+            r.scopes,
+            if reach.claims.is_empty() {
+                "sub only".to_owned()
+            } else {
+                reach.claims.join(", ")
+            },
+            if r.pairwise {
+                "pairwise subject"
+            } else {
+                "public subject"
+            },
+            if r.delegation { ", delegation" } else { "" },
+            if r.refresh { ", refresh tokens" } else { "" },
+        ));
+    }
+    lines.sort();
+    if lines.is_empty() {
+        lines.push("no grants and no trust rules".into());
+    }
+    Ok(lines.join("\n"))
 }
 
 /// Whether `change` widens production access today (read inside `txn`), with the partner.
@@ -180,7 +311,12 @@ async fn needs_approval(
     txn: &DatabaseTransaction,
     change: &Change,
 ) -> Result<(partner::Model, bool)> {
-    let p = partner_of(txn, change).await?;
+    let mut p = partner_of(txn, change).await?;
+    // While a promotion waits, the partner counts as production: what the approver was shown
+    // cannot be widened underneath the request.
+    if p.stage == PartnerStage::Sandbox && pending_promotion(txn, &p).await? {
+        p.stage = PartnerStage::Production;
+    }
     let needs = match change {
         Change::Promote { .. } => governance::stage_change_needs_approval(Stage::Production),
         // Reactivation restores whatever the partner had; it always waits for a second person.
@@ -223,8 +359,22 @@ async fn needs_approval(
             };
             governance::rule_needs_approval(effective(&p), Some(&reach_of(&before)), &after)
         }
+        Change::EnableIssuer { issuer, .. } => {
+            let i = trusted_issuer_in(txn, &p.id, issuer).await?;
+            !i.enabled && effective(&p) == Stage::Production
+        }
     };
     Ok((p, needs))
+}
+
+async fn pending_promotion(txn: &DatabaseTransaction, p: &partner::Model) -> Result<bool> {
+    Ok(change_request::Entity::find()
+        .filter(change_request::Column::PartnerId.eq(&p.id))
+        .filter(change_request::Column::Kind.eq("promote"))
+        .filter(change_request::Column::Status.eq(RequestStatusColumn::Pending))
+        .count(txn)
+        .await?
+        > 0)
 }
 
 /// A suspended partner counts as the stage it returns to: widening a suspended production
@@ -289,6 +439,9 @@ async fn apply(
             set_trust_rule_enabled_in(txn, actor, rule_id, true, now).await?;
             id = Some(rule_id.clone());
         }
+        Change::EnableIssuer { partner, issuer } => {
+            set_trusted_issuer_enabled_in(txn, actor, partner, issuer, true, now).await?;
+        }
     }
     Ok(id)
 }
@@ -306,7 +459,7 @@ impl Store {
         now: i64,
     ) -> Result<Submitted> {
         let reason = reason.trim();
-        if reason.len() > 1000 {
+        if reason.chars().count() > 1000 {
             return Err(invalid("the reason is longer than 1000 characters"));
         }
         let txn = self.write().await?;
@@ -322,15 +475,19 @@ impl Store {
         let trial = txn.begin().await?;
         apply(&trial, actor, &change, now).await?;
         trial.rollback().await?;
-        let target = change.target();
+        let (target, summary) = describe(&txn, &p, &change).await?;
+        let details = match change {
+            Change::Promote { .. } => access_of(&txn, &p).await?,
+            _ => String::new(),
+        };
         if let Some(open) = change_request::Entity::find()
             .filter(change_request::Column::Target.eq(&target))
             .filter(change_request::Column::Status.eq(RequestStatusColumn::Pending))
             .one(&txn)
             .await?
         {
-            return Err(StoreError::Conflict(format!(
-                "change request #{} ({}): a pending request",
+            return Err(StoreError::Stale(format!(
+                "change request #{} ({}) is already pending for this",
                 open.id, open.summary
             )));
         }
@@ -338,7 +495,8 @@ impl Store {
             kind: Set(change.kind().to_owned()),
             partner_id: Set(p.id.clone()),
             target: Set(target.clone()),
-            summary: Set(change.summary()),
+            summary: Set(summary),
+            details: Set(details),
             payload: Set(serde_json::to_string(&change)
                 .map_err(|e| invalid(format!("the change cannot be recorded: {e}")))?),
             status: Set(RequestStatusColumn::Pending),
@@ -351,7 +509,8 @@ impl Store {
             ..Default::default()
         }
         .insert(&txn)
-        .await?;
+        .await
+        .map_err(|e| StoreError::from_insert(e, &format!("a pending request for {target}")))?;
         audit::record(
             &txn,
             actor,
@@ -379,18 +538,31 @@ impl Store {
         governance::check_comment(decision, comment).map_err(invalid)?;
         let comment = comment.trim();
         let txn = self.write().await?;
-        let row = request_in(&txn, id).await?;
+        // Locked: of two deciders at once, the second waits and then finds it decided.
+        let row = change_request::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("change request #{id}")))?;
         governance::check_decision(
             row.status.into(),
             &row.requested_by,
             &actor.name,
             decider_is_admin,
         )
-        .map_err(invalid)?;
+        .map_err(refused)?;
         let status = match decision {
             Decision::Approve => {
                 let change: Change = serde_json::from_str(&row.payload)
                     .map_err(|e| invalid(format!("the request cannot be read: {e}")))?;
+                let p = partner_of(&txn, &change).await?;
+                if matches!(change, Change::Promote { .. })
+                    && access_of(&txn, &p).await? != row.details
+                {
+                    return Err(StoreError::Stale(
+                        "the partner's grants or trust rules changed since the request was filed; reject it and file it again".into(),
+                    ));
+                }
                 apply(&txn, actor, &change, now)
                     .await
                     .map_err(|e| match e {
@@ -412,7 +584,7 @@ impl Store {
                 Decision::Reject => "change_request.reject",
             },
             &format!("change_request:{id}"),
-            json!({"summary": row.summary, "requested_by": row.requested_by,
+            json!({"summary": row.summary, "requested_by": row.requested_by, "partner": slug_of(&txn, &row).await?,
                    "before": row.status, "after": model.status, "comment": comment}),
             now,
         )
@@ -431,14 +603,15 @@ impl Store {
         let txn = self.write().await?;
         let row = request_in(&txn, id).await?;
         governance::check_withdraw(row.status.into(), &row.requested_by, &actor.name)
-            .map_err(invalid)?;
+            .map_err(refused)?;
         let model = close(&txn, &row, RequestStatus::Withdrawn, actor, None, now).await?;
         audit::record(
             &txn,
             actor,
             "change_request.withdraw",
             &format!("change_request:{id}"),
-            json!({"summary": row.summary, "before": row.status, "after": model.status}),
+            json!({"summary": row.summary, "partner": slug_of(&txn, &row).await?,
+                   "before": row.status, "after": model.status}),
             now,
         )
         .await?;
@@ -524,7 +697,7 @@ async fn close(
         .exec(txn)
         .await?;
     if res.rows_affected != 1 {
-        return Err(StoreError::Conflict(format!(
+        return Err(StoreError::Stale(format!(
             "change request #{} was decided meanwhile",
             row.id
         )));

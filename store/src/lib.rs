@@ -32,6 +32,8 @@ pub use sea_orm;
 pub struct Actor {
     pub name: String,
     pub request_id: Option<String>,
+    /// The address the request came from (the socket's, or what trusted proxies report).
+    pub source: Option<String>,
 }
 
 impl Actor {
@@ -39,10 +41,15 @@ impl Actor {
         Self {
             name: name.into(),
             request_id: None,
+            source: None,
         }
     }
     pub fn with_request_id(mut self, id: Option<String>) -> Self {
         self.request_id = id;
+        self
+    }
+    pub fn with_source(mut self, source: Option<String>) -> Self {
+        self.source = source;
         self
     }
 }
@@ -53,8 +60,14 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// What the change was decided on has changed meanwhile (a conflict, said in full).
+    #[error("{0}")]
+    Stale(String),
     #[error("{0}")]
     Invalid(String),
+    /// This person may not do this (decide their own request, withdraw someone else's).
+    #[error("{0}")]
+    Forbidden(String),
     /// The change widens production access: it waits for a different administrator's approval.
     #[error("{0} needs a different administrator's approval; file it as a change request")]
     NeedsApproval(String),

@@ -11,9 +11,14 @@ pub fn ConfirmSubmit(
     question: &'static str,
     #[prop(default = true)] ask: bool,
     #[prop(optional, into)] class: String,
+    /// The submitter's name and value, sent with the form (which button was pressed).
+    #[prop(optional, into)]
+    name: String,
+    #[prop(optional, into)] value: String,
+    #[prop(optional, into)] disabled: Signal<bool>,
 ) -> impl IntoView {
     view! {
-        <button type="submit" class=class on:click=move |ev| {
+        <button type="submit" class=class name=name value=value disabled=move || disabled.get() on:click=move |ev| {
             if ask && !confirm(question) {
                 ev.prevent_default();
             }

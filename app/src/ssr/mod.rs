@@ -113,9 +113,10 @@ pub fn user_error(e: StoreError) -> ConsoleError {
             ConsoleError::unavailable()
         }
         StoreError::NotFound(_) => ConsoleError::not_found(e.to_string()),
-        StoreError::Conflict(_) => ConsoleError::conflict(e.to_string()),
+        StoreError::Conflict(_) | StoreError::Stale(_) => ConsoleError::conflict(e.to_string()),
         StoreError::Invalid(_) => ConsoleError::bad_request(e.to_string()),
         StoreError::NeedsApproval(_) => ConsoleError::conflict(e.to_string()),
+        StoreError::Forbidden(m) => ConsoleError::new(403, m),
     })
 }
 

@@ -4,7 +4,9 @@
 
 use clap::{Args, Subcommand};
 use entente_domain::governance::RequestStatus;
+use entente_store::Actor;
 use entente_store::entities::change_request;
+use entente_store::enums::Role;
 use entente_store::governance::{Change, RequestFilter, Submitted};
 use serde_json::json;
 
@@ -19,6 +21,27 @@ pub struct ApprovalArgs {
     /// Why the change is wanted (shown to the approver).
     #[arg(long, default_value = "")]
     pub reason: String,
+    /// The console user (e-mail) filing the request; they cannot approve it themselves.
+    #[arg(long = "as", value_name = "EMAIL")]
+    pub as_user: Option<String>,
+}
+
+/// The console user a command line acts for when it files or withdraws a request: a person
+/// the four-eyes rule can tell apart from the approver (an operator or administrator).
+async fn filer(cx: &Ctx<'_>, email: Option<&str>) -> anyhow::Result<Actor> {
+    let Some(email) = email else {
+        anyhow::bail!("name the console user filing the request with --as EMAIL");
+    };
+    let user = cx
+        .store
+        .admin_by_email(email)
+        .await?
+        .filter(|u| u.enabled)
+        .ok_or_else(|| anyhow::anyhow!("{email} is not an enabled console user"))?;
+    if user.role == Role::Auditor {
+        anyhow::bail!("{email} is an auditor; auditors change nothing");
+    }
+    Ok(Actor::new(format!("admin:{}", user.email)))
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,15 +55,17 @@ pub enum ChangeCmd {
         #[arg(long, default_value_t = 100)]
         limit: u64,
     },
-    /// Take back a pending request you filed from this command line.
+    /// Take back a pending request (`--as` the console user who filed it).
     Withdraw {
         #[arg(long)]
         id: i64,
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_user: Option<String>,
     },
 }
 
 pub fn request_json(r: &change_request::Model, partner: &str) -> serde_json::Value {
-    json!({"id": r.id, "kind": r.kind, "partner": partner, "summary": r.summary, "status": r.status,
+    json!({"id": r.id, "kind": r.kind, "partner": partner, "summary": r.summary, "details": r.details, "status": r.status,
            "requested_by": r.requested_by, "requested_at": r.requested_at, "reason": r.reason,
            "decided_by": r.decided_by, "decided_at": r.decided_at, "comment": r.decision_comment})
 }
@@ -56,13 +81,19 @@ pub async fn submit(
         Change::Promote { partner }
         | Change::Reactivate { partner }
         | Change::Grant { partner, .. }
-        | Change::TrustRule { partner, .. } => partner.clone(),
+        | Change::TrustRule { partner, .. }
+        | Change::EnableIssuer { partner, .. } => partner.clone(),
         Change::EnableTrustRule { .. } => String::new(),
+    };
+    let actor = if approval.request_approval {
+        filer(cx, approval.as_user.as_deref()).await?
+    } else {
+        cx.actor.clone()
     };
     let outcome = cx
         .store
         .submit(
-            cx.actor,
+            &actor,
             change,
             &approval.reason,
             approval.request_approval,
@@ -122,11 +153,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: ChangeCmd) -> anyhow::Result<()> {
                 },
             );
         }
-        ChangeCmd::Withdraw { id } => {
-            let r = cx
-                .store
-                .withdraw_change_request(cx.actor, id, cx.now)
-                .await?;
+        ChangeCmd::Withdraw { id, as_user } => {
+            let actor = filer(cx, as_user.as_deref()).await?;
+            let r = cx.store.withdraw_change_request(&actor, id, cx.now).await?;
             print(
                 cx.out,
                 json!({"id": r.id, "status": r.status}),

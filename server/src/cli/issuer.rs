@@ -68,11 +68,14 @@ pub enum IssuerCmd {
         #[arg(long)]
         issuer: String,
     },
+    /// Turn it on again; for a production partner, a change request (`--request-approval`).
     Enable {
         #[arg(long)]
         partner: String,
         #[arg(long)]
         issuer: String,
+        #[command(flatten)]
+        approval: super::change::ApprovalArgs,
     },
     /// Change how the issuer's tokens are read.
     Update {
@@ -188,15 +191,22 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
                 format!("trusted issuer {issuer} disabled"),
             );
         }
-        IssuerCmd::Enable { partner, issuer } => {
-            store
-                .set_trusted_issuer_enabled(actor, &partner, &issuer, true, now)
-                .await?;
-            print(
-                out,
-                json!({"issuer": issuer, "enabled": true}),
-                format!("trusted issuer {issuer} enabled"),
-            );
+        IssuerCmd::Enable {
+            partner,
+            issuer,
+            approval,
+        } => {
+            let change = entente_store::governance::Change::EnableIssuer {
+                partner,
+                issuer: issuer.clone(),
+            };
+            super::change::submit(cx, change, &approval, |_| {
+                (
+                    json!({"issuer": issuer, "enabled": true}),
+                    format!("trusted issuer {issuer} enabled"),
+                )
+            })
+            .await?;
         }
         IssuerCmd::Update {
             partner,

@@ -27,16 +27,20 @@ impl app::ssr::FederationServices for ConsoleFederation {
     ) -> app::ssr::BoxFuture<Result<(bool, String), String>> {
         let state = self.0.clone();
         Box::pin(async move {
+            let read_failed = |e: entente_store::StoreError| {
+                tracing::error!(error = %e, "reading a partner's issuers for the key check failed");
+                "the partner's issuers could not be read; try again".to_string()
+            };
             let p = state
                 .store
                 .partner_by_slug(&partner)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(read_failed)?;
             let issuers = state
                 .store
                 .list_trusted_issuers(Some(&p.id))
                 .await
-                .map_err(|_| "the issuers could not be read".to_string())?;
+                .map_err(read_failed)?;
             let mut ok = true;
             let mut lines = vec![];
             for i in issuers.iter().filter(|i| i.enabled) {

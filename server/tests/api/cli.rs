@@ -670,6 +670,33 @@ async fn suspending_a_partner_stops_its_tokens(s: &TestServer) {
         "{}",
         String::from_utf8_lossy(&refused.stderr)
     );
+    // Filed on behalf of a console user, who then cannot approve it.
+    let hash = entente_domain::password::hash_password("correct horse battery staple").unwrap();
+    s.state
+        .store
+        .create_admin(
+            &entente_store::Actor::new("test"),
+            "olga@example.test",
+            hash,
+            entente_store::enums::Role::Operator,
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    let anonymous = tokio::task::block_in_place(|| {
+        entente_raw(
+            s,
+            &[
+                "partner",
+                "reactivate",
+                "--partner",
+                "acme",
+                "--request-approval",
+            ],
+        )
+    });
+    assert!(!anonymous.status.success());
+    assert!(String::from_utf8_lossy(&anonymous.stderr).contains("--as EMAIL"));
     let v = tokio::task::block_in_place(|| {
         entente(
             s,
@@ -679,11 +706,17 @@ async fn suspending_a_partner_stops_its_tokens(s: &TestServer) {
                 "--partner",
                 "acme",
                 "--request-approval",
+                "--as",
+                "olga@example.test",
                 "--reason",
                 "breach remedied",
             ],
         )
     });
+    assert_eq!(
+        v["change_request"]["requested_by"],
+        "admin:olga@example.test"
+    );
     let id = v["change_request"]["id"].as_i64().unwrap();
     assert_eq!(v["change_request"]["status"], "pending");
     assert_eq!(v["change_request"]["reason"], "breach remedied");

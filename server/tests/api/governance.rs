@@ -198,7 +198,7 @@ async fn four_eyes_in_the_console(s: &TestServer) {
     let reactivation = request_id(&answer);
     assert_eq!(stage_of(s, "globex").await, PartnerStage::Suspended);
     let (code, answer) = post(alice.clone(), form(&decide(&reactivation, "approve", ""))).await;
-    assert_eq!(code, 400, "{answer}");
+    assert_eq!(code, 403, "{answer}");
     assert!(
         answer.to_string().contains("different administrator"),
         "{answer}"
@@ -220,7 +220,7 @@ async fn four_eyes_in_the_console(s: &TestServer) {
     assert_eq!(stage_of(s, "globex").await, PartnerStage::Suspended);
     // A decided request stays decided.
     let (code, _) = post(bob.clone(), form(&decide(&reactivation, "approve", ""))).await;
-    assert_eq!(code, 400);
+    assert_eq!(code, 409);
 
     // A different administrator approves the operator's promotion: it applies.
     let (code, answer) = post(bob.clone(), form(&decide(&promotion, "approve", "welcome"))).await;
@@ -257,7 +257,7 @@ async fn four_eyes_in_the_console(s: &TestServer) {
     .await;
     let again = request_id(&answer);
     let (code, _) = call(s, &alice, "withdraw_change_request", &[("id", &again)]).await;
-    assert_eq!(code, 400);
+    assert_eq!(code, 403);
     let (code, _) = call(s, &olga, "withdraw_change_request", &[("id", &again)]).await;
     assert_eq!(code, 200);
     assert_eq!(requests(s, &olga, "withdrawn").await.len(), 1);
@@ -709,3 +709,132 @@ async fn console_users_and_roles(s: &TestServer) {
 }
 
 on_both!(console_users_and_roles);
+
+/// What a promotion's approver sees is what the partner gets: while it waits, the partner counts
+/// as production (widening its grant waits too), and approval is refused if its grants or rules
+/// changed since filing. Re-enabling a production partner's issuer waits for approval as well.
+async fn promotion_approves_what_was_shown(s: &TestServer) {
+    use entente_domain::governance::Decision;
+    use entente_domain::lifecycle::Stage;
+    use entente_store::governance::{Change, Submitted};
+    s.seed().await;
+    let store = &s.state.store;
+    let olga = entente_store::Actor::new("admin:olga@example.test");
+    let bob = entente_store::Actor::new("admin:bob@example.test");
+    let now = entente_server::state::now();
+    store
+        .set_partner_stage(&olga, "globex", Stage::Sandbox, now)
+        .await
+        .unwrap();
+    complete_onboarding(s, "globex").await;
+    let grant = |scopes: &str| Change::Grant {
+        partner: "globex".into(),
+        audience: crate::common::API.into(),
+        scopes: entente_domain::ScopeSet::parse(scopes).unwrap(),
+    };
+    // In sandbox, a grant applies at once.
+    assert!(matches!(
+        store
+            .submit(&olga, grant("orders:read"), "", false, now)
+            .await
+            .unwrap(),
+        Submitted::Applied { .. }
+    ));
+    let Submitted::Requested(promo) = store
+        .submit(
+            &olga,
+            Change::Promote {
+                partner: "globex".into(),
+            },
+            "",
+            true,
+            now,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not filed")
+    };
+    assert!(
+        promo
+            .details
+            .contains("grant on https://api.example.test: orders:read"),
+        "{}",
+        promo.details
+    );
+    // Waiting for promotion, widening waits as well; narrowing does not.
+    assert!(matches!(
+        store
+            .submit(&olga, grant("orders:read orders:write"), "", false, now)
+            .await,
+        Err(entente_store::StoreError::NeedsApproval(_))
+    ));
+    assert!(matches!(
+        store
+            .submit(&olga, grant(""), "", false, now)
+            .await
+            .unwrap(),
+        Submitted::Applied { .. }
+    ));
+    // The access changed since filing: approval is refused, the request stays pending.
+    let err = store
+        .decide_change_request(&bob, true, promo.id, Decision::Approve, "", now)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, entente_store::StoreError::Stale(_)), "{err}");
+    assert_eq!(
+        store
+            .partner_by_slug("globex")
+            .await
+            .unwrap()
+            .stage
+            .to_string(),
+        "sandbox"
+    );
+    store
+        .decide_change_request(&bob, true, promo.id, Decision::Reject, "file again", now)
+        .await
+        .unwrap();
+
+    // A production partner's disabled issuer comes back only with approval.
+    let issuer = "https://idp.globex.test";
+    store
+        .set_partner_stage(&olga, "globex", Stage::Production, now)
+        .await
+        .unwrap();
+    store
+        .set_trusted_issuer_enabled(&olga, "globex", issuer, false, now)
+        .await
+        .unwrap();
+    let enable = Change::EnableIssuer {
+        partner: "globex".into(),
+        issuer: issuer.into(),
+    };
+    assert!(matches!(
+        store.submit(&olga, enable.clone(), "", false, now).await,
+        Err(entente_store::StoreError::NeedsApproval(_))
+    ));
+    let Submitted::Requested(req) = store.submit(&olga, enable, "", true, now).await.unwrap()
+    else {
+        panic!("not filed")
+    };
+    // Two at once for one target: the second is refused.
+    let again = Change::EnableIssuer {
+        partner: "globex".into(),
+        issuer: issuer.into(),
+    };
+    assert!(store.submit(&olga, again, "", true, now).await.is_err());
+    store
+        .decide_change_request(&bob, true, req.id, Decision::Approve, "", now)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .trusted_issuer(&store.partner_by_slug("globex").await.unwrap().id, issuer)
+            .await
+            .unwrap()
+            .enabled
+    );
+}
+
+on_both!(promotion_approves_what_was_shown);

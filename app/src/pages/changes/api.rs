@@ -12,6 +12,8 @@ pub struct RequestRow {
     pub id: i64,
     pub partner: String,
     pub summary: String,
+    /// For a promotion: the partner's grants and trust rules when it was filed, one per line.
+    pub details: String,
     pub reason: String,
     pub status: String,
     pub requested_by: String,
@@ -60,6 +62,7 @@ pub async fn list_change_requests(
                 id: r.id,
                 partner,
                 summary: r.summary,
+                details: r.details,
                 reason: r.reason,
                 status: r.status.to_string(),
                 mine: r.requested_by == actor,

@@ -102,6 +102,12 @@ fn Request(
                 " · filed by " {r.requested_by.clone()} " on " {r.requested_at.clone()}
             </p>
             {(!r.reason.is_empty()).then(|| view! { <p>"Reason: " {r.reason.clone()}</p> })}
+            {(!r.details.is_empty()).then(|| view! {
+                <details open=pending>
+                    <summary>"What the partner would get in production"</summary>
+                    <pre class="access">{r.details.clone()}</pre>
+                </details>
+            })}
             {r.decided_by.clone().map(|by| view! {
                 <p class="decision">
                     {r.status.clone()} " by " {by} " on " {r.decided_at.clone().unwrap_or_default()}
@@ -117,7 +123,9 @@ fn Request(
                     <textarea id=comment_id.clone() name="comment" rows="2" maxlength="1000"
                         on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
                     <div class="actions">
-                        <button type="submit" name="decision" value="approve" disabled=move || decide.pending().get()>"Approve"</button>
+                        <ConfirmSubmit label="Approve" name="decision" value="approve"
+                            question="Approve this change request? It takes effect at once."
+                            disabled=Signal::derive(move || decide.pending().get())/>
                         <button type="submit" name="decision" value="reject" class="danger"
                             disabled=move || decide.pending().get() || comment.read().trim().is_empty()
                             title="Say why in the comment to reject">"Reject"</button>

@@ -195,12 +195,19 @@ pub async fn accept_questionnaire(partner: String) -> Result<String, ConsoleErro
 pub async fn check_issuer_keys(partner: String) -> Result<String, ConsoleError> {
     let admin = authorize("check_issuer_keys").await?;
     let c = console()?;
+    // The partner must exist (404 otherwise) before anything is fetched.
+    c.store
+        .partner_by_slug(&partner)
+        .await
+        .map_err(user_error)?;
+    // Recorded as of the start: an issuer changed while the keys are fetched makes it outdated.
+    let started = crate::ssr::now();
     let (ok, detail) = match c.federation.0.check_issuer_keys(partner.clone()).await {
         Ok(found) => found,
         Err(e) => return Err(bad_request(e)),
     };
     c.store
-        .record_issuer_check(&admin.actor(), &partner, ok, &detail, crate::ssr::now())
+        .record_issuer_check(&admin.actor(), &partner, ok, &detail, started)
         .await
         .map_err(user_error)?;
     Ok(if ok {

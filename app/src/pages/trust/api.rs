@@ -230,6 +230,19 @@ pub async fn set_trust_rule(
     r.max_depth = max_depth;
     r.pairwise = pairwise.is_some();
     r.refresh = refresh.is_some();
+    // What the form does not show is kept from the rule it replaces (claim-value conditions,
+    // delegation-only, lifetimes), never silently dropped.
+    if let Some(before) = console()?
+        .store
+        .trust_rule_for(&partner, &issuer, &audience)
+        .await
+        .map_err(user_error)?
+    {
+        r.mappings = serde_json::from_str(&before.mappings).unwrap_or_default();
+        r.delegation_only = before.delegation_only && r.delegation;
+        r.lifetime = before.lifetime;
+        r.refresh_lifetime = before.refresh_lifetime;
+    }
     let change = entente_store::governance::Change::TrustRule {
         partner,
         issuer,
