@@ -3,6 +3,7 @@
 //! Everything here is plain Rust: no HTTP, no database, no wall clock. Callers pass `now`
 //! (seconds since the Unix epoch) into every decision so that tests can pin time.
 
+pub mod audit;
 pub mod client_auth;
 pub mod error;
 pub mod federation;

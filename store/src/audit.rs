@@ -1,5 +1,7 @@
 //! Audit events, written in the same transaction as the change they describe.
 
+use std::collections::HashMap;
+
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 
 use crate::entities::audit_event;
@@ -42,7 +44,112 @@ pub(crate) async fn record(
     Ok(())
 }
 
+/// Which audit events to list: every filter optional, newest first, `before` an event id (the
+/// next page starts below the last one shown).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Exact actor (`admin:alice@example.com`, `cli:root`, …) or, without a colon, any actor
+    /// whose name contains it.
+    pub actor: Option<String>,
+    pub partner: Option<String>,
+    /// An action (`partner.suspend`) or a family (`partner.`).
+    pub action: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub before: Option<i64>,
+    pub limit: u64,
+}
+
+/// Events per page unless the caller asks for another number (at most `MAX`).
+const DEFAULT_LIMIT: u64 = 100;
+const MAX: u64 = 10_000;
+
+impl AuditFilter {
+    /// The filter from query parameters (`actor`, `partner`, `action`, `since`, `until`,
+    /// `before`, `limit`); a sentence for what cannot be read.
+    pub fn from_query(q: &HashMap<String, String>, now: i64) -> std::result::Result<Self, String> {
+        let text = |k: &str| {
+            q.get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let time = |k: &str| {
+            text(k)
+                .map(|v| {
+                    entente_domain::audit::parse_time(&v, now).map_err(|e| format!("{k}: {e}"))
+                })
+                .transpose()
+        };
+        let number = |k: &str| {
+            text(k)
+                .map(|v| {
+                    v.parse::<u64>()
+                        .map_err(|_| format!("{k} must be a positive number"))
+                })
+                .transpose()
+        };
+        let limit = number("limit")?.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX).contains(&limit) {
+            return Err(format!("limit must be between 1 and {MAX}"));
+        }
+        Ok(Self {
+            actor: text("actor"),
+            partner: text("partner"),
+            action: text("action"),
+            since: time("since")?,
+            until: time("until")?,
+            before: number("before")?.map(|b| i64::try_from(b).unwrap_or(i64::MAX)),
+            limit,
+        })
+    }
+}
+
 impl Store {
+    /// A security event that changes nothing else (a sign-in, a failed one).
+    pub async fn record_event(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: &str,
+        details: serde_json::Value,
+        now: i64,
+    ) -> Result<()> {
+        record(self.db(), actor, action, target, details, now).await
+    }
+
+    /// One page of audit events matching `f`, newest first.
+    pub async fn audit_events(&self, f: &AuditFilter) -> Result<Vec<audit_event::Model>> {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let mut q = audit_event::Entity::find().order_by_desc(audit_event::Column::Id);
+        if let Some(a) = f.actor.as_deref().filter(|a| !a.is_empty()) {
+            q = if a.contains(':') {
+                q.filter(audit_event::Column::Actor.eq(a))
+            } else {
+                q.filter(audit_event::Column::Actor.contains(a))
+            };
+        }
+        if let Some(p) = f.partner.as_deref().filter(|p| !p.is_empty()) {
+            q = q.filter(audit_event::Column::Partner.eq(p));
+        }
+        if let Some(a) = f.action.as_deref().filter(|a| !a.is_empty()) {
+            q = if a.ends_with('.') {
+                q.filter(audit_event::Column::Action.starts_with(a))
+            } else {
+                q.filter(audit_event::Column::Action.eq(a))
+            };
+        }
+        if let Some(t) = f.since {
+            q = q.filter(audit_event::Column::At.gte(t));
+        }
+        if let Some(t) = f.until {
+            q = q.filter(audit_event::Column::At.lt(t));
+        }
+        if let Some(id) = f.before {
+            q = q.filter(audit_event::Column::Id.lt(id));
+        }
+        Ok(q.limit(f.limit.clamp(1, 10_000)).all(self.db()).await?)
+    }
+
     pub async fn recent_audit_events(&self, limit: u64) -> Result<Vec<audit_event::Model>> {
         Ok(audit_event::Entity::find()
             .order_by_desc(audit_event::Column::Id)

@@ -29,6 +29,7 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
                                     })}
                                 </A>
                                 <A href="/users">"Users"</A>
+                                <A href="/audit">"Audit"</A>
                             </nav>
                             <span class="who">{me.email} " · " {me.role}</span>
                             <ActionForm action=logout>

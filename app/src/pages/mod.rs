@@ -2,6 +2,7 @@
 //! `api.rs`, beside the page.
 
 pub mod audiences;
+pub mod audit;
 pub mod auth;
 pub mod changes;
 pub mod clients;

@@ -55,6 +55,9 @@ pub const TABLE: &[(&str, Access)] = &[
     // "Try a token" evaluates partner tokens pasted by the user: an operational tool.
     ("explain_token", OPERATE),
     ("POST /admin/api/v1/exchange/explain", OPERATE),
+    // Auditors export the audit log.
+    ("GET /admin/api/v1/audit", READ),
+    ("list_audit", READ),
 ];
 
 /// The table's entry for a route; `None` for a route nobody declared (it is refused).

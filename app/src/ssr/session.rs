@@ -23,8 +23,23 @@ pub struct AdminSession {
 }
 
 impl AdminSession {
+    /// Who acts, for the audit trail: the console user, with the request's id and the address
+    /// it came from (the socket's, or what trusted proxies report).
     pub fn actor(&self) -> Actor {
+        let parts = use_context::<axum::http::request::Parts>();
+        let request_id = parts.as_ref().and_then(|p| {
+            p.headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
+        let source = parts
+            .as_ref()
+            .and_then(|p| p.extensions.get::<ClientAddr>())
+            .map(|a| a.0.to_string());
         Actor::new(format!("admin:{}", self.email))
+            .with_request_id(request_id)
+            .with_source(source)
     }
 }
 
@@ -110,10 +125,47 @@ pub async fn login(email: &str, password: &str) -> Result<(), ConsoleError> {
         }
     })
     .await?;
+    // Security events are audited: who, from where, and (for failures) which e-mail was tried.
+    let typed: String = email
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .take(254)
+        .collect();
+    let actor = AdminSession {
+        id: String::new(),
+        email: typed.clone(),
+        role: entente_store::enums::Role::Auditor,
+    }
+    .actor();
     match admin {
-        Some(a) if ok => start_session(&a.id).await,
+        Some(a) if ok => {
+            start_session(&a.id).await?;
+            audit_sign_in(&c.store, &actor, "session.sign_in", &typed).await;
+            Ok(())
+        }
         // One message for unknown account and wrong password: no user enumeration.
-        _ => Err(fail(ConsoleError::new(401, "e-mail or password is wrong"))),
+        _ => {
+            audit_sign_in(&c.store, &actor, "session.sign_in_failed", &typed).await;
+            Err(fail(ConsoleError::new(401, "e-mail or password is wrong")))
+        }
+    }
+}
+
+/// Best effort: a sign-in is not refused because its audit event could not be written (that
+/// failure is logged).
+async fn audit_sign_in(store: &entente_store::Store, actor: &Actor, action: &str, email: &str) {
+    if let Err(e) = store
+        .record_event(
+            actor,
+            action,
+            &format!("admin:{email}"),
+            serde_json::json!({}),
+            now(),
+        )
+        .await
+    {
+        tracing::error!(error = %e, action, "writing a sign-in audit event failed");
     }
 }
 

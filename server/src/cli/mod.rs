@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod audience;
+pub mod audit;
 pub mod change;
 pub mod client;
 pub mod exchange;
@@ -93,6 +94,9 @@ pub enum Command {
     /// Change requests: changes that widen production access, awaiting a second administrator.
     #[command(subcommand)]
     Change(change::ChangeCmd),
+    /// The audit log: every change and security event, who, what, from where.
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
 }
 
 pub(crate) fn print(out: Output, value: serde_json::Value, text: String) {
@@ -144,6 +148,7 @@ pub async fn run(cmd: Command, common: &CommonArgs, out: Output) -> anyhow::Resu
         Command::Token(c) => token::run(&cx, c).await?,
         Command::Exchange(c) => exchange::run(&cx, c).await?,
         Command::Change(c) => change::run(&cx, c).await?,
+        Command::Audit(c) => audit::run(&cx, c).await?,
     }
     Ok(())
 }

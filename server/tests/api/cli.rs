@@ -745,6 +745,37 @@ async fn suspending_a_partner_stops_its_tokens(s: &TestServer) {
         .unwrap();
     let v = tokio::task::block_in_place(|| entente(s, &["partner", "list"]));
     assert_eq!(v[0]["stage"], "production");
+    // The audit log from the command line: the suspension with its reason, the request, the
+    // approval; and the same as CSV.
+    let events = tokio::task::block_in_place(|| {
+        entente(s, &["audit", "list", "--partner", "acme", "--since", "1h"])
+    });
+    let actions: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "partner.suspend",
+        "change_request.file",
+        "change_request.approve",
+        "partner.reactivate",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+    let suspend = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "partner.suspend")
+        .unwrap();
+    assert_eq!(suspend["details"]["reason"], "contract breach");
+    let csv = tokio::task::block_in_place(|| {
+        entente_raw(s, &["audit", "list", "--partner", "acme", "--csv"])
+    });
+    assert!(csv.status.success());
+    assert!(String::from_utf8_lossy(&csv.stdout).starts_with("id,at,actor,action,target,partner"));
     s.refresh().await;
     // Tokens issued in the suspension's second would still count as revoked: step past it.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;

@@ -8,6 +8,7 @@ mod common;
 #[allow(dead_code, unused_imports)]
 mod fed;
 
+mod audit;
 mod cli;
 mod console;
 mod governance;

@@ -1,0 +1,80 @@
+//! Server function of the audit page.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConsoleError;
+#[cfg(feature = "ssr")]
+use crate::ssr::{authorize, bad_request, console, user_error};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub partner: Option<String>,
+    pub details: String,
+    pub source: Option<String>,
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    /// The id to page from for older events, when there are more.
+    pub next_before: Option<i64>,
+}
+
+/// Filters as the page's form sends them (empty: any); `before` pages to older events.
+#[server]
+pub async fn list_audit(
+    actor: String,
+    partner: String,
+    action: String,
+    since: String,
+    until: String,
+    before: String,
+) -> Result<AuditPage, ConsoleError> {
+    use entente_store::audit::AuditFilter;
+    authorize("list_audit").await?;
+    let q = [
+        ("actor", actor),
+        ("partner", partner),
+        ("action", action),
+        ("since", since),
+        ("until", until),
+        ("before", before),
+        ("limit", "50".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let f = AuditFilter::from_query(&q, crate::ssr::now()).map_err(bad_request)?;
+    let events = console()?
+        .store
+        .audit_events(&f)
+        .await
+        .map_err(user_error)?;
+    let next_before = (events.len() as u64 == f.limit)
+        .then(|| events.last().map(|e| e.id))
+        .flatten();
+    Ok(AuditPage {
+        next_before,
+        rows: events
+            .into_iter()
+            .map(|e| AuditRow {
+                id: e.id,
+                at: crate::ssr::format_time(e.at),
+                actor: e.actor,
+                action: e.action,
+                target: e.target,
+                partner: e.partner,
+                details: e.details,
+                source: e.source,
+                request_id: e.request_id,
+            })
+            .collect(),
+    })
+}
