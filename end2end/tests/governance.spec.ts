@@ -150,6 +150,29 @@ test('an operator onboards a partner and requests production, a second administr
   await olga.page.screenshot({ path: 'test-results/partner-suspended.png', fullPage: true });
   await expect(olga.page.locator('#lifecycle .state')).toHaveText('suspended');
 
+  // All of it is in the audit log, and the filters narrow it.
+  await admin.page.goto('/audit?partner=initech');
+  await hydrated(admin.page);
+  const log = admin.page.locator('#audit');
+  for (const action of ['partner.record', 'partner.questionnaire_accept', 'partner.issuer_check', 'change_request.file',
+    'change_request.approve', 'partner.stage', 'partner.suspend']) {
+    await expect(log.getByText(action, { exact: true }).first()).toBeVisible();
+  }
+  await admin.page.getByLabel('Action').fill('change_request.');
+  await admin.page.getByRole('button', { name: 'Filter' }).click();
+  await expect(admin.page).toHaveURL(/action=change_request\./);
+  await expect(log.getByText('partner.suspend', { exact: true })).toHaveCount(0);
+  await expect(log.getByText('change_request.approve', { exact: true })).toBeVisible();
+  await expect(admin.page.getByRole('link', { name: 'CSV' })).toHaveAttribute('href', /format=csv.*|.*action=change_request\..*format=csv/);
+  await admin.page.screenshot({ path: 'test-results/audit.png', fullPage: true });
+
+  // The users page: the administrator sees the operator and may change their role.
+  await admin.page.goto('/users');
+  await hydrated(admin.page);
+  await expect(admin.page.locator('#users')).toContainText(OPERATOR);
+  await expect(admin.page.locator('#users')).toContainText('admin@example.test (you)');
+  await admin.page.screenshot({ path: 'test-results/users.png', fullPage: true });
+
   expect(olga.problems, olga.problems.join('\n')).toEqual([]);
   expect(admin.problems, admin.problems.join('\n')).toEqual([]);
   await olga.context.close();
