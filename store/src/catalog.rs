@@ -394,6 +394,23 @@ impl Store {
             .collect())
     }
 
+    /// The partner's grants: audience identifier → granted scopes.
+    pub async fn grants_of(&self, partner_id: &str) -> Result<Vec<(String, String)>> {
+        let auds: std::collections::HashMap<String, String> = audience::Entity::find()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.identifier))
+            .collect();
+        Ok(grant::Entity::find()
+            .filter(grant::Column::PartnerId.eq(partner_id))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .filter_map(|g| auds.get(&g.audience_id).map(|a| (a.clone(), g.scopes)))
+            .collect())
+    }
+
     /// Sets (replaces) the partner's grant on an audience. Scopes must exist on the audience.
     pub async fn set_grant(
         &self,

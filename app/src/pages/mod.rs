@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod changes;
 pub mod clients;
+pub mod grants;
 pub mod keys;
 pub mod onboarding;
 pub mod partners;

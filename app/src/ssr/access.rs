@@ -32,6 +32,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("move_partner_stage", OPERATE),
     ("suspend_partner", OPERATE),
     ("reactivate_partner", OPERATE),
+    ("partner_grants", READ),
+    ("set_partner_grant", OPERATE),
     ("onboarding", READ),
     ("save_partner_record", OPERATE),
     ("accept_questionnaire", OPERATE),

@@ -838,3 +838,80 @@ async fn promotion_approves_what_was_shown(s: &TestServer) {
 }
 
 on_both!(promotion_approves_what_was_shown);
+
+/// Grants from the console: a sandbox partner's apply at once; widening a production partner's
+/// is a change request (narrowing is not); scopes the audience lacks are refused.
+async fn grants_from_the_console(s: &TestServer) {
+    use entente_domain::lifecycle::Stage;
+    s.seed().await;
+    let olga = session(s, "olga@example.test", Role::Operator).await;
+    let set = |partner: &'static str, scopes: &'static str| {
+        [
+            ("partner", partner),
+            ("audience", crate::common::API),
+            ("scopes", scopes),
+            ("reason", "pilot"),
+        ]
+    };
+    let granted = |slug: &'static str| async move {
+        let (code, rows) = call(
+            s,
+            &olga_cookie(s).await,
+            "partner_grants",
+            &[("partner", slug)],
+        )
+        .await;
+        assert_eq!(code, 200, "{rows}");
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["audience"] == crate::common::API)
+            .unwrap()["granted"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    s.state
+        .store
+        .set_partner_stage(
+            &entente_store::Actor::new("test"),
+            "globex",
+            Stage::Sandbox,
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    let (code, answer) = call(
+        s,
+        &olga,
+        "set_partner_grant",
+        &set("globex", "orders:read orders:write"),
+    )
+    .await;
+    assert_eq!((code, answer.as_str()), (200, Some("Saved.")));
+    assert_eq!(
+        granted("globex", olga.clone()).await,
+        "orders:read orders:write"
+    );
+    // acme is in production with orders:read: widening is a request, the grant stays.
+    let (code, answer) = call(
+        s,
+        &olga,
+        "set_partner_grant",
+        &set("acme", "orders:read orders:write"),
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert!(
+        answer.as_str().unwrap().starts_with("Change request #"),
+        "{answer}"
+    );
+    assert_eq!(granted("acme", olga.clone()).await, "orders:read");
+    let (code, _) = call(s, &olga, "set_partner_grant", &set("acme", "")).await;
+    assert_eq!(code, 200);
+    assert_eq!(granted("acme", olga.clone()).await, "");
+    let (code, answer) = call(s, &olga, "set_partner_grant", &set("acme", "bill:read")).await;
+    assert_eq!(code, 400, "{answer}");
+}
+
+on_both!(grants_from_the_console);

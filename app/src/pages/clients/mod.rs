@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{ActionError, CopyButton, ErrorBox, Layout};
+use crate::pages::grants::Grants;
 use crate::pages::partners::lifecycle::{Lifecycle, LifecycleActions};
 use api::{CreateClient, list_clients};
 
@@ -33,6 +34,7 @@ pub fn PartnerClients() -> impl IntoView {
                                 <A href=format!("/audit?partner={}", partner.slug)>"Audit"</A>
                             </p>
                             <Lifecycle partner=partner.clone() actions=lifecycle/>
+                            <Grants partner=partner.slug.clone()/>
                             <h2>"Clients"</h2>
                             {if rows.is_empty() {
                                 view! { <p class="empty">"This partner has no clients yet. Create one below; its secret is shown once."</p> }.into_any()
