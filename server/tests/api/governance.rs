@@ -853,14 +853,8 @@ async fn grants_from_the_console(s: &TestServer) {
             ("reason", "pilot"),
         ]
     };
-    let granted = |slug: &'static str| async move {
-        let (code, rows) = call(
-            s,
-            &olga_cookie(s).await,
-            "partner_grants",
-            &[("partner", slug)],
-        )
-        .await;
+    let granted = |slug: &'static str, who: String| async move {
+        let (code, rows) = call(s, &who, "partner_grants", &[("partner", slug)]).await;
         assert_eq!(code, 200, "{rows}");
         rows.as_array()
             .unwrap()
