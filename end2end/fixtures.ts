@@ -33,14 +33,14 @@ export async function reportCspViolations(page: import('@playwright/test').Page)
   });
 }
 
-// Signs in through the form, as a user would, and waits for the partners page.
+// Signs in through the form, as a user would, and waits for the overview (the console's home).
 export async function signIn(page: import('@playwright/test').Page, email = ADMIN_EMAIL, password = ADMIN_PASSWORD) {
   await page.goto('/login');
   await page.waitForLoadState('networkidle');
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/partners$/);
+  await page.waitForURL((u) => u.pathname === '/');
 }
 
 // Collects what the browser reports as wrong: console errors, hydration warnings, page errors and

@@ -17,7 +17,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <pages::NotFound/> }>
                 <Route path=path!("/login") view=pages::auth::Login/>
                 <Route path=path!("/setup") view=pages::auth::Setup/>
-                <Route path=path!("/") view=pages::partners::Partners/>
+                <Route path=path!("/") view=pages::overview::Overview/>
                 <Route path=path!("/partners") view=pages::partners::Partners/>
                 <Route path=path!("/partners/:slug") view=pages::clients::PartnerClients/>
                 <Route path=path!("/partners/:slug/trust") view=pages::trust::TrustRules/>

@@ -25,6 +25,12 @@ test('an administrator signs in, creates a partner and a client, and sees its se
 
   await page.getByLabel('Password').fill(ADMIN_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // Home is the overview of the federation; nothing exists yet.
+  await expect(page).toHaveURL((u) => u.pathname === '/');
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByText('Nothing waits for approval.')).toBeVisible();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Partners' }).click();
   await expect(page).toHaveURL(/\/partners$/);
   await expect(page.getByRole('heading', { name: 'Partners' })).toBeVisible();
   await hydrated(page);

@@ -112,6 +112,11 @@ test('an operator onboards a partner and requests production, a second administr
   // The administrator sees it waiting in the navigation, and approves it.
   const admin = await as(browser, 'admin@example.test');
   await expect(admin.page.locator('.nav-count')).toHaveText('1');
+  // Home is the overview: partners by stage, what waits for approval, recent events.
+  await expect(admin.page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await expect(admin.page.getByRole('region', { name: 'Waiting for approval' })).toContainText('promote initech to production');
+  await expect(admin.page.getByRole('region', { name: 'Recent events' })).toContainText('change_request.file');
+  await admin.page.screenshot({ path: 'test-results/overview.png', fullPage: true });
   await admin.page.goto('/changes');
   await hydrated(admin.page);
   const request = admin.page.locator('.request').filter({ hasText: 'promote initech to production' });

@@ -9,6 +9,7 @@ test('the partners list pages and filters', async ({ page }) => {
   await reportCspViolations(page);
 
   await signIn(page);
+  await page.goto('/partners');
   await page.waitForLoadState('networkidle');
 
   await expect(page.getByText(/Page 1 of 2/)).toBeVisible();

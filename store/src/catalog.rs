@@ -394,6 +394,19 @@ impl Store {
             .collect())
     }
 
+    /// How many partners are in each stage (stages with none are absent).
+    pub async fn partners_by_stage(&self) -> Result<Vec<(String, i64)>> {
+        use sea_orm::QuerySelect;
+        Ok(partner::Entity::find()
+            .select_only()
+            .column(partner::Column::Stage)
+            .column_as(partner::Column::Id.count(), "n")
+            .group_by(partner::Column::Stage)
+            .into_tuple::<(String, i64)>()
+            .all(self.db())
+            .await?)
+    }
+
     /// The partner's grants: audience identifier → granted scopes.
     pub async fn grants_of(&self, partner_id: &str) -> Result<Vec<(String, String)>> {
         let auds: std::collections::HashMap<String, String> = audience::Entity::find()

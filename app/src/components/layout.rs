@@ -18,8 +18,9 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
                 match who.await {
                     Ok(Some(me)) => view! {
                         <header class="topbar">
-                            <span class="brand">"Entente"</span>
+                            <A href="/" attr:class="brand">"Entente"</A>
                             <nav aria-label="Main">
+                                <A href="/" exact=true>"Overview"</A>
                                 <A href="/partners">"Partners"</A>
                                 <A href="/audiences">"Audiences"</A>
                                 <A href="/keys">"Signing keys"</A>

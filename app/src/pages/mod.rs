@@ -9,6 +9,7 @@ pub mod clients;
 pub mod grants;
 pub mod keys;
 pub mod onboarding;
+pub mod overview;
 pub mod partners;
 pub mod trust;
 pub mod users;

@@ -27,6 +27,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("logout", Access::Public),
     ("invite_valid", Access::Public),
     ("setup_admin", Access::Public),
+    ("overview", READ),
     ("list_partners", READ),
     ("create_partner", OPERATE),
     ("move_partner_stage", OPERATE),

@@ -35,7 +35,7 @@ pub async fn me() -> Result<Option<Administrator>, ConsoleError> {
 #[server]
 pub async fn login(email: String, password: String) -> Result<(), ConsoleError> {
     crate::ssr::login(&email, &password).await?;
-    leptos_axum::redirect("/partners");
+    leptos_axum::redirect("/");
     Ok(())
 }
 
@@ -62,6 +62,6 @@ pub async fn setup_admin(
     password: String,
 ) -> Result<(), ConsoleError> {
     crate::ssr::accept_invite(&token, &email, &password).await?;
-    leptos_axum::redirect("/partners");
+    leptos_axum::redirect("/");
     Ok(())
 }

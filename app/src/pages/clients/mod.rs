@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{ActionError, CopyButton, ErrorBox, Layout};
-use crate::pages::grants::Grants;
+use crate::pages::grants::{Grants, GrantsData};
 use crate::pages::partners::lifecycle::{Lifecycle, LifecycleActions};
 use api::{CreateClient, list_clients};
 
@@ -17,6 +17,7 @@ pub fn PartnerClients() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let create = ServerAction::<CreateClient>::new();
     let lifecycle = LifecycleActions::new();
+    let grants = GrantsData::new(Signal::derive(slug));
     let data = Resource::new(
         move || (slug(), create.version().get(), lifecycle.version()),
         |(s, ..)| list_clients(s),
@@ -26,7 +27,7 @@ pub fn PartnerClients() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading clients…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok((partner, rows)) => view! {
+                        Ok((partner, _)) => view! {
                             <p class="subtitle">{partner.name.clone()} " (" <code>{partner.slug.clone()}</code> ", " {partner.stage.clone()} ") · "
                                 <A href=format!("/partners/{}/onboarding", partner.slug)>"Onboarding"</A> " · "
                                 <A href=format!("/partners/{}/trust", partner.slug)>"Trust rules"</A> " · "
@@ -34,7 +35,17 @@ pub fn PartnerClients() -> impl IntoView {
                                 <A href=format!("/audit?partner={}", partner.slug)>"Audit"</A>
                             </p>
                             <Lifecycle partner=partner.clone() actions=lifecycle/>
-                            <Grants partner=partner.slug.clone()/>
+                        }
+                        .into_any(),
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <Grants partner=Signal::derive(slug) grants=grants/>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading clients…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok((_, rows)) => view! {
                             <h2>"Clients"</h2>
                             {if rows.is_empty() {
                                 view! { <p class="empty">"This partner has no clients yet. Create one below; its secret is shown once."</p> }.into_any()

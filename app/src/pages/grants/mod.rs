@@ -17,14 +17,28 @@ fn unknown(typed: &str, available: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The grants' data and their form's action. Created by the page itself: a resource made inside
+/// the console frame's Suspend would hydrate out of order.
+#[derive(Clone, Copy)]
+pub struct GrantsData {
+    pub set: ServerAction<SetPartnerGrant>,
+    pub data: Resource<Result<Vec<GrantRow>, crate::error::ConsoleError>>,
+}
+
+impl GrantsData {
+    pub fn new(partner: Signal<String>) -> Self {
+        let set = ServerAction::<SetPartnerGrant>::new();
+        let data = Resource::new(
+            move || (partner.get(), set.version().get()),
+            |(p, _)| partner_grants(p),
+        );
+        Self { set, data }
+    }
+}
+
 #[component]
-pub fn Grants(partner: String) -> impl IntoView {
-    let set = ServerAction::<SetPartnerGrant>::new();
-    let slug = partner.clone();
-    let data = Resource::new(
-        move || (partner.clone(), set.version().get()),
-        |(p, _)| partner_grants(p),
-    );
+pub fn Grants(partner: Signal<String>, grants: GrantsData) -> impl IntoView {
+    let GrantsData { set, data } = grants;
     view! {
         <section id="grants">
             <h2>"Grants"</h2>
@@ -32,7 +46,7 @@ pub fn Grants(partner: String) -> impl IntoView {
             <ActionDone value=Signal::derive(move || set.value().get())/>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading grants…"</p> }>
                 {move || {
-                    let slug = slug.clone();
+                    let slug = partner.get();
                     Suspend::new(async move {
                         match data.await {
                             Ok(rows) if rows.is_empty() => view! {
