@@ -84,6 +84,76 @@ impl Default for RotationPolicy {
     }
 }
 
+/// How long resource servers may cache the JWKS (`Cache-Control: max-age` on it): a successor
+/// key must be published at least this long before it signs.
+pub const JWKS_MAX_AGE: i64 = 300;
+/// Clock skew allowed on top of the longest token lifetime before a retiring key disappears.
+pub const RETIREMENT_SKEW: i64 = 60;
+
+impl RotationPolicy {
+    /// An administrator's policy: rotation period, pre-publication window and retirement grace.
+    /// The grace must outlast every token a key may have signed (`longest_token_lifetime`), and
+    /// the pre-publication window every JWKS cache.
+    pub fn checked(
+        algorithm: SigningAlgorithm,
+        rotation_interval: i64,
+        publish_lead: i64,
+        retirement_grace: i64,
+        longest_token_lifetime: i64,
+    ) -> Result<Self, String> {
+        if !(JWKS_MAX_AGE..=7 * 86_400).contains(&publish_lead) {
+            return Err(format!(
+                "the pre-publication window must be between {JWKS_MAX_AGE} seconds (the JWKS cache lifetime) and 7 days"
+            ));
+        }
+        if !(3600..=366 * 86_400).contains(&rotation_interval) || rotation_interval <= publish_lead
+        {
+            return Err(
+                "the rotation period must be between 1 hour and 366 days, and longer than the pre-publication window"
+                    .into(),
+            );
+        }
+        let floor = longest_token_lifetime + RETIREMENT_SKEW;
+        if retirement_grace < floor || retirement_grace > 30 * 86_400 {
+            return Err(format!(
+                "the retirement grace must be at least {floor} seconds (the longest token lifetime, {longest_token_lifetime} s, plus {RETIREMENT_SKEW} s) and at most 30 days"
+            ));
+        }
+        Ok(Self {
+            algorithm,
+            rotation_interval,
+            publish_lead,
+            max_token_lifetime: retirement_grace,
+        })
+    }
+}
+
+impl RotationPolicy {
+    /// These defaults with an administrator's stored periods (rotation interval,
+    /// pre-publication window, retirement grace), when there are any.
+    pub fn with_periods(self, stored: Option<(i64, i64, i64)>) -> Self {
+        match stored {
+            Some((rotation_interval, publish_lead, grace)) => Self {
+                rotation_interval,
+                publish_lead,
+                max_token_lifetime: grace,
+                ..self
+            },
+            None => self,
+        }
+    }
+}
+
+/// Whether an administrator may revoke a key in `state` (an emergency: it leaves the JWKS at
+/// once and what it signed stops verifying).
+pub fn check_revoke(state: KeyState) -> Result<(), String> {
+    match state {
+        KeyState::Pending | KeyState::Active | KeyState::Retiring => Ok(()),
+        KeyState::Retired => Err("the key is retired: it is no longer published".into()),
+        KeyState::Revoked => Err("the key is already revoked".into()),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transition {
     /// Generate a key in the given state (Active only when there is no key at all).
@@ -184,6 +254,25 @@ mod tests {
             max_token_lifetime: 300,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn policies_outlast_caches_and_tokens() {
+        let alg = SigningAlgorithm::Es256;
+        assert!(RotationPolicy::checked(alg, 86_400, 600, 3700, 3600).is_ok());
+        assert!(
+            RotationPolicy::checked(alg, 86_400, 60, 3700, 3600).is_err(),
+            "shorter than the JWKS cache"
+        );
+        assert!(
+            RotationPolicy::checked(alg, 600, 600, 3700, 3600).is_err(),
+            "period within the window"
+        );
+        let err = RotationPolicy::checked(alg, 86_400, 600, 3600, 3600).unwrap_err();
+        assert!(err.contains("at least 3660"), "{err}");
+        assert!(check_revoke(KeyState::Active).is_ok());
+        assert!(check_revoke(KeyState::Retired).is_err());
+        assert!(check_revoke(KeyState::Revoked).is_err());
     }
 
     #[test]

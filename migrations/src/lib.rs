@@ -9,6 +9,7 @@ mod m20261126_000004_partner_stage;
 mod m20261126_000005_change_requests;
 mod m20261126_000006_partner_records;
 mod m20261126_000007_audit_partner_source;
+mod m20261126_000008_key_policy_leases;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_change_requests::Migration),
             Box::new(m20261126_000006_partner_records::Migration),
             Box::new(m20261126_000007_audit_partner_source::Migration),
+            Box::new(m20261126_000008_key_policy_leases::Migration),
         ]
     }
 }

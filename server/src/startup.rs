@@ -4,13 +4,13 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64};
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use entente_domain::keyring::RotationPolicy;
 use entente_domain::secret::SecretHasher;
-use entente_store::{Actor, Store};
+use entente_store::Store;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -180,11 +180,12 @@ async fn build_state(
         algorithm: config.signing_alg,
         ..RotationPolicy::default()
     };
-    crate::state::signing_keys::rotate(
+    let replica = uuid::Uuid::new_v4().to_string();
+    crate::workers::maintenance::rotate_keys(
         &store,
         &config.master_key,
         &rotation,
-        &Actor::new("system"),
+        &replica,
         now(),
     )
     .await?;
@@ -196,7 +197,9 @@ async fn build_state(
         pairwise_secret: config.master_key.derive(PAIRWISE_PURPOSE),
         master: config.master_key,
         store,
-        rotation,
+        rotation_defaults: rotation,
+        rotation: RwLock::new(Arc::new(rotation)),
+        replica,
         snapshot: Default::default(),
         keys: Default::default(),
         revoked: Default::default(),

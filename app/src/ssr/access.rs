@@ -51,6 +51,10 @@ pub const TABLE: &[(&str, Access)] = &[
     ("list_audiences", READ),
     ("create_audience", OPERATE),
     ("list_keys", READ),
+    // Signing keys are security controls: administrators only.
+    ("set_key_policy", ADMINISTER),
+    ("rotate_key_now", ADMINISTER),
+    ("revoke_key", ADMINISTER),
     ("trust_overview", READ),
     ("add_trusted_issuer", OPERATE),
     ("set_trust_rule", OPERATE),

@@ -42,6 +42,21 @@ pub trait FederationServices: Send + Sync {
     /// Fetches the keys of every enabled trusted issuer of the partner now (bypassing caches):
     /// whether all of them answered with usable keys, and one line per issuer.
     fn check_issuer_keys(&self, partner: String) -> BoxFuture<Result<(bool, String), String>>;
+    /// The key rotation policy in force.
+    fn rotation_policy(&self) -> entente_domain::keyring::RotationPolicy;
+    /// Publishes a successor signing key now (signing after the pre-publication window, or at
+    /// once with `immediate`); its kid.
+    fn rotate_keys_now(
+        &self,
+        actor: entente_store::Actor,
+        immediate: bool,
+    ) -> BoxFuture<Result<String, StoreError>>;
+    /// Emergency revocation of a signing key; the successor's kid when it was signing.
+    fn revoke_key(
+        &self,
+        actor: entente_store::Actor,
+        kid: String,
+    ) -> BoxFuture<Result<Option<String>, StoreError>>;
     /// Applies committed catalog changes to this replica now (others follow the change feed),
     /// so that "try a token" right after an edit sees the edit.
     fn apply_changes(&self) -> BoxFuture<()>;

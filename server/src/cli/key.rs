@@ -1,4 +1,4 @@
-//! `entente key`: Signing keys: list, rotate.
+//! `entente key`: signing keys: list, show a timeline, rotate, revoke, and the rotation policy.
 
 use clap::Subcommand;
 use entente_domain::keys::SigningAlgorithm;
@@ -16,6 +16,28 @@ pub enum KeyCmd {
         /// Algorithm of the new key: ES256, EdDSA, PS256 or RS256.
         #[arg(long, env = "ENTENTE_SIGNING_ALG", default_value = "ES256")]
         algorithm: String,
+    },
+    /// A key's timeline: created, published, active, retiring, retired, revoked.
+    Show {
+        #[arg(long)]
+        kid: String,
+    },
+    /// Emergency revocation: the key leaves the JWKS at once and what it signed stops
+    /// verifying; if it was signing, a new key signs at once. `--confirm` repeats the kid.
+    Revoke {
+        #[arg(long)]
+        kid: String,
+        #[arg(long)]
+        confirm: String,
+    },
+    /// Show the rotation policy, or set it (all three values).
+    Policy {
+        #[arg(long, requires_all = ["publish_minutes", "grace_minutes"])]
+        rotation_days: Option<i64>,
+        #[arg(long, requires_all = ["rotation_days", "grace_minutes"])]
+        publish_minutes: Option<i64>,
+        #[arg(long, requires_all = ["rotation_days", "publish_minutes"])]
+        grace_minutes: Option<i64>,
     },
 }
 
@@ -66,6 +88,103 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
                 ),
             );
         }
+        KeyCmd::Show { kid } => {
+            let events = store.key_timeline(&kid).await?;
+            if events.is_empty() {
+                anyhow::bail!("no signing key {kid}");
+            }
+            let v: Vec<_> = events
+                .iter()
+                .map(|(at, action, state)| json!({"at": at, "action": action, "state": state}))
+                .collect();
+            let t = events
+                .iter()
+                .map(|(at, action, state)| format!("{at}  {action:<12} {state}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            print(out, json!(v), t);
+        }
+        KeyCmd::Revoke { kid, confirm } => {
+            if confirm != kid {
+                anyhow::bail!("--confirm must repeat the key ID exactly");
+            }
+            let was = store.revoke_signing_key(actor, &kid, now).await?;
+            let successor = if was == entente_store::enums::KeyStateColumn::Active {
+                let alg = policy_in_force(cx).await?.algorithm;
+                Some(
+                    crate::state::signing_keys::rotate_now(
+                        store,
+                        &common.master_key()?,
+                        alg,
+                        true,
+                        actor,
+                        now,
+                    )
+                    .await?,
+                )
+            } else {
+                None
+            };
+            print(
+                out,
+                json!({"kid": kid, "revoked": true, "successor": successor}),
+                match &successor {
+                    Some(s) => format!("key {kid} revoked; key {s} signs from now on"),
+                    None => format!("key {kid} revoked"),
+                },
+            );
+        }
+        KeyCmd::Policy {
+            rotation_days,
+            publish_minutes,
+            grace_minutes,
+        } => {
+            if let (Some(d), Some(p), Some(g)) = (rotation_days, publish_minutes, grace_minutes) {
+                let longest = store.longest_token_lifetime().await?;
+                let scale = |n: i64, by: i64| {
+                    n.checked_mul(by)
+                        .ok_or_else(|| anyhow::anyhow!("a number is too large"))
+                };
+                let policy = entente_domain::keyring::RotationPolicy::checked(
+                    policy_in_force(cx).await?.algorithm,
+                    scale(d, 86_400)?,
+                    scale(p, 60)?,
+                    scale(g, 60)?,
+                    longest,
+                )
+                .map_err(anyhow::Error::msg)?;
+                store.set_key_policy(actor, &policy, now).await?;
+            }
+            let p = policy_in_force(cx).await?;
+            print(
+                out,
+                json!({"algorithm": p.algorithm.as_str(), "rotation_interval": p.rotation_interval,
+                       "publish_lead": p.publish_lead, "retirement_grace": p.max_token_lifetime}),
+                format!(
+                    "{}: a new key every {} days, published {} minutes ahead, retired {} minutes after",
+                    p.algorithm.as_str(),
+                    p.rotation_interval / 86_400,
+                    p.publish_lead / 60,
+                    p.max_token_lifetime / 60
+                ),
+            );
+        }
     }
     Ok(())
+}
+
+/// The policy a server would apply: the stored one, else the defaults with the configured
+/// algorithm.
+async fn policy_in_force(cx: &Ctx<'_>) -> anyhow::Result<entente_domain::keyring::RotationPolicy> {
+    let alg: SigningAlgorithm = std::env::var("ENTENTE_SIGNING_ALG")
+        .unwrap_or_else(|_| "ES256".into())
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!(e))?;
+    let defaults = entente_domain::keyring::RotationPolicy {
+        algorithm: alg,
+        ..Default::default()
+    };
+    let stored = cx.store.key_policy().await?;
+    Ok(defaults
+        .with_periods(stored.map(|p| (p.rotation_interval, p.publish_lead, p.retirement_grace))))
 }

@@ -72,6 +72,46 @@ impl app::ssr::FederationServices for ConsoleFederation {
         })
     }
 
+    fn rotation_policy(&self) -> entente_domain::keyring::RotationPolicy {
+        self.0.rotation()
+    }
+
+    fn rotate_keys_now(
+        &self,
+        actor: entente_store::Actor,
+        immediate: bool,
+    ) -> app::ssr::BoxFuture<Result<String, entente_store::StoreError>> {
+        let state = self.0.clone();
+        Box::pin(async move {
+            let alg = state.rotation().algorithm;
+            let kid = crate::state::signing_keys::rotate_now(
+                &state.store,
+                &state.master,
+                alg,
+                immediate,
+                &actor,
+                crate::state::now(),
+            )
+            .await
+            .map_err(store_error)?;
+            state.reload_keys().await.map_err(store_error)?;
+            Ok(kid)
+        })
+    }
+
+    fn revoke_key(
+        &self,
+        actor: entente_store::Actor,
+        kid: String,
+    ) -> app::ssr::BoxFuture<Result<Option<String>, entente_store::StoreError>> {
+        let state = self.0.clone();
+        Box::pin(async move {
+            crate::state::signing_keys::emergency_revoke(&state, &actor, &kid, crate::state::now())
+                .await
+                .map_err(store_error)
+        })
+    }
+
     fn apply_changes(&self) -> app::ssr::BoxFuture<()> {
         let state = self.0.clone();
         Box::pin(async move {
@@ -80,5 +120,18 @@ impl app::ssr::FederationServices for ConsoleFederation {
                 tracing::warn!(error = %e, "applying console changes now failed");
             }
         })
+    }
+}
+
+/// A store refusal as it was; anything else (key generation, a reload) logged and said simply.
+fn store_error(e: anyhow::Error) -> entente_store::StoreError {
+    match e.downcast::<entente_store::StoreError>() {
+        Ok(s) => s,
+        Err(other) => {
+            tracing::error!(error = %other, "a signing-key operation failed");
+            entente_store::StoreError::Invalid(
+                "the signing keys could not be changed; try again".into(),
+            )
+        }
     }
 }

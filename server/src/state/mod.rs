@@ -64,7 +64,12 @@ pub struct Inner {
     pub store: Store,
     pub master: MasterKey,
     pub hasher: SecretHasher,
-    pub rotation: RotationPolicy,
+    /// The configured rotation defaults; an administrator's policy (reloaded with the keys)
+    /// replaces their periods.
+    pub rotation_defaults: RotationPolicy,
+    pub rotation: RwLock<Arc<RotationPolicy>>,
+    /// This process among the replicas (the holder of leases it takes).
+    pub replica: String,
     pub snapshot: RwLock<Arc<Snapshot>>,
     pub keys: RwLock<Arc<KeySet>>,
     /// Revoked lineage keys (`t:<jti>`, `f:`, `c:`, `p:`, `s:`) → when they were revoked.
@@ -163,7 +168,17 @@ impl Inner {
         Ok(())
     }
 
+    /// The rotation policy in force.
+    pub fn rotation(&self) -> RotationPolicy {
+        *read(&self.rotation)
+    }
+
     pub async fn reload_keys(&self) -> anyhow::Result<()> {
+        let stored = self.store.key_policy().await?;
+        let policy = self.rotation_defaults.with_periods(
+            stored.map(|p| (p.rotation_interval, p.publish_lead, p.retirement_grace)),
+        );
+        write(&self.rotation, Arc::new(policy));
         let models = self.store.signing_keys().await?;
         write(
             &self.keys,

@@ -165,3 +165,25 @@ pub async fn rotate_now(
     }
     Ok(kid)
 }
+
+/// Emergency revocation: the key leaves the JWKS at once (this replica reloads now, the others
+/// within a second through the change feed) and tokens it signed stop verifying. If it was the
+/// signing key, a successor is made and signs at once (no pre-publication: the old key cannot
+/// be trusted any longer; resource servers refetch the JWKS on an unknown `kid`). Returns the
+/// successor's kid, if one was needed.
+pub async fn emergency_revoke(
+    state: &crate::state::AppState,
+    actor: &Actor,
+    kid: &str,
+    now: i64,
+) -> anyhow::Result<Option<String>> {
+    let was = state.store.revoke_signing_key(actor, kid, now).await?;
+    let successor = if was == KeyStateColumn::Active {
+        let alg = state.rotation().algorithm;
+        Some(rotate_now(&state.store, &state.master, alg, true, actor, now).await?)
+    } else {
+        None
+    };
+    state.reload_keys().await?;
+    Ok(successor)
+}

@@ -3,26 +3,42 @@
 
 use std::time::Duration;
 
-use entente_store::Actor;
+use entente_domain::keyring::RotationPolicy;
+use entente_domain::sealing::MasterKey;
+use entente_store::{Actor, Store};
 
 use crate::state::signing_keys;
 use crate::state::{AppState, now};
 
 const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(60);
+/// The rotation lease outlives two ticks, so its holder keeps it while alive and another
+/// replica takes over within this long after it stops.
+const ROTATION_LEASE: &str = "key-rotation";
+const ROTATION_LEASE_TTL: i64 = 150;
+
+/// Applies the rotation plan if this replica holds the rotation lease: with several replicas
+/// on one database exactly one rotates. Returns whether anything changed.
+pub async fn rotate_keys(
+    store: &Store,
+    master: &MasterKey,
+    policy: &RotationPolicy,
+    replica: &str,
+    now: i64,
+) -> anyhow::Result<bool> {
+    if !store
+        .try_lease(ROTATION_LEASE, replica, ROTATION_LEASE_TTL, now)
+        .await?
+    {
+        return Ok(false);
+    }
+    signing_keys::rotate(store, master, policy, &Actor::new("system"), now).await
+}
 
 pub async fn run(s: AppState) {
     let mut tick = tokio::time::interval(MAINTENANCE_INTERVAL);
     loop {
         tick.tick().await;
-        if let Err(e) = signing_keys::rotate(
-            &s.store,
-            &s.master,
-            &s.rotation,
-            &Actor::new("system"),
-            now(),
-        )
-        .await
-        {
+        if let Err(e) = rotate_keys(&s.store, &s.master, &s.rotation(), &s.replica, now()).await {
             tracing::warn!(error = %e, "key rotation check failed");
         }
         if let Err(e) = s.store.purge_expired(now()).await {

@@ -13,5 +13,6 @@ mod cli;
 mod console;
 mod governance;
 mod interop;
+mod keys;
 mod oauth;
 mod startup;

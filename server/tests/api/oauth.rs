@@ -957,7 +957,7 @@ async fn key_rotation_publishes_before_it_signs(s: &TestServer) {
         "the successor does not sign before the lead"
     );
     // The lead passes (rotation takes `now`; the background check would do this within a minute).
-    let policy = &s.state.rotation;
+    let policy = &s.state.rotation();
     let changed = entente_server::state::signing_keys::rotate(
         &s.state.store,
         &s.state.master,

@@ -1,11 +1,12 @@
-//! Server functions of the signing keys page.
+//! Server functions of the signing keys page: keys with their timelines, the rotation policy,
+//! rotate now, and emergency revocation with the kid typed as confirmation.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{authorize, console, user_error};
+use crate::ssr::{authorize, bad_request, console, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRow {
@@ -14,20 +15,142 @@ pub struct KeyRow {
     pub state: String,
     pub created: String,
     pub state_since: String,
+    /// (when, what happened) from the audit log, oldest first.
+    pub timeline: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyView {
+    pub rotation_days: i64,
+    pub publish_minutes: i64,
+    pub grace_minutes: i64,
+    /// The floor of the grace: the longest token lifetime plus skew, in minutes (rounded up).
+    pub min_grace_minutes: i64,
+    pub algorithm: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeysPage {
+    pub keys: Vec<KeyRow>,
+    pub policy: PolicyView,
+    /// The signed-in user may rotate, revoke and set the policy (an administrator).
+    pub can_manage: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn happened(action: &str, state: &str) -> String {
+    match (action, state) {
+        ("key.create", "pending") => "created and published (pending)".into(),
+        ("key.create", s) => format!("created ({s})"),
+        ("key.revoke", _) => "revoked (removed from the JWKS)".into(),
+        (_, s) => s.to_owned(),
+    }
 }
 
 #[server]
-pub async fn list_keys() -> Result<Vec<KeyRow>, ConsoleError> {
-    authorize("list_keys").await?;
-    let keys = console()?.store.signing_keys().await.map_err(user_error)?;
-    Ok(keys
-        .into_iter()
-        .map(|k| KeyRow {
+pub async fn list_keys() -> Result<KeysPage, ConsoleError> {
+    let me = authorize("list_keys").await?;
+    let c = console()?;
+    let store = &c.store;
+    let keys = store.signing_keys().await.map_err(user_error)?;
+    let mut rows = vec![];
+    for k in keys {
+        let timeline = store
+            .key_timeline(&k.kid)
+            .await
+            .map_err(user_error)?
+            .into_iter()
+            .map(|(at, action, state)| (crate::ssr::format_time(at), happened(&action, &state)))
+            .collect();
+        rows.push(KeyRow {
             kid: k.kid,
             algorithm: k.algorithm,
             state: k.state.to_string(),
             created: crate::ssr::format_time(k.created_at),
             state_since: crate::ssr::format_time(k.state_since),
-        })
-        .collect())
+            timeline,
+        });
+    }
+    let p = c.federation.0.rotation_policy();
+    let longest = store.longest_token_lifetime().await.map_err(user_error)?;
+    let floor = longest + entente_domain::keyring::RETIREMENT_SKEW;
+    Ok(KeysPage {
+        keys: rows,
+        policy: PolicyView {
+            rotation_days: p.rotation_interval / 86_400,
+            publish_minutes: p.publish_lead / 60,
+            grace_minutes: p.max_token_lifetime / 60,
+            min_grace_minutes: (floor + 59) / 60,
+            algorithm: p.algorithm.as_str().to_owned(),
+        },
+        can_manage: me.role == entente_store::enums::Role::Admin,
+    })
+}
+
+#[server]
+pub async fn set_key_policy(
+    rotation_days: i64,
+    publish_minutes: i64,
+    grace_minutes: i64,
+) -> Result<String, ConsoleError> {
+    use entente_domain::keyring::RotationPolicy;
+    let me = authorize("set_key_policy").await?;
+    let c = console()?;
+    let longest = c.store.longest_token_lifetime().await.map_err(user_error)?;
+    let scale = |n: i64, by: i64| {
+        n.checked_mul(by)
+            .ok_or_else(|| bad_request("a number is too large"))
+    };
+    let policy = RotationPolicy::checked(
+        c.federation.0.rotation_policy().algorithm,
+        scale(rotation_days, 86_400)?,
+        scale(publish_minutes, 60)?,
+        scale(grace_minutes, 60)?,
+        longest,
+    )
+    .map_err(bad_request)?;
+    c.store
+        .set_key_policy(&me.actor(), &policy, crate::ssr::now())
+        .await
+        .map_err(user_error)?;
+    c.federation.0.apply_changes().await;
+    Ok("Rotation policy saved; the next rotation follows it.".into())
+}
+
+/// `immediate`: present to sign with the new key at once (the old one keeps verifying).
+#[server]
+pub async fn rotate_key_now(immediate: Option<String>) -> Result<String, ConsoleError> {
+    let me = authorize("rotate_key_now").await?;
+    let kid = console()?
+        .federation
+        .0
+        .rotate_keys_now(me.actor(), immediate.is_some())
+        .await
+        .map_err(user_error)?;
+    Ok(if immediate.is_some() {
+        format!("Key {kid} published and signing now.")
+    } else {
+        format!("Key {kid} published; it signs after the pre-publication window.")
+    })
+}
+
+/// Emergency revocation; `confirm` must be the kid, typed.
+#[server]
+pub async fn revoke_key(kid: String, confirm: String) -> Result<String, ConsoleError> {
+    let me = authorize("revoke_key").await?;
+    if confirm.trim() != kid {
+        return Err(bad_request(
+            "type the key's ID exactly to confirm its revocation",
+        ));
+    }
+    let successor = console()?
+        .federation
+        .0
+        .revoke_key(me.actor(), kid.clone())
+        .await
+        .map_err(user_error)?;
+    Ok(match successor {
+        Some(s) => format!("Key {kid} revoked; key {s} signs from now on."),
+        None => format!("Key {kid} revoked."),
+    })
 }

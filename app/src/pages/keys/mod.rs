@@ -1,45 +1,140 @@
-//! The signing keys page.
+//! The signing keys page: every key with its timeline, the rotation policy, "Rotate now", and
+//! emergency revocation (the kid typed as confirmation).
 
 pub mod api;
 
 use leptos::prelude::*;
 
-use crate::components::{ErrorBox, Layout};
-use api::list_keys;
+use crate::components::{ActionDone, ActionError, ConfirmSubmit, ErrorBox, Layout};
+use api::{KeyRow, PolicyView, RevokeKey, RotateKeyNow, SetKeyPolicy, list_keys};
 
 #[component]
 pub fn Keys() -> impl IntoView {
-    let keys = Resource::new(|| (), |_| list_keys());
+    let policy = ServerAction::<SetKeyPolicy>::new();
+    let rotate = ServerAction::<RotateKeyNow>::new();
+    let revoke = ServerAction::<RevokeKey>::new();
+    let keys = Resource::new(
+        move || {
+            (
+                policy.version().get(),
+                rotate.version().get(),
+                revoke.version().get(),
+            )
+        },
+        |_| list_keys(),
+    );
     view! {
         <Layout title="Signing keys">
-            <p class="subtitle">"Pending keys are published before they sign; retiring keys stay published until every token they signed has expired."</p>
+            <p class="subtitle">"Pending keys are published before they sign; retiring keys stay published until every token they signed has expired. Revoked keys leave the JWKS at once."</p>
+            <ActionError value=Signal::derive(move || rotate.value().get())/>
+            <ActionDone value=Signal::derive(move || rotate.value().get())/>
+            <ActionError value=Signal::derive(move || revoke.value().get())/>
+            <ActionDone value=Signal::derive(move || revoke.value().get())/>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading keys…"</p> }>
                 {move || Suspend::new(async move {
                     match keys.await {
-                        Ok(rows) if rows.is_empty() => view! { <p class="empty">"No signing keys yet: the server creates one when it starts."</p> }.into_any(),
-                        Ok(rows) => view! {
-                            <table>
-                                <thead><tr><th>"Key ID (RFC 7638 thumbprint)"</th><th>"Algorithm"</th><th>"State"</th><th>"Created"</th><th>"In this state since"</th></tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|k| {
-                                        let class = format!("state state-{}", k.state);
-                                        view! {
-                                            <tr>
-                                                <td><code>{k.kid}</code></td>
-                                                <td>{k.algorithm}</td>
-                                                <td><span class=class>{k.state}</span></td>
-                                                <td>{k.created}</td>
-                                                <td>{k.state_since}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
+                        Ok(page) => {
+                            let manage = page.can_manage;
+                            view! {
+                                {if page.keys.is_empty() {
+                                    view! { <p class="empty">"No signing keys yet: the server creates one when it starts."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="keys">
+                                            {page.keys.into_iter().map(|k| view! { <KeyCard k=k manage=manage revoke=revoke/> }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                                <Policy p=page.policy manage=manage action=policy rotate=rotate/>
+                            }.into_any()
+                        }
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     }
                 })}
             </Transition>
         </Layout>
+    }
+}
+
+#[component]
+fn KeyCard(k: KeyRow, manage: bool, revoke: ServerAction<RevokeKey>) -> impl IntoView {
+    let revocable = matches!(k.state.as_str(), "pending" | "active" | "retiring");
+    let typed = RwSignal::new(String::new());
+    let kid = k.kid.clone();
+    let matches = move || typed.read().trim() == kid;
+    let field = format!("confirm-{}", k.kid);
+    let hidden_kid = k.kid.clone();
+    view! {
+        <li class="card key" id=format!("key-{}", k.kid)>
+            <div class="request-head">
+                <code>{k.kid.clone()}</code>
+                <span class=format!("state state-{}", k.state)>{k.state.clone()}</span>
+            </div>
+            <p class="meta">{k.algorithm.clone()} " · created " {k.created.clone()} " · " {k.state.clone()} " since " {k.state_since.clone()}</p>
+            <ol class="timeline" aria-label="Timeline">
+                {k.timeline.into_iter().map(|(at, what)| view! { <li><span class="meta">{at}</span> " " {what}</li> }).collect_view()}
+            </ol>
+            {(manage && revocable).then(move || view! {
+                <details class="danger-zone">
+                    <summary>"Emergency revoke"</summary>
+                    <ActionForm action=revoke attr:class="revoke">
+                        <input type="hidden" name="kid" value=hidden_kid/>
+                        <p class="meta">"The key leaves the JWKS at once and every token it signed stops verifying. If it is signing, a new key signs from now on."</p>
+                        <label for=field.clone()>"Type the key ID to confirm"</label>
+                        <input id=field name="confirm" autocomplete="off" spellcheck="false"
+                            on:input=move |ev| typed.set(event_target_value(&ev))/>
+                        <ConfirmSubmit label="Revoke this key" class="danger"
+                            question="Revoke this signing key now? This cannot be undone."
+                            disabled=Signal::derive(move || !matches() || revoke.pending().get())/>
+                    </ActionForm>
+                </details>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn Policy(
+    p: PolicyView,
+    manage: bool,
+    action: ServerAction<SetKeyPolicy>,
+    rotate: ServerAction<RotateKeyNow>,
+) -> impl IntoView {
+    let grace = RwSignal::new(p.grace_minutes);
+    let min = p.min_grace_minutes;
+    let short = move || grace.get() < min;
+    view! {
+        <section id="policy">
+            <h2>"Rotation policy"</h2>
+            <p class="meta">
+                "New keys use " {p.algorithm.clone()} ". A key signs for the rotation period; its successor is published for the pre-publication window first (longer than the 5-minute JWKS cache), and a retiring key stays published for the retirement grace, which must outlast the longest token lifetime ("
+                {min} " minutes with skew)."
+            </p>
+            {if manage {
+                view! {
+                    <ActionForm action=action attr:class="card policy" attr:id="key-policy">
+                        <div class="row3">
+                            <label>"Rotation period (days)" <input name="rotation_days" type="number" min="1" max="366" value=p.rotation_days required/></label>
+                            <label>"Pre-publication window (minutes)" <input name="publish_minutes" type="number" min="5" max="10080" value=p.publish_minutes required/></label>
+                            <label>"Retirement grace (minutes)" <input name="grace_minutes" type="number" min=min max="43200" value=p.grace_minutes required
+                                aria-invalid=move || short().to_string()
+                                on:input=move |ev| grace.set(event_target_value(&ev).parse().unwrap_or(0))/></label>
+                        </div>
+                        {move || short().then(|| view! { <p class="field-error">{format!("At least {min} minutes: tokens signed just before retirement must still verify.")}</p> })}
+                        <button type="submit" disabled=move || short() || action.pending().get()>"Save policy"</button>
+                        <ActionError value=Signal::derive(move || action.value().get())/>
+                        <ActionDone value=Signal::derive(move || action.value().get())/>
+                    </ActionForm>
+                    <ActionForm action=rotate attr:class="card" attr:id="rotate-now">
+                        <label><input type="checkbox" name="immediate"/> "Sign with the new key at once (otherwise after the pre-publication window)"</label>
+                        <ConfirmSubmit label="Rotate now" question="Publish a new signing key now?" class="secondary"/>
+                    </ActionForm>
+                }.into_any()
+            } else {
+                view! {
+                    <p>"Every " {p.rotation_days} " days, published " {p.publish_minutes} " minutes ahead, retired after " {p.grace_minutes} " minutes."</p>
+                }.into_any()
+            }}
+        </section>
     }
 }
