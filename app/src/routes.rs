@@ -27,6 +27,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/changes") view=pages::changes::ChangeRequests/>
                 <Route path=path!("/users") view=pages::users::Users/>
                 <Route path=path!("/audit") view=pages::audit::Audit/>
+                <Route path=path!("/matrix") view=pages::matrix::ScopeMatrix/>
             </Routes>
         </Router>
     }

@@ -10,6 +10,7 @@ mod m20261126_000005_change_requests;
 mod m20261126_000006_partner_records;
 mod m20261126_000007_audit_partner_source;
 mod m20261126_000008_key_policy_leases;
+mod m20261126_000009_scope_sensitivity;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_partner_records::Migration),
             Box::new(m20261126_000007_audit_partner_source::Migration),
             Box::new(m20261126_000008_key_policy_leases::Migration),
+            Box::new(m20261126_000009_scope_sensitivity::Migration),
         ]
     }
 }

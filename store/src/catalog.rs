@@ -350,6 +350,7 @@ impl Store {
                 audience_id: Set(model.id.clone()),
                 name: Set(s.to_owned()),
                 description: Set(String::new()),
+                sensitivity: Set("medium".into()),
             }
             .insert(&txn)
             .await?;

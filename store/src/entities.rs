@@ -58,6 +58,8 @@ pub mod scope {
         #[sea_orm(primary_key, auto_increment = false)]
         pub name: String,
         pub description: String,
+        /// low, medium or high.
+        pub sensitivity: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

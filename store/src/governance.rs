@@ -48,10 +48,22 @@ pub enum Change {
         audience: String,
         rule: NewTrustRule,
     },
+    /// Several grants of one partner at once (a scope-matrix change set).
+    Grants {
+        partner: String,
+        grants: Vec<GrantSet>,
+    },
     /// Turn a disabled trust rule on.
     EnableTrustRule { rule_id: String },
     /// Turn a disabled trusted issuer on again (every rule under it resumes).
     EnableIssuer { partner: String, issuer: String },
+}
+
+/// One audience's grant in a set of changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantSet {
+    pub audience: String,
+    pub scopes: ScopeSet,
 }
 
 impl Change {
@@ -60,6 +72,7 @@ impl Change {
             Self::Promote { .. } => "promote",
             Self::Reactivate { .. } => "reactivate",
             Self::Grant { .. } => "grant",
+            Self::Grants { .. } => "grants",
             Self::TrustRule { .. } => "trust_rule",
             Self::EnableTrustRule { .. } => "enable_trust_rule",
             Self::EnableIssuer { .. } => "enable_issuer",
@@ -82,6 +95,7 @@ impl Change {
                 ..
             } => format!("trust_rule:{partner}:{issuer}:{audience}"),
             Self::EnableTrustRule { rule_id, .. } => format!("trust_rule:{rule_id}"),
+            Self::Grants { partner, .. } => format!("grants:{partner}"),
             Self::EnableIssuer { partner, issuer } => format!("issuer:{partner}:{issuer}"),
         }
     }
@@ -106,6 +120,14 @@ impl Change {
                 rule.scopes
             ),
             Self::EnableTrustRule { rule_id } => format!("enable trust rule {rule_id}"),
+            Self::Grants { partner, grants } => format!(
+                "grant {partner}: {}",
+                grants
+                    .iter()
+                    .map(|g| format!("\"{}\" on {}", g.scopes, g.audience))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             Self::EnableIssuer { partner, issuer } => {
                 format!("enable {partner}'s trusted issuer {issuer} again")
             }
@@ -199,6 +221,7 @@ async fn partner_of(txn: &DatabaseTransaction, change: &Change) -> Result<partne
         | Change::Reactivate { partner }
         | Change::Grant { partner, .. }
         | Change::TrustRule { partner, .. }
+        | Change::Grants { partner, .. }
         | Change::EnableIssuer { partner, .. } => partner_by_slug_in(txn, partner).await?.id,
         Change::EnableTrustRule { rule_id } => {
             trust_rule::Entity::find_by_id(rule_id.to_owned())
@@ -332,6 +355,19 @@ async fn needs_approval(
                 .unwrap_or_default();
             governance::grant_needs_approval(effective(&p), &before, scopes)
         }
+        Change::Grants { grants, .. } => {
+            let mut widens = false;
+            for g in grants {
+                let a = audience_by_identifier_in(txn, &g.audience).await?;
+                let before = grant::Entity::find_by_id((p.id.clone(), a.id))
+                    .one(txn)
+                    .await?
+                    .map(|g| ScopeSet::from_tokens(g.scopes.split_whitespace()))
+                    .unwrap_or_default();
+                widens |= governance::grant_needs_approval(effective(&p), &before, &g.scopes);
+            }
+            widens
+        }
         Change::TrustRule {
             issuer,
             audience,
@@ -441,6 +477,11 @@ async fn apply(
         }
         Change::EnableIssuer { partner, issuer } => {
             set_trusted_issuer_enabled_in(txn, actor, partner, issuer, true, now).await?;
+        }
+        Change::Grants { partner, grants } => {
+            for g in grants {
+                set_grant_in(txn, actor, partner, &g.audience, &g.scopes, now).await?;
+            }
         }
     }
     Ok(id)

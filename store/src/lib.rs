@@ -12,6 +12,7 @@ pub mod enums;
 pub mod federation;
 pub mod governance;
 pub mod keys;
+pub mod matrix;
 pub mod onboarding;
 pub mod refresh;
 pub mod sessions;

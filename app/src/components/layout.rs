@@ -22,6 +22,7 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
                             <nav aria-label="Main">
                                 <A href="/" exact=true>"Overview"</A>
                                 <A href="/partners">"Partners"</A>
+                                <A href="/matrix">"Scope matrix"</A>
                                 <A href="/audiences">"Audiences"</A>
                                 <A href="/keys">"Signing keys"</A>
                                 <A href="/changes">"Change requests"

@@ -82,6 +82,7 @@ pub async fn submit(
         | Change::Reactivate { partner }
         | Change::Grant { partner, .. }
         | Change::TrustRule { partner, .. }
+        | Change::Grants { partner, .. }
         | Change::EnableIssuer { partner, .. } => partner.clone(),
         Change::EnableTrustRule { .. } => String::new(),
     };

@@ -909,3 +909,138 @@ async fn grants_from_the_console(s: &TestServer) {
 }
 
 on_both!(grants_from_the_console);
+
+/// The scope matrix: cells say granted / requested / not granted and whether a rule covers
+/// them; a change set applies at once for a sandbox partner and files one request for a
+/// production partner whose access it widens; auditors read, never edit; paging is server-side.
+async fn the_scope_matrix(s: &TestServer) {
+    use entente_domain::lifecycle::Stage;
+    let fed = crate::fed::setup(s).await; // acme: production, granted orders:read orders:write, a rule on API
+    let _ = fed;
+    let store = &s.state.store;
+    let test = entente_store::Actor::new("test");
+    store
+        .set_partner_stage(
+            &test,
+            "globex",
+            Stage::Sandbox,
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    store
+        .set_scope_info(
+            &test,
+            crate::common::API,
+            "orders:write",
+            "Create and change orders",
+            "high",
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    let olga = session(s, "olga@example.test", Role::Operator).await;
+    let aud = session(s, "aud@example.test", Role::Auditor).await;
+    let matrix = |who: String, sensitivity: &'static str, stage: &'static str| async move {
+        let (code, page) = call(
+            s,
+            &who,
+            "scope_matrix",
+            &[
+                ("audience", ""),
+                ("sensitivity", sensitivity),
+                ("stage", stage),
+                ("search", ""),
+                ("offset", "0"),
+            ],
+        )
+        .await;
+        assert_eq!(code, 200, "{page}");
+        page
+    };
+    let page = matrix(aud.clone(), "", "").await;
+    assert_eq!(page["can_edit"], false);
+    assert_eq!(page["total"], 2);
+    let cols: Vec<String> = page["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["audience"].as_str().unwrap(),
+                c["scope"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let col = |aud: &str, scope: &str| {
+        cols.iter()
+            .position(|c| c == &format!("{aud} {scope}"))
+            .unwrap()
+    };
+    let write = col(crate::common::API, "orders:write");
+    let bill = col(crate::common::OTHER_API, "bill:read");
+    let acme = &page["rows"][0];
+    assert_eq!(acme["slug"], "acme");
+    // acme holds orders:write, and its trust rule covers it: granted + rule.
+    assert_eq!(acme["cells"][write], 1 | 4);
+    assert_eq!(acme["cells"][bill], 0);
+    assert_eq!(page["columns"][write]["sensitivity"], "high");
+    // Filters run on the server.
+    let high = matrix(aud.clone(), "high", "").await;
+    assert_eq!(high["columns"].as_array().unwrap().len(), 1);
+    let sandbox = matrix(aud.clone(), "", "sandbox").await;
+    assert_eq!(sandbox["total"], 1);
+    assert_eq!(sandbox["rows"][0]["slug"], "globex");
+
+    // One change set: globex (sandbox) gains bill:read at once; acme (production) gaining
+    // bill:read and losing orders:write is one change request, nothing applied yet.
+    let edits = serde_json::json!([
+        {"partner": "globex", "audience": crate::common::OTHER_API, "scope": "bill:read", "grant": true},
+        {"partner": "acme", "audience": crate::common::OTHER_API, "scope": "bill:read", "grant": true},
+        {"partner": "acme", "audience": crate::common::API, "scope": "orders:write", "grant": false},
+    ])
+    .to_string();
+    let (code, _) = call(
+        s,
+        &aud,
+        "apply_matrix",
+        &[("edits", edits.as_str()), ("reason", "")],
+    )
+    .await;
+    assert_eq!(code, 403);
+    let (code, answer) = call(
+        s,
+        &olga,
+        "apply_matrix",
+        &[("edits", edits.as_str()), ("reason", "billing pilot")],
+    )
+    .await;
+    assert_eq!(code, 200, "{answer}");
+    let said = answer.as_str().unwrap();
+    assert!(
+        said.contains("globex: saved") && said.contains("acme: Change request #"),
+        "{said}"
+    );
+    let page = matrix(olga.clone(), "", "").await;
+    assert_eq!(
+        page["rows"][0]["cells"][bill], 2,
+        "acme's bill:read is requested"
+    );
+    assert_eq!(
+        page["rows"][0]["cells"][write],
+        1 | 4,
+        "and nothing of its set applied yet"
+    );
+    assert_eq!(page["rows"][1]["cells"][bill], 1, "globex's applied");
+    let (code, _) = call(
+        s,
+        &olga,
+        "apply_matrix",
+        &[("edits", "not json"), ("reason", "")],
+    )
+    .await;
+    assert_eq!(code, 400);
+}
+
+on_both!(the_scope_matrix);

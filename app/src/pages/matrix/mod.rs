@@ -1,0 +1,252 @@
+//! The scope matrix: rows are partners (expandable to their clients), columns are scopes grouped
+//! by audience; a cell is granted, requested or not granted, and marked when a trust rule covers
+//! it. Clicking cells collects a change set; its diff is reviewed, then submitted as one change
+//! per partner (a change request where production access widens). Filters and paging run on the
+//! server.
+
+pub mod api;
+
+use std::collections::{BTreeMap, HashSet};
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::components::{ActionDone, ActionError, ErrorBox, Layout};
+use api::{ApplyMatrix, Edit, GRANTED, MatrixPage, PAGE, REQUESTED, RULE, scope_matrix};
+
+/// (partner, audience, scope) → whether it should be granted.
+type Edits = BTreeMap<(String, String, String), bool>;
+
+#[component]
+pub fn ScopeMatrix() -> impl IntoView {
+    let audience = RwSignal::new(String::new());
+    let sensitivity = RwSignal::new(String::new());
+    let stage = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let offset = RwSignal::new(0u64);
+    let edits = RwSignal::new(Edits::new());
+    let expanded = RwSignal::new(HashSet::<String>::new());
+    let apply = ServerAction::<ApplyMatrix>::new();
+    let data = Resource::new(
+        move || {
+            (
+                audience.get(),
+                sensitivity.get(),
+                stage.get(),
+                search.get(),
+                offset.get(),
+                apply.version().get(),
+            )
+        },
+        |(a, s, st, q, o, _)| scope_matrix(a, s, st, q, o),
+    );
+    // A submitted change set is done with.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = apply.value().get() {
+            edits.set(Edits::new());
+        }
+    });
+    let filter = move |sig: RwSignal<String>| {
+        move |ev: leptos::ev::Event| {
+            sig.set(event_target_value(&ev));
+            offset.set(0);
+        }
+    };
+    view! {
+        <Layout title="Scope matrix">
+            <div class="card filters matrix-filters">
+                <label>"Audience"
+                    <select on:change=filter(audience) prop:value=move || audience.get()>
+                        <option value="">"All audiences"</option>
+                        {move || data.get().and_then(|r| r.ok()).map(|p| p.audiences.into_iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view())}
+                    </select>
+                </label>
+                <label>"Sensitivity"
+                    <select on:change=filter(sensitivity) prop:value=move || sensitivity.get()>
+                        <option value="">"Any"</option>
+                        <option value="low">"low"</option>
+                        <option value="medium">"medium"</option>
+                        <option value="high">"high"</option>
+                    </select>
+                </label>
+                <label>"Partner stage"
+                    <select on:change=filter(stage) prop:value=move || stage.get()>
+                        <option value="">"Any"</option>
+                        {["applied", "in_review", "sandbox", "production", "suspended", "offboarded"].into_iter().map(|s| view! { <option value=s>{s}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Partner"
+                    <input type="search" placeholder="slug or name" on:change=filter(search) prop:value=move || search.get()/>
+                </label>
+            </div>
+            <p class="meta legend">"● granted · ◐ requested (waiting for approval) · ○ not granted · "
+                <span class="rule-mark">"R"</span> " a trust rule covers it · click cells to change them"</p>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading the matrix…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(page) if page.rows.is_empty() => view! { <p class="empty">"No partner matches these filters."</p> }.into_any(),
+                        Ok(page) if page.columns.is_empty() => view! { <p class="empty">"No scope matches these filters."</p> }.into_any(),
+                        Ok(page) => view! { <Grid page=page edits=edits expanded=expanded offset=offset/> }.into_any(),
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <ChangeSet edits=edits apply=apply/>
+        </Layout>
+    }
+}
+
+#[component]
+fn Grid(
+    page: MatrixPage,
+    edits: RwSignal<Edits>,
+    expanded: RwSignal<HashSet<String>>,
+    offset: RwSignal<u64>,
+) -> impl IntoView {
+    let cols = StoredValue::new(page.columns.clone());
+    // Audience groups for the first header row: (audience, span).
+    let mut groups: Vec<(String, usize)> = vec![];
+    for c in &page.columns {
+        match groups.last_mut() {
+            Some((a, n)) if *a == c.audience => *n += 1,
+            _ => groups.push((c.audience.clone(), 1)),
+        }
+    }
+    let can_edit = page.can_edit;
+    let (from, total) = (page.offset, page.total);
+    let to = (from + page.rows.len() as u64).min(total);
+    view! {
+        <div class="matrix-wrap">
+            <table class="matrix" id="matrix">
+                <thead>
+                    <tr>
+                        <th rowspan="2" class="corner">"Partner"</th>
+                        {groups.into_iter().map(|(a, n)| view! { <th colspan=n.to_string() class="aud">{a}</th> }).collect_view()}
+                    </tr>
+                    <tr>
+                        {page.columns.iter().map(|c| view! {
+                            <th class=format!("scope sens-{}", c.sensitivity) title=format!("{} — {} ({} sensitivity)", c.scope, if c.description.is_empty() { "no description" } else { &c.description }, c.sensitivity)>
+                                <span>{c.scope.clone()}</span>
+                            </th>
+                        }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.rows.into_iter().map(|r| {
+                        let slug = r.slug.clone();
+                        let open = {
+                            let slug = slug.clone();
+                            Signal::derive(move || expanded.read().contains(&slug))
+                        };
+                        let toggle = {
+                            let slug = slug.clone();
+                            move |_| expanded.update(|e| { if !e.remove(&slug) { e.insert(slug.clone()); } })
+                        };
+                        let clients = r.clients.clone();
+                        let n_clients = clients.len();
+                        view! {
+                            <tr class="partner-row">
+                                <th scope="row" class="who">
+                                    <button type="button" class="link expand" aria-expanded=move || open.get().to_string()
+                                        disabled=n_clients == 0 on:click=toggle
+                                        title="Show the partner's clients">{move || if open.get() { "▾" } else { "▸" }}</button>
+                                    <A href=format!("/partners/{}", r.slug)>{r.name.clone()}</A>
+                                    <span class=format!("state stage-{}", r.stage)>{r.stage.clone()}</span>
+                                </th>
+                                {r.cells.iter().enumerate().map(|(i, bits)| {
+                                    let bits = *bits;
+                                    let (aud, scope) = cols.with_value(|c| (c[i].audience.clone(), c[i].scope.clone()));
+                                    let k = (slug.clone(), aud, scope);
+                                    let k2 = k.clone();
+                                    let base = bits & GRANTED != 0;
+                                    let target = Signal::derive(move || edits.read().get(&k).copied());
+                                    let shown = Signal::derive(move || target.get().unwrap_or(base));
+                                    let class = move || {
+                                        let mut c = String::from("cell");
+                                        if target.get().is_some() { c.push_str(" edited"); }
+                                        if shown.get() { c.push_str(" on"); }
+                                        if bits & REQUESTED != 0 { c.push_str(" requested"); }
+                                        c
+                                    };
+                                    let click = move |_| {
+                                        if !can_edit { return; }
+                                        let next = !target.get_untracked().unwrap_or(base);
+                                        edits.update(|e| {
+                                            if next == base { e.remove(&k2); } else { e.insert(k2.clone(), next); }
+                                        });
+                                    };
+                                    view! {
+                                        <td class=class>
+                                            <button type="button" on:click=click disabled=!can_edit
+                                                aria-pressed=move || shown.get().to_string()>
+                                                {move || if shown.get() { "●" } else if bits & REQUESTED != 0 { "◐" } else { "○" }}
+                                                {(bits & RULE != 0).then(|| view! { <span class="rule-mark" title="a trust rule covers it">"R"</span> })}
+                                            </button>
+                                        </td>
+                                    }
+                                }).collect_view()}
+                            </tr>
+                            {clients.into_iter().map(|c| {
+                                view! {
+                                    <tr class="client-row" hidden=move || !open.get()>
+                                        <th scope="row" class="who client">{c.name.clone()} " " <code>{c.client_id.clone()}</code></th>
+                                        {c.allowed.iter().map(|a| view! { <td class="cell client">{if *a { "·" } else { "" }}</td> }).collect_view()}
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Partner pages">
+            <button type="button" class="secondary" disabled=from == 0 on:click=move |_| offset.set(from.saturating_sub(PAGE))>"Previous"</button>
+            <span>{format!("Partners {}–{} of {}", from + 1, to, total)}</span>
+            <button type="button" class="secondary" disabled={to >= total} on:click=move |_| offset.set(from + PAGE)>"Next"</button>
+        </nav>
+    }
+}
+
+#[component]
+fn ChangeSet(edits: RwSignal<Edits>, apply: ServerAction<ApplyMatrix>) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    let submit = move |_| {
+        let list: Vec<Edit> = edits
+            .read()
+            .iter()
+            .map(|((partner, audience, scope), grant)| Edit {
+                partner: partner.clone(),
+                audience: audience.clone(),
+                scope: scope.clone(),
+                grant: *grant,
+            })
+            .collect();
+        apply.dispatch(ApplyMatrix {
+            edits: serde_json::to_string(&list).unwrap_or_default(),
+            reason: reason.get_untracked(),
+        });
+    };
+    view! {
+        <ActionError value=Signal::derive(move || apply.value().get())/>
+        <ActionDone value=Signal::derive(move || apply.value().get())/>
+        {move || (!edits.read().is_empty()).then(|| view! {
+            <section class="card changeset" aria-label="Change set">
+                <h2>{format!("{} change(s) to review", edits.read().len())}</h2>
+                <ul class="diff">
+                    {edits.read().iter().map(|((p, a, s), grant)| view! {
+                        <li class=if *grant { "add" } else { "remove" }>
+                            {if *grant { "+ " } else { "− " }} <strong>{p.clone()}</strong> " · " <code>{s.clone()}</code> " on " {a.clone()}
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <label>"Reason (shown to the approver where approval is needed)"
+                    <input on:input=move |ev| reason.set(event_target_value(&ev)) maxlength="1000"/>
+                </label>
+                <div class="actions">
+                    <button type="button" on:click=submit disabled=move || apply.pending().get()>"Submit changes"</button>
+                    <button type="button" class="secondary" on:click=move |_| edits.set(Edits::new())>"Discard"</button>
+                </div>
+            </section>
+        })}
+    }
+}
