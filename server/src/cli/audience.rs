@@ -22,6 +22,17 @@ pub enum AudienceCmd {
         token_lifetime: i64,
     },
     List,
+    /// A scope's description and sensitivity (low, medium, high).
+    Scope {
+        #[arg(long)]
+        audience: String,
+        #[arg(long)]
+        scope: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long, default_value = "medium")]
+        sensitivity: String,
+    },
 }
 
 pub async fn run(cx: &Ctx<'_>, cmd: AudienceCmd) -> anyhow::Result<()> {
@@ -56,6 +67,21 @@ pub async fn run(cx: &Ctx<'_>, cmd: AudienceCmd) -> anyhow::Result<()> {
                 out,
                 json!({"id": a.id, "identifier": a.identifier, "scopes": scopes, "token_lifetime": a.token_lifetime}),
                 format!("created audience {}", a.identifier),
+            );
+        }
+        AudienceCmd::Scope {
+            audience,
+            scope,
+            description,
+            sensitivity,
+        } => {
+            store
+                .set_scope_info(actor, &audience, &scope, &description, &sensitivity, now)
+                .await?;
+            print(
+                out,
+                json!({"audience": audience, "scope": scope, "description": description, "sensitivity": sensitivity}),
+                format!("scope {scope} of {audience}: {sensitivity}"),
             );
         }
         AudienceCmd::List => {

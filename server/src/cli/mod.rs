@@ -7,6 +7,7 @@ pub mod audience;
 pub mod audit;
 pub mod change;
 pub mod client;
+pub mod demo;
 pub mod exchange;
 pub mod grant;
 pub mod issuer;
@@ -97,6 +98,9 @@ pub enum Command {
     /// The audit log: every change and security event, who, what, from where.
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Demonstration data: `demo seed` fills an empty catalog.
+    #[command(subcommand)]
+    Demo(demo::DemoCmd),
 }
 
 pub(crate) fn print(out: Output, value: serde_json::Value, text: String) {
@@ -149,6 +153,7 @@ pub async fn run(cmd: Command, common: &CommonArgs, out: Output) -> anyhow::Resu
         Command::Exchange(c) => exchange::run(&cx, c).await?,
         Command::Change(c) => change::run(&cx, c).await?,
         Command::Audit(c) => audit::run(&cx, c).await?,
+        Command::Demo(c) => demo::run(&cx, c).await?,
     }
     Ok(())
 }

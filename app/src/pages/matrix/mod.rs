@@ -132,70 +132,7 @@ fn Grid(
                     </tr>
                 </thead>
                 <tbody>
-                    {page.rows.into_iter().map(|r| {
-                        let slug = r.slug.clone();
-                        let open = {
-                            let slug = slug.clone();
-                            Signal::derive(move || expanded.read().contains(&slug))
-                        };
-                        let toggle = {
-                            let slug = slug.clone();
-                            move |_| expanded.update(|e| { if !e.remove(&slug) { e.insert(slug.clone()); } })
-                        };
-                        let clients = r.clients.clone();
-                        let n_clients = clients.len();
-                        view! {
-                            <tr class="partner-row">
-                                <th scope="row" class="who">
-                                    <button type="button" class="link expand" aria-expanded=move || open.get().to_string()
-                                        disabled=n_clients == 0 on:click=toggle
-                                        title="Show the partner's clients">{move || if open.get() { "▾" } else { "▸" }}</button>
-                                    <A href=format!("/partners/{}", r.slug)>{r.name.clone()}</A>
-                                    <span class=format!("state stage-{}", r.stage)>{r.stage.clone()}</span>
-                                </th>
-                                {r.cells.iter().enumerate().map(|(i, bits)| {
-                                    let bits = *bits;
-                                    let (aud, scope) = cols.with_value(|c| (c[i].audience.clone(), c[i].scope.clone()));
-                                    let k = (slug.clone(), aud, scope);
-                                    let k2 = k.clone();
-                                    let base = bits & GRANTED != 0;
-                                    let target = Signal::derive(move || edits.read().get(&k).copied());
-                                    let shown = Signal::derive(move || target.get().unwrap_or(base));
-                                    let class = move || {
-                                        let mut c = String::from("cell");
-                                        if target.get().is_some() { c.push_str(" edited"); }
-                                        if shown.get() { c.push_str(" on"); }
-                                        if bits & REQUESTED != 0 { c.push_str(" requested"); }
-                                        c
-                                    };
-                                    let click = move |_| {
-                                        if !can_edit { return; }
-                                        let next = !target.get_untracked().unwrap_or(base);
-                                        edits.update(|e| {
-                                            if next == base { e.remove(&k2); } else { e.insert(k2.clone(), next); }
-                                        });
-                                    };
-                                    view! {
-                                        <td class=class>
-                                            <button type="button" on:click=click disabled=!can_edit
-                                                aria-pressed=move || shown.get().to_string()>
-                                                {move || if shown.get() { "●" } else if bits & REQUESTED != 0 { "◐" } else { "○" }}
-                                                {(bits & RULE != 0).then(|| view! { <span class="rule-mark" title="a trust rule covers it">"R"</span> })}
-                                            </button>
-                                        </td>
-                                    }
-                                }).collect_view()}
-                            </tr>
-                            {clients.into_iter().map(|c| {
-                                view! {
-                                    <tr class="client-row" hidden=move || !open.get()>
-                                        <th scope="row" class="who client">{c.name.clone()} " " <code>{c.client_id.clone()}</code></th>
-                                        {c.allowed.iter().map(|a| view! { <td class="cell client">{if *a { "·" } else { "" }}</td> }).collect_view()}
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        }
-                    }).collect_view()}
+                    {page.rows.into_iter().map(|r| view! { <PartnerLine r=r cols=cols edits=edits expanded=expanded can_edit=can_edit/> }.into_any()).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -204,6 +141,84 @@ fn Grid(
             <span>{format!("Partners {}–{} of {}", from + 1, to, total)}</span>
             <button type="button" class="secondary" disabled={to >= total} on:click=move |_| offset.set(from + PAGE)>"Next"</button>
         </nav>
+    }
+}
+
+/// One partner's row of cells, and its clients' rows (shown when expanded).
+#[component]
+fn PartnerLine(
+    r: api::MatrixPartnerRow,
+    cols: StoredValue<Vec<api::MatrixColumn>>,
+    edits: RwSignal<Edits>,
+    expanded: RwSignal<HashSet<String>>,
+    can_edit: bool,
+) -> impl IntoView {
+    let slug = r.slug.clone();
+    let open = {
+        let slug = slug.clone();
+        Signal::derive(move || expanded.read().contains(&slug))
+    };
+    let toggle = {
+        let slug = slug.clone();
+        move |_| {
+            expanded.update(|e| {
+                if !e.remove(&slug) {
+                    e.insert(slug.clone());
+                }
+            })
+        }
+    };
+    let n_clients = r.clients.len();
+    let clients = StoredValue::new(r.clients.clone());
+    view! {
+        <tr class="partner-row">
+            <th scope="row" class="who">
+                <button type="button" class="link expand" aria-expanded=move || open.get().to_string()
+                    disabled=n_clients == 0 on:click=toggle
+                    title="Show the partner's clients">{move || if open.get() { "▾" } else { "▸" }}</button>
+                <A href=format!("/partners/{}", r.slug)>{r.name.clone()}</A>
+                <span class=format!("state stage-{}", r.stage)>{r.stage.clone()}</span>
+            </th>
+            {r.cells.iter().enumerate().map(|(i, bits)| {
+                let bits = *bits;
+                let (aud, scope) = cols.with_value(|c| (c[i].audience.clone(), c[i].scope.clone()));
+                let k = (slug.clone(), aud, scope);
+                let k2 = k.clone();
+                let base = bits & GRANTED != 0;
+                let target = Signal::derive(move || edits.read().get(&k).copied());
+                let shown = Signal::derive(move || target.get().unwrap_or(base));
+                let class = move || {
+                    let mut c = String::from("cell");
+                    if target.get().is_some() { c.push_str(" edited"); }
+                    if shown.get() { c.push_str(" on"); }
+                    if bits & REQUESTED != 0 { c.push_str(" requested"); }
+                    c
+                };
+                let click = move |_| {
+                    if !can_edit { return; }
+                    let next = !target.get_untracked().unwrap_or(base);
+                    edits.update(|e| {
+                        if next == base { e.remove(&k2); } else { e.insert(k2.clone(), next); }
+                    });
+                };
+                view! {
+                    <td class=class>
+                        <button type="button" on:click=click disabled=!can_edit
+                            aria-pressed=move || shown.get().to_string()>
+                            {move || if shown.get() { "●" } else if bits & REQUESTED != 0 { "◐" } else { "○" }}
+                            {(bits & RULE != 0).then(|| view! { <span class="rule-mark" title="a trust rule covers it">"R"</span> })}
+                        </button>
+                    </td>
+                }
+            }).collect_view()}
+        </tr>
+        // Client rows exist only while expanded: a page of partners stays a page of cells.
+        {move || open.get().then(|| clients.with_value(|cs| cs.iter().map(|c| view! {
+            <tr class="client-row">
+                <th scope="row" class="who client">{c.name.clone()} " " <code>{c.client_id.clone()}</code></th>
+                {c.allowed.iter().map(|a| view! { <td class="cell client">{if *a { "·" } else { "" }}</td> }).collect_view()}
+            </tr>
+        }.into_any()).collect_view()))}
     }
 }
 
