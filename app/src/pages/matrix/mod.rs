@@ -27,6 +27,8 @@ pub fn ScopeMatrix() -> impl IntoView {
     let edits = RwSignal::new(Edits::new());
     let expanded = RwSignal::new(HashSet::<String>::new());
     let apply = ServerAction::<ApplyMatrix>::new();
+    // Bumped to draw the grid again from the server's data (cells are static markup).
+    let redraw = RwSignal::new(0u32);
     let data = Resource::new(
         move || {
             (
@@ -35,7 +37,7 @@ pub fn ScopeMatrix() -> impl IntoView {
                 stage.get(),
                 search.get(),
                 offset.get(),
-                apply.version().get(),
+                redraw.get(),
             )
         },
         |(a, s, st, q, o, _)| scope_matrix(a, s, st, q, o),
@@ -44,6 +46,7 @@ pub fn ScopeMatrix() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(_)) = apply.value().get() {
             edits.set(Edits::new());
+            redraw.update(|n| *n += 1);
         }
     });
     let filter = move |sig: RwSignal<String>| {
@@ -91,7 +94,7 @@ pub fn ScopeMatrix() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <ChangeSet edits=edits apply=apply/>
+            <ChangeSet edits=edits apply=apply redraw=redraw/>
         </Layout>
     }
 }
@@ -131,7 +134,7 @@ fn Grid(
                         }).collect_view()}
                     </tr>
                 </thead>
-                <tbody>
+                <tbody on:click=move |ev| if can_edit { toggle_cell(&ev, edits, cols) }>
                     {page.rows.into_iter().map(|r| view! { <PartnerLine r=r cols=cols edits=edits expanded=expanded can_edit=can_edit/> }.into_any()).collect_view()}
                 </tbody>
             </table>
@@ -171,7 +174,7 @@ fn PartnerLine(
     let n_clients = r.clients.len();
     let clients = StoredValue::new(r.clients.clone());
     view! {
-        <tr class="partner-row">
+        <tr class="partner-row" data-p=slug.clone()>
             <th scope="row" class="who">
                 <button type="button" class="link expand" aria-expanded=move || open.get().to_string()
                     disabled=n_clients == 0 on:click=toggle
@@ -179,37 +182,28 @@ fn PartnerLine(
                 <A href=format!("/partners/{}", r.slug)>{r.name.clone()}</A>
                 <span class=format!("state stage-{}", r.stage)>{r.stage.clone()}</span>
             </th>
+            // Cells are static markup: one delegated handler on the table edits them (see
+            // `toggle_cell`), so thousands of cells hydrate without thousands of closures.
             {r.cells.iter().enumerate().map(|(i, bits)| {
                 let bits = *bits;
                 let (aud, scope) = cols.with_value(|c| (c[i].audience.clone(), c[i].scope.clone()));
-                let k = (slug.clone(), aud, scope);
-                let k2 = k.clone();
                 let base = bits & GRANTED != 0;
-                let target = Signal::derive(move || edits.read().get(&k).copied());
-                let shown = Signal::derive(move || target.get().unwrap_or(base));
-                let class = move || {
-                    let mut c = String::from("cell");
-                    if target.get().is_some() { c.push_str(" edited"); }
-                    if shown.get() { c.push_str(" on"); }
-                    if bits & REQUESTED != 0 { c.push_str(" requested"); }
-                    c
-                };
-                let click = move |_| {
-                    if !can_edit { return; }
-                    let next = !target.get_untracked().unwrap_or(base);
-                    edits.update(|e| {
-                        if next == base { e.remove(&k2); } else { e.insert(k2.clone(), next); }
-                    });
-                };
+                let edited = edits
+                    .with_untracked(|e| e.get(&(slug.clone(), aud.clone(), scope.clone())).copied())
+                    .filter(|v| *v != base);
+                let shown = edited.unwrap_or(base);
+                let mut class = String::from("cell");
+                if edited.is_some() { class.push_str(" edited"); }
+                if shown { class.push_str(" on"); }
+                if bits & REQUESTED != 0 { class.push_str(" requested"); }
                 view! {
-                    <td class=class>
-                        <button type="button" on:click=click disabled=!can_edit
-                            aria-pressed=move || shown.get().to_string()>
-                            {move || if shown.get() { "●" } else if bits & REQUESTED != 0 { "◐" } else { "○" }}
+                    <td class=class data-i=i.to_string() data-b=if base { "1" } else { "0" }>
+                        <button type="button" disabled=!can_edit aria-pressed=shown.to_string()>
+                            <span class="sym"></span>
                             {(bits & RULE != 0).then(|| view! { <span class="rule-mark" title="a trust rule covers it">"R"</span> })}
                         </button>
                     </td>
-                }
+                }.into_any()
             }).collect_view()}
         </tr>
         // Client rows exist only while expanded: a page of partners stays a page of cells.
@@ -222,8 +216,62 @@ fn PartnerLine(
     }
 }
 
+/// A click anywhere in the grid: if it hit a cell, flip what the cell will be (the change set
+/// keeps only cells that differ from what is stored) and show it on the cell.
+fn toggle_cell(
+    ev: &leptos::ev::MouseEvent,
+    edits: RwSignal<Edits>,
+    cols: StoredValue<Vec<api::MatrixColumn>>,
+) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let Some(td) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("td.cell[data-i]").ok().flatten())
+        else {
+            return;
+        };
+        let Some(row) = td.closest("tr[data-p]").ok().flatten() else {
+            return;
+        };
+        let attr = |e: &web_sys::Element, n: &str| e.get_attribute(n).unwrap_or_default();
+        let Some((audience, scope)) = attr(&td, "data-i").parse::<usize>().ok().and_then(|i| {
+            cols.with_value(|c| c.get(i).map(|c| (c.audience.clone(), c.scope.clone())))
+        }) else {
+            return;
+        };
+        let key = (attr(&row, "data-p"), audience, scope);
+        let base = attr(&td, "data-b") == "1";
+        let now = edits
+            .with_untracked(|e| e.get(&key).copied())
+            .unwrap_or(base);
+        let next = !now;
+        edits.update(|e| {
+            if next == base {
+                e.remove(&key);
+            } else {
+                e.insert(key, next);
+            }
+        });
+        let classes = td.class_list();
+        let _ = classes.toggle_with_force("on", next);
+        let _ = classes.toggle_with_force("edited", next != base);
+        if let Ok(Some(button)) = td.query_selector("button") {
+            let _ = button.set_attribute("aria-pressed", if next { "true" } else { "false" });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, edits, cols);
+}
+
 #[component]
-fn ChangeSet(edits: RwSignal<Edits>, apply: ServerAction<ApplyMatrix>) -> impl IntoView {
+fn ChangeSet(
+    edits: RwSignal<Edits>,
+    apply: ServerAction<ApplyMatrix>,
+    redraw: RwSignal<u32>,
+) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let submit = move |_| {
         let list: Vec<Edit> = edits
@@ -259,7 +307,7 @@ fn ChangeSet(edits: RwSignal<Edits>, apply: ServerAction<ApplyMatrix>) -> impl I
                 </label>
                 <div class="actions">
                     <button type="button" on:click=submit disabled=move || apply.pending().get()>"Submit changes"</button>
-                    <button type="button" class="secondary" on:click=move |_| edits.set(Edits::new())>"Discard"</button>
+                    <button type="button" class="secondary" on:click=move |_| { edits.set(Edits::new()); redraw.update(|n| *n += 1); }>"Discard"</button>
                 </div>
             </section>
         })}
