@@ -307,6 +307,49 @@ impl Store {
         Ok(model)
     }
 
+    /// One page of partners by slug, filtered by part of a slug or name; and how many match.
+    pub async fn partners_page(
+        &self,
+        search: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<partner::Model>, u64)> {
+        use sea_orm::sea_query::ExprTrait;
+        use sea_orm::{PaginatorTrait, QuerySelect};
+        let mut q = partner::Entity::find().order_by_asc(partner::Column::Slug);
+        if let Some(t) = search.map(str::trim).filter(|t| !t.is_empty()) {
+            let t = t.to_lowercase();
+            q = q.filter(
+                partner::Column::Slug
+                    .contains(&t)
+                    .or(
+                        sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                            sea_orm::sea_query::Expr::col(partner::Column::Name),
+                        ))
+                        .like(format!("%{t}%")),
+                    ),
+            );
+        }
+        let total = q.clone().count(self.db()).await?;
+        let rows = q.offset(offset).limit(limit).all(self.db()).await?;
+        Ok((rows, total))
+    }
+
+    /// The first partners (by slug) in a stage.
+    pub async fn partners_in_stage(
+        &self,
+        stage: PartnerStage,
+        limit: u64,
+    ) -> Result<Vec<partner::Model>> {
+        use sea_orm::QuerySelect;
+        Ok(partner::Entity::find()
+            .filter(partner::Column::Stage.eq(stage))
+            .order_by_asc(partner::Column::Slug)
+            .limit(limit)
+            .all(self.db())
+            .await?)
+    }
+
     pub async fn list_partners(&self) -> Result<Vec<partner::Model>> {
         Ok(partner::Entity::find()
             .order_by_asc(partner::Column::Slug)

@@ -4,10 +4,8 @@ mod confirm;
 mod copy_button;
 mod error_box;
 mod layout;
-mod table;
 
 pub use confirm::ConfirmSubmit;
 pub use copy_button::CopyButton;
 pub use error_box::{ActionDone, ActionError, ErrorBox};
 pub use layout::Layout;
-pub use table::DataTable;

@@ -29,6 +29,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("setup_admin", Access::Public),
     ("overview", READ),
     ("list_partners", READ),
+    ("partners_page", READ),
     ("create_partner", OPERATE),
     ("move_partner_stage", OPERATE),
     ("suspend_partner", OPERATE),

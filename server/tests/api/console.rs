@@ -888,6 +888,7 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
                     ("sensitivity", ""),
                     ("search", ""),
                     ("offset", "0"),
+                    ("filter", ""),
                     ("edits", "[]"),
                     ("description", ""),
                     ("kid", "k_none"),

@@ -41,6 +41,71 @@ impl From<entente_store::entities::partner::Model> for PartnerRow {
     }
 }
 
+/// Partners per page of the list.
+pub const PAGE: u64 = 20;
+/// Partners named in each pipeline lane.
+pub const LANE: u64 = 6;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lane {
+    pub stage: String,
+    pub count: i64,
+    /// (slug, name) of the first partners in the stage.
+    pub first: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerList {
+    pub rows: Vec<PartnerRow>,
+    /// Partners matching the filter.
+    pub total: u64,
+    pub offset: u64,
+    /// Every partner, by stage.
+    pub pipeline: Vec<Lane>,
+}
+
+/// One page of partners, filtered on the server, and the pipeline.
+#[server]
+pub async fn partners_page(filter: String, offset: u64) -> Result<PartnerList, ConsoleError> {
+    use entente_domain::lifecycle::Stage;
+    authorize("partners_page").await?;
+    let store = console()?.store;
+    let (rows, total) = store
+        .partners_page(Some(&filter), offset, PAGE)
+        .await
+        .map_err(user_error)?;
+    let counts = store.partners_by_stage().await.map_err(user_error)?;
+    let mut pipeline = vec![];
+    for stage in Stage::ALL {
+        let count = counts
+            .iter()
+            .find(|(k, _)| k == stage.as_str())
+            .map_or(0, |(_, n)| *n);
+        let first = if count == 0 {
+            vec![]
+        } else {
+            store
+                .partners_in_stage(stage.into(), LANE)
+                .await
+                .map_err(user_error)?
+                .into_iter()
+                .map(|p| (p.slug, p.name))
+                .collect()
+        };
+        pipeline.push(Lane {
+            stage: stage.as_str().to_owned(),
+            count,
+            first,
+        });
+    }
+    Ok(PartnerList {
+        rows: rows.into_iter().map(PartnerRow::from).collect(),
+        total,
+        offset,
+        pipeline,
+    })
+}
+
 #[server]
 pub async fn list_partners() -> Result<Vec<PartnerRow>, ConsoleError> {
     authorize("list_partners").await?;

@@ -6,8 +6,8 @@ pub mod lifecycle;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::components::{ActionError, DataTable, ErrorBox, Layout};
-use api::{CreatePartner, PartnerRow, list_partners};
+use crate::components::{ActionError, ErrorBox, Layout};
+use api::{CreatePartner, Lane, PAGE, PartnerList, partners_page};
 
 /// Client-side twin of the server's slug rule, for inline feedback while typing.
 fn slug_problem(s: &str) -> Option<&'static str> {
@@ -21,35 +21,18 @@ fn slug_problem(s: &str) -> Option<&'static str> {
     (!ok).then_some("2–63 characters of a–z, 0–9 and '-', starting with a letter")
 }
 
-const STAGES: [&str; 6] = [
-    "applied",
-    "in_review",
-    "sandbox",
-    "production",
-    "suspended",
-    "offboarded",
-];
-/// Partners named per stage column; the rest are counted.
-const SHOWN: usize = 6;
-
 /// Partners by lifecycle stage, left to right as onboarding proceeds.
 #[component]
-fn Pipeline(rows: Vec<PartnerRow>) -> impl IntoView {
+fn Pipeline(lanes: Vec<Lane>) -> impl IntoView {
     view! {
         <section class="pipeline" aria-label="Pipeline">
-            {STAGES.iter().map(|stage| {
-                let here: Vec<(String, String)> = rows
-                    .iter()
-                    .filter(|p| p.stage == *stage)
-                    .map(|p| (p.slug.clone(), p.name.clone()))
-                    .collect();
-                let count = here.len();
-                let more = count.saturating_sub(SHOWN);
+            {lanes.into_iter().map(|lane| {
+                let more = lane.count.saturating_sub(lane.first.len() as i64);
                 view! {
-                    <div class=format!("lane lane-{stage}")>
-                        <h3>{stage.replace('_', " ")} " " <span class="count">{count}</span></h3>
+                    <div class=format!("lane lane-{}", lane.stage)>
+                        <h3>{lane.stage.replace('_', " ")} " " <span class="count">{lane.count}</span></h3>
                         <ul>
-                            {here.into_iter().take(SHOWN).map(|(slug, name)| view! {
+                            {lane.first.into_iter().map(|(slug, name)| view! {
                                 <li><A href=format!("/partners/{slug}")>{name}</A></li>
                             }).collect_view()}
                         </ul>
@@ -61,10 +44,48 @@ fn Pipeline(rows: Vec<PartnerRow>) -> impl IntoView {
     }
 }
 
+/// One page of the filtered partners, with a pager when there are more.
+#[component]
+fn PartnerTable(page: PartnerList, offset: RwSignal<u64>) -> impl IntoView {
+    let (from, total) = (page.offset, page.total);
+    let pages = total.div_ceil(PAGE).max(1);
+    let current = from / PAGE + 1;
+    view! {
+        {(total == 0).then(|| view! { <p class="empty" role="status">"Nothing matches the filter."</p> })}
+        {(total > 0).then(|| view! {
+            <table>
+                <thead><tr><th>"Slug"</th><th>"Name"</th><th>"Stage"</th><th>"Created"</th></tr></thead>
+                <tbody>
+                    {page.rows.into_iter().map(|p| view! {
+                        <tr>
+                            <td><A href=format!("/partners/{}", p.slug)>{p.slug.clone()}</A></td>
+                            <td>{p.name}</td>
+                            <td><span class=format!("state stage-{}", p.stage)>{p.stage.clone()}</span></td>
+                            <td>{p.created}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
+        {(pages > 1).then(|| view! {
+            <nav class="pager" aria-label="Pages">
+                <button type="button" disabled=from == 0 on:click=move |_| offset.set(from.saturating_sub(PAGE))>"Previous"</button>
+                <span>{format!("Page {current} of {pages} ({total} partners)")}</span>
+                <button type="button" disabled=current == pages on:click=move |_| offset.set(from + PAGE)>"Next"</button>
+            </nav>
+        })}
+    }
+}
+
 #[component]
 pub fn Partners() -> impl IntoView {
     let create = ServerAction::<CreatePartner>::new();
-    let partners = Resource::new(move || create.version().get(), |_| list_partners());
+    let filter = RwSignal::new(String::new());
+    let offset = RwSignal::new(0u64);
+    let partners = Resource::new(
+        move || (filter.get(), offset.get(), create.version().get()),
+        |(f, o, _)| partners_page(f, o),
+    );
     let slug = RwSignal::new(String::new());
     let problem = move || slug_problem(&slug.read());
     view! {
@@ -73,32 +94,29 @@ pub fn Partners() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="loading" role="status">"Loading partners…"</p> }>
                     {move || Suspend::new(async move {
                         match partners.await {
-                            Ok(rows) if rows.is_empty() => view! {
+                            Ok(page) if page.pipeline.iter().all(|l| l.count == 0) => view! {
                                 <p class="empty">"No partners yet. Create the first one below, then give it a grant and a client."</p>
                             }
                             .into_any(),
-                            Ok(rows) => view! {
-                                <Pipeline rows=rows.clone()/>
-                                <DataTable
-                                    rows=rows
-                                    label="Filter partners"
-                                    headers=&["Slug", "Name", "Stage", "Created"]
-                                    text=|p: &PartnerRow| format!("{} {} {}", p.slug, p.name, p.stage)
-                                    row=|p: PartnerRow| {
-                                        let href = format!("/partners/{}", p.slug);
-                                        view! {
-                                            <tr>
-                                                <td><A href=href>{p.slug}</A></td>
-                                                <td>{p.name}</td>
-                                                <td><span class=format!("state stage-{}", p.stage)>{p.stage.clone()}</span></td>
-                                                <td>{p.created}</td>
-                                            </tr>
-                                        }
-                                    }
-                                />
-                            }
-                            .into_any(),
+                            Ok(page) => view! { <Pipeline lanes=page.pipeline.clone()/> }.into_any(),
                             Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                        }
+                    })}
+                </Transition>
+                // The filter stays outside the refreshed part: typing never loses focus.
+                <label class="filter">"Filter partners"
+                    <input type="search" autocomplete="off" placeholder="slug or name"
+                        prop:value=move || filter.get()
+                        on:input=move |ev| {
+                            filter.set(event_target_value(&ev));
+                            offset.set(0);
+                        }/>
+                </label>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match partners.await {
+                            Ok(page) => view! { <PartnerTable page=page offset=offset/> }.into_any(),
+                            Err(_) => ().into_any(),
                         }
                     })}
                 </Transition>
