@@ -985,3 +985,63 @@ async fn malformed_server_function_arguments_are_400(s: &TestServer) {
 }
 
 on_both!(malformed_server_function_arguments_are_400);
+
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
+
+/// Creates a console user with `role` and signs them in; their session cookie.
+pub(crate) async fn session(
+    s: &TestServer,
+    email: &str,
+    role: entente_store::enums::Role,
+) -> String {
+    let hash = entente_domain::password::hash_password(PASSWORD).unwrap();
+    s.state
+        .store
+        .create_admin(
+            &entente_store::Actor::new("test"),
+            email,
+            hash,
+            role,
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(s.url(path_of("login")))
+        .header("origin", &s.base)
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{email} signs in");
+    r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Calls a server function as `who`; the status and the JSON answer.
+pub(crate) async fn call(
+    s: &TestServer,
+    who: &str,
+    name: &str,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(s.url(path_of(name)))
+        .header("origin", &s.base)
+        .header("cookie", who)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}

@@ -6,57 +6,7 @@ use entente_store::enums::{PartnerStage, Role};
 use serde_json::Value;
 
 use crate::common::TestServer;
-use crate::console::path_of;
-
-const PASSWORD: &str = "correct horse battery staple";
-
-async fn session(s: &TestServer, email: &str, role: Role) -> String {
-    let hash = entente_domain::password::hash_password(PASSWORD).unwrap();
-    s.state
-        .store
-        .create_admin(
-            &entente_store::Actor::new("test"),
-            email,
-            hash,
-            role,
-            entente_server::state::now(),
-        )
-        .await
-        .unwrap();
-    let r = reqwest::Client::new()
-        .post(s.url(path_of("login")))
-        .header("origin", &s.base)
-        .form(&[("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{email} signs in");
-    r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-/// Calls a server function as `who`; the status and the JSON answer.
-async fn call(s: &TestServer, who: &str, name: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(s.url(path_of(name)))
-        .header("origin", &s.base)
-        .header("cookie", who)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
+use crate::console::{PASSWORD, call, path_of, session};
 
 async fn stage_of(s: &TestServer, slug: &str) -> PartnerStage {
     s.state.store.partner_by_slug(slug).await.unwrap().stage

@@ -17,46 +17,7 @@ use entente_store::enums::Role;
 use serde_json::Value;
 
 use crate::common::{API, Backend, TestServer};
-use crate::console::path_of;
-
-const PASSWORD: &str = "correct horse battery staple";
-
-async fn session(s: &TestServer, email: &str, role: Role) -> String {
-    let hash = entente_domain::password::hash_password(PASSWORD).unwrap();
-    s.state
-        .store
-        .create_admin(&entente_store::Actor::new("test"), email, hash, role, now())
-        .await
-        .unwrap();
-    let r = reqwest::Client::new()
-        .post(s.url(path_of("login")))
-        .header("origin", &s.base)
-        .form(&[("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-async fn call(s: &TestServer, who: &str, name: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(s.url(path_of(name)))
-        .header("origin", &s.base)
-        .header("cookie", who)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
+use crate::console::{call, session};
 
 async fn jwks_kids(s: &TestServer) -> Vec<String> {
     let v: Value = reqwest::get(s.url("/.well-known/jwks.json"))
