@@ -14,7 +14,7 @@ export ENTENTE_TEST_POSTGRES_URL ?= $(POSTGRES_URL)
 # start in the browser for Rust >= 1.82 release builds.
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup tools node-deps services build build-debug test-rust test-wasm test-e2e test-e2e-release lint bench fmt
+.PHONY: run test setup tools node-deps python-deps services test-api build build-debug test-rust test-wasm test-e2e test-e2e-release lint bench fmt
 
 ## run: install what is missing, build (release), serve console + token service on http://127.0.0.1:3000
 run: setup build
@@ -22,10 +22,10 @@ run: setup build
 
 ## test: every suite — unit, integration on SQLite and PostgreSQL, interop, wasm check, browser
 ## (debug build, then the release build that `make run` serves)
-test: setup services lint test-rust test-wasm build-debug test-e2e build test-e2e-release
+test: setup services lint test-rust test-wasm build-debug test-api test-e2e build test-e2e-release
 	@echo "all test suites passed"
 
-setup: tools node-deps
+setup: tools node-deps python-deps
 
 tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -46,6 +46,12 @@ node-deps:
 	@for d in tools end2end interop; do \
 	  if [ ! -d $$d/node_modules ] || [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; then \
 	    (cd $$d && npm ci --no-audit --no-fund); fi; done
+
+# schemathesis (PyPI), pinned in tools/requirements.txt, in a virtual environment of its own.
+python-deps:
+	@if [ ! -x tools/.venv/bin/st ] || [ tools/requirements.txt -nt tools/.venv/.installed ]; then \
+	  python3 -m venv tools/.venv && tools/.venv/bin/pip install -q -r tools/requirements.txt && \
+	  touch tools/.venv/.installed; fi
 
 ## services: the tests need PostgreSQL; a missing service fails with a clear message
 services:
@@ -69,6 +75,10 @@ test-rust:
 
 test-wasm:
 	cargo check -p app --features hydrate --target wasm32-unknown-unknown
+
+# The admin API against its own OpenAPI document: no 5xx, every response as documented.
+test-api:
+	ENTENTE_BIN=$(abspath $(TARGET_DIR))/debug/entente tools/api-fuzz.sh
 
 test-e2e:
 	cd end2end && ENTENTE_BIN=$(abspath $(TARGET_DIR))/debug/entente npx playwright test

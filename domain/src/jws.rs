@@ -74,6 +74,7 @@ pub fn verify<T: DeserializeOwned>(
 /// `aud` may be a string or an array of strings (RFC 7519 §4.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(untagged)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OneOrMany {
     One(String),
     Many(Vec<String>),

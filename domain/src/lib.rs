@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod client_auth;
+pub mod config;
 pub mod error;
 pub mod federation;
 pub mod forwarded;

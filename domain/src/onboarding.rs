@@ -11,6 +11,7 @@ const MAX_ESCALATION: usize = 10;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     pub name: String,
     pub email: String,
@@ -19,6 +20,7 @@ pub struct Contact {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contacts {
     pub technical: Contact,
     pub security: Contact,
@@ -38,6 +40,7 @@ impl Contacts {
 /// One step of the escalation path, in order: who, how to reach them, when.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EscalationStep {
     pub name: String,
     pub contact: String,
@@ -47,6 +50,7 @@ pub struct EscalationStep {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Agreement {
     pub reference: String,
     /// `YYYY-MM-DD`.
@@ -63,6 +67,7 @@ pub struct Agreement {
 /// allowed, filled ones must be well-formed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartnerRecord {
     pub legal_name: String,
     pub agreement: Agreement,
@@ -199,6 +204,7 @@ pub struct Facts {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistItem {
     pub key: String,
     pub label: String,

@@ -8,6 +8,7 @@ pub mod config;
 pub mod console;
 pub mod http;
 pub mod oauth;
+pub mod partner_clients;
 pub mod startup;
 pub mod state;
 pub mod workers;

@@ -40,6 +40,10 @@ async fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // `config plan` found changes: reported already, and not a failure.
+        Err(e) if e.is::<entente_server::cli::configuration::PendingChanges>() => {
+            std::process::ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             std::process::ExitCode::FAILURE

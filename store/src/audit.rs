@@ -98,7 +98,9 @@ impl AuditFilter {
             action: text("action"),
             since: time("since")?,
             until: time("until")?,
-            before: number("before")?.map(|b| i64::try_from(b).unwrap_or(i64::MAX)),
+            before: number("before")?
+                .map(|b| i64::try_from(b).map_err(|_| "before is not an event id".to_string()))
+                .transpose()?,
             limit,
         })
     }

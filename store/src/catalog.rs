@@ -174,46 +174,8 @@ impl Store {
         p: NewPartner,
         now: i64,
     ) -> Result<partner::Model> {
-        names::check_slug(&p.slug).map_err(invalid)?;
-        names::check_display_name(&p.name).map_err(invalid)?;
-        if matches!(p.stage, Stage::Suspended | Stage::Offboarded) {
-            return Err(invalid(format!(
-                "a partner cannot start {}",
-                p.stage.as_str()
-            )));
-        }
         let txn = self.write().await?;
-        let model = partner::ActiveModel {
-            id: Set(new_id()),
-            slug: Set(p.slug.clone()),
-            name: Set(p.name.trim().to_owned()),
-            stage: Set(p.stage.into()),
-            // Kept for replicas of an older version, which read it.
-            environment: Set(if p.stage == Stage::Production {
-                "production".into()
-            } else {
-                "sandbox".into()
-            }),
-            enabled: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-            resume_stage: Set(None),
-            suspended_reason: Set(None),
-            first_exchange_at: Set(None),
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| StoreError::from_insert(e, &format!("partner {}", p.slug)))?;
-        audit::record(
-            &txn,
-            actor,
-            "partner.create",
-            &format!("partner:{}", model.slug),
-            json!({"name": model.name, "stage": model.stage}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::CATALOG, now).await?;
+        let model = create_partner_in(&txn, actor, p, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -243,52 +205,8 @@ impl Store {
         reason: &str,
         now: i64,
     ) -> Result<partner::Model> {
-        let reason = reason.trim();
-        if reason.is_empty() || reason.len() > 1000 {
-            return Err(invalid("give a reason of at most 1000 characters".into()));
-        }
-        let before = self.partner_by_slug(slug).await?;
-        lifecycle::check_suspend(before.stage.into()).map_err(invalid)?;
         let txn = self.write().await?;
-        let from = before.stage;
-        let id = before.id.clone();
-        let model = move_stage(
-            &txn,
-            &id,
-            from,
-            PartnerStage::Suspended,
-            Some(from),
-            Some(reason.to_owned()),
-            false,
-            now,
-        )
-        .await?;
-        put_mark(&txn, &partner_mark(slug), now + MARK_RETENTION, now).await?;
-        refresh_token::Entity::update_many()
-            .col_expr(refresh_token::Column::Revoked, Expr::value(true))
-            .filter(refresh_token::Column::PartnerId.eq(id))
-            .exec(&txn)
-            .await?;
-        audit::record(
-            &txn,
-            actor,
-            "partner.suspend",
-            &format!("partner:{slug}"),
-            json!({"before": from, "after": PartnerStage::Suspended, "reason": reason}),
-            now,
-        )
-        .await?;
-        audit::record(
-            &txn,
-            actor,
-            "partner.notice",
-            &format!("partner:{slug}"),
-            json!({"notice": "suspended", "reason": reason, "to": "the partner's contacts", "delivery": "pending webhooks"}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::CATALOG, now).await?;
-        publish(&txn, topic::REVOCATIONS, now).await?;
+        let model = suspend_partner_in(&txn, actor, slug, reason, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -331,7 +249,11 @@ impl Store {
             );
         }
         let total = q.clone().count(self.db()).await?;
-        let rows = q.offset(offset).limit(limit).all(self.db()).await?;
+        let rows = q
+            .offset(crate::bounded(offset))
+            .limit(crate::bounded(limit))
+            .all(self.db())
+            .await?;
         Ok((rows, total))
     }
 
@@ -357,6 +279,13 @@ impl Store {
             .await?)
     }
 
+    pub async fn partner_by_id(&self, id: &str) -> Result<partner::Model> {
+        partner::Entity::find_by_id(id.to_owned())
+            .one(self.db())
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("partner {id}")))
+    }
+
     pub async fn partner_by_slug(&self, slug: &str) -> Result<partner::Model> {
         partner_by_slug_in(self.db(), slug).await
     }
@@ -367,47 +296,8 @@ impl Store {
         a: NewAudience,
         now: i64,
     ) -> Result<audience::Model> {
-        names::check_audience_identifier(&a.identifier).map_err(invalid)?;
-        names::check_display_name(&a.name).map_err(invalid)?;
-        if !(30..=86_400).contains(&a.token_lifetime) {
-            return Err(invalid(
-                "token lifetime must be between 30 seconds and 24 hours".into(),
-            ));
-        }
-        let scopes = ScopeSet::parse(&a.scopes.join(" "))
-            .map_err(|e| invalid(e.description.into_owned()))?;
         let txn = self.write().await?;
-        let model = audience::ActiveModel {
-            id: Set(new_id()),
-            identifier: Set(a.identifier.clone()),
-            name: Set(a.name.trim().to_owned()),
-            token_lifetime: Set(a.token_lifetime),
-            enabled: Set(true),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| StoreError::from_insert(e, &format!("audience {}", a.identifier)))?;
-        for s in scopes.iter() {
-            scope::ActiveModel {
-                audience_id: Set(model.id.clone()),
-                name: Set(s.to_owned()),
-                description: Set(String::new()),
-                sensitivity: Set("medium".into()),
-            }
-            .insert(&txn)
-            .await?;
-        }
-        audit::record(
-            &txn,
-            actor,
-            "audience.create",
-            &format!("audience:{}", model.identifier),
-            json!({"scopes": scopes.to_string(), "token_lifetime": a.token_lifetime}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::CATALOG, now).await?;
+        let model = create_audience_in(&txn, actor, a, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -491,45 +381,8 @@ impl Store {
         client_id: String,
         now: i64,
     ) -> Result<client::Model> {
-        names::check_display_name(&c.name).map_err(invalid)?;
         let txn = self.write().await?;
-        let model = client::ActiveModel {
-            client_id: Set(client_id.clone()),
-            kind: Set(c.kind),
-            partner_id: Set(c.partner_id.clone()),
-            audience_id: Set(c.audience_id.clone()),
-            name: Set(c.name.trim().to_owned()),
-            auth_method: Set(c.auth_method),
-            grant_types: Set(c.grant_types.join(" ")),
-            allowed_scopes: Set(c.allowed_scopes.to_string()),
-            enabled: Set(true),
-            created_at: Set(now),
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| StoreError::from_insert(e, "client"))?;
-        if let Some(hash) = c.secret_hash {
-            insert_secret(&txn, &client_id, hash, now).await?;
-        }
-        if let Some(jwks) = c.jwks {
-            client_jwks::ActiveModel {
-                client_id: Set(client_id.clone()),
-                jwks: Set(jwks),
-                updated_at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-        }
-        audit::record(
-            &txn,
-            actor,
-            "client.create",
-            &format!("client:{client_id}"),
-            json!({"kind": model.kind, "name": model.name, "auth_method": model.auth_method, "grant_types": model.grant_types, "scopes": model.allowed_scopes}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::CATALOG, now).await?;
+        let model = create_client_in(&txn, actor, c, client_id, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -783,4 +636,208 @@ pub(crate) async fn audience_scopes_in(
             .into_iter()
             .map(|s| s.name),
     ))
+}
+
+/// `Store::create_partner` inside a caller's transaction.
+pub(crate) async fn create_partner_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    p: NewPartner,
+    now: i64,
+) -> Result<partner::Model> {
+    names::check_slug(&p.slug).map_err(invalid)?;
+    names::check_display_name(&p.name).map_err(invalid)?;
+    if matches!(p.stage, Stage::Suspended | Stage::Offboarded) {
+        return Err(invalid(format!(
+            "a partner cannot start {}",
+            p.stage.as_str()
+        )));
+    }
+    let model = partner::ActiveModel {
+        id: Set(new_id()),
+        slug: Set(p.slug.clone()),
+        name: Set(p.name.trim().to_owned()),
+        stage: Set(p.stage.into()),
+        // Kept for replicas of an older version, which read it.
+        environment: Set(if p.stage == Stage::Production {
+            "production".into()
+        } else {
+            "sandbox".into()
+        }),
+        enabled: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        resume_stage: Set(None),
+        suspended_reason: Set(None),
+        first_exchange_at: Set(None),
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| StoreError::from_insert(e, &format!("partner {}", p.slug)))?;
+    audit::record(
+        txn,
+        actor,
+        "partner.create",
+        &format!("partner:{}", model.slug),
+        json!({"name": model.name, "stage": model.stage}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::CATALOG, now).await?;
+    Ok(model)
+}
+
+/// `Store::suspend_partner` inside a caller's transaction.
+pub(crate) async fn suspend_partner_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    slug: &str,
+    reason: &str,
+    now: i64,
+) -> Result<partner::Model> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.len() > 1000 {
+        return Err(invalid("give a reason of at most 1000 characters".into()));
+    }
+    let before = partner_by_slug_in(txn, slug).await?;
+    lifecycle::check_suspend(before.stage.into()).map_err(invalid)?;
+    let from = before.stage;
+    let id = before.id.clone();
+    let model = move_stage(
+        txn,
+        &id,
+        from,
+        PartnerStage::Suspended,
+        Some(from),
+        Some(reason.to_owned()),
+        false,
+        now,
+    )
+    .await?;
+    put_mark(txn, &partner_mark(slug), now + MARK_RETENTION, now).await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::Revoked, Expr::value(true))
+        .filter(refresh_token::Column::PartnerId.eq(id))
+        .exec(txn)
+        .await?;
+    audit::record(
+        txn,
+        actor,
+        "partner.suspend",
+        &format!("partner:{slug}"),
+        json!({"before": from, "after": PartnerStage::Suspended, "reason": reason}),
+        now,
+    )
+    .await?;
+    audit::record(
+        txn,
+        actor,
+        "partner.notice",
+        &format!("partner:{slug}"),
+        json!({"notice": "suspended", "reason": reason, "to": "the partner's contacts", "delivery": "pending webhooks"}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::CATALOG, now).await?;
+    publish(txn, topic::REVOCATIONS, now).await?;
+    Ok(model)
+}
+
+/// `Store::create_audience` inside a caller's transaction.
+pub(crate) async fn create_audience_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    a: NewAudience,
+    now: i64,
+) -> Result<audience::Model> {
+    names::check_audience_identifier(&a.identifier).map_err(invalid)?;
+    names::check_display_name(&a.name).map_err(invalid)?;
+    if !(30..=86_400).contains(&a.token_lifetime) {
+        return Err(invalid(
+            "token lifetime must be between 30 seconds and 24 hours".into(),
+        ));
+    }
+    let scopes =
+        ScopeSet::parse(&a.scopes.join(" ")).map_err(|e| invalid(e.description.into_owned()))?;
+    let model = audience::ActiveModel {
+        id: Set(new_id()),
+        identifier: Set(a.identifier.clone()),
+        name: Set(a.name.trim().to_owned()),
+        token_lifetime: Set(a.token_lifetime),
+        enabled: Set(true),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| StoreError::from_insert(e, &format!("audience {}", a.identifier)))?;
+    for s in scopes.iter() {
+        scope::ActiveModel {
+            audience_id: Set(model.id.clone()),
+            name: Set(s.to_owned()),
+            description: Set(String::new()),
+            sensitivity: Set("medium".into()),
+        }
+        .insert(txn)
+        .await?;
+    }
+    audit::record(
+        txn,
+        actor,
+        "audience.create",
+        &format!("audience:{}", model.identifier),
+        json!({"scopes": scopes.to_string(), "token_lifetime": a.token_lifetime}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::CATALOG, now).await?;
+    Ok(model)
+}
+
+/// `Store::create_client` inside a caller's transaction.
+pub(crate) async fn create_client_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    c: NewClient,
+    client_id: String,
+    now: i64,
+) -> Result<client::Model> {
+    names::check_display_name(&c.name).map_err(invalid)?;
+    let model = client::ActiveModel {
+        client_id: Set(client_id.clone()),
+        kind: Set(c.kind),
+        partner_id: Set(c.partner_id.clone()),
+        audience_id: Set(c.audience_id.clone()),
+        name: Set(c.name.trim().to_owned()),
+        auth_method: Set(c.auth_method),
+        grant_types: Set(c.grant_types.join(" ")),
+        allowed_scopes: Set(c.allowed_scopes.to_string()),
+        enabled: Set(true),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| StoreError::from_insert(e, "client"))?;
+    if let Some(hash) = c.secret_hash {
+        insert_secret(txn, &client_id, hash, now).await?;
+    }
+    if let Some(jwks) = c.jwks {
+        client_jwks::ActiveModel {
+            client_id: Set(client_id.clone()),
+            jwks: Set(jwks),
+            updated_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+    }
+    audit::record(
+        txn,
+        actor,
+        "client.create",
+        &format!("client:{client_id}"),
+        json!({"kind": model.kind, "name": model.name, "auth_method": model.auth_method, "grant_types": model.grant_types, "scopes": model.allowed_scopes}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::CATALOG, now).await?;
+    Ok(model)
 }

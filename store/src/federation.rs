@@ -138,46 +138,8 @@ impl Store {
         i: NewTrustedIssuer,
         now: i64,
     ) -> Result<trusted_issuer::Model> {
-        check_issuer(&i)?;
-        let p = self.partner_by_slug(partner_slug).await?;
         let txn = self.write().await?;
-        let model = trusted_issuer::ActiveModel {
-            id: Set(format!("ti_{}", entente_domain::secret::random_token(8))),
-            partner_id: Set(p.id.clone()),
-            issuer: Set(i.issuer.clone()),
-            jwks_uri: Set(i.jwks_uri.clone()),
-            jwks: Set(i.jwks.clone()),
-            algorithms: Set(i.algorithms.clone()),
-            audiences: Set(i.audiences.join(" ")),
-            kinds: Set(i
-                .kinds
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")),
-            max_age: Set(i.max_age),
-            skew: Set(i.skew),
-            subject_claim: Set(i.subject_claim.clone()),
-            access_tokens_typed_jwt: Set(i.access_tokens_typed_jwt),
-            enabled: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| StoreError::from_insert(e, &format!("trusted issuer {}", i.issuer)))?;
-        audit::record(
-            &txn,
-            actor,
-            "issuer.create",
-            &format!("issuer:{}:{}", p.slug, model.issuer),
-            json!({"jwks_uri": model.jwks_uri, "static_jwks": model.jwks.is_some(), "algorithms": model.algorithms,
-                   "audiences": model.audiences, "kinds": model.kinds, "max_age": model.max_age, "skew": model.skew,
-                   "subject_claim": model.subject_claim, "access_tokens_typed_jwt": model.access_tokens_typed_jwt}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::CATALOG, now).await?;
+        let model = create_trusted_issuer_in(&txn, actor, partner_slug, i, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -479,6 +441,56 @@ pub(crate) async fn set_trusted_issuer_enabled_in(
         },
         &format!("issuer:{}:{}", p.slug, issuer),
         json!({"enabled": enabled}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::CATALOG, now).await?;
+    Ok(model)
+}
+
+/// `Store::create_trusted_issuer` inside a caller's transaction.
+pub(crate) async fn create_trusted_issuer_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    partner_slug: &str,
+    i: NewTrustedIssuer,
+    now: i64,
+) -> Result<trusted_issuer::Model> {
+    check_issuer(&i)?;
+    let p = partner_by_slug_in(txn, partner_slug).await?;
+    let model = trusted_issuer::ActiveModel {
+        id: Set(format!("ti_{}", entente_domain::secret::random_token(8))),
+        partner_id: Set(p.id.clone()),
+        issuer: Set(i.issuer.clone()),
+        jwks_uri: Set(i.jwks_uri.clone()),
+        jwks: Set(i.jwks.clone()),
+        algorithms: Set(i.algorithms.clone()),
+        audiences: Set(i.audiences.join(" ")),
+        kinds: Set(i
+            .kinds
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")),
+        max_age: Set(i.max_age),
+        skew: Set(i.skew),
+        subject_claim: Set(i.subject_claim.clone()),
+        access_tokens_typed_jwt: Set(i.access_tokens_typed_jwt),
+        enabled: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| StoreError::from_insert(e, &format!("trusted issuer {}", i.issuer)))?;
+    audit::record(
+        txn,
+        actor,
+        "issuer.create",
+        &format!("issuer:{}:{}", p.slug, model.issuer),
+        json!({"jwks_uri": model.jwks_uri, "static_jwks": model.jwks.is_some(), "algorithms": model.algorithms,
+               "audiences": model.audiences, "kinds": model.kinds, "max_age": model.max_age, "skew": model.skew,
+               "subject_claim": model.subject_claim, "access_tokens_typed_jwt": model.access_tokens_typed_jwt}),
         now,
     )
     .await?;

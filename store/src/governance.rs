@@ -150,6 +150,8 @@ pub struct RequestFilter {
     pub status: Option<RequestStatus>,
     pub partner: Option<String>,
     pub limit: u64,
+    /// Newest requests to skip.
+    pub offset: u64,
 }
 
 fn invalid(e: impl Into<String>) -> StoreError {
@@ -499,70 +501,10 @@ impl Store {
         request: bool,
         now: i64,
     ) -> Result<Submitted> {
-        let reason = reason.trim();
-        if reason.chars().count() > 1000 {
-            return Err(invalid("the reason is longer than 1000 characters"));
-        }
         let txn = self.write().await?;
-        let (p, needs) = needs_approval(&txn, &change).await?;
-        if !needs {
-            let id = apply(&txn, actor, &change, now).await?;
-            txn.commit().await?;
-            return Ok(Submitted::Applied { id });
-        }
-        if !request {
-            return Err(StoreError::NeedsApproval(change.summary()));
-        }
-        let trial = txn.begin().await?;
-        apply(&trial, actor, &change, now).await?;
-        trial.rollback().await?;
-        let (target, summary) = describe(&txn, &p, &change).await?;
-        let details = match change {
-            Change::Promote { .. } => access_of(&txn, &p).await?,
-            _ => String::new(),
-        };
-        if let Some(open) = change_request::Entity::find()
-            .filter(change_request::Column::Target.eq(&target))
-            .filter(change_request::Column::Status.eq(RequestStatusColumn::Pending))
-            .one(&txn)
-            .await?
-        {
-            return Err(StoreError::Stale(format!(
-                "change request #{} ({}) is already pending for this",
-                open.id, open.summary
-            )));
-        }
-        let model = change_request::ActiveModel {
-            kind: Set(change.kind().to_owned()),
-            partner_id: Set(p.id.clone()),
-            target: Set(target.clone()),
-            summary: Set(summary),
-            details: Set(details),
-            payload: Set(serde_json::to_string(&change)
-                .map_err(|e| invalid(format!("the change cannot be recorded: {e}")))?),
-            status: Set(RequestStatusColumn::Pending),
-            requested_by: Set(actor.name.clone()),
-            requested_at: Set(now),
-            reason: Set(reason.to_owned()),
-            decided_by: Set(None),
-            decided_at: Set(None),
-            decision_comment: Set(None),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(|e| StoreError::from_insert(e, &format!("a pending request for {target}")))?;
-        audit::record(
-            &txn,
-            actor,
-            "change_request.file",
-            &format!("change_request:{}", model.id),
-            json!({"partner": p.slug, "kind": model.kind, "summary": model.summary, "reason": reason}),
-            now,
-        )
-        .await?;
+        let out = submit_in(&txn, actor, change, reason, request, now).await?;
         txn.commit().await?;
-        Ok(Submitted::Requested(Box::new(model)))
+        Ok(out)
     }
 
     /// Approves (applying the change in the same transaction) or rejects a pending request.
@@ -677,7 +619,11 @@ impl Store {
             let p = self.partner_by_slug(slug).await?;
             q = q.filter(change_request::Column::PartnerId.eq(p.id));
         }
-        let rows = q.limit(f.limit.clamp(1, 500)).all(self.db()).await?;
+        let rows = q
+            .offset(crate::bounded(f.offset))
+            .limit(f.limit.clamp(1, 500))
+            .all(self.db())
+            .await?;
         let ids: Vec<String> = rows.iter().map(|r| r.partner_id.clone()).collect();
         let slugs: std::collections::HashMap<String, String> = partner::Entity::find()
             .filter(partner::Column::Id.is_in(ids))
@@ -744,4 +690,76 @@ async fn close(
         )));
     }
     request_in(txn, row.id).await
+}
+
+/// `Store::submit` inside a caller's transaction (a configuration applied as a whole).
+pub(crate) async fn submit_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    change: Change,
+    reason: &str,
+    request: bool,
+    now: i64,
+) -> Result<Submitted> {
+    let reason = reason.trim();
+    if reason.chars().count() > 1000 {
+        return Err(invalid("the reason is longer than 1000 characters"));
+    }
+    let (p, needs) = needs_approval(txn, &change).await?;
+    if !needs {
+        let id = apply(txn, actor, &change, now).await?;
+        return Ok(Submitted::Applied { id });
+    }
+    if !request {
+        return Err(StoreError::NeedsApproval(change.summary()));
+    }
+    let trial = txn.begin().await?;
+    apply(&trial, actor, &change, now).await?;
+    trial.rollback().await?;
+    let (target, summary) = describe(txn, &p, &change).await?;
+    let details = match change {
+        Change::Promote { .. } => access_of(txn, &p).await?,
+        _ => String::new(),
+    };
+    if let Some(open) = change_request::Entity::find()
+        .filter(change_request::Column::Target.eq(&target))
+        .filter(change_request::Column::Status.eq(RequestStatusColumn::Pending))
+        .one(txn)
+        .await?
+    {
+        return Err(StoreError::Stale(format!(
+            "change request #{} ({}) is already pending for this",
+            open.id, open.summary
+        )));
+    }
+    let model = change_request::ActiveModel {
+        kind: Set(change.kind().to_owned()),
+        partner_id: Set(p.id.clone()),
+        target: Set(target.clone()),
+        summary: Set(summary),
+        details: Set(details),
+        payload: Set(serde_json::to_string(&change)
+            .map_err(|e| invalid(format!("the change cannot be recorded: {e}")))?),
+        status: Set(RequestStatusColumn::Pending),
+        requested_by: Set(actor.name.clone()),
+        requested_at: Set(now),
+        reason: Set(reason.to_owned()),
+        decided_by: Set(None),
+        decided_at: Set(None),
+        decision_comment: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| StoreError::from_insert(e, &format!("a pending request for {target}")))?;
+    audit::record(
+        txn,
+        actor,
+        "change_request.file",
+        &format!("change_request:{}", model.id),
+        json!({"partner": p.slug, "kind": model.kind, "summary": model.summary, "reason": reason}),
+        now,
+    )
+    .await?;
+    Ok(Submitted::Requested(Box::new(model)))
 }

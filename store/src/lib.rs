@@ -7,6 +7,7 @@ pub mod admins;
 pub mod audit;
 pub mod catalog;
 pub mod changes;
+pub mod config;
 pub mod entities;
 pub mod enums;
 pub mod federation;
@@ -53,6 +54,12 @@ impl Actor {
         self.source = source;
         self
     }
+}
+
+/// Databases bind offsets and limits as signed 64-bit integers (sea-query panics on larger
+/// values): every user-supplied one passes through here.
+pub(crate) fn bounded(n: u64) -> u64 {
+    n.min(i64::MAX as u64)
 }
 
 #[derive(Debug, thiserror::Error)]

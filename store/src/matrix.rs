@@ -117,7 +117,7 @@ impl Store {
         }
         let total = pq.clone().count(db).await?;
         let partners = pq
-            .offset(q.offset)
+            .offset(crate::bounded(q.offset))
             .limit(q.limit.clamp(1, 200))
             .all(db)
             .await?;
@@ -231,42 +231,63 @@ impl Store {
         sensitivity: &str,
         now: i64,
     ) -> Result<()> {
-        use sea_orm::ActiveModelTrait;
-        if !SENSITIVITIES.contains(&sensitivity) {
-            return Err(StoreError::Invalid(
-                "sensitivity is low, medium or high".into(),
-            ));
-        }
-        let description = description.trim();
-        if description.chars().count() > 500 || description.chars().any(char::is_control) {
-            return Err(StoreError::Invalid(
-                "a description is at most 500 characters without control characters".into(),
-            ));
-        }
         let txn = self.write().await?;
-        let a = crate::catalog::audience_by_identifier_in(&txn, audience_identifier).await?;
-        let before = scope::Entity::find_by_id((a.id.clone(), name.to_owned()))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("scope {name} of {audience_identifier}"))
-            })?;
-        let mut am: scope::ActiveModel = before.clone().into();
-        am.description = sea_orm::Set(description.to_owned());
-        am.sensitivity = sea_orm::Set(sensitivity.to_owned());
-        am.update(&txn).await?;
-        audit::record(
+        set_scope_info_in(
             &txn,
             actor,
-            "scope.info",
-            &format!("scope:{audience_identifier}:{name}"),
-            json!({"before": {"description": before.description, "sensitivity": before.sensitivity},
-                   "after": {"description": description, "sensitivity": sensitivity}}),
+            audience_identifier,
+            name,
+            description,
+            sensitivity,
             now,
         )
         .await?;
-        crate::changes::publish(&txn, crate::changes::topic::CATALOG, now).await?;
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// `Store::set_scope_info` inside a caller's transaction.
+pub(crate) async fn set_scope_info_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    audience_identifier: &str,
+    name: &str,
+    description: &str,
+    sensitivity: &str,
+    now: i64,
+) -> Result<()> {
+    use sea_orm::ActiveModelTrait;
+    if !SENSITIVITIES.contains(&sensitivity) {
+        return Err(StoreError::Invalid(
+            "sensitivity is low, medium or high".into(),
+        ));
+    }
+    let description = description.trim();
+    if description.chars().count() > 500 || description.chars().any(char::is_control) {
+        return Err(StoreError::Invalid(
+            "a description is at most 500 characters without control characters".into(),
+        ));
+    }
+    let a = crate::catalog::audience_by_identifier_in(txn, audience_identifier).await?;
+    let before = scope::Entity::find_by_id((a.id.clone(), name.to_owned()))
+        .one(txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("scope {name} of {audience_identifier}")))?;
+    let mut am: scope::ActiveModel = before.clone().into();
+    am.description = sea_orm::Set(description.to_owned());
+    am.sensitivity = sea_orm::Set(sensitivity.to_owned());
+    am.update(txn).await?;
+    audit::record(
+        txn,
+        actor,
+        "scope.info",
+        &format!("scope:{audience_identifier}:{name}"),
+        json!({"before": {"description": before.description, "sensitivity": before.sensitivity},
+               "after": {"description": description, "sensitivity": sensitivity}}),
+        now,
+    )
+    .await?;
+    crate::changes::publish(txn, crate::changes::topic::CATALOG, now).await?;
+    Ok(())
 }

@@ -99,30 +99,8 @@ impl Store {
         record: PartnerRecord,
         now: i64,
     ) -> Result<()> {
-        record.check().map_err(StoreError::Invalid)?;
         let txn = self.write().await?;
-        let p = partner_by_slug_in(&txn, slug).await?;
-        ensure_row(&txn, &p.id, now).await?;
-        let before = partner_record::Entity::find_by_id(p.id.clone())
-            .one(&txn)
-            .await?;
-        let after = serde_json::to_string(&record)
-            .map_err(|e| StoreError::Invalid(format!("the record cannot be stored: {e}")))?;
-        partner_record::Entity::update_many()
-            .col_expr(partner_record::Column::Record, Expr::value(after))
-            .col_expr(partner_record::Column::UpdatedAt, Expr::value(now))
-            .filter(partner_record::Column::PartnerId.eq(&p.id))
-            .exec(&txn)
-            .await?;
-        audit::record(
-            &txn,
-            actor,
-            "partner.record",
-            &format!("partner:{slug}"),
-            json!({"before": record_of(before.as_ref()), "after": record}),
-            now,
-        )
-        .await?;
+        set_partner_record_in(&txn, actor, slug, record, now).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -202,4 +180,38 @@ impl Store {
             .await?;
         Ok(res.rows_affected == 1)
     }
+}
+
+/// `Store::set_partner_record` inside a caller's transaction.
+pub(crate) async fn set_partner_record_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    slug: &str,
+    record: PartnerRecord,
+    now: i64,
+) -> Result<()> {
+    record.check().map_err(StoreError::Invalid)?;
+    let p = partner_by_slug_in(txn, slug).await?;
+    ensure_row(txn, &p.id, now).await?;
+    let before = partner_record::Entity::find_by_id(p.id.clone())
+        .one(txn)
+        .await?;
+    let after = serde_json::to_string(&record)
+        .map_err(|e| StoreError::Invalid(format!("the record cannot be stored: {e}")))?;
+    partner_record::Entity::update_many()
+        .col_expr(partner_record::Column::Record, Expr::value(after))
+        .col_expr(partner_record::Column::UpdatedAt, Expr::value(now))
+        .filter(partner_record::Column::PartnerId.eq(&p.id))
+        .exec(txn)
+        .await?;
+    audit::record(
+        txn,
+        actor,
+        "partner.record",
+        &format!("partner:{slug}"),
+        json!({"before": record_of(before.as_ref()), "after": record}),
+        now,
+    )
+    .await?;
+    Ok(())
 }

@@ -12,6 +12,7 @@ use crate::jws::OneOrMany;
 /// A token request as the client would send it, plus the client it is sent as.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExplainRequest {
     pub client_id: String,
     pub grant_type: String,

@@ -181,6 +181,30 @@ pub fn parse_scope_mappings(raw: &str) -> Result<Vec<ScopeMapping>, String> {
         .collect()
 }
 
+/// The text `parse_claim_passes` reads back: `email groups=partner_groups`.
+pub fn format_claim_passes(passes: &[ClaimPass]) -> String {
+    passes
+        .iter()
+        .map(|p| {
+            if p.from == p.to {
+                p.from.clone()
+            } else {
+                format!("{}={}", p.from, p.to)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The text `parse_scope_mappings` reads back: `groups:admins=orders:write`.
+pub fn format_scope_mappings(mappings: &[ScopeMapping]) -> String {
+    mappings
+        .iter()
+        .map(|m| format!("{}:{}={}", m.claim, m.value, m.scope))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// What tokens from one trusted issuer, presented by one partner's clients, may become.
 #[derive(Debug, Clone)]
 pub struct TrustRule {
@@ -239,6 +263,23 @@ fn claim_holds(v: Option<&Value>, want: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn claim_passes_and_mappings_read_back_as_written() {
+        for raw in ["", "email", "email groups=partner_groups tier"] {
+            let p = parse_claim_passes(raw).unwrap();
+            assert_eq!(format_claim_passes(&p), raw);
+        }
+        for raw in [
+            "",
+            "groups:admins=orders:write",
+            "groups:a=x dept:it=orders:read",
+        ] {
+            let m = parse_scope_mappings(raw).unwrap();
+            assert_eq!(format_scope_mappings(&m), raw);
+        }
+    }
+
     use serde_json::json;
 
     fn rule() -> TrustRule {

@@ -1,24 +1,65 @@
-//! Who may call the admin REST API: a signed-in console administrator (session cookie, same
-//! origin), or a bearer access token that Entente issued for the admin API audience
-//! (`<issuer>/admin/api/v1`) with scope `entente:admin` (RFC 6750 errors).
+//! Who may call the admin REST API: a signed-in console user (session cookie, same origin), or a
+//! bearer access token that Entente issued for the admin API audience (`<issuer>/admin/api/v1`)
+//! whose scope names a console role: `entente:admin`, `entente:operator` or `entente:auditor`
+//! (RFC 6750 errors). One middleware checks every route against the console's access table.
 
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::Response;
+use entente_domain::forwarded::ClientAddr;
 use entente_domain::introspection::{self, Context};
+use entente_store::Actor;
+use entente_store::enums::Role;
 
 use crate::http::errors::{bearer_error, problem};
 use crate::oauth::issue::verify_access_token;
 use crate::state::{AppState, now};
 
 pub const ADMIN_SCOPE: &str = "entente:admin";
+pub const OPERATOR_SCOPE: &str = "entente:operator";
+pub const AUDITOR_SCOPE: &str = "entente:auditor";
 
 pub fn admin_audience(issuer: &str) -> String {
     format!("{issuer}/admin/api/v1")
 }
 
-/// `Some(Ok(()))` for a valid admin bearer token, `Some(Err(response))` for a bad one, `None`
-/// when the request carries no bearer token (the session decides then).
-pub fn bearer(state: &AppState, headers: &HeaderMap) -> Option<Result<(), Response>> {
+/// The role a token's scope grants: the strongest role scope it carries.
+pub fn role_of_scope(scope: &str) -> Option<Role> {
+    let has = |s: &str| scope.split(' ').any(|x| x == s);
+    [
+        (ADMIN_SCOPE, Role::Admin),
+        (OPERATOR_SCOPE, Role::Operator),
+        (AUDITOR_SCOPE, Role::Auditor),
+    ]
+    .into_iter()
+    .find(|(s, _)| has(s))
+    .map(|(_, r)| r)
+}
+
+/// Who is calling, for the handlers and the audit trail.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// `admin:<email>` for console users, `api:<client_id>` for bearer tokens.
+    pub name: String,
+    pub role: Role,
+    /// The console user's account, when the caller signed in (nobody changes their own).
+    pub admin_id: Option<String>,
+    request_id: Option<String>,
+    source: Option<String>,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.name.clone())
+            .with_request_id(self.request_id.clone())
+            .with_source(self.source.clone())
+    }
+}
+
+/// `Some(Ok((client_id, role)))` for a valid admin bearer token, `Some(Err(response))` for a bad
+/// one, `None` when the request carries no bearer token (the session decides then).
+pub fn bearer(state: &AppState, headers: &HeaderMap) -> Option<Result<(String, Role), Response>> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("bearer") {
@@ -49,52 +90,106 @@ pub fn bearer(state: &AppState, headers: &HeaderMap) -> Option<Result<(), Respon
     let Some(details) = answer.details.filter(|_| answer.active) else {
         return Some(Err(invalid()));
     };
-    if !details
-        .scope
-        .as_deref()
-        .is_some_and(|s| s.split(' ').any(|x| x == ADMIN_SCOPE))
-    {
-        return Some(Err(bearer_error(
+    match details.scope.as_deref().and_then(role_of_scope) {
+        Some(role) => Some(Ok((details.client_id, role))),
+        None => Some(Err(bearer_error(
             StatusCode::FORBIDDEN,
             "insufficient_scope",
-            "the token lacks the entente:admin scope",
-        )));
-    }
-    Some(Ok(()))
-}
-
-/// May the caller use `route` (its key in the access table, "METHOD /path")? `None` to proceed,
-/// else the refusal (401, 403, 503). A bearer token with `entente:admin` acts as an administrator.
-pub async fn authorize(
-    state: &AppState,
-    session: &tower_sessions::Session,
-    headers: &HeaderMap,
-    route: &'static str,
-) -> Option<Response> {
-    match bearer(state, headers) {
-        Some(Err(r)) => Some(r),
-        Some(Ok(())) if app::ssr::access::allows(route, entente_store::enums::Role::Admin) => None,
-        Some(Ok(())) => Some(problem(StatusCode::FORBIDDEN, "your role may not do this")),
-        None => authorize_session(state, session, route).await,
+            "the token carries no role scope (entente:admin, entente:operator or entente:auditor)",
+        ))),
     }
 }
 
-/// None when the session's role may use `route`; otherwise the refusal.
-async fn authorize_session(
+/// The access-table key of a request: "METHOD /path" with the route's `{parameters}`.
+pub fn route_key(req: &Request) -> Option<String> {
+    let path = req.extensions().get::<MatchedPath>()?.as_str();
+    Some(format!("{} {path}", req.method()))
+}
+
+/// Middleware on every admin API route: authenticates, checks the access table, and hands the
+/// `Caller` to the handler.
+pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let Some(route) = route_key(&req) else {
+        return problem(StatusCode::NOT_FOUND, "no such route");
+    };
+    // Only what `who` needs crosses the await (a request body is not `Sync`).
+    let session = req.extensions().get::<tower_sessions::Session>().cloned();
+    let source = req
+        .extensions()
+        .get::<ClientAddr>()
+        .map(|a| a.0.to_string());
+    let caller = match who(&state, req.headers().clone(), session, source).await {
+        Ok(c) => c,
+        Err(refusal) => return refusal,
+    };
+    if !app::ssr::access::allows(&route, caller.role) {
+        return problem(StatusCode::FORBIDDEN, "your role may not do this");
+    }
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+async fn who(
     state: &AppState,
-    session: &tower_sessions::Session,
-    route: &'static str,
-) -> Option<Response> {
-    match app::ssr::admin_from_session(&state.store, session).await {
-        Ok(Some(a)) if app::ssr::access::allows(route, a.role) => None,
-        Ok(Some(_)) => Some(problem(StatusCode::FORBIDDEN, "your role may not do this")),
-        Ok(None) => Some(problem(StatusCode::UNAUTHORIZED, "sign in first")),
-        Err(e) => {
-            tracing::error!(error = %e, "session lookup failed");
-            Some(problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "try again shortly",
-            ))
+    headers: HeaderMap,
+    session: Option<tower_sessions::Session>,
+    source: Option<String>,
+) -> Result<Caller, Response> {
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (name, role, admin_id) = match bearer(state, &headers) {
+        Some(Err(r)) => return Err(r),
+        Some(Ok((client, role))) => (format!("api:{client}"), role, None),
+        None => {
+            let Some(session) = session else {
+                return Err(problem(StatusCode::UNAUTHORIZED, "sign in first"));
+            };
+            match app::ssr::admin_from_session(&state.store, &session).await {
+                Ok(Some(a)) => (format!("admin:{}", a.email), a.role, Some(a.id)),
+                Ok(None) => {
+                    let mut r = problem(
+                        StatusCode::UNAUTHORIZED,
+                        "sign in or present a bearer token",
+                    );
+                    r.headers_mut().insert(
+                        header::WWW_AUTHENTICATE,
+                        axum::http::HeaderValue::from_static("Bearer realm=\"entente-admin\""),
+                    );
+                    return Err(r);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "session lookup failed");
+                    return Err(problem(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "try again shortly",
+                    ));
+                }
+            }
         }
+    };
+    Ok(Caller {
+        name,
+        role,
+        admin_id,
+        request_id,
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_strongest_role_scope_wins() {
+        assert_eq!(
+            role_of_scope("entente:auditor entente:admin"),
+            Some(Role::Admin)
+        );
+        assert_eq!(role_of_scope("entente:operator"), Some(Role::Operator));
+        assert_eq!(role_of_scope("entente:auditor x"), Some(Role::Auditor));
+        assert_eq!(role_of_scope("entente:read entente:administrator"), None);
     }
 }

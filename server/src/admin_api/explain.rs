@@ -137,6 +137,21 @@ pub async fn explain_now(state: &AppState, req: &ExplainRequest) -> Explanation 
     .await
 }
 
+/// Evaluates a token request as the client would send it, without issuing anything: the
+/// decision, what would be issued, and the trace of every check.
+#[utoipa::path(post, path = "/admin/api/v1/exchange/explain", tag = "trust",
+    request_body = ExplainRequest,
+    responses((status = 200, description = "The decision and its trace (an Explanation)",
+        body = serde_json::Value), super::problem::Refusals,
+        (status = 413, description = "Larger than 64 KiB", body = super::problem::Problem,
+            content_type = "application/problem+json")))]
+pub async fn explain_route(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    body: axum::body::Bytes,
+) -> Response {
+    explain_http(&state, &body).await
+}
+
 /// The HTTP body: a JSON explain request of at most 64 KiB.
 pub async fn explain_http(state: &AppState, body: &[u8]) -> Response {
     if body.len() > 64 * 1024 {

@@ -1,66 +1,203 @@
-//! The admin REST API (`/admin/api/v1`): reached with a console session (same origin) or an
-//! admin bearer token; answers JSON, refusals as problem details.
+//! The admin REST API (`/admin/api/v1`): everything the console does, for scripts. Reached with
+//! a console session (same origin) or a bearer token whose scope names a role; answers JSON,
+//! refusals as RFC 9457 problem details; its OpenAPI 3.1 document is generated from the
+//! handlers below and served at `/admin/api/v1/openapi.json`.
 
 pub mod audit;
 pub mod auth;
+pub mod catalog;
+pub mod changes;
 pub mod explain;
+pub mod grants;
+pub mod keys;
+pub mod onboarding;
+pub mod partners;
+pub mod problem;
+pub mod trust;
+pub mod users;
+
+use std::sync::OnceLock;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::http::HeaderMap;
-use std::collections::HashMap;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use entente_store::governance::{Change, Submitted};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use axum::extract::Query;
-use axum::routing::{get, post};
-
-use crate::state::AppState;
+use crate::state::{AppState, now};
+use auth::Caller;
+use problem::{ApiResult, Outcome};
 
 pub const EXPLAIN_PATH: &str = "/admin/api/v1/exchange/explain";
-const EXPLAIN: &str = "POST /admin/api/v1/exchange/explain";
 pub const AUDIT_PATH: &str = "/admin/api/v1/audit";
-const AUDIT: &str = "GET /admin/api/v1/audit";
+pub const OPENAPI_PATH: &str = "/admin/api/v1/openapi.json";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Entente admin API",
+        description = "Run the federation from scripts: partners and their onboarding, clients, \
+            audiences and scopes, grants, trusted issuers and trust rules, signing keys, change \
+            requests, console users and the audit log. Authenticate with a bearer access token \
+            Entente issued for the audience `<issuer>/admin/api/v1` with scope `entente:admin`, \
+            `entente:operator` or `entente:auditor` (the console role it acts as), or with a \
+            console session. Changes that widen a production partner's access answer 202 with \
+            the change request they filed.",
+    ),
+    modifiers(&Security),
+    security(("bearer" = []), ("session" = [])),
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("entente_session"))),
+        );
+    }
+}
+
+/// Every route with its handler and its documentation, from one list.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(partners::list_partners, partners::create_partner))
+        .routes(routes!(partners::get_partner))
+        .routes(routes!(partners::move_stage))
+        .routes(routes!(partners::suspend))
+        .routes(routes!(partners::reactivate))
+        .routes(routes!(onboarding::get_onboarding))
+        .routes(routes!(onboarding::put_record))
+        .routes(routes!(onboarding::accept_questionnaire))
+        .routes(routes!(onboarding::check_issuer_keys))
+        .routes(routes!(catalog::list_clients, catalog::create_client))
+        .routes(routes!(catalog::rotate_secret))
+        .routes(routes!(catalog::list_audiences, catalog::create_audience))
+        .routes(routes!(catalog::put_scope))
+        .routes(routes!(grants::list_grants, grants::put_grants))
+        .routes(routes!(trust::list_issuers, trust::create_issuer))
+        .routes(routes!(trust::switch_issuer))
+        .routes(routes!(trust::list_rules, trust::put_rule))
+        .routes(routes!(trust::switch_rule))
+        .routes(routes!(explain::explain_route))
+        .routes(routes!(keys::list_keys))
+        .routes(routes!(keys::put_policy))
+        .routes(routes!(keys::rotate))
+        .routes(routes!(keys::revoke))
+        .routes(routes!(changes::list_requests))
+        .routes(routes!(changes::get_request))
+        .routes(routes!(changes::decide))
+        .routes(routes!(changes::withdraw))
+        .routes(routes!(users::list_users))
+        .routes(routes!(users::put_user))
+        .routes(routes!(audit::get_audit))
+}
+
+/// The OpenAPI document, built once.
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOC.get_or_init(|| api().split_for_parts().1)
+}
 
 /// Every admin API route as "METHOD /path", its key in the console's access table (the role
-/// test walks these).
-pub const ROUTES: &[&str] = &[EXPLAIN, AUDIT];
+/// test walks these; a route missing from the table is refused to everyone).
+pub fn route_keys() -> Vec<String> {
+    let mut keys = vec![];
+    for (path, item) in &openapi().paths.paths {
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("DELETE", &item.delete),
+            ("PATCH", &item.patch),
+        ] {
+            if op.is_some() {
+                keys.push(format!("{method} {path}"));
+            }
+        }
+    }
+    keys
+}
+
+async fn openapi_json() -> Response {
+    let mut r = axum::Json(openapi()).into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    r
+}
 
 /// The admin API's routes, for any router state (the console's router carries Leptos options).
 pub fn routes<S: Clone + Send + Sync + 'static>(state: &AppState) -> Router<S> {
-    let s = state.clone();
-    let a = state.clone();
-    Router::new()
-        .route(
-            AUDIT_PATH,
-            get(
-                move |session: tower_sessions::Session,
-                      headers: HeaderMap,
-                      Query(q): Query<HashMap<String, String>>| {
-                    let state = a.clone();
-                    async move {
-                        if let Some(refusal) =
-                            auth::authorize(&state, &session, &headers, AUDIT).await
-                        {
-                            return refusal;
-                        }
-                        audit::audit_http(&state, &q).await
-                    }
-                },
-            ),
-        )
-        .route(
-            EXPLAIN_PATH,
-            post(
-                move |session: tower_sessions::Session, headers: HeaderMap, body: Bytes| {
-                    let state = s.clone();
-                    async move {
-                        if let Some(refusal) =
-                            auth::authorize(&state, &session, &headers, EXPLAIN).await
-                        {
-                            return refusal;
-                        }
-                        explain::explain_http(&state, &body).await
-                    }
-                },
-            ),
-        )
+    let (router, _) = api().split_for_parts();
+    router
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard,
+        ))
+        .route(OPENAPI_PATH, get(openapi_json))
+        .with_state(state.clone())
+}
+
+/// RFC 3339 text of a Unix time.
+pub fn time_text(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Makes this replica apply a catalog change now (the others follow through the change feed).
+pub async fn apply_changes(state: &AppState) {
+    if let Err(e) = state.poll_changes().await {
+        tracing::warn!(error = %e, "applying admin API changes now failed");
+    }
+}
+
+/// Applies a change that may widen production access, or files it as a change request:
+/// 200 `applied` or 202 `requested`.
+pub async fn submit(
+    state: &AppState,
+    caller: &Caller,
+    change: Change,
+    reason: &str,
+) -> ApiResult<Response> {
+    let out = state
+        .store
+        .submit(&caller.actor(), change, reason, true, now())
+        .await?;
+    apply_changes(state).await;
+    Ok(match out {
+        Submitted::Applied { .. } => Outcome {
+            outcome: "applied".into(),
+            change_request: None,
+            summary: "the change is in effect".into(),
+        },
+        Submitted::Requested(r) => Outcome {
+            outcome: "requested".into(),
+            change_request: Some(r.id),
+            summary: r.summary,
+        },
+    }
+    .response())
 }

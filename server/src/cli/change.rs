@@ -28,7 +28,7 @@ pub struct ApprovalArgs {
 
 /// The console user a command line acts for when it files or withdraws a request: a person
 /// the four-eyes rule can tell apart from the approver (an operator or administrator).
-async fn filer(cx: &Ctx<'_>, email: Option<&str>) -> anyhow::Result<Actor> {
+pub(crate) async fn filer(cx: &Ctx<'_>, email: Option<&str>) -> anyhow::Result<Actor> {
     let Some(email) = email else {
         anyhow::bail!("name the console user filing the request with --as EMAIL");
     };
@@ -131,6 +131,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: ChangeCmd) -> anyhow::Result<()> {
                     status,
                     partner,
                     limit,
+                    ..Default::default()
                 })
                 .await?;
             let v: Vec<_> = rows.iter().map(|(r, p)| request_json(r, p)).collect();

@@ -1,10 +1,7 @@
 //! `entente client`: Clients of partners: create (secret shown once), list, rotate a secret.
 
 use clap::{Args, Subcommand};
-use entente_domain::ScopeSet;
-use entente_domain::client_auth::AuthMethod;
 use entente_domain::secret::{generate_secret, new_client_id};
-use entente_store::catalog::NewClient;
 use entente_store::{Actor, Store};
 use serde_json::json;
 
@@ -110,54 +107,25 @@ async fn create_client(
     now: i64,
 ) -> anyhow::Result<()> {
     let partner = store.partner_by_slug(&c.partner).await?;
-    let scopes = ScopeSet::parse(&c.scopes).map_err(|e| anyhow::anyhow!("{}", e.description))?;
-    let grant_types: Vec<String> = c
-        .grant_types
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    const SUPPORTED: [&str; 4] = entente_domain::federation::GRANT_TYPES;
-    if let Some(bad) = grant_types
-        .iter()
-        .find(|g| !SUPPORTED.contains(&g.as_str()))
-    {
-        anyhow::bail!(
-            "grant type {bad:?} is not supported; use any of: {}",
-            SUPPORTED.join(" ")
-        );
-    }
-    let is_secret = match c.auth_method.as_str() {
-        "client_secret" | "client_secret_basic" | "client_secret_post" => true,
-        m if AuthMethod::parse(m) == Some(AuthMethod::PrivateKeyJwt) => false,
-        m => anyhow::bail!("--auth-method must be client_secret or private_key_jwt, got {m:?}"),
+    let jwks = match &c.jwks_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+        ),
+        None => None,
     };
-    let (secret, new) = if is_secret {
-        let secret = generate_secret();
-        let hash = secret_hasher(&common.master_key()?).hash(&secret);
-        (
-            Some(secret),
-            NewClient::partner_secret(partner.id, c.name, scopes, grant_types, hash),
-        )
-    } else {
-        let path = c.jwks_file.ok_or_else(|| {
-            anyhow::anyhow!("--jwks-file is required with --auth-method private_key_jwt")
-        })?;
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        let (keys, refused) = entente_domain::jwks::parse(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        if keys.is_empty() {
-            anyhow::bail!(
-                "{}: no usable public key ({})",
-                path.display(),
-                refused.join("; ")
-            );
-        }
-        (
-            None,
-            NewClient::partner_key(partner.id, c.name, scopes, grant_types, text),
-        )
-    };
+    let (secret, new) = crate::partner_clients::new_partner_client(
+        crate::partner_clients::ClientInput {
+            partner_id: partner.id,
+            name: c.name,
+            scopes: &c.scopes,
+            auth_method: &c.auth_method,
+            jwks,
+            grant_types: &c.grant_types,
+        },
+        &secret_hasher(&common.master_key()?),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let client_id = new_client_id();
     let m = store
         .create_client(actor, new, client_id.clone(), now)

@@ -7,6 +7,7 @@ pub mod audience;
 pub mod audit;
 pub mod change;
 pub mod client;
+pub mod configuration;
 pub mod demo;
 pub mod exchange;
 pub mod grant;
@@ -98,6 +99,9 @@ pub enum Command {
     /// The audit log: every change and security event, who, what, from where.
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Configuration as code: export the catalog as YAML, plan and apply a document.
+    #[command(subcommand)]
+    Config(configuration::ConfigCmd),
     /// Demonstration data: `demo seed` fills an empty catalog.
     #[command(subcommand)]
     Demo(demo::DemoCmd),
@@ -153,6 +157,7 @@ pub async fn run(cmd: Command, common: &CommonArgs, out: Output) -> anyhow::Resu
         Command::Exchange(c) => exchange::run(&cx, c).await?,
         Command::Change(c) => change::run(&cx, c).await?,
         Command::Audit(c) => audit::run(&cx, c).await?,
+        Command::Config(c) => configuration::run(&cx, c).await?,
         Command::Demo(c) => demo::run(&cx, c).await?,
     }
     Ok(())

@@ -8,8 +8,10 @@ mod common;
 #[allow(dead_code, unused_imports)]
 mod fed;
 
+mod admin_api;
 mod audit;
 mod cli;
+mod config;
 mod console;
 mod governance;
 mod interop;

@@ -50,6 +50,7 @@ pub async fn list_change_requests(
             status,
             partner: (!partner.is_empty()).then_some(partner),
             limit: 200,
+            ..Default::default()
         })
         .await
         .map_err(user_error)?;

@@ -57,6 +57,7 @@ pub async fn overview() -> Result<OverviewData, ConsoleError> {
             status: Some(RequestStatus::Pending),
             partner: None,
             limit: 5,
+            ..Default::default()
         })
         .await
         .map_err(user_error)?;

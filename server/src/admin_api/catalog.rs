@@ -1,0 +1,310 @@
+//! Audiences with their scopes, and partners' clients.
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use entente_domain::secret::{generate_secret, new_client_id};
+use entente_store::entities::{audience, client, scope};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::problem::{ApiError, ApiResult, Json, Paging, Path, Query, Refusals, ok};
+use super::time_text;
+use crate::partner_clients::{ClientInput, new_partner_client};
+use crate::state::{AppState, now};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Scope {
+    #[schema(example = "orders:read")]
+    pub name: String,
+    pub description: String,
+    /// low, medium or high.
+    pub sensitivity: String,
+}
+
+impl From<scope::Model> for Scope {
+    fn from(s: scope::Model) -> Self {
+        Self {
+            name: s.name,
+            description: s.description,
+            sensitivity: s.sensitivity,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Audience {
+    #[schema(example = "https://api.example.com/orders")]
+    pub identifier: String,
+    pub name: String,
+    /// Access token lifetime in seconds.
+    pub token_lifetime: i64,
+    pub enabled: bool,
+    pub scopes: Vec<Scope>,
+    pub created_at: String,
+}
+
+fn audience_of(a: audience::Model, scopes: Vec<scope::Model>) -> Audience {
+    Audience {
+        identifier: a.identifier,
+        name: a.name,
+        token_lifetime: a.token_lifetime,
+        enabled: a.enabled,
+        scopes: scopes.into_iter().map(Scope::from).collect(),
+        created_at: time_text(a.created_at),
+    }
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/audiences", tag = "audiences", params(Paging),
+    responses((status = 200, description = "Audiences by identifier, with their scopes",
+        body = super::problem::Page<Audience>), Refusals))]
+pub async fn list_audiences(
+    State(state): State<AppState>,
+    Query(paging): Query<Paging>,
+) -> ApiResult<Response> {
+    let all = state.store.list_audiences().await?;
+    let page = paging.page(all.into_iter().map(|(a, s)| audience_of(a, s)).collect())?;
+    Ok(ok(StatusCode::OK, page))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAudience {
+    /// An absolute https URI (http only for localhost).
+    #[schema(example = "https://api.example.com/orders")]
+    pub identifier: String,
+    /// Defaults to the identifier.
+    pub name: Option<String>,
+    #[schema(example = json!(["orders:read", "orders:write"]))]
+    pub scopes: Vec<String>,
+    /// Access token lifetime in seconds (default 300).
+    pub token_lifetime: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/audiences", tag = "audiences", request_body = NewAudience,
+    responses((status = 201, body = Audience), Refusals))]
+pub async fn create_audience(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Json(body): Json<NewAudience>,
+) -> ApiResult<Response> {
+    let new = entente_store::catalog::NewAudience {
+        name: body
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| body.identifier.clone()),
+        identifier: body.identifier,
+        scopes: body.scopes,
+        token_lifetime: body.token_lifetime.unwrap_or(300),
+    };
+    let a = state
+        .store
+        .create_audience(&caller.actor(), new, now())
+        .await?;
+    let scopes = state
+        .store
+        .list_audiences()
+        .await?
+        .into_iter()
+        .find(|(x, _)| x.id == a.id)
+        .map(|(_, s)| s)
+        .unwrap_or_default();
+    Ok(ok(StatusCode::CREATED, audience_of(a, scopes)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeInfo {
+    /// The audience's identifier.
+    pub audience: String,
+    /// The scope's name.
+    pub scope: String,
+    pub description: String,
+    /// low, medium or high.
+    pub sensitivity: String,
+}
+
+/// Sets a scope's description and sensitivity.
+#[utoipa::path(put, path = "/admin/api/v1/scopes", tag = "audiences", request_body = ScopeInfo,
+    responses((status = 200, body = Scope), Refusals))]
+pub async fn put_scope(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Json(body): Json<ScopeInfo>,
+) -> ApiResult<Response> {
+    state
+        .store
+        .set_scope_info(
+            &caller.actor(),
+            &body.audience,
+            &body.scope,
+            &body.description,
+            &body.sensitivity,
+            now(),
+        )
+        .await?;
+    Ok(ok(
+        StatusCode::OK,
+        Scope {
+            name: body.scope,
+            description: body.description.trim().to_owned(),
+            sensitivity: body.sensitivity,
+        },
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Client {
+    #[schema(example = "cl_3hV9…")]
+    pub client_id: String,
+    pub name: String,
+    /// client_secret or private_key_jwt.
+    pub auth_method: String,
+    pub grant_types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub enabled: bool,
+    pub created_at: String,
+}
+
+impl From<client::Model> for Client {
+    fn from(c: client::Model) -> Self {
+        let words = |s: &str| s.split_whitespace().map(str::to_owned).collect();
+        Self {
+            auth_method: c.auth_method.to_string(),
+            grant_types: words(&c.grant_types),
+            scopes: words(&c.allowed_scopes),
+            client_id: c.client_id,
+            name: c.name,
+            enabled: c.enabled,
+            created_at: time_text(c.created_at),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/partners/{partner}/clients", tag = "clients",
+    params(("partner" = String, Path, description = "The partner's slug"), Paging),
+    responses((status = 200, body = super::problem::Page<Client>), Refusals))]
+pub async fn list_clients(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(paging): Query<Paging>,
+) -> ApiResult<Response> {
+    let p = state.store.partner_by_slug(&slug).await?;
+    let all = state.store.list_clients(Some(&p.id)).await?;
+    Ok(ok(
+        StatusCode::OK,
+        paging.page(all.into_iter().map(Client::from).collect())?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    pub name: String,
+    /// Space-separated scopes the client may request.
+    #[schema(example = "orders:read")]
+    pub scopes: String,
+    /// client_secret (default) or private_key_jwt.
+    pub auth_method: Option<String>,
+    /// The client's public JWKS document, for private_key_jwt.
+    pub jwks: Option<String>,
+    /// Space-separated grant types (default client_credentials).
+    pub grant_types: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedClient {
+    #[serde(flatten)]
+    pub client: Client,
+    /// Shown once, never again: store it now.
+    pub client_secret: Option<String>,
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/partners/{partner}/clients", tag = "clients",
+    params(("partner" = String, Path, description = "The partner's slug")),
+    request_body = NewClient,
+    responses((status = 201, description = "Created; the secret is shown once", body = CreatedClient), Refusals))]
+pub async fn create_client(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(slug): Path<String>,
+    Json(body): Json<NewClient>,
+) -> ApiResult<Response> {
+    let p = state.store.partner_by_slug(&slug).await?;
+    let (secret, new) = new_partner_client(
+        ClientInput {
+            partner_id: p.id,
+            name: body.name,
+            scopes: &body.scopes,
+            auth_method: body.auth_method.as_deref().unwrap_or("client_secret"),
+            jwks: body.jwks,
+            grant_types: body.grant_types.as_deref().unwrap_or("client_credentials"),
+        },
+        &state.hasher,
+    )
+    .map_err(ApiError::bad_request)?;
+    let m = state
+        .store
+        .create_client(&caller.actor(), new, new_client_id(), now())
+        .await?;
+    Ok(ok(
+        StatusCode::CREATED,
+        CreatedClient {
+            client: Client::from(m),
+            client_secret: secret,
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRotation {
+    /// How long older secrets keep working, in seconds (default 0: they stop now).
+    #[schema(minimum = 0, maximum = 2592000)]
+    pub grace_seconds: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewSecret {
+    pub client_id: String,
+    /// Shown once, never again: store it now.
+    pub client_secret: String,
+}
+
+#[utoipa::path(post, path = "/admin/api/v1/clients/{client_id}/secret", tag = "clients",
+    params(("client_id" = String, Path, description = "The client's ID")),
+    request_body = SecretRotation,
+    responses((status = 200, description = "A new secret, shown once", body = NewSecret), Refusals))]
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(client_id): Path<String>,
+    Json(body): Json<SecretRotation>,
+) -> ApiResult<Response> {
+    let grace = body.grace_seconds.unwrap_or(0);
+    if !(0..=30 * 86_400).contains(&grace) {
+        return Err(ApiError::bad_request(
+            "grace_seconds is between 0 and 2592000 (30 days)",
+        ));
+    }
+    let secret = generate_secret();
+    state
+        .store
+        .rotate_client_secret(
+            &caller.actor(),
+            &client_id,
+            state.hasher.hash(&secret),
+            grace,
+            now(),
+        )
+        .await?;
+    Ok(ok(
+        StatusCode::OK,
+        NewSecret {
+            client_id,
+            client_secret: secret,
+        },
+    ))
+}
