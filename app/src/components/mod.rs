@@ -8,4 +8,4 @@ mod layout;
 pub use confirm::ConfirmSubmit;
 pub use copy_button::CopyButton;
 pub use error_box::{ActionDone, ActionError, ErrorBox};
-pub use layout::Layout;
+pub use layout::{Layout, Viewer, may_change};

@@ -1,11 +1,13 @@
 //! `entente demo seed`: a realistic catalog for demonstrations and measurements — audiences with
-//! scopes of every sensitivity, partners across the lifecycle with grants and clients. Never for
-//! production data: it refuses a database that already has partners.
+//! scopes of every sensitivity, partners across the lifecycle with grants and clients, and for
+//! partners in sandbox or production a trusted issuer with a trust rule. Never for production
+//! data: it refuses a database that already has partners.
 
 use clap::Subcommand;
 use entente_domain::ScopeSet;
 use entente_domain::lifecycle::Stage;
 use entente_store::catalog::{NewAudience, NewClient, NewPartner};
+use entente_store::federation::{NewTrustRule, NewTrustedIssuer};
 use serde_json::json;
 
 use super::{Ctx, print};
@@ -21,6 +23,13 @@ pub enum DemoCmd {
         /// Scopes per audience.
         #[arg(long, default_value_t = 20)]
         scopes: usize,
+        /// Entente's own issuer identifier: the `aud` demo partner tokens must carry.
+        #[arg(
+            long = "entente-issuer",
+            env = "ENTENTE_ISSUER",
+            default_value = "http://127.0.0.1:3000"
+        )]
+        entente_issuer: String,
     },
 }
 
@@ -32,6 +41,8 @@ const STAGES: [Stage; 6] = [
     Stage::InReview,
     Stage::Applied,
 ];
+/// The public key of RFC 7515 appendix A.3: demo issuers publish it (nobody holds a demo IdP).
+const DEMO_JWKS: &str = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"demo","use":"sig","alg":"ES256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
 const VERBS: [&str; 5] = ["read", "write", "list", "export", "admin"];
 const NOUNS: [&str; 8] = [
     "orders",
@@ -49,6 +60,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: DemoCmd) -> anyhow::Result<()> {
         partners,
         audiences,
         scopes,
+        entente_issuer,
     } = cmd;
     let (store, actor, now) = (cx.store, cx.actor, cx.now);
     if !store.list_partners().await?.is_empty() {
@@ -128,14 +140,31 @@ pub async fn run(cx: &Ctx<'_>, cmd: DemoCmd) -> anyhow::Result<()> {
                         NewClient::partner_secret(
                             model.id.clone(),
                             "backend".into(),
-                            set,
-                            vec!["client_credentials".into()],
+                            set.clone(),
+                            vec![
+                                "client_credentials".into(),
+                                entente_domain::federation::GRANT_TOKEN_EXCHANGE.into(),
+                            ],
                             hasher.hash(&secret),
                         ),
                         entente_domain::secret::new_client_id(),
                         now,
                     )
                     .await?;
+                if matches!(model.stage.into(), Stage::Sandbox | Stage::Production) {
+                    let issuer = format!("https://idp.{slug}.demo.example");
+                    let mut new = NewTrustedIssuer::new(issuer.clone(), entente_issuer.clone());
+                    new.jwks = Some(DEMO_JWKS.into());
+                    store.create_trusted_issuer(actor, &slug, new, now).await?;
+                    let mut rule = NewTrustRule::new(set);
+                    rule.claims = vec![entente_domain::federation::ClaimPass {
+                        from: "email".into(),
+                        to: "email".into(),
+                    }];
+                    store
+                        .set_trust_rule(actor, &slug, &issuer, aud, rule, now)
+                        .await?;
+                }
             }
         }
     }

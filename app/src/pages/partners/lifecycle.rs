@@ -52,6 +52,19 @@ pub fn Lifecycle(partner: PartnerRow, actions: LifecycleActions) -> impl IntoVie
     let offboarded = partner.stage == "offboarded";
     let reason = RwSignal::new(String::new());
     let next = partner.next_stages.clone();
+    if !crate::components::may_change() {
+        return view! {
+            <section id="lifecycle">
+                <h2>"Lifecycle"</h2>
+                <p>
+                    "Stage: " <span class=format!("state stage-{}", partner.stage)>{partner.stage.clone()}</span>
+                    {partner.suspended_reason.clone().map(|r| view! { " — suspended: " {r} })}
+                </p>
+                <p class="meta">"Operators and administrators move, suspend and reactivate partners."</p>
+            </section>
+        }
+        .into_any();
+    }
     view! {
         <section id="lifecycle">
             <h2>"Lifecycle"</h2>
@@ -112,4 +125,5 @@ pub fn Lifecycle(partner: PartnerRow, actions: LifecycleActions) -> impl IntoVie
             </div>
         </section>
     }
+    .into_any()
 }

@@ -218,6 +218,7 @@ pub async fn set_trust_rule(
     max_depth: u8,
     pairwise: Option<String>,
     refresh: Option<String>,
+    reason: String,
 ) -> Result<String, ConsoleError> {
     use entente_domain::federation::rules;
     let admin = authorize("set_trust_rule").await?;
@@ -249,7 +250,7 @@ pub async fn set_trust_rule(
         audience,
         rule: r,
     };
-    submit_change(&admin, change, "").await
+    submit_change(&admin, change, &reason).await
 }
 
 #[server]

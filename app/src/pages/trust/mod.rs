@@ -163,6 +163,8 @@ fn Overview(
                         <label>"Maximum delegation depth" <input name="max_depth" type="number" min="1" max="5" value="1" required/></label>
                         <label><input type="checkbox" name="pairwise"/> "Pairwise subject per audience"</label>
                         <label><input type="checkbox" name="refresh"/> "Issue refresh tokens"</label>
+                        <label>"Reason (shown to the approver when the rule widens production access)"
+                            <input name="reason" maxlength="1000" placeholder="partner onboarding ticket 4711"/></label>
                         <button type="submit" disabled=move || set_rule.pending().get()>
                             {move || if set_rule.pending().get() { "Saving…" } else { "Save rule" }}
                         </button>
