@@ -328,6 +328,51 @@ impl Store {
             .collect())
     }
 
+    /// One page of audiences by identifier, filtered by part of an identifier or name, with
+    /// their scopes; and how many match.
+    pub async fn audiences_page(
+        &self,
+        search: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<(audience::Model, Vec<scope::Model>)>, u64)> {
+        use sea_orm::{PaginatorTrait, QuerySelect};
+        let mut q = audience::Entity::find().order_by_asc(audience::Column::Identifier);
+        if let Some(t) = search.map(str::trim).filter(|t| !t.is_empty()) {
+            let t = t.to_lowercase();
+            let lower = |c: audience::Column| {
+                sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                    sea_orm::sea_query::Expr::col(c),
+                ))
+                .like(format!("%{t}%"))
+            };
+            q = q.filter(lower(audience::Column::Identifier).or(lower(audience::Column::Name)));
+        }
+        let total = q.clone().count(self.db()).await?;
+        let auds = q
+            .offset(crate::bounded(offset))
+            .limit(crate::bounded(limit))
+            .all(self.db())
+            .await?;
+        let ids: Vec<String> = auds.iter().map(|a| a.id.clone()).collect();
+        let mut scopes = scope::Entity::find()
+            .filter(scope::Column::AudienceId.is_in(ids))
+            .order_by_asc(scope::Column::Name)
+            .all(self.db())
+            .await?;
+        let rows = auds
+            .into_iter()
+            .map(|a| {
+                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut scopes)
+                    .into_iter()
+                    .partition(|s| s.audience_id == a.id);
+                scopes = rest;
+                (a, mine)
+            })
+            .collect();
+        Ok((rows, total))
+    }
+
     /// How many partners are in each stage (stages with none are absent).
     pub async fn partners_by_stage(&self) -> Result<Vec<(String, i64)>> {
         use sea_orm::QuerySelect;

@@ -3,9 +3,13 @@
 mod confirm;
 mod copy_button;
 mod error_box;
+mod form;
 mod layout;
+mod pager;
 
 pub use confirm::ConfirmSubmit;
 pub use copy_button::CopyButton;
 pub use error_box::{ActionDone, ActionError, ErrorBox};
+pub use form::{Check, Field, Submit};
 pub use layout::{Layout, Viewer, may_change};
+pub use pager::PagedTable;

@@ -537,10 +537,46 @@ async fn console_users_and_roles(s: &TestServer) {
         [("email", email), ("role", role), ("enabled", enabled)]
     };
 
-    let (code, page) = call(s, &olga, "list_console_users", &[("", "")]).await;
+    let (code, page) = call(
+        s,
+        &olga,
+        "list_console_users",
+        &[("filter", ""), ("offset", "0")],
+    )
+    .await;
     assert_eq!(code, 200);
     assert_eq!(page["can_manage"], false);
     assert_eq!(page["users"].as_array().unwrap().len(), 3);
+    assert_eq!(page["total"], 3);
+    // Filtered on the server, by part of an address or by role.
+    let (_, page) = call(
+        s,
+        &olga,
+        "list_console_users",
+        &[("filter", "OLGA@"), ("offset", "0")],
+    )
+    .await;
+    assert_eq!(page["total"], 1, "{page}");
+    let (_, page) = call(
+        s,
+        &olga,
+        "list_console_users",
+        &[("filter", "operator"), ("offset", "0")],
+    )
+    .await;
+    assert_eq!(page["users"][0]["email"], "olga@example.test", "{page}");
+    let (_, page) = call(
+        s,
+        &olga,
+        "list_console_users",
+        &[("filter", ""), ("offset", "2")],
+    )
+    .await;
+    assert_eq!(
+        page["users"].as_array().unwrap().len(),
+        1,
+        "the last page: {page}"
+    );
     let (code, _) = call(
         s,
         &olga,

@@ -15,23 +15,39 @@ pub struct AudienceRow {
     pub token_lifetime: i64,
 }
 
+/// Audiences per page of the list.
+pub const PAGE: u64 = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudienceList {
+    pub rows: Vec<AudienceRow>,
+    /// Audiences matching the filter.
+    pub total: u64,
+    pub offset: u64,
+}
+
+/// One page of audiences, filtered on the server by part of an identifier or name.
 #[server]
-pub async fn list_audiences() -> Result<Vec<AudienceRow>, ConsoleError> {
+pub async fn list_audiences(filter: String, offset: u64) -> Result<AudienceList, ConsoleError> {
     authorize("list_audiences").await?;
-    let auds = console()?
+    let (auds, total) = console()?
         .store
-        .list_audiences()
+        .audiences_page(Some(&filter), offset, PAGE)
         .await
         .map_err(user_error)?;
-    Ok(auds
-        .into_iter()
-        .map(|(a, s)| AudienceRow {
-            identifier: a.identifier,
-            name: a.name,
-            scopes: s.into_iter().map(|s| s.name).collect(),
-            token_lifetime: a.token_lifetime,
-        })
-        .collect())
+    Ok(AudienceList {
+        rows: auds
+            .into_iter()
+            .map(|(a, s)| AudienceRow {
+                identifier: a.identifier,
+                name: a.name,
+                scopes: s.into_iter().map(|s| s.name).collect(),
+                token_lifetime: a.token_lifetime,
+            })
+            .collect(),
+        total,
+        offset,
+    })
 }
 
 #[server]

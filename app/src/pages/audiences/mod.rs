@@ -4,65 +4,96 @@ pub mod api;
 
 use leptos::prelude::*;
 
-use crate::components::{ActionError, ErrorBox, Layout};
-use api::{CreateAudience, list_audiences};
+use crate::components::{ActionError, ErrorBox, Field, Layout, PagedTable, Submit};
+use api::{AudienceList, CreateAudience, PAGE, list_audiences};
+
+/// Client-side twin of the server's identifier rule, for inline feedback while typing.
+fn identifier_problem(v: &str) -> Option<&'static str> {
+    let ok = v.is_empty()
+        || ["https://", "http://", "urn:"]
+            .iter()
+            .any(|p| v.starts_with(p) && v.len() > p.len());
+    (!ok).then_some("an absolute URI: https://…, http://… or urn:…")
+}
+
+#[component]
+fn AudienceTable(list: AudienceList, offset: RwSignal<u64>, filtered: bool) -> impl IntoView {
+    let empty = if filtered {
+        "Nothing matches the filter."
+    } else {
+        "No audiences yet. Register each API Entente issues tokens for, with its scopes."
+    };
+    view! {
+        <PagedTable headings=&["Identifier", "Name", "Scopes", "Token lifetime"] total=list.total
+            offset=list.offset page=PAGE noun="audiences" empty=empty set_offset=offset>
+            {list.rows.into_iter().map(|a| view! {
+                <tr>
+                    <td><code>{a.identifier}</code></td>
+                    <td>{a.name}</td>
+                    <td>{a.scopes.join(" ")}</td>
+                    <td>{format!("{} s", a.token_lifetime)}</td>
+                </tr>
+            }).collect_view()}
+        </PagedTable>
+    }
+}
 
 #[component]
 pub fn Audiences() -> impl IntoView {
     let create = ServerAction::<CreateAudience>::new();
-    let audiences = Resource::new(move || create.version().get(), |_| list_audiences());
+    let filter = RwSignal::new(String::new());
+    let offset = RwSignal::new(0u64);
+    let audiences = Resource::new(
+        move || (filter.get(), offset.get(), create.version().get()),
+        |(f, o, _)| list_audiences(f, o),
+    );
     let ident = RwSignal::new(String::new());
-    let problem = move || {
-        let v = ident.read();
-        let ok = v.is_empty()
-            || ["https://", "http://", "urn:"]
-                .iter()
-                .any(|p| v.starts_with(p) && v.len() > p.len());
-        (!ok).then_some("an absolute URI: https://…, http://… or urn:…")
-    };
+    let problem = move || identifier_problem(&ident.read());
     view! {
         <Layout title="Audiences and scopes">
+            // The filter stays outside the refreshed part: typing never loses focus.
+            <label class="filter">"Filter audiences"
+                <input type="search" autocomplete="off" placeholder="identifier or name"
+                    prop:value=move || filter.get()
+                    on:input=move |ev| {
+                        filter.set(event_target_value(&ev));
+                        offset.set(0);
+                    }/>
+            </label>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading audiences…"</p> }>
                 {move || Suspend::new(async move {
                     match audiences.await {
-                        Ok(rows) if rows.is_empty() => view! {
-                            <p class="empty">"No audiences yet. Register each API Entente issues tokens for, with its scopes."</p>
-                        }.into_any(),
-                        Ok(rows) => view! {
-                            <table>
-                                <thead><tr><th>"Identifier"</th><th>"Name"</th><th>"Scopes"</th><th>"Token lifetime"</th></tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|a| view! {
-                                        <tr>
-                                            <td><code>{a.identifier}</code></td>
-                                            <td>{a.name}</td>
-                                            <td>{a.scopes.join(" ")}</td>
-                                            <td>{format!("{} s", a.token_lifetime)}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
+                        Ok(list) => {
+                            let filtered = !filter.get_untracked().trim().is_empty();
+                            view! { <AudienceTable list=list offset=offset filtered=filtered/> }.into_any()
+                        }
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     }
                 })}
             </Transition>
-            <section>
-                <h2>"New audience"</h2>
-                <ActionForm action=create attr:class="card">
-                    <label>"Identifier"
-                        <input name="identifier" required placeholder="https://api.example.com"
-                            aria-invalid=move || problem().is_some().to_string()
-                            on:input=move |ev| ident.set(event_target_value(&ev))/>
-                    </label>
-                    {move || problem().map(|p| view! { <p class="field-error">{p}</p> })}
-                    <label>"Name" <input name="name" placeholder="Orders API"/></label>
-                    <label>"Scopes (space-separated)" <input name="scopes" required placeholder="orders:read orders:write"/></label>
-                    <label>"Token lifetime (seconds)" <input name="token_lifetime" type="number" min="30" max="86400" value="300" required/></label>
-                    <button type="submit" disabled=move || create.pending().get() || problem().is_some()>"Create audience"</button>
-                    <ActionError value=Signal::derive(move || create.value().get())/>
-                </ActionForm>
-            </section>
+            {crate::components::may_change().then(|| view! {
+                <section>
+                    <h2>"New audience"</h2>
+                    <ActionForm action=create attr:class="card">
+                        <Field label="Identifier" help="The value tokens carry in aud: the API's URL, or a URN."
+                            error=Signal::derive(move || problem().map(str::to_owned))>
+                            <input name="identifier" required placeholder="https://api.example.com"
+                                aria-invalid=move || problem().is_some().to_string()
+                                on:input=move |ev| ident.set(event_target_value(&ev))/>
+                        </Field>
+                        <Field label="Name"><input name="name" placeholder="Orders API"/></Field>
+                        <Field label="Scopes (space-separated)" help="Describe them and set their sensitivity on the scope matrix.">
+                            <input name="scopes" required placeholder="orders:read orders:write"/>
+                        </Field>
+                        <Field label="Token lifetime (seconds)" help="30 seconds to 24 hours.">
+                            <input name="token_lifetime" type="number" min="30" max="86400" value="300" required/>
+                        </Field>
+                        <Submit label="Create audience" busy="Creating…" pending=create.pending()
+                            blocked=Signal::derive(move || problem().is_some())/>
+                        <ActionError value=Signal::derive(move || create.value().get())/>
+                    </ActionForm>
+                </section>
+            })}
         </Layout>
     }
 }

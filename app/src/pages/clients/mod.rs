@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ActionError, CopyButton, ErrorBox, Layout};
+use crate::components::{ActionError, CopyButton, ErrorBox, Field, Layout, Submit};
 use crate::pages::grants::{Grants, GrantsData};
 use crate::pages::partners::lifecycle::{Lifecycle, LifecycleActions};
 use api::{CreateClient, list_clients};
@@ -73,28 +73,30 @@ pub fn PartnerClients() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <section>
-                <h2>"New client"</h2>
-                <ActionForm action=create attr:class="card" attr:id="new-client">
-                    <input type="hidden" name="partner" value=slug/>
-                    <label>"Name" <input name="name" required placeholder="backend"/></label>
-                    <label>"Scopes (space-separated)" <input name="scopes" required placeholder="orders:read"/></label>
-                    <button type="submit" disabled=move || create.pending().get()>
-                        {move || if create.pending().get() { "Creating…" } else { "Create client" }}
-                    </button>
-                    <ActionError value=Signal::derive(move || create.value().get())/>
-                </ActionForm>
-                {move || match create.value().get() {
-                    Some(Ok(c)) => Some(view! {
-                        <div class="secret card" role="status">
-                            <p><strong>"Client created."</strong> " Copy the secret now: it is shown only once."</p>
-                            <p>"client_id " <code class="client-id">{c.client_id.clone()}</code></p>
-                            <p>"client_secret " <code class="client-secret">{c.client_secret.clone()}</code> " " <CopyButton text=c.client_secret/></p>
-                        </div>
-                    }),
-                    _ => None,
-                }}
-            </section>
+            {crate::components::may_change().then(|| view! {
+                <section>
+                    <h2>"New client"</h2>
+                    <ActionForm action=create attr:class="card" attr:id="new-client">
+                        <input type="hidden" name="partner" value=slug/>
+                        <Field label="Name" help="What the client is, for people: backend, nightly-export."><input name="name" required placeholder="backend"/></Field>
+                        <Field label="Scopes (space-separated)" help="The most this client may request; tokens also stay within the partner's grants.">
+                            <input name="scopes" required placeholder="orders:read"/>
+                        </Field>
+                        <Submit label="Create client" busy="Creating…" pending=create.pending()/>
+                        <ActionError value=Signal::derive(move || create.value().get())/>
+                    </ActionForm>
+                    {move || match create.value().get() {
+                        Some(Ok(c)) => Some(view! {
+                            <div class="secret card" role="status">
+                                <p><strong>"Client created."</strong> " Copy the secret now: it is shown only once."</p>
+                                <p>"client_id " <code class="client-id">{c.client_id.clone()}</code></p>
+                                <p>"client_secret " <code class="client-secret">{c.client_secret.clone()}</code> " " <CopyButton text=c.client_secret/></p>
+                            </div>
+                        }),
+                        _ => None,
+                    }}
+                </section>
+            })}
         </Layout>
     }
 }

@@ -83,13 +83,15 @@ fn GrantForm(partner: String, r: GrantRow, set: ServerAction<SetPartnerGrant>) -
             <label for=field.clone()>
                 <strong>{r.audience_name.clone()}</strong> " " <code>{r.audience.clone()}</code>
             </label>
-            <input id=field name="scopes" prop:value=move || typed.get()
+            <input id=field name="scopes" prop:value=move || typed.get() readonly=!crate::components::may_change()
                 aria-invalid=move || problem().is_some().to_string()
                 on:input=move |ev| typed.set(event_target_value(&ev))
                 placeholder="nothing granted"/>
             <p class="meta">"Scopes: " {r.available.join(" ")}</p>
             {move || problem().map(|p| view! { <p class="field-error">{p}</p> })}
-            <button type="submit" class="secondary" disabled=move || set.pending().get() || problem().is_some()>"Save grant"</button>
+            {crate::components::may_change().then(|| view! {
+                <button type="submit" class="secondary" disabled=move || set.pending().get() || problem().is_some()>"Save grant"</button>
+            })}
         </ActionForm>
     }
 }

@@ -5,7 +5,9 @@ pub mod api;
 
 use leptos::prelude::*;
 
-use crate::components::{ActionDone, ActionError, ConfirmSubmit, ErrorBox, Layout};
+use crate::components::{
+    ActionDone, ActionError, Check, ConfirmSubmit, ErrorBox, Field, Layout, Submit,
+};
 use api::{KeyRow, PolicyView, RevokeKey, RotateKeyNow, SetKeyPolicy, list_keys};
 
 #[component]
@@ -114,19 +116,25 @@ fn Policy(
                 view! {
                     <ActionForm action=action attr:class="card policy" attr:id="key-policy">
                         <div class="row3">
-                            <label>"Rotation period (days)" <input name="rotation_days" type="number" min="1" max="366" value=p.rotation_days required/></label>
-                            <label>"Pre-publication window (minutes)" <input name="publish_minutes" type="number" min="5" max="10080" value=p.publish_minutes required/></label>
-                            <label>"Retirement grace (minutes)" <input name="grace_minutes" type="number" min=min max="43200" value=p.grace_minutes required
-                                aria-invalid=move || short().to_string()
-                                on:input=move |ev| grace.set(event_target_value(&ev).parse().unwrap_or(0))/></label>
+                            <Field label="Rotation period (days)" help="An active key older than this gets a successor.">
+                                <input name="rotation_days" type="number" min="1" max="366" value=p.rotation_days required/>
+                            </Field>
+                            <Field label="Pre-publication window (minutes)" help="At least the 5-minute JWKS cache.">
+                                <input name="publish_minutes" type="number" min="5" max="10080" value=p.publish_minutes required/>
+                            </Field>
+                            <Field label="Retirement grace (minutes)" help="At least the longest token lifetime and a minute."
+                                error=Signal::derive(move || short().then(|| format!("At least {min} minutes: tokens signed just before retirement must still verify.")))>
+                                <input name="grace_minutes" type="number" min=min max="43200" value=p.grace_minutes required
+                                    aria-invalid=move || short().to_string()
+                                    on:input=move |ev| grace.set(event_target_value(&ev).parse().unwrap_or(0))/>
+                            </Field>
                         </div>
-                        {move || short().then(|| view! { <p class="field-error">{format!("At least {min} minutes: tokens signed just before retirement must still verify.")}</p> })}
-                        <button type="submit" disabled=move || short() || action.pending().get()>"Save policy"</button>
+                        <Submit label="Save policy" busy="Saving…" pending=action.pending() blocked=Signal::derive(short)/>
                         <ActionError value=Signal::derive(move || action.value().get())/>
                         <ActionDone value=Signal::derive(move || action.value().get())/>
                     </ActionForm>
                     <ActionForm action=rotate attr:class="card" attr:id="rotate-now">
-                        <label><input type="checkbox" name="immediate"/> "Sign with the new key at once (otherwise after the pre-publication window)"</label>
+                        <Check name="immediate" label="Sign with the new key at once (otherwise after the pre-publication window)"/>
                         <ConfirmSubmit label="Rotate now" question="Publish a new signing key now?" class="secondary"/>
                     </ActionForm>
                 }.into_any()

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ActionDone, ActionError, ErrorBox, Layout};
+use crate::components::{ActionDone, ActionError, ErrorBox, Field, Layout, Submit};
 use crate::pages::partners::api::MovePartnerStage;
 use api::{
     AcceptQuestionnaire, CheckIssuerKeys, ChecklistRow, ContactFields, OnboardingView,
@@ -63,12 +63,15 @@ fn Checklist(
     let done = o.checklist.iter().filter(|i| i.done).count();
     let total = o.checklist.len();
     let ready = done == total;
-    let can_promote = o.partner.next_stages.iter().any(|s| s == "production");
+    // Auditors read the checklist and the record; the controls are for operators and admins.
+    let may_change = crate::components::may_change();
+    let can_promote = may_change && o.partner.next_stages.iter().any(|s| s == "production");
     let item = {
         let slug = slug.clone();
         move |i: ChecklistRow| {
             let slug = slug.clone();
             let action = match i.key.as_str() {
+                _ if !may_change => None,
                 "questionnaire" if !i.done => Some(view! {
                     <ActionForm action=accept>
                         <input type="hidden" name="partner" value=slug/>
@@ -118,8 +121,8 @@ fn Checklist(
                     <ActionForm action=promote attr:class="card" attr:id="request-production">
                         <input type="hidden" name="partner" value=slug/>
                         <input type="hidden" name="to" value="production"/>
-                        <label>"Reason (shown to the approver)" <input name="reason" maxlength="1000" placeholder="onboarding complete"/></label>
-                        <button type="submit" disabled=move || !ready || promote.pending().get()>"Request production"</button>
+                        <Field label="Reason (shown to the approver)"><input name="reason" maxlength="1000" placeholder="onboarding complete"/></Field>
+                        <Submit label="Request production" busy="Requesting…" pending=promote.pending() blocked=Signal::derive(move || !ready)/>
                         {(!ready).then(|| view! { <p class="meta">"Production can be requested once every item is done."</p> })}
                         <ActionError value=Signal::derive(move || promote.value().get())/>
                         <ActionDone value=Signal::derive(move || promote.value().get())/>
@@ -136,9 +139,9 @@ fn ContactFieldset(kind: &'static str, label: &'static str, c: ContactFields) ->
     view! {
         <fieldset>
             <legend>{label}</legend>
-            <label>"Name" <input name=format!("{kind}[name]") value=c.name maxlength="200" autocomplete="off"/></label>
-            <label>"E-mail" <input name=format!("{kind}[email]") type="email" value=c.email maxlength="254" autocomplete="off"/></label>
-            <label>"Phone" <input name=format!("{kind}[phone]") type="tel" value=c.phone maxlength="40" autocomplete="off"/></label>
+            <Field label="Name"><input name=format!("{kind}[name]") value=c.name maxlength="200" autocomplete="off"/></Field>
+            <Field label="E-mail"><input name=format!("{kind}[email]") type="email" value=c.email maxlength="254" autocomplete="off"/></Field>
+            <Field label="Phone"><input name=format!("{kind}[phone]") type="tel" value=c.phone maxlength="40" autocomplete="off"/></Field>
         </fieldset>
     }
 }
@@ -157,42 +160,50 @@ fn RecordForm(
         !s.is_empty() && !e.is_empty() && e <= s
     };
     let class = r.data_class.clone();
+    let may_change = crate::components::may_change();
     view! {
         <section>
             <h2>"Partner record"</h2>
             <ActionForm action=save attr:class="card record" attr:id="partner-record">
                 <input type="hidden" name="partner" value=slug/>
-                <label>"Legal name" <input name="legal_name" value=r.legal_name maxlength="200" placeholder="Acme Corporation Ltd"/></label>
+                // Read-only for auditors: every control inside a disabled fieldset is.
+                <fieldset class="bare" disabled=!may_change>
+                <Field label="Legal name"><input name="legal_name" value=r.legal_name maxlength="200" placeholder="Acme Corporation Ltd"/></Field>
                 <fieldset>
                     <legend>"Agreement"</legend>
-                    <label>"Reference" <input name="agreement_reference" value=r.agreement_reference maxlength="100" placeholder="MSA-2026-014"/></label>
+                    <Field label="Reference"><input name="agreement_reference" value=r.agreement_reference maxlength="100" placeholder="MSA-2026-014"/></Field>
                     <div class="row">
-                        <label>"Signed on" <input name="signed_on" type="date" value=r.signed_on
-                            on:input=move |ev| signed.set(event_target_value(&ev))/></label>
-                        <label>"Expires on" <input name="expires_on" type="date" value=r.expires_on
-                            aria-invalid=move || dates_wrong().to_string()
-                            on:input=move |ev| expires.set(event_target_value(&ev))/></label>
+                        <Field label="Signed on"><input name="signed_on" type="date" value=r.signed_on
+                            on:input=move |ev| signed.set(event_target_value(&ev))/></Field>
+                        <Field label="Expires on"
+                            error=Signal::derive(move || dates_wrong().then(|| "The agreement must expire after it was signed.".to_owned()))>
+                            <input name="expires_on" type="date" value=r.expires_on
+                                aria-invalid=move || dates_wrong().to_string()
+                                on:input=move |ev| expires.set(event_target_value(&ev))/>
+                        </Field>
                     </div>
-                    {move || dates_wrong().then(|| view! { <p class="field-error">"The agreement must expire after it was signed."</p> })}
-                    <label>"Permitted operations" <textarea name="permitted_operations" rows="2" maxlength="2000" placeholder="read orders; create shipments">{r.permitted_operations}</textarea></label>
-                    <label>"Data-handling class"
+                    <Field label="Permitted operations" help="What the partner may do under the agreement, in its words.">
+                        <textarea name="permitted_operations" rows="2" maxlength="2000" placeholder="read orders; create shipments">{r.permitted_operations}</textarea>
+                    </Field>
+                    <Field label="Data-handling class">
                         <select name="data_class">
                             <option value="" selected=class.is_empty()>"— choose —"</option>
                             {DATA_CLASSES.iter().map(|d| view! { <option value=*d selected=class == *d>{*d}</option> }).collect_view()}
                         </select>
-                    </label>
+                    </Field>
                 </fieldset>
                 <div class="contacts">
                     <ContactFieldset kind="technical" label="Technical contact" c=r.technical/>
                     <ContactFieldset kind="security" label="Security contact" c=r.security/>
                     <ContactFieldset kind="business" label="Business contact" c=r.business/>
                 </div>
-                <label>"Escalation path (in order, one step per line: name | contact | hours)"
+                <Field label="Escalation path (in order, one step per line: name | contact | hours)">
                     <textarea name="escalation" rows="3" placeholder="Acme NOC | +44 20 7946 0001 | 24x7">{r.escalation}</textarea>
-                </label>
-                <button type="submit" disabled=move || save.pending().get() || dates_wrong()>
-                    {move || if save.pending().get() { "Saving…" } else { "Save record" }}
-                </button>
+                </Field>
+                </fieldset>
+                {may_change.then(|| view! {
+                    <Submit label="Save record" busy="Saving…" pending=save.pending() blocked=Signal::derive(dates_wrong)/>
+                })}
                 <ActionError value=Signal::derive(move || save.value().get())/>
                 <ActionDone value=Signal::derive(move || save.value().get())/>
             </ActionForm>

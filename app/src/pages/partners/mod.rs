@@ -6,7 +6,7 @@ pub mod lifecycle;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::components::{ActionError, ErrorBox, Layout};
+use crate::components::{ActionError, ErrorBox, Field, Layout, PagedTable, Submit};
 use api::{CreatePartner, Lane, PAGE, PartnerList, partners_page};
 
 /// Client-side twin of the server's slug rule, for inline feedback while typing.
@@ -47,33 +47,18 @@ fn Pipeline(lanes: Vec<Lane>) -> impl IntoView {
 /// One page of the filtered partners, with a pager when there are more.
 #[component]
 fn PartnerTable(page: PartnerList, offset: RwSignal<u64>) -> impl IntoView {
-    let (from, total) = (page.offset, page.total);
-    let pages = total.div_ceil(PAGE).max(1);
-    let current = from / PAGE + 1;
     view! {
-        {(total == 0).then(|| view! { <p class="empty" role="status">"Nothing matches the filter."</p> })}
-        {(total > 0).then(|| view! {
-            <table>
-                <thead><tr><th>"Slug"</th><th>"Name"</th><th>"Stage"</th><th>"Created"</th></tr></thead>
-                <tbody>
-                    {page.rows.into_iter().map(|p| view! {
-                        <tr>
-                            <td><A href=format!("/partners/{}", p.slug)>{p.slug.clone()}</A></td>
-                            <td>{p.name}</td>
-                            <td><span class=format!("state stage-{}", p.stage)>{p.stage.clone()}</span></td>
-                            <td>{p.created}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        })}
-        {(pages > 1).then(|| view! {
-            <nav class="pager" aria-label="Pages">
-                <button type="button" disabled=from == 0 on:click=move |_| offset.set(from.saturating_sub(PAGE))>"Previous"</button>
-                <span>{format!("Page {current} of {pages} ({total} partners)")}</span>
-                <button type="button" disabled=current == pages on:click=move |_| offset.set(from + PAGE)>"Next"</button>
-            </nav>
-        })}
+        <PagedTable headings=&["Slug", "Name", "Stage", "Created"] total=page.total offset=page.offset
+            page=PAGE noun="partners" empty="Nothing matches the filter." set_offset=offset>
+            {page.rows.into_iter().map(|p| view! {
+                <tr>
+                    <td><A href=format!("/partners/{}", p.slug)>{p.slug.clone()}</A></td>
+                    <td>{p.name}</td>
+                    <td><span class=format!("state stage-{}", p.stage)>{p.stage.clone()}</span></td>
+                    <td>{p.created}</td>
+                </tr>
+            }).collect_view()}
+        </PagedTable>
     }
 }
 
@@ -121,34 +106,34 @@ pub fn Partners() -> impl IntoView {
                     })}
                 </Transition>
             </section>
-            <section>
-                <h2>"New partner"</h2>
-                <ActionForm action=create attr:class="card" attr:id="new-partner">
-                    <label>"Slug"
-                        <input name="slug" required placeholder="acme" autocomplete="off"
-                            aria-invalid=move || problem().is_some().to_string()
-                            on:input=move |ev| slug.set(event_target_value(&ev))/>
-                    </label>
-                    {move || problem().map(|p| view! { <p class="field-error">{p}</p> })}
-                    <label>"Name" <input name="name" required placeholder="Acme Corp"/></label>
-                    <label>"Starts as"
-                        <select name="stage">
-                            <option value="applied">"applied (onboarding begins)"</option>
-                            <option value="in_review">"in review"</option>
-                            <option value="sandbox">"sandbox (gets test tokens now)"</option>
-                        </select>
-                    </label>
-                    <p class="meta">"Production is reached by promotion, which a second administrator approves."</p>
-                    <button type="submit" disabled=move || create.pending().get() || problem().is_some()>
-                        {move || if create.pending().get() { "Creating…" } else { "Create partner" }}
-                    </button>
-                    <ActionError value=Signal::derive(move || create.value().get())/>
-                    {move || match create.value().get() {
-                        Some(Ok(slug)) => Some(view! { <p class="ok" role="status">"Created partner " {slug} "."</p> }),
-                        _ => None,
-                    }}
-                </ActionForm>
-            </section>
+            {crate::components::may_change().then(|| view! {
+                <section>
+                    <h2>"New partner"</h2>
+                    <ActionForm action=create attr:class="card" attr:id="new-partner">
+                        <Field label="Slug" help="How URLs, the CLI and the API name the partner; it never changes."
+                            error=Signal::derive(move || problem().map(str::to_owned))>
+                            <input name="slug" required placeholder="acme" autocomplete="off"
+                                aria-invalid=move || problem().is_some().to_string()
+                                on:input=move |ev| slug.set(event_target_value(&ev))/>
+                        </Field>
+                        <Field label="Name"><input name="name" required placeholder="Acme Corp"/></Field>
+                        <Field label="Starts as" help="Production is reached by promotion, which a second administrator approves.">
+                            <select name="stage">
+                                <option value="applied">"applied (onboarding begins)"</option>
+                                <option value="in_review">"in review"</option>
+                                <option value="sandbox">"sandbox (gets test tokens now)"</option>
+                            </select>
+                        </Field>
+                        <Submit label="Create partner" busy="Creating…" pending=create.pending()
+                            blocked=Signal::derive(move || problem().is_some())/>
+                        <ActionError value=Signal::derive(move || create.value().get())/>
+                        {move || match create.value().get() {
+                            Some(Ok(slug)) => Some(view! { <p class="ok" role="status">"Created partner " {slug} "."</p> }),
+                            _ => None,
+                        }}
+                    </ActionForm>
+                </section>
+            })}
         </Layout>
     }
 }

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ActionDone, ActionError, ConfirmSubmit, ErrorBox, Layout};
+use crate::components::{
+    ActionDone, ActionError, Check, ConfirmSubmit, ErrorBox, Field, Layout, Submit,
+};
 use api::{
     AddTrustedIssuer, ExplainToken, SetRuleEnabled, SetTrustRule, TrustData, trust_overview,
 };
@@ -45,29 +47,34 @@ pub fn TrustRules() -> impl IntoView {
                     }
                 })}
             </Transition>
-            <section>
-                <h2>"Add a trusted issuer"</h2>
-                <ActionForm action=add_issuer attr:class="card" attr:id="new-issuer">
-                    <input type="hidden" name="partner" value=slug/>
-                    <label>"Issuer (exact iss)" <input name="issuer" required type="url" placeholder="https://idp.partner.example"/></label>
-                    <label>"JWKS URL (https)" <input name="jwks_uri" type="url" placeholder="https://idp.partner.example/jwks"/></label>
-                    <label>"…or paste the JWKS" <textarea name="jwks" rows="3" placeholder="{\"keys\": [...]}"></textarea></label>
-                    <fieldset>
-                        <legend>"Accepted token kinds"</legend>
-                        <label><input type="checkbox" name="access_tokens" checked/> "JWT access tokens"</label>
-                        <label><input type="checkbox" name="id_tokens"/> "ID tokens"</label>
-                        <label><input type="checkbox" name="assertions"/> "jwt-bearer assertions"</label>
-                        <label title="Keycloak, Microsoft Entra ID and Auth0 type their access tokens JWT by default; ID tokens are still told apart by their claims">
-                            <input type="checkbox" name="access_tokens_typed_jwt"/> "Its access tokens are typed JWT, not at+jwt"
-                        </label>
-                    </fieldset>
-                    <button type="submit" disabled=move || add_issuer.pending().get()>
-                        {move || if add_issuer.pending().get() { "Adding…" } else { "Add issuer" }}
-                    </button>
-                    <ActionError value=Signal::derive(move || add_issuer.value().get())/>
-                    {move || matches!(add_issuer.value().get(), Some(Ok(_))).then(|| view! { <p role="status" class="ok">"Issuer added."</p> })}
-                </ActionForm>
-            </section>
+            {crate::components::may_change().then(|| view! {
+                <section>
+                    <h2>"Add a trusted issuer"</h2>
+                    <ActionForm action=add_issuer attr:class="card" attr:id="new-issuer">
+                        <input type="hidden" name="partner" value=slug/>
+                        <Field label="Issuer (exact iss)" help="The iss value of the partner's tokens, character for character.">
+                            <input name="issuer" required type="url" placeholder="https://idp.partner.example"/>
+                        </Field>
+                        <Field label="JWKS URL (https)" help="Fetched by the server, cached, and refetched on an unknown kid.">
+                            <input name="jwks_uri" type="url" placeholder="https://idp.partner.example/jwks"/>
+                        </Field>
+                        <Field label="…or paste the JWKS" help="For an issuer whose keys are not published.">
+                            <textarea name="jwks" rows="3" placeholder="{\"keys\": [...]}"></textarea>
+                        </Field>
+                        <fieldset>
+                            <legend>"Accepted token kinds"</legend>
+                            <Check name="access_tokens" label="JWT access tokens" checked=true/>
+                            <Check name="id_tokens" label="ID tokens"/>
+                            <Check name="assertions" label="jwt-bearer assertions"/>
+                            <Check name="access_tokens_typed_jwt" label="Its access tokens are typed JWT, not at+jwt"
+                                help="Keycloak, Microsoft Entra ID and Auth0 type their access tokens JWT by default; ID tokens are still told apart by their claims."/>
+                        </fieldset>
+                        <Submit label="Add issuer" busy="Adding…" pending=add_issuer.pending()/>
+                        <ActionError value=Signal::derive(move || add_issuer.value().get())/>
+                        {move || matches!(add_issuer.value().get(), Some(Ok(_))).then(|| view! { <p role="status" class="ok">"Issuer added."</p> })}
+                    </ActionForm>
+                </section>
+            })}
         </Layout>
     }
 }
@@ -123,16 +130,22 @@ fn Overview(
                                     <td>{if r.pairwise { "pairwise" } else { "public" }}</td>
                                     <td>{if r.refresh { "yes" } else { "no" }}</td>
                                     <td>
-                                        <ActionForm action=toggle>
-                                            <input type="hidden" name="rule_id" value=id/>
-                                            <input type="hidden" name="enabled" value=(!enabled).to_string()/>
-                                            <ConfirmSubmit
-                                                label=if enabled { "Disable" } else { "Enable" }
-                                                question="Disable this trust rule? Exchanges under it stop within a second."
-                                                ask=enabled
-                                                class=if enabled { "danger" } else { "" }
-                                            />
-                                        </ActionForm>
+                                        {if crate::components::may_change() {
+                                            view! {
+                                                <ActionForm action=toggle>
+                                                    <input type="hidden" name="rule_id" value=id/>
+                                                    <input type="hidden" name="enabled" value=(!enabled).to_string()/>
+                                                    <ConfirmSubmit
+                                                        label=if enabled { "Disable" } else { "Enable" }
+                                                        question="Disable this trust rule? Exchanges under it stop within a second."
+                                                        ask=enabled
+                                                        class=if enabled { "danger" } else { "" }
+                                                    />
+                                                </ActionForm>
+                                            }.into_any()
+                                        } else {
+                                            view! { {if enabled { "enabled" } else { "disabled" }} }.into_any()
+                                        }}
                                     </td>
                                 </tr>
                             }
@@ -143,81 +156,90 @@ fn Overview(
         }}
         <ActionError value=Signal::derive(move || toggle.value().get())/>
         <ActionDone value=Signal::derive(move || toggle.value().get())/>
-        <section>
-            <h2>"Set a trust rule"</h2>
-            {if issuers.is_empty() {
-                view! { <p class="empty">"Add a trusted issuer first."</p> }.into_any()
-            } else {
-                view! {
-                    <ActionForm action=set_rule attr:class="card" attr:id="new-rule">
-                        <input type="hidden" name="partner" value=slug.clone()/>
-                        <label>"Issuer" <select name="issuer" required>
-                            {issuers.iter().map(|i| view! { <option value=i.issuer.clone()>{i.issuer.clone()}</option> }).collect_view()}
-                        </select></label>
-                        <label>"Audience" <select name="audience" required>
-                            {audiences.iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view()}
-                        </select></label>
-                        <label>"At most these scopes" <input name="scopes" required placeholder="orders:read"/></label>
-                        <label>"Claims passed through (allowlist)" <input name="claims" placeholder="email"/></label>
-                        <label><input type="checkbox" name="delegation"/> "Allow delegation (actor tokens)"</label>
-                        <label>"Maximum delegation depth" <input name="max_depth" type="number" min="1" max="5" value="1" required/></label>
-                        <label><input type="checkbox" name="pairwise"/> "Pairwise subject per audience"</label>
-                        <label><input type="checkbox" name="refresh"/> "Issue refresh tokens"</label>
-                        <label>"Reason (shown to the approver when the rule widens production access)"
-                            <input name="reason" maxlength="1000" placeholder="partner onboarding ticket 4711"/></label>
-                        <button type="submit" disabled=move || set_rule.pending().get()>
-                            {move || if set_rule.pending().get() { "Saving…" } else { "Save rule" }}
-                        </button>
-                        <ActionError value=Signal::derive(move || set_rule.value().get())/>
-                        <ActionDone value=Signal::derive(move || set_rule.value().get())/>
-                    </ActionForm>
-                }.into_any()
-            }}
-        </section>
-        <section>
-            <h2>"Try a token"</h2>
-            {if o.clients.is_empty() {
-                view! { <p class="empty">"No client of this partner may exchange tokens yet (grant type token-exchange)."</p> }.into_any()
-            } else {
-                view! {
-                    <ActionForm action=explain attr:class="card" attr:id="try-token">
-                        <label>"As client" <select name="client_id" required>
-                            {o.clients.iter().map(|(id, name)| view! { <option value=id.clone()>{format!("{name} ({id})")}</option> }).collect_view()}
-                        </select></label>
-                        <label>"Subject token" <textarea name="subject_token" rows="4" required placeholder="eyJ…"></textarea></label>
-                        <label>"Its type" <select name="subject_token_type">
-                            <option value=TT_ACCESS>"access token"</option>
-                            <option value=TT_ID>"ID token"</option>
-                            <option value=TT_JWT>"JWT"</option>
-                        </select></label>
-                        <label>"Actor token (delegation, optional)" <textarea name="actor_token" rows="2"></textarea></label>
-                        <label>"Audience" <select name="audience">
-                            {o.audiences.iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view()}
-                        </select></label>
-                        <label>"Scope (optional)" <input name="scope" placeholder="orders:read"/></label>
-                        <button type="submit" disabled=move || explain.pending().get()>
-                            {move || if explain.pending().get() { "Evaluating…" } else { "Explain" }}
-                        </button>
-                        <ActionError value=Signal::derive(move || explain.value().get())/>
-                    </ActionForm>
-                    {move || match explain.value().get() {
-                        Some(Ok(x)) => Some(view! {
-                            <div class="card" id="decision" role="status">
-                                <p class=if x.allowed { "ok" } else { "error" }><strong>{x.summary}</strong></p>
-                                <table>
-                                    <thead><tr><th>"Step"</th><th>"Outcome"</th><th>"Detail"</th></tr></thead>
-                                    <tbody>
-                                        {x.trace.into_iter().map(|t| view! {
-                                            <tr class=t.outcome.clone()><td>{t.step}</td><td>{t.outcome.clone()}</td><td>{t.detail}</td></tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }),
-                        _ => None,
-                    }}
-                }.into_any()
-            }}
-        </section>
+        {crate::components::may_change().then(|| view! {
+            <section>
+                <h2>"Set a trust rule"</h2>
+                {if issuers.is_empty() {
+                    view! { <p class="empty">"Add a trusted issuer first."</p> }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=set_rule attr:class="card" attr:id="new-rule">
+                            <input type="hidden" name="partner" value=slug.clone()/>
+                            <Field label="Issuer"><select name="issuer" required>
+                                {issuers.iter().map(|i| view! { <option value=i.issuer.clone()>{i.issuer.clone()}</option> }).collect_view()}
+                            </select></Field>
+                            <Field label="Audience"><select name="audience" required>
+                                {audiences.iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view()}
+                            </select></Field>
+                            <Field label="At most these scopes" help="The ceiling: a request gets these or fewer, and never more than the partner's grant.">
+                                <input name="scopes" required placeholder="orders:read"/>
+                            </Field>
+                            <Field label="Claims passed through (allowlist)" help="Partner claims copied into issued tokens; rename with from=to.">
+                                <input name="claims" placeholder="email"/>
+                            </Field>
+                            <Check name="delegation" label="Allow delegation (actor tokens)"/>
+                            <Field label="Maximum delegation depth">
+                                <input name="max_depth" type="number" min="1" max="5" value="1" required/>
+                            </Field>
+                            <Check name="pairwise" label="Pairwise subject per audience" help="APIs cannot correlate the partner's users across audiences."/>
+                            <Check name="refresh" label="Issue refresh tokens"/>
+                            <Field label="Reason (shown to the approver when the rule widens production access)">
+                                <input name="reason" maxlength="1000" placeholder="partner onboarding ticket 4711"/>
+                            </Field>
+                            <Submit label="Save rule" busy="Saving…" pending=set_rule.pending()/>
+                            <ActionError value=Signal::derive(move || set_rule.value().get())/>
+                            <ActionDone value=Signal::derive(move || set_rule.value().get())/>
+                        </ActionForm>
+                    }.into_any()
+                }}
+            </section>
+        })}
+        {crate::components::may_change().then(|| view! {
+            <section>
+                <h2>"Try a token"</h2>
+                {if o.clients.is_empty() {
+                    view! { <p class="empty">"No client of this partner may exchange tokens yet (grant type token-exchange)."</p> }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=explain attr:class="card" attr:id="try-token">
+                            <Field label="As client"><select name="client_id" required>
+                                {o.clients.iter().map(|(id, name)| view! { <option value=id.clone()>{format!("{name} ({id})")}</option> }).collect_view()}
+                            </select></Field>
+                            <Field label="Subject token" help="Evaluated as an exchange would be; nothing is issued or recorded.">
+                                <textarea name="subject_token" rows="4" required placeholder="eyJ…"></textarea>
+                            </Field>
+                            <Field label="Its type"><select name="subject_token_type">
+                                <option value=TT_ACCESS>"access token"</option>
+                                <option value=TT_ID>"ID token"</option>
+                                <option value=TT_JWT>"JWT"</option>
+                            </select></Field>
+                            <Field label="Actor token (delegation, optional)"><textarea name="actor_token" rows="2"></textarea></Field>
+                            <Field label="Audience"><select name="audience">
+                                {o.audiences.iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view()}
+                            </select></Field>
+                            <Field label="Scope (optional)"><input name="scope" placeholder="orders:read"/></Field>
+                            <Submit label="Explain" busy="Evaluating…" pending=explain.pending()/>
+                            <ActionError value=Signal::derive(move || explain.value().get())/>
+                        </ActionForm>
+                        {move || match explain.value().get() {
+                            Some(Ok(x)) => Some(view! {
+                                <div class="card" id="decision" role="status">
+                                    <p class=if x.allowed { "ok" } else { "error" }><strong>{x.summary}</strong></p>
+                                    <table>
+                                        <thead><tr><th>"Step"</th><th>"Outcome"</th><th>"Detail"</th></tr></thead>
+                                        <tbody>
+                                            {x.trace.into_iter().map(|t| view! {
+                                                <tr class=t.outcome.clone()><td>{t.step}</td><td>{t.outcome.clone()}</td><td>{t.detail}</td></tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            }),
+                            _ => None,
+                        }}
+                    }.into_any()
+                }}
+            </section>
+        })}
     }
 }

@@ -21,29 +21,47 @@ pub struct UserRow {
     pub me: bool,
 }
 
+/// Users per page of the list.
+pub const PAGE: u64 = 25;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsersPage {
+    /// This page of the users matching the filter.
     pub users: Vec<UserRow>,
+    pub total: u64,
+    pub offset: u64,
     /// The signed-in user may change roles and invite (an administrator).
     pub can_manage: bool,
 }
 
+/// One page of console users by e-mail, filtered by part of an address or a role (console users
+/// are few: the page is cut from the whole list on the server).
 #[server]
-pub async fn list_console_users() -> Result<UsersPage, ConsoleError> {
+pub async fn list_console_users(filter: String, offset: u64) -> Result<UsersPage, ConsoleError> {
     let me = authorize("list_console_users").await?;
     let users = console()?.store.list_admins().await.map_err(user_error)?;
+    let f = filter.trim().to_lowercase();
+    let matching: Vec<UserRow> = users
+        .into_iter()
+        .filter(|u| f.is_empty() || u.email.contains(&f) || u.role.to_string() == f)
+        .map(|u| UserRow {
+            me: u.id == me.id,
+            email: u.email,
+            role: u.role.to_string(),
+            enabled: u.enabled,
+            created: crate::ssr::format_time(u.created_at),
+        })
+        .collect();
+    let total = matching.len() as u64;
     Ok(UsersPage {
         can_manage: me.role == entente_store::enums::Role::Admin,
-        users: users
+        users: matching
             .into_iter()
-            .map(|u| UserRow {
-                me: u.id == me.id,
-                email: u.email,
-                role: u.role.to_string(),
-                enabled: u.enabled,
-                created: crate::ssr::format_time(u.created_at),
-            })
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(PAGE as usize)
             .collect(),
+        total,
+        offset,
     })
 }
 

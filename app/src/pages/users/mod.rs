@@ -5,8 +5,10 @@ pub mod api;
 
 use leptos::prelude::*;
 
-use crate::components::{ActionDone, ActionError, ConfirmSubmit, CopyButton, ErrorBox, Layout};
-use api::{InviteConsoleUser, SetUserAccess, UserRow, list_console_users};
+use crate::components::{
+    ActionDone, ActionError, ConfirmSubmit, CopyButton, ErrorBox, Field, Layout, PagedTable, Submit,
+};
+use api::{InviteConsoleUser, PAGE, SetUserAccess, UserRow, list_console_users};
 
 const ROLES: [(&str, &str); 3] = [
     ("admin", "admin — everything, decides change requests"),
@@ -18,9 +20,22 @@ const ROLES: [(&str, &str); 3] = [
 pub fn Users() -> impl IntoView {
     let set = ServerAction::<SetUserAccess>::new();
     let invite = ServerAction::<InviteConsoleUser>::new();
-    let data = Resource::new(move || set.version().get(), |_| list_console_users());
+    let filter = RwSignal::new(String::new());
+    let offset = RwSignal::new(0u64);
+    let data = Resource::new(
+        move || (filter.get(), offset.get(), set.version().get()),
+        |(f, o, _)| list_console_users(f, o),
+    );
     view! {
         <Layout title="Console users">
+            <label class="filter">"Filter users"
+                <input type="search" autocomplete="off" placeholder="e-mail or role"
+                    prop:value=move || filter.get()
+                    on:input=move |ev| {
+                        filter.set(event_target_value(&ev));
+                        offset.set(0);
+                    }/>
+            </label>
             <ActionError value=Signal::derive(move || set.value().get())/>
             <ActionDone value=Signal::derive(move || set.value().get())/>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading console users…"</p> }>
@@ -28,13 +43,16 @@ pub fn Users() -> impl IntoView {
                     match data.await {
                         Ok(page) => {
                             let manage = page.can_manage;
+                            let headings: &'static [&'static str] = if manage {
+                                &["E-mail", "Role", "Access", "Since", "Change"]
+                            } else {
+                                &["E-mail", "Role", "Access", "Since"]
+                            };
                             view! {
-                                <table id="users">
-                                    <thead><tr><th>"E-mail"</th><th>"Role"</th><th>"Access"</th><th>"Since"</th>{manage.then(|| view! { <th>"Change"</th> })}</tr></thead>
-                                    <tbody>
-                                        {page.users.into_iter().map(|u| view! { <UserLine u=u manage=manage set=set/> }).collect_view()}
-                                    </tbody>
-                                </table>
+                                <PagedTable id="users" headings=headings total=page.total offset=page.offset
+                                    page=PAGE noun="users" empty="Nothing matches the filter." set_offset=offset>
+                                    {page.users.into_iter().map(|u| view! { <UserLine u=u manage=manage set=set/> }).collect_view()}
+                                </PagedTable>
                                 {manage.then(|| view! { <Invite invite=invite/> })}
                             }.into_any()
                         }
@@ -97,12 +115,12 @@ fn Invite(invite: ServerAction<InviteConsoleUser>) -> impl IntoView {
         <section>
             <h2>"Invite a console user"</h2>
             <ActionForm action=invite attr:class="card" attr:id="invite">
-                <label>"Role"
+                <Field label="Role" help="The link works once, for three days; the new user sets their password.">
                     <select name="role">
                         {ROLES.iter().map(|(r, label)| view! { <option value=*r selected=*r == "operator">{*label}</option> }).collect_view()}
                     </select>
-                </label>
-                <button type="submit" disabled=move || invite.pending().get()>"Create invitation link"</button>
+                </Field>
+                <Submit label="Create invitation link" busy="Creating…" pending=invite.pending()/>
                 <ActionError value=Signal::derive(move || invite.value().get())/>
             </ActionForm>
             {move || match invite.value().get() {
