@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 BIN=${ENTENTE_BIN:-../target/release/entente}
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-16}
-E_PORT=3201; P_PORT=3301
+E_PORT=3201; P_PORT=3301; N_PORT=3202
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund >/dev/null
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
@@ -40,7 +40,11 @@ ENTENTE_LISTEN=127.0.0.1:$E_PORT ENTENTE_ISSUER=http://127.0.0.1:$E_PORT $pin_se
 e_pid=$!
 $pin_server node peer.mjs $P_PORT >"$work/peer.log" 2>&1 &
 p_pid=$!
-for u in http://127.0.0.1:$E_PORT/readyz http://127.0.0.1:$P_PORT/.well-known/openid-configuration; do
+# A second Entente on the same database with the first-exchange note off: the note's cost is the
+# difference between the two exchange runs (same load, same catalog, same issuer).
+ENTENTE_FIRST_EXCHANGE_NOTE=off ENTENTE_METRICS_LISTEN=127.0.0.1:9465 ENTENTE_LISTEN=127.0.0.1:$N_PORT \
+  ENTENTE_ISSUER=http://127.0.0.1:$E_PORT $pin_server "$BIN" serve 2>"$work/entente-nonote.log" &
+for u in http://127.0.0.1:$E_PORT/readyz http://127.0.0.1:$N_PORT/readyz http://127.0.0.1:$P_PORT/.well-known/openid-configuration; do
   for _ in $(seq 100); do curl -sf "$u" >/dev/null && break; sleep 0.1; done
 done
 
@@ -67,6 +71,7 @@ run() { # name url basic [wrk script]
 run entente "http://127.0.0.1:$E_PORT/oauth2/token" "$cid:$sec"
 export BENCH_SUBJECT=$subject
 run exchange "http://127.0.0.1:$E_PORT/oauth2/token" "$xcid:$xsec" exchange.lua
+run exchange-nonote "http://127.0.0.1:$N_PORT/oauth2/token" "$xcid:$xsec" exchange.lua
 run peer "http://127.0.0.1:$P_PORT/token" "bench:bench-secret-0123456789abcdef0123456789abcdef"
 
 rps() { awk '/Requests\/sec/ {print $2}' "$work/$1.txt"; }
@@ -77,5 +82,7 @@ printf '%-10s %12s %10s %10s %14s\n' entente "$(rps entente)" "$(pct entente 50%
 printf '%-10s %12s %10s %10s %14s\n' peer "$(rps peer)" "$(pct peer 50%)" "$(pct peer 99%)" "$(rss $p_pid)"
 printf 'entente idle RSS before load: %s MB\n' "$idle_e"
 printf '%-10s %12s %10s %10s\n' exchange "$(rps exchange)" "$(pct exchange 50%)" "$(pct exchange 99%)"
+printf '%-10s %12s %10s %10s   (ENTENTE_FIRST_EXCHANGE_NOTE=off)\n' exchange "$(rps exchange-nonote)" "$(pct exchange-nonote 50%)" "$(pct exchange-nonote 99%)"
+awk -v a="$(rps exchange)" -v b="$(rps exchange-nonote)" 'BEGIN { printf "first-exchange note: %+.1f%% exchange throughput (on vs off, same run)\n", (a/b-1)*100 }'
 awk -v a="$(rps entente)" -v b="$(rps peer)" 'BEGIN { printf "ratio entente/peer: %.1fx (target >= 8x)\n", a/b }'
 awk -v a="$(rps exchange)" -v b="$(rps peer)" 'BEGIN { printf "ratio token exchange/peer client_credentials: %.1fx (target >= 4x)\n", a/b }'

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${ENTENTE_BIN:-target/debug/entente}
-EXAMPLES=${1:-${API_FUZZ_EXAMPLES:-40}}
+EXAMPLES=${1:-${API_FUZZ_EXAMPLES:-100}}
 PORT=${PORT:-3219}
 ST=tools/.venv/bin/st
 [ -x "$ST" ] || { echo "schemathesis is missing: run make setup" >&2; exit 1; }

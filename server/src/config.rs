@@ -59,6 +59,10 @@ pub struct ServeArgs {
     /// load balancer stops sending; requests in flight then finish.
     #[arg(long, env = "ENTENTE_SHUTDOWN_DRAIN", default_value_t = 3)]
     pub shutdown_drain: u64,
+    /// Record each partner's first successful token exchange for its onboarding checklist (one
+    /// conditional write per partner and process, never per token): `on` or `off`.
+    #[arg(long, env = "ENTENTE_FIRST_EXCHANGE_NOTE", default_value = "on")]
+    pub first_exchange_note: String,
     #[command(flatten)]
     pub fetch: FetchArgs,
 }
@@ -131,6 +135,8 @@ pub struct Config {
     pub forwarded_header: entente_domain::forwarded::ForwardedHeader,
     pub max_staleness: std::time::Duration,
     pub shutdown_drain: std::time::Duration,
+    /// Record partners' first token exchange (the onboarding checklist's evidence).
+    pub first_exchange_note: bool,
 }
 
 impl Config {
@@ -157,6 +163,7 @@ impl Config {
             forwarded_header: entente_domain::forwarded::ForwardedHeader::XForwardedFor,
             max_staleness: std::time::Duration::from_secs(10),
             shutdown_drain: std::time::Duration::from_secs(3),
+            first_exchange_note: true,
         }
     }
 }
@@ -275,6 +282,11 @@ impl ServeArgs {
         if self.shutdown_drain > 300 {
             anyhow::bail!("ENTENTE_SHUTDOWN_DRAIN must be at most 300 seconds");
         }
+        let first_exchange_note = match self.first_exchange_note.as_str() {
+            "on" => true,
+            "off" => false,
+            other => anyhow::bail!("ENTENTE_FIRST_EXCHANGE_NOTE must be on or off, got {other:?}"),
+        };
         Ok(Config {
             listen,
             issuer: self.issuer.clone(),
@@ -287,6 +299,7 @@ impl ServeArgs {
             forwarded_header,
             max_staleness: std::time::Duration::from_secs(self.max_staleness),
             shutdown_drain: std::time::Duration::from_secs(self.shutdown_drain),
+            first_exchange_note,
         })
     }
 }

@@ -214,6 +214,7 @@ async fn build_state(
         fresh_at_ms: AtomicU64::new(0),
         shutting_down: AtomicBool::new(false),
         exchanges_seen: Default::default(),
+        first_exchange_note: config.first_exchange_note,
     }));
     state.reload_all().await?;
     state.mark_fresh();

@@ -28,6 +28,9 @@ impl AppState {
     /// Notes a successful token exchange for the onboarding checklist: the first one per
     /// partner and process writes (in the background, conditionally); the rest cost one lookup.
     pub fn note_exchange(&self, partner_id: &str, now: i64) {
+        if !self.first_exchange_note {
+            return;
+        }
         {
             let mut seen = match self.exchanges_seen.lock() {
                 Ok(g) => g,
@@ -95,6 +98,8 @@ pub struct Inner {
     pub shutting_down: AtomicBool,
     /// Partners whose first successful token exchange this process has already recorded.
     pub exchanges_seen: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// `ENTENTE_FIRST_EXCHANGE_NOTE`: off skips the note (and the checklist item stays open).
+    pub first_exchange_note: bool,
 }
 
 pub fn now() -> i64 {
