@@ -10,6 +10,7 @@ use crate::pages;
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    crate::components::provide_nav_refresh();
     view! {
         <Stylesheet id="leptos" href="/pkg/entente.css"/>
         <Title text="Entente console"/>

@@ -132,6 +132,8 @@ test('an operator onboards a partner and requests production, a second administr
   await request.getByRole('button', { name: 'Approve' }).click();
   await expect(admin.page.getByRole('status').filter({ hasText: 'approved' })).toBeVisible();
   await expect(admin.page.getByText('Nothing waits for approval.')).toBeVisible();
+  // The navigation's count follows the decision without a reload.
+  await expect(admin.page.locator('.nav-count')).toHaveCount(0);
 
   // The requester reads the decision; the partner is in production.
   await olga.page.getByLabel('Show').selectOption('all');

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 
 use super::ErrorBox;
-use crate::pages::auth::api::{Logout, me};
+use crate::pages::auth::api::{Logout, me, pending_requests};
 
 /// Who is signed in, for pages that leave out controls the role may not use (the server refuses
 /// them anyway); provided by `Layout` to every page inside it.
@@ -26,10 +26,42 @@ pub fn may_change() -> bool {
     use_context::<Viewer>().is_none_or(|v| v.may_change())
 }
 
+/// Bumped when an action may have filed or decided a change request: the navigation's count of
+/// pending requests follows without a reload. Provided once, by the app.
+#[derive(Debug, Clone, Copy)]
+pub struct NavRefresh(RwSignal<u64>);
+
+pub fn provide_nav_refresh() {
+    provide_context(NavRefresh(RwSignal::new(0)));
+}
+
+/// Refreshes the navigation's pending count each time `version` (a server action's) changes.
+pub fn refresh_nav_on(version: impl Fn() -> usize + Send + Sync + 'static) {
+    if let Some(NavRefresh(n)) = use_context::<NavRefresh>() {
+        Effect::new(move |_| {
+            if version() > 0 {
+                n.update(|v| *v += 1);
+            }
+        });
+    }
+}
+
 /// The console frame: navigation for signed-in administrators, a redirect to sign-in otherwise.
 #[component]
 pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
     let who = Resource::new(|| (), |_| me());
+    let refresh = use_context::<NavRefresh>().map(|NavRefresh(n)| n);
+    // Only refetched after an action (the first count comes with `me`).
+    let pending = Resource::new(
+        move || refresh.map(|n| n.get()).unwrap_or(0),
+        |n| async move {
+            if n == 0 {
+                Ok(None)
+            } else {
+                pending_requests().await.map(Some)
+            }
+        },
+    );
     let logout = ServerAction::<Logout>::new();
     let children = StoredValue::new(children);
     view! {
@@ -38,6 +70,7 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
                 match who.await {
                     Ok(Some(me)) => {
                         provide_context(Viewer { role: me.role.clone() });
+                        let initial = me.pending_requests;
                         view! {
                         <header class="topbar">
                             <A href="/" attr:class="brand">"Entente"</A>
@@ -48,9 +81,17 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
                                 <A href="/audiences">"Audiences"</A>
                                 <A href="/keys">"Signing keys"</A>
                                 <A href="/changes">"Change requests"
-                                    {(me.pending_requests > 0).then(|| view! {
-                                        <span class="nav-count" title="pending">{me.pending_requests}</span>
-                                    })}
+                                    <Transition fallback=|| ()>
+                                        {move || Suspend::new(async move {
+                                            let count = match pending.await {
+                                                Ok(Some(n)) => n,
+                                                _ => initial,
+                                            };
+                                            (count > 0).then(|| view! {
+                                                <span class="nav-count" title="pending">{count}</span>
+                                            })
+                                        })}
+                                    </Transition>
                                 </A>
                                 <A href="/users">"Users"</A>
                                 <A href="/audit">"Audit"</A>

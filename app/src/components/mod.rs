@@ -11,5 +11,5 @@ pub use confirm::ConfirmSubmit;
 pub use copy_button::CopyButton;
 pub use error_box::{ActionDone, ActionError, ErrorBox};
 pub use form::{Check, Field, Submit};
-pub use layout::{Layout, Viewer, may_change};
+pub use layout::{Layout, NavRefresh, Viewer, may_change, provide_nav_refresh, refresh_nav_on};
 pub use pager::PagedTable;

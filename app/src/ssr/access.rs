@@ -28,6 +28,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("invite_valid", Access::Public),
     ("setup_admin", Access::Public),
     ("overview", READ),
+    ("pending_requests", READ),
     ("list_partners", READ),
     ("partners_page", READ),
     ("create_partner", OPERATE),

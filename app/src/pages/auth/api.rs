@@ -15,6 +15,17 @@ pub struct Administrator {
     pub pending_requests: u64,
 }
 
+/// Change requests waiting for a decision, for the navigation's badge after an action.
+#[server]
+pub async fn pending_requests() -> Result<u64, ConsoleError> {
+    crate::ssr::authorize("pending_requests").await?;
+    console()?
+        .store
+        .pending_change_requests()
+        .await
+        .map_err(user_error)
+}
+
 #[server]
 pub async fn me() -> Result<Option<Administrator>, ConsoleError> {
     let Some(a) = crate::ssr::current_admin().await? else {

@@ -15,6 +15,7 @@ use api::{DecideChangeRequest, RequestRow, WithdrawChangeRequest, list_change_re
 pub fn ChangeRequests() -> impl IntoView {
     let decide = ServerAction::<DecideChangeRequest>::new();
     let withdraw = ServerAction::<WithdrawChangeRequest>::new();
+    crate::components::refresh_nav_on(move || decide.version().get() + withdraw.version().get());
     let status = RwSignal::new("pending".to_owned());
     let query = use_query_map();
     let partner = move || query.read().get("partner").unwrap_or_default();

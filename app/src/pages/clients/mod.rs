@@ -17,6 +17,10 @@ pub fn PartnerClients() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let create = ServerAction::<CreateClient>::new();
     let lifecycle = LifecycleActions::new();
+    crate::components::refresh_nav_on(move || {
+        let (a, b, c) = lifecycle.version();
+        a + b + c
+    });
     let grants = GrantsData::new(Signal::derive(slug));
     let data = Resource::new(
         move || (slug(), create.version().get(), lifecycle.version()),

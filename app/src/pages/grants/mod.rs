@@ -28,6 +28,7 @@ pub struct GrantsData {
 impl GrantsData {
     pub fn new(partner: Signal<String>) -> Self {
         let set = ServerAction::<SetPartnerGrant>::new();
+        crate::components::refresh_nav_on(move || set.version().get());
         let data = Resource::new(
             move || (partner.get(), set.version().get()),
             |(p, _)| partner_grants(p),

@@ -27,6 +27,7 @@ pub fn ScopeMatrix() -> impl IntoView {
     let edits = RwSignal::new(Edits::new());
     let expanded = RwSignal::new(HashSet::<String>::new());
     let apply = ServerAction::<ApplyMatrix>::new();
+    crate::components::refresh_nav_on(move || apply.version().get());
     // Bumped to draw the grid again from the server's data (cells are static markup).
     let redraw = RwSignal::new(0u32);
     let data = Resource::new(

@@ -25,6 +25,7 @@ pub fn Onboarding() -> impl IntoView {
     let accept = ServerAction::<AcceptQuestionnaire>::new();
     let check = ServerAction::<CheckIssuerKeys>::new();
     let promote = ServerAction::<MovePartnerStage>::new();
+    crate::components::refresh_nav_on(move || promote.version().get());
     let data = Resource::new(
         move || {
             (

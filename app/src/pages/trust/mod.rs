@@ -26,6 +26,7 @@ pub fn TrustRules() -> impl IntoView {
     let set_rule = ServerAction::<SetTrustRule>::new();
     let toggle = ServerAction::<SetRuleEnabled>::new();
     let explain = ServerAction::<ExplainToken>::new();
+    crate::components::refresh_nav_on(move || set_rule.version().get() + toggle.version().get());
     let data = Resource::new(
         move || {
             (
