@@ -607,10 +607,11 @@ impl Store {
     }
 
     /// Newest first, with each request's partner slug.
-    pub async fn list_change_requests(
+    /// The requests a filter selects, newest first (not yet paged).
+    async fn requests_matching(
         &self,
         f: &RequestFilter,
-    ) -> Result<Vec<(change_request::Model, String)>> {
+    ) -> Result<sea_orm::Select<change_request::Entity>> {
         let mut q = change_request::Entity::find().order_by_desc(change_request::Column::Id);
         if let Some(s) = f.status {
             q = q.filter(change_request::Column::Status.eq(RequestStatusColumn::from(s)));
@@ -619,6 +620,19 @@ impl Store {
             let p = self.partner_by_slug(slug).await?;
             q = q.filter(change_request::Column::PartnerId.eq(p.id));
         }
+        Ok(q)
+    }
+
+    /// How many requests the filter selects (all pages).
+    pub async fn count_change_requests(&self, f: &RequestFilter) -> Result<u64> {
+        Ok(self.requests_matching(f).await?.count(self.db()).await?)
+    }
+
+    pub async fn list_change_requests(
+        &self,
+        f: &RequestFilter,
+    ) -> Result<Vec<(change_request::Model, String)>> {
+        let q = self.requests_matching(f).await?;
         let rows = q
             .offset(crate::bounded(f.offset))
             .limit(f.limit.clamp(1, 500))

@@ -12,4 +12,4 @@ pub use copy_button::CopyButton;
 pub use error_box::{ActionDone, ActionError, ErrorBox};
 pub use form::{Check, Field, Submit};
 pub use layout::{Layout, NavRefresh, Viewer, may_change, provide_nav_refresh, refresh_nav_on};
-pub use pager::PagedTable;
+pub use pager::{PagedTable, Pager};

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
-use super::problem::{ApiError, ApiResult, Json, Paging, Path, Query, Refusals, ok};
+use super::problem::{ApiError, ApiResult, Json, Page, Paging, Path, Query, Refusals, ok};
 use super::{apply_changes, time_text};
 use crate::state::{AppState, now};
 
@@ -62,17 +62,9 @@ pub struct RequestSearch {
     pub partner: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RequestList {
-    /// Newest first.
-    pub items: Vec<ChangeRequest>,
-    pub offset: u64,
-    pub limit: u64,
-}
-
 #[utoipa::path(get, path = "/admin/api/v1/change-requests", tag = "change requests",
     params(RequestSearch, Paging),
-    responses((status = 200, body = RequestList), Refusals))]
+    responses((status = 200, description = "Newest first", body = Page<ChangeRequest>), Refusals))]
 pub async fn list_requests(
     State(state): State<AppState>,
     Query(search): Query<RequestSearch>,
@@ -83,19 +75,22 @@ pub async fn list_requests(
         Some(s) => Some(s.parse::<RequestStatus>().map_err(ApiError::bad_request)?),
     };
     let limit = paging.limit()?;
-    let rows = state
-        .store
-        .list_change_requests(&RequestFilter {
-            status,
-            partner: search.partner.filter(|p| !p.is_empty()),
-            limit,
-            offset: paging.offset(),
-        })
-        .await?;
+    let filter = RequestFilter {
+        status,
+        partner: search.partner.filter(|p| !p.is_empty()),
+        limit,
+        offset: paging.offset(),
+    };
+    let total = state.store.count_change_requests(&filter).await?;
+    let rows = state.store.list_change_requests(&filter).await?;
     Ok(ok(
         StatusCode::OK,
-        RequestList {
-            items: rows.into_iter().map(|(r, p)| request_of(r, p)).collect(),
+        Page {
+            items: rows
+                .into_iter()
+                .map(|(r, p)| request_of(r, p))
+                .collect::<Vec<_>>(),
+            total,
             offset: paging.offset(),
             limit,
         },

@@ -490,6 +490,37 @@ async fn refusals_are_problem_details(s: &TestServer) {
         .call("POST", "/partners", &admin, Some(json!({"slug": 7})))
         .await;
     assert_eq!(st, 422);
+    // An array is not an object, even where every field has a default (schemathesis found a
+    // record replaced by nothing this way).
+    api.call(
+        "POST",
+        "/partners",
+        &admin,
+        Some(json!({"slug": "kept", "name": "Kept"})),
+    )
+    .await;
+    let record = json!({"legal_name": "Kept Ltd"});
+    let (st, _) = api
+        .call("PUT", "/partners/kept/record", &admin, Some(record))
+        .await;
+    assert_eq!(st, 200);
+    for body in [json!([]), json!(["x"]), json!("text"), json!(null)] {
+        let (st, _) = api
+            .call("PUT", "/partners/kept/record", &admin, Some(body.clone()))
+            .await;
+        assert_eq!(st, 422, "{body}");
+        let (st, _) = api
+            .call("POST", "/keys/rotate", &admin, Some(body.clone()))
+            .await;
+        assert_eq!(st, 422, "{body}");
+    }
+    let (_, o) = api
+        .call("GET", "/partners/kept/onboarding", &admin, None)
+        .await;
+    assert_eq!(
+        o["record"]["legal_name"], "Kept Ltd",
+        "the record is untouched"
+    );
     let (st, _) = api
         .call("GET", "/change-requests/not-a-number", &admin, None)
         .await;

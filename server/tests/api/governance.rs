@@ -26,7 +26,7 @@ async fn requests(s: &TestServer, who: &str, status: &str) -> Vec<Value> {
         s,
         who,
         "list_change_requests",
-        &[("status", status), ("partner", "")],
+        &[("status", status), ("partner", ""), ("offset", "0")],
     )
     .await;
     assert_eq!(code, 200, "{page}");

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::components::{ErrorBox, Layout};
+use crate::components::{ErrorBox, Field, Layout};
 use api::{AuditRow, list_audit};
 
 const FILTERS: [&str; 5] = ["actor", "partner", "action", "since", "until"];
@@ -86,10 +86,10 @@ pub fn Audit() -> impl IntoView {
     };
     let field = move |i: usize, label: &'static str, placeholder: &'static str| {
         view! {
-            <label>{label}
+            <Field label=label>
                 <input name=FILTERS[i] prop:value=move || typed[i].get() placeholder=placeholder
                     on:input=move |ev| typed[i].set(event_target_value(&ev))/>
-            </label>
+            </Field>
         }
     };
     view! {

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::api::Login as LoginFn;
-use crate::components::ActionError;
+use crate::components::{ActionError, Field, Submit};
 
 #[component]
 pub fn Login() -> impl IntoView {
@@ -10,11 +10,9 @@ pub fn Login() -> impl IntoView {
         <main class="narrow">
             <h1>"Sign in to Entente"</h1>
             <ActionForm action=login attr:class="card">
-                <label>"E-mail" <input type="email" name="email" required autocomplete="username" autofocus/></label>
-                <label>"Password" <input type="password" name="password" required autocomplete="current-password"/></label>
-                <button type="submit" disabled=move || login.pending().get()>
-                    {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                <Field label="E-mail"><input type="email" name="email" required autocomplete="username" autofocus/></Field>
+                <Field label="Password"><input type="password" name="password" required autocomplete="current-password"/></Field>
+                <Submit label="Sign in" busy="Signing in…" pending=login.pending()/>
                 <ActionError value=Signal::derive(move || login.value().get())/>
             </ActionForm>
         </main>

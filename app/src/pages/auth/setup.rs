@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::api::{SetupAdmin, invite_valid};
-use crate::components::ActionError;
+use crate::components::{ActionError, Field, Submit};
 
 /// The one-time page that creates a console account from an invitation link: the first
 /// administrator's (printed at start-up) or one an administrator made on the users page.
@@ -26,16 +26,15 @@ pub fn Setup() -> impl IntoView {
                         Ok(true) => view! {
                             <ActionForm action=setup attr:class="card">
                                 <input type="hidden" name="token" value=token()/>
-                                <label>"E-mail" <input type="email" name="email" required autocomplete="username"/></label>
-                                <label>"Password (at least 12 characters)"
+                                <Field label="E-mail"><input type="email" name="email" required autocomplete="username"/></Field>
+                                <Field label="Password (at least 12 characters)" help="A passphrase of several words is easiest to remember."
+                                    error=Signal::derive(move || too_short().then(|| "The password must have at least 12 characters.".to_owned()))>
                                     <input type="password" name="password" required minlength="12" autocomplete="new-password"
                                         aria-invalid=move || too_short().to_string()
                                         on:input=move |ev| password.set(event_target_value(&ev))/>
-                                </label>
-                                <Show when=too_short>
-                                    <p class="field-error">"The password must have at least 12 characters."</p>
-                                </Show>
-                                <button type="submit" disabled=move || setup.pending().get() || too_short()>"Create administrator"</button>
+                                </Field>
+                                <Submit label="Create administrator" busy="Creating…" pending=setup.pending()
+                                    blocked=Signal::derive(too_short)/>
                                 <ActionError value=Signal::derive(move || setup.value().get())/>
                             </ActionForm>
                         }

@@ -30,13 +30,20 @@ pub struct RequestPage {
     pub rows: Vec<RequestRow>,
     /// The signed-in user is an administrator (decides others' requests).
     pub can_decide: bool,
+    /// Requests matching the filter, on every page.
+    pub total: u64,
+    pub offset: u64,
 }
+
+/// Requests per page of the list.
+pub const PAGE: u64 = 20;
 
 /// `status`: pending, approved, rejected, withdrawn, or empty for all; `partner`: a slug or empty.
 #[server]
 pub async fn list_change_requests(
     status: String,
     partner: String,
+    offset: u64,
 ) -> Result<RequestPage, ConsoleError> {
     use entente_store::governance::RequestFilter;
     let me = authorize("list_change_requests").await?;
@@ -44,18 +51,25 @@ pub async fn list_change_requests(
         "" | "all" => None,
         s => Some(s.parse().map_err(bad_request)?),
     };
-    let rows = console()?
-        .store
-        .list_change_requests(&RequestFilter {
-            status,
-            partner: (!partner.is_empty()).then_some(partner),
-            limit: 200,
-            ..Default::default()
-        })
+    let filter = RequestFilter {
+        status,
+        partner: (!partner.is_empty()).then_some(partner),
+        limit: PAGE,
+        offset,
+    };
+    let store = console()?.store;
+    let total = store
+        .count_change_requests(&filter)
+        .await
+        .map_err(user_error)?;
+    let rows = store
+        .list_change_requests(&filter)
         .await
         .map_err(user_error)?;
     let actor = me.actor().name;
     Ok(RequestPage {
+        total,
+        offset,
         can_decide: me.role == entente_store::enums::Role::Admin,
         rows: rows
             .into_iter()

@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{ActionDone, ActionError, ConfirmSubmit, ErrorBox, Layout};
-use api::{DecideChangeRequest, RequestRow, WithdrawChangeRequest, list_change_requests};
+use crate::components::{ActionDone, ActionError, ConfirmSubmit, ErrorBox, Field, Layout, Pager};
+use api::{DecideChangeRequest, PAGE, RequestRow, WithdrawChangeRequest, list_change_requests};
 
 #[component]
 pub fn ChangeRequests() -> impl IntoView {
@@ -17,6 +17,7 @@ pub fn ChangeRequests() -> impl IntoView {
     let withdraw = ServerAction::<WithdrawChangeRequest>::new();
     crate::components::refresh_nav_on(move || decide.version().get() + withdraw.version().get());
     let status = RwSignal::new("pending".to_owned());
+    let offset = RwSignal::new(0u64);
     let query = use_query_map();
     let partner = move || query.read().get("partner").unwrap_or_default();
     let data = Resource::new(
@@ -24,11 +25,12 @@ pub fn ChangeRequests() -> impl IntoView {
             (
                 status.get(),
                 partner(),
+                offset.get(),
                 decide.version().get(),
                 withdraw.version().get(),
             )
         },
-        |(s, p, ..)| list_change_requests(s, p),
+        |(s, p, o, ..)| list_change_requests(s, p, o),
     );
     view! {
         <Layout title="Change requests">
@@ -40,7 +42,7 @@ pub fn ChangeRequests() -> impl IntoView {
                 <p>"Partner " <code>{partner()}</code> " · " <A href="/changes">"all partners"</A></p>
             })}
             <label class="filter-inline">"Show"
-                <select on:change=move |ev| status.set(event_target_value(&ev)) prop:value=move || status.get()>
+                <select on:change=move |ev| { status.set(event_target_value(&ev)); offset.set(0); } prop:value=move || status.get()>
                     <option value="pending">"Pending"</option>
                     <option value="all">"All"</option>
                     <option value="approved">"Approved"</option>
@@ -70,6 +72,7 @@ pub fn ChangeRequests() -> impl IntoView {
                                         <Request r=r can_decide=can_decide decide=decide withdraw=withdraw/>
                                     }).collect_view()}
                                 </ul>
+                                <Pager total=page.total offset=page.offset page=PAGE noun="requests" set_offset=offset/>
                             }.into_any()
                         }
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
@@ -120,9 +123,10 @@ fn Request(
                 move || view! {
                 <ActionForm action=decide attr:class="decide">
                     <input type="hidden" name="id" value=id/>
-                    <label for=comment_id.clone()>"Comment (required to reject)"</label>
-                    <textarea id=comment_id.clone() name="comment" rows="2" maxlength="1000"
-                        on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                    <Field label="Comment (required to reject)" help="The requester reads it with the decision.">
+                        <textarea id=comment_id.clone() name="comment" rows="2" maxlength="1000"
+                            on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                    </Field>
                     <div class="actions">
                         <ConfirmSubmit label="Approve" name="decision" value="approve"
                             question="Approve this change request? It takes effect at once."

@@ -118,7 +118,6 @@ fn Grid(
     }
     let can_edit = page.can_edit;
     let (from, total) = (page.offset, page.total);
-    let to = (from + page.rows.len() as u64).min(total);
     view! {
         <div class="matrix-wrap">
             <table class="matrix" id="matrix">
@@ -140,11 +139,7 @@ fn Grid(
                 </tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Partner pages">
-            <button type="button" class="secondary" disabled=from == 0 on:click=move |_| offset.set(from.saturating_sub(PAGE))>"Previous"</button>
-            <span>{format!("Partners {}–{} of {}", from + 1, to, total)}</span>
-            <button type="button" class="secondary" disabled={to >= total} on:click=move |_| offset.set(from + PAGE)>"Next"</button>
-        </nav>
+        <crate::components::Pager total=total offset=from page=PAGE noun="partners" set_offset=offset label="Partner pages"/>
     }
 }
 
