@@ -83,7 +83,22 @@ test('an operator onboards a partner and requests production, a second administr
     body: new URLSearchParams({ grant_type: TX, subject_token: subject,
       subject_token_type: 'urn:ietf:params:oauth:token-type:access_token', audience: API }).toString(),
   });
-  expect(r.status, await r.text()).toBe(200);
+  const exchangedBody = await r.text();
+  expect(r.status, exchangedBody).toBe(200);
+  const exchanged: string = JSON.parse(exchangedBody).access_token;
+  // The orders API introspects it (RFC 7662) with its own client.
+  const rs = JSON.parse(cli('resource-server', 'create', '--audience', API, '--name', 'orders-api', '--output', 'json'));
+  const introspect = async () => {
+    const res = await fetch(`${baseURL}/oauth2/introspect`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${rs.client_id}:${rs.client_secret}`).toString('base64')}`,
+                 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: exchanged }).toString(),
+    });
+    // The resource server is new: until the change feed brings it (≤ 1 s) it is refused.
+    return res.status === 200 ? ((await res.json()).active as boolean) : `status ${res.status}`;
+  };
+  await expect.poll(introspect, { timeout: 2000 }).toBe(true);
   await expect(async () => {
     await olga.page.reload();
     await expect(olga.page.getByRole('heading', { name: /Checklist/ })).toContainText('5 of 5 done', { timeout: 500 });
@@ -151,6 +166,10 @@ test('an operator onboards a partner and requests production, a second administr
   await olga.page.getByRole('button', { name: 'Suspend partner' }).click();
   await expect(olga.page.locator('#lifecycle .state')).toHaveText('suspended');
   await expect(olga.page.locator('#lifecycle')).toContainText('credential leak reported');
+  // The kill switch: the token exchanged earlier introspects inactive within a second.
+  const suspendedAt = Date.now();
+  await expect.poll(introspect, { timeout: 1000, intervals: [50] }).toBe(false);
+  expect(Date.now() - suspendedAt).toBeLessThan(1000);
   await olga.page.locator('#reactivate').getByLabel('Reason (shown to the approver)').fill('leaked key rotated');
   await olga.page.getByRole('button', { name: 'Request reactivation' }).click();
   await expect(olga.page.getByRole('status').filter({ hasText: 'Change request #' })).toContainText('reactivate initech');
