@@ -65,8 +65,9 @@ pub struct PartnerConfig {
     /// Why a suspended partner is suspended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended_reason: Option<String>,
-    #[serde(default, skip_serializing_if = "is_empty_record")]
-    pub record: PartnerRecord,
+    /// Absent: the record is left as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<PartnerRecord>,
     #[serde(default)]
     pub clients: Vec<ClientConfig>,
     #[serde(default)]
@@ -75,10 +76,6 @@ pub struct PartnerConfig {
     pub issuers: Vec<IssuerConfig>,
     #[serde(default)]
     pub trust_rules: Vec<RuleConfig>,
-}
-
-fn is_empty_record(r: &PartnerRecord) -> bool {
-    *r == PartnerRecord::default()
 }
 
 /// A client; its secret is never part of the document (a new one is generated and shown once).
@@ -494,7 +491,7 @@ pub fn plan(current: &Config, desired: &Config) -> Result<Vec<Step>, String> {
                     name: want.name.clone(),
                     stage: start.as_str().into(),
                     suspended_reason: None,
-                    record: PartnerRecord::default(),
+                    record: None,
                     clients: vec![],
                     grants: vec![],
                     issuers: vec![],
@@ -508,10 +505,12 @@ pub fn plan(current: &Config, desired: &Config) -> Result<Vec<Step>, String> {
                 "partner {slug}: its name cannot be changed by configuration"
             ));
         }
-        if have.record != want.record {
+        if let Some(record) = &want.record
+            && have.record.clone().unwrap_or_default() != *record
+        {
             steps.push(Step::SetRecord {
                 partner: slug.clone(),
-                record: want.record.clone(),
+                record: record.clone(),
             });
         }
         // Clients: created when new; an existing one must match (configuration does not edit
@@ -668,7 +667,7 @@ mod tests {
             name: slug.to_uppercase(),
             stage: stage.into(),
             suspended_reason: None,
-            record: PartnerRecord::default(),
+            record: None,
             clients: vec![],
             grants: vec![],
             issuers: vec![],
@@ -795,6 +794,32 @@ mod tests {
             audience: "https://api.example".into(),
             enabled: false
         }));
+    }
+
+    #[test]
+    fn an_absent_record_is_left_alone() {
+        let mut with = partner("acme", "sandbox");
+        with.record = Some(PartnerRecord {
+            legal_name: "Acme Ltd".into(),
+            ..Default::default()
+        });
+        assert_eq!(
+            plan(
+                &config(vec![with.clone()]),
+                &config(vec![partner("acme", "sandbox")])
+            )
+            .unwrap(),
+            vec![]
+        );
+        let mut changed = with.clone();
+        changed.record = Some(PartnerRecord::default());
+        assert_eq!(
+            plan(&config(vec![with]), &config(vec![changed]))
+                .unwrap()
+                .len(),
+            1,
+            "an explicit empty record clears it"
+        );
     }
 
     #[test]

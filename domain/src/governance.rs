@@ -193,8 +193,54 @@ pub fn rule_needs_approval(stage: Stage, before: Option<&RuleReach>, after: &Rul
     stage == Stage::Production && rule_widens(before, after)
 }
 
+/// Scopes that name console roles on the admin API (`entente:admin`, …) are reserved.
+pub const RESERVED_SCOPE_PREFIX: &str = "entente:";
+
+/// Who may act on the admin API is not catalog data a console user can edit: its audience and
+/// the `entente:` scopes are set up from the host (the CLI, configuration as code). Otherwise an
+/// operator could grant a client of theirs `entente:admin` and mint an administrator's token.
+/// `Err` names what is reserved when `audience` is the admin API's or any scope is reserved.
+pub fn check_not_reserved<'a>(
+    audience: Option<&str>,
+    admin_audience: &str,
+    scopes: impl IntoIterator<Item = &'a str>,
+) -> Result<(), String> {
+    if audience.is_some_and(|a| a.trim_end_matches('/') == admin_audience) {
+        return Err(format!(
+            "the admin API's audience ({admin_audience}) is managed from the host with the entente command, not here"
+        ));
+    }
+    if let Some(s) = scopes
+        .into_iter()
+        .find(|s| s.starts_with(RESERVED_SCOPE_PREFIX))
+    {
+        return Err(format!(
+            "scope {s} is reserved for the admin API and managed from the host with the entente command"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_admin_api_audience_and_role_scopes_are_reserved() {
+        use super::check_not_reserved as c;
+        let admin = "https://id.example/admin/api/v1";
+        assert!(c(Some(admin), admin, ["x"]).is_err());
+        assert!(c(Some("https://id.example/admin/api/v1/"), admin, []).is_err());
+        assert!(
+            c(
+                Some("https://api.example"),
+                admin,
+                ["orders:read", "entente:admin"]
+            )
+            .is_err()
+        );
+        assert!(c(None, admin, ["entente:operator"]).is_err());
+        assert!(c(Some("https://api.example"), admin, ["orders:read"]).is_ok());
+    }
+
     use super::*;
 
     fn scopes(s: &str) -> ScopeSet {

@@ -10,7 +10,8 @@ pub const CONTACT_KINDS: [&str; 3] = ["technical", "security", "business"];
 const MAX_ESCALATION: usize = 10;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+// A misspelt key is refused, never read as "empty" (which would erase what it names).
+#[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     pub name: String,
@@ -19,7 +20,8 @@ pub struct Contact {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+// A misspelt key is refused, never read as "empty" (which would erase what it names).
+#[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contacts {
     pub technical: Contact,
@@ -39,7 +41,8 @@ impl Contacts {
 
 /// One step of the escalation path, in order: who, how to reach them, when.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+// A misspelt key is refused, never read as "empty" (which would erase what it names).
+#[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EscalationStep {
     pub name: String,
@@ -49,7 +52,8 @@ pub struct EscalationStep {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+// A misspelt key is refused, never read as "empty" (which would erase what it names).
+#[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Agreement {
     pub reference: String,
@@ -66,7 +70,8 @@ pub struct Agreement {
 /// What an administrator records about a partner. Filled in progressively: empty fields are
 /// allowed, filled ones must be well-formed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+// A misspelt key is refused, never read as "empty" (which would erase what it names).
+#[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartnerRecord {
     pub legal_name: String,

@@ -24,10 +24,11 @@ use crate::catalog::{
 };
 use crate::changes::{publish, topic};
 use crate::entities::{
-    audience, client, client_jwks, grant, partner, partner_record, scope, trust_rule,
-    trusted_issuer,
+    audience, change_request, client, client_jwks, grant, partner, partner_record, scope,
+    trust_rule, trusted_issuer,
 };
 use crate::enums::ClientKind;
+use crate::enums::RequestStatusColumn;
 use crate::federation::{
     NewTrustRule, NewTrustedIssuer, create_trusted_issuer_in, set_trust_rule_enabled_in,
     set_trusted_issuer_enabled_in,
@@ -225,7 +226,10 @@ impl Store {
                 let mut r = rules.remove(&p.id).unwrap_or_default();
                 r.sort_by(|a, b| (&a.issuer, &a.audience).cmp(&(&b.issuer, &b.audience)));
                 PartnerConfig {
-                    record: records.get(&p.id).cloned().unwrap_or_default(),
+                    record: records
+                        .get(&p.id)
+                        .filter(|r| **r != PartnerRecord::default())
+                        .cloned(),
                     clients: clients.remove(&p.id).unwrap_or_default(),
                     issuers: issuers.remove(&p.id).unwrap_or_default(),
                     grants: g,
@@ -262,23 +266,39 @@ impl Store {
     }
 
     /// Applies `steps` in one transaction. `clients` holds each new client as the caller
-    /// prepared it (secret hashed, JWKS checked), by client ID. Without `request`, a step that
-    /// needs approval fails the whole apply (`NeedsApproval`); with it, the step is filed as a
-    /// change request and the rest applies.
+    /// prepared it (secret hashed, JWKS checked), by client ID. Without a `filer`, a step that
+    /// needs approval fails the whole apply (`NeedsApproval`); with one, the step is filed as a
+    /// change request by the filer and the rest applies. Applying the same document again while
+    /// its request waits finds that request instead of failing.
+    #[allow(clippy::too_many_arguments)]
     pub async fn apply_config(
         &self,
         actor: &Actor,
+        filer: Option<&Actor>,
         steps: &[Step],
         mut clients: HashMap<String, NewClient>,
-        request: bool,
         reason: &str,
         now: i64,
     ) -> Result<Vec<Done>> {
         let txn = self.write().await?;
         let mut done = vec![];
         let submit = async |txn: &sea_orm::DatabaseTransaction, change: Change| -> Result<Done> {
+            if filer.is_some() {
+                let payload = serde_json::to_string(&change)
+                    .map_err(|e| invalid(format!("the change cannot be recorded: {e}")))?;
+                if let Some(open) = change_request::Entity::find()
+                    .filter(change_request::Column::Target.eq(change.target()))
+                    .filter(change_request::Column::Status.eq(RequestStatusColumn::Pending))
+                    .one(txn)
+                    .await?
+                    .filter(|r| r.payload == payload)
+                {
+                    return Ok(Done::Requested(open.id));
+                }
+            }
+            let by = filer.unwrap_or(actor);
             Ok(
-                match submit_in(txn, actor, change, reason, request, now).await? {
+                match submit_in(txn, by, change, reason, filer.is_some(), now).await? {
                     Submitted::Applied { .. } => Done::Applied,
                     Submitted::Requested(r) => Done::Requested(r.id),
                 },

@@ -120,6 +120,17 @@ pub fn bad_request(message: impl Into<String>) -> ConsoleError {
     fail(ConsoleError::bad_request(message))
 }
 
+/// Refuses console changes to the admin API's audience and the `entente:` scopes (403): they
+/// decide who administers Entente, and are set up from the host.
+pub fn not_reserved<'a>(
+    audience: Option<&str>,
+    scopes: impl IntoIterator<Item = &'a str>,
+) -> Result<(), ConsoleError> {
+    let admin = format!("{}/admin/api/v1", console()?.issuer);
+    entente_domain::governance::check_not_reserved(audience, &admin, scopes)
+        .map_err(|e| fail(ConsoleError::new(403, e)))
+}
+
 /// Store errors as sentences for users; database details go to the log only.
 pub fn user_error(e: StoreError) -> ConsoleError {
     fail(match e {

@@ -90,14 +90,42 @@ pub fn bearer(state: &AppState, headers: &HeaderMap) -> Option<Result<(String, R
     let Some(details) = answer.details.filter(|_| answer.active) else {
         return Some(Err(invalid()));
     };
-    match details.scope.as_deref().and_then(role_of_scope) {
-        Some(role) => Some(Ok((details.client_id, role))),
-        None => Some(Err(bearer_error(
+    // Only a client's own token (client_credentials): never one obtained by exchange or
+    // jwt-bearer for somebody else, whatever rule a catalog might hold.
+    if details.act.is_some() || details.sub != details.client_id {
+        return Some(Err(invalid()));
+    }
+    let Some(role) = details.scope.as_deref().and_then(role_of_scope) else {
+        return Some(Err(bearer_error(
             StatusCode::FORBIDDEN,
             "insufficient_scope",
             "the token carries no role scope (entente:admin, entente:operator or entente:auditor)",
-        ))),
+        )));
+    };
+    // Checked against the catalog on every request, not only at issuance: a client disabled
+    // (or its partner suspended), or no longer allowed the role's scope, stops at once.
+    let scope = match role {
+        Role::Admin => ADMIN_SCOPE,
+        Role::Operator => OPERATOR_SCOPE,
+        Role::Auditor => AUDITOR_SCOPE,
+    };
+    let snapshot = state.snapshot();
+    let still = snapshot
+        .client(&details.client_id)
+        .is_some_and(|c| c.allowed_scopes.iter().any(|s| s == scope));
+    if !still {
+        return Some(Err(invalid()));
     }
+    Some(Ok((details.client_id, role)))
+}
+
+/// Refusals are never cached.
+fn no_store(mut r: Response) -> Response {
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    r
 }
 
 /// The access-table key of a request: "METHOD /path" with the route's `{parameters}`.
@@ -120,10 +148,18 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         .map(|a| a.0.to_string());
     let caller = match who(&state, req.headers().clone(), session, source).await {
         Ok(c) => c,
-        Err(refusal) => return refusal,
+        Err(refusal) => return no_store(refusal),
     };
     if !app::ssr::access::allows(&route, caller.role) {
-        return problem(StatusCode::FORBIDDEN, "your role may not do this");
+        if caller.name.starts_with("api:") {
+            // RFC 6750 §3.1: a token whose scope does not reach this route.
+            return no_store(bearer_error(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                "the token's role may not do this",
+            ));
+        }
+        return no_store(problem(StatusCode::FORBIDDEN, "your role may not do this"));
     }
     req.extensions_mut().insert(caller);
     next.run(req).await
@@ -144,7 +180,15 @@ async fn who(
         Some(Ok((client, role))) => (format!("api:{client}"), role, None),
         None => {
             let Some(session) = session else {
-                return Err(problem(StatusCode::UNAUTHORIZED, "sign in first"));
+                let mut r = problem(
+                    StatusCode::UNAUTHORIZED,
+                    "sign in or present a bearer token",
+                );
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Bearer realm=\"entente-admin\""),
+                );
+                return Err(r);
             };
             match app::ssr::admin_from_session(&state.store, &session).await {
                 Ok(Some(a)) => (format!("admin:{}", a.email), a.role, Some(a.id)),

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::problem::{ApiError, ApiResult, Json, Paging, Path, Query, Refusals, ok};
-use super::time_text;
+use super::{not_reserved, time_text};
 use crate::partner_clients::{ClientInput, new_partner_client};
 use crate::state::{AppState, now};
 
@@ -57,16 +57,38 @@ fn audience_of(a: audience::Model, scopes: Vec<scope::Model>) -> Audience {
     }
 }
 
-#[utoipa::path(get, path = "/admin/api/v1/audiences", tag = "audiences", params(Paging),
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AudienceSearch {
+    /// Part of an identifier or name.
+    pub q: Option<String>,
+}
+
+#[utoipa::path(get, path = "/admin/api/v1/audiences", tag = "audiences", params(AudienceSearch, Paging),
     responses((status = 200, description = "Audiences by identifier, with their scopes",
         body = super::problem::Page<Audience>), Refusals))]
 pub async fn list_audiences(
     State(state): State<AppState>,
+    Query(search): Query<AudienceSearch>,
     Query(paging): Query<Paging>,
 ) -> ApiResult<Response> {
-    let all = state.store.list_audiences().await?;
-    let page = paging.page(all.into_iter().map(|(a, s)| audience_of(a, s)).collect())?;
-    Ok(ok(StatusCode::OK, page))
+    let limit = paging.limit()?;
+    let (rows, total) = state
+        .store
+        .audiences_page(search.q.as_deref(), paging.offset(), limit)
+        .await?;
+    Ok(ok(
+        StatusCode::OK,
+        super::problem::Page {
+            items: rows
+                .into_iter()
+                .map(|(a, s)| audience_of(a, s))
+                .collect::<Vec<_>>(),
+            total,
+            offset: paging.offset(),
+            limit,
+        },
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -90,6 +112,11 @@ pub async fn create_audience(
     Extension(caller): Extension<Caller>,
     Json(body): Json<NewAudience>,
 ) -> ApiResult<Response> {
+    not_reserved(
+        &state,
+        Some(&body.identifier),
+        body.scopes.iter().map(String::as_str),
+    )?;
     let new = entente_store::catalog::NewAudience {
         name: body
             .name
@@ -134,6 +161,7 @@ pub async fn put_scope(
     Extension(caller): Extension<Caller>,
     Json(body): Json<ScopeInfo>,
 ) -> ApiResult<Response> {
+    not_reserved(&state, Some(&body.audience), [body.scope.as_str()])?;
     state
         .store
         .set_scope_info(
@@ -232,6 +260,7 @@ pub async fn create_client(
     Path(slug): Path<String>,
     Json(body): Json<NewClient>,
 ) -> ApiResult<Response> {
+    not_reserved(&state, None, body.scopes.split_whitespace())?;
     let p = state.store.partner_by_slug(&slug).await?;
     let (secret, new) = new_partner_client(
         ClientInput {
@@ -289,6 +318,9 @@ pub async fn rotate_secret(
             "grace_seconds is between 0 and 2592000 (30 days)",
         ));
     }
+    // The admin API's clients are the host's: their secrets are rotated with the CLI.
+    let c = state.store.client(&client_id).await?;
+    not_reserved(&state, None, c.allowed_scopes.split_whitespace())?;
     let secret = generate_secret();
     state
         .store

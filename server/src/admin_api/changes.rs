@@ -135,6 +135,14 @@ pub async fn decide(
     Path(id): Path<i64>,
     Json(body): Json<DecisionBody>,
 ) -> ApiResult<Response> {
+    // Four eyes are two people: a token is not bound to a person (one person could file as
+    // themselves and approve as a client), so decisions need a signed-in administrator.
+    if caller.admin_id.is_none() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "change requests are decided by a signed-in administrator (a console session), not by a token",
+        ));
+    }
     let decision = match body.decision.as_str() {
         "approve" => Decision::Approve,
         "reject" => Decision::Reject,

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::problem::{ApiError, ApiResult, Json, Outcome, Path, Refusals, ok};
-use super::{apply_changes, submit, time_text};
+use super::{apply_changes, not_reserved, submit, time_text};
 use crate::console::federation::ConsoleFederation;
 use crate::state::{AppState, now};
 use app::ssr::FederationServices;
@@ -365,6 +365,13 @@ pub async fn put_rule(
     Json(body): Json<RuleBody>,
 ) -> ApiResult<Response> {
     let rule = body.rule().map_err(ApiError::bad_request)?;
+    not_reserved(
+        &state,
+        Some(&body.audience),
+        rule.scopes
+            .iter()
+            .chain(rule.mappings.iter().map(|m| m.scope.as_str())),
+    )?;
     let change = Change::TrustRule {
         partner: slug,
         issuer: body.issuer,

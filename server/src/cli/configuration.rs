@@ -95,19 +95,20 @@ pub async fn run(cx: &Ctx<'_>, cmd: ConfigCmd) -> anyhow::Result<()> {
             fetch,
         } => {
             let steps = steps_for(cx, &file).await?;
-            let actor = if approval.request_approval {
-                filer(cx, approval.as_user.as_deref()).await?
+            // Requests are filed by the named console user; everything else is the command's.
+            let by = if approval.request_approval {
+                Some(filer(cx, approval.as_user.as_deref()).await?)
             } else {
-                cx.actor.clone()
+                None
             };
             let (clients, secrets) = prepare(cx, &steps, &fetch).await?;
             let done = cx
                 .store
                 .apply_config(
-                    &actor,
+                    cx.actor,
+                    by.as_ref(),
                     &steps,
                     clients,
-                    approval.request_approval,
                     &approval.reason,
                     cx.now,
                 )

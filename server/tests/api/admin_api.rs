@@ -85,11 +85,15 @@ impl Api<'_> {
         token: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut r = self
+        let r = self
             .s
             .http
-            .request(method.parse().unwrap(), self.s.url(&format!("{V1}{path}")))
-            .bearer_auth(token);
+            .request(method.parse().unwrap(), self.s.url(&format!("{V1}{path}")));
+        // "cookie:…" is a console session; anything else a bearer token.
+        let mut r = match token.strip_prefix("cookie:") {
+            Some(c) => r.header("cookie", c),
+            None => r.bearer_auth(token),
+        };
         if let Some(b) = body {
             r = r.json(&b);
         }
@@ -312,7 +316,7 @@ async fn the_admin_api_runs_the_federation(s: &TestServer) {
         .await;
     assert_eq!(st, 200);
     // Promotion waits for the checklist; reactivation is filed by the operator, the same client
-    // cannot approve it with its admin scope, a second admin client does.
+    // cannot approve it with its admin scope, no token decides, a signed-in administrator does.
     let (st, o) = api
         .call(
             "POST",
@@ -374,6 +378,19 @@ async fn the_admin_api_runs_the_federation(s: &TestServer) {
             "POST",
             &format!("/change-requests/{id}/decision"),
             &second,
+            Some(json!({"decision": "approve"})),
+        )
+        .await;
+    assert_eq!(st, 403, "a token never decides: four eyes are two people");
+    let alice = format!(
+        "cookie:{}",
+        crate::console::session(s, "alice@example.test", entente_store::enums::Role::Admin).await
+    );
+    let (st, _) = api
+        .call(
+            "POST",
+            &format!("/change-requests/{id}/decision"),
+            &alice,
             Some(json!({"decision": "reject"})),
         )
         .await;
@@ -382,7 +399,7 @@ async fn the_admin_api_runs_the_federation(s: &TestServer) {
         .call(
             "POST",
             &format!("/change-requests/{id}/decision"),
-            &second,
+            &alice,
             Some(json!({"decision": "approve"})),
         )
         .await;
@@ -393,7 +410,7 @@ async fn the_admin_api_runs_the_federation(s: &TestServer) {
         .call(
             "POST",
             &format!("/change-requests/{id}/decision"),
-            &second,
+            &alice,
             Some(json!({"decision": "approve"})),
         )
         .await;
@@ -430,7 +447,40 @@ async fn the_admin_api_runs_the_federation(s: &TestServer) {
     assert_eq!(st, 400, "grace below the longest token lifetime");
     // Console users: visible to readers; roles changed by administrators.
     let (st, users) = api.call("GET", "/users", &auditor, None).await;
-    assert_eq!((st, users["total"].as_u64()), (200, Some(0)));
+    assert_eq!(
+        (st, users["total"].as_u64()),
+        (200, Some(1)),
+        "alice: {users}"
+    );
+    assert_eq!(users["items"][0]["role"], "admin");
+    let (st, _) = api
+        .call(
+            "PUT",
+            "/users/alice@example.test",
+            &operator,
+            Some(json!({"role": "auditor", "enabled": true})),
+        )
+        .await;
+    assert_eq!(st, 403, "operators do not manage roles");
+    let (st, last) = api
+        .call(
+            "PUT",
+            "/users/alice@example.test",
+            &admin,
+            Some(json!({"role": "operator", "enabled": true})),
+        )
+        .await;
+    assert_eq!(st, 400, "never no administrator left: {last}");
+    crate::console::session(s, "bob@example.test", entente_store::enums::Role::Admin).await;
+    let (st, u) = api
+        .call(
+            "PUT",
+            "/users/alice@example.test",
+            &admin,
+            Some(json!({"role": "operator", "enabled": true})),
+        )
+        .await;
+    assert_eq!((st, u["role"].as_str()), (200, Some("operator")), "{u}");
     // The audit log saw the API caller as itself.
     let (_, audit) = api
         .call(
@@ -464,6 +514,19 @@ async fn refusals_are_problem_details(s: &TestServer) {
     assert_eq!(r.status(), 401);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     assert!(r.headers().contains_key("www-authenticate"));
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    // A cross-site request with the console's cookie would be refused the same way.
+    let r = s
+        .http
+        .post(s.url(&format!("{V1}/partners")))
+        .header("origin", "https://evil.example")
+        .bearer_auth(&admin)
+        .json(&json!({"slug": "x", "name": "X"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
     let (st, _) = api.call("GET", "/partners", "not-a-token", None).await;
     assert_eq!(st, 401);
     let r = s
@@ -798,3 +861,104 @@ async fn console_api_and_cli_reach_the_same_results(s: &TestServer) {
 }
 
 on_both!(console_api_and_cli_reach_the_same_results);
+
+/// Who administers Entente is not catalog data: neither an operator nor an administrator can,
+/// through the API or the console, grant the admin API's role scopes or touch its audience (an
+/// operator could otherwise mint an administrator's token); tokens are checked against the
+/// catalog on every request and must be a client's own.
+async fn the_admin_api_cannot_be_granted_from_inside(s: &TestServer) {
+    let (admin, operator, ..) = api_tokens(s).await;
+    let api = Api { s };
+    let admin_api = format!("{}/admin/api/v1", s.base);
+    api.call(
+        "POST",
+        "/partners",
+        &operator,
+        Some(json!({"slug": "mallory", "name": "Mallory", "stage": "sandbox"})),
+    )
+    .await;
+    for (method, path, body) in [
+        (
+            "POST",
+            "/audiences",
+            json!({"identifier": admin_api, "scopes": ["entente:admin"]}),
+        ),
+        (
+            "POST",
+            "/audiences",
+            json!({"identifier": "https://x.example", "scopes": ["entente:admin"]}),
+        ),
+        (
+            "PUT",
+            "/partners/mallory/grants",
+            json!({"grants": [{"audience": admin_api, "scopes": "entente:admin"}]}),
+        ),
+        (
+            "POST",
+            "/partners/mallory/clients",
+            json!({"name": "bot", "scopes": "entente:admin"}),
+        ),
+        (
+            "PUT",
+            "/scopes",
+            json!({"audience": admin_api, "scope": "entente:admin", "description": "x", "sensitivity": "low"}),
+        ),
+    ] {
+        for token in [&operator, &admin] {
+            let (st, v) = api.call(method, path, token, Some(body.clone())).await;
+            assert_eq!(st, 403, "{method} {path}: {v}");
+        }
+    }
+    // Nor through the console.
+    let olga =
+        crate::console::session(s, "olga@example.test", entente_store::enums::Role::Admin).await;
+    let (code, _) = crate::console::call(
+        s,
+        &olga,
+        "set_partner_grant",
+        &[
+            ("partner", "mallory"),
+            ("audience", &admin_api),
+            ("scopes", "entente:admin"),
+            ("reason", ""),
+        ],
+    )
+    .await;
+    assert_eq!(code, 403);
+    // The ops client's own secret is the host's to rotate.
+    let ops_client = s
+        .state
+        .store
+        .list_clients(Some(
+            &s.state.store.partner_by_slug("ops").await.unwrap().id,
+        ))
+        .await
+        .unwrap();
+    let (st, _) = api
+        .call(
+            "POST",
+            &format!("/clients/{}/secret", ops_client[0].client_id),
+            &admin,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(st, 403);
+    // A token stops the moment its client may no longer hold it: the ops partner suspended.
+    let (st, _) = api.call("GET", "/partners", &admin, None).await;
+    assert_eq!(st, 200);
+    s.state
+        .store
+        .suspend_partner(
+            &Actor::new("test"),
+            "ops",
+            "test",
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    s.refresh().await;
+    let (st, _) = api.call("GET", "/partners", &admin, None).await;
+    assert_eq!(st, 401, "a suspended client's token is refused at once");
+}
+
+on_both!(the_admin_api_cannot_be_granted_from_inside);

@@ -352,6 +352,38 @@ async fn configuration_round_trips(s: &TestServer) {
         "the grant waits for approval: {}",
         text(&o)
     );
+    // Applying the document again while its request waits finds that request.
+    let first_request = out["changes"][1]["change_request"].clone();
+    let o = entente(
+        &empty.url,
+        &s.master_b64,
+        &[
+            "config",
+            "apply",
+            third.to_str().unwrap(),
+            "--request-approval",
+            "--as",
+            "ops@example.test",
+            "--output",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let again: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(again["changes"].as_array().unwrap().len(), 1, "{again}");
+    assert_eq!(
+        again["changes"][0]["change_request"], first_request,
+        "{again}"
+    );
+    let pending = empty
+        .store
+        .list_change_requests(&entente_store::governance::RequestFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1, "no second request");
     // A malformed document is an error (exit 1), not a plan.
     std::fs::write(&third, "version: 1\npartners: [{slug: x}]\n").unwrap();
     let o = entente(

@@ -58,6 +58,7 @@ pub async fn create_audience(
     token_lifetime: i64,
 ) -> Result<String, ConsoleError> {
     let admin = authorize("create_audience").await?;
+    crate::ssr::not_reserved(Some(&identifier), scopes.split_whitespace())?;
     let c = console()?;
     let new = entente_store::catalog::NewAudience {
         name: if name.trim().is_empty() {

@@ -60,6 +60,7 @@ pub async fn create_client(
     scopes: String,
 ) -> Result<CreatedClient, ConsoleError> {
     let admin = authorize("create_client").await?;
+    crate::ssr::not_reserved(None, scopes.split_whitespace())?;
     create_secret_client(&admin, &partner, &name, &scopes).await
 }
 

@@ -161,6 +161,9 @@ pub async fn apply_matrix(edits: String, reason: String) -> Result<String, Conso
     /// Scopes added and removed on one audience.
     type Delta = (Vec<String>, Vec<String>);
     let mut by_partner: BTreeMap<String, BTreeMap<String, Delta>> = BTreeMap::new();
+    for e in &edits {
+        crate::ssr::not_reserved(Some(&e.audience), [e.scope.as_str()])?;
+    }
     for e in edits {
         let slot = by_partner
             .entry(e.partner)
@@ -224,6 +227,7 @@ pub async fn set_scope_info(
     sensitivity: String,
 ) -> Result<String, ConsoleError> {
     let me = authorize("set_scope_info").await?;
+    crate::ssr::not_reserved(Some(&audience), [scope.as_str()])?;
     console()?
         .store
         .set_scope_info(

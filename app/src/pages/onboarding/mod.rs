@@ -107,7 +107,8 @@ fn Checklist(
             {o.partner.name.clone()} " (" <code>{slug.clone()}</code> ", " {o.partner.stage.clone()} ") · "
             <A href=format!("/partners/{slug}")>"Partner"</A> " · "
             <A href=format!("/partners/{slug}/trust")>"Trust rules"</A> " · "
-            <A href=format!("/changes?partner={slug}")>"Change requests"</A>
+            <A href=format!("/changes?partner={slug}")>"Change requests"</A> " · "
+            <A href=format!("/audit?partner={slug}")>"Audit"</A>
         </p>
         <section>
             <h2>"Checklist " <span class="meta">{format!("{done} of {total} done")}</span></h2>

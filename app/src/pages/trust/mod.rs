@@ -93,7 +93,10 @@ fn Overview(
     view! {
         <p class="subtitle">
             {o.partner.name.clone()} " (" <code>{o.partner.slug.clone()}</code> ") · "
-            <A href=format!("/partners/{}", o.partner.slug)>"Clients"</A>
+            <A href=format!("/partners/{}", o.partner.slug)>"Clients and grants"</A> " · "
+            <A href=format!("/partners/{}/onboarding", o.partner.slug)>"Onboarding"</A> " · "
+            <A href=format!("/changes?partner={}", o.partner.slug)>"Change requests"</A> " · "
+            <A href=format!("/audit?partner={}", o.partner.slug)>"Audit"</A>
         </p>
         <h2>"Trusted issuers"</h2>
         {if o.issuers.is_empty() {

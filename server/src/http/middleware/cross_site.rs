@@ -18,6 +18,12 @@ pub async fn refuse_cross_site(origin: String, req: Request, next: Next) -> Resp
         };
         if cross {
             tracing::warn!("refused a cross-site console request");
+            if req.uri().path().starts_with("/admin/api/") {
+                return crate::http::errors::problem(
+                    StatusCode::FORBIDDEN,
+                    "cross-site requests are refused",
+                );
+            }
             return (StatusCode::FORBIDDEN, "cross-site requests are refused").into_response();
         }
     }
