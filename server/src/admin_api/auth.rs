@@ -119,6 +119,19 @@ pub fn bearer(state: &AppState, headers: &HeaderMap) -> Option<Result<(String, R
     Some(Ok((details.client_id, role)))
 }
 
+/// 401 with the challenge RFC 6750 §3 asks for: no session and no token.
+fn unauthenticated() -> Response {
+    let mut r = problem(
+        StatusCode::UNAUTHORIZED,
+        "sign in or present a bearer token",
+    );
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        axum::http::HeaderValue::from_static("Bearer realm=\"entente-admin\""),
+    );
+    r
+}
+
 /// Refusals are never cached.
 fn no_store(mut r: Response) -> Response {
     r.headers_mut().insert(
@@ -180,29 +193,11 @@ async fn who(
         Some(Ok((client, role))) => (format!("api:{client}"), role, None),
         None => {
             let Some(session) = session else {
-                let mut r = problem(
-                    StatusCode::UNAUTHORIZED,
-                    "sign in or present a bearer token",
-                );
-                r.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    axum::http::HeaderValue::from_static("Bearer realm=\"entente-admin\""),
-                );
-                return Err(r);
+                return Err(unauthenticated());
             };
             match app::ssr::admin_from_session(&state.store, &session).await {
                 Ok(Some(a)) => (format!("admin:{}", a.email), a.role, Some(a.id)),
-                Ok(None) => {
-                    let mut r = problem(
-                        StatusCode::UNAUTHORIZED,
-                        "sign in or present a bearer token",
-                    );
-                    r.headers_mut().insert(
-                        header::WWW_AUTHENTICATE,
-                        axum::http::HeaderValue::from_static("Bearer realm=\"entente-admin\""),
-                    );
-                    return Err(r);
-                }
+                Ok(None) => return Err(unauthenticated()),
                 Err(e) => {
                     tracing::error!(error = %e, "session lookup failed");
                     return Err(problem(
