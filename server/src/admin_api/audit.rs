@@ -94,6 +94,12 @@ pub async fn get_audit(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    // The console's filters drop empty fields; a script that sends `limit=` has made a mistake.
+    for k in ["limit", "before"] {
+        if q.get(k).is_some_and(|v| v.trim().is_empty()) {
+            return problem(StatusCode::BAD_REQUEST, &format!("{k} must be a number"));
+        }
+    }
     audit_http(&state, &q).await
 }
 

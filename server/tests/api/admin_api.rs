@@ -588,6 +588,15 @@ async fn refusals_are_problem_details(s: &TestServer) {
         .call("GET", "/change-requests/not-a-number", &admin, None)
         .await;
     assert_eq!(st, 400);
+    for path in [
+        "/audit?limit=",
+        "/audit?before=",
+        "/audit?limit=abc",
+        "/audit?format=xml",
+    ] {
+        let (st, _) = api.call("GET", path, &admin, None).await;
+        assert_eq!(st, 400, "{path}");
+    }
     let (st, _) = api
         .call("GET", "/change-requests/99999", &admin, None)
         .await;
