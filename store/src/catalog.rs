@@ -306,26 +306,31 @@ impl Store {
         audience_by_identifier_in(self.db(), identifier).await
     }
 
+    /// One audience with its scopes.
+    pub async fn audience_with_scopes(
+        &self,
+        identifier: &str,
+    ) -> Result<(audience::Model, Vec<scope::Model>)> {
+        let a = audience_by_identifier_in(self.db(), identifier).await?;
+        let scopes = scope::Entity::find()
+            .filter(scope::Column::AudienceId.eq(&a.id))
+            .order_by_asc(scope::Column::Name)
+            .all(self.db())
+            .await?;
+        Ok((a, scopes))
+    }
+
     /// Audiences with their scopes (one query each for audiences and scopes).
     pub async fn list_audiences(&self) -> Result<Vec<(audience::Model, Vec<scope::Model>)>> {
         let auds = audience::Entity::find()
             .order_by_asc(audience::Column::Identifier)
             .all(self.db())
             .await?;
-        let mut scopes = scope::Entity::find()
+        let scopes = scope::Entity::find()
             .order_by_asc(scope::Column::Name)
             .all(self.db())
             .await?;
-        Ok(auds
-            .into_iter()
-            .map(|a| {
-                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut scopes)
-                    .into_iter()
-                    .partition(|s| s.audience_id == a.id);
-                scopes = rest;
-                (a, mine)
-            })
-            .collect())
+        Ok(with_scopes(auds, scopes))
     }
 
     /// One page of audiences by identifier, filtered by part of an identifier or name, with
@@ -355,22 +360,12 @@ impl Store {
             .all(self.db())
             .await?;
         let ids: Vec<String> = auds.iter().map(|a| a.id.clone()).collect();
-        let mut scopes = scope::Entity::find()
+        let scopes = scope::Entity::find()
             .filter(scope::Column::AudienceId.is_in(ids))
             .order_by_asc(scope::Column::Name)
             .all(self.db())
             .await?;
-        let rows = auds
-            .into_iter()
-            .map(|a| {
-                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut scopes)
-                    .into_iter()
-                    .partition(|s| s.audience_id == a.id);
-                scopes = rest;
-                (a, mine)
-            })
-            .collect();
-        Ok((rows, total))
+        Ok((with_scopes(auds, scopes), total))
     }
 
     /// How many partners are in each stage (stages with none are absent).
@@ -815,16 +810,7 @@ pub(crate) async fn create_audience_in(
     .insert(txn)
     .await
     .map_err(|e| StoreError::from_insert(e, &format!("audience {}", a.identifier)))?;
-    for s in scopes.iter() {
-        scope::ActiveModel {
-            audience_id: Set(model.id.clone()),
-            name: Set(s.to_owned()),
-            description: Set(String::new()),
-            sensitivity: Set("medium".into()),
-        }
-        .insert(txn)
-        .await?;
-    }
+    insert_scopes_in(txn, &model, &scopes).await?;
     audit::record(
         txn,
         actor,
@@ -885,4 +871,45 @@ pub(crate) async fn create_client_in(
     .await?;
     publish(txn, topic::CATALOG, now).await?;
     Ok(model)
+}
+
+/// Each audience with its scopes (`scopes` ordered as they should be listed).
+fn with_scopes(
+    auds: Vec<audience::Model>,
+    scopes: Vec<scope::Model>,
+) -> Vec<(audience::Model, Vec<scope::Model>)> {
+    let mut by_audience: std::collections::HashMap<String, Vec<scope::Model>> =
+        std::collections::HashMap::new();
+    for s in scopes {
+        by_audience
+            .entry(s.audience_id.clone())
+            .or_default()
+            .push(s);
+    }
+    auds.into_iter()
+        .map(|a| {
+            let mine = by_audience.remove(&a.id).unwrap_or_default();
+            (a, mine)
+        })
+        .collect()
+}
+
+/// New scopes of an audience: no description yet, medium sensitivity.
+pub(crate) async fn insert_scopes_in(
+    txn: &sea_orm::DatabaseTransaction,
+    a: &audience::Model,
+    scopes: &ScopeSet,
+) -> Result<()> {
+    for s in scopes.iter() {
+        scope::ActiveModel {
+            audience_id: Set(a.id.clone()),
+            name: Set(s.to_owned()),
+            description: Set(String::new()),
+            sensitivity: Set("medium".into()),
+        }
+        .insert(txn)
+        .await
+        .map_err(|e| StoreError::from_insert(e, &format!("scope {s} of {}", a.identifier)))?;
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@ use entente_domain::federation::rules::{
 };
 use entente_domain::lifecycle::Stage;
 use entente_domain::onboarding::PartnerRecord;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use crate::catalog::{
@@ -515,17 +515,7 @@ async fn add_scopes_in(
     let a = audience_by_identifier_in(txn, audience).await?;
     let names: Vec<String> = scopes.iter().map(|s| s.name.clone()).collect();
     let set = ScopeSet::parse(&names.join(" ")).map_err(|e| invalid(e.description))?;
-    for s in set.iter() {
-        scope::ActiveModel {
-            audience_id: Set(a.id.clone()),
-            name: Set(s.to_owned()),
-            description: Set(String::new()),
-            sensitivity: Set("medium".into()),
-        }
-        .insert(txn)
-        .await
-        .map_err(|e| StoreError::from_insert(e, &format!("scope {s} of {audience}")))?;
-    }
+    crate::catalog::insert_scopes_in(txn, &a, &set).await?;
     audit::record(
         txn,
         actor,

@@ -130,14 +130,7 @@ pub async fn create_audience(
         .store
         .create_audience(&caller.actor(), new, now())
         .await?;
-    let scopes = state
-        .store
-        .list_audiences()
-        .await?
-        .into_iter()
-        .find(|(x, _)| x.id == a.id)
-        .map(|(_, s)| s)
-        .unwrap_or_default();
+    let (a, scopes) = state.store.audience_with_scopes(&a.identifier).await?;
     Ok(ok(StatusCode::CREATED, audience_of(a, scopes)))
 }
 

@@ -795,17 +795,7 @@ async fn console_api_and_cli_reach_the_same_results(s: &TestServer) {
             "email",
         ],
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_entente"))
-            .args(&args)
-            .env("ENTENTE_DATABASE_URL", &s.db.url)
-            .env("ENTENTE_MASTER_KEY", &s.master_b64)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        tokio::task::block_in_place(|| crate::cli::entente(s, &args));
     }
     std::fs::remove_dir_all(&dir).ok();
 

@@ -4,7 +4,8 @@
 use crate::common::{self, API, Creds, TestServer};
 use std::process::Command;
 
-fn entente(s: &TestServer, args: &[&str]) -> serde_json::Value {
+/// Runs the real binary on the test server's database; it must succeed and print JSON.
+pub(crate) fn entente(s: &TestServer, args: &[&str]) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_entente"))
         .args(args)
         .args(["--output", "json"])
