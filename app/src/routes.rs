@@ -25,6 +25,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/partners/:slug/onboarding") view=pages::onboarding::Onboarding/>
                 <Route path=path!("/audiences") view=pages::audiences::Audiences/>
                 <Route path=path!("/keys") view=pages::keys::Keys/>
+                <Route path=path!("/rate-limits") view=pages::limits::RateLimits/>
                 <Route path=path!("/changes") view=pages::changes::ChangeRequests/>
                 <Route path=path!("/users") view=pages::users::Users/>
                 <Route path=path!("/audit") view=pages::audit::Audit/>

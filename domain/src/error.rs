@@ -15,6 +15,9 @@ pub enum OAuthErrorCode {
     UnsupportedTokenType,
     /// Not an OAuth code: the service cannot answer now (database or key unavailable).
     TemporarilyUnavailable,
+    /// Too many requests (429): `slow_down` is the one code the IANA OAuth Extensions Error
+    /// registry lists for token endpoint responses that means "call less often" (RFC 8628 §3.5).
+    SlowDown,
 }
 
 impl OAuthErrorCode {
@@ -29,6 +32,7 @@ impl OAuthErrorCode {
             Self::InvalidTarget => "invalid_target",
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::SlowDown => "slow_down",
         }
     }
 }
@@ -40,6 +44,8 @@ impl OAuthErrorCode {
 pub struct OAuthError {
     pub code: OAuthErrorCode,
     pub description: Cow<'static, str>,
+    /// Seconds the caller should wait (`Retry-After`) before trying again.
+    pub retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -47,6 +53,7 @@ impl OAuthError {
         Self {
             code,
             description: description.into(),
+            retry_after: None,
         }
     }
     pub fn invalid_request(d: impl Into<Cow<'static, str>>) -> Self {
@@ -76,6 +83,16 @@ impl OAuthError {
     }
     pub fn invalid_target(d: impl Into<Cow<'static, str>>) -> Self {
         Self::new(OAuthErrorCode::InvalidTarget, d)
+    }
+    /// Over a rate limit: try again in `retry_after` seconds.
+    pub fn slow_down(retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(
+                OAuthErrorCode::SlowDown,
+                "too many requests: wait for the time in Retry-After, then try again",
+            )
+        }
     }
     pub fn unavailable() -> Self {
         Self::new(

@@ -21,6 +21,7 @@ pub mod lifecycle;
 pub mod names;
 pub mod onboarding;
 pub mod password;
+pub mod rate_limit;
 pub mod scope;
 pub mod sealing;
 pub mod secret;

@@ -11,6 +11,7 @@ mod m20261126_000006_partner_records;
 mod m20261126_000007_audit_partner_source;
 mod m20261126_000008_key_policy_leases;
 mod m20261126_000009_scope_sensitivity;
+mod m20261127_000010_rate_limits;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_audit_partner_source::Migration),
             Box::new(m20261126_000008_key_policy_leases::Migration),
             Box::new(m20261126_000009_scope_sensitivity::Migration),
+            Box::new(m20261127_000010_rate_limits::Migration),
         ]
     }
 }

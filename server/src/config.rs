@@ -63,6 +63,14 @@ pub struct ServeArgs {
     /// conditional write per partner and process, never per token): `on` or `off`.
     #[arg(long, env = "ENTENTE_FIRST_EXCHANGE_NOTE", default_value = "on")]
     pub first_exchange_note: String,
+    /// Failed client authentications allowed per minute for one client id (known or not)
+    /// before every attempt for it is refused with 429 for a while.
+    #[arg(long, env = "ENTENTE_AUTH_FAILURES_PER_CLIENT", default_value_t = 20)]
+    pub auth_failures_per_client: u32,
+    /// Failed client authentications allowed per minute from one source address (IPv6: per
+    /// /64; behind a proxy, the address ENTENTE_TRUSTED_PROXIES report).
+    #[arg(long, env = "ENTENTE_AUTH_FAILURES_PER_ADDRESS", default_value_t = 100)]
+    pub auth_failures_per_address: u32,
     #[command(flatten)]
     pub fetch: FetchArgs,
 }
@@ -137,6 +145,7 @@ pub struct Config {
     pub shutdown_drain: std::time::Duration,
     /// Record partners' first token exchange (the onboarding checklist's evidence).
     pub first_exchange_note: bool,
+    pub auth_failures: crate::limits::AuthFailureBudget,
 }
 
 impl Config {
@@ -164,6 +173,7 @@ impl Config {
             max_staleness: std::time::Duration::from_secs(10),
             shutdown_drain: std::time::Duration::from_secs(3),
             first_exchange_note: true,
+            auth_failures: crate::limits::AuthFailureBudget::default(),
         }
     }
 }
@@ -287,6 +297,14 @@ impl ServeArgs {
             "off" => false,
             other => anyhow::bail!("ENTENTE_FIRST_EXCHANGE_NOTE must be on or off, got {other:?}"),
         };
+        for (name, v) in [
+            ("ENTENTE_AUTH_FAILURES_PER_CLIENT", self.auth_failures_per_client),
+            ("ENTENTE_AUTH_FAILURES_PER_ADDRESS", self.auth_failures_per_address),
+        ] {
+            if !(1..=100_000).contains(&v) {
+                anyhow::bail!("{name} must be between 1 and 100000 per minute");
+            }
+        }
         Ok(Config {
             listen,
             issuer: self.issuer.clone(),
@@ -300,6 +318,10 @@ impl ServeArgs {
             max_staleness: std::time::Duration::from_secs(self.max_staleness),
             shutdown_drain: std::time::Duration::from_secs(self.shutdown_drain),
             first_exchange_note,
+            auth_failures: crate::limits::AuthFailureBudget {
+                per_client: self.auth_failures_per_client,
+                per_address: self.auth_failures_per_address,
+            },
         })
     }
 }

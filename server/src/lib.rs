@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod http;
+pub mod limits;
 pub mod oauth;
 pub mod partner_clients;
 pub mod startup;

@@ -209,6 +209,7 @@ async fn build_state(
         trusted_proxies: config.trusted_proxies,
         forwarded_header: config.forwarded_header,
         login_throttle: Default::default(),
+        limits: crate::limits::Limits::new(config.auth_failures),
         max_staleness: config.max_staleness,
         started: std::time::Instant::now(),
         fresh_at_ms: AtomicU64::new(0),

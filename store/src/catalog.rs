@@ -118,6 +118,8 @@ pub struct CatalogData {
     pub jwks: Vec<client_jwks::Model>,
     pub trusted_issuers: Vec<trusted_issuer::Model>,
     pub trust_rules: Vec<trust_rule::Model>,
+    pub rate_tiers: Vec<crate::entities::rate_tier::Model>,
+    pub rate_limits: Vec<crate::entities::rate_limit::Model>,
 }
 
 /// Moves a partner from `from` to `to` only if it is still in `from` (a concurrent change makes
@@ -507,6 +509,8 @@ impl Store {
             jwks: client_jwks::Entity::find().all(db).await?,
             trusted_issuers: trusted_issuer::Entity::find().all(db).await?,
             trust_rules: trust_rule::Entity::find().all(db).await?,
+            rate_tiers: crate::entities::rate_tier::Entity::find().all(db).await?,
+            rate_limits: crate::entities::rate_limit::Entity::find().all(db).await?,
         })
     }
 }

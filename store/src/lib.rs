@@ -12,6 +12,7 @@ pub mod entities;
 pub mod enums;
 pub mod federation;
 pub mod governance;
+pub mod limits;
 pub mod keys;
 pub mod matrix;
 pub mod onboarding;

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod clients;
 pub mod grants;
 pub mod keys;
+pub mod limits;
 pub mod matrix;
 pub mod onboarding;
 pub mod overview;

@@ -60,6 +60,11 @@ pub const TABLE: &[(&str, Access)] = &[
     ("set_key_policy", ADMINISTER),
     ("rotate_key_now", ADMINISTER),
     ("revoke_key", ADMINISTER),
+    ("rate_limits", READ),
+    ("live_rates", READ),
+    ("set_tier", OPERATE),
+    ("delete_tier", OPERATE),
+    ("set_limit", OPERATE),
     ("trust_overview", READ),
     ("add_trusted_issuer", OPERATE),
     ("set_trust_rule", OPERATE),
@@ -69,6 +74,16 @@ pub const TABLE: &[(&str, Access)] = &[
     ("POST /admin/api/v1/exchange/explain", OPERATE),
     // Auditors export the audit log.
     ("GET /admin/api/v1/audit", READ),
+    // Rate limits: day-to-day operations.
+    ("GET /admin/api/v1/rate-limits/tiers", READ),
+    ("PUT /admin/api/v1/rate-limits/tiers/{name}", OPERATE),
+    ("DELETE /admin/api/v1/rate-limits/tiers/{name}", OPERATE),
+    ("GET /admin/api/v1/partners/{partner}/rate-limit", READ),
+    ("PUT /admin/api/v1/partners/{partner}/rate-limit", OPERATE),
+    ("DELETE /admin/api/v1/partners/{partner}/rate-limit", OPERATE),
+    ("GET /admin/api/v1/clients/{client_id}/rate-limit", READ),
+    ("PUT /admin/api/v1/clients/{client_id}/rate-limit", OPERATE),
+    ("DELETE /admin/api/v1/clients/{client_id}/rate-limit", OPERATE),
     // The admin REST API: the same rules as the console's server functions.
     ("GET /admin/api/v1/partners", READ),
     ("POST /admin/api/v1/partners", OPERATE),

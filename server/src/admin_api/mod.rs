@@ -10,6 +10,7 @@ pub mod changes;
 pub mod explain;
 pub mod grants;
 pub mod keys;
+pub mod limits;
 pub mod onboarding;
 pub mod partners;
 pub mod problem;
@@ -42,7 +43,7 @@ pub const OPENAPI_PATH: &str = "/admin/api/v1/openapi.json";
         title = "Entente admin API",
         description = "Run the federation from scripts: partners and their onboarding, clients, \
             audiences and scopes, grants, trusted issuers and trust rules, signing keys, change \
-            requests, console users and the audit log. Authenticate with a bearer access token \
+            requests, console users, rate limits and the audit log. Authenticate with a bearer access token \
             Entente issued for the audience `<issuer>/admin/api/v1` with scope `entente:admin`, \
             `entente:operator` or `entente:auditor` (the console role it acts as), or with a \
             console session. Changes that widen a production partner's access answer 202 with \
@@ -107,6 +108,18 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list_users))
         .routes(routes!(users::put_user))
         .routes(routes!(audit::get_audit))
+        .routes(routes!(limits::list_tiers))
+        .routes(routes!(limits::put_tier, limits::delete_tier))
+        .routes(routes!(
+            limits::get_partner_limit,
+            limits::put_partner_limit,
+            limits::delete_partner_limit
+        ))
+        .routes(routes!(
+            limits::get_client_limit,
+            limits::put_client_limit,
+            limits::delete_client_limit
+        ))
 }
 
 /// The OpenAPI document, built once.

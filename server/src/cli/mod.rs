@@ -13,6 +13,7 @@ pub mod exchange;
 pub mod grant;
 pub mod issuer;
 pub mod key;
+pub mod limit;
 pub mod partner;
 pub mod resource_server;
 pub mod token;
@@ -78,6 +79,9 @@ pub enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Key(key::KeyCmd),
+    /// Rate limits: tiers, and the limit of a partner or client.
+    #[command(subcommand)]
+    Limit(limit::LimitCmd),
     /// Console administrators.
     #[command(subcommand)]
     Admin(admin::AdminCmd),
@@ -150,6 +154,7 @@ pub async fn run(cmd: Command, common: &CommonArgs, out: Output) -> anyhow::Resu
         Command::Client(c) => client::run(&cx, c).await?,
         Command::ResourceServer(c) => resource_server::run(&cx, c).await?,
         Command::Key(c) => key::run(&cx, c).await?,
+        Command::Limit(c) => limit::run(&cx, c).await?,
         Command::Admin(c) => admin::run(&cx, c).await?,
         Command::Issuer(c) => issuer::run(&cx, c).await?,
         Command::TrustRule(c) => trust_rule::run(&cx, c).await?,

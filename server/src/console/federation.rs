@@ -112,6 +112,17 @@ impl app::ssr::FederationServices for ConsoleFederation {
         })
     }
 
+    fn observed(&self, kind: &str, id: &str) -> Option<(u64, u64)> {
+        use entente_domain::rate_limit::Policy;
+        let policy = match kind {
+            "partner" => Policy::Partner,
+            "client" => Policy::Client,
+            _ => return None,
+        };
+        let o = self.0.limits.meter.observed(policy, id);
+        Some((o.allowed, o.refused))
+    }
+
     fn apply_changes(&self) -> app::ssr::BoxFuture<()> {
         let state = self.0.clone();
         Box::pin(async move {

@@ -20,6 +20,7 @@ impl IntoResponse for ErrorResponse {
         let status = match e.code {
             OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
             OAuthErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            OAuthErrorCode::SlowDown => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         };
         let body =
@@ -32,9 +33,9 @@ impl IntoResponse for ErrorResponse {
                     HeaderValue::from_static("Basic realm=\"entente\", charset=\"UTF-8\""),
                 );
             }
-            OAuthErrorCode::TemporarilyUnavailable => {
+            OAuthErrorCode::TemporarilyUnavailable | OAuthErrorCode::SlowDown => {
                 res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                    .insert(header::RETRY_AFTER, HeaderValue::from(e.retry_after.unwrap_or(1)));
             }
             _ => {}
         }

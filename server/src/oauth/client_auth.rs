@@ -1,6 +1,8 @@
 //! Client authentication at the edge: gather what the request presented, then check it against
 //! the in-memory snapshot (secrets by keyed hash, assertions by the client's registered keys).
 
+use std::net::IpAddr;
+
 use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -42,32 +44,81 @@ pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>
 }
 
 /// Authenticates the calling client. Unknown id, wrong secret, wrong method, bad assertion and
-/// replayed assertion all yield the same `invalid_client` (security case C32).
+/// replayed assertion all yield the same `invalid_client` (security case C32). Failures count
+/// per presented client id and per source address; past the budget every attempt for that id
+/// or from that address gets 429 until the block ends, whether the id exists or not.
 pub async fn authenticate<'s>(
     state: &AppState,
     snapshot: &'s Snapshot,
     headers: &HeaderMap,
     form: &Form,
+    address: Option<IpAddr>,
     now: i64,
 ) -> Result<&'s ClientEntry, OAuthError> {
-    let presented = client_auth::presented(AuthInputs {
-        basic: basic_credentials(headers)?,
-        client_id: form.get("client_id"),
-        client_secret: form.get("client_secret"),
-        client_assertion_type: form.get("client_assertion_type"),
-        client_assertion: form.get("client_assertion"),
-    })?;
+    let presented = basic_credentials(headers).and_then(|basic| {
+        client_auth::presented(AuthInputs {
+            basic,
+            client_id: form.get("client_id"),
+            client_secret: form.get("client_secret"),
+            client_assertion_type: form.get("client_assertion_type"),
+            client_assertion: form.get("client_assertion"),
+        })
+    });
+    let limiter = &state.limits.auth_failures;
+    if limiter.any_blocked()
+        && let Some(secs) = limiter.blocked_for(claimed_id(&presented, form).as_deref(), address)
+    {
+        metrics::counter!("entente_rate_limited_total", "policy" => "client_auth_failures")
+            .increment(1);
+        return Err(OAuthError::slow_down(secs));
+    }
+    let result = match &presented {
+        Ok(p) => verify(state, snapshot, p, now).await,
+        Err(e) => Err(e.clone()),
+    };
+    if let Err(e) = &result
+        && e.code == entente_domain::OAuthErrorCode::InvalidClient
+    {
+        let claimed = claimed_id(&presented, form);
+        for trip in limiter.failed(claimed.as_deref(), address) {
+            crate::limits::record_trip(state, trip, now);
+        }
+        // The failure that goes over the budget is already answered as a block.
+        if let Some(secs) = limiter.blocked_for(claimed.as_deref(), address) {
+            return Err(OAuthError::slow_down(secs));
+        }
+    }
+    result
+}
+
+/// The client id a request names (unverified): the key its failures count against.
+fn claimed_id(presented: &Result<Presented, OAuthError>, form: &Form) -> Option<String> {
+    match presented {
+        Ok(Presented::Secret { client_id, .. }) => Some(client_id.clone()),
+        Ok(Presented::Assertion {
+            client_id: Some(id),
+            ..
+        }) => Some(id.clone()),
+        Ok(Presented::Assertion { assertion, .. }) => unverified_issuer(assertion),
+        Err(_) => form.get("client_id").map(str::to_owned),
+    }
+}
+
+async fn verify<'s>(
+    state: &AppState,
+    snapshot: &'s Snapshot,
+    presented: &Presented,
+    now: i64,
+) -> Result<&'s ClientEntry, OAuthError> {
     match presented {
         Presented::Secret {
-            ref client_id,
-            ref secret,
-            ..
+            client_id, secret, ..
         } => {
             let Some(client) = snapshot.client(client_id) else {
                 state.hasher.verify_nothing(secret);
                 return Err(OAuthError::invalid_client());
             };
-            client_auth::check_method(client.registered, &presented)?;
+            client_auth::check_method(client.registered, presented)?;
             // Check every live secret (rotation grace) without short-circuiting on the first match.
             let ok = client
                 .secret_hashes
@@ -79,11 +130,11 @@ pub async fn authenticate<'s>(
             Ok(client)
         }
         Presented::Assertion {
-            ref client_id,
-            ref assertion,
+            client_id,
+            assertion,
         } => {
             let client = assertion_client(snapshot, client_id.as_deref(), assertion)?;
-            client_auth::check_method(client.registered, &presented)?;
+            client_auth::check_method(client.registered, presented)?;
             let header = jws::peek_header(assertion).map_err(|_| OAuthError::invalid_client())?;
             if !client_auth::assertion_typ_allowed(header.typ.as_deref()) {
                 return Err(OAuthError::invalid_client());
@@ -116,6 +167,16 @@ pub async fn authenticate<'s>(
             }
         }
     }
+}
+
+/// The `iss` of an assertion, unverified: only a key for counting failures.
+fn unverified_issuer(assertion: &str) -> Option<String> {
+    if assertion.len() > jws::MAX_TOKEN_LEN {
+        return None;
+    }
+    jsonwebtoken::dangerous::insecure_decode_claims::<serde_json::Value>(assertion)
+        .ok()
+        .and_then(|c| c.get("iss").and_then(|v| v.as_str()).map(str::to_owned))
 }
 
 /// The client an assertion is for: `client_id` if sent, else the (unverified) `iss`, which

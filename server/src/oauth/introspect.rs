@@ -2,28 +2,50 @@
 //! active only for the audience it was issued for.
 
 use axum::body::Body;
+use axum::Extension;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
+use entente_domain::forwarded::ClientAddr;
+use entente_domain::rate_limit::Policy;
 use entente_domain::introspection::{self, Context, Introspection};
 
 use super::issue::verify_access_token;
 use super::{client_auth, form};
 use crate::http::errors::{ErrorResponse, no_store};
+use crate::limits::Check;
 use crate::state::snapshot::ClientRole;
 use crate::state::{AppState, now};
 
-pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn introspect(
+    State(state): State<AppState>,
+    address: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let address = address.map(|a| a.0.0);
+    let mut verdict = None;
     let run = async {
         let form = form::read(&headers, body).await?;
         let now = now();
         let snapshot = state.snapshot();
-        let caller = client_auth::authenticate(&state, &snapshot, &headers, &form, now).await?;
+        let caller =
+            client_auth::authenticate(&state, &snapshot, &headers, &form, address, now).await?;
         let ClientRole::ResourceServer { audience } = &caller.role else {
             // Partners' clients are not resource servers: they may not introspect.
             return Err(OAuthError::invalid_client());
         };
+        if let Some(rate) = caller.limit {
+            let v = verdict.insert(state.limits.check(&[Check {
+                policy: Policy::Client,
+                key: &caller.client_id,
+                rate,
+            }]));
+            if let Some(secs) = v.retry_after_secs() {
+                return Err(OAuthError::slow_down(secs));
+            }
+        }
         let token = form
             .get("token")
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
@@ -45,6 +67,11 @@ pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body:
         };
         Ok::<_, OAuthError>((no_store(), axum::Json(answer)).into_response())
     };
-    run.await
-        .unwrap_or_else(|e| ErrorResponse(e).into_response())
+    let mut res = run
+        .await
+        .unwrap_or_else(|e| ErrorResponse(e).into_response());
+    if let Some(v) = &verdict {
+        crate::limits::add_fields(v, res.headers_mut());
+    }
+    res
 }

@@ -2,10 +2,12 @@
 //! unknown, invalid, expired or someone else's token — is answered 200 with no effect (§2.2).
 
 use axum::body::Body;
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
+use entente_domain::forwarded::ClientAddr;
 use entente_domain::federation::subject;
 use entente_store::Actor;
 
@@ -14,12 +16,19 @@ use super::{client_auth, form};
 use crate::http::errors::{ErrorResponse, no_store};
 use crate::state::{AppState, now};
 
-pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn revoke(
+    State(state): State<AppState>,
+    address: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let address = address.map(|a| a.0.0);
     let run = async {
         let form = form::read(&headers, body).await?;
         let now = now();
         let snapshot = state.snapshot();
-        let caller = client_auth::authenticate(&state, &snapshot, &headers, &form, now).await?;
+        let caller =
+            client_auth::authenticate(&state, &snapshot, &headers, &form, address, now).await?;
         let token = form
             .get("token")
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

@@ -3,10 +3,13 @@
 //! is counted in memory.
 
 use axum::body::Body;
+use axum::Extension;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
+use entente_domain::forwarded::ClientAddr;
+use entente_domain::rate_limit::Verdict;
 use entente_domain::federation::{
     GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, GRANT_TYPES,
 };
@@ -16,20 +19,35 @@ use super::{
     client_auth, form, token_client_credentials, token_exchange, token_jwt_bearer, token_refresh,
 };
 use crate::http::errors::ErrorResponse;
+use crate::limits::{self, Limits};
 use crate::state::snapshot::ClientRole;
 use crate::state::{AppState, now};
 
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    match dispatch(&state, &headers, body).await {
+pub async fn token(
+    State(state): State<AppState>,
+    address: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let mut verdict = None;
+    let address = address.map(|a| a.0.0);
+    let mut res = match dispatch(&state, &headers, address, body, &mut verdict).await {
         Ok(r) => r,
         Err(e) => ErrorResponse(e).into_response(),
+    };
+    // Every answer after client authentication says where the caller stands.
+    if let Some(v) = &verdict {
+        limits::add_fields(v, res.headers_mut());
     }
+    res
 }
 
 async fn dispatch(
     state: &AppState,
     headers: &HeaderMap,
+    address: Option<std::net::IpAddr>,
     body: Body,
+    verdict: &mut Option<Verdict>,
 ) -> Result<Response, OAuthError> {
     let form = form::read(headers, body).await?;
     let grant_type = form
@@ -40,7 +58,14 @@ async fn dispatch(
     }
     let now = now();
     let snapshot = state.snapshot();
-    let client = client_auth::authenticate(state, &snapshot, headers, &form, now).await?;
+    let client = client_auth::authenticate(state, &snapshot, headers, &form, address, now).await?;
+    let checks = Limits::token_checks(&snapshot, client);
+    if !checks.is_empty() {
+        let v = verdict.insert(state.limits.check(&checks));
+        if let Some(secs) = v.retry_after_secs() {
+            return Err(OAuthError::slow_down(secs));
+        }
+    }
     let ClientRole::Partner {
         partner_id,
         partner_slug,

@@ -90,6 +90,8 @@ pub struct Inner {
     pub trusted_proxies: Vec<entente_domain::forwarded::IpNet>,
     pub forwarded_header: entente_domain::forwarded::ForwardedHeader,
     pub login_throttle: Arc<app::ssr::LoginThrottle>,
+    /// Rate limits of the token service and failed client authentication.
+    pub limits: crate::limits::Limits,
     /// Longest time without a successful change-feed read before this replica stops answering.
     pub max_staleness: std::time::Duration,
     pub started: std::time::Instant,

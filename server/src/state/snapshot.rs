@@ -9,6 +9,7 @@ use entente_domain::federation::{Federation, TrustRule, TrustedIssuer};
 use entente_domain::grant::{AudienceView, Catalog};
 use entente_domain::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use entente_domain::jwks::VerifyingKey;
+use entente_domain::rate_limit::{Rate, Setting};
 use entente_store::catalog::{CatalogData, ClientAuth, ClientKind};
 
 use crate::state::federation_snapshot::FederationSnapshot;
@@ -33,6 +34,8 @@ pub struct ClientEntry {
     pub allowed_scopes: ScopeSet,
     pub secret_hashes: Vec<Vec<u8>>,
     pub keys: Vec<VerifyingKey>,
+    /// This client's own rate limit (its setting, else its partner's rate or the default tier).
+    pub limit: Option<Rate>,
 }
 
 #[derive(Debug, Default)]
@@ -43,6 +46,8 @@ pub struct Snapshot {
     audience_ids: HashMap<AudienceId, String>,
     /// Slugs of the partners whose clients may hold tokens (enabled, sandbox or production).
     holding: std::collections::HashSet<String>,
+    /// Each partner's limit over all its clients, by slug.
+    partner_limits: HashMap<String, Rate>,
     pub federation: FederationSnapshot,
 }
 
@@ -99,6 +104,13 @@ impl Snapshot {
             .iter()
             .map(|j| (j.client_id.as_str(), j.jwks.as_str()))
             .collect();
+        let tiers = entente_store::limits::tiers_of(&data.rate_tiers);
+        let settings: HashMap<&str, Setting> = data
+            .rate_limits
+            .iter()
+            .filter_map(|r| entente_store::limits::setting_of(r).map(|s| (r.subject.as_str(), s)))
+            .collect();
+        let partner_limit = |id: &str| tiers.partner(settings.get(format!("partner:{id}").as_str()));
         let mut clients = HashMap::new();
         for c in data.clients.iter().filter(|c| c.enabled) {
             let role = if c.kind == ClientKind::ResourceServer {
@@ -127,6 +139,14 @@ impl Snapshot {
                     None => continue,
                 }
             };
+            let own = settings.get(format!("client:{}", c.client_id).as_str());
+            let limit = match &role {
+                ClientRole::Partner { partner_id, .. } => {
+                    tiers.partner_client(own, partner_limit(partner_id.as_str()).as_ref())
+                }
+                ClientRole::ResourceServer { .. } => tiers.resource_server(own),
+            }
+            .map(|e| e.rate);
             let keys = jwks
                 .get(c.client_id.as_str())
                 .and_then(|j| entente_domain::jwks::parse(j).ok())
@@ -151,6 +171,7 @@ impl Snapshot {
                     allowed_scopes: ScopeSet::parse(&c.allowed_scopes).unwrap_or_default(),
                     secret_hashes: secrets.remove(c.client_id.as_str()).unwrap_or_default(),
                     keys,
+                    limit,
                 },
             );
         }
@@ -185,7 +206,14 @@ impl Snapshot {
             .filter(|p| holds_tokens(p))
             .map(|p| p.slug.clone())
             .collect();
+        let partner_limits = data
+            .partners
+            .iter()
+            .filter(|p| holds_tokens(p))
+            .filter_map(|p| partner_limit(&p.id).map(|e| (p.slug.clone(), e.rate)))
+            .collect();
         Self {
+            partner_limits,
             holding,
             audience_ids: data
                 .audiences
@@ -203,6 +231,11 @@ impl Snapshot {
     /// whenever they were issued (a replica may sign one before it hears of a suspension).
     pub fn partner_holds_tokens(&self, slug: &str) -> bool {
         self.holding.contains(slug)
+    }
+
+    /// A partner's limit over all its clients (`None`: unlimited).
+    pub fn partner_limit(&self, slug: &str) -> Option<Rate> {
+        self.partner_limits.get(slug).copied()
     }
 
     pub fn client(&self, client_id: &str) -> Option<&ClientEntry> {

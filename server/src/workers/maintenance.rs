@@ -48,5 +48,6 @@ pub async fn run(s: AppState) {
             tracing::warn!(error = %e, "purging expired sessions failed");
         }
         s.login_throttle.prune();
+        s.limits.prune();
     }
 }

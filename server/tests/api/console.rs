@@ -949,6 +949,11 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
                     ),
                     ("actor_token", ""),
                     ("scope", ""),
+                    ("keys", "partner:acme"),
+                    ("subject", "partner:nobody"),
+                    ("tier", ""),
+                    ("per_second", ""),
+                    ("burst", ""),
                 ])
             };
             r.send().await.unwrap().status().as_u16()

@@ -16,5 +16,6 @@ mod console;
 mod governance;
 mod interop;
 mod keys;
+mod limits;
 mod oauth;
 mod startup;

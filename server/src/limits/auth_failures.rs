@@ -1,0 +1,198 @@
+//! Failed client authentication, limited per presented client id and per source address: after
+//! too many failures every attempt for that id or from that address is refused for a while,
+//! whether the id exists or not, so the refusal reveals nothing (security cases C32, F48).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+
+/// What is blocked: a presented client id or a source address (IPv6 per /64).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Blocked {
+    Client(String),
+    Address(IpAddr),
+}
+
+/// A block that has just begun (the caller writes the security audit event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trip {
+    pub blocked: Blocked,
+    pub for_secs: u64,
+}
+
+pub struct AuthFailures {
+    per_client: DefaultKeyedRateLimiter<String>,
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    blocked: RwLock<HashMap<Blocked, Instant>>,
+    /// `blocked.len()`, read without the lock on every request.
+    count: AtomicUsize,
+}
+
+/// Longest client id kept as a key: longer ones are cut (they cannot exist anyway).
+const MAX_KEY: usize = 128;
+
+impl AuthFailures {
+    /// `per_client` and `per_address`: failures allowed per minute (and as a burst).
+    pub fn new(per_client: u32, per_address: u32) -> Self {
+        let q = |n: u32| {
+            let n = std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN);
+            Quota::per_minute(n)
+        };
+        Self {
+            per_client: governor::RateLimiter::keyed(q(per_client)),
+            per_address: governor::RateLimiter::keyed(q(per_address)),
+            blocked: RwLock::new(HashMap::new()),
+            count: AtomicUsize::new(0),
+        }
+    }
+
+    /// True while some id or address is blocked (one atomic read: the common case costs nothing).
+    pub fn any_blocked(&self) -> bool {
+        self.count.load(Ordering::Relaxed) > 0
+    }
+
+    /// Seconds left of a block on this id or address, if any.
+    pub fn blocked_for(&self, client_id: Option<&str>, address: Option<IpAddr>) -> Option<u64> {
+        if self.count.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        let now = Instant::now();
+        let g = match self.blocked.read() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let mut left = None::<Duration>;
+        let mut see = |k: &Blocked| {
+            if let Some(until) = g.get(k)
+                && *until > now
+            {
+                let d = *until - now;
+                left = Some(left.map_or(d, |l| l.max(d)));
+            }
+        };
+        if let Some(a) = address {
+            see(&Blocked::Address(address_key(a)));
+        }
+        if let Some(id) = client_id {
+            see(&Blocked::Client(client_key(id)));
+        }
+        left.map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0))
+    }
+
+    /// Counts one failed authentication; returns the blocks it begins.
+    pub fn failed(&self, client_id: Option<&str>, address: Option<IpAddr>) -> Vec<Trip> {
+        let clock = DefaultClock::default();
+        let mut trips = Vec::new();
+        if let Some(a) = address {
+            let a = address_key(a);
+            if let Err(n) = self.per_address.check_key(&a) {
+                trips.extend(self.block(Blocked::Address(a), n.wait_time_from(clock.now())));
+            }
+        }
+        if let Some(id) = client_id {
+            let id = client_key(id);
+            if let Err(n) = self.per_client.check_key(&id) {
+                trips.extend(self.block(Blocked::Client(id), n.wait_time_from(clock.now())));
+            }
+        }
+        trips
+    }
+
+    fn block(&self, key: Blocked, wait: Duration) -> Option<Trip> {
+        // At least a second: the refusal's Retry-After is whole seconds.
+        let wait = wait.max(Duration::from_secs(1));
+        let now = Instant::now();
+        let mut g = match self.blocked.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let fresh = g.get(&key).is_none_or(|until| *until <= now);
+        g.insert(key.clone(), now + wait);
+        self.count.store(g.len(), Ordering::Relaxed);
+        fresh.then(|| Trip {
+            blocked: key,
+            for_secs: wait.as_secs().max(1),
+        })
+    }
+
+    /// Drops ended blocks and counters that are whole again (maintenance, every minute).
+    pub fn prune(&self) {
+        let now = Instant::now();
+        let mut g = match self.blocked.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        g.retain(|_, until| *until > now);
+        self.count.store(g.len(), Ordering::Relaxed);
+        drop(g);
+        self.per_client.retain_recent();
+        self.per_client.shrink_to_fit();
+        self.per_address.retain_recent();
+        self.per_address.shrink_to_fit();
+    }
+}
+
+fn client_key(id: &str) -> String {
+    let mut end = id.len().min(MAX_KEY);
+    while !id.is_char_boundary(end) {
+        end -= 1;
+    }
+    id[..end].to_owned()
+}
+
+/// IPv6 clients count per /64 (what one subscriber gets); IPv4-mapped addresses as IPv4.
+fn address_key(a: IpAddr) -> IpAddr {
+    match a {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_after_the_budget_for_known_and_unknown_ids_alike() {
+        let f = AuthFailures::new(3, 100);
+        let addr: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(f.blocked_for(Some("cl_x"), Some(addr)), None);
+        for _ in 0..3 {
+            assert!(f.failed(Some("cl_x"), Some(addr)).is_empty());
+        }
+        let trips = f.failed(Some("cl_x"), Some(addr));
+        assert_eq!(trips.len(), 1);
+        assert_eq!(trips[0].blocked, Blocked::Client("cl_x".into()));
+        assert!(f.blocked_for(Some("cl_x"), None).is_some_and(|s| s >= 1));
+        // Another id from the same address is not blocked by this id's failures.
+        assert_eq!(f.blocked_for(Some("cl_y"), Some(addr)), None);
+        // A second failure while blocked extends the block but is not a new trip.
+        assert!(f.failed(Some("cl_x"), Some(addr)).is_empty());
+    }
+
+    #[test]
+    fn an_address_is_blocked_across_ids_and_ipv6_counts_per_64() {
+        let f = AuthFailures::new(100, 2);
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2::ffff".parse().unwrap();
+        f.failed(Some("one"), Some(a));
+        f.failed(Some("two"), Some(b));
+        let trips = f.failed(Some("three"), Some(a));
+        assert_eq!(trips.len(), 1);
+        assert!(f.blocked_for(Some("anyone"), Some(b)).is_some());
+        assert!(f.blocked_for(None, Some("2001:db8:1:3::1".parse().unwrap())).is_none());
+        f.prune();
+        assert!(f.blocked_for(Some("anyone"), Some(b)).is_some());
+    }
+}

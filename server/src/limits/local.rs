@@ -1,0 +1,108 @@
+//! The in-process limiter: governor's GCRA, one keyed limiter per (policy, rate). A governor
+//! limiter holds one quota, so subjects that share a rate share a limiter (one table per tier,
+//! in effect) and a subject whose rate changes starts afresh in the limiter of its new rate.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use entente_domain::rate_limit::{Policy, PolicyState, Rate};
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+
+type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+
+/// One check: a policy, the subject's key and its rate.
+#[derive(Debug, Clone, Copy)]
+pub struct Check<'a> {
+    pub policy: Policy,
+    pub key: &'a String,
+    pub rate: Rate,
+}
+
+/// Either a state (allowed) or the wait until the policy allows again (refused).
+pub type Outcome = Result<PolicyState, (PolicyState, u64)>;
+
+#[derive(Default)]
+pub struct LocalLimiter {
+    limiters: RwLock<HashMap<(Policy, Rate), Arc<Keyed>>>,
+}
+
+fn quota(rate: Rate) -> Quota {
+    let per = std::num::NonZeroU32::new(rate.per_second).unwrap_or(std::num::NonZeroU32::MIN);
+    let burst = std::num::NonZeroU32::new(rate.burst).unwrap_or(std::num::NonZeroU32::MIN);
+    Quota::per_second(per).allow_burst(burst)
+}
+
+impl LocalLimiter {
+    fn limiter(&self, policy: Policy, rate: Rate) -> Arc<Keyed> {
+        let found = match self.limiters.read() {
+            Ok(g) => g.get(&(policy, rate)).cloned(),
+            Err(p) => p.into_inner().get(&(policy, rate)).cloned(),
+        };
+        if let Some(l) = found {
+            return l;
+        }
+        let mut g = match self.limiters.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        g.entry((policy, rate))
+            .or_insert_with(|| {
+                Arc::new(RateLimiter::keyed(quota(rate)).with_middleware::<StateInformationMiddleware>())
+            })
+            .clone()
+    }
+
+    /// Takes one request from `check`'s budget if there is one.
+    pub fn check(&self, check: Check<'_>) -> Outcome {
+        let limiter = self.limiter(check.policy, check.rate);
+        let interval = check.rate.interval_ns();
+        match limiter.check_key(check.key) {
+            Ok(snapshot) => {
+                let remaining = snapshot.remaining_burst_capacity();
+                Ok(PolicyState {
+                    policy: check.policy,
+                    rate: check.rate,
+                    remaining,
+                    wait_ns: if remaining > 0 { 0 } else { interval },
+                })
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(limiter.clock().now());
+                let wait = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX).max(1);
+                Err((
+                    PolicyState {
+                        policy: check.policy,
+                        rate: check.rate,
+                        remaining: 0,
+                        wait_ns: wait,
+                    },
+                    wait,
+                ))
+            }
+        }
+    }
+
+    /// Forgets subjects whose budget is whole again and limiters nobody uses (maintenance).
+    pub fn prune(&self) {
+        let mut g = match self.limiters.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        g.retain(|_, l| {
+            l.retain_recent();
+            l.shrink_to_fit();
+            !l.is_empty()
+        });
+    }
+
+    /// Subjects currently tracked (metrics and tests).
+    pub fn tracked(&self) -> usize {
+        match self.limiters.read() {
+            Ok(g) => g.values().map(|l| l.len()).sum(),
+            Err(p) => p.into_inner().values().map(|l| l.len()).sum(),
+        }
+    }
+}

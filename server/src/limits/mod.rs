@@ -1,0 +1,154 @@
+//! Rate limits on the token service: per client and per partner on the token endpoint, per
+//! resource server on introspection (GCRA; the stricter answers), and failed client
+//! authentication per client id and per source address. Limits come from the snapshot (tiers
+//! and settings, kept fresh by the change feed); the counters live here.
+
+pub mod auth_failures;
+pub mod local;
+pub mod meter;
+
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use entente_domain::rate_limit::{ClientLimit, PartnerLimits, Policy, Verdict};
+use entente_store::Actor;
+
+use crate::state::AppState;
+use crate::state::snapshot::{ClientEntry, ClientRole, Snapshot};
+pub use local::Check;
+
+pub struct Limits {
+    pub local: local::LocalLimiter,
+    pub auth_failures: auth_failures::AuthFailures,
+    pub meter: meter::Meter,
+}
+
+/// Settings of the failed-authentication limiter (per minute).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthFailureBudget {
+    pub per_client: u32,
+    pub per_address: u32,
+}
+
+impl Default for AuthFailureBudget {
+    fn default() -> Self {
+        Self {
+            per_client: 20,
+            per_address: 100,
+        }
+    }
+}
+
+impl Limits {
+    pub fn new(budget: AuthFailureBudget) -> Self {
+        Self {
+            local: local::LocalLimiter::default(),
+            auth_failures: auth_failures::AuthFailures::new(budget.per_client, budget.per_address),
+            meter: meter::Meter::default(),
+        }
+    }
+
+    /// Checks the policies in order and stops at the first refusal, so a later policy is not
+    /// charged for a request an earlier one refused (a client over its own limit does not
+    /// use up its partner's budget for the partner's other clients).
+    pub fn check(&self, checks: &[Check<'_>]) -> Verdict {
+        let mut v = Verdict::default();
+        for c in checks {
+            match self.local.check(*c) {
+                Ok(state) => {
+                    self.meter.record(c.policy, c.key, true);
+                    v.states.push(state);
+                }
+                Err((state, wait)) => {
+                    self.meter.record(c.policy, c.key, false);
+                    v.states.push(state);
+                    v.refused_for_ns = Some(wait);
+                    metrics::counter!("entente_rate_limited_total", "policy" => c.policy.name())
+                        .increment(1);
+                    break;
+                }
+            }
+        }
+        v
+    }
+
+    /// The checks of a token request by this client: its own limit, then its partner's.
+    pub fn token_checks<'s>(snapshot: &'s Snapshot, client: &'s ClientEntry) -> Vec<Check<'s>> {
+        let mut checks = Vec::with_capacity(2);
+        if let Some(rate) = client.limit {
+            checks.push(Check {
+                policy: Policy::Client,
+                key: &client.client_id,
+                rate,
+            });
+        }
+        if let ClientRole::Partner { partner_slug, .. } = &client.role
+            && let Some(rate) = snapshot.partner_limit(partner_slug)
+        {
+            checks.push(Check {
+                policy: Policy::Partner,
+                key: partner_slug,
+                rate,
+            });
+        }
+        checks
+    }
+
+    /// Adds what this replica saw in the last second to a partner's limits.
+    pub fn observe_partner(&self, v: &mut PartnerLimits) {
+        v.limit.current = Some(self.meter.observed(Policy::Partner, &v.partner));
+        for c in &mut v.clients {
+            self.observe_client(c);
+        }
+    }
+
+    pub fn observe_client(&self, c: &mut ClientLimit) {
+        c.limit.current = Some(self.meter.observed(Policy::Client, &c.client_id));
+    }
+
+    /// Maintenance: forget what is whole again.
+    pub fn prune(&self) {
+        self.local.prune();
+        self.auth_failures.prune();
+        self.meter.prune();
+    }
+}
+
+static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+
+/// Adds `RateLimit-Policy` and `RateLimit` to a response (draft-ietf-httpapi-ratelimit-headers-10).
+pub fn add_fields(v: &Verdict, headers: &mut HeaderMap) {
+    if let Some(p) = v.policy_field().and_then(|p| HeaderValue::from_str(&p).ok()) {
+        headers.insert(RATELIMIT_POLICY.clone(), p);
+    }
+    if let Some(l) = v.limit_field().and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(RATELIMIT.clone(), l);
+    }
+}
+
+/// Writes the security audit event of a block that has just begun (in the background: the
+/// refusal does not wait on the database, and a block begins at most once per key and period).
+pub fn record_trip(state: &AppState, trip: auth_failures::Trip, now: i64) {
+    let target = match &trip.blocked {
+        auth_failures::Blocked::Client(id) => format!("client:{id}"),
+        auth_failures::Blocked::Address(a) => format!("address:{a}"),
+    };
+    tracing::warn!(target = %target, seconds = trip.for_secs, "too many failed client authentications: blocking");
+    metrics::counter!("entente_client_auth_blocks_total").increment(1);
+    let state = state.clone();
+    tokio::spawn(async move {
+        let actor = Actor::new("system:rate-limiter");
+        if let Err(e) = state
+            .store
+            .record_event(
+                &actor,
+                "security.client_auth_blocked",
+                &target,
+                serde_json::json!({ "seconds": trip.for_secs }),
+                now,
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "recording a client-authentication block failed");
+        }
+    });
+}
