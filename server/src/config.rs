@@ -71,6 +71,17 @@ pub struct ServeArgs {
     /// /64; behind a proxy, the address ENTENTE_TRUSTED_PROXIES report).
     #[arg(long, env = "ENTENTE_AUTH_FAILURES_PER_ADDRESS", default_value_t = 100)]
     pub auth_failures_per_address: u32,
+    /// Cluster mode: `redis://host:6379/0`. Rate limits hold across replicas and the replay
+    /// caches live there. Unset: each replica limits alone, replay caches in the database.
+    #[arg(long, env = "ENTENTE_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// While Redis is unreachable: `local` (each replica enforces limit ÷ replicas),
+    /// `fail_open` (no limits) or `fail_closed` (limited requests get 503).
+    #[arg(long, env = "ENTENTE_REDIS_FAILURE_MODE", default_value = "local")]
+    pub redis_failure_mode: String,
+    /// Longest wait for one Redis answer (milliseconds) before a request falls back.
+    #[arg(long, env = "ENTENTE_REDIS_TIMEOUT_MS", default_value_t = 100)]
+    pub redis_timeout_ms: u64,
     #[command(flatten)]
     pub fetch: FetchArgs,
 }
@@ -146,6 +157,8 @@ pub struct Config {
     /// Record partners' first token exchange (the onboarding checklist's evidence).
     pub first_exchange_note: bool,
     pub auth_failures: crate::limits::AuthFailureBudget,
+    /// Cluster mode (`None`: one replica's state stays in its process and the database).
+    pub redis: Option<crate::cluster::RedisConfig>,
 }
 
 impl Config {
@@ -174,6 +187,7 @@ impl Config {
             shutdown_drain: std::time::Duration::from_secs(3),
             first_exchange_note: true,
             auth_failures: crate::limits::AuthFailureBudget::default(),
+            redis: None,
         }
     }
 }
@@ -305,7 +319,26 @@ impl ServeArgs {
                 anyhow::bail!("{name} must be between 1 and 100000 per minute");
             }
         }
+        let failure_mode = crate::cluster::FailureMode::parse(&self.redis_failure_mode)
+            .map_err(|e| anyhow::anyhow!("ENTENTE_REDIS_FAILURE_MODE {e}"))?;
+        if !(1..=10_000).contains(&self.redis_timeout_ms) {
+            anyhow::bail!("ENTENTE_REDIS_TIMEOUT_MS must be between 1 and 10000");
+        }
+        let redis = match self.redis_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            None => None,
+            Some(u) if u.starts_with("redis://") || u.starts_with("redis+unix://") => {
+                Some(crate::cluster::RedisConfig {
+                    url: u.to_owned(),
+                    failure_mode,
+                    timeout: std::time::Duration::from_millis(self.redis_timeout_ms),
+                })
+            }
+            Some(_) => anyhow::bail!(
+                "ENTENTE_REDIS_URL must start with redis:// (or redis+unix://)"
+            ),
+        };
         Ok(Config {
+            redis,
             listen,
             issuer: self.issuer.clone(),
             signing_alg,

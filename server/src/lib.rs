@@ -4,6 +4,7 @@
 
 pub mod admin_api;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod console;
 pub mod http;

@@ -181,6 +181,21 @@ async fn build_state(
         ..RotationPolicy::default()
     };
     let replica = uuid::Uuid::new_v4().to_string();
+    let redis = match &config.redis {
+        Some(r) => {
+            let redis = Arc::new(crate::cluster::Redis::new(r)?);
+            // Not fatal: a replica starts while Redis is down and joins it when it answers.
+            redis.check_health(&replica).await;
+            if !redis.is_up() {
+                tracing::warn!(
+                    failure_mode = r.failure_mode.as_str(),
+                    "Redis is not reachable yet: starting in the failure mode"
+                );
+            }
+            Some(redis)
+        }
+        None => None,
+    };
     crate::workers::maintenance::rotate_keys(
         &store,
         &config.master_key,
@@ -209,7 +224,7 @@ async fn build_state(
         trusted_proxies: config.trusted_proxies,
         forwarded_header: config.forwarded_header,
         login_throttle: Default::default(),
-        limits: crate::limits::Limits::new(config.auth_failures),
+        limits: crate::limits::Limits::new(config.auth_failures, redis),
         max_staleness: config.max_staleness,
         started: std::time::Instant::now(),
         fresh_at_ms: AtomicU64::new(0),

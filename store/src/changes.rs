@@ -13,6 +13,9 @@ pub mod topic {
     pub const REVOCATIONS: &str = "revocations";
 }
 
+/// The PostgreSQL channel that wakes every replica's change feed.
+pub const CHANNEL: &str = "entente_changes";
+
 pub(crate) async fn publish(db: &impl ConnectionTrait, topic: &str, now: i64) -> Result<()> {
     change::ActiveModel {
         topic: Set(topic.to_owned()),
@@ -21,6 +24,11 @@ pub(crate) async fn publish(db: &impl ConnectionTrait, topic: &str, now: i64) ->
     }
     .insert(db)
     .await?;
+    // On PostgreSQL the notification goes out when the transaction commits (never before the
+    // row is visible), so listeners read the change at once instead of at their next poll.
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
+    }
     Ok(())
 }
 
@@ -55,6 +63,41 @@ impl Store {
             latest: rows.last().map_or(since, |r| r.seq),
             topics,
         })
+    }
+
+    /// On PostgreSQL: listens for committed changes and calls `wake` for each notification
+    /// (several may arrive as one). Returns when the listening connection fails, so that the
+    /// caller can start again; on SQLite returns `Ok(false)` at once (there is nothing to hear:
+    /// the poll is the feed).
+    pub async fn listen_changes(&self, wake: impl Fn()) -> Result<bool> {
+        if self.db().get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(false);
+        }
+        let pool = self.db().get_postgres_connection_pool();
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool)
+            .await
+            .map_err(|e| crate::StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into()))))?;
+        listener
+            .listen(CHANNEL)
+            .await
+            .map_err(|e| crate::StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into()))))?;
+        // The caller reads once now: anything committed before LISTEN took effect is not missed.
+        wake();
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(_)) => wake(),
+                // The connection dropped: notifications may have been lost meanwhile.
+                Ok(None) => {
+                    wake();
+                    return Ok(true);
+                }
+                Err(e) => {
+                    return Err(crate::StoreError::Db(sea_orm::DbErr::Conn(
+                        sea_orm::RuntimeErr::SqlxError(e.into()),
+                    )));
+                }
+            }
+        }
     }
 
     pub async fn latest_change(&self) -> Result<i64> {

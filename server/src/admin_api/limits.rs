@@ -97,13 +97,13 @@ impl LimitBody {
 
 async fn partner_view(state: &AppState, slug: &str) -> ApiResult<PartnerLimits> {
     let mut v = state.store.partner_limits(slug).await?;
-    state.limits.observe_partner(&mut v);
+    state.limits.observe_partner(&mut v).await;
     Ok(v)
 }
 
 async fn client_view(state: &AppState, client_id: &str) -> ApiResult<ClientLimit> {
     let mut c = state.store.client_limit(client_id).await?;
-    state.limits.observe_client(&mut c);
+    state.limits.observe_client(&mut c).await;
     Ok(c)
 }
 

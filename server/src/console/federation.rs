@@ -112,15 +112,18 @@ impl app::ssr::FederationServices for ConsoleFederation {
         })
     }
 
-    fn observed(&self, kind: &str, id: &str) -> Option<(u64, u64)> {
+    fn observed(&self, kind: String, id: String) -> app::ssr::BoxFuture<Option<(u64, u64)>> {
         use entente_domain::rate_limit::Policy;
-        let policy = match kind {
-            "partner" => Policy::Partner,
-            "client" => Policy::Client,
-            _ => return None,
-        };
-        let o = self.0.limits.meter.observed(policy, id);
-        Some((o.allowed, o.refused))
+        let state = self.0.clone();
+        Box::pin(async move {
+            let policy = match kind.as_str() {
+                "partner" => Policy::Partner,
+                "client" => Policy::Client,
+                _ => return None,
+            };
+            let o = state.limits.observed(policy, &id).await;
+            Some((o.allowed, o.refused))
+        })
     }
 
     fn apply_changes(&self) -> app::ssr::BoxFuture<()> {

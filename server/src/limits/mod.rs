@@ -8,9 +8,11 @@ pub mod local;
 pub mod meter;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use entente_domain::rate_limit::{ClientLimit, PartnerLimits, Policy, Verdict};
+use entente_domain::OAuthError;
+use entente_domain::rate_limit::{ClientLimit, Observed, PartnerLimits, Policy, Verdict};
 use entente_store::Actor;
 
+use crate::cluster::{Checked, FailureMode, Redis};
 use crate::state::AppState;
 use crate::state::snapshot::{ClientEntry, ClientRole, Snapshot};
 pub use local::Check;
@@ -19,6 +21,8 @@ pub struct Limits {
     pub local: local::LocalLimiter,
     pub auth_failures: auth_failures::AuthFailures,
     pub meter: meter::Meter,
+    /// Cluster mode: limits shared by every replica through Redis.
+    pub redis: Option<std::sync::Arc<Redis>>,
 }
 
 /// Settings of the failed-authentication limiter (per minute).
@@ -38,20 +42,48 @@ impl Default for AuthFailureBudget {
 }
 
 impl Limits {
-    pub fn new(budget: AuthFailureBudget) -> Self {
+    pub fn new(budget: AuthFailureBudget, redis: Option<std::sync::Arc<Redis>>) -> Self {
         Self {
+            redis,
             local: local::LocalLimiter::default(),
             auth_failures: auth_failures::AuthFailures::new(budget.per_client, budget.per_address),
             meter: meter::Meter::default(),
         }
     }
 
-    /// Checks the policies in order and stops at the first refusal, so a later policy is not
-    /// charged for a request an earlier one refused (a client over its own limit does not
-    /// use up its partner's budget for the partner's other clients).
-    pub fn check(&self, checks: &[Check<'_>]) -> Verdict {
+    /// Checks every policy that applies. In cluster mode one Redis script decides for all of
+    /// them at once; while Redis is unreachable the failure mode decides: each replica's share
+    /// of the limit (`local`), no limit (`fail_open`) or 503 (`fail_closed`).
+    pub async fn check(&self, checks: &[Check<'_>]) -> Result<Verdict, OAuthError> {
+        let Some(redis) = &self.redis else {
+            return Ok(self.check_here(checks, 1));
+        };
+        if let Checked::Verdict(v) = redis.check(checks).await {
+            for c in checks {
+                self.meter.record(c.policy, c.key, v.allowed());
+            }
+            return Ok(v);
+        }
+        metrics::counter!("entente_rate_limit_fallbacks_total", "mode" => redis.failure_mode.as_str())
+            .increment(1);
+        match redis.failure_mode {
+            FailureMode::Local => Ok(self.check_here(checks, redis.replicas())),
+            FailureMode::FailOpen => Ok(Verdict::default()),
+            FailureMode::FailClosed => Err(OAuthError::unavailable()),
+        }
+    }
+
+    /// Checks the policies in this process, each at its share among `replicas`, in order; stops
+    /// at the first refusal, so a later policy is not charged for a request an earlier one
+    /// refused (a client over its own limit does not use up its partner's budget for the
+    /// partner's other clients).
+    fn check_here(&self, checks: &[Check<'_>], replicas: u32) -> Verdict {
         let mut v = Verdict::default();
         for c in checks {
+            let c = &Check {
+                rate: c.rate.share(replicas),
+                ..*c
+            };
             match self.local.check(*c) {
                 Ok(state) => {
                     self.meter.record(c.policy, c.key, true);
@@ -92,16 +124,27 @@ impl Limits {
         checks
     }
 
-    /// Adds what this replica saw in the last second to a partner's limits.
-    pub fn observe_partner(&self, v: &mut PartnerLimits) {
-        v.limit.current = Some(self.meter.observed(Policy::Partner, &v.partner));
+    /// Requests allowed and refused in the last second: over every replica in cluster mode
+    /// (counted by the Redis script), else as this process saw them.
+    pub async fn observed(&self, policy: Policy, key: &str) -> Observed {
+        if let Some(redis) = &self.redis
+            && let Some((allowed, refused)) = redis.observed(policy, key).await
+        {
+            return Observed { allowed, refused };
+        }
+        self.meter.observed(policy, key)
+    }
+
+    /// Adds the rates seen in the last second to a partner's limits.
+    pub async fn observe_partner(&self, v: &mut PartnerLimits) {
+        v.limit.current = Some(self.observed(Policy::Partner, &v.partner).await);
         for c in &mut v.clients {
-            self.observe_client(c);
+            self.observe_client(c).await;
         }
     }
 
-    pub fn observe_client(&self, c: &mut ClientLimit) {
-        c.limit.current = Some(self.meter.observed(Policy::Client, &c.client_id));
+    pub async fn observe_client(&self, c: &mut ClientLimit) {
+        c.limit.current = Some(self.observed(Policy::Client, &c.client_id).await);
     }
 
     /// Maintenance: forget what is whole again.

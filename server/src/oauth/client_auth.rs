@@ -153,17 +153,10 @@ async fn verify<'s>(
                 AssertionRules::default(),
                 now,
             )?;
-            match state
-                .store
-                .remember_assertion(&client.client_id, &jti, exp)
-                .await
-            {
-                Ok(true) => Ok(client),
-                Ok(false) => Err(OAuthError::invalid_client()),
-                Err(e) => {
-                    tracing::error!(error = %e, "replay cache unavailable; refusing the assertion");
-                    Err(OAuthError::unavailable())
-                }
+            if state.remember_jti(&client.client_id, &jti, exp).await? {
+                Ok(client)
+            } else {
+                Err(OAuthError::invalid_client())
             }
         }
     }

@@ -37,11 +37,16 @@ pub async fn introspect(
             return Err(OAuthError::invalid_client());
         };
         if let Some(rate) = caller.limit {
-            let v = verdict.insert(state.limits.check(&[Check {
-                policy: Policy::Client,
-                key: &caller.client_id,
-                rate,
-            }]));
+            let v = verdict.insert(
+                state
+                    .limits
+                    .check(&[Check {
+                        policy: Policy::Client,
+                        key: &caller.client_id,
+                        rate,
+                    }])
+                    .await?,
+            );
             if let Some(secs) = v.retry_after_secs() {
                 return Err(OAuthError::slow_down(secs));
             }

@@ -61,7 +61,7 @@ async fn dispatch(
     let client = client_auth::authenticate(state, &snapshot, headers, &form, address, now).await?;
     let checks = Limits::token_checks(&snapshot, client);
     if !checks.is_empty() {
-        let v = verdict.insert(state.limits.check(&checks));
+        let v = verdict.insert(state.limits.check(&checks).await?);
         if let Some(secs) = v.retry_after_secs() {
             return Err(OAuthError::slow_down(secs));
         }

@@ -7,7 +7,7 @@ use entente_domain::federation::exchange;
 
 use super::caller::{Caller, env, target_request};
 use super::form::Form;
-use super::issue::{issue_grant, unavailable};
+use super::issue::issue_grant;
 use super::keys::gather_keys;
 use crate::state::AppState;
 use crate::state::snapshot::Snapshot;
@@ -40,13 +40,12 @@ pub async fn grant(
             return Err(e);
         }
     };
-    // The replay cache is the shared database: a jti is accepted once across replicas (case B27).
+    // The replay cache is shared (Redis in cluster mode, else the database): a jti is accepted
+    // once across replicas (case B27).
     if let Some(r) = &grant.replay {
         let fresh = state
-            .store
-            .remember_assertion(&format!("issuer:{}", r.issuer_id), &r.jti, r.exp)
-            .await
-            .map_err(unavailable)?;
+            .remember_jti(&format!("issuer:{}", r.issuer_id), &r.jti, r.exp)
+            .await?;
         if !fresh {
             return Err(OAuthError::invalid_grant(
                 "the assertion has already been used",

@@ -161,6 +161,31 @@ impl Inner {
         }
     }
 
+    /// Remembers a one-time assertion id until `exp`: false if seen before (a replay). In Redis
+    /// in cluster mode, else in the shared database; when neither can answer, the assertion is
+    /// refused with 503 (a replay cache fails closed, security case H54).
+    pub async fn remember_jti(
+        &self,
+        scope: &str,
+        jti: &str,
+        exp: i64,
+    ) -> Result<bool, entente_domain::OAuthError> {
+        match &self.limits.redis {
+            Some(redis) => redis.remember(scope, jti, exp).await.ok_or_else(|| {
+                tracing::warn!("Redis is unreachable: refusing an assertion (replay cache)");
+                entente_domain::OAuthError::unavailable()
+            }),
+            None => self
+                .store
+                .remember_assertion(scope, jti, exp)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "replay cache unavailable; refusing the assertion");
+                    entente_domain::OAuthError::unavailable()
+                }),
+        }
+    }
+
     /// Applies a revocation here at once; other replicas hear it through the change feed.
     pub fn mark_revoked(&self, key: &str, at: i64) {
         match self.revoked.write() {

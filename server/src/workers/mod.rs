@@ -3,6 +3,7 @@
 //! with an error instead of leaving a replica that silently stops hearing changes.
 
 pub mod change_feed;
+pub mod cluster;
 pub mod maintenance;
 
 use tokio::task::JoinSet;
@@ -25,6 +26,11 @@ impl Workers {
         set.spawn(async move {
             maintenance::run(s).await;
             "maintenance"
+        });
+        let s = state.clone();
+        set.spawn(async move {
+            cluster::run(s).await;
+            "cluster heartbeat"
         });
         Self(set)
     }

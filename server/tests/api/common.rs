@@ -300,3 +300,120 @@ pub async fn assert_oauth_error(
     assert_eq!(v["error"], code, "{v}");
     v
 }
+
+/// A real `redis-server` of the test's own on a free port (nothing on disk), so that a test can
+/// stop and restart it; killed when dropped. Fails the test when Redis is not installed.
+pub struct RedisServer {
+    pub port: u16,
+    child: Option<tokio::process::Child>,
+}
+
+impl RedisServer {
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut r = Self { port, child: None };
+        r.resume().await;
+        r
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Starts (again) on the same port and waits until it answers.
+    pub async fn resume(&mut self) {
+        let child = tokio::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server must be installed for the cluster tests (apt-get install redis-server)");
+        self.child = Some(child);
+        let client = redis::Client::open(self.url()).unwrap();
+        for _ in 0..100 {
+            if let Ok(mut c) = client.get_multiplexed_async_connection().await
+                && redis::cmd("PING")
+                    .query_async::<String>(&mut c)
+                    .await
+                    .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start on port {}", self.port);
+    }
+
+    /// Kills it (as a crash would) and waits until the port is closed.
+    pub async fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().await.unwrap();
+            let _ = c.wait().await;
+        }
+    }
+}
+
+/// Cluster mode with this Redis, as the given failure mode.
+pub fn with_redis(
+    config: &mut Config,
+    redis: &RedisServer,
+    mode: entente_server::cluster::FailureMode,
+) {
+    config.redis = Some(entente_server::cluster::RedisConfig {
+        url: redis.url(),
+        failure_mode: mode,
+        timeout: std::time::Duration::from_millis(100),
+    });
+}
+
+/// Another replica of a test server: the same database, master key and issuer, its own
+/// listener (`base` is its own address) and state; stopped when dropped.
+pub struct Replica {
+    pub base: String,
+    pub state: AppState,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Replica {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl TestServer {
+    pub async fn replica(&self, adjust: impl FnOnce(&mut Config)) -> Replica {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut config = Config::new(
+            addr,
+            self.base.clone(),
+            self.db.url.clone(),
+            MasterKey::from_base64(&self.master_b64).unwrap(),
+        );
+        config.fetch.allow_insecure = true;
+        config.fetch.max_stale = 600;
+        config.shutdown_drain = std::time::Duration::ZERO;
+        adjust(&mut config);
+        let app = Application::build_on(config, listener).await.unwrap();
+        let state = app.state().clone();
+        let task = tokio::spawn(async move {
+            let _ = app.run_until_stopped(std::future::pending::<()>()).await;
+        });
+        Replica {
+            base: format!("http://{addr}"),
+            state,
+            task,
+        }
+    }
+}

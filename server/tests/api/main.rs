@@ -11,6 +11,7 @@ mod fed;
 mod admin_api;
 mod audit;
 mod cli;
+mod cluster;
 mod config;
 mod console;
 mod governance;
