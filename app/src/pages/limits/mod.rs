@@ -318,8 +318,10 @@ fn LimitForm(row: LimitRow, tiers: Vec<String>, set: ServerAction<SetLimit>, cli
                 </select>
                 <div class="row2" hidden=move || !tier.read().is_empty()>
                     <label>"Per second" <input name="per_second" type="number" min="1" max="1000000" prop:value=move || per.get()
+                        prop:disabled=move || !tier.read().is_empty()
                         on:input=move |ev| per.set(event_target_value(&ev))/></label>
                     <label>"Burst" <input name="burst" type="number" min="1" max="10000000" prop:value=move || burst.get()
+                        prop:disabled=move || !tier.read().is_empty()
                         on:input=move |ev| burst.set(event_target_value(&ev))/></label>
                 </div>
                 {move || problem().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
