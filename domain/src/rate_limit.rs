@@ -68,7 +68,11 @@ impl Setting {
         per_second: Option<i64>,
         burst: Option<i64>,
     ) -> Result<Self, String> {
-        match (tier.map(str::trim).filter(|t| !t.is_empty()), per_second, burst) {
+        match (
+            tier.map(str::trim).filter(|t| !t.is_empty()),
+            per_second,
+            burst,
+        ) {
             (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
                 Err("give either a tier or a per-second rate with a burst, not both".into())
             }

@@ -45,7 +45,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table("rate_limits").take()).await?;
+        m.drop_table(Table::drop().table("rate_limits").take())
+            .await?;
         m.drop_table(Table::drop().table("rate_tiers").take()).await
     }
 }

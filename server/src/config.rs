@@ -312,8 +312,14 @@ impl ServeArgs {
             other => anyhow::bail!("ENTENTE_FIRST_EXCHANGE_NOTE must be on or off, got {other:?}"),
         };
         for (name, v) in [
-            ("ENTENTE_AUTH_FAILURES_PER_CLIENT", self.auth_failures_per_client),
-            ("ENTENTE_AUTH_FAILURES_PER_ADDRESS", self.auth_failures_per_address),
+            (
+                "ENTENTE_AUTH_FAILURES_PER_CLIENT",
+                self.auth_failures_per_client,
+            ),
+            (
+                "ENTENTE_AUTH_FAILURES_PER_ADDRESS",
+                self.auth_failures_per_address,
+            ),
         ] {
             if !(1..=100_000).contains(&v) {
                 anyhow::bail!("{name} must be between 1 and 100000 per minute");
@@ -324,7 +330,12 @@ impl ServeArgs {
         if !(1..=10_000).contains(&self.redis_timeout_ms) {
             anyhow::bail!("ENTENTE_REDIS_TIMEOUT_MS must be between 1 and 10000");
         }
-        let redis = match self.redis_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        let redis = match self
+            .redis_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
             None => None,
             Some(u) if u.starts_with("redis://") || u.starts_with("redis+unix://") => {
                 Some(crate::cluster::RedisConfig {
@@ -333,9 +344,9 @@ impl ServeArgs {
                     timeout: std::time::Duration::from_millis(self.redis_timeout_ms),
                 })
             }
-            Some(_) => anyhow::bail!(
-                "ENTENTE_REDIS_URL must start with redis:// (or redis+unix://)"
-            ),
+            Some(_) => {
+                anyhow::bail!("ENTENTE_REDIS_URL must start with redis:// (or redis+unix://)")
+            }
         };
         Ok(Config {
             redis,

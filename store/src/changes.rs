@@ -76,11 +76,16 @@ impl Store {
         let pool = self.db().get_postgres_connection_pool();
         let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool)
             .await
-            .map_err(|e| crate::StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into()))))?;
-        listener
-            .listen(CHANNEL)
-            .await
-            .map_err(|e| crate::StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into()))))?;
+            .map_err(|e| {
+                crate::StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+                    e.into(),
+                )))
+            })?;
+        listener.listen(CHANNEL).await.map_err(|e| {
+            crate::StoreError::Db(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+                e.into(),
+            )))
+        })?;
         // The caller reads once now: anything committed before LISTEN took effect is not missed.
         wake();
         loop {

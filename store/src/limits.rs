@@ -17,7 +17,9 @@ use crate::{Actor, Result, Store, StoreError, audit};
 /// Whose limit a setting is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
-    Partner { slug: String },
+    Partner {
+        slug: String,
+    },
     /// A client, optionally named with its partner (which must then be the client's).
     Client {
         partner_slug: Option<String>,
@@ -308,7 +310,9 @@ impl Store {
         {
             return Err(StoreError::NotFound(format!("tier {t}")));
         }
-        let before = rate_limit::Entity::find_by_id(key.clone()).one(&txn).await?;
+        let before = rate_limit::Entity::find_by_id(key.clone())
+            .one(&txn)
+            .await?;
         let before_setting = before.as_ref().and_then(setting_of);
         match setting {
             None => {
@@ -364,7 +368,13 @@ impl Store {
 async fn resolve(
     db: &impl ConnectionTrait,
     subject: &Subject,
-) -> Result<(String, Option<String>, Option<String>, String, Option<String>)> {
+) -> Result<(
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+)> {
     match subject {
         Subject::Partner { slug } => {
             let p = crate::catalog::partner_by_slug_in(db, slug).await?;

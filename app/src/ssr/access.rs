@@ -80,10 +80,16 @@ pub const TABLE: &[(&str, Access)] = &[
     ("DELETE /admin/api/v1/rate-limits/tiers/{name}", OPERATE),
     ("GET /admin/api/v1/partners/{partner}/rate-limit", READ),
     ("PUT /admin/api/v1/partners/{partner}/rate-limit", OPERATE),
-    ("DELETE /admin/api/v1/partners/{partner}/rate-limit", OPERATE),
+    (
+        "DELETE /admin/api/v1/partners/{partner}/rate-limit",
+        OPERATE,
+    ),
     ("GET /admin/api/v1/clients/{client_id}/rate-limit", READ),
     ("PUT /admin/api/v1/clients/{client_id}/rate-limit", OPERATE),
-    ("DELETE /admin/api/v1/clients/{client_id}/rate-limit", OPERATE),
+    (
+        "DELETE /admin/api/v1/clients/{client_id}/rate-limit",
+        OPERATE,
+    ),
     // The admin REST API: the same rules as the console's server functions.
     ("GET /admin/api/v1/partners", READ),
     ("POST /admin/api/v1/partners", OPERATE),

@@ -79,7 +79,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: LimitCmd) -> anyhow::Result<()> {
             default,
         }) => {
             let rate = Rate::new(per_second, burst).map_err(anyhow::Error::msg)?;
-            let t = store.set_rate_tier(actor, &name, rate, default, now).await?;
+            let t = store
+                .set_rate_tier(actor, &name, rate, default, now)
+                .await?;
             print(
                 out,
                 json!({"name": t.name, "per_second": t.per_second, "burst": t.burst, "default": t.is_default}),
@@ -188,7 +190,12 @@ pub async fn run(cx: &Ctx<'_>, cmd: LimitCmd) -> anyhow::Result<()> {
                     anyhow::bail!("client {client_id} not found");
                 }
             }
-            let text = format!("client {} ({}): {}", c.client_id, c.name, limit_text(&c.limit));
+            let text = format!(
+                "client {} ({}): {}",
+                c.client_id,
+                c.name,
+                limit_text(&c.limit)
+            );
             print(out, json!(c), text);
         }
         LimitCmd::Show {

@@ -34,8 +34,10 @@ impl IntoResponse for ErrorResponse {
                 );
             }
             OAuthErrorCode::TemporarilyUnavailable | OAuthErrorCode::SlowDown => {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(e.retry_after.unwrap_or(1)));
+                res.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(e.retry_after.unwrap_or(1)),
+                );
             }
             _ => {}
         }

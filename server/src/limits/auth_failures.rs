@@ -191,7 +191,10 @@ mod tests {
         let trips = f.failed(Some("three"), Some(a));
         assert_eq!(trips.len(), 1);
         assert!(f.blocked_for(Some("anyone"), Some(b)).is_some());
-        assert!(f.blocked_for(None, Some("2001:db8:1:3::1".parse().unwrap())).is_none());
+        assert!(
+            f.blocked_for(None, Some("2001:db8:1:3::1".parse().unwrap()))
+                .is_none()
+        );
         f.prune();
         assert!(f.blocked_for(Some("anyone"), Some(b)).is_some());
     }

@@ -11,7 +11,8 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
-type Keyed = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+type Keyed =
+    RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
 
 /// One check: a policy, the subject's key and its rate.
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +51,9 @@ impl LocalLimiter {
         };
         g.entry((policy, rate))
             .or_insert_with(|| {
-                Arc::new(RateLimiter::keyed(quota(rate)).with_middleware::<StateInformationMiddleware>())
+                Arc::new(
+                    RateLimiter::keyed(quota(rate)).with_middleware::<StateInformationMiddleware>(),
+                )
             })
             .clone()
     }

@@ -18,7 +18,6 @@ struct Buckets {
     last_refused: AtomicU64,
 }
 
-
 pub struct Meter {
     started: std::time::Instant,
     /// One map per policy, so that a lookup borrows the key instead of building a tuple.
@@ -107,12 +106,10 @@ impl Meter {
             bump(&b);
             return;
         }
-        let b = map
-            .entry(key.to_owned())
-            .or_insert_with(|| Buckets {
-                second: AtomicU64::new(now),
-                ..Default::default()
-            });
+        let b = map.entry(key.to_owned()).or_insert_with(|| Buckets {
+            second: AtomicU64::new(now),
+            ..Default::default()
+        });
         bump(&b);
     }
 
@@ -145,9 +142,21 @@ mod tests {
             b.allowed.fetch_add(1, Ordering::Relaxed);
         }
         b.refused.fetch_add(1, Ordering::Relaxed);
-        assert_eq!(b.observed(1), Observed { allowed: 5, refused: 1 });
+        assert_eq!(
+            b.observed(1),
+            Observed {
+                allowed: 5,
+                refused: 1
+            }
+        );
         b.roll(1);
-        assert_eq!(b.observed(1), Observed { allowed: 5, refused: 1 });
+        assert_eq!(
+            b.observed(1),
+            Observed {
+                allowed: 5,
+                refused: 1
+            }
+        );
         assert_eq!(b.observed(2), Observed::default());
         b.roll(3);
         assert_eq!(b.observed(3), Observed::default());

@@ -160,7 +160,10 @@ static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 /// Adds `RateLimit-Policy` and `RateLimit` to a response (draft-ietf-httpapi-ratelimit-headers-10).
 pub fn add_fields(v: &Verdict, headers: &mut HeaderMap) {
-    if let Some(p) = v.policy_field().and_then(|p| HeaderValue::from_str(&p).ok()) {
+    if let Some(p) = v
+        .policy_field()
+        .and_then(|p| HeaderValue::from_str(&p).ok())
+    {
         headers.insert(RATELIMIT_POLICY.clone(), p);
     }
     if let Some(l) = v.limit_field().and_then(|l| HeaderValue::from_str(&l).ok()) {

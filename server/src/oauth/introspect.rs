@@ -1,15 +1,15 @@
 //! `POST /oauth2/introspect` (RFC 7662). Only resource-server clients may call it, and a token is
 //! active only for the audience it was issued for.
 
-use axum::body::Body;
 use axum::Extension;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
 use entente_domain::forwarded::ClientAddr;
-use entente_domain::rate_limit::Policy;
 use entente_domain::introspection::{self, Context, Introspection};
+use entente_domain::rate_limit::Policy;
 
 use super::issue::verify_access_token;
 use super::{client_auth, form};

@@ -1,14 +1,14 @@
 //! `POST /oauth2/revoke` (RFC 7009). A client revokes only its own tokens; anything else —
 //! unknown, invalid, expired or someone else's token — is answered 200 with no effect (§2.2).
 
-use axum::body::Body;
 use axum::Extension;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
-use entente_domain::forwarded::ClientAddr;
 use entente_domain::federation::subject;
+use entente_domain::forwarded::ClientAddr;
 use entente_store::Actor;
 
 use super::issue::verify_access_token;

@@ -2,17 +2,17 @@
 //! No database write happens on this path for client_credentials with client secrets; issuance
 //! is counted in memory.
 
-use axum::body::Body;
 use axum::Extension;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
-use entente_domain::forwarded::ClientAddr;
-use entente_domain::rate_limit::Verdict;
 use entente_domain::federation::{
     GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, GRANT_TYPES,
 };
+use entente_domain::forwarded::ClientAddr;
+use entente_domain::rate_limit::Verdict;
 
 use super::caller::Caller;
 use super::{

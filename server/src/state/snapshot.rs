@@ -110,7 +110,8 @@ impl Snapshot {
             .iter()
             .filter_map(|r| entente_store::limits::setting_of(r).map(|s| (r.subject.as_str(), s)))
             .collect();
-        let partner_limit = |id: &str| tiers.partner(settings.get(format!("partner:{id}").as_str()));
+        let partner_limit =
+            |id: &str| tiers.partner(settings.get(format!("partner:{id}").as_str()));
         let mut clients = HashMap::new();
         for c in data.clients.iter().filter(|c| c.enabled) {
             let role = if c.kind == ClientKind::ResourceServer {

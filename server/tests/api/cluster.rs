@@ -94,8 +94,12 @@ async fn until_limited(bases: &[String], s: &TestServer, c: &Creds, per_second: 
 async fn three_replicas_enforce_one_global_limit() {
     let redis = RedisServer::start().await;
     let s = start(&redis, FailureMode::Local).await;
-    let r2 = s.replica(|c| with_redis(c, &redis, FailureMode::Local)).await;
-    let r3 = s.replica(|c| with_redis(c, &redis, FailureMode::Local)).await;
+    let r2 = s
+        .replica(|c| with_redis(c, &redis, FailureMode::Local))
+        .await;
+    let r3 = s
+        .replica(|c| with_redis(c, &redis, FailureMode::Local))
+        .await;
     s.seed().await;
     let c = s.secret_client("acme", "orders:read").await;
     let bases = vec![s.base.clone(), r2.base.clone(), r3.base.clone()];
@@ -107,10 +111,14 @@ async fn three_replicas_enforce_one_global_limit() {
     let started = Instant::now();
     let mut handles = vec![];
     for (i, base) in bases.iter().enumerate() {
-        let (http, base, c) = (s.http.clone(), base.clone(), Creds {
-            id: c.id.clone(),
-            secret: c.secret.clone(),
-        });
+        let (http, base, c) = (
+            s.http.clone(),
+            base.clone(),
+            Creds {
+                id: c.id.clone(),
+                secret: c.secret.clone(),
+            },
+        );
         handles.push(tokio::spawn(async move {
             let mut ok = 0u32;
             let mut refused = 0u32;
@@ -122,9 +130,7 @@ async fn three_replicas_enforce_one_global_limit() {
                     .map(|_| {
                         let (http, base) = (http.clone(), base.clone());
                         let (id, secret) = (c.id.clone(), c.secret.clone());
-                        tokio::spawn(async move {
-                            cc(&http, &base, &Creds { id, secret }).await
-                        })
+                        tokio::spawn(async move { cc(&http, &base, &Creds { id, secret }).await })
                     })
                     .collect();
                 for h in batch {
@@ -155,7 +161,10 @@ async fn three_replicas_enforce_one_global_limit() {
         "global limit: {ok} allowed ({per_replica:?} per replica), {refused} refused in {elapsed:.2}s; expected {expected:.0}, off by {:.1} %",
         off * 100.0
     );
-    assert!(f64::from(refused) > expected, "the load was not over the limit");
+    assert!(
+        f64::from(refused) > expected,
+        "the load was not over the limit"
+    );
     assert!(off <= 0.10, "{ok} allowed, expected {expected:.0} ± 10 %");
     // Every replica did serve some: the limit is shared, not held by one.
     assert!(per_replica.iter().all(|n| *n > 0), "{per_replica:?}");
@@ -301,7 +310,9 @@ async fn redis_loss_in_fail_closed_mode() {
 async fn a_jwt_bearer_assertion_replayed_to_another_replica_is_refused() {
     let redis = RedisServer::start().await;
     let s = start(&redis, FailureMode::Local).await;
-    let r2 = s.replica(|c| with_redis(c, &redis, FailureMode::Local)).await;
+    let r2 = s
+        .replica(|c| with_redis(c, &redis, FailureMode::Local))
+        .await;
     let f = crate::fed::setup(&s).await;
     let n = entente_server::state::now();
     let assertion = f.idp.sign(
@@ -331,7 +342,10 @@ async fn a_jwt_bearer_assertion_replayed_to_another_replica_is_refused() {
     assert_eq!(again.status(), 400);
     let body: Value = again.json().await.unwrap();
     assert_eq!(body["error"], "invalid_grant");
-    assert_eq!(body["error_description"], "the assertion has already been used");
+    assert_eq!(
+        body["error_description"],
+        "the assertion has already been used"
+    );
     drop(r2);
     s.stop().await;
 }
@@ -348,10 +362,13 @@ async fn a_revocation_reaches_every_replica_within_100_ms() {
     let rs = s.resource_server(API).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let introspect = |base: String, token: String| {
-        let (http, rs) = (s.http.clone(), Creds {
-            id: rs.id.clone(),
-            secret: rs.secret.clone(),
-        });
+        let (http, rs) = (
+            s.http.clone(),
+            Creds {
+                id: rs.id.clone(),
+                secret: rs.secret.clone(),
+            },
+        );
         async move {
             let v: Value = http
                 .post(format!("{base}/oauth2/introspect"))
@@ -373,7 +390,10 @@ async fn a_revocation_reaches_every_replica_within_100_ms() {
             .unwrap()
             .to_owned();
         for base in [&r2.base, &r3.base] {
-            assert!(introspect(base.clone(), token.clone()).await, "active before");
+            assert!(
+                introspect(base.clone(), token.clone()).await,
+                "active before"
+            );
         }
         let r = s
             .post_form("/oauth2/revoke", Some(&c), &[("token", &token)])

@@ -132,10 +132,7 @@ async fn a_partner_over_its_limit_is_refused_and_another_is_not(s: &TestServer) 
         }
         statuses
     };
-    let (flooded, steady) = tokio::join!(
-        flood(s, &a, 20, 20, Duration::from_millis(100)),
-        steady
-    );
+    let (flooded, steady) = tokio::join!(flood(s, &a, 20, 20, Duration::from_millis(100)), steady);
     let elapsed = started.elapsed().as_secs_f64();
     assert!(steady.iter().all(|s| *s == 200), "partner B: {steady:?}");
     let ok = flooded.iter().filter(|(st, _)| *st == 200).count();
@@ -194,7 +191,10 @@ async fn a_client_limit_holds_inside_its_partners(s: &TestServer) {
     s.refresh().await;
     let out = flood(s, &busy, 1, 30, Duration::ZERO).await;
     let ok = out.iter().filter(|(st, _)| *st == 200).count();
-    assert!((3..=4).contains(&ok), "{ok} of 30 allowed with a burst of 3");
+    assert!(
+        (3..=4).contains(&ok),
+        "{ok} of 30 allowed with a burst of 3"
+    );
     // The partner's 50 were barely touched: the quiet client gets its whole burst.
     let out = flood(s, &quiet, 1, 45, Duration::ZERO).await;
     assert!(out.iter().all(|(st, _)| *st == 200), "{out:?}");
@@ -232,9 +232,11 @@ async fn the_default_tier_limits_introspection_too(s: &TestServer) {
     );
     // The partner now follows the default tier as well.
     let r = cc(s, &c).await;
-    assert!(header(&r, "ratelimit-policy")
-        .unwrap()
-        .contains("\"partner\";q=5"));
+    assert!(
+        header(&r, "ratelimit-policy")
+            .unwrap()
+            .contains("\"partner\";q=5")
+    );
     // Removing the default lifts every limit within one change-feed read.
     tier(s, "base", rate(5, 5), false).await;
     let r = cc(s, &c).await;
@@ -282,7 +284,10 @@ async fn failed_authentication_is_limited_per_client_id(s: &TestServer) {
         .await
         .unwrap();
     let targets: Vec<&str> = events.iter().map(|e| e.target.as_str()).collect();
-    assert!(targets.contains(&format!("client:{}", c.id).as_str()), "{targets:?}");
+    assert!(
+        targets.contains(&format!("client:{}", c.id).as_str()),
+        "{targets:?}"
+    );
     assert!(targets.contains(&"client:cl_does_not_exist"), "{targets:?}");
     // Another client of the same address is unaffected.
     let other = s.secret_client("globex", "orders:read").await;
@@ -389,9 +394,22 @@ async fn cli_and_api_set_the_same_limits(s: &TestServer) {
     s.seed().await;
     let t = entente(
         s,
-        &["limit", "tier", "set", "--name", "gold", "--per-second", "100", "--burst", "200"],
+        &[
+            "limit",
+            "tier",
+            "set",
+            "--name",
+            "gold",
+            "--per-second",
+            "100",
+            "--burst",
+            "200",
+        ],
     );
-    assert_eq!(t, json!({"name": "gold", "per_second": 100, "burst": 200, "default": false}));
+    assert_eq!(
+        t,
+        json!({"name": "gold", "per_second": 100, "burst": 200, "default": false})
+    );
     entente(s, &["limit", "set", "--partner", "acme", "--tier", "gold"]);
     let shown = entente(s, &["limit", "show", "--partner", "acme"]);
     assert_eq!(shown["partner"], "acme");
@@ -410,7 +428,10 @@ async fn cli_and_api_set_the_same_limits(s: &TestServer) {
         if header(&r, "ratelimit-policy").is_some_and(|p| p.contains("\"partner\";q=100")) {
             break;
         }
-        assert!(Instant::now() < deadline, "the CLI's limit did not apply within 1 s");
+        assert!(
+            Instant::now() < deadline,
+            "the CLI's limit did not apply within 1 s"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -428,7 +449,13 @@ async fn cli_and_api_set_the_same_limits(s: &TestServer) {
         let st = r.status().as_u16();
         (st, r.json::<Value>().await.unwrap_or(Value::Null))
     };
-    let (st, v) = api("GET", "/partners/acme/rate-limit".into(), auditor.clone(), None).await;
+    let (st, v) = api(
+        "GET",
+        "/partners/acme/rate-limit".into(),
+        auditor.clone(),
+        None,
+    )
+    .await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["limit"]["effective"]["rate"]["per_second"], 100);
     assert!(v["limit"]["current"]["allowed"].as_u64().is_some(), "{v}");
@@ -449,9 +476,18 @@ async fn cli_and_api_set_the_same_limits(s: &TestServer) {
     )
     .await;
     assert_eq!(st, 200, "{v}");
-    assert_eq!(v, json!({"name": "gold", "per_second": 10, "burst": 15, "default": true, "used_by": 1}));
+    assert_eq!(
+        v,
+        json!({"name": "gold", "per_second": 10, "burst": 15, "default": true, "used_by": 1})
+    );
     // A tier in use cannot be deleted; bad input is a 400; unknown names a 404.
-    let (st, v) = api("DELETE", "/rate-limits/tiers/gold".into(), admin.clone(), None).await;
+    let (st, v) = api(
+        "DELETE",
+        "/rate-limits/tiers/gold".into(),
+        admin.clone(),
+        None,
+    )
+    .await;
     assert_eq!(st, 409, "{v}");
     for body in [
         json!({"per_second": 0, "burst": 1}),
@@ -459,7 +495,13 @@ async fn cli_and_api_set_the_same_limits(s: &TestServer) {
         json!({"per_second": 5}),
         json!({}),
     ] {
-        let (st, v) = api("PUT", "/partners/acme/rate-limit".into(), admin.clone(), Some(body)).await;
+        let (st, v) = api(
+            "PUT",
+            "/partners/acme/rate-limit".into(),
+            admin.clone(),
+            Some(body),
+        )
+        .await;
         assert_eq!(st, 400, "{v}");
     }
     let (st, _) = api(
@@ -470,7 +512,13 @@ async fn cli_and_api_set_the_same_limits(s: &TestServer) {
     )
     .await;
     assert_eq!(st, 404);
-    let (st, _) = api("GET", "/partners/nobody/rate-limit".into(), admin.clone(), None).await;
+    let (st, _) = api(
+        "GET",
+        "/partners/nobody/rate-limit".into(),
+        admin.clone(),
+        None,
+    )
+    .await;
     assert_eq!(st, 404);
     // A client's own numbers, then cleared back to its partner's.
     let (st, v) = api(
@@ -482,10 +530,25 @@ async fn cli_and_api_set_the_same_limits(s: &TestServer) {
     .await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["limit"]["effective"]["source"], json!({"kind": "custom"}));
-    let (st, v) = api("DELETE", format!("/clients/{}/rate-limit", c.id), admin.clone(), None).await;
+    let (st, v) = api(
+        "DELETE",
+        format!("/clients/{}/rate-limit", c.id),
+        admin.clone(),
+        None,
+    )
+    .await;
     assert_eq!(st, 200, "{v}");
-    assert_eq!(v["limit"]["effective"]["source"], json!({"kind": "partner"}));
-    let (st, _) = api("DELETE", "/partners/acme/rate-limit".into(), admin.clone(), None).await;
+    assert_eq!(
+        v["limit"]["effective"]["source"],
+        json!({"kind": "partner"})
+    );
+    let (st, _) = api(
+        "DELETE",
+        "/partners/acme/rate-limit".into(),
+        admin.clone(),
+        None,
+    )
+    .await;
     assert_eq!(st, 200);
     // Every change is in the audit log.
     let tiers = entente(s, &["audit", "list", "--action", "rate_tier."]);

@@ -182,7 +182,8 @@ fn TierForm(action: ServerAction<SetTier>) -> impl IntoView {
     let name_problem = move || tier_name_problem(&name.read()).map(str::to_owned);
     let per_problem = move || number_problem(&per.read(), 1_000_000, "per second");
     let burst_problem = move || number_problem(&burst.read(), 10_000_000, "burst");
-    let blocked = move || name_problem().is_some() || per_problem().is_some() || burst_problem().is_some();
+    let blocked =
+        move || name_problem().is_some() || per_problem().is_some() || burst_problem().is_some();
     view! {
         <section>
             <h2>"Add or change a tier"</h2>
@@ -288,7 +289,12 @@ fn SubjectRow(
 }
 
 #[component]
-fn LimitForm(row: LimitRow, tiers: Vec<String>, set: ServerAction<SetLimit>, client: bool) -> impl IntoView {
+fn LimitForm(
+    row: LimitRow,
+    tiers: Vec<String>,
+    set: ServerAction<SetLimit>,
+    client: bool,
+) -> impl IntoView {
     let per = RwSignal::new(row.custom.map(|c| c.0.to_string()).unwrap_or_default());
     let burst = RwSignal::new(row.custom.map(|c| c.1.to_string()).unwrap_or_default());
     let tier = RwSignal::new(row.tier.clone());
@@ -299,9 +305,16 @@ fn LimitForm(row: LimitRow, tiers: Vec<String>, set: ServerAction<SetLimit>, cli
         }
         number_problem(&p, 1_000_000, "per second")
             .or_else(|| number_problem(&b, 10_000_000, "burst"))
-            .or_else(|| (p.trim().is_empty() || b.trim().is_empty()).then(|| "choose a tier, or give a rate and a burst".to_owned()))
+            .or_else(|| {
+                (p.trim().is_empty() || b.trim().is_empty())
+                    .then(|| "choose a tier, or give a rate and a burst".to_owned())
+            })
     };
-    let fallback = if client { "Follow the partner" } else { "Use the default tier" };
+    let fallback = if client {
+        "Follow the partner"
+    } else {
+        "Use the default tier"
+    };
     let field = row.key.replace(':', "-");
     view! {
         <details class="limit-edit">
