@@ -5,16 +5,16 @@ import { cli, hydrated, reportCspViolations, signIn, watch } from '../fixtures';
 // of a partner calling the token endpoint drawn against its limit, a tier edited (the limit line
 // moves), a partner's own numbers, and the tier deleted behind a confirmation.
 
-const API = 'https://umbrella.e2e.test';
+const API = 'https://cyberdyne.e2e.test';
 
 test('an operator edits a tier and sees the limit line move while a partner calls', async ({ page }) => {
   const problems = watch(page);
   await reportCspViolations(page);
-  cli('partner', 'create', '--slug', 'umbrella', '--name', 'Umbrella', '--stage', 'sandbox');
-  cli('audience', 'create', '--identifier', API, '--scopes', 'umbrella:read');
-  cli('grant', 'set', '--partner', 'umbrella', '--audience', API, '--scopes', 'umbrella:read');
-  const client = JSON.parse(cli('client', 'create', '--partner', 'umbrella', '--name', 'caller',
-    '--scopes', 'umbrella:read', '--output', 'json'));
+  cli('partner', 'create', '--slug', 'cyberdyne', '--name', 'Cyberdyne', '--stage', 'sandbox');
+  cli('audience', 'create', '--identifier', API, '--scopes', 'cyberdyne:read');
+  cli('grant', 'set', '--partner', 'cyberdyne', '--audience', API, '--scopes', 'cyberdyne:read');
+  const client = JSON.parse(cli('client', 'create', '--partner', 'cyberdyne', '--name', 'caller',
+    '--scopes', 'cyberdyne:read', '--output', 'json'));
   const basic = Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64');
 
   await signIn(page);
@@ -22,7 +22,14 @@ test('an operator edits a tier and sees the limit line move while a partner call
   await expect(page).toHaveURL(/\/rate-limits$/);
   await hydrated(page);
   await expect(page.getByText('No tiers yet: nothing is rate-limited.')).toBeVisible();
-  const row = page.locator('#partner-umbrella');
+  // The partner's page links here, filtered to it.
+  await page.goto('/partners/cyberdyne');
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Rate limits' }).last().click();
+  await expect(page).toHaveURL(/\/rate-limits\?partner=cyberdyne$/);
+  await hydrated(page);
+  await expect(page.getByLabel('Filter partners')).toHaveValue('cyberdyne');
+  const row = page.locator('#partner-cyberdyne');
   await expect(row.locator('td.limit')).toContainText('unlimited');
 
   // Inline validation before anything is sent.
@@ -41,7 +48,7 @@ test('an operator edits a tier and sees the limit line move while a partner call
   await expect(page.locator('#tier-silver')).toContainText('default');
   await expect(row.locator('td.limit')).toContainText('100/s, burst 200 · default tier silver');
   const line = row.locator('.rate-limit-line');
-  const at100 = await line.getAttribute('style');
+  const at100 = await line.getAttribute('x');
 
   // The partner calls: its current rate appears within the two-second refresh.
   let calling = true;
@@ -56,7 +63,7 @@ test('an operator edits a tier and sees the limit line move while a partner call
     }
   })();
   await expect(row.locator('.rate-text')).toHaveText(/^[1-9]\d*\/s of 100\/s/, { timeout: 5000 });
-  await expect(row.getByRole('meter', { name: 'Current rate of Umbrella' })).toHaveAttribute('aria-valuemax', '100');
+  await expect(row.getByRole('meter', { name: 'Current rate of Cyberdyne' })).toHaveAttribute('aria-valuemax', '100');
 
   // Editing the tier moves the limit line, on the same page, with no reload.
   await form.getByLabel('Name').fill('silver');
@@ -65,9 +72,8 @@ test('an operator edits a tier and sees the limit line move while a partner call
   await form.getByRole('button', { name: 'Save tier' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Tier silver saved: 10/s, burst 20' })).toBeVisible();
   await expect(row.locator('td.limit')).toContainText('10/s, burst 20 · default tier silver');
-  await expect(line).not.toHaveAttribute('style', at100 ?? '');
-  const left = (s: string | null) => Number(/left:([\d.]+)%/.exec(s ?? '')?.[1]);
-  expect(left(await line.getAttribute('style'))).toBeLessThan(left(at100));
+  await expect(line).not.toHaveAttribute('x', at100 ?? '');
+  expect(Number(await line.getAttribute('x'))).toBeLessThan(Number(at100));
   // Calling at about 20 a second against 10: refusals show on the row.
   await expect(row.locator('.rate-text')).toContainText('refused/s', { timeout: 6000 });
   calling = false;
@@ -82,19 +88,21 @@ test('an operator edits a tier and sees the limit line move while a partner call
   await expect(row.getByText('choose a tier, or give a rate and a burst')).toBeVisible();
   await row.getByLabel('Burst').fill('5');
   await row.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'umbrella: 5/s, burst 5.' })).toBeVisible();
-  await expect(page.locator('#partner-umbrella td.limit')).toContainText('5/s, burst 5 · own setting');
-  await page.locator('#partner-umbrella').getByText('Change').click();
+  await expect(page.getByRole('status').filter({ hasText: 'cyberdyne: 5/s, burst 5.' })).toBeVisible();
+  await expect(page.locator('#partner-cyberdyne td.limit')).toContainText('5/s, burst 5 · own setting');
+  // The form stays open after saving (the row is updated in place); open it if it closed.
+  const edit = page.locator('#partner-cyberdyne details.limit-edit');
+  if ((await edit.getAttribute('open')) === null) await edit.getByText('Change').click();
   page.once('dialog', (d) => d.accept());
-  await page.locator('#partner-umbrella').getByRole('button', { name: 'Use the default tier' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'umbrella follows its default again.' })).toBeVisible();
+  await page.locator('#partner-cyberdyne').getByRole('button', { name: 'Use the default tier' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'cyberdyne follows its default again.' })).toBeVisible();
 
   // Deleting the tier asks first; later suites run without limits again.
   page.once('dialog', (d) => d.accept());
   await page.locator('#tier-silver').getByRole('button', { name: 'Delete' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Tier silver deleted.' })).toBeVisible();
   await expect(page.getByText('No tiers yet: nothing is rate-limited.')).toBeVisible();
-  await expect(page.locator('#partner-umbrella td.limit')).toContainText('unlimited');
+  await expect(page.locator('#partner-cyberdyne td.limit')).toContainText('unlimited');
 
   expect(problems, problems.join('\n')).toEqual([]);
 });

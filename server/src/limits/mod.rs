@@ -85,12 +85,8 @@ impl Limits {
                 ..*c
             };
             match self.local.check(*c) {
-                Ok(state) => {
-                    self.meter.record(c.policy, c.key, true);
-                    v.states.push(state);
-                }
+                Ok(state) => v.states.push(state),
                 Err((state, wait)) => {
-                    self.meter.record(c.policy, c.key, false);
                     v.states.push(state);
                     v.refused_for_ns = Some(wait);
                     metrics::counter!("entente_rate_limited_total", "policy" => c.policy.name())
@@ -98,6 +94,11 @@ impl Limits {
                     break;
                 }
             }
+        }
+        // Every subject the request counted against sees its outcome (a partner's refusals
+        // include those its clients' own limits made), as the Redis script counts them.
+        for c in checks {
+            self.meter.record(c.policy, c.key, v.allowed());
         }
         v
     }

@@ -87,23 +87,30 @@ async fn until_limited(bases: &[String], s: &TestServer, c: &Creds, per_second: 
     }
 }
 
-/// Three processes sharing Redis enforce one limit: over three seconds at about ten times the
-/// rate, spread over the replicas, the requests allowed match burst + rate × time within 10 %
-/// (each replica limiting alone would allow three times as many).
+/// Three `entente` processes (the real binary) sharing PostgreSQL and Redis enforce one limit:
+/// over three seconds at about ten times the rate, spread over the replicas, the requests allowed
+/// match burst + rate × time within 10 % (each replica limiting alone would allow three times as
+/// many).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_replicas_enforce_one_global_limit() {
+async fn three_processes_enforce_one_global_limit() {
     let redis = RedisServer::start().await;
+    // The in-process server only sets up the catalog; the load goes to the three binaries.
     let s = start(&redis, FailureMode::Local).await;
-    let r2 = s
-        .replica(|c| with_redis(c, &redis, FailureMode::Local))
-        .await;
-    let r3 = s
-        .replica(|c| with_redis(c, &redis, FailureMode::Local))
-        .await;
     s.seed().await;
     let c = s.secret_client("acme", "orders:read").await;
-    let bases = vec![s.base.clone(), r2.base.clone(), r3.base.clone()];
     limit_acme(&s, 40, 40).await;
+    let env = [
+        ("ENTENTE_DATABASE_URL", s.db.url.as_str()),
+        ("ENTENTE_MASTER_KEY", s.master_b64.as_str()),
+        ("ENTENTE_REDIS_URL", &redis.url()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, &**v)).collect();
+    let replicas = [
+        crate::startup::Binary::start(&env).await,
+        crate::startup::Binary::start(&env).await,
+        crate::startup::Binary::start(&env).await,
+    ];
+    let bases: Vec<String> = replicas.iter().map(|b| b.base.clone()).collect();
     until_limited(&bases, &s, &c, 40).await;
     // Let the burst refill completely.
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -122,7 +129,7 @@ async fn three_replicas_enforce_one_global_limit() {
         handles.push(tokio::spawn(async move {
             let mut ok = 0u32;
             let mut refused = 0u32;
-            // ~130 requests a second from each replica's clients, 3 seconds.
+            // ~130 requests a second through each replica, 3 seconds.
             tokio::time::sleep(Duration::from_millis(i as u64 * 2)).await;
             let until = Instant::now() + Duration::from_secs(3);
             while Instant::now() < until {
@@ -158,7 +165,7 @@ async fn three_replicas_enforce_one_global_limit() {
     let expected = 40.0 + 40.0 * elapsed;
     let off = (f64::from(ok) - expected).abs() / expected;
     println!(
-        "global limit: {ok} allowed ({per_replica:?} per replica), {refused} refused in {elapsed:.2}s; expected {expected:.0}, off by {:.1} %",
+        "global limit over three processes: {ok} allowed ({per_replica:?} per replica), {refused} refused in {elapsed:.2}s; expected {expected:.0}, off by {:.1} %",
         off * 100.0
     );
     assert!(
@@ -168,11 +175,19 @@ async fn three_replicas_enforce_one_global_limit() {
     assert!(off <= 0.10, "{ok} allowed, expected {expected:.0} ± 10 %");
     // Every replica did serve some: the limit is shared, not held by one.
     assert!(per_replica.iter().all(|n| *n > 0), "{per_replica:?}");
-    let v = readyz(&s.http, &r3.base).await;
-    assert_eq!(v["redis"], "up", "{v}");
-    assert_eq!(v["rate_limits"], "cluster");
-    assert_eq!(v["replicas_seen"], 3, "{v}");
-    drop((r2, r3));
+    // Each process sees the others (the in-process server is a fourth replica).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let v = readyz(&s.http, &bases[2]).await;
+        if v["replicas_seen"] == 4 {
+            assert_eq!(v["redis"], "up", "{v}");
+            assert_eq!(v["rate_limits"], "cluster");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{v}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(replicas);
     s.stop().await;
 }
 

@@ -13,9 +13,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::common::{API, Backend, TestDb, TestServer};
 
 /// The release or debug `entente` binary, serving on free ports with its own data directory.
-struct Binary {
+pub(crate) struct Binary {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     metrics: String,
     _dir: entente_store::testing::TempDir,
 }
@@ -29,7 +29,7 @@ fn free_port() -> u16 {
 }
 
 impl Binary {
-    async fn start(env: &[(&str, &str)]) -> Self {
+    pub(crate) async fn start(env: &[(&str, &str)]) -> Self {
         let dir = entente_store::testing::TempDir::new("entente-bin");
         let (port, mport) = (free_port(), free_port());
         let base = format!("http://127.0.0.1:{port}");

@@ -35,6 +35,7 @@ pub fn PartnerClients() -> impl IntoView {
                             <p class="subtitle">{partner.name.clone()} " (" <code>{partner.slug.clone()}</code> ", " {partner.stage.clone()} ") · "
                                 <A href=format!("/partners/{}/onboarding", partner.slug)>"Onboarding"</A> " · "
                                 <A href=format!("/partners/{}/trust", partner.slug)>"Trust rules"</A> " · "
+                                <A href=format!("/rate-limits?partner={}", partner.slug)>"Rate limits"</A> " · "
                                 <A href=format!("/changes?partner={}", partner.slug)>"Change requests"</A> " · "
                                 <A href=format!("/audit?partner={}", partner.slug)>"Audit"</A>
                             </p>

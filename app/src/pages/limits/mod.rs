@@ -48,7 +48,9 @@ pub fn RateLimits() -> impl IntoView {
     let set_tier = ServerAction::<SetTier>::new();
     let delete_tier = ServerAction::<DeleteTier>::new();
     let set_limit = ServerAction::<SetLimit>::new();
-    let filter = RwSignal::new(String::new());
+    // `?partner=acme` (the partner page's link) starts filtered to that partner.
+    let query = leptos_router::hooks::use_query_map();
+    let filter = RwSignal::new(query.read_untracked().get("partner").unwrap_or_default());
     let offset = RwSignal::new(0u64);
     let page = Resource::new(
         move || {
@@ -72,17 +74,17 @@ pub fn RateLimits() -> impl IntoView {
             <ActionDone value=Signal::derive(move || delete_tier.value().get())/>
             <ActionError value=Signal::derive(move || set_limit.value().get())/>
             <ActionDone value=Signal::derive(move || set_limit.value().get())/>
-            <Transition fallback=|| view! { <p class="loading" role="status">"Loading rate limits…"</p> }>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading tiers…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok(p) => {
-                            keys.set(shown_keys(&p));
-                            view! { <Tiers tiers=p.tiers.clone() delete=delete_tier/> <Subjects page=p live=live offset=offset set=set_limit/> }.into_any()
-                        }
+                        Ok(p) => view! { <Tiers tiers=p.tiers delete=delete_tier/> }.into_any(),
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     }
                 })}
             </Transition>
+            {crate::components::may_change().then(|| view! { <TierForm action=set_tier/> })}
+            <h2>"Partners and clients"</h2>
+            // The filter stays outside the refreshed part: typing never loses focus.
             <label class="filter">"Filter partners"
                 <input type="search" autocomplete="off" placeholder="slug or name"
                     prop:value=move || filter.get()
@@ -91,7 +93,17 @@ pub fn RateLimits() -> impl IntoView {
                         offset.set(0);
                     }/>
             </label>
-            {crate::components::may_change().then(|| view! { <TierForm action=set_tier/> })}
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading limits…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(p) => {
+                            keys.set(shown_keys(&p));
+                            view! { <Subjects page=p live=live offset=offset set=set_limit/> }.into_any()
+                        }
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
         </Layout>
     }
 }
@@ -186,7 +198,7 @@ fn TierForm(action: ServerAction<SetTier>) -> impl IntoView {
         move || name_problem().is_some() || per_problem().is_some() || burst_problem().is_some();
     view! {
         <section>
-            <h2>"Add or change a tier"</h2>
+            <h3>"Add or change a tier"</h3>
             <ActionForm action=action attr:class="card" attr:id="tier-form">
                 <div class="row3">
                     <Field label="Name" help="An existing name changes that tier." error=Signal::derive(name_problem)>
@@ -224,8 +236,7 @@ fn Subjects(
     let tiers: Vec<String> = page.tiers.iter().map(|t| t.name.clone()).collect();
     view! {
         <section id="subjects">
-            <h2>"Partners and clients"</h2>
-            <p class="meta">"Current rate: requests allowed in the last second on this replica; the line marks the limit (logarithmic scale, 1 to 1,000,000 per second)."</p>
+            <p class="meta">"Current rate: requests allowed in the last second (over every replica in cluster mode); the dark mark is the limit (logarithmic scale, 1 to 1,000,000 per second)."</p>
             <PagedTable headings=&["Partner or client", "Limit", "Current rate", "Change"] total=page.total
                 offset=page.offset page=PAGE noun="partners" id="limit-table"
                 empty="No partners yet: add one on the partners page." set_offset=offset>
@@ -270,12 +281,20 @@ fn SubjectRow(
             <td class="limit">{limit_text(&row)} <span class="meta">" · " {row.source.clone()}</span></td>
             <td>
                 <div class="rate">
-                    <div class="rate-track" role="meter" aria-label=format!("Current rate of {label}")
+                    // SVG geometry, not inline styles: the console's CSP allows no style attributes.
+                    <svg class="rate-bar" viewBox="0 0 100 10" preserveAspectRatio="none" role="meter"
+                        aria-label=format!("Current rate of {label}")
                         aria-valuemin="0" aria-valuemax=limit.map(|l| l.to_string())
                         aria-valuenow=move || now().0.to_string()>
-                        <span class="rate-fill" style=move || format!("width:{:.1}%", position(now().0))></span>
-                        {limit.map(|l| view! { <span class="rate-limit-line" title=format!("limit {l}/s") style=format!("left:{:.1}%", position(u64::from(l)))></span> })}
-                    </div>
+                        <rect class="rate-track" x="0" y="2" width="100" height="6" rx="2"></rect>
+                        <rect class="rate-fill" x="0" y="2" height="6" rx="2" width=move || format!("{:.1}", position(now().0))></rect>
+                        {limit.map(|l| view! {
+                            <rect class="rate-limit-line" y="0" width="1" height="10"
+                                x=format!("{:.1}", (position(u64::from(l)) - 0.5).max(0.0))>
+                                <title>{format!("limit {l}/s")}</title>
+                            </rect>
+                        })}
+                    </svg>
                     <span class="rate-text">
                         {move || format!("{}/s", now().0)}
                         {limit.map(|l| format!(" of {l}/s"))}
