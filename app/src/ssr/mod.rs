@@ -57,9 +57,9 @@ pub trait FederationServices: Send + Sync {
         actor: entente_store::Actor,
         kid: String,
     ) -> BoxFuture<Result<Option<String>, StoreError>>;
-    /// Requests allowed and refused in the last second by a limited subject (`kind`
-    /// `partner` or `client`), as this replica saw them; `None` for an unknown kind.
-    fn observed(&self, kind: String, id: String) -> BoxFuture<Option<(u64, u64)>>;
+    /// Requests allowed and refused in the last second by limited subjects (`partner:<slug>`
+    /// or `client:<client_id>`; other keys are left out), in one read.
+    fn observed(&self, keys: Vec<String>) -> BoxFuture<Vec<(String, u64, u64)>>;
     /// Applies committed catalog changes to this replica now (others follow the change feed),
     /// so that "try a token" right after an edit sees the edit.
     fn apply_changes(&self) -> BoxFuture<()>;

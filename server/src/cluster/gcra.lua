@@ -3,9 +3,10 @@
 -- alone). Time is the Redis server's, so replicas need no clock agreement.
 --
 -- KEYS[i]: the state of one limit (its theoretical arrival time, in microseconds)
--- ARGV[2i-1]: emission interval in microseconds (1e6 / rate); ARGV[2i]: burst
+-- ARGV[2i-1]: emission interval in microseconds (1e6 / rate, with a fraction); ARGV[2i]: burst
 -- ARGV[2n+1]: the per-second counters hash prefix (live rates), ARGV[2n+1+i]: key i's counter name
--- Returns {allowed (1|0), refused key index (0 if allowed), wait in microseconds, remaining_1..n}
+-- Returns {allowed (1|0), refused key index with the longest wait (0 if allowed), that wait in
+-- microseconds, remaining_1..n}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local n = #KEYS
@@ -21,8 +22,10 @@ for i = 1, n do
   local over = new_tat - now - limit
   if over > 0 then
     out[1] = 0
-    out[2] = i
-    out[3] = over
+    if over > out[3] then
+      out[2] = i
+      out[3] = over
+    end
     out[3 + i] = 0
   else
     tats[i] = new_tat
@@ -37,7 +40,7 @@ end
 redis.call('EXPIRE', seen, 5)
 if out[1] == 1 then
   for i = 1, n do
-    redis.call('SET', KEYS[i], string.format('%d', tats[i]), 'PX', math.ceil((tats[i] - now) / 1000) + 1)
+    redis.call('SET', KEYS[i], string.format('%.3f', tats[i]), 'PX', math.ceil((tats[i] - now) / 1000) + 1)
   end
 end
 return out

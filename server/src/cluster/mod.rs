@@ -68,6 +68,8 @@ pub struct Redis {
     replicas: AtomicU32,
     pub failure_mode: FailureMode,
     timeout: Duration,
+    down: tokio::sync::Notify,
+    seen: redis::Script,
 }
 
 /// The outcome of one rate-limit check through Redis.
@@ -91,6 +93,8 @@ impl Redis {
             replicas: AtomicU32::new(1),
             failure_mode: config.failure_mode,
             timeout: config.timeout,
+            down: tokio::sync::Notify::new(),
+            seen: redis::Script::new(include_str!("seen.lua")),
         })
     }
 
@@ -121,11 +125,15 @@ impl Redis {
                 );
             }
             metrics::gauge!("entente_redis_up").set(if up { 1.0 } else { 0.0 });
+            if !up {
+                self.down.notify_one();
+            }
         }
     }
 
-    /// Runs one Redis call with the configured timeout; a failure marks Redis down (the health
-    /// check brings it back).
+    /// Runs one Redis call with the configured timeout. A timeout or a lost connection marks
+    /// Redis down for every request (they fall back at once instead of each waiting) and wakes
+    /// the heartbeat, which brings it back; any other error fails this call only.
     async fn call<T>(
         &self,
         f: impl AsyncFnOnce(ConnectionManager) -> redis::RedisResult<T>,
@@ -136,9 +144,13 @@ impl Redis {
         let conn = self.connection()?;
         match tokio::time::timeout(self.timeout, f(conn)).await {
             Ok(Ok(v)) => Some(v),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "a Redis call failed");
+            Ok(Err(e)) if connection_lost(&e) => {
+                tracing::warn!(error = %e, "Redis connection lost");
                 self.mark(false);
+                None
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "a Redis call failed");
                 None
             }
             Err(_) => {
@@ -147,6 +159,11 @@ impl Redis {
                 None
             }
         }
+    }
+
+    /// Resolves when a call has just marked Redis down (the heartbeat then checks at once).
+    pub async fn went_down(&self) {
+        self.down.notified().await;
     }
 
     /// One atomic GCRA check of every policy (all or nothing).
@@ -159,7 +176,10 @@ impl Redis {
                     inv.key(limit_key(c.policy, c.key));
                 }
                 for c in checks {
-                    inv.arg(c.rate.interval_ns() / 1000).arg(c.rate.burst);
+                    // Microseconds with a fraction: whole microseconds would round 150,000/s up
+                    // to 166,667/s.
+                    let interval_us = 1e6 / f64::from(c.rate.per_second.max(1));
+                    inv.arg(format!("{interval_us:.4}")).arg(c.rate.burst);
                 }
                 inv.arg(&seen);
                 for c in checks {
@@ -203,25 +223,31 @@ impl Redis {
         Checked::Verdict(v)
     }
 
-    /// Requests allowed and refused in the last complete second, over every replica.
-    pub async fn observed(&self, policy: Policy, key: &str) -> Option<(u64, u64)> {
-        let second = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-            .saturating_sub(1);
-        let hash = format!("{PREFIX}seen:{second}");
-        let field = format!("{}:{key}", policy.name());
-        let (a, r): (Option<u64>, Option<u64>) = self
+    /// Requests allowed and refused in the last complete second (by Redis's clock, the one the
+    /// counters are written by), over every replica, for each `(policy, key)`: one round trip.
+    pub async fn observed(&self, subjects: &[(Policy, &str)]) -> Option<Vec<(u64, u64)>> {
+        let counts: Vec<Option<u64>> = self
             .call(async |mut conn| {
-                redis::cmd("HMGET")
-                    .arg(&hash)
-                    .arg(format!("{field}:a"))
-                    .arg(format!("{field}:r"))
-                    .query_async(&mut conn)
-                    .await
+                let mut inv = self.seen.prepare_invoke();
+                inv.arg(format!("{PREFIX}seen:"));
+                for (policy, key) in subjects {
+                    inv.arg(format!("{}:{key}:a", policy.name()))
+                        .arg(format!("{}:{key}:r", policy.name()));
+                }
+                inv.invoke_async(&mut conn).await
             })
             .await?;
-        Some((a.unwrap_or(0), r.unwrap_or(0)))
+        Some(
+            counts
+                .chunks(2)
+                .map(|c| {
+                    (
+                        c.first().copied().flatten().unwrap_or(0),
+                        c.get(1).copied().flatten().unwrap_or(0),
+                    )
+                })
+                .collect(),
+        )
     }
 
     /// Remembers a one-time value (`jti`) until `exp` (seconds); `Some(false)` if it was seen
@@ -319,6 +345,12 @@ impl Redis {
             })
             .await;
     }
+}
+
+/// A timeout, refusal or dropped connection: Redis is not there (as opposed to an error in a
+/// command, which says nothing about the others).
+fn connection_lost(e: &redis::RedisError) -> bool {
+    e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_io_error()
 }
 
 fn limit_key(policy: Policy, key: &str) -> String {

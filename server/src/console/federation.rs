@@ -112,17 +112,25 @@ impl app::ssr::FederationServices for ConsoleFederation {
         })
     }
 
-    fn observed(&self, kind: String, id: String) -> app::ssr::BoxFuture<Option<(u64, u64)>> {
+    fn observed(&self, keys: Vec<String>) -> app::ssr::BoxFuture<Vec<(String, u64, u64)>> {
         use entente_domain::rate_limit::Policy;
         let state = self.0.clone();
         Box::pin(async move {
-            let policy = match kind.as_str() {
-                "partner" => Policy::Partner,
-                "client" => Policy::Client,
-                _ => return None,
-            };
-            let o = state.limits.observed(policy, &id).await;
-            Some((o.allowed, o.refused))
+            let known: Vec<(&String, Policy, &str)> = keys
+                .iter()
+                .filter_map(|k| match k.split_once(':')? {
+                    ("partner", id) => Some((k, Policy::Partner, id)),
+                    ("client", id) => Some((k, Policy::Client, id)),
+                    _ => None,
+                })
+                .collect();
+            let subjects: Vec<(Policy, &str)> = known.iter().map(|(_, p, id)| (*p, *id)).collect();
+            let seen = state.limits.observed(&subjects).await;
+            known
+                .iter()
+                .zip(seen)
+                .map(|((k, ..), o)| ((*k).clone(), o.allowed, o.refused))
+                .collect()
         })
     }
 

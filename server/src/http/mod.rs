@@ -56,5 +56,6 @@ pub fn router(state: AppState) -> Router {
 pub fn metrics_router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(health::metrics))
+        .route("/readyz", get(health::readyz_detail))
         .with_state(state)
 }

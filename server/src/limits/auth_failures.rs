@@ -8,7 +8,6 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
 /// What is blocked: a presented client id or a source address (IPv6 per /64).
@@ -35,6 +34,12 @@ pub struct AuthFailures {
 
 /// Longest client id kept as a key: longer ones are cut (they cannot exist anyway).
 const MAX_KEY: usize = 128;
+/// How long a block lasts: the whole budget's window, so that a guesser gets one budget a
+/// minute (and one audit event a minute per id or address), not one per refill.
+pub const BLOCK: Duration = Duration::from_secs(60);
+/// Keys tracked per table before an early prune (a flood of made-up ids cannot grow memory
+/// without bound between the minutely prunes).
+const MAX_TRACKED: usize = 100_000;
 
 impl AuthFailures {
     /// `per_client` and `per_address`: failures allowed per minute (and as a burst).
@@ -86,37 +91,43 @@ impl AuthFailures {
 
     /// Counts one failed authentication; returns the blocks it begins.
     pub fn failed(&self, client_id: Option<&str>, address: Option<IpAddr>) -> Vec<Trip> {
-        let clock = DefaultClock::default();
         let mut trips = Vec::new();
+        if self.per_address.len() > MAX_TRACKED || self.per_client.len() > MAX_TRACKED {
+            self.prune();
+        }
         if let Some(a) = address {
             let a = address_key(a);
-            if let Err(n) = self.per_address.check_key(&a) {
-                trips.extend(self.block(Blocked::Address(a), n.wait_time_from(clock.now())));
+            if self.per_address.check_key(&a).is_err() {
+                trips.extend(self.block(Blocked::Address(a)));
             }
         }
         if let Some(id) = client_id {
             let id = client_key(id);
-            if let Err(n) = self.per_client.check_key(&id) {
-                trips.extend(self.block(Blocked::Client(id), n.wait_time_from(clock.now())));
+            if self.per_client.check_key(&id).is_err() {
+                trips.extend(self.block(Blocked::Client(id)));
             }
         }
         trips
     }
 
-    fn block(&self, key: Blocked, wait: Duration) -> Option<Trip> {
-        // At least a second: the refusal's Retry-After is whole seconds.
-        let wait = wait.max(Duration::from_secs(1));
+    /// Starts a block (a failure while blocked does not extend it: the block ends on time).
+    fn block(&self, key: Blocked) -> Option<Trip> {
         let now = Instant::now();
         let mut g = match self.blocked.write() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        let fresh = g.get(&key).is_none_or(|until| *until <= now);
-        g.insert(key.clone(), now + wait);
+        if g.get(&key).is_some_and(|until| *until > now) {
+            return None;
+        }
+        if g.len() >= MAX_TRACKED {
+            g.retain(|_, until| *until > now);
+        }
+        g.insert(key.clone(), now + BLOCK);
         self.count.store(g.len(), Ordering::Relaxed);
-        fresh.then(|| Trip {
+        Some(Trip {
             blocked: key,
-            for_secs: wait.as_secs().max(1),
+            for_secs: BLOCK.as_secs(),
         })
     }
 
@@ -177,8 +188,9 @@ mod tests {
         assert!(f.blocked_for(Some("cl_x"), None).is_some_and(|s| s >= 1));
         // Another id from the same address is not blocked by this id's failures.
         assert_eq!(f.blocked_for(Some("cl_y"), Some(addr)), None);
-        // A second failure while blocked extends the block but is not a new trip.
+        // A failure while blocked is not a new trip, and the block lasts the whole minute.
         assert!(f.failed(Some("cl_x"), Some(addr)).is_empty());
+        assert!(f.blocked_for(Some("cl_x"), None).is_some_and(|s| s > 50));
     }
 
     #[test]

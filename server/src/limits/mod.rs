@@ -23,7 +23,12 @@ pub struct Limits {
     pub meter: meter::Meter,
     /// Cluster mode: limits shared by every replica through Redis.
     pub redis: Option<std::sync::Arc<Redis>>,
+    /// Audit events of blocks written per minute, at most (a flood cannot fill the audit log).
+    audited_blocks: governor::DefaultDirectRateLimiter,
 }
+
+/// Block audit events written per minute, at most.
+const AUDITED_BLOCKS: u32 = 60;
 
 /// Settings of the failed-authentication limiter (per minute).
 #[derive(Debug, Clone, Copy)]
@@ -48,6 +53,9 @@ impl Limits {
             local: local::LocalLimiter::default(),
             auth_failures: auth_failures::AuthFailures::new(budget.per_client, budget.per_address),
             meter: meter::Meter::default(),
+            audited_blocks: governor::RateLimiter::direct(governor::Quota::per_minute(
+                std::num::NonZeroU32::new(AUDITED_BLOCKS).unwrap_or(std::num::NonZeroU32::MIN),
+            )),
         }
     }
 
@@ -125,27 +133,42 @@ impl Limits {
         checks
     }
 
-    /// Requests allowed and refused in the last second: over every replica in cluster mode
-    /// (counted by the Redis script), else as this process saw them.
-    pub async fn observed(&self, policy: Policy, key: &str) -> Observed {
+    /// Requests allowed and refused in the last second for each subject: over every replica in
+    /// cluster mode (counted by the Redis script, read in one round trip), else as this process
+    /// saw them.
+    pub async fn observed(&self, subjects: &[(Policy, &str)]) -> Vec<Observed> {
         if let Some(redis) = &self.redis
-            && let Some((allowed, refused)) = redis.observed(policy, key).await
+            && let Some(counts) = redis.observed(subjects).await
         {
-            return Observed { allowed, refused };
+            return counts
+                .into_iter()
+                .map(|(allowed, refused)| Observed { allowed, refused })
+                .collect();
         }
-        self.meter.observed(policy, key)
+        subjects
+            .iter()
+            .map(|(p, k)| self.meter.observed(*p, k))
+            .collect()
     }
 
-    /// Adds the rates seen in the last second to a partner's limits.
+    /// Adds the rates seen in the last second to a partner's limits and its clients'.
     pub async fn observe_partner(&self, v: &mut PartnerLimits) {
-        v.limit.current = Some(self.observed(Policy::Partner, &v.partner).await);
+        let mut subjects = vec![(Policy::Partner, v.partner.as_str())];
+        subjects.extend(v.clients.iter().map(|c| (Policy::Client, c.client_id.as_str())));
+        let seen = self.observed(&subjects).await;
+        let mut seen = seen.into_iter();
+        v.limit.current = seen.next();
         for c in &mut v.clients {
-            self.observe_client(c).await;
+            c.limit.current = seen.next();
         }
     }
 
     pub async fn observe_client(&self, c: &mut ClientLimit) {
-        c.limit.current = Some(self.observed(Policy::Client, &c.client_id).await);
+        c.limit.current = self
+            .observed(&[(Policy::Client, c.client_id.as_str())])
+            .await
+            .into_iter()
+            .next();
     }
 
     /// Maintenance: forget what is whole again.
@@ -172,30 +195,39 @@ pub fn add_fields(v: &Verdict, headers: &mut HeaderMap) {
     }
 }
 
-/// Writes the security audit event of a block that has just begun (in the background: the
-/// refusal does not wait on the database, and a block begins at most once per key and period).
-pub fn record_trip(state: &AppState, trip: auth_failures::Trip, now: i64) {
-    let target = match &trip.blocked {
-        auth_failures::Blocked::Client(id) => format!("client:{id}"),
-        auth_failures::Blocked::Address(a) => format!("address:{a}"),
-    };
-    tracing::warn!(target = %target, seconds = trip.for_secs, "too many failed client authentications: blocking");
-    metrics::counter!("entente_client_auth_blocks_total").increment(1);
-    let state = state.clone();
-    tokio::spawn(async move {
-        let actor = Actor::new("system:rate-limiter");
-        if let Err(e) = state
-            .store
-            .record_event(
-                &actor,
-                "security.client_auth_blocked",
-                &target,
-                serde_json::json!({ "seconds": trip.for_secs }),
-                now,
-            )
-            .await
-        {
-            tracing::warn!(error = %e, "recording a client-authentication block failed");
+impl Limits {
+    /// Writes the security audit event of a block that has just begun, in the background (the
+    /// refusal does not wait on the database). A block begins at most once a minute per id or
+    /// address, and at most `AUDITED_BLOCKS` a minute are written in all: beyond that (a flood
+    /// from many addresses) they are counted in `entente_client_auth_blocks_unaudited_total`.
+    pub fn record_trip(&self, state: &AppState, trip: auth_failures::Trip, now: i64) {
+        let target = match &trip.blocked {
+            auth_failures::Blocked::Client(id) => format!("client:{id}"),
+            auth_failures::Blocked::Address(a) => format!("address:{a}"),
+        };
+        metrics::counter!("entente_client_auth_blocks_total").increment(1);
+        if self.audited_blocks.check().is_err() {
+            metrics::counter!("entente_client_auth_blocks_unaudited_total").increment(1);
+            return;
         }
-    });
+        // Debug formatting: an attacker-chosen id cannot forge log lines.
+        tracing::warn!(target = ?target, seconds = trip.for_secs, "too many failed client authentications: blocking");
+        let state = state.clone();
+        tokio::spawn(async move {
+            let actor = Actor::new("system:rate-limiter");
+            if let Err(e) = state
+                .store
+                .record_event(
+                    &actor,
+                    "security.client_auth_blocked",
+                    &target,
+                    serde_json::json!({ "seconds": trip.for_secs }),
+                    now,
+                )
+                .await
+            {
+                tracing::warn!(error = %e, "recording a client-authentication block failed");
+            }
+        });
+    }
 }

@@ -43,10 +43,20 @@ pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>
     Ok(Some((dec(id), dec(secret))))
 }
 
+/// A client whose credentials checked out. An assertion's `jti` is not yet remembered: `confirm`
+/// does that after the rate limits, so that a refused request does not use the assertion up.
+pub struct Authenticated<'s> {
+    pub client: &'s ClientEntry,
+    replay: Option<(String, i64)>,
+    address: Option<IpAddr>,
+}
+
 /// Authenticates the calling client. Unknown id, wrong secret, wrong method, bad assertion and
 /// replayed assertion all yield the same `invalid_client` (security case C32). Failures count
-/// per presented client id and per source address; past the budget every attempt for that id
-/// or from that address gets 429 until the block ends, whether the id exists or not.
+/// per presented client id and per source address. An address over its budget is refused (429)
+/// before anything is checked; over a client id's budget, failures are answered 429 while
+/// correct credentials still pass, so nobody can lock a partner's client out by guessing at its
+/// id. Known and unknown ids are treated alike throughout.
 pub async fn authenticate<'s>(
     state: &AppState,
     snapshot: &'s Snapshot,
@@ -54,7 +64,7 @@ pub async fn authenticate<'s>(
     form: &Form,
     address: Option<IpAddr>,
     now: i64,
-) -> Result<&'s ClientEntry, OAuthError> {
+) -> Result<Authenticated<'s>, OAuthError> {
     let presented = basic_credentials(headers).and_then(|basic| {
         client_auth::presented(AuthInputs {
             basic,
@@ -66,7 +76,7 @@ pub async fn authenticate<'s>(
     });
     let limiter = &state.limits.auth_failures;
     if limiter.any_blocked()
-        && let Some(secs) = limiter.blocked_for(claimed_id(&presented, form).as_deref(), address)
+        && let Some(secs) = limiter.blocked_for(None, address)
     {
         metrics::counter!("entente_rate_limited_total", "policy" => "client_auth_failures")
             .increment(1);
@@ -76,19 +86,64 @@ pub async fn authenticate<'s>(
         Ok(p) => verify(state, snapshot, p, now).await,
         Err(e) => Err(e.clone()),
     };
-    if let Err(e) = &result
-        && e.code == entente_domain::OAuthErrorCode::InvalidClient
-    {
-        let claimed = claimed_id(&presented, form);
-        for trip in limiter.failed(claimed.as_deref(), address) {
-            crate::limits::record_trip(state, trip, now);
-        }
-        // The failure that goes over the budget is already answered as a block.
-        if let Some(secs) = limiter.blocked_for(claimed.as_deref(), address) {
-            return Err(OAuthError::slow_down(secs));
-        }
+    match result {
+        Ok((client, replay)) => Ok(Authenticated {
+            client,
+            replay,
+            address,
+        }),
+        Err(e) if e.code == entente_domain::OAuthErrorCode::InvalidClient => Err(failed(
+            state,
+            claimed_id(&presented, form).as_deref(),
+            address,
+            now,
+            e,
+        )),
+        Err(e) => Err(e),
     }
-    result
+}
+
+/// After the rate limits: remembers the assertion's `jti`; a replay fails like any bad
+/// credential (and counts as a failure).
+pub async fn confirm<'s>(
+    state: &AppState,
+    auth: Authenticated<'s>,
+    now: i64,
+) -> Result<&'s ClientEntry, OAuthError> {
+    if let Some((jti, exp)) = &auth.replay
+        && !state.remember_jti(&auth.client.client_id, jti, *exp).await?
+    {
+        return Err(failed(
+            state,
+            Some(&auth.client.client_id),
+            auth.address,
+            now,
+            OAuthError::invalid_client(),
+        ));
+    }
+    Ok(auth.client)
+}
+
+/// Counts a failed authentication; the answer is 429 once the id or address is over budget.
+fn failed(
+    state: &AppState,
+    claimed: Option<&str>,
+    address: Option<IpAddr>,
+    now: i64,
+    e: OAuthError,
+) -> OAuthError {
+    let limiter = &state.limits.auth_failures;
+    for trip in limiter.failed(claimed, address) {
+        state.limits.record_trip(state, trip, now);
+    }
+    match limiter.blocked_for(claimed, address) {
+        Some(secs) => {
+            metrics::counter!("entente_rate_limited_total", "policy" => "client_auth_failures")
+                .increment(1);
+            OAuthError::slow_down(secs)
+        }
+        None => e,
+    }
 }
 
 /// The client id a request names (unverified): the key its failures count against.
@@ -104,12 +159,13 @@ fn claimed_id(presented: &Result<Presented, OAuthError>, form: &Form) -> Option<
     }
 }
 
+/// Checks the credentials; for an assertion, also its `jti` and `exp` (remembered by `confirm`).
 async fn verify<'s>(
     state: &AppState,
     snapshot: &'s Snapshot,
     presented: &Presented,
     now: i64,
-) -> Result<&'s ClientEntry, OAuthError> {
+) -> Result<(&'s ClientEntry, Option<(String, i64)>), OAuthError> {
     match presented {
         Presented::Secret {
             client_id, secret, ..
@@ -127,7 +183,7 @@ async fn verify<'s>(
             if !ok {
                 return Err(OAuthError::invalid_client());
             }
-            Ok(client)
+            Ok((client, None))
         }
         Presented::Assertion {
             client_id,
@@ -153,11 +209,7 @@ async fn verify<'s>(
                 AssertionRules::default(),
                 now,
             )?;
-            if state.remember_jti(&client.client_id, &jti, exp).await? {
-                Ok(client)
-            } else {
-                Err(OAuthError::invalid_client())
-            }
+            Ok((client, Some((jti, exp))))
         }
     }
 }

@@ -30,8 +30,9 @@ pub async fn introspect(
         let form = form::read(&headers, body).await?;
         let now = now();
         let snapshot = state.snapshot();
-        let caller =
+        let auth =
             client_auth::authenticate(&state, &snapshot, &headers, &form, address, now).await?;
+        let caller = auth.client;
         let ClientRole::ResourceServer { audience } = &caller.role else {
             // Partners' clients are not resource servers: they may not introspect.
             return Err(OAuthError::invalid_client());
@@ -51,6 +52,7 @@ pub async fn introspect(
                 return Err(OAuthError::slow_down(secs));
             }
         }
+        client_auth::confirm(&state, auth, now).await?;
         let token = form
             .get("token")
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

@@ -27,8 +27,9 @@ pub async fn revoke(
         let form = form::read(&headers, body).await?;
         let now = now();
         let snapshot = state.snapshot();
-        let caller =
+        let auth =
             client_auth::authenticate(&state, &snapshot, &headers, &form, address, now).await?;
+        let caller = client_auth::confirm(&state, auth, now).await?;
         let token = form
             .get("token")
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

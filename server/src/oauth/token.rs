@@ -58,14 +58,15 @@ async fn dispatch(
     }
     let now = now();
     let snapshot = state.snapshot();
-    let client = client_auth::authenticate(state, &snapshot, headers, &form, address, now).await?;
-    let checks = Limits::token_checks(&snapshot, client);
+    let auth = client_auth::authenticate(state, &snapshot, headers, &form, address, now).await?;
+    let checks = Limits::token_checks(&snapshot, auth.client);
     if !checks.is_empty() {
         let v = verdict.insert(state.limits.check(&checks).await?);
         if let Some(secs) = v.retry_after_secs() {
             return Err(OAuthError::slow_down(secs));
         }
     }
+    let client = client_auth::confirm(state, auth, now).await?;
     let ClientRole::Partner {
         partner_id,
         partner_slug,

@@ -22,6 +22,11 @@ pub async fn run(s: AppState) {
             redis.check_health(&s.replica).await;
         }
         let pause = if redis.is_up() { 2000 } else { 500 };
-        tokio::time::sleep(Duration::from_millis(pause)).await;
+        // A call that finds Redis gone wakes the check at once: recovery is looked for every
+        // half second from the moment of the loss.
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(pause)) => {}
+            () = redis.went_down() => {}
+        }
     }
 }

@@ -50,8 +50,9 @@ async fn cc(http: &reqwest::Client, base: &str, c: &Creds) -> u16 {
         .as_u16()
 }
 
-async fn readyz(http: &reqwest::Client, base: &str) -> Value {
-    http.get(format!("{base}/readyz"))
+/// `/readyz` with its detail, from a metrics listener.
+async fn readyz(http: &reqwest::Client, metrics: &str) -> Value {
+    http.get(format!("{metrics}/readyz"))
         .send()
         .await
         .unwrap()
@@ -178,7 +179,7 @@ async fn three_processes_enforce_one_global_limit() {
     // Each process sees the others (the in-process server is a fourth replica).
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let v = readyz(&s.http, &bases[2]).await;
+        let v = readyz(&s.http, &replicas[2].metrics).await;
         if v["replicas_seen"] == 4 {
             assert_eq!(v["redis"], "up", "{v}");
             assert_eq!(v["rate_limits"], "cluster");
@@ -201,10 +202,14 @@ async fn redis_loss_follows(mode: FailureMode) {
     let c = s.secret_client("acme", "orders:read").await;
     limit_acme(&s, 10, 10).await;
     until_limited(&[s.base.clone(), r2.base.clone()], &s, &c, 10).await;
+    let m = format!("http://{}", s.metrics_addr.unwrap());
+    // The public /readyz says only whether the replica is ready.
+    let public: Value = s.http.get(s.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(public, json!({"ready": true}));
     // Both replicas have seen each other's heartbeat (every 2 s).
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let v = readyz(&s.http, &s.base).await;
+        let v = readyz(&s.http, &m).await;
         if v["redis"] == "up" && v["replicas_seen"] == 2 {
             break;
         }
@@ -217,7 +222,7 @@ async fn redis_loss_follows(mode: FailureMode) {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let _ = cc(&s.http, &s.base, &c).await;
-        let v = readyz(&s.http, &s.base).await;
+        let v = readyz(&s.http, &m).await;
         if v["redis"] == "down" {
             assert_eq!(v["rate_limits"], mode.as_str(), "{v}");
             // Losing Redis does not take the replica out of the load balancer.
@@ -280,7 +285,7 @@ async fn redis_loss_follows(mode: FailureMode) {
     redis.resume().await;
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let v = readyz(&s.http, &s.base).await;
+        let v = readyz(&s.http, &m).await;
         if v["redis"] == "up" {
             assert_eq!(v["rate_limits"], "cluster");
             break;
@@ -361,7 +366,112 @@ async fn a_jwt_bearer_assertion_replayed_to_another_replica_is_refused() {
         body["error_description"],
         "the assertion has already been used"
     );
+    // The replay cache that refused it is Redis's (the database has no row of it).
+    let mut conn = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("entente:jti:issuer:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(&keys[0])
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!((100_000..=122_000).contains(&ttl), "kept until the assertion expires: {ttl} ms");
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = s
+        .db
+        .store
+        .db()
+        .query_all_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT jti FROM assertion_jtis",
+        ))
+        .await
+        .unwrap();
+    assert!(rows.is_empty(), "no replay row in the database");
     drop(r2);
+    s.stop().await;
+}
+
+/// I60 across replicas: partner A driven at ten times its limit through two replicas gets 429s;
+/// partner B, on a third, is served every time, with its latency measured before and during.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_partner_is_refused_on_every_replica_and_another_is_served() {
+    let redis = RedisServer::start().await;
+    let s = start(&redis, FailureMode::Local).await;
+    let r2 = s.replica(|c| with_redis(c, &redis, FailureMode::Local)).await;
+    let r3 = s.replica(|c| with_redis(c, &redis, FailureMode::Local)).await;
+    s.seed().await;
+    let a = s.secret_client("acme", "orders:read").await;
+    let b = s.secret_client("globex", "orders:read").await;
+    limit_acme(&s, 20, 20).await;
+    until_limited(&[s.base.clone(), r2.base.clone()], &s, &a, 20).await;
+    let steady = |n: usize| {
+        let (http, base) = (s.http.clone(), r3.base.clone());
+        let b = Creds {
+            id: b.id.clone(),
+            secret: b.secret.clone(),
+        };
+        async move {
+            let mut times = vec![];
+            for _ in 0..n {
+                let t = Instant::now();
+                assert_eq!(cc(&http, &base, &b).await, 200, "partner B refused");
+                times.push(t.elapsed());
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            times.sort();
+            (times[times.len() / 2], times[times.len() * 99 / 100])
+        }
+    };
+    let (base_p50, base_p99) = steady(60).await;
+    // A's burst is whole again before the flood.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let flood = |base: String| {
+        let http = s.http.clone();
+        let a = Creds {
+            id: a.id.clone(),
+            secret: a.secret.clone(),
+        };
+        async move {
+            let (mut ok, mut refused) = (0, 0);
+            let until = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < until {
+                match cc(&http, &base, &a).await {
+                    200 => ok += 1,
+                    429 => refused += 1,
+                    other => panic!("partner A got {other}"),
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            (ok, refused)
+        }
+    };
+    let ((p50, p99), (ok1, no1), (ok2, no2)) = tokio::join!(
+        steady(60),
+        flood(s.base.clone()),
+        flood(r2.base.clone())
+    );
+    println!(
+        "I60 across replicas: A {} allowed, {} refused; B p50/p99 {base_p50:?}/{base_p99:?} alone, {p50:?}/{p99:?} during A's flood",
+        ok1 + ok2,
+        no1 + no2
+    );
+    assert!(no1 + no2 > 3 * (ok1 + ok2), "A was not held to its limit");
+    assert!(ok1 + ok2 <= 20 + 3 * 20 + 2, "A got {} through", ok1 + ok2);
+    // B shares two cores with A's flood here, so only a gross slowdown counts as a failure.
+    assert!(
+        p99 <= base_p99 * 3 + Duration::from_millis(50),
+        "B's p99 went from {base_p99:?} to {p99:?}"
+    );
+    drop((r2, r3));
     s.stop().await;
 }
 

@@ -369,12 +369,16 @@ pub fn with_redis(
         failure_mode: mode,
         timeout: std::time::Duration::from_millis(100),
     });
+    // `/readyz` with its detail is on the metrics listener.
+    config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
 }
 
 /// Another replica of a test server: the same database, master key and issuer, its own
 /// listener (`base` is its own address) and state; stopped when dropped.
 pub struct Replica {
     pub base: String,
+    /// Its metrics listener (`/metrics`, `/readyz` with detail), when configured.
+    pub metrics: Option<String>,
     pub state: AppState,
     task: tokio::task::JoinHandle<()>,
 }
@@ -407,10 +411,12 @@ impl TestServer {
         adjust(&mut config);
         let app = Application::build_on(config, listener).await.unwrap();
         let state = app.state().clone();
+        let metrics = app.metrics_addr().map(|a| format!("http://{a}"));
         let task = tokio::spawn(async move {
             let _ = app.run_until_stopped(std::future::pending::<()>()).await;
         });
         Replica {
+            metrics,
             base: format!("http://{addr}"),
             state,
             task,

@@ -16,7 +16,7 @@ use crate::common::{API, Backend, TestDb, TestServer};
 pub(crate) struct Binary {
     child: Child,
     pub(crate) base: String,
-    metrics: String,
+    pub(crate) metrics: String,
     _dir: entente_store::testing::TempDir,
 }
 

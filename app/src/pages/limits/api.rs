@@ -123,15 +123,8 @@ pub async fn rate_limits(filter: String, offset: u64) -> Result<LimitsPage, Cons
 pub async fn live_rates(keys: String) -> Result<Rates, ConsoleError> {
     authorize("live_rates").await?;
     let c = console()?;
-    let mut rates = vec![];
-    for k in keys.split_whitespace().take(500) {
-        let Some((kind, id)) = k.split_once(':') else {
-            continue;
-        };
-        if let Some((allowed, refused)) = c.federation.0.observed(kind.into(), id.into()).await {
-            rates.push((k.to_owned(), allowed, refused));
-        }
-    }
+    let keys: Vec<String> = keys.split_whitespace().take(500).map(str::to_owned).collect();
+    let rates = c.federation.0.observed(keys).await;
     Ok(Rates(rates))
 }
 
