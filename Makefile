@@ -53,8 +53,10 @@ python-deps:
 	  python3 -m venv tools/.venv && tools/.venv/bin/pip install -q -r tools/requirements.txt && \
 	  touch tools/.venv/.installed; fi
 
-## services: the tests need PostgreSQL; a missing service fails with a clear message
+## services: the tests need PostgreSQL, and redis-server (the cluster tests start their own on free
+## ports, to stop and restart it); a missing one fails with a clear message
 services:
+	@command -v redis-server >/dev/null || { echo "redis-server is required by the cluster tests (apt-get install redis-server)." >&2; exit 1; }
 	@if ! psql "$(POSTGRES_URL)" -qtAc 'select 1' >/dev/null 2>&1; then \
 	  echo "PostgreSQL is not reachable at $(POSTGRES_URL). Start it (pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start) or set POSTGRES_URL." >&2; \
 	  exit 1; fi

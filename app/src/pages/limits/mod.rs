@@ -171,7 +171,7 @@ fn Tiers(tiers: Vec<TierRow>, delete: ServerAction<DeleteTier>) -> impl IntoView
                                             <ActionForm action=delete>
                                                 <input type="hidden" name="name" value=name/>
                                                 <ConfirmSubmit label="Delete" class="secondary"
-                                                    question="Delete this tier? Partners and clients must not use it."
+                                                    question="Delete this tier? If it is the default, partners without a setting of their own are no longer limited."
                                                     disabled=Signal::derive(move || t.used_by > 0)/>
                                             </ActionForm>
                                         })}</td>
