@@ -47,7 +47,10 @@ fn answer(ready: bool, body: serde_json::Value) -> Response {
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "1"), (header::CACHE_CONTROL, "no-store")],
+            [
+                (header::RETRY_AFTER, "1"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
             body,
         )
             .into_response()

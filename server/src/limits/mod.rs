@@ -154,7 +154,11 @@ impl Limits {
     /// Adds the rates seen in the last second to a partner's limits and its clients'.
     pub async fn observe_partner(&self, v: &mut PartnerLimits) {
         let mut subjects = vec![(Policy::Partner, v.partner.as_str())];
-        subjects.extend(v.clients.iter().map(|c| (Policy::Client, c.client_id.as_str())));
+        subjects.extend(
+            v.clients
+                .iter()
+                .map(|c| (Policy::Client, c.client_id.as_str())),
+        );
         let seen = self.observed(&subjects).await;
         let mut seen = seen.into_iter();
         v.limit.current = seen.next();

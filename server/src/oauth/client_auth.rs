@@ -111,7 +111,9 @@ pub async fn confirm<'s>(
     now: i64,
 ) -> Result<&'s ClientEntry, OAuthError> {
     if let Some((jti, exp)) = &auth.replay
-        && !state.remember_jti(&auth.client.client_id, jti, *exp).await?
+        && !state
+            .remember_jti(&auth.client.client_id, jti, *exp)
+            .await?
     {
         return Err(failed(
             state,

@@ -204,7 +204,15 @@ async fn redis_loss_follows(mode: FailureMode) {
     until_limited(&[s.base.clone(), r2.base.clone()], &s, &c, 10).await;
     let m = format!("http://{}", s.metrics_addr.unwrap());
     // The public /readyz says only whether the replica is ready.
-    let public: Value = s.http.get(s.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    let public: Value = s
+        .http
+        .get(s.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(public, json!({"ready": true}));
     // Both replicas have seen each other's heartbeat (every 2 s).
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -383,18 +391,20 @@ async fn a_jwt_bearer_assertion_replayed_to_another_replica_is_refused() {
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert!((100_000..=122_000).contains(&ttl), "kept until the assertion expires: {ttl} ms");
+    assert!(
+        (100_000..=122_000).contains(&ttl),
+        "kept until the assertion expires: {ttl} ms"
+    );
     use sea_orm::{ConnectionTrait, Statement};
-    let rows = s
-        .db
-        .store
-        .db()
-        .query_all_raw(Statement::from_string(
-            sea_orm::DbBackend::Postgres,
-            "SELECT jti FROM assertion_jtis",
-        ))
-        .await
-        .unwrap();
+    let rows =
+        s.db.store
+            .db()
+            .query_all_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT jti FROM assertion_jtis",
+            ))
+            .await
+            .unwrap();
     assert!(rows.is_empty(), "no replay row in the database");
     drop(r2);
     s.stop().await;
@@ -406,8 +416,12 @@ async fn a_jwt_bearer_assertion_replayed_to_another_replica_is_refused() {
 async fn a_flooding_partner_is_refused_on_every_replica_and_another_is_served() {
     let redis = RedisServer::start().await;
     let s = start(&redis, FailureMode::Local).await;
-    let r2 = s.replica(|c| with_redis(c, &redis, FailureMode::Local)).await;
-    let r3 = s.replica(|c| with_redis(c, &redis, FailureMode::Local)).await;
+    let r2 = s
+        .replica(|c| with_redis(c, &redis, FailureMode::Local))
+        .await;
+    let r3 = s
+        .replica(|c| with_redis(c, &redis, FailureMode::Local))
+        .await;
     s.seed().await;
     let a = s.secret_client("acme", "orders:read").await;
     let b = s.secret_client("globex", "orders:read").await;
@@ -454,11 +468,8 @@ async fn a_flooding_partner_is_refused_on_every_replica_and_another_is_served() 
             (ok, refused)
         }
     };
-    let ((p50, p99), (ok1, no1), (ok2, no2)) = tokio::join!(
-        steady(60),
-        flood(s.base.clone()),
-        flood(r2.base.clone())
-    );
+    let ((p50, p99), (ok1, no1), (ok2, no2)) =
+        tokio::join!(steady(60), flood(s.base.clone()), flood(r2.base.clone()));
     println!(
         "I60 across replicas: A {} allowed, {} refused; B p50/p99 {base_p50:?}/{base_p99:?} alone, {p50:?}/{p99:?} during A's flood",
         ok1 + ok2,

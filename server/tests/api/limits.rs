@@ -265,7 +265,10 @@ async fn failed_authentication_is_limited_per_client_id(s: &TestServer) {
             let status = r.status().as_u16();
             if status == 429 {
                 let retry: u64 = header(&r, "retry-after").unwrap().parse().unwrap();
-                assert!((55..=60).contains(&retry), "a block lasts a minute: {retry}");
+                assert!(
+                    (55..=60).contains(&retry),
+                    "a block lasts a minute: {retry}"
+                );
                 let body: Value = r.json().await.unwrap();
                 assert_eq!(body["error"], "slow_down");
             }

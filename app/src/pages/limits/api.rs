@@ -123,7 +123,11 @@ pub async fn rate_limits(filter: String, offset: u64) -> Result<LimitsPage, Cons
 pub async fn live_rates(keys: String) -> Result<Rates, ConsoleError> {
     authorize("live_rates").await?;
     let c = console()?;
-    let keys: Vec<String> = keys.split_whitespace().take(500).map(str::to_owned).collect();
+    let keys: Vec<String> = keys
+        .split_whitespace()
+        .take(500)
+        .map(str::to_owned)
+        .collect();
     let rates = c.federation.0.observed(keys).await;
     Ok(Rates(rates))
 }
