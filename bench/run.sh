@@ -88,7 +88,7 @@ run entente "http://127.0.0.1:$E_PORT/oauth2/token" "$cid:$sec"
 run limited "http://127.0.0.1:$E_PORT/oauth2/token" "$lcid:$lsec"
 run entente2 "http://127.0.0.1:$E_PORT/oauth2/token" "$cid:$sec"
 run limited2 "http://127.0.0.1:$E_PORT/oauth2/token" "$lcid:$lsec"
-curl -sf "http://127.0.0.1:$R_PORT/readyz" | grep -q '"rate_limits":"cluster"' || { echo "the cluster-mode server has no Redis" >&2; exit 1; }
+curl -sf "http://127.0.0.1:9466/readyz" | grep -q '"rate_limits":"cluster"' || { echo "the cluster-mode server has no Redis" >&2; exit 1; }
 run cluster "http://127.0.0.1:$R_PORT/oauth2/token" "$lcid:$lsec"
 export BENCH_SUBJECT=$subject
 run exchange "http://127.0.0.1:$E_PORT/oauth2/token" "$xcid:$xsec" exchange.lua

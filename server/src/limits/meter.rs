@@ -8,7 +8,7 @@ use dashmap::DashMap;
 use entente_domain::rate_limit::{Observed, Policy};
 
 #[derive(Default)]
-struct Buckets {
+pub struct Buckets {
     /// Second (since the meter started) the `current` counters belong to.
     second: AtomicU64,
     allowed: AtomicU64,
@@ -36,9 +36,19 @@ impl Default for Meter {
 }
 
 impl Buckets {
+    /// Counts one request at second `now`.
+    pub fn count(&self, now: u64, allowed: bool) {
+        self.roll(now);
+        if allowed {
+            self.allowed.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Moves to second `now`: what was counted becomes the last complete second (or zero when
     /// a second or more passed without requests).
-    fn roll(&self, now: u64) {
+    pub(crate) fn roll(&self, now: u64) {
         let at = self.second.load(Ordering::Relaxed);
         if at == now {
             return;
@@ -60,7 +70,7 @@ impl Buckets {
         }
     }
 
-    fn observed(&self, now: u64) -> Observed {
+    pub(crate) fn observed(&self, now: u64) -> Observed {
         let at = self.second.load(Ordering::Relaxed);
         if at == now {
             Observed {
@@ -86,20 +96,13 @@ impl Meter {
         }
     }
 
-    fn second(&self) -> u64 {
+    pub fn second(&self) -> u64 {
         self.started.elapsed().as_secs()
     }
 
     pub fn record(&self, policy: Policy, key: &str, allowed: bool) {
         let now = self.second();
-        let bump = |b: &Buckets| {
-            b.roll(now);
-            if allowed {
-                b.allowed.fetch_add(1, Ordering::Relaxed);
-            } else {
-                b.refused.fetch_add(1, Ordering::Relaxed);
-            }
-        };
+        let bump = |b: &Buckets| b.count(now, allowed);
         // The common case finds the subject without allocating its key.
         let map = self.map(policy);
         if let Some(b) = map.get(key) {

@@ -6,6 +6,7 @@
 pub mod auth_failures;
 pub mod local;
 pub mod meter;
+pub mod subject;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use entente_domain::OAuthError;
@@ -21,6 +22,8 @@ pub struct Limits {
     pub local: local::LocalLimiter,
     pub auth_failures: auth_failures::AuthFailures,
     pub meter: meter::Meter,
+    /// Each limited subject's own limiter (the fast path of one process).
+    pub subjects: subject::Registry,
     /// Cluster mode: limits shared by every replica through Redis.
     pub redis: Option<std::sync::Arc<Redis>>,
     /// Audit events of blocks written per minute, at most (a flood cannot fill the audit log).
@@ -53,10 +56,58 @@ impl Limits {
             local: local::LocalLimiter::default(),
             auth_failures: auth_failures::AuthFailures::new(budget.per_client, budget.per_address),
             meter: meter::Meter::default(),
+            subjects: subject::Registry::default(),
             audited_blocks: governor::RateLimiter::direct(governor::Quota::per_minute(
                 std::num::NonZeroU32::new(AUDITED_BLOCKS).unwrap_or(std::num::NonZeroU32::MIN),
             )),
         }
+    }
+
+    /// Checks the limits of a request by `client` (and, on the token endpoint, its partner's):
+    /// `None` when nothing limits it. In one process this is the fast path (the snapshot entry's
+    /// own limiters: no lookup); in cluster mode it goes through `check`.
+    pub async fn check_client(
+        &self,
+        snapshot: &Snapshot,
+        client: &ClientEntry,
+        with_partner: bool,
+    ) -> Result<Option<Verdict>, OAuthError> {
+        if self.redis.is_some() {
+            let mut checks = Self::token_checks(snapshot, client);
+            if !with_partner {
+                checks.retain(|c| c.policy == Policy::Client);
+            }
+            if checks.is_empty() {
+                return Ok(None);
+            }
+            return self.check(&checks).await.map(Some);
+        }
+        let l = &client.limiters;
+        let partner = l.partner.as_ref().filter(|_| with_partner);
+        if l.client.is_none() && partner.is_none() {
+            return Ok(None);
+        }
+        let mut v = Verdict {
+            states: Vec::with_capacity(2),
+            refused_for_ns: None,
+        };
+        for s in l.client.iter().chain(partner) {
+            match s.check() {
+                Ok(state) => v.states.push(state),
+                Err((state, wait)) => {
+                    v.states.push(state);
+                    v.refused_for_ns = Some(wait);
+                    metrics::counter!("entente_rate_limited_total", "policy" => s.policy.name())
+                        .increment(1);
+                    break;
+                }
+            }
+        }
+        let now = self.meter.second();
+        for s in l.client.iter().chain(partner) {
+            s.seen.count(now, v.allowed());
+        }
+        Ok(Some(v))
     }
 
     /// Checks every policy that applies. In cluster mode one Redis script decides for all of
@@ -67,9 +118,6 @@ impl Limits {
             return Ok(self.check_here(checks, 1));
         };
         if let Checked::Verdict(v) = redis.check(checks).await {
-            for c in checks {
-                self.meter.record(c.policy, c.key, v.allowed());
-            }
             return Ok(v);
         }
         metrics::counter!("entente_rate_limit_fallbacks_total", "mode" => redis.failure_mode.as_str())
@@ -147,7 +195,11 @@ impl Limits {
         }
         subjects
             .iter()
-            .map(|(p, k)| self.meter.observed(*p, k))
+            .map(|(p, k)| {
+                self.subjects
+                    .observed(&self.meter, *p, k)
+                    .unwrap_or_else(|| self.meter.observed(*p, k))
+            })
             .collect()
     }
 
@@ -187,11 +239,16 @@ static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy"
 static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 /// Adds `RateLimit-Policy` and `RateLimit` to a response (draft-ietf-httpapi-ratelimit-headers-10).
-pub fn add_fields(v: &Verdict, headers: &mut HeaderMap) {
-    if let Some(p) = v
-        .policy_field()
-        .and_then(|p| HeaderValue::from_str(&p).ok())
-    {
+/// `policy`: the field rendered with the catalog snapshot, if there is one (the policies do not
+/// change from one request to the next; only what is left does).
+pub fn add_fields(v: &Verdict, policy: Option<&HeaderValue>, headers: &mut HeaderMap) {
+    let policy = match policy {
+        Some(p) => Some(p.clone()),
+        None => v
+            .policy_field()
+            .and_then(|p| HeaderValue::from_str(&p).ok()),
+    };
+    if let Some(p) = policy {
         headers.insert(RATELIMIT_POLICY.clone(), p);
     }
     if let Some(l) = v.limit_field().and_then(|l| HeaderValue::from_str(&l).ok()) {

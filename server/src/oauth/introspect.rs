@@ -9,12 +9,10 @@ use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
 use entente_domain::forwarded::ClientAddr;
 use entente_domain::introspection::{self, Context, Introspection};
-use entente_domain::rate_limit::Policy;
 
 use super::issue::verify_access_token;
 use super::{client_auth, form};
 use crate::http::errors::{ErrorResponse, no_store};
-use crate::limits::Check;
 use crate::state::snapshot::ClientRole;
 use crate::state::{AppState, now};
 
@@ -37,18 +35,9 @@ pub async fn introspect(
             // Partners' clients are not resource servers: they may not introspect.
             return Err(OAuthError::invalid_client());
         };
-        if let Some(rate) = caller.limit {
-            let v = verdict.insert(
-                state
-                    .limits
-                    .check(&[Check {
-                        policy: Policy::Client,
-                        key: &caller.client_id,
-                        rate,
-                    }])
-                    .await?,
-            );
-            if let Some(secs) = v.retry_after_secs() {
+        if let Some(v) = state.limits.check_client(&snapshot, caller, false).await? {
+            let v = verdict.insert((v, caller.limiters.policy_field.clone()));
+            if let Some(secs) = v.0.retry_after_secs() {
                 return Err(OAuthError::slow_down(secs));
             }
         }
@@ -77,8 +66,8 @@ pub async fn introspect(
     let mut res = run
         .await
         .unwrap_or_else(|e| ErrorResponse(e).into_response());
-    if let Some(v) = &verdict {
-        crate::limits::add_fields(v, res.headers_mut());
+    if let Some((v, policy)) = &verdict {
+        crate::limits::add_fields(v, policy.as_ref(), res.headers_mut());
     }
     res
 }

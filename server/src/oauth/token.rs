@@ -5,7 +5,7 @@
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
 use entente_domain::federation::{
@@ -19,7 +19,7 @@ use super::{
     client_auth, form, token_client_credentials, token_exchange, token_jwt_bearer, token_refresh,
 };
 use crate::http::errors::ErrorResponse;
-use crate::limits::{self, Limits};
+use crate::limits;
 use crate::state::snapshot::ClientRole;
 use crate::state::{AppState, now};
 
@@ -36,8 +36,8 @@ pub async fn token(
         Err(e) => ErrorResponse(e).into_response(),
     };
     // Every answer after client authentication says where the caller stands.
-    if let Some(v) = &verdict {
-        limits::add_fields(v, res.headers_mut());
+    if let Some((v, policy)) = &verdict {
+        limits::add_fields(v, policy.as_ref(), res.headers_mut());
     }
     res
 }
@@ -47,7 +47,7 @@ async fn dispatch(
     headers: &HeaderMap,
     address: Option<std::net::IpAddr>,
     body: Body,
-    verdict: &mut Option<Verdict>,
+    verdict: &mut Option<(Verdict, Option<HeaderValue>)>,
 ) -> Result<Response, OAuthError> {
     let form = form::read(headers, body).await?;
     let grant_type = form
@@ -59,10 +59,13 @@ async fn dispatch(
     let now = now();
     let snapshot = state.snapshot();
     let auth = client_auth::authenticate(state, &snapshot, headers, &form, address, now).await?;
-    let checks = Limits::token_checks(&snapshot, auth.client);
-    if !checks.is_empty() {
-        let v = verdict.insert(state.limits.check(&checks).await?);
-        if let Some(secs) = v.retry_after_secs() {
+    if let Some(v) = state
+        .limits
+        .check_client(&snapshot, auth.client, true)
+        .await?
+    {
+        let v = verdict.insert((v, auth.client.limiters.policy_field.clone()));
+        if let Some(secs) = v.0.retry_after_secs() {
             return Err(OAuthError::slow_down(secs));
         }
     }

@@ -196,7 +196,10 @@ impl Inner {
 
     pub async fn reload_catalog(&self) -> anyhow::Result<()> {
         let data = self.store.load_catalog(now()).await?;
-        write(&self.snapshot, Arc::new(Snapshot::build(data)));
+        write(
+            &self.snapshot,
+            Arc::new(Snapshot::build_with(data, Some(&self.limits.subjects))),
+        );
         Ok(())
     }
 

@@ -9,7 +9,11 @@ use entente_domain::federation::{Federation, TrustRule, TrustedIssuer};
 use entente_domain::grant::{AudienceView, Catalog};
 use entente_domain::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use entente_domain::jwks::VerifyingKey;
-use entente_domain::rate_limit::{Rate, Setting};
+use std::sync::Arc;
+
+use entente_domain::rate_limit::{Policy, Rate, Setting};
+
+use crate::limits::subject::{Registry, SubjectLimiter};
 use entente_store::catalog::{CatalogData, ClientAuth, ClientKind};
 
 use crate::state::federation_snapshot::FederationSnapshot;
@@ -36,6 +40,43 @@ pub struct ClientEntry {
     pub keys: Vec<VerifyingKey>,
     /// This client's own rate limit (its setting, else its partner's rate or the default tier).
     pub limit: Option<Rate>,
+    /// In-process limiters of this client and of its partner, and the `RateLimit-Policy`
+    /// field they give (rendered once per catalog reload, not per request).
+    pub limiters: Limiters,
+}
+
+#[derive(Clone, Default)]
+pub struct Limiters {
+    pub client: Option<Arc<SubjectLimiter>>,
+    pub partner: Option<Arc<SubjectLimiter>>,
+    pub policy_field: Option<axum::http::HeaderValue>,
+}
+
+impl std::fmt::Debug for Limiters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limiters")
+            .field("client", &self.client.as_ref().map(|l| l.rate))
+            .field("partner", &self.partner.as_ref().map(|l| l.rate))
+            .finish()
+    }
+}
+
+/// The `RateLimit-Policy` field of these limiters, rendered once.
+fn policy_field(l: &[&Arc<SubjectLimiter>]) -> Option<axum::http::HeaderValue> {
+    let v = entente_domain::rate_limit::Verdict {
+        states: l
+            .iter()
+            .map(|s| entente_domain::rate_limit::PolicyState {
+                policy: s.policy,
+                rate: s.rate,
+                remaining: 0,
+                wait_ns: 0,
+            })
+            .collect(),
+        refused_for_ns: None,
+    };
+    v.policy_field()
+        .and_then(|f| axum::http::HeaderValue::from_str(&f).ok())
 }
 
 #[derive(Debug, Default)]
@@ -58,7 +99,13 @@ fn holds_tokens(p: &entente_store::entities::partner::Model) -> bool {
 }
 
 impl Snapshot {
+    /// A snapshot without in-process limiters (the command line's).
     pub fn build(data: CatalogData) -> Self {
+        Self::build_with(data, None)
+    }
+
+    /// A snapshot whose entries hold their subjects' limiters from `registry` (the server's).
+    pub fn build_with(data: CatalogData, registry: Option<&Registry>) -> Self {
         let partners: HashMap<&str, &entente_store::entities::partner::Model> =
             data.partners.iter().map(|p| (p.id.as_str(), p)).collect();
         let mut audience_scopes: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -112,6 +159,17 @@ impl Snapshot {
             .collect();
         let partner_limit =
             |id: &str| tiers.partner(settings.get(format!("partner:{id}").as_str()));
+        let mut live = std::collections::HashSet::new();
+        let mut partner_limiters: HashMap<&str, Arc<SubjectLimiter>> = HashMap::new();
+        if let Some(reg) = registry {
+            for p in data.partners.iter().filter(|p| holds_tokens(p)) {
+                if let Some(e) = partner_limit(&p.id) {
+                    partner_limiters
+                        .insert(p.id.as_str(), reg.subject(Policy::Partner, &p.slug, e.rate));
+                    live.insert((Policy::Partner, p.slug.clone()));
+                }
+            }
+        }
         let mut clients = HashMap::new();
         for c in data.clients.iter().filter(|c| c.enabled) {
             let role = if c.kind == ClientKind::ResourceServer {
@@ -148,6 +206,28 @@ impl Snapshot {
                 ClientRole::ResourceServer { .. } => tiers.resource_server(own),
             }
             .map(|e| e.rate);
+            let limiters = match registry {
+                None => Limiters::default(),
+                Some(reg) => {
+                    let client = limit.map(|r| reg.subject(Policy::Client, &c.client_id, r));
+                    if client.is_some() {
+                        live.insert((Policy::Client, c.client_id.clone()));
+                    }
+                    let partner = match &role {
+                        ClientRole::Partner { partner_id, .. } => {
+                            partner_limiters.get(partner_id.as_str()).cloned()
+                        }
+                        ClientRole::ResourceServer { .. } => None,
+                    };
+                    let shown: Vec<&Arc<SubjectLimiter>> =
+                        client.iter().chain(partner.iter()).collect();
+                    Limiters {
+                        policy_field: policy_field(&shown),
+                        client,
+                        partner,
+                    }
+                }
+            };
             let keys = jwks
                 .get(c.client_id.as_str())
                 .and_then(|j| entente_domain::jwks::parse(j).ok())
@@ -173,6 +253,7 @@ impl Snapshot {
                     secret_hashes: secrets.remove(c.client_id.as_str()).unwrap_or_default(),
                     keys,
                     limit,
+                    limiters,
                 },
             );
         }
@@ -207,6 +288,9 @@ impl Snapshot {
             .filter(|p| holds_tokens(p))
             .map(|p| p.slug.clone())
             .collect();
+        if let Some(reg) = registry {
+            reg.retain(&live);
+        }
         let partner_limits = data
             .partners
             .iter()
