@@ -242,6 +242,8 @@ static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 /// `policy`: the field rendered with the catalog snapshot, if there is one (the policies do not
 /// change from one request to the next; only what is left does).
 pub fn add_fields(v: &Verdict, policy: Option<&HeaderValue>, headers: &mut HeaderMap) {
+    // Room for these two and the request id the middleware adds, in one growth.
+    headers.reserve(3);
     let policy = match policy {
         Some(p) => Some(p.clone()),
         None => v
