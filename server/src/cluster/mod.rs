@@ -328,7 +328,14 @@ impl Redis {
                 metrics::gauge!("entente_replicas_seen").set(f64::from(n));
                 self.mark(true);
             }
-            _ => self.mark(false),
+            _ => {
+                self.mark(false);
+                // Connect afresh next time (the address may now lead to another server).
+                match self.conn.write() {
+                    Ok(mut g) => *g = None,
+                    Err(p) => *p.into_inner() = None,
+                }
+            }
         }
     }
 
@@ -350,7 +357,15 @@ impl Redis {
 /// A timeout, refusal or dropped connection: Redis is not there (as opposed to an error in a
 /// command, which says nothing about the others).
 fn connection_lost(e: &redis::RedisError) -> bool {
-    e.is_timeout() || e.is_connection_dropped() || e.is_connection_refusal() || e.is_io_error()
+    e.is_timeout()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || e.is_io_error()
+        // A primary demoted by a failover keeps the connection but can no longer write.
+        || matches!(
+            e.kind(),
+            redis::ErrorKind::Server(redis::ServerErrorKind::ReadOnly)
+        )
 }
 
 fn limit_key(policy: Policy, key: &str) -> String {

@@ -14,7 +14,8 @@ pub async fn healthz() -> &'static str {
 /// process is not shutting down. On the public listener only the answer (what a load balancer
 /// needs): whether rate limits are off is nobody else's business.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    answer(state.ready(), serde_json::json!({ "ready": state.ready() }))
+    let ready = state.ready();
+    answer(ready, serde_json::json!({ "ready": ready }))
 }
 
 /// The same on the metrics listener, with the detail: which check fails, and how rate limits

@@ -30,6 +30,9 @@ pub struct AuthFailures {
     blocked: RwLock<HashMap<Blocked, Instant>>,
     /// `blocked.len()`, read without the lock on every request.
     count: AtomicUsize,
+    /// When the last early prune ran (seconds since `started`): at most one a second.
+    pruned_at: std::sync::atomic::AtomicU64,
+    started: Instant,
 }
 
 /// Longest client id kept as a key: longer ones are cut (they cannot exist anyway).
@@ -53,6 +56,8 @@ impl AuthFailures {
             per_address: governor::RateLimiter::keyed(q(per_address)),
             blocked: RwLock::new(HashMap::new()),
             count: AtomicUsize::new(0),
+            pruned_at: std::sync::atomic::AtomicU64::new(0),
+            started: Instant::now(),
         }
     }
 
@@ -93,7 +98,18 @@ impl AuthFailures {
     pub fn failed(&self, client_id: Option<&str>, address: Option<IpAddr>) -> Vec<Trip> {
         let mut trips = Vec::new();
         if self.per_address.len() > MAX_TRACKED || self.per_client.len() > MAX_TRACKED {
-            self.prune();
+            // At most once a second: a flood that keeps the tables full must not make every
+            // failure pay for a full prune.
+            let now = self.started.elapsed().as_secs();
+            let last = self.pruned_at.load(Ordering::Relaxed);
+            if now > last
+                && self
+                    .pruned_at
+                    .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
+                self.prune();
+            }
         }
         if let Some(a) = address {
             let a = address_key(a);

@@ -57,9 +57,13 @@ impl Limits {
             auth_failures: auth_failures::AuthFailures::new(budget.per_client, budget.per_address),
             meter: meter::Meter::default(),
             subjects: subject::Registry::default(),
-            audited_blocks: governor::RateLimiter::direct(governor::Quota::per_minute(
-                std::num::NonZeroU32::new(AUDITED_BLOCKS).unwrap_or(std::num::NonZeroU32::MIN),
-            )),
+            // One a second on average, at most ten at once: about 60 a minute at most.
+            audited_blocks: governor::RateLimiter::direct(
+                governor::Quota::per_minute(
+                    std::num::NonZeroU32::new(AUDITED_BLOCKS).unwrap_or(std::num::NonZeroU32::MIN),
+                )
+                .allow_burst(std::num::NonZeroU32::new(10).unwrap_or(std::num::NonZeroU32::MIN)),
+            ),
         }
     }
 
@@ -193,12 +197,16 @@ impl Limits {
                 .map(|(allowed, refused)| Observed { allowed, refused })
                 .collect();
         }
+        // In cluster mode with Redis down, the fallback counts in `meter` (the subjects' own
+        // counters are the one-process fast path's).
         subjects
             .iter()
-            .map(|(p, k)| {
-                self.subjects
+            .map(|(p, k)| match &self.redis {
+                Some(_) => self.meter.observed(*p, k),
+                None => self
+                    .subjects
                     .observed(&self.meter, *p, k)
-                    .unwrap_or_else(|| self.meter.observed(*p, k))
+                    .unwrap_or_default(),
             })
             .collect()
     }

@@ -44,9 +44,11 @@ pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>
 }
 
 /// A client whose credentials checked out. An assertion's `jti` is not yet remembered: `confirm`
-/// does that after the rate limits, so that a refused request does not use the assertion up.
+/// does that after the rate limits, so that a refused request does not use the assertion up;
+/// only `confirm` hands out the client to act for.
+#[must_use = "pass it to `confirm`: an assertion's jti is remembered there"]
 pub struct Authenticated<'s> {
-    pub client: &'s ClientEntry,
+    client: &'s ClientEntry,
     replay: Option<(String, i64)>,
     address: Option<IpAddr>,
 }
@@ -100,6 +102,13 @@ pub async fn authenticate<'s>(
             e,
         )),
         Err(e) => Err(e),
+    }
+}
+
+impl<'s> Authenticated<'s> {
+    /// The client, for choosing its rate limits (not yet for acting on its behalf).
+    pub fn rate_subject(&self) -> &'s ClientEntry {
+        self.client
     }
 }
 

@@ -30,7 +30,7 @@ pub async fn introspect(
         let snapshot = state.snapshot();
         let auth =
             client_auth::authenticate(&state, &snapshot, &headers, &form, address, now).await?;
-        let caller = auth.client;
+        let caller = auth.rate_subject();
         let ClientRole::ResourceServer { audience } = &caller.role else {
             // Partners' clients are not resource servers: they may not introspect.
             return Err(OAuthError::invalid_client());

@@ -61,10 +61,10 @@ async fn dispatch(
     let auth = client_auth::authenticate(state, &snapshot, headers, &form, address, now).await?;
     if let Some(v) = state
         .limits
-        .check_client(&snapshot, auth.client, true)
+        .check_client(&snapshot, auth.rate_subject(), true)
         .await?
     {
-        let v = verdict.insert((v, auth.client.limiters.policy_field.clone()));
+        let v = verdict.insert((v, auth.rate_subject().limiters.policy_field.clone()));
         if let Some(secs) = v.0.retry_after_secs() {
             return Err(OAuthError::slow_down(secs));
         }

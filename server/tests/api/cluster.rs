@@ -333,7 +333,7 @@ async fn redis_loss_in_fail_closed_mode() {
 }
 
 /// B27 across replicas: a jwt-bearer assertion used on one replica is refused on another (the
-/// replay cache is in Redis), and so is a private_key_jwt-style replay of the same grant.
+/// replay cache is in Redis, and only there).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_jwt_bearer_assertion_replayed_to_another_replica_is_refused() {
     let redis = RedisServer::start().await;

@@ -565,7 +565,49 @@ async fn cli_and_api_set_the_same_limits(s: &TestServer) {
     assert_eq!(limits.as_array().map_or(0, Vec::len), 4, "{limits}");
 }
 
+/// A private_key_jwt assertion refused by the rate limit is not used up: sent again after
+/// Retry-After, the same assertion is accepted (its jti is remembered only after the limits).
+async fn a_refused_assertion_is_not_used_up(s: &TestServer) {
+    s.seed().await;
+    let (jwks, key, kid) = crate::oauth::es256_client_key();
+    let id = s.key_client("acme", "orders:read", &jwks).await;
+    set_partner(s, "acme", Some(Setting::Custom(rate(1, 1)))).await;
+    let send = |a: String| {
+        let id = id.clone();
+        async move {
+            s.post_form(
+                "/oauth2/token",
+                None,
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &id),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", &a),
+                    ("resource", API),
+                ],
+            )
+            .await
+        }
+    };
+    let first = crate::oauth::assertion(&key, &kid, &id, json!(s.base), "rl-1");
+    assert_eq!(send(first).await.status(), 200);
+    let second = crate::oauth::assertion(&key, &kid, &id, json!(s.base), "rl-2");
+    let r = send(second.clone()).await;
+    assert_eq!(r.status(), 429);
+    let retry: u64 = header(&r, "retry-after").unwrap().parse().unwrap();
+    tokio::time::sleep(Duration::from_secs(retry)).await;
+    let r = send(second.clone()).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // And once accepted, it is spent.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(send(second).await.status(), 401);
+}
+
 on_both!(
+    a_refused_assertion_is_not_used_up,
     a_partner_over_its_limit_is_refused_and_another_is_not,
     a_client_limit_holds_inside_its_partners,
     the_default_tier_limits_introspection_too,

@@ -404,7 +404,7 @@ async fn malformed_requests_are_400_never_500(s: &TestServer) {
     assert!(r.status().is_client_error());
 }
 
-fn es256_client_key() -> (String, jsonwebtoken::EncodingKey, String) {
+pub(crate) fn es256_client_key() -> (String, jsonwebtoken::EncodingKey, String) {
     let k = keys::generate(SigningAlgorithm::Es256).unwrap();
     let jwks = json!({"keys": [k.public_jwk]}).to_string();
     (
@@ -414,7 +414,7 @@ fn es256_client_key() -> (String, jsonwebtoken::EncodingKey, String) {
     )
 }
 
-fn assertion(
+pub(crate) fn assertion(
     key: &jsonwebtoken::EncodingKey,
     kid: &str,
     client_id: &str,
