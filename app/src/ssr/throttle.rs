@@ -58,7 +58,10 @@ impl LoginThrottle {
     /// subscriber gets.
     pub fn allow(&self, email: &str, address: Option<std::net::IpAddr>) -> bool {
         if let Some(a) = address
-            && self.per_address.check_key(&address_key(a)).is_err()
+            && self
+                .per_address
+                .check_key(&entente_domain::forwarded::throttle_key(a))
+                .is_err()
         {
             return false;
         }
@@ -71,16 +74,5 @@ impl LoginThrottle {
             account.truncate(end);
         }
         self.per_account.check_key(&account).is_ok()
-    }
-}
-
-fn address_key(a: std::net::IpAddr) -> std::net::IpAddr {
-    match a {
-        std::net::IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            std::net::IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(a, std::net::IpAddr::V4),
-        v4 => v4,
     }
 }

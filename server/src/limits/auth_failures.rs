@@ -86,7 +86,9 @@ impl AuthFailures {
             }
         };
         if let Some(a) = address {
-            see(&Blocked::Address(address_key(a)));
+            see(&Blocked::Address(entente_domain::forwarded::throttle_key(
+                a,
+            )));
         }
         if let Some(id) = client_id {
             see(&Blocked::Client(client_key(id)));
@@ -112,7 +114,7 @@ impl AuthFailures {
             }
         }
         if let Some(a) = address {
-            let a = address_key(a);
+            let a = entente_domain::forwarded::throttle_key(a);
             if self.per_address.check_key(&a).is_err() {
                 trips.extend(self.block(Blocked::Address(a)));
             }
@@ -170,20 +172,6 @@ fn client_key(id: &str) -> String {
         end -= 1;
     }
     id[..end].to_owned()
-}
-
-/// IPv6 clients count per /64 (what one subscriber gets); IPv4-mapped addresses as IPv4.
-fn address_key(a: IpAddr) -> IpAddr {
-    match a {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-        v4 => v4,
-    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use entente_domain::rate_limit::{Policy, PolicyState, Rate};
+use governor::RateLimiter;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
 
 type Keyed =
     RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
@@ -30,12 +30,6 @@ pub struct LocalLimiter {
     limiters: RwLock<HashMap<(Policy, Rate), Arc<Keyed>>>,
 }
 
-fn quota(rate: Rate) -> Quota {
-    let per = std::num::NonZeroU32::new(rate.per_second).unwrap_or(std::num::NonZeroU32::MIN);
-    let burst = std::num::NonZeroU32::new(rate.burst).unwrap_or(std::num::NonZeroU32::MIN);
-    Quota::per_second(per).allow_burst(burst)
-}
-
 impl LocalLimiter {
     fn limiter(&self, policy: Policy, rate: Rate) -> Arc<Keyed> {
         let found = match self.limiters.read() {
@@ -52,7 +46,8 @@ impl LocalLimiter {
         g.entry((policy, rate))
             .or_insert_with(|| {
                 Arc::new(
-                    RateLimiter::keyed(quota(rate)).with_middleware::<StateInformationMiddleware>(),
+                    RateLimiter::keyed(super::subject::quota(rate))
+                        .with_middleware::<StateInformationMiddleware>(),
                 )
             })
             .clone()
@@ -61,31 +56,12 @@ impl LocalLimiter {
     /// Takes one request from `check`'s budget if there is one.
     pub fn check(&self, check: Check<'_>) -> Outcome {
         let limiter = self.limiter(check.policy, check.rate);
-        let interval = check.rate.interval_ns();
-        match limiter.check_key(check.key) {
-            Ok(snapshot) => {
-                let remaining = snapshot.remaining_burst_capacity();
-                Ok(PolicyState {
-                    policy: check.policy,
-                    rate: check.rate,
-                    remaining,
-                    wait_ns: if remaining > 0 { 0 } else { interval },
-                })
-            }
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(limiter.clock().now());
-                let wait = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX).max(1);
-                Err((
-                    PolicyState {
-                        policy: check.policy,
-                        rate: check.rate,
-                        remaining: 0,
-                        wait_ns: wait,
-                    },
-                    wait,
-                ))
-            }
-        }
+        super::subject::outcome(
+            check.policy,
+            check.rate,
+            limiter.check_key(check.key),
+            limiter.clock().now(),
+        )
     }
 
     /// Forgets subjects whose budget is whole again and limiters nobody uses (maintenance).
@@ -99,13 +75,5 @@ impl LocalLimiter {
             l.shrink_to_fit();
             !l.is_empty()
         });
-    }
-
-    /// Subjects currently tracked (metrics and tests).
-    pub fn tracked(&self) -> usize {
-        match self.limiters.read() {
-            Ok(g) => g.values().map(|l| l.len()).sum(),
-            Err(p) => p.into_inner().values().map(|l| l.len()).sum(),
-        }
     }
 }

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use entente_domain::rate_limit::{Policy, PolicyState, Rate};
+use governor::NotUntil;
 use governor::clock::{Clock, DefaultClock};
-use governor::middleware::StateInformationMiddleware;
+use governor::middleware::{StateInformationMiddleware, StateSnapshot};
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
@@ -45,33 +46,44 @@ impl SubjectLimiter {
 
     /// Takes one request from the budget if there is one; `Err` carries the wait (ns).
     pub fn check(&self) -> Result<PolicyState, (PolicyState, u64)> {
-        match self.gcra.check() {
-            Ok(snapshot) => {
-                let remaining = snapshot.remaining_burst_capacity();
-                Ok(PolicyState {
-                    policy: self.policy,
-                    rate: self.rate,
-                    remaining,
-                    wait_ns: if remaining > 0 {
-                        0
-                    } else {
-                        self.rate.interval_ns()
-                    },
-                })
-            }
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(self.gcra.clock().now());
-                let wait = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX).max(1);
-                Err((
-                    PolicyState {
-                        policy: self.policy,
-                        rate: self.rate,
-                        remaining: 0,
-                        wait_ns: wait,
-                    },
-                    wait,
-                ))
-            }
+        outcome(
+            self.policy,
+            self.rate,
+            self.gcra.check(),
+            self.gcra.clock().now(),
+        )
+    }
+}
+
+/// A governor answer as the state of one policy: what is left, or how long to wait (ns).
+pub fn outcome(
+    policy: Policy,
+    rate: Rate,
+    answer: Result<StateSnapshot, NotUntil<<DefaultClock as Clock>::Instant>>,
+    now: <DefaultClock as Clock>::Instant,
+) -> Result<PolicyState, (PolicyState, u64)> {
+    match answer {
+        Ok(snapshot) => {
+            let remaining = snapshot.remaining_burst_capacity();
+            Ok(PolicyState {
+                policy,
+                rate,
+                remaining,
+                wait_ns: if remaining > 0 { 0 } else { rate.interval_ns() },
+            })
+        }
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(now);
+            let wait = u64::try_from(wait.as_nanos()).unwrap_or(u64::MAX).max(1);
+            Err((
+                PolicyState {
+                    policy,
+                    rate,
+                    remaining: 0,
+                    wait_ns: wait,
+                },
+                wait,
+            ))
         }
     }
 }

@@ -61,6 +61,38 @@ async fn readyz(http: &reqwest::Client, metrics: &str) -> Value {
         .unwrap()
 }
 
+/// A jwt-bearer grant with `assertion` at `base`.
+async fn jwt_bearer(
+    http: &reqwest::Client,
+    base: &str,
+    client: &Creds,
+    assertion: &str,
+) -> reqwest::Response {
+    http.post(format!("{base}/oauth2/token"))
+        .basic_auth(&client.id, Some(&client.secret))
+        .form(&[
+            ("grant_type", crate::fed::JWT_BEARER),
+            ("assertion", assertion),
+            ("resource", API),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Waits (up to 5 s) until the `/readyz` detail on `metrics` satisfies `ok`; the last answer.
+async fn until_readyz(http: &reqwest::Client, metrics: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let v = readyz(http, metrics).await;
+        if ok(&v) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "{v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Waits until every replica's change feed has the partner's limit.
 async fn until_limited(bases: &[String], s: &TestServer, c: &Creds, per_second: u32) {
     let deadline = Instant::now() + Duration::from_secs(2);
@@ -177,17 +209,9 @@ async fn three_processes_enforce_one_global_limit() {
     // Every replica did serve some: the limit is shared, not held by one.
     assert!(per_replica.iter().all(|n| *n > 0), "{per_replica:?}");
     // Each process sees the others (the in-process server is a fourth replica).
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let v = readyz(&s.http, &replicas[2].metrics).await;
-        if v["replicas_seen"] == 4 {
-            assert_eq!(v["redis"], "up", "{v}");
-            assert_eq!(v["rate_limits"], "cluster");
-            break;
-        }
-        assert!(Instant::now() < deadline, "{v}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let v = until_readyz(&s.http, &replicas[2].metrics, |v| v["replicas_seen"] == 4).await;
+    assert_eq!(v["redis"], "up", "{v}");
+    assert_eq!(v["rate_limits"], "cluster");
     drop(replicas);
     s.stop().await;
 }
@@ -215,15 +239,10 @@ async fn redis_loss_follows(mode: FailureMode) {
         .unwrap();
     assert_eq!(public, json!({"ready": true}));
     // Both replicas have seen each other's heartbeat (every 2 s).
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let v = readyz(&s.http, &m).await;
-        if v["redis"] == "up" && v["replicas_seen"] == 2 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{v}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_readyz(&s.http, &m, |v| {
+        v["redis"] == "up" && v["replicas_seen"] == 2
+    })
+    .await;
 
     redis.stop().await;
     // The first call that fails marks Redis down; the heartbeat notices within half a second.
@@ -276,42 +295,14 @@ async fn redis_loss_follows(mode: FailureMode) {
         None,
         json!({"iss": crate::fed::IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 120, "jti": crate::fed::uuid()}),
     );
-    let r = s
-        .post_form(
-            "/oauth2/token",
-            Some(&f.client),
-            &[
-                ("grant_type", crate::fed::JWT_BEARER),
-                ("assertion", &assertion),
-                ("resource", API),
-            ],
-        )
-        .await;
+    let r = jwt_bearer(&s.http, &s.base, &f.client, &assertion).await;
     assert_eq!(r.status(), 503);
 
     // Redis returns: within a few seconds the replicas use it again, untouched by a restart.
     redis.resume().await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let v = readyz(&s.http, &m).await;
-        if v["redis"] == "up" {
-            assert_eq!(v["rate_limits"], "cluster");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no recovery: {v}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let r = s
-        .post_form(
-            "/oauth2/token",
-            Some(&f.client),
-            &[
-                ("grant_type", crate::fed::JWT_BEARER),
-                ("assertion", &assertion),
-                ("resource", API),
-            ],
-        )
-        .await;
+    let v = until_readyz(&s.http, &m, |v| v["redis"] == "up").await;
+    assert_eq!(v["rate_limits"], "cluster");
+    let r = jwt_bearer(&s.http, &s.base, &f.client, &assertion).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     drop(r2);
     s.stop().await;
@@ -347,26 +338,11 @@ async fn a_jwt_bearer_assertion_replayed_to_another_replica_is_refused() {
         None,
         json!({"iss": crate::fed::IDP, "sub": "alice", "aud": s.base, "iat": n, "exp": n + 120, "jti": crate::fed::uuid()}),
     );
-    let grant = |base: String| {
-        let (http, a, client) = (s.http.clone(), assertion.clone(), &f.client);
-        async move {
-            http.post(format!("{base}/oauth2/token"))
-                .basic_auth(&client.id, Some(&client.secret))
-                .form(&[
-                    ("grant_type", crate::fed::JWT_BEARER),
-                    ("assertion", &a),
-                    ("resource", API),
-                ])
-                .send()
-                .await
-                .unwrap()
-        }
-    };
     // The second replica must know the issuer before the replay means anything.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let first = grant(s.base.clone()).await;
+    let first = jwt_bearer(&s.http, &s.base, &f.client, &assertion).await;
     assert_eq!(first.status(), 200);
-    let again = grant(r2.base.clone()).await;
+    let again = jwt_bearer(&s.http, &r2.base, &f.client, &assertion).await;
     assert_eq!(again.status(), 400);
     let body: Value = again.json().await.unwrap();
     assert_eq!(body["error"], "invalid_grant");
