@@ -110,6 +110,21 @@ fn canonical(a: IpAddr) -> IpAddr {
     }
 }
 
+/// The key an address is throttled by: IPv6 clients count per /64 (what one subscriber gets),
+/// IPv4-mapped addresses as the IPv4 address.
+pub fn throttle_key(a: IpAddr) -> IpAddr {
+    match a {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,20 +225,5 @@ mod tests {
                 .unwrap_err()
                 .contains("10.0.0.0/33")
         );
-    }
-}
-
-/// The key an address is throttled by: IPv6 clients count per /64 (what one subscriber gets),
-/// IPv4-mapped addresses as the IPv4 address.
-pub fn throttle_key(a: IpAddr) -> IpAddr {
-    match a {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-        v4 => v4,
     }
 }
