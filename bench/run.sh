@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 BIN=${ENTENTE_BIN:-../target/release/entente}
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-16}
-E_PORT=3201; P_PORT=3301; N_PORT=3202; R_PORT=3203; REDIS_PORT=3204
+E_PORT=3201; P_PORT=3301; N_PORT=3202; R_PORT=3203; REDIS_PORT=3204; U_PORT=3205
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund >/dev/null
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
@@ -59,7 +59,11 @@ ENTENTE_FIRST_EXCHANGE_NOTE=off ENTENTE_METRICS_LISTEN=127.0.0.1:9465 ENTENTE_LI
 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no >/dev/null &
 ENTENTE_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0 ENTENTE_METRICS_LISTEN=127.0.0.1:9466 ENTENTE_LISTEN=127.0.0.1:$R_PORT \
   ENTENTE_ISSUER=http://127.0.0.1:$E_PORT $pin_server "$BIN" serve 2>"$work/entente-redis.log" &
-for u in http://127.0.0.1:$E_PORT/readyz http://127.0.0.1:$N_PORT/readyz http://127.0.0.1:$R_PORT/readyz http://127.0.0.1:$P_PORT/.well-known/openid-configuration; do
+# The usage pipeline off (ENTENTE_USAGE=off): its cost is the difference from the first server's
+# client_credentials runs (alternated, same load, same catalog).
+ENTENTE_USAGE=off ENTENTE_METRICS_LISTEN=127.0.0.1:9467 ENTENTE_LISTEN=127.0.0.1:$U_PORT \
+  ENTENTE_ISSUER=http://127.0.0.1:$E_PORT $pin_server "$BIN" serve 2>"$work/entente-nousage.log" &
+for u in http://127.0.0.1:$E_PORT/readyz http://127.0.0.1:$N_PORT/readyz http://127.0.0.1:$R_PORT/readyz http://127.0.0.1:$U_PORT/readyz http://127.0.0.1:$P_PORT/.well-known/openid-configuration; do
   for _ in $(seq 100); do curl -sf "$u" >/dev/null && break; sleep 0.1; done
 done
 
@@ -84,9 +88,11 @@ run() { # name url basic [wrk script]
   if grep -q "Non-2xx" "$work/$1.txt"; then echo "$1: non-2xx responses under load" >&2; cat "$work/$1.txt" >&2; exit 1; fi
 }
 run entente "http://127.0.0.1:$E_PORT/oauth2/token" "$cid:$sec"
+run nousage "http://127.0.0.1:$U_PORT/oauth2/token" "$cid:$sec"
 # Limits on and off alternate (twice each) so that drift on a shared machine falls on both.
 run limited "http://127.0.0.1:$E_PORT/oauth2/token" "$lcid:$lsec"
 run entente2 "http://127.0.0.1:$E_PORT/oauth2/token" "$cid:$sec"
+run nousage2 "http://127.0.0.1:$U_PORT/oauth2/token" "$cid:$sec"
 run limited2 "http://127.0.0.1:$E_PORT/oauth2/token" "$lcid:$lsec"
 curl -sf "http://127.0.0.1:9466/readyz" | grep -q '"rate_limits":"cluster"' || { echo "the cluster-mode server has no Redis" >&2; exit 1; }
 run cluster "http://127.0.0.1:$R_PORT/oauth2/token" "$lcid:$lsec"
@@ -113,5 +119,8 @@ awk -v a="$(rps limited)" -v a2="$(rps limited2)" -v b="$(rps entente)" -v b2="$
   'BEGIN { printf "rate limits: %+.1f%% client_credentials throughput (on vs off, same server, same run; target >= -3%%)\n", ((a+a2)/(b+b2)-1)*100 }'
 awk -v r="$(rps cluster)" -v a="$(rps limited)" -v a2="$(rps limited2)" \
   'BEGIN { printf "cluster mode: %+.1f%% throughput against limits in process, %.1f us of the 2 cores per request (1/rps difference)\n", (r/((a+a2)/2)-1)*100, (1/r-2/(a+a2))*1e6 }'
+printf '%-10s %12s %10s %10s   (ENTENTE_USAGE=off, two runs: %s)\n' nousage "$(rps nousage)" "$(pct nousage 50%)" "$(pct nousage 99%)" "$(rps nousage2)"
+awk -v a="$(rps entente)" -v a2="$(rps entente2)" -v b="$(rps nousage)" -v b2="$(rps nousage2)" \
+  'BEGIN { printf "usage pipeline: %+.1f%% client_credentials throughput (on vs off, same run; target >= -3%%)\n", ((a+a2)/(b+b2)-1)*100 }'
 awk -v a="$(rps entente)" -v b="$(rps peer)" 'BEGIN { printf "ratio entente/peer: %.1fx (target >= 8x)\n", a/b }'
 awk -v a="$(rps exchange)" -v b="$(rps peer)" 'BEGIN { printf "ratio token exchange/peer client_credentials: %.1fx (target >= 4x)\n", a/b }'

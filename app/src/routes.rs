@@ -26,6 +26,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/audiences") view=pages::audiences::Audiences/>
                 <Route path=path!("/keys") view=pages::keys::Keys/>
                 <Route path=path!("/rate-limits") view=pages::limits::RateLimits/>
+                <Route path=path!("/usage") view=pages::usage::Usage/>
                 <Route path=path!("/changes") view=pages::changes::ChangeRequests/>
                 <Route path=path!("/users") view=pages::users::Users/>
                 <Route path=path!("/audit") view=pages::audit::Audit/>

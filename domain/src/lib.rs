@@ -3,6 +3,7 @@
 //! Everything here is plain Rust: no HTTP, no database, no wall clock. Callers pass `now`
 //! (seconds since the Unix epoch) into every decision so that tests can pin time.
 
+pub mod anomaly;
 pub mod audit;
 pub mod client_auth;
 pub mod config;
@@ -26,6 +27,7 @@ pub mod scope;
 pub mod sealing;
 pub mod secret;
 pub mod token;
+pub mod usage;
 
 pub use error::{OAuthError, OAuthErrorCode};
 pub use scope::ScopeSet;

@@ -12,6 +12,8 @@ mod m20261126_000007_audit_partner_source;
 mod m20261126_000008_key_policy_leases;
 mod m20261126_000009_scope_sensitivity;
 mod m20261127_000010_rate_limits;
+mod m20261127_000011_usage;
+mod m20261127_000012_usage_alerts;
 
 pub struct Migrator;
 
@@ -29,6 +31,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_key_policy_leases::Migration),
             Box::new(m20261126_000009_scope_sensitivity::Migration),
             Box::new(m20261127_000010_rate_limits::Migration),
+            Box::new(m20261127_000011_usage::Migration),
+            Box::new(m20261127_000012_usage_alerts::Migration),
         ]
     }
 }

@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// Address of the Prometheus `/metrics` listener, kept off the public one; `off` disables it.
     #[arg(long, env = "ENTENTE_METRICS_LISTEN", default_value = "127.0.0.1:9464")]
     pub metrics_listen: String,
+    /// How many partners `/metrics` names in its `partner` label (the first ones to get a
+    /// token); the rest are counted as `other`.
+    #[arg(long, env = "ENTENTE_METRICS_PARTNER_LABELS", default_value_t = 100)]
+    pub metrics_partner_labels: usize,
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed (CIDR list,
     /// comma-separated). Default: none, so the socket address is the client's.
     #[arg(long, env = "ENTENTE_TRUSTED_PROXIES", default_value = "")]
@@ -82,6 +86,25 @@ pub struct ServeArgs {
     /// Longest wait for one Redis answer (milliseconds) before a request falls back.
     #[arg(long, env = "ENTENTE_REDIS_TIMEOUT_MS", default_value_t = 100)]
     pub redis_timeout_ms: u64,
+    /// The usage pipeline behind the dashboards, the usage API and `entente usage`: `on` or
+    /// `off` (off only to measure what it costs).
+    #[arg(long, env = "ENTENTE_USAGE", default_value = "on")]
+    pub usage: String,
+    /// Seconds between writes of usage rollups (each replica writes its own rows).
+    #[arg(long, env = "ENTENTE_USAGE_FLUSH_SECS", default_value_t = 5)]
+    pub usage_flush_secs: u64,
+    /// Days usage rollups (and usage alerts) are kept.
+    #[arg(long, env = "ENTENTE_USAGE_RETENTION_DAYS", default_value_t = 30)]
+    pub usage_retention_days: u32,
+    /// Seconds of each window that anomaly alerts judge per client (1–300).
+    #[arg(long, env = "ENTENTE_ALERT_WINDOW_SECS", default_value_t = 60)]
+    pub alert_window_secs: u64,
+    /// Standard deviations from a client's baseline that raise an alert.
+    #[arg(long, env = "ENTENTE_ALERT_THRESHOLD", default_value_t = 4.0)]
+    pub alert_threshold: f64,
+    /// Fewest tokens (spike) or refusals (surge) in a window that can raise an alert.
+    #[arg(long, env = "ENTENTE_ALERT_MIN_VOLUME", default_value_t = 20)]
+    pub alert_min_volume: u64,
     #[command(flatten)]
     pub fetch: FetchArgs,
 }
@@ -150,6 +173,7 @@ pub struct Config {
     pub fetch: crate::state::issuer_keys::FetchPolicy,
     /// `None`: no metrics listener.
     pub metrics_listen: Option<SocketAddr>,
+    pub metrics_partner_labels: usize,
     pub trusted_proxies: Vec<entente_domain::forwarded::IpNet>,
     pub forwarded_header: entente_domain::forwarded::ForwardedHeader,
     pub max_staleness: std::time::Duration,
@@ -159,6 +183,7 @@ pub struct Config {
     pub auth_failures: crate::limits::AuthFailureBudget,
     /// Cluster mode (`None`: one replica's state stays in its process and the database).
     pub redis: Option<crate::cluster::RedisConfig>,
+    pub usage: crate::usage::UsageConfig,
 }
 
 impl Config {
@@ -181,6 +206,7 @@ impl Config {
                 max_stale: 21_600,
             },
             metrics_listen: None,
+            metrics_partner_labels: 100,
             trusted_proxies: Vec::new(),
             forwarded_header: entente_domain::forwarded::ForwardedHeader::XForwardedFor,
             max_staleness: std::time::Duration::from_secs(10),
@@ -188,6 +214,7 @@ impl Config {
             first_exchange_note: true,
             auth_failures: crate::limits::AuthFailureBudget::default(),
             redis: None,
+            usage: crate::usage::UsageConfig::default(),
         }
     }
 }
@@ -311,6 +338,36 @@ impl ServeArgs {
             "off" => false,
             other => anyhow::bail!("ENTENTE_FIRST_EXCHANGE_NOTE must be on or off, got {other:?}"),
         };
+        let usage = crate::usage::UsageConfig {
+            enabled: match self.usage.as_str() {
+                "on" => true,
+                "off" => false,
+                other => anyhow::bail!("ENTENTE_USAGE must be on or off, got {other:?}"),
+            },
+            flush_every: match self.usage_flush_secs {
+                n @ 1..=60 => std::time::Duration::from_secs(n),
+                _ => anyhow::bail!("ENTENTE_USAGE_FLUSH_SECS must be between 1 and 60"),
+            },
+            retention_days: match self.usage_retention_days {
+                n @ 1..=3650 => n,
+                _ => anyhow::bail!("ENTENTE_USAGE_RETENTION_DAYS must be between 1 and 3650"),
+            },
+            alert_window: match self.alert_window_secs {
+                n @ 1..=300 => std::time::Duration::from_secs(n),
+                _ => anyhow::bail!("ENTENTE_ALERT_WINDOW_SECS must be between 1 and 300"),
+            },
+            sensitivity: entente_domain::anomaly::Sensitivity {
+                threshold: match self.alert_threshold {
+                    t if t.is_finite() && (1.0..=100.0).contains(&t) => t,
+                    _ => anyhow::bail!("ENTENTE_ALERT_THRESHOLD must be between 1 and 100"),
+                },
+                min_volume: match self.alert_min_volume {
+                    n @ 1..=1_000_000 => n,
+                    _ => anyhow::bail!("ENTENTE_ALERT_MIN_VOLUME must be between 1 and 1000000"),
+                },
+                ..Default::default()
+            },
+        };
         for (name, v) in [
             (
                 "ENTENTE_AUTH_FAILURES_PER_CLIENT",
@@ -357,6 +414,10 @@ impl ServeArgs {
             master_key: common.master_key()?,
             fetch: self.fetch.fetch_policy()?,
             metrics_listen,
+            metrics_partner_labels: match self.metrics_partner_labels {
+                n @ 0..=10_000 => n,
+                _ => anyhow::bail!("ENTENTE_METRICS_PARTNER_LABELS must be between 0 and 10000"),
+            },
             trusted_proxies,
             forwarded_header,
             max_staleness: std::time::Duration::from_secs(self.max_staleness),
@@ -366,6 +427,7 @@ impl ServeArgs {
                 per_client: self.auth_failures_per_client,
                 per_address: self.auth_failures_per_address,
             },
+            usage,
         })
     }
 }

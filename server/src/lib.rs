@@ -13,4 +13,5 @@ pub mod oauth;
 pub mod partner_clients;
 pub mod startup;
 pub mod state;
+pub mod usage;
 pub mod workers;

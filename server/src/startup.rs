@@ -124,6 +124,12 @@ impl Application {
         if let Some(h) = _metrics_server {
             h.abort();
         }
+        // The last seconds of usage are written before the process goes.
+        if state.usage.config.enabled
+            && let Err(e) = crate::usage::flush::flush(&state, now()).await
+        {
+            tracing::warn!(error = %e, "the last usage flush failed");
+        }
         result
     }
 }
@@ -225,6 +231,10 @@ async fn build_state(
         forwarded_header: config.forwarded_header,
         login_throttle: Default::default(),
         limits: crate::limits::Limits::new(config.auth_failures, redis),
+        usage: crate::usage::Usage::new(config.usage),
+        partner_labels: crate::http::partner_labels::PartnerLabels::new(
+            config.metrics_partner_labels,
+        ),
         max_staleness: config.max_staleness,
         started: std::time::Instant::now(),
         fresh_at_ms: AtomicU64::new(0),

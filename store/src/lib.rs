@@ -4,6 +4,7 @@
 //! change is never visible without its record, and every replica's caches hear about it.
 
 pub mod admins;
+pub mod alerts;
 pub mod audit;
 pub mod catalog;
 pub mod changes;
@@ -21,6 +22,7 @@ pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tokens;
+pub mod usage;
 
 use std::time::Duration;
 

@@ -80,6 +80,7 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
                                 <A href="/matrix">"Scope matrix"</A>
                                 <A href="/audiences">"Audiences"</A>
                                 <A href="/keys">"Signing keys"</A>
+                                <A href="/usage">"Usage"</A>
                                 <A href="/rate-limits">"Rate limits"</A>
                                 <A href="/changes">"Change requests"
                                     <Transition fallback=|| ()>

@@ -1,5 +1,6 @@
 //! Building blocks shared by the console pages.
 
+mod chart;
 mod confirm;
 mod copy_button;
 mod error_box;
@@ -7,6 +8,7 @@ mod form;
 mod layout;
 mod pager;
 
+pub use chart::{Line, TimeChart, clock, short};
 pub use confirm::ConfirmSubmit;
 pub use copy_button::CopyButton;
 pub use error_box::{ActionDone, ActionError, ErrorBox};

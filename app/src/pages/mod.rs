@@ -14,6 +14,7 @@ pub mod onboarding;
 pub mod overview;
 pub mod partners;
 pub mod trust;
+pub mod usage;
 pub mod users;
 
 use leptos::prelude::*;

@@ -61,6 +61,7 @@ pub const TABLE: &[(&str, Access)] = &[
     ("rotate_key_now", ADMINISTER),
     ("revoke_key", ADMINISTER),
     ("rate_limits", READ),
+    ("load_usage", READ),
     ("live_rates", READ),
     ("set_tier", OPERATE),
     ("delete_tier", OPERATE),
@@ -90,6 +91,10 @@ pub const TABLE: &[(&str, Access)] = &[
         "DELETE /admin/api/v1/clients/{client_id}/rate-limit",
         OPERATE,
     ),
+    ("GET /admin/api/v1/usage", READ),
+    ("GET /admin/api/v1/usage/recent", READ),
+    ("GET /admin/api/v1/usage/live", READ),
+    ("GET /admin/api/v1/usage/alerts", READ),
     // The admin REST API: the same rules as the console's server functions.
     ("GET /admin/api/v1/partners", READ),
     ("POST /admin/api/v1/partners", OPERATE),

@@ -15,6 +15,7 @@ pub mod onboarding;
 pub mod partners;
 pub mod problem;
 pub mod trust;
+pub mod usage;
 pub mod users;
 
 use std::sync::OnceLock;
@@ -43,7 +44,7 @@ pub const OPENAPI_PATH: &str = "/admin/api/v1/openapi.json";
         title = "Entente admin API",
         description = "Run the federation from scripts: partners and their onboarding, clients, \
             audiences and scopes, grants, trusted issuers and trust rules, signing keys, change \
-            requests, console users, rate limits and the audit log. Authenticate with a bearer access token \
+            requests, console users, rate limits, usage and the audit log. Authenticate with a bearer access token \
             Entente issued for the audience `<issuer>/admin/api/v1` with scope `entente:admin`, \
             `entente:operator` or `entente:auditor` (the console role it acts as), or with a \
             console session. Changes that widen a production partner's access answer 202 with \
@@ -120,6 +121,10 @@ fn api() -> OpenApiRouter<AppState> {
             limits::put_client_limit,
             limits::delete_client_limit
         ))
+        .routes(routes!(usage::get_usage))
+        .routes(routes!(usage::get_recent))
+        .routes(routes!(usage::get_live))
+        .routes(routes!(usage::get_alerts))
 }
 
 /// The OpenAPI document, built once.

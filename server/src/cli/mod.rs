@@ -3,6 +3,7 @@
 //! (`--output json`).
 
 pub mod admin;
+pub mod alert;
 pub mod audience;
 pub mod audit;
 pub mod change;
@@ -18,6 +19,7 @@ pub mod partner;
 pub mod resource_server;
 pub mod token;
 pub mod trust_rule;
+pub mod usage;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use entente_store::{Actor, Store};
@@ -51,6 +53,7 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Output {
+    #[value(alias = "table")]
     Text,
     Json,
 }
@@ -103,6 +106,12 @@ pub enum Command {
     /// The audit log: every change and security event, who, what, from where.
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Token usage over a range, per step (every replica summed): requests, tokens, refusals
+    /// by reason, latency, top partners and clients.
+    Usage(usage::UsageCmd),
+    /// Usage anomaly alerts: a client's issuance or refusals far from its baseline.
+    #[command(subcommand)]
+    Alert(alert::AlertCmd),
     /// Configuration as code: export the catalog as YAML, plan and apply a document.
     #[command(subcommand)]
     Config(configuration::ConfigCmd),
@@ -162,6 +171,8 @@ pub async fn run(cmd: Command, common: &CommonArgs, out: Output) -> anyhow::Resu
         Command::Exchange(c) => exchange::run(&cx, c).await?,
         Command::Change(c) => change::run(&cx, c).await?,
         Command::Audit(c) => audit::run(&cx, c).await?,
+        Command::Usage(c) => usage::run(&cx, c).await?,
+        Command::Alert(c) => alert::run(&cx, c).await?,
         Command::Config(c) => configuration::run(&cx, c).await?,
         Command::Demo(c) => demo::run(&cx, c).await?,
     }

@@ -134,6 +134,17 @@ impl app::ssr::FederationServices for ConsoleFederation {
         })
     }
 
+    fn recent_usage(
+        &self,
+        partner: Option<String>,
+        client: Option<String>,
+        seconds: i64,
+    ) -> entente_domain::usage::Report {
+        let view = crate::usage::live::View { partner, client };
+        // Up to now: the stream then replaces the current second once it is complete.
+        crate::usage::live::report(&self.0.usage, &view, crate::state::now() + 1, seconds)
+    }
+
     fn apply_changes(&self) -> app::ssr::BoxFuture<()> {
         let state = self.0.clone();
         Box::pin(async move {

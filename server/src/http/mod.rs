@@ -4,6 +4,7 @@
 pub mod errors;
 pub mod health;
 pub mod middleware;
+pub mod partner_labels;
 
 use std::time::Duration;
 

@@ -15,6 +15,9 @@ use super::{client_auth, form};
 use crate::http::errors::{ErrorResponse, no_store};
 use crate::state::snapshot::ClientRole;
 use crate::state::{AppState, now};
+use crate::usage::Tag;
+use entente_domain::usage::Kind;
+use std::time::Instant;
 
 pub async fn introspect(
     State(state): State<AppState>,
@@ -22,19 +25,24 @@ pub async fn introspect(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let started = Instant::now();
     let address = address.map(|a| a.0.0);
     let mut verdict = None;
+    let snapshot = state.snapshot();
+    let mut tag = Tag::default();
+    let mut tag_audience = "";
     let run = async {
         let form = form::read(&headers, body).await?;
         let now = now();
-        let snapshot = state.snapshot();
         let auth =
             client_auth::authenticate(&state, &snapshot, &headers, &form, address, now).await?;
         let caller = auth.rate_subject();
+        tag = Tag::of(caller);
         let ClientRole::ResourceServer { audience } = &caller.role else {
             // Partners' clients are not resource servers: they may not introspect.
             return Err(OAuthError::invalid_client());
         };
+        tag_audience = audience;
         if let Some(v) = state.limits.check_client(&snapshot, caller, false).await? {
             let v = verdict.insert((v, caller.limiters.policy_field.clone()));
             if let Some(secs) = v.0.retry_after_secs() {
@@ -63,9 +71,18 @@ pub async fn introspect(
         };
         Ok::<_, OAuthError>((no_store(), axum::Json(answer)).into_response())
     };
-    let mut res = run
-        .await
-        .unwrap_or_else(|e| ErrorResponse(e).into_response());
+    let (mut res, error) = match run.await {
+        Ok(r) => (r, None),
+        Err(e) => {
+            let code = e.code;
+            (ErrorResponse(e).into_response(), Some(code))
+        }
+    };
+    state.usage.record(
+        now(),
+        &tag.outcome(Kind::Introspection, tag_audience, error),
+        started,
+    );
     if let Some((v, policy)) = &verdict {
         crate::limits::add_fields(v, policy.as_ref(), res.headers_mut());
     }

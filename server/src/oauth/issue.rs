@@ -43,14 +43,19 @@ impl TokenResponse {
     }
 }
 
-/// `no-store` JSON, as every token response must be (RFC 6749 §5.1).
-pub fn respond(body: TokenResponse) -> Response {
-    (no_store(), axum::Json(body)).into_response()
+/// `no-store` JSON, as every token response must be (RFC 6749 §5.1), marked with the audience
+/// for the usage record.
+pub fn respond(body: TokenResponse, audience: &str) -> Response {
+    let mut res = (no_store(), axum::Json(body)).into_response();
+    res.extensions_mut()
+        .insert(crate::usage::IssuedFor(audience.to_owned()));
+    res
 }
 
-/// Counts an issued token per grant type and partner (in memory; nothing is written).
-pub fn count(grant_type: &'static str, partner_slug: &str) {
-    metrics::counter!("entente_tokens_issued_total", "grant_type" => grant_type, "partner" => partner_slug.to_owned()).increment(1);
+/// Counts an issued token per grant type and partner (in memory; nothing is written; partners
+/// past the label cap are `other`).
+pub fn count(state: &AppState, grant_type: &'static str, partner_slug: &str) {
+    metrics::counter!("entente_tokens_issued_total", "grant_type" => grant_type, "partner" => state.partner_labels.label(partner_slug)).increment(1);
 }
 
 /// Signs an RFC 9068 access token with the active key; no other key is ever used (case H58).
@@ -144,17 +149,20 @@ pub async fn issue_grant(
         state.store.insert_refresh(row).await.map_err(unavailable)?;
         refresh_token = Some(token);
     }
-    count(grant_label, caller.partner_slug);
+    count(state, grant_label, caller.partner_slug);
     // RFC 8693 §2.2.1: a requested refresh token travels in `access_token`, typed N_A.
     if grant.issued_token_type == TT_REFRESH_TOKEN {
-        return Ok(respond(TokenResponse {
-            access_token: refresh_token.ok_or_else(OAuthError::unavailable)?,
-            issued_token_type: Some(TT_REFRESH_TOKEN),
-            token_type: "N_A",
-            expires_in: None,
-            scope: grant.scope.to_string(),
-            refresh_token: None,
-        }));
+        return Ok(respond(
+            TokenResponse {
+                access_token: refresh_token.ok_or_else(OAuthError::unavailable)?,
+                issued_token_type: Some(TT_REFRESH_TOKEN),
+                token_type: "N_A",
+                expires_in: None,
+                scope: grant.scope.to_string(),
+                refresh_token: None,
+            },
+            &grant.audience,
+        ));
     }
     let claims = claims_for(
         state,
@@ -168,5 +176,5 @@ pub async fn issue_grant(
         body.issued_token_type = Some(grant.issued_token_type);
     }
     body.refresh_token = refresh_token;
-    Ok(respond(body))
+    Ok(respond(body, &grant.audience))
 }

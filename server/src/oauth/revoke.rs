@@ -15,6 +15,9 @@ use super::issue::verify_access_token;
 use super::{client_auth, form};
 use crate::http::errors::{ErrorResponse, no_store};
 use crate::state::{AppState, now};
+use crate::usage::Tag;
+use entente_domain::usage::Kind;
+use std::time::Instant;
 
 pub async fn revoke(
     State(state): State<AppState>,
@@ -22,13 +25,16 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let started = Instant::now();
     let address = address.map(|a| a.0.0);
+    let snapshot = state.snapshot();
+    let mut tag = Tag::default();
     let run = async {
         let form = form::read(&headers, body).await?;
         let now = now();
-        let snapshot = state.snapshot();
         let auth =
             client_auth::authenticate(&state, &snapshot, &headers, &form, address, now).await?;
+        tag = Tag::of(auth.rate_subject());
         let caller = client_auth::confirm(&state, auth, now).await?;
         let token = form
             .get("token")
@@ -54,8 +60,17 @@ pub async fn revoke(
         }
         Ok::<_, OAuthError>((StatusCode::OK, no_store()).into_response())
     };
-    run.await
-        .unwrap_or_else(|e| ErrorResponse(e).into_response())
+    let (res, error) = match run.await {
+        Ok(r) => (r, None),
+        Err(e) => {
+            let code = e.code;
+            (ErrorResponse(e).into_response(), Some(code))
+        }
+    };
+    state
+        .usage
+        .record(now(), &tag.outcome(Kind::Revocation, "", error), started);
+    res
 }
 
 /// Revoking a refresh token ends its whole family (RFC 7009 §2.1 allows it; RFC 9700 advises it).

@@ -13,6 +13,8 @@ use entente_domain::federation::{
 };
 use entente_domain::forwarded::ClientAddr;
 use entente_domain::rate_limit::Verdict;
+use entente_domain::usage::Kind;
+use std::time::Instant;
 
 use super::caller::Caller;
 use super::{
@@ -20,8 +22,9 @@ use super::{
 };
 use crate::http::errors::ErrorResponse;
 use crate::limits;
-use crate::state::snapshot::ClientRole;
+use crate::state::snapshot::{ClientRole, Snapshot};
 use crate::state::{AppState, now};
+use crate::usage::{IssuedFor, Tag};
 
 pub async fn token(
     State(state): State<AppState>,
@@ -29,12 +32,32 @@ pub async fn token(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let started = Instant::now();
+    let snapshot = state.snapshot();
     let mut verdict = None;
+    let mut tag = Tag::default();
+    let mut kind = Kind::OtherGrant;
     let address = address.map(|a| a.0.0);
-    let mut res = match dispatch(&state, &headers, address, body, &mut verdict).await {
-        Ok(r) => r,
-        Err(e) => ErrorResponse(e).into_response(),
+    let request = Request {
+        headers: &headers,
+        address,
+        snapshot: &snapshot,
     };
+    let answer = dispatch(&state, request, body, &mut verdict, &mut tag, &mut kind).await;
+    let (mut res, error) = match answer {
+        Ok(r) => (r, None),
+        Err(e) => {
+            let code = e.code;
+            (ErrorResponse(e).into_response(), Some(code))
+        }
+    };
+    let audience = res
+        .extensions()
+        .get::<IssuedFor>()
+        .map_or("", |a| a.0.as_str());
+    state
+        .usage
+        .record(now(), &tag.outcome(kind, audience, error), started);
     // Every answer after client authentication says where the caller stands.
     if let Some((v, policy)) = &verdict {
         limits::add_fields(v, policy.as_ref(), res.headers_mut());
@@ -42,13 +65,26 @@ pub async fn token(
     res
 }
 
-async fn dispatch(
-    state: &AppState,
-    headers: &HeaderMap,
+/// What the request arrived with.
+struct Request<'s> {
+    headers: &'s HeaderMap,
     address: Option<std::net::IpAddr>,
+    snapshot: &'s Snapshot,
+}
+
+async fn dispatch<'s>(
+    state: &AppState,
+    request: Request<'s>,
     body: Body,
     verdict: &mut Option<(Verdict, Option<HeaderValue>)>,
+    tag: &mut Tag<'s>,
+    kind: &mut Kind,
 ) -> Result<Response, OAuthError> {
+    let Request {
+        headers,
+        address,
+        snapshot,
+    } = request;
     let form = form::read(headers, body).await?;
     let grant_type = form
         .get("grant_type")
@@ -56,12 +92,13 @@ async fn dispatch(
     if !GRANT_TYPES.contains(&grant_type) {
         return Err(OAuthError::unsupported_grant_type());
     }
+    *kind = Kind::of_grant(Some(grant_type));
     let now = now();
-    let snapshot = state.snapshot();
-    let auth = client_auth::authenticate(state, &snapshot, headers, &form, address, now).await?;
+    let auth = client_auth::authenticate(state, snapshot, headers, &form, address, now).await?;
+    *tag = Tag::of(auth.rate_subject());
     if let Some(v) = state
         .limits
-        .check_client(&snapshot, auth.rate_subject(), true)
+        .check_client(snapshot, auth.rate_subject(), true)
         .await?
     {
         let v = verdict.insert((v, auth.rate_subject().limiters.policy_field.clone()));
@@ -85,9 +122,9 @@ async fn dispatch(
         partner_slug,
     };
     match grant_type {
-        GRANT_TOKEN_EXCHANGE => token_exchange::grant(state, &snapshot, &caller, &form, now).await,
-        GRANT_JWT_BEARER => token_jwt_bearer::grant(state, &snapshot, &caller, &form, now).await,
-        GRANT_REFRESH_TOKEN => token_refresh::grant(state, &snapshot, &caller, &form, now).await,
-        _ => token_client_credentials::grant(state, &snapshot, &caller, &form, now),
+        GRANT_TOKEN_EXCHANGE => token_exchange::grant(state, snapshot, &caller, &form, now).await,
+        GRANT_JWT_BEARER => token_jwt_bearer::grant(state, snapshot, &caller, &form, now).await,
+        GRANT_REFRESH_TOKEN => token_refresh::grant(state, snapshot, &caller, &form, now).await,
+        _ => token_client_credentials::grant(state, snapshot, &caller, &form, now),
     }
 }

@@ -28,10 +28,9 @@ pub fn grant(
         now,
     );
     let access_token = issue::sign(state, &claims)?;
-    issue::count(CLIENT_CREDENTIALS, caller.partner_slug);
-    Ok(issue::respond(TokenResponse::bearer(
-        access_token,
-        issuance.lifetime,
-        &issuance.scope,
-    )))
+    issue::count(state, CLIENT_CREDENTIALS, caller.partner_slug);
+    Ok(issue::respond(
+        TokenResponse::bearer(access_token, issuance.lifetime, &issuance.scope),
+        &issuance.audience,
+    ))
 }

@@ -96,8 +96,8 @@ pub async fn grant(
         now,
     );
     let access_token = issue::sign(state, &claims)?;
-    issue::count("refresh_token", caller.partner_slug);
+    issue::count(state, "refresh_token", caller.partner_slug);
     let mut response = TokenResponse::bearer(access_token, grant.lifetime, &grant.scope);
     response.refresh_token = Some(next);
-    Ok(issue::respond(response))
+    Ok(issue::respond(response, &grant.audience))
 }

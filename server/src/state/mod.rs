@@ -92,6 +92,10 @@ pub struct Inner {
     pub login_throttle: Arc<app::ssr::LoginThrottle>,
     /// Rate limits of the token service and failed client authentication.
     pub limits: crate::limits::Limits,
+    /// Usage counted in memory, flushed to per-minute rollups by a worker.
+    pub usage: crate::usage::Usage,
+    /// Partners named in `/metrics` (the rest are `other`).
+    pub partner_labels: crate::http::partner_labels::PartnerLabels,
     /// Longest time without a successful change-feed read before this replica stops answering.
     pub max_staleness: std::time::Duration,
     pub started: std::time::Instant,

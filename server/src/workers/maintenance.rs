@@ -1,5 +1,5 @@
 //! Every minute: key rotation (publish, activate, retire), purging expired rows and sessions,
-//! pruning the sign-in throttle.
+//! usage rollups past their retention, pruning the sign-in throttle.
 
 use std::time::Duration;
 
@@ -34,6 +34,16 @@ pub async fn rotate_keys(
     signing_keys::rotate(store, master, policy, &Actor::new("system"), now).await
 }
 
+/// Deletes usage rollups older than the retention period (ENTENTE_USAGE_RETENTION_DAYS).
+pub async fn prune_usage(s: &AppState, now: i64) -> anyhow::Result<u64> {
+    let keep = i64::from(s.usage.config.retention_days) * 86_400;
+    let n = s.store.prune_usage(now - keep).await?;
+    if n > 0 {
+        tracing::info!(rows = n, "usage rollups past retention deleted");
+    }
+    Ok(n)
+}
+
 pub async fn run(s: AppState) {
     let mut tick = tokio::time::interval(MAINTENANCE_INTERVAL);
     loop {
@@ -46,6 +56,9 @@ pub async fn run(s: AppState) {
         }
         if let Err(e) = s.store.session_purge(now()).await {
             tracing::warn!(error = %e, "purging expired sessions failed");
+        }
+        if let Err(e) = prune_usage(&s, now()).await {
+            tracing::warn!(error = %e, "deleting old usage rollups failed");
         }
         s.login_throttle.prune();
         s.limits.prune();

@@ -1,5 +1,6 @@
-//! Background work, supervised: the change feed (every 250 ms) and maintenance (every minute:
-//! key rotation, purges, pruning the sign-in throttle). A worker that dies stops the process
+//! Background work, supervised: the change feed (every 250 ms), the usage flush (every few
+//! seconds) and maintenance (every minute: key rotation, purges, usage retention, pruning the
+//! sign-in throttle). A worker that dies stops the process
 //! with an error instead of leaving a replica that silently stops hearing changes.
 
 pub mod change_feed;
@@ -26,6 +27,16 @@ impl Workers {
         set.spawn(async move {
             maintenance::run(s).await;
             "maintenance"
+        });
+        let s = state.clone();
+        set.spawn(async move {
+            crate::usage::flush::run(s).await;
+            "usage flush"
+        });
+        let s = state.clone();
+        set.spawn(async move {
+            crate::usage::alerts::run(s).await;
+            "usage alerts"
         });
         let s = state.clone();
         set.spawn(async move {

@@ -20,3 +20,4 @@ mod keys;
 mod limits;
 mod oauth;
 mod startup;
+mod usage;

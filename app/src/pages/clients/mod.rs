@@ -9,6 +9,7 @@ use leptos_router::hooks::use_params_map;
 use crate::components::{ActionError, CopyButton, ErrorBox, Field, Layout, Submit};
 use crate::pages::grants::{Grants, GrantsData};
 use crate::pages::partners::lifecycle::{Lifecycle, LifecycleActions};
+use crate::pages::usage::UsagePanel;
 use api::{CreateClient, list_clients};
 
 #[component]
@@ -35,6 +36,7 @@ pub fn PartnerClients() -> impl IntoView {
                             <p class="subtitle">{partner.name.clone()} " (" <code>{partner.slug.clone()}</code> ", " {partner.stage.clone()} ") · "
                                 <A href=format!("/partners/{}/onboarding", partner.slug)>"Onboarding"</A> " · "
                                 <A href=format!("/partners/{}/trust", partner.slug)>"Trust rules"</A> " · "
+                                <A href=format!("/usage?partner={}", partner.slug)>"Usage"</A> " · "
                                 <A href=format!("/rate-limits?partner={}", partner.slug)>"Rate limits"</A> " · "
                                 <A href=format!("/changes?partner={}", partner.slug)>"Change requests"</A> " · "
                                 <A href=format!("/audit?partner={}", partner.slug)>"Audit"</A>
@@ -57,16 +59,20 @@ pub fn PartnerClients() -> impl IntoView {
                             } else {
                                 view! {
                                     <table>
-                                        <thead><tr><th>"Client ID"</th><th>"Name"</th><th>"Authentication"</th><th>"Scopes"</th><th>"Created"</th></tr></thead>
+                                        <thead><tr><th>"Client ID"</th><th>"Name"</th><th>"Authentication"</th><th>"Scopes"</th><th>"Created"</th><th>"Usage"</th></tr></thead>
                                         <tbody>
-                                            {rows.into_iter().map(|c| view! {
-                                                <tr>
-                                                    <td><code>{c.client_id}</code></td>
-                                                    <td>{c.name}</td>
-                                                    <td>{c.auth_method}</td>
-                                                    <td>{c.scopes}</td>
-                                                    <td>{c.created}</td>
-                                                </tr>
+                                            {rows.into_iter().map(|c| {
+                                                let usage = format!("/usage?partner={}&client={}", slug(), c.client_id);
+                                                view! {
+                                                    <tr>
+                                                        <td><code>{c.client_id.clone()}</code></td>
+                                                        <td>{c.name}</td>
+                                                        <td>{c.auth_method}</td>
+                                                        <td>{c.scopes}</td>
+                                                        <td>{c.created}</td>
+                                                        <td><A href=usage attr:aria-label=format!("Usage of {}", c.client_id)>"usage"</A></td>
+                                                    </tr>
+                                                }
                                             }).collect_view()}
                                         </tbody>
                                     </table>
@@ -78,6 +84,10 @@ pub fn PartnerClients() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <section aria-label="Usage of this partner">
+                <h2>"Usage"</h2>
+                {move || view! { <UsagePanel partner=slug() client=String::new()/> }}
+            </section>
             {crate::components::may_change().then(|| view! {
                 <section>
                     <h2>"New client"</h2>

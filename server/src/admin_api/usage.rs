@@ -1,0 +1,192 @@
+//! Usage for scripts: the per-minute rollups of every replica over a range (the numbers the
+//! console's charts draw), this replica's last minutes per second, and a live stream of them.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use entente_domain::audit::parse_time;
+use entente_domain::usage::{self, Report};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::problem::{ApiError, ApiResult, Query, Refusals, ok};
+use crate::state::{AppState, now};
+use crate::usage::live::{self, View};
+
+/// Whose usage, over which range, in which steps.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UsageQuery {
+    /// The partner's slug.
+    partner: Option<String>,
+    /// A client id (of that partner, when both are given).
+    client: Option<String>,
+    /// Start: RFC 3339, `YYYY-MM-DD`, Unix seconds or a time ago (`15m`, `24h`, `7d`).
+    /// Default: one hour ago.
+    from: Option<String>,
+    /// End (exclusive), in the same forms. Default: now.
+    to: Option<String>,
+    /// `1m` (default), `5m`, `15m`, `1h`, `6h` or `1d`; at most 10080 steps.
+    step: Option<String>,
+}
+
+/// Usage summed over every replica from the per-minute rollups (written every few seconds).
+#[utoipa::path(get, path = "/admin/api/v1/usage", tag = "usage", params(UsageQuery),
+    responses((status = 200, body = Report), Refusals))]
+pub async fn get_usage(
+    State(state): State<AppState>,
+    Query(q): Query<UsageQuery>,
+) -> ApiResult<Response> {
+    let now = now();
+    let when = |s: Option<&str>, default: i64| match s {
+        None => Ok(default),
+        Some(s) => parse_time(s, now).map_err(ApiError::bad_request),
+    };
+    let from = when(q.from.as_deref(), now - 3600)?;
+    let to = when(q.to.as_deref(), now)?;
+    let step = match q.step.as_deref() {
+        None => 60,
+        Some(s) => usage::parse_step(s)
+            .ok_or_else(|| ApiError::bad_request("step must be one of 1m, 5m, 15m, 1h, 6h, 1d"))?,
+    };
+    usage::range(from, to, step).map_err(ApiError::bad_request)?;
+    let filter = state
+        .store
+        .usage_filter(q.partner.as_deref(), q.client.as_deref())
+        .await?;
+    let report = state.store.usage_report(&filter, from, to, step).await?;
+    Ok(ok(StatusCode::OK, report))
+}
+
+/// A partner or client of the live view.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LiveQuery {
+    /// The partner's slug.
+    partner: Option<String>,
+    /// A client id.
+    client: Option<String>,
+    /// For `/usage/recent`: how many seconds back, 1–300 (default 300).
+    seconds: Option<i64>,
+}
+
+async fn view(state: &AppState, q: &LiveQuery) -> ApiResult<View> {
+    // Unknown names are refused as the rollups refuse them (404), not shown as silence.
+    state
+        .store
+        .usage_filter(q.partner.as_deref(), q.client.as_deref())
+        .await?;
+    Ok(View {
+        partner: q.partner.clone(),
+        client: q.client.clone(),
+    })
+}
+
+/// The last minutes per second (up to now, the current second so far included) as this
+/// replica counted them (with several replicas, each
+/// answers for itself; `/usage` sums them from the rollups).
+#[utoipa::path(get, path = "/admin/api/v1/usage/recent", tag = "usage", params(LiveQuery),
+    responses((status = 200, body = Report), Refusals))]
+pub async fn get_recent(
+    State(state): State<AppState>,
+    Query(q): Query<LiveQuery>,
+) -> ApiResult<Response> {
+    let seconds = q.seconds.unwrap_or(300);
+    if !(1..=300).contains(&seconds) {
+        return Err(ApiError::bad_request("seconds must be between 1 and 300"));
+    }
+    let view = view(&state, &q).await?;
+    Ok(ok(
+        StatusCode::OK,
+        // The current second so far is included.
+        live::report(&state.usage, &view, now() + 1, seconds),
+    ))
+}
+
+/// Server-sent events, one a second: a `usage` event whose data is a report of the second that
+/// just ended (one point), with totals and top callers of the last minute.
+#[utoipa::path(get, path = "/admin/api/v1/usage/live", tag = "usage", params(LiveQuery),
+    responses((status = 200, content_type = "text/event-stream",
+        description = "`event: usage` with a JSON report, every second"), Refusals))]
+pub async fn get_live(
+    State(state): State<AppState>,
+    Query(q): Query<LiveQuery>,
+) -> ApiResult<Response> {
+    let view = view(&state, &q).await?;
+    // Ticks just after each second ends, so a second is shown as soon as it is complete.
+    let into_second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_millis());
+    let first =
+        tokio::time::Instant::now() + Duration::from_millis(u64::from(1000 - into_second) + 30);
+    let mut tick = tokio::time::interval_at(first, Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let stream =
+        futures_util::stream::unfold((state, view, tick), |(state, view, mut tick)| async move {
+            tick.tick().await;
+            // A stream never outlives a shutdown (it would hold the drain open).
+            if state
+                .shutting_down
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                return None;
+            }
+            let mut report = live::report(&state.usage, &view, now(), live::SUMMARY_SECONDS);
+            report.from = report.to - 1;
+            report.points = report
+                .points
+                .split_off(report.points.len().saturating_sub(1));
+            let event = Event::default()
+                .event("usage")
+                .json_data(&report)
+                .unwrap_or_else(|_| Event::default().comment("unserialisable"));
+            Some((Ok::<_, Infallible>(event), (state, view, tick)))
+        });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+/// Which alerts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AlertQuery {
+    /// The partner's slug.
+    partner: Option<String>,
+    /// A client id.
+    client: Option<String>,
+    /// RFC 3339, `YYYY-MM-DD`, Unix seconds or a time ago (`24h`, default).
+    since: Option<String>,
+    /// 1–1000 (default 100).
+    limit: Option<u64>,
+}
+
+/// Usage anomaly alerts, newest first: a client's window that departed from its baseline.
+#[utoipa::path(get, path = "/admin/api/v1/usage/alerts", tag = "usage", params(AlertQuery),
+    responses((status = 200, body = Vec<entente_domain::anomaly::AlertView>), Refusals))]
+pub async fn get_alerts(
+    State(state): State<AppState>,
+    Query(q): Query<AlertQuery>,
+) -> ApiResult<Response> {
+    let since =
+        parse_time(q.since.as_deref().unwrap_or("24h"), now()).map_err(ApiError::bad_request)?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request("limit must be between 1 and 1000"));
+    }
+    let filter = state
+        .store
+        .usage_filter(q.partner.as_deref(), q.client.as_deref())
+        .await?;
+    Ok(ok(
+        StatusCode::OK,
+        state.store.alert_views(&filter, since, limit).await?,
+    ))
+}

@@ -1,0 +1,83 @@
+//! Usage read from memory: the last five minutes per second, for the live charts and their
+//! stream. This replica's own counts (rollups sum every replica).
+
+use std::collections::HashMap;
+
+use entente_domain::usage::{self, PointBuilder, Report, Top};
+
+use super::Usage;
+use super::recorder::{ClientSecond, KEEP_SECONDS};
+
+/// Whose usage to show: a partner (by slug), a client, or everyone.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    pub partner: Option<String>,
+    pub client: Option<String>,
+}
+
+impl View {
+    fn holds(&self, client_id: &str, c: &ClientSecond) -> bool {
+        self.partner.as_deref().is_none_or(|p| p == c.partner_slug)
+            && self.client.as_deref().is_none_or(|x| x == client_id)
+    }
+}
+
+/// Tops and totals of the last this many seconds accompany every live point.
+pub const SUMMARY_SECONDS: i64 = 60;
+
+/// Per-second points of `[to - seconds, to)`, with totals and tops over the last minute of it.
+pub fn report(usage: &Usage, view: &View, to: i64, seconds: i64) -> Report {
+    let seconds = seconds.clamp(1, KEEP_SECONDS);
+    let from = to - seconds;
+    let summary_from = to - SUMMARY_SECONDS.min(seconds);
+    let (points, total, partners, clients) = usage.recorder.with_seconds(from, to, |it| {
+        let mut points = vec![];
+        let mut total = PointBuilder::default();
+        let mut partners: HashMap<String, Top> = HashMap::new();
+        let mut clients: HashMap<String, Top> = HashMap::new();
+        for (t, second) in it {
+            let mut point = PointBuilder::default();
+            for (client_id, c) in second.iter().filter(|(id, c)| view.holds(id, c)) {
+                let mut one = PointBuilder::default();
+                for (kind, _, result, cell) in &c.cells {
+                    point.add(*kind, result, cell);
+                    one.add(*kind, result, cell);
+                }
+                if t < summary_from {
+                    continue;
+                }
+                for (kind, _, result, cell) in &c.cells {
+                    total.add(*kind, result, cell);
+                }
+                let p = one.build(t);
+                let tally = |map: &mut HashMap<String, Top>, name: &str| {
+                    let top = map.entry(name.to_owned()).or_insert(Top {
+                        name: name.to_owned(),
+                        ..Top::default()
+                    });
+                    top.requests += p.requests;
+                    top.tokens += p.tokens_issued();
+                    top.refused += p.refused();
+                };
+                if !c.partner_slug.is_empty() {
+                    tally(&mut partners, &c.partner_slug);
+                }
+                if !client_id.is_empty() {
+                    tally(&mut clients, client_id);
+                }
+            }
+            points.push(point.build(t));
+        }
+        (points, total, partners, clients)
+    });
+    Report {
+        from,
+        to,
+        step: 1,
+        points: usage::dense(from, to, 1, points),
+        total: total.build(summary_from),
+        active_partners: partners.len() as u64,
+        top_partners: usage::top(partners.into_values().collect()),
+        top_clients: usage::top(clients.into_values().collect()),
+    }
+}
