@@ -33,20 +33,31 @@ pub fn nice_ceiling(v: f64) -> f64 {
     10.0 * magnitude
 }
 
-/// The `points` attribute of a polyline for these values on a chart whose top is `max`.
-pub fn polyline(values: &[f64], max: f64) -> String {
+/// The `points` attributes of the polylines for these values on a chart whose top is `max`:
+/// one per run of values, a missing value (NaN: no requests, so no latency) leaving a gap.
+pub fn polylines(values: &[f64], max: f64) -> Vec<String> {
     let n = values.len();
     let dx = if n > 1 {
         (WIDTH - LEFT - RIGHT) / (n - 1) as f64
     } else {
         0.0
     };
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| format!("{:.1},{:.1}", LEFT + dx * i as f64, y_of(*v, max)))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = vec![];
+    let mut run: Vec<String> = vec![];
+    for (i, v) in values.iter().enumerate() {
+        if v.is_nan() {
+            if !run.is_empty() {
+                out.push(run.join(" "));
+                run.clear();
+            }
+            continue;
+        }
+        run.push(format!("{:.1},{:.1}", LEFT + dx * i as f64, y_of(*v, max)));
+    }
+    if !run.is_empty() {
+        out.push(run.join(" "));
+    }
+    out
 }
 
 fn y_of(v: f64, max: f64) -> f64 {
@@ -94,6 +105,12 @@ pub fn short(v: f64) -> String {
     }
 }
 
+/// A value as read out: `none` where there is none (a gap).
+fn value(v: Option<f64>) -> String {
+    v.filter(|v| !v.is_nan())
+        .map_or_else(|| "none".to_owned(), short)
+}
+
 /// Lines over `steps` (the start of each step), values in `unit`, with an optional limit drawn
 /// as a dashed line. `label` names the chart for assistive technology.
 #[component]
@@ -108,6 +125,7 @@ pub fn TimeChart(
     let peak = lines
         .iter()
         .flat_map(|l| l.values.iter().copied())
+        .filter(|v| v.is_finite())
         .fold(0.0f64, f64::max);
     let max = nice_ceiling(peak.max(limit.map_or(0.0, |l| l * 1.15)));
     let n = steps.len();
@@ -116,13 +134,18 @@ pub fn TimeChart(
     } else {
         0.0
     };
-    let x_ticks: Vec<(f64, String)> = if n == 0 {
+    let x_ticks: Vec<(f64, String, &str)> = if n == 0 {
         vec![]
     } else {
         (0..5)
             .map(|i| {
                 let idx = (n - 1) * i / 4;
-                (LEFT + dx * idx as f64, clock(steps[idx], dated))
+                let anchor = match i {
+                    0 => "start",
+                    4 => "end",
+                    _ => "middle",
+                };
+                (LEFT + dx * idx as f64, clock(steps[idx], dated), anchor)
             })
             .collect()
     };
@@ -133,11 +156,7 @@ pub fn TimeChart(
     let latest: Vec<String> = lines
         .iter()
         .map(|l| {
-            format!(
-                "{} {} {unit}",
-                l.name,
-                short(l.values.last().copied().unwrap_or(0.0))
-            )
+            format!("{} {} {unit}", l.name, value(l.values.last().copied()))
         })
         .collect();
     let summary = if lines.is_empty() {
@@ -152,13 +171,7 @@ pub fn TimeChart(
         .map(|(i, t)| {
             let values = lines
                 .iter()
-                .map(|l| {
-                    format!(
-                        "{} {}",
-                        l.name,
-                        short(l.values.get(i).copied().unwrap_or(0.0))
-                    )
-                })
+                .map(|l| format!("{} {}", l.name, value(l.values.get(i).copied())))
                 .collect::<Vec<_>>()
                 .join(", ");
             let x = LEFT + dx * i as f64 - dx / 2.0;
@@ -178,7 +191,7 @@ pub fn TimeChart(
                 clock(*t, dated),
                 lines
                     .iter()
-                    .map(|l| short(l.values.get(i).copied().unwrap_or(0.0)))
+                    .map(|l| value(l.values.get(i).copied()))
                     .collect(),
             )
         })
@@ -202,9 +215,10 @@ pub fn TimeChart(
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            view! {
-                <polyline class=format!("series s{}", i % 6) points=polyline(&l.values, max)/>
-            }
+            polylines(&l.values, max)
+                .into_iter()
+                .map(|points| view! { <polyline class=format!("series s{}", i % 6) points=points/> })
+                .collect_view()
         })
         .collect_view();
     let limit_view = limit.map(|l| {
@@ -218,16 +232,16 @@ pub fn TimeChart(
     });
     view! {
         <figure class="chart">
-            <figcaption>{label.clone()} <span class="unit">{format!("({unit})")}</span></figcaption>
+            <figcaption>{label.clone()} " " <span class="unit">{format!("({unit})")}</span></figcaption>
             <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=summary.clone()
-                preserveAspectRatio="none" class="chart-svg">
+                class="chart-svg">
                 <title>{summary.clone()}</title>
                 {y_ticks.into_iter().map(|(y, text)| view! {
                     <line class="grid" x1=LEFT x2={WIDTH - RIGHT} y1=y y2=y/>
                     <text class="tick" x={LEFT - 6.0} y={y + 4.0} text-anchor="end">{text}</text>
                 }).collect_view()}
-                {x_ticks.into_iter().map(|(x, text)| view! {
-                    <text class="tick" x=x y={HEIGHT - 8.0} text-anchor="middle">{text}</text>
+                {x_ticks.into_iter().map(|(x, text, anchor)| view! {
+                    <text class="tick" x=x y={HEIGHT - 8.0} text-anchor=anchor>{text}</text>
                 }).collect_view()}
                 {paths}
                 {limit_view}
@@ -269,7 +283,7 @@ mod tests {
 
     #[test]
     fn lines_span_the_plot_and_clamp() {
-        let p = polyline(&[0.0, 5.0, 10.0, 20.0], 10.0);
+        let p = polylines(&[0.0, 5.0, 10.0, 20.0], 10.0).remove(0);
         let pts: Vec<(f64, f64)> = p
             .split(' ')
             .map(|xy| {
@@ -285,7 +299,12 @@ mod tests {
             "above the top is drawn at the top"
         );
         assert!((pts[1].1 - (TOP + HEIGHT - BOTTOM) / 2.0).abs() < 0.1);
-        assert_eq!(polyline(&[3.0], 10.0).split(' ').count(), 1);
+        assert_eq!(polylines(&[3.0], 10.0), ["52.0,124.8"]);
+        // A missing value splits the line; nothing is drawn for it.
+        let gaps = polylines(&[1.0, f64::NAN, f64::NAN, 2.0, 3.0], 10.0);
+        assert_eq!(gaps.len(), 2);
+        assert_eq!(gaps[1].split(' ').count(), 2);
+        assert!(polylines(&[f64::NAN], 10.0).is_empty());
     }
 
     #[test]

@@ -245,7 +245,7 @@ fn Dashboard(view: UsageView) -> impl IntoView {
     }
     .into_any();
     let tables = view! {
-        <section class="charts" aria-label="Top callers and refusals">
+        <section class="tables" aria-label="Top callers and refusals">
             <Tops title="Top partners" rows=r.top_partners link_partners=true/>
             <Tops title="Top clients" rows=r.top_clients link_partners=false/>
             <Refusals errors=r.total.errors window=window/>
