@@ -1,5 +1,9 @@
 //! Reading times typed by people who filter the audit log.
 
+/// The request header through which the server's request layer hands the request's trace id to
+/// whoever writes its audit events (never taken from the caller).
+pub const TRACE_ID_HEADER: &str = "x-entente-trace-id";
+
 /// Seconds since the epoch for: Unix seconds (`1790000000`), a time ago (`15m`, `24h`, `7d`),
 /// a date (`2026-11-26`, midnight UTC), a minute (`2026-11-26T10:00`, UTC, as a browser's
 /// datetime field sends it) or RFC 3339 (`2026-11-26T10:00:00+01:00`).

@@ -14,6 +14,7 @@ mod m20261126_000009_scope_sensitivity;
 mod m20261127_000010_rate_limits;
 mod m20261127_000011_usage;
 mod m20261127_000012_usage_alerts;
+mod m20261127_000013_audit_trace_id;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_rate_limits::Migration),
             Box::new(m20261127_000011_usage::Migration),
             Box::new(m20261127_000012_usage_alerts::Migration),
+            Box::new(m20261127_000013_audit_trace_id::Migration),
         ]
     }
 }

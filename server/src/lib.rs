@@ -13,5 +13,6 @@ pub mod oauth;
 pub mod partner_clients;
 pub mod startup;
 pub mod state;
+pub mod telemetry;
 pub mod usage;
 pub mod workers;

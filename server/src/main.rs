@@ -2,23 +2,6 @@ use clap::Parser;
 use entente_server::cli::{self, Cli, Command};
 use entente_server::startup::{Application, shutdown_signal};
 
-fn init_logging(filter: &str, json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .init();
-    } else {
-        builder.init();
-    }
-}
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Cli::parse();
@@ -29,7 +12,7 @@ async fn main() -> std::process::ExitCode {
     } else {
         "warn"
     };
-    init_logging(filter, args.log.log_format == "json");
+    let telemetry = entente_server::telemetry::init(filter, args.log.log_format == "json");
     let result = match args.log.validate() {
         Err(e) => Err(e),
         Ok(()) => match args.command {
@@ -38,6 +21,7 @@ async fn main() -> std::process::ExitCode {
             Some(cmd) => cli::run(cmd, &args.common, args.output).await,
         },
     };
+    telemetry.shutdown();
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // `config plan` found changes: reported already, and not a failure.

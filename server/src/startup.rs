@@ -138,6 +138,11 @@ impl Application {
 pub fn router(state: &AppState) -> anyhow::Result<Router> {
     let router = crate::http::router(state.clone())
         .merge(crate::console::router(state)?)
+        // Every request (token service, console, admin API) gets an id, a span and, when traces
+        // are exported, its trace.
+        .layer(axum::middleware::from_fn(
+            crate::http::middleware::request_id::request_id_layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::http::middleware::client_address::client_address,

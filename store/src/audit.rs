@@ -36,6 +36,7 @@ pub(crate) async fn record(
         partner: Set(partner_of(target, &details)),
         details: Set(details.to_string()),
         request_id: Set(actor.request_id.clone()),
+        trace_id: Set(actor.trace_id.clone()),
         source: Set(actor.source.clone()),
         ..Default::default()
     }

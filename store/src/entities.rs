@@ -283,6 +283,7 @@ pub mod audit_event {
         pub target: String,
         pub details: String,
         pub request_id: Option<String>,
+        pub trace_id: Option<String>,
         pub partner: Option<String>,
         pub source: Option<String>,
     }

@@ -37,6 +37,8 @@ pub use sea_orm;
 pub struct Actor {
     pub name: String,
     pub request_id: Option<String>,
+    /// The OpenTelemetry trace of the request, when traces are exported.
+    pub trace_id: Option<String>,
     /// The address the request came from (the socket's, or what trusted proxies report).
     pub source: Option<String>,
 }
@@ -46,11 +48,16 @@ impl Actor {
         Self {
             name: name.into(),
             request_id: None,
+            trace_id: None,
             source: None,
         }
     }
     pub fn with_request_id(mut self, id: Option<String>) -> Self {
         self.request_id = id;
+        self
+    }
+    pub fn with_trace_id(mut self, id: Option<String>) -> Self {
+        self.trace_id = id;
         self
     }
     pub fn with_source(mut self, source: Option<String>) -> Self {

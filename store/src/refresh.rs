@@ -25,6 +25,7 @@ pub const MARK_RETENTION: i64 = 86_400;
 
 impl Store {
     /// Starts a family or stores a successor (caller supplies the hash, never the token).
+    #[tracing::instrument(level = "debug", name = "db.insert_refresh", skip_all)]
     pub async fn insert_refresh(&self, row: refresh_token::Model) -> Result<()> {
         refresh_token::ActiveModel::from(row)
             .insert(self.db())
@@ -32,6 +33,7 @@ impl Store {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", name = "db.refresh_by_hash", skip_all)]
     pub async fn refresh_by_hash(&self, hash: &str) -> Result<Option<refresh_token::Model>> {
         Ok(refresh_token::Entity::find_by_id(hash.to_owned())
             .one(self.db())
@@ -40,6 +42,7 @@ impl Store {
 
     /// Marks `old` used and stores `successor`, atomically; exactly one concurrent caller wins
     /// (the conditional UPDATE). A token already used means reuse: the family is revoked.
+    #[tracing::instrument(level = "debug", name = "db.rotate_refresh", skip_all)]
     pub async fn rotate_refresh(
         &self,
         old_hash: &str,

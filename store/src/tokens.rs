@@ -9,6 +9,7 @@ use crate::{Actor, Result, Store, audit};
 
 impl Store {
     /// Records a revoked token id until its expiry. Idempotent.
+    #[tracing::instrument(level = "debug", name = "db.revoke_token", skip_all)]
     pub async fn revoke_token(&self, actor: &Actor, jti: &str, exp: i64, now: i64) -> Result<()> {
         let txn = self.write().await?;
         if revoked_token::Entity::find_by_id(jti.to_owned())

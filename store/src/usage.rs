@@ -142,6 +142,7 @@ impl Store {
     }
 
     /// Writes this replica's rows of these minutes, all or nothing.
+    #[tracing::instrument(level = "debug", name = "db.put_usage", skip_all)]
     pub async fn put_usage(&self, replica: &str, rows: &[MinuteRow]) -> Result<()> {
         if rows.is_empty() {
             return Ok(());

@@ -155,9 +155,7 @@ pub fn TimeChart(
         .collect();
     let latest: Vec<String> = lines
         .iter()
-        .map(|l| {
-            format!("{} {} {unit}", l.name, value(l.values.last().copied()))
-        })
+        .map(|l| format!("{} {} {unit}", l.name, value(l.values.last().copied())))
         .collect();
     let summary = if lines.is_empty() {
         format!("{label}: no data")
@@ -217,7 +215,9 @@ pub fn TimeChart(
         .map(|(i, l)| {
             polylines(&l.values, max)
                 .into_iter()
-                .map(|points| view! { <polyline class=format!("series s{}", i % 6) points=points/> })
+                .map(
+                    |points| view! { <polyline class=format!("series s{}", i % 6) points=points/> },
+                )
                 .collect_view()
         })
         .collect_view();

@@ -33,12 +33,19 @@ impl AdminSession {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         });
+        let trace_id = parts.as_ref().and_then(|p| {
+            p.headers
+                .get(entente_domain::audit::TRACE_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
         let source = parts
             .as_ref()
             .and_then(|p| p.extensions.get::<ClientAddr>())
             .map(|a| a.0.to_string());
         Actor::new(format!("admin:{}", self.email))
             .with_request_id(request_id)
+            .with_trace_id(trace_id)
             .with_source(source)
     }
 }

@@ -33,6 +33,9 @@ pub struct AuditEvent {
     /// Before and after, and what else the action recorded.
     pub details: Value,
     pub request_id: Option<String>,
+    /// The request's OpenTelemetry trace, when traces are exported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
     /// The address the request came from.
     pub source: Option<String>,
 }
@@ -47,6 +50,7 @@ pub fn event_json(e: &audit_event::Model) -> Value {
         partner: e.partner.clone(),
         details: serde_json::from_str::<Value>(&e.details).unwrap_or(Value::Null),
         request_id: e.request_id.clone(),
+        trace_id: e.trace_id.clone(),
         source: e.source.clone(),
     })
     .unwrap_or(Value::Null)

@@ -46,6 +46,7 @@ pub struct Caller {
     /// The console user's account, when the caller signed in (nobody changes their own).
     pub admin_id: Option<String>,
     request_id: Option<String>,
+    trace_id: Option<String>,
     source: Option<String>,
 }
 
@@ -53,6 +54,7 @@ impl Caller {
     pub fn actor(&self) -> Actor {
         Actor::new(self.name.clone())
             .with_request_id(self.request_id.clone())
+            .with_trace_id(self.trace_id.clone())
             .with_source(self.source.clone())
     }
 }
@@ -184,10 +186,8 @@ async fn who(
     session: Option<tower_sessions::Session>,
     source: Option<String>,
 ) -> Result<Caller, Response> {
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let request_id = crate::http::request_id(&headers);
+    let trace_id = crate::http::trace_id(&headers);
     let (name, role, admin_id) = match bearer(state, &headers) {
         Some(Err(r)) => return Err(r),
         Some(Ok((client, role))) => (format!("api:{client}"), role, None),
@@ -213,6 +213,7 @@ async fn who(
         role,
         admin_id,
         request_id,
+        trace_id,
         source,
     })
 }

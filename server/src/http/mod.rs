@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use crate::oauth;
 use crate::state::AppState;
 
-pub use middleware::request_id::{REQUEST_ID, request_id};
+pub use middleware::request_id::{REQUEST_ID, request_id, trace_id};
 
 /// The token service's routes. The console and the admin API are merged in `startup::router`.
 pub fn router(state: AppState) -> Router {
@@ -43,9 +43,6 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)
-        .layer(axum::middleware::from_fn(
-            middleware::request_id::request_id_layer,
-        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(30),

@@ -59,6 +59,7 @@ pub struct Authenticated<'s> {
 /// before anything is checked; over a client id's budget, failures are answered 429 while
 /// correct credentials still pass, so nobody can lock a partner's client out by guessing at its
 /// id. Known and unknown ids are treated alike throughout.
+#[tracing::instrument(level = "debug", name = "client_authentication", skip_all)]
 pub async fn authenticate<'s>(
     state: &AppState,
     snapshot: &'s Snapshot,

@@ -59,6 +59,7 @@ pub fn count(state: &AppState, grant_type: &'static str, partner_slug: &str) {
 }
 
 /// Signs an RFC 9068 access token with the active key; no other key is ever used (case H58).
+#[tracing::instrument(level = "debug", name = "sign", skip_all)]
 pub fn sign(state: &AppState, claims: &AccessTokenClaims) -> Result<String, OAuthError> {
     let keys = state.keys();
     let signer = keys.signer.as_ref().ok_or_else(OAuthError::unavailable)?;

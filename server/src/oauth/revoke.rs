@@ -40,7 +40,8 @@ pub async fn revoke(
             .get("token")
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
         let actor = Actor::new(format!("client:{}", caller.client_id))
-            .with_request_id(crate::http::request_id(&headers));
+            .with_request_id(crate::http::request_id(&headers))
+            .with_trace_id(crate::http::trace_id(&headers));
         if token.starts_with("ent_rt_") {
             revoke_refresh(&state, &actor, &caller.client_id, token, now).await?;
         } else if let Some(claims) = verify_access_token(&state, token)

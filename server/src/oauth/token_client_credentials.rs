@@ -18,7 +18,8 @@ pub fn grant(
     now: i64,
 ) -> Result<Response, OAuthError> {
     let request = target_request(form)?;
-    let issuance = grant::client_credentials(snapshot, &caller.view(), &request)?;
+    let issuance = tracing::debug_span!("policy_decision")
+        .in_scope(|| grant::client_credentials(snapshot, &caller.view(), &request))?;
     let claims = token::client_credentials_claims(
         &state.issuer,
         &caller.client.client_id,

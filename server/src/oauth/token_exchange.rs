@@ -37,7 +37,9 @@ pub async fn grant(
         now,
     )
     .await;
-    let decision = exchange::exchange(snapshot, &keys, &env(state), &caller.requester(), &req, now);
+    let decision = tracing::debug_span!("policy_decision").in_scope(|| {
+        exchange::exchange(snapshot, &keys, &env(state), &caller.requester(), &req, now)
+    });
     let grant = match decision.result {
         Ok(g) => g,
         Err(e) => {

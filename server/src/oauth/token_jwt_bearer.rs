@@ -24,15 +24,17 @@ pub async fn grant(
     let assertion = form.get("assertion");
     let target = target_request(form)?;
     let keys = gather_keys(state, snapshot, caller.partner_id, &[assertion], now).await;
-    let decision = exchange::jwt_bearer(
-        snapshot,
-        &keys,
-        &env(state),
-        &caller.requester(),
-        assertion,
-        &target,
-        now,
-    );
+    let decision = tracing::debug_span!("policy_decision").in_scope(|| {
+        exchange::jwt_bearer(
+            snapshot,
+            &keys,
+            &env(state),
+            &caller.requester(),
+            assertion,
+            &target,
+            now,
+        )
+    });
     let grant = match decision.result {
         Ok(g) => g,
         Err(e) => {

@@ -20,4 +20,5 @@ mod keys;
 mod limits;
 mod oauth;
 mod startup;
+mod telemetry;
 mod usage;

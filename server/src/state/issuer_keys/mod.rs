@@ -176,6 +176,7 @@ impl IssuerKeys {
         Ok(keys.len())
     }
 
+    #[tracing::instrument(level = "debug", name = "partner_key_fetch", skip(self))]
     async fn fetch(&self, jwks_uri: &str) -> Result<(Vec<VerifyingKey>, i64), String> {
         let url = check_url(jwks_uri, &self.policy)?;
         let mut resp = self
