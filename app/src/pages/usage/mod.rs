@@ -66,10 +66,10 @@ pub fn merge_live(view: &mut UsageView, event: UsageReport) {
 }
 
 /// The names of the lines of a map-valued series (grant types, refusal reasons), in order.
-fn keys_of<'a>(
-    points: &'a [UsagePoint],
+fn keys_of(
+    points: &[UsagePoint],
     pick: fn(&UsagePoint) -> &std::collections::BTreeMap<String, u64>,
-) -> Vec<&'a str> {
+) -> Vec<&str> {
     let mut names: Vec<&str> = points
         .iter()
         .flat_map(|p| pick(p).keys().map(String::as_str))
