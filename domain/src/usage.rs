@@ -134,6 +134,27 @@ pub fn result_of(error: Option<OAuthErrorCode>) -> &'static str {
 pub const OK: &str = "ok";
 pub const RATE_LIMITED: &str = "rate_limited";
 
+/// The result names `result_of` gives, for reading them back (from another replica).
+pub fn known_result(s: &str) -> &'static str {
+    use OAuthErrorCode as C;
+    [
+        OK,
+        RATE_LIMITED,
+        C::InvalidRequest.as_str(),
+        C::InvalidClient.as_str(),
+        C::InvalidGrant.as_str(),
+        C::UnauthorizedClient.as_str(),
+        C::UnsupportedGrantType.as_str(),
+        C::InvalidScope.as_str(),
+        C::InvalidTarget.as_str(),
+        C::UnsupportedTokenType.as_str(),
+        C::TemporarilyUnavailable.as_str(),
+    ]
+    .into_iter()
+    .find(|k| *k == s)
+    .unwrap_or("other")
+}
+
 /// Counts of one group of requests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Cell {
@@ -430,6 +451,17 @@ mod tests {
         for bad in ["", "h", "0m", "5", "5w", "-1h", "99999999999999999999d"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn results_read_back() {
+        assert_eq!(known_result("invalid_grant"), "invalid_grant");
+        assert_eq!(
+            known_result(result_of(Some(OAuthErrorCode::SlowDown))),
+            RATE_LIMITED
+        );
+        assert_eq!(known_result("ok"), OK);
+        assert_eq!(known_result("made_up"), "other");
     }
 
     #[test]

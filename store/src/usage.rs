@@ -88,27 +88,50 @@ struct Summed {
     cell: Cell,
 }
 
-impl FromQueryResult for Summed {
+fn sum_of(res: &QueryResult, pre: &str, c: &str) -> std::result::Result<u64, DbErr> {
+    // SUM over no rows is NULL; counts are never negative.
+    Ok(u64::try_from(res.try_get::<Option<i64>>(pre, c)?.unwrap_or(0)).unwrap_or(0))
+}
+
+/// A row of the series query: step, kind, result, count, latency.
+struct SeriesRow(Summed);
+
+impl FromQueryResult for SeriesRow {
     fn from_query_result(res: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
-        let get = |c: &str| -> std::result::Result<u64, DbErr> {
-            Ok(u64::try_from(res.try_get::<Option<i64>>(pre, c)?.unwrap_or(0)).unwrap_or(0))
-        };
-        let text = |c: &str| res.try_get::<String>(pre, c).unwrap_or_default();
         let mut latency = Latency::default();
         for (i, slot) in latency.0.iter_mut().enumerate() {
-            *slot = get(&format!("lat_{i}"))?;
+            *slot = sum_of(res, pre, &format!("lat_{i}"))?;
         }
-        Ok(Summed {
-            t: res.try_get::<i64>(pre, "t").unwrap_or(0),
-            partner_id: text("partner_id"),
-            client_id: text("client_id"),
-            kind: text("kind"),
-            result: text("result"),
+        Ok(SeriesRow(Summed {
+            t: res.try_get(pre, "t")?,
+            partner_id: String::new(),
+            client_id: String::new(),
+            kind: res.try_get(pre, "kind")?,
+            result: res.try_get(pre, "result")?,
             cell: Cell {
-                count: get("count")?,
+                count: sum_of(res, pre, "count")?,
                 latency,
             },
-        })
+        }))
+    }
+}
+
+/// A row of the callers query: partner, client, kind, result, count.
+struct CallerRow(Summed);
+
+impl FromQueryResult for CallerRow {
+    fn from_query_result(res: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
+        Ok(CallerRow(Summed {
+            t: 0,
+            partner_id: res.try_get(pre, "partner_id")?,
+            client_id: res.try_get(pre, "client_id")?,
+            kind: res.try_get(pre, "kind")?,
+            result: res.try_get(pre, "result")?,
+            cell: Cell {
+                count: sum_of(res, pre, "count")?,
+                latency: Latency::default(),
+            },
+        }))
     }
 }
 
@@ -207,7 +230,11 @@ impl Store {
             }
             q.column_as(sum(usage_minute::Column::Count), "count")
         };
-        // The step is one of `usage::STEPS` (checked above): an integer, never user text.
+        // The step is one of `usage::STEPS`: an integer, never user text (the same expression,
+        // not a bound parameter, in SELECT and GROUP BY, as PostgreSQL requires).
+        if !usage::STEPS.contains(&step) {
+            return Err(crate::StoreError::Invalid("unknown step".into()));
+        }
         let bucket = Expr::cust(format!("(minute / {step}) * {step}"));
         let mut series = scoped()
             .column_as(bucket.clone(), "t")
@@ -219,7 +246,13 @@ impl Store {
         for (i, c) in usage_minute::LATENCY.into_iter().enumerate() {
             series = series.column_as(sum(c), format!("lat_{i}"));
         }
-        let series = series.into_model::<Summed>().all(self.db()).await?;
+        let series: Vec<Summed> = series
+            .into_model::<SeriesRow>()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
         let who = scoped()
             .column(usage_minute::Column::PartnerId)
             .column(usage_minute::Column::ClientId)
@@ -229,9 +262,12 @@ impl Store {
             .group_by(usage_minute::Column::ClientId)
             .group_by(usage_minute::Column::Kind)
             .group_by(usage_minute::Column::Result)
-            .into_model::<Summed>()
+            .into_model::<CallerRow>()
             .all(self.db())
-            .await?;
+            .await?
+            .into_iter()
+            .map(|r| r.0)
+            .collect::<Vec<_>>();
 
         let mut points: BTreeMap<i64, PointBuilder> = BTreeMap::new();
         let mut total = PointBuilder::default();

@@ -60,14 +60,14 @@ pub trait FederationServices: Send + Sync {
     /// Requests allowed and refused in the last second by limited subjects (`partner:<slug>`
     /// or `client:<client_id>`; other keys are left out), in one read.
     fn observed(&self, keys: Vec<String>) -> BoxFuture<Vec<(String, u64, u64)>>;
-    /// This replica's usage of the last `seconds` (≤ 300) per second, for a partner (slug), a
-    /// client, or everyone: the live charts' starting point.
+    /// Usage of the last `seconds` (≤ 300) per second, for a partner (slug), a client, or
+    /// everyone (every replica in cluster mode): the live charts' starting point.
     fn recent_usage(
         &self,
         partner: Option<String>,
         client: Option<String>,
         seconds: i64,
-    ) -> entente_domain::usage::Report;
+    ) -> BoxFuture<entente_domain::usage::Report>;
     /// Applies committed catalog changes to this replica now (others follow the change feed),
     /// so that "try a token" right after an edit sees the edit.
     fn apply_changes(&self) -> BoxFuture<()>;

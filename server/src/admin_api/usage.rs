@@ -63,6 +63,11 @@ pub async fn get_usage(
     Ok(ok(StatusCode::OK, report))
 }
 
+/// How long one live stream lasts before the browser reconnects (and is authorized again).
+const STREAM_LIFETIME: Duration = Duration::from_secs(300);
+/// Seconds each stream event carries.
+const STREAM_POINTS: usize = 5;
+
 /// A partner or client of the live view.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -88,9 +93,8 @@ async fn view(state: &AppState, q: &LiveQuery) -> ApiResult<View> {
     })
 }
 
-/// The last minutes per second (up to now, the current second so far included) as this
-/// replica counted them (with several replicas, each
-/// answers for itself; `/usage` sums them from the rollups).
+/// The last minutes per second, up to now (the current second so far included): every replica
+/// in cluster mode (through Redis), else this one.
 #[utoipa::path(get, path = "/admin/api/v1/usage/recent", tag = "usage", params(LiveQuery),
     responses((status = 200, body = Report), Refusals))]
 pub async fn get_recent(
@@ -105,12 +109,14 @@ pub async fn get_recent(
     Ok(ok(
         StatusCode::OK,
         // The current second so far is included.
-        live::report(&state.usage, &view, now() + 1, seconds),
+        live::current(&state, &view, now() + 1, seconds).await,
     ))
 }
 
 /// Server-sent events, one a second: a `usage` event whose data is a report of the second that
-/// just ended (one point), with totals and top callers of the last minute.
+/// just ended and the four before it (a client that missed one fills it in), with totals and
+/// top callers of the last minute. A stream ends after five minutes (browsers reconnect at
+/// once), so a caller whose access ends stops receiving within five minutes.
 #[utoipa::path(get, path = "/admin/api/v1/usage/live", tag = "usage", params(LiveQuery),
     responses((status = 200, content_type = "text/event-stream",
         description = "`event: usage` with a JSON report, every second"), Refusals))]
@@ -119,35 +125,43 @@ pub async fn get_live(
     Query(q): Query<LiveQuery>,
 ) -> ApiResult<Response> {
     let view = view(&state, &q).await?;
-    // Ticks just after each second ends, so a second is shown as soon as it is complete.
-    let into_second = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_millis());
-    let first =
-        tokio::time::Instant::now() + Duration::from_millis(u64::from(1000 - into_second) + 30);
+    // Ticks just after each second ends, so a second is shown as soon as it is complete (in
+    // cluster mode a little later, once every replica has shared it).
+    let offset = if state.limits.redis.is_some() {
+        250
+    } else {
+        30
+    };
+    let first = crate::usage::after_second(Duration::from_millis(offset));
     let mut tick = tokio::time::interval_at(first, Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let stream =
-        futures_util::stream::unfold((state, view, tick), |(state, view, mut tick)| async move {
+    let ends = tokio::time::Instant::now() + STREAM_LIFETIME;
+    let stream = futures_util::stream::unfold(
+        (state, view, tick),
+        move |(state, view, mut tick)| async move {
             tick.tick().await;
-            // A stream never outlives a shutdown (it would hold the drain open).
+            // A stream never outlives a shutdown (it would hold the drain open), nor its
+            // lifetime (authorization is checked again when the browser reconnects).
             if state
                 .shutting_down
                 .load(std::sync::atomic::Ordering::Relaxed)
+                || tokio::time::Instant::now() > ends
             {
                 return None;
             }
-            let mut report = live::report(&state.usage, &view, now(), live::SUMMARY_SECONDS);
-            report.from = report.to - 1;
+            let mut report = live::current(&state, &view, now(), live::SUMMARY_SECONDS).await;
             report.points = report
                 .points
-                .split_off(report.points.len().saturating_sub(1));
+                .split_off(report.points.len().saturating_sub(STREAM_POINTS));
+            report.from = report.points.first().map_or(report.to - 1, |p| p.t);
             let event = Event::default()
                 .event("usage")
+                .retry(Duration::from_secs(1))
                 .json_data(&report)
                 .unwrap_or_else(|_| Event::default().comment("unserialisable"));
             Some((Ok::<_, Infallible>(event), (state, view, tick)))
-        });
+        },
+    );
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())

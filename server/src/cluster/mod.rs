@@ -58,6 +58,8 @@ pub struct RedisConfig {
 const PREFIX: &str = "entente:";
 /// How long a replica counts as alive after its last heartbeat (milliseconds).
 const REPLICA_TTL_MS: u64 = 10_000;
+/// How long a shared second of usage stays (the live view shows five minutes).
+const USAGE_TTL_SECS: u64 = 330;
 
 pub struct Redis {
     client: redis::Client,
@@ -337,6 +339,40 @@ impl Redis {
                 }
             }
         }
+    }
+
+    /// Shares one second of this replica's usage (`usage::share`'s JSON) with every replica's
+    /// live view; kept a little longer than the live view's five minutes.
+    pub async fn share_usage_second(&self, replica: &str, t: i64, payload: &str) -> Option<()> {
+        let key = format!("{PREFIX}usage:{t}");
+        self.call(async |mut conn| {
+            redis::pipe()
+                .cmd("HSET")
+                .arg(&key)
+                .arg(replica)
+                .arg(payload)
+                .ignore()
+                .cmd("EXPIRE")
+                .arg(&key)
+                .arg(USAGE_TTL_SECS)
+                .ignore()
+                .query_async(&mut conn)
+                .await
+        })
+        .await
+    }
+
+    /// Every replica's shared usage of the seconds `[from, to)` (one round trip): per second,
+    /// the payloads of the replicas that had traffic.
+    pub async fn usage_seconds(&self, from: i64, to: i64) -> Option<Vec<(i64, Vec<String>)>> {
+        let mut pipe = redis::pipe();
+        for t in from..to {
+            pipe.cmd("HVALS").arg(format!("{PREFIX}usage:{t}"));
+        }
+        let vals: Vec<Vec<String>> = self
+            .call(async |mut conn| pipe.query_async(&mut conn).await)
+            .await?;
+        Some((from..to).zip(vals).collect())
     }
 
     /// Leaves the replica set at shutdown, so the others' share grows at once.

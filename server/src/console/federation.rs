@@ -139,10 +139,13 @@ impl app::ssr::FederationServices for ConsoleFederation {
         partner: Option<String>,
         client: Option<String>,
         seconds: i64,
-    ) -> entente_domain::usage::Report {
-        let view = crate::usage::live::View { partner, client };
-        // Up to now: the stream then replaces the current second once it is complete.
-        crate::usage::live::report(&self.0.usage, &view, crate::state::now() + 1, seconds)
+    ) -> app::ssr::BoxFuture<entente_domain::usage::Report> {
+        let state = self.0.clone();
+        Box::pin(async move {
+            let view = crate::usage::live::View { partner, client };
+            // Up to now: the stream then replaces the current second once it is complete.
+            crate::usage::live::current(&state, &view, crate::state::now() + 1, seconds).await
+        })
     }
 
     fn apply_changes(&self) -> app::ssr::BoxFuture<()> {

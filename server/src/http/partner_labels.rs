@@ -23,12 +23,19 @@ impl PartnerLabels {
 
     /// The label for this partner.
     pub fn label(&self, slug: &str) -> String {
-        let known = match self.named.read() {
-            Ok(g) => g.contains(slug),
-            Err(p) => p.into_inner().contains(slug),
+        let (known, full) = match self.named.read() {
+            Ok(g) => (g.contains(slug), g.len() >= self.cap),
+            Err(p) => {
+                let g = p.into_inner();
+                (g.contains(slug), g.len() >= self.cap)
+            }
         };
         if known {
             return slug.to_owned();
+        }
+        // Past the cap, nothing is written: no exclusive lock on the token path.
+        if full {
+            return OTHER.to_owned();
         }
         let mut named = match self.named.write() {
             Ok(g) => g,

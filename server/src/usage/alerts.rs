@@ -1,7 +1,9 @@
 //! Anomaly alerts: every window (ENTENTE_ALERT_WINDOW_SECS) each client's tokens and refusals
 //! in that window are judged against its exponentially weighted baseline (`domain::anomaly`);
 //! an anomaly is stored, written to the audit log as `security.usage_anomaly` and counted. The
-//! baselines live in memory (a restart warms them up again) and see this replica's traffic.
+//! baselines live in memory (a restart warms them up again). In cluster mode one replica (the
+//! holder of a lease) judges the sum of every replica's traffic, shared through Redis, so a
+//! spike raises one alert, not one per replica.
 
 use std::collections::HashMap;
 
@@ -9,6 +11,7 @@ use entente_domain::anomaly::{Anomaly, Baseline, Window, observe};
 use entente_domain::usage::OK;
 use entente_store::alerts::Seen;
 
+use super::recorder::Second;
 use crate::state::{AppState, now};
 
 /// A client's baseline and whose client it is.
@@ -17,7 +20,13 @@ pub struct Tracked {
     pub baseline: Baseline,
     pub partner_id: String,
     pub partner_slug: String,
+    /// Windows in a row without a request (a client quiet for long is forgotten).
+    pub quiet: u32,
 }
+
+/// Windows of silence after which a client's baseline is dropped.
+const FORGET_AFTER: u32 = 120;
+const LEASE: &str = "usage-alerts";
 
 pub type Baselines = HashMap<String, Tracked>;
 
@@ -26,14 +35,44 @@ pub async fn run(s: AppState) {
         return std::future::pending().await;
     }
     let mut baselines = Baselines::new();
-    let mut tick = tokio::time::interval(s.usage.config.alert_window);
+    let window = s.usage.config.alert_window.as_secs() as i64;
+    // After the second ends (and, in cluster mode, once every replica has shared it).
+    let mut tick = tokio::time::interval_at(
+        super::after_second(std::time::Duration::from_millis(400)),
+        s.usage.config.alert_window,
+    );
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
     loop {
         tick.tick().await;
         let to = now();
-        let window = s.usage.config.alert_window.as_secs() as i64;
-        for (client_id, anomaly) in judge(&s, &mut baselines, to - window, to) {
+        let seconds = match &s.limits.redis {
+            None => s.usage.recorder.seconds(to - window, to),
+            Some(_) => {
+                let ttl = (window * 3).max(10);
+                match s.store.try_lease(LEASE, &s.replica, ttl, to).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        // Another replica judges; its baselines are the ones that count.
+                        baselines.clear();
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the usage-alerts lease could not be checked");
+                        continue;
+                    }
+                }
+                match super::share::seconds(&s, to - window, to).await {
+                    Some(shared) => shared
+                        .into_iter()
+                        .map(|(t, sec)| (t, std::sync::Arc::new(sec)))
+                        .collect(),
+                    None => s.usage.recorder.seconds(to - window, to),
+                }
+            }
+        };
+        let mut it = seconds.iter().map(|(t, sec)| (*t, sec.as_ref()));
+        for (client_id, anomaly) in judge(&s.usage.config.sensitivity, &mut baselines, &mut it) {
             let Some(t) = baselines.get(&client_id) else {
                 continue;
             };
@@ -62,16 +101,15 @@ pub async fn run(s: AppState) {
     }
 }
 
-/// Judges every client's window `[from, to)` (clients with a baseline and no traffic count a
-/// quiet window); the anomalies found.
+/// Judges every client's window of these seconds (clients with a baseline and no traffic count
+/// a quiet window); the anomalies found.
 pub fn judge(
-    s: &AppState,
+    sensitivity: &entente_domain::anomaly::Sensitivity,
     baselines: &mut Baselines,
-    from: i64,
-    to: i64,
+    seconds: &mut dyn Iterator<Item = (i64, &Second)>,
 ) -> Vec<(String, Anomaly)> {
     let mut windows: HashMap<String, Window> = HashMap::new();
-    s.usage.recorder.with_seconds(from, to, |seconds| {
+    {
         for (_, second) in seconds {
             for (client_id, c) in second.iter().filter(|(id, _)| !id.is_empty()) {
                 let tracked = baselines.entry(client_id.clone()).or_default();
@@ -92,14 +130,19 @@ pub fn judge(
                 }
             }
         }
-    });
-    let sensitivity = s.usage.config.sensitivity;
+    }
     let mut out = vec![];
     for (client_id, tracked) in baselines.iter_mut() {
         let w = windows.get(client_id).copied().unwrap_or_default();
-        for a in observe(&mut tracked.baseline, w, &sensitivity) {
+        tracked.quiet = if w.requests == 0 {
+            tracked.quiet + 1
+        } else {
+            0
+        };
+        for a in observe(&mut tracked.baseline, w, sensitivity) {
             out.push((client_id.clone(), a));
         }
     }
+    baselines.retain(|_, t| t.quiet < FORGET_AFTER);
     out
 }

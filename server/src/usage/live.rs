@@ -1,12 +1,14 @@
 //! Usage read from memory: the last five minutes per second, for the live charts and their
-//! stream. This replica's own counts (rollups sum every replica).
+//! stream. In cluster mode every replica's seconds come through Redis (`share`), so the view is
+//! the sum of all replicas; otherwise, or while Redis is down, this replica's own counts.
 
 use std::collections::HashMap;
 
 use entente_domain::usage::{self, PointBuilder, Report, Top};
 
 use super::Usage;
-use super::recorder::{ClientSecond, KEEP_SECONDS};
+use super::recorder::{ClientSecond, KEEP_SECONDS, Second};
+use crate::state::{AppState, now};
 
 /// Whose usage to show: a partner (by slug), a client, or everyone.
 #[derive(Debug, Clone, Default)]
@@ -25,12 +27,42 @@ impl View {
 /// Tops and totals of the last this many seconds accompany every live point.
 pub const SUMMARY_SECONDS: i64 = 60;
 
-/// Per-second points of `[to - seconds, to)`, with totals and tops over the last minute of it.
+/// Per-second points of `[to - seconds, to)` of every replica (cluster mode, Redis up) or of
+/// this one, with totals and tops over the last minute of it. A `to` past now includes the
+/// second still running (this replica's part of it).
+pub async fn current(s: &AppState, view: &View, to: i64, seconds: i64) -> Report {
+    let seconds = seconds.clamp(1, KEEP_SECONDS);
+    let now = now();
+    if let Some(mut all) = super::share::seconds(s, to - seconds, to.min(now)).await {
+        if to > now {
+            let running: Vec<(i64, Second)> = s
+                .usage
+                .recorder
+                .with_seconds(now, to, |it| it.map(|(t, sec)| (t, sec.clone())).collect());
+            all.extend(running);
+        }
+        return aggregate(view, to, seconds, &mut all.iter().map(|(t, sec)| (*t, sec)));
+    }
+    report(&s.usage, view, to, seconds)
+}
+
+/// This replica's per-second points of `[to - seconds, to)`.
 pub fn report(usage: &Usage, view: &View, to: i64, seconds: i64) -> Report {
     let seconds = seconds.clamp(1, KEEP_SECONDS);
+    usage
+        .recorder
+        .with_seconds(to - seconds, to, |it| aggregate(view, to, seconds, it))
+}
+
+fn aggregate(
+    view: &View,
+    to: i64,
+    seconds: i64,
+    it: &mut dyn Iterator<Item = (i64, &Second)>,
+) -> Report {
     let from = to - seconds;
     let summary_from = to - SUMMARY_SECONDS.min(seconds);
-    let (points, total, partners, clients) = usage.recorder.with_seconds(from, to, |it| {
+    let (points, total, partners, clients) = {
         let mut points = vec![];
         let mut total = PointBuilder::default();
         let mut partners: HashMap<String, Top> = HashMap::new();
@@ -69,7 +101,7 @@ pub fn report(usage: &Usage, view: &View, to: i64, seconds: i64) -> Report {
             points.push(point.build(t));
         }
         (points, total, partners, clients)
-    });
+    };
     Report {
         from,
         to,

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod flush;
 pub mod live;
 pub mod recorder;
+pub mod share;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -44,6 +45,8 @@ pub struct Usage {
     pub recorder: Recorder,
     /// Minutes before this one are written for good.
     pub(crate) written_through: Mutex<Option<i64>>,
+    /// One flush at a time.
+    pub(crate) flushing: tokio::sync::Mutex<()>,
 }
 
 impl Usage {
@@ -52,6 +55,7 @@ impl Usage {
             config,
             recorder: Recorder::default(),
             written_through: Mutex::new(None),
+            flushing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -61,6 +65,17 @@ impl Usage {
             self.recorder.record(now, outcome, micros);
         }
     }
+}
+
+/// The instant `offset` after the current wall-clock second ends: workers that read the second
+/// just completed tick then.
+pub fn after_second(offset: Duration) -> tokio::time::Instant {
+    let into = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(Duration::ZERO, |d| {
+            Duration::from_nanos(u64::from(d.subsec_nanos()))
+        });
+    tokio::time::Instant::now() + (Duration::from_secs(1) - into) + offset
 }
 
 /// What an endpoint knows about a request by the time it answers, filled in as it goes.

@@ -1,9 +1,10 @@
 //! Counts every outcome of the token, introspection and revocation endpoints in memory, per
 //! second. One short lock and no allocation per request once a client has been seen this
-//! second; nothing here touches the database (the flush worker folds seconds into minutes).
+//! second; readers (flush, live views, alerts) take finished seconds as shared snapshots and do
+//! their work outside the lock. Nothing here touches the database.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use entente_domain::usage::{Cell, Kind};
 use entente_store::usage::Group;
@@ -35,9 +36,12 @@ pub type Second = HashMap<String, ClientSecond>;
 
 #[derive(Default)]
 struct Seconds {
-    /// `(second, counts)`, oldest first, at most `KEEP_SECONDS` of them.
-    ring: VecDeque<(i64, Second)>,
-    /// Seconds before this one may have been dropped from the ring.
+    /// The second being counted.
+    running: Option<(i64, Second)>,
+    /// Finished seconds, oldest first, at most `KEEP_SECONDS` back: shared, never changed, so
+    /// readers take them without holding the lock while they work.
+    done: VecDeque<(i64, Arc<Second>)>,
+    /// Seconds before this one may have been dropped.
     dropped_before: i64,
 }
 
@@ -47,22 +51,29 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn record(&self, now: i64, o: &Outcome<'_>, micros: u64) {
-        let mut s = match self.seconds.lock() {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seconds> {
+        match self.seconds.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
-        };
-        if s.ring.back().is_none_or(|(t, _)| *t < now) {
-            s.ring.push_back((now, HashMap::new()));
-            while let Some((t, _)) = s.ring.front()
+        }
+    }
+
+    pub fn record(&self, now: i64, o: &Outcome<'_>, micros: u64) {
+        let mut s = self.lock();
+        // A clock that stepped back counts into the running second rather than rewrite history.
+        if s.running.as_ref().is_none_or(|(t, _)| *t < now) {
+            if let Some((t, second)) = s.running.take() {
+                s.done.push_back((t, Arc::new(second)));
+            }
+            s.running = Some((now, HashMap::new()));
+            while let Some((t, _)) = s.done.front()
                 && *t <= now - KEEP_SECONDS
             {
                 s.dropped_before = *t + 1;
-                s.ring.pop_front();
+                s.done.pop_front();
             }
         }
-        // A clock that stepped back counts into the newest second rather than rewrite history.
-        let Some((_, second)) = s.ring.back_mut() else {
+        let Some((_, second)) = s.running.as_mut() else {
             return;
         };
         let client = match second.get_mut(o.client_id) {
@@ -94,28 +105,37 @@ impl Recorder {
     /// Seconds before this one may be missing from memory (the flush never rewrites a minute
     /// it cannot see whole).
     pub fn dropped_before(&self) -> i64 {
-        match self.seconds.lock() {
-            Ok(g) => g.dropped_before,
-            Err(p) => p.into_inner().dropped_before,
-        }
+        self.lock().dropped_before
     }
 
-    /// Runs `f` over the seconds in `[from, to)`, oldest first, under the lock (keep it short).
+    /// The seconds in `[from, to)`, oldest first: the finished ones shared, the running one
+    /// (if in range) copied. The lock is held only to take them.
+    pub fn seconds(&self, from: i64, to: i64) -> Vec<(i64, Arc<Second>)> {
+        let s = self.lock();
+        let mut out: Vec<(i64, Arc<Second>)> = s
+            .done
+            .iter()
+            .filter(|(t, _)| *t >= from && *t < to)
+            .map(|(t, sec)| (*t, sec.clone()))
+            .collect();
+        if let Some((t, second)) = &s.running
+            && *t >= from
+            && *t < to
+        {
+            out.push((*t, Arc::new(second.clone())));
+        }
+        out
+    }
+
+    /// Runs `f` over the seconds in `[from, to)`, oldest first (outside the lock).
     pub fn with_seconds<T>(
         &self,
         from: i64,
         to: i64,
         f: impl FnOnce(&mut dyn Iterator<Item = (i64, &Second)>) -> T,
     ) -> T {
-        let s = match self.seconds.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        let mut it = s
-            .ring
-            .iter()
-            .filter(|(t, _)| *t >= from && *t < to)
-            .map(|(t, sec)| (*t, sec));
+        let seconds = self.seconds(from, to);
+        let mut it = seconds.iter().map(|(t, sec)| (*t, sec.as_ref()));
         f(&mut it)
     }
 
@@ -191,6 +211,7 @@ mod tests {
         r.record(1000 + KEEP_SECONDS - 1, &outcome("c1", OK), 1);
         let seen = r.with_seconds(0, i64::MAX, |it| it.map(|(t, _)| t).collect::<Vec<_>>());
         assert_eq!(seen, [1000 + KEEP_SECONDS]);
+        assert_eq!(r.dropped_before(), 1001);
         let total: u64 = r
             .minutes(0, i64::MAX)
             .values()

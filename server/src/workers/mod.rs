@@ -35,6 +35,11 @@ impl Workers {
         });
         let s = state.clone();
         set.spawn(async move {
+            crate::usage::share::run(s).await;
+            "usage sharing"
+        });
+        let s = state.clone();
+        set.spawn(async move {
             crate::usage::alerts::run(s).await;
             "usage alerts"
         });

@@ -546,3 +546,60 @@ async fn a_revocation_reaches_every_replica_within_100_ms() {
     drop((r2, r3));
     s.stop().await;
 }
+
+/// Live usage in cluster mode: tokens issued on either replica are in both replicas'
+/// per-second views (each replica shares its seconds through Redis).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_usage_is_the_sum_of_every_replica() {
+    let redis = RedisServer::start().await;
+    let s = start(&redis, FailureMode::Local).await;
+    let r2 = s
+        .replica(|c| with_redis(c, &redis, FailureMode::Local))
+        .await;
+    s.seed().await;
+    let (admin, ..) = crate::admin_api::api_tokens(&s).await;
+    let c = s.secret_client("acme", "orders:read").await;
+    // The second replica learns of the client through the change feed.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..3 {
+        assert_eq!(cc(&s.http, &s.base, &c).await, 200);
+    }
+    for _ in 0..4 {
+        assert_eq!(cc(&s.http, &r2.base, &c).await, 200);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut seen = vec![];
+        for base in [&s.base, &r2.base] {
+            let v: Value = s
+                .http
+                .get(format!(
+                    "{base}/admin/api/v1/usage/recent?partner=acme&seconds=60"
+                ))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            seen.push(
+                v["total"]["tokens"]["client_credentials"]
+                    .as_u64()
+                    .unwrap_or(0),
+            );
+        }
+        if seen == [7, 7] {
+            break;
+        }
+        assert!(
+            seen.iter().all(|n| *n <= 7),
+            "never more than issued: {seen:?}"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "both replicas never saw all 7: {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

@@ -954,6 +954,8 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
                     ("tier", ""),
                     ("per_second", ""),
                     ("burst", ""),
+                    ("client", ""),
+                    ("range", "live"),
                 ])
             };
             r.send().await.unwrap().status().as_u16()

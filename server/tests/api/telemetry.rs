@@ -152,6 +152,8 @@ async fn spans_reach_an_otlp_endpoint_and_the_trace_id_is_in_logs_and_audit() {
     let r = http
         .post(format!("{base}/oauth2/revoke"))
         .header("traceparent", &traceparent)
+        // Only the server's request layer says which trace a request is in.
+        .header("x-entente-trace-id", "forged")
         .basic_auth(&id, Some(&secret))
         .form(&[("token", token["access_token"].as_str().unwrap())])
         .send()

@@ -164,7 +164,8 @@ pub async fn load_usage(
         let r = cx
             .federation
             .0
-            .recent_usage(opt(&partner), opt(&client), 300);
+            .recent_usage(opt(&partner), opt(&client), 300)
+            .await;
         return Ok(UsageView {
             report: browser(r)?,
             limit,

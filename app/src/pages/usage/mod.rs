@@ -42,15 +42,16 @@ fn per_second(v: u64, step: i64) -> f64 {
     v as f64 / step.max(1) as f64
 }
 
-/// Appends a streamed second to the live report (a second first seen still running is replaced
-/// by its complete count; older ones are left alone), five minutes kept; the totals and top
-/// callers are the stream's (its last minute).
+/// Merges streamed seconds into the live report by time: a second already shown (perhaps
+/// while it was still running) is replaced by its complete count, a missing one (the stream
+/// reconnected) is filled in; five minutes kept. The totals and top callers are the stream's
+/// (its last minute).
 pub fn merge_live(view: &mut UsageView, event: UsageReport) {
+    let points = &mut view.report.points;
     for p in event.points {
-        match view.report.points.last_mut() {
-            Some(last) if last.t == p.t => *last = p,
-            Some(last) if last.t > p.t => {}
-            _ => view.report.points.push(p),
+        match points.binary_search_by_key(&p.t, |x| x.t) {
+            Ok(i) => points[i] = p,
+            Err(i) => points.insert(i, p),
         }
     }
     let extra = view.report.points.len().saturating_sub(LIVE_SECONDS);
@@ -439,10 +440,36 @@ mod tests {
         };
         merge_live(&mut v, event(300));
         merge_live(&mut v, event(300)); // a repeated second is replaced, not added twice
-        merge_live(&mut v, event(299)); // an older one is ignored
+        merge_live(&mut v, event(299)); // a second shown is replaced by the stream's count
         assert_eq!(v.report.points.len(), 300);
         assert_eq!(v.report.points.first().unwrap().t, 1);
         assert_eq!(v.report.points.last().unwrap().tokens_issued(), 7);
+        assert_eq!(v.report.points[298].tokens_issued(), 7);
+        // Seconds missed while the stream reconnected are filled in, in order.
+        let mut gap = UsageView {
+            live: true,
+            report: UsageReport {
+                step: 1,
+                points: vec![point(10, 1), point(13, 1)],
+                ..UsageReport::default()
+            },
+            limit: None,
+            alerts: vec![],
+        };
+        merge_live(
+            &mut gap,
+            UsageReport {
+                points: vec![point(11, 2), point(12, 2), point(13, 3), point(14, 4)],
+                ..UsageReport::default()
+            },
+        );
+        let ts: Vec<(i64, u64)> = gap
+            .report
+            .points
+            .iter()
+            .map(|p| (p.t, p.requests))
+            .collect();
+        assert_eq!(ts, [(10, 1), (11, 2), (12, 2), (13, 3), (14, 4)]);
         assert_eq!((v.report.from, v.report.to), (1, 301));
         assert_eq!(v.report.active_partners, 2);
     }
