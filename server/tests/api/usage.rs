@@ -295,7 +295,10 @@ async fn the_live_stream_shows_tokens_within_two_seconds(s: &TestServer) {
             .collect()
     };
     assert!(!names("top_clients").contains(&c.id), "{other}");
-    assert!(!names("top_partners").contains(&"acme".to_owned()), "{other}");
+    assert!(
+        !names("top_partners").contains(&"acme".to_owned()),
+        "{other}"
+    );
     issuing.await.unwrap();
 }
 
