@@ -51,6 +51,16 @@ test('the usage overview follows tokens live and a partner page draws its limit'
   await expect(page.getByRole('table').filter({ hasText: client.client_id })).toBeVisible();
   await page.screenshot({ path: 'test-results/usage-live.png', fullPage: true });
 
+  // Two refusals (a scope the client may not have), listed with their reason.
+  for (let i = 0; i < 2; i++) {
+    const r = await page.request.post('/oauth2/token', {
+      headers: { Authorization: `Basic ${basic}` },
+      form: { grant_type: 'client_credentials', resource: API, scope: 'tps:write' },
+    });
+    expect(r.status()).toBe(400);
+  }
+  await expect(page.getByTestId('recent-refusals')).toContainText('invalid_scope', { timeout: 3000 });
+
   // The partner's page: the same panel, its limit drawn on the rate chart.
   await page.goto('/partners/initech');
   await hydrated(page);
@@ -58,6 +68,7 @@ test('the usage overview follows tokens live and a partner page draws its limit'
   await expect(usage.locator('.limit-line')).toHaveCount(1);
   await expect(usage.locator('.limit-label')).toHaveText('limit 50 per second');
   await expect(usage.getByTestId('tokens-per-second')).not.toHaveText('0', { timeout: 3000 });
+  await expect(usage.getByTestId('recent-refusals')).toContainText('invalid_scope');
   await page.screenshot({ path: 'test-results/usage-partner.png', fullPage: true });
   calling = false;
   await calls;

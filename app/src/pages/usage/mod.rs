@@ -203,6 +203,7 @@ fn Dashboard(view: UsageView) -> impl IntoView {
     let empty = r.total.requests == 0 && r.points.iter().all(|p| p.requests == 0);
     let limit = view.limit.map(f64::from);
     let alerts = view.alerts;
+    let recent = recent_refusals(&r.points);
     let figures = view! {
         <section aria-label="Figures" class="figures">
             <div class="figure">
@@ -249,7 +250,7 @@ fn Dashboard(view: UsageView) -> impl IntoView {
         <section class="tables" aria-label="Top callers and refusals">
             <Tops title="Top partners" rows=r.top_partners link_partners=true/>
             <Tops title="Top clients" rows=r.top_clients link_partners=false/>
-            <Refusals errors=r.total.errors window=window/>
+            <Refusals errors=r.total.errors window=window recent=recent dated=dated/>
         </section>
     }
     .into_any();
@@ -336,7 +337,22 @@ fn Tops(title: &'static str, rows: Vec<TopRow>, link_partners: bool) -> impl Int
 fn Refusals(
     errors: std::collections::BTreeMap<String, u64>,
     window: &'static str,
+    recent: Vec<(i64, String, u64)>,
+    dated: bool,
 ) -> impl IntoView {
+    let recent = (!recent.is_empty()).then(|| {
+        view! {
+            <h3>"Recent refusals"</h3>
+            <table data-testid="recent-refusals">
+                <thead><tr><th>"when (UTC)"</th><th>"reason"</th><th>"requests"</th></tr></thead>
+                <tbody>
+                    {recent.into_iter().map(|(t, code, n)| view! {
+                        <tr><td>{crate::components::clock(t, dated)}</td><td><code>{code}</code></td><td>{n}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+    });
     view! {
         <div>
             <h3>{format!("Refusals by reason ({window})")}</h3>
@@ -354,8 +370,23 @@ fn Refusals(
                     </table>
                 }.into_any()
             }}
+            {recent}
         </div>
     }
+}
+
+/// The steps with refusals, newest first (at most ten rows): when, why, how many.
+pub fn recent_refusals(points: &[UsagePoint]) -> Vec<(i64, String, u64)> {
+    points
+        .iter()
+        .rev()
+        .flat_map(|p| {
+            p.errors
+                .iter()
+                .map(move |(code, n)| (p.t, code.clone(), *n))
+        })
+        .take(10)
+        .collect()
 }
 
 /// The live stream (server-sent events, `/admin/api/v1/usage/live`): one report a second, merged
@@ -472,6 +503,28 @@ mod tests {
         assert_eq!(ts, [(10, 1), (11, 2), (12, 2), (13, 3), (14, 4)]);
         assert_eq!((v.report.from, v.report.to), (1, 301));
         assert_eq!(v.report.active_partners, 2);
+    }
+
+    #[test]
+    fn recent_refusals_are_newest_first_and_few() {
+        let mut points: Vec<UsagePoint> = (0..20).map(|t| point(t, 1)).collect();
+        points[3].errors.insert("invalid_scope".into(), 2);
+        points[7].errors.insert("rate_limited".into(), 5);
+        points[7].errors.insert("invalid_grant".into(), 1);
+        let r = recent_refusals(&points);
+        assert_eq!(
+            r,
+            [
+                (7, "invalid_grant".to_owned(), 1),
+                (7, "rate_limited".to_owned(), 5),
+                (3, "invalid_scope".to_owned(), 2)
+            ]
+        );
+        for p in &mut points {
+            p.errors.insert("invalid_client".into(), 1);
+        }
+        assert_eq!(recent_refusals(&points).len(), 10);
+        assert_eq!(recent_refusals(&points)[0].0, 19);
     }
 
     #[test]
