@@ -5,16 +5,16 @@ import { cli, hydrated, reportCspViolations, signIn, watch } from '../fixtures';
 // tokens within two seconds (the server pushes a report every second), a partner page draws the
 // partner's rate limit on its rate chart, and the 1-hour range reads the rollups.
 
-const API = 'https://initech.e2e.test';
+const API = 'https://hooli.e2e.test';
 
 test('the usage overview follows tokens live and a partner page draws its limit', async ({ page }) => {
   const problems = watch(page);
   await reportCspViolations(page);
-  cli('partner', 'create', '--slug', 'initech', '--name', 'Initech', '--stage', 'sandbox');
+  cli('partner', 'create', '--slug', 'hooli', '--name', 'Hooli', '--stage', 'sandbox');
   cli('audience', 'create', '--identifier', API, '--scopes', 'tps:read');
-  cli('grant', 'set', '--partner', 'initech', '--audience', API, '--scopes', 'tps:read');
-  cli('limit', 'set', '--partner', 'initech', '--per-second', '50', '--burst', '100');
-  const client = JSON.parse(cli('client', 'create', '--partner', 'initech', '--name', 'reports',
+  cli('grant', 'set', '--partner', 'hooli', '--audience', API, '--scopes', 'tps:read');
+  cli('limit', 'set', '--partner', 'hooli', '--per-second', '50', '--burst', '100');
+  const client = JSON.parse(cli('client', 'create', '--partner', 'hooli', '--name', 'reports',
     '--scopes', 'tps:read', '--output', 'json'));
   const basic = Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64');
 
@@ -62,7 +62,7 @@ test('the usage overview follows tokens live and a partner page draws its limit'
   await expect(page.getByTestId('recent-refusals')).toContainText('invalid_scope', { timeout: 3000 });
 
   // The partner's page: the same panel, its limit drawn on the rate chart.
-  await page.goto('/partners/initech');
+  await page.goto('/partners/hooli');
   await hydrated(page);
   const usage = page.getByRole('region', { name: 'Usage of this partner' });
   await expect(usage.locator('.limit-line')).toHaveCount(1);
@@ -74,8 +74,8 @@ test('the usage overview follows tokens live and a partner page draws its limit'
   await calls;
 
   // A client's usage page, then the last hour from the rollups (written every few seconds).
-  await page.getByRole('link', { name: `Usage of ${client.client_id}` }).click();
-  await expect(page).toHaveURL(new RegExp(`/usage\\?partner=initech&client=${client.client_id}$`));
+  await page.getByRole('row').filter({ hasText: client.client_id }).getByRole('link', { name: 'usage' }).click();
+  await expect(page).toHaveURL(new RegExp(`/usage\\?partner=hooli&client=${client.client_id}$`));
   await hydrated(page);
   await expect(page.getByRole('heading', { name: `Usage of client ${client.client_id}` })).toBeVisible();
   await page.getByRole('button', { name: '1 hour' }).click();

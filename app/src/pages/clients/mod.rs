@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 use crate::components::{ActionError, CopyButton, ErrorBox, Field, Layout, Submit};
 use crate::pages::grants::{Grants, GrantsData};
 use crate::pages::partners::lifecycle::{Lifecycle, LifecycleActions};
-use crate::pages::usage::UsagePanel;
+use crate::pages::usage::{UsagePanel, UsageState};
 use api::{CreateClient, list_clients};
 
 #[component]
@@ -23,6 +23,7 @@ pub fn PartnerClients() -> impl IntoView {
         a + b + c
     });
     let grants = GrantsData::new(Signal::derive(slug));
+    let usage = UsageState::new(Signal::derive(slug), Signal::stored(String::new()));
     let data = Resource::new(
         move || (slug(), create.version().get(), lifecycle.version()),
         |(s, ..)| list_clients(s),
@@ -70,7 +71,7 @@ pub fn PartnerClients() -> impl IntoView {
                                                         <td>{c.auth_method}</td>
                                                         <td>{c.scopes}</td>
                                                         <td>{c.created}</td>
-                                                        <td><A href=usage attr:aria-label=format!("Usage of {}", c.client_id)>"usage"</A></td>
+                                                        <td><A href=usage attr:title=format!("Usage of {}", c.client_id)>"usage"</A></td>
                                                     </tr>
                                                 }
                                             }).collect_view()}
@@ -86,7 +87,7 @@ pub fn PartnerClients() -> impl IntoView {
             </Transition>
             <section aria-label="Usage of this partner">
                 <h2>"Usage"</h2>
-                {move || view! { <UsagePanel partner=slug() client=String::new()/> }}
+                <UsagePanel state=usage/>
             </section>
             {crate::components::may_change().then(|| view! {
                 <section>

@@ -81,6 +81,9 @@ pub struct UsageView {
     pub alerts: Vec<AlertRow>,
     /// When the report came from memory (live), else from the rollups.
     pub live: bool,
+    /// Whose usage it is (the panel's partner and client).
+    pub partner: String,
+    pub client: String,
 }
 
 /// The ranges the console offers: `live` (per second, memory) or rollups.
@@ -104,8 +107,11 @@ fn browser(r: entente_domain::usage::Report) -> Result<UsageReport, ConsoleError
 
 /// The limit drawn on the chart: the client's own when a client is shown, else the partner's.
 #[cfg(feature = "ssr")]
-async fn limit_of(partner: &str, client: &str) -> Result<Option<u32>, ConsoleError> {
-    let store = &console()?.store;
+async fn limit_of(
+    store: &entente_store::Store,
+    partner: &str,
+    client: &str,
+) -> Result<Option<u32>, ConsoleError> {
     let effective = if !client.is_empty() {
         store
             .client_limit(client)
@@ -140,7 +146,7 @@ pub async fn load_usage(
         .usage_filter(opt(&partner).as_deref(), opt(&client).as_deref())
         .await
         .map_err(user_error)?;
-    let limit = limit_of(&partner, &client).await?;
+    let limit = limit_of(&cx.store, &partner, &client).await?;
     let now = crate::ssr::now();
     let alerts = cx
         .store
@@ -171,6 +177,8 @@ pub async fn load_usage(
             limit,
             alerts,
             live: true,
+            partner,
+            client,
         });
     }
     let (span, step) = match range.as_str() {
@@ -192,5 +200,7 @@ pub async fn load_usage(
         limit,
         alerts,
         live: false,
+        partner,
+        client,
     })
 }

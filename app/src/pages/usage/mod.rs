@@ -26,13 +26,17 @@ pub fn Usage() -> impl IntoView {
         (false, true) => Some(format!("Usage of partner {partner}")),
     };
     let back = (!partner.is_empty()).then(|| format!("/partners/{partner}"));
+    let state = UsageState::new(
+        Signal::stored(partner.clone()),
+        Signal::stored(client.clone()),
+    );
     view! {
         <Layout title="Usage">
             {subtitle.clone().map(|s| view! { <h2>{s}</h2> })}
             {back.clone().map(|href| view! {
                 <p class="meta"><A href=href>"← the partner's page"</A></p>
             })}
-            <UsagePanel partner=partner.clone() client=client.clone()/>
+            <UsagePanel state=state/>
         </Layout>
     }
 }
@@ -97,35 +101,68 @@ fn map_lines(
         .collect()
 }
 
-#[component]
-pub fn UsagePanel(partner: String, client: String) -> impl IntoView {
-    let range = RwSignal::new("live".to_owned());
-    let (p, c) = (partner.clone(), client.clone());
-    let data = Resource::new(
-        move || range.get(),
-        move |r| load_usage(p.clone(), c.clone(), r),
-    );
-    let shown: RwSignal<Option<UsageView>> = RwSignal::new(None);
-    Effect::new(move |_| {
-        if let Some(Ok(v)) = data.get() {
-            shown.set(Some(v));
-        }
-    });
-    #[cfg(feature = "hydrate")]
-    {
-        let (p, c) = (partner.clone(), client.clone());
+/// A usage panel's state: made at the top of the page that shows it, like every resource (a
+/// resource made inside the layout's children would be made again when they render again, and
+/// hydration would then read another resource's data).
+#[derive(Clone, Copy)]
+pub struct UsageState {
+    partner: Signal<String>,
+    client: Signal<String>,
+    range: RwSignal<String>,
+    data: Resource<Result<UsageView, crate::error::ConsoleError>>,
+    /// The view as shown: the loaded one, with the live stream's seconds merged in.
+    shown: RwSignal<Option<UsageView>>,
+}
+
+impl UsageState {
+    pub fn new(partner: Signal<String>, client: Signal<String>) -> Self {
+        let range = RwSignal::new("live".to_owned());
+        // A partner page reached from another one refetches.
+        let data = Resource::new(
+            move || (partner.get(), client.get(), range.get()),
+            |(p, c, r)| load_usage(p, c, r),
+        );
+        let shown: RwSignal<Option<UsageView>> = RwSignal::new(None);
         Effect::new(move |_| {
+            if let Some(Ok(v)) = data.get() {
+                shown.set(Some(v));
+            }
+        });
+        #[cfg(feature = "hydrate")]
+        Effect::new(move |_| {
+            let (p, c) = (partner.get(), client.get());
             if range.get() != "live" {
                 return;
             }
             stream::open(&p, &c, shown);
         });
+        Self {
+            partner,
+            client,
+            range,
+            data,
+            shown,
+        }
     }
-    let _ = (&partner, &client);
+}
+
+#[component]
+pub fn UsagePanel(state: UsageState) -> impl IntoView {
+    let UsageState {
+        partner,
+        client,
+        range,
+        data,
+        shown,
+    } = state;
     let current = move || {
         shown
             .get()
-            .filter(|v| v.live == (range.get() == "live"))
+            .filter(|v| {
+                v.live == (range.get() == "live")
+                    && v.partner == partner.get()
+                    && v.client == client.get()
+            })
             .or_else(|| data.get().and_then(Result::ok))
     };
     view! {
@@ -463,6 +500,8 @@ mod tests {
             },
             limit: None,
             alerts: vec![],
+            partner: String::new(),
+            client: String::new(),
         };
         let event = |t| UsageReport {
             points: vec![point(t, 7)],
@@ -486,6 +525,8 @@ mod tests {
             },
             limit: None,
             alerts: vec![],
+            partner: String::new(),
+            client: String::new(),
         };
         merge_live(
             &mut gap,
