@@ -43,20 +43,30 @@ pub fn polylines(values: &[f64], max: f64) -> Vec<String> {
         0.0
     };
     let mut out = vec![];
-    let mut run: Vec<String> = vec![];
+    let mut run: Vec<(f64, f64)> = vec![];
+    // A run of one value would draw nothing: it is drawn as a short dash.
+    let close = |run: &mut Vec<(f64, f64)>, out: &mut Vec<String>| {
+        if let [(x, y)] = run.as_slice() {
+            run.push((x + 3.0, *y));
+        }
+        if !run.is_empty() {
+            out.push(
+                run.iter()
+                    .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        run.clear();
+    };
     for (i, v) in values.iter().enumerate() {
         if v.is_nan() {
-            if !run.is_empty() {
-                out.push(run.join(" "));
-                run.clear();
-            }
+            close(&mut run, &mut out);
             continue;
         }
-        run.push(format!("{:.1},{:.1}", LEFT + dx * i as f64, y_of(*v, max)));
+        run.push((LEFT + dx * i as f64, y_of(*v, max)));
     }
-    if !run.is_empty() {
-        out.push(run.join(" "));
-    }
+    close(&mut run, &mut out);
     out
 }
 
@@ -299,11 +309,13 @@ mod tests {
             "above the top is drawn at the top"
         );
         assert!((pts[1].1 - (TOP + HEIGHT - BOTTOM) / 2.0).abs() < 0.1);
-        assert_eq!(polylines(&[3.0], 10.0), ["52.0,124.8"]);
+        assert_eq!(polylines(&[3.0], 10.0), ["52.0,124.8 55.0,124.8"]);
         // A missing value splits the line; nothing is drawn for it.
         let gaps = polylines(&[1.0, f64::NAN, f64::NAN, 2.0, 3.0], 10.0);
         assert_eq!(gaps.len(), 2);
         assert_eq!(gaps[1].split(' ').count(), 2);
+        // A lone value between gaps is a short dash.
+        assert_eq!(gaps[0].split(' ').count(), 2);
         assert!(polylines(&[f64::NAN], 10.0).is_empty());
     }
 

@@ -225,13 +225,14 @@ fn Dashboard(view: UsageView) -> impl IntoView {
             values: r
                 .points
                 .iter()
+                // No requests, no latency: a gap in the line, not a zero.
                 .map(|p| {
                     match name {
                         "p50" => p.p50_ms,
                         "p95" => p.p95_ms,
                         _ => p.p99_ms,
                     }
-                    .unwrap_or(0.0)
+                    .unwrap_or(f64::NAN)
                 })
                 .collect(),
         })
