@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::environment::Environment;
 use crate::lifecycle::{Stage, check_transition};
 use crate::onboarding::PartnerRecord;
 
@@ -24,6 +25,9 @@ fn yes() -> bool {
 }
 fn is_true(b: &bool) -> bool {
     *b
+}
+fn is_production(e: &Environment) -> bool {
+    *e == Environment::Production
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +48,9 @@ pub struct AudienceConfig {
     pub token_lifetime: i64,
     #[serde(default)]
     pub scopes: Vec<ScopeConfig>,
+    /// production (when absent) or sandbox; fixed once the audience exists.
+    #[serde(default, skip_serializing_if = "is_production")]
+    pub environment: Environment,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +100,10 @@ pub struct ClientConfig {
     pub jwks: Option<String>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub enabled: bool,
+    /// production (when absent) or sandbox. A partner not yet in production has sandbox
+    /// clients only.
+    #[serde(default, skip_serializing_if = "is_production")]
+    pub environment: Environment,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,10 +255,15 @@ impl fmt::Display for Step {
         match self {
             Self::CreateAudience(a) => write!(
                 f,
-                "+ audience {} ({} scopes, {} s tokens)",
+                "+ audience {} ({} scopes, {} s tokens{})",
                 a.identifier,
                 a.scopes.len(),
-                a.token_lifetime
+                a.token_lifetime,
+                if is_production(&a.environment) {
+                    ""
+                } else {
+                    ", sandbox"
+                }
             ),
             Self::AddScopes { audience, scopes } => write!(
                 f,
@@ -425,9 +441,12 @@ pub fn plan(current: &Config, desired: &Config) -> Result<Vec<Step>, String> {
             }
             continue;
         };
-        if have.name != want.name || have.token_lifetime != want.token_lifetime {
+        if have.name != want.name
+            || have.token_lifetime != want.token_lifetime
+            || have.environment != want.environment
+        {
             return Err(format!(
-                "audience {id}: its name and token lifetime cannot be changed by configuration"
+                "audience {id}: its name, token lifetime and environment cannot be changed by configuration"
             ));
         }
         let missing: Vec<ScopeConfig> = want
@@ -682,6 +701,7 @@ mod tests {
                 identifier: "https://api.example".into(),
                 name: "API".into(),
                 token_lifetime: 300,
+                environment: Environment::Production,
                 scopes: vec![ScopeConfig {
                     name: "read".into(),
                     description: String::new(),

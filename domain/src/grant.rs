@@ -1,5 +1,6 @@
 //! What a client_credentials request may receive: target audience, scopes and lifetime.
 
+use crate::environment::Environment;
 use crate::ids::{AudienceId, PartnerId};
 use crate::{OAuthError, ScopeSet};
 
@@ -13,6 +14,8 @@ pub struct AudienceView {
     pub scopes: ScopeSet,
     pub token_lifetime: i64,
     pub enabled: bool,
+    /// Only clients of the same environment get tokens for it.
+    pub environment: Environment,
 }
 
 /// A requesting client, as the policy sees it.
@@ -22,6 +25,7 @@ pub struct ClientView<'a> {
     pub partner_id: &'a PartnerId,
     pub allowed_scopes: &'a ScopeSet,
     pub grant_types: &'a [String],
+    pub environment: Environment,
 }
 
 /// Lookups the policy needs; the server's in-memory snapshot implements it.
@@ -116,9 +120,10 @@ pub(crate) fn select_audience<'c>(
     named.sort_unstable();
     named.dedup();
     match named.as_slice() {
+        // An audience of the other environment does not exist for this client.
         [one] => catalog
             .audience_by_identifier(one)
-            .filter(|a| a.enabled)
+            .filter(|a| a.enabled && a.environment == client.environment)
             .ok_or_else(|| {
                 OAuthError::invalid_target(
                     "the requested audience is not registered or not enabled",
@@ -128,6 +133,7 @@ pub(crate) fn select_audience<'c>(
             let candidates: Vec<&AudienceView> = catalog
                 .granted_audiences(client.partner_id)
                 .into_iter()
+                .filter(|a| a.environment == client.environment)
                 .filter(|a| match &req.scope {
                     Some(s) => !s.is_empty() && s.is_subset(&a.scopes),
                     None => true,
@@ -182,21 +188,39 @@ mod tests {
             scopes: s(scopes),
             token_lifetime: 300,
             enabled,
+            environment: Environment::Production,
         };
         Cat {
             auds: vec![
                 aud("a1", "https://orders", "orders:read orders:write", true),
                 aud("a2", "https://billing", "bill:read", true),
                 aud("a3", "https://off", "x", false),
+                AudienceView {
+                    environment: Environment::Sandbox,
+                    ..aud("a4", "https://sandbox.orders", "orders:read", true)
+                },
             ],
-            grants: [(("p", "a1"), "orders:read"), (("p", "a3"), "x")]
-                .into_iter()
-                .map(|((p, a), g)| ((p.into(), a.into()), s(g)))
-                .collect(),
+            grants: [
+                (("p", "a1"), "orders:read"),
+                (("p", "a3"), "x"),
+                (("p", "a4"), "orders:read"),
+            ]
+            .into_iter()
+            .map(|((p, a), g)| ((p.into(), a.into()), s(g)))
+            .collect(),
         }
     }
 
     fn run(scope: Option<&str>, resource: &[&str], allowed: &str) -> Result<Issuance, OAuthError> {
+        run_in(Environment::Production, scope, resource, allowed)
+    }
+
+    fn run_in(
+        environment: Environment,
+        scope: Option<&str>,
+        resource: &[&str],
+        allowed: &str,
+    ) -> Result<Issuance, OAuthError> {
         let allowed = s(allowed);
         let gts = vec![CLIENT_CREDENTIALS.to_string()];
         let partner = PartnerId::from("p");
@@ -205,6 +229,7 @@ mod tests {
             partner_id: &partner,
             allowed_scopes: &allowed,
             grant_types: &gts,
+            environment,
         };
         let req = TargetRequest {
             resources: resource.iter().map(|r| r.to_string()).collect(),
@@ -263,6 +288,27 @@ mod tests {
     }
 
     #[test]
+    fn each_environment_sees_only_its_own_audiences() {
+        let sandbox = |r: &[&str]| run_in(Environment::Sandbox, None, r, "orders:read");
+        assert_eq!(
+            sandbox(&["https://sandbox.orders"]).unwrap().audience,
+            "https://sandbox.orders"
+        );
+        // Inferred from the scopes: the one audience of its own environment.
+        assert_eq!(sandbox(&[]).unwrap().audience, "https://sandbox.orders");
+        assert_eq!(
+            sandbox(&["https://orders"]).unwrap_err().code,
+            OAuthErrorCode::InvalidTarget
+        );
+        assert_eq!(
+            run(None, &["https://sandbox.orders"], "orders:read")
+                .unwrap_err()
+                .code,
+            OAuthErrorCode::InvalidTarget
+        );
+    }
+
+    #[test]
     fn audience_is_inferred_from_scopes_when_unambiguous() {
         assert_eq!(
             run(Some("orders:read"), &[], "orders:read")
@@ -285,6 +331,7 @@ mod tests {
             partner_id: &PartnerId::from("p"),
             allowed_scopes: &allowed,
             grant_types: &gts,
+            environment: Environment::Production,
         };
         let e = client_credentials(&cat(), &client, &TargetRequest::default()).unwrap_err();
         assert_eq!(e.code, OAuthErrorCode::UnauthorizedClient);

@@ -7,6 +7,7 @@ pub mod anomaly;
 pub mod audit;
 pub mod client_auth;
 pub mod config;
+pub mod environment;
 pub mod error;
 pub mod federation;
 pub mod forwarded;

@@ -26,7 +26,8 @@ async function as(browser: Browser, email: string) {
 test('an operator onboards a partner and requests production, a second administrator approves', async ({ browser }) => {
   cliWithInput(`${ADMIN_PASSWORD}\n`, 'admin', 'create', '--email', OPERATOR, '--role', 'operator', '--password-stdin');
   cli('partner', 'create', '--slug', 'initech', '--name', 'Initech', '--stage', 'sandbox');
-  cli('audience', 'create', '--identifier', API, '--scopes', 'shipments:read');
+  // Tried in the sandbox first: a sandbox audience for the partner's sandbox client.
+  cli('audience', 'create', '--identifier', API, '--scopes', 'shipments:read', '--environment', 'sandbox');
   cli('grant', 'set', '--partner', 'initech', '--audience', API, '--scopes', 'shipments:read');
   const key = partnerKey('initech-1');
   const jwksFile = path.resolve(__dirname, '../.data/initech-idp.json');
@@ -76,7 +77,7 @@ test('an operator onboards a partner and requests production, a second administr
   // The partner's first real token exchange, seen by the server.
   const now = Math.floor(Date.now() / 1000);
   const subject = key.token({ iss: IDP, sub: 'peter', aud: baseURL, iat: now, exp: now + 600, jti: 'e2e-onboarding-1' });
-  const r = await fetch(`${baseURL}/oauth2/token`, {
+  const r = await fetch(`${baseURL}/sandbox/oauth2/token`, {
     method: 'POST',
     headers: { authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
                'content-type': 'application/x-www-form-urlencoded' },
@@ -89,7 +90,7 @@ test('an operator onboards a partner and requests production, a second administr
   // The orders API introspects it (RFC 7662) with its own client.
   const rs = JSON.parse(cli('resource-server', 'create', '--audience', API, '--name', 'orders-api', '--output', 'json'));
   const introspect = async () => {
-    const res = await fetch(`${baseURL}/oauth2/introspect`, {
+    const res = await fetch(`${baseURL}/sandbox/oauth2/introspect`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${rs.client_id}:${rs.client_secret}`).toString('base64')}`,
                  'content-type': 'application/x-www-form-urlencoded' },

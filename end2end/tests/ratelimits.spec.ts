@@ -11,7 +11,8 @@ test('an operator edits a tier and sees the limit line move while a partner call
   const problems = watch(page);
   await reportCspViolations(page);
   cli('partner', 'create', '--slug', 'cyberdyne', '--name', 'Cyberdyne', '--stage', 'sandbox');
-  cli('audience', 'create', '--identifier', API, '--scopes', 'cyberdyne:read');
+  // A partner in the sandbox stage: its client and audience are the sandbox's.
+  cli('audience', 'create', '--identifier', API, '--scopes', 'cyberdyne:read', '--environment', 'sandbox');
   cli('grant', 'set', '--partner', 'cyberdyne', '--audience', API, '--scopes', 'cyberdyne:read');
   const client = JSON.parse(cli('client', 'create', '--partner', 'cyberdyne', '--name', 'caller',
     '--scopes', 'cyberdyne:read', '--output', 'json'));
@@ -54,7 +55,7 @@ test('an operator edits a tier and sees the limit line move while a partner call
   let calling = true;
   const calls = (async () => {
     while (calling) {
-      const r = await page.request.post('/oauth2/token', {
+      const r = await page.request.post('/sandbox/oauth2/token', {
         headers: { Authorization: `Basic ${basic}` },
         form: { grant_type: 'client_credentials', resource: API },
       });

@@ -9,7 +9,8 @@ const API = 'https://orders.e2e.test';
 
 test('trust rules: add an issuer, set a rule, explain a token, disable the rule', async ({ page }) => {
   cli('partner', 'create', '--slug', 'globex', '--name', 'Globex', '--stage', 'sandbox');
-  cli('audience', 'create', '--identifier', API, '--scopes', 'orders:read orders:write');
+  // A partner in the sandbox stage: its client and audience are the sandbox's.
+  cli('audience', 'create', '--identifier', API, '--scopes', 'orders:read orders:write', '--environment', 'sandbox');
   cli('grant', 'set', '--partner', 'globex', '--audience', API, '--scopes', 'orders:read');
   const created = JSON.parse(cli('client', 'create', '--partner', 'globex', '--name', 'gateway', '--scopes', 'orders:read',
     '--grant-types', 'client_credentials urn:ietf:params:oauth:grant-type:token-exchange', '--output', 'json'));

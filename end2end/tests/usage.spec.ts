@@ -11,7 +11,8 @@ test('the usage overview follows tokens live and a partner page draws its limit'
   const problems = watch(page);
   await reportCspViolations(page);
   cli('partner', 'create', '--slug', 'hooli', '--name', 'Hooli', '--stage', 'sandbox');
-  cli('audience', 'create', '--identifier', API, '--scopes', 'tps:read');
+  // A partner in the sandbox stage: its client and audience are the sandbox's.
+  cli('audience', 'create', '--identifier', API, '--scopes', 'tps:read', '--environment', 'sandbox');
   cli('grant', 'set', '--partner', 'hooli', '--audience', API, '--scopes', 'tps:read');
   cli('limit', 'set', '--partner', 'hooli', '--per-second', '50', '--burst', '100');
   const client = JSON.parse(cli('client', 'create', '--partner', 'hooli', '--name', 'reports',
@@ -33,7 +34,7 @@ test('the usage overview follows tokens live and a partner page draws its limit'
   let issued = 0;
   const calls = (async () => {
     while (calling) {
-      const r = await page.request.post('/oauth2/token', {
+      const r = await page.request.post('/sandbox/oauth2/token', {
         headers: { Authorization: `Basic ${basic}` },
         form: { grant_type: 'client_credentials', resource: API },
       });
@@ -53,7 +54,7 @@ test('the usage overview follows tokens live and a partner page draws its limit'
 
   // Two refusals (a scope the client may not have), listed with their reason.
   for (let i = 0; i < 2; i++) {
-    const r = await page.request.post('/oauth2/token', {
+    const r = await page.request.post('/sandbox/oauth2/token', {
       headers: { Authorization: `Basic ${basic}` },
       form: { grant_type: 'client_credentials', resource: API, scope: 'tps:write' },
     });

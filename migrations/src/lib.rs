@@ -15,6 +15,7 @@ mod m20261127_000010_rate_limits;
 mod m20261127_000011_usage;
 mod m20261127_000012_usage_alerts;
 mod m20261127_000013_audit_trace_id;
+mod m20261127_000014_environments;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000011_usage::Migration),
             Box::new(m20261127_000012_usage_alerts::Migration),
             Box::new(m20261127_000013_audit_trace_id::Migration),
+            Box::new(m20261127_000014_environments::Migration),
         ]
     }
 }

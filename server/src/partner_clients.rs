@@ -3,6 +3,7 @@
 
 use entente_domain::ScopeSet;
 use entente_domain::client_auth::AuthMethod;
+use entente_domain::environment::Environment;
 use entente_domain::secret::SecretHasher;
 use entente_domain::secret::generate_secret;
 use entente_store::catalog::NewClient;
@@ -18,6 +19,8 @@ pub struct ClientInput<'a> {
     pub jwks: Option<String>,
     /// Space-separated.
     pub grant_types: &'a str,
+    /// production or sandbox; empty or absent: the partner's stage decides.
+    pub environment: Option<&'a str>,
 }
 
 /// The client to store and, for a secret client, the secret to show once.
@@ -25,6 +28,12 @@ pub fn new_partner_client(
     c: ClientInput<'_>,
     hasher: &SecretHasher,
 ) -> Result<(Option<String>, NewClient), String> {
+    let environment = c
+        .environment
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::parse::<Environment>)
+        .transpose()?;
     let scopes = ScopeSet::parse(c.scopes).map_err(|e| e.description.to_string())?;
     if scopes.is_empty() {
         return Err("give the client at least one scope".into());
@@ -67,7 +76,8 @@ pub fn new_partner_client(
         let hash = hasher.hash(&secret);
         return Ok((
             Some(secret),
-            NewClient::partner_secret(c.partner_id, c.name, scopes, grant_types, hash),
+            NewClient::partner_secret(c.partner_id, c.name, scopes, grant_types, hash)
+                .in_environment(environment),
         ));
     }
     let text = c
@@ -82,6 +92,7 @@ pub fn new_partner_client(
     }
     Ok((
         None,
-        NewClient::partner_key(c.partner_id, c.name, scopes, grant_types, text),
+        NewClient::partner_key(c.partner_id, c.name, scopes, grant_types, text)
+            .in_environment(environment),
     ))
 }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
+use entente_domain::environment::Environment;
 use entente_domain::keyring::RotationPolicy;
 use entente_domain::secret::SecretHasher;
 use entente_store::Store;
@@ -217,6 +218,11 @@ async fn build_state(
     .await?;
     let state = AppState(Arc::new(Inner {
         discovery_json: serde_json::to_vec(&discovery::metadata(&config.issuer))?.into(),
+        sandbox_discovery_json: serde_json::to_vec(&discovery::metadata(
+            &Environment::Sandbox.issuer(&config.issuer),
+        ))?
+        .into(),
+        sandbox_issuer: Environment::Sandbox.issuer(&config.issuer),
         issuer: config.issuer,
         hasher: secret_hasher(&config.master_key),
         issuer_keys: crate::state::issuer_keys::IssuerKeys::new(config.fetch)?,
@@ -228,6 +234,7 @@ async fn build_state(
         replica,
         snapshot: Default::default(),
         keys: Default::default(),
+        sandbox_keys: Default::default(),
         revoked: Default::default(),
         feed_position: AtomicI64::new(0),
         reload_lock: tokio::sync::Mutex::new(()),

@@ -1,6 +1,7 @@
 //! Partners, audiences and scopes, grants, clients and their credentials.
 
 use entente_domain::ScopeSet;
+pub use entente_domain::environment::Environment;
 use entente_domain::lifecycle::{self, Stage};
 use entente_domain::names;
 use sea_orm::sea_query::ExprTrait;
@@ -35,6 +36,9 @@ pub struct NewAudience {
     pub name: String,
     pub scopes: Vec<String>,
     pub token_lifetime: i64,
+    /// Sandbox audiences get tokens from sandbox clients only (and production ones from
+    /// production clients only).
+    pub environment: Environment,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +54,9 @@ pub struct NewClient {
     pub secret_hash: Option<Vec<u8>>,
     /// Public JWKS as JSON text (private_key_jwt clients).
     pub jwks: Option<String>,
+    /// `None`: production for a partner in production, else the sandbox; a resource server is
+    /// always in its audience's environment.
+    pub environment: Option<Environment>,
 }
 
 impl NewClient {
@@ -71,6 +78,15 @@ impl NewClient {
             allowed_scopes: scopes,
             secret_hash: Some(secret_hash),
             jwks: None,
+            environment: None,
+        }
+    }
+
+    /// The same client in a named environment.
+    pub fn in_environment(self, environment: Option<Environment>) -> Self {
+        Self {
+            environment,
+            ..self
         }
     }
 
@@ -102,6 +118,7 @@ impl NewClient {
             allowed_scopes: ScopeSet::default(),
             secret_hash: Some(secret_hash),
             jwks: None,
+            environment: None,
         }
     }
 }
@@ -397,6 +414,8 @@ impl Store {
             .await?
             .into_iter()
             .filter_map(|g| auds.get(&g.audience_id).map(|a| (a.clone(), g.scopes)))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_iter()
             .collect())
     }
 
@@ -810,6 +829,7 @@ pub(crate) async fn create_audience_in(
         token_lifetime: Set(a.token_lifetime),
         enabled: Set(true),
         created_at: Set(now),
+        environment: Set(a.environment.into()),
     }
     .insert(txn)
     .await
@@ -820,7 +840,7 @@ pub(crate) async fn create_audience_in(
         actor,
         "audience.create",
         &format!("audience:{}", model.identifier),
-        json!({"scopes": scopes.to_string(), "token_lifetime": a.token_lifetime}),
+        json!({"scopes": scopes.to_string(), "token_lifetime": a.token_lifetime, "environment": a.environment}),
         now,
     )
     .await?;
@@ -837,6 +857,7 @@ pub(crate) async fn create_client_in(
     now: i64,
 ) -> Result<client::Model> {
     names::check_display_name(&c.name).map_err(invalid)?;
+    let environment = client_environment_in(txn, &c).await?;
     let model = client::ActiveModel {
         client_id: Set(client_id.clone()),
         kind: Set(c.kind),
@@ -848,6 +869,7 @@ pub(crate) async fn create_client_in(
         allowed_scopes: Set(c.allowed_scopes.to_string()),
         enabled: Set(true),
         created_at: Set(now),
+        environment: Set(environment.into()),
     }
     .insert(txn)
     .await
@@ -869,12 +891,40 @@ pub(crate) async fn create_client_in(
         actor,
         "client.create",
         &format!("client:{client_id}"),
-        json!({"kind": model.kind, "name": model.name, "auth_method": model.auth_method, "grant_types": model.grant_types, "scopes": model.allowed_scopes}),
+        json!({"kind": model.kind, "name": model.name, "auth_method": model.auth_method, "grant_types": model.grant_types, "scopes": model.allowed_scopes, "environment": model.environment}),
         now,
     )
     .await?;
     publish(txn, topic::CATALOG, now).await?;
     Ok(model)
+}
+
+/// The environment a new client goes to: a resource server's audience's; a partner client's
+/// as asked, if its partner's stage allows it (`environment::check_client_environment`), else
+/// the stage's default. Read in the creating transaction, so a concurrent stage change cannot
+/// slip a production client past a partner still in the sandbox.
+async fn client_environment_in(
+    txn: &sea_orm::DatabaseTransaction,
+    c: &NewClient,
+) -> Result<Environment> {
+    if let Some(audience_id) = &c.audience_id {
+        let a = audience::Entity::find_by_id(audience_id.clone())
+            .one(txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("audience {audience_id}")))?;
+        return Ok(a.environment.into());
+    }
+    let Some(partner_id) = &c.partner_id else {
+        return Ok(c.environment.unwrap_or_default());
+    };
+    let p = partner::Entity::find_by_id(partner_id.clone())
+        .one(txn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("partner {partner_id}")))?;
+    let stage = Stage::from(p.stage);
+    let env = c.environment.unwrap_or(Environment::default_for(stage));
+    entente_domain::environment::check_client_environment(stage, env).map_err(invalid)?;
+    Ok(env)
 }
 
 /// Each audience with its scopes (`scopes` ordered as they should be listed).

@@ -148,6 +148,7 @@ impl Store {
                 grant_types: words(&c.grant_types),
                 scopes: words(&c.allowed_scopes),
                 enabled: c.enabled,
+                environment: c.environment.into(),
             });
         }
         let mut grants: HashMap<String, Vec<GrantConfig>> = HashMap::new();
@@ -259,6 +260,7 @@ impl Store {
                     identifier: a.identifier,
                     name: a.name,
                     token_lifetime: a.token_lifetime,
+                    environment: a.environment.into(),
                 })
                 .collect(),
             partners,
@@ -315,6 +317,7 @@ impl Store {
                             name: a.name.clone(),
                             scopes: a.scopes.iter().map(|s| s.name.clone()).collect(),
                             token_lifetime: a.token_lifetime,
+                            environment: a.environment,
                         },
                         now,
                     )

@@ -39,6 +39,7 @@ pub mod audience {
         pub token_lifetime: i64,
         pub enabled: bool,
         pub created_at: i64,
+        pub environment: crate::enums::EnvironmentColumn,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -105,6 +106,7 @@ pub mod client {
         pub allowed_scopes: String,
         pub enabled: bool,
         pub created_at: i64,
+        pub environment: crate::enums::EnvironmentColumn,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -165,6 +167,7 @@ pub mod signing_key {
         pub public_jwk: String,
         pub created_at: i64,
         pub state_since: i64,
+        pub environment: crate::enums::EnvironmentColumn,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

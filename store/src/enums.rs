@@ -60,6 +60,36 @@ pub enum KeyStateColumn {
     Revoked,
 }
 
+/// Production or the sandbox (the domain's `environment::Environment`, as stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum EnvironmentColumn {
+    #[sea_orm(string_value = "production")]
+    Production,
+    #[sea_orm(string_value = "sandbox")]
+    Sandbox,
+}
+
+impl From<EnvironmentColumn> for entente_domain::environment::Environment {
+    fn from(e: EnvironmentColumn) -> Self {
+        match e {
+            EnvironmentColumn::Production => Self::Production,
+            EnvironmentColumn::Sandbox => Self::Sandbox,
+        }
+    }
+}
+
+impl From<entente_domain::environment::Environment> for EnvironmentColumn {
+    fn from(e: entente_domain::environment::Environment) -> Self {
+        use entente_domain::environment::Environment as E;
+        match e {
+            E::Production => Self::Production,
+            E::Sandbox => Self::Sandbox,
+        }
+    }
+}
+
 /// A partner's stage (the domain's `lifecycle::Stage`, as stored).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
@@ -173,7 +203,8 @@ as_str!(
     ClientAuth,
     KeyStateColumn,
     PartnerStage,
-    RequestStatusColumn
+    RequestStatusColumn,
+    EnvironmentColumn
 );
 
 impl From<entente_domain::keyring::KeyState> for KeyStateColumn {

@@ -20,7 +20,7 @@ use crate::catalog::{
     set_partner_stage_in,
 };
 use crate::entities::{audience, change_request, grant, partner, trust_rule, trusted_issuer};
-use crate::enums::{PartnerStage, RequestStatusColumn};
+use crate::enums::{EnvironmentColumn, PartnerStage, RequestStatusColumn};
 use crate::federation::{
     NewTrustRule, set_trust_rule_enabled_in, set_trust_rule_in, set_trusted_issuer_enabled_in,
     trusted_issuer_in,
@@ -350,23 +350,24 @@ async fn needs_approval(
             audience, scopes, ..
         } => {
             let a = audience_by_identifier_in(txn, audience).await?;
-            let before = grant::Entity::find_by_id((p.id.clone(), a.id))
+            let before = grant::Entity::find_by_id((p.id.clone(), a.id.clone()))
                 .one(txn)
                 .await?
                 .map(|g| ScopeSet::from_tokens(g.scopes.split_whitespace()))
                 .unwrap_or_default();
-            governance::grant_needs_approval(effective(&p), &before, scopes)
+            governance::grant_needs_approval(effective_for(&p, &a), &before, scopes)
         }
         Change::Grants { grants, .. } => {
             let mut widens = false;
             for g in grants {
                 let a = audience_by_identifier_in(txn, &g.audience).await?;
-                let before = grant::Entity::find_by_id((p.id.clone(), a.id))
+                let before = grant::Entity::find_by_id((p.id.clone(), a.id.clone()))
                     .one(txn)
                     .await?
                     .map(|g| ScopeSet::from_tokens(g.scopes.split_whitespace()))
                     .unwrap_or_default();
-                widens |= governance::grant_needs_approval(effective(&p), &before, &g.scopes);
+                widens |=
+                    governance::grant_needs_approval(effective_for(&p, &a), &before, &g.scopes);
             }
             widens
         }
@@ -384,7 +385,7 @@ async fn needs_approval(
                 .one(txn)
                 .await?;
             governance::rule_needs_approval(
-                effective(&p),
+                effective_for(&p, &a),
                 before.as_ref().map(reach_of).as_ref(),
                 &reach_of_new(rule),
             )
@@ -395,7 +396,11 @@ async fn needs_approval(
                 enabled: true,
                 ..reach_of(&before)
             };
-            governance::rule_needs_approval(effective(&p), Some(&reach_of(&before)), &after)
+            let a = audience::Entity::find_by_id(before.audience_id.clone())
+                .one(txn)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("audience of rule {rule_id}")))?;
+            governance::rule_needs_approval(effective_for(&p, &a), Some(&reach_of(&before)), &after)
         }
         Change::EnableIssuer { issuer, .. } => {
             let i = trusted_issuer_in(txn, &p.id, issuer).await?;
@@ -421,6 +426,16 @@ fn effective(p: &partner::Model) -> Stage {
     match (p.stage, p.resume_stage) {
         (PartnerStage::Suspended, Some(resume)) => resume.into(),
         (s, _) => s.into(),
+    }
+}
+
+/// The stage that decides approval for access to `a`: a sandbox audience is never production
+/// access, whatever the partner's stage.
+fn effective_for(p: &partner::Model, a: &audience::Model) -> Stage {
+    if a.environment == EnvironmentColumn::Sandbox {
+        Stage::Sandbox
+    } else {
+        effective(p)
     }
 }
 

@@ -15,7 +15,9 @@ use crate::{Actor, Result, Store, StoreError, audit};
 
 impl Store {
     pub async fn signing_keys(&self) -> Result<Vec<signing_key::Model>> {
+        // Production's first ("production" < "sandbox"), newest first within each.
         Ok(signing_key::Entity::find()
+            .order_by_asc(signing_key::Column::Environment)
             .order_by_desc(signing_key::Column::CreatedAt)
             .all(self.db())
             .await?)
@@ -29,7 +31,8 @@ impl Store {
     ) -> Result<()> {
         let txn = self.write().await?;
         let kid = key.kid.clone();
-        let details = json!({"algorithm": key.algorithm, "state": key.state});
+        let details =
+            json!({"algorithm": key.algorithm, "state": key.state, "environment": key.environment});
         signing_key::ActiveModel::from(key).insert(&txn).await?;
         audit::record(
             &txn,
@@ -148,13 +151,13 @@ impl Store {
 
     /// Emergency revocation: the key leaves the JWKS at once and what it signed stops
     /// verifying (conditional on its state, so a concurrent rotation is not undone).
-    /// Returns the state the key was in.
+    /// Returns the state the key was in, and its environment.
     pub async fn revoke_signing_key(
         &self,
         actor: &Actor,
         kid: &str,
         now: i64,
-    ) -> Result<KeyStateColumn> {
+    ) -> Result<(KeyStateColumn, crate::enums::EnvironmentColumn)> {
         let txn = self.write().await?;
         let key = signing_key::Entity::find_by_id(kid.to_owned())
             .one(&txn)
@@ -190,7 +193,7 @@ impl Store {
         .await?;
         publish(&txn, topic::KEYS, now).await?;
         txn.commit().await?;
-        Ok(key.state)
+        Ok((key.state, key.environment))
     }
 
     /// The key's history from the audit log: (when, action, state after).

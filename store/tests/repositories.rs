@@ -55,6 +55,7 @@ async fn seed(db: &TestDb) -> (String, String) {
                 name: "Orders".into(),
                 scopes: vec!["orders:read".into(), "orders:write".into()],
                 token_lifetime: 300,
+                environment: Default::default(),
             },
             100,
         )
@@ -170,6 +171,7 @@ async fn clients_secrets_rotate_and_expire(db: &TestDb) {
                 allowed_scopes: ScopeSet::parse("orders:read").unwrap(),
                 secret_hash: Some(vec![1; 32]),
                 jwks: None,
+                environment: None,
             },
             "cid-1".into(),
             200,
@@ -225,6 +227,7 @@ async fn signing_key_moves_are_conditional(db: &TestDb) {
         public_jwk: "{}".into(),
         created_at: 1,
         state_since: 1,
+        environment: entente_store::enums::EnvironmentColumn::Production,
     };
     s.insert_signing_key(&actor(), key, 1).await.unwrap();
     assert!(

@@ -44,11 +44,12 @@ pub trait FederationServices: Send + Sync {
     fn check_issuer_keys(&self, partner: String) -> BoxFuture<Result<(bool, String), String>>;
     /// The key rotation policy in force.
     fn rotation_policy(&self) -> entente_domain::keyring::RotationPolicy;
-    /// Publishes a successor signing key now (signing after the pre-publication window, or at
-    /// once with `immediate`); its kid.
+    /// Publishes a successor signing key of an environment now (signing after the
+    /// pre-publication window, or at once with `immediate`); its kid.
     fn rotate_keys_now(
         &self,
         actor: entente_store::Actor,
+        environment: entente_domain::environment::Environment,
         immediate: bool,
     ) -> BoxFuture<Result<String, StoreError>>;
     /// Emergency revocation of a signing key; the successor's kid when it was signing.

@@ -94,6 +94,7 @@ fn world() -> World {
             scopes: ScopeSet::parse("read write admin").unwrap(),
             token_lifetime: 300,
             enabled: true,
+            environment: crate::environment::Environment::Production,
         }],
         grants: [(
             (PartnerId::from("p1"), AudienceId::from("a1")),
@@ -173,6 +174,7 @@ fn run(w: &World, subject: &str, actor: Option<&str>, scope: Option<&str>) -> ex
             partner_id: &p1,
             allowed_scopes: &allowed,
             grant_types: &g,
+            environment: crate::environment::Environment::Production,
         },
         partner_slug: "acme",
     };
@@ -311,6 +313,7 @@ fn jwt_bearer_needs_jti_and_only_our_audience() {
             partner_id: &p1,
             allowed_scopes: &allowed,
             grant_types: &g,
+            environment: crate::environment::Environment::Production,
         },
         partner_slug: "acme",
     };
@@ -365,6 +368,7 @@ fn refresh_rechecks_rule_audience_and_lifetime() {
         partner_id: &p1,
         allowed_scopes: &allowed,
         grant_types: &g,
+        environment: crate::environment::Environment::Production,
     };
     let scope = ScopeSet::parse("read").unwrap();
     let fam = Family {

@@ -7,6 +7,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use entente_domain::environment::Environment;
 use entente_domain::forwarded::ClientAddr;
 use entente_domain::introspection::{self, Context};
 use entente_store::Actor;
@@ -74,7 +75,7 @@ pub fn bearer(state: &AppState, headers: &HeaderMap) -> Option<Result<(String, R
             "the access token is not valid here",
         )
     };
-    let Some(claims) = verify_access_token(state, token.trim()) else {
+    let Some(claims) = verify_access_token(state, Environment::Production, token.trim()) else {
         return Some(Err(invalid()));
     };
     let revoked = state.is_revoked(&claims);

@@ -4,6 +4,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use entente_domain::environment::Environment;
 use entente_domain::secret::{generate_secret, new_client_id};
 use entente_store::entities::{audience, client, scope};
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,8 @@ pub struct Audience {
     /// Access token lifetime in seconds.
     pub token_lifetime: i64,
     pub enabled: bool,
+    /// production or sandbox: only clients of the same environment get tokens for it.
+    pub environment: Environment,
     pub scopes: Vec<Scope>,
     pub created_at: String,
 }
@@ -52,6 +55,7 @@ fn audience_of(a: audience::Model, scopes: Vec<scope::Model>) -> Audience {
         name: a.name,
         token_lifetime: a.token_lifetime,
         enabled: a.enabled,
+        environment: a.environment.into(),
         scopes: scopes.into_iter().map(Scope::from).collect(),
         created_at: time_text(a.created_at),
     }
@@ -103,6 +107,9 @@ pub struct NewAudience {
     pub scopes: Vec<String>,
     /// Access token lifetime in seconds (default 300).
     pub token_lifetime: Option<i64>,
+    /// production (default) or sandbox.
+    #[serde(default)]
+    pub environment: Environment,
 }
 
 #[utoipa::path(post, path = "/admin/api/v1/audiences", tag = "audiences", request_body = NewAudience,
@@ -125,6 +132,7 @@ pub async fn create_audience(
         identifier: body.identifier,
         scopes: body.scopes,
         token_lifetime: body.token_lifetime.unwrap_or(300),
+        environment: body.environment,
     };
     let a = state
         .store
@@ -185,6 +193,8 @@ pub struct Client {
     pub auth_method: String,
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
+    /// production or sandbox: where it gets tokens (that environment's token endpoint).
+    pub environment: Environment,
     pub enabled: bool,
     pub created_at: String,
 }
@@ -194,6 +204,7 @@ impl From<client::Model> for Client {
         let words = |s: &str| s.split_whitespace().map(str::to_owned).collect();
         Self {
             auth_method: c.auth_method.to_string(),
+            environment: c.environment.into(),
             grant_types: words(&c.grant_types),
             scopes: words(&c.allowed_scopes),
             client_id: c.client_id,
@@ -233,6 +244,9 @@ pub struct NewClient {
     pub jwks: Option<String>,
     /// Space-separated grant types (default client_credentials).
     pub grant_types: Option<String>,
+    /// production or sandbox. Default: production for a partner in production, else the
+    /// sandbox; a partner not in production cannot have production clients.
+    pub environment: Option<Environment>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -263,6 +277,7 @@ pub async fn create_client(
             auth_method: body.auth_method.as_deref().unwrap_or("client_secret"),
             jwks: body.jwks,
             grant_types: body.grant_types.as_deref().unwrap_or("client_credentials"),
+            environment: body.environment.map(Environment::as_str),
         },
         &state.hasher,
     )

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use entente_domain::environment::Environment;
 use entente_domain::federation::exchange::{self, Decision, ExchangeRequest, Requester};
 use entente_domain::federation::explain::{ExplainRequest, Explanation};
 use entente_domain::federation::{Env, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE};
@@ -37,9 +38,9 @@ fn refused(e: &OAuthError) -> Explanation {
 pub async fn explain(
     snapshot: &Snapshot,
     fetcher: &IssuerKeys,
-    own: Arc<KeySet>,
+    own: &(dyn Fn(Environment) -> Arc<KeySet> + Sync),
     revoked: &(dyn Fn(&AccessTokenClaims) -> bool + Sync),
-    env: &Env<'_>,
+    base: &Env<'_>,
     req: &ExplainRequest,
     now: i64,
 ) -> Explanation {
@@ -73,9 +74,17 @@ pub async fn explain(
             partner_id,
             allowed_scopes: &client.allowed_scopes,
             grant_types: &client.grant_types,
+            environment: client.environment,
         },
         partner_slug,
     };
+    // Decided as the client's own environment's token endpoint would.
+    let issuer = client.environment.issuer(base.issuer);
+    let env = &Env {
+        issuer: &issuer,
+        pairwise_secret: base.pairwise_secret,
+    };
+    let own = own(client.environment);
     let tokens = [
         req.subject_token.as_deref(),
         req.actor_token.as_deref(),
@@ -128,9 +137,9 @@ pub async fn explain_now(state: &AppState, req: &ExplainRequest) -> Explanation 
     explain(
         &snapshot,
         &state.issuer_keys,
-        state.keys(),
+        &|e| state.keys_of(e),
         &revoked,
-        &crate::oauth::caller::env(state),
+        &crate::oauth::caller::env(state, Environment::Production),
         req,
         crate::state::now(),
     )

@@ -4,6 +4,7 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use entente_domain::environment::Environment;
 use entente_domain::keyring::{RETIREMENT_SKEW, RotationPolicy as Policy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -27,6 +28,8 @@ pub struct KeyEvent {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SigningKey {
     pub kid: String,
+    /// production or sandbox: each environment has its own keys and JWKS.
+    pub environment: String,
     pub algorithm: String,
     /// pending, active, retiring, retired or revoked.
     pub state: String,
@@ -59,7 +62,7 @@ pub struct Keys {
 }
 
 #[utoipa::path(get, path = "/admin/api/v1/keys", tag = "keys",
-    responses((status = 200, description = "Newest first, with the rotation policy", body = Keys), Refusals))]
+    responses((status = 200, description = "Production's keys first, newest first within each environment, with the rotation policy", body = Keys), Refusals))]
 pub async fn list_keys(State(state): State<AppState>) -> ApiResult<Response> {
     let mut keys = vec![];
     for k in state.store.signing_keys().await? {
@@ -76,6 +79,7 @@ pub async fn list_keys(State(state): State<AppState>) -> ApiResult<Response> {
             .collect();
         keys.push(SigningKey {
             kid: k.kid,
+            environment: k.environment.to_string(),
             algorithm: k.algorithm,
             state: k.state.to_string(),
             created_at: time_text(k.created_at),
@@ -131,6 +135,9 @@ pub struct Rotation {
     /// the pre-publication window.
     #[serde(default)]
     pub immediate: bool,
+    /// Whose keys: production (the default) or sandbox.
+    #[serde(default)]
+    pub environment: Environment,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -149,7 +156,7 @@ pub async fn rotate(
     Json(body): Json<Rotation>,
 ) -> ApiResult<Response> {
     let kid = ConsoleFederation(state.clone())
-        .rotate_keys_now(caller.actor(), body.immediate)
+        .rotate_keys_now(caller.actor(), body.environment, body.immediate)
         .await?;
     Ok(ok(
         StatusCode::CREATED,

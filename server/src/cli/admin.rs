@@ -1,6 +1,11 @@
 //! `entente admin`: Console administrators.
 
 use clap::Subcommand;
+use entente_domain::ScopeSet;
+use entente_domain::environment::Environment;
+use entente_domain::lifecycle::Stage;
+use entente_store::StoreError;
+use entente_store::catalog::{NewAudience, NewClient, NewPartner};
 use entente_store::enums::Role;
 use serde_json::json;
 
@@ -19,7 +24,28 @@ pub enum AdminCmd {
         #[arg(long, default_value = "admin")]
         role: Role,
     },
+    /// A client of the admin REST API, set up from the host in one step: the API's audience
+    /// (made if missing), the `operations` partner that holds such clients (made in production:
+    /// host set-up, not a console change), its grant, and a client whose scope is the role it
+    /// acts as. Prints the client ID and secret once.
+    ApiClient {
+        #[arg(long)]
+        name: String,
+        /// admin, operator or auditor.
+        #[arg(long, default_value = "operator")]
+        role: Role,
+        /// Entente's issuer identifier (as the server is configured).
+        #[arg(
+            long = "entente-issuer",
+            env = "ENTENTE_ISSUER",
+            default_value = "http://127.0.0.1:3000"
+        )]
+        entente_issuer: String,
+    },
 }
+
+/// The partner that holds the admin API's clients.
+pub const OPERATIONS: &str = "operations";
 
 pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
     let Ctx {
@@ -27,7 +53,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
         actor,
         out,
         now,
-        ..
+        common,
     } = *cx;
     match cmd {
         AdminCmd::Create {
@@ -49,6 +75,83 @@ pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
                 out,
                 json!({"id": a.id, "email": a.email, "role": a.role}),
                 format!("created {} {}", a.role, a.email),
+            );
+        }
+        AdminCmd::ApiClient {
+            name,
+            role,
+            entente_issuer,
+        } => {
+            let audience = format!("{}/admin/api/v1", entente_issuer.trim_end_matches('/'));
+            let roles = ["entente:admin", "entente:operator", "entente:auditor"];
+            match store.audience_by_identifier(&audience).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound(_)) => {
+                    store
+                        .create_audience(
+                            actor,
+                            NewAudience {
+                                identifier: audience.clone(),
+                                name: "Admin API".into(),
+                                scopes: roles.iter().map(|r| (*r).to_owned()).collect(),
+                                token_lifetime: 300,
+                                environment: Environment::Production,
+                            },
+                            now,
+                        )
+                        .await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let partner = match store.partner_by_slug(OPERATIONS).await {
+                Ok(p) => p,
+                Err(StoreError::NotFound(_)) => {
+                    store
+                        .create_partner(
+                            actor,
+                            NewPartner {
+                                slug: OPERATIONS.into(),
+                                name: "Entente operations".into(),
+                                stage: Stage::Production,
+                            },
+                            now,
+                        )
+                        .await?
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if Stage::from(partner.stage) != Stage::Production {
+                anyhow::bail!(
+                    "the {OPERATIONS} partner is {}, not in production: its clients cannot get admin API tokens",
+                    partner.stage
+                );
+            }
+            let all =
+                ScopeSet::parse(&roles.join(" ")).map_err(|e| anyhow::anyhow!(e.description))?;
+            store
+                .set_grant(actor, OPERATIONS, &audience, &all, now)
+                .await?;
+            let scope = format!("entente:{role}");
+            let secret = entente_domain::secret::generate_secret();
+            let client_id = entente_domain::secret::new_client_id();
+            let new = NewClient::partner_secret(
+                partner.id,
+                name,
+                ScopeSet::parse(&scope).map_err(|e| anyhow::anyhow!(e.description))?,
+                vec!["client_credentials".into()],
+                crate::startup::secret_hasher(&common.master_key()?).hash(&secret),
+            )
+            .in_environment(Some(Environment::Production));
+            store
+                .create_client(actor, new, client_id.clone(), now)
+                .await?;
+            print(
+                out,
+                json!({"client_id": client_id, "client_secret": secret, "audience": audience, "scope": scope}),
+                format!(
+                    "client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)\ntoken:         POST {}/oauth2/token grant_type=client_credentials resource={audience} scope={scope}",
+                    entente_issuer.trim_end_matches('/')
+                ),
             );
         }
     }

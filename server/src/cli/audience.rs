@@ -1,6 +1,7 @@
 //! `entente audience`: Audiences: the APIs Entente issues tokens for, with their scopes.
 
 use clap::Subcommand;
+use entente_domain::environment::Environment;
 use entente_store::catalog::NewAudience;
 use serde_json::json;
 
@@ -20,6 +21,9 @@ pub enum AudienceCmd {
         /// Access token lifetime in seconds.
         #[arg(long, default_value_t = 300)]
         token_lifetime: i64,
+        /// production, or sandbox for an API that takes sandbox tokens (sandbox clients only).
+        #[arg(long, default_value = "production")]
+        environment: Environment,
     },
     List,
     /// A scope's description and sensitivity (low, medium, high).
@@ -49,6 +53,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: AudienceCmd) -> anyhow::Result<()> {
             scopes,
             name,
             token_lifetime,
+            environment,
         } => {
             let scopes: Vec<String> = scopes.split_whitespace().map(str::to_owned).collect();
             let a = store
@@ -59,14 +64,15 @@ pub async fn run(cx: &Ctx<'_>, cmd: AudienceCmd) -> anyhow::Result<()> {
                         identifier,
                         scopes: scopes.clone(),
                         token_lifetime,
+                        environment,
                     },
                     now,
                 )
                 .await?;
             print(
                 out,
-                json!({"id": a.id, "identifier": a.identifier, "scopes": scopes, "token_lifetime": a.token_lifetime}),
-                format!("created audience {}", a.identifier),
+                json!({"id": a.id, "identifier": a.identifier, "scopes": scopes, "token_lifetime": a.token_lifetime, "environment": a.environment}),
+                format!("created {} audience {}", a.environment, a.identifier),
             );
         }
         AudienceCmd::Scope {
@@ -86,7 +92,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: AudienceCmd) -> anyhow::Result<()> {
         }
         AudienceCmd::List => {
             let auds = store.list_audiences().await?;
-            let v: Vec<_> = auds.iter().map(|(a, s)| json!({"identifier": a.identifier, "name": a.name, "scopes": s.iter().map(|s| &s.name).collect::<Vec<_>>(), "token_lifetime": a.token_lifetime})).collect();
+            let v: Vec<_> = auds.iter().map(|(a, s)| json!({"identifier": a.identifier, "name": a.name, "environment": a.environment, "scopes": s.iter().map(|s| &s.name).collect::<Vec<_>>(), "token_lifetime": a.token_lifetime})).collect();
             let t = auds
                 .iter()
                 .map(|(a, s)| {

@@ -41,13 +41,13 @@ pub async fn run(cx: &Ctx<'_>, cmd: ClientCmd) -> anyhow::Result<()> {
                 None => None,
             };
             let cs = store.list_clients(pid.as_deref()).await?;
-            let v: Vec<_> = cs.iter().map(|c| json!({"client_id": c.client_id, "kind": c.kind, "name": c.name, "auth_method": c.auth_method, "grant_types": c.grant_types, "scopes": c.allowed_scopes, "enabled": c.enabled})).collect();
+            let v: Vec<_> = cs.iter().map(|c| json!({"client_id": c.client_id, "kind": c.kind, "environment": c.environment, "name": c.name, "auth_method": c.auth_method, "grant_types": c.grant_types, "scopes": c.allowed_scopes, "enabled": c.enabled})).collect();
             let t = cs
                 .iter()
                 .map(|c| {
                     format!(
-                        "{:<26} {:<16} {:<16} {}",
-                        c.client_id, c.kind, c.auth_method, c.name
+                        "{:<26} {:<16} {:<10} {:<16} {}",
+                        c.client_id, c.kind, c.environment, c.auth_method, c.name
                     )
                 })
                 .collect::<Vec<_>>()
@@ -96,6 +96,10 @@ pub struct ClientCreate {
     pub jwks_file: Option<std::path::PathBuf>,
     #[arg(long, default_value = "client_credentials")]
     pub grant_types: String,
+    /// production or sandbox. Default: production for a partner in production, else the
+    /// sandbox (a partner in the sandbox stage can have sandbox clients only).
+    #[arg(long)]
+    pub environment: Option<String>,
 }
 
 async fn create_client(
@@ -122,6 +126,7 @@ async fn create_client(
             auth_method: &c.auth_method,
             jwks,
             grant_types: &c.grant_types,
+            environment: c.environment.as_deref(),
         },
         &secret_hasher(&common.master_key()?),
     )
@@ -130,8 +135,11 @@ async fn create_client(
     let m = store
         .create_client(actor, new, client_id.clone(), now)
         .await?;
-    let mut v = json!({"client_id": client_id, "partner": c.partner, "name": m.name, "auth_method": m.auth_method, "scopes": m.allowed_scopes});
-    let mut t = format!("client_id:     {client_id}");
+    let mut v = json!({"client_id": client_id, "partner": c.partner, "name": m.name, "environment": m.environment, "auth_method": m.auth_method, "scopes": m.allowed_scopes});
+    let mut t = format!(
+        "client_id:     {client_id}\nenvironment:   {}",
+        m.environment
+    );
     if let Some(s) = secret {
         v["client_secret"] = json!(s);
         t.push_str(&format!("\nclient_secret: {s}\n(shown once: store it now)"));

@@ -145,6 +145,7 @@ async fn prepare(
                         auth_method: &client.auth_method,
                         jwks: client.jwks.clone(),
                         grant_types: &client.grant_types.join(" "),
+                        environment: Some(client.environment.as_str()),
                     },
                     &hasher,
                 )

@@ -92,6 +92,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: DemoCmd) -> anyhow::Result<()> {
                     name: format!("Demo API {a:02}"),
                     scopes: names.clone(),
                     token_lifetime: 300,
+                    environment: Default::default(),
                 },
                 now,
             )

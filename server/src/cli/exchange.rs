@@ -53,10 +53,8 @@ pub async fn run(cx: &Ctx<'_>, cmd: ExchangeCmd) -> anyhow::Result<()> {
     })?;
     let master = common.master_key()?;
     let snapshot = crate::state::snapshot::Snapshot::build(store.load_catalog(now).await?);
-    let keys = Arc::new(crate::state::signing_keys::build(
-        &store.signing_keys().await?,
-        &master,
-    ));
+    let models = store.signing_keys().await?;
+    let keys = |e| Arc::new(crate::state::signing_keys::build(&models, e, &master));
     let revocations = crate::state::revocations::load_revocations(store, now).await?;
     let revoked = |c: &entente_domain::token::AccessTokenClaims| {
         crate::state::revocations::revoked_in(&revocations, c)
@@ -68,7 +66,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: ExchangeCmd) -> anyhow::Result<()> {
         pairwise_secret: &pairwise,
     };
     let answer =
-        crate::admin_api::explain::explain(&snapshot, &fetcher, keys, &revoked, &env, &req, now)
+        crate::admin_api::explain::explain(&snapshot, &fetcher, &keys, &revoked, &env, &req, now)
             .await;
     print(out, json!(answer), answer.render());
     Ok(())

@@ -1,6 +1,7 @@
 //! `entente key`: signing keys: list, show a timeline, rotate, revoke, and the rotation policy.
 
 use clap::Subcommand;
+use entente_domain::environment::Environment;
 use entente_domain::keys::SigningAlgorithm;
 use serde_json::json;
 
@@ -8,6 +9,7 @@ use super::{Ctx, print};
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCmd {
+    /// Every signing key, of both environments.
     List,
     /// Publish a successor key; it signs after the publish lead (or at once with --immediate).
     Rotate {
@@ -16,6 +18,9 @@ pub enum KeyCmd {
         /// Algorithm of the new key: ES256, EdDSA, PS256 or RS256.
         #[arg(long, env = "ENTENTE_SIGNING_ALG", default_value = "ES256")]
         algorithm: String,
+        /// Whose keys: production (the default) or sandbox.
+        #[arg(long, default_value = "production")]
+        environment: Environment,
     },
     /// A key's timeline: created, published, active, retiring, retired, revoked.
     Show {
@@ -52,10 +57,15 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
     match cmd {
         KeyCmd::List => {
             let ks = store.signing_keys().await?;
-            let v: Vec<_> = ks.iter().map(|k| json!({"kid": k.kid, "algorithm": k.algorithm, "state": k.state, "created_at": k.created_at, "state_since": k.state_since})).collect();
+            let v: Vec<_> = ks.iter().map(|k| json!({"kid": k.kid, "environment": k.environment, "algorithm": k.algorithm, "state": k.state, "created_at": k.created_at, "state_since": k.state_since})).collect();
             let t = ks
                 .iter()
-                .map(|k| format!("{:<44} {:<6} {}", k.kid, k.algorithm, k.state))
+                .map(|k| {
+                    format!(
+                        "{:<44} {:<10} {:<6} {}",
+                        k.kid, k.environment, k.algorithm, k.state
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             print(out, json!(v), t);
@@ -63,6 +73,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
         KeyCmd::Rotate {
             immediate,
             algorithm,
+            environment,
         } => {
             let alg: SigningAlgorithm =
                 algorithm.parse().map_err(|e: String| anyhow::anyhow!(e))?;
@@ -70,6 +81,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
                 store,
                 &common.master_key()?,
                 alg,
+                environment,
                 immediate,
                 actor,
                 now,
@@ -77,9 +89,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
             .await?;
             print(
                 out,
-                json!({"kid": kid, "immediate": immediate}),
+                json!({"kid": kid, "environment": environment, "immediate": immediate}),
                 format!(
-                    "new key {kid} published{}",
+                    "new {environment} key {kid} published{}",
                     if immediate {
                         " and signing"
                     } else {
@@ -108,7 +120,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
             if confirm != kid {
                 anyhow::bail!("--confirm must repeat the key ID exactly");
             }
-            let was = store.revoke_signing_key(actor, &kid, now).await?;
+            let (was, environment) = store.revoke_signing_key(actor, &kid, now).await?;
             let successor = if was == entente_store::enums::KeyStateColumn::Active {
                 let alg = policy_in_force(cx).await?.algorithm;
                 Some(
@@ -116,6 +128,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
                         store,
                         &common.master_key()?,
                         alg,
+                        environment.into(),
                         true,
                         actor,
                         now,

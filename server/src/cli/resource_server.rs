@@ -38,9 +38,10 @@ pub async fn run(cx: &Ctx<'_>, cmd: ResourceServerCmd) -> anyhow::Result<()> {
                 .await?;
             print(
                 out,
-                json!({"client_id": client_id, "client_secret": secret, "audience": audience}),
+                json!({"client_id": client_id, "client_secret": secret, "audience": audience, "environment": a.environment}),
                 format!(
-                    "client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)"
+                    "client_id:     {client_id}\nclient_secret: {secret}\nenvironment:   {} (introspect at that environment's endpoint)\n(shown once: store it now)",
+                    a.environment
                 ),
             );
         }

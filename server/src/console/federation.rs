@@ -79,6 +79,7 @@ impl app::ssr::FederationServices for ConsoleFederation {
     fn rotate_keys_now(
         &self,
         actor: entente_store::Actor,
+        environment: entente_domain::environment::Environment,
         immediate: bool,
     ) -> app::ssr::BoxFuture<Result<String, entente_store::StoreError>> {
         let state = self.0.clone();
@@ -88,6 +89,7 @@ impl app::ssr::FederationServices for ConsoleFederation {
                 &state.store,
                 &state.master,
                 alg,
+                environment,
                 immediate,
                 &actor,
                 crate::state::now(),

@@ -1,5 +1,6 @@
 //! The authenticated partner client behind a token request, and what every grant reads from it.
 
+use entente_domain::environment::Environment;
 use entente_domain::federation::Env;
 use entente_domain::federation::exchange::Requester;
 use entente_domain::grant::{ClientView, TargetRequest};
@@ -23,6 +24,7 @@ impl<'s> Caller<'s> {
             partner_id: self.partner_id,
             allowed_scopes: &self.client.allowed_scopes,
             grant_types: &self.client.grant_types,
+            environment: self.client.environment,
         }
     }
 
@@ -43,10 +45,10 @@ pub fn target_request(form: &Form) -> Result<TargetRequest, OAuthError> {
     })
 }
 
-/// Deployment facts the federation decision needs.
-pub fn env(state: &AppState) -> Env<'_> {
+/// Deployment facts the federation decision needs, in an environment (its issuer).
+pub fn env(state: &AppState, environment: Environment) -> Env<'_> {
     Env {
-        issuer: &state.issuer,
+        issuer: state.issuer_of(environment),
         pairwise_secret: &state.pairwise_secret,
     }
 }

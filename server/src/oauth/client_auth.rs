@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use entente_domain::OAuthError;
 use entente_domain::client_auth::{self, AssertionClaims, AssertionRules, AuthInputs, Presented};
+use entente_domain::environment::Environment;
 use entente_domain::jws;
 
 use super::form::Form;
@@ -63,6 +64,7 @@ pub struct Authenticated<'s> {
 pub async fn authenticate<'s>(
     state: &AppState,
     snapshot: &'s Snapshot,
+    env: Environment,
     headers: &HeaderMap,
     form: &Form,
     address: Option<IpAddr>,
@@ -86,10 +88,18 @@ pub async fn authenticate<'s>(
         return Err(OAuthError::slow_down(secs));
     }
     let result = match &presented {
-        Ok(p) => verify(state, snapshot, p, now).await,
+        Ok(p) => verify(state, snapshot, env, p, now).await,
         Err(e) => Err(e.clone()),
     };
     match result {
+        // Right credentials at the other environment's endpoint: said plainly (not a failure).
+        Ok((client, _)) if client.environment != env => {
+            Err(OAuthError::unauthorized_client(format!(
+                "this client belongs to {}: call {}/oauth2/token (and that environment's other endpoints)",
+                client.environment,
+                state.issuer_of(client.environment)
+            )))
+        }
         Ok((client, replay)) => Ok(Authenticated {
             client,
             replay,
@@ -175,6 +185,7 @@ fn claimed_id(presented: &Result<Presented, OAuthError>, form: &Form) -> Option<
 async fn verify<'s>(
     state: &AppState,
     snapshot: &'s Snapshot,
+    env: Environment,
     presented: &Presented,
     now: i64,
 ) -> Result<(&'s ClientEntry, Option<(String, i64)>), OAuthError> {
@@ -217,7 +228,7 @@ async fn verify<'s>(
             let (jti, exp) = client_auth::check_assertion(
                 &claims,
                 &client.client_id,
-                &state.issuer,
+                state.issuer_of(env),
                 AssertionRules::default(),
                 now,
             )?;

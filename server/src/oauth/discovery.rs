@@ -1,8 +1,10 @@
 //! RFC 8414 metadata and the JWKS, served from pre-serialised bytes with ETag.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use entente_domain::environment::Environment;
 use entente_domain::keys::SigningAlgorithm;
 
 use crate::state::AppState;
@@ -28,7 +30,14 @@ pub fn metadata(issuer: &str) -> serde_json::Value {
     })
 }
 
-pub async fn oauth_metadata(State(state): State<AppState>) -> Response {
+pub async fn oauth_metadata(
+    State(state): State<AppState>,
+    env: Option<Extension<Environment>>,
+) -> Response {
+    let body = match super::environment_of(env) {
+        Environment::Production => state.discovery_json.clone(),
+        Environment::Sandbox => state.sandbox_discovery_json.clone(),
+    };
     (
         [
             (
@@ -40,13 +49,17 @@ pub async fn oauth_metadata(State(state): State<AppState>) -> Response {
                 HeaderValue::from_static("public, max-age=300"),
             ),
         ],
-        state.discovery_json.clone(),
+        body,
     )
         .into_response()
 }
 
-pub async fn jwks(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let keys = state.keys();
+pub async fn jwks(
+    State(state): State<AppState>,
+    env: Option<Extension<Environment>>,
+    headers: HeaderMap,
+) -> Response {
+    let keys = state.keys_of(super::environment_of(env));
     let etag = HeaderValue::from_str(&keys.etag).unwrap_or(HeaderValue::from_static("\"0\""));
     if headers
         .get(header::IF_NONE_MATCH)

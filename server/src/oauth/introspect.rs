@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
+use entente_domain::environment::Environment;
 use entente_domain::forwarded::ClientAddr;
 use entente_domain::introspection::{self, Context, Introspection};
 
@@ -21,12 +22,14 @@ use std::time::Instant;
 
 pub async fn introspect(
     State(state): State<AppState>,
+    env: Option<Extension<Environment>>,
     address: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let started = Instant::now();
     let address = address.map(|a| a.0.0);
+    let env = super::environment_of(env);
     let mut verdict = None;
     let snapshot = state.snapshot();
     let mut tag = Tag::default();
@@ -34,8 +37,8 @@ pub async fn introspect(
     let run = async {
         let form = form::read(&headers, body).await?;
         let now = now();
-        let auth =
-            client_auth::authenticate(&state, &snapshot, &headers, &form, address, now).await?;
+        let auth = client_auth::authenticate(&state, &snapshot, env, &headers, &form, address, now)
+            .await?;
         let caller = auth.rate_subject();
         tag = Tag::of(caller);
         let ClientRole::ResourceServer { audience } = &caller.role else {
@@ -53,13 +56,13 @@ pub async fn introspect(
         let token = form
             .get("token")
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-        let answer = match verify_access_token(&state, token) {
+        let answer = match verify_access_token(&state, env, token) {
             Some(claims) => {
                 let revoked = state.is_revoked_in(&snapshot, &claims);
                 introspection::decide(
                     claims,
                     &Context {
-                        issuer: &state.issuer,
+                        issuer: state.issuer_of(env),
                         caller_audience: audience,
                         revoked,
                         skew: 30,

@@ -3,6 +3,7 @@
 //! Entente's own tokens, its counterpart.
 
 use axum::response::{IntoResponse, Response};
+use entente_domain::environment::Environment;
 use entente_domain::federation::exchange::Grant;
 use entente_domain::federation::{TT_REFRESH_TOKEN, subject};
 use entente_domain::jws::{self, OneOrMany};
@@ -60,8 +61,12 @@ pub fn count(state: &AppState, grant_type: &'static str, partner_slug: &str) {
 
 /// Signs an RFC 9068 access token with the active key; no other key is ever used (case H58).
 #[tracing::instrument(level = "debug", name = "sign", skip_all)]
-pub fn sign(state: &AppState, claims: &AccessTokenClaims) -> Result<String, OAuthError> {
-    let keys = state.keys();
+pub fn sign(
+    state: &AppState,
+    env: Environment,
+    claims: &AccessTokenClaims,
+) -> Result<String, OAuthError> {
+    let keys = state.keys_of(env);
     let signer = keys.signer.as_ref().ok_or_else(OAuthError::unavailable)?;
     let mut header = Header::new(signer.alg);
     header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
@@ -72,15 +77,20 @@ pub fn sign(state: &AppState, claims: &AccessTokenClaims) -> Result<String, OAut
     })
 }
 
-/// Signature and type check of an Entente access token with a published key. Time, audience
-/// and revocation are decided by the caller.
-pub fn verify_access_token(state: &AppState, token: &str) -> Option<AccessTokenClaims> {
+/// Signature and type check of an Entente access token with a published key of `env` (a token
+/// of the other environment does not verify). Time, audience and revocation are decided by
+/// the caller.
+pub fn verify_access_token(
+    state: &AppState,
+    env: Environment,
+    token: &str,
+) -> Option<AccessTokenClaims> {
     let header = jws::peek_header(token).ok()?;
     if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
         return None;
     }
     let kid = header.kid.filter(|k| jws::sane_kid(k))?;
-    let keys = state.keys();
+    let keys = state.keys_of(env);
     let (alg, key) = keys.verifiers.get(&kid)?;
     jws::verify::<AccessTokenClaims>(token, key, *alg).ok()
 }
@@ -92,13 +102,14 @@ pub fn new_jti() -> String {
 /// The access token claims for a federation grant.
 pub fn claims_for(
     state: &AppState,
+    env: Environment,
     client_id: &str,
     partner_slug: &str,
     grant: &Grant,
     now: i64,
 ) -> AccessTokenClaims {
     AccessTokenClaims {
-        iss: state.issuer.clone(),
+        iss: state.issuer_of(env).to_owned(),
         sub: grant.sub.clone(),
         aud: OneOrMany::One(grant.audience.clone()),
         client_id: client_id.to_owned(),
@@ -167,12 +178,17 @@ pub async fn issue_grant(
     }
     let claims = claims_for(
         state,
+        caller.client.environment,
         &caller.client.client_id,
         caller.partner_slug,
         &grant,
         now,
     );
-    let mut body = TokenResponse::bearer(sign(state, &claims)?, grant.lifetime, &grant.scope);
+    let mut body = TokenResponse::bearer(
+        sign(state, caller.client.environment, &claims)?,
+        grant.lifetime,
+        &grant.scope,
+    );
     if exchange_response {
         body.issued_token_type = Some(grant.issued_token_type);
     }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use entente_domain::environment::Environment;
 use entente_domain::federation::{Keys, validate};
 use entente_domain::ids::{IssuerId, PartnerId};
 use entente_domain::jwks::VerifyingKey;
@@ -41,12 +42,14 @@ pub async fn gather_keys<'a>(
     state: &'a AppState,
     snapshot: &Snapshot,
     partner_id: &PartnerId,
+    environment: Environment,
     tokens: &[Option<&str>],
     now: i64,
 ) -> KeyView<impl Fn(&AccessTokenClaims) -> bool + 'a> {
     KeyView {
         issuers: gather_issuer_keys(&state.issuer_keys, snapshot, partner_id, tokens, now).await,
-        own: state.keys(),
+        // Entente's own tokens re-exchanged: only the environment's own keys verify them.
+        own: state.keys_of(environment),
         revoked: move |c: &AccessTokenClaims| state.is_revoked(c),
     }
 }

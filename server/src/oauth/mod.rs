@@ -15,3 +15,12 @@ pub mod token_client_credentials;
 pub mod token_exchange;
 pub mod token_jwt_bearer;
 pub mod token_refresh;
+
+use axum::Extension;
+use entente_domain::environment::Environment;
+
+/// The environment whose endpoint a request came to: the sandbox's routes carry it as an
+/// extension (`http::router`); production's carry none.
+pub fn environment_of(e: Option<Extension<Environment>>) -> Environment {
+    e.map_or(Environment::Production, |e| e.0)
+}

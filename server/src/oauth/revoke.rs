@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
+use entente_domain::environment::Environment;
 use entente_domain::federation::subject;
 use entente_domain::forwarded::ClientAddr;
 use entente_store::Actor;
@@ -21,19 +22,21 @@ use std::time::Instant;
 
 pub async fn revoke(
     State(state): State<AppState>,
+    env: Option<Extension<Environment>>,
     address: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let started = Instant::now();
     let address = address.map(|a| a.0.0);
+    let env = super::environment_of(env);
     let snapshot = state.snapshot();
     let mut tag = Tag::default();
     let run = async {
         let form = form::read(&headers, body).await?;
         let now = now();
-        let auth =
-            client_auth::authenticate(&state, &snapshot, &headers, &form, address, now).await?;
+        let auth = client_auth::authenticate(&state, &snapshot, env, &headers, &form, address, now)
+            .await?;
         tag = Tag::of(auth.rate_subject());
         let caller = client_auth::confirm(&state, auth, now).await?;
         let token = form
@@ -44,7 +47,7 @@ pub async fn revoke(
             .with_trace_id(crate::http::trace_id(&headers));
         if token.starts_with("ent_rt_") {
             revoke_refresh(&state, &actor, &caller.client_id, token, now).await?;
-        } else if let Some(claims) = verify_access_token(&state, token)
+        } else if let Some(claims) = verify_access_token(&state, env, token)
             && claims.client_id == caller.client_id
             && claims.exp > now
         {

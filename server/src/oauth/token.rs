@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
+use entente_domain::environment::Environment;
 use entente_domain::federation::{
     GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, GRANT_TYPES,
 };
@@ -28,6 +29,7 @@ use crate::usage::{IssuedFor, Tag};
 
 pub async fn token(
     State(state): State<AppState>,
+    env: Option<Extension<Environment>>,
     address: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Body,
@@ -39,6 +41,7 @@ pub async fn token(
     let mut kind = Kind::OtherGrant;
     let address = address.map(|a| a.0.0);
     let request = Request {
+        env: super::environment_of(env),
         headers: &headers,
         address,
         snapshot: &snapshot,
@@ -67,6 +70,7 @@ pub async fn token(
 
 /// What the request arrived with.
 struct Request<'s> {
+    env: Environment,
     headers: &'s HeaderMap,
     address: Option<std::net::IpAddr>,
     snapshot: &'s Snapshot,
@@ -81,6 +85,7 @@ async fn dispatch<'s>(
     kind: &mut Kind,
 ) -> Result<Response, OAuthError> {
     let Request {
+        env,
         headers,
         address,
         snapshot,
@@ -94,7 +99,8 @@ async fn dispatch<'s>(
     }
     *kind = Kind::of_grant(Some(grant_type));
     let now = now();
-    let auth = client_auth::authenticate(state, snapshot, headers, &form, address, now).await?;
+    let auth =
+        client_auth::authenticate(state, snapshot, env, headers, &form, address, now).await?;
     *tag = Tag::of(auth.rate_subject());
     if let Some(v) = state
         .limits

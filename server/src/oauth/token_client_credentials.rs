@@ -21,14 +21,14 @@ pub fn grant(
     let issuance = tracing::debug_span!("policy_decision")
         .in_scope(|| grant::client_credentials(snapshot, &caller.view(), &request))?;
     let claims = token::client_credentials_claims(
-        &state.issuer,
+        state.issuer_of(caller.client.environment),
         &caller.client.client_id,
         caller.partner_slug,
         &issuance,
         issue::new_jti(),
         now,
     );
-    let access_token = issue::sign(state, &claims)?;
+    let access_token = issue::sign(state, caller.client.environment, &claims)?;
     issue::count(state, CLIENT_CREDENTIALS, caller.partner_slug);
     Ok(issue::respond(
         TokenResponse::bearer(access_token, issuance.lifetime, &issuance.scope),

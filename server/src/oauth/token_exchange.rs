@@ -33,12 +33,20 @@ pub async fn grant(
         state,
         snapshot,
         caller.partner_id,
+        caller.client.environment,
         &[req.subject_token, req.actor_token],
         now,
     )
     .await;
     let decision = tracing::debug_span!("policy_decision").in_scope(|| {
-        exchange::exchange(snapshot, &keys, &env(state), &caller.requester(), &req, now)
+        exchange::exchange(
+            snapshot,
+            &keys,
+            &env(state, caller.client.environment),
+            &caller.requester(),
+            &req,
+            now,
+        )
     });
     let grant = match decision.result {
         Ok(g) => g,

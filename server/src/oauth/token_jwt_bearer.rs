@@ -23,12 +23,20 @@ pub async fn grant(
     entente_domain::grant::require_grant_type(&caller.view(), GRANT_JWT_BEARER)?;
     let assertion = form.get("assertion");
     let target = target_request(form)?;
-    let keys = gather_keys(state, snapshot, caller.partner_id, &[assertion], now).await;
+    let keys = gather_keys(
+        state,
+        snapshot,
+        caller.partner_id,
+        caller.client.environment,
+        &[assertion],
+        now,
+    )
+    .await;
     let decision = tracing::debug_span!("policy_decision").in_scope(|| {
         exchange::jwt_bearer(
             snapshot,
             &keys,
-            &env(state),
+            &env(state, caller.client.environment),
             &caller.requester(),
             assertion,
             &target,

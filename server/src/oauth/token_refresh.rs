@@ -90,12 +90,13 @@ pub async fn grant(
     let grant = refresh_family::grant_from_row(&row, renewal.scope, renewal.lifetime);
     let claims = issue::claims_for(
         state,
+        caller.client.environment,
         &caller.client.client_id,
         caller.partner_slug,
         &grant,
         now,
     );
-    let access_token = issue::sign(state, &claims)?;
+    let access_token = issue::sign(state, caller.client.environment, &claims)?;
     issue::count(state, "refresh_token", caller.partner_slug);
     let mut response = TokenResponse::bearer(access_token, grant.lifetime, &grant.scope);
     response.refresh_token = Some(next);

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use entente_domain::environment::Environment;
 use entente_domain::keyring::RotationPolicy;
 use entente_domain::sealing::MasterKey;
 use entente_domain::secret::SecretHasher;
@@ -74,7 +75,12 @@ pub struct Inner {
     /// This process among the replicas (the holder of leases it takes).
     pub replica: String,
     pub snapshot: RwLock<Arc<Snapshot>>,
+    /// Production's signing keys.
     pub keys: RwLock<Arc<KeySet>>,
+    /// The sandbox's own signing keys (never used for production tokens, nor the reverse).
+    pub sandbox_keys: RwLock<Arc<KeySet>>,
+    /// `{issuer}/sandbox`: the sandbox's issuer identifier.
+    pub sandbox_issuer: String,
     /// Revoked lineage keys (`t:<jti>`, `f:`, `c:`, `p:`, `s:`) → when they were revoked.
     pub revoked: RwLock<HashMap<String, i64>>,
     pub issuer_keys: issuer_keys::IssuerKeys,
@@ -85,6 +91,7 @@ pub struct Inner {
     /// over a newer one.
     pub reload_lock: tokio::sync::Mutex<()>,
     pub discovery_json: axum::body::Bytes,
+    pub sandbox_discovery_json: axum::body::Bytes,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Reverse proxies whose forwarding headers are believed.
     pub trusted_proxies: Vec<entente_domain::forwarded::IpNet>,
@@ -138,6 +145,22 @@ impl Inner {
         read(&self.keys)
     }
 
+    /// An environment's signing keys.
+    pub fn keys_of(&self, env: Environment) -> Arc<KeySet> {
+        match env {
+            Environment::Production => read(&self.keys),
+            Environment::Sandbox => read(&self.sandbox_keys),
+        }
+    }
+
+    /// An environment's issuer identifier.
+    pub fn issuer_of(&self, env: Environment) -> &str {
+        match env {
+            Environment::Production => &self.issuer,
+            Environment::Sandbox => &self.sandbox_issuer,
+        }
+    }
+
     /// Revoked through its lineage, or issued to a partner that does not hold tokens now.
     pub fn is_revoked(&self, claims: &AccessTokenClaims) -> bool {
         self.is_revoked_in(&self.snapshot(), claims)
@@ -145,10 +168,16 @@ impl Inner {
 
     /// As `is_revoked`, against a snapshot the caller already holds.
     pub fn is_revoked_in(&self, snapshot: &Snapshot, claims: &AccessTokenClaims) -> bool {
+        // Only tokens of the two issuers reach here (each verified with its own keys).
+        let env = if claims.iss == self.sandbox_issuer {
+            Environment::Sandbox
+        } else {
+            Environment::Production
+        };
         if claims
             .partner
             .as_deref()
-            .is_some_and(|p| !snapshot.partner_holds_tokens(p))
+            .is_some_and(|p| !snapshot.partner_holds_tokens(p, env))
         {
             return true;
         }
@@ -221,7 +250,19 @@ impl Inner {
         let models = self.store.signing_keys().await?;
         write(
             &self.keys,
-            Arc::new(signing_keys::build(&models, &self.master)),
+            Arc::new(signing_keys::build(
+                &models,
+                Environment::Production,
+                &self.master,
+            )),
+        );
+        write(
+            &self.sandbox_keys,
+            Arc::new(signing_keys::build(
+                &models,
+                Environment::Sandbox,
+                &self.master,
+            )),
         );
         Ok(())
     }
@@ -275,7 +316,11 @@ impl Inner {
     /// Ready: the change feed is fresh (a database blip shorter than ENTENTE_MAX_STALENESS
     /// does not take every replica out at once), a signing key is loaded, not shutting down.
     pub fn ready(&self) -> bool {
-        !self.stale() && !self.shutting_down.load(Ordering::Relaxed) && self.keys().signer.is_some()
+        !self.stale()
+            && !self.shutting_down.load(Ordering::Relaxed)
+            && Environment::ALL
+                .into_iter()
+                .all(|e| self.keys_of(e).signer.is_some())
     }
 
     /// Records a successful read of the change feed.

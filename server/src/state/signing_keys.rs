@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use entente_domain::environment::Environment;
 use entente_domain::keyring::{KeyRecord, KeyState, RotationPolicy, Transition, plan};
 use entente_domain::keys::{self, SigningAlgorithm};
 use entente_domain::sealing::MasterKey;
 use entente_store::entities::signing_key;
-use entente_store::enums::KeyStateColumn;
+use entente_store::enums::{EnvironmentColumn, KeyStateColumn};
 use entente_store::{Actor, Store};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
@@ -30,11 +31,15 @@ pub struct KeySet {
     pub records: Vec<KeyRecord>,
 }
 
-pub fn build(models: &[signing_key::Model], master: &MasterKey) -> KeySet {
-    let records: Vec<KeyRecord> = models.iter().filter_map(record).collect();
+/// The key set of one environment (each has its own keys and JWKS).
+pub fn build(models: &[signing_key::Model], env: Environment, master: &MasterKey) -> KeySet {
+    let column = EnvironmentColumn::from(env);
+    let models: Vec<&signing_key::Model> =
+        models.iter().filter(|m| m.environment == column).collect();
+    let records: Vec<KeyRecord> = models.iter().copied().filter_map(record).collect();
     let mut verifiers = HashMap::new();
     let mut public = Vec::new();
-    for m in models {
+    for m in &models {
         let Some(r) = record(m) else { continue };
         if !r.state.is_published() {
             continue;
@@ -87,7 +92,8 @@ fn record(m: &signing_key::Model) -> Option<KeyRecord> {
     })
 }
 
-/// Applies every transition due at `now`. Returns whether anything changed.
+/// Applies every transition due at `now`, in each environment's keys (one policy for both).
+/// Returns whether anything changed.
 pub async fn rotate(
     store: &Store,
     master: &MasterKey,
@@ -96,21 +102,30 @@ pub async fn rotate(
     now: i64,
 ) -> anyhow::Result<bool> {
     let models = store.signing_keys().await?;
-    let records: Vec<KeyRecord> = models.iter().filter_map(record).collect();
-    let steps = plan(&records, policy, now);
-    for step in &steps {
-        match step {
-            Transition::Create { algorithm, state } => {
-                create_key(store, master, *algorithm, *state, actor, now).await?;
-            }
-            Transition::Move { kid, to } => {
-                if let Some(from) = records.iter().find(|r| &r.kid == kid).map(|r| r.state) {
-                    store.move_signing_key(actor, kid, from, *to, now).await?;
+    let mut changed = false;
+    for env in Environment::ALL {
+        let column = EnvironmentColumn::from(env);
+        let records: Vec<KeyRecord> = models
+            .iter()
+            .filter(|m| m.environment == column)
+            .filter_map(record)
+            .collect();
+        let steps = plan(&records, policy, now);
+        for step in &steps {
+            match step {
+                Transition::Create { algorithm, state } => {
+                    create_key(store, master, *algorithm, *state, env, actor, now).await?;
+                }
+                Transition::Move { kid, to } => {
+                    if let Some(from) = records.iter().find(|r| &r.kid == kid).map(|r| r.state) {
+                        store.move_signing_key(actor, kid, from, *to, now).await?;
+                    }
                 }
             }
         }
+        changed |= !steps.is_empty();
     }
-    Ok(!steps.is_empty())
+    Ok(changed)
 }
 
 pub async fn create_key(
@@ -118,6 +133,7 @@ pub async fn create_key(
     master: &MasterKey,
     alg: SigningAlgorithm,
     state: KeyState,
+    env: Environment,
     actor: &Actor,
     now: i64,
 ) -> anyhow::Result<String> {
@@ -130,6 +146,7 @@ pub async fn create_key(
         public_jwk: serde_json::to_string(&k.public_jwk)?,
         created_at: now,
         state_since: now,
+        environment: env.into(),
     };
     store.insert_signing_key(actor, model, now).await?;
     Ok(k.kid)
@@ -141,17 +158,19 @@ pub async fn rotate_now(
     store: &Store,
     master: &MasterKey,
     alg: SigningAlgorithm,
+    env: Environment,
     immediate: bool,
     actor: &Actor,
     now: i64,
 ) -> anyhow::Result<String> {
-    let kid = create_key(store, master, alg, KeyState::Pending, actor, now).await?;
+    let kid = create_key(store, master, alg, KeyState::Pending, env, actor, now).await?;
     if immediate {
+        let column = EnvironmentColumn::from(env);
         let old: Vec<String> = store
             .signing_keys()
             .await?
             .into_iter()
-            .filter(|k| k.state == KeyStateColumn::Active)
+            .filter(|k| k.state == KeyStateColumn::Active && k.environment == column)
             .map(|k| k.kid)
             .collect();
         store
@@ -177,10 +196,21 @@ pub async fn emergency_revoke(
     kid: &str,
     now: i64,
 ) -> anyhow::Result<Option<String>> {
-    let was = state.store.revoke_signing_key(actor, kid, now).await?;
+    let (was, env) = state.store.revoke_signing_key(actor, kid, now).await?;
     let successor = if was == KeyStateColumn::Active {
         let alg = state.rotation().algorithm;
-        Some(rotate_now(&state.store, &state.master, alg, true, actor, now).await?)
+        Some(
+            rotate_now(
+                &state.store,
+                &state.master,
+                alg,
+                env.into(),
+                true,
+                actor,
+                now,
+            )
+            .await?,
+        )
     } else {
         None
     };

@@ -5,10 +5,12 @@ use std::collections::HashMap;
 
 use entente_domain::ScopeSet;
 use entente_domain::client_auth::RegisteredAuth;
+use entente_domain::environment::Environment;
 use entente_domain::federation::{Federation, TrustRule, TrustedIssuer};
 use entente_domain::grant::{AudienceView, Catalog};
 use entente_domain::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use entente_domain::jwks::VerifyingKey;
+use entente_domain::lifecycle::Stage;
 use std::sync::Arc;
 
 use entente_domain::rate_limit::{Policy, Rate, Setting};
@@ -43,6 +45,8 @@ pub struct ClientEntry {
     /// In-process limiters of this client and of its partner, and the `RateLimit-Policy`
     /// field they give (rendered once per catalog reload, not per request).
     pub limiters: Limiters,
+    /// Where its tokens come from: it is served only at that environment's endpoints.
+    pub environment: Environment,
 }
 
 #[derive(Clone, Default)]
@@ -85,8 +89,9 @@ pub struct Snapshot {
     audiences: HashMap<String, AudienceView>,
     grants: HashMap<(PartnerId, AudienceId), ScopeSet>,
     audience_ids: HashMap<AudienceId, String>,
-    /// Slugs of the partners whose clients may hold tokens (enabled, sandbox or production).
-    holding: std::collections::HashSet<String>,
+    /// The partners whose clients may hold tokens (enabled, sandbox or production), by slug,
+    /// with their stage (production tokens need production).
+    holding: HashMap<String, Stage>,
     /// Each partner's limit over all its clients, by slug.
     partner_limits: HashMap<String, Rate>,
     pub federation: FederationSnapshot,
@@ -130,6 +135,7 @@ impl Snapshot {
                     ),
                     token_lifetime: a.token_lifetime,
                     enabled: a.enabled,
+                    environment: a.environment.into(),
                 };
                 (a.identifier.clone(), view)
             })
@@ -172,6 +178,7 @@ impl Snapshot {
         }
         let mut clients = HashMap::new();
         for c in data.clients.iter().filter(|c| c.enabled) {
+            let environment = Environment::from(c.environment);
             let role = if c.kind == ClientKind::ResourceServer {
                 match c
                     .audience_id
@@ -189,7 +196,7 @@ impl Snapshot {
                     .partner_id
                     .as_deref()
                     .and_then(|id| partners.get(id))
-                    .filter(|p| holds_tokens(p))
+                    .filter(|p| holds_tokens(p) && environment.issues_at(p.stage.into()))
                 {
                     Some(p) => ClientRole::Partner {
                         partner_id: PartnerId::from(p.id.as_str()),
@@ -254,6 +261,7 @@ impl Snapshot {
                     keys,
                     limit,
                     limiters,
+                    environment,
                 },
             );
         }
@@ -286,7 +294,7 @@ impl Snapshot {
             .partners
             .iter()
             .filter(|p| holds_tokens(p))
-            .map(|p| p.slug.clone())
+            .map(|p| (p.slug.clone(), Stage::from(p.stage)))
             .collect();
         if let Some(reg) = registry {
             reg.retain(&live);
@@ -314,8 +322,10 @@ impl Snapshot {
 
     /// False for a suspended, offboarded or disabled partner: its tokens are not honoured,
     /// whenever they were issued (a replica may sign one before it hears of a suspension).
-    pub fn partner_holds_tokens(&self, slug: &str) -> bool {
-        self.holding.contains(slug)
+    /// Production tokens also need the partner in production (a partner moved back to the
+    /// sandbox keeps only its sandbox tokens).
+    pub fn partner_holds_tokens(&self, slug: &str, env: Environment) -> bool {
+        self.holding.get(slug).is_some_and(|s| env.issues_at(*s))
     }
 
     /// A partner's limit over all its clients (`None`: unlimited).

@@ -10,6 +10,7 @@ use entente_store::Actor;
 use entente_store::catalog::{NewAudience, NewPartner};
 
 const V1: &str = "/admin/api/v1";
+const SANDBOX_API: &str = "https://sandbox.api.example.test";
 
 /// Bearer tokens for the admin API: (ops admin, ops operator, ops auditor, second admin). The
 /// first three come from one client, so they act as one caller (`api:<client_id>`).
@@ -30,6 +31,7 @@ pub(crate) async fn api_tokens(s: &TestServer) -> (String, String, String, Strin
                     "entente:auditor".into(),
                 ],
                 token_lifetime: 300,
+                environment: Default::default(),
             },
             now,
         )
@@ -41,7 +43,8 @@ pub(crate) async fn api_tokens(s: &TestServer) -> (String, String, String, Strin
             NewPartner {
                 slug: "ops".into(),
                 name: "Operations".into(),
-                stage: entente_domain::lifecycle::Stage::Sandbox,
+                // Its client gets production tokens: the admin API is a production audience.
+                stage: entente_domain::lifecycle::Stage::Production,
             },
             now,
         )
@@ -226,7 +229,39 @@ async fn the_admin_api_runs_the_federation(s: &TestServer) {
         )
         .await;
     assert_eq!(st, 201, "{c}");
+    // A partner in the sandbox stage: its client is a sandbox client, and a production one is
+    // refused.
+    assert_eq!(c["environment"], "sandbox", "{c}");
     let secret = c["client_secret"].as_str().unwrap().to_owned();
+    let (st, refused) = api
+        .call(
+            "POST",
+            "/partners/acme/clients",
+            &operator,
+            Some(json!({"name": "live", "scopes": "orders:read", "environment": "production"})),
+        )
+        .await;
+    assert_eq!(st, 400, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("sandbox clients only"),
+        "{refused}"
+    );
+    let (st, sandbox_api) = api
+        .call(
+            "POST",
+            "/audiences",
+            &operator,
+            Some(json!({"identifier": SANDBOX_API, "scopes": ["orders:read"], "environment": "sandbox"})),
+        )
+        .await;
+    assert_eq!(
+        (st, sandbox_api["environment"].as_str()),
+        (201, Some("sandbox")),
+        "{sandbox_api}"
+    );
     let (_, list) = api
         .call("GET", "/partners/acme/clients", &auditor, None)
         .await;
@@ -250,21 +285,35 @@ async fn the_admin_api_runs_the_federation(s: &TestServer) {
             "PUT",
             "/partners/acme/grants",
             &operator,
-            Some(json!({"grants": [{"audience": API, "scopes": "orders:read"}]})),
+            Some(json!({"grants": [{"audience": API, "scopes": "orders:read"}, {"audience": SANDBOX_API, "scopes": "orders:read"}]})),
         )
         .await;
     assert_eq!((st, g["outcome"].as_str()), (200, Some("applied")), "{g}");
     let (_, g) = api
         .call("GET", "/partners/acme/grants", &auditor, None)
         .await;
-    assert_eq!(g, json!([{"audience": API, "scopes": ["orders:read"]}]));
-    // The client gets tokens with the granted scope.
+    assert_eq!(
+        g,
+        json!([{"audience": API, "scopes": ["orders:read"]}, {"audience": SANDBOX_API, "scopes": ["orders:read"]}])
+    );
+    // The client gets sandbox tokens with the granted scope, at the sandbox's endpoint.
     s.refresh().await;
     let creds = crate::common::Creds {
         id: c["client_id"].as_str().unwrap().into(),
         secret,
     };
-    let t = s.token(&creds, &[("scope", "orders:read")]).await;
+    let r = s
+        .post_form(
+            "/sandbox/oauth2/token",
+            Some(&creds),
+            &[
+                ("grant_type", "client_credentials"),
+                ("scope", "orders:read"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let t: Value = r.json().await.unwrap();
     assert_eq!(t["scope"], "orders:read");
     // A trusted issuer with a pasted JWKS, and a trust rule under it.
     let jwks = json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "use": "sig", "alg": "ES256",

@@ -51,6 +51,9 @@ async fn cli_changes_reach_a_running_server(s: &TestServer) {
                 API,
                 "--scopes",
                 "orders:read orders:write",
+                // acme is in the sandbox stage: its client and this API are the sandbox's.
+                "--environment",
+                "sandbox",
             ],
         );
         entente(
@@ -108,7 +111,7 @@ async fn cli_changes_reach_a_running_server(s: &TestServer) {
     let token = loop {
         let r = s
             .post_form(
-                "/oauth2/token",
+                "/sandbox/oauth2/token",
                 Some(&creds),
                 &[("grant_type", "client_credentials")],
             )
@@ -128,7 +131,11 @@ async fn cli_changes_reach_a_running_server(s: &TestServer) {
     // The resource server was created after the client: it too must be live within a second.
     loop {
         let r = s
-            .post_form("/oauth2/introspect", Some(&rs), &[("token", &token)])
+            .post_form(
+                "/sandbox/oauth2/introspect",
+                Some(&rs),
+                &[("token", &token)],
+            )
             .await;
         if r.status() == 200 {
             assert_eq!(r.json::<serde_json::Value>().await.unwrap()["active"], true);
@@ -159,7 +166,7 @@ async fn cli_changes_reach_a_running_server(s: &TestServer) {
     loop {
         let old_status = s
             .post_form(
-                "/oauth2/token",
+                "/sandbox/oauth2/token",
                 Some(&creds),
                 &[("grant_type", "client_credentials")],
             )
@@ -167,7 +174,7 @@ async fn cli_changes_reach_a_running_server(s: &TestServer) {
             .status();
         let new_status = s
             .post_form(
-                "/oauth2/token",
+                "/sandbox/oauth2/token",
                 Some(&new),
                 &[("grant_type", "client_credentials")],
             )
@@ -319,7 +326,7 @@ fn master_key_file_is_private() {
 
 use crate::fed;
 
-fn entente_raw(s: &TestServer, args: &[&str]) -> std::process::Output {
+pub(crate) fn entente_raw(s: &TestServer, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_entente"))
         .args(args)
         .args(["--output", "json"])
@@ -342,15 +349,45 @@ fn entente_ok(s: &TestServer, args: &[&str]) -> serde_json::Value {
 
 /// issuer add (with the SSRF guard), trust-rule set/disable, client create with federation
 /// grants, exchange explain and token revoke, acting on a running server.
+/// The sandbox audience the federation verbs are tried on.
+const SBX: &str = "https://sandbox.orders.example.test";
+
 async fn federation_verbs_drive_a_running_server(s: &TestServer) {
     use serde_json::json;
     s.seed().await;
-    // In sandbox, trust rules apply at once (in production they are change requests).
+    // In sandbox, trust rules apply at once (in production they are change requests); a partner
+    // in the sandbox stage has sandbox clients, for sandbox audiences.
     tokio::task::block_in_place(|| {
         entente_ok(
             s,
             &["partner", "stage", "--partner", "acme", "--to", "sandbox"],
-        )
+        );
+        entente_ok(
+            s,
+            &[
+                "audience",
+                "create",
+                "--identifier",
+                SBX,
+                "--scopes",
+                "orders:read orders:write",
+                "--environment",
+                "sandbox",
+            ],
+        );
+        entente_ok(
+            s,
+            &[
+                "grant",
+                "set",
+                "--partner",
+                "acme",
+                "--audience",
+                SBX,
+                "--scopes",
+                "orders:read orders:write",
+            ],
+        );
     });
     let idp = fed::Idp::new(fed::IDP);
     let dir = tempfile_dir();
@@ -410,7 +447,7 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
                 "--issuer",
                 fed::IDP,
                 "--audience",
-                API,
+                SBX,
                 "--scopes",
                 "orders:read",
                 "--claims",
@@ -440,22 +477,22 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
         id: c["client_id"].as_str().unwrap().into(),
         secret: c["client_secret"].as_str().unwrap().into(),
     };
-    let rs = s.resource_server(API).await;
+    let rs = s.resource_server(SBX).await;
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     let pt = idp.access_token(&s.base, "alice", json!({"email": "alice@acme.test"}));
     let form = [
         ("subject_token", pt.as_str()),
         ("subject_token_type", fed::AT),
-        ("audience", API),
+        ("audience", SBX),
     ];
-    let issued = fed::exchange_ok(s, &creds, &form).await;
+    let issued = fed::exchange_ok_at(s, "/sandbox", &creds, &form).await;
     let at = issued["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(s.introspect(&rs, &at).await["active"], true);
+    assert_eq!(s.introspect_at("/sandbox", &rs, &at).await["active"], true);
 
     // Explain: allowed with a trace, and a denial that says why.
     let request = format!("{dir}/request.json");
     let mut body = json!({"client_id": creds.id, "grant_type": fed::TX, "subject_token": pt,
-                          "subject_token_type": fed::AT, "audience": API});
+                          "subject_token_type": fed::AT, "audience": SBX});
     std::fs::write(&request, body.to_string()).unwrap();
     let e =
         tokio::task::block_in_place(|| entente_ok(s, &["exchange", "explain", "--file", &request]));
@@ -487,7 +524,7 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
                 "--issuer",
                 fed::IDP,
                 "--audience",
-                API,
+                SBX,
                 "--scopes",
                 "orders:read",
                 "--pairwise-subject",
@@ -495,7 +532,7 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
         );
     });
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-    let pairwise = fed::exchange_ok(s, &creds, &form).await;
+    let pairwise = fed::exchange_ok_at(s, "/sandbox", &creds, &form).await;
     let pw_at = pairwise["access_token"].as_str().unwrap().to_owned();
     assert!(
         fed::claims_of(&pw_at)["sub"]
@@ -503,7 +540,10 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
             .unwrap()
             .starts_with("pw_")
     );
-    assert_eq!(s.introspect(&rs, &pw_at).await["active"], true);
+    assert_eq!(
+        s.introspect_at("/sandbox", &rs, &pw_at).await["active"],
+        true
+    );
 
     // Revoking the partner's user reaches the running server within a second.
     tokio::task::block_in_place(|| {
@@ -520,15 +560,21 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
         );
     });
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-    assert_eq!(s.introspect(&rs, &at).await, json!({"active": false}));
-    assert_eq!(s.introspect(&rs, &pw_at).await, json!({"active": false}));
+    assert_eq!(
+        s.introspect_at("/sandbox", &rs, &at).await,
+        json!({"active": false})
+    );
+    assert_eq!(
+        s.introspect_at("/sandbox", &rs, &pw_at).await,
+        json!({"active": false})
+    );
 
     // Disabling the issuer stops its tokens under every rule; enabling brings them back.
     let fresh = idp.access_token(&s.base, "bob", json!({}));
     let fresh_form = [
         ("subject_token", fresh.as_str()),
         ("subject_token_type", fed::AT),
-        ("audience", API),
+        ("audience", SBX),
     ];
     tokio::task::block_in_place(|| {
         entente_ok(
@@ -544,7 +590,12 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
         )
     });
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-    assert_eq!(fed::exchange(s, &creds, &fresh_form).await.status(), 400);
+    assert_eq!(
+        fed::exchange_at(s, "/sandbox", &creds, &fresh_form)
+            .await
+            .status(),
+        400
+    );
     tokio::task::block_in_place(|| {
         entente_ok(
             s,
@@ -559,7 +610,7 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
         )
     });
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-    fed::exchange_ok(s, &creds, &fresh_form).await;
+    fed::exchange_ok_at(s, "/sandbox", &creds, &fresh_form).await;
 
     // Disabling the rule stops exchanges within a second.
     let rules =
@@ -567,7 +618,7 @@ async fn federation_verbs_drive_a_running_server(s: &TestServer) {
     let id = rules[0]["id"].as_str().unwrap().to_owned();
     tokio::task::block_in_place(|| entente_ok(s, &["trust-rule", "disable", "--id", &id]));
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
-    let r = fed::exchange(s, &creds, &fresh_form).await;
+    let r = fed::exchange_at(s, "/sandbox", &creds, &fresh_form).await;
     assert_eq!(r.status(), 400);
 }
 
@@ -657,7 +708,12 @@ async fn suspending_a_partner_stops_its_tokens(s: &TestServer) {
         "lagging-replica-token".into(),
         entente_server::state::now() + 1,
     );
-    let lagging = entente_server::oauth::issue::sign(&s.state, &claims).unwrap();
+    let lagging = entente_server::oauth::issue::sign(
+        &s.state,
+        entente_domain::environment::Environment::Production,
+        &claims,
+    )
+    .unwrap();
     assert_eq!(s.introspect(&rs, &lagging).await["active"], false);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 

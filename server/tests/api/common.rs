@@ -154,6 +154,7 @@ impl TestServer {
                 name: "Orders".into(),
                 scopes: vec!["orders:read".into(), "orders:write".into()],
                 token_lifetime: 300,
+                environment: Default::default(),
             },
             now(),
         )
@@ -166,6 +167,7 @@ impl TestServer {
                 name: "Billing".into(),
                 scopes: vec!["bill:read".into()],
                 token_lifetime: 300,
+                environment: Default::default(),
             },
             now(),
         )
@@ -280,8 +282,17 @@ impl TestServer {
     }
 
     pub async fn introspect(&self, rs: &Creds, token: &str) -> serde_json::Value {
+        self.introspect_at("", rs, token).await
+    }
+
+    /// Introspection at the endpoint of the environment below `prefix` ("" or "/sandbox").
+    pub async fn introspect_at(&self, prefix: &str, rs: &Creds, token: &str) -> serde_json::Value {
         let r = self
-            .post_form("/oauth2/introspect", Some(rs), &[("token", token)])
+            .post_form(
+                &format!("{prefix}/oauth2/introspect"),
+                Some(rs),
+                &[("token", token)],
+            )
             .await;
         assert_eq!(r.status(), 200);
         r.json().await.unwrap()

@@ -46,6 +46,7 @@ async fn build_catalog(s: &TestServer) {
                 name: identifier.trim_start_matches("https://").into(),
                 scopes: scopes.into_iter().map(str::to_owned).collect(),
                 token_lifetime: 600,
+                environment: Default::default(),
             },
             now,
         )

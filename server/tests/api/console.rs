@@ -390,6 +390,7 @@ async fn explain_and_trust_rules_over_http(s: &TestServer) {
                 name: "Admin API".into(),
                 scopes: vec!["entente:admin".into(), "entente:read".into()],
                 token_lifetime: 300,
+                environment: Default::default(),
             },
             entente_server::state::now(),
         )
@@ -956,6 +957,7 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
                     ("burst", ""),
                     ("client", ""),
                     ("range", "live"),
+                    ("environment", ""),
                 ])
             };
             r.send().await.unwrap().status().as_u16()

@@ -483,11 +483,25 @@ async fn onboarding_gates_promotion(s: &TestServer) {
     );
     assert_eq!(open(&view(olga.clone()).await), ["first_exchange"]);
 
-    // A real exchange: noted off the token path, shortly after.
+    // A real exchange, in the sandbox (acme's production client stopped with the move):
+    // noted off the token path, shortly after.
+    crate::sandbox::sandbox_audience(s).await;
+    crate::fed::set_rule(s, crate::sandbox::SANDBOX_API, "orders:read", |_| {}).await;
+    let trial = crate::sandbox::client_in(s, "acme", None, &[crate::fed::TX]).await;
     let token = fed
         .idp
         .access_token(&s.base, "alice", serde_json::json!({}));
-    crate::fed::exchange_for_api(s, &fed.client, &token).await;
+    crate::fed::exchange_ok_at(
+        s,
+        "/sandbox",
+        &trial,
+        &[
+            ("subject_token", &token),
+            ("subject_token_type", crate::fed::AT),
+            ("audience", crate::sandbox::SANDBOX_API),
+        ],
+    )
+    .await;
     let started = std::time::Instant::now();
     while !open(&view(olga.clone()).await).is_empty() {
         assert!(

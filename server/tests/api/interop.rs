@@ -38,6 +38,7 @@ async fn node_jose_verifies_tokens_of_every_algorithm() {
             &s.state.store,
             &s.state.master,
             alg,
+            entente_domain::environment::Environment::Production,
             true,
             &entente_store::Actor::new("test"),
             now(),

@@ -226,7 +226,8 @@ async fn exactly_one_replica_rotates() {
         a ^ b,
         "exactly one replica rotates (first: {a}, second: {b})"
     );
-    assert_eq!(creates().await, before + 1);
+    // One successor in each environment (production's and the sandbox's), by one replica.
+    assert_eq!(creates().await, before + 2);
     // The holder keeps the lease while it renews it; the other does nothing.
     let (holder, idle) = if a {
         (s.state.clone(), other.clone())
@@ -373,6 +374,7 @@ async fn d39_no_failures_while_keys_rotate(s: &TestServer) {
             &s.state.store,
             &s.state.master,
             alg,
+            entente_domain::environment::Environment::Production,
             false,
             &system,
             now(),
@@ -397,6 +399,7 @@ async fn d39_no_failures_while_keys_rotate(s: &TestServer) {
         &s.state.store,
         &s.state.master,
         alg,
+        entente_domain::environment::Environment::Production,
         true,
         &system,
         now(),

@@ -19,6 +19,7 @@ mod interop;
 mod keys;
 mod limits;
 mod oauth;
+mod sandbox;
 mod startup;
 mod telemetry;
 mod usage;

@@ -456,6 +456,7 @@ async fn binary_fetches_partner_keys_without_a_proxy() {
     b.cli(&[
         "partner", "create", "--slug", "acme", "--name", "Acme", "--stage", "sandbox",
     ]);
+    // A partner in the sandbox stage: its client and the API are the sandbox's.
     b.cli(&[
         "audience",
         "create",
@@ -463,6 +464,8 @@ async fn binary_fetches_partner_keys_without_a_proxy() {
         API,
         "--scopes",
         "orders:read",
+        "--environment",
+        "sandbox",
     ]);
     b.cli(&[
         "grant",
@@ -512,7 +515,7 @@ async fn binary_fetches_partner_keys_without_a_proxy() {
     tokio::time::sleep(Duration::from_millis(600)).await; // the change feed (250 ms)
     let pt = idp.access_token(&b.base, "alice", serde_json::json!({}));
     let r = reqwest::Client::new()
-        .post(format!("{}/oauth2/token", b.base))
+        .post(format!("{}/sandbox/oauth2/token", b.base))
         .basic_auth(
             client["client_id"].as_str().unwrap(),
             client["client_secret"].as_str(),
@@ -544,7 +547,7 @@ async fn binary_fetches_partner_keys_without_a_proxy() {
         );
         async move {
             reqwest::Client::new()
-                .post(format!("{base}/oauth2/token"))
+                .post(format!("{base}/sandbox/oauth2/token"))
                 .basic_auth(id, Some(secret))
                 .form(&[
                     ("grant_type", crate::fed::TX),

@@ -84,6 +84,9 @@ async fn spans_reach_an_otlp_endpoint_and_the_trace_id_is_in_logs_and_audit() {
         api,
         "--scopes",
         "orders:read",
+        // acme is in the sandbox stage: its client and this API are the sandbox's.
+        "--environment",
+        "sandbox",
     ]);
     cli(&[
         "grant",
@@ -140,7 +143,7 @@ async fn spans_reach_an_otlp_endpoint_and_the_trace_id_is_in_logs_and_audit() {
 
     let traceparent = format!("00-{TRACE}-{PARENT}-01");
     let r = http
-        .post(format!("{base}/oauth2/token"))
+        .post(format!("{base}/sandbox/oauth2/token"))
         .header("traceparent", &traceparent)
         .basic_auth(&id, Some(&secret))
         .form(&[("grant_type", "client_credentials"), ("resource", api)])
@@ -150,7 +153,7 @@ async fn spans_reach_an_otlp_endpoint_and_the_trace_id_is_in_logs_and_audit() {
     assert_eq!(r.status(), 200);
     let token: Value = r.json().await.unwrap();
     let r = http
-        .post(format!("{base}/oauth2/revoke"))
+        .post(format!("{base}/sandbox/oauth2/revoke"))
         .header("traceparent", &traceparent)
         // Only the server's request layer says which trace a request is in.
         .header("x-entente-trace-id", "forged")
@@ -162,8 +165,8 @@ async fn spans_reach_an_otlp_endpoint_and_the_trace_id_is_in_logs_and_audit() {
     assert_eq!(r.status(), 200);
 
     let wanted = [
-        "POST /oauth2/token",
-        "POST /oauth2/revoke",
+        "POST /sandbox/oauth2/token",
+        "POST /sandbox/oauth2/revoke",
         "client_authentication",
         "policy_decision",
         "sign",
@@ -188,7 +191,7 @@ async fn spans_reach_an_otlp_endpoint_and_the_trace_id_is_in_logs_and_audit() {
     // The request span continues the caller's trace: its parent is the caller's span.
     let request = all
         .iter()
-        .find(|s| s["traceId"] == TRACE && s["name"] == "POST /oauth2/token")
+        .find(|s| s["traceId"] == TRACE && s["name"] == "POST /sandbox/oauth2/token")
         .expect("the token request's span");
     assert_eq!(request["parentSpanId"], PARENT);
     let sign = all.iter().find(|s| s["name"] == "sign").unwrap();

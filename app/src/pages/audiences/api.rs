@@ -13,6 +13,8 @@ pub struct AudienceRow {
     pub name: String,
     pub scopes: Vec<String>,
     pub token_lifetime: i64,
+    /// production or sandbox.
+    pub environment: String,
 }
 
 /// Audiences per page of the list.
@@ -43,6 +45,7 @@ pub async fn list_audiences(filter: String, offset: u64) -> Result<AudienceList,
                 name: a.name,
                 scopes: s.into_iter().map(|s| s.name).collect(),
                 token_lifetime: a.token_lifetime,
+                environment: a.environment.to_string(),
             })
             .collect(),
         total,
@@ -56,8 +59,15 @@ pub async fn create_audience(
     name: String,
     scopes: String,
     token_lifetime: i64,
+    environment: Option<String>,
 ) -> Result<String, ConsoleError> {
     let admin = authorize("create_audience").await?;
+    let environment: entente_domain::environment::Environment = environment
+        .as_deref()
+        .filter(|e| !e.is_empty())
+        .unwrap_or("production")
+        .parse()
+        .map_err(crate::ssr::bad_request)?;
     crate::ssr::not_reserved(Some(&identifier), scopes.split_whitespace())?;
     let c = console()?;
     let new = entente_store::catalog::NewAudience {
@@ -69,6 +79,7 @@ pub async fn create_audience(
         identifier,
         scopes: scopes.split_whitespace().map(str::to_owned).collect(),
         token_lifetime,
+        environment,
     };
     let a = c
         .store

@@ -24,12 +24,13 @@ fn AudienceTable(list: AudienceList, offset: RwSignal<u64>, filtered: bool) -> i
         "No audiences yet. Register each API Entente issues tokens for, with its scopes."
     };
     view! {
-        <PagedTable headings=&["Identifier", "Name", "Scopes", "Token lifetime"] total=list.total
+        <PagedTable headings=&["Identifier", "Name", "Environment", "Scopes", "Token lifetime"] total=list.total
             offset=list.offset page=PAGE noun="audiences" empty=empty set_offset=offset>
             {list.rows.into_iter().map(|a| view! {
                 <tr>
                     <td><code>{a.identifier}</code></td>
                     <td>{a.name}</td>
+                    <td><span class=format!("env env-{}", a.environment)>{a.environment.clone()}</span></td>
                     <td>{a.scopes.join(" ")}</td>
                     <td>{format!("{} s", a.token_lifetime)}</td>
                 </tr>
@@ -87,6 +88,12 @@ pub fn Audiences() -> impl IntoView {
                         </Field>
                         <Field label="Token lifetime (seconds)" help="30 seconds to 24 hours.">
                             <input name="token_lifetime" type="number" min="30" max="86400" value="300" required/>
+                        </Field>
+                        <Field label="Environment" help="A sandbox audience takes sandbox tokens only, from sandbox clients; it cannot be changed later.">
+                            <select name="environment">
+                                <option value="production" selected>"Production"</option>
+                                <option value="sandbox">"Sandbox"</option>
+                            </select>
                         </Field>
                         <Submit label="Create audience" busy="Creating…" pending=create.pending()
                             blocked=Signal::derive(move || problem().is_some())/>

@@ -15,12 +15,17 @@ pub struct ClientRow {
     pub auth_method: String,
     pub scopes: String,
     pub created: String,
+    /// production or sandbox.
+    pub environment: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedClient {
     pub client_id: String,
     pub client_secret: String,
+    pub environment: String,
+    /// Where it gets tokens: its environment's token endpoint.
+    pub token_endpoint: String,
 }
 
 #[server]
@@ -48,6 +53,7 @@ pub async fn list_clients(partner: String) -> Result<(PartnerRow, Vec<ClientRow>
                 auth_method: c.auth_method.to_string(),
                 scopes: c.allowed_scopes,
                 created: crate::ssr::format_time(c.created_at),
+                environment: c.environment.to_string(),
             })
             .collect(),
     ))
@@ -58,10 +64,17 @@ pub async fn create_client(
     partner: String,
     name: String,
     scopes: String,
+    environment: Option<String>,
 ) -> Result<CreatedClient, ConsoleError> {
     let admin = authorize("create_client").await?;
     crate::ssr::not_reserved(None, scopes.split_whitespace())?;
-    create_secret_client(&admin, &partner, &name, &scopes).await
+    let environment = environment
+        .as_deref()
+        .filter(|e| !e.is_empty())
+        .map(str::parse::<entente_domain::environment::Environment>)
+        .transpose()
+        .map_err(bad_request)?;
+    create_secret_client(&admin, &partner, &name, &scopes, environment).await
 }
 
 #[cfg(feature = "ssr")]
@@ -70,6 +83,7 @@ async fn create_secret_client(
     partner: &str,
     name: &str,
     scopes: &str,
+    environment: Option<entente_domain::environment::Environment>,
 ) -> Result<CreatedClient, ConsoleError> {
     let c = console()?;
     let p = c.store.partner_by_slug(partner).await.map_err(user_error)?;
@@ -85,13 +99,18 @@ async fn create_secret_client(
         scopes,
         vec!["client_credentials".into()],
         c.hasher.hash(&secret),
-    );
-    c.store
+    )
+    .in_environment(environment);
+    let m = c
+        .store
         .create_client(&admin.actor(), new, client_id.clone(), crate::ssr::now())
         .await
         .map_err(user_error)?;
+    let environment = entente_domain::environment::Environment::from(m.environment);
     Ok(CreatedClient {
         client_id,
         client_secret: secret,
+        environment: environment.to_string(),
+        token_endpoint: format!("{}/oauth2/token", environment.issuer(&c.issuer)),
     })
 }

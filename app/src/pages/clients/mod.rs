@@ -60,7 +60,7 @@ pub fn PartnerClients() -> impl IntoView {
                             } else {
                                 view! {
                                     <table>
-                                        <thead><tr><th>"Client ID"</th><th>"Name"</th><th>"Authentication"</th><th>"Scopes"</th><th>"Created"</th><th>"Usage"</th></tr></thead>
+                                        <thead><tr><th>"Client ID"</th><th>"Name"</th><th>"Environment"</th><th>"Authentication"</th><th>"Scopes"</th><th>"Created"</th><th>"Usage"</th></tr></thead>
                                         <tbody>
                                             {rows.into_iter().map(|c| {
                                                 let usage = format!("/usage?partner={}&client={}", slug(), c.client_id);
@@ -68,6 +68,7 @@ pub fn PartnerClients() -> impl IntoView {
                                                     <tr>
                                                         <td><code>{c.client_id.clone()}</code></td>
                                                         <td>{c.name}</td>
+                                                        <td><span class=format!("env env-{}", c.environment)>{c.environment.clone()}</span></td>
                                                         <td>{c.auth_method}</td>
                                                         <td>{c.scopes}</td>
                                                         <td>{c.created}</td>
@@ -98,6 +99,13 @@ pub fn PartnerClients() -> impl IntoView {
                         <Field label="Scopes (space-separated)" help="The most this client may request; tokens also stay within the partner's grants.">
                             <input name="scopes" required placeholder="orders:read"/>
                         </Field>
+                        <Field label="Environment" help="Sandbox clients get sandbox tokens for sandbox audiences. A partner gets production clients once it is in production.">
+                            <select name="environment">
+                                <option value="" selected>"As the partner's stage allows"</option>
+                                <option value="sandbox">"Sandbox"</option>
+                                <option value="production">"Production"</option>
+                            </select>
+                        </Field>
                         <Submit label="Create client" busy="Creating…" pending=create.pending()/>
                         <ActionError value=Signal::derive(move || create.value().get())/>
                     </ActionForm>
@@ -106,6 +114,7 @@ pub fn PartnerClients() -> impl IntoView {
                             <div class="secret card" role="status">
                                 <p><strong>"Client created."</strong> " Copy the secret now: it is shown only once."</p>
                                 <p>"client_id " <code class="client-id">{c.client_id.clone()}</code></p>
+                                <p>"environment " <span class=format!("env env-{}", c.environment)>{c.environment.clone()}</span> " · token endpoint " <code class="token-endpoint">{c.token_endpoint.clone()}</code></p>
                                 <p>"client_secret " <code class="client-secret">{c.client_secret.clone()}</code> " " <CopyButton text=c.client_secret/></p>
                             </div>
                         }),

@@ -11,6 +11,8 @@ use crate::ssr::{authorize, bad_request, console, user_error};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRow {
     pub kid: String,
+    /// production or sandbox: each has its own keys and JWKS.
+    pub environment: String,
     pub algorithm: String,
     pub state: String,
     pub created: String,
@@ -64,6 +66,7 @@ pub async fn list_keys() -> Result<KeysPage, ConsoleError> {
             .collect();
         rows.push(KeyRow {
             kid: k.kid,
+            environment: k.environment.to_string(),
             algorithm: k.algorithm,
             state: k.state.to_string(),
             created: crate::ssr::format_time(k.created_at),
@@ -118,19 +121,29 @@ pub async fn set_key_policy(
 }
 
 /// `immediate`: present to sign with the new key at once (the old one keeps verifying).
+/// `environment`: production (also when absent) or sandbox.
 #[server]
-pub async fn rotate_key_now(immediate: Option<String>) -> Result<String, ConsoleError> {
+pub async fn rotate_key_now(
+    immediate: Option<String>,
+    environment: Option<String>,
+) -> Result<String, ConsoleError> {
     let me = authorize("rotate_key_now").await?;
+    let environment: entente_domain::environment::Environment = environment
+        .as_deref()
+        .filter(|e| !e.is_empty())
+        .unwrap_or("production")
+        .parse()
+        .map_err(crate::ssr::bad_request)?;
     let kid = console()?
         .federation
         .0
-        .rotate_keys_now(me.actor(), immediate.is_some())
+        .rotate_keys_now(me.actor(), environment, immediate.is_some())
         .await
         .map_err(user_error)?;
     Ok(if immediate.is_some() {
-        format!("Key {kid} published and signing now.")
+        format!("{environment} key {kid} published and signing now.")
     } else {
-        format!("Key {kid} published; it signs after the pre-publication window.")
+        format!("{environment} key {kid} published; it signs after the pre-publication window.")
     })
 }
 

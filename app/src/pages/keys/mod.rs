@@ -38,15 +38,27 @@ pub fn Keys() -> impl IntoView {
                         Ok(page) => {
                             let manage = page.can_manage;
                             view! {
-                                {if page.keys.is_empty() {
-                                    view! { <p class="empty">"No signing keys yet: the server creates one when it starts."</p> }.into_any()
-                                } else {
-                                    view! {
-                                        <ul class="keys">
-                                            {page.keys.into_iter().map(|k| view! { <KeyCard k=k manage=manage revoke=revoke/> }).collect_view()}
-                                        </ul>
-                                    }.into_any()
-                                }}
+                                {[("production", "Production", "/.well-known/jwks.json"), ("sandbox", "Sandbox", "/sandbox/.well-known/jwks.json")]
+                                    .into_iter()
+                                    .map(|(env, heading, jwks)| {
+                                        let mine: Vec<KeyRow> = page.keys.iter().filter(|k| k.environment == env).cloned().collect();
+                                        view! {
+                                            <section class="environment" id=format!("keys-{env}") aria-label=format!("{heading} keys")>
+                                                <h2>{heading} " keys"</h2>
+                                                <p class="meta">"Published at " <code>{jwks}</code> {(env == "sandbox").then_some(": sandbox tokens only, never accepted in production.")}</p>
+                                                {if mine.is_empty() {
+                                                    view! { <p class="empty">"No signing keys yet: the server creates one when it starts."</p> }.into_any()
+                                                } else {
+                                                    view! {
+                                                        <ul class="keys">
+                                                            {mine.into_iter().map(|k| view! { <KeyCard k=k manage=manage revoke=revoke/> }).collect_view()}
+                                                        </ul>
+                                                    }.into_any()
+                                                }}
+                                            </section>
+                                        }
+                                    })
+                                    .collect_view()}
                                 <Policy p=page.policy manage=manage action=policy rotate=rotate/>
                             }.into_any()
                         }
@@ -134,6 +146,12 @@ fn Policy(
                         <ActionDone value=Signal::derive(move || action.value().get())/>
                     </ActionForm>
                     <ActionForm action=rotate attr:class="card" attr:id="rotate-now">
+                        <Field label="Environment" help="Each environment rotates its own keys under this policy.">
+                            <select name="environment">
+                                <option value="production" selected>"Production"</option>
+                                <option value="sandbox">"Sandbox"</option>
+                            </select>
+                        </Field>
                         <Check name="immediate" label="Sign with the new key at once (otherwise after the pre-publication window)"/>
                         <ConfirmSubmit label="Rotate now" question="Publish a new signing key now?" class="secondary"/>
                     </ActionForm>

@@ -189,13 +189,33 @@ pub async fn setup(s: &TestServer) -> Fed {
 }
 
 pub async fn exchange(s: &TestServer, c: &Creds, form: &[(&str, &str)]) -> reqwest::Response {
+    exchange_at(s, "", c, form).await
+}
+
+/// A token exchange at the token endpoint of the environment below `prefix` ("" or "/sandbox").
+pub async fn exchange_at(
+    s: &TestServer,
+    prefix: &str,
+    c: &Creds,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     let mut f = vec![("grant_type", TX)];
     f.extend_from_slice(form);
-    s.post_form("/oauth2/token", Some(c), &f).await
+    s.post_form(&format!("{prefix}/oauth2/token"), Some(c), &f)
+        .await
 }
 
 pub async fn exchange_ok(s: &TestServer, c: &Creds, form: &[(&str, &str)]) -> Value {
-    let r = exchange(s, c, form).await;
+    exchange_ok_at(s, "", c, form).await
+}
+
+pub async fn exchange_ok_at(
+    s: &TestServer,
+    prefix: &str,
+    c: &Creds,
+    form: &[(&str, &str)],
+) -> Value {
+    let r = exchange_at(s, prefix, c, form).await;
     let status = r.status();
     let body: Value = r.json().await.unwrap();
     assert_eq!(status, 200, "exchange refused: {body}");
