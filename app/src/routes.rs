@@ -31,6 +31,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/users") view=pages::users::Users/>
                 <Route path=path!("/audit") view=pages::audit::Audit/>
                 <Route path=path!("/matrix") view=pages::matrix::ScopeMatrix/>
+                <Route path=path!("/portal") view=pages::portal::PortalOverview/>
+                <Route path=path!("/portal/clients") view=pages::portal::PortalClients/>
+                <Route path=path!("/portal/team") view=pages::portal::PortalTeam/>
             </Routes>
         </Router>
     }

@@ -16,6 +16,7 @@ mod m20261127_000011_usage;
 mod m20261127_000012_usage_alerts;
 mod m20261127_000013_audit_trace_id;
 mod m20261127_000014_environments;
+mod m20261127_000015_partner_users;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_usage_alerts::Migration),
             Box::new(m20261127_000013_audit_trace_id::Migration),
             Box::new(m20261127_000014_environments::Migration),
+            Box::new(m20261127_000015_partner_users::Migration),
         ]
     }
 }

@@ -21,6 +21,11 @@ impl Store {
         role: Role,
         now: i64,
     ) -> Result<admin_user::Model> {
+        if role.is_partner() {
+            return Err(StoreError::Invalid(
+                "partner users join by invitation to their partner's team".into(),
+            ));
+        }
         let email = normalise_email(email)?;
         let txn = self.write().await?;
         let m = admin_user::ActiveModel {
@@ -30,6 +35,7 @@ impl Store {
             role: Set(role),
             enabled: Set(true),
             created_at: Set(now),
+            partner_id: Set(None),
         }
         .insert(&txn)
         .await
@@ -73,6 +79,7 @@ impl Store {
             role: Set(role),
             expires_at: Set(expires_at),
             used_at: Set(None),
+            partner_id: Set(None),
         }
         .insert(self.db())
         .await?;
@@ -102,6 +109,10 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound("invitation".into()))?;
+        // An invitation made for an address works for that address only.
+        if inv.email.as_deref().is_some_and(|e| e != email) {
+            return Err(StoreError::NotFound("invitation".into()));
+        }
         let used = admin_invite::Entity::update_many()
             .col_expr(
                 admin_invite::Column::UsedAt,
@@ -122,16 +133,32 @@ impl Store {
             role: Set(inv.role),
             enabled: Set(true),
             created_at: Set(now),
+            partner_id: Set(inv.partner_id.clone()),
         }
         .insert(&txn)
         .await
-        .map_err(|e| StoreError::from_insert(e, &format!("administrator {email}")))?;
+        .map_err(|e| StoreError::from_insert(e, &format!("user {email}")))?;
+        let target = match &inv.partner_id {
+            Some(pid) => format!(
+                "partner:{}",
+                crate::entities::partner::Entity::find_by_id(pid.clone())
+                    .one(&txn)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("partner {pid}")))?
+                    .slug
+            ),
+            None => format!("admin:{email}"),
+        };
         audit::record(
             &txn,
             &Actor::new(format!("invite:{email}")),
-            "admin.create",
-            &format!("admin:{email}"),
-            json!({"role": inv.role, "via": "invitation"}),
+            if inv.partner_id.is_some() {
+                "partner_user.join"
+            } else {
+                "admin.create"
+            },
+            &target,
+            json!({"email": email, "role": inv.role, "via": "invitation"}),
             now,
         )
         .await?;
@@ -164,6 +191,7 @@ impl Store {
     pub async fn list_admins(&self) -> Result<Vec<admin_user::Model>> {
         use sea_orm::QueryOrder;
         Ok(admin_user::Entity::find()
+            .filter(admin_user::Column::PartnerId.is_null())
             .order_by_asc(admin_user::Column::Email)
             .all(self.db())
             .await?)
@@ -181,10 +209,16 @@ impl Store {
         enabled: bool,
         now: i64,
     ) -> Result<admin_user::Model> {
+        if role.is_partner() {
+            return Err(StoreError::Invalid(
+                "console users are admin, operator or auditor; partner users join a partner's team by invitation".into(),
+            ));
+        }
         let email = normalise_email(email)?;
         let txn = self.write().await?;
         let before = admin_user::Entity::find()
             .filter(admin_user::Column::Email.eq(&email))
+            .filter(admin_user::Column::PartnerId.is_null())
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("console user {email}")))?;
@@ -226,6 +260,11 @@ impl Store {
         expires_at: i64,
         now: i64,
     ) -> Result<()> {
+        if role.is_partner() {
+            return Err(StoreError::Invalid(
+                "invite partner users from their partner's page or the portal".into(),
+            ));
+        }
         let txn = self.write().await?;
         admin_invite::ActiveModel {
             token_hash: Set(token_hash),
@@ -233,6 +272,7 @@ impl Store {
             role: Set(role),
             expires_at: Set(expires_at),
             used_at: Set(None),
+            partner_id: Set(None),
         }
         .insert(&txn)
         .await?;
@@ -250,7 +290,7 @@ impl Store {
     }
 }
 
-fn normalise_email(email: &str) -> Result<String> {
+pub(crate) fn normalise_email(email: &str) -> Result<String> {
     let e = email.trim().to_ascii_lowercase();
     let ok = e.len() <= 254
         && e.split_once('@')

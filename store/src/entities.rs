@@ -226,6 +226,8 @@ pub mod admin_user {
         pub role: crate::enums::Role,
         pub enabled: bool,
         pub created_at: i64,
+        /// A partner user's partner; none for console users.
+        pub partner_id: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -246,6 +248,8 @@ pub mod admin_invite {
         pub role: crate::enums::Role,
         pub expires_at: i64,
         pub used_at: Option<i64>,
+        /// An invitation to a partner's team; none for console users.
+        pub partner_id: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

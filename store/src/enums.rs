@@ -18,6 +18,19 @@ pub enum Role {
     Operator,
     #[sea_orm(string_value = "auditor")]
     Auditor,
+    /// A partner's own administrator: its clients and team, in the portal only.
+    #[sea_orm(string_value = "partner_admin")]
+    PartnerAdmin,
+    /// A partner's own reader, in the portal only.
+    #[sea_orm(string_value = "partner_viewer")]
+    PartnerViewer,
+}
+
+impl Role {
+    /// A partner user's role (the portal's), not a console user's.
+    pub fn is_partner(self) -> bool {
+        matches!(self, Self::PartnerAdmin | Self::PartnerViewer)
+    }
 }
 
 /// A client either gets tokens (a partner's) or introspects them (an API's own).

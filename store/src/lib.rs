@@ -17,6 +17,7 @@ pub mod keys;
 pub mod limits;
 pub mod matrix;
 pub mod onboarding;
+pub mod partner_users;
 pub mod refresh;
 pub mod sessions;
 #[cfg(any(test, feature = "testing"))]

@@ -68,6 +68,10 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match who.await {
+                    // Partner users have the portal, never the console.
+                    Ok(Some(me)) if crate::pages::portal::is_partner_role(&me.role) => {
+                        view! { <Redirect path="/portal"/> }.into_any()
+                    }
                     Ok(Some(me)) => {
                         provide_context(Viewer { role: me.role.clone() });
                         let initial = me.pending_requests;

@@ -19,6 +19,10 @@ pub const READ: Access = Access::Roles(&[Role::Admin, Role::Operator, Role::Audi
 pub const OPERATE: Access = Access::Roles(&[Role::Admin, Role::Operator]);
 /// Administrators only (role management, approvals).
 pub const ADMINISTER: Access = Access::Roles(&[Role::Admin]);
+/// A partner's own people, in the portal (their partner comes from their account).
+pub const PORTAL: Access = Access::Roles(&[Role::PartnerAdmin, Role::PartnerViewer]);
+/// A partner's admins, in the portal.
+pub const PORTAL_ADMIN: Access = Access::Roles(&[Role::PartnerAdmin]);
 
 /// Server functions by name, admin API routes by method and path.
 pub const TABLE: &[(&str, Access)] = &[
@@ -143,6 +147,17 @@ pub const TABLE: &[(&str, Access)] = &[
     ("GET /admin/api/v1/users", READ),
     ("PUT /admin/api/v1/users/{email}", ADMINISTER),
     ("list_audit", READ),
+    // The partner portal: partner users only, never the console's roles (G51: and partner
+    // users appear nowhere above).
+    ("portal_overview", PORTAL),
+    ("portal_clients", PORTAL),
+    ("portal_create_client", PORTAL_ADMIN),
+    ("portal_rotate_secret", PORTAL_ADMIN),
+    ("portal_team", PORTAL),
+    ("portal_invite", PORTAL_ADMIN),
+    ("portal_set_member", PORTAL_ADMIN),
+    ("invite_partner_user", OPERATE),
+    ("partner_team", READ),
 ];
 
 /// The table's entry for a route; `None` for a route nobody declared (it is refused).

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod password;
+pub mod portal;
 pub mod session;
 pub mod throttle;
 
@@ -13,6 +14,7 @@ use leptos::prelude::*;
 use crate::error::ConsoleError;
 
 pub use password::{hash_password, password_work};
+pub use portal::{invite_partner_user, portal_user};
 pub use session::{
     AdminSession, accept_invite, admin_from_session, authorize, current_admin, login, logout,
 };

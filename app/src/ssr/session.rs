@@ -20,6 +20,8 @@ pub struct AdminSession {
     pub id: String,
     pub email: String,
     pub role: entente_store::enums::Role,
+    /// A partner user's partner (its id); none for console users.
+    pub partner_id: Option<String>,
 }
 
 impl AdminSession {
@@ -43,7 +45,13 @@ impl AdminSession {
             .as_ref()
             .and_then(|p| p.extensions.get::<ClientAddr>())
             .map(|a| a.0.to_string());
-        Actor::new(format!("admin:{}", self.email))
+        // Partner users act through the portal; the audit trail says so.
+        let who = if self.partner_id.is_some() {
+            "portal"
+        } else {
+            "admin"
+        };
+        Actor::new(format!("{who}:{}", self.email))
             .with_request_id(request_id)
             .with_trace_id(trace_id)
             .with_source(source)
@@ -81,6 +89,7 @@ pub async fn admin_from_session(
         id: a.id,
         email: a.email,
         role: a.role,
+        partner_id: a.partner_id,
     }))
 }
 
@@ -109,7 +118,11 @@ async fn start_session(admin_id: &str) -> Result<(), ConsoleError> {
     Ok(())
 }
 
-pub async fn login(email: &str, password: &str) -> Result<(), ConsoleError> {
+/// Signs in; the role of who signed in (the portal's users go to the portal).
+pub async fn login(
+    email: &str,
+    password: &str,
+) -> Result<entente_store::enums::Role, ConsoleError> {
     let c = console()?;
     let address = client_address();
     if !c.throttle.allow(email, address) {
@@ -143,13 +156,14 @@ pub async fn login(email: &str, password: &str) -> Result<(), ConsoleError> {
         id: String::new(),
         email: typed.clone(),
         role: entente_store::enums::Role::Auditor,
+        partner_id: None,
     }
     .actor();
     match admin {
         Some(a) if ok => {
             start_session(&a.id).await?;
             audit_sign_in(&c.store, &actor, "session.sign_in", &typed).await;
-            Ok(())
+            Ok(a.role)
         }
         // One message for unknown account and wrong password: no user enumeration.
         _ => {
@@ -195,7 +209,12 @@ pub async fn logout() -> Result<(), ConsoleError> {
         .map_err(|_| ConsoleError::new(500, "session unavailable"))
 }
 
-pub async fn accept_invite(token: &str, email: &str, password: &str) -> Result<(), ConsoleError> {
+/// Creates the invited account and signs it in; its role.
+pub async fn accept_invite(
+    token: &str,
+    email: &str,
+    password: &str,
+) -> Result<entente_store::enums::Role, ConsoleError> {
     let c = console()?;
     let invalid = || {
         fail(ConsoleError::bad_request(
@@ -228,5 +247,6 @@ pub async fn accept_invite(token: &str, email: &str, password: &str) -> Result<(
             StoreError::NotFound(_) => invalid(),
             other => user_error(other),
         })?;
-    start_session(&admin.id).await
+    start_session(&admin.id).await?;
+    Ok(admin.role)
 }

@@ -111,6 +111,8 @@ pub fn bearer(state: &AppState, headers: &HeaderMap) -> Option<Result<(String, R
         Role::Admin => ADMIN_SCOPE,
         Role::Operator => OPERATOR_SCOPE,
         Role::Auditor => AUDITOR_SCOPE,
+        // No scope names a partner role: a token never acts as a partner user.
+        Role::PartnerAdmin | Role::PartnerViewer => return Some(Err(invalid())),
     };
     let snapshot = state.snapshot();
     let still = snapshot

@@ -4,6 +4,7 @@ use clap::Subcommand;
 use entente_domain::governance;
 use entente_domain::lifecycle::Stage;
 use entente_store::catalog::NewPartner;
+use entente_store::enums::Role;
 use entente_store::governance::Change;
 use serde_json::json;
 
@@ -49,6 +50,24 @@ pub enum PartnerCmd {
         #[command(flatten)]
         approval: ApprovalArgs,
     },
+    /// A one-time link (72 hours) for someone of the partner to set a password and sign in to
+    /// the portal; only `--email` can use it. Prints the link once.
+    Invite {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        email: String,
+        /// partner_admin or partner_viewer.
+        #[arg(long, default_value = "partner_admin")]
+        role: Role,
+        /// Entente's issuer identifier (as the server is configured): the link's base.
+        #[arg(
+            long = "entente-issuer",
+            env = "ENTENTE_ISSUER",
+            default_value = "http://127.0.0.1:3000"
+        )]
+        entente_issuer: String,
+    },
 }
 
 pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
@@ -57,9 +76,39 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
         actor,
         out,
         now,
-        ..
+        common,
     } = *cx;
     match cmd {
+        PartnerCmd::Invite {
+            partner,
+            email,
+            role,
+            entente_issuer,
+        } => {
+            let p = store.partner_by_slug(&partner).await?;
+            let token = entente_domain::secret::random_token(32);
+            let hasher = crate::startup::secret_hasher(&common.master_key()?);
+            store
+                .invite_partner_user(
+                    actor,
+                    &p,
+                    &email,
+                    role,
+                    hasher.hash(&token),
+                    now + app::ssr::portal::INVITE_LIFETIME,
+                    now,
+                )
+                .await?;
+            let link = format!(
+                "{}/setup?token={token}",
+                entente_issuer.trim_end_matches('/')
+            );
+            print(
+                out,
+                json!({"partner": p.slug, "email": email, "role": role, "link": link}),
+                format!("send this link to {email} (once, valid 72 hours):\n{link}"),
+            );
+        }
         PartnerCmd::Create { slug, name, stage } => {
             governance::check_initial_stage(stage).map_err(anyhow::Error::msg)?;
             let p = store

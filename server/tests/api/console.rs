@@ -796,19 +796,49 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
     use entente_store::enums::Role;
     let hash = entente_domain::password::hash_password("correct horse battery staple").unwrap();
     let mut sessions = vec![];
+    // Partner users belong to a partner (G51: they reach no console or admin API route).
+    let portal_partner = s
+        .state
+        .store
+        .create_partner(
+            &entente_store::Actor::new("test"),
+            entente_store::catalog::NewPartner {
+                slug: "g49-portal".into(),
+                name: "G49 portal".into(),
+                stage: entente_domain::lifecycle::Stage::Sandbox,
+            },
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
     for role in <Role as sea_orm::Iterable>::iter() {
         let email = format!("{role}@example.test");
-        s.state
-            .store
-            .create_admin(
-                &entente_store::Actor::new("test"),
-                &email,
-                hash.clone(),
-                role,
-                entente_server::state::now(),
-            )
-            .await
-            .unwrap();
+        if role.is_partner() {
+            s.state
+                .store
+                .create_partner_user(
+                    &entente_store::Actor::new("test"),
+                    &portal_partner,
+                    &email,
+                    hash.clone(),
+                    role,
+                    entente_server::state::now(),
+                )
+                .await
+                .unwrap();
+        } else {
+            s.state
+                .store
+                .create_admin(
+                    &entente_store::Actor::new("test"),
+                    &email,
+                    hash.clone(),
+                    role,
+                    entente_server::state::now(),
+                )
+                .await
+                .unwrap();
+        }
         let r = reqwest::Client::new()
             .post(s.url(path_of("login")))
             .header("origin", &s.base)
@@ -958,6 +988,7 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
                     ("client", ""),
                     ("range", "live"),
                     ("environment", ""),
+                    ("overlap", "0"),
                 ])
             };
             r.send().await.unwrap().status().as_u16()
@@ -1024,10 +1055,15 @@ pub(crate) async fn session(
         )
         .await
         .unwrap();
+    sign_in(s, email, PASSWORD).await
+}
+
+/// Signs in as `email`; the session cookie.
+pub(crate) async fn sign_in(s: &TestServer, email: &str, password: &str) -> String {
     let r = reqwest::Client::new()
         .post(s.url(path_of("login")))
         .header("origin", &s.base)
-        .form(&[("email", email), ("password", PASSWORD)])
+        .form(&[("email", email), ("password", password)])
         .send()
         .await
         .unwrap();

@@ -19,6 +19,7 @@ mod interop;
 mod keys;
 mod limits;
 mod oauth;
+mod portal;
 mod sandbox;
 mod startup;
 mod telemetry;

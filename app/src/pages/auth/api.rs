@@ -11,6 +11,8 @@ use crate::ssr::{console, user_error};
 pub struct Administrator {
     pub email: String,
     pub role: String,
+    /// A partner user's partner (its name); none for console users.
+    pub partner: Option<String>,
     /// Change requests waiting for a decision (shown in the navigation).
     pub pending_requests: u64,
 }
@@ -31,22 +33,33 @@ pub async fn me() -> Result<Option<Administrator>, ConsoleError> {
     let Some(a) = crate::ssr::current_admin().await? else {
         return Ok(None);
     };
-    let pending_requests = console()?
-        .store
-        .pending_change_requests()
-        .await
-        .map_err(user_error)?;
+    let c = console()?;
+    // Partner users learn nothing of the console, not even how many requests wait.
+    let (partner, pending_requests) = match &a.partner_id {
+        Some(id) => (
+            Some(c.store.partner_by_id(id).await.map_err(user_error)?.name),
+            0,
+        ),
+        None => (
+            None,
+            c.store
+                .pending_change_requests()
+                .await
+                .map_err(user_error)?,
+        ),
+    };
     Ok(Some(Administrator {
         email: a.email,
         role: a.role.to_string(),
+        partner,
         pending_requests,
     }))
 }
 
 #[server]
 pub async fn login(email: String, password: String) -> Result<(), ConsoleError> {
-    crate::ssr::login(&email, &password).await?;
-    leptos_axum::redirect("/");
+    let role = crate::ssr::login(&email, &password).await?;
+    leptos_axum::redirect(if role.is_partner() { "/portal" } else { "/" });
     Ok(())
 }
 
@@ -72,7 +85,7 @@ pub async fn setup_admin(
     email: String,
     password: String,
 ) -> Result<(), ConsoleError> {
-    crate::ssr::accept_invite(&token, &email, &password).await?;
-    leptos_axum::redirect("/");
+    let role = crate::ssr::accept_invite(&token, &email, &password).await?;
+    leptos_axum::redirect(if role.is_partner() { "/portal" } else { "/" });
     Ok(())
 }

@@ -114,3 +114,54 @@ async fn create_secret_client(
         token_endpoint: format!("{}/oauth2/token", environment.issuer(&c.issuer)),
     })
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerUserRow {
+    pub email: String,
+    pub role: String,
+    pub enabled: bool,
+    pub created: String,
+}
+
+/// The partner's own users (who sign in to the portal).
+#[server]
+pub async fn partner_team(partner: String) -> Result<Vec<PartnerUserRow>, ConsoleError> {
+    authorize("partner_team").await?;
+    let c = console()?;
+    let p = c
+        .store
+        .partner_by_slug(&partner)
+        .await
+        .map_err(user_error)?;
+    Ok(c.store
+        .partner_users(&p.id)
+        .await
+        .map_err(user_error)?
+        .into_iter()
+        .map(|u| PartnerUserRow {
+            email: u.email,
+            role: u.role.to_string(),
+            enabled: u.enabled,
+            created: crate::ssr::format_time(u.created_at),
+        })
+        .collect())
+}
+
+/// A one-time link (72 hours) for `email` to join the partner's team as `role` (usually its
+/// first partner admin); shown once.
+#[server]
+pub async fn invite_partner_user(
+    partner: String,
+    email: String,
+    role: String,
+) -> Result<String, ConsoleError> {
+    let me = authorize("invite_partner_user").await?;
+    let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
+    let c = console()?;
+    let p = c
+        .store
+        .partner_by_slug(&partner)
+        .await
+        .map_err(user_error)?;
+    crate::ssr::invite_partner_user(&me.actor(), &p, &email, role).await
+}

@@ -1,6 +1,7 @@
 //! A partner's clients: list and create (the secret is shown once).
 
 pub mod api;
+mod team;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -24,6 +25,7 @@ pub fn PartnerClients() -> impl IntoView {
     });
     let grants = GrantsData::new(Signal::derive(slug));
     let usage = UsageState::new(Signal::derive(slug), Signal::stored(String::new()));
+    let team = team::TeamState::new(Signal::derive(slug));
     let data = Resource::new(
         move || (slug(), create.version().get(), lifecycle.version()),
         |(s, ..)| list_clients(s),
@@ -86,6 +88,7 @@ pub fn PartnerClients() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <team::PartnerTeam state=team slug=Signal::derive(slug)/>
             <section aria-label="Usage of this partner">
                 <h2>"Usage"</h2>
                 <UsagePanel state=usage/>

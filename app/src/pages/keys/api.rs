@@ -140,10 +140,14 @@ pub async fn rotate_key_now(
         .rotate_keys_now(me.actor(), environment, immediate.is_some())
         .await
         .map_err(user_error)?;
+    let which = match environment {
+        entente_domain::environment::Environment::Production => "Production",
+        entente_domain::environment::Environment::Sandbox => "Sandbox",
+    };
     Ok(if immediate.is_some() {
-        format!("{environment} key {kid} published and signing now.")
+        format!("{which} key {kid} published and signing now.")
     } else {
-        format!("{environment} key {kid} published; it signs after the pre-publication window.")
+        format!("{which} key {kid} published; it signs after the pre-publication window.")
     })
 }
 

@@ -1,0 +1,80 @@
+//! The partner page's "Partner users" section: who of the partner signs in to the portal, and
+//! an invitation link for another (usually its first partner admin).
+
+use leptos::prelude::*;
+
+use super::api::{InvitePartnerUser, PartnerUserRow};
+use crate::components::{ActionError, CopyButton, ErrorBox, Field, Submit};
+use crate::error::ConsoleError;
+
+/// The section's data, made at the top of the page (resources made inside a layout's children
+/// break hydration).
+#[derive(Clone, Copy)]
+pub struct TeamState {
+    pub invite: ServerAction<InvitePartnerUser>,
+    pub team: Resource<Result<Vec<PartnerUserRow>, ConsoleError>>,
+}
+
+impl TeamState {
+    pub fn new(slug: Signal<String>) -> Self {
+        let invite = ServerAction::<InvitePartnerUser>::new();
+        let team = Resource::new(
+            move || (slug.get(), invite.version().get()),
+            |(s, _)| super::api::partner_team(s),
+        );
+        Self { invite, team }
+    }
+}
+
+#[component]
+pub fn PartnerTeam(state: TeamState, slug: Signal<String>) -> impl IntoView {
+    let TeamState { invite, team } = state;
+    view! {
+        <section aria-label="Partner users">
+            <h2>"Partner users"</h2>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading partner users…"</p> }>
+                {move || Suspend::new(async move {
+                    match team.await {
+                        Ok(rows) if rows.is_empty() => view! {
+                            <p class="empty">"Nobody of this partner signs in yet. Invite its first partner admin below: they manage their clients and team in the portal."</p>
+                        }.into_any(),
+                        Ok(rows) => view! {
+                            <table>
+                                <thead><tr><th>"E-mail"</th><th>"Role"</th><th>"Access"</th><th>"Since"</th></tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|u| view! {
+                                        <tr><td>{u.email}</td><td>{u.role}</td>
+                                            <td>{if u.enabled { "can sign in" } else { "disabled" }}</td><td>{u.created}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any(),
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {crate::components::may_change().then(|| view! {
+                <ActionForm action=invite attr:class="card" attr:id="invite-partner-user">
+                    <input type="hidden" name="partner" value=move || slug.get()/>
+                    <Field label="E-mail" help="Only this address can use the link.">
+                        <input type="email" name="email" required autocomplete="off"/>
+                    </Field>
+                    <Field label="Role">
+                        <select name="role">
+                            <option value="partner_admin" selected>"Partner admin"</option>
+                            <option value="partner_viewer">"Partner viewer"</option>
+                        </select>
+                    </Field>
+                    <Submit label="Create invitation link" busy="Creating…" pending=invite.pending()/>
+                    <ActionError value=Signal::derive(move || invite.value().get())/>
+                </ActionForm>
+            })}
+            {move || invite.value().get().and_then(Result::ok).map(|link| view! {
+                <div class="secret card" role="status">
+                    <p><strong>"Invitation created."</strong> " It works once, for 72 hours, and is shown only now."</p>
+                    <p><code class="invite-link">{link.clone()}</code> " " <CopyButton text=link/></p>
+                </div>
+            })}
+        </section>
+    }
+}

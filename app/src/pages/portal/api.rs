@@ -1,0 +1,382 @@
+//! Server functions of the partner portal. The partner is always the signed-in user's own, read
+//! from the session, never from the request; anything named by id that belongs to another
+//! partner is "not found" (security case G50). Partner users reach nothing else (G51: the
+//! access table lists them for these functions only).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConsoleError;
+#[cfg(feature = "ssr")]
+use crate::ssr::{bad_request, console, portal_user, user_error};
+
+/// Invitations to a partner's team are valid for 72 hours.
+#[cfg(feature = "ssr")]
+pub const INVITE_LIFETIME: i64 = 72 * 3600;
+
+/// Grant types a partner may give its own sandbox clients.
+pub const PORTAL_GRANT_TYPES: [(&str, &str); 3] = [
+    ("client_credentials", "Client credentials"),
+    (
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+        "Token exchange (RFC 8693)",
+    ),
+    (
+        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        "JWT bearer (RFC 7523)",
+    ),
+];
+
+/// How long an old secret keeps working after a rotation, in seconds, with its label.
+pub const OVERLAPS: [(i64, &str); 4] = [
+    (0, "None: the old secret stops now"),
+    (3600, "1 hour"),
+    (86_400, "24 hours"),
+    (604_800, "7 days"),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    pub label: String,
+    pub done: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewData {
+    pub partner: String,
+    pub slug: String,
+    pub stage: String,
+    pub checklist: Vec<ChecklistItem>,
+    pub sandbox_clients: usize,
+    pub production_clients: usize,
+    /// The signed-in user's e-mail and role.
+    pub me: String,
+    pub role: String,
+    /// Token endpoints of the partner's environments.
+    pub sandbox_token_endpoint: String,
+    pub production_token_endpoint: String,
+}
+
+#[server]
+pub async fn portal_overview() -> Result<OverviewData, ConsoleError> {
+    let (me, p) = portal_user("portal_overview").await?;
+    let c = console()?;
+    let now = crate::ssr::now();
+    let o = c.store.onboarding(&p.slug, now).await.map_err(user_error)?;
+    let clients = c
+        .store
+        .list_clients(Some(&p.id))
+        .await
+        .map_err(user_error)?;
+    let sandbox = entente_store::enums::EnvironmentColumn::Sandbox;
+    let env = entente_domain::environment::Environment::Sandbox;
+    Ok(OverviewData {
+        partner: p.name.clone(),
+        slug: p.slug.clone(),
+        stage: p.stage.to_string(),
+        checklist: o
+            .checklist
+            .into_iter()
+            .map(|i| ChecklistItem {
+                label: i.label,
+                done: i.done,
+                detail: i.detail,
+            })
+            .collect(),
+        sandbox_clients: clients.iter().filter(|c| c.environment == sandbox).count(),
+        production_clients: clients.iter().filter(|c| c.environment != sandbox).count(),
+        me: me.email.clone(),
+        role: me.role.to_string(),
+        sandbox_token_endpoint: format!("{}/oauth2/token", env.issuer(&c.issuer)),
+        production_token_endpoint: format!("{}/oauth2/token", c.issuer),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalClient {
+    pub client_id: String,
+    pub name: String,
+    pub environment: String,
+    pub auth_method: String,
+    pub grant_types: Vec<String>,
+    pub scopes: String,
+    pub created: String,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientsPage {
+    pub clients: Vec<PortalClient>,
+    /// Scopes the partner holds on sandbox audiences: what a new sandbox client may have.
+    pub sandbox_scopes: Vec<String>,
+    /// The signed-in user may create and rotate (a partner admin).
+    pub can_manage: bool,
+}
+
+#[cfg(feature = "ssr")]
+async fn sandbox_scopes(
+    c: &crate::ssr::ConsoleContext,
+    partner_id: &str,
+) -> Result<entente_domain::ScopeSet, ConsoleError> {
+    let sandbox: std::collections::HashSet<String> = c
+        .store
+        .list_audiences()
+        .await
+        .map_err(user_error)?
+        .into_iter()
+        .filter(|(a, _)| a.environment == entente_store::enums::EnvironmentColumn::Sandbox)
+        .map(|(a, _)| a.identifier)
+        .collect();
+    let granted = c.store.grants_of(partner_id).await.map_err(user_error)?;
+    Ok(entente_domain::ScopeSet::from_tokens(
+        granted
+            .iter()
+            .filter(|(aud, _)| sandbox.contains(aud))
+            .flat_map(|(_, s)| s.split_whitespace()),
+    ))
+}
+
+#[server]
+pub async fn portal_clients() -> Result<ClientsPage, ConsoleError> {
+    let (me, p) = portal_user("portal_clients").await?;
+    let c = console()?;
+    let clients = c
+        .store
+        .list_clients(Some(&p.id))
+        .await
+        .map_err(user_error)?;
+    Ok(ClientsPage {
+        clients: clients
+            .into_iter()
+            .map(|m| PortalClient {
+                client_id: m.client_id,
+                name: m.name,
+                environment: m.environment.to_string(),
+                auth_method: m.auth_method.to_string(),
+                grant_types: m
+                    .grant_types
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+                scopes: m.allowed_scopes,
+                created: crate::ssr::format_time(m.created_at),
+                enabled: m.enabled,
+            })
+            .collect(),
+        sandbox_scopes: sandbox_scopes(&c, &p.id)
+            .await?
+            .iter()
+            .map(str::to_owned)
+            .collect(),
+        can_manage: me.role == entente_store::enums::Role::PartnerAdmin,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalSecret {
+    pub client_id: String,
+    pub client_secret: String,
+    pub token_endpoint: String,
+    /// What happened, in a sentence.
+    pub note: String,
+}
+
+/// A sandbox client of the caller's partner, with scopes it holds on sandbox audiences only and
+/// grant types among `PORTAL_GRANT_TYPES`: a partner cannot give itself anything more (G51).
+#[server]
+pub async fn portal_create_client(
+    name: String,
+    scopes: String,
+    token_exchange: Option<String>,
+    jwt_bearer: Option<String>,
+) -> Result<PortalSecret, ConsoleError> {
+    let (me, p) = portal_user("portal_create_client").await?;
+    let c = console()?;
+    let asked = entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad_request(e.description))?;
+    if asked.is_empty() {
+        return Err(bad_request("pick at least one scope"));
+    }
+    let held = sandbox_scopes(&c, &p.id).await?;
+    if let Some(missing) = asked.iter().find(|s| !held.contains(s)) {
+        return Err(bad_request(format!(
+            "{missing} is not granted to you in the sandbox; ask for it under Scope requests"
+        )));
+    }
+    // Client credentials always; the federation grants when ticked. Nothing else can be asked.
+    let mut grant_types = vec![PORTAL_GRANT_TYPES[0].0.to_owned()];
+    for (on, (grant, _)) in [token_exchange, jwt_bearer]
+        .iter()
+        .zip(&PORTAL_GRANT_TYPES[1..])
+    {
+        if on.is_some() {
+            grant_types.push((*grant).to_owned());
+        }
+    }
+    let secret = entente_domain::secret::generate_secret();
+    let client_id = entente_domain::secret::new_client_id();
+    let new = entente_store::catalog::NewClient::partner_secret(
+        p.id.clone(),
+        name,
+        asked,
+        grant_types,
+        c.hasher.hash(&secret),
+    )
+    .in_environment(Some(entente_domain::environment::Environment::Sandbox));
+    c.store
+        .create_client(&me.actor(), new, client_id.clone(), crate::ssr::now())
+        .await
+        .map_err(user_error)?;
+    c.federation.0.apply_changes().await;
+    Ok(PortalSecret {
+        token_endpoint: format!(
+            "{}/oauth2/token",
+            entente_domain::environment::Environment::Sandbox.issuer(&c.issuer)
+        ),
+        client_id,
+        client_secret: secret,
+        note: "Sandbox client created.".into(),
+    })
+}
+
+/// A new secret for one of the partner's clients; the old one keeps working for `overlap`
+/// seconds (one of `OVERLAPS`), so both work while the partner deploys the new one.
+#[server]
+pub async fn portal_rotate_secret(
+    client_id: String,
+    overlap: i64,
+) -> Result<PortalSecret, ConsoleError> {
+    let (me, p) = portal_user("portal_rotate_secret").await?;
+    if !OVERLAPS.iter().any(|(s, _)| *s == overlap) {
+        return Err(bad_request(
+            "the overlap is none, 1 hour, 24 hours or 7 days",
+        ));
+    }
+    let c = console()?;
+    let client = own_client(&c, &p, &client_id).await?;
+    let secret = entente_domain::secret::generate_secret();
+    c.store
+        .rotate_client_secret(
+            &me.actor(),
+            &client.client_id,
+            c.hasher.hash(&secret),
+            overlap,
+            crate::ssr::now(),
+        )
+        .await
+        .map_err(user_error)?;
+    c.federation.0.apply_changes().await;
+    let env = entente_domain::environment::Environment::from(client.environment);
+    Ok(PortalSecret {
+        token_endpoint: format!("{}/oauth2/token", env.issuer(&c.issuer)),
+        client_id: client.client_id,
+        client_secret: secret,
+        note: match OVERLAPS.iter().find(|(s, _)| *s == overlap) {
+            Some((0, _)) | None => "New secret issued; the old one no longer works.".into(),
+            Some((_, label)) => {
+                format!("New secret issued; the old one keeps working for {label}.")
+            }
+        },
+    })
+}
+
+/// The partner's own client, or "not found" (also for another partner's: G50).
+#[cfg(feature = "ssr")]
+async fn own_client(
+    c: &crate::ssr::ConsoleContext,
+    p: &entente_store::entities::partner::Model,
+    client_id: &str,
+) -> Result<entente_store::entities::client::Model, ConsoleError> {
+    match c.store.client(client_id).await {
+        Ok(m) if m.partner_id.as_deref() == Some(p.id.as_str()) => Ok(m),
+        Ok(_) | Err(entente_store::StoreError::NotFound(_)) => Err(crate::ssr::fail(
+            ConsoleError::not_found(format!("client {client_id} not found")),
+        )),
+        Err(e) => Err(user_error(e)),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub email: String,
+    pub role: String,
+    pub enabled: bool,
+    pub created: String,
+    pub me: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub members: Vec<TeamMember>,
+    pub can_manage: bool,
+}
+
+#[server]
+pub async fn portal_team() -> Result<Team, ConsoleError> {
+    let (me, p) = portal_user("portal_team").await?;
+    let users = console()?
+        .store
+        .partner_users(&p.id)
+        .await
+        .map_err(user_error)?;
+    Ok(Team {
+        members: users
+            .into_iter()
+            .map(|u| TeamMember {
+                me: u.id == me.id,
+                email: u.email,
+                role: u.role.to_string(),
+                enabled: u.enabled,
+                created: crate::ssr::format_time(u.created_at),
+            })
+            .collect(),
+        can_manage: me.role == entente_store::enums::Role::PartnerAdmin,
+    })
+}
+
+/// A one-time link (72 hours) for `email` to join the team as `role`; shown once.
+#[server]
+pub async fn portal_invite(email: String, role: String) -> Result<String, ConsoleError> {
+    let (me, p) = portal_user("portal_invite").await?;
+    let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
+    crate::ssr::invite_partner_user(&me.actor(), &p, &email, role).await
+}
+
+/// `enabled`: "true" or "false".
+#[server]
+pub async fn portal_set_member(
+    email: String,
+    role: String,
+    enabled: String,
+) -> Result<String, ConsoleError> {
+    let (me, p) = portal_user("portal_set_member").await?;
+    let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
+    let enabled = match enabled.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(bad_request("enabled is true or false")),
+    };
+    let u = console()?
+        .store
+        .set_partner_user_access(
+            &me.actor(),
+            &me.id,
+            &p,
+            &email,
+            role,
+            enabled,
+            crate::ssr::now(),
+        )
+        .await
+        .map_err(user_error)?;
+    Ok(format!(
+        "{} is now {}{}.",
+        u.email,
+        u.role,
+        if u.enabled {
+            ""
+        } else {
+            " (signed out, cannot sign in)"
+        }
+    ))
+}

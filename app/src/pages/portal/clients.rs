@@ -1,0 +1,135 @@
+//! The portal's clients page: the partner's clients, a new sandbox client (secret shown once),
+//! and a secret rotation with an overlap during which both secrets work.
+
+use leptos::prelude::*;
+
+use super::PortalLayout;
+use super::api::{OVERLAPS, PortalCreateClient, PortalRotateSecret, portal_clients};
+use crate::components::{ActionError, Check, ConfirmSubmit, CopyButton, ErrorBox, Field, Submit};
+
+#[component]
+fn SecretCard(client_id: String, secret: String, endpoint: String, note: String) -> impl IntoView {
+    view! {
+        <div class="secret card" role="status">
+            <p><strong>{note}</strong> " Copy the secret now: it is shown only once."</p>
+            <p>"client_id " <code class="client-id">{client_id}</code></p>
+            <p>"client_secret " <code class="client-secret">{secret.clone()}</code> " " <CopyButton text=secret/></p>
+            <p>"token endpoint " <code class="token-endpoint">{endpoint}</code></p>
+        </div>
+    }
+}
+
+#[component]
+pub fn PortalClients() -> impl IntoView {
+    let create = ServerAction::<PortalCreateClient>::new();
+    let rotate = ServerAction::<PortalRotateSecret>::new();
+    let data = Resource::new(
+        move || (create.version().get(), rotate.version().get()),
+        |_| portal_clients(),
+    );
+    let typed = RwSignal::new(String::new());
+    view! {
+        <PortalLayout title="Clients">
+            <ActionError value=Signal::derive(move || rotate.value().get())/>
+            {move || rotate.value().get().and_then(Result::ok).map(|s| view! {
+                <SecretCard client_id=s.client_id secret=s.client_secret endpoint=s.token_endpoint note=s.note/>
+            })}
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading clients…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(page) => {
+                            let manage = page.can_manage;
+                            let available = page.sandbox_scopes.clone();
+                            let all = available.join(" ");
+                            let all_shown = all.clone();
+                            let unknown = {
+                                let available = available.clone();
+                                move || {
+                                    typed.read().split_whitespace()
+                                        .find(|s| !available.iter().any(|a| a == s))
+                                        .map(|s| format!("{s} is not granted to you in the sandbox"))
+                                }
+                            };
+                            let unknown = Signal::derive(unknown);
+                            view! {
+                                {if page.clients.is_empty() {
+                                    view! { <p class="empty">"No clients yet. Create a sandbox client below and mint a trial token with it."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <table>
+                                            <thead><tr><th>"Client ID"</th><th>"Name"</th><th>"Environment"</th><th>"Grant types"</th><th>"Scopes"</th><th>"Created"</th>{manage.then(|| view! { <th>"Secret"</th> })}</tr></thead>
+                                            <tbody>
+                                                {page.clients.into_iter().map(|c| {
+                                                    let id = c.client_id.clone();
+                                                    let field = format!("overlap-{}", c.client_id);
+                                                    let secret_client = c.auth_method == "client_secret";
+                                                    view! {
+                                                        <tr id=format!("client-{}", c.client_id)>
+                                                            <td><code>{c.client_id.clone()}</code></td>
+                                                            <td>{c.name}</td>
+                                                            <td><span class=format!("env env-{}", c.environment)>{c.environment.clone()}</span></td>
+                                                            <td>{c.grant_types.iter().map(|g| g.rsplit(':').next().unwrap_or(g).to_owned()).collect::<Vec<_>>().join(", ")}</td>
+                                                            <td>{c.scopes}</td>
+                                                            <td>{c.created}</td>
+                                                            {(manage && secret_client).then(move || view! {
+                                                                <td>
+                                                                    <ActionForm action=rotate attr:class="rotate">
+                                                                        <input type="hidden" name="client_id" value=id/>
+                                                                        <label for=field.clone()>"Old secret keeps working"</label>
+                                                                        <select id=field name="overlap">
+                                                                            {OVERLAPS.iter().map(|(s, label)| view! {
+                                                                                <option value=s.to_string() selected=*s == 86_400>{*label}</option>
+                                                                            }).collect_view()}
+                                                                        </select>
+                                                                        <ConfirmSubmit label="Rotate secret" class="secondary"
+                                                                            question="Issue a new secret for this client? Copy it when it appears."/>
+                                                                    </ActionForm>
+                                                                </td>
+                                                            })}
+                                                        </tr>
+                                                    }
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    }.into_any()
+                                }}
+                                {manage.then(|| view! {
+                                    <section>
+                                        <h2>"New sandbox client"</h2>
+                                        {if available.is_empty() {
+                                            view! { <p class="empty">"You hold no scopes in the sandbox yet: an administrator grants them when your organisation enters the sandbox."</p> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ActionForm action=create attr:class="card" attr:id="new-client">
+                                                    <Field label="Name" help="What the client is, for people: backend, nightly-export.">
+                                                        <input name="name" required placeholder="backend"/>
+                                                    </Field>
+                                                    <Field label="Scopes (space-separated)" help="Your sandbox scopes; the client may ask for these and no more."
+                                                        error=Signal::derive(move || unknown.get())>
+                                                        <input name="scopes" required value=all
+                                                            aria-invalid=move || unknown.get().is_some().to_string()
+                                                            on:input=move |ev| typed.set(event_target_value(&ev))/>
+                                                    </Field>
+                                                    <p class="help">"Available: " <code>{all_shown}</code></p>
+                                                    <Check name="token_exchange" label="Token exchange (RFC 8693): exchange your users' tokens"/>
+                                                    <Check name="jwt_bearer" label="JWT bearer (RFC 7523): present your IdP's assertions"/>
+                                                    <Submit label="Create sandbox client" busy="Creating…" pending=create.pending()
+                                                        blocked=Signal::derive(move || unknown.get().is_some())/>
+                                                    <ActionError value=Signal::derive(move || create.value().get())/>
+                                                </ActionForm>
+                                            }.into_any()
+                                        }}
+                                    </section>
+                                })}
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || create.value().get().and_then(Result::ok).map(|s| view! {
+                <SecretCard client_id=s.client_id secret=s.client_secret endpoint=s.token_endpoint note=s.note/>
+            })}
+        </PortalLayout>
+    }
+}

@@ -1,0 +1,114 @@
+//! The partner portal (`/portal`): a partner's own people see their organisation only — its
+//! overview and onboarding progress, its clients (sandbox clients made at once, secrets rotated
+//! with an overlap) and its team. Console users are sent to the console, and partner users away
+//! from it.
+
+pub mod api;
+mod clients;
+mod team;
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Redirect};
+
+use crate::components::ErrorBox;
+use crate::pages::auth::api::{Logout, me};
+use api::portal_overview;
+
+pub use clients::PortalClients;
+pub use team::PortalTeam;
+
+/// Whether a role is a partner user's (who belongs in the portal, not the console).
+pub fn is_partner_role(role: &str) -> bool {
+    matches!(role, "partner_admin" | "partner_viewer")
+}
+
+/// The portal frame: its own navigation, the partner's name, sign-out; signed-out visitors go
+/// to sign-in and console users to the console.
+#[component]
+pub fn PortalLayout(title: &'static str, children: ChildrenFn) -> impl IntoView {
+    let who = Resource::new(|| (), |_| me());
+    let logout = ServerAction::<Logout>::new();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match who.await {
+                    Ok(Some(me)) if is_partner_role(&me.role) => view! {
+                        <header class="topbar portal">
+                            <A href="/portal" attr:class="brand">"Entente"</A>
+                            <span class="partner-name">{me.partner.clone().unwrap_or_default()}</span>
+                            <nav aria-label="Portal">
+                                <A href="/portal" exact=true>"Overview"</A>
+                                <A href="/portal/clients">"Clients"</A>
+                                <A href="/portal/team">"Team"</A>
+                            </nav>
+                            <span class="who">{me.email} " · " {me.role}</span>
+                            <ActionForm action=logout>
+                                <button type="submit" class="link">"Sign out"</button>
+                            </ActionForm>
+                        </header>
+                        <main>
+                            <h1>{title}</h1>
+                            {children.with_value(|c| c())}
+                        </main>
+                    }
+                    .into_any(),
+                    Ok(Some(_)) => view! { <Redirect path="/"/> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn PortalOverview() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| portal_overview());
+    view! {
+        <PortalLayout title="Overview">
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading your organisation…"</p> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(o) => {
+                            let done = o.checklist.iter().filter(|i| i.done).count();
+                            let total = o.checklist.len();
+                            view! {
+                                <p class="subtitle">{o.partner.clone()} " (" <code>{o.slug.clone()}</code> ") · stage "
+                                    <span class=format!("state state-{}", o.stage)>{o.stage.clone()}</span></p>
+                                <div class="figures">
+                                    <div class="figure card"><span class="label">"Sandbox clients"</span><strong>{o.sandbox_clients}</strong></div>
+                                    <div class="figure card"><span class="label">"Production clients"</span><strong>{o.production_clients}</strong></div>
+                                    <div class="figure card"><span class="label">"Onboarding"</span><strong>{format!("{done} of {total}")}</strong></div>
+                                </div>
+                                <section aria-label="Endpoints">
+                                    <h2>"Your endpoints"</h2>
+                                    <dl class="endpoints">
+                                        <dt>"Sandbox token endpoint"</dt><dd><code>{o.sandbox_token_endpoint.clone()}</code></dd>
+                                        <dt>"Production token endpoint"</dt><dd><code>{o.production_token_endpoint.clone()}</code></dd>
+                                    </dl>
+                                    {(o.stage != "production").then(|| view! {
+                                        <p class="meta">"Until your organisation is in production you have sandbox clients only. "
+                                            <A href="/portal/clients">"Create one"</A> " and try a token."</p>
+                                    })}
+                                </section>
+                                <section aria-label="Onboarding checklist">
+                                    <h2>{format!("Onboarding checklist: {done} of {total} done")}</h2>
+                                    <ul class="checklist">
+                                        {o.checklist.into_iter().map(|i| view! {
+                                            <li class=if i.done { "done" } else { "open" }>
+                                                <span class="mark" aria-hidden="true">{if i.done { "✓" } else { "○" }}</span>
+                                                " " {i.label} <span class="meta">" " {i.detail}</span>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                </section>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </PortalLayout>
+    }
+}

@@ -1,0 +1,124 @@
+//! The portal's team page: the partner's users, invitations (a one-time link valid 72 hours)
+//! and role changes, by the partner's admins.
+
+use leptos::prelude::*;
+
+use super::PortalLayout;
+use super::api::{PortalInvite, PortalSetMember, portal_team};
+use crate::components::{
+    ActionDone, ActionError, ConfirmSubmit, CopyButton, ErrorBox, Field, Submit,
+};
+
+const ROLES: [(&str, &str); 2] = [
+    (
+        "partner_admin",
+        "Partner admin: manages clients and the team",
+    ),
+    (
+        "partner_viewer",
+        "Partner viewer: reads everything, changes nothing",
+    ),
+];
+
+#[component]
+pub fn PortalTeam() -> impl IntoView {
+    let invite = ServerAction::<PortalInvite>::new();
+    let set = ServerAction::<PortalSetMember>::new();
+    let team = Resource::new(
+        move || (invite.version().get(), set.version().get()),
+        |_| portal_team(),
+    );
+    let email = RwSignal::new(String::new());
+    let bad_email = move || {
+        let e = email.read();
+        (!e.is_empty()
+            && !e
+                .split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.')))
+        .then(|| "Enter an e-mail address like name@example.com.".to_owned())
+    };
+    view! {
+        <PortalLayout title="Team">
+            <ActionError value=Signal::derive(move || set.value().get())/>
+            <ActionDone value=Signal::derive(move || set.value().get())/>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading your team…"</p> }>
+                {move || Suspend::new(async move {
+                    match team.await {
+                        Ok(t) => {
+                            let manage = t.can_manage;
+                            view! {
+                                <table>
+                                    <thead><tr><th>"E-mail"</th><th>"Role"</th><th>"Access"</th><th>"Since"</th>{manage.then(|| view! { <th>"Change"</th> })}</tr></thead>
+                                    <tbody>
+                                        {t.members.into_iter().map(|m| {
+                                            let field = format!("role-{}", m.email);
+                                            let email = m.email.clone();
+                                            let enabled = m.enabled;
+                                            let role = m.role.clone();
+                                            view! {
+                                                <tr>
+                                                    <td>{m.email.clone()} {m.me.then_some(" (you)")}</td>
+                                                    <td>{m.role.clone()}</td>
+                                                    <td>{if m.enabled { "can sign in" } else { "disabled" }}</td>
+                                                    <td>{m.created}</td>
+                                                    {manage.then(|| if m.me {
+                                                        view! { <td class="meta">"Ask another partner admin"</td> }.into_any()
+                                                    } else {
+                                                        view! {
+                                                            <td>
+                                                                <ActionForm action=set attr:class="inline">
+                                                                    <input type="hidden" name="email" value=email/>
+                                                                    <label for=field.clone() class="sr-only">"Role"</label>
+                                                                    <select id=field name="role">
+                                                                        {ROLES.iter().map(|(r, _)| view! { <option value=*r selected=*r == role>{*r}</option> }).collect_view()}
+                                                                    </select>
+                                                                    <select name="enabled" aria-label="Access">
+                                                                        <option value="true" selected=enabled>"can sign in"</option>
+                                                                        <option value="false" selected=!enabled>"disabled"</option>
+                                                                    </select>
+                                                                    <ConfirmSubmit label="Save" class="secondary" question="Change this member's role or access?"/>
+                                                                </ActionForm>
+                                                            </td>
+                                                        }.into_any()
+                                                    })}
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                {manage.then(|| view! {
+                                    <section>
+                                        <h2>"Invite a colleague"</h2>
+                                        <ActionForm action=invite attr:class="card" attr:id="invite">
+                                            <Field label="E-mail" help="They set their own password from the link; only this address can use it."
+                                                error=Signal::derive(bad_email)>
+                                                <input type="email" name="email" required autocomplete="off"
+                                                    aria-invalid=move || bad_email().is_some().to_string()
+                                                    on:input=move |ev| email.set(event_target_value(&ev))/>
+                                            </Field>
+                                            <Field label="Role">
+                                                <select name="role">
+                                                    {ROLES.iter().map(|(r, label)| view! { <option value=*r selected=*r == "partner_viewer">{*label}</option> }).collect_view()}
+                                                </select>
+                                            </Field>
+                                            <Submit label="Create invitation link" busy="Creating…" pending=invite.pending()
+                                                blocked=Signal::derive(move || bad_email().is_some())/>
+                                            <ActionError value=Signal::derive(move || invite.value().get())/>
+                                        </ActionForm>
+                                    </section>
+                                })}
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || invite.value().get().and_then(Result::ok).map(|link| view! {
+                <div class="secret card" role="status">
+                    <p><strong>"Invitation created."</strong> " Send this link to your colleague: it works once, for 72 hours, and is shown only now."</p>
+                    <p><code class="invite-link">{link.clone()}</code> " " <CopyButton text=link/></p>
+                </div>
+            })}
+        </PortalLayout>
+    }
+}

@@ -1,0 +1,57 @@
+//! The partner portal's side of sessions: the signed-in partner user with their partner, and
+//! invitations to a partner's team (by a partner admin, or a console operator).
+
+use entente_store::Actor;
+use entente_store::entities::partner;
+use entente_store::enums::Role;
+
+use super::session::{AdminSession, authorize};
+use super::{console, fail, user_error};
+use crate::error::ConsoleError;
+
+/// Invitations to a partner's team are valid for 72 hours.
+pub const INVITE_LIFETIME: i64 = 72 * 3600;
+
+/// The signed-in partner user, if the access table lets their role call `route`, with their
+/// partner (read from their account, never from the request).
+pub async fn portal_user(
+    route: &'static str,
+) -> Result<(AdminSession, partner::Model), ConsoleError> {
+    let me = authorize(route).await?;
+    let Some(partner_id) = me.partner_id.clone() else {
+        // The table lists partner roles only for portal routes; a console user never gets here.
+        return Err(fail(ConsoleError::forbidden()));
+    };
+    let p = console()?
+        .store
+        .partner_by_id(&partner_id)
+        .await
+        .map_err(user_error)?;
+    Ok((me, p))
+}
+
+/// A one-time link for `email` to join `partner`'s team as `role`, valid 72 hours; the token is
+/// stored only as a keyed hash.
+pub async fn invite_partner_user(
+    actor: &Actor,
+    partner: &partner::Model,
+    email: &str,
+    role: Role,
+) -> Result<String, ConsoleError> {
+    let c = console()?;
+    let token = entente_domain::secret::random_token(32);
+    let now = super::now();
+    c.store
+        .invite_partner_user(
+            actor,
+            partner,
+            email,
+            role,
+            c.hasher.hash(&token),
+            now + INVITE_LIFETIME,
+            now,
+        )
+        .await
+        .map_err(user_error)?;
+    Ok(format!("{}/setup?token={token}", c.issuer))
+}

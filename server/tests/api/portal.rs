@@ -1,0 +1,458 @@
+//! The partner portal over real HTTP on SQLite and PostgreSQL: partner users join by a one-time
+//! link bound to their address, see and change their own partner only — another partner's
+//! client or team member is "not found" (G50) — and give themselves nothing they were not
+//! granted (G51); the walk of every route in console.rs shows they reach no console or admin
+//! API route.
+
+use entente_domain::ScopeSet;
+use entente_domain::environment::Environment;
+use entente_server::state::now;
+use entente_store::Actor;
+use entente_store::enums::Role;
+use serde_json::Value;
+
+use crate::common::{Creds, TestServer};
+use crate::console::{call, session};
+use crate::sandbox::{SANDBOX_API, client_in, sandbox_audience};
+
+crate::on_both!(
+    an_invitation_makes_a_partner_user_of_one_address,
+    partner_users_reach_their_own_partner_only,
+    partner_admins_manage_sandbox_clients_within_their_grants,
+    secrets_rotate_with_an_overlap,
+    partner_users_are_never_console_users,
+);
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in partner user of `partner` (made directly, as `entente` would seed one).
+pub(crate) async fn partner_session(
+    s: &TestServer,
+    partner: &str,
+    email: &str,
+    role: Role,
+) -> String {
+    let hash = entente_domain::password::hash_password(PASSWORD).unwrap();
+    let p = s.state.store.partner_by_slug(partner).await.unwrap();
+    s.state
+        .store
+        .create_partner_user(&Actor::new("test"), &p, email, hash, role, now())
+        .await
+        .unwrap();
+    crate::console::sign_in(s, email, PASSWORD).await
+}
+
+/// acme and globex (production), each granted orders:read on the sandbox audience.
+async fn two_partners(s: &TestServer) {
+    s.seed().await;
+    sandbox_audience(s).await;
+    s.state
+        .store
+        .set_grant(
+            &Actor::new("test"),
+            "globex",
+            SANDBOX_API,
+            &ScopeSet::parse("orders:read").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    s.refresh().await;
+}
+
+async fn an_invitation_makes_a_partner_user_of_one_address(s: &TestServer) {
+    two_partners(s).await;
+    let admin = partner_session(s, "acme", "pat@acme.test", Role::PartnerAdmin).await;
+    let (code, link) = call(
+        s,
+        &admin,
+        "portal_invite",
+        &[("email", "vic@acme.test"), ("role", "partner_viewer")],
+    )
+    .await;
+    assert_eq!(code, 200, "{link}");
+    let link = link.as_str().unwrap();
+    assert!(
+        link.starts_with(&format!("{}/setup?token=", s.base)),
+        "{link}"
+    );
+    let token = link.split("token=").nth(1).unwrap();
+    // Only the invited address can use it.
+    let (code, answer) = call(
+        s,
+        "",
+        "setup_admin",
+        &[
+            ("token", token),
+            ("email", "mallory@evil.test"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(code, 400, "{answer}");
+    let (code, answer) = call(
+        s,
+        "",
+        "setup_admin",
+        &[
+            ("token", token),
+            ("email", "vic@acme.test"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(code, 200, "{answer}");
+    // Used once.
+    let (code, _) = call(
+        s,
+        "",
+        "setup_admin",
+        &[
+            ("token", token),
+            ("email", "vic@acme.test"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(code, 400);
+    let vic = crate::console::sign_in(s, "vic@acme.test", PASSWORD).await;
+    let (code, me) = call(s, &vic, "me", &[]).await;
+    assert_eq!(code, 200);
+    assert_eq!(me["role"], "partner_viewer");
+    assert_eq!(me["partner"], "Acme Corp");
+    let (code, team) = call(s, &vic, "portal_team", &[]).await;
+    assert_eq!(code, 200);
+    let emails: Vec<&str> = team["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, ["pat@acme.test", "vic@acme.test"]);
+    // A viewer changes nothing.
+    let (code, _) = call(
+        s,
+        &vic,
+        "portal_invite",
+        &[("email", "x@acme.test"), ("role", "partner_viewer")],
+    )
+    .await;
+    assert_eq!(code, 403);
+    // The invitation and the joining are audited on the partner, by who did them.
+    let events = s.state.store.recent_audit_events(50).await.unwrap();
+    let seen = |action: &str, actor: &str| {
+        events
+            .iter()
+            .any(|e| e.action == action && e.actor == actor && e.target == "partner:acme")
+    };
+    assert!(seen("partner_user.invite", "portal:pat@acme.test"));
+    assert!(seen("partner_user.join", "invite:vic@acme.test"));
+}
+
+/// G50: every portal function that names something by id, given another partner's id, answers
+/// 404 — never the thing, never a change — and lists show the caller's partner only.
+async fn partner_users_reach_their_own_partner_only(s: &TestServer) {
+    two_partners(s).await;
+    let pat = partner_session(s, "acme", "pat@acme.test", Role::PartnerAdmin).await;
+    partner_session(s, "globex", "gil@globex.test", Role::PartnerAdmin).await;
+    let theirs = client_in(
+        s,
+        "globex",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let mine = client_in(
+        s,
+        "acme",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+
+    let (code, answer) = call(
+        s,
+        &pat,
+        "portal_rotate_secret",
+        &[("client_id", &theirs.id), ("overlap", "0")],
+    )
+    .await;
+    assert_eq!(code, 404, "{answer}");
+    let (code, answer) = call(
+        s,
+        &pat,
+        "portal_set_member",
+        &[
+            ("email", "gil@globex.test"),
+            ("role", "partner_viewer"),
+            ("enabled", "false"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 404, "{answer}");
+    // globex's client still authenticates with its secret; gil can still sign in.
+    let r = s
+        .post_form(
+            "/sandbox/oauth2/token",
+            Some(&theirs),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", SANDBOX_API),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    crate::console::sign_in(s, "gil@globex.test", PASSWORD).await;
+
+    let (code, clients) = call(s, &pat, "portal_clients", &[]).await;
+    assert_eq!(code, 200);
+    let ids: Vec<&str> = clients["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["client_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [mine.id.as_str()]);
+    let (_, team) = call(s, &pat, "portal_team", &[]).await;
+    assert!(!team.to_string().contains("globex"), "{team}");
+    let (_, overview) = call(s, &pat, "portal_overview", &[]).await;
+    assert_eq!(overview["slug"], "acme");
+    // The partner comes from the session: a `partner` field in the request changes nothing.
+    let (_, overview) = call(s, &pat, "portal_overview", &[("partner", "globex")]).await;
+    assert_eq!(overview["slug"], "acme");
+}
+
+/// G51 in the portal: a new client is a sandbox client with scopes the partner holds on sandbox
+/// audiences and the offered grant types only; viewers create nothing.
+async fn partner_admins_manage_sandbox_clients_within_their_grants(s: &TestServer) {
+    two_partners(s).await;
+    let pat = partner_session(s, "acme", "pat@acme.test", Role::PartnerAdmin).await;
+    let vic = partner_session(s, "acme", "vic@acme.test", Role::PartnerViewer).await;
+    let (code, created) = call(
+        s,
+        &pat,
+        "portal_create_client",
+        &[
+            ("name", "backend"),
+            ("scopes", "orders:read"),
+            ("token_exchange", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 200, "{created}");
+    assert_eq!(
+        created["token_endpoint"],
+        format!("{}/sandbox/oauth2/token", s.base)
+    );
+    let creds = Creds {
+        id: created["client_id"].as_str().unwrap().into(),
+        secret: created["client_secret"].as_str().unwrap().into(),
+    };
+    let stored = s.state.store.client(&creds.id).await.unwrap();
+    assert_eq!(Environment::from(stored.environment), Environment::Sandbox);
+    assert_eq!(
+        stored.grant_types,
+        "client_credentials urn:ietf:params:oauth:grant-type:token-exchange"
+    );
+    let r = s
+        .post_form(
+            "/sandbox/oauth2/token",
+            Some(&creds),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", SANDBOX_API),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200, "the new client works at once");
+    // Scopes it does not hold in the sandbox (a production grant, or none), reserved scopes,
+    // and grant types beyond the offered ones are refused.
+    for scopes in [
+        "orders:write",
+        "orders:read entente:admin",
+        "nothing:here",
+        "",
+    ] {
+        let (code, answer) = call(
+            s,
+            &pat,
+            "portal_create_client",
+            &[("name", "x"), ("scopes", scopes)],
+        )
+        .await;
+        assert_eq!(code, 400, "{scopes}: {answer}");
+    }
+    let (code, _) = call(
+        s,
+        &pat,
+        "portal_create_client",
+        &[
+            ("name", "x"),
+            ("scopes", "orders:read"),
+            ("grant_types", "refresh_token"),
+            ("environment", "production"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 200, "unknown fields are ignored");
+    let (_, clients) = call(s, &pat, "portal_clients", &[]).await;
+    for c in clients["clients"].as_array().unwrap() {
+        assert_eq!(c["environment"], "sandbox", "{c}");
+        assert!(
+            !c["grant_types"].to_string().contains("refresh_token"),
+            "{c}"
+        );
+    }
+    let (code, _) = call(
+        s,
+        &vic,
+        "portal_create_client",
+        &[("name", "x"), ("scopes", "orders:read")],
+    )
+    .await;
+    assert_eq!(code, 403);
+    let (code, _) = call(s, &vic, "portal_clients", &[]).await;
+    assert_eq!(code, 200);
+}
+
+/// A rotated secret: the old one keeps working for the chosen overlap, or stops at once.
+async fn secrets_rotate_with_an_overlap(s: &TestServer) {
+    two_partners(s).await;
+    let pat = partner_session(s, "acme", "pat@acme.test", Role::PartnerAdmin).await;
+    let old = client_in(
+        s,
+        "acme",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let works = |c: Creds| async move {
+        s.post_form(
+            "/sandbox/oauth2/token",
+            Some(&c),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", SANDBOX_API),
+            ],
+        )
+        .await
+        .status()
+            == 200
+    };
+    let copy = |c: &Creds| Creds {
+        id: c.id.clone(),
+        secret: c.secret.clone(),
+    };
+    let (code, r) = call(
+        s,
+        &pat,
+        "portal_rotate_secret",
+        &[("client_id", &old.id), ("overlap", "3600")],
+    )
+    .await;
+    assert_eq!(code, 200, "{r}");
+    assert!(r["note"].as_str().unwrap().contains("1 hour"), "{r}");
+    let new = Creds {
+        id: old.id.clone(),
+        secret: r["client_secret"].as_str().unwrap().into(),
+    };
+    assert!(
+        works(copy(&old)).await && works(copy(&new)).await,
+        "both work during the overlap"
+    );
+    let (code, r) = call(
+        s,
+        &pat,
+        "portal_rotate_secret",
+        &[("client_id", &old.id), ("overlap", "0")],
+    )
+    .await;
+    assert_eq!(code, 200, "{r}");
+    let newest = Creds {
+        id: old.id.clone(),
+        secret: r["client_secret"].as_str().unwrap().into(),
+    };
+    assert!(!works(copy(&old)).await && !works(copy(&new)).await && works(newest).await);
+    let (code, _) = call(
+        s,
+        &pat,
+        "portal_rotate_secret",
+        &[("client_id", &old.id), ("overlap", "5")],
+    )
+    .await;
+    assert_eq!(code, 400, "overlaps are the offered ones");
+}
+
+/// Partner users are never console users: no console role for them (nor partner roles for
+/// console users), no console invitation with a partner role, and `me` tells them nothing of
+/// the console (no count of pending change requests).
+async fn partner_users_are_never_console_users(s: &TestServer) {
+    two_partners(s).await;
+    let admin = session(s, "admin@example.test", Role::Admin).await;
+    partner_session(s, "acme", "pat@acme.test", Role::PartnerAdmin).await;
+    let vic = partner_session(s, "acme", "vic@acme.test", Role::PartnerViewer).await;
+    let (code, answer) = call(
+        s,
+        &admin,
+        "set_user_access",
+        &[
+            ("email", "pat@acme.test"),
+            ("role", "admin"),
+            ("enabled", "true"),
+        ],
+    )
+    .await;
+    assert!(code == 400 || code == 404, "{code} {answer}");
+    let (code, _) = call(
+        s,
+        &admin,
+        "set_user_access",
+        &[
+            ("email", "admin@example.test"),
+            ("role", "partner_admin"),
+            ("enabled", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 400);
+    let (code, _) = call(
+        s,
+        &admin,
+        "invite_console_user",
+        &[("role", "partner_admin")],
+    )
+    .await;
+    assert_eq!(code, 400);
+    let (_, users) = call(
+        s,
+        &admin,
+        "list_console_users",
+        &[("filter", ""), ("offset", "0")],
+    )
+    .await;
+    assert!(
+        !users.to_string().contains("acme.test"),
+        "partner users are not console users: {users}"
+    );
+    // A change request waits; the partner user's `me` does not say so.
+    s.state
+        .store
+        .submit(
+            &Actor::new("admin:olga@example.test"),
+            entente_store::governance::Change::Grant {
+                partner: "globex".into(),
+                audience: crate::common::OTHER_API.into(),
+                scopes: ScopeSet::parse("bill:read").unwrap(),
+            },
+            "",
+            true,
+            now(),
+        )
+        .await
+        .unwrap();
+    let (_, me) = call(s, &vic, "me", &[]).await;
+    assert_eq!(me["pending_requests"], 0, "{me}");
+    let (_, me) = call(s, &admin, "me", &[]).await;
+    assert_eq!(me["pending_requests"], 1, "{me}");
+    let _: Option<Value> = None;
+}
