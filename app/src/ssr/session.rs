@@ -218,7 +218,7 @@ pub async fn accept_invite(
     let c = console()?;
     let invalid = || {
         fail(ConsoleError::bad_request(
-            "this set-up link is invalid, used or expired; run `entente admin create` instead",
+            "this link is invalid, used or expired, or it was made for another e-mail address",
         ))
     };
     // No password work for a link that cannot be used, and no more than sign-in allows.

@@ -227,7 +227,7 @@ async fn first_administrator_link_works_once(s: &TestServer) {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Create your console account"));
+    assert!(page.contains("Create your account"));
     let form = [
         ("token", token.as_str()),
         ("email", "first@example.test"),

@@ -4,8 +4,9 @@ use leptos_router::hooks::use_query_map;
 use super::api::{SetupAdmin, invite_valid};
 use crate::components::{ActionError, Field, Submit};
 
-/// The one-time page that creates a console account from an invitation link: the first
-/// administrator's (printed at start-up) or one an administrator made on the users page.
+/// The one-time page that creates an account from an invitation link: the first
+/// administrator's (printed at start-up), a console user's (the users page) or a partner
+/// user's (the partner's page, the portal's team page, `entente partner invite`).
 #[component]
 pub fn Setup() -> impl IntoView {
     let query = use_query_map();
@@ -19,7 +20,7 @@ pub fn Setup() -> impl IntoView {
     };
     view! {
         <main class="narrow">
-            <h1>"Create your console account"</h1>
+            <h1>"Create your account"</h1>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Checking the link…"</p> }>
                 {move || Suspend::new(async move {
                     match valid.await {
@@ -33,7 +34,7 @@ pub fn Setup() -> impl IntoView {
                                         aria-invalid=move || too_short().to_string()
                                         on:input=move |ev| password.set(event_target_value(&ev))/>
                                 </Field>
-                                <Submit label="Create administrator" busy="Creating…" pending=setup.pending()
+                                <Submit label="Create account" busy="Creating…" pending=setup.pending()
                                     blocked=Signal::derive(too_short)/>
                                 <ActionError value=Signal::derive(move || setup.value().get())/>
                             </ActionForm>
@@ -41,7 +42,7 @@ pub fn Setup() -> impl IntoView {
                         .into_any(),
                         _ => view! {
                             <p class="error" role="alert">
-                                "This set-up link is invalid, used or expired. Run "
+                                "This link is invalid, used or expired: ask whoever sent it for a new one. For the first administrator, run "
                                 <code>"entente admin create --email you@example.com"</code>
                                 " on the server instead."
                             </p>

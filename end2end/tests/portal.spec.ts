@@ -1,0 +1,103 @@
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { baseURL, cli, hydrated, reportCspViolations, signIn, watch } from '../fixtures';
+
+// The partner portal: a partner admin joins by invitation, creates a sandbox client, gets a
+// token with it from a shell, rotates its secret with an overlap, and invites a colleague;
+// partner users never see the console.
+const API = 'https://sandbox.wonka.e2e.test';
+const PASSWORD = 'golden ticket chocolate river';
+
+test('a partner admin joins by invitation and manages sandbox clients in the portal', async ({ page, browser }) => {
+  const problems = watch(page, (status, url) => status === 403 && url.includes('/api/'));
+  await reportCspViolations(page);
+  cli('partner', 'create', '--slug', 'wonka', '--name', 'Wonka Industries', '--stage', 'sandbox');
+  cli('audience', 'create', '--identifier', API, '--scopes', 'candy:read candy:write', '--environment', 'sandbox');
+  cli('grant', 'set', '--partner', 'wonka', '--audience', API, '--scopes', 'candy:read');
+  const invite = JSON.parse(cli('partner', 'invite', '--partner', 'wonka', '--email', 'willy@wonka.test',
+    '--role', 'partner_admin', '--output', 'json'));
+  expect(invite.link).toContain(`${baseURL}/setup?token=`);
+
+  // The link: the invited address sets a password and lands in the portal.
+  await page.goto(invite.link);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
+  await page.getByLabel('E-mail').fill('willy@wonka.test');
+  await page.getByLabel(/Password/).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/portal$/);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await expect(page.locator('.partner-name')).toHaveText('Wonka Industries');
+  await expect(page.getByRole('region', { name: 'Endpoints' })).toContainText(`${baseURL}/sandbox/oauth2/token`);
+  await expect(page.getByRole('region', { name: 'Onboarding checklist' })).toContainText('of 5 done');
+  await page.screenshot({ path: 'test-results/portal-overview.png', fullPage: true });
+
+  // The console is not theirs: its pages send them back to the portal.
+  await page.goto('/partners');
+  await expect(page).toHaveURL(/\/portal$/);
+  await hydrated(page);
+
+  // A sandbox client, with inline validation of the scopes they hold.
+  await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Clients' }).click();
+  await expect(page).toHaveURL(/\/portal\/clients$/);
+  await hydrated(page);
+  await expect(page.getByText('No clients yet.')).toBeVisible();
+  const form = page.locator('#new-client');
+  await form.getByLabel('Name').fill('factory-floor');
+  await form.getByLabel(/Scopes/).fill('candy:write');
+  await expect(page.getByText('candy:write is not granted to you in the sandbox')).toBeVisible();
+  await expect(form.getByRole('button', { name: 'Create sandbox client' })).toBeDisabled();
+  await form.getByLabel(/Scopes/).fill('candy:read');
+  await form.getByRole('button', { name: 'Create sandbox client' }).click();
+  const card = page.locator('.secret.card');
+  await expect(card).toContainText('Sandbox client created.');
+  const clientId = (await card.locator('.client-id').textContent())!.trim();
+  const secret = (await card.locator('.client-secret').textContent())!.trim();
+  await expect(card.locator('.token-endpoint')).toHaveText(`${baseURL}/sandbox/oauth2/token`);
+  await expect(page.locator(`#client-${clientId}`)).toContainText('sandbox');
+  await page.screenshot({ path: 'test-results/portal-clients.png', fullPage: true });
+
+  // The client works from a shell, as curl would call it.
+  const curl = (id: string, s: string) => JSON.parse(execFileSync('curl', ['-s', '-u', `${id}:${s}`,
+    '-d', 'grant_type=client_credentials', '-d', `resource=${API}`, `${baseURL}/sandbox/oauth2/token`]).toString());
+  expect(curl(clientId, secret).token_type).toBe('Bearer');
+
+  // Rotation with a 24-hour overlap: both secrets work.
+  const row = page.locator(`#client-${clientId}`);
+  await row.getByLabel('Old secret keeps working').selectOption('86400');
+  page.once('dialog', (d) => d.accept());
+  await row.getByRole('button', { name: 'Rotate secret' }).click();
+  await expect(page.locator('.secret.card').first()).toContainText('the old one keeps working for 24 hours');
+  const rotated = (await page.locator('.secret.card').first().locator('.client-secret').textContent())!.trim();
+  expect(rotated).not.toBe(secret);
+  expect(curl(clientId, secret).access_token).toBeTruthy();
+  expect(curl(clientId, rotated).access_token).toBeTruthy();
+
+  // A colleague, invited from the team page with inline validation.
+  await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Team' }).click();
+  await expect(page).toHaveURL(/\/portal\/team$/);
+  await hydrated(page);
+  await expect(page.getByRole('table')).toContainText('willy@wonka.test (you)');
+  const inviteForm = page.locator('#invite');
+  await inviteForm.getByLabel('E-mail').fill('charlie@');
+  await expect(page.getByText('Enter an e-mail address like name@example.com.')).toBeVisible();
+  await inviteForm.getByLabel('E-mail').fill('charlie@wonka.test');
+  await inviteForm.getByRole('button', { name: 'Create invitation link' }).click();
+  await expect(page.locator('.invite-link')).toContainText(`${baseURL}/setup?token=`);
+  await page.screenshot({ path: 'test-results/portal-team.png', fullPage: true });
+
+  // The console shows the partner's users on its page.
+  const context = await browser.newContext();
+  const admin = await context.newPage();
+  await reportCspViolations(admin);
+  const adminProblems = watch(admin);
+  await signIn(admin);
+  await admin.goto('/partners/wonka');
+  await hydrated(admin);
+  await expect(admin.getByRole('region', { name: 'Partner users' })).toContainText('willy@wonka.test');
+  await admin.screenshot({ path: 'test-results/partner-users.png', fullPage: true });
+  expect(adminProblems).toEqual([]);
+  expect(problems).toEqual([]);
+  await context.close();
+});
