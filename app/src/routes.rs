@@ -34,6 +34,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/portal") view=pages::portal::PortalOverview/>
                 <Route path=path!("/portal/clients") view=pages::portal::PortalClients/>
                 <Route path=path!("/portal/team") view=pages::portal::PortalTeam/>
+                <Route path=path!("/sandbox") view=pages::playground::Playground/>
             </Routes>
         </Router>
     }

@@ -63,6 +63,26 @@ test('a partner admin joins by invitation and manages sandbox clients in the por
     '-d', 'grant_type=client_credentials', '-d', `resource=${API}`, `${baseURL}/sandbox/oauth2/token`]).toString());
   expect(curl(clientId, secret).token_type).toBe('Bearer');
 
+  // The playground: a trial token through the real sandbox token endpoint, and its curl.
+  await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Playground' }).click();
+  await expect(page).toHaveURL(/\/sandbox$/);
+  await hydrated(page);
+  const trial = page.locator('#trial');
+  await trial.getByRole('combobox', { name: 'Client', exact: true }).selectOption(clientId);
+  await trial.getByLabel('Client secret').fill(secret);
+  await trial.getByRole('button', { name: 'Send' }).click();
+  const result = page.getByRole('region', { name: 'Trial result' });
+  await expect(result.getByRole('heading', { name: /Result/ })).toContainText('HTTP 200');
+  await expect(result.locator('.token-claims')).toContainText(`"iss": "${baseURL}/sandbox"`);
+  await expect(result.locator('.checks li.done')).toHaveCount(5);
+  const curlCommand = (await result.locator('pre.curl').textContent())!;
+  expect(curlCommand).not.toContain(secret);
+  const fromShell = JSON.parse(execFileSync('bash', ['-c', curlCommand], { env: { ...process.env, CLIENT_SECRET: secret } }).toString());
+  expect(fromShell.token_type).toBe('Bearer');
+  await page.screenshot({ path: 'test-results/playground.png', fullPage: true });
+  await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Clients' }).click();
+  await hydrated(page);
+
   // Rotation with a 24-hour overlap: both secrets work.
   const row = page.locator(`#client-${clientId}`);
   await row.getByLabel('Old secret keeps working').selectOption('86400');

@@ -13,6 +13,7 @@ pub mod matrix;
 pub mod onboarding;
 pub mod overview;
 pub mod partners;
+pub mod playground;
 pub mod portal;
 pub mod trust;
 pub mod usage;

@@ -158,6 +158,10 @@ pub const TABLE: &[(&str, Access)] = &[
     ("portal_set_member", PORTAL_ADMIN),
     ("invite_partner_user", OPERATE),
     ("partner_team", READ),
+    // The playground: every partner user may mint trial tokens with the partner's sandbox
+    // clients (the secret typed; a trial changes nothing).
+    ("playground", PORTAL),
+    ("try_token", PORTAL),
 ];
 
 /// The table's entry for a route; `None` for a route nobody declared (it is refused).

@@ -74,6 +74,27 @@ pub trait FederationServices: Send + Sync {
     /// Applies committed catalog changes to this replica now (others follow the change feed),
     /// so that "try a token" right after an edit sees the edit.
     fn apply_changes(&self) -> BoxFuture<()>;
+    /// Sends a token request, as `client_id` with its secret (HTTP Basic), through the sandbox's
+    /// real token endpoint handler — authentication, rate limits, policy, signing, usage — as a
+    /// client calling over HTTP from `address` would.
+    fn sandbox_token_request(
+        &self,
+        client_id: String,
+        client_secret: String,
+        form: Vec<(String, String)>,
+        address: Option<std::net::IpAddr>,
+    ) -> BoxFuture<TrialResponse>;
+    /// Checks a token as a sandbox resource server would: each check with whether it passed
+    /// and why.
+    fn inspect_sandbox_token(&self, token: String) -> BoxFuture<Vec<(String, bool, String)>>;
+}
+
+/// What the token endpoint answered: status, the headers a client reads, the body.
+#[derive(Debug, Clone)]
+pub struct TrialResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
 }
 
 #[derive(Clone)]

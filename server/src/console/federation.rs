@@ -159,6 +159,31 @@ impl app::ssr::FederationServices for ConsoleFederation {
             }
         })
     }
+
+    fn sandbox_token_request(
+        &self,
+        client_id: String,
+        client_secret: String,
+        form: Vec<(String, String)>,
+        address: Option<std::net::IpAddr>,
+    ) -> app::ssr::BoxFuture<app::ssr::TrialResponse> {
+        let state = self.0.clone();
+        Box::pin(super::playground::token_request(
+            state,
+            client_id,
+            client_secret,
+            form,
+            address,
+        ))
+    }
+
+    fn inspect_sandbox_token(
+        &self,
+        token: String,
+    ) -> app::ssr::BoxFuture<Vec<(String, bool, String)>> {
+        let state = self.0.clone();
+        Box::pin(async move { super::playground::inspect(&state, &token) })
+    }
 }
 
 /// A store refusal as it was; anything else (key generation, a reload) logged and said simply.

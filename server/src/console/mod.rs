@@ -2,6 +2,7 @@
 //! headers and the cross-site refusal; the admin API shares its sessions.
 
 pub mod federation;
+pub mod playground;
 pub mod sessions;
 
 use axum::Router;

@@ -989,6 +989,8 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
                     ("range", "live"),
                     ("environment", ""),
                     ("overlap", "0"),
+                    ("client_secret", "not-the-secret"),
+                    ("grant_type", "client_credentials"),
                 ])
             };
             r.send().await.unwrap().status().as_u16()

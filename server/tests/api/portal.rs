@@ -21,6 +21,7 @@ crate::on_both!(
     partner_admins_manage_sandbox_clients_within_their_grants,
     secrets_rotate_with_an_overlap,
     partner_users_are_never_console_users,
+    the_playground_runs_the_real_token_endpoint,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -455,4 +456,134 @@ async fn partner_users_are_never_console_users(s: &TestServer) {
     let (_, me) = call(s, &admin, "me", &[]).await;
     assert_eq!(me["pending_requests"], 1, "{me}");
     let _: Option<Value> = None;
+}
+
+/// The playground: a trial through the sandbox's real token endpoint, as the partner's own
+/// sandbox client, with the request, response, decoded token, checks, the policy's trace for an
+/// exchange, and a curl command that works from a shell (the secret from `$CLIENT_SECRET`).
+async fn the_playground_runs_the_real_token_endpoint(s: &TestServer) {
+    let f = crate::fed::setup(s).await;
+    sandbox_audience(s).await;
+    crate::fed::set_rule(s, SANDBOX_API, "orders:read", |_| {}).await;
+    s.state
+        .store
+        .set_grant(
+            &Actor::new("test"),
+            "globex",
+            SANDBOX_API,
+            &ScopeSet::parse("orders:read").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let pat = partner_session(s, "acme", "pat@acme.test", Role::PartnerViewer).await;
+    let trial = client_in(
+        s,
+        "acme",
+        Some(Environment::Sandbox),
+        &["client_credentials", crate::fed::TX],
+    )
+    .await;
+    let (code, data) = call(s, &pat, "playground", &[]).await;
+    assert_eq!(code, 200, "{data}");
+    assert_eq!(data["clients"][0]["client_id"], trial.id.as_str());
+    assert_eq!(data["audiences"], serde_json::json!([SANDBOX_API]));
+    let try_it = |secret: String, grant: &'static str, subject: String| {
+        let (pat, id) = (pat.clone(), trial.id.clone());
+        async move {
+            call(
+                s,
+                &pat,
+                "try_token",
+                &[
+                    ("client_id", id.as_str()),
+                    ("client_secret", secret.as_str()),
+                    ("grant_type", grant),
+                    ("audience", SANDBOX_API),
+                    ("scope", ""),
+                    ("subject_token", subject.as_str()),
+                ],
+            )
+            .await
+        }
+    };
+    let (code, r) = try_it(trial.secret.clone(), "client_credentials", String::new()).await;
+    assert_eq!(code, 200, "{r}");
+    assert_eq!(r["status"], 200, "{r}");
+    assert!(
+        r["response"]
+            .as_str()
+            .unwrap()
+            .contains("cache-control: no-store"),
+        "{r}"
+    );
+    let claims: Value = serde_json::from_str(r["token_claims"].as_str().unwrap()).unwrap();
+    assert_eq!(claims["iss"], format!("{}/sandbox", s.base));
+    assert_eq!(claims["aud"], SANDBOX_API);
+    let checks = r["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 5, "{r}");
+    assert!(checks.iter().all(|c| c["passed"] == true), "{r}");
+    // The secret is never sent back: not in the request shown, not in the curl command.
+    assert!(!r.to_string().contains(&trial.secret));
+    let curl = r["curl"].as_str().unwrap();
+    assert!(curl.contains("$CLIENT_SECRET"), "{curl}");
+    let out = tokio::task::block_in_place(|| {
+        std::process::Command::new("bash")
+            .args(["-c", curl])
+            .env("CLIENT_SECRET", &trial.secret)
+            .output()
+            .unwrap()
+    });
+    let from_shell: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert_eq!(from_shell["token_type"], "Bearer", "{curl}: {from_shell}");
+
+    // A wrong secret is the endpoint's own answer, shown as such.
+    let (code, r) = try_it("wrong".into(), "client_credentials", String::new()).await;
+    assert_eq!(code, 200);
+    assert_eq!(r["status"], 401);
+    assert!(
+        r["response"].as_str().unwrap().contains("invalid_client"),
+        "{r}"
+    );
+    assert!(r["checks"].as_array().unwrap().is_empty());
+
+    // A token exchange of the partner IdP's token, with the policy's trace.
+    let subject = f
+        .idp
+        .access_token("acme-rp", "alice", serde_json::json!({}));
+    let (code, r) = try_it(trial.secret.clone(), crate::fed::TX, subject).await;
+    assert_eq!(code, 200, "{r}");
+    assert_eq!(r["status"], 200, "{r}");
+    let trace = r["explanation"].as_str().unwrap();
+    assert!(
+        trace.contains("trust_rule") && trace.contains("ALLOWED"),
+        "{trace}"
+    );
+
+    // Only the partner's own sandbox clients: another partner's, or a production one, is 404.
+    let theirs = client_in(
+        s,
+        "globex",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let live = s.secret_client("acme", "orders:read").await;
+    for (id, secret) in [(&theirs.id, &theirs.secret), (&live.id, &live.secret)] {
+        let (code, answer) = call(
+            s,
+            &pat,
+            "try_token",
+            &[
+                ("client_id", id.as_str()),
+                ("client_secret", secret.as_str()),
+                ("grant_type", "client_credentials"),
+                ("audience", SANDBOX_API),
+                ("scope", ""),
+                ("subject_token", ""),
+            ],
+        )
+        .await;
+        assert_eq!(code, 404, "{answer}");
+    }
 }

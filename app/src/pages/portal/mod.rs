@@ -41,6 +41,7 @@ pub fn PortalLayout(title: &'static str, children: ChildrenFn) -> impl IntoView 
                                 <A href="/portal" exact=true>"Overview"</A>
                                 <A href="/portal/clients">"Clients"</A>
                                 <A href="/portal/team">"Team"</A>
+                                <A href="/sandbox">"Playground"</A>
                             </nav>
                             <span class="who">{me.email} " · " {me.role}</span>
                             <ActionForm action=logout>

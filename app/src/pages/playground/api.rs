@@ -1,0 +1,261 @@
+//! Server functions of the playground: the caller's sandbox clients and audiences, and a trial
+//! token request sent through the sandbox's real token endpoint, with everything a developer
+//! wants to see about it.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConsoleError;
+#[cfg(feature = "ssr")]
+use crate::ssr::{bad_request, console, portal_user, user_error};
+
+pub const CLIENT_CREDENTIALS: &str = "client_credentials";
+pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrialClient {
+    pub client_id: String,
+    pub name: String,
+    pub grant_types: Vec<String>,
+    pub scopes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaygroundData {
+    /// The partner's sandbox clients.
+    pub clients: Vec<TrialClient>,
+    /// Sandbox audiences the partner holds a grant on.
+    pub audiences: Vec<String>,
+    pub token_endpoint: String,
+}
+
+#[server]
+pub async fn playground() -> Result<PlaygroundData, ConsoleError> {
+    let (_, p) = portal_user("playground").await?;
+    let c = console()?;
+    let sandbox = entente_store::enums::EnvironmentColumn::Sandbox;
+    let clients = c
+        .store
+        .list_clients(Some(&p.id))
+        .await
+        .map_err(user_error)?
+        .into_iter()
+        .filter(|m| m.environment == sandbox && m.enabled)
+        .map(|m| TrialClient {
+            client_id: m.client_id,
+            name: m.name,
+            grant_types: m
+                .grant_types
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            scopes: m.allowed_scopes,
+        })
+        .collect();
+    let sandbox_audiences: std::collections::HashSet<String> = c
+        .store
+        .list_audiences()
+        .await
+        .map_err(user_error)?
+        .into_iter()
+        .filter(|(a, _)| a.environment == sandbox)
+        .map(|(a, _)| a.identifier)
+        .collect();
+    let audiences = c
+        .store
+        .grants_of(&p.id)
+        .await
+        .map_err(user_error)?
+        .into_iter()
+        .map(|(a, _)| a)
+        .filter(|a| sandbox_audiences.contains(a))
+        .collect();
+    Ok(PlaygroundData {
+        clients,
+        audiences,
+        token_endpoint: format!(
+            "{}/oauth2/token",
+            entente_domain::environment::Environment::Sandbox.issuer(&c.issuer)
+        ),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrialCheck {
+    pub name: String,
+    pub passed: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrialResult {
+    /// The HTTP request as sent (the secret shown as `…`).
+    pub request: String,
+    pub status: u16,
+    /// The HTTP response: status line, the headers a client reads, the body.
+    pub response: String,
+    /// The issued token's JOSE header and claims, pretty-printed (when one was issued).
+    pub token_header: Option<String>,
+    pub token_claims: Option<String>,
+    /// What a sandbox resource server would check of it.
+    pub checks: Vec<TrialCheck>,
+    /// The policy's decision trace, for a token exchange.
+    pub explanation: Option<String>,
+    /// A curl command that sends the same request (the secret from `$CLIENT_SECRET`).
+    pub curl: String,
+}
+
+/// One trial: the request goes through the sandbox token endpoint's real handler as the
+/// chosen client (its secret as typed; never stored or echoed). Another partner's client, or
+/// a production one, is "not found" (G50).
+#[server]
+#[allow(clippy::too_many_arguments)]
+pub async fn try_token(
+    client_id: String,
+    client_secret: String,
+    grant_type: String,
+    audience: String,
+    scope: String,
+    subject_token: String,
+) -> Result<TrialResult, ConsoleError> {
+    let (_, p) = portal_user("try_token").await?;
+    let c = console()?;
+    let sandbox = entente_store::enums::EnvironmentColumn::Sandbox;
+    match c.store.client(&client_id).await {
+        Ok(m) if m.partner_id.as_deref() == Some(p.id.as_str()) && m.environment == sandbox => {}
+        Ok(_) | Err(entente_store::StoreError::NotFound(_)) => {
+            return Err(crate::ssr::fail(ConsoleError::not_found(format!(
+                "no sandbox client {client_id} of yours"
+            ))));
+        }
+        Err(e) => return Err(user_error(e)),
+    }
+    let mut form = vec![("grant_type".to_owned(), grant_type.clone())];
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    match grant_type.as_str() {
+        CLIENT_CREDENTIALS => {}
+        TOKEN_EXCHANGE => {
+            let token = opt(&subject_token)
+                .ok_or_else(|| bad_request("paste a subject token to exchange"))?;
+            form.push(("subject_token".into(), token));
+            form.push(("subject_token_type".into(), ACCESS_TOKEN_TYPE.into()));
+        }
+        _ => {
+            return Err(bad_request(
+                "the playground tries client_credentials and token exchange",
+            ));
+        }
+    }
+    if let Some(a) = opt(&audience) {
+        let name = if grant_type == TOKEN_EXCHANGE {
+            "audience"
+        } else {
+            "resource"
+        };
+        form.push((name.into(), a));
+    }
+    if let Some(s) = opt(&scope) {
+        form.push(("scope".into(), s));
+    }
+    let token_endpoint = format!(
+        "{}/oauth2/token",
+        entente_domain::environment::Environment::Sandbox.issuer(&c.issuer)
+    );
+    let address = use_context::<axum::http::request::Parts>()
+        .and_then(|p| {
+            p.extensions
+                .get::<entente_domain::forwarded::ClientAddr>()
+                .copied()
+        })
+        .map(|a| a.0);
+    let answer = c
+        .federation
+        .0
+        .sandbox_token_request(client_id.clone(), client_secret, form.clone(), address)
+        .await;
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&form)
+        .finish();
+    let request = format!(
+        "POST {token_endpoint}\nAuthorization: Basic base64({client_id}:…)\nContent-Type: application/x-www-form-urlencoded\n\n{body}"
+    );
+    let json: Option<serde_json::Value> = serde_json::from_str(&answer.body).ok();
+    let pretty = json
+        .as_ref()
+        .and_then(|v| serde_json::to_string_pretty(v).ok())
+        .unwrap_or_else(|| answer.body.clone());
+    let response = format!(
+        "HTTP {}\n{}\n\n{pretty}",
+        answer.status,
+        answer
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let token = json
+        .as_ref()
+        .and_then(|v| v.get("access_token"))
+        .and_then(|t| t.as_str())
+        .map(str::to_owned);
+    let (token_header, token_claims, checks) = match &token {
+        Some(t) => {
+            let part = |i: usize| {
+                t.split('.')
+                    .nth(i)
+                    .and_then(|p| {
+                        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, p)
+                            .ok()
+                    })
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            };
+            let checks = c
+                .federation
+                .0
+                .inspect_sandbox_token(t.clone())
+                .await
+                .into_iter()
+                .map(|(name, passed, detail)| TrialCheck {
+                    name,
+                    passed,
+                    detail,
+                })
+                .collect();
+            (part(0), part(1), checks)
+        }
+        None => (None, None, vec![]),
+    };
+    let explanation = if grant_type == TOKEN_EXCHANGE {
+        use entente_domain::federation::explain::ExplainRequest;
+        let req = ExplainRequest {
+            client_id: client_id.clone(),
+            grant_type: grant_type.clone(),
+            subject_token: opt(&subject_token),
+            subject_token_type: Some(ACCESS_TOKEN_TYPE.into()),
+            audience: opt(&audience).map(entente_domain::jws::OneOrMany::One),
+            scope: opt(&scope),
+            ..Default::default()
+        };
+        Some(c.federation.0.explain(req).await.render())
+    } else {
+        None
+    };
+    let mut curl = format!("curl -s -u \"{client_id}:$CLIENT_SECRET\"");
+    for (k, v) in &form {
+        curl.push_str(&format!(" --data-urlencode '{k}={v}'"));
+    }
+    curl.push_str(&format!(" {token_endpoint}"));
+    Ok(TrialResult {
+        request,
+        status: answer.status,
+        response,
+        token_header,
+        token_claims,
+        checks,
+        explanation,
+        curl,
+    })
+}

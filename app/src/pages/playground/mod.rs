@@ -1,0 +1,124 @@
+//! The playground (`/sandbox`): pick one of your sandbox clients and a grant, send a trial
+//! token request through the sandbox's real token endpoint, and see the request, the response,
+//! the decoded token, what a resource server would check of it, the policy's trace (token
+//! exchange) and a curl command that does the same from a shell.
+
+pub mod api;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::components::{ActionError, CopyButton, ErrorBox, Field, Submit};
+use crate::pages::portal::PortalLayout;
+use api::{CLIENT_CREDENTIALS, TOKEN_EXCHANGE, TrialResult, TryToken, playground};
+
+#[component]
+fn TrialView(r: TrialResult) -> impl IntoView {
+    let ok = r.status == 200;
+    view! {
+        <section class="trial" aria-label="Trial result">
+            <h2>"Result: " <span class=if ok { "state state-active" } else { "state state-revoked" }>{format!("HTTP {}", r.status)}</span></h2>
+            <div class="row2">
+                <div>
+                    <h3>"Request"</h3>
+                    <pre class="http request">{r.request}</pre>
+                </div>
+                <div>
+                    <h3>"Response"</h3>
+                    <pre class="http response">{r.response}</pre>
+                </div>
+            </div>
+            {r.token_claims.map(|claims| view! {
+                <div class="row2">
+                    <div>
+                        <h3>"Token header"</h3>
+                        <pre class="token-header">{r.token_header.unwrap_or_default()}</pre>
+                    </div>
+                    <div>
+                        <h3>"Token claims"</h3>
+                        <pre class="token-claims">{claims}</pre>
+                    </div>
+                </div>
+            })}
+            {(!r.checks.is_empty()).then(|| view! {
+                <h3>"Validation (as a sandbox resource server checks it)"</h3>
+                <ul class="checklist checks">
+                    {r.checks.into_iter().map(|c| view! {
+                        <li class=if c.passed { "done" } else { "open" }>
+                            <span class="mark" aria-hidden="true">{if c.passed { "✓" } else { "✗" }}</span>
+                            " " <strong>{c.name}</strong> " " <span class="meta">{c.detail}</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {r.explanation.map(|e| view! {
+                <h3>"Policy decision"</h3>
+                <pre class="explain">{e}</pre>
+            })}
+            <h3>"The same from a shell"</h3>
+            <p class="meta">"Set " <code>"CLIENT_SECRET"</code> " to the client's secret first."</p>
+            <pre class="curl">{r.curl.clone()}</pre>
+            <CopyButton text=r.curl/>
+        </section>
+    }
+}
+
+#[component]
+pub fn Playground() -> impl IntoView {
+    let data = Resource::new(|| (), |_| playground());
+    let trial = ServerAction::<TryToken>::new();
+    let grant = RwSignal::new(CLIENT_CREDENTIALS.to_owned());
+    let exchange = move || grant.get() == TOKEN_EXCHANGE;
+    view! {
+        <PortalLayout title="Playground">
+            <p class="subtitle">"Trial tokens from your sandbox clients, through the real token endpoint: sandbox tokens carry the sandbox issuer and are never accepted in production."</p>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading your sandbox clients…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(d) if d.clients.is_empty() => view! {
+                            <p class="empty">"You have no sandbox client yet. " <A href="/portal/clients">"Create one"</A> " first; its secret is shown once, so keep it at hand."</p>
+                        }.into_any(),
+                        Ok(d) => view! {
+                            <ActionForm action=trial attr:class="card" attr:id="trial">
+                                <Field label="Client">
+                                    <select name="client_id">
+                                        {d.clients.into_iter().map(|c| view! {
+                                            <option value=c.client_id.clone()>{format!("{} ({}) · {}", c.name, c.client_id, c.scopes)}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </Field>
+                                <Field label="Client secret" help="Used for this request only: never stored, never shown back.">
+                                    <input type="password" name="client_secret" required autocomplete="off"/>
+                                </Field>
+                                <Field label="Grant">
+                                    <select name="grant_type" on:change=move |ev| grant.set(event_target_value(&ev))>
+                                        <option value=CLIENT_CREDENTIALS selected>"Client credentials"</option>
+                                        <option value=TOKEN_EXCHANGE>"Token exchange (RFC 8693)"</option>
+                                    </select>
+                                </Field>
+                                <Field label="Audience">
+                                    <select name="audience">
+                                        {d.audiences.into_iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view()}
+                                    </select>
+                                </Field>
+                                <Field label="Scope (optional)" help="Space-separated; empty asks for everything the client may have.">
+                                    <input name="scope" autocomplete="off"/>
+                                </Field>
+                                <div class=move || if exchange() { "field" } else { "field hidden" }>
+                                    <label>"Subject token (your identity provider's access token)"
+                                        <textarea name="subject_token" rows="4" spellcheck="false"></textarea>
+                                    </label>
+                                </div>
+                                <p class="meta">"Sent to " <code>{d.token_endpoint.clone()}</code></p>
+                                <Submit label="Send" busy="Sending…" pending=trial.pending()/>
+                                <ActionError value=Signal::derive(move || trial.value().get())/>
+                            </ActionForm>
+                        }.into_any(),
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })}
+            </Transition>
+            {move || trial.value().get().and_then(Result::ok).map(|r| view! { <TrialView r=r/> })}
+        </PortalLayout>
+    }
+}
