@@ -11,8 +11,11 @@ command -v valgrind >/dev/null || { echo "valgrind is required" >&2; exit 1; }
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 export ENTENTE_DATA_DIR=$work ENTENTE_LOG=warn ENTENTE_METRICS_LISTEN=off ENTENTE_SHUTDOWN_DRAIN=0
 export ENTENTE_ISSUER=http://127.0.0.1:$PORT
+# Partners made from the command line start in the sandbox (production is reached by an approved
+# promotion), so the load goes to the sandbox endpoints: the same handlers, policy and signing as
+# production's, with the sandbox's own keys.
 "$BIN" partner create --slug bench --name Bench --stage sandbox >/dev/null
-"$BIN" audience create --identifier https://api.example.test --scopes orders:read >/dev/null
+"$BIN" audience create --identifier https://api.example.test --scopes orders:read --environment sandbox >/dev/null
 "$BIN" grant set --partner bench --audience https://api.example.test --scopes orders:read >/dev/null
 creds=$("$BIN" client create --partner bench --name load --scopes orders:read --output json)
 cid=$(jq -r .client_id <<<"$creds"); sec=$(jq -r .client_secret <<<"$creds")

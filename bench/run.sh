@@ -15,8 +15,11 @@ command -v redis-server >/dev/null || { echo "redis-server is required for the c
 export ENTENTE_DATA_DIR="$work/data" ENTENTE_LOG=warn
 # Runs follow each other on the same port: no shutdown drain.
 export ENTENTE_SHUTDOWN_DRAIN=0
+# Partners made from the command line start in the sandbox (production is reached by an approved
+# promotion), so the load goes to the sandbox endpoints: the same handlers, policy and signing as
+# production's, with the sandbox's own keys.
 "$BIN" partner create --slug bench --name Bench --stage sandbox >/dev/null
-"$BIN" audience create --identifier https://api.example.test --scopes "orders:read" >/dev/null
+"$BIN" audience create --identifier https://api.example.test --scopes "orders:read" --environment sandbox >/dev/null
 "$BIN" grant set --partner bench --audience https://api.example.test --scopes "orders:read" >/dev/null
 creds=$("$BIN" client create --partner bench --name load --scopes "orders:read" --output json)
 cid=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_id)' "$creds")
@@ -87,18 +90,18 @@ run() { # name url basic [wrk script]
   BENCH_BASIC=$basic $pin_load wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$script" "$2" >"$work/$1.txt"
   if grep -q "Non-2xx" "$work/$1.txt"; then echo "$1: non-2xx responses under load" >&2; cat "$work/$1.txt" >&2; exit 1; fi
 }
-run entente "http://127.0.0.1:$E_PORT/oauth2/token" "$cid:$sec"
-run nousage "http://127.0.0.1:$U_PORT/oauth2/token" "$cid:$sec"
+run entente "http://127.0.0.1:$E_PORT/sandbox/oauth2/token" "$cid:$sec"
+run nousage "http://127.0.0.1:$U_PORT/sandbox/oauth2/token" "$cid:$sec"
 # Limits on and off alternate (twice each) so that drift on a shared machine falls on both.
-run limited "http://127.0.0.1:$E_PORT/oauth2/token" "$lcid:$lsec"
-run entente2 "http://127.0.0.1:$E_PORT/oauth2/token" "$cid:$sec"
-run nousage2 "http://127.0.0.1:$U_PORT/oauth2/token" "$cid:$sec"
-run limited2 "http://127.0.0.1:$E_PORT/oauth2/token" "$lcid:$lsec"
+run limited "http://127.0.0.1:$E_PORT/sandbox/oauth2/token" "$lcid:$lsec"
+run entente2 "http://127.0.0.1:$E_PORT/sandbox/oauth2/token" "$cid:$sec"
+run nousage2 "http://127.0.0.1:$U_PORT/sandbox/oauth2/token" "$cid:$sec"
+run limited2 "http://127.0.0.1:$E_PORT/sandbox/oauth2/token" "$lcid:$lsec"
 curl -sf "http://127.0.0.1:9466/readyz" | grep -q '"rate_limits":"cluster"' || { echo "the cluster-mode server has no Redis" >&2; exit 1; }
-run cluster "http://127.0.0.1:$R_PORT/oauth2/token" "$lcid:$lsec"
+run cluster "http://127.0.0.1:$R_PORT/sandbox/oauth2/token" "$lcid:$lsec"
 export BENCH_SUBJECT=$subject
-run exchange "http://127.0.0.1:$E_PORT/oauth2/token" "$xcid:$xsec" exchange.lua
-run exchange-nonote "http://127.0.0.1:$N_PORT/oauth2/token" "$xcid:$xsec" exchange.lua
+run exchange "http://127.0.0.1:$E_PORT/sandbox/oauth2/token" "$xcid:$xsec" exchange.lua
+run exchange-nonote "http://127.0.0.1:$N_PORT/sandbox/oauth2/token" "$xcid:$xsec" exchange.lua
 run peer "http://127.0.0.1:$P_PORT/token" "bench:bench-secret-0123456789abcdef0123456789abcdef"
 
 rps() { awk '/Requests\/sec/ {print $2}' "$work/$1.txt"; }

@@ -18,10 +18,8 @@ export ENTENTE_DATA_DIR=$work ENTENTE_LOG=warn ENTENTE_METRICS_LISTEN=off ENTENT
 export ENTENTE_ISSUER=http://127.0.0.1:$PORT
 ADMIN_API=$ENTENTE_ISSUER/admin/api/v1
 "$BIN" demo seed --partners 30 --audiences 3 --scopes 5 >/dev/null
-"$BIN" audience create --identifier "$ADMIN_API" --name "Admin API" --scopes "entente:admin" >/dev/null
-"$BIN" partner create --slug ops --name Operations --stage sandbox >/dev/null
-"$BIN" grant set --partner ops --audience "$ADMIN_API" --scopes entente:admin >/dev/null
-creds=$("$BIN" client create --partner ops --name api-fuzz --scopes entente:admin --output json)
+# The admin API's audience, the operations partner (in production) and a client acting as admin.
+creds=$("$BIN" admin api-client --name api-fuzz --role admin --output json)
 id=$(jq -r .client_id <<<"$creds"); secret=$(jq -r .client_secret <<<"$creds")
 "$BIN" serve --listen 127.0.0.1:$PORT > "$work/server.log" 2>&1 & server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done

@@ -8,8 +8,13 @@ pub use crate::enums::Role;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 impl Store {
+    /// Console users (partner users do not count: without a console user, the first
+    /// administrator's link is still printed).
     pub async fn count_admins(&self) -> Result<u64> {
-        Ok(admin_user::Entity::find().count(self.db()).await?)
+        Ok(admin_user::Entity::find()
+            .filter(admin_user::Column::PartnerId.is_null())
+            .count(self.db())
+            .await?)
     }
 
     /// `password_hash` is an argon2id PHC string made by the caller.
@@ -109,9 +114,24 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound("invitation".into()))?;
-        // An invitation made for an address works for that address only.
+        // An invitation made for an address works for that address only, and never for a
+        // partner that has been offboarded or suspended since.
         if inv.email.as_deref().is_some_and(|e| e != email) {
             return Err(StoreError::NotFound("invitation".into()));
+        }
+        if let Some(pid) = &inv.partner_id {
+            let p = crate::entities::partner::Entity::find_by_id(pid.clone())
+                .one(&txn)
+                .await?;
+            let open = p.is_some_and(|p| {
+                !matches!(
+                    p.stage,
+                    crate::enums::PartnerStage::Offboarded | crate::enums::PartnerStage::Suspended
+                )
+            });
+            if !open {
+                return Err(StoreError::NotFound("invitation".into()));
+            }
         }
         let used = admin_invite::Entity::update_many()
             .col_expr(

@@ -33,6 +33,15 @@ impl Store {
                 "a partner user is partner_admin or partner_viewer".into(),
             ));
         }
+        if matches!(
+            partner.stage,
+            crate::enums::PartnerStage::Offboarded | crate::enums::PartnerStage::Suspended
+        ) {
+            return Err(StoreError::Invalid(format!(
+                "{} is {}: nobody joins its team now",
+                partner.slug, partner.stage
+            )));
+        }
         let email = normalise_email(email)?;
         let txn = self.write().await?;
         admin_invite::ActiveModel {

@@ -3,7 +3,7 @@
 
 use entente_store::Actor;
 use entente_store::entities::partner;
-use entente_store::enums::Role;
+use entente_store::enums::{PartnerStage, Role};
 
 use super::session::{AdminSession, authorize};
 use super::{console, fail, user_error};
@@ -27,8 +27,28 @@ pub async fn portal_user(
         .partner_by_id(&partner_id)
         .await
         .map_err(user_error)?;
-    Ok((me, p))
+    // An offboarded partner's people reach nothing; a suspended one's only read.
+    match p.stage {
+        PartnerStage::Offboarded => Err(fail(ConsoleError::new(
+            403,
+            "your organisation's access has ended",
+        ))),
+        PartnerStage::Suspended if CHANGES.contains(&route) => Err(fail(ConsoleError::new(
+            403,
+            "your organisation is suspended: the portal only reads until it is reactivated",
+        ))),
+        _ => Ok((me, p)),
+    }
 }
+
+/// Portal routes that change something or mint a token.
+const CHANGES: [&str; 5] = [
+    "portal_create_client",
+    "portal_rotate_secret",
+    "portal_invite",
+    "portal_set_member",
+    "try_token",
+];
 
 /// A one-time link for `email` to join `partner`'s team as `role`, valid 72 hours; the token is
 /// stored only as a keyed hash.

@@ -76,8 +76,11 @@ pub trait Keys {
 /// Deployment facts the decision needs.
 #[derive(Clone, Copy)]
 pub struct Env<'a> {
-    /// Entente's issuer identifier.
+    /// The issuer identifier of the environment deciding (production's or the sandbox's).
     pub issuer: &'a str,
+    /// The configured (production) issuer identifier: with it, both environments' identifiers
+    /// are known, and the other one is never taken for a trusted issuer.
+    pub entente: &'a str,
     /// Secret for pairwise subject identifiers.
     pub pairwise_secret: &'a [u8],
 }

@@ -152,6 +152,7 @@ fn token(w: &World, typ: &str, claims: Value) -> String {
 fn env() -> Env<'static> {
     Env {
         issuer: ME,
+        entente: ME,
         pairwise_secret: b"pairwise",
     }
 }

@@ -199,6 +199,9 @@ fn verify_inner<'c>(
     let iss = peek_issuer(token).ok_or("the token has no readable iss claim")?;
     let issuer = if iss == env.issuer {
         None
+    } else if crate::environment::Environment::of_issuer(env.entente, &iss).is_some() {
+        // Even registered as a partner's issuer: tokens never cross between environments.
+        return Err("tokens of Entente's other environment are never accepted here".into());
     } else {
         Some(
             cat.trusted_issuer(ask.partner_id, &iss)

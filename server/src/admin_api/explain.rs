@@ -82,6 +82,7 @@ pub async fn explain(
     let issuer = client.environment.issuer(base.issuer);
     let env = &Env {
         issuer: &issuer,
+        entente: base.issuer,
         pairwise_secret: base.pairwise_secret,
     };
     let own = own(client.environment);

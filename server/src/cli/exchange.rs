@@ -63,6 +63,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: ExchangeCmd) -> anyhow::Result<()> {
     let pairwise = master.derive(crate::startup::PAIRWISE_PURPOSE);
     let env = Env {
         issuer: &entente_issuer,
+        entente: &entente_issuer,
         pairwise_secret: &pairwise,
     };
     let answer =

@@ -51,14 +51,24 @@ pub async fn token_request(
     let body = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
-    let res = crate::oauth::token::token(
-        State(state),
-        Some(Extension(Environment::Sandbox)),
-        address.map(|a| Extension(ClientAddr(a))),
-        headers,
-        Body::from(body),
-    )
-    .await;
+    // The endpoint's own staleness guard, as the route applies it.
+    let res = if state.stale() {
+        use axum::response::IntoResponse;
+        crate::http::errors::ErrorResponse(entente_domain::OAuthError::new(
+            entente_domain::OAuthErrorCode::TemporarilyUnavailable,
+            "this replica cannot reach its database; try again shortly",
+        ))
+        .into_response()
+    } else {
+        crate::oauth::token::token(
+            State(state),
+            Some(Extension(Environment::Sandbox)),
+            address.map(|a| Extension(ClientAddr(a))),
+            headers,
+            Body::from(body),
+        )
+        .await
+    };
     let status = res.status().as_u16();
     let headers = SHOWN
         .iter()

@@ -49,6 +49,7 @@ pub fn target_request(form: &Form) -> Result<TargetRequest, OAuthError> {
 pub fn env(state: &AppState, environment: Environment) -> Env<'_> {
     Env {
         issuer: state.issuer_of(environment),
+        entente: &state.issuer,
         pairwise_secret: &state.pairwise_secret,
     }
 }

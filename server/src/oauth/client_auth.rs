@@ -198,11 +198,11 @@ async fn verify<'s>(
                 return Err(OAuthError::invalid_client());
             };
             client_auth::check_method(client.registered, presented)?;
-            // Check every live secret (rotation grace) without short-circuiting on the first match.
-            let ok = client
-                .secret_hashes
-                .iter()
-                .fold(false, |acc, h| state.hasher.verify(secret, h) | acc);
+            // Check every secret (rotation overlap) without short-circuiting on the first match;
+            // one whose overlap has ended counts for nothing even before the catalog reloads.
+            let ok = client.secret_hashes.iter().fold(false, |acc, (h, until)| {
+                (state.hasher.verify(secret, h) && until.is_none_or(|t| t > now)) | acc
+            });
             if !ok {
                 return Err(OAuthError::invalid_client());
             }

@@ -38,7 +38,9 @@ pub struct ClientEntry {
     pub registered: RegisteredAuth,
     pub grant_types: Vec<String>,
     pub allowed_scopes: ScopeSet,
-    pub secret_hashes: Vec<Vec<u8>>,
+    /// Keyed hashes of the live secrets, each with when it stops working (a rotated-out secret
+    /// during its overlap): checked on every request, not only when the catalog reloads.
+    pub secret_hashes: Vec<SecretHash>,
     pub keys: Vec<VerifyingKey>,
     /// This client's own rate limit (its setting, else its partner's rate or the default tier).
     pub limit: Option<Rate>,
@@ -48,6 +50,9 @@ pub struct ClientEntry {
     /// Where its tokens come from: it is served only at that environment's endpoints.
     pub environment: Environment,
 }
+
+/// A secret's keyed hash and when it stops working (none: until rotated).
+pub type SecretHash = (Vec<u8>, Option<i64>);
 
 #[derive(Clone, Default)]
 pub struct Limiters {
@@ -145,12 +150,12 @@ impl Snapshot {
             .iter()
             .map(|a| (a.id.as_str(), a.identifier.as_str()))
             .collect();
-        let mut secrets: HashMap<&str, Vec<Vec<u8>>> = HashMap::new();
+        let mut secrets: HashMap<&str, Vec<SecretHash>> = HashMap::new();
         for s in &data.secrets {
             secrets
                 .entry(s.client_id.as_str())
                 .or_default()
-                .push(s.hash.clone());
+                .push((s.hash.clone(), s.expires_at));
         }
         let jwks: HashMap<&str, &str> = data
             .jwks

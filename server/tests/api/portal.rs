@@ -22,6 +22,7 @@ crate::on_both!(
     secrets_rotate_with_an_overlap,
     partner_users_are_never_console_users,
     the_playground_runs_the_real_token_endpoint,
+    suspended_partners_read_and_offboarded_ones_reach_nothing,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -229,17 +230,30 @@ async fn partner_admins_manage_sandbox_clients_within_their_grants(s: &TestServe
     two_partners(s).await;
     let pat = partner_session(s, "acme", "pat@acme.test", Role::PartnerAdmin).await;
     let vic = partner_session(s, "acme", "vic@acme.test", Role::PartnerViewer).await;
-    let (code, created) = call(
-        s,
-        &pat,
-        "portal_create_client",
-        &[
-            ("name", "backend"),
-            ("scopes", "orders:read"),
-            ("token_exchange", "on"),
-        ],
-    )
-    .await;
+    let create = || {
+        let pat = pat.clone();
+        async move {
+            call(
+                s,
+                &pat,
+                "portal_create_client",
+                &[
+                    ("name", "backend"),
+                    ("scopes", "orders:read"),
+                    ("token_exchange", "on"),
+                ],
+            )
+            .await
+        }
+    };
+    // Token exchange only once an administrator has set a trust rule for the partner.
+    let (code, refused) = create().await;
+    assert_eq!(code, 400, "{refused}");
+    assert!(refused.to_string().contains("trust rule"), "{refused}");
+    let idp = crate::fed::Idp::new(crate::fed::IDP);
+    crate::fed::add_issuer(s, "acme", &idp, None).await;
+    crate::fed::set_rule(s, SANDBOX_API, "orders:read", |_| {}).await;
+    let (code, created) = create().await;
     assert_eq!(code, 200, "{created}");
     assert_eq!(
         created["token_endpoint"],
@@ -382,6 +396,44 @@ async fn secrets_rotate_with_an_overlap(s: &TestServer) {
     )
     .await;
     assert_eq!(code, 400, "overlaps are the offered ones");
+
+    // When an overlap ends, the old secret stops at once, with nothing else changing (no
+    // catalog reload): a 1-second overlap, then 2 seconds.
+    let (code, r) = call(
+        s,
+        &pat,
+        "portal_rotate_secret",
+        &[("client_id", &old.id), ("overlap", "0")],
+    )
+    .await;
+    assert_eq!(code, 200);
+    let current = Creds {
+        id: old.id.clone(),
+        secret: r["client_secret"].as_str().unwrap().into(),
+    };
+    let next = entente_domain::secret::generate_secret();
+    s.state
+        .store
+        .rotate_client_secret(
+            &Actor::new("test"),
+            &old.id,
+            s.state.hasher.hash(&next),
+            1,
+            now(),
+        )
+        .await
+        .unwrap();
+    s.refresh().await;
+    assert!(works(copy(&current)).await, "inside the overlap");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert!(!works(copy(&current)).await, "the overlap has ended");
+    assert!(
+        works(Creds {
+            id: old.id.clone(),
+            secret: next
+        })
+        .await
+    );
 }
 
 /// Partner users are never console users: no console role for them (nor partner roles for
@@ -586,4 +638,75 @@ async fn the_playground_runs_the_real_token_endpoint(s: &TestServer) {
         .await;
         assert_eq!(code, 404, "{answer}");
     }
+}
+
+/// A suspended partner's people only read (no client, rotation, invitation or trial token), an
+/// invitation made before cannot be used, and an offboarded partner's people reach nothing.
+async fn suspended_partners_read_and_offboarded_ones_reach_nothing(s: &TestServer) {
+    two_partners(s).await;
+    let pat = partner_session(s, "acme", "pat@acme.test", Role::PartnerAdmin).await;
+    let (code, link) = call(
+        s,
+        &pat,
+        "portal_invite",
+        &[("email", "late@acme.test"), ("role", "partner_viewer")],
+    )
+    .await;
+    assert_eq!(code, 200, "{link}");
+    let token = link
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    s.state
+        .store
+        .suspend_partner(&Actor::new("test"), "acme", "incident", now())
+        .await
+        .unwrap();
+    let (code, _) = call(s, &pat, "portal_clients", &[]).await;
+    assert_eq!(code, 200, "reading goes on");
+    for (name, form) in [
+        (
+            "portal_create_client",
+            vec![("name", "x"), ("scopes", "orders:read")],
+        ),
+        (
+            "portal_invite",
+            vec![("email", "x@acme.test"), ("role", "partner_viewer")],
+        ),
+        (
+            "portal_rotate_secret",
+            vec![("client_id", "cl_x"), ("overlap", "0")],
+        ),
+    ] {
+        let (code, answer) = call(s, &pat, name, &form).await;
+        assert_eq!(code, 403, "{name}: {answer}");
+    }
+    let (code, _) = call(
+        s,
+        "",
+        "setup_admin",
+        &[
+            ("token", token.as_str()),
+            ("email", "late@acme.test"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(code, 400, "no joining a suspended partner");
+    s.state
+        .store
+        .set_partner_stage(
+            &Actor::new("test"),
+            "globex",
+            entente_domain::lifecycle::Stage::Offboarded,
+            now(),
+        )
+        .await
+        .unwrap();
+    let gil = partner_session(s, "globex", "gil@globex.test", Role::PartnerViewer).await;
+    let (code, _) = call(s, &gil, "portal_overview", &[]).await;
+    assert_eq!(code, 403);
 }

@@ -408,7 +408,7 @@ async fn exchange_in_the_sandbox_issues_sandbox_tokens(s: &TestServer) {
     );
 
     // Entente's own tokens cross neither way: a production token presented in the sandbox, or
-    // a sandbox token in production, is not from a trusted issuer there (RFC 8693 §2.2.2:
+    // a sandbox token in production, is refused as the other environment's (RFC 8693 §2.2.2:
     // invalid_request for an unacceptable subject token).
     let production = fed::exchange_for_api(s, &f.client, &subject).await["access_token"]
         .as_str()
@@ -420,16 +420,60 @@ async fn exchange_in_the_sandbox_issues_sandbox_tokens(s: &TestServer) {
         e["error_description"]
             .as_str()
             .unwrap()
-            .contains("not a trusted issuer"),
+            .contains("other environment"),
         "{e}"
     );
+    let r = exchange(&f.client, "/oauth2/token", issued.clone(), API).await;
+    let e = assert_oauth_error(r, 400, "invalid_request").await;
+    assert!(
+        e["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("other environment"),
+        "{e}"
+    );
+
+    // Not even registered as a partner's trusted issuer, with the sandbox's own keys and a rule:
+    // the other environment's tokens are refused for what they are.
+    let jwks = s
+        .http
+        .get(s.url("/sandbox/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut lookalike = entente_store::federation::NewTrustedIssuer::new(
+        format!("{}/sandbox", s.base),
+        SANDBOX_API.into(),
+    );
+    lookalike.jwks = Some(jwks);
+    s.state
+        .store
+        .create_trusted_issuer(&Actor::new("test"), "acme", lookalike, now())
+        .await
+        .unwrap();
+    s.state
+        .store
+        .set_trust_rule(
+            &Actor::new("test"),
+            "acme",
+            &format!("{}/sandbox", s.base),
+            API,
+            entente_store::federation::NewTrustRule::new(ScopeSet::parse("orders:read").unwrap()),
+            now(),
+        )
+        .await
+        .unwrap();
+    s.refresh().await;
     let r = exchange(&f.client, "/oauth2/token", issued, API).await;
     let e = assert_oauth_error(r, 400, "invalid_request").await;
     assert!(
         e["error_description"]
             .as_str()
             .unwrap()
-            .contains("not a trusted issuer"),
+            .contains("other environment"),
         "{e}"
     );
 }

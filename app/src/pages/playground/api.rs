@@ -243,9 +243,11 @@ pub async fn try_token(
     } else {
         None
     };
+    // Single-quoted for the shell; a quote inside a value is closed, escaped and reopened.
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
     let mut curl = format!("curl -s -u \"{client_id}:$CLIENT_SECRET\"");
     for (k, v) in &form {
-        curl.push_str(&format!(" --data-urlencode '{k}={v}'"));
+        curl.push_str(&format!(" --data-urlencode {}", quote(&format!("{k}={v}"))));
     }
     curl.push_str(&format!(" {token_endpoint}"));
     Ok(TrialResult {

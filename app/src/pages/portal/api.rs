@@ -203,7 +203,22 @@ pub async fn portal_create_client(
             "{missing} is not granted to you in the sandbox; ask for it under Scope requests"
         )));
     }
-    // Client credentials always; the federation grants when ticked. Nothing else can be asked.
+    // Client credentials always; the federation grants when ticked, and only once an
+    // administrator has set a trust rule for the partner (what a partner's tokens may be
+    // exchanged for is theirs to decide, never the partner's). Nothing else can be asked.
+    if (token_exchange.is_some() || jwt_bearer.is_some())
+        && !c
+            .store
+            .list_trust_rules(Some(&p.id))
+            .await
+            .map_err(user_error)?
+            .iter()
+            .any(|r| r.enabled)
+    {
+        return Err(bad_request(
+            "token exchange and jwt-bearer need a trust rule for your identity provider: ask your Entente administrators to set one",
+        ));
+    }
     let mut grant_types = vec![PORTAL_GRANT_TYPES[0].0.to_owned()];
     for (on, (grant, _)) in [token_exchange, jwt_bearer]
         .iter()
