@@ -12,8 +12,16 @@ use crate::entities::{admin_invite, admin_user, partner};
 use crate::enums::Role;
 use crate::{Actor, Result, Store, StoreError};
 
-/// The partner roles: what a partner's own people may be.
-pub const PARTNER_ROLES: [Role; 2] = [Role::PartnerAdmin, Role::PartnerViewer];
+/// A partner's own people are partner_admin or partner_viewer, never a console role.
+fn partner_role(role: Role) -> Result<()> {
+    if role.is_partner() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(
+            "a partner user is partner_admin or partner_viewer".into(),
+        ))
+    }
+}
 
 impl Store {
     /// An invitation for `email` to join the partner as `role`, audited (never the token).
@@ -28,11 +36,7 @@ impl Store {
         expires_at: i64,
         now: i64,
     ) -> Result<()> {
-        if !PARTNER_ROLES.contains(&role) {
-            return Err(StoreError::Invalid(
-                "a partner user is partner_admin or partner_viewer".into(),
-            ));
-        }
+        partner_role(role)?;
         if matches!(
             partner.stage,
             crate::enums::PartnerStage::Offboarded | crate::enums::PartnerStage::Suspended
@@ -92,11 +96,7 @@ impl Store {
         enabled: bool,
         now: i64,
     ) -> Result<admin_user::Model> {
-        if !PARTNER_ROLES.contains(&role) {
-            return Err(StoreError::Invalid(
-                "a partner user is partner_admin or partner_viewer".into(),
-            ));
-        }
+        partner_role(role)?;
         let email = normalise_email(email)?;
         let txn = self.write().await?;
         let before = admin_user::Entity::find()
@@ -157,11 +157,7 @@ impl Store {
         role: Role,
         now: i64,
     ) -> Result<admin_user::Model> {
-        if !PARTNER_ROLES.contains(&role) {
-            return Err(StoreError::Invalid(
-                "a partner user is partner_admin or partner_viewer".into(),
-            ));
-        }
+        partner_role(role)?;
         let email = normalise_email(email)?;
         let txn = self.write().await?;
         let m = admin_user::ActiveModel {

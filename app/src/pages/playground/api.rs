@@ -53,23 +53,10 @@ pub async fn playground() -> Result<PlaygroundData, ConsoleError> {
             scopes: m.allowed_scopes,
         })
         .collect();
-    let sandbox_audiences: std::collections::HashSet<String> = c
-        .store
-        .list_audiences()
-        .await
-        .map_err(user_error)?
-        .into_iter()
-        .filter(|(a, _)| a.environment == sandbox)
-        .map(|(a, _)| a.identifier)
-        .collect();
-    let audiences = c
-        .store
-        .grants_of(&p.id)
-        .await
-        .map_err(user_error)?
+    let audiences = crate::pages::portal::api::sandbox_grants(&c, &p.id)
+        .await?
         .into_iter()
         .map(|(a, _)| a)
-        .filter(|a| sandbox_audiences.contains(a))
         .collect();
     Ok(PlaygroundData {
         clients,

@@ -10,10 +10,6 @@ use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
 use crate::ssr::{bad_request, console, portal_user, user_error};
 
-/// Invitations to a partner's team are valid for 72 hours.
-#[cfg(feature = "ssr")]
-pub const INVITE_LIFETIME: i64 = 72 * 3600;
-
 /// Grant types a partner may give its own sandbox clients.
 pub const PORTAL_GRANT_TYPES: [(&str, &str); 3] = [
     ("client_credentials", "Client credentials"),
@@ -114,11 +110,12 @@ pub struct ClientsPage {
     pub can_manage: bool,
 }
 
+/// The partner's grants on sandbox audiences: (audience, space-separated scopes).
 #[cfg(feature = "ssr")]
-async fn sandbox_scopes(
+pub(crate) async fn sandbox_grants(
     c: &crate::ssr::ConsoleContext,
     partner_id: &str,
-) -> Result<entente_domain::ScopeSet, ConsoleError> {
+) -> Result<Vec<(String, String)>, ConsoleError> {
     let sandbox: std::collections::HashSet<String> = c
         .store
         .list_audiences()
@@ -128,12 +125,20 @@ async fn sandbox_scopes(
         .filter(|(a, _)| a.environment == entente_store::enums::EnvironmentColumn::Sandbox)
         .map(|(a, _)| a.identifier)
         .collect();
-    let granted = c.store.grants_of(partner_id).await.map_err(user_error)?;
+    let mut granted = c.store.grants_of(partner_id).await.map_err(user_error)?;
+    granted.retain(|(aud, _)| sandbox.contains(aud));
+    Ok(granted)
+}
+
+/// The scopes the partner holds on sandbox audiences: what a new sandbox client may have.
+#[cfg(feature = "ssr")]
+async fn sandbox_scopes(
+    c: &crate::ssr::ConsoleContext,
+    partner_id: &str,
+) -> Result<entente_domain::ScopeSet, ConsoleError> {
+    let granted = sandbox_grants(c, partner_id).await?;
     Ok(entente_domain::ScopeSet::from_tokens(
-        granted
-            .iter()
-            .filter(|(aud, _)| sandbox.contains(aud))
-            .flat_map(|(_, s)| s.split_whitespace()),
+        granted.iter().flat_map(|(_, s)| s.split_whitespace()),
     ))
 }
 
