@@ -39,6 +39,9 @@ export default defineConfig({
       // Metrics are served on their own listener; the suites do not need one.
       ENTENTE_METRICS_LISTEN: 'off',
       LEPTOS_SITE_ROOT: 'target/site',
+      // The partner journey's OpenID provider (npm oidc-provider) listens on plain http on
+      // loopback: development only, never in production (security case E40).
+      ENTENTE_DEV_INSECURE_ISSUER_URLS: 'true',
     },
   },
 });

@@ -18,6 +18,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <pages::NotFound/> }>
                 <Route path=path!("/login") view=pages::auth::Login/>
                 <Route path=path!("/setup") view=pages::auth::Setup/>
+                <Route path=path!("/apply") view=pages::apply::Apply/>
                 <Route path=path!("/") view=pages::overview::Overview/>
                 <Route path=path!("/partners") view=pages::partners::Partners/>
                 <Route path=path!("/partners/:slug") view=pages::clients::PartnerClients/>
@@ -34,6 +35,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/portal") view=pages::portal::PortalOverview/>
                 <Route path=path!("/portal/clients") view=pages::portal::PortalClients/>
                 <Route path=path!("/portal/team") view=pages::portal::PortalTeam/>
+                <Route path=path!("/portal/requests") view=pages::portal::PortalRequests/>
+                <Route path=path!("/portal/sign-in") view=pages::portal::PortalSignIn/>
+                <Route path=path!("/portal/issuers") view=pages::portal::PortalIssuers/>
                 <Route path=path!("/sandbox") view=pages::playground::Playground/>
             </Routes>
         </Router>

@@ -4,6 +4,7 @@
 //! (seconds since the Unix epoch) into every decision so that tests can pin time.
 
 pub mod anomaly;
+pub mod application;
 pub mod audit;
 pub mod client_auth;
 pub mod config;
@@ -27,6 +28,8 @@ pub mod rate_limit;
 pub mod scope;
 pub mod sealing;
 pub mod secret;
+pub mod sso;
+pub mod test_idp;
 pub mod token;
 pub mod usage;
 

@@ -80,7 +80,7 @@ pub struct PartnerRecord {
     pub escalation: Vec<EscalationStep>,
 }
 
-fn text(field: &str, value: &str, max: usize) -> Result<(), String> {
+pub(crate) fn text(field: &str, value: &str, max: usize) -> Result<(), String> {
     if value.chars().count() > max || value.chars().any(char::is_control) {
         return Err(format!(
             "{field}: at most {max} characters, without control characters"
@@ -89,7 +89,7 @@ fn text(field: &str, value: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn email(field: &str, value: &str) -> Result<(), String> {
+pub(crate) fn email(field: &str, value: &str) -> Result<(), String> {
     if value.is_empty() {
         return Ok(());
     }

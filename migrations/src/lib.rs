@@ -17,6 +17,8 @@ mod m20261127_000012_usage_alerts;
 mod m20261127_000013_audit_trace_id;
 mod m20261127_000014_environments;
 mod m20261127_000015_partner_users;
+mod m20261127_000016_partner_applications;
+mod m20261127_000017_partner_sign_in;
 
 pub struct Migrator;
 
@@ -39,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000013_audit_trace_id::Migration),
             Box::new(m20261127_000014_environments::Migration),
             Box::new(m20261127_000015_partner_users::Migration),
+            Box::new(m20261127_000016_partner_applications::Migration),
+            Box::new(m20261127_000017_partner_sign_in::Migration),
         ]
     }
 }

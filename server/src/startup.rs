@@ -223,6 +223,7 @@ async fn build_state(
         ))?
         .into(),
         sandbox_issuer: Environment::Sandbox.issuer(&config.issuer),
+        test_idp: crate::state::test_idp::TestIdp::new(&config.master_key, &config.issuer)?,
         issuer: config.issuer,
         hasher: secret_hasher(&config.master_key),
         issuer_keys: crate::state::issuer_keys::IssuerKeys::new(config.fetch)?,
@@ -242,6 +243,7 @@ async fn build_state(
         trusted_proxies: config.trusted_proxies,
         forwarded_header: config.forwarded_header,
         login_throttle: Default::default(),
+        apply_throttle: Arc::new(app::ssr::LoginThrottle::for_applications()),
         limits: crate::limits::Limits::new(config.auth_failures, redis),
         usage: crate::usage::Usage::new(config.usage),
         partner_labels: crate::http::partner_labels::PartnerLabels::new(

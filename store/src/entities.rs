@@ -301,6 +301,75 @@ pub mod audit_event {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod partner_application {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "partner_applications")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub partner_id: String,
+        pub organisation: String,
+        pub website: String,
+        pub contact_name: String,
+        pub contact_email: String,
+        #[sea_orm(column_type = "Text")]
+        pub use_case: String,
+        pub source: Option<String>,
+        pub submitted_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod partner_sign_in {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "partner_sign_in")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub partner_id: String,
+        pub issuer: String,
+        pub client_id: String,
+        pub client_secret_sealed: Vec<u8>,
+        pub join_role: Option<crate::enums::Role>,
+        /// Space-separated e-mail domains whose people may join with `join_role`.
+        pub domains: String,
+        pub enabled: bool,
+        pub updated_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod federated_identity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "federated_identities")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub issuer: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject: String,
+        pub user_id: String,
+        pub partner_id: String,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod partner_record {
     use sea_orm::entity::prelude::*;
 

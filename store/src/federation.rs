@@ -104,6 +104,16 @@ fn check_issuer(i: &NewTrustedIssuer) -> Result<()> {
         _ => return Err(invalid("give exactly one of a jwks_uri or a static JWKS")),
     }
     rules::parse_algorithms(&i.algorithms).map_err(invalid)?;
+    // Entente's own issuers (production's, the sandbox's) are never a partner's: exchanges
+    // would refuse their tokens anyway, and the registration would only mislead.
+    if i.audiences.iter().any(|a| {
+        entente_domain::environment::Environment::of_issuer(a.trim_end_matches('/'), &i.issuer)
+            .is_some()
+    }) {
+        return Err(invalid(
+            "that is Entente's own issuer, not a partner's identity provider",
+        ));
+    }
     if i.audiences.is_empty() || i.audiences.iter().any(|a| a.is_empty() || a.len() > 512) {
         return Err(invalid("at least one accepted audience is required"));
     }

@@ -57,6 +57,14 @@ pub enum Change {
     EnableTrustRule { rule_id: String },
     /// Turn a disabled trusted issuer on again (every rule under it resumes).
     EnableIssuer { partner: String, issuer: String },
+    /// A production client a partner asked for in the portal. It is created without a secret:
+    /// the partner issues one in the portal after approval, so nobody else ever sees it.
+    ProductionClient {
+        partner: String,
+        name: String,
+        scopes: ScopeSet,
+        grant_types: Vec<String>,
+    },
 }
 
 /// One audience's grant in a set of changes.
@@ -67,6 +75,20 @@ pub struct GrantSet {
 }
 
 impl Change {
+    /// The partner's slug, when the change names it (a rule is named by its id alone).
+    pub fn partner(&self) -> Option<&str> {
+        match self {
+            Self::Promote { partner }
+            | Self::Reactivate { partner }
+            | Self::Grant { partner, .. }
+            | Self::TrustRule { partner, .. }
+            | Self::Grants { partner, .. }
+            | Self::EnableIssuer { partner, .. }
+            | Self::ProductionClient { partner, .. } => Some(partner),
+            Self::EnableTrustRule { .. } => None,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Promote { .. } => "promote",
@@ -76,6 +98,7 @@ impl Change {
             Self::TrustRule { .. } => "trust_rule",
             Self::EnableTrustRule { .. } => "enable_trust_rule",
             Self::EnableIssuer { .. } => "enable_issuer",
+            Self::ProductionClient { .. } => "production_client",
         }
     }
 
@@ -97,6 +120,7 @@ impl Change {
             Self::EnableTrustRule { rule_id, .. } => format!("trust_rule:{rule_id}"),
             Self::Grants { partner, .. } => format!("grants:{partner}"),
             Self::EnableIssuer { partner, issuer } => format!("issuer:{partner}:{issuer}"),
+            Self::ProductionClient { partner, name, .. } => format!("client:{partner}:{name}"),
         }
     }
 
@@ -131,6 +155,19 @@ impl Change {
             Self::EnableIssuer { partner, issuer } => {
                 format!("enable {partner}'s trusted issuer {issuer} again")
             }
+            Self::ProductionClient {
+                partner,
+                name,
+                scopes,
+                grant_types,
+            } => format!(
+                "create {partner}'s production client \"{name}\" for \"{scopes}\" ({})",
+                grant_types
+                    .iter()
+                    .map(|g| g.rsplit(':').next().unwrap_or(g))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }
@@ -219,18 +256,16 @@ fn reach_of_new(r: &NewTrustRule) -> RuleReach {
 /// direct edit of the same partner never interleave.
 async fn partner_of(txn: &DatabaseTransaction, change: &Change) -> Result<partner::Model> {
     let id = match change {
-        Change::Promote { partner }
-        | Change::Reactivate { partner }
-        | Change::Grant { partner, .. }
-        | Change::TrustRule { partner, .. }
-        | Change::Grants { partner, .. }
-        | Change::EnableIssuer { partner, .. } => partner_by_slug_in(txn, partner).await?.id,
         Change::EnableTrustRule { rule_id } => {
             trust_rule::Entity::find_by_id(rule_id.to_owned())
                 .one(txn)
                 .await?
                 .ok_or_else(|| StoreError::NotFound(format!("trust rule {rule_id}")))?
                 .partner_id
+        }
+        other => {
+            let slug = other.partner().unwrap_or_default();
+            partner_by_slug_in(txn, slug).await?.id
         }
     };
     partner::Entity::find_by_id(id)
@@ -406,6 +441,8 @@ async fn needs_approval(
             let i = trusted_issuer_in(txn, &p.id, issuer).await?;
             !i.enabled && effective(&p) == Stage::Production
         }
+        // New production credentials always have a second person look at them.
+        Change::ProductionClient { .. } => true,
     };
     Ok((p, needs))
 }
@@ -500,6 +537,34 @@ async fn apply(
                 set_grant_in(txn, actor, partner, &g.audience, &g.scopes, now).await?;
             }
         }
+        Change::ProductionClient {
+            partner,
+            name,
+            scopes,
+            grant_types,
+        } => {
+            let p = partner_by_slug_in(txn, partner).await?;
+            let c = crate::catalog::NewClient {
+                secret_hash: None,
+                ..crate::catalog::NewClient::partner_secret(
+                    p.id,
+                    name.clone(),
+                    scopes.clone(),
+                    grant_types.clone(),
+                    vec![],
+                )
+            }
+            .in_environment(Some(entente_domain::environment::Environment::Production));
+            let m = crate::catalog::create_client_in(
+                txn,
+                actor,
+                c,
+                entente_domain::secret::new_client_id(),
+                now,
+            )
+            .await?;
+            id = Some(m.client_id);
+        }
     }
     Ok(id)
 }
@@ -524,6 +589,29 @@ impl Store {
 
     /// Approves (applying the change in the same transaction) or rejects a pending request.
     /// `decider_is_admin` is the decider's role now; the requester can never decide.
+    /// Files `change` as a request whatever it widens: what a partner asks for in the portal
+    /// is never applied by the partner, only by an administrator's approval.
+    pub async fn file_request(
+        &self,
+        actor: &Actor,
+        change: Change,
+        reason: &str,
+        now: i64,
+    ) -> Result<change_request::Model> {
+        let reason = reason.trim();
+        if reason.chars().count() > 1000 {
+            return Err(invalid("the reason is longer than 1000 characters"));
+        }
+        let txn = self.write().await?;
+        let p = partner_of(&txn, &change).await?;
+        let Submitted::Requested(model) = file_in(&txn, actor, &p, change, reason, now).await?
+        else {
+            return Err(invalid("the request was not filed"));
+        };
+        txn.commit().await?;
+        Ok(*model)
+    }
+
     pub async fn decide_change_request(
         &self,
         actor: &Actor,
@@ -742,6 +830,20 @@ pub(crate) async fn submit_in(
     if !request {
         return Err(StoreError::NeedsApproval(change.summary()));
     }
+    file_in(txn, actor, &p, change, reason, now).await
+}
+
+/// Files `change` as a pending request of `p` (after checking, in a rolled-back trial, that it
+/// would apply today); one pending request per target.
+async fn file_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    p: &partner::Model,
+    change: Change,
+    reason: &str,
+    now: i64,
+) -> Result<Submitted> {
+    let p = p.clone();
     let trial = txn.begin().await?;
     apply(&trial, actor, &change, now).await?;
     trial.rollback().await?;

@@ -5,6 +5,7 @@
 
 pub mod admins;
 pub mod alerts;
+pub mod applications;
 pub mod audit;
 pub mod catalog;
 pub mod changes;
@@ -20,6 +21,7 @@ pub mod onboarding;
 pub mod partner_users;
 pub mod refresh;
 pub mod sessions;
+pub mod sign_in;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tokens;

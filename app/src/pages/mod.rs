@@ -1,6 +1,7 @@
 //! The console's pages, grouped by area; each area's server functions and DTOs are in its
 //! `api.rs`, beside the page.
 
+pub mod apply;
 pub mod audiences;
 pub mod audit;
 pub mod auth;

@@ -31,6 +31,8 @@ pub const TABLE: &[(&str, Access)] = &[
     ("logout", Access::Public),
     ("invite_valid", Access::Public),
     ("setup_admin", Access::Public),
+    // The public "apply to become a partner" form (throttled, validated, audited).
+    ("apply_partner", Access::Public),
     ("overview", READ),
     ("pending_requests", READ),
     ("list_partners", READ),
@@ -156,6 +158,21 @@ pub const TABLE: &[(&str, Access)] = &[
     ("portal_team", PORTAL),
     ("portal_invite", PORTAL_ADMIN),
     ("portal_set_member", PORTAL_ADMIN),
+    // Requests to the administrators: filed, never applied, by the partner.
+    ("portal_requests", PORTAL),
+    ("portal_request_production", PORTAL_ADMIN),
+    ("portal_request_scopes", PORTAL_ADMIN),
+    ("portal_request_client", PORTAL_ADMIN),
+    ("portal_withdraw", PORTAL_ADMIN),
+    // Single sign-on through the partner's own provider.
+    ("portal_sign_in", PORTAL),
+    ("portal_set_sign_in", PORTAL_ADMIN),
+    // The partner's identity providers; the test IdP's tokens are sandbox-only.
+    ("portal_issuers", PORTAL),
+    ("portal_add_issuer", PORTAL_ADMIN),
+    ("portal_trust_test_idp", PORTAL_ADMIN),
+    ("portal_validate_token", PORTAL),
+    ("mint_test_token", PORTAL),
     ("invite_partner_user", OPERATE),
     ("partner_team", READ),
     // The playground: every partner user may mint trial tokens with the partner's sandbox

@@ -16,7 +16,8 @@ use crate::error::ConsoleError;
 pub use password::{hash_password, password_work};
 pub use portal::{invite_partner_user, portal_user};
 pub use session::{
-    AdminSession, accept_invite, admin_from_session, authorize, current_admin, login, logout,
+    AdminSession, accept_invite, admin_from_session, authorize, client_address, current_admin,
+    login, logout, request_actor,
 };
 pub use throttle::LoginThrottle;
 
@@ -27,6 +28,8 @@ pub struct ConsoleContext {
     pub hasher: SecretHasher,
     pub issuer: String,
     pub throttle: std::sync::Arc<LoginThrottle>,
+    /// Applications from the public form, per e-mail and per source address.
+    pub apply_throttle: std::sync::Arc<LoginThrottle>,
     pub federation: FederationHandle,
 }
 
@@ -87,6 +90,36 @@ pub trait FederationServices: Send + Sync {
     /// Checks a token as a sandbox resource server would: each check with whether it passed
     /// and why.
     fn inspect_sandbox_token(&self, token: String) -> BoxFuture<Vec<(String, bool, String)>>;
+    /// Sets a partner's OpenID Connect provider for federated sign-in: the issuer's discovery
+    /// document is checked now (when enabled), the client secret sealed under the master key.
+    /// The sandbox test IdP's issuer identifier and JWKS (to register it for a partner).
+    fn test_idp(&self) -> (String, String);
+    /// A test subject token for `sub` with the tester's claims (a JSON object), addressed to
+    /// Entente: an access token for token exchange, or an assertion for jwt-bearer.
+    fn mint_test_token(
+        &self,
+        kind: entente_domain::test_idp::Kind,
+        sub: String,
+        claims: String,
+    ) -> Result<String, String>;
+    fn set_sign_in(
+        &self,
+        actor: entente_store::Actor,
+        partner: entente_store::entities::partner::Model,
+        settings: SignInInput,
+    ) -> BoxFuture<Result<(), StoreError>>;
+}
+
+/// A partner's provider as typed in the portal.
+#[derive(Debug, Clone)]
+pub struct SignInInput {
+    pub issuer: String,
+    pub client_id: String,
+    /// `None` keeps the stored secret.
+    pub client_secret: Option<String>,
+    pub join_role: Option<entente_store::enums::Role>,
+    pub domains: Vec<String>,
+    pub enabled: bool,
 }
 
 /// What the token endpoint answered: status, the headers a client reads, the body.

@@ -42,12 +42,20 @@ pub async fn portal_user(
 }
 
 /// Portal routes that change something or mint a token.
-const CHANGES: [&str; 5] = [
+const CHANGES: [&str; 13] = [
     "portal_create_client",
     "portal_rotate_secret",
     "portal_invite",
     "portal_set_member",
     "try_token",
+    "portal_request_production",
+    "portal_request_scopes",
+    "portal_request_client",
+    "portal_withdraw",
+    "portal_set_sign_in",
+    "portal_add_issuer",
+    "portal_trust_test_idp",
+    "mint_test_token",
 ];
 
 /// A one-time link for `email` to join `partner`'s team as `role`, valid 72 hours; the token is

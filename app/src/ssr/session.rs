@@ -28,34 +28,35 @@ impl AdminSession {
     /// Who acts, for the audit trail: the console user, with the request's id and the address
     /// it came from (the socket's, or what trusted proxies report).
     pub fn actor(&self) -> Actor {
-        let parts = use_context::<axum::http::request::Parts>();
-        let request_id = parts.as_ref().and_then(|p| {
-            p.headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        });
-        let trace_id = parts.as_ref().and_then(|p| {
-            p.headers
-                .get(entente_domain::audit::TRACE_ID_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        });
-        let source = parts
-            .as_ref()
-            .and_then(|p| p.extensions.get::<ClientAddr>())
-            .map(|a| a.0.to_string());
         // Partner users act through the portal; the audit trail says so.
         let who = if self.partner_id.is_some() {
             "portal"
         } else {
             "admin"
         };
-        Actor::new(format!("{who}:{}", self.email))
-            .with_request_id(request_id)
-            .with_trace_id(trace_id)
-            .with_source(source)
+        request_actor(format!("{who}:{}", self.email))
     }
+}
+
+/// `name` acting through this request: with the request's id, its trace and the address it
+/// came from (the socket's, or what trusted proxies report).
+pub fn request_actor(name: String) -> Actor {
+    let parts = use_context::<axum::http::request::Parts>();
+    let header = |h: &str| {
+        parts
+            .as_ref()
+            .and_then(|p| p.headers.get(h))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let source = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ClientAddr>())
+        .map(|a| a.0.to_string());
+    Actor::new(name)
+        .with_request_id(header("x-request-id"))
+        .with_trace_id(header(entente_domain::audit::TRACE_ID_HEADER))
+        .with_source(source)
 }
 
 async fn session() -> Result<Session, ConsoleError> {
@@ -104,7 +105,11 @@ pub async fn authorize(route: &'static str) -> Result<AdminSession, ConsoleError
 }
 
 async fn start_session(admin_id: &str) -> Result<(), ConsoleError> {
-    let s = session().await?;
+    begin_session(&session().await?, admin_id).await
+}
+
+/// Signs `admin_id` into `s` (also from outside a server function: federated sign-in).
+pub async fn begin_session(s: &Session, admin_id: &str) -> Result<(), ConsoleError> {
     // A fresh id at sign-in defeats session fixation.
     s.cycle_id()
         .await
@@ -191,7 +196,7 @@ async fn audit_sign_in(store: &entente_store::Store, actor: &Actor, action: &str
 }
 
 /// Resolved by the server from the socket (and trusted proxies' headers) on every request.
-fn client_address() -> Option<std::net::IpAddr> {
+pub fn client_address() -> Option<std::net::IpAddr> {
     let addr = use_context::<axum::http::request::Parts>()
         .and_then(|p| p.extensions.get::<ClientAddr>().copied())
         .map(|a| a.0);

@@ -27,6 +27,15 @@ impl Default for LoginThrottle {
 }
 
 impl LoginThrottle {
+    /// For the public application form: 3 an hour per e-mail address, 10 per source address.
+    pub fn for_applications() -> Self {
+        use governor::Quota;
+        use std::num::NonZeroU32;
+        let three = NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN);
+        let ten = NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN);
+        Self::with_quotas(Quota::per_hour(three), Quota::per_hour(ten))
+    }
+
     pub fn with_quotas(per_account: governor::Quota, per_address: governor::Quota) -> Self {
         Self {
             per_account: governor::RateLimiter::keyed(per_account),
@@ -50,6 +59,16 @@ impl LoginThrottle {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// True when an attempt that names no account (a federated sign-in starting) is within the
+    /// source address's budget.
+    pub fn allow_address(&self, address: Option<std::net::IpAddr>) -> bool {
+        address.is_none_or(|a| {
+            self.per_address
+                .check_key(&entente_domain::forwarded::throttle_key(a))
+                .is_ok()
+        })
     }
 
     /// True when this attempt is within both budgets. The address is checked first, so an

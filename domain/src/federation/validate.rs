@@ -202,6 +202,9 @@ fn verify_inner<'c>(
     } else if crate::environment::Environment::of_issuer(env.entente, &iss).is_some() {
         // Even registered as a partner's issuer: tokens never cross between environments.
         return Err("tokens of Entente's other environment are never accepted here".into());
+    } else if iss == crate::test_idp::issuer(env.entente) && env.issuer == env.entente {
+        // Anyone in the sandbox mints these for users they make up: never production access.
+        return Err("the sandbox test IdP's tokens are accepted in the sandbox only".into());
     } else {
         Some(
             cat.trusted_issuer(ask.partner_id, &iss)

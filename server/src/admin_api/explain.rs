@@ -135,12 +135,17 @@ pub async fn explain(
 pub async fn explain_now(state: &AppState, req: &ExplainRequest) -> Explanation {
     let snapshot = state.snapshot();
     let revoked = |c: &AccessTokenClaims| state.is_revoked(c);
+    // In the client's own environment: a sandbox client's request is explained as the sandbox
+    // token endpoint would decide it.
+    let environment = snapshot
+        .client(&req.client_id)
+        .map_or(Environment::Production, |c| c.environment);
     explain(
         &snapshot,
         &state.issuer_keys,
         &|e| state.keys_of(e),
         &revoked,
-        &crate::oauth::caller::env(state, Environment::Production),
+        &crate::oauth::caller::env(state, environment),
         req,
         crate::state::now(),
     )

@@ -77,15 +77,7 @@ pub async fn submit(
     approval: &ApprovalArgs,
     applied: impl FnOnce(Option<String>) -> (serde_json::Value, String),
 ) -> anyhow::Result<()> {
-    let partner = match &change {
-        Change::Promote { partner }
-        | Change::Reactivate { partner }
-        | Change::Grant { partner, .. }
-        | Change::TrustRule { partner, .. }
-        | Change::Grants { partner, .. }
-        | Change::EnableIssuer { partner, .. } => partner.clone(),
-        Change::EnableTrustRule { .. } => String::new(),
-    };
+    let partner = change.partner().unwrap_or_default().to_owned();
     let actor = if approval.request_approval {
         filer(cx, approval.as_user.as_deref()).await?
     } else {

@@ -7,6 +7,70 @@ use crate::state::AppState;
 pub struct ConsoleFederation(pub AppState);
 
 impl app::ssr::FederationServices for ConsoleFederation {
+    fn test_idp(&self) -> (String, String) {
+        (self.0.test_idp.issuer.clone(), self.0.test_idp.jwks_text())
+    }
+
+    fn mint_test_token(
+        &self,
+        kind: entente_domain::test_idp::Kind,
+        sub: String,
+        claims: String,
+    ) -> Result<String, String> {
+        let s = &self.0;
+        let claims = entente_domain::test_idp::claims(
+            &s.issuer,
+            &s.issuer,
+            &sub,
+            &claims,
+            &entente_domain::secret::random_token(16),
+            crate::state::now(),
+        )?;
+        s.test_idp.mint(&kind, &claims)
+    }
+
+    fn set_sign_in(
+        &self,
+        actor: entente_store::Actor,
+        partner: entente_store::entities::partner::Model,
+        settings: app::ssr::SignInInput,
+    ) -> app::ssr::BoxFuture<Result<(), entente_store::StoreError>> {
+        let state = self.0.clone();
+        Box::pin(async move {
+            use entente_store::StoreError;
+            let issuer = settings.issuer.trim().to_owned();
+            crate::state::issuer_keys::ssrf::check_url(&issuer, state.issuer_keys.policy())
+                .map_err(|e| StoreError::Invalid(e.replace("JWKS URL", "issuer")))?;
+            if settings.enabled {
+                super::sign_in::check_provider(&state, &issuer)
+                    .await
+                    .map_err(StoreError::Invalid)?;
+            }
+            let sealed = settings.client_secret.filter(|s| !s.is_empty()).map(|s| {
+                state
+                    .master
+                    .seal(s.as_bytes(), &super::sign_in::secret_context(&partner.id))
+            });
+            state
+                .store
+                .set_partner_sign_in(
+                    &actor,
+                    &partner,
+                    entente_store::sign_in::SignInSettings {
+                        issuer,
+                        client_id: settings.client_id,
+                        client_secret_sealed: sealed,
+                        join_role: settings.join_role,
+                        domains: settings.domains,
+                        enabled: settings.enabled,
+                    },
+                    crate::state::now(),
+                )
+                .await
+                .map(|_| ())
+        })
+    }
+
     fn check_jwks_uri(&self, uri: String) -> app::ssr::BoxFuture<Result<String, String>> {
         let policy = *self.0.issuer_keys.policy();
         Box::pin(async move {

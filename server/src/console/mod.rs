@@ -4,6 +4,7 @@
 pub mod federation;
 pub mod playground;
 pub mod sessions;
+pub mod sign_in;
 
 use axum::Router;
 use axum::middleware;
@@ -29,6 +30,7 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
     let routes = generate_route_list(app::App);
     let ctx = app::ssr::ConsoleContext {
         throttle: state.login_throttle.clone(),
+        apply_throttle: state.apply_throttle.clone(),
         store: state.store.clone(),
         hasher: state.hasher.clone(),
         issuer: state.issuer.clone(),
@@ -68,6 +70,15 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
             app::shell(shell_options.clone())
         })
         .merge(crate::admin_api::routes(state))
+        .merge(
+            Router::new()
+                .route(sign_in::START_PATH, axum::routing::get(sign_in::start))
+                .route(
+                    sign_in::CALLBACK_PATH,
+                    axum::routing::get(sign_in::callback),
+                )
+                .with_state(state.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context(
             context,
             app::shell,

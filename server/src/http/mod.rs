@@ -35,6 +35,10 @@ pub fn router(state: AppState) -> Router {
             &format!("/.well-known/oauth-authorization-server{SANDBOX_PATH}"),
             get(oauth::discovery::oauth_metadata).layer(Extension(sandbox)),
         )
+        .route(
+            &format!("{}/jwks.json", entente_domain::test_idp::PATH),
+            get(crate::state::test_idp::jwks),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)

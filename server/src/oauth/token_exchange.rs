@@ -56,6 +56,6 @@ pub async fn grant(
         }
     };
     let issued = issue_grant(state, caller, grant, "token-exchange", now, true).await?;
-    state.note_exchange(caller.partner_id.as_str(), now);
+    state.note_exchange(caller.partner_id.as_str(), req.subject_token, now);
     Ok(issued)
 }

@@ -5,6 +5,7 @@ pub mod issuer_keys;
 pub mod revocations;
 pub mod signing_keys;
 pub mod snapshot;
+pub mod test_idp;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -28,7 +29,7 @@ pub struct AppState(pub Arc<Inner>);
 impl AppState {
     /// Notes a successful token exchange for the onboarding checklist: the first one per
     /// partner and process writes (in the background, conditionally); the rest cost one lookup.
-    pub fn note_exchange(&self, partner_id: &str, now: i64) {
+    pub fn note_exchange(&self, partner_id: &str, subject_token: Option<&str>, now: i64) {
         if !self.first_exchange_note {
             return;
         }
@@ -38,6 +39,12 @@ impl AppState {
                 Err(p) => p.into_inner(),
             };
             if seen.contains(partner_id) {
+                return;
+            }
+            // The sandbox test IdP's tokens prove nothing about the partner's own identity
+            // provider (looked at only until the partner's first real exchange).
+            let issuer = subject_token.and_then(entente_domain::federation::validate::peek_issuer);
+            if issuer.as_deref() == Some(self.test_idp.issuer.as_str()) {
                 return;
             }
             seen.insert(partner_id.to_owned());
@@ -81,6 +88,8 @@ pub struct Inner {
     pub sandbox_keys: RwLock<Arc<KeySet>>,
     /// `{issuer}/sandbox`: the sandbox's issuer identifier.
     pub sandbox_issuer: String,
+    /// The sandbox's test identity provider (subject tokens for made-up users).
+    pub test_idp: test_idp::TestIdp,
     /// Revoked lineage keys (`t:<jti>`, `f:`, `c:`, `p:`, `s:`) → when they were revoked.
     pub revoked: RwLock<HashMap<String, i64>>,
     pub issuer_keys: issuer_keys::IssuerKeys,
@@ -97,6 +106,7 @@ pub struct Inner {
     pub trusted_proxies: Vec<entente_domain::forwarded::IpNet>,
     pub forwarded_header: entente_domain::forwarded::ForwardedHeader,
     pub login_throttle: Arc<app::ssr::LoginThrottle>,
+    pub apply_throttle: Arc<app::ssr::LoginThrottle>,
     /// Rate limits of the token service and failed client authentication.
     pub limits: crate::limits::Limits,
     /// Usage counted in memory, flushed to per-minute rollups by a worker.

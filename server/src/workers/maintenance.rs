@@ -61,6 +61,7 @@ pub async fn run(s: AppState) {
             tracing::warn!(error = %e, "deleting old usage rollups failed");
         }
         s.login_throttle.prune();
+        s.apply_throttle.prune();
         s.limits.prune();
     }
 }

@@ -991,6 +991,15 @@ async fn every_route_follows_the_access_table(s: &TestServer) {
                     ("overlap", "0"),
                     ("client_secret", "not-the-secret"),
                     ("grant_type", "client_credentials"),
+                    ("organisation", "G49 Organisation"),
+                    ("website", ""),
+                    ("contact_name", "G49"),
+                    ("contact_email", "g49@example.test"),
+                    ("use_case", "Walking every route of the access table."),
+                    ("join_role", ""),
+                    ("domains", ""),
+                    ("kind", "access_token"),
+                    ("sub", "g49"),
                 ])
             };
             r.send().await.unwrap().status().as_u16()

@@ -35,7 +35,7 @@ async fn requests(s: &TestServer, who: &str, status: &str) -> Vec<Value> {
 
 /// Completes a partner's onboarding checklist through the store (the HTTP path is tested in
 /// `onboarding_gates_promotion`).
-async fn complete_onboarding(s: &TestServer, slug: &str) {
+pub(crate) async fn complete_onboarding(s: &TestServer, slug: &str) {
     let store = &s.state.store;
     let actor = entente_store::Actor::new("test");
     let now = entente_server::state::now();

@@ -444,6 +444,18 @@ async fn exchange_in_the_sandbox_issues_sandbox_tokens(s: &TestServer) {
         .text()
         .await
         .unwrap();
+    // Registered as such (addressed to Entente), they are refused at registration.
+    for own in [s.base.clone(), format!("{}/sandbox", s.base)] {
+        let mut i = entente_store::federation::NewTrustedIssuer::new(own.clone(), s.base.clone());
+        i.jwks = Some(jwks.clone());
+        let e = s
+            .state
+            .store
+            .create_trusted_issuer(&Actor::new("test"), "acme", i, now())
+            .await
+            .expect_err(&own);
+        assert!(e.to_string().contains("Entente's own issuer"), "{e}");
+    }
     let mut lookalike = entente_store::federation::NewTrustedIssuer::new(
         format!("{}/sandbox", s.base),
         SANDBOX_API.into(),

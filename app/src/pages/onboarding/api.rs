@@ -48,6 +48,18 @@ pub struct OnboardingView {
     pub checklist: Vec<ChecklistRow>,
     /// Who accepted the security questionnaire, and when.
     pub questionnaire: Option<String>,
+    /// What the partner wrote when it applied through the public form.
+    pub application: Option<ApplicationView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationView {
+    pub organisation: String,
+    pub website: String,
+    pub contact: String,
+    pub use_case: String,
+    /// When, and from which address.
+    pub submitted: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -103,12 +115,30 @@ fn escalation_steps(text: &str) -> Result<Vec<entente_domain::onboarding::Escala
 #[server]
 pub async fn onboarding(partner: String) -> Result<OnboardingView, ConsoleError> {
     authorize("onboarding").await?;
-    let o = console()?
+    let c = console()?;
+    let o = c
         .store
         .onboarding(&partner, crate::ssr::now())
         .await
         .map_err(user_error)?;
+    let application = c
+        .store
+        .application_of(&o.partner.id)
+        .await
+        .map_err(user_error)?
+        .map(|a| ApplicationView {
+            organisation: a.organisation,
+            website: a.website,
+            contact: format!("{} <{}>", a.contact_name, a.contact_email),
+            use_case: a.use_case,
+            submitted: format!(
+                "{}{}",
+                crate::ssr::format_time(a.submitted_at),
+                a.source.map(|s| format!(" from {s}")).unwrap_or_default()
+            ),
+        });
     Ok(OnboardingView {
+        application,
         record: fields(&o.record),
         checklist: o
             .checklist

@@ -110,6 +110,18 @@ fn Checklist(
             <A href=format!("/changes?partner={slug}")>"Change requests"</A> " · "
             <A href=format!("/audit?partner={slug}")>"Audit"</A>
         </p>
+        {o.application.clone().map(|a| view! {
+            <section id="application">
+                <h2>"Application"</h2>
+                <dl class="card facts">
+                    <dt>"Organisation"</dt><dd>{a.organisation}</dd>
+                    <dt>"Web site"</dt><dd>{if a.website.is_empty() { "—".to_owned() } else { a.website }}</dd>
+                    <dt>"Applicant"</dt><dd>{a.contact}</dd>
+                    <dt>"Wants to build"</dt><dd class="prose">{a.use_case}</dd>
+                    <dt>"Sent"</dt><dd>{a.submitted}</dd>
+                </dl>
+            </section>
+        })}
         <section>
             <h2>"Checklist " <span class="meta">{format!("{done} of {total} done")}</span></h2>
             <ol class="checklist">{o.checklist.into_iter().map(item).collect_view()}</ol>

@@ -12,6 +12,29 @@ use crate::ssr::{bad_request, console, portal_user, user_error};
 pub const CLIENT_CREDENTIALS: &str = "client_credentials";
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// A subject token (`kind` "access_token", for token exchange) or an assertion (`kind`
+/// "assertion", for jwt-bearer) from the sandbox test IdP, for the made-up user `sub` with the
+/// tester's `claims` (a JSON object). Its tokens are accepted in the sandbox only.
+#[server]
+pub async fn mint_test_token(
+    kind: String,
+    sub: String,
+    claims: String,
+) -> Result<String, ConsoleError> {
+    portal_user("mint_test_token").await?;
+    let kind = match kind.as_str() {
+        "access_token" => entente_domain::test_idp::Kind::AccessToken,
+        "assertion" => entente_domain::test_idp::Kind::Assertion,
+        _ => return Err(bad_request("kind is access_token or assertion")),
+    };
+    console()?
+        .federation
+        .0
+        .mint_test_token(kind, sub, claims)
+        .map_err(bad_request)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrialClient {
@@ -124,13 +147,18 @@ pub async fn try_token(
         CLIENT_CREDENTIALS => {}
         TOKEN_EXCHANGE => {
             let token = opt(&subject_token)
-                .ok_or_else(|| bad_request("paste a subject token to exchange"))?;
+                .ok_or_else(|| bad_request("paste or mint a subject token to exchange"))?;
             form.push(("subject_token".into(), token));
             form.push(("subject_token_type".into(), ACCESS_TOKEN_TYPE.into()));
         }
+        JWT_BEARER => {
+            let assertion =
+                opt(&subject_token).ok_or_else(|| bad_request("paste or mint an assertion"))?;
+            form.push(("assertion".into(), assertion));
+        }
         _ => {
             return Err(bad_request(
-                "the playground tries client_credentials and token exchange",
+                "the playground tries client_credentials, token exchange and jwt-bearer",
             ));
         }
     }
@@ -149,6 +177,27 @@ pub async fn try_token(
         "{}/oauth2/token",
         entente_domain::environment::Environment::Sandbox.issuer(&c.issuer)
     );
+    // The policy's decision, before the request: an assertion is single-use, so afterwards
+    // the explanation would only say "replayed".
+    let explanation = if grant_type == CLIENT_CREDENTIALS {
+        None
+    } else {
+        use entente_domain::federation::explain::ExplainRequest;
+        let jwt = grant_type == JWT_BEARER;
+        let target = opt(&audience).map(entente_domain::jws::OneOrMany::One);
+        let req = ExplainRequest {
+            client_id: client_id.clone(),
+            grant_type: grant_type.clone(),
+            subject_token: (!jwt).then(|| opt(&subject_token)).flatten(),
+            subject_token_type: (!jwt).then(|| ACCESS_TOKEN_TYPE.into()),
+            assertion: jwt.then(|| opt(&subject_token)).flatten(),
+            audience: if jwt { None } else { target.clone() },
+            resource: if jwt { target } else { None },
+            scope: opt(&scope),
+            ..Default::default()
+        };
+        Some(c.federation.0.explain(req).await.render())
+    };
     let address = use_context::<axum::http::request::Parts>()
         .and_then(|p| {
             p.extensions
@@ -214,21 +263,6 @@ pub async fn try_token(
             (part(0), part(1), checks)
         }
         None => (None, None, vec![]),
-    };
-    let explanation = if grant_type == TOKEN_EXCHANGE {
-        use entente_domain::federation::explain::ExplainRequest;
-        let req = ExplainRequest {
-            client_id: client_id.clone(),
-            grant_type: grant_type.clone(),
-            subject_token: opt(&subject_token),
-            subject_token_type: Some(ACCESS_TOKEN_TYPE.into()),
-            audience: opt(&audience).map(entente_domain::jws::OneOrMany::One),
-            scope: opt(&scope),
-            ..Default::default()
-        };
-        Some(c.federation.0.explain(req).await.render())
-    } else {
-        None
     };
     // Single-quoted for the shell; a quote inside a value is closed, escaped and reopened.
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));

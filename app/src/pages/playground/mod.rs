@@ -10,7 +10,10 @@ use leptos_router::components::A;
 
 use crate::components::{ActionError, CopyButton, ErrorBox, Field, Submit};
 use crate::pages::portal::PortalLayout;
-use api::{CLIENT_CREDENTIALS, TOKEN_EXCHANGE, TrialResult, TryToken, playground};
+use api::{
+    CLIENT_CREDENTIALS, JWT_BEARER, MintTestToken, TOKEN_EXCHANGE, TrialResult, TryToken,
+    playground,
+};
 
 #[component]
 fn TrialView(r: TrialResult) -> impl IntoView {
@@ -67,8 +70,18 @@ fn TrialView(r: TrialResult) -> impl IntoView {
 pub fn Playground() -> impl IntoView {
     let data = Resource::new(|| (), |_| playground());
     let trial = ServerAction::<TryToken>::new();
+    let mint = ServerAction::<MintTestToken>::new();
     let grant = RwSignal::new(CLIENT_CREDENTIALS.to_owned());
     let exchange = move || grant.get() == TOKEN_EXCHANGE;
+    let jwt_bearer = move || grant.get() == JWT_BEARER;
+    let federated = move || exchange() || jwt_bearer();
+    // The token in the trial form: pasted, or minted by the test IdP.
+    let subject = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(t)) = mint.value().get() {
+            subject.set(t);
+        }
+    });
     view! {
         <PortalLayout title="Playground">
             <p class="subtitle">"Trial tokens from your sandbox clients, through the real token endpoint: sandbox tokens carry the sandbox issuer and are never accepted in production."</p>
@@ -94,6 +107,7 @@ pub fn Playground() -> impl IntoView {
                                     <select name="grant_type" on:change=move |ev| grant.set(event_target_value(&ev))>
                                         <option value=CLIENT_CREDENTIALS selected>"Client credentials"</option>
                                         <option value=TOKEN_EXCHANGE>"Token exchange (RFC 8693)"</option>
+                                        <option value=JWT_BEARER>"JWT bearer (RFC 7523)"</option>
                                     </select>
                                 </Field>
                                 <Field label="Audience">
@@ -104,10 +118,13 @@ pub fn Playground() -> impl IntoView {
                                 <Field label="Scope (optional)" help="Space-separated; empty asks for everything the client may have.">
                                     <input name="scope" autocomplete="off"/>
                                 </Field>
-                                <div class=move || if exchange() { "field" } else { "field hidden" }>
-                                    <label>"Subject token (your identity provider's access token)"
-                                        <textarea name="subject_token" rows="4" spellcheck="false"></textarea>
+                                <div class=move || if federated() { "field" } else { "field hidden" }>
+                                    <label>{move || if jwt_bearer() { "Assertion (your identity provider's signed JWT)" } else { "Subject token (your identity provider's access token)" }}
+                                        <textarea name="subject_token" rows="4" spellcheck="false"
+                                            prop:value=move || subject.get()
+                                            on:input=move |ev| subject.set(event_target_value(&ev))></textarea>
                                     </label>
+                                    <p class="help">"Paste one, or mint one below with the sandbox test IdP."</p>
                                 </div>
                                 <p class="meta">"Sent to " <code>{d.token_endpoint.clone()}</code></p>
                                 <Submit label="Send" busy="Sending…" pending=trial.pending()/>
@@ -118,6 +135,25 @@ pub fn Playground() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <Show when=federated>
+                <section aria-label="Sandbox test IdP">
+                    <h2>"Mint with the sandbox test IdP"</h2>
+                    <p class="meta">"A token for a made-up user, with the claims you choose, signed by Entente's sandbox test IdP. Exchanges accept it once your organisation trusts the test IdP ("
+                        <A href="/portal/issuers">"Trusted issuers"</A> "); production never does."</p>
+                    <ActionForm action=mint attr:class="card" attr:id="mint">
+                        <input type="hidden" name="kind" value=move || if jwt_bearer() { "assertion" } else { "access_token" }/>
+                        <Field label="Test user (sub)"><input name="sub" required value="test-user-1" maxlength="64"/></Field>
+                        <Field label="Claims (JSON object)" help="iss, sub, aud, iat, exp and jti are set by the test IdP.">
+                            <textarea name="claims" rows="3" spellcheck="false">"{\"email\": \"test-user-1@example.com\"}"</textarea>
+                        </Field>
+                        <Submit label="Mint token" busy="Minting…" pending=mint.pending()/>
+                        <ActionError value=Signal::derive(move || mint.value().get())/>
+                        {move || matches!(mint.value().get(), Some(Ok(_))).then(|| view! {
+                            <p class="ok" role="status">"Minted: it is in the form above, ready to send."</p>
+                        })}
+                    </ActionForm>
+                </section>
+            </Show>
             {move || trial.value().get().and_then(Result::ok).map(|r| view! { <TrialView r=r/> })}
         </PortalLayout>
     }

@@ -52,6 +52,10 @@ pub struct OverviewData {
     /// Token endpoints of the partner's environments.
     pub sandbox_token_endpoint: String,
     pub production_token_endpoint: String,
+    /// The signed-in user may file requests (a partner admin).
+    pub can_manage: bool,
+    /// The pending promotion to production, if one was filed: "#id, filed on … by …".
+    pub promotion: Option<String>,
 }
 
 #[server]
@@ -67,7 +71,28 @@ pub async fn portal_overview() -> Result<OverviewData, ConsoleError> {
         .map_err(user_error)?;
     let sandbox = entente_store::enums::EnvironmentColumn::Sandbox;
     let env = entente_domain::environment::Environment::Sandbox;
+    let promotion = c
+        .store
+        .list_change_requests(&entente_store::governance::RequestFilter {
+            status: Some(entente_domain::governance::RequestStatus::Pending),
+            partner: Some(p.slug.clone()),
+            limit: 50,
+            offset: 0,
+        })
+        .await
+        .map_err(user_error)?
+        .into_iter()
+        .find(|(r, _)| r.kind == "promote")
+        .map(|(r, _)| {
+            format!(
+                "#{}, filed on {}",
+                r.id,
+                crate::ssr::format_time(r.requested_at)
+            )
+        });
     Ok(OverviewData {
+        can_manage: me.role == entente_store::enums::Role::PartnerAdmin,
+        promotion,
         partner: p.name.clone(),
         slug: p.slug.clone(),
         stage: p.stage.to_string(),
@@ -106,8 +131,33 @@ pub struct ClientsPage {
     pub clients: Vec<PortalClient>,
     /// Scopes the partner holds on sandbox audiences: what a new sandbox client may have.
     pub sandbox_scopes: Vec<String>,
+    /// Scopes it holds on production audiences, once it is in production (else empty): what a
+    /// production client may be asked with.
+    pub production_scopes: Vec<String>,
+    pub in_production: bool,
     /// The signed-in user may create and rotate (a partner admin).
     pub can_manage: bool,
+}
+
+/// The partner's grants on audiences of `env`: (audience, space-separated scopes).
+#[cfg(feature = "ssr")]
+async fn grants_in(
+    c: &crate::ssr::ConsoleContext,
+    partner_id: &str,
+    env: entente_store::enums::EnvironmentColumn,
+) -> Result<Vec<(String, String)>, ConsoleError> {
+    let of_env: std::collections::HashSet<String> = c
+        .store
+        .list_audiences()
+        .await
+        .map_err(user_error)?
+        .into_iter()
+        .filter(|(a, _)| a.environment == env)
+        .map(|(a, _)| a.identifier)
+        .collect();
+    let mut granted = c.store.grants_of(partner_id).await.map_err(user_error)?;
+    granted.retain(|(aud, _)| of_env.contains(aud));
+    Ok(granted)
 }
 
 /// The partner's grants on sandbox audiences: (audience, space-separated scopes).
@@ -116,18 +166,17 @@ pub(crate) async fn sandbox_grants(
     c: &crate::ssr::ConsoleContext,
     partner_id: &str,
 ) -> Result<Vec<(String, String)>, ConsoleError> {
-    let sandbox: std::collections::HashSet<String> = c
-        .store
-        .list_audiences()
-        .await
-        .map_err(user_error)?
-        .into_iter()
-        .filter(|(a, _)| a.environment == entente_store::enums::EnvironmentColumn::Sandbox)
-        .map(|(a, _)| a.identifier)
-        .collect();
-    let mut granted = c.store.grants_of(partner_id).await.map_err(user_error)?;
-    granted.retain(|(aud, _)| sandbox.contains(aud));
-    Ok(granted)
+    grants_in(
+        c,
+        partner_id,
+        entente_store::enums::EnvironmentColumn::Sandbox,
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn scope_union(granted: &[(String, String)]) -> entente_domain::ScopeSet {
+    entente_domain::ScopeSet::from_tokens(granted.iter().flat_map(|(_, s)| s.split_whitespace()))
 }
 
 /// The scopes the partner holds on sandbox audiences: what a new sandbox client may have.
@@ -136,15 +185,63 @@ async fn sandbox_scopes(
     c: &crate::ssr::ConsoleContext,
     partner_id: &str,
 ) -> Result<entente_domain::ScopeSet, ConsoleError> {
-    let granted = sandbox_grants(c, partner_id).await?;
-    Ok(entente_domain::ScopeSet::from_tokens(
-        granted.iter().flat_map(|(_, s)| s.split_whitespace()),
-    ))
+    Ok(scope_union(&sandbox_grants(c, partner_id).await?))
+}
+
+/// The scopes the partner holds on production audiences: what a production client may have.
+#[cfg(feature = "ssr")]
+pub(crate) async fn production_scopes(
+    c: &crate::ssr::ConsoleContext,
+    partner_id: &str,
+) -> Result<entente_domain::ScopeSet, ConsoleError> {
+    let granted = grants_in(
+        c,
+        partner_id,
+        entente_store::enums::EnvironmentColumn::Production,
+    )
+    .await?;
+    Ok(scope_union(&granted))
+}
+
+/// Client credentials always; the federation grants when ticked, and only once an
+/// administrator has set a trust rule for the partner (what a partner's tokens may be
+/// exchanged for is theirs to decide, never the partner's). Nothing else can be asked.
+#[cfg(feature = "ssr")]
+pub(crate) async fn portal_grant_types(
+    c: &crate::ssr::ConsoleContext,
+    partner_id: &str,
+    token_exchange: Option<String>,
+    jwt_bearer: Option<String>,
+) -> Result<Vec<String>, ConsoleError> {
+    if (token_exchange.is_some() || jwt_bearer.is_some())
+        && !c
+            .store
+            .list_trust_rules(Some(partner_id))
+            .await
+            .map_err(user_error)?
+            .iter()
+            .any(|r| r.enabled)
+    {
+        return Err(bad_request(
+            "token exchange and jwt-bearer need a trust rule for your identity provider: ask your Entente administrators to set one",
+        ));
+    }
+    let mut grant_types = vec![PORTAL_GRANT_TYPES[0].0.to_owned()];
+    for (on, (grant, _)) in [token_exchange, jwt_bearer]
+        .iter()
+        .zip(&PORTAL_GRANT_TYPES[1..])
+    {
+        if on.is_some() {
+            grant_types.push((*grant).to_owned());
+        }
+    }
+    Ok(grant_types)
 }
 
 #[server]
 pub async fn portal_clients() -> Result<ClientsPage, ConsoleError> {
     let (me, p) = portal_user("portal_clients").await?;
+    let in_production = p.stage == entente_store::enums::PartnerStage::Production;
     let c = console()?;
     let clients = c
         .store
@@ -174,6 +271,16 @@ pub async fn portal_clients() -> Result<ClientsPage, ConsoleError> {
             .iter()
             .map(str::to_owned)
             .collect(),
+        production_scopes: if in_production {
+            production_scopes(&c, &p.id)
+                .await?
+                .iter()
+                .map(str::to_owned)
+                .collect()
+        } else {
+            vec![]
+        },
+        in_production,
         can_manage: me.role == entente_store::enums::Role::PartnerAdmin,
     })
 }
@@ -208,31 +315,7 @@ pub async fn portal_create_client(
             "{missing} is not granted to you in the sandbox; ask for it under Scope requests"
         )));
     }
-    // Client credentials always; the federation grants when ticked, and only once an
-    // administrator has set a trust rule for the partner (what a partner's tokens may be
-    // exchanged for is theirs to decide, never the partner's). Nothing else can be asked.
-    if (token_exchange.is_some() || jwt_bearer.is_some())
-        && !c
-            .store
-            .list_trust_rules(Some(&p.id))
-            .await
-            .map_err(user_error)?
-            .iter()
-            .any(|r| r.enabled)
-    {
-        return Err(bad_request(
-            "token exchange and jwt-bearer need a trust rule for your identity provider: ask your Entente administrators to set one",
-        ));
-    }
-    let mut grant_types = vec![PORTAL_GRANT_TYPES[0].0.to_owned()];
-    for (on, (grant, _)) in [token_exchange, jwt_bearer]
-        .iter()
-        .zip(&PORTAL_GRANT_TYPES[1..])
-    {
-        if on.is_some() {
-            grant_types.push((*grant).to_owned());
-        }
-    }
+    let grant_types = portal_grant_types(&c, &p.id, token_exchange, jwt_bearer).await?;
     let secret = entente_domain::secret::generate_secret();
     let client_id = entente_domain::secret::new_client_id();
     let new = entente_store::catalog::NewClient::partner_secret(

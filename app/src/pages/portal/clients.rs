@@ -2,10 +2,14 @@
 //! and a secret rotation with an overlap during which both secrets work.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use super::PortalLayout;
 use super::api::{OVERLAPS, PortalCreateClient, PortalRotateSecret, portal_clients};
-use crate::components::{ActionError, Check, ConfirmSubmit, CopyButton, ErrorBox, Field, Submit};
+use super::requests_api::PortalRequestClient;
+use crate::components::{
+    ActionDone, ActionError, Check, ConfirmSubmit, CopyButton, ErrorBox, Field, Submit,
+};
 
 #[component]
 fn SecretCard(client_id: String, secret: String, endpoint: String, note: String) -> impl IntoView {
@@ -23,6 +27,7 @@ fn SecretCard(client_id: String, secret: String, endpoint: String, note: String)
 pub fn PortalClients() -> impl IntoView {
     let create = ServerAction::<PortalCreateClient>::new();
     let rotate = ServerAction::<PortalRotateSecret>::new();
+    let request = ServerAction::<PortalRequestClient>::new();
     let data = Resource::new(
         move || (create.version().get(), rotate.version().get()),
         |_| portal_clients(),
@@ -39,6 +44,7 @@ pub fn PortalClients() -> impl IntoView {
                     match data.await {
                         Ok(page) => {
                             let manage = page.can_manage;
+                            let production = (manage && page.in_production).then(|| page.production_scopes.clone());
                             let available = page.sandbox_scopes.clone();
                             let all = available.join(" ");
                             let all_shown = all.clone();
@@ -121,6 +127,7 @@ pub fn PortalClients() -> impl IntoView {
                                         }}
                                     </section>
                                 })}
+                                {production.map(|scopes| view! { <ProductionClientRequest scopes=scopes request=request/> })}
                             }.into_any()
                         }
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
@@ -132,4 +139,57 @@ pub fn PortalClients() -> impl IntoView {
             })}
         </PortalLayout>
     }
+}
+
+/// A production client is a change request: an administrator approves it, and it is created
+/// without a secret, which the partner then issues here ("Rotate secret"), seen by nobody else.
+#[component]
+fn ProductionClientRequest(
+    scopes: Vec<String>,
+    request: ServerAction<PortalRequestClient>,
+) -> impl IntoView {
+    if scopes.is_empty() {
+        return view! {
+            <section>
+                <h2>"New production client"</h2>
+                <p class="empty">"You hold no production scopes yet: ask for some under "
+                    <A href="/portal/requests">"Requests"</A> "."</p>
+            </section>
+        }
+        .into_any();
+    }
+    let all = scopes.join(" ");
+    let shown = all.clone();
+    let typed = RwSignal::new(all.clone());
+    let unknown = Signal::derive(move || {
+        typed
+            .read()
+            .split_whitespace()
+            .find(|s| !scopes.iter().any(|a| a == s))
+            .map(|s| format!("{s} is not granted to you in production"))
+    });
+    view! {
+        <section>
+            <h2>"New production client"</h2>
+            <p class="meta">"Production clients are approved by our administrators. Once approved, the client appears above without a secret: issue one with "
+                <em>"Rotate secret"</em> " and copy it then."</p>
+            <ActionForm action=request attr:class="card" attr:id="request-client">
+                <Field label="Name"><input name="name" required placeholder="backend"/></Field>
+                <Field label="Scopes (space-separated)" error=unknown>
+                    <input name="scopes" required value=all.clone()
+                        aria-invalid=move || unknown.get().is_some().to_string()
+                        on:input=move |ev| typed.set(event_target_value(&ev))/>
+                </Field>
+                <p class="help">"Your production scopes: " <code>{shown}</code></p>
+                <Check name="token_exchange" label="Token exchange (RFC 8693)"/>
+                <Check name="jwt_bearer" label="JWT bearer (RFC 7523)"/>
+                <Field label="Why (shown to the approver)"><input name="reason" maxlength="1000" placeholder="go-live of our order sync"/></Field>
+                <Submit label="Request production client" busy="Requesting…" pending=request.pending()
+                    blocked=Signal::derive(move || unknown.get().is_some())/>
+                <ActionError value=Signal::derive(move || request.value().get())/>
+                <ActionDone value=Signal::derive(move || request.value().get())/>
+            </ActionForm>
+        </section>
+    }
+    .into_any()
 }

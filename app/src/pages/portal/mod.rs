@@ -5,16 +5,26 @@
 
 pub mod api;
 mod clients;
+mod issuers;
+pub mod issuers_api;
+mod requests;
+pub mod requests_api;
+mod sign_in;
+pub mod sign_in_api;
 mod team;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 
-use crate::components::ErrorBox;
+use crate::components::{ActionDone, ActionError, ErrorBox, Field, Submit};
 use crate::pages::auth::api::{Logout, me};
 use api::portal_overview;
+use requests_api::PortalRequestProduction;
 
 pub use clients::PortalClients;
+pub use issuers::PortalIssuers;
+pub use requests::PortalRequests;
+pub use sign_in::PortalSignIn;
 pub use team::PortalTeam;
 
 /// Whether a role is a partner user's (who belongs in the portal, not the console).
@@ -40,7 +50,10 @@ pub fn PortalLayout(title: &'static str, children: ChildrenFn) -> impl IntoView 
                             <nav aria-label="Portal">
                                 <A href="/portal" exact=true>"Overview"</A>
                                 <A href="/portal/clients">"Clients"</A>
+                                <A href="/portal/issuers">"Trusted issuers"</A>
+                                <A href="/portal/requests">"Requests"</A>
                                 <A href="/portal/team">"Team"</A>
+                                <A href="/portal/sign-in">"Single sign-on"</A>
                                 <A href="/sandbox">"Playground"</A>
                             </nav>
                             <span class="who">{me.email} " · " {me.role}</span>
@@ -65,7 +78,8 @@ pub fn PortalLayout(title: &'static str, children: ChildrenFn) -> impl IntoView 
 
 #[component]
 pub fn PortalOverview() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| portal_overview());
+    let request = ServerAction::<PortalRequestProduction>::new();
+    let overview = Resource::new(move || request.version().get(), |_| portal_overview());
     view! {
         <PortalLayout title="Overview">
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading your organisation…"</p> }>
@@ -93,6 +107,10 @@ pub fn PortalOverview() -> impl IntoView {
                                             <A href="/portal/clients">"Create one"</A> " and try a token."</p>
                                     })}
                                 </section>
+                                {(o.stage == "sandbox").then(|| view! {
+                                    <ProductionRequest ready=done == total can_manage=o.can_manage
+                                        pending=o.promotion.clone() request=request/>
+                                })}
                                 <section aria-label="Onboarding checklist">
                                     <h2>{format!("Onboarding checklist: {done} of {total} done")}</h2>
                                     <ul class="checklist">
@@ -111,5 +129,48 @@ pub fn PortalOverview() -> impl IntoView {
                 })}
             </Transition>
         </PortalLayout>
+    }
+}
+
+/// The way from the sandbox to production: a change request an administrator approves once the
+/// onboarding checklist is complete.
+#[component]
+fn ProductionRequest(
+    ready: bool,
+    can_manage: bool,
+    pending: Option<String>,
+    request: ServerAction<PortalRequestProduction>,
+) -> impl IntoView {
+    let body = match pending {
+        Some(p) => view! {
+            <p class="state state-pending" role="status">"Production requested (" {p} "): an administrator will decide it. "
+                <A href="/portal/requests">"See your requests"</A></p>
+        }
+        .into_any(),
+        None if !can_manage => view! {
+            <p class="meta">"Your partner administrators can request production once the checklist is complete."</p>
+        }
+        .into_any(),
+        None => view! {
+            <ActionForm action=request attr:class="card" attr:id="request-production">
+                <Field label="Why now (shown to the approver)">
+                    <input name="reason" maxlength="1000" placeholder="our integration passed its tests in the sandbox"/>
+                </Field>
+                <Submit label="Request production" busy="Requesting…" pending=request.pending()
+                    blocked=Signal::derive(move || !ready)/>
+                {(!ready).then(|| view! {
+                    <p class="meta">"Production can be requested once every item of the checklist below is done."</p>
+                })}
+            </ActionForm>
+        }
+        .into_any(),
+    };
+    view! {
+        <section aria-label="Production">
+            <h2>"Production"</h2>
+            {body}
+            <ActionError value=Signal::derive(move || request.value().get())/>
+            <ActionDone value=Signal::derive(move || request.value().get())/>
+        </section>
     }
 }

@@ -39,6 +39,9 @@ struct Entry {
 /// The cache of fetched partner keys, shared by all requests of this replica.
 pub struct IssuerKeys {
     client: reqwest::Client,
+    /// The same guard, following no redirects: for posting credentials (a provider's token
+    /// endpoint), which must never be re-sent elsewhere.
+    poster: reqwest::Client,
     policy: FetchPolicy,
     entries: RwLock<HashMap<String, Arc<Entry>>>,
     in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -50,6 +53,17 @@ impl IssuerKeys {
     }
 
     pub fn with_lookup(policy: FetchPolicy, lookup: Arc<dyn HostLookup>) -> anyhow::Result<Self> {
+        let poster = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(TOTAL_TIMEOUT)
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow_insecure: policy.allow_insecure,
+                lookup: lookup.clone(),
+            }))
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("entente")
+            .build()?;
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(TOTAL_TIMEOUT)
@@ -70,6 +84,7 @@ impl IssuerKeys {
             .build()?;
         Ok(Self {
             client,
+            poster,
             policy,
             entries: RwLock::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
@@ -78,6 +93,18 @@ impl IssuerKeys {
 
     pub fn policy(&self) -> &FetchPolicy {
         &self.policy
+    }
+
+    /// The guarded client that follows no redirects (a partner provider's token endpoint).
+    pub fn poster(&self) -> &reqwest::Client {
+        &self.poster
+    }
+
+    /// A JSON document from a partner's server (an OpenID provider's discovery document),
+    /// with the same guard, time and size bounds as key fetches.
+    pub async fn fetch_json(&self, url: &str) -> Result<serde_json::Value, String> {
+        let (body, _) = self.fetch_bounded(url, "application/json").await?;
+        serde_json::from_slice(&body).map_err(|_| "the response is not JSON".to_string())
     }
 
     fn entry(&self, issuer_id: &str) -> Option<Arc<Entry>> {
@@ -178,11 +205,24 @@ impl IssuerKeys {
 
     #[tracing::instrument(level = "debug", name = "partner_key_fetch", skip(self))]
     async fn fetch(&self, jwks_uri: &str) -> Result<(Vec<VerifyingKey>, i64), String> {
-        let url = check_url(jwks_uri, &self.policy)?;
+        let (body, max_age) = self
+            .fetch_bounded(jwks_uri, "application/jwk-set+json, application/json")
+            .await?;
+        let text = std::str::from_utf8(&body).map_err(|_| "response is not UTF-8".to_string())?;
+        let (keys, refused) = entente_domain::jwks::parse(text)?;
+        if !refused.is_empty() {
+            tracing::warn!(refused = ?refused, "some keys of a trusted issuer's JWKS were refused");
+        }
+        Ok((keys, max_age))
+    }
+
+    /// One guarded GET: the body (at most `BODY_CAP`) and its `Cache-Control` max-age.
+    async fn fetch_bounded(&self, raw: &str, accept: &str) -> Result<(Vec<u8>, i64), String> {
+        let url = check_url(raw, &self.policy)?;
         let mut resp = self
             .client
             .get(url)
-            .header("accept", "application/jwk-set+json, application/json")
+            .header("accept", accept)
             .send()
             .await
             .map_err(|e| format!("request failed: {e}"))?;
@@ -211,12 +251,7 @@ impl IssuerKeys {
             }
             body.extend_from_slice(&chunk);
         }
-        let text = std::str::from_utf8(&body).map_err(|_| "response is not UTF-8".to_string())?;
-        let (keys, refused) = entente_domain::jwks::parse(text)?;
-        if !refused.is_empty() {
-            tracing::warn!(refused = ?refused, "some keys of a trusted issuer's JWKS were refused");
-        }
-        Ok((keys, max_age))
+        Ok((body, max_age))
     }
 }
 

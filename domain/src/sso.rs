@@ -1,0 +1,511 @@
+//! Federated sign-in for partner users through their organisation's OpenID Connect provider
+//! (authorization code + PKCE): what the provider's discovery document must say, which ID
+//! tokens are accepted (OpenID Connect Core 1.0 §3.1.3.7), and how a provider's user becomes a
+//! partner user. Signatures are checked by the caller with `jws::verify` and the provider's
+//! keys; everything here is pure, with `now` passed in.
+
+use serde::{Deserialize, Serialize};
+
+use crate::jws::OneOrMany;
+
+/// Seconds a sign-in may take between leaving for the provider and coming back.
+pub const FLOW_LIFETIME: i64 = 600;
+/// Clock skew tolerated on `exp` and `iat`.
+pub const LEEWAY: i64 = 60;
+
+/// The endpoints a provider's discovery document gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderEndpoints {
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub jwks_uri: String,
+    /// Where claims requested by scope are, when the ID token does not carry them (Core §5.4).
+    pub userinfo_endpoint: Option<String>,
+}
+
+/// OpenID Connect Discovery 1.0 §4.3: the document's `issuer` must be exactly the issuer it
+/// was fetched for, and the endpoints we use must be there (and https unless `allow_http`).
+pub fn check_discovery(
+    doc: &serde_json::Value,
+    issuer: &str,
+    allow_http: bool,
+) -> Result<ProviderEndpoints, String> {
+    if doc.get("issuer").and_then(|v| v.as_str()) != Some(issuer) {
+        return Err(format!(
+            "the discovery document names another issuer than {issuer}"
+        ));
+    }
+    let url = |name: &str| -> Result<String, String> {
+        let v = doc
+            .get(name)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| format!("the discovery document has no {name}"))?;
+        let ok = v.starts_with("https://") || (allow_http && v.starts_with("http://"));
+        if !ok || v.len() > 2048 {
+            return Err(format!("{name} must be an https URL"));
+        }
+        Ok(v.to_owned())
+    };
+    if let Some(types) = doc
+        .get("response_types_supported")
+        .and_then(|v| v.as_array())
+        && !types.iter().any(|t| t.as_str() == Some("code"))
+    {
+        return Err("the provider does not support the authorization code flow".into());
+    }
+    if let Some(methods) = doc
+        .get("code_challenge_methods_supported")
+        .and_then(|v| v.as_array())
+        && !methods.iter().any(|m| m.as_str() == Some("S256"))
+    {
+        return Err("the provider does not support PKCE with S256".into());
+    }
+    Ok(ProviderEndpoints {
+        authorization_endpoint: url("authorization_endpoint")?,
+        token_endpoint: url("token_endpoint")?,
+        jwks_uri: url("jwks_uri")?,
+        userinfo_endpoint: match doc.get("userinfo_endpoint") {
+            Some(_) => Some(url("userinfo_endpoint")?),
+            None => None,
+        },
+    })
+}
+
+/// What is kept (sealed, in a cookie) between leaving for the provider and the callback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flow {
+    pub partner_id: String,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub expires_at: i64,
+}
+
+/// The claims of an ID token that sign-in reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdTokenClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: OneOrMany,
+    pub exp: i64,
+    pub iat: i64,
+    #[serde(default)]
+    pub nonce: Option<String>,
+    #[serde(default)]
+    pub azp: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub email_verified: Option<bool>,
+}
+
+/// Who signed in at the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderUser {
+    pub subject: String,
+    /// Lower-cased.
+    pub email: String,
+}
+
+/// OpenID Connect Core §3.1.3.7, steps 2–3 and 9–11: issuer, audience (and `azp` when there
+/// are several), expiry, issue time, nonce and a subject.
+pub fn check_id_token_identity(
+    c: &IdTokenClaims,
+    issuer: &str,
+    client_id: &str,
+    nonce: &str,
+    now: i64,
+) -> Result<(), String> {
+    if c.iss != issuer {
+        return Err("the ID token is from another issuer".into());
+    }
+    if !c.aud.contains(client_id) {
+        return Err("the ID token is not addressed to Entente's client".into());
+    }
+    if (c.aud.as_single().is_none() || c.azp.is_some()) && c.azp.as_deref() != Some(client_id) {
+        return Err("the ID token was issued to another party (azp)".into());
+    }
+    if c.exp + LEEWAY <= now {
+        return Err("the ID token has expired".into());
+    }
+    if c.iat > now + LEEWAY {
+        return Err("the ID token is issued in the future".into());
+    }
+    if c.nonce.as_deref() != Some(nonce) {
+        return Err("the ID token does not carry this sign-in's nonce".into());
+    }
+    if c.sub.is_empty() || c.sub.len() > 255 {
+        return Err("the ID token has no usable subject".into());
+    }
+    Ok(())
+}
+
+/// Claims from the UserInfo endpoint (Core §5.3.2): its `sub` must be the ID token's, else
+/// they are about someone else and are refused.
+pub fn merge_userinfo(c: &mut IdTokenClaims, userinfo: &serde_json::Value) -> Result<(), String> {
+    if userinfo.get("sub").and_then(|s| s.as_str()) != Some(c.sub.as_str()) {
+        return Err("the provider's UserInfo is about another subject".into());
+    }
+    if c.email.is_none() {
+        c.email = userinfo
+            .get("email")
+            .and_then(|e| e.as_str())
+            .map(str::to_owned);
+        c.email_verified = userinfo.get("email_verified").and_then(|v| v.as_bool());
+    }
+    Ok(())
+}
+
+/// The identity checks, then an e-mail address the provider has not said is unverified.
+pub fn check_id_token(
+    c: &IdTokenClaims,
+    issuer: &str,
+    client_id: &str,
+    nonce: &str,
+    now: i64,
+) -> Result<ProviderUser, String> {
+    check_id_token_identity(c, issuer, client_id, nonce, now)?;
+    if c.email_verified == Some(false) {
+        return Err("the provider has not verified this user's e-mail address".into());
+    }
+    let email = c
+        .email
+        .as_deref()
+        .map(|e| e.trim().to_ascii_lowercase())
+        .filter(|e| e.contains('@') && e.len() <= 254)
+        .ok_or("the ID token carries no e-mail address (ask for the email scope)")?;
+    Ok(ProviderUser {
+        subject: c.sub.clone(),
+        email,
+    })
+}
+
+/// A partner user as the mapping sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: String,
+    /// `None`: a console user.
+    pub partner_id: Option<String>,
+    pub enabled: bool,
+}
+
+/// What becomes of a provider's user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mapping {
+    /// Already linked to this user: sign them in.
+    Linked(String),
+    /// The partner user with this e-mail, linked now to the provider's subject.
+    Link(String),
+    /// A new partner user with this role (the connection lets people of its domains join).
+    Join(String),
+    Refuse(&'static str),
+}
+
+/// Who the provider's user is here. `linked`: the user their (issuer, subject) was linked to
+/// before; `by_email`: the account with their e-mail address; `join_role` and `domains`: the
+/// connection's automatic membership. Console users are never signed in this way, nor anyone
+/// of another partner, and a linked subject keeps its user even if its e-mail changes.
+pub fn map_user(
+    partner_id: &str,
+    user: &ProviderUser,
+    linked: Option<&Member>,
+    by_email: Option<&Member>,
+    join_role: Option<&str>,
+    domains: &[String],
+) -> Mapping {
+    let ours = |m: &Member| m.partner_id.as_deref() == Some(partner_id);
+    if let Some(m) = linked {
+        return match (ours(m), m.enabled) {
+            (true, true) => Mapping::Linked(m.user_id.clone()),
+            (true, false) => Mapping::Refuse("your account here is disabled"),
+            (false, _) => Mapping::Refuse("this identity belongs to another account"),
+        };
+    }
+    if let Some(m) = by_email {
+        return match (ours(m), m.enabled) {
+            (true, true) => Mapping::Link(m.user_id.clone()),
+            (true, false) => Mapping::Refuse("your account here is disabled"),
+            (false, _) => Mapping::Refuse(
+                "this e-mail address belongs to another account: sign in with its password",
+            ),
+        };
+    }
+    let domain = user.email.rsplit('@').next().unwrap_or_default();
+    match join_role {
+        Some(role) if domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) => {
+            Mapping::Join(role.to_owned())
+        }
+        _ => Mapping::Refuse(
+            "you are not a member of your organisation's team here yet: ask its partner administrator for an invitation",
+        ),
+    }
+}
+
+/// E-mail domains of a connection as typed: comma- or space-separated, lower-cased; each a
+/// host name with a dot.
+pub fn parse_domains(text: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = vec![];
+    for d in text
+        .split([',', ' ', '\n'])
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        let d = d.trim_start_matches('@').to_ascii_lowercase();
+        let ok = d.len() <= 253
+            && d.contains('.')
+            && !d.starts_with('.')
+            && !d.ends_with('.')
+            && d.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        if !ok {
+            return Err(format!("{d:?} is not an e-mail domain"));
+        }
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    if out.len() > 20 {
+        return Err("at most 20 domains".into());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims() -> IdTokenClaims {
+        IdTokenClaims {
+            iss: "https://idp.wonka.example".into(),
+            sub: "u-1".into(),
+            aud: OneOrMany::One("entente".into()),
+            exp: 1_000 + 300,
+            iat: 1_000,
+            nonce: Some("n-1".into()),
+            azp: None,
+            email: Some("Charlie@Wonka.Example".into()),
+            email_verified: Some(true),
+        }
+    }
+
+    fn check(c: &IdTokenClaims) -> Result<ProviderUser, String> {
+        check_id_token(c, "https://idp.wonka.example", "entente", "n-1", 1_010)
+    }
+
+    #[test]
+    fn a_good_id_token_gives_the_user() {
+        let u = check(&claims()).unwrap();
+        assert_eq!(u.subject, "u-1");
+        assert_eq!(u.email, "charlie@wonka.example");
+        let unsaid = IdTokenClaims {
+            email_verified: None,
+            ..claims()
+        };
+        assert!(
+            check(&unsaid).is_ok(),
+            "providers that never say are trusted"
+        );
+    }
+
+    #[test]
+    fn every_check_refuses() {
+        let cases: Vec<(IdTokenClaims, &str)> = vec![
+            (
+                IdTokenClaims {
+                    iss: "https://evil.example".into(),
+                    ..claims()
+                },
+                "issuer",
+            ),
+            (
+                IdTokenClaims {
+                    aud: OneOrMany::One("other".into()),
+                    ..claims()
+                },
+                "addressed",
+            ),
+            (
+                IdTokenClaims {
+                    aud: OneOrMany::Many(vec!["entente".into(), "other".into()]),
+                    ..claims()
+                },
+                "azp",
+            ),
+            (
+                IdTokenClaims {
+                    azp: Some("other".into()),
+                    ..claims()
+                },
+                "azp",
+            ),
+            (
+                IdTokenClaims {
+                    exp: 900,
+                    ..claims()
+                },
+                "expired",
+            ),
+            (
+                IdTokenClaims {
+                    iat: 2_000,
+                    ..claims()
+                },
+                "future",
+            ),
+            (
+                IdTokenClaims {
+                    nonce: None,
+                    ..claims()
+                },
+                "nonce",
+            ),
+            (
+                IdTokenClaims {
+                    nonce: Some("n-2".into()),
+                    ..claims()
+                },
+                "nonce",
+            ),
+            (
+                IdTokenClaims {
+                    email_verified: Some(false),
+                    ..claims()
+                },
+                "verified",
+            ),
+            (
+                IdTokenClaims {
+                    email: None,
+                    ..claims()
+                },
+                "e-mail",
+            ),
+            (
+                IdTokenClaims {
+                    sub: String::new(),
+                    ..claims()
+                },
+                "subject",
+            ),
+        ];
+        for (c, why) in cases {
+            let e = check(&c).expect_err(why);
+            assert!(e.contains(why), "{why}: {e}");
+        }
+        let several = IdTokenClaims {
+            aud: OneOrMany::Many(vec!["entente".into(), "other".into()]),
+            azp: Some("entente".into()),
+            ..claims()
+        };
+        assert!(check(&several).is_ok());
+    }
+
+    #[test]
+    fn userinfo_fills_in_the_email_of_the_same_subject_only() {
+        let mut c = IdTokenClaims {
+            email: None,
+            email_verified: None,
+            ..claims()
+        };
+        assert!(check(&c).is_err());
+        let other = serde_json::json!({"sub": "u-2", "email": "eve@example.com"});
+        assert!(merge_userinfo(&mut c, &other).is_err());
+        let same =
+            serde_json::json!({"sub": "u-1", "email": "ann@example.com", "email_verified": true});
+        merge_userinfo(&mut c, &same).unwrap();
+        assert_eq!(check(&c).unwrap().email, "ann@example.com");
+    }
+
+    #[test]
+    fn discovery_must_name_its_issuer_and_support_code_with_pkce() {
+        let doc = serde_json::json!({
+            "issuer": "https://idp.wonka.example",
+            "authorization_endpoint": "https://idp.wonka.example/auth",
+            "token_endpoint": "https://idp.wonka.example/token",
+            "jwks_uri": "https://idp.wonka.example/jwks",
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+        });
+        let e = check_discovery(&doc, "https://idp.wonka.example", false).unwrap();
+        assert_eq!(e.token_endpoint, "https://idp.wonka.example/token");
+        assert!(check_discovery(&doc, "https://idp.wonka.example/", false).is_err());
+        let mut plain = doc.clone();
+        plain["code_challenge_methods_supported"] = serde_json::json!(["plain"]);
+        assert!(check_discovery(&plain, "https://idp.wonka.example", false).is_err());
+        let mut http = doc.clone();
+        http["token_endpoint"] = "http://idp.wonka.example/token".into();
+        assert!(check_discovery(&http, "https://idp.wonka.example", false).is_err());
+        assert!(check_discovery(&http, "https://idp.wonka.example", true).is_ok());
+        let mut missing = doc;
+        missing.as_object_mut().unwrap().remove("jwks_uri");
+        assert!(check_discovery(&missing, "https://idp.wonka.example", false).is_err());
+    }
+
+    #[test]
+    fn users_map_to_their_partner_only() {
+        let user = ProviderUser {
+            subject: "u-1".into(),
+            email: "charlie@wonka.example".into(),
+        };
+        let member = |partner: Option<&str>, enabled: bool| Member {
+            user_id: "au_1".into(),
+            partner_id: partner.map(str::to_owned),
+            enabled,
+        };
+        let domains = vec!["wonka.example".to_owned()];
+        let m = |linked: Option<&Member>, by_email: Option<&Member>, role: Option<&str>| {
+            map_user("p_wonka", &user, linked, by_email, role, &domains)
+        };
+        let ours = member(Some("p_wonka"), true);
+        assert_eq!(m(Some(&ours), None, None), Mapping::Linked("au_1".into()));
+        assert_eq!(m(None, Some(&ours), None), Mapping::Link("au_1".into()));
+        assert!(matches!(
+            m(Some(&member(Some("p_wonka"), false)), None, None),
+            Mapping::Refuse(_)
+        ));
+        assert!(matches!(
+            m(None, Some(&member(Some("p_other"), true)), None),
+            Mapping::Refuse(_)
+        ));
+        // Console users are never signed in through a partner's provider (G51).
+        assert!(matches!(
+            m(None, Some(&member(None, true)), None),
+            Mapping::Refuse(_)
+        ));
+        assert!(matches!(
+            m(Some(&member(None, true)), None, None),
+            Mapping::Refuse(_)
+        ));
+        assert_eq!(
+            m(None, None, Some("partner_viewer")),
+            Mapping::Join("partner_viewer".into())
+        );
+        assert!(matches!(m(None, None, None), Mapping::Refuse(_)));
+        let stranger = ProviderUser {
+            email: "x@elsewhere.example".into(),
+            ..user.clone()
+        };
+        assert!(matches!(
+            map_user(
+                "p_wonka",
+                &stranger,
+                None,
+                None,
+                Some("partner_viewer"),
+                &domains
+            ),
+            Mapping::Refuse(_)
+        ));
+    }
+
+    #[test]
+    fn domains_are_parsed() {
+        assert_eq!(
+            parse_domains("Wonka.example, @choc.example wonka.example").unwrap(),
+            vec!["wonka.example", "choc.example"]
+        );
+        assert!(parse_domains("localhost").is_err());
+        assert!(parse_domains("a b.example").is_err());
+        assert_eq!(parse_domains("").unwrap(), Vec::<String>::new());
+    }
+}

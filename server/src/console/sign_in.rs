@@ -1,0 +1,554 @@
+//! Federated sign-in of partner users through their organisation's OpenID Connect provider:
+//! authorization code with PKCE (S256), state and nonce, using the `oauth2` crate over the same
+//! SSRF-guarded client that fetches partner keys. The ID token is verified with the provider's
+//! keys from the same JWKS cache as trusted issuers, and checked by `entente_domain::sso`.
+//!
+//! What must survive the trip to the provider (state, nonce, PKCE verifier, partner) travels
+//! sealed under the master key in a short-lived `SameSite=Lax` cookie scoped to `/login/sso`:
+//! the console's session cookie is `SameSite=Strict`, so a browser coming back from the
+//! provider would not send it, and a sealed cookie works on whichever replica answers.
+
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entente_domain::forwarded::ClientAddr;
+use entente_domain::sso::{self, Flow, IdTokenClaims, Mapping, Member, ProviderEndpoints};
+use entente_store::Actor;
+use entente_store::entities::{admin_user, partner_sign_in};
+use entente_store::enums::PartnerStage;
+use entente_store::sign_in::Arrival;
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    StandardRevocableToken, StandardTokenResponse,
+};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use tower_sessions::cookie::{Cookie, SameSite};
+
+use crate::state::{AppState, now};
+
+const FLOW_COOKIE: &str = "entente_sso";
+pub const START_PATH: &str = "/login/sso";
+pub const CALLBACK_PATH: &str = "/login/sso/callback";
+const FLOW_CONTEXT: &str = "sso-flow";
+
+/// The sealing context of a partner's provider client secret.
+pub fn secret_context(partner_id: &str) -> String {
+    format!("sso-client-secret:{partner_id}")
+}
+
+/// Where a provider's discovery document is (OpenID Connect Discovery 1.0 §4).
+pub fn discovery_url(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    )
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct IdTokenField {
+    #[serde(default)]
+    id_token: Option<String>,
+}
+
+impl ExtraTokenFields for IdTokenField {}
+
+type ProviderTokens = StandardTokenResponse<IdTokenField, BasicTokenType>;
+type ProviderClient = oauth2::Client<
+    BasicErrorResponse,
+    ProviderTokens,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// Why a sign-in went back to the sign-in page; the page says it in a sentence, the log and
+/// the audit trail say what happened.
+#[derive(Debug)]
+enum Failure {
+    /// No such organisation, no provider set up, or it is off.
+    Unavailable,
+    /// The sealed flow is missing, expired, or its state does not match.
+    Expired(String),
+    /// The provider refused, or its answer failed a check.
+    Refused(String),
+    /// Signed in at the provider, but not a member here.
+    Denied(String),
+    Throttled,
+}
+
+impl Failure {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Unavailable => "unavailable",
+            Self::Expired(_) => "expired",
+            Self::Refused(_) => "refused",
+            Self::Denied(_) => "denied",
+            Self::Throttled => "throttled",
+        }
+    }
+
+    fn detail(&self) -> &str {
+        match self {
+            Self::Expired(d) | Self::Refused(d) | Self::Denied(d) => d,
+            Self::Unavailable => "single sign-on is not available",
+            Self::Throttled => "too many attempts",
+        }
+    }
+}
+
+fn https(state: &AppState) -> bool {
+    state.issuer.starts_with("https://")
+}
+
+fn flow_cookie(state: &AppState, value: String, max_age: i64) -> String {
+    Cookie::build((FLOW_COOKIE, value))
+        .path(START_PATH)
+        .http_only(true)
+        .secure(https(state))
+        .same_site(SameSite::Lax)
+        .max_age(tower_sessions::cookie::time::Duration::seconds(max_age))
+        .build()
+        .to_string()
+}
+
+/// Back to the sign-in page with a reason code; the flow cookie is dropped.
+fn back(state: &AppState, f: &Failure) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, format!("/login?sso={}", f.code())),
+            (header::SET_COOKIE, flow_cookie(state, String::new(), 0)),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+    )
+        .into_response()
+}
+
+/// The provider's endpoints (from its discovery document, fetched now) and a client for them.
+async fn provider(
+    state: &AppState,
+    s: &partner_sign_in::Model,
+) -> Result<(ProviderClient, ProviderEndpoints), String> {
+    let doc = state
+        .issuer_keys
+        .fetch_json(&discovery_url(&s.issuer))
+        .await
+        .map_err(|e| format!("the provider's discovery document: {e}"))?;
+    let e = sso::check_discovery(&doc, &s.issuer, state.issuer_keys.policy().allow_insecure)?;
+    let secret = state
+        .master
+        .open(&s.client_secret_sealed, &secret_context(&s.partner_id))
+        .map_err(|_| "the provider's client secret cannot be opened with this master key")?;
+    let secret =
+        String::from_utf8(secret).map_err(|_| "the provider's client secret is not text")?;
+    let bad = |what: &str| format!("the provider's {what} is not a URL");
+    let client = oauth2::Client::<
+        BasicErrorResponse,
+        ProviderTokens,
+        BasicTokenIntrospectionResponse,
+        StandardRevocableToken,
+        BasicRevocationErrorResponse,
+    >::new(ClientId::new(s.client_id.clone()))
+    .set_client_secret(ClientSecret::new(secret))
+    .set_auth_uri(
+        AuthUrl::new(e.authorization_endpoint.clone())
+            .map_err(|_| bad("authorization endpoint"))?,
+    )
+    .set_token_uri(
+        oauth2::TokenUrl::new(e.token_endpoint.clone()).map_err(|_| bad("token endpoint"))?,
+    )
+    .set_redirect_uri(
+        RedirectUrl::new(format!("{}{CALLBACK_PATH}", state.issuer))
+            .map_err(|_| "Entente's issuer is not a URL".to_owned())?,
+    );
+    Ok((client, e))
+}
+
+/// Checks a provider before it is saved: its discovery document answers, names the issuer and
+/// offers the code flow with S256.
+pub async fn check_provider(state: &AppState, issuer: &str) -> Result<(), String> {
+    let doc = state
+        .issuer_keys
+        .fetch_json(&discovery_url(issuer))
+        .await
+        .map_err(|e| format!("the provider's discovery document: {e}"))?;
+    sso::check_discovery(&doc, issuer, state.issuer_keys.policy().allow_insecure).map(|_| ())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Start {
+    #[serde(default)]
+    organisation: String,
+}
+
+/// `GET /login/sso?organisation=<partner slug>`: off to the partner's provider.
+pub async fn start(
+    State(state): State<AppState>,
+    addr: Option<Extension<ClientAddr>>,
+    Query(q): Query<Start>,
+) -> Response {
+    let org = q.organisation.trim().to_ascii_lowercase();
+    let addr = addr.map(|Extension(a)| a.0);
+    // Per source address only: starting a sign-in proves nothing and guesses nothing, and a
+    // whole organisation may sign in at nine o'clock.
+    if !state.login_throttle.allow_address(addr) {
+        return back(&state, &Failure::Throttled);
+    }
+    match begin(&state, &org).await {
+        Ok((url, cookie)) => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, url),
+                (header::SET_COOKIE, cookie),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+        )
+            .into_response(),
+        Err(f) => {
+            tracing::info!(organisation = %org, reason = f.detail(), "federated sign-in not started");
+            back(&state, &f)
+        }
+    }
+}
+
+async fn begin(state: &AppState, org: &str) -> Result<(String, String), Failure> {
+    let p = state
+        .store
+        .partner_by_slug(org)
+        .await
+        .map_err(|_| Failure::Unavailable)?;
+    if p.stage == PartnerStage::Offboarded {
+        return Err(Failure::Unavailable);
+    }
+    let s = state
+        .store
+        .partner_sign_in(&p.id)
+        .await
+        .map_err(|_| Failure::Unavailable)?
+        .filter(|s| s.enabled)
+        .ok_or(Failure::Unavailable)?;
+    let (client, _) = provider(state, &s).await.map_err(Failure::Refused)?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let nonce = entente_domain::secret::random_token(32);
+    let (url, csrf) = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scope(Scope::new("openid".into()))
+        .add_scope(Scope::new("email".into()))
+        .add_extra_param("nonce", nonce.clone())
+        .set_pkce_challenge(challenge)
+        .url();
+    let flow = Flow {
+        partner_id: p.id,
+        state: csrf.secret().clone(),
+        nonce,
+        pkce_verifier: verifier.secret().clone(),
+        expires_at: now() + sso::FLOW_LIFETIME,
+    };
+    let plain = serde_json::to_vec(&flow).map_err(|e| Failure::Refused(e.to_string()))?;
+    let sealed = URL_SAFE_NO_PAD.encode(state.master.seal(&plain, FLOW_CONTEXT));
+    Ok((
+        url.to_string(),
+        flow_cookie(state, sealed, sso::FLOW_LIFETIME),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /login/sso/callback`: the provider sends the browser back with a code.
+pub async fn callback(
+    State(state): State<AppState>,
+    session: Session,
+    addr: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Query(q): Query<Callback>,
+) -> Response {
+    let source = addr.map(|Extension(a)| a.0.to_string());
+    match finish(&state, &session, source.clone(), &headers, q).await {
+        // A page that moves on by itself: a redirect would keep the navigation cross-site
+        // (it started at the provider), and the browser would not send the new Strict cookie.
+        Ok(()) => (
+            StatusCode::OK,
+            [
+                (header::SET_COOKIE, flow_cookie(&state, String::new(), 0)),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+            ],
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta http-equiv=\"refresh\" content=\"0;url=/portal\"><title>Signed in</title></head>\
+             <body><p>Signed in. <a href=\"/portal\">Continue to the portal</a>.</p></body></html>",
+        )
+            .into_response(),
+        Err((f, partner)) => {
+            tracing::warn!(reason = f.detail(), "federated sign-in failed");
+            if let Some(slug) = partner {
+                let actor = Actor::new("sso").with_source(source);
+                if let Err(e) = state
+                    .store
+                    .record_event(
+                        &actor,
+                        "session.sign_in_failed",
+                        &format!("partner:{slug}"),
+                        serde_json::json!({"method": "federated", "reason": f.detail()}),
+                        now(),
+                    )
+                    .await
+                {
+                    tracing::error!(error = %e, "writing a sign-in audit event failed");
+                }
+            }
+            back(&state, &f)
+        }
+    }
+}
+
+fn read_flow(state: &AppState, headers: &HeaderMap) -> Option<Flow> {
+    let raw = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| Cookie::split_parse(v.to_owned()))
+        .filter_map(Result::ok)
+        .find(|c| c.name() == FLOW_COOKIE)?;
+    let sealed = URL_SAFE_NO_PAD.decode(raw.value()).ok()?;
+    let plain = state.master.open(&sealed, FLOW_CONTEXT).ok()?;
+    serde_json::from_slice(&plain).ok()
+}
+
+fn same(a: &str, b: &str) -> bool {
+    #[allow(deprecated)]
+    aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
+}
+
+type Finish = Result<(), (Failure, Option<String>)>;
+
+async fn finish(
+    state: &AppState,
+    session: &Session,
+    source: Option<String>,
+    headers: &HeaderMap,
+    q: Callback,
+) -> Finish {
+    let t = now();
+    let flow = read_flow(state, headers).ok_or((
+        Failure::Expired("no sign-in in progress in this browser".into()),
+        None,
+    ))?;
+    if flow.expires_at < t {
+        return Err((Failure::Expired("the sign-in took too long".into()), None));
+    }
+    if !q.state.as_deref().is_some_and(|s| same(s, &flow.state)) {
+        return Err((Failure::Expired("the state does not match".into()), None));
+    }
+    let p = state
+        .store
+        .partner_by_id(&flow.partner_id)
+        .await
+        .map_err(|_| (Failure::Unavailable, None))?;
+    let slug = Some(p.slug.clone());
+    let fail = |f: Failure| (f, slug.clone());
+    if let Some(e) = q.error {
+        let e: String = e
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(64)
+            .collect();
+        return Err(fail(Failure::Refused(format!("the provider answered {e}"))));
+    }
+    if p.stage == PartnerStage::Offboarded {
+        return Err(fail(Failure::Unavailable));
+    }
+    let s = state
+        .store
+        .partner_sign_in(&p.id)
+        .await
+        .ok()
+        .flatten()
+        .filter(|s| s.enabled)
+        .ok_or_else(|| fail(Failure::Unavailable))?;
+    let code = q
+        .code
+        .ok_or_else(|| fail(Failure::Refused("the provider sent no code".into())))?;
+    let (client, endpoints) = provider(state, &s)
+        .await
+        .map_err(|e| fail(Failure::Refused(e)))?;
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()))
+        .request_async(state.issuer_keys.poster())
+        .await
+        .map_err(|e| fail(Failure::Refused(format!("the token request failed: {e}"))))?;
+    let id_token = tokens
+        .extra_fields()
+        .id_token
+        .clone()
+        .ok_or_else(|| fail(Failure::Refused("the provider sent no ID token".into())))?;
+    let mut claims = verify_id_token(state, &p.id, &endpoints, &id_token, t)
+        .await
+        .map_err(|e| fail(Failure::Refused(e)))?;
+    sso::check_id_token_identity(&claims, &s.issuer, &s.client_id, &flow.nonce, t)
+        .map_err(|e| fail(Failure::Refused(e)))?;
+    // Claims asked for by scope may be at the UserInfo endpoint only (Core §5.4).
+    if claims.email.is_none()
+        && let Some(userinfo) = &endpoints.userinfo_endpoint
+    {
+        use oauth2::TokenResponse;
+        let info = fetch_userinfo(state, userinfo, tokens.access_token().secret())
+            .await
+            .map_err(|e| fail(Failure::Refused(e)))?;
+        sso::merge_userinfo(&mut claims, &info).map_err(|e| fail(Failure::Refused(e)))?;
+    }
+    let user = sso::check_id_token(&claims, &s.issuer, &s.client_id, &flow.nonce, t)
+        .map_err(|e| fail(Failure::Refused(e)))?;
+    let member = |u: admin_user::Model| Member {
+        user_id: u.id,
+        partner_id: u.partner_id,
+        enabled: u.enabled,
+    };
+    let db = |e: entente_store::StoreError| fail(Failure::Refused(e.to_string()));
+    let linked = state
+        .store
+        .identity_user(&s.issuer, &user.subject)
+        .await
+        .map_err(db)?
+        .map(member);
+    let by_email = state
+        .store
+        .admin_by_email(&user.email)
+        .await
+        .map_err(db)?
+        .map(member);
+    let domains: Vec<String> = s.domains.split_whitespace().map(str::to_owned).collect();
+    let join = s.join_role.map(|r| r.to_string());
+    let arrival = match sso::map_user(
+        &p.id,
+        &user,
+        linked.as_ref(),
+        by_email.as_ref(),
+        join.as_deref(),
+        &domains,
+    ) {
+        Mapping::Linked(id) => Arrival::Linked(id),
+        Mapping::Link(id) => Arrival::Link(id),
+        Mapping::Join(role) => Arrival::Join {
+            role: role
+                .parse()
+                .map_err(|e: String| fail(Failure::Refused(e)))?,
+            // Joined people sign in through their provider: a password nobody knows.
+            password_hash: app::ssr::password_work(|| {
+                entente_domain::password::hash_password(&entente_domain::secret::random_token(32))
+            })
+            .await
+            .map_err(|e| fail(Failure::Refused(e.to_string())))?
+            .map_err(|e| fail(Failure::Refused(e)))?,
+        },
+        Mapping::Refuse(why) => return Err(fail(Failure::Denied(why.into()))),
+    };
+    let actor = Actor::new(format!("portal:{}", user.email)).with_source(source);
+    let u = state
+        .store
+        .arrive(
+            &actor,
+            &p,
+            &s.issuer,
+            &user.subject,
+            &user.email,
+            arrival,
+            t,
+        )
+        .await
+        .map_err(db)?;
+    app::ssr::session::begin_session(session, &u.id)
+        .await
+        .map_err(|e| fail(Failure::Refused(e.to_string())))?;
+    if let Err(e) = state
+        .store
+        .record_event(
+            &actor,
+            "session.sign_in",
+            &format!("admin:{}", u.email),
+            serde_json::json!({"method": "federated", "issuer": s.issuer}),
+            t,
+        )
+        .await
+    {
+        tracing::error!(error = %e, "writing a sign-in audit event failed");
+    }
+    Ok(())
+}
+
+/// The ID token's signature, by a key of the provider's JWKS (cached like trusted issuers'
+/// keys, refetched on an unknown `kid`) under the key's own algorithm.
+async fn verify_id_token(
+    state: &AppState,
+    partner_id: &str,
+    endpoints: &ProviderEndpoints,
+    id_token: &str,
+    t: i64,
+) -> Result<IdTokenClaims, String> {
+    use entente_domain::{jwks, jws};
+    let header = jws::peek_header(id_token).map_err(|e| format!("the ID token: {e}"))?;
+    let kid = header.kid.as_deref();
+    if kid.is_some_and(|k| !jws::sane_kid(k)) {
+        return Err("the ID token names an odd key".into());
+    }
+    let keys = state
+        .issuer_keys
+        .keys(&format!("sso:{partner_id}"), &endpoints.jwks_uri, kid, t)
+        .await;
+    let key = jwks::select(&keys, kid).ok_or("the ID token's key is not in the provider's JWKS")?;
+    jws::verify(id_token, &key.key, key.alg).map_err(|e| format!("the ID token: {e}"))
+}
+
+/// The UserInfo response (Core §5.3), with the access token the provider just issued, through
+/// the guarded client that follows no redirects; at most 64 KiB.
+async fn fetch_userinfo(
+    state: &AppState,
+    url: &str,
+    access_token: &str,
+) -> Result<serde_json::Value, String> {
+    let url = crate::state::issuer_keys::ssrf::check_url(url, state.issuer_keys.policy())
+        .map_err(|e| e.replace("JWKS URL", "UserInfo endpoint"))?;
+    let r = state
+        .issuer_keys
+        .poster()
+        .get(url)
+        .bearer_auth(access_token)
+        .header(header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|e| format!("the UserInfo request failed: {e}"))?;
+    if !r.status().is_success() {
+        return Err(format!("the UserInfo endpoint answered {}", r.status()));
+    }
+    if r.content_length().is_some_and(|l| l > 64 * 1024) {
+        return Err("the UserInfo response is larger than 64 KiB".into());
+    }
+    let body = r
+        .bytes()
+        .await
+        .map_err(|e| format!("the UserInfo response: {e}"))?;
+    if body.len() > 64 * 1024 {
+        return Err("the UserInfo response is larger than 64 KiB".into());
+    }
+    serde_json::from_slice(&body)
+        .map_err(|_| "the UserInfo response is not JSON (signed UserInfo is not supported)".into())
+}
