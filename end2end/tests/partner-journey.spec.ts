@@ -46,6 +46,10 @@ test('an organisation applies, onboards itself through the portal and gets a pro
       { timeout: 10_000 }).toBe(200);
     // The provider's own pages (its login form) are not ours to judge.
     const problems = watch(page, (status, url) => url.startsWith(SSO) || (status === 403 && url.includes('/api/')));
+    // The provider's login page (oidc-provider's, which imports a web font this machine cannot
+    // reach) is not ours to judge: what the browser reports while on it is set aside.
+    const providerNoise: string[] = [];
+    page.on('console', (m) => { if (page.url().startsWith(SSO)) providerNoise.push(`${m.type()}: ${m.text()}`); });
     await reportCspViolations(page);
 
     // 1. The public application form, with inline validation.
@@ -279,7 +283,7 @@ test('an organisation applies, onboards itself through the portal and gets a pro
     await page.screenshot({ path: 'test-results/portal-production-client.png', fullPage: true });
 
     expect(adminProblems).toEqual([]);
-    expect(problems).toEqual([]);
+    expect(problems.filter((p) => !providerNoise.includes(p))).toEqual([]);
     await adminContext.close();
   } finally {
     idp.kill();

@@ -209,15 +209,30 @@ pub async fn start(
         return back(&state, &Failure::Throttled);
     }
     match begin(&state, &org).await {
-        Ok((url, cookie)) => (
-            StatusCode::SEE_OTHER,
-            [
-                (header::LOCATION, url),
-                (header::SET_COOKIE, cookie),
-                (header::CACHE_CONTROL, "no-store".to_owned()),
-            ],
-        )
-            .into_response(),
+        // A page that moves on by itself rather than a redirect: the sign-in form's submission
+        // may only lead to this origin (CSP form-action 'self'), and browsers apply that to
+        // the redirects that follow it.
+        Ok((url, cookie)) => {
+            let url = html_escape(&url);
+            (
+                StatusCode::OK,
+                [
+                    (header::SET_COOKIE, cookie),
+                    (header::CACHE_CONTROL, "no-store".to_owned()),
+                    (
+                        header::CONTENT_TYPE,
+                        "text/html; charset=utf-8".to_owned(),
+                    ),
+                ],
+                format!(
+                    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+                     <meta http-equiv=\"refresh\" content=\"0;url={url}\">\
+                     <title>Signing in</title></head><body><p>Continuing to your organisation's \
+                     identity provider. <a href=\"{url}\">Continue</a></p></body></html>"
+                ),
+            )
+                .into_response()
+        }
         Err(f) => {
             tracing::info!(organisation = %org, reason = f.detail(), "federated sign-in not started");
             back(&state, &f)
@@ -318,6 +333,14 @@ pub async fn callback(
             back(&state, &f)
         }
     }
+}
+
+/// For an attribute value.
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn read_flow(state: &AppState, headers: &HeaderMap) -> Option<Flow> {

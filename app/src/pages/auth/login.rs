@@ -42,7 +42,7 @@ pub fn Login() -> impl IntoView {
             <form method="get" action="/login/sso" class="card" id="sso">
                 <h2>"Sign in with your organisation"</h2>
                 <Field label="Organisation ID" help="Your partner administrator finds it on the portal's single sign-on page.">
-                    <input name="organisation" required pattern="[a-z][a-z0-9-]{1,62}" autocomplete="organization" placeholder="acme"/>
+                    <input name="organisation" required pattern="[a-z][a-z0-9\\-]{1,62}" autocomplete="organization" placeholder="acme"/>
                 </Field>
                 <button type="submit" class="secondary">"Continue to your identity provider"</button>
             </form>

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConsoleError;
-use crate::pages::trust::api::{Explanation, TraceRow};
+use crate::pages::trust::api::Explanation;
 #[cfg(feature = "ssr")]
 use crate::ssr::{bad_request, console, portal_user, user_error};
 
@@ -252,7 +252,7 @@ pub async fn portal_validate_token(
             .trace
             .0
             .iter()
-            .map(|s| TraceRow {
+            .map(|s| crate::pages::trust::api::TraceRow {
                 step: s.step.to_owned(),
                 outcome: s.outcome.as_str().to_owned(),
                 detail: s.detail.clone(),
