@@ -219,10 +219,7 @@ pub async fn start(
                 [
                     (header::SET_COOKIE, cookie),
                     (header::CACHE_CONTROL, "no-store".to_owned()),
-                    (
-                        header::CONTENT_TYPE,
-                        "text/html; charset=utf-8".to_owned(),
-                    ),
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
                 ],
                 format!(
                     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
