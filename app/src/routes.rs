@@ -38,6 +38,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/portal/requests") view=pages::portal::PortalRequests/>
                 <Route path=path!("/portal/sign-in") view=pages::portal::PortalSignIn/>
                 <Route path=path!("/portal/issuers") view=pages::portal::PortalIssuers/>
+                <Route path=path!("/portal/docs") view=pages::portal::PortalDocs/>
                 <Route path=path!("/sandbox") view=pages::playground::Playground/>
             </Routes>
         </Router>

@@ -53,6 +53,23 @@ pub fn check_discovery(
     {
         return Err("the provider does not support the authorization code flow".into());
     }
+    // The browser is sent to the authorization endpoint from Entente's own origin: it must be
+    // the issuer's own host, or a partner could use the sign-in link as an open redirect.
+    let host = |u: &str| {
+        u.split_once("://")
+            .map(|(_, rest)| {
+                rest.split(['/', '?', '#'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default()
+    };
+    if let Some(auth) = doc.get("authorization_endpoint").and_then(|v| v.as_str())
+        && host(auth) != host(issuer)
+    {
+        return Err("the authorization endpoint must be on the issuer's own host".into());
+    }
     if let Some(methods) = doc
         .get("code_challenge_methods_supported")
         .and_then(|v| v.as_array())
@@ -105,6 +122,8 @@ pub struct ProviderUser {
     pub subject: String,
     /// Lower-cased.
     pub email: String,
+    /// The provider's `email_verified`, when it says.
+    pub email_verified: Option<bool>,
 }
 
 /// OpenID Connect Core §3.1.3.7, steps 2–3 and 9–11: issuer, audience (and `azp` when there
@@ -125,10 +144,10 @@ pub fn check_id_token_identity(
     if (c.aud.as_single().is_none() || c.azp.is_some()) && c.azp.as_deref() != Some(client_id) {
         return Err("the ID token was issued to another party (azp)".into());
     }
-    if c.exp + LEEWAY <= now {
+    if c.exp.saturating_add(LEEWAY) <= now {
         return Err("the ID token has expired".into());
     }
-    if c.iat > now + LEEWAY {
+    if c.iat > now.saturating_add(LEEWAY) {
         return Err("the ID token is issued in the future".into());
     }
     if c.nonce.as_deref() != Some(nonce) {
@@ -177,6 +196,7 @@ pub fn check_id_token(
     Ok(ProviderUser {
         subject: c.sub.clone(),
         email,
+        email_verified: c.email_verified,
     })
 }
 
@@ -187,6 +207,8 @@ pub struct Member {
     /// `None`: a console user.
     pub partner_id: Option<String>,
     pub enabled: bool,
+    /// Already linked to another identity of this provider.
+    pub linked_here: bool,
 }
 
 /// What becomes of a provider's user.
@@ -221,20 +243,32 @@ pub fn map_user(
             (false, _) => Mapping::Refuse("this identity belongs to another account"),
         };
     }
+    let domain = user.email.rsplit('@').next().unwrap_or_default();
+    let managed = domains.iter().any(|d| d.eq_ignore_ascii_case(domain));
+    // An address decides who someone is only when the provider vouches for it (OIDC Core
+    // §5.7: `email` is neither unique nor verified by itself): `email_verified: true`, or no
+    // claim at all for the domains the partner names as its own.
+    let vouched = match user.email_verified {
+        Some(v) => v,
+        None => managed,
+    };
     if let Some(m) = by_email {
-        return match (ours(m), m.enabled) {
-            (true, true) => Mapping::Link(m.user_id.clone()),
-            (true, false) => Mapping::Refuse("your account here is disabled"),
-            (false, _) => Mapping::Refuse(
+        return match (ours(m), m.enabled, vouched, m.linked_here) {
+            (false, ..) => Mapping::Refuse(
                 "this e-mail address belongs to another account: sign in with its password",
             ),
+            (true, false, ..) => Mapping::Refuse("your account here is disabled"),
+            (true, true, false, _) => Mapping::Refuse(
+                "your provider does not vouch for this e-mail address (email_verified); ask your partner administrator",
+            ),
+            (true, true, true, true) => {
+                Mapping::Refuse("your account here is linked to another identity of this provider")
+            }
+            (true, true, true, false) => Mapping::Link(m.user_id.clone()),
         };
     }
-    let domain = user.email.rsplit('@').next().unwrap_or_default();
     match join_role {
-        Some(role) if domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) => {
-            Mapping::Join(role.to_owned())
-        }
+        Some(role) if managed && vouched => Mapping::Join(role.to_owned()),
         _ => Mapping::Refuse(
             "you are not a member of your organisation's team here yet: ask its partner administrator for an invitation",
         ),
@@ -428,6 +462,12 @@ mod tests {
         });
         let e = check_discovery(&doc, "https://idp.wonka.example", false).unwrap();
         assert_eq!(e.token_endpoint, "https://idp.wonka.example/token");
+        let mut elsewhere = doc.clone();
+        elsewhere["authorization_endpoint"] = "https://phish.example/auth".into();
+        assert!(
+            check_discovery(&elsewhere, "https://idp.wonka.example", false).is_err(),
+            "no open redirect through the sign-in link"
+        );
         assert!(check_discovery(&doc, "https://idp.wonka.example/", false).is_err());
         let mut plain = doc.clone();
         plain["code_challenge_methods_supported"] = serde_json::json!(["plain"]);
@@ -446,11 +486,13 @@ mod tests {
         let user = ProviderUser {
             subject: "u-1".into(),
             email: "charlie@wonka.example".into(),
+            email_verified: Some(true),
         };
         let member = |partner: Option<&str>, enabled: bool| Member {
             user_id: "au_1".into(),
             partner_id: partner.map(str::to_owned),
             enabled,
+            linked_here: false,
         };
         let domains = vec!["wonka.example".to_owned()];
         let m = |linked: Option<&Member>, by_email: Option<&Member>, role: Option<&str>| {
@@ -494,6 +536,63 @@ mod tests {
                 Some("partner_viewer"),
                 &domains
             ),
+            Mapping::Refuse(_)
+        ));
+        // nOAuth: an address the provider does not vouch for links and joins nothing.
+        let unverified = ProviderUser {
+            email_verified: Some(false),
+            ..user.clone()
+        };
+        let ours_unlinked = member(Some("p_wonka"), true);
+        assert!(matches!(
+            map_user(
+                "p_wonka",
+                &unverified,
+                None,
+                Some(&ours_unlinked),
+                None,
+                &domains
+            ),
+            Mapping::Refuse(_)
+        ));
+        assert!(matches!(
+            map_user(
+                "p_wonka",
+                &unverified,
+                None,
+                None,
+                Some("partner_viewer"),
+                &domains
+            ),
+            Mapping::Refuse(_)
+        ));
+        // Unsaid: vouched for within the partner's own domains only.
+        let unsaid = ProviderUser {
+            email_verified: None,
+            ..user.clone()
+        };
+        assert_eq!(
+            map_user(
+                "p_wonka",
+                &unsaid,
+                None,
+                Some(&ours_unlinked),
+                None,
+                &domains
+            ),
+            Mapping::Link("au_1".into())
+        );
+        assert!(matches!(
+            map_user("p_wonka", &unsaid, None, Some(&ours_unlinked), None, &[]),
+            Mapping::Refuse(_)
+        ));
+        // One identity per provider: a second subject with the same address is refused.
+        let taken = Member {
+            linked_here: true,
+            ..ours_unlinked
+        };
+        assert!(matches!(
+            map_user("p_wonka", &user, None, Some(&taken), None, &domains),
             Mapping::Refuse(_)
         ));
     }

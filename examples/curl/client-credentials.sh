@@ -7,6 +7,7 @@ set -euo pipefail
 : "${ENTENTE:?}" "${CLIENT_ID:?}" "${CLIENT_SECRET:?}" "${AUDIENCE:?}"
 args=(-d grant_type=client_credentials --data-urlencode "resource=$AUDIENCE")
 [ -n "${SCOPE:-}" ] && args+=(--data-urlencode "scope=$SCOPE")
-# The secret goes in HTTP Basic (client_secret_basic), never in the URL.
-curl -sS --fail-with-body -u "$CLIENT_ID:$CLIENT_SECRET" "${args[@]}" "$ENTENTE/oauth2/token"
+# HTTP Basic (client_secret_basic); the credentials go to curl on stdin (a config line), never
+# on its command line, where other users of the machine could read them.
+curl -sS --fail-with-body -K - "${args[@]}" "$ENTENTE/oauth2/token" <<<"user = \"$CLIENT_ID:$CLIENT_SECRET\""
 echo

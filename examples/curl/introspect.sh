@@ -5,6 +5,6 @@
 #   ENTENTE=… RS_CLIENT_ID=… RS_CLIENT_SECRET=… TOKEN=eyJ… ./introspect.sh
 set -euo pipefail
 : "${ENTENTE:?}" "${RS_CLIENT_ID:?}" "${RS_CLIENT_SECRET:?}" "${TOKEN:?}"
-curl -sS --fail-with-body -u "$RS_CLIENT_ID:$RS_CLIENT_SECRET" \
-  --data-urlencode "token=$TOKEN" "$ENTENTE/oauth2/introspect"
+curl -sS --fail-with-body -K - \
+  --data-urlencode "token=$TOKEN" "$ENTENTE/oauth2/introspect" <<<"user = \"$RS_CLIENT_ID:$RS_CLIENT_SECRET\""
 echo

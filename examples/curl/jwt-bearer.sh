@@ -8,5 +8,7 @@ args=(--data-urlencode "grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer"
       --data-urlencode "assertion=$ASSERTION"
       --data-urlencode "resource=$AUDIENCE")
 [ -n "${SCOPE:-}" ] && args+=(--data-urlencode "scope=$SCOPE")
-curl -sS --fail-with-body -u "$CLIENT_ID:$CLIENT_SECRET" "${args[@]}" "$ENTENTE/oauth2/token"
+# The credentials go to curl on stdin (a config line), never on its command line, where other
+# users of the machine could read them.
+curl -sS --fail-with-body -K - "${args[@]}" "$ENTENTE/oauth2/token" <<<"user = \"$CLIENT_ID:$CLIENT_SECRET\""
 echo

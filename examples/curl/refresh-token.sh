@@ -5,6 +5,7 @@
 #   ENTENTE=… CLIENT_ID=… CLIENT_SECRET=… REFRESH_TOKEN=… ./refresh-token.sh
 set -euo pipefail
 : "${ENTENTE:?}" "${CLIENT_ID:?}" "${CLIENT_SECRET:?}" "${REFRESH_TOKEN:?}"
-curl -sS --fail-with-body -u "$CLIENT_ID:$CLIENT_SECRET" \
-  -d grant_type=refresh_token --data-urlencode "refresh_token=$REFRESH_TOKEN" "$ENTENTE/oauth2/token"
+curl -sS --fail-with-body -K - \
+  -d grant_type=refresh_token --data-urlencode "refresh_token=$REFRESH_TOKEN" "$ENTENTE/oauth2/token" \
+  <<<"user = \"$CLIENT_ID:$CLIENT_SECRET\""
 echo

@@ -16,5 +16,7 @@ if [ -n "${ACTOR_TOKEN:-}" ]; then
   args+=(--data-urlencode "actor_token=$ACTOR_TOKEN"
          --data-urlencode "actor_token_type=urn:ietf:params:oauth:token-type:access_token")
 fi
-curl -sS --fail-with-body -u "$CLIENT_ID:$CLIENT_SECRET" "${args[@]}" "$ENTENTE/oauth2/token"
+# The credentials go to curl on stdin (a config line), never on its command line, where other
+# users of the machine could read them.
+curl -sS --fail-with-body -K - "${args[@]}" "$ENTENTE/oauth2/token" <<<"user = \"$CLIENT_ID:$CLIENT_SECRET\""
 echo

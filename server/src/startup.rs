@@ -244,6 +244,7 @@ async fn build_state(
         forwarded_header: config.forwarded_header,
         login_throttle: Default::default(),
         apply_throttle: Arc::new(app::ssr::LoginThrottle::for_applications()),
+        sso_throttle: app::ssr::LoginThrottle::for_federated_sign_in(),
         limits: crate::limits::Limits::new(config.auth_failures, redis),
         usage: crate::usage::Usage::new(config.usage),
         partner_labels: crate::http::partner_labels::PartnerLabels::new(
@@ -254,6 +255,7 @@ async fn build_state(
         fresh_at_ms: AtomicU64::new(0),
         shutting_down: AtomicBool::new(false),
         exchanges_seen: Default::default(),
+        sso_used: Default::default(),
         first_exchange_note: config.first_exchange_note,
     }));
     state.reload_all().await?;

@@ -463,6 +463,54 @@ impl Store {
         Ok(q.all(self.db()).await?)
     }
 
+    /// Turns a client off (it gets no new tokens, and every token it holds becomes inactive at
+    /// once: its lineage mark) or on again (its earlier tokens stay revoked); audited.
+    pub async fn set_client_enabled(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        enabled: bool,
+        now: i64,
+    ) -> Result<client::Model> {
+        let before = self.client(client_id).await?;
+        if before.enabled == enabled {
+            return Ok(before);
+        }
+        let txn = self.write().await?;
+        let mut m: client::ActiveModel = before.into();
+        m.enabled = Set(enabled);
+        let model = m.update(&txn).await?;
+        audit::record(
+            &txn,
+            actor,
+            if enabled {
+                "client.enable"
+            } else {
+                "client.disable"
+            },
+            &format!("client:{client_id}"),
+            json!({"enabled": enabled}),
+            now,
+        )
+        .await?;
+        publish(&txn, topic::CATALOG, now).await?;
+        if !enabled {
+            // In the same transaction: a disabled client never keeps working tokens.
+            put_mark(&txn, &format!("c:{client_id}"), now + MARK_RETENTION, now).await?;
+            refresh_token::Entity::update_many()
+                .col_expr(
+                    refresh_token::Column::Revoked,
+                    sea_orm::sea_query::Expr::value(true),
+                )
+                .filter(refresh_token::Column::ClientId.eq(client_id))
+                .exec(&txn)
+                .await?;
+            publish(&txn, topic::REVOCATIONS, now).await?;
+        }
+        txn.commit().await?;
+        Ok(model)
+    }
+
     /// Replaces a secret client's secret. Older secrets stay valid until `now + grace` (0 = at once).
     pub async fn rotate_client_secret(
         &self,

@@ -24,12 +24,27 @@ pub enum Role {
     /// A partner's own reader, in the portal only.
     #[sea_orm(string_value = "partner_viewer")]
     PartnerViewer,
+    /// One of a partner's people who tries things in the sandbox: the playground only.
+    #[sea_orm(string_value = "sandbox_tester")]
+    SandboxTester,
 }
 
 impl Role {
     /// A partner user's role (the portal's), not a console user's.
     pub fn is_partner(self) -> bool {
-        matches!(self, Self::PartnerAdmin | Self::PartnerViewer)
+        matches!(
+            self,
+            Self::PartnerAdmin | Self::PartnerViewer | Self::SandboxTester
+        )
+    }
+
+    /// Where this role lands after signing in.
+    pub fn home(self) -> &'static str {
+        match self {
+            Self::SandboxTester => "/sandbox",
+            r if r.is_partner() => "/portal",
+            _ => "/",
+        }
     }
 }
 

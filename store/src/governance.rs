@@ -57,6 +57,13 @@ pub enum Change {
     EnableTrustRule { rule_id: String },
     /// Turn a disabled trusted issuer on again (every rule under it resumes).
     EnableIssuer { partner: String, issuer: String },
+    /// Add scopes to the partner's grant on an audience (what a partner asks for in the portal):
+    /// applied on top of the grant as it is at approval, so nothing revoked meanwhile returns.
+    AddScopes {
+        partner: String,
+        audience: String,
+        scopes: ScopeSet,
+    },
     /// A production client a partner asked for in the portal. It is created without a secret:
     /// the partner issues one in the portal after approval, so nobody else ever sees it.
     ProductionClient {
@@ -84,6 +91,7 @@ impl Change {
             | Self::TrustRule { partner, .. }
             | Self::Grants { partner, .. }
             | Self::EnableIssuer { partner, .. }
+            | Self::AddScopes { partner, .. }
             | Self::ProductionClient { partner, .. } => Some(partner),
             Self::EnableTrustRule { .. } => None,
         }
@@ -99,6 +107,7 @@ impl Change {
             Self::EnableTrustRule { .. } => "enable_trust_rule",
             Self::EnableIssuer { .. } => "enable_issuer",
             Self::ProductionClient { .. } => "production_client",
+            Self::AddScopes { .. } => "add_scopes",
         }
     }
 
@@ -121,6 +130,9 @@ impl Change {
             Self::Grants { partner, .. } => format!("grants:{partner}"),
             Self::EnableIssuer { partner, issuer } => format!("issuer:{partner}:{issuer}"),
             Self::ProductionClient { partner, name, .. } => format!("client:{partner}:{name}"),
+            Self::AddScopes {
+                partner, audience, ..
+            } => format!("grant:{partner}:{audience}"),
         }
     }
 
@@ -155,6 +167,11 @@ impl Change {
             Self::EnableIssuer { partner, issuer } => {
                 format!("enable {partner}'s trusted issuer {issuer} again")
             }
+            Self::AddScopes {
+                partner,
+                audience,
+                scopes,
+            } => format!("add \"{scopes}\" to {partner}'s grant on {audience}"),
             Self::ProductionClient {
                 partner,
                 name,
@@ -441,8 +458,9 @@ async fn needs_approval(
             let i = trusted_issuer_in(txn, &p.id, issuer).await?;
             !i.enabled && effective(&p) == Stage::Production
         }
-        // New production credentials always have a second person look at them.
-        Change::ProductionClient { .. } => true,
+        // New production credentials always have a second person look at them, and what a
+        // partner asks for itself always waits for an administrator.
+        Change::ProductionClient { .. } | Change::AddScopes { .. } => true,
     };
     Ok((p, needs))
 }
@@ -536,6 +554,21 @@ async fn apply(
             for g in grants {
                 set_grant_in(txn, actor, partner, &g.audience, &g.scopes, now).await?;
             }
+        }
+        Change::AddScopes {
+            partner,
+            audience,
+            scopes,
+        } => {
+            let p = partner_by_slug_in(txn, partner).await?;
+            let a = audience_by_identifier_in(txn, audience).await?;
+            let held = grant::Entity::find_by_id((p.id.clone(), a.id.clone()))
+                .one(txn)
+                .await?
+                .map(|g| ScopeSet::from_tokens(g.scopes.split_whitespace()))
+                .unwrap_or_default();
+            let after = ScopeSet::from_tokens(held.iter().chain(scopes.iter()).map(str::to_owned));
+            set_grant_in(txn, actor, partner, audience, &after, now).await?;
         }
         Change::ProductionClient {
             partner,

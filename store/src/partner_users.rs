@@ -12,13 +12,13 @@ use crate::entities::{admin_invite, admin_user, partner};
 use crate::enums::Role;
 use crate::{Actor, Result, Store, StoreError};
 
-/// A partner's own people are partner_admin or partner_viewer, never a console role.
+/// A partner's own people are partner_admin, partner_viewer or sandbox_tester, never a console role.
 fn partner_role(role: Role) -> Result<()> {
     if role.is_partner() {
         Ok(())
     } else {
         Err(StoreError::Invalid(
-            "a partner user is partner_admin or partner_viewer".into(),
+            "a partner user is partner_admin, partner_viewer or sandbox_tester".into(),
         ))
     }
 }
@@ -69,6 +69,55 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// The partner's invitations not used and not expired at `now`, soonest to expire first.
+    pub async fn pending_partner_invites(
+        &self,
+        partner_id: &str,
+        now: i64,
+    ) -> Result<Vec<admin_invite::Model>> {
+        Ok(admin_invite::Entity::find()
+            .filter(admin_invite::Column::PartnerId.eq(partner_id))
+            .filter(admin_invite::Column::UsedAt.is_null())
+            .filter(admin_invite::Column::ExpiresAt.gt(now))
+            .order_by_asc(admin_invite::Column::ExpiresAt)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Withdraws the partner's pending invitations for `email` (their links stop working),
+    /// audited; another partner's invitation is not found.
+    pub async fn revoke_partner_invites(
+        &self,
+        actor: &Actor,
+        partner: &partner::Model,
+        email: &str,
+        now: i64,
+    ) -> Result<u64> {
+        let email = normalise_email(email)?;
+        let txn = self.write().await?;
+        let gone = admin_invite::Entity::delete_many()
+            .filter(admin_invite::Column::PartnerId.eq(&partner.id))
+            .filter(admin_invite::Column::Email.eq(&email))
+            .filter(admin_invite::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if gone == 0 {
+            return Err(StoreError::NotFound(format!("an invitation for {email}")));
+        }
+        crate::audit::record(
+            &txn,
+            actor,
+            "partner_user.invite_revoke",
+            &format!("partner:{}", partner.slug),
+            json!({"email": email}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(gone)
     }
 
     /// The partner's users, by e-mail.

@@ -55,7 +55,7 @@ impl Store {
             && !r.is_partner()
         {
             return Err(StoreError::Invalid(
-                "people who join are partner_admin or partner_viewer".into(),
+                "people who join are partner_admin, partner_viewer or sandbox_tester".into(),
             ));
         }
         if s.client_id.trim().is_empty() || s.client_id.len() > 255 {
@@ -120,6 +120,16 @@ impl Store {
             return Ok(None);
         };
         self.admin_by_id(&link.user_id).await
+    }
+
+    /// Whether `user_id` is linked to some identity of `issuer` already.
+    pub async fn has_identity_at(&self, issuer: &str, user_id: &str) -> Result<bool> {
+        Ok(federated_identity::Entity::find()
+            .filter(federated_identity::Column::Issuer.eq(issuer))
+            .filter(federated_identity::Column::UserId.eq(user_id))
+            .one(self.db())
+            .await?
+            .is_some())
     }
 
     /// Records a federated arrival of `email` (subject `subject` at `issuer`) at partner `p`,

@@ -23,6 +23,9 @@ pub const ADMINISTER: Access = Access::Roles(&[Role::Admin]);
 pub const PORTAL: Access = Access::Roles(&[Role::PartnerAdmin, Role::PartnerViewer]);
 /// A partner's admins, in the portal.
 pub const PORTAL_ADMIN: Access = Access::Roles(&[Role::PartnerAdmin]);
+/// Everyone of a partner, sandbox testers included: the playground.
+pub const PLAYGROUND: Access =
+    Access::Roles(&[Role::PartnerAdmin, Role::PartnerViewer, Role::SandboxTester]);
 
 /// Server functions by name, admin API routes by method and path.
 pub const TABLE: &[(&str, Access)] = &[
@@ -155,8 +158,10 @@ pub const TABLE: &[(&str, Access)] = &[
     ("portal_clients", PORTAL),
     ("portal_create_client", PORTAL_ADMIN),
     ("portal_rotate_secret", PORTAL_ADMIN),
+    ("portal_set_client_enabled", PORTAL_ADMIN),
     ("portal_team", PORTAL),
     ("portal_invite", PORTAL_ADMIN),
+    ("portal_revoke_invite", PORTAL_ADMIN),
     ("portal_set_member", PORTAL_ADMIN),
     // Requests to the administrators: filed, never applied, by the partner.
     ("portal_requests", PORTAL),
@@ -172,13 +177,14 @@ pub const TABLE: &[(&str, Access)] = &[
     ("portal_add_issuer", PORTAL_ADMIN),
     ("portal_trust_test_idp", PORTAL_ADMIN),
     ("portal_validate_token", PORTAL),
-    ("mint_test_token", PORTAL),
+    ("mint_test_token", PLAYGROUND),
+    ("portal_docs", PORTAL),
     ("invite_partner_user", OPERATE),
     ("partner_team", READ),
     // The playground: every partner user may mint trial tokens with the partner's sandbox
     // clients (the secret typed; a trial changes nothing).
-    ("playground", PORTAL),
-    ("try_token", PORTAL),
+    ("playground", PLAYGROUND),
+    ("try_token", PLAYGROUND),
 ];
 
 /// The table's entry for a route; `None` for a route nobody declared (it is refused).

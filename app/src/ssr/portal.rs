@@ -42,7 +42,7 @@ pub async fn portal_user(
 }
 
 /// Portal routes that change something or mint a token.
-const CHANGES: [&str; 13] = [
+const CHANGES: [&str; 15] = [
     "portal_create_client",
     "portal_rotate_secret",
     "portal_invite",
@@ -56,6 +56,8 @@ const CHANGES: [&str; 13] = [
     "portal_add_issuer",
     "portal_trust_test_idp",
     "mint_test_token",
+    "portal_set_client_enabled",
+    "portal_revoke_invite",
 ];
 
 /// A one-time link for `email` to join `partner`'s team as `role`, valid 72 hours; the token is

@@ -27,6 +27,15 @@ impl Default for LoginThrottle {
 }
 
 impl LoginThrottle {
+    /// For federated sign-in (starts and callbacks, which name no account): 60 a minute per
+    /// source address, apart from password sign-ins' budget.
+    pub fn for_federated_sign_in() -> Self {
+        use governor::Quota;
+        use std::num::NonZeroU32;
+        let sixty = NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN);
+        Self::with_quotas(Quota::per_minute(sixty), Quota::per_minute(sixty))
+    }
+
     /// For the public application form: 3 an hour per e-mail address, 10 per source address.
     pub fn for_applications() -> Self {
         use governor::Quota;

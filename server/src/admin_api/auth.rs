@@ -112,7 +112,9 @@ pub fn bearer(state: &AppState, headers: &HeaderMap) -> Option<Result<(String, R
         Role::Operator => OPERATOR_SCOPE,
         Role::Auditor => AUDITOR_SCOPE,
         // No scope names a partner role: a token never acts as a partner user.
-        Role::PartnerAdmin | Role::PartnerViewer => return Some(Err(invalid())),
+        Role::PartnerAdmin | Role::PartnerViewer | Role::SandboxTester => {
+            return Some(Err(invalid()));
+        }
     };
     let snapshot = state.snapshot();
     let still = snapshot

@@ -57,7 +57,7 @@ pub enum PartnerCmd {
         partner: String,
         #[arg(long)]
         email: String,
-        /// partner_admin or partner_viewer.
+        /// partner_admin, partner_viewer or sandbox_tester (the playground only).
         #[arg(long, default_value = "partner_admin")]
         role: Role,
         /// Entente's issuer identifier (as the server is configured): the link's base.

@@ -149,6 +149,11 @@ async fn provider(
         .await
         .map_err(|e| format!("the provider's discovery document: {e}"))?;
     let e = sso::check_discovery(&doc, &s.issuer, state.issuer_keys.policy().allow_insecure)?;
+    // The token endpoint receives our client secret: the same SSRF rules as partner keys.
+    for url in [&e.authorization_endpoint, &e.token_endpoint] {
+        crate::state::issuer_keys::ssrf::check_url(url, state.issuer_keys.policy())
+            .map_err(|why| why.replace("JWKS URL", "provider's endpoint"))?;
+    }
     let secret = state
         .master
         .open(&s.client_secret_sealed, &secret_context(&s.partner_id))
@@ -186,7 +191,12 @@ pub async fn check_provider(state: &AppState, issuer: &str) -> Result<(), String
         .fetch_json(&discovery_url(issuer))
         .await
         .map_err(|e| format!("the provider's discovery document: {e}"))?;
-    sso::check_discovery(&doc, issuer, state.issuer_keys.policy().allow_insecure).map(|_| ())
+    let e = sso::check_discovery(&doc, issuer, state.issuer_keys.policy().allow_insecure)?;
+    for url in [&e.authorization_endpoint, &e.token_endpoint] {
+        crate::state::issuer_keys::ssrf::check_url(url, state.issuer_keys.policy())
+            .map_err(|why| why.replace("JWKS URL", "provider's endpoint"))?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,7 +215,7 @@ pub async fn start(
     let addr = addr.map(|Extension(a)| a.0);
     // Per source address only: starting a sign-in proves nothing and guesses nothing, and a
     // whole organisation may sign in at nine o'clock.
-    if !state.login_throttle.allow_address(addr) {
+    if !state.sso_throttle.allow_address(addr) {
         return back(&state, &Failure::Throttled);
     }
     match begin(&state, &org).await {
@@ -283,6 +293,8 @@ pub struct Callback {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
+    /// RFC 9207: the issuer that answered, when the provider says.
+    iss: Option<String>,
 }
 
 /// `GET /login/sso/callback`: the provider sends the browser back with a code.
@@ -293,7 +305,13 @@ pub async fn callback(
     headers: HeaderMap,
     Query(q): Query<Callback>,
 ) -> Response {
-    let source = addr.map(|Extension(a)| a.0.to_string());
+    let address = addr.map(|Extension(a)| a.0);
+    let source = address.map(|a| a.to_string());
+    // Each callback costs requests to the provider and an audit row: per source address, as
+    // sign-ins are.
+    if !state.sso_throttle.allow_address(address) {
+        return back(&state, &Failure::Throttled);
+    }
     match finish(&state, &session, source.clone(), &headers, q).await {
         // A page that moves on by itself: a redirect would keep the navigation cross-site
         // (it started at the provider), and the browser would not send the new Strict cookie.
@@ -353,6 +371,22 @@ fn read_flow(state: &AppState, headers: &HeaderMap) -> Option<Flow> {
     serde_json::from_slice(&plain).ok()
 }
 
+/// Records `flow_state` as used; false when it was (or when too many flows are in flight to
+/// remember another: then nobody signs in for a moment rather than replays being possible).
+fn first_use(state: &AppState, flow_state: &str, expires_at: i64, now: i64) -> bool {
+    const MAX_REMEMBERED: usize = 10_000;
+    let mut used = match state.sso_used.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    };
+    used.retain(|_, exp| *exp >= now);
+    if used.contains_key(flow_state) || used.len() >= MAX_REMEMBERED {
+        return false;
+    }
+    used.insert(flow_state.to_owned(), expires_at);
+    true
+}
+
 fn same(a: &str, b: &str) -> bool {
     #[allow(deprecated)]
     aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
@@ -377,6 +411,13 @@ async fn finish(
     }
     if !q.state.as_deref().is_some_and(|s| same(s, &flow.state)) {
         return Err((Failure::Expired("the state does not match".into()), None));
+    }
+    // A flow is used once: a copied cookie cannot be played again on this replica.
+    if !first_use(state, &flow.state, flow.expires_at, t) {
+        return Err((
+            Failure::Expired("this sign-in was already completed or is busy".into()),
+            None,
+        ));
     }
     let p = state
         .store
@@ -407,6 +448,12 @@ async fn finish(
     let code = q
         .code
         .ok_or_else(|| fail(Failure::Refused("the provider sent no code".into())))?;
+    // RFC 9207 §2.4: an answer naming another issuer is a mix-up; refuse it.
+    if q.iss.as_deref().is_some_and(|iss| iss != s.issuer) {
+        return Err(fail(Failure::Refused(
+            "the answer names another issuer (RFC 9207)".into(),
+        )));
+    }
     let (client, endpoints) = provider(state, &s)
         .await
         .map_err(|e| fail(Failure::Refused(e)))?;
@@ -438,24 +485,30 @@ async fn finish(
     }
     let user = sso::check_id_token(&claims, &s.issuer, &s.client_id, &flow.nonce, t)
         .map_err(|e| fail(Failure::Refused(e)))?;
-    let member = |u: admin_user::Model| Member {
+    let db = |e: entente_store::StoreError| fail(Failure::Refused(e.to_string()));
+    let member = |u: admin_user::Model, linked_here: bool| Member {
         user_id: u.id,
         partner_id: u.partner_id,
         enabled: u.enabled,
+        linked_here,
     };
-    let db = |e: entente_store::StoreError| fail(Failure::Refused(e.to_string()));
     let linked = state
         .store
         .identity_user(&s.issuer, &user.subject)
         .await
         .map_err(db)?
-        .map(member);
-    let by_email = state
-        .store
-        .admin_by_email(&user.email)
-        .await
-        .map_err(db)?
-        .map(member);
+        .map(|u| member(u, true));
+    let by_email = match state.store.admin_by_email(&user.email).await.map_err(db)? {
+        Some(u) => {
+            let here = state
+                .store
+                .has_identity_at(&s.issuer, &u.id)
+                .await
+                .map_err(db)?;
+            Some(member(u, here))
+        }
+        None => None,
+    };
     let domains: Vec<String> = s.domains.split_whitespace().map(str::to_owned).collect();
     let join = s.join_role.map(|r| r.to_string());
     let arrival = match sso::map_user(
@@ -530,9 +583,15 @@ async fn verify_id_token(
     if kid.is_some_and(|k| !jws::sane_kid(k)) {
         return Err("the ID token names an odd key".into());
     }
+    // Keyed by the JWKS address too: a partner that switches provider drops the old keys.
     let keys = state
         .issuer_keys
-        .keys(&format!("sso:{partner_id}"), &endpoints.jwks_uri, kid, t)
+        .keys(
+            &format!("sso:{partner_id}:{}", endpoints.jwks_uri),
+            &endpoints.jwks_uri,
+            kid,
+            t,
+        )
         .await;
     let key = jwks::select(&keys, kid).ok_or("the ID token's key is not in the provider's JWKS")?;
     jws::verify(id_token, &key.key, key.alg).map_err(|e| format!("the ID token: {e}"))
@@ -559,15 +618,17 @@ async fn fetch_userinfo(
     if !r.status().is_success() {
         return Err(format!("the UserInfo endpoint answered {}", r.status()));
     }
-    if r.content_length().is_some_and(|l| l > 64 * 1024) {
-        return Err("the UserInfo response is larger than 64 KiB".into());
-    }
-    let body = r
-        .bytes()
+    let mut r = r;
+    let mut body = Vec::new();
+    while let Some(chunk) = r
+        .chunk()
         .await
-        .map_err(|e| format!("the UserInfo response: {e}"))?;
-    if body.len() > 64 * 1024 {
-        return Err("the UserInfo response is larger than 64 KiB".into());
+        .map_err(|e| format!("the UserInfo response: {e}"))?
+    {
+        if body.len() + chunk.len() > 64 * 1024 {
+            return Err("the UserInfo response is larger than 64 KiB".into());
+        }
+        body.extend_from_slice(&chunk);
     }
     serde_json::from_slice(&body)
         .map_err(|_| "the UserInfo response is not JSON (signed UserInfo is not supported)".into())

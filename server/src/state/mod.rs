@@ -107,6 +107,7 @@ pub struct Inner {
     pub forwarded_header: entente_domain::forwarded::ForwardedHeader,
     pub login_throttle: Arc<app::ssr::LoginThrottle>,
     pub apply_throttle: Arc<app::ssr::LoginThrottle>,
+    pub sso_throttle: app::ssr::LoginThrottle,
     /// Rate limits of the token service and failed client authentication.
     pub limits: crate::limits::Limits,
     /// Usage counted in memory, flushed to per-minute rollups by a worker.
@@ -119,6 +120,8 @@ pub struct Inner {
     /// Milliseconds after `started` of the last successful change-feed read.
     pub fresh_at_ms: AtomicU64,
     pub shutting_down: AtomicBool,
+    /// States of federated sign-ins completed here, until their flow expires (single use).
+    pub sso_used: std::sync::Mutex<HashMap<String, i64>>,
     /// Partners whose first successful token exchange this process has already recorded.
     pub exchanges_seen: std::sync::Mutex<std::collections::HashSet<String>>,
     /// `ENTENTE_FIRST_EXCHANGE_NOTE`: off skips the note (and the checklist item stays open).

@@ -62,6 +62,7 @@ pub async fn run(s: AppState) {
         }
         s.login_throttle.prune();
         s.apply_throttle.prune();
+        s.sso_throttle.prune();
         s.limits.prune();
     }
 }

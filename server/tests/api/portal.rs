@@ -23,6 +23,9 @@ crate::on_both!(
     partner_users_are_never_console_users,
     the_playground_runs_the_real_token_endpoint,
     suspended_partners_read_and_offboarded_ones_reach_nothing,
+    the_docs_carry_the_partners_own_values,
+    a_disabled_client_loses_its_tokens_at_once,
+    sandbox_testers_reach_the_playground_only,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -222,6 +225,91 @@ async fn partner_users_reach_their_own_partner_only(s: &TestServer) {
     // The partner comes from the session: a `partner` field in the request changes nothing.
     let (_, overview) = call(s, &pat, "portal_overview", &[("partner", "globex")]).await;
     assert_eq!(overview["slug"], "acme");
+
+    // Every other portal function that names something by id: another partner's is not found.
+    let their_request = s
+        .state
+        .store
+        .file_request(
+            &Actor::new("portal:gil@globex.test"),
+            entente_store::governance::Change::AddScopes {
+                partner: "globex".into(),
+                audience: crate::common::API.into(),
+                scopes: ScopeSet::parse("orders:write").unwrap(),
+            },
+            "",
+            now(),
+        )
+        .await
+        .unwrap();
+    let request_id = their_request.id.to_string();
+    let by_id: [(&str, Vec<(&str, &str)>); 4] = [
+        (
+            "portal_set_client_enabled",
+            vec![("client_id", &theirs.id), ("enabled", "false")],
+        ),
+        (
+            "portal_validate_token",
+            vec![
+                ("client_id", &theirs.id),
+                ("audience", SANDBOX_API),
+                ("token", "x.y.z"),
+            ],
+        ),
+        (
+            "try_token",
+            vec![
+                ("client_id", &theirs.id),
+                ("client_secret", &theirs.secret),
+                ("grant_type", "client_credentials"),
+                ("audience", SANDBOX_API),
+                ("scope", ""),
+                ("subject_token", ""),
+            ],
+        ),
+        ("portal_withdraw", vec![("id", &request_id)]),
+    ];
+    for (name, form) in by_id {
+        let (code, answer) = call(s, &pat, name, &form).await;
+        assert_eq!(code, 404, "{name}: {answer}");
+    }
+    let still = s
+        .state
+        .store
+        .change_request(their_request.id)
+        .await
+        .unwrap();
+    assert_eq!(still.status.to_string(), "pending");
+    assert_eq!(
+        s.post_form(
+            "/sandbox/oauth2/token",
+            Some(&theirs),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", SANDBOX_API),
+            ],
+        )
+        .await
+        .status(),
+        200,
+        "their client is still on"
+    );
+    // And every list shows the caller's partner only.
+    for name in [
+        "portal_requests",
+        "portal_issuers",
+        "portal_docs",
+        "playground",
+        "portal_sign_in",
+    ] {
+        let (code, page) = call(s, &pat, name, &[]).await;
+        assert_eq!(code, 200, "{name}: {page}");
+        let text = page.to_string();
+        assert!(
+            !text.contains("globex") && !text.contains(&theirs.id),
+            "{name}: {page}"
+        );
+    }
 }
 
 /// G51 in the portal: a new client is a sandbox client with scopes the partner holds on sandbox
@@ -709,4 +797,255 @@ async fn suspended_partners_read_and_offboarded_ones_reach_nothing(s: &TestServe
     let gil = partner_session(s, "globex", "gil@globex.test", Role::PartnerViewer).await;
     let (code, _) = call(s, &gil, "portal_overview", &[]).await;
     assert_eq!(code, 403);
+}
+
+/// The docs page is written with the partner's own values: both environments' endpoints as
+/// their metadata names them, its clients and scopes (never another partner's: G50).
+async fn the_docs_carry_the_partners_own_values(s: &TestServer) {
+    two_partners(s).await;
+    let mine = client_in(
+        s,
+        "acme",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let theirs = client_in(
+        s,
+        "globex",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let pat = partner_session(s, "acme", "pat@acme.test", Role::PartnerViewer).await;
+    let (code, d) = call(s, &pat, "portal_docs", &[]).await;
+    assert_eq!(code, 200, "{d}");
+    let text = d.to_string();
+    assert!(text.contains(&mine.id));
+    assert!(!text.contains(&theirs.id), "another partner's client");
+    let envs = d["environments"].as_array().unwrap();
+    let sandbox = envs.iter().find(|e| e["environment"] == "sandbox").unwrap();
+    assert_eq!(sandbox["token"], format!("{}/sandbox/oauth2/token", s.base));
+    // RFC 8414 §3.1: the well-known segment goes before the issuer's path; the documented
+    // address answers with that issuer.
+    let metadata = sandbox["metadata"].as_str().unwrap();
+    assert_eq!(
+        metadata,
+        format!("{}/.well-known/oauth-authorization-server/sandbox", s.base)
+    );
+    let doc: Value = s
+        .http
+        .get(metadata)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["issuer"], sandbox["issuer"]);
+    assert_eq!(doc["token_endpoint"], sandbox["token"]);
+    assert_eq!(doc["jwks_uri"], sandbox["jwks"]);
+    let production = envs
+        .iter()
+        .find(|e| e["environment"] == "production")
+        .unwrap();
+    let doc: Value = s
+        .http
+        .get(production["metadata"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["issuer"], s.base.as_str());
+    assert_eq!(doc["introspection_endpoint"], production["introspection"]);
+    assert_eq!(doc["revocation_endpoint"], production["revocation"]);
+    assert!(
+        d["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g[0] == SANDBOX_API && g[1] == "orders:read" && g[2] == "sandbox"),
+        "{d}"
+    );
+}
+
+/// A partner admin disables a client: no new token, and the one it holds introspects inactive at
+/// once; enabled again, it gets tokens, the old one stays dead. Viewers cannot; another
+/// partner's client is not found (G50).
+async fn a_disabled_client_loses_its_tokens_at_once(s: &TestServer) {
+    two_partners(s).await;
+    let trial = client_in(
+        s,
+        "acme",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let theirs = client_in(
+        s,
+        "globex",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let rs = s.resource_server(SANDBOX_API).await;
+    s.refresh().await;
+    let pat = partner_session(s, "acme", "pat@acme.test", Role::PartnerAdmin).await;
+    let vic = partner_session(s, "acme", "vic@acme.test", Role::PartnerViewer).await;
+    let token = |c: &Creds| {
+        let c = Creds {
+            id: c.id.clone(),
+            secret: c.secret.clone(),
+        };
+        async move {
+            s.post_form(
+                "/sandbox/oauth2/token",
+                Some(&c),
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("resource", SANDBOX_API),
+                ],
+            )
+            .await
+        }
+    };
+    let held: Value = token(&trial).await.json().await.unwrap();
+    let held = held["access_token"].as_str().unwrap().to_owned();
+    let set = |who: String, id: String, on: &'static str| async move {
+        call(
+            s,
+            &who,
+            "portal_set_client_enabled",
+            &[("client_id", id.as_str()), ("enabled", on)],
+        )
+        .await
+    };
+    let (code, _) = set(vic.clone(), trial.id.clone(), "false").await;
+    assert_eq!(code, 403);
+    let (code, _) = set(pat.clone(), theirs.id.clone(), "false").await;
+    assert_eq!(code, 404);
+    assert_eq!(token(&theirs).await.status(), 200, "untouched");
+    let (code, answer) = set(pat.clone(), trial.id.clone(), "false").await;
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(token(&trial).await.status(), 401);
+    assert_eq!(
+        s.introspect_at("/sandbox", &rs, &held).await["active"],
+        false,
+        "the token it held stops at once"
+    );
+    let (code, _) = set(pat.clone(), trial.id.clone(), "true").await;
+    assert_eq!(code, 200);
+    assert_eq!(token(&trial).await.status(), 200);
+    assert_eq!(
+        s.introspect_at("/sandbox", &rs, &held).await["active"],
+        false
+    );
+    let events = s.state.store.recent_audit_events(20).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.action == "client.disable" && e.actor == "portal:pat@acme.test")
+    );
+}
+
+/// A sandbox tester — invited like any of the partner's people — mints trial tokens in the
+/// playground and reaches nothing else of the portal (and, as the walk in console.rs shows,
+/// nothing of the console or the admin API).
+async fn sandbox_testers_reach_the_playground_only(s: &TestServer) {
+    two_partners(s).await;
+    let trial = client_in(
+        s,
+        "acme",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let pat = partner_session(s, "acme", "pat@acme.test", Role::PartnerAdmin).await;
+    let (code, link) = call(
+        s,
+        &pat,
+        "portal_invite",
+        &[("email", "tess@acme.test"), ("role", "sandbox_tester")],
+    )
+    .await;
+    assert_eq!(code, 200, "{link}");
+    // The invitation waits on the team page, and can be withdrawn — by acme only (G50).
+    let (_, team) = call(s, &pat, "portal_team", &[]).await;
+    assert_eq!(team["invitations"][0]["email"], "tess@acme.test", "{team}");
+    assert_eq!(team["invitations"][0]["role"], "sandbox_tester");
+    let gil = partner_session(s, "globex", "gil@globex.test", Role::PartnerAdmin).await;
+    let (code, _) = call(
+        s,
+        &gil,
+        "portal_revoke_invite",
+        &[("email", "tess@acme.test")],
+    )
+    .await;
+    assert_eq!(code, 404);
+    let token = link
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let (_, valid) = call(s, "", "invite_valid", &[("token", token.as_str())]).await;
+    assert_eq!(valid, true);
+    let (code, answer) = call(
+        s,
+        &pat,
+        "portal_revoke_invite",
+        &[("email", "tess@acme.test")],
+    )
+    .await;
+    assert_eq!(code, 200, "{answer}");
+    let (_, valid) = call(s, "", "invite_valid", &[("token", token.as_str())]).await;
+    assert_eq!(valid, false, "the link no longer works");
+    let (_, team) = call(s, &pat, "portal_team", &[]).await;
+    assert_eq!(team["invitations"], serde_json::json!([]));
+    let tess = partner_session(s, "acme", "tess2@acme.test", Role::SandboxTester).await;
+    assert_eq!(Role::SandboxTester.home(), "/sandbox");
+    let (code, data) = call(s, &tess, "playground", &[]).await;
+    assert_eq!(code, 200, "{data}");
+    assert_eq!(data["clients"][0]["client_id"], trial.id.as_str());
+    let (code, r) = call(
+        s,
+        &tess,
+        "try_token",
+        &[
+            ("client_id", trial.id.as_str()),
+            ("client_secret", trial.secret.as_str()),
+            ("grant_type", "client_credentials"),
+            ("audience", SANDBOX_API),
+            ("scope", ""),
+            ("subject_token", ""),
+        ],
+    )
+    .await;
+    assert_eq!(code, 200, "{r}");
+    assert_eq!(r["status"], 200, "{r}");
+    let (code, _) = call(
+        s,
+        &tess,
+        "mint_test_token",
+        &[("kind", "access_token"), ("sub", "t"), ("claims", "")],
+    )
+    .await;
+    assert_eq!(code, 200);
+    for name in [
+        "portal_overview",
+        "portal_clients",
+        "portal_team",
+        "portal_requests",
+        "portal_issuers",
+        "portal_docs",
+        "portal_sign_in",
+    ] {
+        let (code, _) = call(s, &tess, name, &[]).await;
+        assert_eq!(code, 403, "{name}");
+    }
+    let (_, me) = call(s, &tess, "me", &[]).await;
+    assert_eq!(me["role"], "sandbox_tester");
 }

@@ -282,6 +282,22 @@ async fn partner_users_sign_in_through_their_own_provider(s: &TestServer) {
     )
     .await;
     assert_eq!(code, 400, "{answer}");
+    let vic = partner_session(s, "wonka", "vic@wonka.example", Role::PartnerViewer).await;
+    let (code, _) = call(
+        s,
+        &vic,
+        "portal_set_sign_in",
+        &[
+            ("issuer", p.issuer.as_str()),
+            ("client_id", "entente"),
+            ("client_secret", SECRET),
+            ("join_role", ""),
+            ("domains", ""),
+            ("enabled", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 403, "viewers cannot set it");
     set_up(s, &pat, &p, "", "").await;
     let (_, view) = call(s, &pat, "portal_sign_in", &[]).await;
     assert_eq!(view["enabled"], true);
@@ -370,4 +386,244 @@ async fn partner_users_sign_in_through_their_own_provider(s: &TestServer) {
     assert_eq!(code, 200);
     let (_, loc, _) = sign_in_through(s, &p, "wonka", "pat@wonka.example", false).await;
     assert_eq!(loc.as_deref(), Some("/login?sso=unavailable"));
+}
+
+/// How the scripted provider below misbehaves.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Twist {
+    None,
+    WrongNonce,
+    WrongIssuer,
+    WrongAudience,
+    Expired,
+    ForgedSignature,
+    UnknownKey,
+    Unverified,
+    Unsaid,
+    UserInfoOfAnother,
+    MixUp,
+}
+
+struct Scripted {
+    idp: crate::fed::Idp,
+    forger: crate::fed::Idp,
+    twist: std::sync::Mutex<Twist>,
+    nonce: std::sync::Mutex<String>,
+}
+
+/// A provider written for the test (axum), whose answers can be wrong in one way at a time: the
+/// ID token checks are tested over HTTP, not only as functions.
+async fn scripted_provider() -> (String, std::sync::Arc<Scripted>) {
+    use axum::extract::{Query, State};
+    use axum::response::{IntoResponse, Redirect};
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let mut forger = crate::fed::Idp::new(&issuer);
+    let idp = crate::fed::Idp::new(&issuer);
+    forger.kid = idp.kid.clone();
+    let shared = Arc::new(Scripted {
+        idp,
+        forger,
+        twist: std::sync::Mutex::new(Twist::None),
+        nonce: std::sync::Mutex::new(String::new()),
+    });
+    type S = State<Arc<Scripted>>;
+    let discovery = {
+        let issuer = issuer.clone();
+        move || async move {
+            axum::Json(serde_json::json!({
+                "issuer": issuer,
+                "authorization_endpoint": format!("{issuer}/auth"),
+                "token_endpoint": format!("{issuer}/token"),
+                "jwks_uri": format!("{issuer}/jwks"),
+                "userinfo_endpoint": format!("{issuer}/me"),
+                "response_types_supported": ["code"],
+                "code_challenge_methods_supported": ["S256"],
+            }))
+        }
+    };
+    let auth = |State(p): S, Query(q): Query<HashMap<String, String>>| async move {
+        *p.nonce.lock().unwrap() = q["nonce"].clone();
+        let twist = *p.twist.lock().unwrap();
+        let iss = if twist == Twist::MixUp {
+            "&iss=https%3A%2F%2Fother.example".to_owned()
+        } else {
+            String::new()
+        };
+        Redirect::to(&format!(
+            "{}?code=c-1&state={}{iss}",
+            q["redirect_uri"], q["state"]
+        ))
+    };
+    let token = {
+        let issuer = issuer.clone();
+        move |State(p): S| async move {
+            let twist = *p.twist.lock().unwrap();
+            let n = now();
+            let mut c = serde_json::json!({
+                "iss": issuer, "sub": "sub-pat", "aud": "entente", "iat": n, "exp": n + 300,
+                "nonce": p.nonce.lock().unwrap().clone(),
+                "email": "pat@wonka.example", "email_verified": true,
+            });
+            match twist {
+                Twist::WrongNonce => c["nonce"] = "another".into(),
+                Twist::WrongIssuer => c["iss"] = "https://other.example".into(),
+                Twist::WrongAudience => c["aud"] = "someone-else".into(),
+                Twist::Expired => c["exp"] = (n - 3600).into(),
+                Twist::Unverified => c["email_verified"] = false.into(),
+                Twist::Unsaid => {
+                    c.as_object_mut().unwrap().remove("email_verified");
+                }
+                Twist::UserInfoOfAnother => {
+                    c.as_object_mut().unwrap().remove("email");
+                }
+                _ => {}
+            }
+            let mut id_token = match twist {
+                Twist::ForgedSignature => p.forger.sign(None, c),
+                _ => p.idp.sign(None, c),
+            };
+            if twist == Twist::UnknownKey {
+                let mut other = crate::fed::Idp::new(&issuer);
+                other.kid = "not-published".into();
+                id_token = other.sign(None, crate::fed::claims_of(&id_token));
+            }
+            axum::Json(serde_json::json!({
+                "access_token": "at-1", "token_type": "Bearer", "expires_in": 300,
+                "id_token": id_token,
+            }))
+        }
+    };
+    let jwks = |State(p): S| async move {
+        ([("content-type", "application/json")], p.idp.jwks.clone()).into_response()
+    };
+    let me = |State(p): S| async move {
+        let sub = if *p.twist.lock().unwrap() == Twist::UserInfoOfAnother {
+            "sub-eve"
+        } else {
+            "sub-pat"
+        };
+        axum::Json(
+            serde_json::json!({"sub": sub, "email": "pat@wonka.example", "email_verified": true}),
+        )
+    };
+    let app = axum::Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            axum::routing::get(discovery),
+        )
+        .route("/auth", axum::routing::get(auth))
+        .route("/token", axum::routing::post(token))
+        .route("/jwks", axum::routing::get(jwks))
+        .route("/me", axum::routing::get(me))
+        .with_state(shared.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (issuer, shared)
+}
+
+/// One sign-in through the scripted provider: the callback's status and Location.
+async fn scripted_sign_in(s: &TestServer) -> (u16, Option<String>) {
+    let http = no_redirects();
+    let mut ours = Jar::default();
+    let r = http
+        .get(s.url("/login/sso?organisation=wonka"))
+        .send()
+        .await
+        .unwrap();
+    ours.take(&r);
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    let auth = page
+        .split("content=\"0;url=")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    let r = http.get(&auth).send().await.unwrap();
+    let callback = location(&r);
+    let r = http
+        .get(&callback)
+        .header("cookie", ours.header())
+        .send()
+        .await
+        .unwrap();
+    let loc = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    (r.status().as_u16(), loc)
+}
+
+crate::on_both!(every_id_token_check_holds_over_http);
+
+async fn every_id_token_check_holds_over_http(s: &TestServer) {
+    wonka(s).await;
+    let pat = partner_session(s, "wonka", "pat@wonka.example", Role::PartnerAdmin).await;
+    let (issuer, provider) = scripted_provider().await;
+    let (code, answer) = call(
+        s,
+        &pat,
+        "portal_set_sign_in",
+        &[
+            ("issuer", issuer.as_str()),
+            ("client_id", "entente"),
+            ("client_secret", SECRET),
+            ("join_role", ""),
+            ("domains", ""),
+            ("enabled", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 200, "{answer}");
+    for twist in [
+        Twist::WrongNonce,
+        Twist::WrongIssuer,
+        Twist::WrongAudience,
+        Twist::Expired,
+        Twist::ForgedSignature,
+        Twist::UnknownKey,
+        Twist::Unverified,
+        Twist::Unsaid,
+        Twist::UserInfoOfAnother,
+        Twist::MixUp,
+    ] {
+        *provider.twist.lock().unwrap() = twist;
+        let (status, loc) = scripted_sign_in(s).await;
+        // Unsaid, for a domain the connection does not name as the partner's: not vouched for.
+        let expected = if twist == Twist::Unsaid {
+            "/login?sso=denied"
+        } else {
+            "/login?sso=refused"
+        };
+        assert_eq!((status, loc.as_deref()), (303, Some(expected)), "{twist:?}");
+    }
+    let events = s.state.store.recent_audit_events(30).await.unwrap();
+    let reasons: Vec<&str> = events
+        .iter()
+        .filter(|e| e.action == "session.sign_in_failed")
+        .map(|e| e.details.as_str())
+        .collect();
+    for why in [
+        "nonce",
+        "another issuer",
+        "not addressed",
+        "expired",
+        "signature",
+        "key",
+        "not verified",
+        "vouch",
+        "another subject",
+        "RFC 9207",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r.contains(why)),
+            "{why}: {reasons:?}"
+        );
+    }
+    // Done right, the same provider signs pat in.
+    *provider.twist.lock().unwrap() = Twist::None;
+    let (status, _) = scripted_sign_in(s).await;
+    assert_eq!(status, 200);
 }

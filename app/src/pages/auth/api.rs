@@ -59,7 +59,7 @@ pub async fn me() -> Result<Option<Administrator>, ConsoleError> {
 #[server]
 pub async fn login(email: String, password: String) -> Result<(), ConsoleError> {
     let role = crate::ssr::login(&email, &password).await?;
-    leptos_axum::redirect(if role.is_partner() { "/portal" } else { "/" });
+    leptos_axum::redirect(role.home());
     Ok(())
 }
 
@@ -86,6 +86,6 @@ pub async fn setup_admin(
     password: String,
 ) -> Result<(), ConsoleError> {
     let role = crate::ssr::accept_invite(&token, &email, &password).await?;
-    leptos_axum::redirect(if role.is_partner() { "/portal" } else { "/" });
+    leptos_axum::redirect(role.home());
     Ok(())
 }

@@ -63,6 +63,7 @@ pub fn PartnerTeam(state: TeamState, slug: Signal<String>) -> impl IntoView {
                         <select name="role">
                             <option value="partner_admin" selected>"Partner admin"</option>
                             <option value="partner_viewer">"Partner viewer"</option>
+                            <option value="sandbox_tester">"Sandbox tester (playground only)"</option>
                         </select>
                     </Field>
                     <Submit label="Create invitation link" busy="Creating…" pending=invite.pending()/>

@@ -83,7 +83,7 @@ pub fn Playground() -> impl IntoView {
         }
     });
     view! {
-        <PortalLayout title="Playground">
+        <PortalLayout title="Playground" playground=true>
             <p class="subtitle">"Trial tokens from your sandbox clients, through the real token endpoint: sandbox tokens carry the sandbox issuer and are never accepted in production."</p>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading your sandbox clients…"</p> }>
                 {move || Suspend::new(async move {

@@ -203,28 +203,58 @@ pub(crate) async fn production_scopes(
     Ok(scope_union(&granted))
 }
 
-/// Client credentials always; the federation grants when ticked, and only once an
-/// administrator has set a trust rule for the partner (what a partner's tokens may be
-/// exchanged for is theirs to decide, never the partner's). Nothing else can be asked.
+/// Client credentials always; the federation grants when ticked, and only under a trust rule
+/// in the client's environment: what a partner's tokens may be exchanged for is the
+/// administrators' to decide, never the partner's. In the sandbox, the rules the partner gets
+/// by trusting the sandbox test IdP count too (its tokens are sandbox-only); for production,
+/// only an administrator's rule on a production API under the partner's own IdP does. Nothing
+/// else can be asked.
 #[cfg(feature = "ssr")]
 pub(crate) async fn portal_grant_types(
     c: &crate::ssr::ConsoleContext,
     partner_id: &str,
     token_exchange: Option<String>,
     jwt_bearer: Option<String>,
+    environment: entente_store::enums::EnvironmentColumn,
 ) -> Result<Vec<String>, ConsoleError> {
-    if (token_exchange.is_some() || jwt_bearer.is_some())
-        && !c
+    if token_exchange.is_some() || jwt_bearer.is_some() {
+        let (test_idp, _) = c.federation.0.test_idp();
+        let issuers: std::collections::HashMap<String, String> = c
+            .store
+            .list_trusted_issuers(Some(partner_id))
+            .await
+            .map_err(user_error)?
+            .into_iter()
+            .filter(|i| i.enabled)
+            .map(|i| (i.id, i.issuer))
+            .collect();
+        let audiences: std::collections::HashMap<String, entente_store::enums::EnvironmentColumn> =
+            c.store
+                .list_audiences()
+                .await
+                .map_err(user_error)?
+                .into_iter()
+                .map(|(a, _)| (a.id, a.environment))
+                .collect();
+        let production = environment == entente_store::enums::EnvironmentColumn::Production;
+        let ruled = c
             .store
             .list_trust_rules(Some(partner_id))
             .await
             .map_err(user_error)?
             .iter()
-            .any(|r| r.enabled)
-    {
-        return Err(bad_request(
-            "token exchange and jwt-bearer need a trust rule for your identity provider: ask your Entente administrators to set one",
-        ));
+            .any(|r| {
+                r.enabled
+                    && audiences.get(&r.audience_id) == Some(&environment)
+                    && issuers
+                        .get(&r.issuer_id)
+                        .is_some_and(|i| !production || *i != test_idp)
+            });
+        if !ruled {
+            return Err(bad_request(
+                "token exchange and jwt-bearer need a trust rule for your identity provider in this environment: ask your Entente administrators to set one",
+            ));
+        }
     }
     let mut grant_types = vec![PORTAL_GRANT_TYPES[0].0.to_owned()];
     for (on, (grant, _)) in [token_exchange, jwt_bearer]
@@ -315,7 +345,14 @@ pub async fn portal_create_client(
             "{missing} is not granted to you in the sandbox; ask for it under Scope requests"
         )));
     }
-    let grant_types = portal_grant_types(&c, &p.id, token_exchange, jwt_bearer).await?;
+    let grant_types = portal_grant_types(
+        &c,
+        &p.id,
+        token_exchange,
+        jwt_bearer,
+        entente_store::enums::EnvironmentColumn::Sandbox,
+    )
+    .await?;
     let secret = entente_domain::secret::generate_secret();
     let client_id = entente_domain::secret::new_client_id();
     let new = entente_store::catalog::NewClient::partner_secret(
@@ -383,6 +420,39 @@ pub async fn portal_rotate_secret(
     })
 }
 
+/// Turns one of the partner's clients off (no new tokens, and the tokens it holds stop working
+/// at once) or on again. `enabled`: "true" or "false".
+#[server]
+pub async fn portal_set_client_enabled(
+    client_id: String,
+    enabled: String,
+) -> Result<String, ConsoleError> {
+    let (me, p) = portal_user("portal_set_client_enabled").await?;
+    let enabled = match enabled.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(bad_request("enabled is true or false")),
+    };
+    let c = console()?;
+    let client = own_client(&c, &p, &client_id).await?;
+    c.store
+        .set_client_enabled(&me.actor(), &client.client_id, enabled, crate::ssr::now())
+        .await
+        .map_err(user_error)?;
+    c.federation.0.apply_changes().await;
+    Ok(if enabled {
+        format!(
+            "{} is on again; tokens it held before stay revoked.",
+            client.name
+        )
+    } else {
+        format!(
+            "{} is off: it gets no tokens, and the tokens it held no longer work.",
+            client.name
+        )
+    })
+}
+
 /// The partner's own client, or "not found" (also for another partner's: G50).
 #[cfg(feature = "ssr")]
 async fn own_client(
@@ -409,20 +479,39 @@ pub struct TeamMember {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInvite {
+    pub email: String,
+    pub role: String,
+    pub expires: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Team {
     pub members: Vec<TeamMember>,
+    /// Invitations not used yet and not expired.
+    pub invitations: Vec<PendingInvite>,
     pub can_manage: bool,
 }
 
 #[server]
 pub async fn portal_team() -> Result<Team, ConsoleError> {
     let (me, p) = portal_user("portal_team").await?;
-    let users = console()?
+    let c = console()?;
+    let users = c.store.partner_users(&p.id).await.map_err(user_error)?;
+    let invitations = c
         .store
-        .partner_users(&p.id)
+        .pending_partner_invites(&p.id, crate::ssr::now())
         .await
-        .map_err(user_error)?;
+        .map_err(user_error)?
+        .into_iter()
+        .map(|i| PendingInvite {
+            email: i.email.unwrap_or_default(),
+            role: i.role.to_string(),
+            expires: crate::ssr::format_time(i.expires_at),
+        })
+        .collect();
     Ok(Team {
+        invitations,
         members: users
             .into_iter()
             .map(|u| TeamMember {
@@ -443,6 +532,20 @@ pub async fn portal_invite(email: String, role: String) -> Result<String, Consol
     let (me, p) = portal_user("portal_invite").await?;
     let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
     crate::ssr::invite_partner_user(&me.actor(), &p, &email, role).await
+}
+
+/// Withdraws the pending invitations for `email`: their links stop working.
+#[server]
+pub async fn portal_revoke_invite(email: String) -> Result<String, ConsoleError> {
+    let (me, p) = portal_user("portal_revoke_invite").await?;
+    console()?
+        .store
+        .revoke_partner_invites(&me.actor(), &p, &email, crate::ssr::now())
+        .await
+        .map_err(user_error)?;
+    Ok(format!(
+        "The invitation for {email} is withdrawn: its link no longer works."
+    ))
 }
 
 /// `enabled`: "true" or "false".

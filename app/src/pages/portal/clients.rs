@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::PortalLayout;
-use super::api::{OVERLAPS, PortalCreateClient, PortalRotateSecret, portal_clients};
+use super::api::{
+    OVERLAPS, PortalCreateClient, PortalRotateSecret, PortalSetClientEnabled, portal_clients,
+};
 use super::requests_api::PortalRequestClient;
 use crate::components::{
     ActionDone, ActionError, Check, ConfirmSubmit, CopyButton, ErrorBox, Field, Submit,
@@ -28,14 +30,24 @@ pub fn PortalClients() -> impl IntoView {
     let create = ServerAction::<PortalCreateClient>::new();
     let rotate = ServerAction::<PortalRotateSecret>::new();
     let request = ServerAction::<PortalRequestClient>::new();
+    let toggle = ServerAction::<PortalSetClientEnabled>::new();
     let data = Resource::new(
-        move || (create.version().get(), rotate.version().get()),
+        move || {
+            (
+                create.version().get(),
+                rotate.version().get(),
+                request.version().get(),
+                toggle.version().get(),
+            )
+        },
         |_| portal_clients(),
     );
     let typed = RwSignal::new(String::new());
     view! {
         <PortalLayout title="Clients">
             <ActionError value=Signal::derive(move || rotate.value().get())/>
+            <ActionError value=Signal::derive(move || toggle.value().get())/>
+            <ActionDone value=Signal::derive(move || toggle.value().get())/>
             {move || rotate.value().get().and_then(Result::ok).map(|s| view! {
                 <SecretCard client_id=s.client_id secret=s.client_secret endpoint=s.token_endpoint note=s.note/>
             })}
@@ -63,12 +75,14 @@ pub fn PortalClients() -> impl IntoView {
                                 } else {
                                     view! {
                                         <table>
-                                            <thead><tr><th>"Client ID"</th><th>"Name"</th><th>"Environment"</th><th>"Grant types"</th><th>"Scopes"</th><th>"Created"</th>{manage.then(|| view! { <th>"Secret"</th> })}</tr></thead>
+                                            <thead><tr><th>"Client ID"</th><th>"Name"</th><th>"Environment"</th><th>"Grant types"</th><th>"Scopes"</th><th>"Created"</th>{manage.then(|| view! { <th>"Secret"</th><th>"State"</th> })}</tr></thead>
                                             <tbody>
                                                 {page.clients.into_iter().map(|c| {
                                                     let id = c.client_id.clone();
                                                     let field = format!("overlap-{}", c.client_id);
                                                     let secret_client = c.auth_method == "client_secret";
+                                                    let toggle_id = c.client_id.clone();
+                                                    let on = c.enabled;
                                                     view! {
                                                         <tr id=format!("client-{}", c.client_id)>
                                                             <td><code>{c.client_id.clone()}</code></td>
@@ -89,6 +103,18 @@ pub fn PortalClients() -> impl IntoView {
                                                                         </select>
                                                                         <ConfirmSubmit label="Rotate secret" class="secondary"
                                                                             question="Issue a new secret for this client? Copy it when it appears."/>
+                                                                    </ActionForm>
+                                                                </td>
+                                                            })}
+                                                            {(manage && !secret_client).then(|| view! { <td class="meta">"private_key_jwt"</td> })}
+                                                            {manage.then(move || view! {
+                                                                <td>
+                                                                    <span class=if on { "state state-active" } else { "state state-revoked" }>{if on { "on" } else { "off" }}</span>
+                                                                    <ActionForm action=toggle>
+                                                                        <input type="hidden" name="client_id" value=toggle_id/>
+                                                                        <input type="hidden" name="enabled" value=if on { "false" } else { "true" }/>
+                                                                        <ConfirmSubmit label=if on { "Disable" } else { "Enable" } class="secondary" ask=on
+                                                                            question="Disable this client? It gets no new tokens, and the tokens it holds stop working at once."/>
                                                                     </ActionForm>
                                                                 </td>
                                                             })}

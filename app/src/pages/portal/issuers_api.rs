@@ -159,14 +159,14 @@ pub async fn portal_trust_test_idp() -> Result<String, ConsoleError> {
     let (issuer, jwks) = c.federation.0.test_idp();
     let actor = me.actor();
     let now = crate::ssr::now();
-    let known = c
+    let registered = c
         .store
         .list_trusted_issuers(Some(&p.id))
         .await
         .map_err(user_error)?
-        .iter()
-        .any(|i| i.issuer == issuer);
-    if !known {
+        .into_iter()
+        .find(|i| i.issuer == issuer);
+    if registered.is_none() {
         let mut new =
             entente_store::federation::NewTrustedIssuer::new(issuer.clone(), c.issuer.clone());
         new.jwks = Some(jwks);
@@ -185,7 +185,36 @@ pub async fn portal_trust_test_idp() -> Result<String, ConsoleError> {
             "you hold no scopes on a sandbox API yet: ask for some under Requests",
         ));
     }
+    // Rules that exist stay as they are: an administrator may have narrowed or disabled one.
+    let ruled: std::collections::HashSet<String> = match &registered {
+        Some(i) => c
+            .store
+            .list_trust_rules(Some(&p.id))
+            .await
+            .map_err(user_error)?
+            .into_iter()
+            .filter(|r| r.issuer_id == i.id)
+            .map(|r| r.audience_id)
+            .collect(),
+        None => Default::default(),
+    };
+    let audience_ids: std::collections::HashMap<String, String> = c
+        .store
+        .list_audiences()
+        .await
+        .map_err(user_error)?
+        .into_iter()
+        .map(|(a, _)| (a.identifier, a.id))
+        .collect();
+    let mut added = 0;
     for (audience, scopes) in &grants {
+        if audience_ids
+            .get(audience)
+            .is_some_and(|id| ruled.contains(id))
+        {
+            continue;
+        }
+        added += 1;
         let mut rule = entente_store::federation::NewTrustRule::new(
             entente_domain::ScopeSet::from_tokens(scopes.split_whitespace()),
         );
@@ -198,8 +227,7 @@ pub async fn portal_trust_test_idp() -> Result<String, ConsoleError> {
     }
     c.federation.0.apply_changes().await;
     Ok(format!(
-        "The sandbox test IdP is trusted for {} sandbox API(s). Mint its tokens in the playground.",
-        grants.len()
+        "The sandbox test IdP is trusted for your sandbox APIs ({added} new rule(s)). Mint its tokens in the playground."
     ))
 }
 

@@ -5,6 +5,8 @@
 
 pub mod api;
 mod clients;
+mod docs;
+pub mod docs_api;
 mod issuers;
 pub mod issuers_api;
 mod requests;
@@ -22,6 +24,7 @@ use api::portal_overview;
 use requests_api::PortalRequestProduction;
 
 pub use clients::PortalClients;
+pub use docs::PortalDocs;
 pub use issuers::PortalIssuers;
 pub use requests::PortalRequests;
 pub use sign_in::PortalSignIn;
@@ -29,13 +32,19 @@ pub use team::PortalTeam;
 
 /// Whether a role is a partner user's (who belongs in the portal, not the console).
 pub fn is_partner_role(role: &str) -> bool {
-    matches!(role, "partner_admin" | "partner_viewer")
+    matches!(role, "partner_admin" | "partner_viewer" | "sandbox_tester")
 }
 
 /// The portal frame: its own navigation, the partner's name, sign-out; signed-out visitors go
 /// to sign-in and console users to the console.
 #[component]
-pub fn PortalLayout(title: &'static str, children: ChildrenFn) -> impl IntoView {
+pub fn PortalLayout(
+    title: &'static str,
+    /// The page is the playground, which sandbox testers may use (they reach nothing else).
+    #[prop(optional)]
+    playground: bool,
+    children: ChildrenFn,
+) -> impl IntoView {
     let who = Resource::new(|| (), |_| me());
     let logout = ServerAction::<Logout>::new();
     let children = StoredValue::new(children);
@@ -43,18 +52,26 @@ pub fn PortalLayout(title: &'static str, children: ChildrenFn) -> impl IntoView 
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match who.await {
-                    Ok(Some(me)) if is_partner_role(&me.role) => view! {
+                    Ok(Some(me)) if me.role == "sandbox_tester" && !playground => {
+                        view! { <Redirect path="/sandbox"/> }.into_any()
+                    }
+                    Ok(Some(me)) if is_partner_role(&me.role) => {
+                        let tester = me.role == "sandbox_tester";
+                        view! {
                         <header class="topbar portal">
                             <A href="/portal" attr:class="brand">"Entente"</A>
                             <span class="partner-name">{me.partner.clone().unwrap_or_default()}</span>
                             <nav aria-label="Portal">
-                                <A href="/portal" exact=true>"Overview"</A>
-                                <A href="/portal/clients">"Clients"</A>
-                                <A href="/portal/issuers">"Trusted issuers"</A>
-                                <A href="/portal/requests">"Requests"</A>
-                                <A href="/portal/team">"Team"</A>
-                                <A href="/portal/sign-in">"Single sign-on"</A>
+                                {(!tester).then(|| view! {
+                                    <A href="/portal" exact=true>"Overview"</A>
+                                    <A href="/portal/clients">"Clients"</A>
+                                    <A href="/portal/issuers">"Trusted issuers"</A>
+                                    <A href="/portal/requests">"Requests"</A>
+                                    <A href="/portal/team">"Team"</A>
+                                    <A href="/portal/sign-in">"Single sign-on"</A>
+                                })}
                                 <A href="/sandbox">"Playground"</A>
+                                {(!tester).then(|| view! { <A href="/portal/docs">"Docs"</A> })}
                             </nav>
                             <span class="who">{me.email} " · " {me.role}</span>
                             <ActionForm action=logout>
@@ -65,8 +82,9 @@ pub fn PortalLayout(title: &'static str, children: ChildrenFn) -> impl IntoView 
                             <h1>{title}</h1>
                             {children.with_value(|c| c())}
                         </main>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                     Ok(Some(_)) => view! { <Redirect path="/"/> }.into_any(),
                     Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),

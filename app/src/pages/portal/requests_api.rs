@@ -199,13 +199,18 @@ pub async fn portal_request_scopes(
     if asked.is_subset(&held) {
         return Err(bad_request("you already hold these scopes"));
     }
-    let scopes =
-        entente_domain::ScopeSet::from_tokens(held.iter().chain(asked.iter()).map(str::to_owned));
+    // Only what is new: the administrator approves these on top of the grant as it is then.
+    let scopes = entente_domain::ScopeSet::from_tokens(
+        asked
+            .iter()
+            .filter(|s| !held.contains(s))
+            .map(str::to_owned),
+    );
     let r = c
         .store
         .file_request(
             &me.actor(),
-            entente_store::governance::Change::Grant {
+            entente_store::governance::Change::AddScopes {
                 partner: p.slug,
                 audience,
                 scopes,
@@ -246,7 +251,14 @@ pub async fn portal_request_client(
             "{missing} is not granted to you in production; request it under Requests first"
         )));
     }
-    let grant_types = super::api::portal_grant_types(&c, &p.id, token_exchange, jwt_bearer).await?;
+    let grant_types = super::api::portal_grant_types(
+        &c,
+        &p.id,
+        token_exchange,
+        jwt_bearer,
+        entente_store::enums::EnvironmentColumn::Production,
+    )
+    .await?;
     let r = c
         .store
         .file_request(

@@ -71,6 +71,7 @@ fn Settings(v: SignInView, save: ServerAction<PortalSetSignIn>) -> impl IntoView
                             <option value="" selected=v.join_role.is_empty()>"are refused: invite them first"</option>
                             <option value="partner_viewer" selected=v.join_role == "partner_viewer">"join as partner viewers"</option>
                             <option value="partner_admin" selected=v.join_role == "partner_admin">"join as partner admins"</option>
+                            <option value="sandbox_tester" selected=v.join_role == "sandbox_tester">"join as sandbox testers (the playground only)"</option>
                         </select>
                     </Field>
                     <Field label="E-mail domains" help="Comma-separated, such as example.com, example.co.uk.">

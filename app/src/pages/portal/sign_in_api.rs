@@ -62,7 +62,9 @@ pub async fn portal_set_sign_in(
             r.parse::<entente_store::enums::Role>()
                 .ok()
                 .filter(|r| r.is_partner())
-                .ok_or_else(|| bad_request("people join as partner_viewer or partner_admin"))?,
+                .ok_or_else(|| {
+                    bad_request("people join as partner_viewer, partner_admin or sandbox_tester")
+                })?,
         ),
     };
     let domains = entente_domain::sso::parse_domains(&domains).map_err(bad_request)?;

@@ -4,12 +4,12 @@
 use leptos::prelude::*;
 
 use super::PortalLayout;
-use super::api::{PortalInvite, PortalSetMember, portal_team};
+use super::api::{PortalInvite, PortalRevokeInvite, PortalSetMember, portal_team};
 use crate::components::{
     ActionDone, ActionError, ConfirmSubmit, CopyButton, ErrorBox, Field, Submit,
 };
 
-const ROLES: [(&str, &str); 2] = [
+const ROLES: [(&str, &str); 3] = [
     (
         "partner_admin",
         "Partner admin: manages clients and the team",
@@ -18,14 +18,22 @@ const ROLES: [(&str, &str); 2] = [
         "partner_viewer",
         "Partner viewer: reads everything, changes nothing",
     ),
+    ("sandbox_tester", "Sandbox tester: the playground only"),
 ];
 
 #[component]
 pub fn PortalTeam() -> impl IntoView {
     let invite = ServerAction::<PortalInvite>::new();
     let set = ServerAction::<PortalSetMember>::new();
+    let revoke = ServerAction::<PortalRevokeInvite>::new();
     let team = Resource::new(
-        move || (invite.version().get(), set.version().get()),
+        move || {
+            (
+                invite.version().get(),
+                set.version().get(),
+                revoke.version().get(),
+            )
+        },
         |_| portal_team(),
     );
     let email = RwSignal::new(String::new());
@@ -41,6 +49,8 @@ pub fn PortalTeam() -> impl IntoView {
         <PortalLayout title="Team">
             <ActionError value=Signal::derive(move || set.value().get())/>
             <ActionDone value=Signal::derive(move || set.value().get())/>
+            <ActionError value=Signal::derive(move || revoke.value().get())/>
+            <ActionDone value=Signal::derive(move || revoke.value().get())/>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading your team…"</p> }>
                 {move || Suspend::new(async move {
                     match team.await {
@@ -86,6 +96,34 @@ pub fn PortalTeam() -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                                {(!t.invitations.is_empty()).then(|| view! {
+                                    <section aria-label="Pending invitations">
+                                        <h2>"Pending invitations"</h2>
+                                        <table>
+                                            <thead><tr><th>"E-mail"</th><th>"Role"</th><th>"Link valid until"</th>{manage.then(|| view! { <th></th> })}</tr></thead>
+                                            <tbody>
+                                                {t.invitations.iter().map(|i| {
+                                                    let email = i.email.clone();
+                                                    view! {
+                                                        <tr>
+                                                            <td>{i.email.clone()}</td>
+                                                            <td>{i.role.clone()}</td>
+                                                            <td>{i.expires.clone()}</td>
+                                                            {manage.then(move || view! {
+                                                                <td>
+                                                                    <ActionForm action=revoke attr:class="inline">
+                                                                        <input type="hidden" name="email" value=email/>
+                                                                        <ConfirmSubmit label="Withdraw" class="secondary" question="Withdraw this invitation? Its link stops working."/>
+                                                                    </ActionForm>
+                                                                </td>
+                                                            })}
+                                                        </tr>
+                                                    }
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </section>
+                                })}
                                 {manage.then(|| view! {
                                     <section>
                                         <h2>"Invite a colleague"</h2>
