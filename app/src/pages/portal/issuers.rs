@@ -131,19 +131,7 @@ fn Issuers(
                 }.into_any()
             }}
             {move || match validate.value().get() {
-                Some(Ok(x)) => Some(view! {
-                    <div class="card" id="decision" role="status">
-                        <p class=if x.allowed { "ok" } else { "error" }><strong>{x.summary}</strong></p>
-                        <table>
-                            <thead><tr><th>"Step"</th><th>"Outcome"</th><th>"Detail"</th></tr></thead>
-                            <tbody>
-                                {x.trace.into_iter().map(|t| view! {
-                                    <tr class=t.outcome.clone()><td>{t.step}</td><td>{t.outcome.clone()}</td><td>{t.detail}</td></tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }),
+                Some(Ok(x)) => Some(view! { <crate::pages::trust::DecisionTrace x=x/> }),
                 _ => None,
             }}
         </section>

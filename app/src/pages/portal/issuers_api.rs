@@ -159,6 +159,13 @@ pub async fn portal_trust_test_idp() -> Result<String, ConsoleError> {
     let (issuer, jwks) = c.federation.0.test_idp();
     let actor = me.actor();
     let now = crate::ssr::now();
+    // Checked before anything is written: no half-done trust on a refusal.
+    let grants = super::api::sandbox_grants(&c, &p.id).await?;
+    if grants.is_empty() {
+        return Err(bad_request(
+            "you hold no scopes on a sandbox API yet: ask for some under Requests",
+        ));
+    }
     let registered = c
         .store
         .list_trusted_issuers(Some(&p.id))
@@ -178,12 +185,6 @@ pub async fn portal_trust_test_idp() -> Result<String, ConsoleError> {
             .create_trusted_issuer(&actor, &p.slug, new, now)
             .await
             .map_err(user_error)?;
-    }
-    let grants = super::api::sandbox_grants(&c, &p.id).await?;
-    if grants.is_empty() {
-        return Err(bad_request(
-            "you hold no scopes on a sandbox API yet: ask for some under Requests",
-        ));
     }
     // Rules that exist stay as they are: an administrator may have narrowed or disabled one.
     let ruled: std::collections::HashSet<String> = match &registered {

@@ -226,24 +226,31 @@ fn Overview(
                             <ActionError value=Signal::derive(move || explain.value().get())/>
                         </ActionForm>
                         {move || match explain.value().get() {
-                            Some(Ok(x)) => Some(view! {
-                                <div class="card" id="decision" role="status">
-                                    <p class=if x.allowed { "ok" } else { "error" }><strong>{x.summary}</strong></p>
-                                    <table>
-                                        <thead><tr><th>"Step"</th><th>"Outcome"</th><th>"Detail"</th></tr></thead>
-                                        <tbody>
-                                            {x.trace.into_iter().map(|t| view! {
-                                                <tr class=t.outcome.clone()><td>{t.step}</td><td>{t.outcome.clone()}</td><td>{t.detail}</td></tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            }),
+                            Some(Ok(x)) => Some(view! { <DecisionTrace x=x/> }),
                             _ => None,
                         }}
                     }.into_any()
                 }}
             </section>
         })}
+    }
+}
+
+/// A policy decision and the trace of every check (console "try a token", portal "validate a
+/// sample token").
+#[component]
+pub fn DecisionTrace(x: api::Explanation) -> impl IntoView {
+    view! {
+        <div class="card" id="decision" role="status">
+            <p class=if x.allowed { "ok" } else { "error" }><strong>{x.summary}</strong></p>
+            <table>
+                <thead><tr><th>"Step"</th><th>"Outcome"</th><th>"Detail"</th></tr></thead>
+                <tbody>
+                    {x.trace.into_iter().map(|t| view! {
+                        <tr class=t.outcome.clone()><td>{t.step}</td><td>{t.outcome.clone()}</td><td>{t.detail}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
