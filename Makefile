@@ -67,13 +67,18 @@ build:
 build-debug:
 	cargo leptos build
 
+# The wasm crate (frontend) is linted and checked for wasm only: on the host it would switch the
+# console's `hydrate` feature on beside `ssr` (cargo unifies features across the workspace), and
+# the server under test would not be the one that ships.
 lint:
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
+# Builds the server exactly as `cargo leptos build` does (same features, same flags), so the
+# browser suite's debug build reuses it and compiles only the wasm.
 test-rust:
-	cargo test --workspace
+	cargo test --workspace --exclude frontend
 
 test-wasm:
 	cargo check -p app --features hydrate --target wasm32-unknown-unknown

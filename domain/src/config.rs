@@ -95,9 +95,12 @@ pub struct ClientConfig {
     pub auth_method: String,
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
-    /// The public JWKS of a private_key_jwt client.
+    /// The public JWKS of a private_key_jwt client, or
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwks: Option<String>,
+    /// the address it publishes it at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub enabled: bool,
     /// production (when absent) or sandbox. A partner not yet in production has sandbox

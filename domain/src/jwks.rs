@@ -22,6 +22,16 @@ impl std::fmt::Debug for VerifyingKey {
 
 /// The usable keys of a JWKS document, and one line per refused key saying why.
 pub fn parse(json: &str) -> Result<(Vec<VerifyingKey>, Vec<String>), String> {
+    parse_with(json, None)
+}
+
+/// As `parse`, with the algorithm an RSA key without `alg` is bound to: some providers (Entra
+/// ID) publish RSA keys so and say "RS256 only" in their discovery document or registration.
+/// Without it such keys are refused, since an RSA key may not be guessed into an algorithm.
+pub fn parse_with(
+    json: &str,
+    rsa_default: Option<Algorithm>,
+) -> Result<(Vec<VerifyingKey>, Vec<String>), String> {
     let doc: serde_json::Value =
         serde_json::from_str(json).map_err(|_| "JWKS is not valid JSON".to_string())?;
     let keys = doc
@@ -41,7 +51,7 @@ pub fn parse(json: &str) -> Result<(Vec<VerifyingKey>, Vec<String>), String> {
         }
         match serde_json::from_value::<Jwk>(raw.clone())
             .map_err(|_| "unsupported key type".to_string())
-            .and_then(|j| usable(&j))
+            .and_then(|j| usable(&j, rsa_default))
         {
             Ok(k) => ok.push(k),
             Err(why) => refused.push(format!("key {i}: {why}")),
@@ -50,7 +60,46 @@ pub fn parse(json: &str) -> Result<(Vec<VerifyingKey>, Vec<String>), String> {
     Ok((ok, refused))
 }
 
-fn usable(jwk: &Jwk) -> Result<VerifyingKey, String> {
+/// The algorithm an RSA key without `alg` is bound to: the only RSA algorithm in `allowed`
+/// (an issuer's registered list, a provider's advertised one), else none.
+pub fn sole_rsa(allowed: &[Algorithm]) -> Option<Algorithm> {
+    let mut rsa = allowed.iter().copied().filter(|a| {
+        matches!(
+            a,
+            Algorithm::RS256 | Algorithm::RS384 | Algorithm::PS256 | Algorithm::PS384
+        )
+    });
+    match (rsa.next(), rsa.next()) {
+        (Some(a), None) => Some(a),
+        _ => None,
+    }
+}
+
+/// A JWKS document a client registers: at least one usable public key, and no private
+/// material (the parser refuses that outright). Returns how many keys are usable and why the
+/// others are not.
+pub fn check_document(json: &str) -> Result<(usize, Vec<String>), String> {
+    if json.len() > MAX_DOCUMENT {
+        return Err(format!(
+            "the JWKS is longer than {} KiB",
+            MAX_DOCUMENT / 1024
+        ));
+    }
+    let (keys, refused) = parse(json)?;
+    if keys.is_empty() {
+        return Err(if refused.is_empty() {
+            "the JWKS has no keys".into()
+        } else {
+            format!("the JWKS has no usable public key ({})", refused.join("; "))
+        });
+    }
+    Ok((keys.len(), refused))
+}
+
+/// The longest JWKS document a client may register (a fetched one has its own cap).
+pub const MAX_DOCUMENT: usize = 64 * 1024;
+
+fn usable(jwk: &Jwk, rsa_default: Option<Algorithm>) -> Result<VerifyingKey, String> {
     if jwk
         .common
         .public_key_use
@@ -75,15 +124,23 @@ fn usable(jwk: &Jwk) -> Result<VerifyingKey, String> {
         {
             Algorithm::EdDSA
         }
-        (
-            AlgorithmParameters::RSA(p),
-            Some(
-                a @ (KeyAlgorithm::RS256
-                | KeyAlgorithm::PS256
-                | KeyAlgorithm::RS384
-                | KeyAlgorithm::PS384),
-            ),
-        ) => {
+        (AlgorithmParameters::RSA(p), named) => {
+            let alg = match named {
+                Some(KeyAlgorithm::RS256) => Algorithm::RS256,
+                Some(KeyAlgorithm::PS256) => Algorithm::PS256,
+                Some(KeyAlgorithm::RS384) => Algorithm::RS384,
+                Some(KeyAlgorithm::PS384) => Algorithm::PS384,
+                None => match rsa_default {
+                    Some(
+                        a @ (Algorithm::RS256
+                        | Algorithm::PS256
+                        | Algorithm::RS384
+                        | Algorithm::PS384),
+                    ) => a,
+                    _ => return Err("RSA keys must name their algorithm (alg)".into()),
+                },
+                Some(_) => return Err("unsupported key type or algorithm".into()),
+            };
             let n = URL_SAFE_NO_PAD
                 .decode(p.n.as_bytes())
                 .map_err(|_| "RSA modulus is not base64url")?;
@@ -91,15 +148,7 @@ fn usable(jwk: &Jwk) -> Result<VerifyingKey, String> {
             if bits < 2048 {
                 return Err("RSA keys must be at least 2048 bits".into());
             }
-            match a {
-                KeyAlgorithm::RS256 => Algorithm::RS256,
-                KeyAlgorithm::PS256 => Algorithm::PS256,
-                KeyAlgorithm::RS384 => Algorithm::RS384,
-                _ => Algorithm::PS384,
-            }
-        }
-        (AlgorithmParameters::RSA(_), None) => {
-            return Err("RSA keys must name their algorithm (alg)".into());
+            alg
         }
         _ => return Err("unsupported key type or algorithm".into()),
     };
@@ -157,5 +206,55 @@ mod tests {
         v["alg"] = "RS256".into();
         let (ok, _) = parse(&serde_json::json!({"keys": [v]}).to_string()).unwrap();
         assert!(ok.is_empty());
+    }
+
+    fn rsa_without_alg() -> String {
+        let n = URL_SAFE_NO_PAD.encode([0xc5u8; 256]);
+        serde_json::json!({"keys":[{"kty":"RSA","kid":"entra-1","use":"sig","e":"AQAB","n": n}]})
+            .to_string()
+    }
+
+    #[test]
+    fn rsa_key_without_alg_needs_a_stated_default() {
+        let doc = rsa_without_alg();
+        let (ok, refused) = parse(&doc).unwrap();
+        assert!(ok.is_empty() && refused[0].contains("alg"), "{refused:?}");
+        let (ok, _) = parse_with(&doc, Some(Algorithm::RS256)).unwrap();
+        assert_eq!(ok[0].alg, Algorithm::RS256);
+        // A default that is not an RSA algorithm binds nothing.
+        let (ok, _) = parse_with(&doc, Some(Algorithm::ES256)).unwrap();
+        assert!(ok.is_empty());
+        assert!(
+            parse_with(&doc, Some(Algorithm::HS256))
+                .unwrap()
+                .0
+                .is_empty()
+        );
+        assert_eq!(
+            sole_rsa(&[Algorithm::ES256, Algorithm::RS256]),
+            Some(Algorithm::RS256)
+        );
+        assert_eq!(sole_rsa(&[Algorithm::RS256, Algorithm::PS256]), None);
+        assert_eq!(sole_rsa(&[Algorithm::ES256]), None);
+    }
+
+    #[test]
+    fn a_registered_document_needs_a_usable_key() {
+        let k = generate(SigningAlgorithm::Es256).unwrap();
+        let good = serde_json::json!({"keys": [k.public_jwk]}).to_string();
+        assert_eq!(check_document(&good).unwrap().0, 1);
+        assert!(
+            check_document(r#"{"keys":[]}"#)
+                .unwrap_err()
+                .contains("no keys")
+        );
+        assert!(
+            check_document(&rsa_without_alg())
+                .unwrap_err()
+                .contains("no usable")
+        );
+        assert!(check_document("[]").is_err());
+        let long = format!(r#"{{"keys":[],"x":"{}"}}"#, "a".repeat(MAX_DOCUMENT));
+        assert!(check_document(&long).unwrap_err().contains("KiB"));
     }
 }

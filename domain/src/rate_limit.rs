@@ -223,8 +223,12 @@ pub struct SubjectLimit {
     pub setting: Option<Setting>,
     pub effective: Option<Effective>,
     /// Filled in by a running server (absent from the command line, which has no traffic).
+    /// For a partner: its production budget.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<Observed>,
+    /// For a partner: its sandbox budget, which has the same rate and counts apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_sandbox: Option<Observed>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -260,6 +264,7 @@ impl Tiers {
                     effective: self.partner_client(setting.as_ref(), effective.as_ref()),
                     setting,
                     current: None,
+                    current_sandbox: None,
                 },
                 client_id,
                 name,
@@ -270,6 +275,7 @@ impl Tiers {
                 setting: partner.cloned(),
                 effective,
                 current: None,
+                current_sandbox: None,
             },
             clients,
         )

@@ -21,6 +21,9 @@ pub struct ProviderEndpoints {
     pub jwks_uri: String,
     /// Where claims requested by scope are, when the ID token does not carry them (Core §5.4).
     pub userinfo_endpoint: Option<String>,
+    /// The algorithm of RSA keys published without `alg` (Entra ID does so): the provider's
+    /// only RSA ID-token algorithm (`id_token_signing_alg_values_supported`), if it has one.
+    pub rsa_default: Option<jsonwebtoken::Algorithm>,
 }
 
 /// OpenID Connect Discovery 1.0 §4.3: the document's `issuer` must be exactly the issuer it
@@ -85,6 +88,16 @@ pub fn check_discovery(
             Some(_) => Some(url("userinfo_endpoint")?),
             None => None,
         },
+        rsa_default: crate::jwks::sole_rsa(
+            &doc.get("id_token_signing_alg_values_supported")
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str()?.parse::<jsonwebtoken::Algorithm>().ok())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+        ),
     })
 }
 
@@ -462,6 +475,12 @@ mod tests {
         });
         let e = check_discovery(&doc, "https://idp.wonka.example", false).unwrap();
         assert_eq!(e.token_endpoint, "https://idp.wonka.example/token");
+        assert_eq!(e.rsa_default, None);
+        // Entra ID: RSA keys without `alg`, and "RS256" as the only ID-token algorithm.
+        let mut entra = doc.clone();
+        entra["id_token_signing_alg_values_supported"] = serde_json::json!(["RS256"]);
+        let e = check_discovery(&entra, "https://idp.wonka.example", false).unwrap();
+        assert_eq!(e.rsa_default, Some(jsonwebtoken::Algorithm::RS256));
         let mut elsewhere = doc.clone();
         elsewhere["authorization_endpoint"] = "https://phish.example/auth".into();
         assert!(

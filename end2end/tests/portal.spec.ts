@@ -1,5 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { baseURL, cli, hydrated, reportCspViolations, signIn, watch } from '../fixtures';
 
 // The partner portal: a partner admin joins by invitation, creates a sandbox client, gets a
@@ -94,6 +95,52 @@ test('a partner admin joins by invitation and manages sandbox clients in the por
   expect(curl(clientId, secret).access_token).toBeTruthy();
   expect(curl(clientId, rotated).access_token).toBeTruthy();
 
+  // A private_key_jwt client: a pasted JWKS, checked as it is typed (private material is
+  // refused), then a token from a shell with an assertion signed by the partner's own key.
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'wonka-2026', alg: 'ES256', use: 'sig' };
+  const withPrivate = { ...privateKey.export({ format: 'jwk' }), kid: 'oops' };
+  await form.getByLabel('Name').fill('signer');
+  await form.getByLabel(/Scopes/).fill('candy:read');
+  await form.getByLabel(/private_key_jwt/).check();
+  const jwksField = form.getByLabel(/paste your public JWKS/);
+  await jwksField.fill(JSON.stringify({ keys: [withPrivate] }));
+  await expect(form.getByText('this holds private key material')).toBeVisible();
+  await expect(form.getByRole('button', { name: 'Create sandbox client' })).toBeDisabled();
+  await jwksField.fill(JSON.stringify({ keys: [jwk] }));
+  await expect(form.getByRole('button', { name: 'Create sandbox client' })).toBeEnabled();
+  await form.getByRole('button', { name: 'Create sandbox client' }).click();
+  const keyCard = page.locator('.secret.card').last();
+  await expect(keyCard).toContainText('it authenticates with private_key_jwt');
+  await expect(keyCard.locator('.client-secret')).toHaveCount(0);
+  const signerId = (await keyCard.locator('.client-id').textContent())!.trim();
+  await expect(page.locator(`#client-${signerId}`)).toContainText('JWKS, 1 key');
+  const b64 = (v: object | Buffer) => Buffer.from(v instanceof Buffer ? v : JSON.stringify(v)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${b64({ alg: 'ES256', kid: 'wonka-2026', typ: 'JWT' })}.${b64({
+    iss: signerId, sub: signerId, aud: `${baseURL}/sandbox`, iat: now, exp: now + 120, jti: randomUUID() })}`;
+  const assertion = `${unsigned}.${b64(sign('sha256', Buffer.from(unsigned), { key: privateKey, dsaEncoding: 'ieee-p1363' }))}`;
+  const signed = JSON.parse(execFileSync('curl', ['-s', '-d', 'grant_type=client_credentials', '-d', `resource=${API}`,
+    '-d', 'client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    '-d', `client_assertion=${assertion}`, `${baseURL}/sandbox/oauth2/token`]).toString());
+  expect(signed.token_type).toBe('Bearer');
+  await page.screenshot({ path: 'test-results/portal-key-client.png', fullPage: true });
+
+  // The overview counts those tokens as sandbox usage (the rollups are written every few
+  // seconds), with the partner's limits and the latest events.
+  await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Overview' }).click();
+  await hydrated(page);
+  await expect(async () => {
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId('usage-sandbox').locator('strong')).not.toHaveText('0', { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByRole('region', { name: 'Rate limits' })).toContainText('All your sandbox clients together');
+  await expect(page.getByRole('region', { name: 'Recent events' })).toContainText('client.create');
+  await page.screenshot({ path: 'test-results/portal-activity.png', fullPage: true });
+  await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Clients' }).click();
+  await hydrated(page);
+
   // A colleague, invited from the team page with inline validation.
   await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Team' }).click();
   await expect(page).toHaveURL(/\/portal\/team$/);
@@ -116,6 +163,8 @@ test('a partner admin joins by invitation and manages sandbox clients in the por
   await admin.goto('/partners/wonka');
   await hydrated(admin);
   await expect(admin.getByRole('region', { name: 'Partner users' })).toContainText('willy@wonka.test');
+  await expect(admin.getByRole('region', { name: 'Partner users' })).toContainText('charlie@wonka.test (partner_viewer');
+  await expect(admin.getByTestId('partner-sso')).toContainText('No single sign-on');
   await admin.screenshot({ path: 'test-results/partner-users.png', fullPage: true });
   expect(adminProblems).toEqual([]);
   expect(problems).toEqual([]);

@@ -19,6 +19,7 @@ mod m20261127_000014_environments;
 mod m20261127_000015_partner_users;
 mod m20261127_000016_partner_applications;
 mod m20261127_000017_partner_sign_in;
+mod m20261127_000018_client_jwks_uri;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000015_partner_users::Migration),
             Box::new(m20261127_000016_partner_applications::Migration),
             Box::new(m20261127_000017_partner_sign_in::Migration),
+            Box::new(m20261127_000018_client_jwks_uri::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ use entente_domain::environment::Environment;
 use entente_domain::secret::SecretHasher;
 use entente_domain::secret::generate_secret;
 use entente_store::catalog::NewClient;
+use entente_store::client_keys::ClientKeys;
 
 pub struct ClientInput<'a> {
     pub partner_id: String,
@@ -15,8 +16,11 @@ pub struct ClientInput<'a> {
     pub scopes: &'a str,
     /// client_secret (Basic or POST) or private_key_jwt.
     pub auth_method: &'a str,
-    /// The public JWKS document, for private_key_jwt.
+    /// The public JWKS document, for private_key_jwt, or
     pub jwks: Option<String>,
+    /// the address it is published at, already checked against the SSRF rules
+    /// (`check_jwks_uri`).
+    pub jwks_uri: Option<String>,
     /// Space-separated.
     pub grant_types: &'a str,
     /// production or sandbox; empty or absent: the partner's stage decides.
@@ -69,8 +73,8 @@ pub fn new_partner_client(
         }
     };
     if is_secret {
-        if c.jwks.is_some() {
-            return Err("a JWKS is only for private_key_jwt clients".into());
+        if c.jwks.is_some() || c.jwks_uri.is_some() {
+            return Err("a JWKS or jwks_uri is only for private_key_jwt clients".into());
         }
         let secret = generate_secret();
         let hash = hasher.hash(&secret);
@@ -80,19 +84,32 @@ pub fn new_partner_client(
                 .in_environment(environment),
         ));
     }
-    let text = c
-        .jwks
-        .ok_or_else(|| "a private_key_jwt client needs its public JWKS".to_string())?;
-    let (keys, refused) = entente_domain::jwks::parse(&text)?;
-    if keys.is_empty() {
-        return Err(format!(
-            "the JWKS has no usable public key ({})",
-            refused.join("; ")
-        ));
-    }
+    let keys = match (c.jwks, c.jwks_uri) {
+        (Some(text), None) => {
+            entente_domain::jwks::check_document(&text)?;
+            ClientKeys::Document(text)
+        }
+        (None, Some(uri)) => ClientKeys::Uri(uri),
+        (Some(_), Some(_)) => return Err("give either a JWKS or a jwks_uri, not both".into()),
+        (None, None) => {
+            return Err("a private_key_jwt client needs its public JWKS or a jwks_uri".into());
+        }
+    };
     Ok((
         None,
-        NewClient::partner_key(c.partner_id, c.name, scopes, grant_types, text)
+        NewClient::partner_key(c.partner_id, c.name, scopes, grant_types, keys)
             .in_environment(environment),
     ))
+}
+
+/// A `jwks_uri` a client gives: https (unless development allows otherwise), and resolving to
+/// public addresses only (case E40). Returns it as given (trimmed), so a configuration document
+/// applied again compares equal to what was stored.
+pub async fn check_jwks_uri(
+    uri: &str,
+    policy: &crate::state::issuer_keys::FetchPolicy,
+) -> Result<String, String> {
+    let uri = uri.trim();
+    crate::state::issuer_keys::ssrf::check_url_resolves(uri, policy).await?;
+    Ok(uri.to_owned())
 }

@@ -20,6 +20,35 @@ fn partner_of(target: &str, details: &serde_json::Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// An event about a client, attributed to the client's partner (named by slug in `details`) so
+/// the partner's audit view and the portal's recent events show it.
+pub(crate) async fn record_client(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    client: &crate::entities::client::Model,
+    mut details: serde_json::Value,
+    now: i64,
+) -> Result<()> {
+    if let Some(pid) = &client.partner_id
+        && let Some(p) = crate::entities::partner::Entity::find_by_id(pid.clone())
+            .one(db)
+            .await?
+        && let Some(map) = details.as_object_mut()
+    {
+        map.insert("partner".into(), serde_json::Value::String(p.slug));
+    }
+    record(
+        db,
+        actor,
+        action,
+        &format!("client:{}", client.client_id),
+        details,
+        now,
+    )
+    .await
+}
+
 pub(crate) async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,

@@ -52,8 +52,10 @@ pub struct NewClient {
     pub allowed_scopes: ScopeSet,
     /// Keyed hash of the initial secret (secret clients).
     pub secret_hash: Option<Vec<u8>>,
-    /// Public JWKS as JSON text (private_key_jwt clients).
+    /// Public JWKS as JSON text (private_key_jwt clients), or
     pub jwks: Option<String>,
+    /// where the client publishes it.
+    pub jwks_uri: Option<String>,
     /// `None`: production for a partner in production, else the sandbox; a resource server is
     /// always in its audience's environment.
     pub environment: Option<Environment>,
@@ -78,6 +80,7 @@ impl NewClient {
             allowed_scopes: scopes,
             secret_hash: Some(secret_hash),
             jwks: None,
+            jwks_uri: None,
             environment: None,
         }
     }
@@ -90,18 +93,21 @@ impl NewClient {
         }
     }
 
-    /// A partner's client that authenticates with private_key_jwt against its registered JWKS.
+    /// A partner's client that authenticates with private_key_jwt against its registered JWKS
+    /// (a document, or the address it is published at).
     pub fn partner_key(
         partner_id: String,
         name: String,
         scopes: ScopeSet,
         grant_types: Vec<String>,
-        jwks: String,
+        keys: crate::client_keys::ClientKeys,
     ) -> Self {
+        let (jwks, jwks_uri) = keys.columns();
         Self {
             auth_method: ClientAuth::PrivateKeyJwt,
             secret_hash: None,
             jwks: Some(jwks),
+            jwks_uri,
             ..Self::partner_secret(partner_id, name, scopes, grant_types, vec![])
         }
     }
@@ -118,6 +124,7 @@ impl NewClient {
             allowed_scopes: ScopeSet::default(),
             secret_hash: Some(secret_hash),
             jwks: None,
+            jwks_uri: None,
             environment: None,
         }
     }
@@ -480,7 +487,7 @@ impl Store {
         let mut m: client::ActiveModel = before.into();
         m.enabled = Set(enabled);
         let model = m.update(&txn).await?;
-        audit::record(
+        audit::record_client(
             &txn,
             actor,
             if enabled {
@@ -488,7 +495,7 @@ impl Store {
             } else {
                 "client.disable"
             },
-            &format!("client:{client_id}"),
+            &model,
             json!({"enabled": enabled}),
             now,
         )
@@ -542,11 +549,11 @@ impl Store {
             .exec(&txn)
             .await?;
         insert_secret(&txn, client_id, new_hash, now).await?;
-        audit::record(
+        audit::record_client(
             &txn,
             actor,
             "client.rotate_secret",
-            &format!("client:{client_id}"),
+            &c,
             json!({"grace_seconds": grace}),
             now,
         )
@@ -925,20 +932,27 @@ pub(crate) async fn create_client_in(
     if let Some(hash) = c.secret_hash {
         insert_secret(txn, &client_id, hash, now).await?;
     }
-    if let Some(jwks) = c.jwks {
+    if c.jwks.is_some() || c.jwks_uri.is_some() {
+        let keys = match (c.jwks_uri, c.jwks) {
+            (Some(u), _) => crate::client_keys::ClientKeys::Uri(u),
+            (None, d) => crate::client_keys::ClientKeys::Document(d.unwrap_or_default()),
+        };
+        keys.check()?;
+        let (jwks, jwks_uri) = keys.columns();
         client_jwks::ActiveModel {
             client_id: Set(client_id.clone()),
             jwks: Set(jwks),
+            jwks_uri: Set(jwks_uri),
             updated_at: Set(now),
         }
         .insert(txn)
         .await?;
     }
-    audit::record(
+    audit::record_client(
         txn,
         actor,
         "client.create",
-        &format!("client:{client_id}"),
+        &model,
         json!({"kind": model.kind, "name": model.name, "auth_method": model.auth_method, "grant_types": model.grant_types, "scopes": model.allowed_scopes, "environment": model.environment}),
         now,
     )

@@ -124,11 +124,11 @@ impl Store {
                 )
             })
             .collect();
-        let jwks: HashMap<String, String> = client_jwks::Entity::find()
+        let jwks: HashMap<String, client_jwks::Model> = client_jwks::Entity::find()
             .all(db)
             .await?
             .into_iter()
-            .map(|j| (j.client_id, j.jwks))
+            .map(|j| (j.client_id.clone(), j))
             .collect();
         let mut clients: HashMap<String, Vec<ClientConfig>> = HashMap::new();
         for c in client::Entity::find()
@@ -141,7 +141,11 @@ impl Store {
                 continue;
             };
             clients.entry(pid).or_default().push(ClientConfig {
-                jwks: jwks.get(&c.client_id).cloned(),
+                jwks: jwks
+                    .get(&c.client_id)
+                    .filter(|j| j.jwks_uri.is_none())
+                    .map(|j| j.jwks.clone()),
+                jwks_uri: jwks.get(&c.client_id).and_then(|j| j.jwks_uri.clone()),
                 client_id: c.client_id,
                 name: c.name,
                 auth_method: c.auth_method.to_string(),

@@ -143,8 +143,10 @@ pub mod client_jwks {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub client_id: String,
+        /// The registered JWKS document; empty when the keys are fetched from `jwks_uri`.
         pub jwks: String,
         pub updated_at: i64,
+        pub jwks_uri: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -90,10 +90,14 @@ fn check_issuer(i: &NewTrustedIssuer) -> Result<()> {
             "the issuer must be 1–512 characters without spaces",
         ));
     }
+    let algorithms = rules::parse_algorithms(&i.algorithms).map_err(invalid)?;
     match (&i.jwks_uri, &i.jwks) {
         (Some(_), None) => {}
         (None, Some(doc)) => {
-            let (ok, refused) = entente_domain::jwks::parse(doc).map_err(invalid)?;
+            // RSA keys without `alg` take the issuer's sole RSA algorithm, as when fetched.
+            let (ok, refused) =
+                entente_domain::jwks::parse_with(doc, entente_domain::jwks::sole_rsa(&algorithms))
+                    .map_err(invalid)?;
             if ok.is_empty() {
                 return Err(invalid(format!(
                     "the JWKS holds no usable key: {}",
@@ -103,7 +107,6 @@ fn check_issuer(i: &NewTrustedIssuer) -> Result<()> {
         }
         _ => return Err(invalid("give exactly one of a jwks_uri or a static JWKS")),
     }
-    rules::parse_algorithms(&i.algorithms).map_err(invalid)?;
     // Entente's own issuers (production's, the sandbox's) are never a partner's: exchanges
     // would refuse their tokens anyway, and the registration would only mislead.
     if i.audiences.iter().any(|a| {

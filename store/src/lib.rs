@@ -9,6 +9,7 @@ pub mod applications;
 pub mod audit;
 pub mod catalog;
 pub mod changes;
+pub mod client_keys;
 pub mod config;
 pub mod entities;
 pub mod enums;

@@ -176,6 +176,7 @@ impl Store {
                 effective: tiers.resource_server(setting.as_ref()),
                 setting,
                 current: None,
+                current_sandbox: None,
             },
         })
     }

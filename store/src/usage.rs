@@ -10,7 +10,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::entities::{partner, usage_minute};
+use crate::entities::{client, partner, usage_minute};
 use crate::{Result, Store};
 
 /// Who asked what of which endpoint, and how it ended.
@@ -39,6 +39,21 @@ pub struct MinuteRow {
 pub struct Filter {
     pub partner_id: Option<String>,
     pub client_id: Option<String>,
+    /// The clients of one environment only (sandbox trial tokens apart from production's).
+    /// Clients never change environment, so this is exact for authenticated requests.
+    pub environment: Option<entente_domain::environment::Environment>,
+}
+
+impl Filter {
+    pub fn in_environment(
+        self,
+        environment: Option<entente_domain::environment::Environment>,
+    ) -> Self {
+        Self {
+            environment,
+            ..self
+        }
+    }
 }
 
 /// Rows per statement: 26 values each stays far below SQLite's and PostgreSQL's bind limits.
@@ -161,6 +176,7 @@ impl Store {
         Ok(Filter {
             partner_id,
             client_id: client_id.map(str::to_owned),
+            environment: None,
         })
     }
 
@@ -227,6 +243,20 @@ impl Store {
             }
             if let Some(c) = &filter.client_id {
                 q = q.filter(usage_minute::Column::ClientId.eq(c.as_str()));
+            }
+            if let Some(env) = filter.environment {
+                q = q.filter(
+                    usage_minute::Column::ClientId.in_subquery(
+                        sea_orm::sea_query::Query::select()
+                            .column(client::Column::ClientId)
+                            .from(client::Entity)
+                            .and_where(
+                                client::Column::Environment
+                                    .eq(crate::enums::EnvironmentColumn::from(env)),
+                            )
+                            .to_owned(),
+                    ),
+                );
             }
             q.column_as(sum(usage_minute::Column::Count), "count")
         };

@@ -171,6 +171,7 @@ async fn clients_secrets_rotate_and_expire(db: &TestDb) {
                 allowed_scopes: ScopeSet::parse("orders:read").unwrap(),
                 secret_hash: Some(vec![1; 32]),
                 jwks: None,
+                jwks_uri: None,
                 environment: None,
             },
             "cid-1".into(),

@@ -42,7 +42,7 @@ pub async fn portal_user(
 }
 
 /// Portal routes that change something or mint a token.
-const CHANGES: [&str; 15] = [
+const CHANGES: [&str; 16] = [
     "portal_create_client",
     "portal_rotate_secret",
     "portal_invite",
@@ -58,6 +58,7 @@ const CHANGES: [&str; 15] = [
     "mint_test_token",
     "portal_set_client_enabled",
     "portal_revoke_invite",
+    "portal_set_client_keys",
 ];
 
 /// A one-time link for `email` to join `partner`'s team as `role`, valid 72 hours; the token is

@@ -240,8 +240,10 @@ pub struct NewClient {
     pub scopes: String,
     /// client_secret (default) or private_key_jwt.
     pub auth_method: Option<String>,
-    /// The client's public JWKS document, for private_key_jwt.
+    /// The client's public JWKS document, for private_key_jwt; or
     pub jwks: Option<String>,
+    /// the https URL it is published at (fetched and cached like a trusted issuer's keys).
+    pub jwks_uri: Option<String>,
     /// Space-separated grant types (default client_credentials).
     pub grant_types: Option<String>,
     /// production or sandbox. Default: production for a partner in production, else the
@@ -269,6 +271,14 @@ pub async fn create_client(
 ) -> ApiResult<Response> {
     not_reserved(&state, None, body.scopes.split_whitespace())?;
     let p = state.store.partner_by_slug(&slug).await?;
+    let jwks_uri = match &body.jwks_uri {
+        Some(u) => Some(
+            crate::partner_clients::check_jwks_uri(u, state.issuer_keys.policy())
+                .await
+                .map_err(|e| ApiError::bad_request(format!("jwks_uri: {e}")))?,
+        ),
+        None => None,
+    };
     let (secret, new) = new_partner_client(
         ClientInput {
             partner_id: p.id,
@@ -276,6 +286,7 @@ pub async fn create_client(
             scopes: &body.scopes,
             auth_method: body.auth_method.as_deref().unwrap_or("client_secret"),
             jwks: body.jwks,
+            jwks_uri,
             grant_types: body.grant_types.as_deref().unwrap_or("client_credentials"),
             environment: body.environment.map(Environment::as_str),
         },
@@ -345,6 +356,77 @@ pub async fn rotate_secret(
         NewSecret {
             client_id,
             client_secret: secret,
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientKeysBody {
+    /// The client's public JWKS document; or
+    pub jwks: Option<String>,
+    /// the https URL it is published at.
+    pub jwks_uri: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientKeysView {
+    pub client_id: String,
+    /// Always private_key_jwt after this call.
+    pub auth_method: String,
+    /// "jwks" (a registered document) or "jwks_uri".
+    pub source: String,
+    pub jwks_uri: Option<String>,
+}
+
+/// Registers a partner client's public keys for private_key_jwt. A client that used a secret
+/// switches to private_key_jwt, and its secrets stop working at once.
+#[utoipa::path(put, path = "/admin/api/v1/clients/{client_id}/keys", tag = "clients",
+    params(("client_id" = String, Path, description = "The client's ID")),
+    request_body = ClientKeysBody,
+    responses((status = 200, description = "The keys are registered", body = ClientKeysView), Refusals))]
+pub async fn put_client_keys(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(client_id): Path<String>,
+    Json(body): Json<ClientKeysBody>,
+) -> ApiResult<Response> {
+    use entente_store::client_keys::ClientKeys;
+    let c = state.store.client(&client_id).await?;
+    not_reserved(&state, None, c.allowed_scopes.split_whitespace())?;
+    let keys = match (body.jwks, body.jwks_uri) {
+        (Some(d), None) => ClientKeys::Document(d),
+        (None, Some(u)) => ClientKeys::Uri(
+            crate::partner_clients::check_jwks_uri(&u, state.issuer_keys.policy())
+                .await
+                .map_err(|e| ApiError::bad_request(format!("jwks_uri: {e}")))?,
+        ),
+        _ => {
+            return Err(ApiError::bad_request(
+                "give exactly one of jwks or jwks_uri",
+            ));
+        }
+    };
+    let jwks_uri = match &keys {
+        ClientKeys::Uri(u) => Some(u.clone()),
+        ClientKeys::Document(_) => None,
+    };
+    let m = state
+        .store
+        .set_client_keys(&caller.actor(), &client_id, keys, now())
+        .await?;
+    Ok(ok(
+        StatusCode::OK,
+        ClientKeysView {
+            client_id: m.client_id,
+            auth_method: m.auth_method.to_string(),
+            source: if jwks_uri.is_some() {
+                "jwks_uri"
+            } else {
+                "jwks"
+            }
+            .into(),
+            jwks_uri,
         },
     ))
 }

@@ -12,6 +12,7 @@ pub mod grants;
 pub mod keys;
 pub mod limits;
 pub mod onboarding;
+pub mod partner_people;
 pub mod partners;
 pub mod problem;
 pub mod trust;
@@ -44,7 +45,7 @@ pub const OPENAPI_PATH: &str = "/admin/api/v1/openapi.json";
         title = "Entente admin API",
         description = "Run the federation from scripts: partners and their onboarding, clients, \
             audiences and scopes, grants, trusted issuers and trust rules, signing keys, change \
-            requests, console users, rate limits, usage and the audit log. Authenticate with a bearer access token \
+            requests, console users, partners' own users and invitations, rate limits, usage and the audit log. Authenticate with a bearer access token \
             Entente issued for the audience `<issuer>/admin/api/v1` with scope `entente:admin`, \
             `entente:operator` or `entente:auditor` (the console role it acts as), or with a \
             console session. Changes that widen a production partner's access answer 202 with \
@@ -90,6 +91,12 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(onboarding::check_issuer_keys))
         .routes(routes!(catalog::list_clients, catalog::create_client))
         .routes(routes!(catalog::rotate_secret))
+        .routes(routes!(catalog::put_client_keys))
+        .routes(routes!(partner_people::list_partner_users))
+        .routes(routes!(partner_people::invite))
+        .routes(routes!(partner_people::withdraw_invitation))
+        .routes(routes!(partner_people::put_partner_user))
+        .routes(routes!(partner_people::get_partner_sign_in))
         .routes(routes!(catalog::list_audiences, catalog::create_audience))
         .routes(routes!(catalog::put_scope))
         .routes(routes!(grants::list_grants, grants::put_grants))

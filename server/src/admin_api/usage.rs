@@ -33,6 +33,9 @@ pub struct UsageQuery {
     to: Option<String>,
     /// `1m` (default), `5m`, `15m`, `1h`, `6h` or `1d`; at most 10080 steps.
     step: Option<String>,
+    /// `production` or `sandbox`: the requests of that environment's clients only (trial tokens
+    /// of the playground are sandbox requests). Default: both.
+    environment: Option<entente_domain::environment::Environment>,
 }
 
 /// Usage summed over every replica from the per-minute rollups (written every few seconds).
@@ -58,7 +61,8 @@ pub async fn get_usage(
     let filter = state
         .store
         .usage_filter(q.partner.as_deref(), q.client.as_deref())
-        .await?;
+        .await?
+        .in_environment(q.environment);
     let report = state.store.usage_report(&filter, from, to, step).await?;
     Ok(ok(StatusCode::OK, report))
 }

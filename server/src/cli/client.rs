@@ -16,6 +16,22 @@ pub enum ClientCmd {
         #[arg(long)]
         partner: Option<String>,
     },
+    /// Register a private_key_jwt client's public keys: a JWKS file or the address it is
+    /// published at. A secret client switches to private_key_jwt and its secrets stop working.
+    SetKeys {
+        #[arg(long)]
+        client_id: String,
+        #[arg(
+            long,
+            conflicts_with = "jwks_uri",
+            required_unless_present = "jwks_uri"
+        )]
+        jwks_file: Option<std::path::PathBuf>,
+        #[arg(long)]
+        jwks_uri: Option<String>,
+        #[command(flatten)]
+        fetch: crate::config::FetchArgs,
+    },
     /// Issue a new secret; older secrets stop working after the grace period.
     RotateSecret {
         #[arg(long)]
@@ -53,6 +69,34 @@ pub async fn run(cx: &Ctx<'_>, cmd: ClientCmd) -> anyhow::Result<()> {
                 .collect::<Vec<_>>()
                 .join("\n");
             print(out, json!(v), t);
+        }
+        ClientCmd::SetKeys {
+            client_id,
+            jwks_file,
+            jwks_uri,
+            fetch,
+        } => {
+            let keys = match (jwks_file, jwks_uri) {
+                (Some(path), _) => {
+                    entente_store::client_keys::ClientKeys::Document(read_jwks(&path)?)
+                }
+                (None, Some(u)) => entente_store::client_keys::ClientKeys::Uri(
+                    crate::partner_clients::check_jwks_uri(&u, &fetch.fetch_policy()?)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("--jwks-uri: {e}"))?,
+                ),
+                (None, None) => anyhow::bail!("give --jwks-file or --jwks-uri"),
+            };
+            let m = store.set_client_keys(actor, &client_id, keys, now).await?;
+            print(
+                out,
+                json!({"client_id": m.client_id, "auth_method": m.auth_method}),
+                format!(
+                    "client_id:     {}
+auth_method:   {}",
+                    m.client_id, m.auth_method
+                ),
+            );
         }
         ClientCmd::RotateSecret {
             client_id,
@@ -92,8 +136,13 @@ pub struct ClientCreate {
     #[arg(long, default_value = "client_secret")]
     pub auth_method: String,
     /// Public JWKS file, for private_key_jwt.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "jwks_uri")]
     pub jwks_file: Option<std::path::PathBuf>,
+    /// Where the client publishes its public JWKS, for private_key_jwt.
+    #[arg(long)]
+    pub jwks_uri: Option<String>,
+    #[command(flatten)]
+    pub fetch: crate::config::FetchArgs,
     #[arg(long, default_value = "client_credentials")]
     pub grant_types: String,
     /// production or sandbox. Default: production for a partner in production, else the
@@ -111,10 +160,12 @@ async fn create_client(
     now: i64,
 ) -> anyhow::Result<()> {
     let partner = store.partner_by_slug(&c.partner).await?;
-    let jwks = match &c.jwks_file {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+    let jwks = c.jwks_file.as_deref().map(read_jwks).transpose()?;
+    let jwks_uri = match &c.jwks_uri {
+        Some(u) => Some(
+            crate::partner_clients::check_jwks_uri(u, &c.fetch.fetch_policy()?)
+                .await
+                .map_err(|e| anyhow::anyhow!("--jwks-uri: {e}"))?,
         ),
         None => None,
     };
@@ -125,6 +176,7 @@ async fn create_client(
             scopes: &c.scopes,
             auth_method: &c.auth_method,
             jwks,
+            jwks_uri,
             grant_types: &c.grant_types,
             environment: c.environment.as_deref(),
         },
@@ -146,4 +198,9 @@ async fn create_client(
     }
     print(out, v, t);
     Ok(())
+}
+
+fn read_jwks(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
 }

@@ -136,6 +136,16 @@ async fn prepare(
     for step in steps {
         match step {
             Step::CreateClient { client, .. } => {
+                let jwks_uri = match &client.jwks_uri {
+                    Some(u) => Some(
+                        crate::partner_clients::check_jwks_uri(u, &policy)
+                            .await
+                            .map_err(|e| {
+                                anyhow::anyhow!("client {}: jwks_uri: {e}", client.client_id)
+                            })?,
+                    ),
+                    None => None,
+                };
                 let (secret, new) = new_partner_client(
                     ClientInput {
                         // The store sets the partner when it applies the step.
@@ -144,6 +154,7 @@ async fn prepare(
                         scopes: &client.scopes.join(" "),
                         auth_method: &client.auth_method,
                         jwks: client.jwks.clone(),
+                        jwks_uri,
                         grant_types: &client.grant_types.join(" "),
                         environment: Some(client.environment.as_str()),
                     },

@@ -50,6 +50,17 @@ pub enum PartnerCmd {
         #[command(flatten)]
         approval: ApprovalArgs,
     },
+    /// The partner's own users and its pending invitations.
+    Users {
+        #[arg(long)]
+        partner: String,
+    },
+    /// The partner's single-sign-on settings, as its admins set them in the portal (never the
+    /// client secret).
+    SignIn {
+        #[arg(long)]
+        partner: String,
+    },
     /// A one-time link (72 hours) for someone of the partner to set a password and sign in to
     /// the portal; only `--email` can use it. Prints the link once.
     Invite {
@@ -79,6 +90,72 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
         common,
     } = *cx;
     match cmd {
+        PartnerCmd::Users { partner } => {
+            let p = store.partner_by_slug(&partner).await?;
+            let users = store.partner_users(&p.id).await?;
+            let invites = store.pending_partner_invites(&p.id, now).await?;
+            let mut lines: Vec<String> = users
+                .iter()
+                .map(|u| {
+                    format!(
+                        "{:<40} {:<15} {}",
+                        u.email,
+                        u.role,
+                        if u.enabled { "enabled" } else { "disabled" }
+                    )
+                })
+                .collect();
+            lines.extend(invites.iter().map(|i| {
+                format!(
+                    "{:<40} {:<15} invited, until {}",
+                    i.email.as_deref().unwrap_or_default(),
+                    i.role,
+                    crate::admin_api::time_text(i.expires_at)
+                )
+            }));
+            print(
+                out,
+                json!({
+                    "users": users.iter().map(|u| json!({"email": u.email, "role": u.role, "enabled": u.enabled})).collect::<Vec<_>>(),
+                    "invitations": invites.iter().map(|i| json!({"email": i.email, "role": i.role, "expires_at": i.expires_at})).collect::<Vec<_>>(),
+                }),
+                if lines.is_empty() {
+                    format!("{} has no users and no pending invitations", p.slug)
+                } else {
+                    lines.join("\n")
+                },
+            );
+        }
+        PartnerCmd::SignIn { partner } => {
+            let p = store.partner_by_slug(&partner).await?;
+            match store.partner_sign_in(&p.id).await? {
+                None => print(
+                    out,
+                    json!(null),
+                    format!("{} has not set up single sign-on", p.slug),
+                ),
+                Some(s) => print(
+                    out,
+                    json!({"issuer": s.issuer, "client_id": s.client_id, "enabled": s.enabled,
+                           "join_domains": s.domains.split_whitespace().collect::<Vec<_>>(),
+                           "join_role": s.join_role}),
+                    format!(
+                        "issuer:        {}\nclient_id:     {}\nenabled:       {}\njoin domains:  {}\njoin role:     {}",
+                        s.issuer,
+                        s.client_id,
+                        s.enabled,
+                        if s.domains.is_empty() {
+                            "(none)"
+                        } else {
+                            &s.domains
+                        },
+                        s.join_role
+                            .map(|r| r.to_string())
+                            .unwrap_or_else(|| "(nobody joins)".into())
+                    ),
+                ),
+            }
+        }
         PartnerCmd::Invite {
             partner,
             email,

@@ -108,9 +108,13 @@ impl app::ssr::FederationServices for ConsoleFederation {
             let mut ok = true;
             let mut lines = vec![];
             for i in issuers.iter().filter(|i| i.enabled) {
+                let rsa_default =
+                    entente_domain::federation::rules::parse_algorithms(&i.algorithms)
+                        .ok()
+                        .and_then(|a| entente_domain::jwks::sole_rsa(&a));
                 let found = match (&i.jwks_uri, &i.jwks) {
-                    (Some(uri), _) => state.issuer_keys.probe(uri).await,
-                    (None, Some(doc)) => entente_domain::jwks::parse(doc)
+                    (Some(uri), _) => state.issuer_keys.probe(uri, rsa_default).await,
+                    (None, Some(doc)) => entente_domain::jwks::parse_with(doc, rsa_default)
                         .map(|(keys, _)| keys.len())
                         .and_then(|n| {
                             if n == 0 {

@@ -590,6 +590,7 @@ async fn verify_id_token(
             &format!("sso:{partner_id}:{}", endpoints.jwks_uri),
             &endpoints.jwks_uri,
             kid,
+            endpoints.rsa_default,
             t,
         )
         .await;

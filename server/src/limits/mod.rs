@@ -175,10 +175,11 @@ impl Limits {
         }
         if let ClientRole::Partner { partner_slug, .. } = &client.role
             && let Some(rate) = snapshot.partner_limit(partner_slug)
+            && let Some(budget) = &client.partner_budget
         {
             checks.push(Check {
                 policy: Policy::Partner,
-                key: partner_slug,
+                key: budget,
                 rate,
             });
         }
@@ -213,7 +214,14 @@ impl Limits {
 
     /// Adds the rates seen in the last second to a partner's limits and its clients'.
     pub async fn observe_partner(&self, v: &mut PartnerLimits) {
-        let mut subjects = vec![(Policy::Partner, v.partner.as_str())];
+        let sandbox = crate::state::snapshot::partner_limit_key(
+            &v.partner,
+            entente_domain::environment::Environment::Sandbox,
+        );
+        let mut subjects = vec![
+            (Policy::Partner, v.partner.as_str()),
+            (Policy::Partner, sandbox.as_str()),
+        ];
         subjects.extend(
             v.clients
                 .iter()
@@ -222,6 +230,7 @@ impl Limits {
         let seen = self.observed(&subjects).await;
         let mut seen = seen.into_iter();
         v.limit.current = seen.next();
+        v.limit.current_sandbox = seen.next();
         for c in &mut v.clients {
             c.limit.current = seen.next();
         }

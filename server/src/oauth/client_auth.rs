@@ -221,7 +221,25 @@ async fn verify<'s>(
             if header.kid.as_deref().is_some_and(|k| !jws::sane_kid(k)) {
                 return Err(OAuthError::invalid_client());
             }
-            let key = entente_domain::jwks::select(&client.keys, header.kid.as_deref())
+            let fetched;
+            let keys: &[entente_domain::jwks::VerifyingKey] = match &client.keys_uri {
+                // Keyed by the address too: a client that moves its keys starts afresh.
+                Some(uri) => {
+                    fetched = state
+                        .issuer_keys
+                        .keys(
+                            &format!("client:{}:{uri}", client.client_id),
+                            uri,
+                            header.kid.as_deref(),
+                            None,
+                            now,
+                        )
+                        .await;
+                    &fetched
+                }
+                None => &client.keys,
+            };
+            let key = entente_domain::jwks::select(keys, header.kid.as_deref())
                 .ok_or_else(OAuthError::invalid_client)?;
             let claims: AssertionClaims = jws::verify(assertion, &key.key, key.alg)
                 .map_err(|_| OAuthError::invalid_client())?;

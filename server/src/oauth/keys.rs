@@ -80,7 +80,13 @@ pub async fn gather_issuer_keys(
             Some(KeySource::Static(k)) => k.clone(),
             Some(KeySource::Uri(u)) => {
                 fetcher
-                    .keys(issuer.id.as_str(), u, kid.as_deref(), now)
+                    .keys(
+                        issuer.id.as_str(),
+                        u,
+                        kid.as_deref(),
+                        entente_domain::jwks::sole_rsa(&issuer.algorithms),
+                        now,
+                    )
                     .await
             }
             None => continue,

@@ -60,9 +60,12 @@ impl FederationSnapshot {
             let source = match (&i.jwks_uri, &i.jwks) {
                 (Some(u), _) => KeySource::Uri(u.clone()),
                 (None, Some(doc)) => KeySource::Static(Arc::new(
-                    entente_domain::jwks::parse(doc)
-                        .map(|(k, _)| k)
-                        .unwrap_or_default(),
+                    entente_domain::jwks::parse_with(
+                        doc,
+                        entente_domain::jwks::sole_rsa(&view.algorithms),
+                    )
+                    .map(|(k, _)| k)
+                    .unwrap_or_default(),
                 )),
                 (None, None) => continue,
             };

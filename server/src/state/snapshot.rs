@@ -42,6 +42,9 @@ pub struct ClientEntry {
     /// during its overlap): checked on every request, not only when the catalog reloads.
     pub secret_hashes: Vec<SecretHash>,
     pub keys: Vec<VerifyingKey>,
+    /// Where the client publishes its keys, when it does so instead of registering them
+    /// (fetched through the same guarded, cached fetcher as trusted issuers' keys).
+    pub keys_uri: Option<String>,
     /// This client's own rate limit (its setting, else its partner's rate or the default tier).
     pub limit: Option<Rate>,
     /// In-process limiters of this client and of its partner, and the `RateLimit-Policy`
@@ -49,6 +52,8 @@ pub struct ClientEntry {
     pub limiters: Limiters,
     /// Where its tokens come from: it is served only at that environment's endpoints.
     pub environment: Environment,
+    /// Its partner's rate-limit subject in that environment (`partner_limit_key`).
+    pub partner_budget: Option<String>,
 }
 
 /// A secret's keyed hash and when it stops working (none: until rotated).
@@ -157,10 +162,10 @@ impl Snapshot {
                 .or_default()
                 .push((s.hash.clone(), s.expires_at));
         }
-        let jwks: HashMap<&str, &str> = data
+        let jwks: HashMap<&str, &entente_store::entities::client_jwks::Model> = data
             .jwks
             .iter()
-            .map(|j| (j.client_id.as_str(), j.jwks.as_str()))
+            .map(|j| (j.client_id.as_str(), j))
             .collect();
         let tiers = entente_store::limits::tiers_of(&data.rate_tiers);
         let settings: HashMap<&str, Setting> = data
@@ -171,13 +176,21 @@ impl Snapshot {
         let partner_limit =
             |id: &str| tiers.partner(settings.get(format!("partner:{id}").as_str()));
         let mut live = std::collections::HashSet::new();
-        let mut partner_limiters: HashMap<&str, Arc<SubjectLimiter>> = HashMap::new();
+        // A partner's limit is two budgets of the same rate, one per environment, so trials in
+        // the sandbox never spend production's.
+        let mut partner_limiters: HashMap<(&str, Environment), Arc<SubjectLimiter>> =
+            HashMap::new();
         if let Some(reg) = registry {
             for p in data.partners.iter().filter(|p| holds_tokens(p)) {
                 if let Some(e) = partner_limit(&p.id) {
-                    partner_limiters
-                        .insert(p.id.as_str(), reg.subject(Policy::Partner, &p.slug, e.rate));
-                    live.insert((Policy::Partner, p.slug.clone()));
+                    for env in [Environment::Production, Environment::Sandbox] {
+                        let key = partner_limit_key(&p.slug, env);
+                        partner_limiters.insert(
+                            (p.id.as_str(), env),
+                            reg.subject(Policy::Partner, &key, e.rate),
+                        );
+                        live.insert((Policy::Partner, key));
+                    }
                 }
             }
         }
@@ -226,9 +239,9 @@ impl Snapshot {
                         live.insert((Policy::Client, c.client_id.clone()));
                     }
                     let partner = match &role {
-                        ClientRole::Partner { partner_id, .. } => {
-                            partner_limiters.get(partner_id.as_str()).cloned()
-                        }
+                        ClientRole::Partner { partner_id, .. } => partner_limiters
+                            .get(&(partner_id.as_str(), environment))
+                            .cloned(),
                         ClientRole::ResourceServer { .. } => None,
                     };
                     let shown: Vec<&Arc<SubjectLimiter>> =
@@ -240,15 +253,24 @@ impl Snapshot {
                     }
                 }
             };
-            let keys = jwks
-                .get(c.client_id.as_str())
-                .and_then(|j| entente_domain::jwks::parse(j).ok())
+            let registered = jwks.get(c.client_id.as_str());
+            let keys = registered
+                .filter(|j| j.jwks_uri.is_none())
+                .and_then(|j| entente_domain::jwks::parse(&j.jwks).ok())
                 .map(|(k, _)| k)
                 .unwrap_or_default();
+            let keys_uri = registered.and_then(|j| j.jwks_uri.clone());
             clients.insert(
                 c.client_id.clone(),
                 ClientEntry {
+                    partner_budget: match &role {
+                        ClientRole::Partner { partner_slug, .. } => {
+                            Some(partner_limit_key(partner_slug, environment))
+                        }
+                        ClientRole::ResourceServer { .. } => None,
+                    },
                     client_id: c.client_id.clone(),
+                    keys_uri,
                     role,
                     registered: if c.auth_method == ClientAuth::PrivateKeyJwt {
                         RegisteredAuth::PrivateKeyJwt
@@ -390,5 +412,14 @@ impl Federation for Snapshot {
         self.audience_ids
             .get(audience_id)
             .and_then(|ident| self.audiences.get(ident))
+    }
+}
+
+/// The rate-limit subject of a partner's budget in `env`: its slug in production,
+/// `<slug>/sandbox` in the sandbox (a slash never appears in a slug).
+pub fn partner_limit_key(slug: &str, env: Environment) -> String {
+    match env {
+        Environment::Production => slug.to_owned(),
+        Environment::Sandbox => format!("{slug}/sandbox"),
     }
 }

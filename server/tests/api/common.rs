@@ -235,7 +235,7 @@ impl TestServer {
             "signer".into(),
             ScopeSet::parse(scopes).unwrap(),
             vec!["client_credentials".into()],
-            jwks.into(),
+            entente_store::client_keys::ClientKeys::Document(jwks.into()),
         );
         self.insert_client(new).await
     }

@@ -607,9 +607,64 @@ async fn a_refused_assertion_is_not_used_up(s: &TestServer) {
 }
 
 on_both!(
+    sandbox_and_production_spend_separate_budgets,
     a_refused_assertion_is_not_used_up,
     a_partner_over_its_limit_is_refused_and_another_is_not,
     a_client_limit_holds_inside_its_partners,
     the_default_tier_limits_introspection_too,
     cli_and_api_set_the_same_limits,
 );
+
+/// A partner's limit is one budget per environment: its sandbox clients using up the sandbox's
+/// leave production's whole (trials never starve live traffic).
+async fn sandbox_and_production_spend_separate_budgets(s: &TestServer) {
+    use crate::sandbox::{SANDBOX_API, client_in};
+    use entente_domain::environment::Environment;
+    crate::portal::two_partners(s).await;
+    set_partner(s, "acme", Some(Setting::Custom(rate(1, 3)))).await;
+    let trial_one = client_in(
+        s,
+        "acme",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let trial_two = client_in(
+        s,
+        "acme",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let live = s.secret_client("acme", "orders:read").await;
+    let sandbox = |c: &Creds| {
+        let (id, secret) = (c.id.clone(), c.secret.clone());
+        async move {
+            s.http
+                .post(s.url("/sandbox/oauth2/token"))
+                .basic_auth(id, Some(secret))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("resource", SANDBOX_API),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // The first sandbox client spends the partner's sandbox burst (3)…
+    let mut spent = vec![];
+    for _ in 0..3 {
+        spent.push(sandbox(&trial_one).await);
+    }
+    assert_eq!(spent, [200, 200, 200]);
+    // …so the second, with its own budget whole, is refused by the partner's sandbox budget,
+    let r = sandbox(&trial_two).await;
+    assert_eq!(r, 429);
+    // while production's budget is untouched.
+    for _ in 0..3 {
+        assert_eq!(cc(s, &live).await.status(), 200);
+    }
+}

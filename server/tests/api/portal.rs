@@ -26,6 +26,7 @@ crate::on_both!(
     the_docs_carry_the_partners_own_values,
     a_disabled_client_loses_its_tokens_at_once,
     sandbox_testers_reach_the_playground_only,
+    the_overview_shows_usage_per_environment_limits_and_events,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -48,7 +49,7 @@ pub(crate) async fn partner_session(
 }
 
 /// acme and globex (production), each granted orders:read on the sandbox audience.
-async fn two_partners(s: &TestServer) {
+pub(crate) async fn two_partners(s: &TestServer) {
     s.seed().await;
     sandbox_audience(s).await;
     s.state
@@ -243,10 +244,19 @@ async fn partner_users_reach_their_own_partner_only(s: &TestServer) {
         .await
         .unwrap();
     let request_id = their_request.id.to_string();
-    let by_id: [(&str, Vec<(&str, &str)>); 4] = [
+    let (new_jwks, _, _) = crate::oauth::es256_client_key();
+    let by_id: [(&str, Vec<(&str, &str)>); 5] = [
         (
             "portal_set_client_enabled",
             vec![("client_id", &theirs.id), ("enabled", "false")],
+        ),
+        (
+            "portal_set_client_keys",
+            vec![
+                ("client_id", &theirs.id),
+                ("jwks", &new_jwks),
+                ("jwks_uri", ""),
+            ],
         ),
         (
             "portal_validate_token",
@@ -301,6 +311,7 @@ async fn partner_users_reach_their_own_partner_only(s: &TestServer) {
         "portal_docs",
         "playground",
         "portal_sign_in",
+        "portal_activity",
     ] {
         let (code, page) = call(s, &pat, name, &[]).await;
         assert_eq!(code, 200, "{name}: {page}");
@@ -1042,10 +1053,126 @@ async fn sandbox_testers_reach_the_playground_only(s: &TestServer) {
         "portal_issuers",
         "portal_docs",
         "portal_sign_in",
+        "portal_activity",
     ] {
         let (code, _) = call(s, &tess, name, &[]).await;
         assert_eq!(code, 403, "{name}");
     }
+    let (code, _) = call(
+        s,
+        &tess,
+        "portal_set_client_keys",
+        &[("client_id", "x"), ("jwks", ""), ("jwks_uri", "")],
+    )
+    .await;
+    assert_eq!(code, 403);
     let (_, me) = call(s, &tess, "me", &[]).await;
     assert_eq!(me["role"], "sandbox_tester");
+}
+
+/// The overview's activity: requests counted per environment (a sandbox client's are sandbox's,
+/// a production client's production's), the partner's two budgets and its clients' limits, and
+/// the latest events about it, naming Entente's staff only as "Entente administrators"; another
+/// partner's traffic is not in it.
+async fn the_overview_shows_usage_per_environment_limits_and_events(s: &TestServer) {
+    two_partners(s).await;
+    let pat = partner_session(s, "acme", "pat@acme.test", Role::PartnerAdmin).await;
+    let trial = client_in(
+        s,
+        "acme",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let live = s.secret_client("acme", "orders:read").await;
+    let theirs = client_in(
+        s,
+        "globex",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let sandbox_token = |c: &Creds| {
+        let (id, secret) = (c.id.clone(), c.secret.clone());
+        async move {
+            s.post_form(
+                "/sandbox/oauth2/token",
+                Some(&Creds { id, secret }),
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("resource", SANDBOX_API),
+                ],
+            )
+            .await
+            .status()
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(sandbox_token(&trial).await, 200);
+    }
+    assert_eq!(sandbox_token(&theirs).await, 200);
+    s.token(&live, &[("resource", crate::common::API)]).await;
+    entente_server::usage::flush::flush(&s.state, now())
+        .await
+        .unwrap();
+    let (code, a) = call(s, &pat, "portal_activity", &[]).await;
+    assert_eq!(code, 200, "{a}");
+    let env = |name: &str| {
+        a["environments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["environment"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(env("sandbox")["requests"], 3, "{a}");
+    assert_eq!(env("sandbox")["tokens"], 3, "{a}");
+    assert_eq!(env("production")["requests"], 1, "{a}");
+    assert_eq!(env("sandbox")["hours"].as_array().unwrap().len(), 24);
+    let limits = a["limits"].to_string();
+    assert!(
+        limits.contains("All your sandbox clients together"),
+        "{limits}"
+    );
+    assert!(
+        limits.contains(&trial.id) && !limits.contains(&theirs.id),
+        "{limits}"
+    );
+    assert!(!a["events"].to_string().contains("globex"), "{a}");
+    let events = a["events"].as_array().unwrap();
+    assert!(!events.is_empty(), "{a}");
+    assert!(
+        events
+            .iter()
+            .all(|e| !e["by"].as_str().unwrap().contains("test") || e["by"] == "pat@acme.test"),
+        "staff are not named: {a}"
+    );
+    assert!(events.iter().any(|e| e["action"] == "client.create"), "{a}");
+    // Viewers see it too; the admin API's usage splits the same way.
+    let vic = partner_session(s, "acme", "vic@acme.test", Role::PartnerViewer).await;
+    assert_eq!(call(s, &vic, "portal_activity", &[]).await.0, 200);
+    let (admin, ..) = crate::admin_api::api_tokens(s).await;
+    let usage = |env: &'static str| {
+        let admin = admin.clone();
+        async move {
+            let r = reqwest::Client::new()
+                .get(s.url(&format!(
+                    "/admin/api/v1/usage?partner=acme&from=1h&environment={env}"
+                )))
+                .bearer_auth(admin)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let (code, r) = usage("sandbox").await;
+    assert_eq!(code, 200, "{r}");
+    assert_eq!(r["total"]["requests"], 3, "{r}");
+    assert_eq!(usage("production").await.1["total"]["requests"], 1);
+    assert_eq!(usage("staging").await.0, 400);
 }

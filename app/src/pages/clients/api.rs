@@ -123,9 +123,28 @@ pub struct PartnerUserRow {
     pub created: String,
 }
 
-/// The partner's own users (who sign in to the portal).
+/// A partner's single sign-on as its admins set it (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInRow {
+    pub issuer: String,
+    pub client_id: String,
+    pub enabled: bool,
+    /// "people of acme.example join as partner_viewer", or that nobody joins.
+    pub joining: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerPeople {
+    pub users: Vec<PartnerUserRow>,
+    /// Pending invitations: (e-mail, role, expires).
+    pub invitations: Vec<(String, String, String)>,
+    pub sign_in: Option<SignInRow>,
+}
+
+/// The partner's own users (who sign in to the portal), its pending invitations and its
+/// single-sign-on settings.
 #[server]
-pub async fn partner_team(partner: String) -> Result<Vec<PartnerUserRow>, ConsoleError> {
+pub async fn partner_team(partner: String) -> Result<PartnerPeople, ConsoleError> {
     authorize("partner_team").await?;
     let c = console()?;
     let p = c
@@ -133,7 +152,8 @@ pub async fn partner_team(partner: String) -> Result<Vec<PartnerUserRow>, Consol
         .partner_by_slug(&partner)
         .await
         .map_err(user_error)?;
-    Ok(c.store
+    let users = c
+        .store
         .partner_users(&p.id)
         .await
         .map_err(user_error)?
@@ -144,7 +164,42 @@ pub async fn partner_team(partner: String) -> Result<Vec<PartnerUserRow>, Consol
             enabled: u.enabled,
             created: crate::ssr::format_time(u.created_at),
         })
-        .collect())
+        .collect();
+    let invitations = c
+        .store
+        .pending_partner_invites(&p.id, crate::ssr::now())
+        .await
+        .map_err(user_error)?
+        .into_iter()
+        .map(|i| {
+            (
+                i.email.unwrap_or_default(),
+                i.role.to_string(),
+                crate::ssr::format_time(i.expires_at),
+            )
+        })
+        .collect();
+    let sign_in = c
+        .store
+        .partner_sign_in(&p.id)
+        .await
+        .map_err(user_error)?
+        .map(|s| SignInRow {
+            issuer: s.issuer,
+            client_id: s.client_id,
+            enabled: s.enabled,
+            joining: match (&s.join_role, s.domains.trim()) {
+                (Some(role), domains) if !domains.is_empty() => {
+                    format!("people of {domains} join as {role}")
+                }
+                _ => "only invited people sign in".into(),
+            },
+        });
+    Ok(PartnerPeople {
+        users,
+        invitations,
+        sign_in,
+    })
 }
 
 /// A one-time link (72 hours) for `email` to join the partner's team as `role` (usually its

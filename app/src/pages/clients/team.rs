@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::api::{InvitePartnerUser, PartnerUserRow};
+use super::api::{InvitePartnerUser, PartnerPeople};
 use crate::components::{ActionError, CopyButton, ErrorBox, Field, Submit};
 use crate::error::ConsoleError;
 
@@ -12,7 +12,7 @@ use crate::error::ConsoleError;
 #[derive(Clone, Copy)]
 pub struct TeamState {
     pub invite: ServerAction<InvitePartnerUser>,
-    pub team: Resource<Result<Vec<PartnerUserRow>, ConsoleError>>,
+    pub team: Resource<Result<PartnerPeople, ConsoleError>>,
 }
 
 impl TeamState {
@@ -35,20 +35,41 @@ pub fn PartnerTeam(state: TeamState, slug: Signal<String>) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading partner users…"</p> }>
                 {move || Suspend::new(async move {
                     match team.await {
-                        Ok(rows) if rows.is_empty() => view! {
-                            <p class="empty">"Nobody of this partner signs in yet. Invite its first partner admin below: they manage their clients and team in the portal."</p>
-                        }.into_any(),
-                        Ok(rows) => view! {
-                            <table>
-                                <thead><tr><th>"E-mail"</th><th>"Role"</th><th>"Access"</th><th>"Since"</th></tr></thead>
-                                <tbody>
-                                    {rows.into_iter().map(|u| view! {
-                                        <tr><td>{u.email}</td><td>{u.role}</td>
-                                            <td>{if u.enabled { "can sign in" } else { "disabled" }}</td><td>{u.created}</td></tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
+                        Ok(people) => {
+                            let sign_in = match people.sign_in {
+                                Some(s) => view! {
+                                    <p class="meta" data-testid="partner-sso">"Single sign-on with " <code>{s.issuer}</code>
+                                        " (client " <code>{s.client_id}</code> "), "
+                                        {if s.enabled { "on" } else { "off" }} "; " {s.joining} "."</p>
+                                }.into_any(),
+                                None => view! { <p class="meta" data-testid="partner-sso">"No single sign-on: the partner's people sign in with passwords."</p> }.into_any(),
+                            };
+                            let invitations = (!people.invitations.is_empty()).then(|| view! {
+                                <p class="meta">"Invited, not joined yet: "
+                                    {people.invitations.into_iter().map(|(email, role, until)| format!("{email} ({role}, until {until})")).collect::<Vec<_>>().join("; ")}</p>
+                            });
+                            if people.users.is_empty() {
+                                view! {
+                                    <p class="empty">"Nobody of this partner signs in yet. Invite its first partner admin below: they manage their clients and team in the portal."</p>
+                                    {invitations}
+                                    {sign_in}
+                                }.into_any()
+                            } else {
+                                view! {
+                                    <table>
+                                        <thead><tr><th>"E-mail"</th><th>"Role"</th><th>"Access"</th><th>"Since"</th></tr></thead>
+                                        <tbody>
+                                            {people.users.into_iter().map(|u| view! {
+                                                <tr><td>{u.email}</td><td>{u.role}</td>
+                                                    <td>{if u.enabled { "can sign in" } else { "disabled" }}</td><td>{u.created}</td></tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                    {invitations}
+                                    {sign_in}
+                                }.into_any()
+                            }
+                        }
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     }
                 })}

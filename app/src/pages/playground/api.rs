@@ -51,11 +51,13 @@ pub struct PlaygroundData {
     /// Sandbox audiences the partner holds a grant on.
     pub audiences: Vec<String>,
     pub token_endpoint: String,
+    /// The signed-in user may create clients (a partner admin), else someone else must.
+    pub can_create: bool,
 }
 
 #[server]
 pub async fn playground() -> Result<PlaygroundData, ConsoleError> {
-    let (_, p) = portal_user("playground").await?;
+    let (me, p) = portal_user("playground").await?;
     let c = console()?;
     let sandbox = entente_store::enums::EnvironmentColumn::Sandbox;
     let clients = c
@@ -64,7 +66,13 @@ pub async fn playground() -> Result<PlaygroundData, ConsoleError> {
         .await
         .map_err(user_error)?
         .into_iter()
-        .filter(|m| m.environment == sandbox && m.enabled)
+        // The playground authenticates with a secret: private_key_jwt clients are tried from
+        // the partner's own code, which holds the private key.
+        .filter(|m| {
+            m.environment == sandbox
+                && m.enabled
+                && m.auth_method == entente_store::enums::ClientAuth::ClientSecret
+        })
         .map(|m| TrialClient {
             client_id: m.client_id,
             name: m.name,
@@ -82,6 +90,7 @@ pub async fn playground() -> Result<PlaygroundData, ConsoleError> {
         .map(|(a, _)| a)
         .collect();
     Ok(PlaygroundData {
+        can_create: me.role == entente_store::enums::Role::PartnerAdmin,
         clients,
         audiences,
         token_endpoint: format!(

@@ -88,8 +88,11 @@ pub fn Playground() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading your sandbox clients…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
+                        Ok(d) if d.clients.is_empty() && d.can_create => view! {
+                            <p class="empty">"You have no sandbox client with a secret yet. " <A href="/portal/clients">"Create one"</A> " first; its secret is shown once, so keep it at hand."</p>
+                        }.into_any(),
                         Ok(d) if d.clients.is_empty() => view! {
-                            <p class="empty">"You have no sandbox client yet. " <A href="/portal/clients">"Create one"</A> " first; its secret is shown once, so keep it at hand."</p>
+                            <p class="empty">"Your organisation has no sandbox client with a secret yet. Ask one of its partner admins to create one on the portal's Clients page and to give you its client ID and secret."</p>
                         }.into_any(),
                         Ok(d) => view! {
                             <ActionForm action=trial attr:class="card" attr:id="trial">

@@ -124,6 +124,8 @@ pub struct PortalClient {
     pub scopes: String,
     pub created: String,
     pub enabled: bool,
+    /// How a private_key_jwt client's keys are registered ("JWKS URL …", "JWKS, 2 keys").
+    pub keys: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -278,10 +280,23 @@ pub async fn portal_clients() -> Result<ClientsPage, ConsoleError> {
         .list_clients(Some(&p.id))
         .await
         .map_err(user_error)?;
+    let mut keys = std::collections::HashMap::new();
+    for m in &clients {
+        if m.auth_method == entente_store::enums::ClientAuth::PrivateKeyJwt
+            && let Some(k) = c
+                .store
+                .client_keys(&m.client_id)
+                .await
+                .map_err(user_error)?
+        {
+            keys.insert(m.client_id.clone(), super::keys_api::describe(&k));
+        }
+    }
     Ok(ClientsPage {
         clients: clients
             .into_iter()
             .map(|m| PortalClient {
+                keys: keys.remove(&m.client_id),
                 client_id: m.client_id,
                 name: m.name,
                 environment: m.environment.to_string(),
@@ -318,7 +333,8 @@ pub async fn portal_clients() -> Result<ClientsPage, ConsoleError> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortalSecret {
     pub client_id: String,
-    pub client_secret: String,
+    /// None for a private_key_jwt client: it signs assertions with its own private key.
+    pub client_secret: Option<String>,
     pub token_endpoint: String,
     /// What happened, in a sentence.
     pub note: String,
@@ -326,12 +342,17 @@ pub struct PortalSecret {
 
 /// A sandbox client of the caller's partner, with scopes it holds on sandbox audiences only and
 /// grant types among `PORTAL_GRANT_TYPES`: a partner cannot give itself anything more (G51).
+/// `auth`: client_secret (default: a secret shown once) or private_key_jwt, with the partner's
+/// public keys as a JWKS or the URL it is published at.
 #[server]
 pub async fn portal_create_client(
     name: String,
     scopes: String,
     token_exchange: Option<String>,
     jwt_bearer: Option<String>,
+    auth: Option<String>,
+    jwks: Option<String>,
+    jwks_uri: Option<String>,
 ) -> Result<PortalSecret, ConsoleError> {
     let (me, p) = portal_user("portal_create_client").await?;
     let c = console()?;
@@ -353,16 +374,43 @@ pub async fn portal_create_client(
         entente_store::enums::EnvironmentColumn::Sandbox,
     )
     .await?;
-    let secret = entente_domain::secret::generate_secret();
     let client_id = entente_domain::secret::new_client_id();
-    let new = entente_store::catalog::NewClient::partner_secret(
-        p.id.clone(),
-        name,
-        asked,
-        grant_types,
-        c.hasher.hash(&secret),
-    )
-    .in_environment(Some(entente_domain::environment::Environment::Sandbox));
+    let (secret, new) = match auth.as_deref().unwrap_or("client_secret") {
+        "client_secret" => {
+            let secret = entente_domain::secret::generate_secret();
+            let hash = c.hasher.hash(&secret);
+            let new = entente_store::catalog::NewClient::partner_secret(
+                p.id.clone(),
+                name,
+                asked,
+                grant_types,
+                hash,
+            );
+            (Some(secret), new)
+        }
+        "private_key_jwt" => {
+            let keys = super::keys_api::keys_from_form(
+                &c,
+                jwks.as_deref().unwrap_or_default(),
+                jwks_uri.as_deref().unwrap_or_default(),
+            )
+            .await?;
+            let new = entente_store::catalog::NewClient::partner_key(
+                p.id.clone(),
+                name,
+                asked,
+                grant_types,
+                keys,
+            );
+            (None, new)
+        }
+        _ => {
+            return Err(bad_request(
+                "authentication is client_secret or private_key_jwt",
+            ));
+        }
+    };
+    let new = new.in_environment(Some(entente_domain::environment::Environment::Sandbox));
     c.store
         .create_client(&me.actor(), new, client_id.clone(), crate::ssr::now())
         .await
@@ -374,8 +422,12 @@ pub async fn portal_create_client(
             entente_domain::environment::Environment::Sandbox.issuer(&c.issuer)
         ),
         client_id,
+        note: if secret.is_some() {
+            "Sandbox client created.".into()
+        } else {
+            "Sandbox client created: it authenticates with private_key_jwt, signing assertions with your private key.".into()
+        },
         client_secret: secret,
-        note: "Sandbox client created.".into(),
     })
 }
 
@@ -410,7 +462,7 @@ pub async fn portal_rotate_secret(
     Ok(PortalSecret {
         token_endpoint: format!("{}/oauth2/token", env.issuer(&c.issuer)),
         client_id: client.client_id,
-        client_secret: secret,
+        client_secret: Some(secret),
         note: match OVERLAPS.iter().find(|(s, _)| *s == overlap) {
             Some((0, _)) | None => "New secret issued; the old one no longer works.".into(),
             Some((_, label)) => {
@@ -455,7 +507,7 @@ pub async fn portal_set_client_enabled(
 
 /// The partner's own client, or "not found" (also for another partner's: G50).
 #[cfg(feature = "ssr")]
-async fn own_client(
+pub(crate) async fn own_client(
     c: &crate::ssr::ConsoleContext,
     p: &entente_store::entities::partner::Model,
     client_id: &str,

@@ -8,18 +8,27 @@ use super::PortalLayout;
 use super::api::{
     OVERLAPS, PortalCreateClient, PortalRotateSecret, PortalSetClientEnabled, portal_clients,
 };
+use super::keys::{KeyFields, ReplaceKeys};
+use super::keys_api::PortalSetClientKeys;
 use super::requests_api::PortalRequestClient;
 use crate::components::{
     ActionDone, ActionError, Check, ConfirmSubmit, CopyButton, ErrorBox, Field, Submit,
 };
 
 #[component]
-fn SecretCard(client_id: String, secret: String, endpoint: String, note: String) -> impl IntoView {
+fn SecretCard(
+    client_id: String,
+    secret: Option<String>,
+    endpoint: String,
+    note: String,
+) -> impl IntoView {
     view! {
         <div class="secret card" role="status">
-            <p><strong>{note}</strong> " Copy the secret now: it is shown only once."</p>
+            <p><strong>{note}</strong> {secret.is_some().then_some(" Copy the secret now: it is shown only once.")}</p>
             <p>"client_id " <code class="client-id">{client_id}</code></p>
-            <p>"client_secret " <code class="client-secret">{secret.clone()}</code> " " <CopyButton text=secret/></p>
+            {secret.map(|secret| view! {
+                <p>"client_secret " <code class="client-secret">{secret.clone()}</code> " " <CopyButton text=secret/></p>
+            })}
             <p>"token endpoint " <code class="token-endpoint">{endpoint}</code></p>
         </div>
     }
@@ -31,6 +40,7 @@ pub fn PortalClients() -> impl IntoView {
     let rotate = ServerAction::<PortalRotateSecret>::new();
     let request = ServerAction::<PortalRequestClient>::new();
     let toggle = ServerAction::<PortalSetClientEnabled>::new();
+    let set_keys = ServerAction::<PortalSetClientKeys>::new();
     let data = Resource::new(
         move || {
             (
@@ -38,16 +48,21 @@ pub fn PortalClients() -> impl IntoView {
                 rotate.version().get(),
                 request.version().get(),
                 toggle.version().get(),
+                set_keys.version().get(),
             )
         },
         |_| portal_clients(),
     );
     let typed = RwSignal::new(String::new());
+    let key_auth = RwSignal::new(false);
+    let keys_blocked = RwSignal::new(false);
     view! {
         <PortalLayout title="Clients">
             <ActionError value=Signal::derive(move || rotate.value().get())/>
             <ActionError value=Signal::derive(move || toggle.value().get())/>
             <ActionDone value=Signal::derive(move || toggle.value().get())/>
+            <ActionError value=Signal::derive(move || set_keys.value().get())/>
+            <ActionDone value=Signal::derive(move || set_keys.value().get())/>
             {move || rotate.value().get().and_then(Result::ok).map(|s| view! {
                 <SecretCard client_id=s.client_id secret=s.client_secret endpoint=s.token_endpoint note=s.note/>
             })}
@@ -75,13 +90,16 @@ pub fn PortalClients() -> impl IntoView {
                                 } else {
                                     view! {
                                         <table>
-                                            <thead><tr><th>"Client ID"</th><th>"Name"</th><th>"Environment"</th><th>"Grant types"</th><th>"Scopes"</th><th>"Created"</th>{manage.then(|| view! { <th>"Secret"</th><th>"State"</th> })}</tr></thead>
+                                            <thead><tr><th>"Client ID"</th><th>"Name"</th><th>"Environment"</th><th>"Grant types"</th><th>"Scopes"</th><th>"Created"</th>{manage.then(|| view! { <th>"Credentials"</th><th>"State"</th> })}</tr></thead>
                                             <tbody>
                                                 {page.clients.into_iter().map(|c| {
                                                     let id = c.client_id.clone();
                                                     let field = format!("overlap-{}", c.client_id);
                                                     let secret_client = c.auth_method == "client_secret";
                                                     let toggle_id = c.client_id.clone();
+                                                    let keys_id = c.client_id.clone();
+                                                    let switch_id = c.client_id.clone();
+                                                    let keys = c.keys.clone();
                                                     let on = c.enabled;
                                                     view! {
                                                         <tr id=format!("client-{}", c.client_id)>
@@ -104,9 +122,15 @@ pub fn PortalClients() -> impl IntoView {
                                                                         <ConfirmSubmit label="Rotate secret" class="secondary"
                                                                             question="Issue a new secret for this client? Copy it when it appears."/>
                                                                     </ActionForm>
+                                                                    <ReplaceKeys client_id=switch_id switch=true action=set_keys/>
                                                                 </td>
                                                             })}
-                                                            {(manage && !secret_client).then(|| view! { <td class="meta">"private_key_jwt"</td> })}
+                                                            {(manage && !secret_client).then(move || view! {
+                                                                <td>
+                                                                    <span class="meta keys-source">{format!("private_key_jwt · {}", keys.unwrap_or_else(|| "no keys".into()))}</span>
+                                                                    <ReplaceKeys client_id=keys_id switch=false action=set_keys/>
+                                                                </td>
+                                                            })}
                                                             {manage.then(move || view! {
                                                                 <td>
                                                                     <span class=if on { "state state-active" } else { "state state-revoked" }>{if on { "on" } else { "off" }}</span>
@@ -145,8 +169,18 @@ pub fn PortalClients() -> impl IntoView {
                                                     <p class="help">"Available: " <code>{all_shown}</code></p>
                                                     <Check name="token_exchange" label="Token exchange (RFC 8693): exchange your users' tokens"/>
                                                     <Check name="jwt_bearer" label="JWT bearer (RFC 7523): present your IdP's assertions"/>
+                                                    <fieldset class="auth-choice">
+                                                        <legend>"How the client authenticates"</legend>
+                                                        <label class="checkbox"><input type="radio" name="auth" value="client_secret" checked
+                                                            on:change=move |_| key_auth.set(false)/> <span>"A client secret (shown once)"</span></label>
+                                                        <label class="checkbox"><input type="radio" name="auth" value="private_key_jwt"
+                                                            on:change=move |_| key_auth.set(true)/> <span>"private_key_jwt: assertions signed with your private key"</span></label>
+                                                    </fieldset>
+                                                    <Show when=move || key_auth.get()>
+                                                        <KeyFields blocked=keys_blocked/>
+                                                    </Show>
                                                     <Submit label="Create sandbox client" busy="Creating…" pending=create.pending()
-                                                        blocked=Signal::derive(move || unknown.get().is_some())/>
+                                                        blocked=Signal::derive(move || unknown.get().is_some() || (key_auth.get() && keys_blocked.get()))/>
                                                     <ActionError value=Signal::derive(move || create.value().get())/>
                                                 </ActionForm>
                                             }.into_any()

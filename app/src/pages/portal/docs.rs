@@ -232,6 +232,23 @@ fn Docs(d: DocsData) -> impl IntoView {
             <Example title="JWT bearer (RFC 7523): a signed assertion from your identity provider" code=jb/>
             <p class="meta">"The playground sends these for you and shows each step: " <A href="/sandbox">"Playground"</A> ". More in the repository's " <code>"examples/curl"</code> "."</p>
         </section>
+        <section aria-label="Private key JWT">
+            <h2>"Authenticating with a private key (private_key_jwt)"</h2>
+            <p>"Instead of a secret, a client can sign each request with its own private key (RFC 7523 §2.2): choose "
+                <em>"private_key_jwt"</em> " when you create it on the Clients page, or switch an existing client there."</p>
+            <ul>
+                <li>"Give your public keys as a JWKS, or the URL you publish it at. With a URL, Entente fetches it, caches it for its "
+                    <code>"max-age"</code> " (5 minutes to a day) and fetches again when an assertion names a " <code>"kid"</code>
+                    " it has not seen, at most once every 30 seconds: publish a new key a minute before you sign with it."</li>
+                <li>"Send " <code>"client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer"</code> " and "
+                    <code>"client_assertion"</code> ": a JWT with " <code>"kid"</code> " in its header and the claims "
+                    <code>"iss"</code> " and " <code>"sub"</code> " (both your client ID), " <code>"aud"</code>
+                    " (the environment's issuer identifier, above, exactly), " <code>"exp"</code> " (within 5 minutes), "
+                    <code>"iat"</code> " and a " <code>"jti"</code> " never used before."</li>
+                <li>"Keys: ES256, ES384 or EdDSA, or RSA of at least 2048 bits naming its " <code>"alg"</code>
+                    " (RS256, PS256, RS384, PS384). Private key material in a JWKS is refused."</li>
+            </ul>
+        </section>
         <section aria-label="Required claims">
             <h2>"What your identity provider's tokens must carry"</h2>
             <ul>

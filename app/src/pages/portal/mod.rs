@@ -3,12 +3,16 @@
 //! with an overlap) and its team. Console users are sent to the console, and partner users away
 //! from it.
 
+mod activity;
+pub mod activity_api;
 pub mod api;
 mod clients;
 mod docs;
 pub mod docs_api;
 mod issuers;
 pub mod issuers_api;
+mod keys;
+pub mod keys_api;
 mod requests;
 pub mod requests_api;
 mod sign_in;
@@ -98,6 +102,7 @@ pub fn PortalLayout(
 pub fn PortalOverview() -> impl IntoView {
     let request = ServerAction::<PortalRequestProduction>::new();
     let overview = Resource::new(move || request.version().get(), |_| portal_overview());
+    let activity = Resource::new(|| (), |_| activity_api::portal_activity());
     view! {
         <PortalLayout title="Overview">
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading your organisation…"</p> }>
@@ -140,6 +145,7 @@ pub fn PortalOverview() -> impl IntoView {
                                         }).collect_view()}
                                     </ul>
                                 </section>
+                                <activity::ActivitySection activity=activity/>
                             }.into_any()
                         }
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),

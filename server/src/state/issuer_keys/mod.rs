@@ -123,12 +123,14 @@ impl IssuerKeys {
     }
 
     /// The keys of issuer `issuer_id` published at `jwks_uri`, fetching if they are missing,
-    /// stale, or lack `kid` — unless the issuer was tried within the cooldown.
+    /// stale, or lack `kid` — unless the issuer was tried within the cooldown. `rsa_default`:
+    /// the algorithm an RSA key without `alg` is bound to (`jwks::sole_rsa`), if any.
     pub async fn keys(
         &self,
         issuer_id: &str,
         jwks_uri: &str,
         kid: Option<&str>,
+        rsa_default: Option<jsonwebtoken::Algorithm>,
         now: i64,
     ) -> Arc<Vec<VerifyingKey>> {
         let needs_fetch = |e: &Entry| {
@@ -155,7 +157,7 @@ impl IssuerKeys {
         {
             return self.usable(e, now);
         }
-        let entry = match self.fetch(jwks_uri).await {
+        let entry = match self.fetch(jwks_uri, rsa_default).await {
             Ok((keys, max_age)) => {
                 metrics::counter!("entente_jwks_fetches_total", "result" => "ok").increment(1);
                 Entry {
@@ -195,8 +197,12 @@ impl IssuerKeys {
     /// One bounded fetch: the upstream's error text stays in our logs (case E42).
     /// Fetches `jwks_uri` now, bypassing the cache (the onboarding check): how many usable keys
     /// it publishes, or why it could not be fetched.
-    pub async fn probe(&self, jwks_uri: &str) -> Result<usize, String> {
-        let (keys, _) = self.fetch(jwks_uri).await?;
+    pub async fn probe(
+        &self,
+        jwks_uri: &str,
+        rsa_default: Option<jsonwebtoken::Algorithm>,
+    ) -> Result<usize, String> {
+        let (keys, _) = self.fetch(jwks_uri, rsa_default).await?;
         if keys.is_empty() {
             return Err("publishes no usable key".into());
         }
@@ -204,12 +210,16 @@ impl IssuerKeys {
     }
 
     #[tracing::instrument(level = "debug", name = "partner_key_fetch", skip(self))]
-    async fn fetch(&self, jwks_uri: &str) -> Result<(Vec<VerifyingKey>, i64), String> {
+    async fn fetch(
+        &self,
+        jwks_uri: &str,
+        rsa_default: Option<jsonwebtoken::Algorithm>,
+    ) -> Result<(Vec<VerifyingKey>, i64), String> {
         let (body, max_age) = self
             .fetch_bounded(jwks_uri, "application/jwk-set+json, application/json")
             .await?;
         let text = std::str::from_utf8(&body).map_err(|_| "response is not UTF-8".to_string())?;
-        let (keys, refused) = entente_domain::jwks::parse(text)?;
+        let (keys, refused) = entente_domain::jwks::parse_with(text, rsa_default)?;
         if !refused.is_empty() {
             tracing::warn!(refused = ?refused, "some keys of a trusted issuer's JWKS were refused");
         }
@@ -342,43 +352,52 @@ mod tests {
         })
         .unwrap();
         let t0 = 1_000_000;
-        assert_eq!(cache.keys("ti", &url, Some(&k.kid), t0).await.len(), 1);
+        assert_eq!(
+            cache.keys("ti", &url, Some(&k.kid), None, t0).await.len(),
+            1
+        );
         // Fresh for max-age=600: no refetch for a known kid.
-        cache.keys("ti", &url, Some(&k.kid), t0 + 100).await;
+        cache.keys("ti", &url, Some(&k.kid), None, t0 + 100).await;
         assert_eq!(hits.load(Ordering::SeqCst), 1);
         // Unknown kids: one refetch, then nothing within the 30 s cooldown (case A8).
         for i in 0..10 {
             cache
-                .keys("ti", &url, Some(&format!("nope-{i}")), t0 + 200)
+                .keys("ti", &url, Some(&format!("nope-{i}")), None, t0 + 200)
                 .await;
         }
         assert_eq!(hits.load(Ordering::SeqCst), 2);
-        cache.keys("ti", &url, Some("nope"), t0 + 231).await;
+        cache.keys("ti", &url, Some("nope"), None, t0 + 231).await;
         assert_eq!(hits.load(Ordering::SeqCst), 3);
         // The partner goes down after freshness ends: cached keys keep working (case H55)…
         down.store(true, Ordering::SeqCst);
         assert_eq!(
-            cache.keys("ti", &url, Some(&k.kid), t0 + 900).await.len(),
+            cache
+                .keys("ti", &url, Some(&k.kid), None, t0 + 900)
+                .await
+                .len(),
             1
         );
         assert_eq!(hits.load(Ordering::SeqCst), 4);
         // …until max-stale has passed, then tokens of this issuer are refused.
         assert!(
             cache
-                .keys("ti", &url, Some(&k.kid), t0 + 231 + 600 + 3601)
+                .keys("ti", &url, Some(&k.kid), None, t0 + 231 + 600 + 3601)
                 .await
                 .is_empty()
         );
         // It comes back: keys return on the next attempt after the cooldown.
         down.store(false, Ordering::SeqCst);
         assert_eq!(
-            cache.keys("ti", &url, Some(&k.kid), t0 + 5000).await.len(),
+            cache
+                .keys("ti", &url, Some(&k.kid), None, t0 + 5000)
+                .await
+                .len(),
             1
         );
         // Another issuer is unaffected by this one's state.
         assert!(
             cache
-                .keys("other", "http://127.0.0.1:9/jwks", None, t0)
+                .keys("other", "http://127.0.0.1:9/jwks", None, None, t0)
                 .await
                 .is_empty()
         );
@@ -424,7 +443,7 @@ mod tests {
             .await
             .expect("public at registration");
         let cache = IssuerKeys::with_lookup(prod(), lookup).unwrap();
-        assert!(cache.fetch(&url).await.is_err());
+        assert!(cache.fetch(&url, None).await.is_err());
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(
             connections.load(Ordering::SeqCst),
@@ -440,7 +459,7 @@ mod tests {
             "127.0.0.1".parse().unwrap(),
         ])));
         let cache = IssuerKeys::with_lookup(dev, lookup).unwrap();
-        let _ = tokio::time::timeout(Duration::from_millis(500), cache.fetch(&url)).await;
+        let _ = tokio::time::timeout(Duration::from_millis(500), cache.fetch(&url, None)).await;
         assert_eq!(connections.load(Ordering::SeqCst), 1);
     }
 
@@ -485,7 +504,7 @@ mod tests {
             vec![],
         )
         .await;
-        let err = dev_cache().fetch(&url).await.unwrap_err();
+        let err = dev_cache().fetch(&url, None).await.unwrap_err();
         assert!(err.contains("302"), "{err}");
         assert_eq!(connections.load(Ordering::SeqCst), 0);
     }
@@ -503,9 +522,9 @@ mod tests {
     #[tokio::test]
     async fn bodies_over_the_cap_are_refused() {
         let (under, _) = serving(200, vec![], padded_jwks(BODY_CAP - 1024)).await;
-        assert_eq!(dev_cache().fetch(&under).await.unwrap().0.len(), 1);
+        assert_eq!(dev_cache().fetch(&under, None).await.unwrap().0.len(), 1);
         let (over, _) = serving(200, vec![], padded_jwks(BODY_CAP + 1024)).await;
-        let err = dev_cache().fetch(&over).await.unwrap_err();
+        let err = dev_cache().fetch(&over, None).await.unwrap_err();
         assert!(err.contains("size cap"), "{err}");
     }
 
@@ -529,7 +548,7 @@ mod tests {
             bomb,
         )
         .await;
-        let err = dev_cache().fetch(&url).await.unwrap_err();
+        let err = dev_cache().fetch(&url, None).await.unwrap_err();
         assert!(err.contains("compressed"), "{err}");
     }
 }

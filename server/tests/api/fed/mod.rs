@@ -1139,6 +1139,7 @@ pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
     }
 }
 
+pub mod entra;
 pub mod readme;
 pub use readme::readme_token_exchange_patterns_run;
 
