@@ -9,7 +9,6 @@ use entente_domain::federation::{TT_REFRESH_TOKEN, subject};
 use entente_domain::jws::{self, OneOrMany};
 use entente_domain::token::{ACCESS_TOKEN_TYP, AccessTokenClaims};
 use entente_domain::{OAuthError, ScopeSet};
-use jsonwebtoken::Header;
 use serde::Serialize;
 
 use super::caller::Caller;
@@ -68,10 +67,14 @@ pub fn sign(
 ) -> Result<String, OAuthError> {
     let keys = state.keys_of(env);
     let signer = keys.signer.as_ref().ok_or_else(OAuthError::unavailable)?;
-    let mut header = Header::new(signer.alg);
-    header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
-    header.kid = Some(signer.kid.clone());
-    jsonwebtoken::encode(&header, claims, &signer.key).map_err(|e| {
+    super::signer::sign(
+        &signer.kid,
+        signer.alg,
+        &signer.key,
+        &signer.header_b64,
+        claims,
+    )
+    .map_err(|e| {
         tracing::error!(error = %e, "signing failed");
         OAuthError::unavailable()
     })

@@ -18,6 +18,8 @@ pub struct Signer {
     pub kid: String,
     pub alg: Algorithm,
     pub key: EncodingKey,
+    /// `base64url` of the JOSE header every access token of this key carries.
+    pub header_b64: String,
 }
 
 #[derive(Default)]
@@ -54,7 +56,21 @@ pub fn build(models: &[signing_key::Model], env: Environment, master: &MasterKey
     let signer = entente_domain::keyring::signing_key(&records).and_then(|active| {
         let m = models.iter().find(|m| m.kid == active.kid)?;
         match master.open(&m.private_sealed, &m.kid) {
-            Ok(der) => Some(Arc::new(Signer { kid: m.kid.clone(), alg: active.algorithm.jwt_algorithm(), key: keys::encoding_key(active.algorithm, &der) })),
+            Ok(der) => {
+                let alg = active.algorithm.jwt_algorithm();
+                let header_b64 = crate::oauth::signer::encoded_header(
+                    alg,
+                    entente_domain::token::ACCESS_TOKEN_TYP,
+                    &m.kid,
+                )
+                .ok()?;
+                Some(Arc::new(Signer {
+                    kid: m.kid.clone(),
+                    alg,
+                    key: keys::encoding_key(active.algorithm, &der),
+                    header_b64,
+                }))
+            }
             Err(_) => {
                 tracing::error!(kid = %m.kid, "the active signing key cannot be decrypted with this master key; token issuance is unavailable");
                 None
