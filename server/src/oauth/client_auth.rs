@@ -223,17 +223,10 @@ async fn verify<'s>(
             }
             let fetched;
             let keys: &[entente_domain::jwks::VerifyingKey] = match &client.keys_uri {
-                // Keyed by the address too: a client that moves its keys starts afresh.
-                Some(uri) => {
+                Some((cache_key, uri)) => {
                     fetched = state
                         .issuer_keys
-                        .keys(
-                            &format!("client:{}:{uri}", client.client_id),
-                            uri,
-                            header.kid.as_deref(),
-                            None,
-                            now,
-                        )
+                        .keys(cache_key, uri, header.kid.as_deref(), None, now)
                         .await;
                     &fetched
                 }

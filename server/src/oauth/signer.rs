@@ -11,7 +11,9 @@ use std::cell::RefCell;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::crypto::JwtSigner;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, Header};
+
+use crate::state::signing_keys::Signer;
 use serde::Serialize;
 
 thread_local! {
@@ -30,15 +32,16 @@ pub fn encoded_header(alg: Algorithm, typ: &str, kid: &str) -> Result<String, St
     Ok(URL_SAFE_NO_PAD.encode(json))
 }
 
-/// The compact JWS of `claims` under `key`: `header_b64` (from `encoded_header` for this key),
-/// the claims, and the signature.
-pub fn sign<T: Serialize>(
-    kid: &str,
-    alg: Algorithm,
-    key: &EncodingKey,
-    header_b64: &str,
-    claims: &T,
-) -> Result<String, String> {
+/// The compact JWS of `claims` under the signer's key: its encoded header, the claims, and the
+/// signature.
+pub fn sign<T: Serialize>(signer: &Signer, claims: &T) -> Result<String, String> {
+    let Signer {
+        kid,
+        alg,
+        key,
+        header_b64,
+    } = signer;
+    let alg = *alg;
     let payload = serde_json::to_vec(claims).map_err(|e| e.to_string())?;
     let mut token = String::with_capacity(header_b64.len() + payload.len() * 4 / 3 + 100);
     token.push_str(header_b64);
@@ -52,7 +55,7 @@ pub fn sign<T: Serialize>(
             if signer.algorithm() != alg {
                 return Err("the key does not sign with its algorithm".to_string());
             }
-            *cached = Some((kid.to_owned(), signer));
+            *cached = Some((kid.clone(), signer));
         }
         match cached.as_ref() {
             Some((_, signer)) => signer.try_sign(token.as_bytes()).map_err(|e| e.to_string()),
@@ -77,10 +80,14 @@ mod tests {
             // follows the kid.
             for _ in 0..2 {
                 let k = generate(alg).unwrap();
-                let key = encoding_key(alg, &k.private_der);
-                let header = encoded_header(alg.jwt_algorithm(), "at+jwt", &k.kid).unwrap();
+                let signer = Signer {
+                    kid: k.kid.clone(),
+                    alg: alg.jwt_algorithm(),
+                    key: encoding_key(alg, &k.private_der),
+                    header_b64: encoded_header(alg.jwt_algorithm(), "at+jwt", &k.kid).unwrap(),
+                };
                 let claims = serde_json::json!({"sub": "alice", "exp": 4_000_000_000u64});
-                let token = sign(&k.kid, alg.jwt_algorithm(), &key, &header, &claims).unwrap();
+                let token = sign(&signer, &claims).unwrap();
                 let jwk: Jwk =
                     serde_json::from_value(serde_json::to_value(&k.public_jwk).unwrap()).unwrap();
                 let mut v = Validation::new(alg.jwt_algorithm());

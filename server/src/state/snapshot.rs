@@ -43,8 +43,9 @@ pub struct ClientEntry {
     pub secret_hashes: Vec<SecretHash>,
     pub keys: Vec<VerifyingKey>,
     /// Where the client publishes its keys, when it does so instead of registering them
-    /// (fetched through the same guarded, cached fetcher as trusted issuers' keys).
-    pub keys_uri: Option<String>,
+    /// (fetched through the same guarded, cached fetcher as trusted issuers' keys): the
+    /// fetcher's cache key (client and address, so moved keys start afresh) and the address.
+    pub keys_uri: Option<(String, String)>,
     /// This client's own rate limit (its setting, else its partner's rate or the default tier).
     pub limit: Option<Rate>,
     /// In-process limiters of this client and of its partner, and the `RateLimit-Policy`
@@ -259,7 +260,9 @@ impl Snapshot {
                 .and_then(|j| entente_domain::jwks::parse(&j.jwks).ok())
                 .map(|(k, _)| k)
                 .unwrap_or_default();
-            let keys_uri = registered.and_then(|j| j.jwks_uri.clone());
+            let keys_uri = registered
+                .and_then(|j| j.jwks_uri.as_ref())
+                .map(|u| (format!("client:{}:{u}", c.client_id), u.clone()));
             clients.insert(
                 c.client_id.clone(),
                 ClientEntry {
