@@ -43,60 +43,89 @@ pub async fn run(s: AppState) {
     );
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
+    // Windows are judged back to back from here: a tick that comes late (a busy runtime, a
+    // slow database) judges every window that ended since the last one, so none is skipped
+    // and none is judged twice.
+    let mut next = now();
     loop {
         tick.tick().await;
         let to = now();
-        let seconds = match &s.limits.redis {
-            None => s.usage.recorder.seconds(to - window, to),
-            Some(_) => {
-                let ttl = (window * 3).max(10);
-                match s.store.try_lease(LEASE, &s.replica, ttl, to).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        // Another replica judges; its baselines are the ones that count.
-                        baselines.clear();
-                        continue;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "the usage-alerts lease could not be checked");
-                        continue;
-                    }
+        if s.limits.redis.is_some() {
+            let ttl = (window * 3).max(10);
+            match s.store.try_lease(LEASE, &s.replica, ttl, to).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    // Another replica judges; its baselines are the ones that count.
+                    baselines.clear();
+                    next = to;
+                    continue;
                 }
-                match super::share::seconds(&s, to - window, to).await {
-                    Some(shared) => shared
-                        .into_iter()
-                        .map(|(t, sec)| (t, std::sync::Arc::new(sec)))
-                        .collect(),
-                    None => s.usage.recorder.seconds(to - window, to),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the usage-alerts lease could not be checked");
+                    continue;
                 }
             }
+        }
+        for from in due_windows(&mut next, to, window) {
+            judge_window(&s, &mut baselines, from, from + window).await;
+        }
+    }
+}
+
+/// Windows a late tick catches up on at most (after a long stall only the latest are worth
+/// judging).
+const MAX_CATCH_UP: i64 = 10;
+
+/// The starts of the whole windows that ended by `to` since `next`, oldest first; `next`
+/// moves past them.
+fn due_windows(next: &mut i64, to: i64, window: i64) -> Vec<i64> {
+    let window = window.max(1);
+    *next = (*next).max(to - window * MAX_CATCH_UP);
+    let mut due = vec![];
+    while *next + window <= to {
+        due.push(*next);
+        *next += window;
+    }
+    due
+}
+
+/// Judges the window `[from, to)` and records what it raised.
+async fn judge_window(s: &AppState, baselines: &mut Baselines, from: i64, to: i64) {
+    let seconds = match &s.limits.redis {
+        None => s.usage.recorder.seconds(from, to),
+        Some(_) => match super::share::seconds(s, from, to).await {
+            Some(shared) => shared
+                .into_iter()
+                .map(|(t, sec)| (t, std::sync::Arc::new(sec)))
+                .collect(),
+            None => s.usage.recorder.seconds(from, to),
+        },
+    };
+    let mut it = seconds.iter().map(|(t, sec)| (*t, sec.as_ref()));
+    for (client_id, anomaly) in judge(&s.usage.config.sensitivity, baselines, &mut it) {
+        let Some(t) = baselines.get(&client_id) else {
+            continue;
         };
-        let mut it = seconds.iter().map(|(t, sec)| (*t, sec.as_ref()));
-        for (client_id, anomaly) in judge(&s.usage.config.sensitivity, &mut baselines, &mut it) {
-            let Some(t) = baselines.get(&client_id) else {
-                continue;
-            };
-            let seen = Seen {
-                replica: &s.replica,
-                partner_id: &t.partner_id,
-                partner_slug: &t.partner_slug,
-                client_id: &client_id,
-                window_start: to - window,
-                window_secs: window,
-            };
-            metrics::counter!("entente_usage_alerts_total", "kind" => anomaly.kind.as_str())
-                .increment(1);
-            tracing::warn!(
-                client_id,
-                partner = t.partner_slug,
-                kind = anomaly.kind.as_str(),
-                observed = anomaly.observed,
-                expected = anomaly.expected,
-                "usage anomaly"
-            );
-            if let Err(e) = s.store.record_alert(&seen, &anomaly, now()).await {
-                tracing::warn!(error = %e, "recording a usage alert failed");
-            }
+        let seen = Seen {
+            replica: &s.replica,
+            partner_id: &t.partner_id,
+            partner_slug: &t.partner_slug,
+            client_id: &client_id,
+            window_start: from,
+            window_secs: to - from,
+        };
+        metrics::counter!("entente_usage_alerts_total", "kind" => anomaly.kind.as_str())
+            .increment(1);
+        tracing::warn!(
+            client_id,
+            partner = t.partner_slug,
+            kind = anomaly.kind.as_str(),
+            observed = anomaly.observed,
+            expected = anomaly.expected,
+            "usage anomaly"
+        );
+        if let Err(e) = s.store.record_alert(&seen, &anomaly, now()).await {
+            tracing::warn!(error = %e, "recording a usage alert failed");
         }
     }
 }
@@ -145,4 +174,30 @@ pub fn judge(
     }
     baselines.retain(|_, t| t.quiet < FORGET_AFTER);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_late_tick_judges_every_window_once() {
+        let mut next = 100;
+        // On time: the second that just ended.
+        assert_eq!(due_windows(&mut next, 101, 1), [100]);
+        // Too early (a tick that drifted before the boundary): nothing yet, nothing twice.
+        assert_eq!(due_windows(&mut next, 101, 1), Vec::<i64>::new());
+        // Late by more than a second: both windows, in order.
+        assert_eq!(due_windows(&mut next, 103, 1), [101, 102]);
+        assert_eq!(next, 103);
+        // Longer windows end on their own boundaries.
+        let mut next = 100;
+        assert_eq!(due_windows(&mut next, 104, 5), Vec::<i64>::new());
+        assert_eq!(due_windows(&mut next, 111, 5), [100, 105]);
+        // After a long stall, only the latest windows.
+        let mut next = 0;
+        let due = due_windows(&mut next, 1000, 1);
+        assert_eq!(due.len() as i64, MAX_CATCH_UP);
+        assert_eq!(due.last(), Some(&999));
+    }
 }
