@@ -12,6 +12,8 @@ pub struct VerifyingKey {
     pub kid: Option<String>,
     pub alg: Algorithm,
     pub key: DecodingKey,
+    /// Which key this is, for the memory of verified tokens.
+    pub print: crate::verified::KeyPrint,
 }
 
 impl std::fmt::Debug for VerifyingKey {
@@ -157,7 +159,12 @@ fn usable(jwk: &Jwk, rsa_default: Option<Algorithm>) -> Result<VerifyingKey, Str
     if kid.as_deref().is_some_and(|k| !crate::jws::sane_kid(k)) {
         return Err("kid must be 1–128 printable characters".into());
     }
-    Ok(VerifyingKey { kid, alg, key })
+    Ok(VerifyingKey {
+        kid,
+        alg,
+        key,
+        print: crate::verified::key_print(jwk),
+    })
 }
 
 /// The key a token names: by `kid` when given, else the only key there is.

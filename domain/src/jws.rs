@@ -62,12 +62,17 @@ pub fn verify<T: DeserializeOwned>(
             | jsonwebtoken::errors::ErrorKind::InvalidRsaKey(_) => JwsError::BadSignature,
             _ => JwsError::Malformed,
         })?;
-    // Re-parse the verified payload strictly: serde_json::Value keeps the last duplicate, so the
-    // typed pass runs on the raw payload text.
+    drop(data);
+    claims(token)
+}
+
+/// The claims of a token whose signature was verified (now or, by `verified::verify`, before),
+/// read strictly: serde_json::Value keeps the last duplicate, so the typed pass runs on the raw
+/// payload text.
+pub(crate) fn claims<T: DeserializeOwned>(token: &str) -> Result<T, JwsError> {
     let payload = token.split('.').nth(1).ok_or(JwsError::Malformed)?;
     let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
         .map_err(|_| JwsError::Malformed)?;
-    drop(data);
     serde_json::from_slice(&raw).map_err(|_| JwsError::BadClaims)
 }
 

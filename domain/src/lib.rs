@@ -32,6 +32,7 @@ pub mod sso;
 pub mod test_idp;
 pub mod token;
 pub mod usage;
+pub mod verified;
 
 pub use error::{OAuthError, OAuthErrorCode};
 pub use scope::ScopeSet;

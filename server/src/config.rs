@@ -7,6 +7,9 @@ use clap::Args;
 use entente_domain::keys::SigningAlgorithm;
 use entente_domain::sealing::MasterKey;
 
+/// Verified token signatures remembered by default (about 5 MB at most).
+pub const DEFAULT_VERIFIED_TOKENS: usize = 50_000;
+
 /// Logging, for every command.
 #[derive(Debug, Clone, Args)]
 pub struct LogArgs {
@@ -67,6 +70,11 @@ pub struct ServeArgs {
     /// conditional write per partner and process, never per token): `on` or `off`.
     #[arg(long, env = "ENTENTE_FIRST_EXCHANGE_NOTE", default_value = "on")]
     pub first_exchange_note: String,
+    /// Token signatures remembered once verified (partner tokens presented for exchange again,
+    /// Entente tokens introspected again), each until its `exp`: about 100 bytes each; 0 checks
+    /// every signature every time.
+    #[arg(long, env = "ENTENTE_VERIFIED_TOKENS", default_value_t = DEFAULT_VERIFIED_TOKENS)]
+    pub verified_tokens: usize,
     /// Failed client authentications allowed per minute for one client id (known or not)
     /// before every attempt for it is refused with 429 for a while.
     #[arg(long, env = "ENTENTE_AUTH_FAILURES_PER_CLIENT", default_value_t = 20)]
@@ -180,6 +188,8 @@ pub struct Config {
     pub shutdown_drain: std::time::Duration,
     /// Record partners' first token exchange (the onboarding checklist's evidence).
     pub first_exchange_note: bool,
+    /// Verified token signatures remembered at most (0: none).
+    pub verified_tokens: usize,
     pub auth_failures: crate::limits::AuthFailureBudget,
     /// Cluster mode (`None`: one replica's state stays in its process and the database).
     pub redis: Option<crate::cluster::RedisConfig>,
@@ -212,6 +222,7 @@ impl Config {
             max_staleness: std::time::Duration::from_secs(10),
             shutdown_drain: std::time::Duration::from_secs(3),
             first_exchange_note: true,
+            verified_tokens: DEFAULT_VERIFIED_TOKENS,
             auth_failures: crate::limits::AuthFailureBudget::default(),
             redis: None,
             usage: crate::usage::UsageConfig::default(),
@@ -423,6 +434,10 @@ impl ServeArgs {
             max_staleness: std::time::Duration::from_secs(self.max_staleness),
             shutdown_drain: std::time::Duration::from_secs(self.shutdown_drain),
             first_exchange_note,
+            verified_tokens: match self.verified_tokens {
+                n @ 0..=10_000_000 => n,
+                _ => anyhow::bail!("ENTENTE_VERIFIED_TOKENS must be between 0 and 10000000"),
+            },
             auth_failures: crate::limits::AuthFailureBudget {
                 per_client: self.auth_failures_per_client,
                 per_address: self.auth_failures_per_address,

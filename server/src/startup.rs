@@ -257,6 +257,8 @@ async fn build_state(
         exchanges_seen: Default::default(),
         sso_used: Default::default(),
         first_exchange_note: config.first_exchange_note,
+        verified: crate::state::verified_tokens::VerifiedTokenCache::new(config.verified_tokens)
+            .map(Arc::new),
     }));
     state.reload_all().await?;
     state.mark_fresh();

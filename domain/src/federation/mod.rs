@@ -18,8 +18,6 @@ mod tests;
 pub use rules::{ClaimPass, ScopeMapping, TokenKind, TrustRule, TrustedIssuer};
 pub use trace::Trace;
 
-use jsonwebtoken::{Algorithm, DecodingKey};
-
 use crate::grant::Catalog;
 use crate::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use crate::jwks::VerifyingKey;
@@ -69,8 +67,12 @@ pub trait Federation: Catalog {
 /// Entente's own published keys and revocations.
 pub trait Keys {
     fn issuer_keys(&self, issuer_id: &IssuerId) -> &[VerifyingKey];
-    fn own_key(&self, kid: &str) -> Option<(Algorithm, &DecodingKey)>;
+    fn own_key(&self, kid: &str) -> Option<crate::verified::KeyRef<'_>>;
     fn own_token_revoked(&self, claims: &AccessTokenClaims) -> bool;
+    /// Signatures verified before (`None`: every signature is checked).
+    fn verified(&self) -> Option<&dyn crate::verified::VerifiedTokens> {
+        None
+    }
 }
 
 /// Deployment facts the decision needs.

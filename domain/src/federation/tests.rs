@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use super::exchange::{ExchangeRequest, Requester, exchange, jwt_bearer};
@@ -12,6 +12,7 @@ use super::*;
 use crate::grant::{AudienceView, Catalog, ClientView, TargetRequest};
 use crate::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use crate::keys::{SigningAlgorithm, encoding_key, generate};
+use crate::verified::{KeyPrint, TokenDigest, VerifiedTokens};
 use crate::{OAuthErrorCode, ScopeSet};
 
 const NOW: i64 = 1_800_000_000;
@@ -27,6 +28,20 @@ struct World {
     keys: Vec<crate::jwks::VerifyingKey>,
     signer: EncodingKey,
     kid: String,
+    memory: Option<Memory>,
+}
+
+/// Signatures verified before, as the server's bounded cache keeps them.
+#[derive(Default)]
+struct Memory(std::cell::RefCell<HashMap<TokenDigest, (KeyPrint, i64)>>);
+
+impl VerifiedTokens for Memory {
+    fn recall(&self, d: &TokenDigest) -> Option<(KeyPrint, i64)> {
+        self.0.borrow().get(d).copied()
+    }
+    fn remember(&self, d: TokenDigest, k: KeyPrint, exp: i64) {
+        self.0.borrow_mut().insert(d, (k, exp));
+    }
 }
 
 impl Catalog for World {
@@ -75,11 +90,14 @@ impl Keys for World {
     fn issuer_keys(&self, _issuer_id: &IssuerId) -> &[crate::jwks::VerifyingKey] {
         &self.keys
     }
-    fn own_key(&self, _kid: &str) -> Option<(Algorithm, &DecodingKey)> {
+    fn own_key(&self, _kid: &str) -> Option<crate::verified::KeyRef<'_>> {
         None
     }
     fn own_token_revoked(&self, _c: &crate::token::AccessTokenClaims) -> bool {
         false
+    }
+    fn verified(&self) -> Option<&dyn VerifiedTokens> {
+        self.memory.as_ref().map(|m| m as &dyn VerifiedTokens)
     }
 }
 
@@ -135,6 +153,7 @@ fn world() -> World {
         keys,
         signer: encoding_key(SigningAlgorithm::Es256, &k.private_der),
         kid: k.kid,
+        memory: None,
     }
 }
 
@@ -405,4 +424,76 @@ fn refresh_rechecks_rule_audience_and_lifetime() {
         OAuthErrorCode::InvalidGrant,
         "audience disabled since (B20)"
     );
+}
+
+#[test]
+fn remembered_signatures_still_follow_the_issuer_its_keys_and_the_rule() {
+    let mut w = world();
+    w.memory = Some(Memory::default());
+    let t = token(&w, "at+jwt", json!({}));
+    let remembered = |w: &World| w.memory.as_ref().map_or(0, |m| m.0.borrow().len());
+    assert!(run(&w, &t, None, None).result.is_ok());
+    assert_eq!(remembered(&w), 1, "verified once, remembered");
+    // Presented again: the signature is recalled, the decision made again in full.
+    let again = run(&w, &t, None, Some("write")).result.unwrap_err();
+    assert_eq!(
+        again.code,
+        OAuthErrorCode::InvalidScope,
+        "the rule still decides"
+    );
+    assert!(run(&w, &t, None, None).result.is_ok());
+    let keys = w.keys.clone();
+    // The issuer's key rotated out and replaced by another under the same kid: refused.
+    let other = generate(SigningAlgorithm::Es256).unwrap();
+    let mut jwk = serde_json::to_value(&other.public_jwk).unwrap();
+    jwk["kid"] = json!(w.kid);
+    let (rotated, _) = crate::jwks::parse(&json!({"keys": [jwk]}).to_string()).unwrap();
+    w.keys = rotated;
+    let e = run(&w, &t, None, None);
+    assert_eq!(e.result.unwrap_err().code, OAuthErrorCode::InvalidRequest);
+    assert!(
+        e.trace
+            .failure()
+            .is_some_and(|f| f.detail.contains("signature")),
+        "{:?}",
+        e.trace
+    );
+    // The key gone from the issuer's set: refused.
+    w.keys = vec![];
+    assert!(run(&w, &t, None, None).result.is_err());
+    w.keys = keys;
+    assert!(run(&w, &t, None, None).result.is_ok(), "back with its key");
+    // The issuer disabled, or the rule: refused at once.
+    w.issuers[0].enabled = false;
+    assert!(run(&w, &t, None, None).result.is_err());
+    w.issuers[0].enabled = true;
+    w.rules[0].enabled = false;
+    assert!(run(&w, &t, None, None).result.is_err());
+    w.rules[0].enabled = true;
+    // Past its exp (the skew still admits it), the signature is checked again, not recalled.
+    let short = token(&w, "at+jwt", json!({"exp": NOW + 5, "jti": "j2"}));
+    assert!(run(&w, &short, None, None).result.is_ok());
+    assert_eq!(remembered(&w), 2);
+    // Single-use assertions are never remembered.
+    let p1 = PartnerId::from("p1");
+    let (allowed, g) = (ScopeSet::parse("read").unwrap(), grants());
+    let who = Requester {
+        client: ClientView {
+            client_id: "cl_1",
+            partner_id: &p1,
+            allowed_scopes: &allowed,
+            grant_types: &g,
+            environment: crate::environment::Environment::Production,
+        },
+        partner_slug: "acme",
+    };
+    let target = TargetRequest {
+        resources: vec![API.into()],
+        audiences: vec![],
+        scope: None,
+    };
+    let assertion = token(&w, "JWT", json!({"jti": "a1"}));
+    let d = jwt_bearer(&w, &w, &env(), &who, Some(&assertion), &target, NOW);
+    assert!(d.result.is_ok());
+    assert_eq!(remembered(&w), 2, "the assertion was not remembered");
 }

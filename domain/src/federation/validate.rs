@@ -265,7 +265,20 @@ fn verify_inner<'c>(
             header.alg
         ));
     }
-    let c: PartnerClaims = jws::verify(token, &key.key, key.alg).map_err(|e| match e {
+    // Assertions are single use: remembering their signatures would buy nothing.
+    let memory = keys.verified().filter(|_| kind != TokenKind::Assertion);
+    let c: PartnerClaims = crate::verified::verify(
+        token,
+        crate::verified::KeyRef {
+            alg: key.alg,
+            key: &key.key,
+            print: &key.print,
+        },
+        memory,
+        now,
+        |c: &PartnerClaims| c.exp,
+    )
+    .map_err(|e| match e {
         jws::JwsError::BadClaims => "the token's claims are malformed (types or duplicates)",
         _ => "the token's signature does not verify",
     })?;
@@ -409,14 +422,20 @@ fn verify_own<'c>(
         return Err("tokens from Entente's own issuer are accepted only as access tokens".into());
     }
     let kid = header.kid.as_deref().ok_or("the token has no kid")?;
-    let (alg, key) = keys
+    let key = keys
         .own_key(kid)
         .ok_or("no published Entente key matches the token's kid")?;
-    if alg != header.alg {
+    if key.alg != header.alg {
         return Err("the token's algorithm does not match Entente's key".into());
     }
-    let c: AccessTokenClaims =
-        jws::verify(ask.token, key, alg).map_err(|_| "the token's signature does not verify")?;
+    let c: AccessTokenClaims = crate::verified::verify(
+        ask.token,
+        key,
+        keys.verified(),
+        now,
+        |c: &AccessTokenClaims| Some(c.exp),
+    )
+    .map_err(|_| "the token's signature does not verify")?;
     trace.pass(label, format!("signature verified with Entente key {kid}"));
     if c.exp <= now {
         return Err("the token has expired".into());

@@ -75,7 +75,8 @@ pub fn bearer(state: &AppState, headers: &HeaderMap) -> Option<Result<(String, R
             "the access token is not valid here",
         )
     };
-    let Some(claims) = verify_access_token(state, Environment::Production, token.trim()) else {
+    let Some(claims) = verify_access_token(state, Environment::Production, token.trim(), now())
+    else {
         return Some(Err(invalid()));
     };
     let revoked = state.is_revoked(&claims);

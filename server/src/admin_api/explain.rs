@@ -95,6 +95,8 @@ pub async fn explain(
         issuers: gather_issuer_keys(fetcher, snapshot, partner_id, &tokens, now).await,
         own,
         revoked,
+        // Explaining checks every signature afresh.
+        verified: None,
     };
     let decision: Decision = match req.grant_type.as_str() {
         GRANT_TOKEN_EXCHANGE => exchange::exchange(

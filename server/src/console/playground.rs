@@ -93,7 +93,8 @@ pub async fn token_request(
 /// the later checks need the claims the signature vouches for.
 pub fn inspect(state: &AppState, token: &str) -> Vec<(String, bool, String)> {
     let mut checks = vec![];
-    let Some(claims) = crate::oauth::issue::verify_access_token(state, Environment::Sandbox, token)
+    let Some(claims) =
+        crate::oauth::issue::verify_access_token(state, Environment::Sandbox, token, now())
     else {
         checks.push((
             "signature".into(),

@@ -23,7 +23,7 @@ pub struct Limits {
     pub auth_failures: auth_failures::AuthFailures,
     pub meter: meter::Meter,
     /// Each limited subject's own limiter (the fast path of one process).
-    pub subjects: subject::Registry,
+    pub subjects: std::sync::Arc<subject::Registry>,
     /// Cluster mode: limits shared by every replica through Redis.
     pub redis: Option<std::sync::Arc<Redis>>,
     /// Audit events of blocks written per minute, at most (a flood cannot fill the audit log).
@@ -56,7 +56,7 @@ impl Limits {
             local: local::LocalLimiter::default(),
             auth_failures: auth_failures::AuthFailures::new(budget.per_client, budget.per_address),
             meter: meter::Meter::default(),
-            subjects: subject::Registry::default(),
+            subjects: std::sync::Arc::default(),
             // One a second on average, at most ten at once: about 60 a minute at most.
             audited_blocks: governor::RateLimiter::direct(
                 governor::Quota::per_minute(

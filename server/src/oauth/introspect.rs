@@ -56,7 +56,7 @@ pub async fn introspect(
         let token = form
             .get("token")
             .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
-        let answer = match verify_access_token(&state, env, token) {
+        let answer = match verify_access_token(&state, env, token, now) {
             Some(claims) => {
                 let revoked = state.is_revoked_in(&snapshot, &claims);
                 introspection::decide(

@@ -8,6 +8,7 @@ use entente_domain::federation::exchange::Grant;
 use entente_domain::federation::{TT_REFRESH_TOKEN, subject};
 use entente_domain::jws::{self, OneOrMany};
 use entente_domain::token::{ACCESS_TOKEN_TYP, AccessTokenClaims};
+use entente_domain::verified::VerifiedTokens;
 use entente_domain::{OAuthError, ScopeSet};
 use serde::Serialize;
 
@@ -80,6 +81,7 @@ pub fn verify_access_token(
     state: &AppState,
     env: Environment,
     token: &str,
+    now: i64,
 ) -> Option<AccessTokenClaims> {
     let header = jws::peek_header(token).ok()?;
     if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
@@ -87,8 +89,12 @@ pub fn verify_access_token(
     }
     let kid = header.kid.filter(|k| jws::sane_kid(k))?;
     let keys = state.keys_of(env);
-    let (alg, key) = keys.verifiers.get(&kid)?;
-    jws::verify::<AccessTokenClaims>(token, key, *alg).ok()
+    // Only keys still published verify (a revoked key's tokens are inactive at once, even
+    // those whose signatures are remembered); revocation marks are checked by the callers.
+    let key = keys.verifier(&kid)?;
+    let memory = state.verified.as_deref().map(|v| v as &dyn VerifiedTokens);
+    entente_domain::verified::verify(token, key, memory, now, |c: &AccessTokenClaims| Some(c.exp))
+        .ok()
 }
 
 pub fn new_jti() -> String {

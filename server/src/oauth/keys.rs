@@ -10,13 +10,14 @@ use entente_domain::ids::{IssuerId, PartnerId};
 use entente_domain::jwks::VerifyingKey;
 use entente_domain::jws;
 use entente_domain::token::AccessTokenClaims;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use entente_domain::verified::{KeyRef, VerifiedTokens};
 
 use crate::state::AppState;
 use crate::state::federation_snapshot::KeySource;
 use crate::state::issuer_keys::IssuerKeys;
 use crate::state::signing_keys::KeySet;
 use crate::state::snapshot::Snapshot;
+use crate::state::verified_tokens::VerifiedTokenCache;
 
 /// Verification material for one decision, gathered before it (the domain does no I/O).
 /// `revoked` answers for Entente's own tokens (the live map when serving, a loaded copy in the CLI).
@@ -24,17 +25,22 @@ pub struct KeyView<R> {
     pub issuers: HashMap<IssuerId, Arc<Vec<VerifyingKey>>>,
     pub own: Arc<KeySet>,
     pub revoked: R,
+    /// Signatures verified before (`None` in the CLI's explain: it checks every one).
+    pub verified: Option<Arc<VerifiedTokenCache>>,
 }
 
 impl<R: Fn(&AccessTokenClaims) -> bool> Keys for KeyView<R> {
     fn issuer_keys(&self, issuer_id: &IssuerId) -> &[VerifyingKey] {
         self.issuers.get(issuer_id).map_or(&[], |k| k.as_slice())
     }
-    fn own_key(&self, kid: &str) -> Option<(Algorithm, &DecodingKey)> {
-        self.own.verifiers.get(kid).map(|(a, k)| (*a, k))
+    fn own_key(&self, kid: &str) -> Option<KeyRef<'_>> {
+        self.own.verifier(kid)
     }
     fn own_token_revoked(&self, claims: &AccessTokenClaims) -> bool {
         (self.revoked)(claims)
+    }
+    fn verified(&self) -> Option<&dyn VerifiedTokens> {
+        self.verified.as_deref().map(|v| v as &dyn VerifiedTokens)
     }
 }
 
@@ -51,6 +57,7 @@ pub async fn gather_keys<'a>(
         // Entente's own tokens re-exchanged: only the environment's own keys verify them.
         own: state.keys_of(environment),
         revoked: move |c: &AccessTokenClaims| state.is_revoked(c),
+        verified: state.verified.clone(),
     }
 }
 

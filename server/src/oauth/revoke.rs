@@ -47,7 +47,7 @@ pub async fn revoke(
             .with_trace_id(crate::http::trace_id(&headers));
         if token.starts_with("ent_rt_") {
             revoke_refresh(&state, &actor, &caller.client_id, token, now).await?;
-        } else if let Some(claims) = verify_access_token(&state, env, token)
+        } else if let Some(claims) = verify_access_token(&state, env, token, now)
             && claims.client_id == caller.client_id
             && claims.exp > now
         {

@@ -6,6 +6,7 @@ pub mod revocations;
 pub mod signing_keys;
 pub mod snapshot;
 pub mod test_idp;
+pub mod verified_tokens;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -126,6 +127,9 @@ pub struct Inner {
     pub exchanges_seen: std::sync::Mutex<std::collections::HashSet<String>>,
     /// `ENTENTE_FIRST_EXCHANGE_NOTE`: off skips the note (and the checklist item stays open).
     pub first_exchange_note: bool,
+    /// Signatures verified before (partner tokens exchanged, Entente tokens introspected);
+    /// `None` when ENTENTE_VERIFIED_TOKENS is 0.
+    pub verified: Option<Arc<verified_tokens::VerifiedTokenCache>>,
 }
 
 pub fn now() -> i64 {
@@ -240,11 +244,25 @@ impl Inner {
         };
     }
 
+    /// Reads the catalog and swaps in a new snapshot; requests keep the old one until the swap.
     pub async fn reload_catalog(&self) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
         let data = self.store.load_catalog(now()).await?;
-        write(
-            &self.snapshot,
-            Arc::new(Snapshot::build_with(data, Some(&self.limits.subjects))),
+        let partners = data.partners.len();
+        // Building the indexes of a large catalog takes milliseconds of CPU: off the runtime's
+        // workers, so requests in flight are not held behind it.
+        let subjects = self.limits.subjects.clone();
+        let snapshot =
+            tokio::task::spawn_blocking(move || Snapshot::build_with(data, Some(&subjects)))
+                .await?;
+        write(&self.snapshot, Arc::new(snapshot));
+        let took = started.elapsed();
+        metrics::histogram!("entente_catalog_reload_seconds").record(took.as_secs_f64());
+        metrics::gauge!("entente_catalog_partners").set(partners as f64);
+        tracing::debug!(
+            partners,
+            took_ms = took.as_millis() as u64,
+            "catalog reloaded"
         );
         Ok(())
     }

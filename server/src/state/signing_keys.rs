@@ -8,6 +8,7 @@ use entente_domain::environment::Environment;
 use entente_domain::keyring::{KeyRecord, KeyState, RotationPolicy, Transition, plan};
 use entente_domain::keys::{self, SigningAlgorithm};
 use entente_domain::sealing::MasterKey;
+use entente_domain::verified::{KeyPrint, KeyRef};
 use entente_store::entities::signing_key;
 use entente_store::enums::{EnvironmentColumn, KeyStateColumn};
 use entente_store::{Actor, Store};
@@ -27,10 +28,22 @@ pub struct KeySet {
     /// None when there is no active key or it cannot be decrypted: issuance answers 503 and
     /// never falls back to another key (security case H58).
     pub signer: Option<Arc<Signer>>,
-    pub verifiers: HashMap<String, (Algorithm, DecodingKey)>,
+    /// Published keys by kid: algorithm, key and print (for the memory of verified tokens).
+    pub verifiers: HashMap<String, (Algorithm, DecodingKey, KeyPrint)>,
     pub jwks_json: axum::body::Bytes,
     pub etag: String,
     pub records: Vec<KeyRecord>,
+}
+
+impl KeySet {
+    /// The published key `kid` names, to verify one of this environment's tokens.
+    pub fn verifier(&self, kid: &str) -> Option<KeyRef<'_>> {
+        self.verifiers.get(kid).map(|(alg, key, print)| KeyRef {
+            alg: *alg,
+            key,
+            print,
+        })
+    }
 }
 
 /// The key set of one environment (each has its own keys and JWKS).
@@ -49,7 +62,8 @@ pub fn build(models: &[signing_key::Model], env: Environment, master: &MasterKey
         if let Ok(jwk) = serde_json::from_str::<Jwk>(&m.public_jwk)
             && let Ok(dk) = DecodingKey::from_jwk(&jwk)
         {
-            verifiers.insert(m.kid.clone(), (r.algorithm.jwt_algorithm(), dk));
+            let print = entente_domain::verified::key_print(&jwk);
+            verifiers.insert(m.kid.clone(), (r.algorithm.jwt_algorithm(), dk, print));
             public.push(jwk);
         }
     }

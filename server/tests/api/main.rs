@@ -31,3 +31,4 @@ mod startup;
 mod telemetry;
 mod test_idp;
 mod usage;
+mod verified_tokens;
