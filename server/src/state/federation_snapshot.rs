@@ -9,6 +9,41 @@ use entente_domain::federation::{TrustRule, TrustedIssuer};
 use entente_domain::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use entente_domain::jwks::VerifyingKey;
 use entente_store::catalog::CatalogData;
+use jsonwebtoken::Algorithm;
+
+/// Parsed JWKS documents by their text. Parsing checks every key (an EC key's point is
+/// validated): in a catalog of thousands of issuers that is the bulk of building a snapshot, so
+/// a reload takes the previous snapshot's parse of every document that did not change. Holds
+/// the documents the snapshot uses, no more.
+#[derive(Debug, Default, Clone)]
+pub struct ParsedJwks(HashMap<(String, Option<Algorithm>), Arc<Vec<VerifyingKey>>>);
+
+impl ParsedJwks {
+    /// The usable keys of `doc` (what `jwks::parse_with` gives), from this build, the
+    /// previous one, or parsed now.
+    pub fn keys(
+        &mut self,
+        previous: Option<&ParsedJwks>,
+        doc: &str,
+        rsa_default: Option<Algorithm>,
+    ) -> Arc<Vec<VerifyingKey>> {
+        let key = (doc.to_owned(), rsa_default);
+        if let Some(k) = self.0.get(&key) {
+            return k.clone();
+        }
+        let keys = previous
+            .and_then(|p| p.0.get(&key).cloned())
+            .unwrap_or_else(|| {
+                Arc::new(
+                    entente_domain::jwks::parse_with(doc, rsa_default)
+                        .map(|(k, _)| k)
+                        .unwrap_or_default(),
+                )
+            });
+        self.0.insert(key, keys.clone());
+        keys
+    }
+}
 
 /// Where an issuer's keys come from.
 #[derive(Debug, Clone)]
@@ -29,7 +64,12 @@ pub struct FederationSnapshot {
 
 impl FederationSnapshot {
     /// Issuers and rules of enabled partners only: a disabled partner's tokens stop at once.
-    pub fn build(data: &CatalogData, enabled_partners: &HashSet<&str>) -> Self {
+    pub fn build(
+        data: &CatalogData,
+        enabled_partners: &HashSet<&str>,
+        parsed: &mut ParsedJwks,
+        previous: Option<&ParsedJwks>,
+    ) -> Self {
         let mut s = Self::default();
         for i in data
             .trusted_issuers
@@ -59,13 +99,10 @@ impl FederationSnapshot {
             };
             let source = match (&i.jwks_uri, &i.jwks) {
                 (Some(u), _) => KeySource::Uri(u.clone()),
-                (None, Some(doc)) => KeySource::Static(Arc::new(
-                    entente_domain::jwks::parse_with(
-                        doc,
-                        entente_domain::jwks::sole_rsa(&view.algorithms),
-                    )
-                    .map(|(k, _)| k)
-                    .unwrap_or_default(),
+                (None, Some(doc)) => KeySource::Static(parsed.keys(
+                    previous,
+                    doc,
+                    entente_domain::jwks::sole_rsa(&view.algorithms),
                 )),
                 (None, None) => continue,
             };
@@ -139,5 +176,41 @@ impl FederationSnapshot {
     pub fn has_rules(&self, partner_id: &PartnerId, issuer_id: &IssuerId) -> bool {
         self.with_rules
             .contains(&(partner_id.clone(), issuer_id.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entente_domain::keys::{SigningAlgorithm, generate};
+
+    fn doc() -> (String, entente_domain::verified::KeyPrint) {
+        let k = generate(SigningAlgorithm::Es256).expect("key");
+        (
+            serde_json::json!({"keys": [k.public_jwk]}).to_string(),
+            entente_domain::verified::key_print(&k.public_jwk),
+        )
+    }
+
+    #[test]
+    fn a_reload_reuses_the_parse_of_an_unchanged_jwks_and_parses_a_changed_one() {
+        let ((one, _), (two, two_print)) = (doc(), doc());
+        let mut first = ParsedJwks::default();
+        let a = first.keys(None, &one, None);
+        assert_eq!(a.len(), 1);
+        let mut second = ParsedJwks::default();
+        assert!(Arc::ptr_eq(&a, &second.keys(Some(&first), &one, None)));
+        let b = second.keys(Some(&first), &two, None);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].print, two_print, "a changed document is parsed anew");
+        // Only what a build used is kept for the next.
+        let mut third = ParsedJwks::default();
+        third.keys(Some(&second), &two, None);
+        assert_eq!(third.0.len(), 1);
+        // The RSA default is part of what a document means.
+        assert!(!Arc::ptr_eq(
+            &a,
+            &third.keys(Some(&first), &one, Some(Algorithm::RS256))
+        ));
     }
 }

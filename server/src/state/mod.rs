@@ -248,20 +248,26 @@ impl Inner {
     pub async fn reload_catalog(&self) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
         let data = self.store.load_catalog(now()).await?;
+        let loaded = started.elapsed();
         let partners = data.partners.len();
         // Building the indexes of a large catalog takes milliseconds of CPU: off the runtime's
         // workers, so requests in flight are not held behind it.
         let subjects = self.limits.subjects.clone();
-        let snapshot =
-            tokio::task::spawn_blocking(move || Snapshot::build_with(data, Some(&subjects)))
-                .await?;
+        let previous = self.snapshot();
+        let snapshot = tokio::task::spawn_blocking(move || {
+            Snapshot::build_after(data, Some(&subjects), Some(&previous))
+        })
+        .await?;
         write(&self.snapshot, Arc::new(snapshot));
         let took = started.elapsed();
+        // The whole reload, and its database read apart (the rest builds the indexes).
         metrics::histogram!("entente_catalog_reload_seconds").record(took.as_secs_f64());
+        metrics::histogram!("entente_catalog_load_seconds").record(loaded.as_secs_f64());
         metrics::gauge!("entente_catalog_partners").set(partners as f64);
         tracing::debug!(
             partners,
             took_ms = took.as_millis() as u64,
+            read_ms = loaded.as_millis() as u64,
             "catalog reloaded"
         );
         Ok(())

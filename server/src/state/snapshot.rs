@@ -18,7 +18,7 @@ use entente_domain::rate_limit::{Policy, Rate, Setting};
 use crate::limits::subject::{Registry, SubjectLimiter};
 use entente_store::catalog::{CatalogData, ClientAuth, ClientKind};
 
-use crate::state::federation_snapshot::FederationSnapshot;
+use crate::state::federation_snapshot::{FederationSnapshot, ParsedJwks};
 
 #[derive(Debug, Clone)]
 pub enum ClientRole {
@@ -106,6 +106,8 @@ pub struct Snapshot {
     /// Each partner's limit over all its clients, by slug.
     partner_limits: HashMap<String, Rate>,
     pub federation: FederationSnapshot,
+    /// The JWKS documents parsed for this snapshot, for the next reload to reuse.
+    parsed_jwks: ParsedJwks,
 }
 
 /// A partner's clients get tokens only while it is enabled and in sandbox or production: a
@@ -122,6 +124,17 @@ impl Snapshot {
 
     /// A snapshot whose entries hold their subjects' limiters from `registry` (the server's).
     pub fn build_with(data: CatalogData, registry: Option<&Registry>) -> Self {
+        Self::build_after(data, registry, None)
+    }
+
+    /// As `build_with`, reusing what `previous` (the snapshot being replaced) already parsed.
+    pub fn build_after(
+        data: CatalogData,
+        registry: Option<&Registry>,
+        previous: Option<&Snapshot>,
+    ) -> Self {
+        let previous_jwks = previous.map(|p| &p.parsed_jwks);
+        let mut parsed_jwks = ParsedJwks::default();
         let partners: HashMap<&str, &entente_store::entities::partner::Model> =
             data.partners.iter().map(|p| (p.id.as_str(), p)).collect();
         let mut audience_scopes: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -257,8 +270,12 @@ impl Snapshot {
             let registered = jwks.get(c.client_id.as_str());
             let keys = registered
                 .filter(|j| j.jwks_uri.is_none())
-                .and_then(|j| entente_domain::jwks::parse(&j.jwks).ok())
-                .map(|(k, _)| k)
+                .map(|j| {
+                    parsed_jwks
+                        .keys(previous_jwks, &j.jwks, None)
+                        .as_ref()
+                        .clone()
+                })
                 .unwrap_or_default();
             let keys_uri = registered
                 .and_then(|j| j.jwks_uri.as_ref())
@@ -319,7 +336,8 @@ impl Snapshot {
             .filter(|p| holds_tokens(p))
             .map(|p| p.id.as_str())
             .collect();
-        let federation = FederationSnapshot::build(&data, &enabled);
+        let federation =
+            FederationSnapshot::build(&data, &enabled, &mut parsed_jwks, previous_jwks);
         let holding = data
             .partners
             .iter()
@@ -347,6 +365,7 @@ impl Snapshot {
             audiences,
             grants,
             federation,
+            parsed_jwks,
         }
     }
 
