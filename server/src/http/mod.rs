@@ -6,9 +6,6 @@ pub mod health;
 pub mod middleware;
 pub mod partner_labels;
 
-use std::time::Duration;
-
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use entente_domain::environment::{Environment, SANDBOX_PATH};
@@ -41,11 +38,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        // The 30 s timeout is `startup::router`'s, around everything: one timer per request.
         .with_state(state)
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(30),
-        ))
 }
 
 /// One environment's endpoints below `prefix` (its issuer identifier's path).
