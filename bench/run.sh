@@ -1,129 +1,204 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of client_credentials → ES256 JWT: Entente (release) vs npm oidc-provider,
-# the same wrk load against each in turn on loopback. Prints tokens/s, p50/p99, peak RSS, ratios.
+# `make bench`: every path of the performance table, Entente (release) against npm oidc-provider
+# (the peer) under the same wrk load on loopback, in one run. Prints a table and one JSON line per
+# path ({"path","entente_rps","peer_rps","ratio","target","p99_ms","rss_mb"}) to compare commits.
+# BENCH_PIN=1 puts the servers on core 0 and the load generator (and the CLI) on core 1.
+# Benchmarks are not tests: nothing here fails on a figure, only on a request that does not work.
 set -euo pipefail
 cd "$(dirname "$0")"
 BIN=${ENTENTE_BIN:-../target/release/entente}
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-16}
-E_PORT=3201; P_PORT=3301; N_PORT=3202; R_PORT=3203; REDIS_PORT=3204; U_PORT=3205
+BIG=${BENCH_BIG_CATALOG:-10000}
+E_PORT=3201; P_PORT=3301; N_PORT=3202; R_PORT=3203; REDIS_PORT=3204; U_PORT=3205; B_PORT=3206; V_PORT=3207
 work=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 [ -d node_modules/oidc-provider ] || npm ci --no-audit --no-fund >/dev/null
-command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
-command -v redis-server >/dev/null || { echo "redis-server is required for the cluster-mode row (apt-get install redis-server)" >&2; exit 1; }
+for t in wrk jq curl redis-server; do
+  command -v $t >/dev/null || { echo "$t is required (make setup, or apt-get install $t)" >&2; exit 1; }
+done
 
-export ENTENTE_DATA_DIR="$work/data" ENTENTE_LOG=warn
-# Runs follow each other on the same port: no shutdown drain.
-export ENTENTE_SHUTDOWN_DRAIN=0
-# Partners made from the command line start in the sandbox (production is reached by an approved
-# promotion), so the load goes to the sandbox endpoints: the same handlers, policy and signing as
-# production's, with the sandbox's own keys.
-"$BIN" partner create --slug bench --name Bench --stage sandbox >/dev/null
-"$BIN" audience create --identifier https://api.example.test --scopes "orders:read" --environment sandbox >/dev/null
-"$BIN" grant set --partner bench --audience https://api.example.test --scopes "orders:read" >/dev/null
-creds=$("$BIN" client create --partner bench --name load --scopes "orders:read" --output json)
-cid=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_id)' "$creds")
-sec=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_secret)' "$creds")
-# Token exchange: a partner IdP with a static JWKS, a trust rule, a client allowed to exchange.
-subject=$(node partner-token.mjs "$work/idp.json" "http://127.0.0.1:$E_PORT")
-"$BIN" issuer add --partner bench --issuer https://idp.bench.test --jwks-file "$work/idp.json" \
-  --audience "http://127.0.0.1:$E_PORT" >/dev/null
-"$BIN" trust-rule set --partner bench --issuer https://idp.bench.test --audience https://api.example.test --scopes "orders:read" >/dev/null
-xcreds=$("$BIN" client create --partner bench --name exchanger --scopes "orders:read" \
-  --grant-types "urn:ietf:params:oauth:grant-type:token-exchange" --output json)
-xcid=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_id)' "$xcreds")
-xsec=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_secret)' "$xcreds")
-# Rate limits: a second partner on a tier it never reaches, so every request runs the limiter
-# (per client and per partner) and none is refused; its cost is the difference from `bench`.
-"$BIN" limit tier set --name bench-ceiling --per-second 1000000 --burst 1000000 >/dev/null
-"$BIN" partner create --slug limited --name Limited --stage sandbox >/dev/null
-"$BIN" grant set --partner limited --audience https://api.example.test --scopes "orders:read" >/dev/null
-"$BIN" limit set --partner limited --tier bench-ceiling >/dev/null
-lcreds=$("$BIN" client create --partner limited --name load --scopes "orders:read" --output json)
-lcid=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_id)' "$lcreds")
-lsec=$(node -e 'const c=JSON.parse(process.argv[1]);console.log(c.client_secret)' "$lcreds")
-
-# Pinning: with it, each system gets core 0 and the load generator core 1, so neither competes with wrk.
-# Off by default; BENCH_PIN=1 gives each system one core (server and peer on core 0, wrk on core 1).
 pin_server=""; pin_load=""
 if [ "${BENCH_PIN:-0}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
   pin_server="taskset -c 0"; pin_load="taskset -c 1"
 fi
-ENTENTE_LISTEN=127.0.0.1:$E_PORT ENTENTE_ISSUER=http://127.0.0.1:$E_PORT $pin_server "$BIN" serve 2>"$work/entente.log" &
-e_pid=$!
+export ENTENTE_LOG=warn
+# Runs follow each other on the same port: no shutdown drain.
+export ENTENTE_SHUTDOWN_DRAIN=0
+API=https://api.example.test
+field() { jq -r ".$1" <<<"$2"; }
+cli() { $pin_load "$BIN" "$@"; }
+
+# The bench catalog, in the data directory $ENTENTE_DATA_DIR. Partners made from the command line
+# start in the sandbox (production is reached by an approved promotion), so the load goes to the
+# sandbox endpoints: the same handlers, policy and signing as production's, with its own keys.
+catalog() {
+  cli partner create --slug bench --name Bench --stage sandbox >/dev/null
+  cli audience create --identifier $API --scopes "orders:read" --environment sandbox >/dev/null
+  cli grant set --partner bench --audience $API --scopes "orders:read" >/dev/null
+  creds=$(cli client create --partner bench --name load --scopes "orders:read" --output json)
+  cid=$(field client_id "$creds"); sec=$(field client_secret "$creds")
+}
+
+# Side by side on the small catalog.
+export ENTENTE_DATA_DIR="$work/data"
+catalog
+# Token exchange: a partner IdP with a static JWKS, a trust rule, a client allowed to exchange.
+subject=$(node partner-token.mjs "$work/idp.json" "http://127.0.0.1:$E_PORT")
+cli issuer add --partner bench --issuer https://idp.bench.test --jwks-file "$work/idp.json" \
+  --audience "http://127.0.0.1:$E_PORT" >/dev/null
+cli trust-rule set --partner bench --issuer https://idp.bench.test --audience $API --scopes "orders:read" >/dev/null
+x=$(cli client create --partner bench --name exchanger --scopes "orders:read" \
+  --grant-types "urn:ietf:params:oauth:grant-type:token-exchange" --output json)
+xcid=$(field client_id "$x"); xsec=$(field client_secret "$x")
+# Introspection: the API's own client (a resource server).
+rs=$(cli resource-server create --audience $API --name "Orders API" --output json)
+rcid=$(field client_id "$rs"); rsec=$(field client_secret "$rs")
+# Rate limits: a second partner on a tier it never reaches, so every request runs the limiter
+# (per client and per partner) and none is refused; its cost is the difference from `bench`.
+cli limit tier set --name bench-ceiling --per-second 1000000 --burst 1000000 >/dev/null
+cli partner create --slug limited --name Limited --stage sandbox >/dev/null
+cli grant set --partner limited --audience $API --scopes "orders:read" >/dev/null
+cli limit set --partner limited --tier bench-ceiling >/dev/null
+l=$(cli client create --partner limited --name load --scopes "orders:read" --output json)
+lcid=$(field client_id "$l"); lsec=$(field client_secret "$l")
+
+serve() { # port metrics-port log [VAR=value ...]: starts an Entente, prints its pid
+  local port=$1 mport=$2 log=$3; shift 3
+  env "$@" ENTENTE_LISTEN=127.0.0.1:$port ENTENTE_METRICS_LISTEN=127.0.0.1:$mport \
+    ENTENTE_ISSUER=http://127.0.0.1:$E_PORT $pin_server "$BIN" serve >/dev/null 2>"$work/$log.log" &
+  echo $!
+}
+ready() { for _ in $(seq 300); do curl -sf "$1" >/dev/null && return; sleep 0.1; done; echo "$1 never answered" >&2; exit 1; }
+e_pid=$(serve $E_PORT 9464 entente)
 $pin_server node peer.mjs $P_PORT >"$work/peer.log" 2>&1 &
 p_pid=$!
 # A second Entente on the same database with the first-exchange note off: the note's cost is the
-# difference between the two exchange runs (same load, same catalog, same issuer).
-ENTENTE_FIRST_EXCHANGE_NOTE=off ENTENTE_METRICS_LISTEN=127.0.0.1:9465 ENTENTE_LISTEN=127.0.0.1:$N_PORT \
-  ENTENTE_ISSUER=http://127.0.0.1:$E_PORT $pin_server "$BIN" serve 2>"$work/entente-nonote.log" &
-# Cluster mode: a third Entente on the same database with its own Redis; the limited client's
-# requests there pay one Redis round trip each (the GCRA script).
+# difference between the two exchange runs.
+serve $N_PORT 9465 entente-nonote ENTENTE_FIRST_EXCHANGE_NOTE=off >/dev/null
+# Cluster mode: a third on the same database with its own Redis; the limited client's requests
+# there pay one Redis round trip each (the GCRA script).
 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no >/dev/null &
-ENTENTE_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0 ENTENTE_METRICS_LISTEN=127.0.0.1:9466 ENTENTE_LISTEN=127.0.0.1:$R_PORT \
-  ENTENTE_ISSUER=http://127.0.0.1:$E_PORT $pin_server "$BIN" serve 2>"$work/entente-redis.log" &
-# The usage pipeline off (ENTENTE_USAGE=off): its cost is the difference from the first server's
-# client_credentials runs (alternated, same load, same catalog).
-ENTENTE_USAGE=off ENTENTE_METRICS_LISTEN=127.0.0.1:9467 ENTENTE_LISTEN=127.0.0.1:$U_PORT \
-  ENTENTE_ISSUER=http://127.0.0.1:$E_PORT $pin_server "$BIN" serve 2>"$work/entente-nousage.log" &
-for u in http://127.0.0.1:$E_PORT/readyz http://127.0.0.1:$N_PORT/readyz http://127.0.0.1:$R_PORT/readyz http://127.0.0.1:$U_PORT/readyz http://127.0.0.1:$P_PORT/.well-known/openid-configuration; do
-  for _ in $(seq 100); do curl -sf "$u" >/dev/null && break; sleep 0.1; done
-done
+serve $R_PORT 9466 entente-redis ENTENTE_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0 >/dev/null
+# The usage pipeline off: its cost is the difference from the first server's runs.
+u_pid=$(serve $U_PORT 9467 entente-nousage ENTENTE_USAGE=off)
+# The memory of verified signatures off: every partner token and introspected token is verified.
+v_pid=$(serve $V_PORT 9469 entente-nomemory ENTENTE_VERIFIED_TOKENS=0)
+for u in $E_PORT $N_PORT $R_PORT $U_PORT $V_PORT; do ready "http://127.0.0.1:$u/readyz"; done
+ready "http://127.0.0.1:$P_PORT/.well-known/openid-configuration"
+sleep 1
+rss_now() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$1/status"; }
+idle_e=$(rss_now "$e_pid"); idle_p=$(rss_now "$p_pid")
 
-rss() { awk '/VmHWM/ {print int($2/1024)}' /proc/$1/status; }
-idle_e=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$e_pid/status)
-
-run() { # name url basic [wrk script]
-  local basic; basic=$(printf '%s' "$3" | base64 -w0)
-  local script=${4:-token.lua}
-  # Warm up, then check that the request really succeeds before measuring.
-  if [ "$script" = token.lua ]; then
-    curl -sf -H "Authorization: Basic $basic" -d grant_type=client_credentials -d resource=https://api.example.test -d scope=orders:read "$2" | grep -q access_token \
-      || { echo "$1: token request failed" >&2; exit 1; }
-  else
-    curl -sf -H "Authorization: Basic $basic" -d grant_type=urn:ietf:params:oauth:grant-type:token-exchange \
-      -d subject_token_type=urn:ietf:params:oauth:token-type:access_token -d audience=https://api.example.test \
-      --data-urlencode "subject_token=$BENCH_SUBJECT" "$2" | grep -q access_token \
-      || { echo "$1: token exchange failed" >&2; exit 1; }
-  fi
-  BENCH_BASIC=$basic $pin_load wrk -t1 -c"$CONNS" -d2s -s "$script" "$2" >/dev/null
-  BENCH_BASIC=$basic $pin_load wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$script" "$2" >"$work/$1.txt"
-  if grep -q "Non-2xx" "$work/$1.txt"; then echo "$1: non-2xx responses under load" >&2; cat "$work/$1.txt" >&2; exit 1; fi
+# run NAME PID URL BASIC SCRIPT [check-curl-args...]: checks one request, warms up, measures.
+run() {
+  local name=$1 pid=$2 url=$3 basic; basic=$(printf '%s' "$4" | base64 -w0); local script=$5; shift 5
+  local code; code=$(curl -s -o "$work/$name.check" -w '%{http_code}' -H "Authorization: Basic $basic" "$@" "$url")
+  case "$code" in 200|304) ;; *) echo "$name: $code $(cat "$work/$name.check")" >&2; exit 1 ;; esac
+  if [ "$code" = 200 ] && grep -q '"active":false' "$work/$name.check"; then echo "$name: token inactive" >&2; exit 1; fi
+  BENCH_BASIC=$basic $pin_load wrk -t1 -c"$CONNS" -d2s -s "$script" "$url" >/dev/null
+  # The peak resident set of this run alone (writing 5 to clear_refs resets VmHWM).
+  echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true
+  BENCH_BASIC=$basic $pin_load wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$script" "$url" >"$work/$name.txt"
+  awk '/VmHWM/ {print int($2/1024)}' "/proc/$pid/status" >"$work/$name.rss"
+  if grep -q "Non-2xx" "$work/$name.txt"; then echo "$name: failed responses under load" >&2; cat "$work/$name.txt" >&2; exit 1; fi
 }
-run entente "http://127.0.0.1:$E_PORT/sandbox/oauth2/token" "$cid:$sec"
-run nousage "http://127.0.0.1:$U_PORT/sandbox/oauth2/token" "$cid:$sec"
+cc=(-d grant_type=client_credentials -d resource=$API -d scope=orders:read)
+xc=(-d grant_type=urn:ietf:params:oauth:grant-type:token-exchange
+    -d subject_token_type=urn:ietf:params:oauth:token-type:access_token -d audience=$API
+    --data-urlencode "subject_token=$subject")
+E=http://127.0.0.1:$E_PORT/sandbox
+run entente "$e_pid" "$E/oauth2/token" "$cid:$sec" token.lua "${cc[@]}"
+run nousage "$u_pid" "http://127.0.0.1:$U_PORT/sandbox/oauth2/token" "$cid:$sec" token.lua "${cc[@]}"
 # Limits on and off alternate (twice each) so that drift on a shared machine falls on both.
-run limited "http://127.0.0.1:$E_PORT/sandbox/oauth2/token" "$lcid:$lsec"
-run entente2 "http://127.0.0.1:$E_PORT/sandbox/oauth2/token" "$cid:$sec"
-run nousage2 "http://127.0.0.1:$U_PORT/sandbox/oauth2/token" "$cid:$sec"
-run limited2 "http://127.0.0.1:$E_PORT/sandbox/oauth2/token" "$lcid:$lsec"
+run limited "$e_pid" "$E/oauth2/token" "$lcid:$lsec" token.lua "${cc[@]}"
+run entente2 "$e_pid" "$E/oauth2/token" "$cid:$sec" token.lua "${cc[@]}"
+run nousage2 "$u_pid" "http://127.0.0.1:$U_PORT/sandbox/oauth2/token" "$cid:$sec" token.lua "${cc[@]}"
+run limited2 "$e_pid" "$E/oauth2/token" "$lcid:$lsec" token.lua "${cc[@]}"
 curl -sf "http://127.0.0.1:9466/readyz" | grep -q '"rate_limits":"cluster"' || { echo "the cluster-mode server has no Redis" >&2; exit 1; }
-run cluster "http://127.0.0.1:$R_PORT/sandbox/oauth2/token" "$lcid:$lsec"
+run cluster "$e_pid" "http://127.0.0.1:$R_PORT/sandbox/oauth2/token" "$lcid:$lsec" token.lua "${cc[@]}"
 export BENCH_SUBJECT=$subject
-run exchange "http://127.0.0.1:$E_PORT/sandbox/oauth2/token" "$xcid:$xsec" exchange.lua
-run exchange-nonote "http://127.0.0.1:$N_PORT/sandbox/oauth2/token" "$xcid:$xsec" exchange.lua
-run peer "http://127.0.0.1:$P_PORT/token" "bench:bench-secret-0123456789abcdef0123456789abcdef"
+run exchange "$e_pid" "$E/oauth2/token" "$xcid:$xsec" exchange.lua "${xc[@]}"
+run exchange-nonote "$e_pid" "http://127.0.0.1:$N_PORT/sandbox/oauth2/token" "$xcid:$xsec" exchange.lua "${xc[@]}"
+run exchange-nomemory "$v_pid" "http://127.0.0.1:$V_PORT/sandbox/oauth2/token" "$xcid:$xsec" exchange.lua "${xc[@]}"
+PEER_SECRET=bench-secret-0123456789abcdef0123456789abcdef
+run peer "$p_pid" "http://127.0.0.1:$P_PORT/token" "bench:$PEER_SECRET" token.lua "${cc[@]}"
+# Introspection of a fresh token (the audience's tokens live 5 minutes).
+etoken=$(curl -sf -u "$cid:$sec" "${cc[@]}" "$E/oauth2/token" | jq -r .access_token)
+BENCH_TOKEN=$etoken run introspect "$e_pid" "$E/oauth2/introspect" "$rcid:$rsec" introspect.lua -d "token=$etoken"
+BENCH_TOKEN=$etoken run introspect-nomemory "$v_pid" "http://127.0.0.1:$V_PORT/sandbox/oauth2/introspect" "$rcid:$rsec" introspect.lua -d "token=$etoken"
+ptoken=$(curl -sf -u "bench-opaque:$PEER_SECRET" -d grant_type=client_credentials -d scope=orders:read "http://127.0.0.1:$P_PORT/token" | jq -r .access_token)
+BENCH_TOKEN=$ptoken run peer-introspect "$p_pid" "http://127.0.0.1:$P_PORT/token/introspection" "bench-opaque:$PEER_SECRET" introspect.lua -d "token=$ptoken"
+# JWKS: Entente revalidated with its ETag (304); the peer sends no ETag, so it answers in full.
+etag=$(curl -sfI "http://127.0.0.1:$E_PORT/.well-known/jwks.json" | awk -F': ' 'tolower($1)=="etag" {print $2}' | tr -d '\r')
+[ -n "$etag" ] || { echo "Entente's JWKS has no ETag" >&2; exit 1; }
+BENCH_ETAG=$etag run jwks "$e_pid" "http://127.0.0.1:$E_PORT/.well-known/jwks.json" ":" jwks.lua -H "If-None-Match: $etag"
+BENCH_ETAG= run peer-jwks "$p_pid" "http://127.0.0.1:$P_PORT/jwks" ":" jwks.lua
+grep -q "Non-2xx\|Socket errors" "$work/jwks.txt" && { echo "jwks: errors" >&2; exit 1; }
+kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true
 
+# The large catalog: BIG partners of the demo seed (each with grants and clients), the bench
+# partner beside them. Memory idle and under load, and the catalog reload under load.
+export ENTENTE_DATA_DIR="$work/big"
+seed_started=$(date +%s.%N)
+cli demo seed --partners "$BIG" --entente-issuer "http://127.0.0.1:$E_PORT" >/dev/null
+seed_s=$(awk -v a="$seed_started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b-a}')
+catalog
+b_pid=$(serve $B_PORT 9468 entente-big)
+ready "http://127.0.0.1:$B_PORT/readyz"
+sleep 2
+idle_big=$(rss_now "$b_pid")
+B=http://127.0.0.1:$B_PORT/sandbox
+run big "$b_pid" "$B/oauth2/token" "$cid:$sec" token.lua "${cc[@]}"
+# Catalog changes every half second under the same load: each is a reload of every partner.
+reloads_before=$(curl -sf http://127.0.0.1:9468/metrics | awk '/^entente_catalog_reload_seconds_count/ {print $2}')
+( i=0; while :; do i=$((i+1)); cli partner create --slug "churn-$i" --name "Churn $i" --stage applied >/dev/null; sleep 0.5; done ) &
+churn=$!
+run big-reload "$b_pid" "$B/oauth2/token" "$cid:$sec" token.lua "${cc[@]}"
+kill $churn; wait $churn 2>/dev/null || true
+sleep 1.5
+m=$(curl -sf http://127.0.0.1:9468/metrics)
+reloads=$(awk -v b="$reloads_before" '/^entente_catalog_reload_seconds_count/ {print $2-b}' <<<"$m")
+reload_max=$(awk '/^entente_catalog_reload_seconds\{quantile="1"\}/ {printf "%.0f", $2*1000}' <<<"$m")
+reload_mean=$(awk '/^entente_catalog_reload_seconds_sum/ {s=$2} /^entente_catalog_reload_seconds_count/ {c=$2} END {printf "%.0f", s/c*1000}' <<<"$m")
+partners=$(awk '/^entente_catalog_partners/ {print $2}' <<<"$m")
+
+# The report.
 rps() { awk '/Requests\/sec/ {print $2}' "$work/$1.txt"; }
-pct() { awk -v p="$2" '$1==p {print $2}' "$work/$1.txt"; }
-printf '\nclient_credentials → ES256 JWT, wrk -t1 -c%s -d%s, loopback, %s cores, pinning: %s\n' "$CONNS" "$DURATION" "$(nproc)" "${pin_server:-off}"
-printf '%-10s %12s %10s %10s %14s\n' system tokens/s p50 p99 peak-RSS-MB
-printf '%-10s %12s %10s %10s %14s\n' entente "$(rps entente)" "$(pct entente 50%)" "$(pct entente 99%)" "$(rss $e_pid)"
-printf '%-10s %12s %10s %10s %14s\n' peer "$(rps peer)" "$(pct peer 50%)" "$(pct peer 99%)" "$(rss $p_pid)"
-printf 'entente idle RSS before load: %s MB\n' "$idle_e"
-printf '%-10s %12s %10s %10s\n' exchange "$(rps exchange)" "$(pct exchange 50%)" "$(pct exchange 99%)"
-printf '%-10s %12s %10s %10s   (ENTENTE_FIRST_EXCHANGE_NOTE=off)\n' exchange "$(rps exchange-nonote)" "$(pct exchange-nonote 50%)" "$(pct exchange-nonote 99%)"
-awk -v a="$(rps exchange)" -v b="$(rps exchange-nonote)" 'BEGIN { printf "first-exchange note: %+.1f%% exchange throughput (on vs off, same run)\n", (a/b-1)*100 }'
-printf '%-10s %12s %10s %10s   (limits on: client and partner checked, never refused)\n' limited "$(rps limited)" "$(pct limited 50%)" "$(pct limited 99%)"
-printf '%-10s %12s %10s %10s   (second pair of runs)\n' entente "$(rps entente2)" "$(pct entente2 50%)" "$(pct entente2 99%)"
-printf '%-10s %12s %10s %10s   (second pair of runs)\n' limited "$(rps limited2)" "$(pct limited2 50%)" "$(pct limited2 99%)"
-printf '%-10s %12s %10s %10s   (cluster mode: limits in Redis, one round trip each)\n' cluster "$(rps cluster)" "$(pct cluster 50%)" "$(pct cluster 99%)"
-awk -v a="$(rps limited)" -v a2="$(rps limited2)" -v b="$(rps entente)" -v b2="$(rps entente2)" \
-  'BEGIN { printf "rate limits: %+.1f%% client_credentials throughput (on vs off, same server, same run; target >= -3%%)\n", ((a+a2)/(b+b2)-1)*100 }'
-awk -v r="$(rps cluster)" -v a="$(rps limited)" -v a2="$(rps limited2)" \
-  'BEGIN { printf "cluster mode: %+.1f%% throughput against limits in process, %.1f us of the 2 cores per request (1/rps difference)\n", (r/((a+a2)/2)-1)*100, (1/r-2/(a+a2))*1e6 }'
-printf '%-10s %12s %10s %10s   (ENTENTE_USAGE=off, two runs: %s)\n' nousage "$(rps nousage)" "$(pct nousage 50%)" "$(pct nousage 99%)" "$(rps nousage2)"
-awk -v a="$(rps entente)" -v a2="$(rps entente2)" -v b="$(rps nousage)" -v b2="$(rps nousage2)" \
-  'BEGIN { printf "usage pipeline: %+.1f%% client_credentials throughput (on vs off, same run; target >= -3%%)\n", ((a+a2)/(b+b2)-1)*100 }'
-awk -v a="$(rps entente)" -v b="$(rps peer)" 'BEGIN { printf "ratio entente/peer: %.1fx (target >= 8x)\n", a/b }'
-awk -v a="$(rps exchange)" -v b="$(rps peer)" 'BEGIN { printf "ratio token exchange/peer client_credentials: %.1fx (target >= 4x)\n", a/b }'
+p99() { awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}' "$work/$1.txt"; }
+rss() { cat "$work/$1.rss"; }
+mean() { awk -v a="$(rps "$1")" -v b="$(rps "$2")" 'BEGIN {printf "%.0f", (a+b)/2}'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
+rows=()
+row() { # path entente_rps peer_rps ratio target p99 rss [note]
+  rows+=("$(jq -cn --arg path "$1" --argjson e "$2" --argjson p "$3" --argjson r "$4" --arg t "$5" \
+    --argjson p99 "$6" --argjson rss "$7" --arg note "${8:-}" \
+    '{path:$path, entente_rps:$e, peer_rps:$p, ratio:$r, target:$t, p99_ms:$p99, rss_mb:$rss} + (if $note=="" then {} else {note:$note} end)')")
+}
+cc_e=$(mean entente entente2)
+row client_credentials "$cc_e" "$(rps peer)" "$(div "$cc_e" "$(rps peer)")" ">= 8x peer; p99 <= 2 ms" "$(p99 entente)" "$(rss entente)"
+row token_exchange "$(rps exchange)" "$(rps peer)" "$(div "$(rps exchange)" "$(rps peer)")" ">= 4x peer client_credentials" "$(p99 exchange)" "$(rss exchange)"
+row introspection "$(rps introspect)" "$(rps peer-introspect)" "$(div "$(rps introspect)" "$(rps peer-introspect)")" ">= 10x peer introspection (opaque)" "$(p99 introspect)" "$(rss introspect)"
+row jwks_if_none_match "$(rps jwks)" "$(rps peer-jwks)" "$(div "$(rps jwks)" "$(rps peer-jwks)")" ">= 20x peer JWKS" "$(p99 jwks)" "$(rss jwks)"
+lim=$(mean limited limited2)
+row client_credentials+rate_limits "$lim" null "$(div "$lim" "$cc_e")" ">= 0.97 of without" "$(p99 limited)" "$(rss limited)" "ratio: limits on / off, same server"
+nou=$(mean nousage nousage2)
+row client_credentials-usage_off "$nou" null "$(div "$cc_e" "$nou")" ">= 0.97 of without" "$(p99 nousage)" "$(rss nousage)" "ratio: usage pipeline on / off"
+row client_credentials+redis "$(rps cluster)" null "$(div "$(rps cluster)" "$lim")" "(cluster mode, no target)" "$(p99 cluster)" null "ratio: limits in Redis / in process"
+row token_exchange-memory_off "$(rps exchange-nomemory)" "$(rps peer)" "$(div "$(rps exchange-nomemory)" "$(rps peer)")" "(no target: every signature verified)" "$(p99 exchange-nomemory)" "$(rss exchange-nomemory)" "ENTENTE_VERIFIED_TOKENS=0; ratio against the peer's client_credentials"
+row introspection-memory_off "$(rps introspect-nomemory)" "$(rps peer-introspect)" "$(div "$(rps introspect-nomemory)" "$(rps peer-introspect)")" "(no target: every signature verified)" "$(p99 introspect-nomemory)" "$(rss introspect-nomemory)" "ENTENTE_VERIFIED_TOKENS=0"
+row token_exchange-first_note_off "$(rps exchange-nonote)" null "$(div "$(rps exchange)" "$(rps exchange-nonote)")" "(no target)" "$(p99 exchange-nonote)" null "ratio: first-exchange note on / off"
+row memory_idle null null null "<= 40 MB" null "$idle_e" "peer idle: $idle_p MB"
+row "client_credentials@${BIG}_partners" "$(rps big)" "$(rps peer)" "$(div "$(rps big)" "$(rps peer)")" "<= 150 MB under load" "$(p99 big)" "$(rss big)" "idle with the catalog: $idle_big MB; seeding took ${seed_s}s"
+row "catalog_reload@${BIG}_partners" "$(rps big-reload)" null "$(div "$(rps big-reload)" "$(rps big)")" "<= 200 ms; p99 unchanged" "$(p99 big-reload)" "$(rss big-reload)" \
+  "$reloads reloads of $partners partners under load: mean $reload_mean ms, max $reload_max ms; p99 without reloads $(p99 big) ms"
+
+printf '\nEntente (release) against oidc-provider %s, wrk -t1 -c%s -d%s, loopback, %s cores, pinning: %s\n' \
+  "$(jq -r .version node_modules/oidc-provider/package.json)" "$CONNS" "$DURATION" "$(nproc)" "${pin_server:-off}"
+printf '%-34s %10s %10s %7s %9s %7s  %s\n' path entente/s peer/s ratio p99-ms rss-MB target
+for r in "${rows[@]}"; do
+  jq -r '[.path, (.entente_rps // "-"), (.peer_rps // "-"), (.ratio // "-"), (.p99_ms // "-"), (.rss_mb // "-"), .target] | @tsv' <<<"$r" |
+    awk -F'\t' '{printf "%-34s %10s %10s %7s %9s %7s  %s\n", $1, $2, $3, $4, $5, $6, $7}'
+  n=$(jq -r '.note // empty' <<<"$r"); [ -z "$n" ] || printf '%-34s %s\n' "" "$n"
+done
+echo
+printf '%s\n' "${rows[@]}"
