@@ -163,7 +163,7 @@ fn usable(jwk: &Jwk, rsa_default: Option<Algorithm>) -> Result<VerifyingKey, Str
         kid,
         alg,
         key,
-        print: crate::verified::key_print(jwk),
+        print: crate::verified::key_print(jwk, alg),
     })
 }
 

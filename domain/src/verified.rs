@@ -31,10 +31,15 @@ pub fn digest(token: &str) -> TokenDigest {
     sha256(token.as_bytes())
 }
 
-/// The print of a JWK: its public parameters (and nothing optional like `kid` or `use`).
-pub fn key_print(jwk: &Jwk) -> KeyPrint {
-    let params = serde_json::to_vec(&jwk.algorithm).unwrap_or_default();
-    sha256(&params)
+/// The print of a key bound to `alg`: its public parameters (nothing optional like `kid` or
+/// `use`) and the algorithm, so a token remembered under one algorithm never matches another.
+pub fn key_print(jwk: &Jwk, alg: Algorithm) -> KeyPrint {
+    // Serialising parsed parameters does not fail; if it did, the debug form (all parameters)
+    // still tells keys apart.
+    let mut bytes = serde_json::to_vec(&jwk.algorithm)
+        .unwrap_or_else(|_| format!("{:?}", jwk.algorithm).into_bytes());
+    bytes.extend_from_slice(format!("|{alg:?}").as_bytes());
+    sha256(&bytes)
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -104,7 +109,7 @@ mod tests {
         (
             crate::keys::encoding_key(crate::keys::SigningAlgorithm::Es256, &k.private_der),
             DecodingKey::from_jwk(&jwk).expect("decoding key"),
-            key_print(&jwk),
+            key_print(&jwk, Algorithm::ES256),
         )
     }
 
@@ -184,5 +189,40 @@ mod tests {
         let m2 = Memory::default();
         let _: Claims = verify(&token(&ek, 50), k, Some(&m2), 100, exp).expect("signature ok");
         assert!(m2.0.borrow().is_empty());
+    }
+
+    /// The trust boundary, stated: an entry is believed. Only a verified token is ever
+    /// remembered, so a token with a broken signature is accepted only if something put it
+    /// there — here the test does, which proves a hit skips the check.
+    #[test]
+    fn a_hit_skips_the_signature_check_and_only_a_hit() {
+        let (ek, dk, print) = key();
+        let k = KeyRef {
+            alg: Algorithm::ES256,
+            key: &dk,
+            print: &print,
+        };
+        let mut parts: Vec<String> = token(&ek, 1_000).split('.').map(str::to_owned).collect();
+        parts[2] = parts[2].chars().rev().collect();
+        let forged = parts.join(".");
+        let m = Memory::default();
+        assert!(
+            verify::<Claims>(&forged, k, Some(&m), 100, exp).is_err(),
+            "not remembered: checked and refused"
+        );
+        assert!(m.0.borrow().is_empty());
+        m.0.borrow_mut().insert(digest(&forged), (print, 1_000));
+        assert!(verify::<Claims>(&forged, k, Some(&m), 100, exp).is_ok());
+        // The same key under another algorithm has another print.
+        let jwk = serde_json::from_value::<Jwk>(serde_json::json!({
+            "kty": "EC", "crv": "P-256",
+            "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+            "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"
+        }))
+        .expect("jwk");
+        assert_ne!(
+            key_print(&jwk, Algorithm::ES256),
+            key_print(&jwk, Algorithm::ES384)
+        );
     }
 }

@@ -470,7 +470,7 @@ fn remembered_signatures_still_follow_the_issuer_its_keys_and_the_rule() {
     w.rules[0].enabled = false;
     assert!(run(&w, &t, None, None).result.is_err());
     w.rules[0].enabled = true;
-    // Past its exp (the skew still admits it), the signature is checked again, not recalled.
+    // Another token is remembered on its own (recall past `exp` is tested in verified.rs).
     let short = token(&w, "at+jwt", json!({"exp": NOW + 5, "jti": "j2"}));
     assert!(run(&w, &short, None, None).result.is_ok());
     assert_eq!(remembered(&w), 2);

@@ -188,7 +188,7 @@ mod tests {
         let k = generate(SigningAlgorithm::Es256).expect("key");
         (
             serde_json::json!({"keys": [k.public_jwk]}).to_string(),
-            entente_domain::verified::key_print(&k.public_jwk),
+            entente_domain::verified::key_print(&k.public_jwk, Algorithm::ES256),
         )
     }
 

@@ -62,7 +62,7 @@ pub fn build(models: &[signing_key::Model], env: Environment, master: &MasterKey
         if let Ok(jwk) = serde_json::from_str::<Jwk>(&m.public_jwk)
             && let Ok(dk) = DecodingKey::from_jwk(&jwk)
         {
-            let print = entente_domain::verified::key_print(&jwk);
+            let print = entente_domain::verified::key_print(&jwk, r.algorithm.jwt_algorithm());
             verifiers.insert(m.kid.clone(), (r.algorithm.jwt_algorithm(), dk, print));
             public.push(jwk);
         }

@@ -77,10 +77,17 @@ pub async fn run(s: AppState) {
 const MAX_CATCH_UP: i64 = 10;
 
 /// The starts of the whole windows that ended by `to` since `next`, oldest first; `next`
-/// moves past them.
+/// moves past them. Only windows whose seconds are still kept are judged: an older one would
+/// read as silence and drag every baseline down (then normal traffic would look like a spike).
 fn due_windows(next: &mut i64, to: i64, window: i64) -> Vec<i64> {
     let window = window.max(1);
-    *next = (*next).max(to - window * MAX_CATCH_UP);
+    let kept = (super::recorder::KEEP_SECONDS - 1) / window * window;
+    let reach = (window * MAX_CATCH_UP).min(kept.max(window));
+    *next = (*next).max(to - reach);
+    if *next > to {
+        // The clock stepped back: start again from now rather than wait for it.
+        *next = to;
+    }
     let mut due = vec![];
     while *next + window <= to {
         due.push(*next);
@@ -199,5 +206,15 @@ mod tests {
         let due = due_windows(&mut next, 1000, 1);
         assert_eq!(due.len() as i64, MAX_CATCH_UP);
         assert_eq!(due.last(), Some(&999));
+        // Minute windows: never further back than the recorder keeps seconds (300).
+        let mut next = 0;
+        let due = due_windows(&mut next, 10_000, 60);
+        assert!(due.iter().all(|from| *from >= 10_000 - 300), "{due:?}");
+        assert_eq!(due.last(), Some(&(10_000 - 60)));
+        assert_eq!(next, 10_000);
+        // The clock stepped back: nothing judged twice, and judging resumes from the new now.
+        let mut next = 5_000;
+        assert_eq!(due_windows(&mut next, 4_000, 60), Vec::<i64>::new());
+        assert_eq!(due_windows(&mut next, 4_060, 60), [4_000]);
     }
 }
