@@ -230,7 +230,7 @@ async fn verify<'s>(
                         .await;
                     &fetched
                 }
-                None => &client.keys,
+                None => client.keys.as_slice(),
             };
             let key = entente_domain::jwks::select(keys, header.kid.as_deref())
                 .ok_or_else(OAuthError::invalid_client)?;

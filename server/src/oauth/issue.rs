@@ -8,7 +8,6 @@ use entente_domain::federation::exchange::Grant;
 use entente_domain::federation::{TT_REFRESH_TOKEN, subject};
 use entente_domain::jws::{self, OneOrMany};
 use entente_domain::token::{ACCESS_TOKEN_TYP, AccessTokenClaims};
-use entente_domain::verified::VerifiedTokens;
 use entente_domain::{OAuthError, ScopeSet};
 use serde::Serialize;
 
@@ -92,7 +91,7 @@ pub fn verify_access_token(
     // Only keys still published verify (a revoked key's tokens are inactive at once, even
     // those whose signatures are remembered); revocation marks are checked by the callers.
     let key = keys.verifier(&kid)?;
-    let memory = state.verified.as_deref().map(|v| v as &dyn VerifiedTokens);
+    let memory = crate::state::verified_tokens::memory(&state.verified);
     entente_domain::verified::verify(token, key, memory, now, |c: &AccessTokenClaims| Some(c.exp))
         .ok()
 }

@@ -40,7 +40,7 @@ impl<R: Fn(&AccessTokenClaims) -> bool> Keys for KeyView<R> {
         (self.revoked)(claims)
     }
     fn verified(&self) -> Option<&dyn VerifiedTokens> {
-        self.verified.as_deref().map(|v| v as &dyn VerifiedTokens)
+        crate::state::verified_tokens::memory(&self.verified)
     }
 }
 

@@ -41,7 +41,7 @@ pub struct ClientEntry {
     /// Keyed hashes of the live secrets, each with when it stops working (a rotated-out secret
     /// during its overlap): checked on every request, not only when the catalog reloads.
     pub secret_hashes: Vec<SecretHash>,
-    pub keys: Vec<VerifyingKey>,
+    pub keys: Arc<Vec<VerifyingKey>>,
     /// Where the client publishes its keys, when it does so instead of registering them
     /// (fetched through the same guarded, cached fetcher as trusted issuers' keys): the
     /// fetcher's cache key (client and address, so moved keys start afresh) and the address.
@@ -119,15 +119,11 @@ fn holds_tokens(p: &entente_store::entities::partner::Model) -> bool {
 impl Snapshot {
     /// A snapshot without in-process limiters (the command line's).
     pub fn build(data: CatalogData) -> Self {
-        Self::build_with(data, None)
+        Self::build_after(data, None, None)
     }
 
-    /// A snapshot whose entries hold their subjects' limiters from `registry` (the server's).
-    pub fn build_with(data: CatalogData, registry: Option<&Registry>) -> Self {
-        Self::build_after(data, registry, None)
-    }
-
-    /// As `build_with`, reusing what `previous` (the snapshot being replaced) already parsed.
+    /// A snapshot whose entries hold their subjects' limiters from `registry` (the server's),
+    /// reusing what `previous` (the snapshot being replaced) already parsed.
     pub fn build_after(
         data: CatalogData,
         registry: Option<&Registry>,
@@ -270,12 +266,7 @@ impl Snapshot {
             let registered = jwks.get(c.client_id.as_str());
             let keys = registered
                 .filter(|j| j.jwks_uri.is_none())
-                .map(|j| {
-                    parsed_jwks
-                        .keys(previous_jwks, &j.jwks, None)
-                        .as_ref()
-                        .clone()
-                })
+                .map(|j| parsed_jwks.keys(previous_jwks, &j.jwks, None))
                 .unwrap_or_default();
             let keys_uri = registered
                 .and_then(|j| j.jwks_uri.as_ref())

@@ -29,6 +29,11 @@ impl VerifiedTokenCache {
     }
 }
 
+/// The memory as the verifiers take it (`None` when it is off).
+pub fn memory(cache: &Option<std::sync::Arc<VerifiedTokenCache>>) -> Option<&dyn VerifiedTokens> {
+    cache.as_deref().map(|c| c as &dyn VerifiedTokens)
+}
+
 impl VerifiedTokens for VerifiedTokenCache {
     fn recall(&self, digest: &TokenDigest) -> Option<(KeyPrint, i64)> {
         self.cache.get(digest)
