@@ -10,11 +10,12 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::catalog_rows::{
+    ClientKeysRow, ClientRow, GrantRow, IssuerRow, PartnerRow, RuleRow, SecretRow,
+};
 use crate::changes::{publish, topic};
 use crate::entities::refresh_token;
-use crate::entities::{
-    audience, client, client_jwks, client_secret, grant, partner, scope, trust_rule, trusted_issuer,
-};
+use crate::entities::{audience, client, client_jwks, client_secret, grant, partner, scope};
 use crate::refresh::{MARK_RETENTION, put_mark};
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 use sea_orm::sea_query::Expr;
@@ -133,15 +134,15 @@ impl NewClient {
 /// Everything the token service serves from memory.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogData {
-    pub partners: Vec<partner::Model>,
+    pub partners: Vec<PartnerRow>,
     pub audiences: Vec<audience::Model>,
     pub scopes: Vec<scope::Model>,
-    pub grants: Vec<grant::Model>,
-    pub clients: Vec<client::Model>,
-    pub secrets: Vec<client_secret::Model>,
-    pub jwks: Vec<client_jwks::Model>,
-    pub trusted_issuers: Vec<trusted_issuer::Model>,
-    pub trust_rules: Vec<trust_rule::Model>,
+    pub grants: Vec<GrantRow>,
+    pub clients: Vec<ClientRow>,
+    pub secrets: Vec<SecretRow>,
+    pub jwks: Vec<ClientKeysRow>,
+    pub trusted_issuers: Vec<IssuerRow>,
+    pub trust_rules: Vec<RuleRow>,
     pub rate_tiers: Vec<crate::entities::rate_tier::Model>,
     pub rate_limits: Vec<crate::entities::rate_limit::Model>,
 }
@@ -564,28 +565,46 @@ impl Store {
     }
 
     /// The whole catalog, for the in-memory snapshot. Expired secrets are left out.
+    ///
+    /// One read transaction, so the snapshot never pairs, say, a new client with the secrets of
+    /// before it (SQLite reads one WAL snapshot; PostgreSQL needs repeatable read for that).
     pub async fn load_catalog(&self, now: i64) -> Result<CatalogData> {
+        use sea_orm::{AccessMode, IsolationLevel, TransactionTrait};
         let db = self.db();
-        Ok(CatalogData {
-            partners: partner::Entity::find().all(db).await?,
-            audiences: audience::Entity::find().all(db).await?,
-            scopes: scope::Entity::find().all(db).await?,
-            grants: grant::Entity::find().all(db).await?,
-            clients: client::Entity::find().all(db).await?,
-            secrets: client_secret::Entity::find()
+        let txn = if self.backend() == sea_orm::DbBackend::Postgres {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?
+        } else {
+            db.begin().await?
+        };
+        let data = CatalogData {
+            partners: PartnerRow::select().into_model().all(&txn).await?,
+            audiences: audience::Entity::find().all(&txn).await?,
+            scopes: scope::Entity::find().all(&txn).await?,
+            grants: GrantRow::select().into_model().all(&txn).await?,
+            clients: ClientRow::select().into_model().all(&txn).await?,
+            secrets: SecretRow::select()
                 .filter(
                     client_secret::Column::ExpiresAt
                         .is_null()
                         .or(client_secret::Column::ExpiresAt.gt(now)),
                 )
-                .all(db)
+                .into_model()
+                .all(&txn)
                 .await?,
-            jwks: client_jwks::Entity::find().all(db).await?,
-            trusted_issuers: trusted_issuer::Entity::find().all(db).await?,
-            trust_rules: trust_rule::Entity::find().all(db).await?,
-            rate_tiers: crate::entities::rate_tier::Entity::find().all(db).await?,
-            rate_limits: crate::entities::rate_limit::Entity::find().all(db).await?,
-        })
+            jwks: ClientKeysRow::select().into_model().all(&txn).await?,
+            trusted_issuers: IssuerRow::select().into_model().all(&txn).await?,
+            trust_rules: RuleRow::select().into_model().all(&txn).await?,
+            rate_tiers: crate::entities::rate_tier::Entity::find().all(&txn).await?,
+            rate_limits: crate::entities::rate_limit::Entity::find()
+                .all(&txn)
+                .await?,
+        };
+        txn.commit().await?;
+        Ok(data)
     }
 }
 

@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod applications;
 pub mod audit;
 pub mod catalog;
+pub mod catalog_rows;
 pub mod changes;
 pub mod client_keys;
 pub mod config;

@@ -303,9 +303,216 @@ async fn sessions_round_trip(db: &TestDb) {
     assert_eq!(s.session_load("s1", 0).await.unwrap(), None);
 }
 
+/// The catalog read decodes its rows by position from a select of some columns: every field
+/// must come back as the store wrote it, on both databases.
+async fn the_catalog_read_holds_what_was_written(db: &TestDb) {
+    use entente_store::client_keys::ClientKeys;
+    use entente_store::federation::{NewTrustRule, NewTrustedIssuer};
+    let s = &db.store;
+    let (pid, _) = seed(db).await;
+    let scopes = ScopeSet::parse("orders:read orders:write").unwrap();
+    s.set_grant(&actor(), "acme", "https://api.example.test", &scopes, 101)
+        .await
+        .unwrap();
+    let secret_client = s
+        .create_client(
+            &actor(),
+            NewClient::partner_secret(
+                pid.clone(),
+                "backend".into(),
+                ScopeSet::parse("orders:read").unwrap(),
+                vec!["client_credentials".into(), "refresh_token".into()],
+                vec![7; 32],
+            ),
+            "cid-secret".into(),
+            102,
+        )
+        .await
+        .unwrap();
+    let key =
+        entente_domain::keys::generate(entente_domain::keys::SigningAlgorithm::Es256).unwrap();
+    let doc = serde_json::json!({"keys": [key.public_jwk]}).to_string();
+    let key_client = s
+        .create_client(
+            &actor(),
+            NewClient::partner_key(
+                pid.clone(),
+                "signer".into(),
+                scopes.clone(),
+                vec!["client_credentials".into()],
+                ClientKeys::Document(doc.clone()),
+            ),
+            "cid-key".into(),
+            103,
+        )
+        .await
+        .unwrap();
+    let mut new = NewTrustedIssuer::new(
+        "https://idp.acme.test".into(),
+        "https://entente.test".into(),
+    );
+    new.jwks = Some(doc.clone());
+    new.algorithms = "ES256".into();
+    new.max_age = 600;
+    new.skew = 30;
+    let issuer = s
+        .create_trusted_issuer(&actor(), "acme", new, 104)
+        .await
+        .unwrap();
+    let mut rule = NewTrustRule::new(scopes.clone());
+    rule.delegation = true;
+    rule.max_depth = 2;
+    rule.refresh = true;
+    rule.lifetime = Some(120);
+    rule.claims = vec![entente_domain::federation::ClaimPass {
+        from: "email".into(),
+        to: "email".into(),
+    }];
+    let rule = s
+        .set_trust_rule(
+            &actor(),
+            "acme",
+            "https://idp.acme.test",
+            "https://api.example.test",
+            rule,
+            105,
+        )
+        .await
+        .unwrap();
+
+    let cat = s.load_catalog(106).await.unwrap();
+    let p = &cat.partners[0];
+    let partner = s.partner_by_id(&pid).await.unwrap();
+    assert_eq!(
+        (p.id.as_str(), p.slug.as_str(), p.enabled, p.stage),
+        (pid.as_str(), "acme", true, partner.stage)
+    );
+    let g = &cat.grants[0];
+    assert_eq!(
+        (g.partner_id.as_str(), g.scopes.as_str()),
+        (pid.as_str(), "orders:read orders:write")
+    );
+    for model in [&secret_client, &key_client] {
+        let c = cat
+            .clients
+            .iter()
+            .find(|c| c.client_id == model.client_id)
+            .unwrap();
+        assert_eq!(
+            (
+                c.kind,
+                &c.partner_id,
+                &c.audience_id,
+                c.auth_method,
+                &c.grant_types,
+                &c.allowed_scopes,
+                c.enabled,
+                c.environment,
+            ),
+            (
+                model.kind,
+                &model.partner_id,
+                &model.audience_id,
+                model.auth_method,
+                &model.grant_types,
+                &model.allowed_scopes,
+                model.enabled,
+                model.environment,
+            )
+        );
+    }
+    let secret = &cat.secrets[0];
+    assert_eq!(
+        (secret.client_id.as_str(), &secret.hash, secret.expires_at),
+        ("cid-secret", &vec![7u8; 32], None)
+    );
+    let keys = &cat.jwks[0];
+    assert_eq!(
+        (keys.client_id.as_str(), &keys.jwks, &keys.jwks_uri),
+        ("cid-key", &doc, &None)
+    );
+    let i = &cat.trusted_issuers[0];
+    assert_eq!(
+        (
+            &i.id,
+            &i.partner_id,
+            &i.issuer,
+            &i.jwks_uri,
+            &i.jwks,
+            &i.algorithms,
+            &i.audiences,
+            &i.kinds,
+            i.max_age,
+            i.skew,
+            &i.subject_claim,
+            i.access_tokens_typed_jwt,
+            i.enabled,
+        ),
+        (
+            &issuer.id,
+            &issuer.partner_id,
+            &issuer.issuer,
+            &issuer.jwks_uri,
+            &issuer.jwks,
+            &issuer.algorithms,
+            &issuer.audiences,
+            &issuer.kinds,
+            issuer.max_age,
+            issuer.skew,
+            &issuer.subject_claim,
+            issuer.access_tokens_typed_jwt,
+            issuer.enabled,
+        )
+    );
+    let r = &cat.trust_rules[0];
+    assert_eq!(
+        (
+            &r.id,
+            &r.partner_id,
+            &r.issuer_id,
+            &r.audience_id,
+            &r.scopes,
+            &r.claims,
+            &r.mappings,
+            r.pairwise,
+            r.delegation,
+            r.max_depth,
+            r.delegation_only,
+            r.refresh,
+            r.lifetime,
+            r.refresh_lifetime,
+            r.enabled,
+        ),
+        (
+            &rule.id,
+            &rule.partner_id,
+            &rule.issuer_id,
+            &rule.audience_id,
+            &rule.scopes,
+            &rule.claims,
+            &rule.mappings,
+            rule.pairwise,
+            rule.delegation,
+            rule.max_depth,
+            rule.delegation_only,
+            rule.refresh,
+            rule.lifetime,
+            rule.refresh_lifetime,
+            rule.enabled,
+        )
+    );
+    // Written values, not only equal ones: a column read into the wrong field would differ.
+    assert_eq!(
+        (i.max_age, i.skew, r.max_depth, r.lifetime),
+        (600, 30, 2, Some(120))
+    );
+    assert!(r.delegation && r.refresh && !r.pairwise);
+}
+
 both!(
     partners_audiences_and_grants,
     clients_secrets_rotate_and_expire,
+    the_catalog_read_holds_what_was_written,
     replay_cache_and_revocations,
     signing_key_moves_are_conditional,
     invites_are_single_use_and_expire,

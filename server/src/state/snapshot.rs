@@ -112,7 +112,7 @@ pub struct Snapshot {
 
 /// A partner's clients get tokens only while it is enabled and in sandbox or production: a
 /// suspended (or applied, or offboarded) partner's clients do not authenticate at all.
-fn holds_tokens(p: &entente_store::entities::partner::Model) -> bool {
+fn holds_tokens(p: &entente_store::catalog_rows::PartnerRow) -> bool {
     p.enabled && entente_domain::lifecycle::Stage::from(p.stage).holds_tokens()
 }
 
@@ -131,7 +131,7 @@ impl Snapshot {
     ) -> Self {
         let previous_jwks = previous.map(|p| &p.parsed_jwks);
         let mut parsed_jwks = ParsedJwks::default();
-        let partners: HashMap<&str, &entente_store::entities::partner::Model> =
+        let partners: HashMap<&str, &entente_store::catalog_rows::PartnerRow> =
             data.partners.iter().map(|p| (p.id.as_str(), p)).collect();
         let mut audience_scopes: HashMap<&str, Vec<&str>> = HashMap::new();
         for s in &data.scopes {
@@ -172,7 +172,7 @@ impl Snapshot {
                 .or_default()
                 .push((s.hash.clone(), s.expires_at));
         }
-        let jwks: HashMap<&str, &entente_store::entities::client_jwks::Model> = data
+        let jwks: HashMap<&str, &entente_store::catalog_rows::ClientKeysRow> = data
             .jwks
             .iter()
             .map(|j| (j.client_id.as_str(), j))
