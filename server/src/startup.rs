@@ -239,6 +239,7 @@ async fn build_state(
         revoked: Default::default(),
         feed_position: AtomicI64::new(0),
         reload_lock: tokio::sync::Mutex::new(()),
+        catalog_build: Default::default(),
         metrics,
         trusted_proxies: config.trusted_proxies,
         forwarded_header: config.forwarded_header,

@@ -309,7 +309,7 @@ async fn the_catalog_read_holds_what_was_written(db: &TestDb) {
     use entente_store::client_keys::ClientKeys;
     use entente_store::federation::{NewTrustRule, NewTrustedIssuer};
     let s = &db.store;
-    let (pid, _) = seed(db).await;
+    let (pid, aid) = seed(db).await;
     let scopes = ScopeSet::parse("orders:read orders:write").unwrap();
     s.set_grant(&actor(), "acme", "https://api.example.test", &scopes, 101)
         .await
@@ -347,38 +347,51 @@ async fn the_catalog_read_holds_what_was_written(db: &TestDb) {
         )
         .await
         .unwrap();
-    let mut new = NewTrustedIssuer::new(
-        "https://idp.acme.test".into(),
-        "https://entente.test".into(),
-    );
-    new.jwks = Some(doc.clone());
-    new.algorithms = "ES256".into();
-    new.max_age = 600;
-    new.skew = 30;
-    let issuer = s
-        .create_trusted_issuer(&actor(), "acme", new, 104)
-        .await
-        .unwrap();
-    let mut rule = NewTrustRule::new(scopes.clone());
-    rule.delegation = true;
-    rule.max_depth = 2;
-    rule.refresh = true;
-    rule.lifetime = Some(120);
-    rule.claims = vec![entente_domain::federation::ClaimPass {
-        from: "email".into(),
-        to: "email".into(),
-    }];
-    let rule = s
-        .set_trust_rule(
-            &actor(),
-            "acme",
-            "https://idp.acme.test",
-            "https://api.example.test",
-            rule,
-            105,
-        )
-        .await
-        .unwrap();
+    // Three issuers, each with a rule whose flags differ from the others' so that every flag
+    // has its own pattern across the three: a column read into the wrong field shows.
+    let mut written = vec![];
+    for (n, (pairwise, delegation, delegation_only, refresh)) in [
+        (false, true, true, true),
+        (true, false, false, true),
+        (true, true, false, false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let issuer = format!("https://idp{n}.acme.test");
+        let mut new = NewTrustedIssuer::new(issuer.clone(), "https://entente.test".into());
+        new.jwks = Some(doc.clone());
+        new.algorithms = "ES256".into();
+        new.max_age = 600 + n as i64;
+        new.skew = 30 + n as i64;
+        let i = s
+            .create_trusted_issuer(&actor(), "acme", new, 104)
+            .await
+            .unwrap();
+        let mut rule = NewTrustRule::new(scopes.clone());
+        rule.pairwise = pairwise;
+        rule.delegation = delegation;
+        rule.delegation_only = delegation_only;
+        rule.max_depth = 2;
+        rule.refresh = refresh;
+        rule.lifetime = Some(120);
+        rule.claims = vec![entente_domain::federation::ClaimPass {
+            from: "email".into(),
+            to: "email".into(),
+        }];
+        let r = s
+            .set_trust_rule(
+                &actor(),
+                "acme",
+                &issuer,
+                "https://api.example.test",
+                rule,
+                105,
+            )
+            .await
+            .unwrap();
+        written.push((i, r, (pairwise, delegation, delegation_only, refresh)));
+    }
 
     let cat = s.load_catalog(106).await.unwrap();
     let p = &cat.partners[0];
@@ -389,8 +402,12 @@ async fn the_catalog_read_holds_what_was_written(db: &TestDb) {
     );
     let g = &cat.grants[0];
     assert_eq!(
-        (g.partner_id.as_str(), g.scopes.as_str()),
-        (pid.as_str(), "orders:read orders:write")
+        (
+            g.partner_id.as_str(),
+            g.audience_id.as_str(),
+            g.scopes.as_str()
+        ),
+        (pid.as_str(), aid.as_str(), "orders:read orders:write")
     );
     for model in [&secret_client, &key_client] {
         let c = cat
@@ -431,82 +448,105 @@ async fn the_catalog_read_holds_what_was_written(db: &TestDb) {
         (keys.client_id.as_str(), &keys.jwks, &keys.jwks_uri),
         ("cid-key", &doc, &None)
     );
-    let i = &cat.trusted_issuers[0];
-    assert_eq!(
-        (
-            &i.id,
-            &i.partner_id,
-            &i.issuer,
-            &i.jwks_uri,
-            &i.jwks,
-            &i.algorithms,
-            &i.audiences,
-            &i.kinds,
-            i.max_age,
-            i.skew,
-            &i.subject_claim,
-            i.access_tokens_typed_jwt,
-            i.enabled,
-        ),
-        (
-            &issuer.id,
-            &issuer.partner_id,
-            &issuer.issuer,
-            &issuer.jwks_uri,
-            &issuer.jwks,
-            &issuer.algorithms,
-            &issuer.audiences,
-            &issuer.kinds,
-            issuer.max_age,
-            issuer.skew,
-            &issuer.subject_claim,
-            issuer.access_tokens_typed_jwt,
-            issuer.enabled,
-        )
-    );
-    let r = &cat.trust_rules[0];
-    assert_eq!(
-        (
-            &r.id,
-            &r.partner_id,
-            &r.issuer_id,
-            &r.audience_id,
-            &r.scopes,
-            &r.claims,
-            &r.mappings,
-            r.pairwise,
-            r.delegation,
-            r.max_depth,
-            r.delegation_only,
-            r.refresh,
-            r.lifetime,
-            r.refresh_lifetime,
-            r.enabled,
-        ),
-        (
-            &rule.id,
-            &rule.partner_id,
-            &rule.issuer_id,
-            &rule.audience_id,
-            &rule.scopes,
-            &rule.claims,
-            &rule.mappings,
-            rule.pairwise,
-            rule.delegation,
-            rule.max_depth,
-            rule.delegation_only,
-            rule.refresh,
-            rule.lifetime,
-            rule.refresh_lifetime,
-            rule.enabled,
-        )
-    );
-    // Written values, not only equal ones: a column read into the wrong field would differ.
-    assert_eq!(
-        (i.max_age, i.skew, r.max_depth, r.lifetime),
-        (600, 30, 2, Some(120))
-    );
-    assert!(r.delegation && r.refresh && !r.pairwise);
+    assert_eq!((cat.trusted_issuers.len(), cat.trust_rules.len()), (3, 3));
+    for (n, (issuer, rule, flags)) in written.iter().enumerate() {
+        let i = cat
+            .trusted_issuers
+            .iter()
+            .find(|i| i.id == issuer.id)
+            .unwrap();
+        let r = cat.trust_rules.iter().find(|r| r.id == rule.id).unwrap();
+        // (Tuples of more than 12 compare only in parts.)
+        assert_eq!(
+            (
+                &i.id,
+                &i.partner_id,
+                &i.issuer,
+                &i.jwks_uri,
+                &i.jwks,
+                &i.algorithms,
+                &i.audiences,
+            ),
+            (
+                &issuer.id,
+                &issuer.partner_id,
+                &issuer.issuer,
+                &issuer.jwks_uri,
+                &issuer.jwks,
+                &issuer.algorithms,
+                &issuer.audiences,
+            )
+        );
+        assert_eq!(
+            (
+                &i.kinds,
+                i.max_age,
+                i.skew,
+                &i.subject_claim,
+                i.access_tokens_typed_jwt,
+                i.enabled,
+            ),
+            (
+                &issuer.kinds,
+                issuer.max_age,
+                issuer.skew,
+                &issuer.subject_claim,
+                issuer.access_tokens_typed_jwt,
+                issuer.enabled,
+            )
+        );
+        assert_eq!(
+            (
+                &r.id,
+                &r.partner_id,
+                &r.issuer_id,
+                &r.audience_id,
+                &r.scopes,
+                &r.claims,
+                &r.mappings,
+            ),
+            (
+                &rule.id,
+                &rule.partner_id,
+                &rule.issuer_id,
+                &rule.audience_id,
+                &rule.scopes,
+                &rule.claims,
+                &rule.mappings,
+            )
+        );
+        assert_eq!(
+            (
+                r.pairwise,
+                r.delegation,
+                r.max_depth,
+                r.delegation_only,
+                r.refresh,
+                r.lifetime,
+                r.refresh_lifetime,
+                r.enabled,
+            ),
+            (
+                rule.pairwise,
+                rule.delegation,
+                rule.max_depth,
+                rule.delegation_only,
+                rule.refresh,
+                rule.lifetime,
+                rule.refresh_lifetime,
+                rule.enabled,
+            )
+        );
+        // Written values, not only equal ones: a column read into the wrong field would differ.
+        let n = n as i64;
+        assert_eq!((i.max_age, i.skew), (600 + n, 30 + n));
+        assert_eq!((r.max_depth, r.lifetime), (2, Some(120)));
+        assert_eq!(
+            (r.pairwise, r.delegation, r.delegation_only, r.refresh),
+            *flags
+        );
+        assert!(r.enabled && i.enabled && !i.access_tokens_typed_jwt);
+    }
 }
 
 both!(

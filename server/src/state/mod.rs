@@ -100,6 +100,10 @@ pub struct Inner {
     /// One reload at a time: two overlapping polls could otherwise install an older snapshot
     /// over a newer one.
     pub reload_lock: tokio::sync::Mutex<()>,
+    /// One catalog read and build at a time, held on the blocking thread itself: a reload
+    /// whose caller gave up (a timed-out poll, a closed request) still finishes there, and the
+    /// next one waits for it instead of holding a second catalog in memory beside it.
+    pub catalog_build: Arc<std::sync::Mutex<()>>,
     pub discovery_json: axum::body::Bytes,
     pub sandbox_discovery_json: axum::body::Bytes,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
@@ -251,11 +255,15 @@ impl Inner {
         let subjects = self.limits.subjects.clone();
         let previous = self.snapshot();
         let runtime = tokio::runtime::Handle::current();
+        let one_build = self.catalog_build.clone();
         // Reading a large catalog is mostly decoding rows, which the database driver does in
         // the task that awaits them, and building its indexes is more CPU: tens of
         // milliseconds at 10,000 partners. Both run on a blocking thread, so a runtime worker
         // never holds the requests queued behind it for that long.
         let (snapshot, loaded, partners) = tokio::task::spawn_blocking(move || {
+            let _one = one_build
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let data = runtime.block_on(store.load_catalog(at))?;
             let loaded = started.elapsed();
             let partners = data.partners.len();
