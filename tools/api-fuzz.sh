@@ -19,7 +19,9 @@ export ENTENTE_ISSUER=http://127.0.0.1:$PORT
 ADMIN_API=$ENTENTE_ISSUER/admin/api/v1
 "$BIN" demo seed --partners 30 --audiences 3 --scopes 5 >/dev/null
 # The admin API's audience, the operations partner (in production) and a client acting as admin.
-creds=$("$BIN" admin api-client --name api-fuzz --role admin --output json)
+# Every API client has an owner: the console user who answers for it (four eyes count people).
+"$BIN" admin create --email fuzz-owner@example.test --password-stdin <<<"fuzz owner password 20261207" >/dev/null
+creds=$("$BIN" admin api-client --name api-fuzz --role admin --owner fuzz-owner@example.test --output json)
 id=$(jq -r .client_id <<<"$creds"); secret=$(jq -r .client_secret <<<"$creds")
 "$BIN" serve --listen 127.0.0.1:$PORT > "$work/server.log" 2>&1 & server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done

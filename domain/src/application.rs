@@ -209,3 +209,45 @@ mod tests {
         }
     }
 }
+
+/// The network an application's source address counts under: an IPv4 address itself, an IPv6
+/// address's /48 (what one site is typically given, so a single applicant cannot spread over
+/// its own 2^80 addresses). `None` for something that is not an address.
+pub fn source_network(source: &str) -> Option<String> {
+    match source.trim().parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(v4) => Some(v4.to_string()),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => Some(v4.to_string()),
+            None => {
+                let s = v6.segments();
+                Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]))
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod network_tests {
+    use super::source_network;
+
+    #[test]
+    fn ipv6_counts_per_48_and_ipv4_per_address() {
+        assert_eq!(
+            source_network("2001:db8:1:ffff::1"),
+            source_network("2001:db8:1:0:abcd::9")
+        );
+        assert_ne!(
+            source_network("2001:db8:1::1"),
+            source_network("2001:db8:2::1")
+        );
+        assert_eq!(
+            source_network("203.0.113.7").as_deref(),
+            Some("203.0.113.7")
+        );
+        assert_eq!(
+            source_network("::ffff:203.0.113.7").as_deref(),
+            Some("203.0.113.7")
+        );
+        assert_eq!(source_network("not an address"), None);
+    }
+}

@@ -4,6 +4,11 @@
 /// whoever writes its audit events (never taken from the caller).
 pub const TRACE_ID_HEADER: &str = "x-entente-trace-id";
 
+/// The request header through which the request layer hands on the caller's own `X-Request-Id`
+/// (when sane), kept in audit details as `caller_request_id`, labelled as the caller's: never
+/// the audit row's request id (an incoming header of this name is dropped).
+pub const CALLER_REQUEST_ID_HEADER: &str = "x-entente-caller-request-id";
+
 /// Seconds since the epoch for: Unix seconds (`1790000000`), a time ago (`15m`, `24h`, `7d`),
 /// a date (`2026-11-26`, midnight UTC), a minute (`2026-11-26T10:00`, UTC, as a browser's
 /// datetime field sends it) or RFC 3339 (`2026-11-26T10:00:00+01:00`).

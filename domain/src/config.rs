@@ -130,6 +130,10 @@ pub struct IssuerConfig {
     pub max_age: i64,
     pub skew: i64,
     pub subject_claim: String,
+    /// The issuer guarantees that `subject_claim` never changes and is never reassigned; only
+    /// then may it be a mutable claim such as `email`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub subject_claim_guaranteed: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub access_tokens_typed_jwt: bool,
     #[serde(default = "yes", skip_serializing_if = "is_true")]

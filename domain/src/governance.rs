@@ -61,9 +61,29 @@ pub enum Refusal {
     NotAllowed(String),
 }
 
-/// Whether `decider` may decide a request filed by `requester`: only administrators decide,
-/// never on their own request, and only while it is pending. `decider_is_admin` is the
-/// decider's current role, read at decision time.
+/// The person behind an actor name, for four eyes. A console user (`admin:`), a partner user
+/// (`portal:`) and someone joining by invitation (`invite:`) are one person by their verified
+/// address, whatever role they act in; an admin API client (`api:`) is the console user who
+/// owns it (`api_client_owner`, looked up by the caller); anything else (the host, a system
+/// task, a client without an owner) is only itself.
+pub fn person(actor: &str, api_client_owner: Option<&str>) -> String {
+    if actor.starts_with("api:")
+        && let Some(owner) = api_client_owner.map(str::trim).filter(|o| !o.is_empty())
+    {
+        return format!("person:{}", owner.to_ascii_lowercase());
+    }
+    for prefix in ["admin:", "portal:", "invite:"] {
+        if let Some(address) = actor.strip_prefix(prefix) {
+            return format!("person:{}", address.trim().to_ascii_lowercase());
+        }
+    }
+    actor.to_owned()
+}
+
+/// Whether the person `decider` may decide a request filed by the person `requester` (both as
+/// `person` gives them): only administrators decide, never on a request they filed themselves,
+/// through a client they own or under another role, and only while it is pending.
+/// `decider_is_admin` is the decider's current role, read at decision time.
 pub fn check_decision(
     status: RequestStatus,
     requester: &str,
@@ -78,7 +98,7 @@ pub fn check_decision(
     }
     if requester == decider {
         return Err(Refusal::NotAllowed(
-            "a different administrator must decide a request you filed".into(),
+            "a different person must decide this request: you filed it (yourself, through an API client you own, or under another role)".into(),
         ));
     }
     if !decider_is_admin {
@@ -261,6 +281,29 @@ mod tests {
             lifetime: Some(300),
             refresh_lifetime: 3600,
         }
+    }
+
+    #[test]
+    fn four_eyes_are_two_people() {
+        // An API client is its owner; an address is one person in every role.
+        let filer = person("api:cl_bot", Some("Alice@Corp.example"));
+        assert_eq!(filer, person("admin:alice@corp.example", None));
+        assert_eq!(person("portal:alice@corp.example", None), filer);
+        assert_eq!(person("invite:ALICE@corp.example", None), filer);
+        assert_ne!(person("admin:bob@corp.example", None), filer);
+        assert!(
+            check_decision(
+                RequestStatus::Pending,
+                &filer,
+                &person("admin:alice@corp.example", None),
+                true
+            )
+            .is_err()
+        );
+        // A client without an owner is only itself; names never collide with people.
+        assert_eq!(person("api:cl_bot", None), "api:cl_bot");
+        assert_ne!(person("cli:alice@corp.example", None), filer);
+        assert_eq!(person("system", None), "system");
     }
 
     #[test]

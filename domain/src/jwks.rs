@@ -34,6 +34,19 @@ pub fn parse_with(
     json: &str,
     rsa_default: Option<Algorithm>,
 ) -> Result<(Vec<VerifyingKey>, Vec<String>), String> {
+    // A repeated member (`kty`, `alg`, `n`, `keys`…) could be read one way here and another
+    // way by the partner or a resource server (case 72).
+    match crate::json_strict::check(json.as_bytes()) {
+        Ok(()) => {}
+        Err(crate::json_strict::StrictJsonError::Repeated(name)) => {
+            return Err(format!(
+                "member name {name:?} appears more than once in an object of the JWKS, so which value counts is ambiguous"
+            ));
+        }
+        Err(crate::json_strict::StrictJsonError::Invalid) => {
+            return Err("JWKS is not valid JSON".into());
+        }
+    }
     let doc: serde_json::Value =
         serde_json::from_str(json).map_err(|_| "JWKS is not valid JSON".to_string())?;
     let keys = doc
@@ -243,6 +256,39 @@ mod tests {
         );
         assert_eq!(sole_rsa(&[Algorithm::RS256, Algorithm::PS256]), None);
         assert_eq!(sole_rsa(&[Algorithm::ES256]), None);
+    }
+
+    /// Case 72: a member named twice, in the document or in a key, refuses the document.
+    #[test]
+    fn repeated_member_names_refuse_the_document() {
+        let k = generate(SigningAlgorithm::Es256).unwrap();
+        let jwk = serde_json::to_string(&k.public_jwk).unwrap();
+        let good = format!(r#"{{"keys":[{jwk}]}}"#);
+        assert_eq!(parse(&good).unwrap().0.len(), 1);
+        let other = generate(SigningAlgorithm::Es256).unwrap();
+        let x_other = serde_json::to_value(&other.public_jwk).unwrap()["x"].clone();
+        for (what, doc) in [
+            (
+                "x",
+                format!(
+                    r#"{{"keys":[{}, "x":{x_other}}}]}}"#,
+                    jwk.trim_end_matches('}')
+                ),
+            ),
+            ("keys", format!(r#"{{"keys":[],"keys":[{jwk}]}}"#)),
+            (
+                "kid",
+                format!(
+                    r#"{{"keys":[{}, "kid":"other"}}]}}"#,
+                    jwk.trim_end_matches('}')
+                ),
+            ),
+        ] {
+            let e = parse(&doc).unwrap_err();
+            assert!(e.contains(&format!("{what:?}")), "{what}: {e}");
+            assert!(check_document(&doc).is_err(), "{what}");
+            assert!(parse_with(&doc, Some(Algorithm::RS256)).is_err(), "{what}");
+        }
     }
 
     #[test]

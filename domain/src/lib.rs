@@ -16,6 +16,7 @@ pub mod governance;
 pub mod grant;
 pub mod ids;
 pub mod introspection;
+pub mod json_strict;
 pub mod jwks;
 pub mod jws;
 pub mod keyring;

@@ -205,3 +205,38 @@ test('an operator onboards a partner and requests production, a second administr
   await olga.context.close();
   await admin.context.close();
 });
+
+// Four eyes are two people: a console invitation names the address that may use it (inline
+// validation first), and the link works for that address only.
+test('a console invitation is bound to the invited address', async ({ browser }) => {
+  const { page, problems, context } = await as(browser, 'admin@example.test');
+  await page.goto('/users');
+  await hydrated(page);
+  const form = page.locator('#invite');
+  const create = form.getByRole('button', { name: 'Create invitation link' });
+  await form.getByLabel('E-mail').fill('carol@');
+  await expect(form.getByRole('alert')).toContainText('Enter an e-mail address');
+  await expect(create).toBeDisabled();
+  await form.getByLabel('E-mail').fill('carol@example.test');
+  await form.getByLabel('Role').selectOption('auditor');
+  await create.click();
+  const link = (await page.locator('.invite-link').textContent()) ?? '';
+  expect(link).toContain(`${baseURL}/setup?token=`);
+  await page.screenshot({ path: 'test-results/console-invitation.png', fullPage: true });
+
+  // Another address is refused; the invited one sets a password and signs in.
+  const other = await browser.newContext();
+  const visitor = await other.newPage();
+  await visitor.goto(link);
+  await hydrated(visitor);
+  await visitor.getByLabel('E-mail').fill('mallory@example.test');
+  await visitor.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await visitor.getByRole('button', { name: 'Create account' }).click();
+  await expect(visitor.getByRole('alert').first()).toContainText('another e-mail address');
+  await visitor.getByLabel('E-mail').fill('carol@example.test');
+  await visitor.getByRole('button', { name: 'Create account' }).click();
+  await visitor.waitForURL((u) => u.pathname === '/');
+  await other.close();
+  expect(problems).toEqual([]);
+  await context.close();
+});

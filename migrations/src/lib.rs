@@ -20,6 +20,8 @@ mod m20261127_000015_partner_users;
 mod m20261127_000016_partner_applications;
 mod m20261127_000017_partner_sign_in;
 mod m20261127_000018_client_jwks_uri;
+mod m20261207_000001_host_partners_and_owners;
+mod m20261207_000002_issuer_subject_guarantee;
 
 pub struct Migrator;
 
@@ -45,6 +47,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000016_partner_applications::Migration),
             Box::new(m20261127_000017_partner_sign_in::Migration),
             Box::new(m20261127_000018_client_jwks_uri::Migration),
+            Box::new(m20261207_000001_host_partners_and_owners::Migration),
+            Box::new(m20261207_000002_issuer_subject_guarantee::Migration),
         ]
     }
 }

@@ -75,6 +75,14 @@ pub struct ServeArgs {
     /// every signature every time.
     #[arg(long, env = "ENTENTE_VERIFIED_TOKENS", default_value_t = DEFAULT_VERIFIED_TOKENS)]
     pub verified_tokens: usize,
+    /// Clients one partner may have; creating one more is refused with 429 (the host's own
+    /// CLI is not capped).
+    #[arg(long, env = "ENTENTE_MAX_CLIENTS_PER_PARTNER", default_value_t = 100)]
+    pub max_clients_per_partner: u64,
+    /// Applications the public form takes per hour from everyone, on every replica together
+    /// (besides 10 per network and 3 per contact address).
+    #[arg(long, env = "ENTENTE_APPLICATIONS_PER_HOUR", default_value_t = 100)]
+    pub applications_per_hour: u64,
     /// Failed client authentications allowed per minute for one client id (known or not)
     /// before every attempt for it is refused with 429 for a while.
     #[arg(long, env = "ENTENTE_AUTH_FAILURES_PER_CLIENT", default_value_t = 20)]
@@ -190,6 +198,8 @@ pub struct Config {
     pub first_exchange_note: bool,
     /// Verified token signatures remembered at most (0: none).
     pub verified_tokens: usize,
+    /// Caps on what callers other than the host can make.
+    pub caps: entente_store::Caps,
     pub auth_failures: crate::limits::AuthFailureBudget,
     /// Cluster mode (`None`: one replica's state stays in its process and the database).
     pub redis: Option<crate::cluster::RedisConfig>,
@@ -223,6 +233,7 @@ impl Config {
             shutdown_drain: std::time::Duration::from_secs(3),
             first_exchange_note: true,
             verified_tokens: DEFAULT_VERIFIED_TOKENS,
+            caps: entente_store::Caps::default(),
             auth_failures: crate::limits::AuthFailureBudget::default(),
             redis: None,
             usage: crate::usage::UsageConfig::default(),
@@ -350,6 +361,8 @@ impl ServeArgs {
             other => anyhow::bail!("ENTENTE_FIRST_EXCHANGE_NOTE must be on or off, got {other:?}"),
         };
         let usage = crate::usage::UsageConfig {
+            live_recheck: std::time::Duration::from_secs(30),
+            live_streams_per_caller: 5,
             enabled: match self.usage.as_str() {
                 "on" => true,
                 "off" => false,
@@ -434,6 +447,21 @@ impl ServeArgs {
             max_staleness: std::time::Duration::from_secs(self.max_staleness),
             shutdown_drain: std::time::Duration::from_secs(self.shutdown_drain),
             first_exchange_note,
+            caps: entente_store::Caps {
+                clients_per_partner: match self.max_clients_per_partner {
+                    n @ 1..=100_000 => n,
+                    _ => anyhow::bail!(
+                        "ENTENTE_MAX_CLIENTS_PER_PARTNER must be between 1 and 100000"
+                    ),
+                },
+                applications_per_hour: match self.applications_per_hour {
+                    n @ 0..=100_000 => n,
+                    _ => {
+                        anyhow::bail!("ENTENTE_APPLICATIONS_PER_HOUR must be between 0 and 100000")
+                    }
+                },
+                ..entente_store::Caps::default()
+            },
             verified_tokens: match self.verified_tokens {
                 n @ 0..=10_000_000 => n,
                 _ => anyhow::bail!("ENTENTE_VERIFIED_TOKENS must be between 0 and 10000000"),

@@ -186,7 +186,8 @@ async fn build_state(
 ) -> anyhow::Result<AppState> {
     let store = Store::connect(&config.database_url)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot open the database (ENTENTE_DATABASE_URL): {e}"))?;
+        .map_err(|e| anyhow::anyhow!("cannot open the database (ENTENTE_DATABASE_URL): {e}"))?
+        .with_caps(config.caps);
     store.migrate().await?;
     let rotation = RotationPolicy {
         algorithm: config.signing_alg,
@@ -257,6 +258,7 @@ async fn build_state(
         shutting_down: AtomicBool::new(false),
         exchanges_seen: Default::default(),
         sso_used: Default::default(),
+        sso_discovery: Default::default(),
         first_exchange_note: config.first_exchange_note,
         verified: crate::state::verified_tokens::VerifiedTokenCache::new(config.verified_tokens)
             .map(Arc::new),

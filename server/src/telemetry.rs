@@ -4,6 +4,11 @@
 //! `entente`). Entente's own spans (client authentication, policy decision, partner key fetch,
 //! signing, database calls) are at debug level: without an exporter they are disabled at their
 //! call sites and cost nothing.
+//!
+//! Every request starts a trace of Entente's own (`request_id_layer`): a caller's `traceparent`
+//! is recorded as a span link only, so the sampler decides on Entente's roots alone and no
+//! caller chooses the trace id the audit trail records, nor turns the export of its requests
+//! off (review L-2).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -123,11 +123,14 @@ impl Store {
             let p = crate::entities::partner::Entity::find_by_id(pid.clone())
                 .one(&txn)
                 .await?;
+            // Nobody joins a host-only partner (one invited before it was marked so).
             let open = p.is_some_and(|p| {
-                !matches!(
-                    p.stage,
-                    crate::enums::PartnerStage::Offboarded | crate::enums::PartnerStage::Suspended
-                )
+                !p.host_only
+                    && !matches!(
+                        p.stage,
+                        crate::enums::PartnerStage::Offboarded
+                            | crate::enums::PartnerStage::Suspended
+                    )
             });
             if !open {
                 return Err(StoreError::NotFound("invitation".into()));
@@ -271,10 +274,13 @@ impl Store {
         Ok(after)
     }
 
-    /// An invitation for a new console user with `role`, audited (the token itself never is).
+    /// An invitation for `email` to become a console user with `role`, audited (the token
+    /// itself never is). Only that address can use it: four eyes count people by address, so
+    /// an administrator cannot make a second account of their own to approve themself.
     pub async fn invite_admin(
         &self,
         actor: &Actor,
+        email: &str,
         token_hash: Vec<u8>,
         role: Role,
         expires_at: i64,
@@ -285,10 +291,18 @@ impl Store {
                 "invite partner users from their partner's page or the portal".into(),
             ));
         }
+        let email = normalise_email(email)?;
         let txn = self.write().await?;
+        let taken = admin_user::Entity::find()
+            .filter(admin_user::Column::Email.eq(&email))
+            .one(&txn)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict(format!("an account for {email}")));
+        }
         admin_invite::ActiveModel {
             token_hash: Set(token_hash),
-            email: Set(None),
+            email: Set(Some(email.clone())),
             role: Set(role),
             expires_at: Set(expires_at),
             used_at: Set(None),
@@ -300,8 +314,8 @@ impl Store {
             &txn,
             actor,
             "admin.invite",
-            "admin:invitation",
-            json!({"role": role, "expires_at": expires_at}),
+            &format!("admin:{email}"),
+            json!({"email": email, "role": role, "expires_at": expires_at}),
             now,
         )
         .await?;

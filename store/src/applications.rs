@@ -37,6 +37,44 @@ async fn free_slug(db: &impl ConnectionTrait, organisation: &str) -> Result<Stri
     Ok(format!("{base}-{digits}"))
 }
 
+/// The public form's caps, counted over the last hour in the database (so every replica
+/// shares them): from everyone, from one network, and naming one contact address.
+async fn check_application_caps(
+    txn: &sea_orm::DatabaseTransaction,
+    caps: crate::Caps,
+    network: Option<&str>,
+    email: &str,
+    now: i64,
+) -> Result<()> {
+    use sea_orm::PaginatorTrait;
+    let recent = || {
+        partner_application::Entity::find()
+            .filter(partner_application::Column::SubmittedAt.gt(now - 3600))
+    };
+    let busy = |why: &str| StoreError::TooMany(format!("{why}; try again in an hour"));
+    if recent().count(txn).await? >= caps.applications_per_hour {
+        return Err(busy("we receive many applications just now"));
+    }
+    if let Some(net) = network
+        && recent()
+            .filter(partner_application::Column::SourceNetwork.eq(net))
+            .count(txn)
+            .await?
+            >= caps.applications_per_network_hour
+    {
+        return Err(busy("too many applications from here"));
+    }
+    if recent()
+        .filter(partner_application::Column::ContactEmail.eq(email))
+        .count(txn)
+        .await?
+        >= caps.applications_per_email_hour
+    {
+        return Err(busy("too many applications for this address"));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Files an application: a new partner in stage `applied` (named after the organisation,
     /// its slug made unique), its record with the applicant as contact, and the application,
@@ -49,7 +87,13 @@ impl Store {
     ) -> Result<partner::Model> {
         let a = application.normalised();
         a.check().map_err(StoreError::Invalid)?;
+        let network = actor
+            .source
+            .as_deref()
+            .and_then(entente_domain::application::source_network);
         let txn = self.write().await?;
+        check_application_caps(&txn, self.caps(), network.as_deref(), &a.contact_email, now)
+            .await?;
         let slug = free_slug(&txn, &a.organisation).await?;
         let p = create_partner_in(
             &txn,
@@ -86,6 +130,7 @@ impl Store {
             use_case: Set(a.use_case.clone()),
             source: Set(actor.source.clone()),
             submitted_at: Set(now),
+            source_network: Set(network),
         }
         .insert(&txn)
         .await?;

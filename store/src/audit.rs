@@ -54,9 +54,15 @@ pub(crate) async fn record(
     actor: &Actor,
     action: &str,
     target: &str,
-    details: serde_json::Value,
+    mut details: serde_json::Value,
     now: i64,
 ) -> Result<()> {
+    // Labelled as the caller's: correlation for them, never Entente's request id.
+    if let Some(id) = &actor.caller_request_id
+        && let Some(map) = details.as_object_mut()
+    {
+        map.insert("caller_request_id".into(), id.clone().into());
+    }
     audit_event::ActiveModel {
         at: Set(now),
         actor: Set(actor.name.clone()),

@@ -60,6 +60,8 @@ pub struct NewClient {
     /// `None`: production for a partner in production, else the sandbox; a resource server is
     /// always in its audience's environment.
     pub environment: Option<Environment>,
+    /// An API client's owner (a console user's e-mail): four eyes treat its token as them.
+    pub owner: Option<String>,
 }
 
 impl NewClient {
@@ -83,6 +85,7 @@ impl NewClient {
             jwks: None,
             jwks_uri: None,
             environment: None,
+            owner: None,
         }
     }
 
@@ -90,6 +93,14 @@ impl NewClient {
     pub fn in_environment(self, environment: Option<Environment>) -> Self {
         Self {
             environment,
+            ..self
+        }
+    }
+
+    /// The same client, owned by a console user (an admin API client).
+    pub fn owned_by(self, owner: String) -> Self {
+        Self {
+            owner: Some(owner),
             ..self
         }
     }
@@ -127,6 +138,7 @@ impl NewClient {
             jwks: None,
             jwks_uri: None,
             environment: None,
+            owner: None,
         }
     }
 }
@@ -203,6 +215,25 @@ impl Store {
     ) -> Result<partner::Model> {
         let txn = self.write().await?;
         let model = create_partner_in(&txn, actor, p, now).await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
+    /// A host-only partner (`reserved`): the one that holds the admin API's clients. Only the
+    /// host makes one.
+    pub async fn create_host_partner(
+        &self,
+        actor: &Actor,
+        p: NewPartner,
+        now: i64,
+    ) -> Result<partner::Model> {
+        if !actor.is_host() {
+            return Err(StoreError::Forbidden(
+                "only the host makes the partner that holds the admin API's clients".into(),
+            ));
+        }
+        let txn = self.write().await?;
+        let model = create_partner_of_kind(&txn, actor, p, true, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -451,6 +482,9 @@ impl Store {
         now: i64,
     ) -> Result<client::Model> {
         let txn = self.write().await?;
+        if let Some(pid) = &c.partner_id {
+            check_client_cap(&txn, actor, pid, self.caps().clients_per_partner).await?;
+        }
         let model = create_client_in(&txn, actor, c, client_id, now).await?;
         txn.commit().await?;
         Ok(model)
@@ -481,10 +515,11 @@ impl Store {
         now: i64,
     ) -> Result<client::Model> {
         let before = self.client(client_id).await?;
+        let txn = self.write().await?;
+        crate::reserved::check_client(&txn, actor, &before).await?;
         if before.enabled == enabled {
             return Ok(before);
         }
-        let txn = self.write().await?;
         let mut m: client::ActiveModel = before.into();
         m.enabled = Set(enabled);
         let model = m.update(&txn).await?;
@@ -535,6 +570,7 @@ impl Store {
             ));
         }
         let txn = self.write().await?;
+        crate::reserved::check_client(&txn, actor, &c).await?;
         let until = now + Ord::max(grace, 0);
         client_secret::Entity::update_many()
             .col_expr(
@@ -634,6 +670,7 @@ pub(crate) async fn set_partner_stage_in(
     now: i64,
 ) -> Result<partner::Model> {
     let before = partner_by_slug_in(txn, slug).await?;
+    crate::reserved::check_partner(actor, &before)?;
     lifecycle::check_transition(before.stage.into(), to).map_err(invalid)?;
     let from = before.stage;
     let enabled = !matches!(to, Stage::Offboarded);
@@ -663,6 +700,7 @@ pub(crate) async fn reactivate_partner_in(
     now: i64,
 ) -> Result<partner::Model> {
     let before = partner_by_slug_in(txn, slug).await?;
+    crate::reserved::check_partner(actor, &before)?;
     if before.stage != PartnerStage::Suspended {
         return Err(invalid("the partner is not suspended".into()));
     }
@@ -705,6 +743,7 @@ pub(crate) async fn set_grant_in(
     now: i64,
 ) -> Result<grant::Model> {
     let p = partner_by_slug_in(txn, partner_slug).await?;
+    crate::reserved::check_partner(actor, &p)?;
     let a = audience_by_identifier_in(txn, audience_identifier).await?;
     let known = audience_scopes_in(txn, &a.id).await?;
     if !scopes.is_subset(&known) {
@@ -782,6 +821,16 @@ pub(crate) async fn create_partner_in(
     p: NewPartner,
     now: i64,
 ) -> Result<partner::Model> {
+    create_partner_of_kind(txn, actor, p, false, now).await
+}
+
+async fn create_partner_of_kind(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    p: NewPartner,
+    host_only: bool,
+    now: i64,
+) -> Result<partner::Model> {
     names::check_slug(&p.slug).map_err(invalid)?;
     names::check_display_name(&p.name).map_err(invalid)?;
     if matches!(p.stage, Stage::Suspended | Stage::Offboarded) {
@@ -807,6 +856,7 @@ pub(crate) async fn create_partner_in(
         resume_stage: Set(None),
         suspended_reason: Set(None),
         first_exchange_at: Set(None),
+        host_only: Set(host_only),
     }
     .insert(txn)
     .await
@@ -816,7 +866,7 @@ pub(crate) async fn create_partner_in(
         actor,
         "partner.create",
         &format!("partner:{}", model.slug),
-        json!({"name": model.name, "stage": model.stage}),
+        json!({"name": model.name, "stage": model.stage, "host_only": host_only}),
         now,
     )
     .await?;
@@ -837,6 +887,7 @@ pub(crate) async fn suspend_partner_in(
         return Err(invalid("give a reason of at most 1000 characters".into()));
     }
     let before = partner_by_slug_in(txn, slug).await?;
+    crate::reserved::check_partner(actor, &before)?;
     lifecycle::check_suspend(before.stage.into()).map_err(invalid)?;
     let from = before.stage;
     let id = before.id.clone();
@@ -922,6 +973,29 @@ pub(crate) async fn create_audience_in(
     Ok(model)
 }
 
+/// Refuses one more client for a partner that has `cap` already (the host is not capped).
+pub(crate) async fn check_client_cap(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    partner_id: &str,
+    cap: u64,
+) -> Result<()> {
+    use sea_orm::PaginatorTrait;
+    if actor.is_host() {
+        return Ok(());
+    }
+    let has = client::Entity::find()
+        .filter(client::Column::PartnerId.eq(partner_id))
+        .count(txn)
+        .await?;
+    if has >= cap {
+        return Err(StoreError::TooMany(format!(
+            "this partner has {has} clients, the most allowed (ENTENTE_MAX_CLIENTS_PER_PARTNER); disable or reuse one"
+        )));
+    }
+    Ok(())
+}
+
 /// `Store::create_client` inside a caller's transaction.
 pub(crate) async fn create_client_in(
     txn: &sea_orm::DatabaseTransaction,
@@ -931,6 +1005,9 @@ pub(crate) async fn create_client_in(
     now: i64,
 ) -> Result<client::Model> {
     names::check_display_name(&c.name).map_err(invalid)?;
+    if let Some(pid) = &c.partner_id {
+        crate::reserved::check_partner_id(txn, actor, pid).await?;
+    }
     let environment = client_environment_in(txn, &c).await?;
     let model = client::ActiveModel {
         client_id: Set(client_id.clone()),
@@ -944,6 +1021,7 @@ pub(crate) async fn create_client_in(
         enabled: Set(true),
         created_at: Set(now),
         environment: Set(environment.into()),
+        owner: Set(c.owner.clone()),
     }
     .insert(txn)
     .await

@@ -76,6 +76,7 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("client {client_id}")))?;
+        crate::reserved::check_client(&txn, actor, &before).await?;
         if before.kind != ClientKind::Partner {
             return Err(StoreError::Invalid(
                 "an API's own client authenticates with a secret".into(),

@@ -89,6 +89,7 @@ fn issuer_of_config(i: &IssuerConfig) -> std::result::Result<NewTrustedIssuer, S
         max_age: i.max_age,
         skew: i.skew,
         subject_claim: i.subject_claim.clone(),
+        subject_claim_guaranteed: i.subject_claim_guaranteed,
         access_tokens_typed_jwt: i.access_tokens_typed_jwt,
     })
 }
@@ -188,6 +189,7 @@ impl Store {
                     max_age: i.max_age,
                     skew: i.skew,
                     subject_claim: i.subject_claim,
+                    subject_claim_guaranteed: i.subject_claim_guaranteed,
                     access_tokens_typed_jwt: i.access_tokens_typed_jwt,
                     enabled: i.enabled,
                 });
@@ -403,7 +405,15 @@ impl Store {
                     let mut new = clients.remove(&client.client_id).ok_or_else(|| {
                         invalid(format!("client {} was not prepared", client.client_id))
                     })?;
-                    new.partner_id = Some(partner_by_slug_in(&txn, partner).await?.id);
+                    let pid = partner_by_slug_in(&txn, partner).await?.id;
+                    crate::catalog::check_client_cap(
+                        &txn,
+                        actor,
+                        &pid,
+                        self.caps().clients_per_partner,
+                    )
+                    .await?;
+                    new.partner_id = Some(pid);
                     create_client_in(&txn, actor, new, client.client_id.clone(), now).await?;
                     Done::Applied
                 }

@@ -18,6 +18,8 @@ pub mod partner {
         pub resume_stage: Option<crate::enums::PartnerStage>,
         pub suspended_reason: Option<String>,
         pub first_exchange_at: Option<i64>,
+        /// Holds the admin API's clients: changed from the host only (`crate::reserved`).
+        pub host_only: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -107,6 +109,8 @@ pub mod client {
         pub enabled: bool,
         pub created_at: i64,
         pub environment: crate::enums::EnvironmentColumn,
+        /// An API client's owner: the console user (e-mail) who answers for it.
+        pub owner: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -319,6 +323,8 @@ pub mod partner_application {
         pub use_case: String,
         pub source: Option<String>,
         pub submitted_at: i64,
+        /// The source's network (IPv4 address, IPv6 /48): what the per-network cap counts.
+        pub source_network: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -501,6 +507,9 @@ pub mod trusted_issuer {
         pub max_age: i64,
         pub skew: i64,
         pub subject_claim: String,
+        /// The issuer guarantees that `subject_claim` never changes and is never reassigned
+        /// (needed for a mutable claim such as `email`).
+        pub subject_claim_guaranteed: bool,
         pub access_tokens_typed_jwt: bool,
         pub enabled: bool,
         pub created_at: i64,

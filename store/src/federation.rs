@@ -2,7 +2,7 @@
 
 use entente_domain::ScopeSet;
 use entente_domain::federation::rules::{
-    self, ClaimPass, DEFAULT_MAX_AGE, DEFAULT_SKEW, MAX_SKEW, ScopeMapping, TokenKind,
+    self, ClaimPass, DEFAULT_MAX_AGE, DEFAULT_SKEW, ScopeMapping, TokenKind,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -26,6 +26,9 @@ pub struct NewTrustedIssuer {
     pub max_age: i64,
     pub skew: i64,
     pub subject_claim: String,
+    /// The issuer guarantees that `subject_claim` never changes and is never reassigned: only
+    /// then may it be a mutable claim such as `email` (`rules::check_subject_claim`).
+    pub subject_claim_guaranteed: bool,
     /// Its access tokens are typed `JWT` rather than `at+jwt`.
     pub access_tokens_typed_jwt: bool,
 }
@@ -43,6 +46,7 @@ impl NewTrustedIssuer {
             max_age: DEFAULT_MAX_AGE,
             skew: DEFAULT_SKEW,
             subject_claim: "sub".into(),
+            subject_claim_guaranteed: false,
             access_tokens_typed_jwt: false,
         }
     }
@@ -123,23 +127,13 @@ fn check_issuer(i: &NewTrustedIssuer) -> Result<()> {
     if i.kinds.is_empty() {
         return Err(invalid("at least one token kind is required"));
     }
-    if !(0..=MAX_SKEW).contains(&i.skew) {
-        return Err(invalid("clock skew must be between 0 and 60 seconds"));
-    }
+    rules::check_skew(i.skew).map_err(invalid)?;
     if !(1..=7 * 86_400).contains(&i.max_age) {
         return Err(invalid(
             "maximum token age must be between 1 second and 7 days",
         ));
     }
-    if i.subject_claim.is_empty()
-        || i.subject_claim.len() > 64
-        || !i
-            .subject_claim
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
-    {
-        return Err(invalid("the subject claim must be a plain claim name"));
-    }
+    rules::check_subject_claim(&i.subject_claim, i.subject_claim_guaranteed).map_err(invalid)?;
     Ok(())
 }
 
@@ -219,6 +213,7 @@ impl Store {
         now: i64,
     ) -> Result<trusted_issuer::Model> {
         let p = self.partner_by_slug(partner_slug).await?;
+        crate::reserved::check_partner(actor, &p)?;
         let before = self.trusted_issuer(&p.id, issuer).await?;
         let txn = self.write().await?;
         let was = before.access_tokens_typed_jwt;
@@ -306,6 +301,7 @@ pub(crate) async fn set_trust_rule_in(
     now: i64,
 ) -> Result<trust_rule::Model> {
     let p = partner_by_slug_in(txn, partner_slug).await?;
+    crate::reserved::check_partner(actor, &p)?;
     let i = trusted_issuer_in(txn, &p.id, issuer).await?;
     let a = audience_by_identifier_in(txn, audience_identifier).await?;
     let known = audience_scopes_in(txn, &a.id).await?;
@@ -396,6 +392,7 @@ pub(crate) async fn set_trust_rule_enabled_in(
         .one(txn)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("trust rule {rule_id}")))?;
+    crate::reserved::check_partner_id(txn, actor, &before.partner_id).await?;
     let mut am: trust_rule::ActiveModel = before.into();
     am.enabled = Set(enabled);
     am.updated_at = Set(now);
@@ -439,6 +436,7 @@ pub(crate) async fn set_trusted_issuer_enabled_in(
     now: i64,
 ) -> Result<trusted_issuer::Model> {
     let p = partner_by_slug_in(txn, partner_slug).await?;
+    crate::reserved::check_partner(actor, &p)?;
     let before = trusted_issuer_in(txn, &p.id, issuer).await?;
     let mut am: trusted_issuer::ActiveModel = before.into();
     am.enabled = Set(enabled);
@@ -471,6 +469,7 @@ pub(crate) async fn create_trusted_issuer_in(
 ) -> Result<trusted_issuer::Model> {
     check_issuer(&i)?;
     let p = partner_by_slug_in(txn, partner_slug).await?;
+    crate::reserved::check_partner(actor, &p)?;
     let model = trusted_issuer::ActiveModel {
         id: Set(format!("ti_{}", entente_domain::secret::random_token(8))),
         partner_id: Set(p.id.clone()),
@@ -488,6 +487,7 @@ pub(crate) async fn create_trusted_issuer_in(
         max_age: Set(i.max_age),
         skew: Set(i.skew),
         subject_claim: Set(i.subject_claim.clone()),
+        subject_claim_guaranteed: Set(i.subject_claim_guaranteed),
         access_tokens_typed_jwt: Set(i.access_tokens_typed_jwt),
         enabled: Set(true),
         created_at: Set(now),
@@ -503,7 +503,8 @@ pub(crate) async fn create_trusted_issuer_in(
         &format!("issuer:{}:{}", p.slug, model.issuer),
         json!({"jwks_uri": model.jwks_uri, "static_jwks": model.jwks.is_some(), "algorithms": model.algorithms,
                "audiences": model.audiences, "kinds": model.kinds, "max_age": model.max_age, "skew": model.skew,
-               "subject_claim": model.subject_claim, "access_tokens_typed_jwt": model.access_tokens_typed_jwt}),
+               "subject_claim": model.subject_claim, "subject_claim_guaranteed": model.subject_claim_guaranteed,
+               "access_tokens_typed_jwt": model.access_tokens_typed_jwt}),
         now,
     )
     .await?;

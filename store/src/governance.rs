@@ -271,7 +271,24 @@ fn reach_of_new(r: &NewTrustRule) -> RuleReach {
 /// The partner a change is about, its row locked for the rest of the transaction (on
 /// PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers): a decision and a
 /// direct edit of the same partner never interleave.
-async fn partner_of(txn: &DatabaseTransaction, change: &Change) -> Result<partner::Model> {
+/// The person behind an actor name (`governance::person`), with an API client's owner read in
+/// the deciding transaction.
+async fn person_in(txn: &DatabaseTransaction, actor: &str) -> Result<String> {
+    let owner = match actor.strip_prefix("api:") {
+        Some(client_id) => crate::entities::client::Entity::find_by_id(client_id.to_owned())
+            .one(txn)
+            .await?
+            .and_then(|c| c.owner),
+        None => None,
+    };
+    Ok(governance::person(actor, owner.as_deref()))
+}
+
+async fn partner_of(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    change: &Change,
+) -> Result<partner::Model> {
     let id = match change {
         Change::EnableTrustRule { rule_id } => {
             trust_rule::Entity::find_by_id(rule_id.to_owned())
@@ -285,11 +302,13 @@ async fn partner_of(txn: &DatabaseTransaction, change: &Change) -> Result<partne
             partner_by_slug_in(txn, slug).await?.id
         }
     };
-    partner::Entity::find_by_id(id)
+    let p = partner::Entity::find_by_id(id)
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or_else(|| StoreError::NotFound("the partner".into()))
+        .ok_or_else(|| StoreError::NotFound("the partner".into()))?;
+    crate::reserved::check_partner(actor, &p)?;
+    Ok(p)
 }
 
 /// What a request is about and one line for the approver (a rule's request names its issuer,
@@ -386,9 +405,10 @@ async fn access_of(txn: &DatabaseTransaction, p: &partner::Model) -> Result<Stri
 /// Whether `change` widens production access today (read inside `txn`), with the partner.
 async fn needs_approval(
     txn: &DatabaseTransaction,
+    actor: &Actor,
     change: &Change,
 ) -> Result<(partner::Model, bool)> {
-    let mut p = partner_of(txn, change).await?;
+    let mut p = partner_of(txn, actor, change).await?;
     // While a promotion waits, the partner counts as production: what the approver was shown
     // cannot be widened underneath the request.
     if p.stage == PartnerStage::Sandbox && pending_promotion(txn, &p).await? {
@@ -579,6 +599,7 @@ async fn apply(
             let p = partner_by_slug_in(txn, partner).await?;
             let c = crate::catalog::NewClient {
                 secret_hash: None,
+                owner: None,
                 ..crate::catalog::NewClient::partner_secret(
                     p.id,
                     name.clone(),
@@ -636,7 +657,11 @@ impl Store {
             return Err(invalid("the reason is longer than 1000 characters"));
         }
         let txn = self.write().await?;
-        let p = partner_of(&txn, &change).await?;
+        let p = partner_of(&txn, actor, &change).await?;
+        if matches!(change, Change::ProductionClient { .. }) {
+            crate::catalog::check_client_cap(&txn, actor, &p.id, self.caps().clients_per_partner)
+                .await?;
+        }
         let Submitted::Requested(model) = file_in(&txn, actor, &p, change, reason, now).await?
         else {
             return Err(invalid("the request was not filed"));
@@ -665,8 +690,8 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("change request #{id}")))?;
         governance::check_decision(
             row.status.into(),
-            &row.requested_by,
-            &actor.name,
+            &person_in(&txn, &row.requested_by).await?,
+            &person_in(&txn, &actor.name).await?,
             decider_is_admin,
         )
         .map_err(refused)?;
@@ -674,7 +699,11 @@ impl Store {
             Decision::Approve => {
                 let change: Change = serde_json::from_str(&row.payload)
                     .map_err(|e| invalid(format!("the request cannot be read: {e}")))?;
-                let p = partner_of(&txn, &change).await?;
+                let p = partner_of(&txn, actor, &change).await?;
+                if matches!(change, Change::ProductionClient { .. }) {
+                    let cap = self.caps().clients_per_partner;
+                    crate::catalog::check_client_cap(&txn, actor, &p.id, cap).await?;
+                }
                 if matches!(change, Change::Promote { .. })
                     && access_of(&txn, &p).await? != row.details
                 {
@@ -855,7 +884,7 @@ pub(crate) async fn submit_in(
     if reason.chars().count() > 1000 {
         return Err(invalid("the reason is longer than 1000 characters"));
     }
-    let (p, needs) = needs_approval(txn, &change).await?;
+    let (p, needs) = needs_approval(txn, actor, &change).await?;
     if !needs {
         let id = apply(txn, actor, &change, now).await?;
         return Ok(Submitted::Applied { id });

@@ -22,6 +22,7 @@ pub mod matrix;
 pub mod onboarding;
 pub mod partner_users;
 pub mod refresh;
+pub mod reserved;
 pub mod sessions;
 pub mod sign_in;
 #[cfg(any(test, feature = "testing"))]
@@ -46,6 +47,11 @@ pub struct Actor {
     pub trace_id: Option<String>,
     /// The address the request came from (the socket's, or what trusted proxies report).
     pub source: Option<String>,
+    /// The caller's own `X-Request-Id`, kept in audit details beside Entente's request id.
+    pub caller_request_id: Option<String>,
+    /// The host itself (the `entente` CLI on the server's machine), the only door that may
+    /// change a host-only partner (`reserved`).
+    host: bool,
 }
 
 impl Actor {
@@ -55,7 +61,19 @@ impl Actor {
             request_id: None,
             trace_id: None,
             source: None,
+            caller_request_id: None,
+            host: false,
         }
+    }
+    /// The host's own actor: whoever runs the `entente` CLI against the database.
+    pub fn host(name: impl Into<String>) -> Self {
+        Self {
+            host: true,
+            ..Self::new(name)
+        }
+    }
+    pub fn is_host(&self) -> bool {
+        self.host
     }
     pub fn with_request_id(mut self, id: Option<String>) -> Self {
         self.request_id = id;
@@ -67,6 +85,10 @@ impl Actor {
     }
     pub fn with_source(mut self, source: Option<String>) -> Self {
         self.source = source;
+        self
+    }
+    pub fn with_caller_request_id(mut self, id: Option<String>) -> Self {
+        self.caller_request_id = id;
         self
     }
 }
@@ -94,6 +116,10 @@ pub enum StoreError {
     /// The change widens production access: it waits for a different administrator's approval.
     #[error("{0} needs a different administrator's approval; file it as a change request")]
     NeedsApproval(String),
+    /// A cap on how much of something may be made (clients per partner, applications per
+    /// hour) is reached: try later, or ask for the cap to be raised.
+    #[error("{0}")]
+    TooMany(String),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }
@@ -115,6 +141,32 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    caps: Caps,
+}
+
+/// Bounds on what callers other than the host can make, counted in the database so that every
+/// replica shares them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Caps {
+    /// Clients one partner may have (ENTENTE_MAX_CLIENTS_PER_PARTNER).
+    pub clients_per_partner: u64,
+    /// Applications from the public form per hour, from everyone (ENTENTE_APPLICATIONS_PER_HOUR).
+    pub applications_per_hour: u64,
+    /// Applications per hour from one network (an IPv4 address, an IPv6 /48).
+    pub applications_per_network_hour: u64,
+    /// Applications per hour naming one contact address.
+    pub applications_per_email_hour: u64,
+}
+
+impl Default for Caps {
+    fn default() -> Self {
+        Self {
+            clients_per_partner: 100,
+            applications_per_hour: 100,
+            applications_per_network_hour: 10,
+            applications_per_email_hour: 3,
+        }
+    }
 }
 
 impl Store {
@@ -133,7 +185,19 @@ impl Store {
                     .busy_timeout(Duration::from_secs(5))
             });
         let db = Database::connect(opts).await?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            caps: Caps::default(),
+        })
+    }
+
+    /// The same store with these caps.
+    pub fn with_caps(self, caps: Caps) -> Self {
+        Self { caps, ..self }
+    }
+
+    pub fn caps(&self) -> Caps {
+        self.caps
     }
 
     pub async fn migrate(&self) -> Result<()> {

@@ -303,6 +303,10 @@ impl Store {
     ) -> Result<()> {
         let txn = self.write().await?;
         let (key, partner_id, client_id, target, partner_slug) = resolve(&txn, subject).await?;
+        if let Some(slug) = partner_slug.as_deref().filter(|s| !s.is_empty()) {
+            let p = crate::catalog::partner_by_slug_in(&txn, slug).await?;
+            crate::reserved::check_partner(actor, &p)?;
+        }
         if let Some(Setting::Tier(t)) = setting
             && rate_tier::Entity::find_by_id(t.clone())
                 .one(&txn)

@@ -108,6 +108,7 @@ impl Store {
     pub async fn accept_questionnaire(&self, actor: &Actor, slug: &str, now: i64) -> Result<()> {
         let txn = self.write().await?;
         let p = partner_by_slug_in(&txn, slug).await?;
+        crate::reserved::check_partner(actor, &p)?;
         ensure_row(&txn, &p.id, now).await?;
         partner_record::Entity::update_many()
             .col_expr(
@@ -145,6 +146,7 @@ impl Store {
     ) -> Result<()> {
         let txn = self.write().await?;
         let p = partner_by_slug_in(&txn, slug).await?;
+        crate::reserved::check_partner(actor, &p)?;
         ensure_row(&txn, &p.id, now).await?;
         partner_record::Entity::update_many()
             .col_expr(partner_record::Column::IssuerCheckAt, Expr::value(now))
@@ -192,6 +194,7 @@ pub(crate) async fn set_partner_record_in(
 ) -> Result<()> {
     record.check().map_err(StoreError::Invalid)?;
     let p = partner_by_slug_in(txn, slug).await?;
+    crate::reserved::check_partner(actor, &p)?;
     ensure_row(txn, &p.id, now).await?;
     let before = partner_record::Entity::find_by_id(p.id.clone())
         .one(txn)

@@ -37,6 +37,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         partner_role(role)?;
+        crate::reserved::check_partner(actor, partner)?;
         if matches!(
             partner.stage,
             crate::enums::PartnerStage::Offboarded | crate::enums::PartnerStage::Suspended
@@ -48,6 +49,16 @@ impl Store {
         }
         let email = normalise_email(email)?;
         let txn = self.write().await?;
+        // One address, one account, one person: a console user cannot also join a partner's
+        // team (and approve, as an administrator, what they filed from the portal).
+        if admin_user::Entity::find()
+            .filter(admin_user::Column::Email.eq(&email))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(StoreError::Conflict(format!("an account for {email}")));
+        }
         admin_invite::ActiveModel {
             token_hash: Set(token_hash),
             email: Set(Some(email.clone())),
@@ -95,6 +106,7 @@ impl Store {
         email: &str,
         now: i64,
     ) -> Result<u64> {
+        crate::reserved::check_partner(actor, partner)?;
         let email = normalise_email(email)?;
         let txn = self.write().await?;
         let gone = admin_invite::Entity::delete_many()
@@ -146,6 +158,7 @@ impl Store {
         now: i64,
     ) -> Result<admin_user::Model> {
         partner_role(role)?;
+        crate::reserved::check_partner(actor, partner)?;
         let email = normalise_email(email)?;
         let txn = self.write().await?;
         let before = admin_user::Entity::find()
@@ -207,6 +220,7 @@ impl Store {
         now: i64,
     ) -> Result<admin_user::Model> {
         partner_role(role)?;
+        crate::reserved::check_partner(actor, partner)?;
         let email = normalise_email(email)?;
         let txn = self.write().await?;
         let m = admin_user::ActiveModel {

@@ -14,7 +14,8 @@ use crate::{Actor, Result, Store, StoreError, audit};
 pub struct SignInSettings {
     pub issuer: String,
     pub client_id: String,
-    /// `None` keeps the secret already stored.
+    /// `None` keeps the secret already stored, as long as the issuer and client ID stay the
+    /// same; with either changed, `None` is refused.
     pub client_secret_sealed: Option<Vec<u8>>,
     /// People of `domains` who sign in without an account join with this role.
     pub join_role: Option<Role>,
@@ -51,6 +52,7 @@ impl Store {
         s: SignInSettings,
         now: i64,
     ) -> Result<partner_sign_in::Model> {
+        crate::reserved::check_partner(actor, p)?;
         if let Some(r) = s.join_role
             && !r.is_partner()
         {
@@ -67,9 +69,21 @@ impl Store {
         let before = partner_sign_in::Entity::find_by_id(p.id.clone())
             .one(&txn)
             .await?;
+        let client_id = s.client_id.trim().to_owned();
         let secret = match (s.client_secret_sealed, &before) {
             (Some(sealed), _) => sealed,
-            (None, Some(b)) => b.client_secret_sealed.clone(),
+            // The stored secret was issued for one provider and one client: it is kept only
+            // while both stay, so that a changed issuer never receives it (review M-2).
+            (None, Some(b)) if b.issuer == s.issuer && b.client_id == client_id => {
+                b.client_secret_sealed.clone()
+            }
+            (None, Some(_)) => {
+                return Err(StoreError::Invalid(
+                    "give the client secret again: the issuer or client ID changed, and the \
+                     stored secret is only ever sent to the provider it was given for"
+                        .into(),
+                ));
+            }
             (None, None) => {
                 return Err(StoreError::Invalid(
                     "give the client secret your provider issued for Entente".into(),
@@ -79,7 +93,7 @@ impl Store {
         let model = partner_sign_in::ActiveModel {
             partner_id: Set(p.id.clone()),
             issuer: Set(s.issuer.clone()),
-            client_id: Set(s.client_id.trim().to_owned()),
+            client_id: Set(client_id),
             client_secret_sealed: Set(secret),
             join_role: Set(s.join_role),
             domains: Set(s.domains.join(" ")),

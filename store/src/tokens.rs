@@ -8,9 +8,19 @@ use crate::entities::{assertion_jti, refresh_token, revocation_mark, revoked_tok
 use crate::{Actor, Result, Store, audit};
 
 impl Store {
-    /// Records a revoked token id until its expiry. Idempotent.
+    /// Records a revoked token id until its expiry. Idempotent: an id already revoked is
+    /// answered from a plain read, without opening a write transaction (on SQLite,
+    /// `BEGIN IMMEDIATE` holds the one writer lock).
     #[tracing::instrument(level = "debug", name = "db.revoke_token", skip_all)]
     pub async fn revoke_token(&self, actor: &Actor, jti: &str, exp: i64, now: i64) -> Result<()> {
+        if revoked_token::Entity::find_by_id(jti.to_owned())
+            .one(self.db())
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        // Checked again inside: another request may have revoked it meanwhile.
         let txn = self.write().await?;
         if revoked_token::Entity::find_by_id(jti.to_owned())
             .one(&txn)

@@ -173,6 +173,7 @@ async fn clients_secrets_rotate_and_expire(db: &TestDb) {
                 jwks: None,
                 jwks_uri: None,
                 environment: None,
+                owner: Some("owner@example.test".into()),
             },
             "cid-1".into(),
             200,
@@ -180,6 +181,10 @@ async fn clients_secrets_rotate_and_expire(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(c.partner_id.as_deref(), Some(pid.as_str()));
+    assert_eq!(
+        s.client("cid-1").await.unwrap().owner.as_deref(),
+        Some("owner@example.test")
+    );
     s.rotate_client_secret(&actor(), "cid-1", vec![2; 32], 60, 300)
         .await
         .unwrap();

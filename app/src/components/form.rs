@@ -53,3 +53,30 @@ pub fn Submit(
         </button>
     }
 }
+
+/// An e-mail field with inline validation: `bad` says what is wrong with what was typed (so the
+/// form's submit can be blocked on it). The store normalises and checks the address again.
+#[component]
+pub fn EmailField(
+    label: &'static str,
+    help: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let problem = move || email_problem(&value.read());
+    view! {
+        <Field label=label help=help error=Signal::derive(problem)>
+            <input type="email" name="email" required autocomplete="off"
+                aria-invalid=move || problem().is_some().to_string()
+                on:input=move |ev| value.set(event_target_value(&ev))/>
+        </Field>
+    }
+}
+
+/// Why `typed` is not an e-mail address yet (nothing while it is empty).
+pub fn email_problem(typed: &str) -> Option<String> {
+    (!typed.is_empty()
+        && !typed
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.')))
+    .then(|| "Enter an e-mail address like name@example.com.".to_owned())
+}

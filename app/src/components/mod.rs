@@ -12,6 +12,6 @@ pub use chart::{Line, TimeChart, clock, short};
 pub use confirm::ConfirmSubmit;
 pub use copy_button::CopyButton;
 pub use error_box::{ActionDone, ActionError, ErrorBox};
-pub use form::{Check, Field, Submit};
+pub use form::{Check, EmailField, Field, Submit, email_problem};
 pub use layout::{Layout, NavRefresh, Viewer, may_change, provide_nav_refresh, refresh_nav_on};
 pub use pager::{PagedTable, Pager};

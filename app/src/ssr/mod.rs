@@ -211,6 +211,7 @@ pub fn user_error(e: StoreError) -> ConsoleError {
         StoreError::Invalid(_) => ConsoleError::bad_request(e.to_string()),
         StoreError::NeedsApproval(_) => ConsoleError::conflict(e.to_string()),
         StoreError::Forbidden(m) => ConsoleError::new(403, m),
+        StoreError::TooMany(m) => ConsoleError::too_many(m),
     })
 }
 

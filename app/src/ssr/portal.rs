@@ -27,6 +27,14 @@ pub async fn portal_user(
         .partner_by_id(&partner_id)
         .await
         .map_err(user_error)?;
+    // The partner holding the admin API's clients has no portal: its people (made before it
+    // was host-only) reach nothing.
+    if p.host_only {
+        return Err(fail(ConsoleError::new(
+            403,
+            "this organisation is managed from the host only",
+        )));
+    }
     // An offboarded partner's people reach nothing; a suspended one's only read.
     match p.stage {
         PartnerStage::Offboarded => Err(fail(ConsoleError::new(

@@ -13,6 +13,9 @@ use crate::error::ConsoleError;
 
 const ADMIN_ID: &str = "admin_id";
 const LOGIN_AT: &str = "login_at";
+/// The role the user had when this session id was issued: a different role read at a request
+/// gets the session a new id (security case F45).
+const ROLE: &str = "role";
 /// Sessions end 12 hours after sign-in whatever the activity (idle expiry is on the cookie layer).
 const ABSOLUTE_TIMEOUT: i64 = 12 * 3600;
 
@@ -56,6 +59,7 @@ pub fn request_actor(name: String) -> Actor {
     Actor::new(name)
         .with_request_id(header("x-request-id"))
         .with_trace_id(header(entente_domain::audit::TRACE_ID_HEADER))
+        .with_caller_request_id(header(entente_domain::audit::CALLER_REQUEST_ID_HEADER))
         .with_source(source)
 }
 
@@ -73,8 +77,35 @@ pub async fn current_admin() -> Result<Option<AdminSession>, ConsoleError> {
 }
 
 /// The signed-in console user of a session, if the session is live (also used by the admin
-/// REST API, which shares the console's sessions).
+/// REST API, which shares the console's sessions). A session whose user's role changed since
+/// its id was issued gets a new id now (F45); call it while the response is still to be sent.
 pub async fn admin_from_session(
+    store: &entente_store::Store,
+    s: &tower_sessions::Session,
+) -> Result<Option<AdminSession>, entente_store::StoreError> {
+    let Some(admin) = session_admin(store, s).await? else {
+        return Ok(None);
+    };
+    // Roles are read on every request, so a changed role takes effect at once; the session id
+    // changes with it too, as at sign-in: an id seen before the change (in a log, in a shared
+    // machine's browser) does not carry the new privileges.
+    let recorded: Option<entente_store::enums::Role> = s.get(ROLE).await.ok().flatten();
+    if recorded != Some(admin.role) {
+        let renewal = |e: tower_sessions::session::Error| {
+            StoreError::Invalid(format!("the session could not be renewed: {e}"))
+        };
+        if recorded.is_some() {
+            s.cycle_id().await.map_err(renewal)?;
+            tracing::info!(user = %admin.email, "role changed: new session id");
+        }
+        s.insert(ROLE, admin.role).await.map_err(renewal)?;
+    }
+    Ok(Some(admin))
+}
+
+/// The signed-in console user of a live session, read only: nothing about the session changes
+/// (for checks made after the response has gone, such as a live stream's).
+pub async fn session_admin(
     store: &entente_store::Store,
     s: &tower_sessions::Session,
 ) -> Result<Option<AdminSession>, entente_store::StoreError> {
@@ -104,12 +135,20 @@ pub async fn authorize(route: &'static str) -> Result<AdminSession, ConsoleError
     }
 }
 
-async fn start_session(admin_id: &str) -> Result<(), ConsoleError> {
-    begin_session(&session().await?, admin_id).await
+async fn start_session(
+    admin_id: &str,
+    role: entente_store::enums::Role,
+) -> Result<(), ConsoleError> {
+    begin_session(&session().await?, admin_id, role).await
 }
 
-/// Signs `admin_id` into `s` (also from outside a server function: federated sign-in).
-pub async fn begin_session(s: &Session, admin_id: &str) -> Result<(), ConsoleError> {
+/// Signs `admin_id`, whose role is `role`, into `s` (also from outside a server function:
+/// federated sign-in).
+pub async fn begin_session(
+    s: &Session,
+    admin_id: &str,
+    role: entente_store::enums::Role,
+) -> Result<(), ConsoleError> {
     // A fresh id at sign-in defeats session fixation.
     s.cycle_id()
         .await
@@ -118,6 +157,9 @@ pub async fn begin_session(s: &Session, admin_id: &str) -> Result<(), ConsoleErr
         .await
         .map_err(|_| ConsoleError::new(500, "session unavailable"))?;
     s.insert(LOGIN_AT, now())
+        .await
+        .map_err(|_| ConsoleError::new(500, "session unavailable"))?;
+    s.insert(ROLE, role)
         .await
         .map_err(|_| ConsoleError::new(500, "session unavailable"))?;
     Ok(())
@@ -166,7 +208,7 @@ pub async fn login(
     .actor();
     match admin {
         Some(a) if ok => {
-            start_session(&a.id).await?;
+            start_session(&a.id, a.role).await?;
             audit_sign_in(&c.store, &actor, "session.sign_in", &typed).await;
             Ok(a.role)
         }
@@ -252,6 +294,6 @@ pub async fn accept_invite(
             StoreError::NotFound(_) => invalid(),
             other => user_error(other),
         })?;
-    start_session(&admin.id).await?;
+    start_session(&admin.id, admin.role).await?;
     Ok(admin.role)
 }

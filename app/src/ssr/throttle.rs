@@ -2,11 +2,24 @@
 
 type KeyedLimiter<K> = governor::DefaultKeyedRateLimiter<K>;
 
-/// Sign-in attempts per account and per source address (security case F48). Unknown accounts
-/// are throttled like known ones, so the limit reveals nothing about which e-mails exist.
+/// Sign-in attempts per account and source address, per account overall and per source address
+/// (security case F48). Unknown accounts are throttled like known ones, so the limit reveals
+/// nothing about which e-mails exist.
+///
+/// The tight per-account budget counts per (account, source address), so that someone who
+/// guesses from one address locks out only that address, not the account's owner elsewhere
+/// (review L-5); a much higher overall ceiling per account still bounds guessing spread over
+/// many addresses.
 pub struct LoginThrottle {
+    /// Per (account, source address): the budget one guesser has for one account.
+    per_account_source: KeyedLimiter<(String, Option<std::net::IpAddr>)>,
+    /// Per account, from every source together: the ceiling against distributed guessing.
     per_account: KeyedLimiter<String>,
     per_address: KeyedLimiter<std::net::IpAddr>,
+    /// Audit events of refused attempts that anyone can cause: one a minute per key.
+    noted_rarely: KeyedLimiter<String>,
+    /// Audit events of refused attempts that cost the caller more: twenty a minute per key.
+    noted: KeyedLimiter<String>,
 }
 
 impl std::fmt::Debug for LoginThrottle {
@@ -16,13 +29,16 @@ impl std::fmt::Debug for LoginThrottle {
 }
 
 impl Default for LoginThrottle {
-    /// 5 attempts a minute per account, 20 per source address.
+    /// 5 attempts a minute per account and source address, 100 a minute per account from all
+    /// sources, 20 a minute per source address.
     fn default() -> Self {
         use governor::Quota;
         use std::num::NonZeroU32;
         let five = NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN);
         let twenty = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
+        let hundred = NonZeroU32::new(100).unwrap_or(NonZeroU32::MIN);
         Self::with_quotas(Quota::per_minute(five), Quota::per_minute(twenty))
+            .with_account_ceiling(Quota::per_minute(hundred))
     }
 }
 
@@ -36,7 +52,8 @@ impl LoginThrottle {
         Self::with_quotas(Quota::per_minute(sixty), Quota::per_minute(sixty))
     }
 
-    /// For the public application form: 3 an hour per e-mail address, 10 per source address.
+    /// For the public application form: 3 an hour per e-mail address (from all sources
+    /// together), 10 per source address.
     pub fn for_applications() -> Self {
         use governor::Quota;
         use std::num::NonZeroU32;
@@ -45,29 +62,68 @@ impl LoginThrottle {
         Self::with_quotas(Quota::per_hour(three), Quota::per_hour(ten))
     }
 
+    /// `per_account` per account and source address, and (until `with_account_ceiling` says
+    /// otherwise) per account from all sources too; `per_address` per source address.
     pub fn with_quotas(per_account: governor::Quota, per_address: governor::Quota) -> Self {
+        use governor::Quota;
+        use std::num::NonZeroU32;
+        let twenty = NonZeroU32::new(20).unwrap_or(NonZeroU32::MIN);
         Self {
+            per_account_source: governor::RateLimiter::keyed(per_account),
             per_account: governor::RateLimiter::keyed(per_account),
             per_address: governor::RateLimiter::keyed(per_address),
+            noted_rarely: governor::RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN)),
+            noted: governor::RateLimiter::keyed(Quota::per_minute(twenty)),
         }
+    }
+
+    /// The overall budget of one account, from all sources together.
+    pub fn with_account_ceiling(mut self, ceiling: governor::Quota) -> Self {
+        self.per_account = governor::RateLimiter::keyed(ceiling);
+        self
     }
 
     /// Forgets keys whose budget is full again, so the tables do not grow without bound
     /// (called every minute by the server's maintenance worker).
     pub fn prune(&self) {
+        self.per_account_source.retain_recent();
+        self.per_account_source.shrink_to_fit();
         self.per_account.retain_recent();
         self.per_account.shrink_to_fit();
         self.per_address.retain_recent();
         self.per_address.shrink_to_fit();
+        self.noted_rarely.retain_recent();
+        self.noted_rarely.shrink_to_fit();
+        self.noted.retain_recent();
+        self.noted.shrink_to_fit();
     }
 
-    /// Keys currently held (for tests and metrics).
+    /// Accounts and addresses currently held (for tests and metrics).
     pub fn len(&self) -> usize {
         self.per_account.len() + self.per_address.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Keys currently held in every table (accounts per source and audit notes too).
+    pub fn keys_held(&self) -> usize {
+        self.len() + self.per_account_source.len() + self.noted_rarely.len() + self.noted.len()
+    }
+
+    /// True when an audit event about a refused attempt under `key` should be written now:
+    /// at most one a minute per key when `rare` (refusals anyone can cause at will), twenty a
+    /// minute otherwise. The rest are only logged, so a flood cannot push real events out of
+    /// the trail.
+    pub fn note(&self, key: &str, rare: bool) -> bool {
+        let mut key = key.to_owned();
+        truncate(&mut key, 512);
+        if rare {
+            self.noted_rarely.check_key(&key).is_ok()
+        } else {
+            self.noted.check_key(&key).is_ok()
+        }
     }
 
     /// True when an attempt that names no account (a federated sign-in starting) is within the
@@ -80,27 +136,39 @@ impl LoginThrottle {
         })
     }
 
-    /// True when this attempt is within both budgets. The address is checked first, so an
-    /// address over its budget cannot fill the per-account table with made-up e-mails; e-mail
+    /// True when this attempt is within every budget: the source address's, the account's from
+    /// this address, and the account's overall ceiling. The address is checked first, so an
+    /// address over its budget cannot fill the per-account tables with made-up e-mails; e-mail
     /// keys are at most 254 bytes (RFC 5321's limit); IPv6 clients count per /64, the block one
     /// subscriber gets.
     pub fn allow(&self, email: &str, address: Option<std::net::IpAddr>) -> bool {
-        if let Some(a) = address
-            && self
-                .per_address
-                .check_key(&entente_domain::forwarded::throttle_key(a))
-                .is_err()
+        let source = address.map(entente_domain::forwarded::throttle_key);
+        if let Some(a) = source
+            && self.per_address.check_key(&a).is_err()
         {
             return false;
         }
         let mut account = email.trim().to_ascii_lowercase();
-        if account.len() > 254 {
-            let mut end = 254;
-            while !account.is_char_boundary(end) {
-                end -= 1;
-            }
-            account.truncate(end);
+        truncate(&mut account, 254);
+        // This source's budget for the account first: a guesser over it spends nothing of the
+        // account's overall ceiling, which the owner elsewhere still needs.
+        if self
+            .per_account_source
+            .check_key(&(account.clone(), source))
+            .is_err()
+        {
+            return false;
         }
         self.per_account.check_key(&account).is_ok()
+    }
+}
+
+fn truncate(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
     }
 }

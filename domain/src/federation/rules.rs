@@ -34,8 +34,60 @@ impl TokenKind {
 }
 
 pub const DEFAULT_SKEW: i64 = 30;
+/// Below this, honest clocks a few seconds apart refuse good tokens (case A10: 10–60 s).
+pub const MIN_SKEW: i64 = 10;
 pub const MAX_SKEW: i64 = 60;
 pub const DEFAULT_MAX_AGE: i64 = 3600;
+
+/// The accepted clock skew of a trusted issuer, in seconds (case A10, finding L-9).
+pub fn check_skew(skew: i64) -> Result<(), String> {
+    if (MIN_SKEW..=MAX_SKEW).contains(&skew) {
+        Ok(())
+    } else {
+        Err(format!(
+            "clock skew must be between {MIN_SKEW} and {MAX_SKEW} seconds (got {skew}): less refuses honest clocks, more accepts stale tokens"
+        ))
+    }
+}
+
+/// Claims that name a person by something the person or the IdP's administrators can change,
+/// and that IdPs reassign: an email address, a user name, a display name, a phone number. Such
+/// a claim identifies no one for good (case B25: identity is (iss, sub)).
+pub const MUTABLE_SUBJECT_CLAIMS: [&str; 9] = [
+    "email",
+    "preferred_username",
+    "upn",
+    "name",
+    "unique_name",
+    "phone_number",
+    "nickname",
+    "given_name",
+    "family_name",
+];
+
+/// The claim a trusted issuer's subject is read from: a plain claim name, and not one of the
+/// mutable claims (compared case-insensitively) unless the issuer is registered as
+/// guaranteeing that, for its tokens, that claim never changes and is never reassigned.
+pub fn check_subject_claim(claim: &str, guaranteed: bool) -> Result<(), String> {
+    if claim.is_empty()
+        || claim.len() > 64
+        || !claim
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+    {
+        return Err("the subject claim must be a plain claim name".into());
+    }
+    if !guaranteed
+        && MUTABLE_SUBJECT_CLAIMS
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(claim))
+    {
+        return Err(format!(
+            "the subject claim {claim:?} can change or be reassigned to another person, so it cannot identify users; use a stable claim such as sub (or oid for Entra ID), or register the issuer with subject_claim_guaranteed if it guarantees that {claim:?} never changes and is never reused"
+        ));
+    }
+    Ok(())
+}
 
 /// A partner's identity provider whose tokens Entente accepts.
 #[derive(Debug, Clone)]
@@ -317,6 +369,45 @@ mod tests {
             r.scopes_for(wrong.as_object().unwrap()).to_string(),
             "orders:read"
         );
+    }
+
+    /// Case A10 / finding L-9: skew is 10–60 s.
+    #[test]
+    fn skew_is_between_ten_and_sixty_seconds() {
+        for ok in [MIN_SKEW, DEFAULT_SKEW, MAX_SKEW, 10, 60] {
+            assert_eq!(check_skew(ok), Ok(()), "{ok}");
+        }
+        for bad in [0, 1, 9, 61, 3600, -1, i64::MIN, i64::MAX] {
+            let e = check_skew(bad).unwrap_err();
+            assert!(e.contains("between 10 and 60 seconds"), "{bad}: {e}");
+        }
+    }
+
+    /// Case B25 / finding L-9: a mutable claim is never the subject unless the issuer
+    /// guarantees it; stable ones are fine either way.
+    #[test]
+    fn mutable_claims_identify_no_one_unless_guaranteed() {
+        for stable in ["sub", "oid", "client_id", "uid", "employee_id", "x.y-z_1"] {
+            assert_eq!(check_subject_claim(stable, false), Ok(()), "{stable}");
+            assert_eq!(check_subject_claim(stable, true), Ok(()), "{stable}");
+        }
+        for mutable in MUTABLE_SUBJECT_CLAIMS.into_iter().chain([
+            "Email",
+            "EMAIL",
+            "Preferred_Username",
+            "UPN",
+        ]) {
+            let e = check_subject_claim(mutable, false).unwrap_err();
+            assert!(
+                e.contains("cannot identify users") && e.contains("subject_claim_guaranteed"),
+                "{mutable}: {e}"
+            );
+            assert_eq!(check_subject_claim(mutable, true), Ok(()), "{mutable}");
+        }
+        let long = "n".repeat(65);
+        for bad in ["", "a b", "em@il", "x/y", long.as_str()] {
+            assert!(check_subject_claim(bad, true).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -377,6 +377,158 @@ fn jwt_bearer_needs_jti_and_only_our_audience() {
     }
 }
 
+/// Case 73 / finding L-7: an OpenID ID token is not an authorization grant, whatever mark
+/// shows it (present even as null), while a plain assertion still is one.
+#[test]
+fn jwt_bearer_refuses_openid_id_tokens() {
+    let mut w = world();
+    // The issuer also accepts ID tokens addressed to its RP client, as real registrations do.
+    w.issuers[0].audiences.push("acme-rp".into());
+    let allowed = ScopeSet::parse("read").unwrap();
+    let g = grants();
+    let p1 = PartnerId::from("p1");
+    let who = Requester {
+        client: ClientView {
+            client_id: "cl_1",
+            partner_id: &p1,
+            allowed_scopes: &allowed,
+            grant_types: &g,
+            environment: crate::environment::Environment::Production,
+        },
+        partner_slug: "acme",
+    };
+    let target = TargetRequest {
+        resources: vec![API.into()],
+        audiences: vec![],
+        scope: None,
+    };
+    let grant = |typ: &str, c: Value| {
+        jwt_bearer(&w, &w, &env(), &who, Some(&token(&w, typ, c)), &target, NOW)
+    };
+    assert!(grant("JWT", json!({})).result.is_ok(), "the control");
+    assert!(
+        grant("JWT", json!({"azp": "acme-app"})).result.is_ok(),
+        "azp naming another party than the audience is no mark"
+    );
+    for (typ, c) in [
+        ("JWT", json!({"nonce": "n-0S6"})),
+        ("JWT", json!({"at_hash": "77QmUPtjPfzWtF2AnpK9RQ"})),
+        ("JWT", json!({"c_hash": "LDktKdoQak3Pk0cnXxCltA"})),
+        ("JWT", json!({"auth_time": NOW - 60})),
+        ("JWT", json!({"nonce": null})),
+        ("JWT", json!({"typ": "ID"})),
+        ("JWT", json!({"aud": "acme-rp", "azp": "acme-rp"})),
+        ("JWT", json!({"aud": [ME, "acme-rp"], "azp": "acme-rp"})),
+        // A Keycloak-style ID token, typed JWT with every mark.
+        (
+            "JWT",
+            json!({"aud": "acme-rp", "azp": "acme-rp", "typ": "ID", "nonce": "n", "at_hash": "x",
+                   "auth_time": NOW - 5, "sid": "s1"}),
+        ),
+    ] {
+        let d = grant(typ, c.clone());
+        assert_eq!(
+            d.result.unwrap_err().code,
+            OAuthErrorCode::InvalidGrant,
+            "{c}"
+        );
+        let why = d
+            .trace
+            .failure()
+            .map(|f| f.detail.clone())
+            .unwrap_or_default();
+        assert!(why.contains("ID token"), "{c}: {why}");
+    }
+}
+
+/// Case 72 / finding L-8: a partner token repeating a claim name, at any depth, is refused
+/// whole (never last-wins) in a token exchange (invalid_request) and as a jwt-bearer
+/// assertion (invalid_grant); with one value each the same claims are accepted.
+#[test]
+fn repeated_claim_names_refuse_the_token() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let w = world();
+    let raw = |typ: &str, payload: &str| {
+        let h =
+            URL_SAFE_NO_PAD.encode(json!({"alg": "ES256", "typ": typ, "kid": w.kid}).to_string());
+        let p = URL_SAFE_NO_PAD.encode(payload);
+        let sig =
+            jsonwebtoken::crypto::sign(format!("{h}.{p}").as_bytes(), &w.signer, Algorithm::ES256)
+                .unwrap();
+        format!("{h}.{p}.{sig}")
+    };
+    let base = format!(
+        r#""iss":"{IDP}","sub":"alice","aud":"{ME}","iat":{},"exp":{},"jti":"j1""#,
+        NOW - 10,
+        NOW + 100
+    );
+    // One `roles` unlocks `write` (the rule's mapping): the control.
+    let single = raw("at+jwt", &format!(r#"{{{base},"roles":["writer"]}}"#));
+    let d = run(&w, &single, None, Some("write"));
+    assert_eq!(d.result.unwrap().scope.to_string(), "write");
+    for extra in [
+        r#""roles":["reader"],"roles":["writer"]"#,
+        r#""email":"pat@x","email":"ceo@x""#,
+        r#""may_act":{"sub":"a","sub":"b"}"#,
+        r#""act":{"sub":"svc","act":{"sub":"x","sub":"y"}}"#,
+        r#""roles":["reader"],"roles":["writer"]"#,
+    ] {
+        let t = raw("at+jwt", &format!(r#"{{{base},{extra}}}"#));
+        let d = run(&w, &t, None, None);
+        assert_eq!(
+            d.result.unwrap_err().code,
+            OAuthErrorCode::InvalidRequest,
+            "{extra}"
+        );
+        let why = d
+            .trace
+            .failure()
+            .map(|f| f.detail.clone())
+            .unwrap_or_default();
+        assert!(why.contains("appears more than once"), "{extra}: {why}");
+    }
+    // A repeated header member, too.
+    let h = URL_SAFE_NO_PAD.encode(format!(
+        r#"{{"alg":"ES256","typ":"at+jwt","kid":"{}","kid":"other"}}"#,
+        w.kid
+    ));
+    let p = URL_SAFE_NO_PAD.encode(format!("{{{base}}}"));
+    let sig =
+        jsonwebtoken::crypto::sign(format!("{h}.{p}").as_bytes(), &w.signer, Algorithm::ES256)
+            .unwrap();
+    let d = run(&w, &format!("{h}.{p}.{sig}"), None, None);
+    assert_eq!(d.result.unwrap_err().code, OAuthErrorCode::InvalidRequest);
+    // As a jwt-bearer assertion: invalid_grant.
+    let allowed = ScopeSet::parse("read").unwrap();
+    let g = grants();
+    let p1 = PartnerId::from("p1");
+    let who = Requester {
+        client: ClientView {
+            client_id: "cl_1",
+            partner_id: &p1,
+            allowed_scopes: &allowed,
+            grant_types: &g,
+            environment: crate::environment::Environment::Production,
+        },
+        partner_slug: "acme",
+    };
+    let target = TargetRequest {
+        resources: vec![API.into()],
+        audiences: vec![],
+        scope: None,
+    };
+    let ok = raw("JWT", &format!("{{{base}}}"));
+    assert!(
+        jwt_bearer(&w, &w, &env(), &who, Some(&ok), &target, NOW)
+            .result
+            .is_ok()
+    );
+    let dup = raw("JWT", &format!(r#"{{{base},"email":"a","email":"b"}}"#));
+    let d = jwt_bearer(&w, &w, &env(), &who, Some(&dup), &target, NOW);
+    assert_eq!(d.result.unwrap_err().code, OAuthErrorCode::InvalidGrant);
+}
+
 #[test]
 fn refresh_rechecks_rule_audience_and_lifetime() {
     let mut w = world();

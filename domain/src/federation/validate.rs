@@ -106,24 +106,32 @@ pub fn peek_issuer(token: &str) -> Option<String> {
 /// token holding one is never taken for an access token.
 const ID_TOKEN_MARKS: [&str; 4] = ["nonce", "at_hash", "c_hash", "auth_time"];
 
-/// The token-confusion guard for issuers whose access tokens are typed `JWT`: an ID token shows
-/// itself by its marks, by Keycloak's payload `typ: "ID"`, or by naming its client (`azp`) as
-/// its audience, as OpenID Connect ID tokens do (Core §2).
-fn id_token_guard(c: &PartnerClaims) -> Result<(), String> {
+/// The token-confusion guard for tokens typed `JWT` (or untyped) that must not be ID tokens:
+/// access tokens of issuers whose access tokens are typed so, and jwt-bearer assertions
+/// (case 73, finding L-7). An ID token shows itself by its marks (even `null`), by Keycloak's
+/// payload `typ: "ID"`, or by naming its client (`azp`) as its audience, as OpenID Connect ID
+/// tokens do (Core §2).
+fn id_token_guard(c: &PartnerClaims, kind: TokenKind) -> Result<(), String> {
     let refuse = |why: String| {
-        Err(format!(
-            "the token is typed JWT and {why}, a mark of an ID token: it is not accepted as an access token"
-        ))
+        Err(if kind == TokenKind::Assertion {
+            format!(
+                "the assertion {why}, a mark of an OpenID Connect ID token: an ID token is not an authorization grant"
+            )
+        } else {
+            format!(
+                "the token is typed JWT and {why}, a mark of an ID token: it is not accepted as an access token"
+            )
+        })
     };
     if let Some(mark) = ID_TOKEN_MARKS.iter().find(|m| c.other.contains_key(**m)) {
         return refuse(format!("carries {mark:?}"));
     }
-    if c.other
-        .get("typ")
-        .and_then(Value::as_str)
-        .is_some_and(|t| t.eq_ignore_ascii_case("ID"))
+    if let Some(typ) = c.other.get("typ").and_then(Value::as_str)
+        && ["ID", "id_token", "id+jwt", "id_token+jwt"]
+            .iter()
+            .any(|t| typ.eq_ignore_ascii_case(t))
     {
-        return refuse("says typ \"ID\"".into());
+        return refuse(format!("says typ {typ:?}"));
     }
     if let Some(azp) = c.other.get("azp").and_then(Value::as_str) {
         let names_client = match &c.aud {
@@ -178,6 +186,7 @@ fn verify_inner<'c>(
     }
     let header = jws::peek_header(token).map_err(|e| match e {
         jws::JwsError::TooLarge => "the token is larger than 8 KiB".to_string(),
+        jws::JwsError::RepeatedMember(..) => format!("{e}, so which value counts is ambiguous"),
         _ => "the token is not a signed JWT".to_string(),
     })?;
     let header_kind = match header
@@ -279,8 +288,11 @@ fn verify_inner<'c>(
         |c: &PartnerClaims| c.exp,
     )
     .map_err(|e| match e {
-        jws::JwsError::BadClaims => "the token's claims are malformed (types or duplicates)",
-        _ => "the token's signature does not verify",
+        jws::JwsError::BadClaims => {
+            "the token's claims are malformed (types or duplicates)".to_string()
+        }
+        jws::JwsError::RepeatedMember(..) => format!("{e}, so which value counts is ambiguous"),
+        _ => "the token's signature does not verify".to_string(),
     })?;
     trace.pass(
         label,
@@ -294,8 +306,8 @@ fn verify_inner<'c>(
     if c.iss != issuer.issuer {
         return Err("the signed iss differs from the trusted issuer".into());
     }
-    if typed_jwt_access {
-        id_token_guard(&c)?;
+    if typed_jwt_access || kind == TokenKind::Assertion {
+        id_token_guard(&c, kind)?;
     }
     let exp = check_times(&c, issuer, kind, now)?;
     check_audience(c.aud.as_ref(), issuer, kind)?;
@@ -435,7 +447,10 @@ fn verify_own<'c>(
         now,
         |c: &AccessTokenClaims| Some(c.exp),
     )
-    .map_err(|_| "the token's signature does not verify")?;
+    .map_err(|e| match e {
+        jws::JwsError::RepeatedMember(..) => format!("{e}, so which value counts is ambiguous"),
+        _ => "the token's signature does not verify".to_string(),
+    })?;
     trace.pass(label, format!("signature verified with Entente key {kid}"));
     if c.exp <= now {
         return Err("the token has expired".into());

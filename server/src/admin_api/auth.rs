@@ -48,6 +48,7 @@ pub struct Caller {
     pub admin_id: Option<String>,
     request_id: Option<String>,
     trace_id: Option<String>,
+    caller_request_id: Option<String>,
     source: Option<String>,
 }
 
@@ -56,6 +57,7 @@ impl Caller {
         Actor::new(self.name.clone())
             .with_request_id(self.request_id.clone())
             .with_trace_id(self.trace_id.clone())
+            .with_caller_request_id(self.caller_request_id.clone())
             .with_source(self.source.clone())
     }
 }
@@ -194,6 +196,7 @@ async fn who(
 ) -> Result<Caller, Response> {
     let request_id = crate::http::request_id(&headers);
     let trace_id = crate::http::trace_id(&headers);
+    let caller_request_id = crate::http::middleware::request_id::caller_request_id(&headers);
     let (name, role, admin_id) = match bearer(state, &headers) {
         Some(Err(r)) => return Err(r),
         Some(Ok((client, role))) => (format!("api:{client}"), role, None),
@@ -220,6 +223,7 @@ async fn who(
         admin_id,
         request_id,
         trace_id,
+        caller_request_id,
         source,
     })
 }

@@ -52,6 +52,9 @@ pub enum Refusals {
     /// JSON of the wrong shape.
     #[response(status = 422, content_type = "application/problem+json")]
     Unprocessable(Problem),
+    /// A cap is reached (clients per partner, streams per caller): try later.
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooMany(Problem),
     /// The database could not be reached; try again.
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),
@@ -104,6 +107,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Invalid(_) => StatusCode::BAD_REQUEST,
             StoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+            StoreError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
         };
         Self::new(status, e.to_string())
     }

@@ -42,6 +42,8 @@ pub struct TrustedIssuer {
     pub max_age: i64,
     pub skew: i64,
     pub subject_claim: String,
+    /// The issuer guarantees that `subject_claim` never changes and is never reassigned.
+    pub subject_claim_guaranteed: bool,
     /// Access tokens must be typed `at+jwt` (RFC 9068).
     pub access_tokens_typed_jwt: bool,
     pub enabled: bool,
@@ -60,6 +62,7 @@ impl From<trusted_issuer::Model> for TrustedIssuer {
             max_age: i.max_age,
             skew: i.skew,
             subject_claim: i.subject_claim,
+            subject_claim_guaranteed: i.subject_claim_guaranteed,
             access_tokens_typed_jwt: i.access_tokens_typed_jwt,
             enabled: i.enabled,
             created_at: time_text(i.created_at),
@@ -98,8 +101,14 @@ pub struct NewIssuer {
     /// access_token (default), id_token, assertion.
     pub kinds: Option<Vec<String>>,
     pub max_age: Option<i64>,
+    /// Accepted clock skew in seconds, 10–60 (default 30).
     pub skew: Option<i64>,
+    /// The claim naming the user (default `sub`). A mutable claim (`email`,
+    /// `preferred_username`, `upn`, `name`…) needs `subject_claim_guaranteed`.
     pub subject_claim: Option<String>,
+    /// The issuer guarantees that its subject claim never changes and is never reassigned.
+    #[serde(default)]
+    pub subject_claim_guaranteed: bool,
     #[serde(default)]
     pub access_tokens_typed_jwt: bool,
 }
@@ -136,6 +145,7 @@ pub async fn new_issuer(state: &AppState, b: NewIssuer) -> Result<NewTrustedIssu
     if let Some(s) = b.subject_claim {
         n.subject_claim = s;
     }
+    n.subject_claim_guaranteed = b.subject_claim_guaranteed;
     n.access_tokens_typed_jwt = b.access_tokens_typed_jwt;
     Ok(n)
 }

@@ -4,8 +4,9 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use entente_domain::audit::parse_time;
@@ -13,6 +14,7 @@ use entente_domain::usage::{self, Report};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::auth::Caller;
 use super::problem::{ApiError, ApiResult, Query, Refusals, ok};
 use crate::state::{AppState, now};
 use crate::usage::live::{self, View};
@@ -117,18 +119,86 @@ pub async fn get_recent(
     ))
 }
 
+/// What a live stream keeps to check its caller again, and its place among the caller's
+/// streams (given back when the stream is dropped).
+struct Access {
+    credentials: HeaderMap,
+    session: Option<tower_sessions::Session>,
+    check_at: tokio::time::Instant,
+    every: Duration,
+    _slot: live::StreamSlot,
+}
+
+/// The access-table route of the live stream.
+const LIVE_ROUTE: &str = "GET /admin/api/v1/usage/live";
+
+/// Whether the caller that opened a live stream may still read it: its bearer token still
+/// valid (not expired, not revoked, its client still allowed the role), or its console session
+/// still live (not signed out, the user enabled), with a role the access table lets read it.
+/// Anything that cannot be checked ends the stream (the browser reconnects and is asked again).
+async fn still_allowed(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: Option<&tower_sessions::Session>,
+) -> bool {
+    match super::auth::bearer(state, headers) {
+        Some(Ok((_, role))) => app::ssr::access::allows(LIVE_ROUTE, role),
+        Some(Err(_)) => false,
+        None => {
+            let Some(session) = session else {
+                return false;
+            };
+            // Signed out (or expired) elsewhere: the record is gone.
+            if let Some(id) = session.id() {
+                match state.store.session_load(&id.to_string(), now()).await {
+                    Ok(Some(_)) => {}
+                    Ok(None) | Err(_) => return false,
+                }
+            }
+            matches!(
+                app::ssr::session::session_admin(&state.store, session).await,
+                Ok(Some(a)) if app::ssr::access::allows(LIVE_ROUTE, a.role)
+            )
+        }
+    }
+}
+
 /// Server-sent events, one a second: a `usage` event whose data is a report of the second that
 /// just ended and the four before it (a client that missed one fills it in), with totals and
-/// top callers of the last minute. A stream ends after five minutes (browsers reconnect at
-/// once), so a caller whose access ends stops receiving within five minutes.
+/// top callers of the last minute. The caller's access is checked again every 30 seconds (a
+/// revoked or expired token, a disabled user or a signed-out session ends the stream), and a
+/// stream ends after five minutes in any case (browsers reconnect at once). One caller holds
+/// at most five streams at once; more are refused with 429.
 #[utoipa::path(get, path = "/admin/api/v1/usage/live", tag = "usage", params(LiveQuery),
     responses((status = 200, content_type = "text/event-stream",
-        description = "`event: usage` with a JSON report, every second"), Refusals))]
+        description = "`event: usage` with a JSON report, every second"),
+        (status = 429, description = "the caller has five live streams open already",
+            content_type = "application/problem+json", body = super::problem::Problem),
+        Refusals))]
 pub async fn get_live(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    session: Option<Extension<tower_sessions::Session>>,
+    headers: HeaderMap,
     Query(q): Query<LiveQuery>,
 ) -> ApiResult<Response> {
     let view = view(&state, &q).await?;
+    let Some(slot) = live::StreamSlot::take(&state, &caller.name) else {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "at most {} live usage streams at once: close one first",
+                state.usage.config.live_streams_per_caller
+            ),
+        ));
+    };
+    let session = session.map(|Extension(s)| s);
+    // Only what the re-check needs: the credentials, not the whole request.
+    let mut credentials = HeaderMap::new();
+    if let Some(v) = headers.get(axum::http::header::AUTHORIZATION) {
+        credentials.insert(axum::http::header::AUTHORIZATION, v.clone());
+    }
+    let recheck = state.usage.config.live_recheck;
     // Ticks just after each second ends, so a second is shown as soon as it is complete (in
     // cluster mode a little later, once every replica has shared it).
     let offset = if state.limits.redis.is_some() {
@@ -140,9 +210,16 @@ pub async fn get_live(
     let mut tick = tokio::time::interval_at(first, Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let ends = tokio::time::Instant::now() + STREAM_LIFETIME;
+    let access = Access {
+        credentials,
+        session,
+        check_at: tokio::time::Instant::now() + recheck,
+        every: recheck,
+        _slot: slot,
+    };
     let stream = futures_util::stream::unfold(
-        (state, view, tick),
-        move |(state, view, mut tick)| async move {
+        (state, view, tick, access),
+        move |(state, view, mut tick, mut access)| async move {
             tick.tick().await;
             // A stream never outlives a shutdown (it would hold the drain open), nor its
             // lifetime (authorization is checked again when the browser reconnects).
@@ -152,6 +229,14 @@ pub async fn get_live(
                 || tokio::time::Instant::now() > ends
             {
                 return None;
+            }
+            // Nor its caller's access (review L-6).
+            if tokio::time::Instant::now() >= access.check_at {
+                if !still_allowed(&state, &access.credentials, access.session.as_ref()).await {
+                    tracing::info!("a live usage stream ended: its caller's access ended");
+                    return None;
+                }
+                access.check_at = tokio::time::Instant::now() + access.every;
             }
             let mut report = live::current(&state, &view, now(), live::SUMMARY_SECONDS).await;
             report.points = report
@@ -163,7 +248,7 @@ pub async fn get_live(
                 .retry(Duration::from_secs(1))
                 .json_data(&report)
                 .unwrap_or_else(|_| Event::default().comment("unserialisable"));
-            Some((Ok::<_, Infallible>(event), (state, view, tick)))
+            Some((Ok::<_, Infallible>(event), (state, view, tick, access)))
         },
     );
     Ok(Sse::new(stream)

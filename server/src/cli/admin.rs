@@ -25,15 +25,19 @@ pub enum AdminCmd {
         role: Role,
     },
     /// A client of the admin REST API, set up from the host in one step: the API's audience
-    /// (made if missing), the `operations` partner that holds such clients (made in production:
-    /// host set-up, not a console change), its grant, and a client whose scope is the role it
-    /// acts as. Prints the client ID and secret once.
+    /// (made if missing), the host-only `operations` partner that holds such clients (made in
+    /// production; no console, portal or admin API caller can change it), its grant, and a
+    /// client whose scope is the role it acts as. Prints the client ID and secret once.
     ApiClient {
         #[arg(long)]
         name: String,
         /// admin, operator or auditor.
         #[arg(long, default_value = "operator")]
         role: Role,
+        /// The console user (e-mail) who answers for this client: four eyes count its token
+        /// as this person, who therefore cannot approve a change the client filed.
+        #[arg(long)]
+        owner: String,
         /// Entente's issuer identifier (as the server is configured).
         #[arg(
             long = "entente-issuer",
@@ -80,8 +84,15 @@ pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
         AdminCmd::ApiClient {
             name,
             role,
+            owner,
             entente_issuer,
         } => {
+            let owner = match store.admin_by_email(&owner).await? {
+                Some(u) if u.partner_id.is_none() && u.enabled => u.email,
+                _ => anyhow::bail!(
+                    "--owner {owner} is not an enabled console user: the owner answers for the client"
+                ),
+            };
             let audience = format!("{}/admin/api/v1", entente_issuer.trim_end_matches('/'));
             let roles = ["entente:admin", "entente:operator", "entente:auditor"];
             match store.audience_by_identifier(&audience).await {
@@ -104,10 +115,13 @@ pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
                 Err(e) => return Err(e.into()),
             }
             let partner = match store.partner_by_slug(OPERATIONS).await {
-                Ok(p) => p,
+                Ok(p) if p.host_only => p,
+                Ok(_) => anyhow::bail!(
+                    "a partner named {OPERATIONS} exists and was not made by the host: the admin API's clients cannot join it (rename it first)"
+                ),
                 Err(StoreError::NotFound(_)) => {
                     store
-                        .create_partner(
+                        .create_host_partner(
                             actor,
                             NewPartner {
                                 slug: OPERATIONS.into(),
@@ -141,13 +155,14 @@ pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
                 vec!["client_credentials".into()],
                 crate::startup::secret_hasher(&common.master_key()?).hash(&secret),
             )
-            .in_environment(Some(Environment::Production));
+            .in_environment(Some(Environment::Production))
+            .owned_by(owner.clone());
             store
                 .create_client(actor, new, client_id.clone(), now)
                 .await?;
             print(
                 out,
-                json!({"client_id": client_id, "client_secret": secret, "audience": audience, "scope": scope}),
+                json!({"client_id": client_id, "client_secret": secret, "audience": audience, "scope": scope, "owner": owner}),
                 format!(
                     "client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)\ntoken:         POST {}/oauth2/token grant_type=client_credentials resource={audience} scope={scope}",
                     entente_issuer.trim_end_matches('/')

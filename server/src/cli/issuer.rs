@@ -38,11 +38,16 @@ pub enum IssuerCmd {
         /// Oldest accepted token in seconds; for assertions the longest lifetime.
         #[arg(long, default_value_t = rules::DEFAULT_MAX_AGE)]
         max_age: i64,
-        /// Accepted clock skew in seconds (0–60).
+        /// Accepted clock skew in seconds (10–60).
         #[arg(long, default_value_t = rules::DEFAULT_SKEW)]
         skew: i64,
+        /// The claim naming the user. A mutable one (email, preferred_username, upn, name…)
+        /// needs --subject-claim-guaranteed.
         #[arg(long, default_value = "sub")]
         subject_claim: String,
+        /// The issuer guarantees that its subject claim never changes and is never reassigned.
+        #[arg(long)]
+        subject_claim_guaranteed: bool,
         /// Accept this issuer's access tokens typed `JWT` (Keycloak, Entra ID and Auth0 do so by
         /// default) as well as `at+jwt`. ID tokens are still told apart by their claims.
         #[arg(long)]
@@ -109,6 +114,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
             max_age,
             skew,
             subject_claim,
+            subject_claim_guaranteed,
             access_tokens_typed_jwt,
             entente_issuer,
             fetch,
@@ -154,13 +160,16 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
             new.max_age = max_age;
             new.skew = skew;
             new.subject_claim = subject_claim;
+            new.subject_claim_guaranteed = subject_claim_guaranteed;
             new.access_tokens_typed_jwt = access_tokens_typed_jwt;
             let m = store
                 .create_trusted_issuer(actor, &partner, new, now)
                 .await?;
             print(
                 out,
-                json!({"id": m.id, "partner": partner, "issuer": m.issuer, "jwks_uri": m.jwks_uri, "audiences": m.audiences, "kinds": m.kinds, "access_tokens_typed_jwt": m.access_tokens_typed_jwt}),
+                json!({"id": m.id, "partner": partner, "issuer": m.issuer, "jwks_uri": m.jwks_uri, "audiences": m.audiences, "kinds": m.kinds,
+                       "skew": m.skew, "subject_claim": m.subject_claim, "subject_claim_guaranteed": m.subject_claim_guaranteed,
+                       "access_tokens_typed_jwt": m.access_tokens_typed_jwt}),
                 format!(
                     "trusted issuer {} added for {partner} (id {})",
                     m.issuer, m.id

@@ -140,7 +140,8 @@ pub struct Ctx<'a> {
 pub async fn run(cmd: Command, common: &CommonArgs, out: Output) -> anyhow::Result<()> {
     let store = Store::connect(&common.database_url()?).await?;
     store.migrate().await?;
-    let actor = Actor::new(format!(
+    // Whoever runs the CLI has the database and the master key: the host itself.
+    let actor = Actor::host(format!(
         "cli:{}",
         std::env::var("USER").unwrap_or_else(|_| "unknown".into())
     ));

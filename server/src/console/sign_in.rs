@@ -138,22 +138,65 @@ fn back(state: &AppState, f: &Failure) -> Response {
         .into_response()
 }
 
-/// The provider's endpoints (from its discovery document, fetched now) and a client for them.
-async fn provider(
-    state: &AppState,
-    s: &partner_sign_in::Model,
-) -> Result<(ProviderClient, ProviderEndpoints), String> {
+/// How long a provider's checked discovery document is used before it is fetched again.
+const DISCOVERY_TTL: std::time::Duration = std::time::Duration::from_secs(300);
+/// Providers remembered at once (one per partner with single sign-on; more are fetched anew).
+const DISCOVERY_CACHED: usize = 1_000;
+
+type DiscoveryCache =
+    std::collections::HashMap<String, (std::time::Instant, ProviderEndpoints)>;
+
+fn discovery_cache(state: &AppState) -> std::sync::MutexGuard<'_, DiscoveryCache> {
+    match state.sso_discovery.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+/// Fetches and checks a provider's discovery document now, and remembers the endpoints.
+async fn discover(state: &AppState, issuer: &str) -> Result<ProviderEndpoints, String> {
     let doc = state
         .issuer_keys
-        .fetch_json(&discovery_url(&s.issuer))
+        .fetch_json(&discovery_url(issuer))
         .await
         .map_err(|e| format!("the provider's discovery document: {e}"))?;
-    let e = sso::check_discovery(&doc, &s.issuer, state.issuer_keys.policy().allow_insecure)?;
+    let e = sso::check_discovery(&doc, issuer, state.issuer_keys.policy().allow_insecure)?;
     // The token endpoint receives our client secret: the same SSRF rules as partner keys.
     for url in [&e.authorization_endpoint, &e.token_endpoint] {
         crate::state::issuer_keys::ssrf::check_url(url, state.issuer_keys.policy())
             .map_err(|why| why.replace("JWKS URL", "provider's endpoint"))?;
     }
+    let mut cache = discovery_cache(state);
+    let fetched = std::time::Instant::now();
+    if cache.len() >= DISCOVERY_CACHED {
+        cache.retain(|_, (at, _)| at.elapsed() < DISCOVERY_TTL);
+    }
+    if cache.len() < DISCOVERY_CACHED {
+        cache.insert(issuer.to_owned(), (fetched, e.clone()));
+    }
+    Ok(e)
+}
+
+/// The provider's endpoints: from its discovery document fetched in the last five minutes, or
+/// fetched now. Starting a sign-in costs no request to the provider each time (review L-1).
+async fn endpoints(state: &AppState, issuer: &str) -> Result<ProviderEndpoints, String> {
+    let cached = discovery_cache(state)
+        .get(issuer)
+        .filter(|(at, _)| at.elapsed() < DISCOVERY_TTL)
+        .map(|(_, e)| e.clone());
+    match cached {
+        Some(e) => Ok(e),
+        None => discover(state, issuer).await,
+    }
+}
+
+/// The provider's endpoints (from its discovery document, cached for five minutes) and a
+/// client for them.
+async fn provider(
+    state: &AppState,
+    s: &partner_sign_in::Model,
+) -> Result<(ProviderClient, ProviderEndpoints), String> {
+    let e = endpoints(state, &s.issuer).await?;
     let secret = state
         .master
         .open(&s.client_secret_sealed, &secret_context(&s.partner_id))
@@ -185,18 +228,9 @@ async fn provider(
 
 /// Checks a provider before it is saved: its discovery document answers, names the issuer and
 /// offers the code flow with S256.
+/// The document is always fetched anew here, and replaces the cached one.
 pub async fn check_provider(state: &AppState, issuer: &str) -> Result<(), String> {
-    let doc = state
-        .issuer_keys
-        .fetch_json(&discovery_url(issuer))
-        .await
-        .map_err(|e| format!("the provider's discovery document: {e}"))?;
-    let e = sso::check_discovery(&doc, issuer, state.issuer_keys.policy().allow_insecure)?;
-    for url in [&e.authorization_endpoint, &e.token_endpoint] {
-        crate::state::issuer_keys::ssrf::check_url(url, state.issuer_keys.policy())
-            .map_err(|why| why.replace("JWKS URL", "provider's endpoint"))?;
-    }
-    Ok(())
+    discover(state, issuer).await.map(|_| ())
 }
 
 #[derive(Debug, Deserialize)]
@@ -327,9 +361,26 @@ pub async fn callback(
              <body><p>Signed in. <a href=\"/portal\">Continue to the portal</a>.</p></body></html>",
         )
             .into_response(),
-        Err((f, partner)) => {
+        Err((f, partner, stage)) => {
             tracing::warn!(reason = f.detail(), "federated sign-in failed");
-            if let Some(slug) = partner {
+            // At most one event a minute per source address and partner for refusals anyone
+            // can cause (no code from the provider yet), twenty for later ones: a flood of
+            // made-up callbacks cannot push the partner's real events out of its activity.
+            let noted = partner.filter(|slug| {
+                let key = format!(
+                    "sso-failed {slug} {}",
+                    address.map_or_else(String::new, |a| {
+                        entente_domain::forwarded::throttle_key(a).to_string()
+                    })
+                );
+                let rare = stage == Stage::BeforeExchange;
+                let note = state.sso_throttle.note(&key, rare);
+                if !note {
+                    tracing::info!(partner = %slug, "sign-in failure not audited: too many from this address");
+                }
+                note
+            });
+            if let Some(slug) = noted {
                 let actor = Actor::new("sso").with_source(source);
                 if let Err(e) = state
                     .store
@@ -371,20 +422,58 @@ fn read_flow(state: &AppState, headers: &HeaderMap) -> Option<Flow> {
     serde_json::from_slice(&plain).ok()
 }
 
-/// Records `flow_state` as used; false when it was (or when too many flows are in flight to
-/// remember another: then nobody signs in for a moment rather than replays being possible).
-fn first_use(state: &AppState, flow_state: &str, expires_at: i64, now: i64) -> bool {
-    const MAX_REMEMBERED: usize = 10_000;
-    let mut used = match state.sso_used.lock() {
+/// Flow states remembered for one partner at once (sign-ins whose code exchange is under way
+/// or done, until their flow expires).
+const REMEMBERED_PER_PARTNER: usize = 2_000;
+/// And for every partner together, bounding memory.
+const REMEMBERED: usize = 100_000;
+
+fn remembered(
+    state: &AppState,
+) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, i64>> {
+    match state.sso_used.lock() {
         Ok(g) => g,
         Err(p) => p.into_inner(),
-    };
+    }
+}
+
+/// The key a flow state is remembered under: per partner, so that a partner's budget can be
+/// counted (states are random: no partner can guess another's).
+fn used_key(partner_id: &str, flow_state: &str) -> String {
+    format!("{partner_id}/{flow_state}")
+}
+
+/// Records `flow_state` of `partner_id` as used, just before its code is exchanged; false when
+/// it was (or when too many of this partner's flows are in flight to remember another: then
+/// that partner's people wait a moment rather than replays being possible). Only flows whose
+/// sealed cookie and state verified reach here, so nobody fills a partner's budget with
+/// made-up states, nor another partner's at all (review L-1).
+fn first_use(
+    state: &AppState,
+    partner_id: &str,
+    flow_state: &str,
+    expires_at: i64,
+    now: i64,
+) -> bool {
+    let key = used_key(partner_id, flow_state);
+    let prefix = format!("{partner_id}/");
+    let mut used = remembered(state);
     used.retain(|_, exp| *exp >= now);
-    if used.contains_key(flow_state) || used.len() >= MAX_REMEMBERED {
+    if used.contains_key(&key)
+        || used.len() >= REMEMBERED
+        || used.keys().filter(|k| k.starts_with(&prefix)).count() >= REMEMBERED_PER_PARTNER
+    {
         return false;
     }
-    used.insert(flow_state.to_owned(), expires_at);
+    used.insert(key, expires_at);
     true
+}
+
+/// Forgets a flow whose code the provider refused: nothing was signed in, so the state need
+/// not be kept (a made-up code spends none of the partner's budget), and the flow's own code,
+/// bound to its PKCE verifier, may still arrive.
+fn release(state: &AppState, partner_id: &str, flow_state: &str) {
+    remembered(state).remove(&used_key(partner_id, flow_state));
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -392,7 +481,15 @@ fn same(a: &str, b: &str) -> bool {
     aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
 }
 
-type Finish = Result<(), (Failure, Option<String>)>;
+/// Whether a failure came before the provider's token endpoint accepted a code (anyone can
+/// cause those at will), or after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    BeforeExchange,
+    AfterExchange,
+}
+
+type Finish = Result<(), (Failure, Option<String>, Stage)>;
 
 async fn finish(
     state: &AppState,
@@ -402,40 +499,38 @@ async fn finish(
     q: Callback,
 ) -> Finish {
     let t = now();
-    let flow = read_flow(state, headers).ok_or((
-        Failure::Expired("no sign-in in progress in this browser".into()),
-        None,
-    ))?;
+    let early = |f: Failure| (f, None, Stage::BeforeExchange);
+    let flow = read_flow(state, headers).ok_or_else(|| {
+        early(Failure::Expired(
+            "no sign-in in progress in this browser".into(),
+        ))
+    })?;
     if flow.expires_at < t {
-        return Err((Failure::Expired("the sign-in took too long".into()), None));
+        return Err(early(Failure::Expired("the sign-in took too long".into())));
     }
     if !q.state.as_deref().is_some_and(|s| same(s, &flow.state)) {
-        return Err((Failure::Expired("the state does not match".into()), None));
-    }
-    // A flow is used once: a copied cookie cannot be played again on this replica.
-    if !first_use(state, &flow.state, flow.expires_at, t) {
-        return Err((
-            Failure::Expired("this sign-in was already completed or is busy".into()),
-            None,
-        ));
+        return Err(early(Failure::Expired("the state does not match".into())));
     }
     let p = state
         .store
         .partner_by_id(&flow.partner_id)
         .await
-        .map_err(|_| (Failure::Unavailable, None))?;
+        .map_err(|_| early(Failure::Unavailable))?;
     let slug = Some(p.slug.clone());
-    let fail = |f: Failure| (f, slug.clone());
+    let before = |f: Failure| (f, slug.clone(), Stage::BeforeExchange);
+    let fail = |f: Failure| (f, slug.clone(), Stage::AfterExchange);
     if let Some(e) = q.error {
         let e: String = e
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
             .take(64)
             .collect();
-        return Err(fail(Failure::Refused(format!("the provider answered {e}"))));
+        return Err(before(Failure::Refused(format!(
+            "the provider answered {e}"
+        ))));
     }
     if p.stage == PartnerStage::Offboarded {
-        return Err(fail(Failure::Unavailable));
+        return Err(before(Failure::Unavailable));
     }
     let s = state
         .store
@@ -444,25 +539,40 @@ async fn finish(
         .ok()
         .flatten()
         .filter(|s| s.enabled)
-        .ok_or_else(|| fail(Failure::Unavailable))?;
+        .ok_or_else(|| before(Failure::Unavailable))?;
     let code = q
         .code
-        .ok_or_else(|| fail(Failure::Refused("the provider sent no code".into())))?;
+        .ok_or_else(|| before(Failure::Refused("the provider sent no code".into())))?;
     // RFC 9207 §2.4: an answer naming another issuer is a mix-up; refuse it.
     if q.iss.as_deref().is_some_and(|iss| iss != s.issuer) {
-        return Err(fail(Failure::Refused(
+        return Err(before(Failure::Refused(
             "the answer names another issuer (RFC 9207)".into(),
         )));
     }
     let (client, endpoints) = provider(state, &s)
         .await
-        .map_err(|e| fail(Failure::Refused(e)))?;
-    let tokens = client
+        .map_err(|e| before(Failure::Refused(e)))?;
+    // A flow is used once: a copied cookie cannot be played again on this replica. Recorded
+    // only now, with the cookie and state verified and a code to exchange.
+    if !first_use(state, &p.id, &flow.state, flow.expires_at, t) {
+        return Err(before(Failure::Expired(
+            "this sign-in was already completed or is busy".into(),
+        )));
+    }
+    let tokens = match client
         .exchange_code(AuthorizationCode::new(code))
         .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()))
         .request_async(state.issuer_keys.poster())
         .await
-        .map_err(|e| fail(Failure::Refused(format!("the token request failed: {e}"))))?;
+    {
+        Ok(t) => t,
+        Err(e) => {
+            release(state, &p.id, &flow.state);
+            return Err(before(Failure::Refused(format!(
+                "the token request failed: {e}"
+            ))));
+        }
+    };
     let id_token = tokens
         .extra_fields()
         .id_token
@@ -549,7 +659,7 @@ async fn finish(
         )
         .await
         .map_err(db)?;
-    app::ssr::session::begin_session(session, &u.id)
+    app::ssr::session::begin_session(session, &u.id, u.role)
         .await
         .map_err(|e| fail(Failure::Refused(e.to_string())))?;
     if let Err(e) = state

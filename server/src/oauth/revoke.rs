@@ -1,5 +1,7 @@
 //! `POST /oauth2/revoke` (RFC 7009). A client revokes only its own tokens; anything else —
 //! unknown, invalid, expired or someone else's token — is answered 200 with no effect (§2.2).
+//! Revocations count against the client's (and its partner's) token-endpoint limits, and a
+//! token already revoked is answered without a write.
 
 use axum::Extension;
 use axum::body::Body;
@@ -32,12 +34,25 @@ pub async fn revoke(
     let env = super::environment_of(env);
     let snapshot = state.snapshot();
     let mut tag = Tag::default();
+    let mut verdict = None;
     let run = async {
         let form = form::read(&headers, body).await?;
         let now = now();
         let auth = client_auth::authenticate(&state, &snapshot, env, &headers, &form, address, now)
             .await?;
         tag = Tag::of(auth.rate_subject());
+        // The token endpoint's limits, from the same budget (review L-3): a client cannot loop
+        // revocations any faster than it can obtain tokens.
+        if let Some(v) = state
+            .limits
+            .check_client(&snapshot, auth.rate_subject(), true)
+            .await?
+        {
+            let v = verdict.insert((v, auth.rate_subject().limiters.policy_field.clone()));
+            if let Some(secs) = v.0.retry_after_secs() {
+                return Err(OAuthError::slow_down(secs));
+            }
+        }
         let caller = client_auth::confirm(&state, auth, now).await?;
         let token = form
             .get("token")
@@ -50,6 +65,8 @@ pub async fn revoke(
         } else if let Some(claims) = verify_access_token(&state, env, token, now)
             && claims.client_id == caller.client_id
             && claims.exp > now
+            // Already revoked (known here): nothing to write, no transaction to open.
+            && !state.any_revoked(std::iter::once(&subject::token_key(&claims.jti)), i64::MIN)
         {
             state
                 .store
@@ -64,7 +81,7 @@ pub async fn revoke(
         }
         Ok::<_, OAuthError>((StatusCode::OK, no_store()).into_response())
     };
-    let (res, error) = match run.await {
+    let (mut res, error) = match run.await {
         Ok(r) => (r, None),
         Err(e) => {
             let code = e.code;
@@ -74,6 +91,9 @@ pub async fn revoke(
     state
         .usage
         .record(now(), &tag.outcome(Kind::Revocation, "", error), started);
+    if let Some((v, policy)) = &verdict {
+        crate::limits::add_fields(v, policy.as_ref(), res.headers_mut());
+    }
     res
 }
 

@@ -9,10 +9,8 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use entente_domain::OAuthError;
 use entente_domain::environment::Environment;
-use entente_domain::federation::{
-    GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, GRANT_TYPES,
-};
 use entente_domain::forwarded::ClientAddr;
+use entente_domain::grant::GrantType;
 use entente_domain::rate_limit::Verdict;
 use entente_domain::usage::Kind;
 use std::time::Instant;
@@ -94,9 +92,9 @@ async fn dispatch<'s>(
     let grant_type = form
         .get("grant_type")
         .ok_or_else(|| OAuthError::invalid_request("grant_type is required"))?;
-    if !GRANT_TYPES.contains(&grant_type) {
+    let Some(grant) = GrantType::parse(grant_type) else {
         return Err(OAuthError::unsupported_grant_type());
-    }
+    };
     *kind = Kind::of_grant(Some(grant_type));
     let now = now();
     let auth =
@@ -127,10 +125,14 @@ async fn dispatch<'s>(
         partner_id,
         partner_slug,
     };
-    match grant_type {
-        GRANT_TOKEN_EXCHANGE => token_exchange::grant(state, snapshot, &caller, &form, now).await,
-        GRANT_JWT_BEARER => token_jwt_bearer::grant(state, snapshot, &caller, &form, now).await,
-        GRANT_REFRESH_TOKEN => token_refresh::grant(state, snapshot, &caller, &form, now).await,
-        _ => token_client_credentials::grant(state, snapshot, &caller, &form, now),
+    match grant {
+        GrantType::ClientCredentials => {
+            token_client_credentials::grant(state, snapshot, &caller, &form, now)
+        }
+        GrantType::TokenExchange => {
+            token_exchange::grant(state, snapshot, &caller, &form, now).await
+        }
+        GrantType::JwtBearer => token_jwt_bearer::grant(state, snapshot, &caller, &form, now).await,
+        GrantType::RefreshToken => token_refresh::grant(state, snapshot, &caller, &form, now).await,
     }
 }

@@ -127,6 +127,11 @@ pub struct Inner {
     pub shutting_down: AtomicBool,
     /// States of federated sign-ins completed here, until their flow expires (single use).
     pub sso_used: std::sync::Mutex<HashMap<String, i64>>,
+    /// Checked discovery documents of partners' sign-in providers, by issuer, with when they
+    /// were fetched (a sign-in's start costs the provider no request each time).
+    pub sso_discovery: std::sync::Mutex<
+        HashMap<String, (std::time::Instant, entente_domain::sso::ProviderEndpoints)>,
+    >,
     /// Partners whose first successful token exchange this process has already recorded.
     pub exchanges_seen: std::sync::Mutex<std::collections::HashSet<String>>,
     /// `ENTENTE_FIRST_EXCHANGE_NOTE`: off skips the note (and the checklist item stays open).
@@ -348,6 +353,9 @@ impl Inner {
     /// One poll of the change feed: reloads what changed since the last poll.
     pub async fn poll_changes(&self) -> anyhow::Result<()> {
         let _one_at_a_time = self.reload_lock.lock().await;
+        // Fresh as of when the read began, not when it ended: a read that crawls through a
+        // failing connection must not stretch ENTENTE_MAX_STALENESS by its own duration.
+        let began = self.elapsed_ms();
         let since = self.feed_position.load(Ordering::SeqCst);
         let set = self.store.changes_since(since).await?;
         for t in &set.topics {
@@ -359,7 +367,7 @@ impl Inner {
             }
         }
         self.feed_position.store(set.latest, Ordering::SeqCst);
-        self.mark_fresh();
+        self.fresh_at_ms.fetch_max(began, Ordering::Relaxed);
         Ok(())
     }
 
@@ -373,14 +381,18 @@ impl Inner {
 
     /// Records a successful read of the change feed.
     pub fn mark_fresh(&self) {
-        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.fresh_at_ms.fetch_max(ms, Ordering::Relaxed);
+        self.fresh_at_ms
+            .fetch_max(self.elapsed_ms(), Ordering::Relaxed);
+    }
+
+    fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// True when the change feed has not been read for longer than `max_staleness`: this
     /// replica may then be missing revocations made elsewhere, so it must not vouch for tokens.
     pub fn stale(&self) -> bool {
-        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let now = self.elapsed_ms();
         let fresh = self.fresh_at_ms.load(Ordering::Relaxed);
         now.saturating_sub(fresh)
             > u64::try_from(self.max_staleness.as_millis()).unwrap_or(u64::MAX)

@@ -24,6 +24,48 @@ impl View {
     }
 }
 
+/// A live stream's place among its caller's: at most `live_streams_per_caller` at once (review
+/// L-6); the place is given back when the stream ends (the slot is dropped with it).
+pub struct StreamSlot {
+    state: AppState,
+    caller: String,
+}
+
+impl StreamSlot {
+    /// A place for one more stream of `caller`, if it has fewer than its allowance open.
+    pub fn take(state: &AppState, caller: &str) -> Option<Self> {
+        let mut open = lock(&state.usage.streams);
+        let n = open.entry(caller.to_owned()).or_insert(0);
+        if *n >= state.usage.config.live_streams_per_caller {
+            return None;
+        }
+        *n += 1;
+        Some(Self {
+            state: state.clone(),
+            caller: caller.to_owned(),
+        })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = lock(&self.state.usage.streams);
+        if let Some(n) = open.get_mut(&self.caller) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.caller);
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
 /// Tops and totals of the last this many seconds accompany every live point.
 pub const SUMMARY_SECONDS: i64 = 60;
 

@@ -26,6 +26,10 @@ pub struct UsageConfig {
     /// The window anomaly alerts judge (at most the five minutes kept in memory).
     pub alert_window: Duration,
     pub sensitivity: entente_domain::anomaly::Sensitivity,
+    /// How often a live usage stream checks again that its caller may still read it.
+    pub live_recheck: Duration,
+    /// Live usage streams one caller may hold open at once.
+    pub live_streams_per_caller: usize,
 }
 
 impl Default for UsageConfig {
@@ -36,6 +40,8 @@ impl Default for UsageConfig {
             retention_days: 30,
             alert_window: Duration::from_secs(60),
             sensitivity: entente_domain::anomaly::Sensitivity::default(),
+            live_recheck: Duration::from_secs(30),
+            live_streams_per_caller: 5,
         }
     }
 }
@@ -47,6 +53,8 @@ pub struct Usage {
     pub(crate) written_through: Mutex<Option<i64>>,
     /// One flush at a time.
     pub(crate) flushing: tokio::sync::Mutex<()>,
+    /// Live streams open per caller (`live::StreamSlot`).
+    pub(crate) streams: Mutex<std::collections::HashMap<String, usize>>,
 }
 
 impl Usage {
@@ -56,6 +64,7 @@ impl Usage {
             recorder: Recorder::default(),
             written_through: Mutex::new(None),
             flushing: tokio::sync::Mutex::new(()),
+            streams: Mutex::new(std::collections::HashMap::new()),
         }
     }
 

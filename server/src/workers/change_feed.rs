@@ -11,6 +11,9 @@ use crate::state::AppState;
 /// How often the change feed is polled: changes made elsewhere apply within this (plus a reload).
 pub const FEED_INTERVAL: Duration = Duration::from_millis(250);
 
+/// The longest one poll may take (less when ENTENTE_MAX_STALENESS is short).
+const POLL_TIMEOUT: Duration = Duration::from_secs(5);
+
 pub async fn run(s: AppState) {
     let woken = std::sync::Arc::new(tokio::sync::Notify::new());
     // One future for both, so that stopping the worker stops the listener too.
@@ -27,8 +30,10 @@ async fn poll(s: AppState, woken: std::sync::Arc<tokio::sync::Notify>) {
             () = woken.notified() => {}
         }
         // A poll against a database that stopped answering must not hang the feed: staleness
-        // is measured from the last poll that succeeded.
-        let ok = match tokio::time::timeout(Duration::from_secs(5), s.poll_changes()).await {
+        // is measured from the start of the last poll that succeeded, and a poll gives up well
+        // within the bound so that the next one tries a fresh connection.
+        let limit = (s.max_staleness / 2).clamp(Duration::from_millis(500), POLL_TIMEOUT);
+        let ok = match tokio::time::timeout(limit, s.poll_changes()).await {
             Ok(Ok(())) => true,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "change feed poll failed");

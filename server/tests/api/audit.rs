@@ -1,5 +1,5 @@
-//! The audit log over HTTP: console actions are recorded with who, from where and the request
-//! id; sign-ins and failed sign-ins too; the console lists and pages them by actor, partner,
+//! The audit log over HTTP: console actions are recorded with who, from where and Entente's
+//! request id (never the caller's); sign-ins and failed sign-ins too; the console lists and pages them by actor, partner,
 //! action and time; the admin API exports CSV (formula-safe) and JSON; auditors may read it.
 
 use entente_store::enums::Role;
@@ -100,16 +100,21 @@ async fn the_audit_log_over_http(s: &TestServer) {
         .await;
         assert_eq!(code, 200);
     }
-    let (code, _) = post(
-        s,
-        &olga,
-        "suspend_partner",
-        &[("partner", "acme"), ("reason", "test")],
-    )
-    .await;
-    assert_eq!(code, 200);
+    let r = reqwest::Client::new()
+        .post(s.url(path_of("suspend_partner")))
+        .header("origin", &s.base)
+        .header("cookie", &olga)
+        .header("x-request-id", "req-audit-2")
+        .form(&[("partner", "acme"), ("reason", "test")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Entente's own request id, answered on the response (review L-2): not the caller's.
+    let suspended_in = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_ne!(suspended_in, "req-audit-2");
 
-    // Who, what, from where, with the request's id.
+    // Who, what, from where, with Entente's id of the request (the caller's is not taken).
     let page = list(s, &aud, &[("partner", "acme")]).await;
     let rows = page["rows"].as_array().unwrap();
     let actions: Vec<&str> = rows.iter().map(|r| r["action"].as_str().unwrap()).collect();
@@ -120,9 +125,25 @@ async fn the_audit_log_over_http(s: &TestServer) {
     for r in rows {
         assert_eq!(r["actor"], "admin:olga@example.test");
         assert_eq!(r["source"], "127.0.0.1");
-        assert_eq!(r["request_id"], "req-audit-2");
+        let id = r["request_id"].as_str().unwrap();
+        assert_ne!(
+            id, "req-audit-2",
+            "a caller does not choose the audit's request id"
+        );
+        assert_eq!(id.len(), 36, "Entente's own (a UUID): {id}");
+        if r["action"] != "partner.create" {
+            assert_eq!(id, suspended_in, "the id the response gave");
+            // The caller's own id stays beside it, labelled as the caller's.
+            let details: serde_json::Value =
+                serde_json::from_str(r["details"].as_str().unwrap()).unwrap();
+            assert_eq!(details["caller_request_id"], "req-audit-2", "{details}");
+        }
         assert_eq!(r["partner"], "acme");
     }
+    assert_ne!(
+        rows[0]["request_id"], rows[2]["request_id"],
+        "one id per request"
+    );
     // Sign-ins and the failed one are security events.
     let page = list(s, &aud, &[("action", "session.")]).await;
     let signins: Vec<(&str, &str)> = page["rows"]

@@ -1110,3 +1110,125 @@ pub(crate) async fn call(
         serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
     )
 }
+
+/// Review L-5: wrong passwords from one address use up that address's budget for the account,
+/// not the account's: its owner signs in from another address meanwhile.
+async fn a_guesser_does_not_lock_the_owner_out(backend: Backend) {
+    let s = TestServer::start_with(
+        common::TestDb::new(backend).await,
+        entente_domain::sealing::MasterKey::generate_base64(),
+        |c| {
+            c.trusted_proxies =
+                entente_domain::forwarded::parse_proxies("127.0.0.1/32, ::1/128").unwrap();
+        },
+    )
+    .await;
+    let hash = entente_domain::password::hash_password(PASSWORD).unwrap();
+    s.state
+        .store
+        .create_admin(
+            &entente_store::Actor::new("test"),
+            "admin@example.test",
+            hash,
+            entente_store::enums::Role::Admin,
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    let server = &s;
+    let attempt = move |from: &'static str, password: &'static str| async move {
+        reqwest::Client::new()
+            .post(server.url(path_of("login")))
+            .header("origin", &server.base)
+            .header("x-forwarded-for", from)
+            .form(&[("email", "admin@example.test"), ("password", password)])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let mut statuses = vec![];
+    for _ in 0..6 {
+        statuses.push(attempt("203.0.113.7", "wrong password!!").await);
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429], "the guesser");
+    assert_eq!(
+        attempt("198.51.100.9", PASSWORD).await,
+        200,
+        "the owner, from elsewhere"
+    );
+    assert_eq!(
+        attempt("203.0.113.7", PASSWORD).await,
+        429,
+        "the guesser's address stays refused for the account"
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guesser_does_not_lock_the_owner_out_sqlite() {
+    a_guesser_does_not_lock_the_owner_out(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guesser_does_not_lock_the_owner_out_postgres() {
+    a_guesser_does_not_lock_the_owner_out(Backend::Postgres).await;
+}
+
+/// The session cookie's value a response sets, if any.
+fn set_session_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| !c.ends_with('='))
+}
+
+/// F45: when a user's role changes, their session gets a new id at their next request (as at
+/// sign-in); the old id no longer signs anyone in. Requests with an unchanged role keep it.
+async fn a_role_change_renews_the_session_id(s: &TestServer) {
+    use entente_store::enums::Role;
+    let first = session(s, "rita@example.test", Role::Auditor).await;
+    let list = move |cookie: String| async move {
+        reqwest::Client::new()
+            .post(s.url(path_of("list_partners")))
+            .header("origin", &s.base)
+            .header("cookie", cookie)
+            .form(&[("", "")])
+            .send()
+            .await
+            .unwrap()
+    };
+    let r = list(first.clone()).await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        set_session_cookie(&r).is_none_or(|c| c == first),
+        "the same role keeps the id"
+    );
+    s.state
+        .store
+        .set_admin_access(
+            &entente_store::Actor::new("test"),
+            "someone-else",
+            "rita@example.test",
+            Role::Operator,
+            true,
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    let r = list(first.clone()).await;
+    assert_eq!(r.status(), 200, "the role is read per request");
+    let second = set_session_cookie(&r).expect("a new session cookie");
+    assert_ne!(second, first, "a new session id");
+    assert!(
+        !signed_in_as(s, &s.base, &first).await,
+        "the old id is gone"
+    );
+    assert!(signed_in_as(s, &s.base, &second).await);
+    let r = list(second.clone()).await;
+    assert!(set_session_cookie(&r).is_none_or(|c| c == second));
+}
+
+on_both!(a_role_change_renews_the_session_id);

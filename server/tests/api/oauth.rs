@@ -993,7 +993,10 @@ async fn health_and_request_ids(s: &TestServer) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["x-request-id"], "abc-123");
+    // Entente's own id, whatever the caller sent (review L-2).
+    let id = r.headers()["x-request-id"].to_str().unwrap();
+    assert_ne!(id, "abc-123");
+    assert_eq!(id.len(), 36, "{id}");
     let r = s
         .http
         .get(s.url("/readyz"))
@@ -1093,3 +1096,89 @@ on_both!(
     access_tokens_typed_jwt_are_accepted_when_registered,
     partner_token_headers_and_issuer_are_matched_exactly,
 );
+
+on_both!(revocation_is_limited_and_repeats_write_nothing);
+
+/// Review L-3: revoking a token already revoked writes nothing (no audit row, no change-feed
+/// entry); `/oauth2/revoke` counts against the client's token-endpoint limit and answers 429
+/// with Retry-After over it.
+async fn revocation_is_limited_and_repeats_write_nothing(s: &TestServer) {
+    use entente_domain::rate_limit::{Rate, Setting};
+    s.seed().await;
+    let c = s.secret_client("acme", "orders:read").await;
+    let token = s.token(&c, &[("resource", API)]).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revocations = move || async move {
+        s.state
+            .store
+            .recent_audit_events(200)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "token.revoke")
+            .count()
+    };
+    let r = s
+        .post_form("/oauth2/revoke", Some(&c), &[("token", &token)])
+        .await;
+    assert_eq!(r.status(), 200);
+    let audited = revocations().await;
+    assert_eq!(audited, 1);
+    let feed = s.state.store.latest_change().await.unwrap();
+    for _ in 0..3 {
+        let r = s
+            .post_form("/oauth2/revoke", Some(&c), &[("token", &token)])
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    // And through the store itself (as a replica that has not heard of it yet would).
+    let jti = decode_part(&token, 1)["jti"].as_str().unwrap().to_owned();
+    s.state
+        .store
+        .revoke_token(&entente_store::Actor::new("test"), &jti, now() + 300, now())
+        .await
+        .unwrap();
+    assert_eq!(revocations().await, audited, "no audit row for a repeat");
+    assert_eq!(
+        s.state.store.latest_change().await.unwrap(),
+        feed,
+        "no change-feed entry for a repeat"
+    );
+
+    // Over its limit, the client is refused at the revocation endpoint too.
+    s.state
+        .store
+        .set_rate_limit(
+            &entente_store::Actor::new("test"),
+            &entente_store::limits::Subject::Client {
+                partner_slug: Some("acme".into()),
+                client_id: c.id.clone(),
+            },
+            Some(&Setting::Custom(Rate {
+                per_second: 1,
+                burst: 3,
+            })),
+            now(),
+        )
+        .await
+        .unwrap();
+    s.refresh().await;
+    let mut statuses = vec![];
+    let mut refused = None;
+    for _ in 0..10 {
+        let r = s
+            .post_form("/oauth2/revoke", Some(&c), &[("token", &token)])
+            .await;
+        statuses.push(r.status().as_u16());
+        if r.status() == 429 {
+            refused = Some(r);
+        }
+    }
+    assert!(statuses.starts_with(&[200, 200]), "{statuses:?}");
+    let refused = refused.unwrap_or_else(|| panic!("never refused: {statuses:?}"));
+    assert!(refused.headers().contains_key("retry-after"));
+    assert!(refused.headers().contains_key("ratelimit-policy"));
+    assert_oauth_error(refused, 429, "slow_down").await;
+}

@@ -571,7 +571,10 @@ async fn partner_users_are_never_console_users(s: &TestServer) {
         s,
         &admin,
         "invite_console_user",
-        &[("role", "partner_admin")],
+        &[
+            ("role", "partner_admin"),
+            ("email", "newcomer@example.test"),
+        ],
     )
     .await;
     assert_eq!(code, 400);

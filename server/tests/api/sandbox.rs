@@ -743,6 +743,18 @@ async fn the_host_sets_up_an_admin_api_client_in_one_step(s: &TestServer) {
         );
         serde_json::from_slice::<Value>(&out.stdout).unwrap()
     };
+    // Every API client has an owner: the console user who answers for it.
+    s.state
+        .store
+        .create_admin(
+            &entente_store::Actor::new("test"),
+            "owner@example.test",
+            entente_domain::password::hash_password("correct horse battery staple").unwrap(),
+            entente_store::enums::Role::Admin,
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
     let bot = run(&[
         "admin",
         "api-client",
@@ -750,9 +762,18 @@ async fn the_host_sets_up_an_admin_api_client_in_one_step(s: &TestServer) {
         "deploy-bot",
         "--role",
         "auditor",
+        "--owner",
+        "owner@example.test",
     ]);
     // Twice: the audience, partner and grant are reused.
-    run(&["admin", "api-client", "--name", "deploy-bot-2"]);
+    run(&[
+        "admin",
+        "api-client",
+        "--name",
+        "deploy-bot-2",
+        "--owner",
+        "owner@example.test",
+    ]);
     s.refresh().await;
     let creds = Creds {
         id: bot["client_id"].as_str().unwrap().to_owned(),

@@ -5,7 +5,7 @@
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -80,15 +80,31 @@ impl Binary {
 
 impl Binary {
     /// Runs a catalog command against this binary's database; its JSON output.
-    fn cli(&self, args: &[&str]) -> serde_json::Value {
-        let out = Command::new(env!("CARGO_BIN_EXE_entente"))
+    pub(crate) fn cli(&self, args: &[&str]) -> serde_json::Value {
+        self.cli_with_input(args, "")
+    }
+
+    /// The same, with `input` on the command's standard input (a password, say).
+    pub(crate) fn cli_with_input(&self, args: &[&str], input: &str) -> serde_json::Value {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_entente"))
             .args(args)
             .args(["--output", "json"])
             .env_clear()
             .env("ENTENTE_DATA_DIR", &self._dir.0)
             .env("ENTENTE_ISSUER", &self.base)
-            .output()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
         assert!(
             out.status.success(),
             "entente {args:?}: {}",
@@ -183,48 +199,6 @@ async fn binary_serves_metrics_on_their_own_listener_only() {
     );
 }
 
-/// Forwards TCP to the real PostgreSQL until cut; while cut, connections are refused at once.
-struct Cuttable {
-    addr: std::net::SocketAddr,
-    open: Arc<AtomicBool>,
-    conns: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
-}
-
-impl Cuttable {
-    async fn to(upstream: std::net::SocketAddr) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let open = Arc::new(AtomicBool::new(true));
-        let conns: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
-        let (o, c) = (open.clone(), conns.clone());
-        tokio::spawn(async move {
-            while let Ok((mut down, _)) = listener.accept().await {
-                if !o.load(Ordering::SeqCst) {
-                    continue; // dropped: the client sees the connection closed
-                }
-                let h = tokio::spawn(async move {
-                    if let Ok(mut up) = tokio::net::TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
-                    }
-                });
-                c.lock().unwrap().push(h);
-            }
-        });
-        Self { addr, open, conns }
-    }
-
-    fn cut(&self) {
-        self.open.store(false, Ordering::SeqCst);
-        for h in self.conns.lock().unwrap().drain(..) {
-            h.abort();
-        }
-    }
-
-    fn restore(&self) {
-        self.open.store(true, Ordering::SeqCst);
-    }
-}
-
 async fn wait_for_status(s: &TestServer, path: &str, want: u16, within: Duration) {
     let deadline = Instant::now() + within;
     loop {
@@ -238,123 +212,6 @@ async fn wait_for_status(s: &TestServer, path: &str, want: u16, within: Duration
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// Defect 4: a replica that cannot read the change feed for ENTENTE_MAX_STALENESS answers 503
-/// with Retry-After to issuance and introspection, fails /readyz, and recovers on its own.
-/// PostgreSQL is cut away through a TCP proxy. A SQLite file cannot be taken away from a running
-/// process (WAL readers never block, open files survive unlinking), so on SQLite another
-/// connection renames the change-feed table away: every poll then fails in the database, as it
-/// would on a broken disk, and renaming it back is the database returning.
-async fn cut_off_replica_stops_vouching(backend: Backend) {
-    let db = TestDb::new(backend).await;
-    let proxy = match backend {
-        Backend::Postgres => {
-            let mut u = url::Url::parse(&db.url).unwrap();
-            let up = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap_or(5432));
-            let upstream = tokio::net::lookup_host(up).await.unwrap().next().unwrap();
-            let p = Cuttable::to(upstream).await;
-            u.set_host(Some("127.0.0.1")).unwrap();
-            u.set_port(Some(p.addr.port())).unwrap();
-            Some((p, u.to_string()))
-        }
-        Backend::Sqlite => None,
-    };
-    let url = proxy.as_ref().map(|(_, u)| u.clone());
-    let s = TestServer::start_with(
-        db,
-        entente_domain::sealing::MasterKey::generate_base64(),
-        |c| {
-            c.max_staleness = Duration::from_secs(2);
-            if let Some(u) = url {
-                c.database_url = u;
-            }
-        },
-    )
-    .await;
-    s.seed().await;
-    let client = s.secret_client("acme", "orders:read").await;
-    let rs = s.resource_server(API).await;
-    let token = s.token(&client, &[("resource", API)]).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(s.introspect(&rs, &token).await["active"], true);
-
-    let sqlite = match &proxy {
-        Some((p, _)) => {
-            p.cut();
-            None
-        }
-        None => {
-            use sea_orm::ConnectionTrait;
-            let db = sea_orm::Database::connect(s.db.url.as_str()).await.unwrap();
-            db.execute_unprepared("ALTER TABLE changes RENAME TO changes_cut")
-                .await
-                .unwrap();
-            Some(db)
-        }
-    };
-    wait_for_status(&s, "/readyz", 503, Duration::from_secs(15)).await;
-    // Not ready at once; refusing to vouch once the feed is older than the bound (2 s here).
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while s
-        .post_form(
-            "/oauth2/introspect",
-            Some(&rs),
-            &[("token", token.as_str())],
-        )
-        .await
-        .status()
-        == 200
-    {
-        assert!(Instant::now() < deadline, "introspection kept answering");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    for (path, form, who) in [
-        (
-            "/oauth2/token",
-            vec![("grant_type", "client_credentials"), ("resource", API)],
-            &client,
-        ),
-        ("/oauth2/introspect", vec![("token", token.as_str())], &rs),
-    ] {
-        let r = s.post_form(path, Some(who), &form).await;
-        assert_eq!(r.status(), 503, "{path} while cut off");
-        assert_eq!(r.headers()["retry-after"], "1");
-        assert_eq!(r.headers()["cache-control"], "no-store");
-        let b: serde_json::Value = r.json().await.unwrap();
-        assert_eq!(b["error"], "temporarily_unavailable");
-    }
-    assert_eq!(
-        s.http.get(s.url("/healthz")).send().await.unwrap().status(),
-        200
-    );
-
-    match (&proxy, sqlite) {
-        (Some((p, _)), _) => p.restore(),
-        (None, Some(db)) => {
-            use sea_orm::ConnectionTrait;
-            db.execute_unprepared("ALTER TABLE changes_cut RENAME TO changes")
-                .await
-                .unwrap();
-        }
-        (None, None) => unreachable!(),
-    }
-    wait_for_status(&s, "/readyz", 200, Duration::from_secs(20)).await;
-    assert_eq!(s.introspect(&rs, &token).await["active"], true);
-    s.token(&client, &[("resource", API)]).await;
-    s.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cut_off_replica_stops_vouching_sqlite() {
-    cut_off_replica_stops_vouching(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cut_off_replica_stops_vouching_postgres() {
-    cut_off_replica_stops_vouching(Backend::Postgres).await;
 }
 
 /// H56: on the shutdown signal /readyz fails at once while the listener still answers; a
@@ -643,4 +500,30 @@ async fn binary_drains_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(status.success(), "{status:?}");
+}
+
+/// Review L-5: the tight budget is per account and source address; a far higher ceiling per
+/// account still holds against guessing spread over many addresses.
+#[test]
+fn login_throttle_budgets_per_account_and_source_under_a_ceiling() {
+    use governor::Quota;
+    let n = |v| std::num::NonZeroU32::new(v).unwrap();
+    let t = app::ssr::LoginThrottle::with_quotas(Quota::per_minute(n(2)), Quota::per_minute(n(50)))
+        .with_account_ceiling(Quota::per_minute(n(6)));
+    let from = |i: u8| Some(std::net::IpAddr::from([192, 0, 2, i]));
+    assert!(t.allow("owner@example.test", from(1)));
+    assert!(t.allow("owner@example.test", from(1)));
+    assert!(
+        !t.allow("owner@example.test", from(1)),
+        "one address's budget"
+    );
+    assert!(t.allow("owner@example.test", from(2)), "another address");
+    assert!(t.allow("owner@example.test", from(2)));
+    assert!(t.allow("owner@example.test", from(3)));
+    assert!(t.allow("owner@example.test", from(3)));
+    assert!(
+        !t.allow("owner@example.test", from(4)),
+        "the account's ceiling over all addresses"
+    );
+    assert!(t.allow("other@example.test", from(4)), "per account");
 }

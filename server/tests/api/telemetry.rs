@@ -1,5 +1,5 @@
 //! OpenTelemetry traces from the real binary: with `OTEL_EXPORTER_OTLP_ENDPOINT` set, the spans
-//! of a token request (the request continuing the caller's `traceparent`, client
+//! of a token request (a trace of Entente's own, the caller's `traceparent` only a link; client
 //! authentication, policy decision, signing) and of a revocation's database write arrive on an
 //! OTLP/HTTP endpoint this test serves; the trace id is on the log lines and the audit event.
 
@@ -141,10 +141,10 @@ async fn spans_reach_an_otlp_endpoint_and_the_trace_id_is_in_logs_and_audit() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    let traceparent = format!("00-{TRACE}-{PARENT}-01");
+    // The caller's trace says "not sampled": it neither stops Entente's trace nor names it.
     let r = http
         .post(format!("{base}/sandbox/oauth2/token"))
-        .header("traceparent", &traceparent)
+        .header("traceparent", format!("00-{TRACE}-{PARENT}-00"))
         .basic_auth(&id, Some(&secret))
         .form(&[("grant_type", "client_credentials"), ("resource", api)])
         .send()
@@ -154,15 +154,21 @@ async fn spans_reach_an_otlp_endpoint_and_the_trace_id_is_in_logs_and_audit() {
     let token: Value = r.json().await.unwrap();
     let r = http
         .post(format!("{base}/sandbox/oauth2/revoke"))
-        .header("traceparent", &traceparent)
-        // Only the server's request layer says which trace a request is in.
+        .header("traceparent", format!("00-{TRACE}-{PARENT}-01"))
+        // Only the server's request layer says which trace a request is in, and its id.
         .header("x-entente-trace-id", "forged")
+        .header("x-request-id", "caller-chosen-1")
         .basic_auth(&id, Some(&secret))
         .form(&[("token", token["access_token"].as_str().unwrap())])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    let request_id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_ne!(
+        request_id, "caller-chosen-1",
+        "the request id is Entente's own"
+    );
 
     let wanted = [
         "POST /sandbox/oauth2/token",
@@ -175,8 +181,7 @@ async fn spans_reach_an_otlp_endpoint_and_the_trace_id_is_in_logs_and_audit() {
     let deadline = Instant::now() + Duration::from_secs(15);
     let all = loop {
         let all = spans(&received);
-        let ours: Vec<&Value> = all.iter().filter(|s| s["traceId"] == TRACE).collect();
-        if wanted.iter().all(|w| ours.iter().any(|s| s["name"] == *w)) {
+        if wanted.iter().all(|w| all.iter().any(|s| s["name"] == *w)) {
             break all;
         }
         assert!(
@@ -188,29 +193,58 @@ async fn spans_reach_an_otlp_endpoint_and_the_trace_id_is_in_logs_and_audit() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    // The request span continues the caller's trace: its parent is the caller's span.
-    let request = all
-        .iter()
-        .find(|s| s["traceId"] == TRACE && s["name"] == "POST /sandbox/oauth2/token")
-        .expect("the token request's span");
-    assert_eq!(request["parentSpanId"], PARENT);
-    let sign = all.iter().find(|s| s["name"] == "sign").unwrap();
-    let auth = all
-        .iter()
-        .find(|s| s["name"] == "client_authentication")
-        .unwrap();
-    assert_eq!(sign["parentSpanId"], request["spanId"]);
-    assert_eq!(auth["parentSpanId"], request["spanId"]);
+    // Each request starts a trace of Entente's own (exported whatever the caller's flags), and
+    // the caller's trace is only a link.
+    let request = |name: &str| {
+        all.iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("the {name} span"))
+            .clone()
+    };
+    let issue = request("POST /sandbox/oauth2/token");
+    let revoke = request("POST /sandbox/oauth2/revoke");
+    for r in [&issue, &revoke] {
+        assert_ne!(r["traceId"], TRACE, "{r}");
+        assert!(
+            r["parentSpanId"].as_str().unwrap_or_default().is_empty(),
+            "a root: {r}"
+        );
+        let links = r["links"].as_array().cloned().unwrap_or_default();
+        assert!(
+            links
+                .iter()
+                .any(|l| l["traceId"] == TRACE && l["spanId"] == PARENT),
+            "the caller's trace as a link: {r}"
+        );
+    }
+    assert!(
+        all.iter().all(|s| s["traceId"] != TRACE),
+        "no span is in the caller's trace"
+    );
+    let sign = request("sign");
+    let auth = request("client_authentication");
+    assert_eq!(sign["parentSpanId"], issue["spanId"]);
+    assert_eq!(auth["parentSpanId"], issue["spanId"]);
+    let write = request("db.revoke_token");
+    assert_eq!(write["traceId"], revoke["traceId"]);
 
-    // The trace id is on the request's log lines and on the revocation's audit event.
+    // The trace id is on the request's log lines and on the revocation's audit event, with
+    // Entente's request id.
+    let issue_trace = issue["traceId"].as_str().unwrap();
     let logs = std::fs::read_to_string(&log).unwrap();
     assert!(
         logs.lines()
-            .any(|l| l.contains(TRACE) && l.contains("handled")),
+            .any(|l| l.contains(issue_trace) && l.contains("handled")),
         "{logs}"
     );
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("caller-chosen-1") && l.contains("caller_request_id")),
+        "the caller's id is kept beside Entente's, labelled: {logs}"
+    );
     let events = cli(&["audit", "list", "--action", "token.revoke"]);
-    assert_eq!(events[0]["trace_id"], TRACE, "{events}");
+    assert_eq!(events[0]["trace_id"], revoke["traceId"], "{events}");
+    assert_eq!(events[0]["request_id"], request_id.as_str(), "{events}");
     let _ = child.kill();
     let _ = child.wait();
 }

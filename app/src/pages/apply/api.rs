@@ -50,6 +50,11 @@ pub async fn apply_partner(
             ))
         }
         Err(entente_store::StoreError::Invalid(m)) => Err(bad_request(m)),
+        // The caps every replica shares (per hour: everyone, one network, one address).
+        Err(entente_store::StoreError::TooMany(m)) => {
+            tracing::warn!("application capped");
+            Err(fail(ConsoleError::too_many(m)))
+        }
         // Never a store message (it could name an existing partner): one sentence for all.
         Err(e) => {
             tracing::error!(error = %e, "filing an application failed");

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use super::PortalLayout;
 use super::api::{PortalInvite, PortalRevokeInvite, PortalSetMember, portal_team};
 use crate::components::{
-    ActionDone, ActionError, ConfirmSubmit, CopyButton, ErrorBox, Field, Submit,
+    ActionDone, ActionError, ConfirmSubmit, CopyButton, EmailField, ErrorBox, Field, Submit,
+    email_problem,
 };
 
 const ROLES: [(&str, &str); 3] = [
@@ -37,14 +38,7 @@ pub fn PortalTeam() -> impl IntoView {
         |_| portal_team(),
     );
     let email = RwSignal::new(String::new());
-    let bad_email = move || {
-        let e = email.read();
-        (!e.is_empty()
-            && !e
-                .split_once('@')
-                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.')))
-        .then(|| "Enter an e-mail address like name@example.com.".to_owned())
-    };
+    let bad_email = move || email_problem(&email.read());
     view! {
         <PortalLayout title="Team">
             <ActionError value=Signal::derive(move || set.value().get())/>
@@ -128,12 +122,8 @@ pub fn PortalTeam() -> impl IntoView {
                                     <section>
                                         <h2>"Invite a colleague"</h2>
                                         <ActionForm action=invite attr:class="card" attr:id="invite">
-                                            <Field label="E-mail" help="They set their own password from the link; only this address can use it."
-                                                error=Signal::derive(bad_email)>
-                                                <input type="email" name="email" required autocomplete="off"
-                                                    aria-invalid=move || bad_email().is_some().to_string()
-                                                    on:input=move |ev| email.set(event_target_value(&ev))/>
-                                            </Field>
+                                            <EmailField label="E-mail" value=email
+                                                help="They set their own password from the link; only this address can use it."/>
                                             <Field label="Role">
                                                 <select name="role">
                                                     {ROLES.iter().map(|(r, label)| view! { <option value=*r selected=*r == "partner_viewer">{*label}</option> }).collect_view()}

@@ -103,9 +103,10 @@ pub async fn set_user_access(
     ))
 }
 
-/// A one-time link for a new console user with `role`; shown once, valid three days.
+/// A one-time link for `email` to become a console user with `role`; only that address can
+/// use it (four eyes count people by address); shown once, valid three days.
 #[server]
-pub async fn invite_console_user(role: String) -> Result<String, ConsoleError> {
+pub async fn invite_console_user(role: String, email: String) -> Result<String, ConsoleError> {
     let me = authorize("invite_console_user").await?;
     let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
     let c = console()?;
@@ -114,6 +115,7 @@ pub async fn invite_console_user(role: String) -> Result<String, ConsoleError> {
     c.store
         .invite_admin(
             &me.actor(),
+            &email,
             c.hasher.hash(&token),
             role,
             now + INVITE_LIFETIME,

@@ -6,7 +6,8 @@ pub mod api;
 use leptos::prelude::*;
 
 use crate::components::{
-    ActionDone, ActionError, ConfirmSubmit, CopyButton, ErrorBox, Field, Layout, PagedTable, Submit,
+    ActionDone, ActionError, ConfirmSubmit, CopyButton, EmailField, ErrorBox, Field, Layout,
+    PagedTable, Submit, email_problem,
 };
 use api::{InviteConsoleUser, PAGE, SetUserAccess, UserRow, list_console_users};
 
@@ -111,16 +112,20 @@ fn UserLine(u: UserRow, manage: bool, set: ServerAction<SetUserAccess>) -> impl 
 
 #[component]
 fn Invite(invite: ServerAction<InviteConsoleUser>) -> impl IntoView {
+    let email = RwSignal::new(String::new());
     view! {
         <section>
             <h2>"Invite a console user"</h2>
             <ActionForm action=invite attr:class="card" attr:id="invite">
+                <EmailField label="E-mail" value=email
+                    help="Only this address can use the link: four eyes count people by their address."/>
                 <Field label="Role" help="The link works once, for three days; the new user sets their password.">
                     <select name="role">
                         {ROLES.iter().map(|(r, label)| view! { <option value=*r selected=*r == "operator">{*label}</option> }).collect_view()}
                     </select>
                 </Field>
-                <Submit label="Create invitation link" busy="Creating…" pending=invite.pending()/>
+                <Submit label="Create invitation link" busy="Creating…" pending=invite.pending()
+                    blocked=Signal::derive(move || email_problem(&email.read()).is_some())/>
                 <ActionError value=Signal::derive(move || invite.value().get())/>
             </ActionForm>
             {move || match invite.value().get() {

@@ -1141,6 +1141,8 @@ pub async fn fetched_keys_are_bounded_and_cached(s: &TestServer) {
 
 pub mod entra;
 pub mod readme;
+/// Issue 23: repeated JSON member names, ID tokens as jwt-bearer assertions, issuer settings.
+pub mod strict;
 pub use readme::readme_token_exchange_patterns_run;
 
 /// A3, A4, A7, A14: one key one algorithm; zero ECDSA signatures; keys per (issuer, kid);
