@@ -8,6 +8,8 @@
 //! An API client's owner is the console user who answers for it: four eyes compare people, so
 //! a change filed with the client's token cannot be approved by its owner.
 //!
+//! Console invitations made before, for anybody, stop working.
+//!
 //! An application's source network (an IPv4 address, an IPv6 /48) lets every replica count
 //! the public form's applications per network in the database.
 
@@ -46,6 +48,14 @@ impl MigrationTrait for Migration {
             .execute_unprepared(
                 "UPDATE partners SET host_only = TRUE WHERE slug = 'operations' \
                  OR id IN (SELECT partner_id FROM grants WHERE scopes LIKE '%entente:%')",
+            )
+            .await?;
+        // Console invitations are bound to an address from now on: unused ones made before
+        // for anybody stop working (the first administrator's link is made anew at start-up).
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE admin_invites SET expires_at = 0 \
+                 WHERE email IS NULL AND partner_id IS NULL AND used_at IS NULL",
             )
             .await?;
         Ok(())

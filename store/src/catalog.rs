@@ -554,6 +554,43 @@ impl Store {
         Ok(model)
     }
 
+    /// Records the console user who answers for an admin API client (four eyes count its token
+    /// as them). The host's alone: it decides who administers Entente.
+    pub async fn set_client_owner(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        owner: &str,
+        now: i64,
+    ) -> Result<client::Model> {
+        if !actor.is_host() {
+            return Err(StoreError::Forbidden(
+                "an API client's owner is set from the host".into(),
+            ));
+        }
+        let owner = crate::admins::normalise_email(owner)?;
+        let txn = self.write().await?;
+        let before = client::Entity::find_by_id(client_id.to_owned())
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("client {client_id}")))?;
+        let was = before.owner.clone();
+        let mut m: client::ActiveModel = before.into();
+        m.owner = Set(Some(owner.clone()));
+        let model = m.update(&txn).await?;
+        audit::record_client(
+            &txn,
+            actor,
+            "client.owner",
+            &model,
+            json!({"before": was, "after": owner}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
     /// Replaces a secret client's secret. Older secrets stay valid until `now + grace` (0 = at once).
     pub async fn rotate_client_secret(
         &self,
@@ -990,7 +1027,7 @@ pub(crate) async fn check_client_cap(
         .await?;
     if has >= cap {
         return Err(StoreError::TooMany(format!(
-            "this partner has {has} clients, the most allowed (ENTENTE_MAX_CLIENTS_PER_PARTNER); disable or reuse one"
+            "this partner has {has} clients (disabled ones count too), the most allowed (ENTENTE_MAX_CLIENTS_PER_PARTNER): reuse one, or ask for the cap to be raised"
         )));
     }
     Ok(())

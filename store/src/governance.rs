@@ -905,6 +905,13 @@ async fn file_in(
     reason: &str,
     now: i64,
 ) -> Result<Submitted> {
+    // Four eyes need to know whose request it is: an API client that answers to nobody
+    // could be approved by whoever holds its token.
+    if actor.name.starts_with("api:") && person_in(txn, &actor.name).await? == actor.name {
+        return Err(StoreError::Forbidden(
+            "this API client has no owner, so nobody can tell who filed the change: make it again with `entente admin api-client --owner`".into(),
+        ));
+    }
     let p = p.clone();
     let trial = txn.begin().await?;
     apply(&trial, actor, &change, now).await?;

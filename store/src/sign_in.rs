@@ -159,6 +159,7 @@ impl Store {
         arrival: Arrival,
         now: i64,
     ) -> Result<admin_user::Model> {
+        crate::reserved::check_partner(actor, p)?;
         let txn = self.write().await?;
         let link = |user_id: String| federated_identity::ActiveModel {
             issuer: Set(issuer.to_owned()),

@@ -50,9 +50,21 @@ pub fn check_skew(skew: i64) -> Result<(), String> {
     }
 }
 
-/// Claims that name a person by something the person or the IdP's administrators can change,
-/// and that IdPs reassign: an email address, a user name, a display name, a phone number. Such
-/// a claim identifies no one for good (case B25: identity is (iss, sub)).
+/// Claims that identify a subject for good at the IdPs partners use: `sub` (OpenID Connect,
+/// never reassigned within an issuer), Entra ID's `oid`, and ids of machines and records. Any
+/// other claim — an e-mail address, a user name, a display name, a phone number, or a name
+/// Entente does not know — may change or be reassigned (case B25: identity is (iss, sub)), so
+/// it is the subject only when the issuer is registered as guaranteeing it.
+pub const STABLE_SUBJECT_CLAIMS: [&str; 6] = [
+    "sub",
+    "oid",
+    "object_id",
+    "client_id",
+    "user_id",
+    "employee_id",
+];
+
+/// Well-known claims that do change or get reassigned, named in the refusal.
 pub const MUTABLE_SUBJECT_CLAIMS: [&str; 9] = [
     "email",
     "preferred_username",
@@ -65,9 +77,9 @@ pub const MUTABLE_SUBJECT_CLAIMS: [&str; 9] = [
     "family_name",
 ];
 
-/// The claim a trusted issuer's subject is read from: a plain claim name, and not one of the
-/// mutable claims (compared case-insensitively) unless the issuer is registered as
-/// guaranteeing that, for its tokens, that claim never changes and is never reassigned.
+/// The claim a trusted issuer's subject is read from: a plain claim name, one of the stable
+/// claims unless the issuer is registered as guaranteeing that, for its tokens, the claim
+/// never changes and is never reassigned.
 pub fn check_subject_claim(claim: &str, guaranteed: bool) -> Result<(), String> {
     if claim.is_empty()
         || claim.len() > 64
@@ -77,13 +89,17 @@ pub fn check_subject_claim(claim: &str, guaranteed: bool) -> Result<(), String> 
     {
         return Err("the subject claim must be a plain claim name".into());
     }
-    if !guaranteed
-        && MUTABLE_SUBJECT_CLAIMS
+    if !guaranteed && !STABLE_SUBJECT_CLAIMS.contains(&claim) {
+        let why = if MUTABLE_SUBJECT_CLAIMS
             .iter()
             .any(|m| m.eq_ignore_ascii_case(claim))
-    {
+        {
+            "can change or be reassigned to another person"
+        } else {
+            "is not known to stay with one person for good"
+        };
         return Err(format!(
-            "the subject claim {claim:?} can change or be reassigned to another person, so it cannot identify users; use a stable claim such as sub (or oid for Entra ID), or register the issuer with subject_claim_guaranteed if it guarantees that {claim:?} never changes and is never reused"
+            "the subject claim {claim:?} {why}, so it cannot identify users; use a stable claim such as sub (or oid for Entra ID), or register the issuer with subject_claim_guaranteed if it guarantees that {claim:?} never changes and is never reused"
         ));
     }
     Ok(())
@@ -387,9 +403,14 @@ mod tests {
     /// guarantees it; stable ones are fine either way.
     #[test]
     fn mutable_claims_identify_no_one_unless_guaranteed() {
-        for stable in ["sub", "oid", "client_id", "uid", "employee_id", "x.y-z_1"] {
+        for stable in STABLE_SUBJECT_CLAIMS {
             assert_eq!(check_subject_claim(stable, false), Ok(()), "{stable}");
             assert_eq!(check_subject_claim(stable, true), Ok(()), "{stable}");
+        }
+        // Unknown claims (and case variants of stable ones) need the guarantee too.
+        for unknown in ["uid", "mail", "login", "username", "SUB", "x.y-z_1"] {
+            assert!(check_subject_claim(unknown, false).is_err(), "{unknown}");
+            assert_eq!(check_subject_claim(unknown, true), Ok(()), "{unknown}");
         }
         for mutable in MUTABLE_SUBJECT_CLAIMS.into_iter().chain([
             "Email",

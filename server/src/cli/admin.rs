@@ -46,6 +46,52 @@ pub enum AdminCmd {
         )]
         entente_issuer: String,
     },
+    /// Records who answers for an existing admin API client (one made before owners existed
+    /// has none, and cannot file change requests until it has one).
+    ApiClientOwner {
+        #[arg(long)]
+        client_id: String,
+        /// A console user whose role is at least the one the client acts as.
+        #[arg(long)]
+        owner: String,
+    },
+}
+
+/// The owner of a client acting as `role`: an enabled console user whose own role reaches as
+/// far (an operator does not answer for an administrator's client).
+async fn owner_for(
+    store: &entente_store::Store,
+    owner: &str,
+    role: Role,
+) -> anyhow::Result<String> {
+    let rank = |r: Role| match r {
+        Role::Admin => 3,
+        Role::Operator => 2,
+        Role::Auditor => 1,
+        _ => 0,
+    };
+    match store.admin_by_email(owner).await? {
+        Some(u) if u.partner_id.is_none() && u.enabled && rank(u.role) >= rank(role) => Ok(u.email),
+        Some(u) if u.partner_id.is_none() && u.enabled => anyhow::bail!(
+            "--owner {owner} is {}: the owner of a client acting as {role} must be {role} or more",
+            u.role
+        ),
+        _ => anyhow::bail!(
+            "--owner {owner} is not an enabled console user: the owner answers for the client"
+        ),
+    }
+}
+
+/// The role an admin API client acts as: the strongest `entente:` scope it may ask for.
+fn role_of_client(scopes: &str) -> Option<Role> {
+    [
+        ("entente:admin", Role::Admin),
+        ("entente:operator", Role::Operator),
+        ("entente:auditor", Role::Auditor),
+    ]
+    .into_iter()
+    .find(|(s, _)| scopes.split_whitespace().any(|x| x == *s))
+    .map(|(_, r)| r)
 }
 
 /// The partner that holds the admin API's clients.
@@ -87,12 +133,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
             owner,
             entente_issuer,
         } => {
-            let owner = match store.admin_by_email(&owner).await? {
-                Some(u) if u.partner_id.is_none() && u.enabled => u.email,
-                _ => anyhow::bail!(
-                    "--owner {owner} is not an enabled console user: the owner answers for the client"
-                ),
-            };
+            let owner = owner_for(store, &owner, role).await?;
             let audience = format!("{}/admin/api/v1", entente_issuer.trim_end_matches('/'));
             let roles = ["entente:admin", "entente:operator", "entente:auditor"];
             match store.audience_by_identifier(&audience).await {
@@ -140,6 +181,31 @@ pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
                     partner.stage
                 );
             }
+            // A limit of its own, so that no tier an operator edits (the default one above all)
+            // can throttle the automation: only the host changes it (`entente limit set`).
+            if store
+                .partner_limits(OPERATIONS)
+                .await?
+                .limit
+                .setting
+                .is_none()
+            {
+                use entente_domain::rate_limit::{Rate, Setting};
+                use entente_store::limits::Subject;
+                store
+                    .set_rate_limit(
+                        actor,
+                        &Subject::Partner {
+                            slug: OPERATIONS.into(),
+                        },
+                        Some(&Setting::Custom(Rate {
+                            per_second: 50,
+                            burst: 100,
+                        })),
+                        now,
+                    )
+                    .await?;
+            }
             let all =
                 ScopeSet::parse(&roles.join(" ")).map_err(|e| anyhow::anyhow!(e.description))?;
             store
@@ -167,6 +233,23 @@ pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
                     "client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)\ntoken:         POST {}/oauth2/token grant_type=client_credentials resource={audience} scope={scope}",
                     entente_issuer.trim_end_matches('/')
                 ),
+            );
+        }
+        AdminCmd::ApiClientOwner { client_id, owner } => {
+            let c = store.client(&client_id).await?;
+            let Some(role) = role_of_client(&c.allowed_scopes) else {
+                anyhow::bail!(
+                    "{client_id} is not an admin API client (it holds no entente: scope)"
+                );
+            };
+            let owner = owner_for(store, &owner, role).await?;
+            store
+                .set_client_owner(actor, &client_id, &owner, now)
+                .await?;
+            print(
+                out,
+                json!({"client_id": client_id, "owner": owner}),
+                format!("{client_id} is answered for by {owner}"),
             );
         }
     }

@@ -143,8 +143,7 @@ const DISCOVERY_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 /// Providers remembered at once (one per partner with single sign-on; more are fetched anew).
 const DISCOVERY_CACHED: usize = 1_000;
 
-type DiscoveryCache =
-    std::collections::HashMap<String, (std::time::Instant, ProviderEndpoints)>;
+type DiscoveryCache = std::collections::HashMap<String, (std::time::Instant, ProviderEndpoints)>;
 
 fn discovery_cache(state: &AppState) -> std::sync::MutexGuard<'_, DiscoveryCache> {
     match state.sso_discovery.lock() {
@@ -287,7 +286,8 @@ async fn begin(state: &AppState, org: &str) -> Result<(String, String), Failure>
         .partner_by_slug(org)
         .await
         .map_err(|_| Failure::Unavailable)?;
-    if p.stage == PartnerStage::Offboarded {
+    // The partner holding the admin API's clients has no sign-in: it is the host's.
+    if p.stage == PartnerStage::Offboarded || p.host_only {
         return Err(Failure::Unavailable);
     }
     let s = state
@@ -529,7 +529,8 @@ async fn finish(
             "the provider answered {e}"
         ))));
     }
-    if p.stage == PartnerStage::Offboarded {
+    // The partner holding the admin API's clients has no sign-in: it is the host's.
+    if p.stage == PartnerStage::Offboarded || p.host_only {
         return Err(before(Failure::Unavailable));
     }
     let s = state
@@ -573,109 +574,121 @@ async fn finish(
             ))));
         }
     };
-    let id_token = tokens
-        .extra_fields()
-        .id_token
-        .clone()
-        .ok_or_else(|| fail(Failure::Refused("the provider sent no ID token".into())))?;
-    let mut claims = verify_id_token(state, &p.id, &endpoints, &id_token, t)
-        .await
-        .map_err(|e| fail(Failure::Refused(e)))?;
-    sso::check_id_token_identity(&claims, &s.issuer, &s.client_id, &flow.nonce, t)
-        .map_err(|e| fail(Failure::Refused(e)))?;
-    // Claims asked for by scope may be at the UserInfo endpoint only (Core §5.4).
-    if claims.email.is_none()
-        && let Some(userinfo) = &endpoints.userinfo_endpoint
-    {
-        use oauth2::TokenResponse;
-        let info = fetch_userinfo(state, userinfo, tokens.access_token().secret())
+    // The provider's code is spent: whatever is refused from here on cannot be replayed, so
+    // the state is given back rather than held for the flow's ten minutes (review L-1: a
+    // stranger refused by the partner's rules must not use up the partner's budget).
+    let finished = async {
+        let id_token = tokens
+            .extra_fields()
+            .id_token
+            .clone()
+            .ok_or_else(|| fail(Failure::Refused("the provider sent no ID token".into())))?;
+        let mut claims = verify_id_token(state, &p.id, &endpoints, &id_token, t)
             .await
             .map_err(|e| fail(Failure::Refused(e)))?;
-        sso::merge_userinfo(&mut claims, &info).map_err(|e| fail(Failure::Refused(e)))?;
-    }
-    let user = sso::check_id_token(&claims, &s.issuer, &s.client_id, &flow.nonce, t)
-        .map_err(|e| fail(Failure::Refused(e)))?;
-    let db = |e: entente_store::StoreError| fail(Failure::Refused(e.to_string()));
-    let member = |u: admin_user::Model, linked_here: bool| Member {
-        user_id: u.id,
-        partner_id: u.partner_id,
-        enabled: u.enabled,
-        linked_here,
-    };
-    let linked = state
-        .store
-        .identity_user(&s.issuer, &user.subject)
-        .await
-        .map_err(db)?
-        .map(|u| member(u, true));
-    let by_email = match state.store.admin_by_email(&user.email).await.map_err(db)? {
-        Some(u) => {
-            let here = state
-                .store
-                .has_identity_at(&s.issuer, &u.id)
+        sso::check_id_token_identity(&claims, &s.issuer, &s.client_id, &flow.nonce, t)
+            .map_err(|e| fail(Failure::Refused(e)))?;
+        // Claims asked for by scope may be at the UserInfo endpoint only (Core §5.4).
+        if claims.email.is_none()
+            && let Some(userinfo) = &endpoints.userinfo_endpoint
+        {
+            use oauth2::TokenResponse;
+            let info = fetch_userinfo(state, userinfo, tokens.access_token().secret())
                 .await
-                .map_err(db)?;
-            Some(member(u, here))
+                .map_err(|e| fail(Failure::Refused(e)))?;
+            sso::merge_userinfo(&mut claims, &info).map_err(|e| fail(Failure::Refused(e)))?;
         }
-        None => None,
-    };
-    let domains: Vec<String> = s.domains.split_whitespace().map(str::to_owned).collect();
-    let join = s.join_role.map(|r| r.to_string());
-    let arrival = match sso::map_user(
-        &p.id,
-        &user,
-        linked.as_ref(),
-        by_email.as_ref(),
-        join.as_deref(),
-        &domains,
-    ) {
-        Mapping::Linked(id) => Arrival::Linked(id),
-        Mapping::Link(id) => Arrival::Link(id),
-        Mapping::Join(role) => Arrival::Join {
-            role: role
-                .parse()
-                .map_err(|e: String| fail(Failure::Refused(e)))?,
-            // Joined people sign in through their provider: a password nobody knows.
-            password_hash: app::ssr::password_work(|| {
-                entente_domain::password::hash_password(&entente_domain::secret::random_token(32))
-            })
+        let user = sso::check_id_token(&claims, &s.issuer, &s.client_id, &flow.nonce, t)
+            .map_err(|e| fail(Failure::Refused(e)))?;
+        let db = |e: entente_store::StoreError| fail(Failure::Refused(e.to_string()));
+        let member = |u: admin_user::Model, linked_here: bool| Member {
+            user_id: u.id,
+            partner_id: u.partner_id,
+            enabled: u.enabled,
+            linked_here,
+        };
+        let linked = state
+            .store
+            .identity_user(&s.issuer, &user.subject)
             .await
-            .map_err(|e| fail(Failure::Refused(e.to_string())))?
-            .map_err(|e| fail(Failure::Refused(e)))?,
-        },
-        Mapping::Refuse(why) => return Err(fail(Failure::Denied(why.into()))),
-    };
-    let actor = Actor::new(format!("portal:{}", user.email)).with_source(source);
-    let u = state
-        .store
-        .arrive(
-            &actor,
-            &p,
-            &s.issuer,
-            &user.subject,
-            &user.email,
-            arrival,
-            t,
-        )
-        .await
-        .map_err(db)?;
-    app::ssr::session::begin_session(session, &u.id, u.role)
-        .await
-        .map_err(|e| fail(Failure::Refused(e.to_string())))?;
-    if let Err(e) = state
-        .store
-        .record_event(
-            &actor,
-            "session.sign_in",
-            &format!("admin:{}", u.email),
-            serde_json::json!({"method": "federated", "issuer": s.issuer}),
-            t,
-        )
-        .await
-    {
-        tracing::error!(error = %e, "writing a sign-in audit event failed");
+            .map_err(db)?
+            .map(|u| member(u, true));
+        let by_email = match state.store.admin_by_email(&user.email).await.map_err(db)? {
+            Some(u) => {
+                let here = state
+                    .store
+                    .has_identity_at(&s.issuer, &u.id)
+                    .await
+                    .map_err(db)?;
+                Some(member(u, here))
+            }
+            None => None,
+        };
+        let domains: Vec<String> = s.domains.split_whitespace().map(str::to_owned).collect();
+        let join = s.join_role.map(|r| r.to_string());
+        let arrival = match sso::map_user(
+            &p.id,
+            &user,
+            linked.as_ref(),
+            by_email.as_ref(),
+            join.as_deref(),
+            &domains,
+        ) {
+            Mapping::Linked(id) => Arrival::Linked(id),
+            Mapping::Link(id) => Arrival::Link(id),
+            Mapping::Join(role) => Arrival::Join {
+                role: role
+                    .parse()
+                    .map_err(|e: String| fail(Failure::Refused(e)))?,
+                // Joined people sign in through their provider: a password nobody knows.
+                password_hash: app::ssr::password_work(|| {
+                    entente_domain::password::hash_password(&entente_domain::secret::random_token(
+                        32,
+                    ))
+                })
+                .await
+                .map_err(|e| fail(Failure::Refused(e.to_string())))?
+                .map_err(|e| fail(Failure::Refused(e)))?,
+            },
+            Mapping::Refuse(why) => return Err(fail(Failure::Denied(why.into()))),
+        };
+        let actor = Actor::new(format!("portal:{}", user.email)).with_source(source);
+        let u = state
+            .store
+            .arrive(
+                &actor,
+                &p,
+                &s.issuer,
+                &user.subject,
+                &user.email,
+                arrival,
+                t,
+            )
+            .await
+            .map_err(db)?;
+        app::ssr::session::begin_session(session, &u.id, u.role)
+            .await
+            .map_err(|e| fail(Failure::Refused(e.to_string())))?;
+        if let Err(e) = state
+            .store
+            .record_event(
+                &actor,
+                "session.sign_in",
+                &format!("admin:{}", u.email),
+                serde_json::json!({"method": "federated", "issuer": s.issuer}),
+                t,
+            )
+            .await
+        {
+            tracing::error!(error = %e, "writing a sign-in audit event failed");
+        }
+        Ok(())
     }
-    Ok(())
+    .await;
+    if finished.is_err() {
+        release(state, &p.id, &flow.state);
+    }
+    finished
 }
 
 /// The ID token's signature, by a key of the provider's JWKS (cached like trusted issuers'
@@ -741,6 +754,8 @@ async fn fetch_userinfo(
         }
         body.extend_from_slice(&chunk);
     }
+    // A repeated member (two `email`s) would let one of them win silently (A14).
+    entente_domain::json_strict::check(&body).map_err(|e| format!("the UserInfo response: {e}"))?;
     serde_json::from_slice(&body)
         .map_err(|_| "the UserInfo response is not JSON (signed UserInfo is not supported)".into())
 }

@@ -58,6 +58,22 @@ pub(crate) async fn api_tokens(s: &TestServer) -> (String, String, String, Strin
     s.refresh().await;
     let one = s.secret_client("ops", all).await;
     let two = s.secret_client("ops", "entente:admin").await;
+    // Each answered for by a console user of its own (four eyes count the owner); auditors,
+    // so that the tests' count of administrators is theirs alone.
+    for (c, owner) in [
+        (&one, "bot-owner@example.test"),
+        (&two, "bot-owner-2@example.test"),
+    ] {
+        let hash = entente_domain::password::hash_password("correct horse battery staple").unwrap();
+        store
+            .create_admin(&a, owner, hash, entente_store::enums::Role::Auditor, now)
+            .await
+            .unwrap();
+        store
+            .set_client_owner(&Actor::host("test"), &c.id, owner, now)
+            .await
+            .unwrap();
+    }
     let token = |c, scope: &'static str| {
         let admin_api = admin_api.clone();
         async move {
@@ -498,8 +514,8 @@ async fn the_admin_api_runs_the_federation(s: &TestServer) {
     let (st, users) = api.call("GET", "/users", &auditor, None).await;
     assert_eq!(
         (st, users["total"].as_u64()),
-        (200, Some(1)),
-        "alice: {users}"
+        (200, Some(3)),
+        "alice and the bots' two owners: {users}"
     );
     assert_eq!(users["items"][0]["role"], "admin");
     let (st, _) = api

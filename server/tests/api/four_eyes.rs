@@ -73,6 +73,79 @@ async fn one_person_never_approves_their_own_change(s: &TestServer) {
     assert_eq!(code, 200, "{answer}");
     assert_eq!(scopes_of(s, "acme").await, "orders:read orders:write");
 
+    // An API client that answers to nobody (made before owners existed) files nothing until
+    // the host names its owner; an owner's role must reach the client's.
+    let made = tokio::task::block_in_place(|| {
+        crate::cli::entente_raw(
+            s,
+            &[
+                "client",
+                "create",
+                "--partner",
+                "operations",
+                "--name",
+                "legacy",
+                "--scopes",
+                "entente:operator",
+                "--environment",
+                "production",
+            ],
+        )
+    });
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let made: Value = serde_json::from_slice(&made.stdout).unwrap();
+    let legacy = crate::common::Creds {
+        id: made["client_id"].as_str().unwrap().to_owned(),
+        secret: made["client_secret"].as_str().unwrap().to_owned(),
+    };
+    s.refresh().await;
+    let legacy_token = api_token(s, &legacy, "entente:operator").await;
+    let widen = json!({"grants": [{"audience": crate::common::OTHER_API, "scopes": "bill:read"}],
+                       "reason": "billing"});
+    let put = |t: String| {
+        let widen = widen.clone();
+        async move {
+            s.http
+                .put(s.url("/admin/api/v1/partners/globex/grants"))
+                .bearer_auth(t)
+                .json(&widen)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(put(legacy_token.clone()).await, 403);
+    let olga = session(s, "olga@corp.example", Role::Operator).await;
+    drop(olga);
+    let set_owner = |owner: &'static str| {
+        tokio::task::block_in_place(|| {
+            crate::cli::entente_raw(
+                s,
+                &[
+                    "admin",
+                    "api-client-owner",
+                    "--client-id",
+                    &legacy.id,
+                    "--owner",
+                    owner,
+                ],
+            )
+        })
+    };
+    assert!(!set_owner("nobody@corp.example").status.success());
+    let out = set_owner("olga@corp.example");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(put(legacy_token).await, 202);
+
     // 2. A console invitation works for the invited address only, and an address in use cannot
     // be invited again: no second account of one's own.
     let (code, link) = call(
