@@ -100,6 +100,16 @@ pub(crate) fn claims<T: DeserializeOwned>(token: &str) -> Result<T, JwsError> {
     serde_json::from_slice(&raw).map_err(|_| JwsError::BadClaims)
 }
 
+/// The claims of a token recalled from the memory of verified tokens: those exact bytes
+/// (the memory is keyed by a digest of the whole token) passed `verify`, repeated-member walk
+/// included, when they were remembered, so only the typed read is done again.
+pub(crate) fn remembered_claims<T: DeserializeOwned>(token: &str) -> Result<T, JwsError> {
+    let segment = token.split('.').nth(1).ok_or(JwsError::Malformed)?;
+    let raw = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, segment)
+        .map_err(|_| JwsError::Malformed)?;
+    serde_json::from_slice(&raw).map_err(|_| JwsError::BadClaims)
+}
+
 /// `aud` may be a string or an array of strings (RFC 7519 §4.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(untagged)]
