@@ -245,7 +245,12 @@ impl Store {
             .one(&txn)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("console user {email}")))?;
-        if before.id == actor_id {
+        // Nobody changes their own account, nor through an API client they own (the person
+        // behind the actor, as four eyes count them).
+        let me = crate::governance::person_in(&txn, &actor.name).await?;
+        if before.id == actor_id
+            || me == entente_domain::governance::person(&format!("admin:{email}"), None)
+        {
             return Err(StoreError::Invalid(
                 "you cannot change your own role or access; ask another administrator".into(),
             ));

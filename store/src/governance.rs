@@ -273,7 +273,7 @@ fn reach_of_new(r: &NewTrustRule) -> RuleReach {
 /// direct edit of the same partner never interleave.
 /// The person behind an actor name (`governance::person`), with an API client's owner read in
 /// the deciding transaction.
-async fn person_in(txn: &DatabaseTransaction, actor: &str) -> Result<String> {
+pub(crate) async fn person_in(txn: &DatabaseTransaction, actor: &str) -> Result<String> {
     let owner = match actor.strip_prefix("api:") {
         Some(client_id) => crate::entities::client::Entity::find_by_id(client_id.to_owned())
             .one(txn)

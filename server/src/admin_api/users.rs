@@ -69,23 +69,16 @@ pub async fn put_user(
     Json(body): Json<Access>,
 ) -> ApiResult<Response> {
     let role: Role = body.role.parse().map_err(ApiError::bad_request)?;
-    // An API client acts for its owner: it cannot change its owner's account either.
-    let me = match (&caller.admin_id, caller.name.strip_prefix("api:")) {
-        (Some(id), _) => id.clone(),
-        (None, Some(client_id)) => match state.store.client(client_id).await?.owner {
-            Some(owner) => state
-                .store
-                .admin_by_email(&owner)
-                .await?
-                .map(|u| u.id)
-                .unwrap_or_default(),
-            None => String::new(),
-        },
-        (None, None) => String::new(),
-    };
     let u = state
         .store
-        .set_admin_access(&caller.actor(), &me, &email, role, body.enabled, now())
+        .set_admin_access(
+            &caller.actor(),
+            caller.admin_id.as_deref().unwrap_or(""),
+            &email,
+            role,
+            body.enabled,
+            now(),
+        )
         .await?;
     Ok(ok(StatusCode::OK, User::from(u)))
 }

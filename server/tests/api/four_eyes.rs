@@ -146,6 +146,20 @@ async fn one_person_never_approves_their_own_change(s: &TestServer) {
     );
     assert_eq!(put(legacy_token).await, 202);
 
+    // A client acting for its owner cannot change its owner's account either.
+    let admin_bot = api_client(s, "alice-admin-bot", "admin", "alice@corp.example");
+    s.refresh().await;
+    let admin_token = api_token(s, &admin_bot, "entente:admin").await;
+    let r = s
+        .http
+        .put(s.url("/admin/api/v1/users/alice@corp.example"))
+        .bearer_auth(&admin_token)
+        .json(&json!({"role": "auditor", "enabled": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "{}", r.text().await.unwrap());
+
     // 2. A console invitation works for the invited address only, and an address in use cannot
     // be invited again: no second account of one's own.
     let (code, link) = call(
