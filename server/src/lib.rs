@@ -10,6 +10,7 @@ pub mod console;
 pub mod http;
 pub mod limits;
 pub mod oauth;
+pub mod operations;
 pub mod partner_clients;
 pub mod startup;
 pub mod state;

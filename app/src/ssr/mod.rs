@@ -1,9 +1,9 @@
 //! Server-only infrastructure of the console: the context the server provides, error wording,
 //! sessions and role checks, the sign-in throttle and bounded password work.
 
-pub mod access;
 pub mod password;
 pub mod portal;
+pub mod routes;
 pub mod session;
 pub mod throttle;
 
@@ -14,10 +14,10 @@ use leptos::prelude::*;
 use crate::error::ConsoleError;
 
 pub use password::{hash_password, password_work};
-pub use portal::{invite_partner_user, portal_user};
+pub use portal::portal_user;
 pub use session::{
-    AdminSession, accept_invite, admin_from_session, authorize, client_address, current_admin,
-    login, logout, request_actor,
+    AdminSession, accept_invite, admin_from_session, authorize, authorize_partner_user,
+    client_address, current_admin, login, logout, request_actor,
 };
 pub use throttle::LoginThrottle;
 
@@ -30,53 +30,22 @@ pub struct ConsoleContext {
     pub throttle: std::sync::Arc<LoginThrottle>,
     /// Applications from the public form, per e-mail and per source address.
     pub apply_throttle: std::sync::Arc<LoginThrottle>,
-    pub federation: FederationHandle,
+    pub sandbox: SandboxHandle,
+    pub telemetry: TelemetryHandle,
+    /// Every change goes through these.
+    pub ops: entente_operations::Operations,
 }
 
 pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
 
-/// Federation services that live in the server crate (key fetching, the decision with keys).
-pub trait FederationServices: Send + Sync {
-    /// Registration-time SSRF check of a JWKS URL; the normalised URL or a sentence.
-    fn check_jwks_uri(&self, uri: String) -> BoxFuture<Result<String, String>>;
+/// The sandbox and "try a token" tools, which run the server's real token path: nothing here
+/// changes the catalog (changes go through `ops`).
+pub trait Sandbox: Send + Sync {
     /// Evaluates a token request without issuing anything (as the admin API's explain does).
     fn explain(
         &self,
         request: entente_domain::federation::explain::ExplainRequest,
     ) -> BoxFuture<entente_domain::federation::explain::Explanation>;
-    /// Fetches the keys of every enabled trusted issuer of the partner now (bypassing caches):
-    /// whether all of them answered with usable keys, and one line per issuer.
-    fn check_issuer_keys(&self, partner: String) -> BoxFuture<Result<(bool, String), String>>;
-    /// The key rotation policy in force.
-    fn rotation_policy(&self) -> entente_domain::keyring::RotationPolicy;
-    /// Publishes a successor signing key of an environment now (signing after the
-    /// pre-publication window, or at once with `immediate`); its kid.
-    fn rotate_keys_now(
-        &self,
-        actor: entente_store::Actor,
-        environment: entente_domain::environment::Environment,
-        immediate: bool,
-    ) -> BoxFuture<Result<String, StoreError>>;
-    /// Emergency revocation of a signing key; the successor's kid when it was signing.
-    fn revoke_key(
-        &self,
-        actor: entente_store::Actor,
-        kid: String,
-    ) -> BoxFuture<Result<Option<String>, StoreError>>;
-    /// Requests allowed and refused in the last second by limited subjects (`partner:<slug>`
-    /// or `client:<client_id>`; other keys are left out), in one read.
-    fn observed(&self, keys: Vec<String>) -> BoxFuture<Vec<(String, u64, u64)>>;
-    /// Usage of the last `seconds` (≤ 300) per second, for a partner (slug), a client, or
-    /// everyone (every replica in cluster mode): the live charts' starting point.
-    fn recent_usage(
-        &self,
-        partner: Option<String>,
-        client: Option<String>,
-        seconds: i64,
-    ) -> BoxFuture<entente_domain::usage::Report>;
-    /// Applies committed catalog changes to this replica now (others follow the change feed),
-    /// so that "try a token" right after an edit sees the edit.
-    fn apply_changes(&self) -> BoxFuture<()>;
     /// Sends a token request, as `client_id` with its secret (HTTP Basic), through the sandbox's
     /// real token endpoint handler — authentication, rate limits, policy, signing, usage — as a
     /// client calling over HTTP from `address` would.
@@ -90,8 +59,6 @@ pub trait FederationServices: Send + Sync {
     /// Checks a token as a sandbox resource server would: each check with whether it passed
     /// and why.
     fn inspect_sandbox_token(&self, token: String) -> BoxFuture<Vec<(String, bool, String)>>;
-    /// Sets a partner's OpenID Connect provider for federated sign-in: the issuer's discovery
-    /// document is checked now (when enabled), the client secret sealed under the master key.
     /// The sandbox test IdP's issuer identifier and JWKS (to register it for a partner).
     fn test_idp(&self) -> (String, String);
     /// A test subject token for `sub` with the tester's claims (a JSON object), addressed to
@@ -102,24 +69,21 @@ pub trait FederationServices: Send + Sync {
         sub: String,
         claims: String,
     ) -> Result<String, String>;
-    fn set_sign_in(
-        &self,
-        actor: entente_store::Actor,
-        partner: entente_store::entities::partner::Model,
-        settings: SignInInput,
-    ) -> BoxFuture<Result<(), StoreError>>;
 }
 
-/// A partner's provider as typed in the portal.
-#[derive(Debug, Clone)]
-pub struct SignInInput {
-    pub issuer: String,
-    pub client_id: String,
-    /// `None` keeps the stored secret.
-    pub client_secret: Option<String>,
-    pub join_role: Option<entente_store::enums::Role>,
-    pub domains: Vec<String>,
-    pub enabled: bool,
+/// What the usage pages read from the running service (every replica's in cluster mode).
+pub trait Telemetry: Send + Sync {
+    /// Requests allowed and refused in the last second by limited subjects (`partner:<slug>`
+    /// or `client:<client_id>`; other keys are left out), in one read.
+    fn observed(&self, keys: Vec<String>) -> BoxFuture<Vec<(String, u64, u64)>>;
+    /// Usage of the last `seconds` (≤ 300) per second, for a partner (slug), a client, or
+    /// everyone: the live charts' starting point.
+    fn recent_usage(
+        &self,
+        partner: Option<String>,
+        client: Option<String>,
+        seconds: i64,
+    ) -> BoxFuture<entente_domain::usage::Report>;
 }
 
 /// What the token endpoint answered: status, the headers a client reads, the body.
@@ -131,11 +95,20 @@ pub struct TrialResponse {
 }
 
 #[derive(Clone)]
-pub struct FederationHandle(pub std::sync::Arc<dyn FederationServices>);
+pub struct SandboxHandle(pub std::sync::Arc<dyn Sandbox>);
 
-impl std::fmt::Debug for FederationHandle {
+impl std::fmt::Debug for SandboxHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FederationHandle")
+        f.write_str("SandboxHandle")
+    }
+}
+
+#[derive(Clone)]
+pub struct TelemetryHandle(pub std::sync::Arc<dyn Telemetry>);
+
+impl std::fmt::Debug for TelemetryHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TelemetryHandle")
     }
 }
 
@@ -215,26 +188,40 @@ pub fn user_error(e: StoreError) -> ConsoleError {
     })
 }
 
-/// Submits a change that may widen production access: applied at once when it does not, filed
-/// as a change request when it does. The sentence tells the user which.
+/// An operation's refusal or failure as the console answers it.
+pub fn op_error(e: entente_operations::OpError) -> ConsoleError {
+    use entente_operations::OpError;
+    let status = e.status();
+    fail(match e {
+        OpError::SignedOut => ConsoleError::signed_out(),
+        OpError::Unavailable => ConsoleError::unavailable(),
+        e => ConsoleError::new(status, e.to_string()),
+    })
+}
+
+/// Submits a change that may widen production access as the operation `op`: applied at once
+/// when it does not, filed as a change request when it does. The sentence tells the user which.
 pub async fn submit_change(
     admin: &AdminSession,
+    op: entente_operations::Operation,
     change: entente_store::governance::Change,
     reason: &str,
 ) -> Result<String, ConsoleError> {
-    use entente_store::governance::Submitted;
-    let c = console()?;
-    let out = c
-        .store
-        .submit(&admin.actor(), change, reason, true, now())
+    let out = console()?
+        .ops
+        .submit(&admin.acting(), op, change, reason, true, now())
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
-    Ok(match out {
-        Submitted::Applied { .. } => "Saved.".into(),
-        Submitted::Requested(r) => format!(
-            "Change request #{} filed: {}. It takes effect when a different administrator approves it.",
-            r.id, r.summary
+        .map_err(op_error)?;
+    Ok(outcome_sentence(out))
+}
+
+/// What became of a submitted change, in a sentence.
+pub fn outcome_sentence(out: entente_operations::governance::Outcome) -> String {
+    use entente_operations::governance::Outcome;
+    match out {
+        Outcome::Applied { .. } => "Saved.".into(),
+        Outcome::Requested { id, summary } => format!(
+            "Change request #{id} filed: {summary}. It takes effect when a different administrator approves it."
         ),
-    })
+    }
 }

@@ -39,6 +39,27 @@ impl AdminSession {
         };
         request_actor(format!("{who}:{}", self.email))
     }
+
+    /// This user as the operations see them: a console user, or a partner user of their
+    /// partner.
+    pub fn acting(&self) -> entente_operations::Actor {
+        let trail = self.actor();
+        match &self.partner_id {
+            Some(pid) => entente_operations::Actor::partner(
+                self.id.clone(),
+                self.email.clone(),
+                self.role,
+                pid.clone(),
+                trail,
+            ),
+            None => entente_operations::Actor::console(
+                self.id.clone(),
+                self.email.clone(),
+                self.role,
+                trail,
+            ),
+        }
+    }
 }
 
 /// `name` acting through this request: with the request's id, its trace and the address it
@@ -125,14 +146,39 @@ pub async fn session_admin(
     }))
 }
 
-/// The signed-in user, if the access table lets their role call `route` (a server function's
-/// name); 401 signed out, 403 for a role the table does not list (or an undeclared route).
-pub async fn authorize(route: &'static str) -> Result<AdminSession, ConsoleError> {
+/// The signed-in user whose kind and role the policy table lets perform the operation `route`
+/// (a server function's name) performs; 401 signed out, 403 otherwise (an undeclared route
+/// too). The operation itself still decides on its target.
+async fn signed_in_for(route: &'static str) -> Result<AdminSession, ConsoleError> {
+    let Some(op) = super::routes::operation(route) else {
+        tracing::error!(route, "a server function with no operation is refused");
+        return Err(fail(ConsoleError::forbidden()));
+    };
     match current_admin().await? {
-        Some(a) if super::access::allows(route, a.role) => Ok(a),
+        Some(a) if entente_operations::policy::offers(&a.acting(), op) => Ok(a),
         Some(_) => Err(fail(ConsoleError::forbidden())),
         None => Err(fail(ConsoleError::signed_out())),
     }
+}
+
+/// A console user (administrator, operator or auditor) allowed `route`'s operation. The
+/// console's door admits console users only: a partner's people use the portal (G51).
+pub async fn authorize(route: &'static str) -> Result<AdminSession, ConsoleError> {
+    let me = signed_in_for(route).await?;
+    if me.partner_id.is_some() {
+        return Err(fail(ConsoleError::forbidden()));
+    }
+    Ok(me)
+}
+
+/// A partner user allowed `route`'s operation: the portal's door admits a partner's people
+/// only.
+pub async fn authorize_partner_user(route: &'static str) -> Result<AdminSession, ConsoleError> {
+    let me = signed_in_for(route).await?;
+    if me.partner_id.is_none() {
+        return Err(fail(ConsoleError::forbidden()));
+    }
+    Ok(me)
 }
 
 async fn start_session(

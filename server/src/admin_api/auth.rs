@@ -1,7 +1,8 @@
 //! Who may call the admin REST API: a signed-in console user (session cookie, same origin), or a
 //! bearer access token that Entente issued for the admin API audience (`<issuer>/admin/api/v1`)
 //! whose scope names a console role: `entente:admin`, `entente:operator` or `entente:auditor`
-//! (RFC 6750 errors). One middleware checks every route against the console's access table.
+//! (RFC 6750 errors). One middleware checks every route's operation against the operations'
+//! policy table.
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -53,6 +54,21 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The caller as the operations see it: an API client, or a console user.
+    pub fn acting(&self) -> entente_operations::Actor {
+        match self.name.strip_prefix("api:") {
+            Some(client_id) => {
+                entente_operations::Actor::api_client(client_id.to_owned(), self.role, self.actor())
+            }
+            None => entente_operations::Actor::console(
+                self.admin_id.clone().unwrap_or_default(),
+                self.name.trim_start_matches("admin:").to_owned(),
+                self.role,
+                self.actor(),
+            ),
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor::new(self.name.clone())
             .with_request_id(self.request_id.clone())
@@ -173,7 +189,9 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         Ok(c) => c,
         Err(refusal) => return no_store(refusal),
     };
-    if !app::ssr::access::allows(&route, caller.role) {
+    let allowed = super::routes::operation(&route)
+        .is_some_and(|op| entente_operations::policy::offers(&caller.acting(), op));
+    if !allowed {
         if caller.name.starts_with("api:") {
             // RFC 6750 §3.1: a token whose scope does not reach this route.
             return no_store(bearer_error(
@@ -205,6 +223,11 @@ async fn who(
                 return Err(unauthenticated());
             };
             match app::ssr::admin_from_session(&state.store, &session).await {
+                // The admin API's door admits console users: a partner's people use the
+                // portal (G51).
+                Ok(Some(a)) if a.partner_id.is_some() => {
+                    return Err(problem(StatusCode::FORBIDDEN, "your role may not do this"));
+                }
                 Ok(Some(a)) => (format!("admin:{}", a.email), a.role, Some(a.id)),
                 Ok(None) => return Err(unauthenticated()),
                 Err(e) => {

@@ -5,15 +5,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use entente_domain::environment::Environment;
-use entente_domain::secret::{generate_secret, new_client_id};
 use entente_store::entities::{audience, client, scope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::problem::{ApiError, ApiResult, Json, Paging, Path, Query, Refusals, ok};
-use super::{not_reserved, time_text};
-use crate::partner_clients::{ClientInput, new_partner_client};
+use super::time_text;
 use crate::state::{AppState, now};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -119,24 +117,19 @@ pub async fn create_audience(
     Extension(caller): Extension<Caller>,
     Json(body): Json<NewAudience>,
 ) -> ApiResult<Response> {
-    not_reserved(
-        &state,
-        Some(&body.identifier),
-        body.scopes.iter().map(String::as_str),
-    )?;
-    let new = entente_store::catalog::NewAudience {
-        name: body
-            .name
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| body.identifier.clone()),
-        identifier: body.identifier,
-        scopes: body.scopes,
-        token_lifetime: body.token_lifetime.unwrap_or(300),
-        environment: body.environment,
-    };
     let a = state
-        .store
-        .create_audience(&caller.actor(), new, now())
+        .ops()
+        .create_audience(
+            &caller.acting(),
+            entente_operations::catalog::AudienceRequest {
+                identifier: body.identifier,
+                name: body.name,
+                scopes: body.scopes,
+                token_lifetime: body.token_lifetime,
+                environment: body.environment,
+            },
+            now(),
+        )
         .await?;
     let (a, scopes) = state.store.audience_with_scopes(&a.identifier).await?;
     Ok(ok(StatusCode::CREATED, audience_of(a, scopes)))
@@ -162,11 +155,10 @@ pub async fn put_scope(
     Extension(caller): Extension<Caller>,
     Json(body): Json<ScopeInfo>,
 ) -> ApiResult<Response> {
-    not_reserved(&state, Some(&body.audience), [body.scope.as_str()])?;
     state
-        .store
+        .ops()
         .set_scope_info(
-            &caller.actor(),
+            &caller.acting(),
             &body.audience,
             &body.scope,
             &body.description,
@@ -269,39 +261,32 @@ pub async fn create_client(
     Path(slug): Path<String>,
     Json(body): Json<NewClient>,
 ) -> ApiResult<Response> {
-    not_reserved(&state, None, body.scopes.split_whitespace())?;
-    let p = state.store.partner_by_slug(&slug).await?;
-    let jwks_uri = match &body.jwks_uri {
-        Some(u) => Some(
-            crate::partner_clients::check_jwks_uri(u, state.issuer_keys.policy())
-                .await
-                .map_err(|e| ApiError::bad_request(format!("jwks_uri: {e}")))?,
-        ),
-        None => None,
-    };
-    let (secret, new) = new_partner_client(
-        ClientInput {
-            partner_id: p.id,
-            name: body.name,
-            scopes: &body.scopes,
-            auth_method: body.auth_method.as_deref().unwrap_or("client_secret"),
-            jwks: body.jwks,
-            jwks_uri,
-            grant_types: body.grant_types.as_deref().unwrap_or("client_credentials"),
-            environment: body.environment.map(Environment::as_str),
-        },
-        &state.hasher,
-    )
-    .map_err(ApiError::bad_request)?;
-    let m = state
-        .store
-        .create_client(&caller.actor(), new, new_client_id(), now())
+    use entente_operations::clients::{Credentials, NewClientRequest};
+    let credentials = Credentials::parse(
+        body.auth_method.as_deref().unwrap_or("client_secret"),
+        body.jwks,
+        body.jwks_uri,
+    )?;
+    let created = state
+        .ops()
+        .create_client(
+            &caller.acting(),
+            NewClientRequest {
+                partner: Some(slug),
+                name: body.name,
+                scopes: body.scopes,
+                credentials,
+                grant_types: body.grant_types.into_iter().collect(),
+                environment: body.environment.map(|e| e.as_str().to_owned()),
+            },
+            now(),
+        )
         .await?;
     Ok(ok(
         StatusCode::CREATED,
         CreatedClient {
-            client: Client::from(m),
-            client_secret: secret,
+            client: Client::from(created.client),
+            client_secret: created.secret,
         },
     ))
 }
@@ -337,19 +322,9 @@ pub async fn rotate_secret(
             "grace_seconds is between 0 and 2592000 (30 days)",
         ));
     }
-    // The admin API's clients are the host's: their secrets are rotated with the CLI.
-    let c = state.store.client(&client_id).await?;
-    not_reserved(&state, None, c.allowed_scopes.split_whitespace())?;
-    let secret = generate_secret();
-    state
-        .store
-        .rotate_client_secret(
-            &caller.actor(),
-            &client_id,
-            state.hasher.hash(&secret),
-            grace,
-            now(),
-        )
+    let (_, secret) = state
+        .ops()
+        .rotate_client_secret(&caller.acting(), &client_id, grace, now())
         .await?;
     Ok(ok(
         StatusCode::OK,
@@ -391,35 +366,27 @@ pub async fn put_client_keys(
     Path(client_id): Path<String>,
     Json(body): Json<ClientKeysBody>,
 ) -> ApiResult<Response> {
+    use entente_operations::clients::Credentials;
     use entente_store::client_keys::ClientKeys;
-    let c = state.store.client(&client_id).await?;
-    not_reserved(&state, None, c.allowed_scopes.split_whitespace())?;
-    let keys = match (body.jwks, body.jwks_uri) {
-        (Some(d), None) => ClientKeys::Document(d),
-        (None, Some(u)) => ClientKeys::Uri(
-            crate::partner_clients::check_jwks_uri(&u, state.issuer_keys.policy())
-                .await
-                .map_err(|e| ApiError::bad_request(format!("jwks_uri: {e}")))?,
-        ),
-        _ => {
-            return Err(ApiError::bad_request(
-                "give exactly one of jwks or jwks_uri",
-            ));
-        }
-    };
+    if body.jwks.is_some() == body.jwks_uri.is_some() {
+        return Err(ApiError::bad_request(
+            "give exactly one of jwks or jwks_uri",
+        ));
+    }
+    let keys = Credentials::keys(body.jwks, body.jwks_uri)?;
+    let (before, keys) = state
+        .ops()
+        .set_client_keys(&caller.acting(), &client_id, keys, now())
+        .await?;
     let jwks_uri = match &keys {
         ClientKeys::Uri(u) => Some(u.clone()),
         ClientKeys::Document(_) => None,
     };
-    let m = state
-        .store
-        .set_client_keys(&caller.actor(), &client_id, keys, now())
-        .await?;
     Ok(ok(
         StatusCode::OK,
         ClientKeysView {
-            client_id: m.client_id,
-            auth_method: m.auth_method.to_string(),
+            client_id: before.client_id,
+            auth_method: entente_store::enums::ClientAuth::PrivateKeyJwt.to_string(),
             source: if jwks_uri.is_some() {
                 "jwks_uri"
             } else {

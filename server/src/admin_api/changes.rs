@@ -6,14 +6,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use entente_domain::governance::{Decision, RequestStatus};
 use entente_store::entities::change_request;
-use entente_store::enums::Role;
 use entente_store::governance::RequestFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::problem::{ApiError, ApiResult, Json, Page, Paging, Path, Query, Refusals, ok};
-use super::{apply_changes, time_text};
+use super::time_text;
 use crate::state::{AppState, now};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -135,31 +134,15 @@ pub async fn decide(
     Path(id): Path<i64>,
     Json(body): Json<DecisionBody>,
 ) -> ApiResult<Response> {
-    // Four eyes are two people: a token is not bound to a person (one person could file as
-    // themselves and approve as a client), so decisions need a signed-in administrator.
-    if caller.admin_id.is_none() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "change requests are decided by a signed-in administrator (a console session), not by a token",
-        ));
-    }
     let decision = match body.decision.as_str() {
         "approve" => Decision::Approve,
         "reject" => Decision::Reject,
         _ => return Err(ApiError::bad_request("decision is approve or reject")),
     };
     state
-        .store
-        .decide_change_request(
-            &caller.actor(),
-            caller.role == Role::Admin,
-            id,
-            decision,
-            &body.comment,
-            now(),
-        )
+        .ops()
+        .decide_change_request(&caller.acting(), id, decision, &body.comment, now())
         .await?;
-    apply_changes(&state).await;
     Ok(ok(StatusCode::OK, one(&state, id).await?))
 }
 
@@ -172,8 +155,8 @@ pub async fn withdraw(
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
     state
-        .store
-        .withdraw_change_request(&caller.actor(), id, now())
+        .ops()
+        .withdraw_change_request(&caller.acting(), id, now())
         .await?;
     Ok(ok(StatusCode::OK, one(&state, id).await?))
 }

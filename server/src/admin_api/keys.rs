@@ -5,16 +5,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use entente_domain::environment::Environment;
-use entente_domain::keyring::{RETIREMENT_SKEW, RotationPolicy as Policy};
+use entente_domain::keyring::RETIREMENT_SKEW;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::problem::{ApiError, ApiResult, Json, Path, Refusals, ok};
-use super::{apply_changes, time_text};
-use crate::console::federation::ConsoleFederation;
+use super::problem::{ApiResult, Json, Path, Refusals, ok};
+use super::time_text;
 use crate::state::{AppState, now};
-use app::ssr::FederationServices;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KeyEvent {
@@ -111,20 +109,16 @@ pub async fn put_policy(
     Extension(caller): Extension<Caller>,
     Json(body): Json<RotationPolicy>,
 ) -> ApiResult<Response> {
-    let longest = state.store.longest_token_lifetime().await?;
-    let policy = Policy::checked(
-        state.rotation().algorithm,
-        body.rotation_interval,
-        body.publish_lead,
-        body.retirement_grace,
-        longest,
-    )
-    .map_err(ApiError::bad_request)?;
     state
-        .store
-        .set_key_policy(&caller.actor(), &policy, now())
+        .ops()
+        .set_key_policy(
+            &caller.acting(),
+            body.rotation_interval,
+            body.publish_lead,
+            body.retirement_grace,
+            now(),
+        )
         .await?;
-    apply_changes(&state).await;
     Ok(ok(StatusCode::OK, body))
 }
 
@@ -155,8 +149,9 @@ pub async fn rotate(
     Extension(caller): Extension<Caller>,
     Json(body): Json<Rotation>,
 ) -> ApiResult<Response> {
-    let kid = ConsoleFederation(state.clone())
-        .rotate_keys_now(caller.actor(), body.environment, body.immediate)
+    let kid = state
+        .ops()
+        .rotate_key(&caller.acting(), body.environment, body.immediate, now())
         .await?;
     Ok(ok(
         StatusCode::CREATED,
@@ -185,13 +180,9 @@ pub async fn revoke(
     Path(kid): Path<String>,
     Json(body): Json<Revocation>,
 ) -> ApiResult<Response> {
-    if body.confirm.trim() != kid {
-        return Err(ApiError::bad_request(
-            "confirm must be the key's ID, typed exactly",
-        ));
-    }
-    let successor = ConsoleFederation(state.clone())
-        .revoke_key(caller.actor(), kid.clone())
+    let successor = state
+        .ops()
+        .revoke_key(&caller.acting(), &kid, &body.confirm, now())
         .await?;
     Ok(ok(StatusCode::OK, KeyChange { kid, successor }))
 }

@@ -47,8 +47,8 @@ pub async fn put_tier(
 ) -> ApiResult<Response> {
     let rate = Rate::new(body.per_second, body.burst).map_err(ApiError::bad_request)?;
     state
-        .store
-        .set_rate_tier(&caller.actor(), &name, rate, body.default, now())
+        .ops()
+        .set_tier(&caller.acting(), &name, rate, body.default, now())
         .await?;
     let view = state
         .store
@@ -70,8 +70,8 @@ pub async fn delete_tier(
     Path(name): Path<String>,
 ) -> ApiResult<Response> {
     state
-        .store
-        .delete_rate_tier(&caller.actor(), &name, now())
+        .ops()
+        .delete_tier(&caller.acting(), &name, now())
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -131,8 +131,8 @@ pub async fn put_partner_limit(
     let setting = body.setting()?;
     let subject = Subject::Partner { slug: slug.clone() };
     state
-        .store
-        .set_rate_limit(&caller.actor(), &subject, Some(&setting), now())
+        .ops()
+        .set_rate_limit(&caller.acting(), &subject, Some(&setting), now())
         .await?;
     Ok(ok(StatusCode::OK, partner_view(&state, &slug).await?))
 }
@@ -148,8 +148,8 @@ pub async fn delete_partner_limit(
 ) -> ApiResult<Response> {
     let subject = Subject::Partner { slug: slug.clone() };
     state
-        .store
-        .set_rate_limit(&caller.actor(), &subject, None, now())
+        .ops()
+        .set_rate_limit(&caller.acting(), &subject, None, now())
         .await?;
     Ok(ok(StatusCode::OK, partner_view(&state, &slug).await?))
 }
@@ -181,8 +181,8 @@ pub async fn put_client_limit(
         client_id: client_id.clone(),
     };
     state
-        .store
-        .set_rate_limit(&caller.actor(), &subject, Some(&setting), now())
+        .ops()
+        .set_rate_limit(&caller.acting(), &subject, Some(&setting), now())
         .await?;
     Ok(ok(StatusCode::OK, client_view(&state, &client_id).await?))
 }
@@ -201,8 +201,8 @@ pub async fn delete_client_limit(
         client_id: client_id.clone(),
     };
     state
-        .store
-        .set_rate_limit(&caller.actor(), &subject, None, now())
+        .ops()
+        .set_rate_limit(&caller.acting(), &subject, None, now())
         .await?;
     Ok(ok(StatusCode::OK, client_view(&state, &client_id).await?))
 }

@@ -15,6 +15,7 @@ pub mod onboarding;
 pub mod partner_people;
 pub mod partners;
 pub mod problem;
+pub mod routes;
 pub mod trust;
 pub mod usage;
 pub mod users;
@@ -25,7 +26,7 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use entente_store::governance::{Change, Submitted};
+use entente_store::governance::Change;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -226,25 +227,31 @@ pub async fn apply_changes(state: &AppState) {
 pub async fn submit(
     state: &AppState,
     caller: &Caller,
+    op: entente_operations::Operation,
     change: Change,
     reason: &str,
 ) -> ApiResult<Response> {
     let out = state
-        .store
-        .submit(&caller.actor(), change, reason, true, now())
+        .ops()
+        .submit(&caller.acting(), op, change, reason, true, now())
         .await?;
-    apply_changes(state).await;
-    Ok(match out {
-        Submitted::Applied { .. } => Outcome {
-            outcome: "applied".into(),
-            change_request: None,
-            summary: "the change is in effect".into(),
-        },
-        Submitted::Requested(r) => Outcome {
-            outcome: "requested".into(),
-            change_request: Some(r.id),
-            summary: r.summary,
-        },
+    Ok(Outcome::from(out).response())
+}
+
+impl From<entente_operations::governance::Outcome> for Outcome {
+    fn from(out: entente_operations::governance::Outcome) -> Self {
+        use entente_operations::governance::Outcome as Done;
+        match out {
+            Done::Applied { .. } => Outcome {
+                outcome: "applied".into(),
+                change_request: None,
+                summary: "the change is in effect".into(),
+            },
+            Done::Requested { id, summary } => Outcome {
+                outcome: "requested".into(),
+                change_request: Some(id),
+                summary,
+            },
+        }
     }
-    .response())
 }

@@ -10,11 +10,9 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::partners::Partner;
-use super::problem::{ApiError, ApiResult, Json, Path, Refusals, ok};
+use super::problem::{ApiResult, Json, Path, Refusals, ok};
 use super::time_text;
-use crate::console::federation::ConsoleFederation;
 use crate::state::{AppState, now};
-use app::ssr::FederationServices;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Onboarding {
@@ -62,8 +60,8 @@ pub async fn put_record(
     Json(record): Json<PartnerRecord>,
 ) -> ApiResult<Response> {
     state
-        .store
-        .set_partner_record(&caller.actor(), &slug, record, now())
+        .ops()
+        .save_partner_record(&caller.acting(), &slug, record, now())
         .await?;
     Ok(ok(StatusCode::OK, onboarding_of(&state, &slug).await?))
 }
@@ -77,8 +75,8 @@ pub async fn accept_questionnaire(
     Path(slug): Path<String>,
 ) -> ApiResult<Response> {
     state
-        .store
-        .accept_questionnaire(&caller.actor(), &slug, now())
+        .ops()
+        .accept_questionnaire(&caller.acting(), &slug, now())
         .await?;
     Ok(ok(StatusCode::OK, onboarding_of(&state, &slug).await?))
 }
@@ -92,15 +90,9 @@ pub async fn check_issuer_keys(
     Extension(caller): Extension<Caller>,
     Path(slug): Path<String>,
 ) -> ApiResult<Response> {
-    state.store.partner_by_slug(&slug).await?;
-    let started = now();
-    let (passed, detail) = ConsoleFederation(state.clone())
-        .check_issuer_keys(slug.clone())
-        .await
-        .map_err(ApiError::bad_request)?;
     state
-        .store
-        .record_issuer_check(&caller.actor(), &slug, passed, &detail, started)
+        .ops()
+        .check_issuer_keys(&caller.acting(), &slug, now())
         .await?;
     Ok(ok(StatusCode::OK, onboarding_of(&state, &slug).await?))
 }

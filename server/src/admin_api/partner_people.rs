@@ -7,7 +7,6 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use entente_store::enums::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -92,20 +91,6 @@ pub struct CreatedInvitation {
     pub link: String,
 }
 
-fn partner_role(role: Option<&str>) -> ApiResult<Role> {
-    let role: Role = role
-        .unwrap_or("partner_admin")
-        .parse()
-        .map_err(ApiError::bad_request)?;
-    if role.is_partner() {
-        Ok(role)
-    } else {
-        Err(ApiError::bad_request(
-            "a partner user is partner_admin, partner_viewer or sandbox_tester",
-        ))
-    }
-}
-
 #[utoipa::path(post, path = "/admin/api/v1/partners/{partner}/invitations", tag = "partner users",
     params(("partner" = String, Path, description = "The partner's slug")),
     request_body = NewInvitation,
@@ -116,30 +101,23 @@ pub async fn invite(
     Path(slug): Path<String>,
     Json(body): Json<NewInvitation>,
 ) -> ApiResult<Response> {
-    let role = partner_role(body.role.as_deref())?;
-    let p = state.store.partner_by_slug(&slug).await?;
-    let token = entente_domain::secret::random_token(32);
-    let now = now();
-    let expires_at = now + app::ssr::portal::INVITE_LIFETIME;
-    state
-        .store
+    let invitation = state
+        .ops()
         .invite_partner_user(
-            &caller.actor(),
-            &p,
+            &caller.acting(),
+            Some(&slug),
             &body.email,
-            role,
-            state.hasher.hash(&token),
-            expires_at,
-            now,
+            body.role.as_deref().unwrap_or("partner_admin"),
+            now(),
         )
         .await?;
     Ok(ok(
         StatusCode::CREATED,
         CreatedInvitation {
-            email: body.email.trim().to_lowercase(),
-            role: role.to_string(),
-            expires_at: time_text(expires_at),
-            link: format!("{}/setup?token={token}", state.issuer),
+            email: invitation.email,
+            role: invitation.role.to_string(),
+            expires_at: time_text(invitation.expires_at),
+            link: invitation.link,
         },
     ))
 }
@@ -153,10 +131,9 @@ pub async fn withdraw_invitation(
     Extension(caller): Extension<Caller>,
     Path((slug, email)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let p = state.store.partner_by_slug(&slug).await?;
     state
-        .store
-        .revoke_partner_invites(&caller.actor(), &p, &email, now())
+        .ops()
+        .revoke_partner_invitation(&caller.acting(), Some(&slug), &email, now())
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -182,12 +159,16 @@ pub async fn put_partner_user(
     Path((slug, email)): Path<(String, String)>,
     Json(body): Json<UserAccess>,
 ) -> ApiResult<Response> {
-    let role = partner_role(Some(&body.role))?;
-    let p = state.store.partner_by_slug(&slug).await?;
-    // The caller is never one of the partner's users, so no self-change check applies.
     let u = state
-        .store
-        .set_partner_user_access(&caller.actor(), "", &p, &email, role, body.enabled, now())
+        .ops()
+        .set_partner_user_access(
+            &caller.acting(),
+            Some(&slug),
+            &email,
+            &body.role,
+            body.enabled,
+            now(),
+        )
         .await?;
     Ok(ok(
         StatusCode::OK,

@@ -4,15 +4,13 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use entente_domain::lifecycle::Stage;
 use entente_store::entities::partner;
-use entente_store::governance::Change;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
-use super::problem::{ApiError, ApiResult, Json, Outcome, Page, Paging, Path, Query, Refusals, ok};
-use super::{apply_changes, submit, time_text};
+use super::problem::{ApiResult, Json, Outcome, Page, Paging, Path, Query, Refusals, ok};
+use super::time_text;
 use crate::state::{AppState, now};
 
 #[derive(Debug, serde::Serialize, ToSchema)]
@@ -94,22 +92,13 @@ pub async fn create_partner(
     Extension(caller): Extension<Caller>,
     Json(body): Json<NewPartner>,
 ) -> ApiResult<Response> {
-    let stage: Stage = body
-        .stage
-        .as_deref()
-        .unwrap_or("applied")
-        .parse()
-        .map_err(ApiError::bad_request)?;
-    entente_domain::governance::check_initial_stage(stage).map_err(ApiError::bad_request)?;
     let p = state
-        .store
+        .ops()
         .create_partner(
-            &caller.actor(),
-            entente_store::catalog::NewPartner {
-                slug: body.slug,
-                name: body.name,
-                stage,
-            },
+            &caller.acting(),
+            body.slug,
+            body.name,
+            body.stage.as_deref(),
             now(),
         )
         .await?;
@@ -149,25 +138,18 @@ pub async fn move_stage(
     Path(slug): Path<String>,
     Json(body): Json<StageChange>,
 ) -> ApiResult<Response> {
-    let to: Stage = body.to.parse().map_err(ApiError::bad_request)?;
-    if entente_domain::governance::stage_change_needs_approval(to) {
-        return submit(
-            &state,
-            &caller,
-            Change::Promote { partner: slug },
-            &body.reason,
-        )
-        .await;
-    }
-    let p = state
-        .store
-        .set_partner_stage(&caller.actor(), &slug, to, now())
+    use entente_operations::partners::StageMoved;
+    let moved = state
+        .ops()
+        .move_partner_stage(&caller.acting(), &slug, &body.to, &body.reason, now())
         .await?;
-    apply_changes(&state).await;
-    Ok(Outcome {
-        outcome: "applied".into(),
-        change_request: None,
-        summary: format!("{} is now {}", p.slug, p.stage),
+    Ok(match moved {
+        StageMoved::Moved(p) => Outcome {
+            outcome: "applied".into(),
+            change_request: None,
+            summary: format!("{} is now {}", p.slug, p.stage),
+        },
+        StageMoved::Submitted(out) => Outcome::from(out),
     }
     .response())
 }
@@ -191,10 +173,9 @@ pub async fn suspend(
     Json(body): Json<Reason>,
 ) -> ApiResult<Response> {
     let p = state
-        .store
-        .suspend_partner(&caller.actor(), &slug, &body.reason, now())
+        .ops()
+        .suspend_partner(&caller.acting(), &slug, &body.reason, now())
         .await?;
-    apply_changes(&state).await;
     Ok(ok(StatusCode::OK, Partner::from(p)))
 }
 
@@ -210,11 +191,9 @@ pub async fn reactivate(
     Path(slug): Path<String>,
     Json(body): Json<Reason>,
 ) -> ApiResult<Response> {
-    submit(
-        &state,
-        &caller,
-        Change::Reactivate { partner: slug },
-        &body.reason,
-    )
-    .await
+    let out = state
+        .ops()
+        .reactivate_partner(&caller.acting(), &slug, &body.reason, now())
+        .await?;
+    Ok(Outcome::from(out).response())
 }

@@ -113,6 +113,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<entente_operations::OpError> for ApiError {
+    fn from(e: entente_operations::OpError) -> Self {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::new(status, e.to_string())
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         let status = match r {

@@ -9,6 +9,7 @@ use entente_domain::federation::rules::{
     ClaimPass, ScopeMapping, TokenKind, format_claim_passes, format_scope_mappings,
     parse_claim_passes, parse_scope_mappings,
 };
+use entente_operations::Operation;
 use entente_store::entities::{trust_rule, trusted_issuer};
 use entente_store::federation::{NewTrustRule, NewTrustedIssuer};
 use entente_store::governance::Change;
@@ -17,10 +18,8 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::problem::{ApiError, ApiResult, Json, Outcome, Path, Refusals, ok};
-use super::{apply_changes, not_reserved, submit, time_text};
-use crate::console::federation::ConsoleFederation;
+use super::{not_reserved, submit, time_text};
 use crate::state::{AppState, now};
-use app::ssr::FederationServices;
 
 fn words(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_owned).collect()
@@ -114,16 +113,10 @@ pub struct NewIssuer {
 }
 
 /// The store's new issuer from an API or config body (the JWKS URL checked against SSRF).
-pub async fn new_issuer(state: &AppState, b: NewIssuer) -> Result<NewTrustedIssuer, String> {
+pub fn new_issuer(state: &AppState, b: NewIssuer) -> Result<NewTrustedIssuer, String> {
     let mut n = NewTrustedIssuer::new(b.issuer.trim().to_owned(), state.issuer.clone());
-    match (b.jwks_uri, b.jwks) {
-        (Some(u), None) => {
-            n.jwks_uri = Some(ConsoleFederation(state.clone()).check_jwks_uri(u).await?)
-        }
-        (None, Some(j)) => n.jwks = Some(j),
-        (None, None) => return Err("give a jwks_uri or the issuer's jwks".into()),
-        (Some(_), Some(_)) => return Err("give either jwks_uri or jwks, not both".into()),
-    }
+    n.jwks_uri = b.jwks_uri;
+    n.jwks = b.jwks;
     if let Some(a) = b.algorithms {
         n.algorithms = a.join(" ");
     }
@@ -160,15 +153,11 @@ pub async fn create_issuer(
     Path(slug): Path<String>,
     Json(body): Json<NewIssuer>,
 ) -> ApiResult<Response> {
-    state.store.partner_by_slug(&slug).await?;
-    let n = new_issuer(&state, body)
-        .await
-        .map_err(ApiError::bad_request)?;
+    let n = new_issuer(&state, body).map_err(ApiError::bad_request)?;
     let m = state
-        .store
-        .create_trusted_issuer(&caller.actor(), &slug, n, now())
+        .ops()
+        .add_trusted_issuer(&caller.acting(), Some(&slug), n, now())
         .await?;
-    apply_changes(&state).await;
     Ok(ok(StatusCode::CREATED, TrustedIssuer::from(m)))
 }
 
@@ -203,22 +192,24 @@ pub async fn switch_issuer(
     Path(slug): Path<String>,
     Json(body): Json<IssuerSwitch>,
 ) -> ApiResult<Response> {
-    if body.enabled {
-        let change = Change::EnableIssuer {
-            partner: slug,
-            issuer: body.issuer,
-        };
-        return submit(&state, &caller, change, &body.reason).await;
-    }
-    state
-        .store
-        .set_trusted_issuer_enabled(&caller.actor(), &slug, &body.issuer, false, now())
+    let out = state
+        .ops()
+        .set_issuer_enabled(
+            &caller.acting(),
+            &slug,
+            &body.issuer,
+            body.enabled,
+            &body.reason,
+            now(),
+        )
         .await?;
-    apply_changes(&state).await;
-    Ok(Outcome {
-        outcome: "applied".into(),
-        change_request: None,
-        summary: format!("issuer {} disabled", body.issuer),
+    Ok(match out {
+        entente_operations::governance::Outcome::Applied { .. } if !body.enabled => Outcome {
+            outcome: "applied".into(),
+            change_request: None,
+            summary: format!("issuer {} disabled", body.issuer),
+        },
+        out => Outcome::from(out),
     }
     .response())
 }
@@ -388,7 +379,14 @@ pub async fn put_rule(
         audience: body.audience,
         rule,
     };
-    submit(&state, &caller, change, &body.reason).await
+    submit(
+        &state,
+        &caller,
+        Operation::SetTrustRule,
+        change,
+        &body.reason,
+    )
+    .await
 }
 
 /// Disabling applies at once; enabling again may be a change request.
@@ -403,24 +401,23 @@ pub async fn switch_rule(
     Path(rule_id): Path<String>,
     Json(body): Json<Enabled>,
 ) -> ApiResult<Response> {
-    if body.enabled {
-        return submit(
-            &state,
-            &caller,
-            Change::EnableTrustRule { rule_id },
+    let out = state
+        .ops()
+        .set_trust_rule_enabled(
+            &caller.acting(),
+            &rule_id,
+            body.enabled,
             &body.reason,
+            now(),
         )
-        .await;
-    }
-    state
-        .store
-        .set_trust_rule_enabled(&caller.actor(), &rule_id, false, now())
         .await?;
-    apply_changes(&state).await;
-    Ok(Outcome {
-        outcome: "applied".into(),
-        change_request: None,
-        summary: format!("trust rule {rule_id} disabled"),
+    Ok(match out {
+        entente_operations::governance::Outcome::Applied { .. } if !body.enabled => Outcome {
+            outcome: "applied".into(),
+            change_request: None,
+            summary: format!("trust rule {rule_id} disabled"),
+        },
+        out => Outcome::from(out),
     }
     .response())
 }

@@ -132,6 +132,12 @@ struct Access {
 /// The access-table route of the live stream.
 const LIVE_ROUTE: &str = "GET /admin/api/v1/usage/live";
 
+/// Whether the live stream's operation is still offered to a console or API role.
+fn live_allowed(role: entente_store::enums::Role) -> bool {
+    super::routes::operation(LIVE_ROUTE)
+        .is_some_and(|op| entente_operations::policy::rule(op).staff.contains(&role))
+}
+
 /// Whether the caller that opened a live stream may still read it: its bearer token still
 /// valid (not expired, not revoked, its client still allowed the role), or its console session
 /// still live (not signed out, the user enabled), with a role the access table lets read it.
@@ -142,7 +148,7 @@ async fn still_allowed(
     session: Option<&tower_sessions::Session>,
 ) -> bool {
     match super::auth::bearer(state, headers) {
-        Some(Ok((_, role))) => app::ssr::access::allows(LIVE_ROUTE, role),
+        Some(Ok((_, role))) => live_allowed(role),
         Some(Err(_)) => false,
         None => {
             let Some(session) = session else {
@@ -157,7 +163,7 @@ async fn still_allowed(
             }
             matches!(
                 app::ssr::session::session_admin(&state.store, session).await,
-                Ok(Some(a)) if app::ssr::access::allows(LIVE_ROUTE, a.role)
+                Ok(Some(a)) if a.partner_id.is_none() && live_allowed(a.role)
             )
         }
     }

@@ -5,12 +5,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use entente_store::entities::admin_user;
-use entente_store::enums::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::problem::{ApiError, ApiResult, Json, Paging, Path, Query, Refusals, ok};
+use super::problem::{ApiResult, Json, Paging, Path, Query, Refusals, ok};
 use super::time_text;
 use crate::state::{AppState, now};
 
@@ -68,17 +67,9 @@ pub async fn put_user(
     Path(email): Path<String>,
     Json(body): Json<Access>,
 ) -> ApiResult<Response> {
-    let role: Role = body.role.parse().map_err(ApiError::bad_request)?;
     let u = state
-        .store
-        .set_admin_access(
-            &caller.actor(),
-            caller.admin_id.as_deref().unwrap_or(""),
-            &email,
-            role,
-            body.enabled,
-            now(),
-        )
+        .ops()
+        .set_console_user_access(&caller.acting(), &email, &body.role, body.enabled, now())
         .await?;
     Ok(ok(StatusCode::OK, User::from(u)))
 }

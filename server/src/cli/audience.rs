@@ -2,7 +2,6 @@
 
 use clap::Subcommand;
 use entente_domain::environment::Environment;
-use entente_store::catalog::NewAudience;
 use serde_json::json;
 
 use super::{Ctx, print};
@@ -41,11 +40,7 @@ pub enum AudienceCmd {
 
 pub async fn run(cx: &Ctx<'_>, cmd: AudienceCmd) -> anyhow::Result<()> {
     let Ctx {
-        store,
-        actor,
-        out,
-        now,
-        ..
+        store, out, now, ..
     } = *cx;
     match cmd {
         AudienceCmd::Create {
@@ -56,14 +51,15 @@ pub async fn run(cx: &Ctx<'_>, cmd: AudienceCmd) -> anyhow::Result<()> {
             environment,
         } => {
             let scopes: Vec<String> = scopes.split_whitespace().map(str::to_owned).collect();
-            let a = store
+            let a = cx
+                .operations()?
                 .create_audience(
-                    actor,
-                    NewAudience {
-                        name: name.unwrap_or_else(|| identifier.clone()),
+                    &cx.host(),
+                    entente_operations::catalog::AudienceRequest {
+                        name,
                         identifier,
                         scopes: scopes.clone(),
-                        token_lifetime,
+                        token_lifetime: Some(token_lifetime),
                         environment,
                     },
                     now,
@@ -81,8 +77,15 @@ pub async fn run(cx: &Ctx<'_>, cmd: AudienceCmd) -> anyhow::Result<()> {
             description,
             sensitivity,
         } => {
-            store
-                .set_scope_info(actor, &audience, &scope, &description, &sensitivity, now)
+            cx.operations()?
+                .set_scope_info(
+                    &cx.host(),
+                    &audience,
+                    &scope,
+                    &description,
+                    &sensitivity,
+                    now,
+                )
                 .await?;
             print(
                 out,

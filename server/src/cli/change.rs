@@ -6,8 +6,7 @@ use clap::{Args, Subcommand};
 use entente_domain::governance::RequestStatus;
 use entente_store::Actor;
 use entente_store::entities::change_request;
-use entente_store::enums::Role;
-use entente_store::governance::{Change, RequestFilter, Submitted};
+use entente_store::governance::{Change, RequestFilter};
 use serde_json::json;
 
 use super::{Ctx, Output, print};
@@ -28,7 +27,10 @@ pub struct ApprovalArgs {
 
 /// The console user a command line acts for when it files or withdraws a request: a person
 /// the four-eyes rule can tell apart from the approver (an operator or administrator).
-pub(crate) async fn filer(cx: &Ctx<'_>, email: Option<&str>) -> anyhow::Result<Actor> {
+pub(crate) async fn filer(
+    cx: &Ctx<'_>,
+    email: Option<&str>,
+) -> anyhow::Result<entente_operations::Actor> {
     let Some(email) = email else {
         anyhow::bail!("name the console user filing the request with --as EMAIL");
     };
@@ -36,12 +38,14 @@ pub(crate) async fn filer(cx: &Ctx<'_>, email: Option<&str>) -> anyhow::Result<A
         .store
         .admin_by_email(email)
         .await?
-        .filter(|u| u.enabled)
+        .filter(|u| u.enabled && !u.role.is_partner())
         .ok_or_else(|| anyhow::anyhow!("{email} is not an enabled console user"))?;
-    if user.role == Role::Auditor {
-        anyhow::bail!("{email} is an auditor; auditors change nothing");
-    }
-    Ok(Actor::new(format!("admin:{}", user.email)))
+    Ok(entente_operations::Actor::console(
+        user.id,
+        user.email,
+        user.role,
+        Actor::new(String::new()),
+    ))
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,23 +74,27 @@ pub fn request_json(r: &change_request::Model, partner: &str) -> serde_json::Val
            "decided_by": r.decided_by, "decided_at": r.decided_at, "comment": r.decision_comment})
 }
 
-/// Submits `change` and prints what happened: `applied` when nothing needed approval.
+/// Submits `change` as the operation `op` and prints what happened: `applied` when nothing
+/// needed approval.
 pub async fn submit(
     cx: &Ctx<'_>,
+    op: entente_operations::Operation,
     change: Change,
     approval: &ApprovalArgs,
     applied: impl FnOnce(Option<String>) -> (serde_json::Value, String),
 ) -> anyhow::Result<()> {
+    use entente_operations::governance::Outcome;
     let partner = change.partner().unwrap_or_default().to_owned();
     let actor = if approval.request_approval {
         filer(cx, approval.as_user.as_deref()).await?
     } else {
-        cx.actor.clone()
+        cx.host()
     };
     let outcome = cx
-        .store
+        .operations()?
         .submit(
             &actor,
+            op,
             change,
             &approval.reason,
             approval.request_approval,
@@ -94,18 +102,21 @@ pub async fn submit(
         )
         .await?;
     match outcome {
-        Submitted::Applied { id } => {
+        Outcome::Applied { id } => {
             let (v, t) = applied(id);
             print(cx.out, v, t);
         }
-        Submitted::Requested(r) => print(
-            cx.out,
-            json!({"change_request": request_json(&r, &partner)}),
-            format!(
-                "change request #{} filed: {}. A different administrator approves or rejects it in the console.",
-                r.id, r.summary
-            ),
-        ),
+        Outcome::Requested { id, .. } => {
+            let r = cx.store.change_request(id).await?;
+            print(
+                cx.out,
+                json!({"change_request": request_json(&r, &partner)}),
+                format!(
+                    "change request #{} filed: {}. A different administrator approves or rejects it in the console.",
+                    r.id, r.summary
+                ),
+            )
+        }
     }
     Ok(())
 }
@@ -149,7 +160,10 @@ pub async fn run(cx: &Ctx<'_>, cmd: ChangeCmd) -> anyhow::Result<()> {
         }
         ChangeCmd::Withdraw { id, as_user } => {
             let actor = filer(cx, as_user.as_deref()).await?;
-            let r = cx.store.withdraw_change_request(&actor, id, cx.now).await?;
+            let r = cx
+                .operations()?
+                .withdraw_change_request(&actor, id, cx.now)
+                .await?;
             print(
                 cx.out,
                 json!({"id": r.id, "status": r.status}),

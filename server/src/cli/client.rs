@@ -1,13 +1,9 @@
 //! `entente client`: Clients of partners: create (secret shown once), list, rotate a secret.
 
 use clap::{Args, Subcommand};
-use entente_domain::secret::{generate_secret, new_client_id};
-use entente_store::{Actor, Store};
 use serde_json::json;
 
-use super::{Ctx, Output, print};
-use crate::config::CommonArgs;
-use crate::startup::secret_hasher;
+use super::{Ctx, print};
 
 #[derive(Debug, Subcommand)]
 pub enum ClientCmd {
@@ -43,14 +39,10 @@ pub enum ClientCmd {
 
 pub async fn run(cx: &Ctx<'_>, cmd: ClientCmd) -> anyhow::Result<()> {
     let Ctx {
-        store,
-        actor,
-        common,
-        out,
-        now,
+        store, out, now, ..
     } = *cx;
     match cmd {
-        ClientCmd::Create(c) => create_client(store, actor, common, out, c, now).await?,
+        ClientCmd::Create(c) => create_client(cx, c).await?,
         ClientCmd::List { partner } => {
             let pid = match partner {
                 Some(slug) => Some(store.partner_by_slug(&slug).await?.id),
@@ -76,18 +68,17 @@ pub async fn run(cx: &Ctx<'_>, cmd: ClientCmd) -> anyhow::Result<()> {
             jwks_uri,
             fetch,
         } => {
-            let keys = match (jwks_file, jwks_uri) {
-                (Some(path), _) => {
-                    entente_store::client_keys::ClientKeys::Document(read_jwks(&path)?)
-                }
-                (None, Some(u)) => entente_store::client_keys::ClientKeys::Uri(
-                    crate::partner_clients::check_jwks_uri(&u, &fetch.fetch_policy()?)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("--jwks-uri: {e}"))?,
-                ),
-                (None, None) => anyhow::bail!("give --jwks-file or --jwks-uri"),
+            use entente_operations::clients::Credentials;
+            let jwks = jwks_file.as_deref().map(read_jwks).transpose()?;
+            let keys = Credentials::keys(jwks, jwks_uri)?;
+            let (before, _) = cx
+                .ops(fetch.fetch_policy()?)?
+                .set_client_keys(&cx.host(), &client_id, keys, now)
+                .await?;
+            let m = entente_store::entities::client::Model {
+                auth_method: entente_store::enums::ClientAuth::PrivateKeyJwt,
+                ..before
             };
-            let m = store.set_client_keys(actor, &client_id, keys, now).await?;
             print(
                 out,
                 json!({"client_id": m.client_id, "auth_method": m.auth_method}),
@@ -102,15 +93,9 @@ auth_method:   {}",
             client_id,
             grace_seconds,
         } => {
-            let secret = generate_secret();
-            store
-                .rotate_client_secret(
-                    actor,
-                    &client_id,
-                    secret_hasher(&common.master_key()?).hash(&secret),
-                    grace_seconds,
-                    now,
-                )
+            let (_, secret) = cx
+                .operations()?
+                .rotate_client_secret(&cx.host(), &client_id, grace_seconds, now)
                 .await?;
             print(
                 out,
@@ -151,52 +136,37 @@ pub struct ClientCreate {
     pub environment: Option<String>,
 }
 
-async fn create_client(
-    store: &Store,
-    actor: &Actor,
-    common: &CommonArgs,
-    out: Output,
-    c: ClientCreate,
-    now: i64,
-) -> anyhow::Result<()> {
-    let partner = store.partner_by_slug(&c.partner).await?;
+async fn create_client(cx: &Ctx<'_>, c: ClientCreate) -> anyhow::Result<()> {
+    use entente_operations::clients::{Credentials, NewClientRequest};
     let jwks = c.jwks_file.as_deref().map(read_jwks).transpose()?;
-    let jwks_uri = match &c.jwks_uri {
-        Some(u) => Some(
-            crate::partner_clients::check_jwks_uri(u, &c.fetch.fetch_policy()?)
-                .await
-                .map_err(|e| anyhow::anyhow!("--jwks-uri: {e}"))?,
-        ),
-        None => None,
-    };
-    let (secret, new) = crate::partner_clients::new_partner_client(
-        crate::partner_clients::ClientInput {
-            partner_id: partner.id,
-            name: c.name,
-            scopes: &c.scopes,
-            auth_method: &c.auth_method,
-            jwks,
-            jwks_uri,
-            grant_types: &c.grant_types,
-            environment: c.environment.as_deref(),
-        },
-        &secret_hasher(&common.master_key()?),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let client_id = new_client_id();
-    let m = store
-        .create_client(actor, new, client_id.clone(), now)
+    let credentials = Credentials::parse(&c.auth_method, jwks, c.jwks_uri.clone())?;
+    let created = cx
+        .ops(c.fetch.fetch_policy()?)?
+        .create_client(
+            &cx.host(),
+            NewClientRequest {
+                partner: Some(c.partner.clone()),
+                name: c.name,
+                scopes: c.scopes,
+                credentials,
+                grant_types: vec![c.grant_types],
+                environment: c.environment,
+            },
+            cx.now,
+        )
         .await?;
+    let m = created.client;
+    let client_id = m.client_id.clone();
     let mut v = json!({"client_id": client_id, "partner": c.partner, "name": m.name, "environment": m.environment, "auth_method": m.auth_method, "scopes": m.allowed_scopes});
     let mut t = format!(
         "client_id:     {client_id}\nenvironment:   {}",
         m.environment
     );
-    if let Some(s) = secret {
+    if let Some(s) = created.secret {
         v["client_secret"] = json!(s);
         t.push_str(&format!("\nclient_secret: {s}\n(shown once: store it now)"));
     }
-    print(out, v, t);
+    print(cx.out, v, t);
     Ok(())
 }
 

@@ -12,9 +12,8 @@ use serde_json::json;
 use super::change::{ApprovalArgs, filer};
 use super::{Ctx, Output, print};
 use crate::config::FetchArgs;
-use crate::partner_clients::{ClientInput, new_partner_client};
-use crate::startup::secret_hasher;
 use crate::state::issuer_keys::ssrf::check_url_resolves;
+use entente_operations::clients::Credentials;
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCmd {
@@ -103,9 +102,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: ConfigCmd) -> anyhow::Result<()> {
             };
             let (clients, secrets) = prepare(cx, &steps, &fetch).await?;
             let done = cx
-                .store
-                .apply_config(
-                    cx.actor,
+                .ops(fetch.fetch_policy()?)?
+                .apply_configuration(
+                    &cx.host(),
                     by.as_ref(),
                     &steps,
                     clients,
@@ -129,38 +128,36 @@ async fn prepare(
     HashMap<String, entente_store::catalog::NewClient>,
     Vec<(String, String)>,
 )> {
-    let hasher = secret_hasher(&cx.common.master_key()?);
     let policy = fetch.fetch_policy()?;
+    let ops = cx.ops(policy)?;
     let mut clients = HashMap::new();
     let mut secrets = vec![];
     for step in steps {
         match step {
             Step::CreateClient { client, .. } => {
-                let jwks_uri = match &client.jwks_uri {
-                    Some(u) => Some(
-                        crate::partner_clients::check_jwks_uri(u, &policy)
-                            .await
-                            .map_err(|e| {
-                                anyhow::anyhow!("client {}: jwks_uri: {e}", client.client_id)
-                            })?,
-                    ),
-                    None => None,
-                };
-                let (secret, new) = new_partner_client(
-                    ClientInput {
-                        // The store sets the partner when it applies the step.
-                        partner_id: String::new(),
-                        name: client.name.clone(),
-                        scopes: &client.scopes.join(" "),
-                        auth_method: &client.auth_method,
-                        jwks: client.jwks.clone(),
-                        jwks_uri,
-                        grant_types: &client.grant_types.join(" "),
-                        environment: Some(client.environment.as_str()),
-                    },
-                    &hasher,
-                )
+                let credentials = Credentials::parse(
+                    &client.auth_method,
+                    client.jwks.clone(),
+                    client.jwks_uri.clone(),
+                );
+                let draft = match credentials {
+                    Ok(credentials) => {
+                        ops.draft_client(
+                            &cx.host(),
+                            // The store sets the partner when it applies the step.
+                            String::new(),
+                            client.name.clone(),
+                            &client.scopes.join(" "),
+                            credentials,
+                            &client.grant_types,
+                            Some(client.environment.as_str()),
+                        )
+                        .await
+                    }
+                    Err(e) => Err(e),
+                }
                 .map_err(|e| anyhow::anyhow!("client {}: {e}", client.client_id))?;
+                let (secret, new) = (draft.secret, draft.new);
                 if let Some(s) = secret {
                     secrets.push((client.client_id.clone(), s));
                 }

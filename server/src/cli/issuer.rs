@@ -9,7 +9,6 @@ use serde_json::json;
 
 use super::{Ctx, print};
 use crate::config::FetchArgs;
-use crate::state::issuer_keys::ssrf::check_url_resolves;
 
 // Parsed once per process: the size of the largest variant does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -96,11 +95,7 @@ pub enum IssuerCmd {
 
 pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
     let Ctx {
-        store,
-        actor,
-        out,
-        now,
-        ..
+        store, out, now, ..
     } = *cx;
     match cmd {
         IssuerCmd::Add {
@@ -119,16 +114,6 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
             entente_issuer,
             fetch,
         } => {
-            let policy = fetch.fetch_policy()?;
-            let jwks_uri = match jwks_uri {
-                Some(u) => Some(
-                    check_url_resolves(&u, &policy)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("--jwks-uri: {e}"))?
-                        .to_string(),
-                ),
-                None => None,
-            };
             let jwks = match jwks_file {
                 Some(f) => Some(
                     std::fs::read_to_string(&f)
@@ -162,8 +147,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
             new.subject_claim = subject_claim;
             new.subject_claim_guaranteed = subject_claim_guaranteed;
             new.access_tokens_typed_jwt = access_tokens_typed_jwt;
-            let m = store
-                .create_trusted_issuer(actor, &partner, new, now)
+            let m = cx
+                .ops(fetch.fetch_policy()?)?
+                .add_trusted_issuer(&cx.host(), Some(&partner), new, now)
                 .await?;
             print(
                 out,
@@ -191,8 +177,8 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
             print(out, json!(v), t);
         }
         IssuerCmd::Disable { partner, issuer } => {
-            store
-                .set_trusted_issuer_enabled(actor, &partner, &issuer, false, now)
+            cx.operations()?
+                .set_issuer_enabled(&cx.host(), &partner, &issuer, false, "", now)
                 .await?;
             print(
                 out,
@@ -209,12 +195,18 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
                 partner,
                 issuer: issuer.clone(),
             };
-            super::change::submit(cx, change, &approval, |_| {
-                (
-                    json!({"issuer": issuer, "enabled": true}),
-                    format!("trusted issuer {issuer} enabled"),
-                )
-            })
+            super::change::submit(
+                cx,
+                entente_operations::Operation::SetIssuerEnabled,
+                change,
+                &approval,
+                |_| {
+                    (
+                        json!({"issuer": issuer, "enabled": true}),
+                        format!("trusted issuer {issuer} enabled"),
+                    )
+                },
+            )
             .await?;
         }
         IssuerCmd::Update {
@@ -222,14 +214,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
             issuer,
             access_tokens_typed_jwt,
         } => {
-            let m = store
-                .set_issuer_access_tokens_typed_jwt(
-                    actor,
-                    &partner,
-                    &issuer,
-                    access_tokens_typed_jwt,
-                    now,
-                )
+            let m = cx
+                .operations()?
+                .set_issuer_typed_jwt(&cx.host(), &partner, &issuer, access_tokens_typed_jwt, now)
                 .await?;
             print(
                 out,

@@ -49,10 +49,10 @@ pub enum KeyCmd {
 pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
     let Ctx {
         store,
-        actor,
         common,
         out,
         now,
+        ..
     } = *cx;
     match cmd {
         KeyCmd::List => {
@@ -77,15 +77,17 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
         } => {
             let alg: SigningAlgorithm =
                 algorithm.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-            let kid = crate::state::signing_keys::rotate_now(
-                store,
-                &common.master_key()?,
+            let kid = crate::operations::host_ops(
+                store.clone(),
+                common.master_key()?,
+                std::env::var("ENTENTE_ISSUER").unwrap_or_default(),
+                crate::state::issuer_keys::FetchPolicy {
+                    allow_insecure: false,
+                    max_stale: 0,
+                },
                 alg,
-                environment,
-                immediate,
-                actor,
-                now,
             )
+            .rotate_key(&cx.host(), environment, immediate, now)
             .await?;
             print(
                 out,
@@ -117,27 +119,10 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
             print(out, json!(v), t);
         }
         KeyCmd::Revoke { kid, confirm } => {
-            if confirm != kid {
-                anyhow::bail!("--confirm must repeat the key ID exactly");
-            }
-            let (was, environment) = store.revoke_signing_key(actor, &kid, now).await?;
-            let successor = if was == entente_store::enums::KeyStateColumn::Active {
-                let alg = policy_in_force(cx).await?.algorithm;
-                Some(
-                    crate::state::signing_keys::rotate_now(
-                        store,
-                        &common.master_key()?,
-                        alg,
-                        environment.into(),
-                        true,
-                        actor,
-                        now,
-                    )
-                    .await?,
-                )
-            } else {
-                None
-            };
+            let successor = cx
+                .operations()?
+                .revoke_key(&cx.host(), &kid, &confirm, now)
+                .await?;
             print(
                 out,
                 json!({"kid": kid, "revoked": true, "successor": successor}),
@@ -153,20 +138,19 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
             grace_minutes,
         } => {
             if let (Some(d), Some(p), Some(g)) = (rotation_days, publish_minutes, grace_minutes) {
-                let longest = store.longest_token_lifetime().await?;
                 let scale = |n: i64, by: i64| {
                     n.checked_mul(by)
                         .ok_or_else(|| anyhow::anyhow!("a number is too large"))
                 };
-                let policy = entente_domain::keyring::RotationPolicy::checked(
-                    policy_in_force(cx).await?.algorithm,
-                    scale(d, 86_400)?,
-                    scale(p, 60)?,
-                    scale(g, 60)?,
-                    longest,
-                )
-                .map_err(anyhow::Error::msg)?;
-                store.set_key_policy(actor, &policy, now).await?;
+                cx.operations()?
+                    .set_key_policy(
+                        &cx.host(),
+                        scale(d, 86_400)?,
+                        scale(p, 60)?,
+                        scale(g, 60)?,
+                        now,
+                    )
+                    .await?;
             }
             let p = policy_in_force(cx).await?;
             print(
@@ -189,10 +173,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
 /// The policy a server would apply: the stored one, else the defaults with the configured
 /// algorithm.
 async fn policy_in_force(cx: &Ctx<'_>) -> anyhow::Result<entente_domain::keyring::RotationPolicy> {
-    let alg: SigningAlgorithm = std::env::var("ENTENTE_SIGNING_ALG")
-        .unwrap_or_else(|_| "ES256".into())
-        .parse()
-        .map_err(|e: String| anyhow::anyhow!(e))?;
+    let alg: SigningAlgorithm = super::signing_algorithm()?;
     let defaults = entente_domain::keyring::RotationPolicy {
         algorithm: alg,
         ..Default::default()

@@ -65,11 +65,7 @@ pub enum TierCmd {
 
 pub async fn run(cx: &Ctx<'_>, cmd: LimitCmd) -> anyhow::Result<()> {
     let Ctx {
-        store,
-        actor,
-        out,
-        now,
-        ..
+        store, out, now, ..
     } = *cx;
     match cmd {
         LimitCmd::Tier(TierCmd::Set {
@@ -79,8 +75,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: LimitCmd) -> anyhow::Result<()> {
             default,
         }) => {
             let rate = Rate::new(per_second, burst).map_err(anyhow::Error::msg)?;
-            let t = store
-                .set_rate_tier(actor, &name, rate, default, now)
+            let t = cx
+                .operations()?
+                .set_tier(&cx.host(), &name, rate, default, now)
                 .await?;
             print(
                 out,
@@ -117,7 +114,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: LimitCmd) -> anyhow::Result<()> {
             print(out, json!(tiers), text);
         }
         LimitCmd::Tier(TierCmd::Delete { name }) => {
-            store.delete_rate_tier(actor, &name, now).await?;
+            cx.operations()?.delete_tier(&cx.host(), &name, now).await?;
             print(
                 out,
                 json!({"deleted": name}),
@@ -148,8 +145,8 @@ pub async fn run(cx: &Ctx<'_>, cmd: LimitCmd) -> anyhow::Result<()> {
                 (Some(slug), None) => Subject::Partner { slug },
                 (None, None) => anyhow::bail!("name a --partner, a --client, or both"),
             };
-            store
-                .set_rate_limit(actor, &subject, setting.as_ref(), now)
+            cx.operations()?
+                .set_rate_limit(&cx.host(), &subject, setting.as_ref(), now)
                 .await?;
             let who = match &subject {
                 Subject::Partner { slug } => format!("partner {slug}"),

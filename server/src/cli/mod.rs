@@ -127,6 +127,45 @@ pub(crate) fn print(out: Output, value: serde_json::Value, text: String) {
     }
 }
 
+/// The commands that change something, each with the operation it performs: every command
+/// runs as the host, and the test that walks every operation checks that each host-only
+/// operation has its command.
+pub const OPERATIONS: &[(&str, entente_operations::Operation)] = {
+    use entente_operations::Operation::*;
+    &[
+        ("partner create", CreatePartner),
+        ("partner stage", MovePartnerStage),
+        ("partner suspend", SuspendPartner),
+        ("partner reactivate", ReactivatePartner),
+        ("partner invite", InvitePartnerUser),
+        ("audience create", CreateAudience),
+        ("audience scope", SetScopeInfo),
+        ("grant set", SetGrant),
+        ("client create", CreateClient),
+        ("client set-keys", SetClientKeys),
+        ("client rotate-secret", RotateClientSecret),
+        ("resource-server create", CreateResourceServer),
+        ("key rotate", RotateKey),
+        ("key revoke", RevokeKey),
+        ("key policy", SetKeyPolicy),
+        ("limit tier set", SetTier),
+        ("limit tier delete", DeleteTier),
+        ("limit set", SetRateLimit),
+        ("admin create", CreateConsoleUser),
+        ("admin api-client", ManageApiClients),
+        ("admin api-client-owner", ManageApiClients),
+        ("issuer add", AddTrustedIssuer),
+        ("issuer disable", SetIssuerEnabled),
+        ("issuer enable", SetIssuerEnabled),
+        ("issuer update", UpdateTrustedIssuer),
+        ("trust-rule set", SetTrustRule),
+        ("trust-rule disable", SetTrustRuleEnabled),
+        ("trust-rule enable", SetTrustRuleEnabled),
+        ("change withdraw", WithdrawChangeRequest),
+        ("config apply", ApplyConfiguration),
+    ]
+};
+
 /// What every catalog command works with.
 #[derive(Clone, Copy)]
 pub struct Ctx<'a> {
@@ -135,6 +174,58 @@ pub struct Ctx<'a> {
     pub common: &'a CommonArgs,
     pub out: Output,
     pub now: i64,
+}
+
+impl Ctx<'_> {
+    /// The operations, acting as the host; `fetch` says which JWKS URLs are acceptable.
+    pub fn ops(
+        &self,
+        fetch: crate::state::issuer_keys::FetchPolicy,
+    ) -> anyhow::Result<entente_operations::Operations> {
+        Ok(crate::operations::host_ops(
+            self.store.clone(),
+            self.common.master_key()?,
+            std::env::var("ENTENTE_ISSUER").unwrap_or_default(),
+            fetch,
+            signing_algorithm()?,
+        ))
+    }
+
+    /// The operations, acting as the host, with the production rules for JWKS URLs.
+    pub fn operations(&self) -> anyhow::Result<entente_operations::Operations> {
+        self.ops(crate::state::issuer_keys::FetchPolicy {
+            allow_insecure: false,
+            max_stale: 0,
+        })
+    }
+
+    /// The operations, acting as the host for an Entente whose issuer is `issuer` (the links
+    /// they make point there).
+    pub fn operations_at(&self, issuer: &str) -> anyhow::Result<entente_operations::Operations> {
+        Ok(crate::operations::host_ops(
+            self.store.clone(),
+            self.common.master_key()?,
+            issuer.trim_end_matches('/').to_owned(),
+            crate::state::issuer_keys::FetchPolicy {
+                allow_insecure: false,
+                max_stale: 0,
+            },
+            signing_algorithm()?,
+        ))
+    }
+
+    /// The host as the operations see it.
+    pub fn host(&self) -> entente_operations::Actor {
+        entente_operations::Actor::host(self.actor.clone())
+    }
+}
+
+/// The algorithm a server started here would sign with (`ENTENTE_SIGNING_ALG`, ES256).
+pub fn signing_algorithm() -> anyhow::Result<entente_domain::keys::SigningAlgorithm> {
+    std::env::var("ENTENTE_SIGNING_ALG")
+        .unwrap_or_else(|_| "ES256".into())
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!(e))
 }
 
 pub async fn run(cmd: Command, common: &CommonArgs, out: Output) -> anyhow::Result<()> {

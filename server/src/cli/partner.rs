@@ -3,13 +3,13 @@
 use clap::Subcommand;
 use entente_domain::governance;
 use entente_domain::lifecycle::Stage;
-use entente_store::catalog::NewPartner;
 use entente_store::enums::Role;
 use entente_store::governance::Change;
 use serde_json::json;
 
 use super::change::{ApprovalArgs, submit};
 use super::{Ctx, print};
+use entente_operations::Operation;
 
 #[derive(Debug, Subcommand)]
 pub enum PartnerCmd {
@@ -83,11 +83,7 @@ pub enum PartnerCmd {
 
 pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
     let Ctx {
-        store,
-        actor,
-        out,
-        now,
-        common,
+        store, out, now, ..
     } = *cx;
     match cmd {
         PartnerCmd::Users { partner } => {
@@ -162,24 +158,12 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
             role,
             entente_issuer,
         } => {
-            let p = store.partner_by_slug(&partner).await?;
-            let token = entente_domain::secret::random_token(32);
-            let hasher = crate::startup::secret_hasher(&common.master_key()?);
-            store
-                .invite_partner_user(
-                    actor,
-                    &p,
-                    &email,
-                    role,
-                    hasher.hash(&token),
-                    now + app::ssr::portal::INVITE_LIFETIME,
-                    now,
-                )
+            let invitation = cx
+                .operations_at(&entente_issuer)?
+                .invite_partner_user(&cx.host(), Some(&partner), &email, &role.as_str(), now)
                 .await?;
-            let link = format!(
-                "{}/setup?token={token}",
-                entente_issuer.trim_end_matches('/')
-            );
+            let link = invitation.link;
+            let p = store.partner_by_slug(&partner).await?;
             print(
                 out,
                 json!({"partner": p.slug, "email": email, "role": role, "link": link}),
@@ -187,9 +171,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
             );
         }
         PartnerCmd::Create { slug, name, stage } => {
-            governance::check_initial_stage(stage).map_err(anyhow::Error::msg)?;
-            let p = store
-                .create_partner(actor, NewPartner { slug, name, stage }, now)
+            let p = cx
+                .operations()?
+                .create_partner(&cx.host(), slug, name, Some(stage.as_str()), now)
                 .await?;
             print(
                 out,
@@ -216,7 +200,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
                 let change = Change::Promote {
                     partner: partner.clone(),
                 };
-                submit(cx, change, &approval, |_| {
+                submit(cx, Operation::MovePartnerStage, change, &approval, |_| {
                     (
                         json!({"slug": partner, "stage": to.as_str()}),
                         format!("partner {partner} is now {}", to.as_str()),
@@ -224,16 +208,24 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
                 })
                 .await?;
             } else {
-                let p = store.set_partner_stage(actor, &partner, to, now).await?;
-                print(
-                    out,
-                    json!({"slug": p.slug, "stage": p.stage}),
-                    format!("partner {} is now {}", p.slug, p.stage),
-                );
+                let moved = cx
+                    .operations()?
+                    .move_partner_stage(&cx.host(), &partner, to.as_str(), &approval.reason, now)
+                    .await?;
+                if let entente_operations::partners::StageMoved::Moved(p) = moved {
+                    print(
+                        out,
+                        json!({"slug": p.slug, "stage": p.stage}),
+                        format!("partner {} is now {}", p.slug, p.stage),
+                    );
+                }
             }
         }
         PartnerCmd::Suspend { partner, reason } => {
-            let p = store.suspend_partner(actor, &partner, &reason, now).await?;
+            let p = cx
+                .operations()?
+                .suspend_partner(&cx.host(), &partner, &reason, now)
+                .await?;
             print(
                 out,
                 json!({"slug": p.slug, "stage": p.stage, "reason": p.suspended_reason}),
@@ -247,7 +239,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
             let change = Change::Reactivate {
                 partner: partner.clone(),
             };
-            submit(cx, change, &approval, |_| {
+            submit(cx, Operation::ReactivatePartner, change, &approval, |_| {
                 (
                     json!({"slug": partner, "reactivated": true}),
                     format!("partner {partner} reactivated"),

@@ -67,11 +67,7 @@ pub enum TrustRuleCmd {
 
 pub async fn run(cx: &Ctx<'_>, cmd: TrustRuleCmd) -> anyhow::Result<()> {
     let Ctx {
-        store,
-        actor,
-        out,
-        now,
-        ..
+        store, out, now, ..
     } = *cx;
     match cmd {
         TrustRuleCmd::Set {
@@ -113,7 +109,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: TrustRuleCmd) -> anyhow::Result<()> {
                 audience: audience.clone(),
                 rule: r,
             };
-            submit(cx, change, &approval, |id| {
+            submit(cx, entente_operations::Operation::SetTrustRule, change, &approval, |id| {
                 let id = id.unwrap_or_default();
                 (
                     json!({"id": id, "partner": partner, "issuer": issuer, "audience": audience, "scopes": scopes,
@@ -149,7 +145,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: TrustRuleCmd) -> anyhow::Result<()> {
             print(out, json!(v), t);
         }
         TrustRuleCmd::Disable { id } => {
-            store.set_trust_rule_enabled(actor, &id, false, now).await?;
+            cx.operations()?
+                .set_trust_rule_enabled(&cx.host(), &id, false, "", now)
+                .await?;
             print(
                 out,
                 json!({"id": id, "enabled": false}),
@@ -160,12 +158,18 @@ pub async fn run(cx: &Ctx<'_>, cmd: TrustRuleCmd) -> anyhow::Result<()> {
             let change = Change::EnableTrustRule {
                 rule_id: id.clone(),
             };
-            submit(cx, change, &approval, |_| {
-                (
-                    json!({"id": id, "enabled": true}),
-                    format!("trust rule {id} enabled"),
-                )
-            })
+            submit(
+                cx,
+                entente_operations::Operation::SetTrustRuleEnabled,
+                change,
+                &approval,
+                |_| {
+                    (
+                        json!({"id": id, "enabled": true}),
+                        format!("trust rule {id} enabled"),
+                    )
+                },
+            )
             .await?;
         }
     }

@@ -1,8 +1,8 @@
 //! The console: Leptos SSR routes and server functions, sessions in the database, security
 //! headers and the cross-site refusal; the admin API shares its sessions.
 
-pub mod federation;
 pub mod playground;
+pub mod services;
 pub mod sessions;
 pub mod sign_in;
 
@@ -34,9 +34,13 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
         store: state.store.clone(),
         hasher: state.hasher.clone(),
         issuer: state.issuer.clone(),
-        federation: app::ssr::FederationHandle(std::sync::Arc::new(federation::ConsoleFederation(
+        sandbox: app::ssr::SandboxHandle(std::sync::Arc::new(services::ConsoleServices(
             state.clone(),
         ))),
+        telemetry: app::ssr::TelemetryHandle(std::sync::Arc::new(services::ConsoleServices(
+            state.clone(),
+        ))),
+        ops: state.ops(),
     };
     let https = state.issuer.starts_with("https://");
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.store.clone()))

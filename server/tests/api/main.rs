@@ -26,6 +26,7 @@ mod keys;
 mod limits;
 mod oauth;
 mod partner_people;
+mod policy_walk;
 mod portal;
 mod portal_requests;
 mod sandbox;

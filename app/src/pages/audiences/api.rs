@@ -68,23 +68,20 @@ pub async fn create_audience(
         .unwrap_or("production")
         .parse()
         .map_err(crate::ssr::bad_request)?;
-    crate::ssr::not_reserved(Some(&identifier), scopes.split_whitespace())?;
-    let c = console()?;
-    let new = entente_store::catalog::NewAudience {
-        name: if name.trim().is_empty() {
-            identifier.clone()
-        } else {
-            name
-        },
-        identifier,
-        scopes: scopes.split_whitespace().map(str::to_owned).collect(),
-        token_lifetime,
-        environment,
-    };
-    let a = c
-        .store
-        .create_audience(&admin.actor(), new, crate::ssr::now())
+    let a = console()?
+        .ops
+        .create_audience(
+            &admin.acting(),
+            entente_operations::catalog::AudienceRequest {
+                name: Some(name),
+                identifier,
+                scopes: vec![scopes],
+                token_lifetime: Some(token_lifetime),
+                environment,
+            },
+            crate::ssr::now(),
+        )
         .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
     Ok(a.identifier)
 }

@@ -111,20 +111,11 @@ pub async fn decide_change_request(
         "reject" => Decision::Reject,
         _ => return Err(bad_request("decide approve or reject")),
     };
-    let c = console()?;
-    let r = c
-        .store
-        .decide_change_request(
-            &me.actor(),
-            me.role == entente_store::enums::Role::Admin,
-            id,
-            decision,
-            &comment,
-            crate::ssr::now(),
-        )
+    let r = console()?
+        .ops
+        .decide_change_request(&me.acting(), id, decision, &comment, crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
     Ok(format!("Change request #{} {}.", r.id, r.status))
 }
 
@@ -132,9 +123,9 @@ pub async fn decide_change_request(
 pub async fn withdraw_change_request(id: i64) -> Result<String, ConsoleError> {
     let me = authorize("withdraw_change_request").await?;
     let r = console()?
-        .store
-        .withdraw_change_request(&me.actor(), id, crate::ssr::now())
+        .ops
+        .withdraw_change_request(&me.acting(), id, crate::ssr::now())
         .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
     Ok(format!("Change request #{} withdrawn.", r.id))
 }

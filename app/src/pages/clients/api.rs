@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConsoleError;
 use crate::pages::partners::api::PartnerRow;
 #[cfg(feature = "ssr")]
-use crate::ssr::{AdminSession, authorize, bad_request, console, user_error};
+use crate::ssr::{authorize, console, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientRow {
@@ -66,52 +66,31 @@ pub async fn create_client(
     scopes: String,
     environment: Option<String>,
 ) -> Result<CreatedClient, ConsoleError> {
+    use entente_operations::clients::{Credentials, NewClientRequest};
     let admin = authorize("create_client").await?;
-    crate::ssr::not_reserved(None, scopes.split_whitespace())?;
-    let environment = environment
-        .as_deref()
-        .filter(|e| !e.is_empty())
-        .map(str::parse::<entente_domain::environment::Environment>)
-        .transpose()
-        .map_err(bad_request)?;
-    create_secret_client(&admin, &partner, &name, &scopes, environment).await
-}
-
-#[cfg(feature = "ssr")]
-async fn create_secret_client(
-    admin: &AdminSession,
-    partner: &str,
-    name: &str,
-    scopes: &str,
-    environment: Option<entente_domain::environment::Environment>,
-) -> Result<CreatedClient, ConsoleError> {
     let c = console()?;
-    let p = c.store.partner_by_slug(partner).await.map_err(user_error)?;
-    let scopes = entente_domain::ScopeSet::parse(scopes).map_err(|e| bad_request(e.description))?;
-    if scopes.is_empty() {
-        return Err(bad_request("give the client at least one scope"));
-    }
-    let secret = entente_domain::secret::generate_secret();
-    let client_id = entente_domain::secret::new_client_id();
-    let new = entente_store::catalog::NewClient::partner_secret(
-        p.id,
-        name.to_owned(),
-        scopes,
-        vec!["client_credentials".into()],
-        c.hasher.hash(&secret),
-    )
-    .in_environment(environment);
-    let m = c
-        .store
-        .create_client(&admin.actor(), new, client_id.clone(), crate::ssr::now())
+    let created = c
+        .ops
+        .create_client(
+            &admin.acting(),
+            NewClientRequest {
+                partner: Some(partner),
+                name,
+                scopes,
+                credentials: Credentials::Secret,
+                grant_types: vec![],
+                environment,
+            },
+            crate::ssr::now(),
+        )
         .await
-        .map_err(user_error)?;
-    let environment = entente_domain::environment::Environment::from(m.environment);
+        .map_err(crate::ssr::op_error)?;
     Ok(CreatedClient {
-        client_id,
-        client_secret: secret,
-        environment: environment.to_string(),
-        token_endpoint: format!("{}/oauth2/token", environment.issuer(&c.issuer)),
+        client_id: created.client.client_id,
+        client_secret: created.secret.unwrap_or_default(),
+        environment: entente_domain::environment::Environment::from(created.client.environment)
+            .to_string(),
+        token_endpoint: created.token_endpoint,
     })
 }
 
@@ -211,12 +190,16 @@ pub async fn invite_partner_user(
     role: String,
 ) -> Result<String, ConsoleError> {
     let me = authorize("invite_partner_user").await?;
-    let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
-    let c = console()?;
-    let p = c
-        .store
-        .partner_by_slug(&partner)
+    let invitation = console()?
+        .ops
+        .invite_partner_user(
+            &me.acting(),
+            Some(&partner),
+            &email,
+            &role,
+            crate::ssr::now(),
+        )
         .await
-        .map_err(user_error)?;
-    crate::ssr::invite_partner_user(&me.actor(), &p, &email, role).await
+        .map_err(crate::ssr::op_error)?;
+    Ok(invitation.link)
 }

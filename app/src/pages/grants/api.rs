@@ -64,5 +64,11 @@ pub async fn set_partner_grant(
         audience,
         scopes,
     };
-    submit_change(&admin, change, &reason).await
+    submit_change(
+        &admin,
+        entente_operations::Operation::SetGrant,
+        change,
+        &reason,
+    )
+    .await
 }

@@ -74,7 +74,11 @@ pub async fn list_keys() -> Result<KeysPage, ConsoleError> {
             timeline,
         });
     }
-    let p = c.federation.0.rotation_policy();
+    let p = c
+        .ops
+        .rotation_policy()
+        .await
+        .map_err(crate::ssr::op_error)?;
     let longest = store.longest_token_lifetime().await.map_err(user_error)?;
     let floor = longest + entente_domain::keyring::RETIREMENT_SKEW;
     Ok(KeysPage {
@@ -96,27 +100,22 @@ pub async fn set_key_policy(
     publish_minutes: i64,
     grace_minutes: i64,
 ) -> Result<String, ConsoleError> {
-    use entente_domain::keyring::RotationPolicy;
     let me = authorize("set_key_policy").await?;
-    let c = console()?;
-    let longest = c.store.longest_token_lifetime().await.map_err(user_error)?;
     let scale = |n: i64, by: i64| {
         n.checked_mul(by)
             .ok_or_else(|| bad_request("a number is too large"))
     };
-    let policy = RotationPolicy::checked(
-        c.federation.0.rotation_policy().algorithm,
-        scale(rotation_days, 86_400)?,
-        scale(publish_minutes, 60)?,
-        scale(grace_minutes, 60)?,
-        longest,
-    )
-    .map_err(bad_request)?;
-    c.store
-        .set_key_policy(&me.actor(), &policy, crate::ssr::now())
+    console()?
+        .ops
+        .set_key_policy(
+            &me.acting(),
+            scale(rotation_days, 86_400)?,
+            scale(publish_minutes, 60)?,
+            scale(grace_minutes, 60)?,
+            crate::ssr::now(),
+        )
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
     Ok("Rotation policy saved; the next rotation follows it.".into())
 }
 
@@ -135,11 +134,15 @@ pub async fn rotate_key_now(
         .parse()
         .map_err(crate::ssr::bad_request)?;
     let kid = console()?
-        .federation
-        .0
-        .rotate_keys_now(me.actor(), environment, immediate.is_some())
+        .ops
+        .rotate_key(
+            &me.acting(),
+            environment,
+            immediate.is_some(),
+            crate::ssr::now(),
+        )
         .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
     let which = match environment {
         entente_domain::environment::Environment::Production => "Production",
         entente_domain::environment::Environment::Sandbox => "Sandbox",
@@ -155,17 +158,11 @@ pub async fn rotate_key_now(
 #[server]
 pub async fn revoke_key(kid: String, confirm: String) -> Result<String, ConsoleError> {
     let me = authorize("revoke_key").await?;
-    if confirm.trim() != kid {
-        return Err(bad_request(
-            "type the key's ID exactly to confirm its revocation",
-        ));
-    }
     let successor = console()?
-        .federation
-        .0
-        .revoke_key(me.actor(), kid.clone())
+        .ops
+        .revoke_key(&me.acting(), &kid, &confirm, crate::ssr::now())
         .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
     Ok(match successor {
         Some(s) => format!("Key {kid} revoked; key {s} signs from now on."),
         None => format!("Key {kid} revoked."),

@@ -137,7 +137,7 @@ pub async fn live_rates(keys: String) -> Result<Rates, ConsoleError> {
             .map(|k| format!("{k}/sandbox")),
     );
     let seen: std::collections::HashMap<String, (u64, u64)> = c
-        .federation
+        .telemetry
         .0
         .observed(asked)
         .await
@@ -185,19 +185,17 @@ pub async fn set_tier(
     let b = number("the burst", &burst)?.ok_or_else(|| bad_request("give the burst"))?;
     let rate = entente_domain::rate_limit::Rate::new(per, b).map_err(bad_request)?;
     let name = name.trim().to_owned();
-    let c = console()?;
-    let t = c
-        .store
-        .set_rate_tier(
-            &me.actor(),
+    let t = console()?
+        .ops
+        .set_tier(
+            &me.acting(),
             &name,
             rate,
             default.is_some().then_some(true),
             crate::ssr::now(),
         )
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
     Ok(format!(
         "Tier {} saved: {}/s, burst {}{}.",
         t.name,
@@ -210,12 +208,11 @@ pub async fn set_tier(
 #[server]
 pub async fn delete_tier(name: String) -> Result<String, ConsoleError> {
     let me = authorize("delete_tier").await?;
-    let c = console()?;
-    c.store
-        .delete_rate_tier(&me.actor(), &name, crate::ssr::now())
+    console()?
+        .ops
+        .delete_tier(&me.acting(), &name, crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
     Ok(format!("Tier {name} deleted."))
 }
 
@@ -253,12 +250,11 @@ pub async fn set_limit(
             .map_err(bad_request)?,
         )
     };
-    let c = console()?;
-    c.store
-        .set_rate_limit(&me.actor(), &target, setting.as_ref(), crate::ssr::now())
+    console()?
+        .ops
+        .set_rate_limit(&me.acting(), &target, setting.as_ref(), crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
     let (_, who) = subject.split_once(':').unwrap_or(("", &subject));
     Ok(match setting {
         None => format!("{who} follows its default again."),

@@ -202,6 +202,7 @@ pub async fn apply_matrix(edits: String, reason: String) -> Result<String, Conso
             .collect();
         let outcome = submit_change(
             &me,
+            entente_operations::Operation::ApplyMatrix,
             Change::Grants {
                 partner: partner.clone(),
                 grants,
@@ -227,11 +228,10 @@ pub async fn set_scope_info(
     sensitivity: String,
 ) -> Result<String, ConsoleError> {
     let me = authorize("set_scope_info").await?;
-    crate::ssr::not_reserved(Some(&audience), [scope.as_str()])?;
     console()?
-        .store
+        .ops
         .set_scope_info(
-            &me.actor(),
+            &me.acting(),
             &audience,
             &scope,
             &description,
@@ -239,6 +239,6 @@ pub async fn set_scope_info(
             crate::ssr::now(),
         )
         .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
     Ok(format!("Scope {scope} saved."))
 }

@@ -202,10 +202,10 @@ pub async fn save_partner_record(
         escalation: escalation_steps(&escalation).map_err(bad_request)?,
     };
     console()?
-        .store
-        .set_partner_record(&admin.actor(), &partner, record, crate::ssr::now())
+        .ops
+        .save_partner_record(&admin.acting(), &partner, record, crate::ssr::now())
         .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
     Ok("Record saved.".into())
 }
 
@@ -213,10 +213,10 @@ pub async fn save_partner_record(
 pub async fn accept_questionnaire(partner: String) -> Result<String, ConsoleError> {
     let admin = authorize("accept_questionnaire").await?;
     console()?
-        .store
-        .accept_questionnaire(&admin.actor(), &partner, crate::ssr::now())
+        .ops
+        .accept_questionnaire(&admin.acting(), &partner, crate::ssr::now())
         .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
     Ok("Security questionnaire accepted.".into())
 }
 
@@ -224,22 +224,12 @@ pub async fn accept_questionnaire(partner: String) -> Result<String, ConsoleErro
 #[server]
 pub async fn check_issuer_keys(partner: String) -> Result<String, ConsoleError> {
     let admin = authorize("check_issuer_keys").await?;
-    let c = console()?;
-    // The partner must exist (404 otherwise) before anything is fetched.
-    c.store
-        .partner_by_slug(&partner)
+    let check = console()?
+        .ops
+        .check_issuer_keys(&admin.acting(), &partner, crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    // Recorded as of the start: an issuer changed while the keys are fetched makes it outdated.
-    let started = crate::ssr::now();
-    let (ok, detail) = match c.federation.0.check_issuer_keys(partner.clone()).await {
-        Ok(found) => found,
-        Err(e) => return Err(bad_request(e)),
-    };
-    c.store
-        .record_issuer_check(&admin.actor(), &partner, ok, &detail, started)
-        .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
+    let (ok, detail) = (check.passed, check.detail);
     Ok(if ok {
         format!("Every issuer answered: {detail}.")
     } else {

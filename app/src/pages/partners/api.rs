@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{authorize, bad_request, console, submit_change, user_error};
+use crate::ssr::{authorize, console, op_error, outcome_sentence, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnerRow {
@@ -119,20 +119,12 @@ pub async fn create_partner(
     name: String,
     stage: String,
 ) -> Result<String, ConsoleError> {
-    use entente_domain::lifecycle::Stage;
     let admin = authorize("create_partner").await?;
-    let stage: Stage = stage.parse().map_err(bad_request)?;
-    entente_domain::governance::check_initial_stage(stage).map_err(bad_request)?;
-    let c = console()?;
-    let p = c
-        .store
-        .create_partner(
-            &admin.actor(),
-            entente_store::catalog::NewPartner { slug, name, stage },
-            crate::ssr::now(),
-        )
+    let p = console()?
+        .ops
+        .create_partner(&admin.acting(), slug, name, Some(&stage), crate::ssr::now())
         .await
-        .map_err(user_error)?;
+        .map_err(op_error)?;
     Ok(p.slug)
 }
 
@@ -143,34 +135,28 @@ pub async fn move_partner_stage(
     to: String,
     reason: String,
 ) -> Result<String, ConsoleError> {
-    use entente_domain::lifecycle::Stage;
+    use entente_operations::partners::StageMoved;
     let admin = authorize("move_partner_stage").await?;
-    let to: Stage = to.parse().map_err(bad_request)?;
-    if entente_domain::governance::stage_change_needs_approval(to) {
-        let change = entente_store::governance::Change::Promote { partner };
-        return submit_change(&admin, change, &reason).await;
-    }
-    let c = console()?;
-    let p = c
-        .store
-        .set_partner_stage(&admin.actor(), &partner, to, crate::ssr::now())
+    let moved = console()?
+        .ops
+        .move_partner_stage(&admin.acting(), &partner, &to, &reason, crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
-    Ok(format!("{} is now {}.", p.slug, p.stage))
+        .map_err(op_error)?;
+    Ok(match moved {
+        StageMoved::Moved(p) => format!("{} is now {}.", p.slug, p.stage),
+        StageMoved::Submitted(out) => outcome_sentence(out),
+    })
 }
 
 /// The kill switch (no approval: it only takes access away).
 #[server]
 pub async fn suspend_partner(partner: String, reason: String) -> Result<String, ConsoleError> {
     let admin = authorize("suspend_partner").await?;
-    let c = console()?;
-    let p = c
-        .store
-        .suspend_partner(&admin.actor(), &partner, &reason, crate::ssr::now())
+    let p = console()?
+        .ops
+        .suspend_partner(&admin.acting(), &partner, &reason, crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(op_error)?;
     Ok(format!(
         "{} is suspended: its clients get no new tokens and every token derived from it is revoked.",
         p.slug
@@ -181,6 +167,10 @@ pub async fn suspend_partner(partner: String, reason: String) -> Result<String, 
 #[server]
 pub async fn reactivate_partner(partner: String, reason: String) -> Result<String, ConsoleError> {
     let admin = authorize("reactivate_partner").await?;
-    let change = entente_store::governance::Change::Reactivate { partner };
-    submit_change(&admin, change, &reason).await
+    let out = console()?
+        .ops
+        .reactivate_partner(&admin.acting(), &partner, &reason, crate::ssr::now())
+        .await
+        .map_err(op_error)?;
+    Ok(outcome_sentence(out))
 }

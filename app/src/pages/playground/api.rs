@@ -30,7 +30,7 @@ pub async fn mint_test_token(
         _ => return Err(bad_request("kind is access_token or assertion")),
     };
     console()?
-        .federation
+        .sandbox
         .0
         .mint_test_token(kind, sub, claims)
         .map_err(bad_request)
@@ -205,7 +205,7 @@ pub async fn try_token(
             scope: opt(&scope),
             ..Default::default()
         };
-        Some(c.federation.0.explain(req).await.render())
+        Some(c.sandbox.0.explain(req).await.render())
     };
     let address = use_context::<axum::http::request::Parts>()
         .and_then(|p| {
@@ -215,7 +215,7 @@ pub async fn try_token(
         })
         .map(|a| a.0);
     let answer = c
-        .federation
+        .sandbox
         .0
         .sandbox_token_request(client_id.clone(), client_secret, form.clone(), address)
         .await;
@@ -258,7 +258,7 @@ pub async fn try_token(
                     .and_then(|v| serde_json::to_string_pretty(&v).ok())
             };
             let checks = c
-                .federation
+                .sandbox
                 .0
                 .inspect_sandbox_token(t.clone())
                 .await

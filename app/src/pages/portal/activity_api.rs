@@ -122,7 +122,7 @@ pub async fn portal_activity() -> Result<Activity, ConsoleError> {
             .map(|l| format!("client:{}", l.client_id)),
     );
     let seen: std::collections::HashMap<String, (u64, u64)> = c
-        .federation
+        .telemetry
         .0
         .observed(keys)
         .await

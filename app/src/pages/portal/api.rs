@@ -205,71 +205,6 @@ pub(crate) async fn production_scopes(
     Ok(scope_union(&granted))
 }
 
-/// Client credentials always; the federation grants when ticked, and only under a trust rule
-/// in the client's environment: what a partner's tokens may be exchanged for is the
-/// administrators' to decide, never the partner's. In the sandbox, the rules the partner gets
-/// by trusting the sandbox test IdP count too (its tokens are sandbox-only); for production,
-/// only an administrator's rule on a production API under the partner's own IdP does. Nothing
-/// else can be asked.
-#[cfg(feature = "ssr")]
-pub(crate) async fn portal_grant_types(
-    c: &crate::ssr::ConsoleContext,
-    partner_id: &str,
-    token_exchange: Option<String>,
-    jwt_bearer: Option<String>,
-    environment: entente_store::enums::EnvironmentColumn,
-) -> Result<Vec<String>, ConsoleError> {
-    if token_exchange.is_some() || jwt_bearer.is_some() {
-        let (test_idp, _) = c.federation.0.test_idp();
-        let issuers: std::collections::HashMap<String, String> = c
-            .store
-            .list_trusted_issuers(Some(partner_id))
-            .await
-            .map_err(user_error)?
-            .into_iter()
-            .filter(|i| i.enabled)
-            .map(|i| (i.id, i.issuer))
-            .collect();
-        let audiences: std::collections::HashMap<String, entente_store::enums::EnvironmentColumn> =
-            c.store
-                .list_audiences()
-                .await
-                .map_err(user_error)?
-                .into_iter()
-                .map(|(a, _)| (a.id, a.environment))
-                .collect();
-        let production = environment == entente_store::enums::EnvironmentColumn::Production;
-        let ruled = c
-            .store
-            .list_trust_rules(Some(partner_id))
-            .await
-            .map_err(user_error)?
-            .iter()
-            .any(|r| {
-                r.enabled
-                    && audiences.get(&r.audience_id) == Some(&environment)
-                    && issuers
-                        .get(&r.issuer_id)
-                        .is_some_and(|i| !production || *i != test_idp)
-            });
-        if !ruled {
-            return Err(bad_request(
-                "token exchange and jwt-bearer need a trust rule for your identity provider in this environment: ask your Entente administrators to set one",
-            ));
-        }
-    }
-    let mut grant_types = vec![PORTAL_GRANT_TYPES[0].0.to_owned()];
-    for (on, (grant, _)) in [token_exchange, jwt_bearer]
-        .iter()
-        .zip(&PORTAL_GRANT_TYPES[1..])
-    {
-        if on.is_some() {
-            grant_types.push((*grant).to_owned());
-        }
-    }
-    Ok(grant_types)
-}
-
 #[server]
 pub async fn portal_clients() -> Result<ClientsPage, ConsoleError> {
     let (me, p) = portal_user("portal_clients").await?;
@@ -354,80 +289,46 @@ pub async fn portal_create_client(
     jwks: Option<String>,
     jwks_uri: Option<String>,
 ) -> Result<PortalSecret, ConsoleError> {
-    let (me, p) = portal_user("portal_create_client").await?;
+    use entente_operations::clients::{Credentials, NewClientRequest};
+    let (me, _) = portal_user("portal_create_client").await?;
     let c = console()?;
-    let asked = entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad_request(e.description))?;
-    if asked.is_empty() {
-        return Err(bad_request("pick at least one scope"));
+    let mut grant_types = vec![PORTAL_GRANT_TYPES[0].0.to_owned()];
+    for (on, (grant, _)) in [token_exchange, jwt_bearer]
+        .iter()
+        .zip(&PORTAL_GRANT_TYPES[1..])
+    {
+        if on.is_some() {
+            grant_types.push((*grant).to_owned());
+        }
     }
-    let held = sandbox_scopes(&c, &p.id).await?;
-    if let Some(missing) = asked.iter().find(|s| !held.contains(s)) {
-        return Err(bad_request(format!(
-            "{missing} is not granted to you in the sandbox; ask for it under Scope requests"
-        )));
-    }
-    let grant_types = portal_grant_types(
-        &c,
-        &p.id,
-        token_exchange,
-        jwt_bearer,
-        entente_store::enums::EnvironmentColumn::Sandbox,
-    )
-    .await?;
-    let client_id = entente_domain::secret::new_client_id();
-    let (secret, new) = match auth.as_deref().unwrap_or("client_secret") {
-        "client_secret" => {
-            let secret = entente_domain::secret::generate_secret();
-            let hash = c.hasher.hash(&secret);
-            let new = entente_store::catalog::NewClient::partner_secret(
-                p.id.clone(),
+    let credentials =
+        Credentials::parse(auth.as_deref().unwrap_or("client_secret"), jwks, jwks_uri)
+            .map_err(crate::ssr::op_error)?;
+    let created = c
+        .ops
+        .create_client(
+            &me.acting(),
+            NewClientRequest {
+                partner: None,
                 name,
-                asked,
+                scopes,
+                credentials,
                 grant_types,
-                hash,
-            );
-            (Some(secret), new)
-        }
-        "private_key_jwt" => {
-            let keys = super::keys_api::keys_from_form(
-                &c,
-                jwks.as_deref().unwrap_or_default(),
-                jwks_uri.as_deref().unwrap_or_default(),
-            )
-            .await?;
-            let new = entente_store::catalog::NewClient::partner_key(
-                p.id.clone(),
-                name,
-                asked,
-                grant_types,
-                keys,
-            );
-            (None, new)
-        }
-        _ => {
-            return Err(bad_request(
-                "authentication is client_secret or private_key_jwt",
-            ));
-        }
-    };
-    let new = new.in_environment(Some(entente_domain::environment::Environment::Sandbox));
-    c.store
-        .create_client(&me.actor(), new, client_id.clone(), crate::ssr::now())
+                environment: None,
+            },
+            crate::ssr::now(),
+        )
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
     Ok(PortalSecret {
-        token_endpoint: format!(
-            "{}/oauth2/token",
-            entente_domain::environment::Environment::Sandbox.issuer(&c.issuer)
-        ),
-        client_id,
-        note: if secret.is_some() {
+        token_endpoint: created.token_endpoint,
+        client_id: created.client.client_id,
+        note: if created.secret.is_some() {
             "Sandbox client created.".into()
         } else {
             "Sandbox client created: it authenticates with private_key_jwt, signing assertions with your private key.".into()
         },
-        client_secret: secret,
+        client_secret: created.secret,
     })
 }
 
@@ -438,26 +339,18 @@ pub async fn portal_rotate_secret(
     client_id: String,
     overlap: i64,
 ) -> Result<PortalSecret, ConsoleError> {
-    let (me, p) = portal_user("portal_rotate_secret").await?;
+    let (me, _) = portal_user("portal_rotate_secret").await?;
     if !OVERLAPS.iter().any(|(s, _)| *s == overlap) {
         return Err(bad_request(
             "the overlap is none, 1 hour, 24 hours or 7 days",
         ));
     }
     let c = console()?;
-    let client = own_client(&c, &p, &client_id).await?;
-    let secret = entente_domain::secret::generate_secret();
-    c.store
-        .rotate_client_secret(
-            &me.actor(),
-            &client.client_id,
-            c.hasher.hash(&secret),
-            overlap,
-            crate::ssr::now(),
-        )
+    let (client, secret) = c
+        .ops
+        .rotate_client_secret(&me.acting(), &client_id, overlap, crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
     let env = entente_domain::environment::Environment::from(client.environment);
     Ok(PortalSecret {
         token_endpoint: format!("{}/oauth2/token", env.issuer(&c.issuer)),
@@ -479,19 +372,17 @@ pub async fn portal_set_client_enabled(
     client_id: String,
     enabled: String,
 ) -> Result<String, ConsoleError> {
-    let (me, p) = portal_user("portal_set_client_enabled").await?;
+    let (me, _) = portal_user("portal_set_client_enabled").await?;
     let enabled = match enabled.as_str() {
         "true" => true,
         "false" => false,
         _ => return Err(bad_request("enabled is true or false")),
     };
-    let c = console()?;
-    let client = own_client(&c, &p, &client_id).await?;
-    c.store
-        .set_client_enabled(&me.actor(), &client.client_id, enabled, crate::ssr::now())
+    let client = console()?
+        .ops
+        .set_client_enabled(&me.acting(), &client_id, enabled, crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
     Ok(if enabled {
         format!(
             "{} is on again; tokens it held before stay revoked.",
@@ -503,22 +394,6 @@ pub async fn portal_set_client_enabled(
             client.name
         )
     })
-}
-
-/// The partner's own client, or "not found" (also for another partner's: G50).
-#[cfg(feature = "ssr")]
-pub(crate) async fn own_client(
-    c: &crate::ssr::ConsoleContext,
-    p: &entente_store::entities::partner::Model,
-    client_id: &str,
-) -> Result<entente_store::entities::client::Model, ConsoleError> {
-    match c.store.client(client_id).await {
-        Ok(m) if m.partner_id.as_deref() == Some(p.id.as_str()) => Ok(m),
-        Ok(_) | Err(entente_store::StoreError::NotFound(_)) => Err(crate::ssr::fail(
-            ConsoleError::not_found(format!("client {client_id} not found")),
-        )),
-        Err(e) => Err(user_error(e)),
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -581,20 +456,24 @@ pub async fn portal_team() -> Result<Team, ConsoleError> {
 /// A one-time link (72 hours) for `email` to join the team as `role`; shown once.
 #[server]
 pub async fn portal_invite(email: String, role: String) -> Result<String, ConsoleError> {
-    let (me, p) = portal_user("portal_invite").await?;
-    let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
-    crate::ssr::invite_partner_user(&me.actor(), &p, &email, role).await
+    let (me, _) = portal_user("portal_invite").await?;
+    let invitation = console()?
+        .ops
+        .invite_partner_user(&me.acting(), None, &email, &role, crate::ssr::now())
+        .await
+        .map_err(crate::ssr::op_error)?;
+    Ok(invitation.link)
 }
 
 /// Withdraws the pending invitations for `email`: their links stop working.
 #[server]
 pub async fn portal_revoke_invite(email: String) -> Result<String, ConsoleError> {
-    let (me, p) = portal_user("portal_revoke_invite").await?;
+    let (me, _) = portal_user("portal_revoke_invite").await?;
     console()?
-        .store
-        .revoke_partner_invites(&me.actor(), &p, &email, crate::ssr::now())
+        .ops
+        .revoke_partner_invitation(&me.acting(), None, &email, crate::ssr::now())
         .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
     Ok(format!(
         "The invitation for {email} is withdrawn: its link no longer works."
     ))
@@ -607,26 +486,24 @@ pub async fn portal_set_member(
     role: String,
     enabled: String,
 ) -> Result<String, ConsoleError> {
-    let (me, p) = portal_user("portal_set_member").await?;
-    let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
+    let (me, _) = portal_user("portal_set_member").await?;
     let enabled = match enabled.as_str() {
         "true" => true,
         "false" => false,
         _ => return Err(bad_request("enabled is true or false")),
     };
     let u = console()?
-        .store
+        .ops
         .set_partner_user_access(
-            &me.actor(),
-            &me.id,
-            &p,
+            &me.acting(),
+            None,
             &email,
-            role,
+            &role,
             enabled,
             crate::ssr::now(),
         )
         .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
     Ok(format!(
         "{} is now {}{}.",
         u.email,

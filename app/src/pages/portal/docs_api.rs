@@ -106,7 +106,7 @@ pub async fn portal_docs() -> Result<DocsData, ConsoleError> {
             (aud, s, env)
         })
         .collect();
-    let (test_idp, _) = c.federation.0.test_idp();
+    let (test_idp, _) = c.sandbox.0.test_idp();
     let issuers = c
         .store
         .list_trusted_issuers(Some(&p.id))

@@ -39,7 +39,7 @@ pub struct IssuersPage {
 pub async fn portal_issuers() -> Result<IssuersPage, ConsoleError> {
     let (me, p) = portal_user("portal_issuers").await?;
     let c = console()?;
-    let (test_idp, _) = c.federation.0.test_idp();
+    let (test_idp, _) = c.sandbox.0.test_idp();
     let rules = c
         .store
         .list_trust_rules(Some(&p.id))
@@ -114,35 +114,16 @@ pub async fn portal_add_issuer(
     jwks_uri: String,
     jwks: String,
 ) -> Result<String, ConsoleError> {
-    let (me, p) = portal_user("portal_add_issuer").await?;
+    let (me, _) = portal_user("portal_add_issuer").await?;
     let c = console()?;
-    let issuer = issuer.trim().to_owned();
-    if issuer == c.federation.0.test_idp().0 {
-        return Err(bad_request(
-            "that is the sandbox test IdP: use \"Trust the sandbox test IdP\"",
-        ));
-    }
     let mut new = entente_store::federation::NewTrustedIssuer::new(issuer, c.issuer.clone());
-    match (jwks_uri.trim(), jwks.trim()) {
-        ("", "") => return Err(bad_request("give a JWKS URL or paste your JWKS")),
-        (u, "") => {
-            new.jwks_uri = Some(
-                c.federation
-                    .0
-                    .check_jwks_uri(u.to_owned())
-                    .await
-                    .map_err(bad_request)?,
-            );
-        }
-        ("", j) => new.jwks = Some(j.to_owned()),
-        _ => return Err(bad_request("give either a JWKS URL or a JWKS, not both")),
-    }
+    new.jwks_uri = Some(jwks_uri);
+    new.jwks = Some(jwks);
     let m = c
-        .store
-        .create_trusted_issuer(&me.actor(), &p.slug, new, crate::ssr::now())
+        .ops
+        .add_trusted_issuer(&me.acting(), None, new, crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
     Ok(format!(
         "{} registered. Your Entente administrators decide what its tokens may be exchanged for.",
         m.issuer
@@ -154,79 +135,14 @@ pub async fn portal_add_issuer(
 /// passing the `email` claim. Sandbox only: production never accepts them.
 #[server]
 pub async fn portal_trust_test_idp() -> Result<String, ConsoleError> {
-    let (me, p) = portal_user("portal_trust_test_idp").await?;
+    let (me, _) = portal_user("portal_trust_test_idp").await?;
     let c = console()?;
-    let (issuer, jwks) = c.federation.0.test_idp();
-    let actor = me.actor();
-    let now = crate::ssr::now();
-    // Checked before anything is written: no half-done trust on a refusal.
-    let grants = super::api::sandbox_grants(&c, &p.id).await?;
-    if grants.is_empty() {
-        return Err(bad_request(
-            "you hold no scopes on a sandbox API yet: ask for some under Requests",
-        ));
-    }
-    let registered = c
-        .store
-        .list_trusted_issuers(Some(&p.id))
+    let (_, jwks) = c.sandbox.0.test_idp();
+    let added = c
+        .ops
+        .trust_test_idp(&me.acting(), jwks, crate::ssr::now())
         .await
-        .map_err(user_error)?
-        .into_iter()
-        .find(|i| i.issuer == issuer);
-    if registered.is_none() {
-        let mut new =
-            entente_store::federation::NewTrustedIssuer::new(issuer.clone(), c.issuer.clone());
-        new.jwks = Some(jwks);
-        new.kinds = vec![
-            entente_domain::federation::rules::TokenKind::AccessToken,
-            entente_domain::federation::rules::TokenKind::Assertion,
-        ];
-        c.store
-            .create_trusted_issuer(&actor, &p.slug, new, now)
-            .await
-            .map_err(user_error)?;
-    }
-    // Rules that exist stay as they are: an administrator may have narrowed or disabled one.
-    let ruled: std::collections::HashSet<String> = match &registered {
-        Some(i) => c
-            .store
-            .list_trust_rules(Some(&p.id))
-            .await
-            .map_err(user_error)?
-            .into_iter()
-            .filter(|r| r.issuer_id == i.id)
-            .map(|r| r.audience_id)
-            .collect(),
-        None => Default::default(),
-    };
-    let audience_ids: std::collections::HashMap<String, String> = c
-        .store
-        .list_audiences()
-        .await
-        .map_err(user_error)?
-        .into_iter()
-        .map(|(a, _)| (a.identifier, a.id))
-        .collect();
-    let mut added = 0;
-    for (audience, scopes) in &grants {
-        if audience_ids
-            .get(audience)
-            .is_some_and(|id| ruled.contains(id))
-        {
-            continue;
-        }
-        added += 1;
-        let mut rule = entente_store::federation::NewTrustRule::new(
-            entente_domain::ScopeSet::from_tokens(scopes.split_whitespace()),
-        );
-        rule.claims =
-            entente_domain::federation::rules::parse_claim_passes("email").map_err(bad_request)?;
-        c.store
-            .set_trust_rule(&actor, &p.slug, &issuer, audience, rule, now)
-            .await
-            .map_err(user_error)?;
-    }
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
     Ok(format!(
         "The sandbox test IdP is trusted for your sandbox APIs ({added} new rule(s)). Mint its tokens in the playground."
     ))
@@ -263,7 +179,7 @@ pub async fn portal_validate_token(
         audience: Some(entente_domain::jws::OneOrMany::One(audience)),
         ..Default::default()
     };
-    let answer = c.federation.0.explain(req).await;
+    let answer = c.sandbox.0.explain(req).await;
     Ok(Explanation {
         allowed: answer.allowed,
         summary: match &answer.granted {

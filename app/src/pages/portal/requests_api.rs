@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{bad_request, console, portal_user, user_error};
+use crate::ssr::{console, op_error, portal_user, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortalRequest {
@@ -133,23 +133,12 @@ fn filed(r: &entente_store::entities::change_request::Model) -> String {
 /// approves once the onboarding checklist is complete.
 #[server]
 pub async fn portal_request_production(reason: String) -> Result<String, ConsoleError> {
-    let (me, p) = portal_user("portal_request_production").await?;
-    if p.stage != entente_store::enums::PartnerStage::Sandbox {
-        return Err(bad_request(format!(
-            "production can be requested from the sandbox; your organisation is in {}",
-            p.stage
-        )));
-    }
+    let (me, _) = portal_user("portal_request_production").await?;
     let r = console()?
-        .store
-        .file_request(
-            &me.actor(),
-            entente_store::governance::Change::Promote { partner: p.slug },
-            &reason,
-            crate::ssr::now(),
-        )
+        .ops
+        .request_production(&me.acting(), &reason, crate::ssr::now())
         .await
-        .map_err(user_error)?;
+        .map_err(op_error)?;
     Ok(filed(&r))
 }
 
@@ -160,66 +149,12 @@ pub async fn portal_request_scopes(
     scopes: String,
     reason: String,
 ) -> Result<String, ConsoleError> {
-    let (me, p) = portal_user("portal_request_scopes").await?;
-    let c = console()?;
-    // The admin API's audience is managed from the host: to a partner, it does not exist.
-    if audience.trim_end_matches('/') == format!("{}/admin/api/v1", c.issuer) {
-        return Err(crate::ssr::fail(ConsoleError::not_found(format!(
-            "audience {audience} not found"
-        ))));
-    }
-    let asked = entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad_request(e.description))?;
-    if asked.is_empty() {
-        return Err(bad_request("pick at least one scope"));
-    }
-    let Some((_, defined)) = c
-        .store
-        .list_audiences()
+    let (me, _) = portal_user("portal_request_scopes").await?;
+    let r = console()?
+        .ops
+        .request_scopes(&me.acting(), audience, &scopes, &reason, crate::ssr::now())
         .await
-        .map_err(user_error)?
-        .into_iter()
-        .find(|(a, _)| a.identifier == audience && a.enabled)
-    else {
-        return Err(crate::ssr::fail(ConsoleError::not_found(format!(
-            "audience {audience} not found"
-        ))));
-    };
-    if let Some(s) = asked.iter().find(|s| !defined.iter().any(|d| d.name == *s)) {
-        return Err(bad_request(format!("{audience} has no scope {s}")));
-    }
-    let held = c
-        .store
-        .grants_of(&p.id)
-        .await
-        .map_err(user_error)?
-        .into_iter()
-        .find(|(a, _)| *a == audience)
-        .map(|(_, s)| entente_domain::ScopeSet::from_tokens(s.split_whitespace()))
-        .unwrap_or_default();
-    if asked.is_subset(&held) {
-        return Err(bad_request("you already hold these scopes"));
-    }
-    // Only what is new: the administrator approves these on top of the grant as it is then.
-    let scopes = entente_domain::ScopeSet::from_tokens(
-        asked
-            .iter()
-            .filter(|s| !held.contains(s))
-            .map(str::to_owned),
-    );
-    let r = c
-        .store
-        .file_request(
-            &me.actor(),
-            entente_store::governance::Change::AddScopes {
-                partner: p.slug,
-                audience,
-                scopes,
-            },
-            &reason,
-            crate::ssr::now(),
-        )
-        .await
-        .map_err(user_error)?;
+        .map_err(op_error)?;
     Ok(filed(&r))
 }
 
@@ -233,47 +168,28 @@ pub async fn portal_request_client(
     jwt_bearer: Option<String>,
     reason: String,
 ) -> Result<String, ConsoleError> {
-    let (me, p) = portal_user("portal_request_client").await?;
-    if p.stage != entente_store::enums::PartnerStage::Production {
-        return Err(bad_request(
-            "production clients come once your organisation is in production: request production on the overview first",
-        ));
+    let (me, _) = portal_user("portal_request_client").await?;
+    let mut grant_types = vec![super::api::PORTAL_GRANT_TYPES[0].0.to_owned()];
+    for (on, (grant, _)) in [token_exchange, jwt_bearer]
+        .iter()
+        .zip(&super::api::PORTAL_GRANT_TYPES[1..])
+    {
+        if on.is_some() {
+            grant_types.push((*grant).to_owned());
+        }
     }
-    entente_domain::names::check_display_name(&name).map_err(bad_request)?;
-    let c = console()?;
-    let asked = entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad_request(e.description))?;
-    if asked.is_empty() {
-        return Err(bad_request("pick at least one scope"));
-    }
-    let held = super::api::production_scopes(&c, &p.id).await?;
-    if let Some(missing) = asked.iter().find(|s| !held.contains(s)) {
-        return Err(bad_request(format!(
-            "{missing} is not granted to you in production; request it under Requests first"
-        )));
-    }
-    let grant_types = super::api::portal_grant_types(
-        &c,
-        &p.id,
-        token_exchange,
-        jwt_bearer,
-        entente_store::enums::EnvironmentColumn::Production,
-    )
-    .await?;
-    let r = c
-        .store
-        .file_request(
-            &me.actor(),
-            entente_store::governance::Change::ProductionClient {
-                partner: p.slug,
-                name: name.trim().to_owned(),
-                scopes: asked,
-                grant_types,
-            },
+    let r = console()?
+        .ops
+        .request_production_client(
+            &me.acting(),
+            &name,
+            &scopes,
+            &grant_types,
             &reason,
             crate::ssr::now(),
         )
         .await
-        .map_err(user_error)?;
+        .map_err(op_error)?;
     Ok(filed(&r))
 }
 
@@ -281,22 +197,11 @@ pub async fn portal_request_client(
 /// found" (G50).
 #[server]
 pub async fn portal_withdraw(id: i64) -> Result<String, ConsoleError> {
-    let (me, p) = portal_user("portal_withdraw").await?;
-    let c = console()?;
-    let not_found = || {
-        crate::ssr::fail(ConsoleError::not_found(format!(
-            "change request #{id} not found"
-        )))
-    };
-    match c.store.change_request(id).await {
-        Ok(r) if r.partner_id == p.id => {}
-        Ok(_) | Err(entente_store::StoreError::NotFound(_)) => return Err(not_found()),
-        Err(e) => return Err(user_error(e)),
-    }
-    let r = c
-        .store
-        .withdraw_change_request(&me.actor(), id, crate::ssr::now())
+    let (me, _) = portal_user("portal_withdraw").await?;
+    let r = console()?
+        .ops
+        .withdraw_change_request(&me.acting(), id, crate::ssr::now())
         .await
-        .map_err(user_error)?;
+        .map_err(op_error)?;
     Ok(format!("Request #{} withdrawn.", r.id))
 }

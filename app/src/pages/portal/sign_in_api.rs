@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{bad_request, console, portal_user, user_error};
+use crate::ssr::{console, portal_user, user_error};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInView {
@@ -55,43 +55,25 @@ pub async fn portal_set_sign_in(
     domains: String,
     enabled: Option<String>,
 ) -> Result<String, ConsoleError> {
-    let (me, p) = portal_user("portal_set_sign_in").await?;
-    let join_role = match join_role.as_str() {
-        "" => None,
-        r => Some(
-            r.parse::<entente_store::enums::Role>()
-                .ok()
-                .filter(|r| r.is_partner())
-                .ok_or_else(|| {
-                    bad_request("people join as partner_viewer, partner_admin or sandbox_tester")
-                })?,
-        ),
-    };
-    let domains = entente_domain::sso::parse_domains(&domains).map_err(bad_request)?;
-    if join_role.is_some() && domains.is_empty() {
-        return Err(bad_request(
-            "name the e-mail domains whose people may join by themselves",
-        ));
-    }
+    let (me, _) = portal_user("portal_set_sign_in").await?;
     // A ticked checkbox sends "on"; scripts may say "true" or "false".
     let enabled = enabled.is_some_and(|v| v != "false");
     console()?
-        .federation
-        .0
+        .ops
         .set_sign_in(
-            me.actor(),
-            p,
-            crate::ssr::SignInInput {
+            &me.acting(),
+            entente_operations::sign_in::SignInRequest {
                 issuer,
                 client_id,
-                client_secret: Some(client_secret).filter(|s| !s.is_empty()),
-                join_role,
+                client_secret: Some(client_secret),
+                join_role: Some(join_role),
                 domains,
                 enabled,
             },
+            crate::ssr::now(),
         )
         .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
     Ok(if enabled {
         "Single sign-on saved and on: your provider's discovery document was checked.".into()
     } else {

@@ -163,29 +163,12 @@ pub async fn add_trusted_issuer(
     use entente_domain::federation::rules::TokenKind;
     let admin = authorize("add_trusted_issuer").await?;
     let c = console()?;
-    let bad = |m: String| bad_request(m);
     let mut new = entente_store::federation::NewTrustedIssuer::new(
         issuer.trim().to_owned(),
         c.issuer.clone(),
     );
-    match (jwks_uri.trim(), jwks.trim()) {
-        ("", "") => return Err(bad("give a JWKS URL or paste the issuer's JWKS".into())),
-        (u, "") => {
-            new.jwks_uri = Some(
-                c.federation
-                    .0
-                    .check_jwks_uri(u.to_owned())
-                    .await
-                    .map_err(bad)?,
-            )
-        }
-        ("", j) => new.jwks = Some(j.to_owned()),
-        _ => {
-            return Err(bad(
-                "give either a JWKS URL or a pasted JWKS, not both".into()
-            ));
-        }
-    }
+    new.jwks_uri = Some(jwks_uri);
+    new.jwks = Some(jwks);
     let kinds: Vec<TokenKind> = [
         (access_tokens, TokenKind::AccessToken),
         (id_tokens, TokenKind::IdToken),
@@ -199,11 +182,10 @@ pub async fn add_trusted_issuer(
     }
     new.access_tokens_typed_jwt = access_tokens_typed_jwt.is_some();
     let m = c
-        .store
-        .create_trusted_issuer(&admin.actor(), &partner, new, crate::ssr::now())
+        .ops
+        .add_trusted_issuer(&admin.acting(), Some(&partner), new, crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
     Ok(m.issuer)
 }
 
@@ -251,22 +233,26 @@ pub async fn set_trust_rule(
         audience,
         rule: r,
     };
-    submit_change(&admin, change, &reason).await
+    submit_change(
+        &admin,
+        entente_operations::Operation::SetTrustRule,
+        change,
+        &reason,
+    )
+    .await
 }
 
 #[server]
 pub async fn set_rule_enabled(rule_id: String, enabled: bool) -> Result<String, ConsoleError> {
     let admin = authorize("set_rule_enabled").await?;
-    if enabled {
-        let change = entente_store::governance::Change::EnableTrustRule { rule_id };
-        return submit_change(&admin, change, "").await;
-    }
-    let c = console()?;
-    c.store
-        .set_trust_rule_enabled(&admin.actor(), &rule_id, false, crate::ssr::now())
+    let out = console()?
+        .ops
+        .set_trust_rule_enabled(&admin.acting(), &rule_id, enabled, "", crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    c.federation.0.apply_changes().await;
+        .map_err(crate::ssr::op_error)?;
+    if enabled {
+        return Ok(crate::ssr::outcome_sentence(out));
+    }
     Ok("Rule disabled.".into())
 }
 
@@ -298,7 +284,7 @@ pub async fn explain_token(
         scope: opt(&scope),
         ..Default::default()
     };
-    let answer = c.federation.0.explain(req).await;
+    let answer = c.sandbox.0.explain(req).await;
     let summary = match &answer.granted {
         Some(g) if answer.allowed => format!(
             "Allowed: {} for {} with scope \"{}\", {} s, subject {}",

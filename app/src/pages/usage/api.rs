@@ -168,7 +168,7 @@ pub async fn load_usage(
         .collect();
     if range == "live" {
         let r = cx
-            .federation
+            .telemetry
             .0
             .recent_usage(opt(&partner), opt(&client), 300)
             .await;

@@ -9,8 +9,6 @@ use crate::ssr::{authorize, bad_request, console, user_error};
 
 /// Invitations are valid for three days.
 #[cfg(feature = "ssr")]
-const INVITE_LIFETIME: i64 = 3 * 86_400;
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRow {
     pub email: String,
@@ -73,24 +71,16 @@ pub async fn set_user_access(
     enabled: String,
 ) -> Result<String, ConsoleError> {
     let me = authorize("set_user_access").await?;
-    let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
     let enabled = match enabled.as_str() {
         "true" => true,
         "false" => false,
         _ => return Err(bad_request("enabled is true or false")),
     };
     let u = console()?
-        .store
-        .set_admin_access(
-            &me.actor(),
-            &me.id,
-            &email,
-            role,
-            enabled,
-            crate::ssr::now(),
-        )
+        .ops
+        .set_console_user_access(&me.acting(), &email, &role, enabled, crate::ssr::now())
         .await
-        .map_err(user_error)?;
+        .map_err(crate::ssr::op_error)?;
     Ok(format!(
         "{} is now {}{}.",
         u.email,
@@ -108,20 +98,10 @@ pub async fn set_user_access(
 #[server]
 pub async fn invite_console_user(role: String, email: String) -> Result<String, ConsoleError> {
     let me = authorize("invite_console_user").await?;
-    let role: entente_store::enums::Role = role.parse().map_err(bad_request)?;
-    let c = console()?;
-    let token = entente_domain::secret::random_token(32);
-    let now = crate::ssr::now();
-    c.store
-        .invite_admin(
-            &me.actor(),
-            &email,
-            c.hasher.hash(&token),
-            role,
-            now + INVITE_LIFETIME,
-            now,
-        )
+    let invitation = console()?
+        .ops
+        .invite_console_user(&me.acting(), &email, &role, crate::ssr::now())
         .await
-        .map_err(user_error)?;
-    Ok(format!("{}/setup?token={token}", c.issuer))
+        .map_err(crate::ssr::op_error)?;
+    Ok(invitation.link)
 }

@@ -1,0 +1,135 @@
+//! Changes that may need a second administrator: submitted (applied at once, or filed as a
+//! change request when they widen production access), decided, withdrawn.
+
+use entente_domain::governance::Decision;
+use entente_store::entities::{change_request, partner};
+use entente_store::governance::{Change, Submitted};
+
+use crate::actor::Actor;
+use crate::error::OpError;
+use crate::operation::Operation;
+use crate::policy::{Target, authorize};
+use crate::ports::Operations;
+
+/// What became of a submitted change, as every door reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// In effect now (`id`: the trust rule it set, if any).
+    Applied { id: Option<String> },
+    /// Waiting for a different administrator's approval as this request.
+    Requested { id: i64, summary: String },
+}
+
+impl Operations {
+    /// The partner a change is about (a rule is named by its id alone).
+    pub(crate) async fn partner_of_change(
+        &self,
+        change: &Change,
+    ) -> Result<partner::Model, OpError> {
+        match change {
+            Change::EnableTrustRule { rule_id } => {
+                let rules = self.store.list_trust_rules(None).await?;
+                let rule = rules
+                    .into_iter()
+                    .find(|r| r.id == *rule_id)
+                    .ok_or_else(|| OpError::NotFound(format!("trust rule {rule_id}")))?;
+                Ok(self.store.partner_by_id(&rule.partner_id).await?)
+            }
+            other => Ok(self
+                .store
+                .partner_by_slug(other.partner().unwrap_or_default())
+                .await?),
+        }
+    }
+
+    /// Submits `change` as the operation `op`: applied at once when it widens nothing, filed
+    /// as a change request when it does (`request`: false refuses instead of filing, for
+    /// configuration as code's plan).
+    pub async fn submit(
+        &self,
+        actor: &Actor,
+        op: Operation,
+        change: Change,
+        reason: &str,
+        request: bool,
+        now: i64,
+    ) -> Result<Outcome, OpError> {
+        let p = self.partner_of_change(&change).await?;
+        authorize(actor, op, Target::Partner(&p))?;
+        let out = self
+            .store
+            .submit(actor.audit(), change, reason, request, now)
+            .await?;
+        self.publish().await;
+        Ok(match out {
+            Submitted::Applied { id } => Outcome::Applied { id },
+            Submitted::Requested(r) => Outcome::Requested {
+                id: r.id,
+                summary: r.summary,
+            },
+        })
+    }
+
+    /// A partner's request to its administrators (production, more scopes, a production
+    /// client): filed, never applied, by the partner.
+    pub async fn file_change_request(
+        &self,
+        actor: &Actor,
+        change: Change,
+        reason: &str,
+        now: i64,
+    ) -> Result<change_request::Model, OpError> {
+        let p = self.partner_of_change(&change).await?;
+        authorize(actor, Operation::FileChangeRequest, Target::Partner(&p))?;
+        Ok(self
+            .store
+            .file_request(actor.audit(), change, reason, now)
+            .await?)
+    }
+
+    /// Approves or rejects a pending request; never the filer's own, nor one filed by the
+    /// same person under another name (the store's four-eyes check, inside the transaction).
+    pub async fn decide_change_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        decision: Decision,
+        comment: &str,
+        now: i64,
+    ) -> Result<change_request::Model, OpError> {
+        authorize(actor, Operation::DecideChangeRequest, Target::Global)?;
+        let r = self.store.change_request(id).await?;
+        let p = self.store.partner_by_id(&r.partner_id).await?;
+        authorize(actor, Operation::DecideChangeRequest, Target::Partner(&p))?;
+        let decider_is_admin =
+            actor.is_host() || actor.role() == Some(entente_store::enums::Role::Admin);
+        let r = self
+            .store
+            .decide_change_request(actor.audit(), decider_is_admin, id, decision, comment, now)
+            .await?;
+        self.publish().await;
+        Ok(r)
+    }
+
+    /// Withdraws a pending request: only its filer (checked by the store), and a partner's
+    /// people only their own partner's.
+    pub async fn withdraw_change_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        now: i64,
+    ) -> Result<change_request::Model, OpError> {
+        let r = self.store.change_request(id).await?;
+        let p = self.store.partner_by_id(&r.partner_id).await?;
+        match authorize(actor, Operation::WithdrawChangeRequest, Target::Partner(&p)) {
+            Err(OpError::NotFound(_)) => {
+                return Err(OpError::NotFound(format!("change request #{id}")));
+            }
+            other => other?,
+        }
+        Ok(self
+            .store
+            .withdraw_change_request(actor.audit(), id, now)
+            .await?)
+    }
+}

@@ -1,0 +1,566 @@
+//! Issue 23 (security case G49): one test walks every operation (`Operation::ALL`, so a new one
+//! cannot be missed) × every kind of caller and role × an ordinary and a reserved target,
+//! through every door that offers it — the console's and the portal's server functions, the
+//! admin API — and checks the one policy table: allowed where it says (not 401/403, never a
+//! 5xx), refused elsewhere (401 signed out, 403 or 404) with nothing written. The CLI is the
+//! host's door; every host-only operation must have its command.
+
+use std::collections::BTreeSet;
+
+use entente_operations::{Actor as OpActor, Kind, Operation, Target, authorize};
+use entente_store::enums::Role;
+use serde_json::{Value, json};
+
+use crate::common::{API, Creds, TestServer};
+use crate::console::{session, sign_in};
+use crate::host_only::{api_client, api_token};
+use entente_server::state::now;
+
+crate::on_both!(every_operation_follows_the_policy_table_through_every_door);
+
+const V1: &str = "/admin/api/v1";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Who calls, as the door sees them and as the policy table does.
+struct Caller {
+    label: String,
+    /// The policy's view (`None`: nobody signed in).
+    acting: Option<OpActor>,
+    cookie: Option<String>,
+    token: Option<String>,
+}
+
+/// What a request acts on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Carries {
+    /// Nothing of one partner's.
+    Nothing,
+    /// A partner named in the request.
+    Partner,
+    /// A client named in the request (its partner is the target).
+    Client,
+}
+
+/// Server functions the portal's door serves (partner users only); the rest are the console's.
+fn portal_door(name: &str) -> bool {
+    name.starts_with("portal_") || matches!(name, "mint_test_token" | "playground" | "try_token")
+}
+
+fn console_carries(name: &str) -> Carries {
+    match name {
+        "create_client"
+        | "move_partner_stage"
+        | "suspend_partner"
+        | "reactivate_partner"
+        | "set_partner_grant"
+        | "save_partner_record"
+        | "accept_questionnaire"
+        | "check_issuer_keys"
+        | "invite_partner_user"
+        | "add_trusted_issuer"
+        | "set_trust_rule"
+        | "set_limit"
+        | "onboarding"
+        | "partner_grants"
+        | "partner_team"
+        | "list_clients" => Carries::Partner,
+        "portal_rotate_secret"
+        | "portal_set_client_keys"
+        | "portal_set_client_enabled"
+        | "portal_validate_token"
+        | "try_token" => Carries::Client,
+        _ => Carries::Nothing,
+    }
+}
+
+fn api_carries(route: &str) -> Carries {
+    if route.contains("{partner}") {
+        Carries::Partner
+    } else if route.contains("{client_id}") {
+        Carries::Client
+    } else {
+        Carries::Nothing
+    }
+}
+
+/// The form every server function is called with: well-formed arguments for all of them at
+/// once (unknown fields are ignored), naming `partner` and `client`.
+fn form(partner: &str, client: &str) -> Vec<(&'static str, String)> {
+    let fixed: &[(&str, &str)] = &[
+        ("name", "Walk"),
+        ("slug", "walk-partner"),
+        ("stage", "sandbox"),
+        ("to", "in_review"),
+        ("reason", "walking the policy table"),
+        ("id", "0"),
+        ("decision", "approve"),
+        ("comment", ""),
+        ("status", "pending"),
+        ("role", "partner_viewer"),
+        ("sensitivity", "low"),
+        ("search", ""),
+        ("offset", "0"),
+        ("filter", ""),
+        ("edits", "[]"),
+        ("description", ""),
+        ("kid", "k_none"),
+        ("confirm", "k_none"),
+        ("rotation_days", "0"),
+        ("publish_minutes", "0"),
+        ("grace_minutes", "0"),
+        ("actor", ""),
+        ("action", ""),
+        ("since", ""),
+        ("until", ""),
+        ("before", ""),
+        ("technical[name]", ""),
+        ("technical[email]", ""),
+        ("technical[phone]", ""),
+        ("security[name]", ""),
+        ("security[email]", ""),
+        ("security[phone]", ""),
+        ("business[name]", ""),
+        ("business[email]", ""),
+        ("business[phone]", ""),
+        ("legal_name", ""),
+        ("agreement_reference", ""),
+        ("signed_on", ""),
+        ("expires_on", ""),
+        ("permitted_operations", ""),
+        ("data_class", ""),
+        ("escalation", ""),
+        ("email", "nobody@example.test"),
+        ("password", "wrong password!!"),
+        ("token", "not-a-token"),
+        ("identifier", "https://walk.example.test"),
+        ("scopes", "orders:read"),
+        ("token_lifetime", "300"),
+        ("issuer", "https://idp.walk.test"),
+        ("jwks_uri", ""),
+        ("jwks", "{\"keys\": []}"),
+        ("audience", API),
+        ("claims", ""),
+        ("mappings", ""),
+        ("max_depth", "1"),
+        ("rule_id", "tr_none"),
+        ("enabled", "false"),
+        ("subject_token", "x.y.z"),
+        (
+            "subject_token_type",
+            "urn:ietf:params:oauth:token-type:access_token",
+        ),
+        ("actor_token", ""),
+        ("scope", ""),
+        ("keys", "partner:acme"),
+        ("tier", ""),
+        ("per_second", "5"),
+        ("burst", "10"),
+        ("client", ""),
+        ("range", "live"),
+        ("environment", ""),
+        ("overlap", "0"),
+        ("client_secret", "not-the-secret"),
+        ("grant_type", "client_credentials"),
+        ("organisation", "Walk Organisation"),
+        ("website", ""),
+        ("contact_name", "Walk"),
+        ("contact_email", "walk@example.test"),
+        ("use_case", "Walking every operation of the policy table."),
+        ("join_role", ""),
+        ("domains", ""),
+        ("kind", "access_token"),
+        ("sub", "walk"),
+    ];
+    let mut v: Vec<(&'static str, String)> =
+        fixed.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+    v.push(("partner", partner.to_owned()));
+    v.push(("client_id", client.to_owned()));
+    v.push(("subject", format!("partner:{partner}")));
+    v
+}
+
+/// A well-formed body for each admin API route (the handler reaches its operation).
+fn body(route: &str, client: &str) -> Option<Value> {
+    let (method, path) = route.split_once(' ').unwrap_or_default();
+    if method == "GET" || method == "DELETE" {
+        return None;
+    }
+    Some(match path.trim_start_matches(V1) {
+        "/exchange/explain" => json!({"client_id": client, "grant_type": "client_credentials"}),
+        "/rate-limits/tiers/{name}" => json!({"per_second": 5, "burst": 10}),
+        "/partners/{partner}/rate-limit" | "/clients/{client_id}/rate-limit" => {
+            json!({"per_second": 5, "burst": 10})
+        }
+        "/partners" => json!({"slug": "walk-api", "name": "Walk"}),
+        "/partners/{partner}/stage" => json!({"to": "in_review", "reason": "walk"}),
+        "/partners/{partner}/suspend" | "/partners/{partner}/reactivate" => {
+            json!({"reason": "walk"})
+        }
+        "/partners/{partner}/record" => json!({"legal_name": "Walk Ltd"}),
+        "/partners/{partner}/questionnaire" | "/partners/{partner}/issuer-check" => json!({}),
+        "/partners/{partner}/clients" => json!({"name": "walk", "scopes": "orders:read"}),
+        "/clients/{client_id}/secret" => json!({"grace_seconds": 0}),
+        "/clients/{client_id}/keys" => json!({"jwks": "{\"keys\": []}"}),
+        "/partners/{partner}/invitations" => {
+            json!({"email": "walk@example.test", "role": "partner_viewer"})
+        }
+        "/partners/{partner}/users/{email}" => json!({"role": "partner_viewer", "enabled": true}),
+        "/audiences" => {
+            json!({"identifier": "https://walk-api.example.test", "scopes": ["walk:read"]})
+        }
+        "/scopes" => {
+            json!({"audience": API, "scope": "orders:read", "description": "", "sensitivity": "low"})
+        }
+        "/partners/{partner}/grants" => {
+            json!({"grants": [{"audience": API, "scopes": "orders:read"}], "reason": "walk"})
+        }
+        "/partners/{partner}/issuers" => {
+            json!({"issuer": "https://idp.walk.test", "jwks": "{\"keys\": []}"})
+        }
+        "/partners/{partner}/issuers/enabled" => {
+            json!({"issuer": "https://idp.walk.test", "enabled": false})
+        }
+        "/partners/{partner}/trust-rules" => json!({
+            "issuer": "https://idp.walk.test", "audience": API, "scopes": "orders:read"
+        }),
+        "/trust-rules/{rule}/enabled" => json!({"enabled": false}),
+        "/keys/policy" => json!({"rotation_interval": 0, "publish_lead": 0, "retirement_grace": 0}),
+        "/keys/rotate" => json!({"environment": "sandbox"}),
+        "/keys/{kid}/revoke" => json!({"confirm": "k_none"}),
+        "/change-requests/{id}/decision" => json!({"decision": "approve"}),
+        "/change-requests/{id}/withdraw" => json!({}),
+        "/users/{email}" => json!({"role": "auditor", "enabled": true}),
+        other => panic!("no body for {method} {other}: add one"),
+    })
+}
+
+async fn audit_count(s: &TestServer) -> usize {
+    s.state
+        .store
+        .recent_audit_events(100_000)
+        .await
+        .unwrap()
+        .len()
+}
+
+/// What the policy table says, through this door: the door admits its kind of caller, the
+/// table decides the rest.
+/// Read at each call: an earlier call may have suspended a partner.
+async fn expected(
+    s: &TestServer,
+    caller: &Caller,
+    op: Operation,
+    door_admits: impl Fn(&OpActor) -> bool,
+    target: Option<&str>,
+) -> bool {
+    if entente_operations::policy::rule(op).anybody {
+        return true;
+    }
+    let Some(acting) = &caller.acting else {
+        return false;
+    };
+    if !door_admits(acting) || !entente_operations::policy::offers(acting, op) {
+        return false;
+    }
+    let store = &s.state.store;
+    let partner = match (target, acting.partner_id()) {
+        (Some(slug), _) => Some(store.partner_by_slug(slug).await.unwrap()),
+        (None, Some(pid)) => Some(store.partner_by_id(pid).await.unwrap()),
+        (None, None) => None,
+    };
+    let target = partner.as_ref().map_or(Target::Global, Target::Partner);
+    authorize(acting, op, target).is_ok()
+}
+
+async fn every_operation_follows_the_policy_table_through_every_door(s: &TestServer) {
+    s.seed().await;
+    let store = &s.state.store;
+    // The reserved target: the host-only partner holding the admin API's clients, as the
+    // CLI makes it, with a client of each role.
+    let owner = session(s, "owner@walk.example", Role::Admin).await;
+    let _ = owner;
+    let bots: Vec<(Role, Creds)> = [
+        (Role::Admin, "admin"),
+        (Role::Operator, "operator"),
+        (Role::Auditor, "auditor"),
+    ]
+    .into_iter()
+    .map(|(r, name)| {
+        (
+            r,
+            api_client(s, &format!("{name}-bot"), name, "owner@walk.example"),
+        )
+    })
+    .collect();
+    s.refresh().await;
+    let acme_client = s.secret_client("acme", "orders:read").await;
+    let operations = store.partner_by_slug("operations").await.unwrap();
+    assert!(operations.host_only);
+
+    let mut callers = vec![Caller {
+        label: "signed out".into(),
+        acting: None,
+        cookie: None,
+        token: None,
+    }];
+    let trail = || entente_store::Actor::new("walk");
+    for role in [Role::Admin, Role::Operator, Role::Auditor] {
+        let email = format!("{role}@walk.example");
+        let cookie = session(s, &email, role).await;
+        let id = store.admin_by_email(&email).await.unwrap().unwrap().id;
+        callers.push(Caller {
+            label: format!("console {role}"),
+            acting: Some(OpActor::console(id, email, role, trail())),
+            cookie: Some(cookie),
+            token: None,
+        });
+    }
+    for (role, creds) in &bots {
+        let token = api_token(s, creds, &format!("entente:{role}")).await;
+        callers.push(Caller {
+            label: format!("API client {role}"),
+            acting: Some(OpActor::api_client(creds.id.clone(), *role, trail())),
+            cookie: None,
+            token: Some(token),
+        });
+    }
+    // A partner's people: acme's, globex's (another partner: G50) and one of `operations`
+    // (made before it was host-only, as an upgrade may find one).
+    let hash = entente_domain::password::hash_password(PASSWORD).unwrap();
+    for (slug, roles) in [
+        (
+            "acme",
+            vec![Role::PartnerAdmin, Role::PartnerViewer, Role::SandboxTester],
+        ),
+        ("globex", vec![Role::PartnerAdmin]),
+        ("operations", vec![Role::PartnerAdmin]),
+    ] {
+        let p = store.partner_by_slug(slug).await.unwrap();
+        for role in roles {
+            let email = format!("{role}@{slug}.example");
+            let u = store
+                .create_partner_user(
+                    &entente_store::Actor::host("walk"),
+                    &p,
+                    &email,
+                    hash.clone(),
+                    role,
+                    now(),
+                )
+                .await
+                .unwrap();
+            let cookie = sign_in(s, &email, PASSWORD).await;
+            callers.push(Caller {
+                label: format!("{slug} {role}"),
+                acting: Some(OpActor::partner(u.id, email, role, p.id.clone(), trail())),
+                cookie: Some(cookie),
+                token: None,
+            });
+        }
+    }
+    let targets = [
+        ("acme", acme_client.id.clone()),
+        ("operations", bots[0].1.id.clone()),
+    ];
+
+    // Every door's routes, each with its operation; every operation has a door.
+    let server_fns: Vec<(String, &'static str, Operation)> = crate::console::server_fns()
+        .into_iter()
+        .map(|(path, _)| {
+            let tail = path.trim_start_matches("/api/");
+            let (name, op) = app::ssr::routes::SERVER_FNS
+                .iter()
+                .filter(|(n, _)| {
+                    tail.strip_prefix(*n).is_some_and(|rest| {
+                        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit())
+                    })
+                })
+                .max_by_key(|(n, _)| n.len())
+                .copied()
+                .unwrap_or_else(|| panic!("{path} performs no declared operation (G49)"));
+            (path.to_owned(), name, op)
+        })
+        .collect();
+    let api_routes: Vec<(String, Operation)> = entente_server::admin_api::route_keys()
+        .into_iter()
+        .map(|r| {
+            let op = entente_server::admin_api::routes::operation(&r)
+                .unwrap_or_else(|| panic!("{r} performs no declared operation (G49)"));
+            (r, op)
+        })
+        .collect();
+    let mut doorless = BTreeSet::new();
+    for op in Operation::ALL {
+        let served = server_fns.iter().any(|(_, _, o)| o == op)
+            || api_routes.iter().any(|(_, o)| o == op)
+            || entente_server::cli::OPERATIONS.iter().any(|(_, o)| o == op);
+        if !served {
+            doorless.insert(op.name());
+        }
+        let rule = entente_operations::policy::rule(*op);
+        if rule.staff.is_empty() && rule.partner.is_empty() && !rule.anybody {
+            assert!(
+                entente_server::cli::OPERATIONS.iter().any(|(_, o)| o == op),
+                "{} is the host's: the CLI must offer it",
+                op.name()
+            );
+        }
+    }
+    assert!(
+        doorless.is_empty(),
+        "operations no door offers: {doorless:?}"
+    );
+
+    let http = reqwest::Client::new();
+    let mut calls = 0;
+    for (target_slug, target_client) in &targets {
+        let reserved = *target_slug == "operations";
+        // Server functions.
+        for (path, name, op) in &server_fns {
+            // Signing in answers 401 to a wrong password, signing out ends the session the
+            // walk uses: both are the console tests'.
+            if matches!(*name, "logout" | "login") {
+                continue;
+            }
+            let carries = console_carries(name);
+            if reserved && carries == Carries::Nothing {
+                continue;
+            }
+            let target = (carries != Carries::Nothing).then_some(*target_slug);
+            for c in &callers {
+                let portal = portal_door(name);
+                let allowed = expected(
+                    s,
+                    c,
+                    *op,
+                    |a| {
+                        if portal {
+                            matches!(a.kind(), Kind::Partner { .. })
+                        } else {
+                            matches!(a.kind(), Kind::Console { .. })
+                        }
+                    },
+                    target,
+                )
+                .await;
+                let before = audit_count(s).await;
+                let mut r = http
+                    .post(s.url(path))
+                    .header("origin", &s.base)
+                    .form(&form(target_slug, target_client));
+                if let Some(cookie) = &c.cookie {
+                    r = r.header("cookie", cookie);
+                }
+                let got = r.send().await.unwrap().status().as_u16();
+                calls += 1;
+                check(
+                    s,
+                    &format!("{name} as {} on {target_slug}", c.label),
+                    *op,
+                    c.cookie.is_some(),
+                    allowed,
+                    got,
+                    before,
+                )
+                .await;
+            }
+        }
+        // The admin API.
+        for (route, op) in &api_routes {
+            let carries = api_carries(route);
+            if reserved && carries == Carries::Nothing {
+                continue;
+            }
+            let target = (carries != Carries::Nothing).then_some(*target_slug);
+            let (method, path) = route.split_once(' ').unwrap();
+            let url = path
+                .replace("{partner}", target_slug)
+                .replace("{client_id}", target_client)
+                .replace("{id}", "0")
+                .replace("{kid}", "k_none")
+                .replace("{rule}", "tr_none")
+                .replace("{name}", "walk-tier")
+                .replace("{email}", "nobody@example.test");
+            for c in &callers {
+                // The live stream answers 200 and stays open: its refusals are walked, its
+                // acceptance is the usage tests'.
+                let allowed = expected(
+                    s,
+                    c,
+                    *op,
+                    |a| matches!(a.kind(), Kind::Console { .. } | Kind::ApiClient { .. }),
+                    target,
+                )
+                .await;
+                if route.ends_with("/usage/live") && allowed {
+                    continue;
+                }
+                let before = audit_count(s).await;
+                let mut r = http
+                    .request(method.parse().unwrap(), s.url(&url))
+                    .header("origin", &s.base);
+                if let Some(cookie) = &c.cookie {
+                    r = r.header("cookie", cookie);
+                }
+                if let Some(token) = &c.token {
+                    r = r.bearer_auth(token);
+                }
+                if let Some(b) = body(route, target_client) {
+                    r = r.json(&b);
+                }
+                let got = r.send().await.unwrap().status().as_u16();
+                calls += 1;
+                check(
+                    s,
+                    &format!("{route} as {} on {target_slug}", c.label),
+                    *op,
+                    c.cookie.is_some() || c.token.is_some(),
+                    allowed,
+                    got,
+                    before,
+                )
+                .await;
+            }
+        }
+    }
+    assert!(calls > 1_000, "the walk made {calls} calls");
+    // The reserved partner is as the host left it.
+    let after = store.partner_by_slug("operations").await.unwrap();
+    assert_eq!(after.stage, operations.stage);
+    assert!(after.host_only);
+}
+
+/// `known`: the caller carries what this door reads (a session cookie; for the admin API, a
+/// cookie or a bearer token); a door that cannot see who calls answers 401.
+async fn check(
+    s: &TestServer,
+    what: &str,
+    op: Operation,
+    known: bool,
+    allowed: bool,
+    got: u16,
+    before: usize,
+) {
+    assert!(got < 500, "{what}: {got}");
+    if allowed {
+        assert!(
+            got != 403 && got != 401,
+            "{what} is allowed ({}): {got}",
+            op.name()
+        );
+        return;
+    }
+    if !known {
+        // Public routes (signing in, applying) answer for themselves; the rest ask who calls.
+        if !entente_operations::policy::rule(op).anybody {
+            assert_eq!(got, 401, "{what} signed out");
+        }
+    } else {
+        assert!(
+            got == 403 || got == 404,
+            "{what} is refused by the policy ({}): {got}",
+            op.name()
+        );
+    }
+    assert_eq!(audit_count(s).await, before, "{what} wrote nothing");
+}
