@@ -64,10 +64,31 @@ impl FromServerFnError for ConsoleError {
         // On the server this runs while the request is answered: malformed arguments are the
         // caller's mistake (400), never a 500.
         #[cfg(feature = "ssr")]
-        let e = crate::ssr::fail(e);
+        let e = fail(e);
         e
     }
 }
 
 /// Results of the console's server functions.
 pub type ConsoleResult<T> = Result<T, ConsoleError>;
+
+/// Answers with the error's HTTP status (bad input is never a 500). A plain HTML form post (no
+/// JavaScript yet) keeps Leptos' redirect back to the form, which shows the error there; a
+/// status set here would replace that redirect.
+#[cfg(feature = "ssr")]
+pub fn fail(e: ConsoleError) -> ConsoleError {
+    use leptos::prelude::use_context;
+    let html_form = use_context::<axum::http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+    });
+    if !html_form
+        && let Some(r) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = axum::http::StatusCode::from_u16(e.status)
+    {
+        r.set_status(status);
+    }
+    e
+}

@@ -42,6 +42,36 @@ impl Operations {
         }
     }
 
+    /// Refuses a change that would grant the admin API's audience or an `entente:` scope
+    /// (grants, rules and their mappings, requests): those are the host's.
+    fn change_not_reserved(&self, actor: &Actor, change: &Change) -> Result<(), OpError> {
+        if actor.is_host() {
+            return Ok(());
+        }
+        match change {
+            Change::Grant {
+                audience, scopes, ..
+            }
+            | Change::AddScopes {
+                audience, scopes, ..
+            } => self.not_reserved(Some(audience), scopes.iter()),
+            Change::Grants { grants, .. } => grants
+                .iter()
+                .try_for_each(|g| self.not_reserved(Some(&g.audience), g.scopes.iter())),
+            Change::TrustRule { audience, rule, .. } => self.not_reserved(
+                Some(audience),
+                rule.scopes
+                    .iter()
+                    .chain(rule.mappings.iter().map(|m| m.scope.as_str())),
+            ),
+            Change::ProductionClient { scopes, .. } => self.not_reserved(None, scopes.iter()),
+            Change::Promote { .. }
+            | Change::Reactivate { .. }
+            | Change::EnableTrustRule { .. }
+            | Change::EnableIssuer { .. } => Ok(()),
+        }
+    }
+
     /// Submits `change` as the operation `op`: applied at once when it widens nothing, filed
     /// as a change request when it does (`request`: false refuses instead of filing, for
     /// configuration as code's plan).
@@ -56,6 +86,7 @@ impl Operations {
     ) -> Result<Outcome, OpError> {
         let p = self.partner_of_change(&change).await?;
         authorize(actor, op, Target::Partner(&p))?;
+        self.change_not_reserved(actor, &change)?;
         let out = self
             .store
             .submit(actor.audit(), change, reason, request, now)
@@ -81,6 +112,7 @@ impl Operations {
     ) -> Result<change_request::Model, OpError> {
         let p = self.partner_of_change(&change).await?;
         authorize(actor, Operation::FileChangeRequest, Target::Partner(&p))?;
+        self.change_not_reserved(actor, &change)?;
         Ok(self
             .store
             .file_request(actor.audit(), change, reason, now)

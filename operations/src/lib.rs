@@ -14,6 +14,7 @@ pub mod error;
 pub mod governance;
 pub mod keys;
 pub mod limits;
+pub mod matrix;
 pub mod onboarding;
 pub mod operation;
 pub mod partners;

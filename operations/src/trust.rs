@@ -40,7 +40,11 @@ impl Operations {
         let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         match (blank(new.jwks_uri.take()), blank(new.jwks.take())) {
             (Some(u), None) => {
-                new.jwks_uri = Some(self.check_jwks_uri(&u).await.map_err(OpError::Invalid)?);
+                new.jwks_uri = Some(
+                    self.check_jwks_uri(&u)
+                        .await
+                        .map_err(|e| OpError::Invalid(format!("jwks_uri: {e}")))?,
+                );
             }
             (None, Some(j)) => new.jwks = Some(j),
             (None, None) => {

@@ -12,6 +12,7 @@ use entente_store::{Store, StoreError};
 use leptos::prelude::*;
 
 use crate::error::ConsoleError;
+pub use crate::error::fail;
 
 pub use password::{hash_password, password_work};
 pub use portal::portal_user;
@@ -137,39 +138,9 @@ pub fn console() -> Result<ConsoleContext, ConsoleError> {
     })
 }
 
-/// Answers with the error's HTTP status (bad input is never a 500). A plain HTML form post (no
-/// JavaScript yet) keeps Leptos' redirect back to the form, which shows the error there; a
-/// status set here would replace that redirect.
-pub fn fail(e: ConsoleError) -> ConsoleError {
-    let html_form = use_context::<axum::http::request::Parts>().is_some_and(|p| {
-        p.headers
-            .get(axum::http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("text/html"))
-    });
-    if !html_form
-        && let Some(r) = use_context::<leptos_axum::ResponseOptions>()
-        && let Ok(status) = axum::http::StatusCode::from_u16(e.status)
-    {
-        r.set_status(status);
-    }
-    e
-}
-
 /// A 400 with this sentence.
 pub fn bad_request(message: impl Into<String>) -> ConsoleError {
     fail(ConsoleError::bad_request(message))
-}
-
-/// Refuses console changes to the admin API's audience and the `entente:` scopes (403): they
-/// decide who administers Entente, and are set up from the host.
-pub fn not_reserved<'a>(
-    audience: Option<&str>,
-    scopes: impl IntoIterator<Item = &'a str>,
-) -> Result<(), ConsoleError> {
-    let admin = format!("{}/admin/api/v1", console()?.issuer);
-    entente_domain::governance::check_not_reserved(audience, &admin, scopes)
-        .map_err(|e| fail(ConsoleError::new(403, e)))
 }
 
 /// Store errors as sentences for users; database details go to the log only.

@@ -191,18 +191,6 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: &AppState) -> Router<S> {
 
 /// Refuses API changes to the admin API's own audience and the `entente:` role scopes (403):
 /// who administers Entente is set up from the host (the CLI), never by an API or console caller.
-pub fn not_reserved<'a>(
-    state: &AppState,
-    audience: Option<&str>,
-    scopes: impl IntoIterator<Item = &'a str>,
-) -> ApiResult<()> {
-    entente_domain::governance::check_not_reserved(
-        audience,
-        &auth::admin_audience(&state.issuer),
-        scopes,
-    )
-    .map_err(|e| problem::ApiError::new(axum::http::StatusCode::FORBIDDEN, e))
-}
 
 /// RFC 3339 text of a Unix time.
 pub fn time_text(t: i64) -> String {

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::problem::{ApiError, ApiResult, Json, Outcome, Path, Refusals, ok};
-use super::{not_reserved, submit, time_text};
+use super::{submit, time_text};
 use crate::state::{AppState, now};
 
 fn words(s: &str) -> Vec<String> {
@@ -366,13 +366,6 @@ pub async fn put_rule(
     Json(body): Json<RuleBody>,
 ) -> ApiResult<Response> {
     let rule = body.rule().map_err(ApiError::bad_request)?;
-    not_reserved(
-        &state,
-        Some(&body.audience),
-        rule.scopes
-            .iter()
-            .chain(rule.mappings.iter().map(|m| m.scope.as_str())),
-    )?;
     let change = Change::TrustRule {
         partner: slug,
         issuer: body.issuer,

@@ -74,7 +74,8 @@ pub async fn run(cx: &Ctx<'_>, cmd: ClientCmd) -> anyhow::Result<()> {
             let (before, _) = cx
                 .ops(fetch.fetch_policy()?)?
                 .set_client_keys(&cx.host(), &client_id, keys, now)
-                .await?;
+                .await
+                .map_err(super::issuer::flag_words)?;
             let m = entente_store::entities::client::Model {
                 auth_method: entente_store::enums::ClientAuth::PrivateKeyJwt,
                 ..before
@@ -154,7 +155,8 @@ async fn create_client(cx: &Ctx<'_>, c: ClientCreate) -> anyhow::Result<()> {
             },
             cx.now,
         )
-        .await?;
+        .await
+        .map_err(super::issuer::flag_words)?;
     let m = created.client;
     let client_id = m.client_id.clone();
     let mut v = json!({"client_id": client_id, "partner": c.partner, "name": m.name, "environment": m.environment, "auth_method": m.auth_method, "scopes": m.allowed_scopes});

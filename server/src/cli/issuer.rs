@@ -150,7 +150,8 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
             let m = cx
                 .ops(fetch.fetch_policy()?)?
                 .add_trusted_issuer(&cx.host(), Some(&partner), new, now)
-                .await?;
+                .await
+                .map_err(flag_words)?;
             print(
                 out,
                 json!({"id": m.id, "partner": partner, "issuer": m.issuer, "jwks_uri": m.jwks_uri, "audiences": m.audiences, "kinds": m.kinds,
@@ -233,4 +234,10 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// An operation's refusal in this command's words: the field `jwks_uri` is the `--jwks-uri`
+/// flag here.
+pub(crate) fn flag_words(e: entente_operations::OpError) -> anyhow::Error {
+    anyhow::anyhow!(e.to_string().replace("jwks_uri", "--jwks-uri"))
 }

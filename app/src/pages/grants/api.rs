@@ -56,7 +56,6 @@ pub async fn set_partner_grant(
     reason: String,
 ) -> Result<String, ConsoleError> {
     let admin = authorize("set_partner_grant").await?;
-    crate::ssr::not_reserved(Some(&audience), scopes.split_whitespace())?;
     let scopes =
         entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad_request(e.description))?;
     let change = entente_store::governance::Change::Grant {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{authorize, bad_request, console, submit_change, user_error};
+use crate::ssr::{authorize, bad_request, console, user_error};
 
 /// Partners per page.
 pub const PAGE: u64 = 25;
@@ -147,75 +147,32 @@ pub async fn scope_matrix(
 /// change request when any of it widens production access). `edits` is JSON.
 #[server]
 pub async fn apply_matrix(edits: String, reason: String) -> Result<String, ConsoleError> {
-    use std::collections::BTreeMap;
-
-    use entente_domain::ScopeSet;
-    use entente_store::governance::{Change, GrantSet};
+    use entente_operations::governance::Outcome;
+    use entente_operations::matrix::MatrixEdit;
     let me = authorize("apply_matrix").await?;
     let edits: Vec<Edit> = serde_json::from_str(&edits)
         .map_err(|e| bad_request(format!("the change set cannot be read: {e}")))?;
-    if edits.is_empty() || edits.len() > 5000 {
-        return Err(bad_request("a change set has 1 to 5000 edits"));
-    }
-    let store = console()?.store;
-    /// Scopes added and removed on one audience.
-    type Delta = (Vec<String>, Vec<String>);
-    let mut by_partner: BTreeMap<String, BTreeMap<String, Delta>> = BTreeMap::new();
-    for e in &edits {
-        crate::ssr::not_reserved(Some(&e.audience), [e.scope.as_str()])?;
-    }
-    for e in edits {
-        let slot = by_partner
-            .entry(e.partner)
-            .or_default()
-            .entry(e.audience)
-            .or_default();
-        if e.grant {
-            slot.0.push(e.scope);
-        } else {
-            slot.1.push(e.scope);
-        }
-    }
-    let mut said = vec![];
-    for (partner, audiences) in by_partner {
-        let p = store.partner_by_slug(&partner).await.map_err(user_error)?;
-        let current: std::collections::HashMap<String, String> = store
-            .grants_of(&p.id)
-            .await
-            .map_err(user_error)?
-            .into_iter()
-            .collect();
-        let grants = audiences
-            .into_iter()
-            .map(|(audience, (added, removed))| {
-                let mut scopes: Vec<String> = current
-                    .get(&audience)
-                    .map(|s| s.split_whitespace().map(str::to_owned).collect())
-                    .unwrap_or_default();
-                scopes.retain(|s| !removed.contains(s));
-                scopes.extend(added);
-                GrantSet {
-                    audience,
-                    scopes: ScopeSet::from_tokens(scopes),
-                }
-            })
-            .collect();
-        let outcome = submit_change(
-            &me,
-            entente_operations::Operation::ApplyMatrix,
-            Change::Grants {
-                partner: partner.clone(),
-                grants,
-            },
-            &reason,
-        )
-        .await?;
-        said.push(if outcome == "Saved." {
-            format!("{partner}: saved")
-        } else {
-            format!("{partner}: {outcome}")
-        });
-    }
+    let edits = edits
+        .into_iter()
+        .map(|e| MatrixEdit {
+            partner: e.partner,
+            audience: e.audience,
+            scope: e.scope,
+            grant: e.grant,
+        })
+        .collect();
+    let done = console()?
+        .ops
+        .apply_matrix(&me.acting(), edits, &reason, crate::ssr::now())
+        .await
+        .map_err(crate::ssr::op_error)?;
+    let said: Vec<String> = done
+        .into_iter()
+        .map(|(partner, out)| match out {
+            Outcome::Applied { .. } => format!("{partner}: saved"),
+            out => format!("{partner}: {}", crate::ssr::outcome_sentence(out)),
+        })
+        .collect();
     Ok(said.join(" "))
 }
 

@@ -204,7 +204,6 @@ pub async fn set_trust_rule(
 ) -> Result<String, ConsoleError> {
     use entente_domain::federation::rules;
     let admin = authorize("set_trust_rule").await?;
-    crate::ssr::not_reserved(Some(&audience), scopes.split_whitespace())?;
     let bad = |m: String| bad_request(m);
     let scopes =
         entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad(e.description.to_string()))?;

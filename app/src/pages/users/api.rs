@@ -7,8 +7,6 @@ use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
 use crate::ssr::{authorize, bad_request, console, user_error};
 
-/// Invitations are valid for three days.
-#[cfg(feature = "ssr")]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRow {
     pub email: String,
