@@ -189,9 +189,6 @@ pub fn routes<S: Clone + Send + Sync + 'static>(state: &AppState) -> Router<S> {
         .with_state(state.clone())
 }
 
-/// Refuses API changes to the admin API's own audience and the `entente:` role scopes (403):
-/// who administers Entente is set up from the host (the CLI), never by an API or console caller.
-
 /// RFC 3339 text of a Unix time.
 pub fn time_text(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
