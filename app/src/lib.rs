@@ -2,6 +2,7 @@
 //! grouped by area with their server functions beside them (`pages/<area>/api.rs`); `ssr/`
 //! holds server-only infrastructure.
 
+pub mod account;
 pub mod components;
 pub mod error;
 pub mod pages;

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod oauth;
 pub mod operations;
 pub mod partner_clients;
+pub mod router;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -40,9 +40,7 @@ impl KeyChecks for Fetch {
         algorithms: String,
     ) -> BoxFuture<'_, Result<usize, String>> {
         Box::pin(async move {
-            let rsa_default = entente_domain::federation::rules::parse_algorithms(&algorithms)
-                .ok()
-                .and_then(|a| entente_domain::jwks::sole_rsa(&a));
+            let rsa_default = rsa_default(&algorithms);
             crate::state::issuer_keys::IssuerKeys::new(self.0)
                 .map_err(|e| e.to_string())?
                 .probe(&uri, rsa_default)
@@ -63,9 +61,7 @@ impl KeyChecks for Replica {
         algorithms: String,
     ) -> BoxFuture<'_, Result<usize, String>> {
         Box::pin(async move {
-            let rsa_default = entente_domain::federation::rules::parse_algorithms(&algorithms)
-                .ok()
-                .and_then(|a| entente_domain::jwks::sole_rsa(&a));
+            let rsa_default = rsa_default(&algorithms);
             self.0.issuer_keys.probe(&uri, rsa_default).await
         })
     }
@@ -199,6 +195,13 @@ fn op_error(e: anyhow::Error) -> OpError {
             OpError::Unavailable
         }
     }
+}
+
+/// The algorithm an issuer's RSA keys without an `alg` are read with: its only RSA one.
+fn rsa_default(algorithms: &str) -> Option<jsonwebtoken::Algorithm> {
+    entente_domain::federation::rules::parse_algorithms(algorithms)
+        .ok()
+        .and_then(|a| entente_domain::jwks::sole_rsa(&a))
 }
 
 struct Nothing;

@@ -95,7 +95,7 @@ impl Application {
         let app = router(&state)?;
         let mut workers = Workers::spawn(&state);
         let _metrics_server = metrics_listener.map(|l| {
-            let app = crate::http::metrics_router(state.clone());
+            let app = crate::router::metrics_router(state.clone());
             tokio::spawn(async move {
                 if let Err(e) = axum::serve(l, app).await {
                     tracing::error!(error = %e, "the metrics listener failed");
@@ -137,7 +137,7 @@ impl Application {
 
 /// The public router: token service, console, admin API; the client address on every request.
 pub fn router(state: &AppState) -> anyhow::Result<Router> {
-    let router = crate::http::router(state.clone())
+    let router = crate::router::router(state.clone())
         .merge(crate::console::router(state)?)
         // Every request (token service, console, admin API) gets an id, a span and, when traces
         // are exported, its trace.

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};
 
 use super::ErrorBox;
-use crate::pages::auth::api::{Logout, me, pending_requests};
+use crate::account::{Logout, is_partner_role, me, pending_requests};
 
 /// Who is signed in, for pages that leave out controls the role may not use (the server refuses
 /// them anyway); provided by `Layout` to every page inside it.
@@ -69,7 +69,7 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
             {move || Suspend::new(async move {
                 match who.await {
                     // Partner users have the portal, never the console.
-                    Ok(Some(me)) if crate::pages::portal::is_partner_role(&me.role) => {
+                    Ok(Some(me)) if is_partner_role(&me.role) => {
                         view! { <Redirect path="/portal"/> }.into_any()
                     }
                     Ok(Some(me)) => {

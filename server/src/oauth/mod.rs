@@ -21,7 +21,7 @@ use axum::Extension;
 use entente_domain::environment::Environment;
 
 /// The environment whose endpoint a request came to: the sandbox's routes carry it as an
-/// extension (`http::router`); production's carry none.
+/// extension (`router::router`); production's carry none.
 pub fn environment_of(e: Option<Extension<Environment>>) -> Environment {
     e.map_or(Environment::Production, |e| e.0)
 }

@@ -13,13 +13,21 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::crypto::JwtSigner;
 use jsonwebtoken::{Algorithm, Header};
 
-use crate::state::signing_keys::Signer;
 use serde::Serialize;
 
 thread_local! {
     /// The signer of the key last used on this thread, by kid: a rotation builds a new one.
     /// Per thread because the provider's signer is not `Send`.
     static CONTEXT: RefCell<Option<(String, Box<dyn JwtSigner>)>> = const { RefCell::new(None) };
+}
+
+/// The active key of an environment, ready to sign.
+pub struct Signer {
+    pub kid: String,
+    pub alg: Algorithm,
+    pub key: jsonwebtoken::EncodingKey,
+    /// `base64url` of the JOSE header every access token of this key carries.
+    pub header_b64: String,
 }
 
 /// `base64url(header)` of every token a key signs: `typ`, `alg` and `kid`, serialised by

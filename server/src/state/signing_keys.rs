@@ -13,15 +13,9 @@ use entente_store::entities::signing_key;
 use entente_store::enums::{EnvironmentColumn, KeyStateColumn};
 use entente_store::{Actor, Store};
 use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use jsonwebtoken::{Algorithm, DecodingKey};
 
-pub struct Signer {
-    pub kid: String,
-    pub alg: Algorithm,
-    pub key: EncodingKey,
-    /// `base64url` of the JOSE header every access token of this key carries.
-    pub header_b64: String,
-}
+pub use crate::oauth::signer::Signer;
 
 #[derive(Default)]
 pub struct KeySet {

@@ -34,10 +34,7 @@ pub use requests::PortalRequests;
 pub use sign_in::PortalSignIn;
 pub use team::PortalTeam;
 
-/// Whether a role is a partner user's (who belongs in the portal, not the console).
-pub fn is_partner_role(role: &str) -> bool {
-    matches!(role, "partner_admin" | "partner_viewer" | "sandbox_tester")
-}
+pub use crate::account::is_partner_role;
 
 /// The portal frame: its own navigation, the partner's name, sign-out; signed-out visitors go
 /// to sign-in and console users to the console.
