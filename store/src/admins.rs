@@ -48,7 +48,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "admin.create",
+            entente_domain::audit::AuditAction::AdminCreate,
             &format!("admin:{email}"),
             json!({"role": role}),
             now,
@@ -176,9 +176,9 @@ impl Store {
             &txn,
             &Actor::new(format!("invite:{email}")),
             if inv.partner_id.is_some() {
-                "partner_user.join"
+                entente_domain::audit::AuditAction::PartnerUserJoin
             } else {
-                "admin.create"
+                entente_domain::audit::AuditAction::AdminCreate
             },
             &target,
             json!({"email": email, "role": inv.role, "via": "invitation"}),
@@ -268,7 +268,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "admin.access",
+            entente_domain::audit::AuditAction::AdminAccess,
             &format!("admin:{email}"),
             json!({"before": {"role": before.role, "enabled": before.enabled},
                    "after": {"role": after.role, "enabled": after.enabled}}),
@@ -318,7 +318,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "admin.invite",
+            entente_domain::audit::AuditAction::AdminInvite,
             &format!("admin:{email}"),
             json!({"email": email, "role": role, "expires_at": expires_at}),
             now,

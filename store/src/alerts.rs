@@ -44,7 +44,7 @@ impl Store {
         audit::record(
             &txn,
             &Actor::new("system"),
-            "security.usage_anomaly",
+            entente_domain::audit::AuditAction::SecurityUsageAnomaly,
             &format!("client:{}", seen.client_id),
             json!({
                 "partner": seen.partner_slug,

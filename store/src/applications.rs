@@ -137,7 +137,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "partner.apply",
+            entente_domain::audit::AuditAction::PartnerApply,
             &format!("partner:{slug}"),
             json!({"organisation": a.organisation, "website": a.website,
                    "contact_name": a.contact_name, "contact_email": a.contact_email}),

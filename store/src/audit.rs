@@ -1,5 +1,6 @@
 //! Audit events, written in the same transaction as the change they describe.
 
+use entente_domain::audit::AuditAction;
 use std::collections::HashMap;
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
@@ -25,7 +26,7 @@ fn partner_of(target: &str, details: &serde_json::Value) -> Option<String> {
 pub(crate) async fn record_client(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     client: &crate::entities::client::Model,
     mut details: serde_json::Value,
     now: i64,
@@ -52,7 +53,7 @@ pub(crate) async fn record_client(
 pub(crate) async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     target: &str,
     mut details: serde_json::Value,
     now: i64,
@@ -66,7 +67,7 @@ pub(crate) async fn record(
     audit_event::ActiveModel {
         at: Set(now),
         actor: Set(actor.name.clone()),
-        action: Set(action.to_owned()),
+        action: Set(action.as_str().to_owned()),
         target: Set(target.to_owned()),
         partner: Set(partner_of(target, &details)),
         details: Set(details.to_string()),
@@ -147,7 +148,7 @@ impl Store {
     pub async fn record_event(
         &self,
         actor: &Actor,
-        action: &str,
+        action: AuditAction,
         target: &str,
         details: serde_json::Value,
         now: i64,

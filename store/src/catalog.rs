@@ -527,9 +527,9 @@ impl Store {
             &txn,
             actor,
             if enabled {
-                "client.enable"
+                entente_domain::audit::AuditAction::ClientEnable
             } else {
-                "client.disable"
+                entente_domain::audit::AuditAction::ClientDisable
             },
             &model,
             json!({"enabled": enabled}),
@@ -581,7 +581,7 @@ impl Store {
         audit::record_client(
             &txn,
             actor,
-            "client.owner",
+            entente_domain::audit::AuditAction::ClientOwner,
             &model,
             json!({"before": was, "after": owner}),
             now,
@@ -626,7 +626,7 @@ impl Store {
         audit::record_client(
             &txn,
             actor,
-            "client.rotate_secret",
+            entente_domain::audit::AuditAction::ClientRotateSecret,
             &c,
             json!({"grace_seconds": grace}),
             now,
@@ -715,7 +715,7 @@ pub(crate) async fn set_partner_stage_in(
     audit::record(
         txn,
         actor,
-        "partner.stage",
+        entente_domain::audit::AuditAction::PartnerStage,
         &format!("partner:{slug}"),
         json!({"before": from, "after": model.stage}),
         now,
@@ -760,7 +760,7 @@ pub(crate) async fn reactivate_partner_in(
     audit::record(
         txn,
         actor,
-        "partner.reactivate",
+        entente_domain::audit::AuditAction::PartnerReactivate,
         &format!("partner:{slug}"),
         json!({"before": PartnerStage::Suspended, "after": to, "suspended_reason": cleared}),
         now,
@@ -805,7 +805,7 @@ pub(crate) async fn set_grant_in(
     audit::record(
         txn,
         actor,
-        "grant.set",
+        entente_domain::audit::AuditAction::GrantSet,
         &format!("grant:{}:{}", p.slug, a.identifier),
         json!({"before": before.map(|b| b.scopes), "after": model.scopes}),
         now,
@@ -901,7 +901,7 @@ async fn create_partner_of_kind(
     audit::record(
         txn,
         actor,
-        "partner.create",
+        entente_domain::audit::AuditAction::PartnerCreate,
         &format!("partner:{}", model.slug),
         json!({"name": model.name, "stage": model.stage, "host_only": host_only}),
         now,
@@ -948,7 +948,7 @@ pub(crate) async fn suspend_partner_in(
     audit::record(
         txn,
         actor,
-        "partner.suspend",
+        entente_domain::audit::AuditAction::PartnerSuspend,
         &format!("partner:{slug}"),
         json!({"before": from, "after": PartnerStage::Suspended, "reason": reason}),
         now,
@@ -957,7 +957,7 @@ pub(crate) async fn suspend_partner_in(
     audit::record(
         txn,
         actor,
-        "partner.notice",
+        entente_domain::audit::AuditAction::PartnerNotice,
         &format!("partner:{slug}"),
         json!({"notice": "suspended", "reason": reason, "to": "the partner's contacts", "delivery": "pending webhooks"}),
         now,
@@ -1000,7 +1000,7 @@ pub(crate) async fn create_audience_in(
     audit::record(
         txn,
         actor,
-        "audience.create",
+        entente_domain::audit::AuditAction::AudienceCreate,
         &format!("audience:{}", model.identifier),
         json!({"scopes": scopes.to_string(), "token_lifetime": a.token_lifetime, "environment": a.environment}),
         now,
@@ -1085,7 +1085,7 @@ pub(crate) async fn create_client_in(
     audit::record_client(
         txn,
         actor,
-        "client.create",
+        entente_domain::audit::AuditAction::ClientCreate,
         &model,
         json!({"kind": model.kind, "name": model.name, "auth_method": model.auth_method, "grant_types": model.grant_types, "scopes": model.allowed_scopes, "environment": model.environment}),
         now,

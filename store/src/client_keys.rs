@@ -120,8 +120,15 @@ impl Store {
         } else {
             before
         };
-        crate::audit::record_client(&txn, actor, "client.set_keys", &model, audit_details, now)
-            .await?;
+        crate::audit::record_client(
+            &txn,
+            actor,
+            entente_domain::audit::AuditAction::ClientSetKeys,
+            &model,
+            audit_details,
+            now,
+        )
+        .await?;
         publish(&txn, topic::CATALOG, now).await?;
         txn.commit().await?;
         Ok(model)

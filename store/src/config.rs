@@ -510,7 +510,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "config.apply",
+            entente_domain::audit::AuditAction::ConfigApply,
             "config",
             json!({"steps": steps.len(), "change_requests": filed, "reason": reason}),
             now,
@@ -536,7 +536,7 @@ async fn add_scopes_in(
     audit::record(
         txn,
         actor,
-        "audience.scopes",
+        entente_domain::audit::AuditAction::AudienceScopes,
         &format!("audience:{audience}"),
         json!({"added": set.to_string()}),
         now,

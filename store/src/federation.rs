@@ -224,7 +224,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "issuer.update",
+            entente_domain::audit::AuditAction::IssuerUpdate,
             &format!("issuer:{}:{}", p.slug, issuer),
             json!({"access_tokens_typed_jwt": {"before": was, "after": typed_jwt}}),
             now,
@@ -370,7 +370,7 @@ pub(crate) async fn set_trust_rule_in(
     audit::record(
         txn,
         actor,
-        "trust_rule.set",
+        entente_domain::audit::AuditAction::TrustRuleSet,
         &format!("trust_rule:{}", model.id),
         json!({"partner": p.slug, "issuer": i.issuer, "audience": a.identifier,
                "before": before.map(rule_json), "after": rule_json(model.clone())}),
@@ -401,9 +401,9 @@ pub(crate) async fn set_trust_rule_enabled_in(
         txn,
         actor,
         if enabled {
-            "trust_rule.enable"
+            entente_domain::audit::AuditAction::TrustRuleEnable
         } else {
-            "trust_rule.disable"
+            entente_domain::audit::AuditAction::TrustRuleDisable
         },
         &format!("trust_rule:{rule_id}"),
         json!({"enabled": enabled}),
@@ -446,9 +446,9 @@ pub(crate) async fn set_trusted_issuer_enabled_in(
         txn,
         actor,
         if enabled {
-            "issuer.enable"
+            entente_domain::audit::AuditAction::IssuerEnable
         } else {
-            "issuer.disable"
+            entente_domain::audit::AuditAction::IssuerDisable
         },
         &format!("issuer:{}:{}", p.slug, issuer),
         json!({"enabled": enabled}),
@@ -499,7 +499,7 @@ pub(crate) async fn create_trusted_issuer_in(
     audit::record(
         txn,
         actor,
-        "issuer.create",
+        entente_domain::audit::AuditAction::IssuerCreate,
         &format!("issuer:{}:{}", p.slug, model.issuer),
         json!({"jwks_uri": model.jwks_uri, "static_jwks": model.jwks.is_some(), "algorithms": model.algorithms,
                "audiences": model.audiences, "kinds": model.kinds, "max_age": model.max_age, "skew": model.skew,

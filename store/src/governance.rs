@@ -728,8 +728,8 @@ impl Store {
             &txn,
             actor,
             match decision {
-                Decision::Approve => "change_request.approve",
-                Decision::Reject => "change_request.reject",
+                Decision::Approve => entente_domain::audit::AuditAction::ChangeRequestApprove,
+                Decision::Reject => entente_domain::audit::AuditAction::ChangeRequestReject,
             },
             &format!("change_request:{id}"),
             json!({"summary": row.summary, "requested_by": row.requested_by, "partner": slug_of(&txn, &row).await?,
@@ -756,7 +756,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "change_request.withdraw",
+            entente_domain::audit::AuditAction::ChangeRequestWithdraw,
             &format!("change_request:{id}"),
             json!({"summary": row.summary, "partner": slug_of(&txn, &row).await?,
                    "before": row.status, "after": model.status}),
@@ -955,7 +955,7 @@ async fn file_in(
     audit::record(
         txn,
         actor,
-        "change_request.file",
+        entente_domain::audit::AuditAction::ChangeRequestFile,
         &format!("change_request:{}", model.id),
         json!({"partner": p.slug, "kind": model.kind, "summary": model.summary, "reason": reason}),
         now,

@@ -37,7 +37,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "key.create",
+            entente_domain::audit::AuditAction::KeyCreate,
             &format!("key:{kid}"),
             details,
             now,
@@ -76,7 +76,7 @@ impl Store {
             audit::record(
                 &txn,
                 actor,
-                "key.state",
+                entente_domain::audit::AuditAction::KeyState,
                 &format!("key:{kid}"),
                 json!({"before": from, "after": to}),
                 now,
@@ -119,7 +119,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "key.policy",
+            entente_domain::audit::AuditAction::KeyPolicy,
             "key:policy",
             json!({
                 "before": before.map(|b| shape(b.rotation_interval, b.publish_lead, b.retirement_grace)),
@@ -185,7 +185,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "key.revoke",
+            entente_domain::audit::AuditAction::KeyRevoke,
             &format!("key:{kid}"),
             json!({"before": key.state, "after": KeyStateColumn::Revoked}),
             now,

@@ -244,7 +244,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "rate_tier.set",
+            entente_domain::audit::AuditAction::RateTierSet,
             &format!("rate_tier:{name}"),
             json!({
                 "before": before.as_ref().map(|b| json!({
@@ -282,7 +282,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "rate_tier.delete",
+            entente_domain::audit::AuditAction::RateTierDelete,
             &format!("rate_tier:{name}"),
             json!({ "before": { "per_second": before.per_second, "burst": before.burst, "default": before.is_default } }),
             now,
@@ -353,7 +353,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "rate_limit.set",
+            entente_domain::audit::AuditAction::RateLimitSet,
             &target,
             json!({
                 "partner": partner_slug,

@@ -281,7 +281,7 @@ pub(crate) async fn set_scope_info_in(
     audit::record(
         txn,
         actor,
-        "scope.info",
+        entente_domain::audit::AuditAction::ScopeInfo,
         &format!("scope:{audience_identifier}:{name}"),
         json!({"before": {"description": before.description, "sensitivity": before.sensitivity},
                "after": {"description": description, "sensitivity": sensitivity}}),

@@ -125,7 +125,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "partner.questionnaire_accept",
+            entente_domain::audit::AuditAction::PartnerQuestionnaireAccept,
             &format!("partner:{slug}"),
             json!({}),
             now,
@@ -161,7 +161,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "partner.issuer_check",
+            entente_domain::audit::AuditAction::PartnerIssuerCheck,
             &format!("partner:{slug}"),
             json!({"ok": ok, "detail": detail}),
             now,
@@ -210,7 +210,7 @@ pub(crate) async fn set_partner_record_in(
     audit::record(
         txn,
         actor,
-        "partner.record",
+        entente_domain::audit::AuditAction::PartnerRecord,
         &format!("partner:{slug}"),
         json!({"before": record_of(before.as_ref()), "after": record}),
         now,

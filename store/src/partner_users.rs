@@ -72,7 +72,7 @@ impl Store {
         crate::audit::record(
             &txn,
             actor,
-            "partner_user.invite",
+            entente_domain::audit::AuditAction::PartnerUserInvite,
             &format!("partner:{}", partner.slug),
             json!({"email": email, "role": role, "expires_at": expires_at}),
             now,
@@ -122,7 +122,7 @@ impl Store {
         crate::audit::record(
             &txn,
             actor,
-            "partner_user.invite_revoke",
+            entente_domain::audit::AuditAction::PartnerUserInviteRevoke,
             &format!("partner:{}", partner.slug),
             json!({"email": email}),
             now,
@@ -194,7 +194,7 @@ impl Store {
         crate::audit::record(
             &txn,
             actor,
-            "partner_user.access",
+            entente_domain::audit::AuditAction::PartnerUserAccess,
             &format!("partner:{}", partner.slug),
             json!({"email": email,
                    "before": {"role": before.role, "enabled": before.enabled},
@@ -238,7 +238,7 @@ impl Store {
         crate::audit::record(
             &txn,
             actor,
-            "partner_user.create",
+            entente_domain::audit::AuditAction::PartnerUserCreate,
             &format!("partner:{}", partner.slug),
             json!({"email": email, "role": role}),
             now,

@@ -68,7 +68,7 @@ impl Store {
                 &Actor::new(format!("client:{}", old.client_id)),
                 &old.family_id,
                 old.absolute_exp,
-                "refresh.reuse_detected",
+                entente_domain::audit::AuditAction::RefreshReuseDetected,
                 now,
             )
             .await?;
@@ -100,7 +100,7 @@ impl Store {
         actor: &Actor,
         family_id: &str,
         exp: i64,
-        action: &str,
+        action: entente_domain::audit::AuditAction,
         now: i64,
     ) -> Result<()> {
         let txn = self.write().await?;
@@ -131,7 +131,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "lineage.revoke",
+            entente_domain::audit::AuditAction::LineageRevoke,
             target,
             json!({"exp": exp}),
             now,
@@ -165,7 +165,7 @@ async fn revoke_family_in(
     actor: &Actor,
     family_id: &str,
     exp: i64,
-    action: &str,
+    action: entente_domain::audit::AuditAction,
     now: i64,
 ) -> Result<()> {
     refresh_token::Entity::update_many()
@@ -179,7 +179,7 @@ async fn revoke_family_in(
         actor,
         action,
         &format!("refresh_family:{family_id}"),
-        json!({"security": action == "refresh.reuse_detected"}),
+        json!({"security": action == entente_domain::audit::AuditAction::RefreshReuseDetected}),
         now,
     )
     .await?;

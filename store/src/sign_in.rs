@@ -108,7 +108,7 @@ impl Store {
         audit::record(
             &txn,
             actor,
-            "partner.sign_in.set",
+            entente_domain::audit::AuditAction::PartnerSignInSet,
             &format!("partner:{}", p.slug),
             json!({"issuer": model.issuer, "client_id": model.client_id, "join_role": model.join_role,
                    "domains": model.domains, "enabled": model.enabled,
@@ -178,7 +178,7 @@ impl Store {
                 audit::record(
                     &txn,
                     actor,
-                    "partner_user.link",
+                    entente_domain::audit::AuditAction::PartnerUserLink,
                     &format!("partner:{}", p.slug),
                     json!({"email": email, "issuer": issuer}),
                     now,
@@ -212,7 +212,7 @@ impl Store {
                 audit::record(
                     &txn,
                     actor,
-                    "partner_user.join",
+                    entente_domain::audit::AuditAction::PartnerUserJoin,
                     &format!("partner:{}", p.slug),
                     json!({"email": email, "role": role, "issuer": issuer}),
                     now,

@@ -37,7 +37,7 @@ impl Store {
             audit::record(
                 &txn,
                 actor,
-                "token.revoke",
+                entente_domain::audit::AuditAction::TokenRevoke,
                 &format!("token:{jti}"),
                 json!({"exp": exp}),
                 now,

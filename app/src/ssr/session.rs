@@ -255,12 +255,24 @@ pub async fn login(
     match admin {
         Some(a) if ok => {
             start_session(&a.id, a.role).await?;
-            audit_sign_in(&c.store, &actor, "session.sign_in", &typed).await;
+            audit_sign_in(
+                &c.store,
+                &actor,
+                entente_domain::audit::AuditAction::SessionSignIn,
+                &typed,
+            )
+            .await;
             Ok(a.role)
         }
         // One message for unknown account and wrong password: no user enumeration.
         _ => {
-            audit_sign_in(&c.store, &actor, "session.sign_in_failed", &typed).await;
+            audit_sign_in(
+                &c.store,
+                &actor,
+                entente_domain::audit::AuditAction::SessionSignInFailed,
+                &typed,
+            )
+            .await;
             Err(fail(ConsoleError::new(401, "e-mail or password is wrong")))
         }
     }
@@ -268,7 +280,12 @@ pub async fn login(
 
 /// Best effort: a sign-in is not refused because its audit event could not be written (that
 /// failure is logged).
-async fn audit_sign_in(store: &entente_store::Store, actor: &Actor, action: &str, email: &str) {
+async fn audit_sign_in(
+    store: &entente_store::Store,
+    actor: &Actor,
+    action: entente_domain::audit::AuditAction,
+    email: &str,
+) {
     if let Err(e) = store
         .record_event(
             actor,
@@ -279,7 +296,7 @@ async fn audit_sign_in(store: &entente_store::Store, actor: &Actor, action: &str
         )
         .await
     {
-        tracing::error!(error = %e, action, "writing a sign-in audit event failed");
+        tracing::error!(error = %e, action = action.as_str(), "writing a sign-in audit event failed");
     }
 }
 

@@ -386,7 +386,7 @@ pub async fn callback(
                     .store
                     .record_event(
                         &actor,
-                        "session.sign_in_failed",
+                        entente_domain::audit::AuditAction::SessionSignInFailed,
                         &format!("partner:{slug}"),
                         serde_json::json!({"method": "federated", "reason": f.detail()}),
                         now(),
@@ -673,7 +673,7 @@ async fn finish(
             .store
             .record_event(
                 &actor,
-                "session.sign_in",
+                entente_domain::audit::AuditAction::SessionSignIn,
                 &format!("admin:{}", u.email),
                 serde_json::json!({"method": "federated", "issuer": s.issuer}),
                 t,

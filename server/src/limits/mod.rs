@@ -299,7 +299,7 @@ impl Limits {
                 .store
                 .record_event(
                     &actor,
-                    "security.client_auth_blocked",
+                    entente_domain::audit::AuditAction::SecurityClientAuthBlocked,
                     &target,
                     serde_json::json!({ "seconds": trip.for_secs }),
                     now,

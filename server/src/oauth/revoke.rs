@@ -117,7 +117,7 @@ async fn revoke_refresh(
                 actor,
                 &row.family_id,
                 row.absolute_exp,
-                "refresh.revoke",
+                entente_domain::audit::AuditAction::RefreshRevoke,
                 now,
             )
             .await
