@@ -139,6 +139,11 @@ impl Operations {
         };
         let target = p.as_ref().map_or(Target::Global, Target::Partner);
         match authorize(actor, op, target) {
+            // To a partner's people, what is not theirs does not exist (G50): another
+            // partner's client and an API's own client alike.
+            Err(_) if actor.partner_id().is_some() => {
+                Err(OpError::NotFound(format!("client {client_id}")))
+            }
             Err(OpError::NotFound(_)) => Err(OpError::NotFound(format!("client {client_id}"))),
             Err(e) => Err(e),
             Ok(()) => {

@@ -20,6 +20,21 @@ pub enum Outcome {
     Requested { id: i64, summary: String },
 }
 
+/// The operation a change is: what the policy table authorizes it as.
+pub fn operation_of(change: &Change) -> Operation {
+    match change {
+        Change::Promote { .. } => Operation::MovePartnerStage,
+        Change::Reactivate { .. } => Operation::ReactivatePartner,
+        Change::Grant { .. } => Operation::SetGrant,
+        Change::Grants { .. } => Operation::ApplyMatrix,
+        Change::TrustRule { .. } => Operation::SetTrustRule,
+        Change::EnableTrustRule { .. } => Operation::SetTrustRuleEnabled,
+        Change::EnableIssuer { .. } => Operation::SetIssuerEnabled,
+        // What a partner asks for: the administrators decide; staff change grants directly.
+        Change::AddScopes { .. } | Change::ProductionClient { .. } => Operation::FileChangeRequest,
+    }
+}
+
 impl Operations {
     /// The partner a change is about (a rule is named by its id alone).
     pub(crate) async fn partner_of_change(
@@ -72,18 +87,18 @@ impl Operations {
         }
     }
 
-    /// Submits `change` as the operation `op`: applied at once when it widens nothing, filed
-    /// as a change request when it does (`request`: false refuses instead of filing, for
-    /// configuration as code's plan).
+    /// Submits `change`: applied at once when it widens nothing, filed as a change request when
+    /// it does (`request`: false refuses instead of filing). The operation it is authorized as
+    /// follows from the change itself, never from the door.
     pub async fn submit(
         &self,
         actor: &Actor,
-        op: Operation,
         change: Change,
         reason: &str,
         request: bool,
         now: i64,
     ) -> Result<Outcome, OpError> {
+        let op = operation_of(&change);
         let p = self.partner_of_change(&change).await?;
         authorize(actor, op, Target::Partner(&p))?;
         self.change_not_reserved(actor, &change)?;

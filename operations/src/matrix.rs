@@ -62,6 +62,12 @@ impl Operations {
                 slot.1.push(e.scope);
             }
         }
+        // Every partner is authorized before anything is applied: a set naming one the actor
+        // may not change applies nothing.
+        for partner in by_partner.keys() {
+            let p = self.store.partner_by_slug(partner).await?;
+            authorize(actor, Operation::ApplyMatrix, Target::Partner(&p))?;
+        }
         let mut done = vec![];
         for (partner, audiences) in by_partner {
             let p = self.store.partner_by_slug(&partner).await?;
@@ -86,9 +92,7 @@ impl Operations {
                 partner: partner.clone(),
                 grants,
             };
-            let out = self
-                .submit(actor, Operation::ApplyMatrix, change, reason, true, now)
-                .await?;
+            let out = self.submit(actor, change, reason, true, now).await?;
             done.push((partner, out));
         }
         Ok(done)

@@ -94,6 +94,9 @@ operations! {
     SetRateLimit = "set_rate_limit", change: true;
 
     AddTrustedIssuer = "add_trusted_issuer", change: true;
+    /// A partner trusts the sandbox test IdP, with a rule on each sandbox API it holds
+    /// scopes on (sandbox only: its tokens are for made-up users).
+    TrustTestIdp = "trust_test_idp", change: true;
     /// How a trusted issuer's tokens are read (their `typ`).
     UpdateTrustedIssuer = "update_trusted_issuer", change: true;
     SetIssuerEnabled = "set_issuer_enabled", change: true;

@@ -64,14 +64,7 @@ impl Operations {
                 partner: slug.to_owned(),
             };
             return self
-                .submit(
-                    actor,
-                    Operation::MovePartnerStage,
-                    change,
-                    reason,
-                    true,
-                    now,
-                )
+                .submit(actor, change, reason, true, now)
                 .await
                 .map(StageMoved::Submitted);
         }
@@ -112,14 +105,6 @@ impl Operations {
         let change = Change::Reactivate {
             partner: slug.to_owned(),
         };
-        self.submit(
-            actor,
-            Operation::ReactivatePartner,
-            change,
-            reason,
-            true,
-            now,
-        )
-        .await
+        self.submit(actor, change, reason, true, now).await
     }
 }

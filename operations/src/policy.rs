@@ -110,7 +110,7 @@ pub fn rule(op: Operation) -> Rule {
             both(OPERATE, PORTAL_ADMIN)
         }
         InviteConsoleUser | SetConsoleUserAccess => staff(ADMINISTER),
-        FileChangeRequest | SetSignIn => partner(PORTAL_ADMIN),
+        FileChangeRequest | SetSignIn | TrustTestIdp => partner(PORTAL_ADMIN),
         // Four eyes are two people: a decision needs a signed-in administrator.
         DecideChangeRequest => people(ADMINISTER),
         WithdrawChangeRequest => both(OPERATE, PORTAL_ADMIN),

@@ -100,16 +100,7 @@ impl Operations {
                 partner: partner.to_owned(),
                 issuer: issuer.to_owned(),
             };
-            return self
-                .submit(
-                    actor,
-                    Operation::SetIssuerEnabled,
-                    change,
-                    reason,
-                    true,
-                    now,
-                )
-                .await;
+            return self.submit(actor, change, reason, true, now).await;
         }
         let p = self.store.partner_by_slug(partner).await?;
         authorize(actor, Operation::SetIssuerEnabled, Target::Partner(&p))?;
@@ -133,16 +124,7 @@ impl Operations {
             rule_id: rule_id.to_owned(),
         };
         if enabled {
-            return self
-                .submit(
-                    actor,
-                    Operation::SetTrustRuleEnabled,
-                    change,
-                    reason,
-                    true,
-                    now,
-                )
-                .await;
+            return self.submit(actor, change, reason, true, now).await;
         }
         let p = self.partner_of_change(&change).await?;
         authorize(actor, Operation::SetTrustRuleEnabled, Target::Partner(&p))?;
@@ -166,7 +148,7 @@ impl Operations {
         now: i64,
     ) -> Result<usize, OpError> {
         let p = self.partner_named(actor, None).await?;
-        authorize(actor, Operation::AddTrustedIssuer, Target::Partner(&p))?;
+        authorize(actor, Operation::TrustTestIdp, Target::Partner(&p))?;
         let issuer = self.test_idp_issuer.clone();
         // Checked before anything is written: no half-done trust on a refusal.
         let grants = self.grants_in(&p.id, EnvironmentColumn::Sandbox).await?;

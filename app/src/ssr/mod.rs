@@ -170,17 +170,16 @@ pub fn op_error(e: entente_operations::OpError) -> ConsoleError {
     })
 }
 
-/// Submits a change that may widen production access as the operation `op`: applied at once
-/// when it does not, filed as a change request when it does. The sentence tells the user which.
+/// Submits a change that may widen production access: applied at once when it does not, filed
+/// as a change request when it does. The sentence tells the user which.
 pub async fn submit_change(
     admin: &AdminSession,
-    op: entente_operations::Operation,
     change: entente_store::governance::Change,
     reason: &str,
 ) -> Result<String, ConsoleError> {
     let out = console()?
         .ops
-        .submit(&admin.acting(), op, change, reason, true, now())
+        .submit(&admin.acting(), change, reason, true, now())
         .await
         .map_err(op_error)?;
     Ok(outcome_sentence(out))

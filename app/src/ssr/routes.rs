@@ -79,7 +79,7 @@ pub const SERVER_FNS: &[(&str, Operation)] = &[
     ("portal_set_sign_in", SetSignIn),
     ("portal_issuers", ViewOwnPartner),
     ("portal_add_issuer", AddTrustedIssuer),
-    ("portal_trust_test_idp", AddTrustedIssuer),
+    ("portal_trust_test_idp", TrustTestIdp),
     ("portal_validate_token", ValidateToken),
     ("portal_docs", ViewOwnPartner),
     ("mint_test_token", TryToken),

@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use entente_domain::ScopeSet;
-use entente_operations::Operation;
 use entente_store::governance::{Change, GrantSet};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -96,5 +95,5 @@ pub async fn put_grants(
                 .collect::<ApiResult<_>>()?,
         },
     };
-    submit(&state, &caller, Operation::SetGrant, change, &body.reason).await
+    submit(&state, &caller, change, &body.reason).await
 }

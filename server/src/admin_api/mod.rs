@@ -212,13 +212,12 @@ pub async fn apply_changes(state: &AppState) {
 pub async fn submit(
     state: &AppState,
     caller: &Caller,
-    op: entente_operations::Operation,
     change: Change,
     reason: &str,
 ) -> ApiResult<Response> {
     let out = state
         .ops()
-        .submit(&caller.acting(), op, change, reason, true, now())
+        .submit(&caller.acting(), change, reason, true, now())
         .await?;
     Ok(Outcome::from(out).response())
 }

@@ -9,7 +9,6 @@ use entente_domain::federation::rules::{
     ClaimPass, ScopeMapping, TokenKind, format_claim_passes, format_scope_mappings,
     parse_claim_passes, parse_scope_mappings,
 };
-use entente_operations::Operation;
 use entente_store::entities::{trust_rule, trusted_issuer};
 use entente_store::federation::{NewTrustRule, NewTrustedIssuer};
 use entente_store::governance::Change;
@@ -372,14 +371,7 @@ pub async fn put_rule(
         audience: body.audience,
         rule,
     };
-    submit(
-        &state,
-        &caller,
-        Operation::SetTrustRule,
-        change,
-        &body.reason,
-    )
-    .await
+    submit(&state, &caller, change, &body.reason).await
 }
 
 /// Disabling applies at once; enabling again may be a change request.

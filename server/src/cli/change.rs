@@ -74,11 +74,10 @@ pub fn request_json(r: &change_request::Model, partner: &str) -> serde_json::Val
            "decided_by": r.decided_by, "decided_at": r.decided_at, "comment": r.decision_comment})
 }
 
-/// Submits `change` as the operation `op` and prints what happened: `applied` when nothing
+/// Submits `change` and prints what happened: `applied` when nothing
 /// needed approval.
 pub async fn submit(
     cx: &Ctx<'_>,
-    op: entente_operations::Operation,
     change: Change,
     approval: &ApprovalArgs,
     applied: impl FnOnce(Option<String>) -> (serde_json::Value, String),
@@ -94,7 +93,6 @@ pub async fn submit(
         .operations()?
         .submit(
             &actor,
-            op,
             change,
             &approval.reason,
             approval.request_approval,

@@ -38,7 +38,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: GrantCmd) -> anyhow::Result<()> {
                 audience: audience.clone(),
                 scopes: scopes.clone(),
             };
-            submit(cx, entente_operations::Operation::SetGrant, change, &approval, |_| {
+            submit(cx, change, &approval, |_| {
                 (
                     json!({"partner": partner, "audience": audience, "scopes": scopes.to_string()}),
                     format!("grant set: {partner} may use {scopes} on {audience}"),

@@ -196,18 +196,12 @@ pub async fn run(cx: &Ctx<'_>, cmd: IssuerCmd) -> anyhow::Result<()> {
                 partner,
                 issuer: issuer.clone(),
             };
-            super::change::submit(
-                cx,
-                entente_operations::Operation::SetIssuerEnabled,
-                change,
-                &approval,
-                |_| {
-                    (
-                        json!({"issuer": issuer, "enabled": true}),
-                        format!("trusted issuer {issuer} enabled"),
-                    )
-                },
-            )
+            super::change::submit(cx, change, &approval, |_| {
+                (
+                    json!({"issuer": issuer, "enabled": true}),
+                    format!("trusted issuer {issuer} enabled"),
+                )
+            })
             .await?;
         }
         IssuerCmd::Update {

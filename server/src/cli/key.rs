@@ -80,7 +80,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
             let kid = crate::operations::host_ops(
                 store.clone(),
                 common.master_key()?,
-                std::env::var("ENTENTE_ISSUER").unwrap_or_default(),
+                std::env::var("ENTENTE_ISSUER").unwrap_or_else(|_| super::DEFAULT_ISSUER.into()),
                 crate::state::issuer_keys::FetchPolicy {
                     allow_insecure: false,
                     max_stale: 0,

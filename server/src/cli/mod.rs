@@ -185,7 +185,7 @@ impl Ctx<'_> {
         Ok(crate::operations::host_ops(
             self.store.clone(),
             self.common.master_key()?,
-            std::env::var("ENTENTE_ISSUER").unwrap_or_default(),
+            std::env::var("ENTENTE_ISSUER").unwrap_or_else(|_| DEFAULT_ISSUER.into()),
             fetch,
             signing_algorithm()?,
         ))
@@ -219,6 +219,9 @@ impl Ctx<'_> {
         entente_operations::Actor::host(self.actor.clone())
     }
 }
+
+/// The issuer a server started here without `ENTENTE_ISSUER` has (as the flags' defaults).
+pub const DEFAULT_ISSUER: &str = "http://127.0.0.1:3000";
 
 /// The algorithm a server started here would sign with (`ENTENTE_SIGNING_ALG`, ES256).
 pub fn signing_algorithm() -> anyhow::Result<entente_domain::keys::SigningAlgorithm> {

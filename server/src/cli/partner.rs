@@ -9,7 +9,6 @@ use serde_json::json;
 
 use super::change::{ApprovalArgs, submit};
 use super::{Ctx, print};
-use entente_operations::Operation;
 
 #[derive(Debug, Subcommand)]
 pub enum PartnerCmd {
@@ -200,7 +199,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
                 let change = Change::Promote {
                     partner: partner.clone(),
                 };
-                submit(cx, Operation::MovePartnerStage, change, &approval, |_| {
+                submit(cx, change, &approval, |_| {
                     (
                         json!({"slug": partner, "stage": to.as_str()}),
                         format!("partner {partner} is now {}", to.as_str()),
@@ -239,7 +238,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
             let change = Change::Reactivate {
                 partner: partner.clone(),
             };
-            submit(cx, Operation::ReactivatePartner, change, &approval, |_| {
+            submit(cx, change, &approval, |_| {
                 (
                     json!({"slug": partner, "reactivated": true}),
                     format!("partner {partner} reactivated"),

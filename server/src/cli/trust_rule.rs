@@ -109,7 +109,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: TrustRuleCmd) -> anyhow::Result<()> {
                 audience: audience.clone(),
                 rule: r,
             };
-            submit(cx, entente_operations::Operation::SetTrustRule, change, &approval, |id| {
+            submit(cx, change, &approval, |id| {
                 let id = id.unwrap_or_default();
                 (
                     json!({"id": id, "partner": partner, "issuer": issuer, "audience": audience, "scopes": scopes,
@@ -158,18 +158,12 @@ pub async fn run(cx: &Ctx<'_>, cmd: TrustRuleCmd) -> anyhow::Result<()> {
             let change = Change::EnableTrustRule {
                 rule_id: id.clone(),
             };
-            submit(
-                cx,
-                entente_operations::Operation::SetTrustRuleEnabled,
-                change,
-                &approval,
-                |_| {
-                    (
-                        json!({"id": id, "enabled": true}),
-                        format!("trust rule {id} enabled"),
-                    )
-                },
-            )
+            submit(cx, change, &approval, |_| {
+                (
+                    json!({"id": id, "enabled": true}),
+                    format!("trust rule {id} enabled"),
+                )
+            })
             .await?;
         }
     }

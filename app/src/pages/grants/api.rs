@@ -63,11 +63,5 @@ pub async fn set_partner_grant(
         audience,
         scopes,
     };
-    submit_change(
-        &admin,
-        entente_operations::Operation::SetGrant,
-        change,
-        &reason,
-    )
-    .await
+    submit_change(&admin, change, &reason).await
 }

@@ -138,17 +138,22 @@ pub async fn try_token(
     scope: String,
     subject_token: String,
 ) -> Result<TrialResult, ConsoleError> {
-    let (_, p) = portal_user("try_token").await?;
+    let (me, _) = portal_user("try_token").await?;
     let c = console()?;
-    let sandbox = entente_store::enums::EnvironmentColumn::Sandbox;
-    match c.store.client(&client_id).await {
-        Ok(m) if m.partner_id.as_deref() == Some(p.id.as_str()) && m.environment == sandbox => {}
-        Ok(_) | Err(entente_store::StoreError::NotFound(_)) => {
-            return Err(crate::ssr::fail(ConsoleError::not_found(format!(
-                "no sandbox client {client_id} of yours"
-            ))));
-        }
-        Err(e) => return Err(user_error(e)),
+    let (m, _) = c
+        .ops
+        .client_for(
+            &me.acting(),
+            entente_operations::Operation::TryToken,
+            &client_id,
+        )
+        .await
+        .map_err(crate::ssr::op_error)?;
+    // The playground trades in the sandbox only.
+    if m.environment != entente_store::enums::EnvironmentColumn::Sandbox {
+        return Err(crate::ssr::fail(ConsoleError::not_found(format!(
+            "no sandbox client {client_id} of yours"
+        ))));
     }
     let mut form = vec![("grant_type".to_owned(), grant_type.clone())];
     let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());

@@ -156,17 +156,16 @@ pub async fn portal_validate_token(
     audience: String,
     token: String,
 ) -> Result<Explanation, ConsoleError> {
-    let (_, p) = portal_user("portal_validate_token").await?;
+    let (me, _) = portal_user("portal_validate_token").await?;
     let c = console()?;
-    match c.store.client(&client_id).await {
-        Ok(m) if m.partner_id.as_deref() == Some(p.id.as_str()) => {}
-        Ok(_) | Err(entente_store::StoreError::NotFound(_)) => {
-            return Err(crate::ssr::fail(ConsoleError::not_found(format!(
-                "client {client_id} not found"
-            ))));
-        }
-        Err(e) => return Err(user_error(e)),
-    }
+    c.ops
+        .client_for(
+            &me.acting(),
+            entente_operations::Operation::ValidateToken,
+            &client_id,
+        )
+        .await
+        .map_err(crate::ssr::op_error)?;
     if token.trim().is_empty() {
         return Err(bad_request("paste a token"));
     }

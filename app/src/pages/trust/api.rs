@@ -232,13 +232,7 @@ pub async fn set_trust_rule(
         audience,
         rule: r,
     };
-    submit_change(
-        &admin,
-        entente_operations::Operation::SetTrustRule,
-        change,
-        &reason,
-    )
-    .await
+    submit_change(&admin, change, &reason).await
 }
 
 #[server]
