@@ -10,7 +10,7 @@ use entente_domain::secret::{generate_secret, new_client_id};
 use entente_store::catalog::NewClient;
 use entente_store::client_keys::ClientKeys;
 use entente_store::entities::{client, partner};
-use entente_store::enums::{EnvironmentColumn, PartnerStage};
+use entente_store::enums::EnvironmentColumn;
 
 use crate::actor::{Actor, Kind};
 use crate::error::OpError;
@@ -449,11 +449,6 @@ impl Operations {
                 "token exchange and jwt-bearer need a trust rule for your identity provider in this environment: ask your Entente administrators to set one".into(),
             ))
         }
-    }
-
-    /// Whether a partner may still have production clients.
-    pub fn in_production(p: &partner::Model) -> bool {
-        p.stage == PartnerStage::Production
     }
 }
 

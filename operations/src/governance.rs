@@ -17,7 +17,7 @@ pub enum Outcome {
     /// In effect now (`id`: the trust rule it set, if any).
     Applied { id: Option<String> },
     /// Waiting for a different administrator's approval as this request.
-    Requested { id: i64, summary: String },
+    Requested(Box<change_request::Model>),
 }
 
 /// The operation a change is: what the policy table authorizes it as.
@@ -109,10 +109,7 @@ impl Operations {
         self.publish().await;
         Ok(match out {
             Submitted::Applied { id } => Outcome::Applied { id },
-            Submitted::Requested(r) => Outcome::Requested {
-                id: r.id,
-                summary: r.summary,
-            },
+            Submitted::Requested(r) => Outcome::Requested(r),
         })
     }
 

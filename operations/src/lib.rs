@@ -30,6 +30,3 @@ pub use error::OpError;
 pub use operation::Operation;
 pub use policy::{Target, authorize, offers};
 pub use ports::{BoxFuture, KeyChecks, Operations, Providers, Publish, Signing};
-
-/// Seconds since the epoch: doors read the clock and pass `now` in.
-pub type Now = i64;

@@ -2,7 +2,7 @@
 //! a partner's team (invited by its admins or by operators). Invitations are one-time links,
 //! stored only as a keyed hash of their token.
 
-use entente_store::entities::{admin_user, partner};
+use entente_store::entities::admin_user;
 use entente_store::enums::Role;
 
 use crate::actor::Actor;
@@ -178,10 +178,5 @@ impl Operations {
                 now,
             )
             .await?)
-    }
-
-    /// The partner a person is invited to, for pages that show it.
-    pub async fn partner(&self, slug: &str) -> Result<partner::Model, OpError> {
-        Ok(self.store.partner_by_slug(slug).await?)
     }
 }

@@ -190,8 +190,9 @@ pub fn outcome_sentence(out: entente_operations::governance::Outcome) -> String 
     use entente_operations::governance::Outcome;
     match out {
         Outcome::Applied { .. } => "Saved.".into(),
-        Outcome::Requested { id, summary } => format!(
-            "Change request #{id} filed: {summary}. It takes effect when a different administrator approves it."
+        Outcome::Requested(r) => format!(
+            "Change request #{} filed: {}. It takes effect when a different administrator approves it.",
+            r.id, r.summary
         ),
     }
 }

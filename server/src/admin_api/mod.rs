@@ -231,10 +231,10 @@ impl From<entente_operations::governance::Outcome> for Outcome {
                 change_request: None,
                 summary: "the change is in effect".into(),
             },
-            Done::Requested { id, summary } => Outcome {
+            Done::Requested(r) => Outcome {
                 outcome: "requested".into(),
-                change_request: Some(id),
-                summary,
+                change_request: Some(r.id),
+                summary: r.summary,
             },
         }
     }

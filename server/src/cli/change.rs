@@ -104,17 +104,14 @@ pub async fn submit(
             let (v, t) = applied(id);
             print(cx.out, v, t);
         }
-        Outcome::Requested { id, .. } => {
-            let r = cx.store.change_request(id).await?;
-            print(
-                cx.out,
-                json!({"change_request": request_json(&r, &partner)}),
-                format!(
-                    "change request #{} filed: {}. A different administrator approves or rejects it in the console.",
-                    r.id, r.summary
-                ),
-            )
-        }
+        Outcome::Requested(r) => print(
+            cx.out,
+            json!({"change_request": request_json(&r, &partner)}),
+            format!(
+                "change request #{} filed: {}. A different administrator approves or rejects it in the console.",
+                r.id, r.summary
+            ),
+        ),
     }
     Ok(())
 }

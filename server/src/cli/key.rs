@@ -48,11 +48,7 @@ pub enum KeyCmd {
 
 pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
     let Ctx {
-        store,
-        common,
-        out,
-        now,
-        ..
+        store, out, now, ..
     } = *cx;
     match cmd {
         KeyCmd::List => {
@@ -77,18 +73,12 @@ pub async fn run(cx: &Ctx<'_>, cmd: KeyCmd) -> anyhow::Result<()> {
         } => {
             let alg: SigningAlgorithm =
                 algorithm.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-            let kid = crate::operations::host_ops(
-                store.clone(),
-                common.master_key()?,
-                std::env::var("ENTENTE_ISSUER").unwrap_or_else(|_| super::DEFAULT_ISSUER.into()),
-                crate::state::issuer_keys::FetchPolicy {
-                    allow_insecure: false,
-                    max_stale: 0,
-                },
-                alg,
-            )
-            .rotate_key(&cx.host(), environment, immediate, now)
-            .await?;
+            let issuer =
+                std::env::var("ENTENTE_ISSUER").unwrap_or_else(|_| super::DEFAULT_ISSUER.into());
+            let kid = cx
+                .ops_with(&issuer, super::STRICT, alg)?
+                .rotate_key(&cx.host(), environment, immediate, now)
+                .await?;
             print(
                 out,
                 json!({"kid": kid, "environment": environment, "immediate": immediate}),

@@ -182,35 +182,37 @@ impl Ctx<'_> {
         &self,
         fetch: crate::state::issuer_keys::FetchPolicy,
     ) -> anyhow::Result<entente_operations::Operations> {
-        Ok(crate::operations::host_ops(
-            self.store.clone(),
-            self.common.master_key()?,
-            std::env::var("ENTENTE_ISSUER").unwrap_or_else(|_| DEFAULT_ISSUER.into()),
+        self.ops_with(
+            &std::env::var("ENTENTE_ISSUER").unwrap_or_else(|_| DEFAULT_ISSUER.into()),
             fetch,
             signing_algorithm()?,
-        ))
+        )
     }
 
     /// The operations, acting as the host, with the production rules for JWKS URLs.
     pub fn operations(&self) -> anyhow::Result<entente_operations::Operations> {
-        self.ops(crate::state::issuer_keys::FetchPolicy {
-            allow_insecure: false,
-            max_stale: 0,
-        })
+        self.ops(STRICT)
     }
 
     /// The operations, acting as the host for an Entente whose issuer is `issuer` (the links
     /// they make point there).
     pub fn operations_at(&self, issuer: &str) -> anyhow::Result<entente_operations::Operations> {
+        self.ops_with(issuer, STRICT, signing_algorithm()?)
+    }
+
+    /// The operations for `issuer`, checking JWKS URLs by `fetch`, new keys in `algorithm`.
+    pub fn ops_with(
+        &self,
+        issuer: &str,
+        fetch: crate::state::issuer_keys::FetchPolicy,
+        algorithm: entente_domain::keys::SigningAlgorithm,
+    ) -> anyhow::Result<entente_operations::Operations> {
         Ok(crate::operations::host_ops(
             self.store.clone(),
             self.common.master_key()?,
             issuer.trim_end_matches('/').to_owned(),
-            crate::state::issuer_keys::FetchPolicy {
-                allow_insecure: false,
-                max_stale: 0,
-            },
-            signing_algorithm()?,
+            fetch,
+            algorithm,
         ))
     }
 
@@ -219,6 +221,12 @@ impl Ctx<'_> {
         entente_operations::Actor::host(self.actor.clone())
     }
 }
+
+/// JWKS URLs as production checks them: https, public addresses only.
+const STRICT: crate::state::issuer_keys::FetchPolicy = crate::state::issuer_keys::FetchPolicy {
+    allow_insecure: false,
+    max_stale: 0,
+};
 
 /// The issuer a server started here without `ENTENTE_ISSUER` has (as the flags' defaults).
 pub const DEFAULT_ISSUER: &str = "http://127.0.0.1:3000";

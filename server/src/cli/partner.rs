@@ -162,10 +162,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
                 .invite_partner_user(&cx.host(), Some(&partner), &email, &role.as_str(), now)
                 .await?;
             let link = invitation.link;
-            let p = store.partner_by_slug(&partner).await?;
             print(
                 out,
-                json!({"partner": p.slug, "email": email, "role": role, "link": link}),
+                json!({"partner": partner, "email": email, "role": role, "link": link}),
                 format!("send this link to {email} (once, valid 72 hours):\n{link}"),
             );
         }

@@ -141,68 +141,32 @@ pub struct ClientsPage {
     pub can_manage: bool,
 }
 
-/// The partner's grants on audiences of `env`: (audience, space-separated scopes).
-#[cfg(feature = "ssr")]
-async fn grants_in(
-    c: &crate::ssr::ConsoleContext,
-    partner_id: &str,
-    env: entente_store::enums::EnvironmentColumn,
-) -> Result<Vec<(String, String)>, ConsoleError> {
-    let of_env: std::collections::HashSet<String> = c
-        .store
-        .list_audiences()
-        .await
-        .map_err(user_error)?
-        .into_iter()
-        .filter(|(a, _)| a.environment == env)
-        .map(|(a, _)| a.identifier)
-        .collect();
-    let mut granted = c.store.grants_of(partner_id).await.map_err(user_error)?;
-    granted.retain(|(aud, _)| of_env.contains(aud));
-    Ok(granted)
-}
-
 /// The partner's grants on sandbox audiences: (audience, space-separated scopes).
 #[cfg(feature = "ssr")]
 pub(crate) async fn sandbox_grants(
     c: &crate::ssr::ConsoleContext,
     partner_id: &str,
 ) -> Result<Vec<(String, String)>, ConsoleError> {
-    grants_in(
-        c,
-        partner_id,
-        entente_store::enums::EnvironmentColumn::Sandbox,
-    )
-    .await
+    c.ops
+        .grants_in(partner_id, entente_store::enums::EnvironmentColumn::Sandbox)
+        .await
+        .map_err(crate::ssr::op_error)
 }
 
+/// The scopes the partner holds on audiences of `env`: what its clients there may have.
 #[cfg(feature = "ssr")]
-fn scope_union(granted: &[(String, String)]) -> entente_domain::ScopeSet {
-    entente_domain::ScopeSet::from_tokens(granted.iter().flat_map(|(_, s)| s.split_whitespace()))
-}
-
-/// The scopes the partner holds on sandbox audiences: what a new sandbox client may have.
-#[cfg(feature = "ssr")]
-async fn sandbox_scopes(
+async fn scopes_held(
     c: &crate::ssr::ConsoleContext,
     partner_id: &str,
-) -> Result<entente_domain::ScopeSet, ConsoleError> {
-    Ok(scope_union(&sandbox_grants(c, partner_id).await?))
-}
-
-/// The scopes the partner holds on production audiences: what a production client may have.
-#[cfg(feature = "ssr")]
-pub(crate) async fn production_scopes(
-    c: &crate::ssr::ConsoleContext,
-    partner_id: &str,
-) -> Result<entente_domain::ScopeSet, ConsoleError> {
-    let granted = grants_in(
-        c,
-        partner_id,
-        entente_store::enums::EnvironmentColumn::Production,
-    )
-    .await?;
-    Ok(scope_union(&granted))
+    env: entente_store::enums::EnvironmentColumn,
+) -> Result<Vec<String>, ConsoleError> {
+    Ok(c.ops
+        .scopes_held(partner_id, env)
+        .await
+        .map_err(crate::ssr::op_error)?
+        .iter()
+        .map(str::to_owned)
+        .collect())
 }
 
 #[server]
@@ -246,17 +210,15 @@ pub async fn portal_clients() -> Result<ClientsPage, ConsoleError> {
                 enabled: m.enabled,
             })
             .collect(),
-        sandbox_scopes: sandbox_scopes(&c, &p.id)
-            .await?
-            .iter()
-            .map(str::to_owned)
-            .collect(),
+        sandbox_scopes: scopes_held(&c, &p.id, entente_store::enums::EnvironmentColumn::Sandbox)
+            .await?,
         production_scopes: if in_production {
-            production_scopes(&c, &p.id)
-                .await?
-                .iter()
-                .map(str::to_owned)
-                .collect()
+            scopes_held(
+                &c,
+                &p.id,
+                entente_store::enums::EnvironmentColumn::Production,
+            )
+            .await?
         } else {
             vec![]
         },
