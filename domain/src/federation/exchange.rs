@@ -187,17 +187,21 @@ fn exchange_inner(
             )?;
             let mut g = from_partner_token(
                 env,
-                who,
-                &subject,
-                actor.as_ref(),
-                issuer,
-                rule,
-                audience,
-                grant,
-                &req.target,
+                PartnerTokenRequest {
+                    who,
+                    subject: &subject,
+                    actor: actor.as_ref(),
+                    target: &req.target,
+                    deny: OAuthErrorCode::InvalidRequest,
+                },
+                MatchedRule {
+                    issuer,
+                    rule,
+                    audience,
+                    grant,
+                },
                 now,
                 trace,
-                OAuthErrorCode::InvalidRequest,
             )?;
             g.issued_token_type = issued_type;
             if wants_refresh && g.refresh.is_none() {
@@ -424,17 +428,21 @@ pub fn jwt_bearer(
         )?;
         let mut g = from_partner_token(
             env,
-            who,
-            &subject,
-            None,
-            issuer,
-            rule,
-            audience,
-            grant,
-            target_req,
+            PartnerTokenRequest {
+                who,
+                subject: &subject,
+                actor: None,
+                target: target_req,
+                deny: OAuthErrorCode::InvalidGrant,
+            },
+            MatchedRule {
+                issuer,
+                rule,
+                audience,
+                grant,
+            },
             now,
             &mut trace,
-            OAuthErrorCode::InvalidGrant,
         )?;
         // Assertions are minted per request; a refresh token would outlive their purpose.
         g.refresh = None;
@@ -571,21 +579,47 @@ fn matching_rule<'c>(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A request that presents a partner's token, after its subject token (and actor token, if
+/// any) passed verification.
+struct PartnerTokenRequest<'a> {
+    who: &'a Requester<'a>,
+    subject: &'a Verified<'a>,
+    actor: Option<&'a Verified<'a>>,
+    target: &'a TargetRequest,
+    /// Token exchange refuses with `invalid_request` (RFC 8693 §2.2.2), jwt-bearer with
+    /// `invalid_grant` (RFC 7523 §3.1).
+    deny: OAuthErrorCode,
+}
+
+/// The trust rule that lets the partner's token reach the audience, with the trusted issuer
+/// that signed the token and the partner's grant on that audience.
+struct MatchedRule<'a> {
+    issuer: &'a TrustedIssuer,
+    rule: &'a TrustRule,
+    audience: &'a AudienceView,
+    grant: &'a ScopeSet,
+}
+
 fn from_partner_token(
     env: &Env<'_>,
-    who: &Requester<'_>,
-    subject: &Verified<'_>,
-    actor: Option<&Verified<'_>>,
-    issuer: &TrustedIssuer,
-    rule: &TrustRule,
-    audience: &AudienceView,
-    grant: &ScopeSet,
-    target_req: &TargetRequest,
+    request: PartnerTokenRequest<'_>,
+    matched: MatchedRule<'_>,
     now: UnixTime,
     trace: &mut Trace,
-    deny: OAuthErrorCode,
 ) -> Result<Grant, OAuthError> {
+    let PartnerTokenRequest {
+        who,
+        subject,
+        actor,
+        target: target_req,
+        deny,
+    } = request;
+    let MatchedRule {
+        issuer,
+        rule,
+        audience,
+        grant,
+    } = matched;
     let refuse = |trace: &mut Trace, step, why: &'static str| {
         trace.fail(step, why);
         OAuthError::new(deny, why)
