@@ -282,6 +282,23 @@ impl Tiers {
     }
 }
 
+/// One limit to check: a policy, the subject's key and its rate.
+#[derive(Debug, Clone, Copy)]
+pub struct Check<'a> {
+    pub policy: Policy,
+    pub key: &'a String,
+    pub rate: Rate,
+}
+
+/// The rate-limit subject of a partner's budget in `env`: its slug in production,
+/// `<slug>/sandbox` in the sandbox (a slash never appears in a slug).
+pub fn partner_limit_key(slug: &str, env: crate::environment::Environment) -> String {
+    match env {
+        crate::environment::Environment::Production => slug.to_owned(),
+        crate::environment::Environment::Sandbox => format!("{slug}/sandbox"),
+    }
+}
+
 /// Which policy a check was against; the name is the policy's identifier in the header fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Policy {

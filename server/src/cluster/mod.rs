@@ -11,7 +11,7 @@ use std::time::Duration;
 use entente_domain::rate_limit::{Policy, PolicyState, Verdict};
 use redis::aio::ConnectionManager;
 
-use crate::limits::Check;
+use entente_domain::rate_limit::Check;
 
 /// What the rate limiter does while Redis cannot be reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

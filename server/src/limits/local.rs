@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use entente_domain::rate_limit::{Policy, PolicyState, Rate};
+use entente_domain::rate_limit::{Check, Policy, PolicyState, Rate};
 use governor::RateLimiter;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
@@ -13,14 +13,6 @@ use governor::state::keyed::DefaultKeyedStateStore;
 
 type Keyed =
     RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
-
-/// One check: a policy, the subject's key and its rate.
-#[derive(Debug, Clone, Copy)]
-pub struct Check<'a> {
-    pub policy: Policy,
-    pub key: &'a String,
-    pub rate: Rate,
-}
 
 /// Either a state (allowed) or the wait until the policy allows again (refused).
 pub type Outcome = Result<PolicyState, (PolicyState, u64)>;

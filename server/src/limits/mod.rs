@@ -14,9 +14,7 @@ use entente_domain::rate_limit::{ClientLimit, Observed, PartnerLimits, Policy, V
 use entente_store::Actor;
 
 use crate::cluster::{Checked, FailureMode, Redis};
-use crate::state::AppState;
-use crate::state::snapshot::{ClientEntry, ClientRole, Snapshot};
-pub use local::Check;
+pub use entente_domain::rate_limit::Check;
 
 pub struct Limits {
     pub local: local::LocalLimiter,
@@ -67,51 +65,9 @@ impl Limits {
         }
     }
 
-    /// Checks the limits of a request by `client` (and, on the token endpoint, its partner's):
-    /// `None` when nothing limits it. In one process this is the fast path (the snapshot entry's
-    /// own limiters: no lookup); in cluster mode it goes through `check`.
-    pub async fn check_client(
-        &self,
-        snapshot: &Snapshot,
-        client: &ClientEntry,
-        with_partner: bool,
-    ) -> Result<Option<Verdict>, OAuthError> {
-        if self.redis.is_some() {
-            let mut checks = Self::token_checks(snapshot, client);
-            if !with_partner {
-                checks.retain(|c| c.policy == Policy::Client);
-            }
-            if checks.is_empty() {
-                return Ok(None);
-            }
-            return self.check(&checks).await.map(Some);
-        }
-        let l = &client.limiters;
-        let partner = l.partner.as_ref().filter(|_| with_partner);
-        if l.client.is_none() && partner.is_none() {
-            return Ok(None);
-        }
-        let mut v = Verdict {
-            states: Vec::with_capacity(2),
-            refused_for_ns: None,
-        };
-        for s in l.client.iter().chain(partner) {
-            match s.check() {
-                Ok(state) => v.states.push(state),
-                Err((state, wait)) => {
-                    v.states.push(state);
-                    v.refused_for_ns = Some(wait);
-                    metrics::counter!("entente_rate_limited_total", "policy" => s.policy.name())
-                        .increment(1);
-                    break;
-                }
-            }
-        }
-        let now = self.meter.second();
-        for s in l.client.iter().chain(partner) {
-            s.seen.count(now, v.allowed());
-        }
-        Ok(Some(v))
+    /// Whether limits are shared by every replica through Redis (cluster mode).
+    pub fn clustered(&self) -> bool {
+        self.redis.is_some()
     }
 
     /// Checks every policy that applies. In cluster mode one Redis script decides for all of
@@ -163,29 +119,6 @@ impl Limits {
         v
     }
 
-    /// The checks of a token request by this client: its own limit, then its partner's.
-    pub fn token_checks<'s>(snapshot: &'s Snapshot, client: &'s ClientEntry) -> Vec<Check<'s>> {
-        let mut checks = Vec::with_capacity(2);
-        if let Some(rate) = client.limit {
-            checks.push(Check {
-                policy: Policy::Client,
-                key: &client.client_id,
-                rate,
-            });
-        }
-        if let ClientRole::Partner { partner_slug, .. } = &client.role
-            && let Some(rate) = snapshot.partner_limit(partner_slug)
-            && let Some(budget) = &client.partner_budget
-        {
-            checks.push(Check {
-                policy: Policy::Partner,
-                key: budget,
-                rate,
-            });
-        }
-        checks
-    }
-
     /// Requests allowed and refused in the last second for each subject: over every replica in
     /// cluster mode (counted by the Redis script, read in one round trip), else as this process
     /// saw them.
@@ -214,7 +147,7 @@ impl Limits {
 
     /// Adds the rates seen in the last second to a partner's limits and its clients'.
     pub async fn observe_partner(&self, v: &mut PartnerLimits) {
-        let sandbox = crate::state::snapshot::partner_limit_key(
+        let sandbox = entente_domain::rate_limit::partner_limit_key(
             &v.partner,
             entente_domain::environment::Environment::Sandbox,
         );
@@ -280,7 +213,7 @@ impl Limits {
     /// refusal does not wait on the database). A block begins at most once a minute per id or
     /// address, and at most `AUDITED_BLOCKS` a minute are written in all: beyond that (a flood
     /// from many addresses) they are counted in `entente_client_auth_blocks_unaudited_total`.
-    pub fn record_trip(&self, state: &AppState, trip: auth_failures::Trip, now: i64) {
+    pub fn record_trip(&self, store: &entente_store::Store, trip: auth_failures::Trip, now: i64) {
         let target = match &trip.blocked {
             auth_failures::Blocked::Client(id) => format!("client:{id}"),
             auth_failures::Blocked::Address(a) => format!("address:{a}"),
@@ -292,11 +225,10 @@ impl Limits {
         }
         // Debug formatting: an attacker-chosen id cannot forge log lines.
         tracing::warn!(target = ?target, seconds = trip.for_secs, "too many failed client authentications: blocking");
-        let state = state.clone();
+        let store = store.clone();
         tokio::spawn(async move {
             let actor = Actor::new("system:rate-limiter");
-            if let Err(e) = state
-                .store
+            if let Err(e) = store
                 .record_event(
                     &actor,
                     entente_domain::audit::AuditAction::SecurityClientAuthBlocked,

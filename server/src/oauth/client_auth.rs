@@ -156,7 +156,7 @@ fn failed(
 ) -> OAuthError {
     let limiter = &state.limits.auth_failures;
     for trip in limiter.failed(claimed, address) {
-        state.limits.record_trip(state, trip, now);
+        state.limits.record_trip(&state.store, trip, now);
     }
     match limiter.blocked_for(claimed, address) {
         Some(secs) => {

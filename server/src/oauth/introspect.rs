@@ -46,7 +46,7 @@ pub async fn introspect(
             return Err(OAuthError::invalid_client());
         };
         tag_audience = audience;
-        if let Some(v) = state.limits.check_client(&snapshot, caller, false).await? {
+        if let Some(v) = snapshot.check_limits(&state.limits, caller, false).await? {
             let v = verdict.insert((v, caller.limiters.policy_field.clone()));
             if let Some(secs) = v.0.retry_after_secs() {
                 return Err(OAuthError::slow_down(secs));

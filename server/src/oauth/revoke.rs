@@ -43,9 +43,8 @@ pub async fn revoke(
         tag = Tag::of(auth.rate_subject());
         // The token endpoint's limits, from the same budget (review L-3): a client cannot loop
         // revocations any faster than it can obtain tokens.
-        if let Some(v) = state
-            .limits
-            .check_client(&snapshot, auth.rate_subject(), true)
+        if let Some(v) = snapshot
+            .check_limits(&state.limits, auth.rate_subject(), true)
             .await?
         {
             let v = verdict.insert((v, auth.rate_subject().limiters.policy_field.clone()));

@@ -100,9 +100,8 @@ async fn dispatch<'s>(
     let auth =
         client_auth::authenticate(state, snapshot, env, headers, &form, address, now).await?;
     *tag = Tag::of(auth.rate_subject());
-    if let Some(v) = state
-        .limits
-        .check_client(snapshot, auth.rate_subject(), true)
+    if let Some(v) = snapshot
+        .check_limits(&state.limits, auth.rate_subject(), true)
         .await?
     {
         let v = verdict.insert((v, auth.rate_subject().limiters.policy_field.clone()));

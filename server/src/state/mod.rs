@@ -2,6 +2,7 @@
 
 pub mod federation_snapshot;
 pub mod issuer_keys;
+pub mod rate_checks;
 pub mod revocations;
 pub mod signing_keys;
 pub mod snapshot;
@@ -110,9 +111,9 @@ pub struct Inner {
     /// Reverse proxies whose forwarding headers are believed.
     pub trusted_proxies: Vec<entente_domain::forwarded::IpNet>,
     pub forwarded_header: entente_domain::forwarded::ForwardedHeader,
-    pub login_throttle: Arc<app::ssr::LoginThrottle>,
-    pub apply_throttle: Arc<app::ssr::LoginThrottle>,
-    pub sso_throttle: app::ssr::LoginThrottle,
+    pub login_throttle: Arc<entente_operations::LoginThrottle>,
+    pub apply_throttle: Arc<entente_operations::LoginThrottle>,
+    pub sso_throttle: entente_operations::LoginThrottle,
     /// Rate limits of the token service and failed client authentication.
     pub limits: crate::limits::Limits,
     /// Usage counted in memory, flushed to per-minute rollups by a worker.

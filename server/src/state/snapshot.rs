@@ -13,7 +13,7 @@ use entente_domain::jwks::VerifyingKey;
 use entente_domain::lifecycle::Stage;
 use std::sync::Arc;
 
-use entente_domain::rate_limit::{Policy, Rate, Setting};
+use entente_domain::rate_limit::{Policy, Rate, Setting, partner_limit_key};
 
 use crate::limits::subject::{Registry, SubjectLimiter};
 use entente_store::catalog::{CatalogData, ClientAuth, ClientKind};
@@ -53,7 +53,7 @@ pub struct ClientEntry {
     pub limiters: Limiters,
     /// Where its tokens come from: it is served only at that environment's endpoints.
     pub environment: Environment,
-    /// Its partner's rate-limit subject in that environment (`partner_limit_key`).
+    /// Its partner's rate-limit subject in that environment (`rate_limit::partner_limit_key`).
     pub partner_budget: Option<String>,
 }
 
@@ -425,14 +425,5 @@ impl Federation for Snapshot {
         self.audience_ids
             .get(audience_id)
             .and_then(|ident| self.audiences.get(ident))
-    }
-}
-
-/// The rate-limit subject of a partner's budget in `env`: its slug in production,
-/// `<slug>/sandbox` in the sandbox (a slash never appears in a slug).
-pub fn partner_limit_key(slug: &str, env: Environment) -> String {
-    match env {
-        Environment::Production => slug.to_owned(),
-        Environment::Sandbox => format!("{slug}/sandbox"),
     }
 }
