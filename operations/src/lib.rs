@@ -7,6 +7,7 @@
 
 pub mod actor;
 pub mod api_clients;
+pub mod arrivals;
 pub mod catalog;
 pub mod clients;
 pub mod configuration;
@@ -18,15 +19,19 @@ pub mod matrix;
 pub mod onboarding;
 pub mod operation;
 pub mod partners;
+pub mod password;
 pub mod people;
 pub mod policy;
 pub mod ports;
 pub mod requests;
 pub mod sign_in;
+pub mod throttle;
+pub mod tokens;
 pub mod trust;
 
 pub use actor::{Actor, Kind};
 pub use error::OpError;
 pub use operation::Operation;
 pub use policy::{Target, authorize, offers};
-pub use ports::{BoxFuture, KeyChecks, Operations, Providers, Publish, Signing};
+pub use ports::{BoxFuture, KeyChecks, Operations, Providers, Publish, Signing, Throttles};
+pub use throttle::LoginThrottle;

@@ -112,6 +112,10 @@ operations! {
     /// Mints a sandbox token: the test IdP's, or a trial through the token endpoint.
     TryToken = "try_token", change: true;
 
+    /// Revokes a token and everything derived from it, or every token of a client, partner or
+    /// partner user (lineage revocation).
+    RevokeTokens = "revoke_tokens", change: true;
+
     /// A whole configuration document applied at once (configuration as code).
     ApplyConfiguration = "apply_configuration", change: true;
     /// The admin API's own clients and their owners.

@@ -121,7 +121,7 @@ pub fn rule(op: Operation) -> Rule {
             staff(OPERATE)
         }
         ExplainToken => staff(OPERATE),
-        ApplyConfiguration | ManageApiClients | CreateConsoleUser => HOST,
+        ApplyConfiguration | ManageApiClients | CreateConsoleUser | RevokeTokens => HOST,
     }
 }
 

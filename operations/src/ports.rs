@@ -60,6 +60,16 @@ pub trait Signing: Send + Sync {
     ) -> BoxFuture<'a, Result<Option<String>, crate::OpError>>;
 }
 
+/// What anyone may try without an account is budgeted per account and per source address;
+/// the running service holds one of each for all its operations (the CLI none).
+#[derive(Clone, Debug)]
+pub struct Throttles {
+    /// Password sign-ins and console invitations accepted.
+    pub sign_in: Arc<crate::LoginThrottle>,
+    /// The public application form.
+    pub applications: Arc<crate::LoginThrottle>,
+}
+
 /// The operations with what they need. Cheap to clone; one per service, built at start-up.
 #[derive(Clone)]
 pub struct Operations {
@@ -74,6 +84,7 @@ pub struct Operations {
     signing: Arc<dyn Signing>,
     /// Only the running service reaches partners' providers (the CLI does not set them).
     providers: Option<Arc<dyn Providers>>,
+    throttles: Option<Throttles>,
 }
 
 impl std::fmt::Debug for Operations {
@@ -102,6 +113,7 @@ impl Operations {
             keys,
             signing,
             providers: None,
+            throttles: None,
         }
     }
 
@@ -109,6 +121,16 @@ impl Operations {
     pub fn with_providers(mut self, providers: Arc<dyn Providers>) -> Self {
         self.providers = Some(providers);
         self
+    }
+
+    /// With the service's budgets for attempts made without an account.
+    pub fn with_throttles(mut self, throttles: Throttles) -> Self {
+        self.throttles = Some(throttles);
+        self
+    }
+
+    pub(crate) fn throttles(&self) -> Option<&Throttles> {
+        self.throttles.as_ref()
     }
 
     /// The admin API's audience, reserved to the host.

@@ -1,4 +1,5 @@
-//! Sign-in attempts per account and per source address (security case F48).
+//! Attempts anyone can make without an account — password sign-ins, invitations accepted,
+//! applications filed — per account and per source address (security case F48).
 
 type KeyedLimiter<K> = governor::DefaultKeyedRateLimiter<K>;
 

@@ -8,7 +8,9 @@ use entente_domain::environment::Environment;
 use entente_domain::keyring::RotationPolicy;
 use entente_domain::keys::SigningAlgorithm;
 use entente_domain::sealing::MasterKey;
-use entente_operations::{BoxFuture, KeyChecks, OpError, Operations, Providers, Publish, Signing};
+use entente_operations::{
+    BoxFuture, KeyChecks, OpError, Operations, Providers, Publish, Signing, Throttles,
+};
 use entente_store::{Actor, Store, StoreError};
 
 use crate::state::AppState;
@@ -225,6 +227,10 @@ impl AppState {
             Arc::new(Replica(self.clone())),
         )
         .with_providers(Arc::new(Replica(self.clone())))
+        .with_throttles(Throttles {
+            sign_in: self.login_throttle.clone(),
+            applications: self.apply_throttle.clone(),
+        })
     }
 }
 

@@ -245,8 +245,8 @@ async fn build_state(
         trusted_proxies: config.trusted_proxies,
         forwarded_header: config.forwarded_header,
         login_throttle: Default::default(),
-        apply_throttle: Arc::new(app::ssr::LoginThrottle::for_applications()),
-        sso_throttle: app::ssr::LoginThrottle::for_federated_sign_in(),
+        apply_throttle: Arc::new(entente_operations::LoginThrottle::for_applications()),
+        sso_throttle: entente_operations::LoginThrottle::for_federated_sign_in(),
         limits: crate::limits::Limits::new(config.auth_failures, redis),
         usage: crate::usage::Usage::new(config.usage),
         partner_labels: crate::http::partner_labels::PartnerLabels::new(

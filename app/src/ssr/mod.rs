@@ -1,11 +1,11 @@
 //! Server-only infrastructure of the console: the context the server provides, error wording,
-//! sessions and role checks, the sign-in throttle and bounded password work.
+//! sessions and role checks, and the operations' sign-in throttle and password work as the
+//! console answers them.
 
 pub mod password;
 pub mod portal;
 pub mod routes;
 pub mod session;
-pub mod throttle;
 
 use entente_domain::secret::SecretHasher;
 use entente_store::{Store, StoreError};
@@ -14,13 +14,13 @@ use leptos::prelude::*;
 use crate::error::ConsoleError;
 pub use crate::error::fail;
 
+pub use entente_operations::LoginThrottle;
 pub use password::{hash_password, password_work};
 pub use portal::portal_user;
 pub use session::{
     AdminSession, accept_invite, admin_from_session, authorize, authorize_partner_user,
     client_address, current_admin, login, logout, request_actor,
 };
-pub use throttle::LoginThrottle;
 
 /// What the console's server functions need from the running service; provided as context.
 #[derive(Clone, Debug)]
@@ -28,9 +28,8 @@ pub struct ConsoleContext {
     pub store: Store,
     pub hasher: SecretHasher,
     pub issuer: String,
+    /// Password sign-ins (the operations hold the same one for invitations accepted).
     pub throttle: std::sync::Arc<LoginThrottle>,
-    /// Applications from the public form, per e-mail and per source address.
-    pub apply_throttle: std::sync::Arc<LoginThrottle>,
     pub sandbox: SandboxHandle,
     pub telemetry: TelemetryHandle,
     /// Every change goes through these.

@@ -7,7 +7,7 @@ use entente_store::{Actor, StoreError};
 use leptos::prelude::*;
 use tower_sessions::Session;
 
-use super::password::{hash_password, password_work};
+use super::password::password_work;
 use super::{console, fail, now, user_error};
 use crate::error::ConsoleError;
 
@@ -325,38 +325,19 @@ pub async fn accept_invite(
     email: &str,
     password: &str,
 ) -> Result<entente_store::enums::Role, ConsoleError> {
-    let c = console()?;
-    let invalid = || {
-        fail(ConsoleError::bad_request(
-            "this link is invalid, used or expired, or it was made for another e-mail address",
-        ))
-    };
-    // No password work for a link that cannot be used, and no more than sign-in allows.
-    if !c.throttle.allow(email, client_address()) {
-        return Err(fail(ConsoleError::too_many(
-            "too many attempts; wait a minute and try again",
-        )));
-    }
-    if !c
-        .store
-        .invite_valid(&c.hasher.hash(token), now())
+    let actor = entente_operations::Actor::anonymous(request_actor(format!("invite:{email}")));
+    let admin = console()?
+        .ops
+        .accept_console_invitation(
+            &actor,
+            token,
+            email,
+            password.to_owned(),
+            client_address(),
+            now(),
+        )
         .await
-        .map_err(user_error)?
-    {
-        return Err(invalid());
-    }
-    let password = password.to_owned();
-    let hash = password_work(move || hash_password(&password))
-        .await?
-        .map_err(|e| fail(ConsoleError::bad_request(e)))?;
-    let admin = c
-        .store
-        .accept_invite(&c.hasher.hash(token), email, hash, now())
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound(_) => invalid(),
-            other => user_error(other),
-        })?;
+        .map_err(super::op_error)?;
     start_session(&admin.id, admin.role).await?;
     Ok(admin.role)
 }

@@ -163,6 +163,7 @@ pub const OPERATIONS: &[(&str, entente_operations::Operation)] = {
         ("trust-rule enable", SetTrustRuleEnabled),
         ("change withdraw", WithdrawChangeRequest),
         ("config apply", ApplyConfiguration),
+        ("token revoke", RevokeTokens),
     ]
 };
 

@@ -2,8 +2,7 @@
 //! or partner subject (lineage revocation).
 
 use clap::Subcommand;
-use entente_domain::federation::subject;
-use entente_store::refresh::MARK_RETENTION;
+use entente_operations::tokens::Lineage;
 use serde_json::json;
 
 use super::{Ctx, print};
@@ -29,13 +28,6 @@ pub enum TokenCmd {
 }
 
 pub async fn run(cx: &Ctx<'_>, cmd: TokenCmd) -> anyhow::Result<()> {
-    let Ctx {
-        store,
-        actor,
-        common,
-        out,
-        now,
-    } = *cx;
     let TokenCmd::Revoke {
         jti,
         client,
@@ -43,39 +35,28 @@ pub async fn run(cx: &Ctx<'_>, cmd: TokenCmd) -> anyhow::Result<()> {
         subject_issuer,
         subject,
     } = cmd;
-    let target = match (jti, client, partner, subject_issuer, subject) {
-        (Some(j), ..) => subject::token_key(&j),
-        (_, Some(c), ..) => {
-            store.client(&c).await?;
-            subject::client_key(&c)
-        }
-        (_, _, Some(p), ..) => {
-            let partner = store.partner_by_slug(&p).await?;
-            store.revoke_partner_families(&partner.id).await?;
-            subject::partner_key(&p)
-        }
-        (_, _, _, Some(i), Some(s)) => {
-            // Tokens under pairwise rules carry a per-audience copy of the subject key.
-            let secret = common
+    let what = match (jti, client, partner, subject_issuer, subject) {
+        (Some(j), ..) => Lineage::Token(j),
+        (_, Some(c), ..) => Lineage::Client(c),
+        (_, _, Some(p), ..) => Lineage::Partner(p),
+        (_, _, _, Some(issuer), Some(subject)) => Lineage::Subject {
+            issuer,
+            subject,
+            pairwise_secret: cx
+                .common
                 .master_key()?
-                .derive(crate::startup::PAIRWISE_PURPOSE);
-            for (a, _) in store.list_audiences().await? {
-                let key = subject::pairwise_subject_key(&secret, &a.identifier, &i, &s);
-                store
-                    .revoke_mark(actor, &key, now + MARK_RETENTION, now)
-                    .await?;
-            }
-            subject::subject_key(&i, &s)
-        }
+                .derive(crate::startup::PAIRWISE_PURPOSE),
+        },
         _ => anyhow::bail!(
             "name what to revoke: --jti, --client, --partner or --subject-issuer with --subject"
         ),
     };
-    store
-        .revoke_mark(actor, &target, now + MARK_RETENTION, now)
+    let target = cx
+        .operations()?
+        .revoke_lineage(&cx.host(), what, cx.now)
         .await?;
     print(
-        out,
+        cx.out,
         json!({"revoked": target}),
         format!("revoked {target} and every token derived from it"),
     );

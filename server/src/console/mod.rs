@@ -30,7 +30,6 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
     let routes = generate_route_list(app::App);
     let ctx = app::ssr::ConsoleContext {
         throttle: state.login_throttle.clone(),
-        apply_throttle: state.apply_throttle.clone(),
         store: state.store.clone(),
         hasher: state.hasher.clone(),
         issuer: state.issuer.clone(),

@@ -15,11 +15,10 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entente_domain::forwarded::ClientAddr;
-use entente_domain::sso::{self, Flow, IdTokenClaims, Mapping, Member, ProviderEndpoints};
+use entente_domain::sso::{self, Flow, IdTokenClaims, ProviderEndpoints};
 use entente_store::Actor;
-use entente_store::entities::{admin_user, partner_sign_in};
+use entente_store::entities::partner_sign_in;
 use entente_store::enums::PartnerStage;
-use entente_store::sign_in::Arrival;
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
@@ -600,72 +599,21 @@ async fn finish(
         }
         let user = sso::check_id_token(&claims, &s.issuer, &s.client_id, &flow.nonce, t)
             .map_err(|e| fail(Failure::Refused(e)))?;
-        let db = |e: entente_store::StoreError| fail(Failure::Refused(e.to_string()));
-        let member = |u: admin_user::Model, linked_here: bool| Member {
-            user_id: u.id,
-            partner_id: u.partner_id,
-            enabled: u.enabled,
-            linked_here,
-        };
-        let linked = state
-            .store
-            .identity_user(&s.issuer, &user.subject)
-            .await
-            .map_err(db)?
-            .map(|u| member(u, true));
-        let by_email = match state.store.admin_by_email(&user.email).await.map_err(db)? {
-            Some(u) => {
-                let here = state
-                    .store
-                    .has_identity_at(&s.issuer, &u.id)
-                    .await
-                    .map_err(db)?;
-                Some(member(u, here))
-            }
-            None => None,
-        };
-        let domains: Vec<String> = s.domains.split_whitespace().map(str::to_owned).collect();
-        let join = s.join_role.map(|r| r.to_string());
-        let arrival = match sso::map_user(
-            &p.id,
-            &user,
-            linked.as_ref(),
-            by_email.as_ref(),
-            join.as_deref(),
-            &domains,
-        ) {
-            Mapping::Linked(id) => Arrival::Linked(id),
-            Mapping::Link(id) => Arrival::Link(id),
-            Mapping::Join(role) => Arrival::Join {
-                role: role
-                    .parse()
-                    .map_err(|e: String| fail(Failure::Refused(e)))?,
-                // Joined people sign in through their provider: a password nobody knows.
-                password_hash: app::ssr::password_work(|| {
-                    entente_domain::password::hash_password(&entente_domain::secret::random_token(
-                        32,
-                    ))
-                })
-                .await
-                .map_err(|e| fail(Failure::Refused(e.to_string())))?
-                .map_err(|e| fail(Failure::Refused(e)))?,
-            },
-            Mapping::Refuse(why) => return Err(fail(Failure::Denied(why.into()))),
-        };
         let actor = Actor::new(format!("portal:{}", user.email)).with_source(source);
         let u = state
-            .store
+            .ops()
             .arrive(
-                &actor,
+                &entente_operations::Actor::anonymous(actor.clone()),
                 &p,
-                &s.issuer,
-                &user.subject,
-                &user.email,
-                arrival,
+                &s,
+                &user,
                 t,
             )
             .await
-            .map_err(db)?;
+            .map_err(|e| match e {
+                entente_operations::OpError::Forbidden(why) => fail(Failure::Denied(why)),
+                e => fail(Failure::Refused(e.to_string())),
+            })?;
         app::ssr::session::begin_session(session, &u.id, u.role)
             .await
             .map_err(|e| fail(Failure::Refused(e.to_string())))?;

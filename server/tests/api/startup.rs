@@ -272,7 +272,7 @@ async fn shutdown_reports_not_ready_first_and_finishes_in_flight_requests() {
 #[test]
 fn login_throttle_forgets_replenished_keys() {
     use governor::Quota;
-    let t = app::ssr::LoginThrottle::with_quotas(
+    let t = entente_operations::LoginThrottle::with_quotas(
         Quota::per_second(std::num::NonZeroU32::new(1000).unwrap()),
         Quota::per_second(std::num::NonZeroU32::new(1000).unwrap()),
     );
@@ -439,7 +439,7 @@ async fn binary_fetches_partner_keys_without_a_proxy() {
 #[test]
 fn login_throttle_checks_the_address_first_and_counts_ipv6_per_64() {
     use governor::Quota;
-    let t = app::ssr::LoginThrottle::with_quotas(
+    let t = entente_operations::LoginThrottle::with_quotas(
         Quota::per_minute(std::num::NonZeroU32::new(100).unwrap()),
         Quota::per_minute(std::num::NonZeroU32::new(3).unwrap()),
     );
@@ -508,8 +508,11 @@ async fn binary_drains_on_sigterm() {
 fn login_throttle_budgets_per_account_and_source_under_a_ceiling() {
     use governor::Quota;
     let n = |v| std::num::NonZeroU32::new(v).unwrap();
-    let t = app::ssr::LoginThrottle::with_quotas(Quota::per_minute(n(2)), Quota::per_minute(n(50)))
-        .with_account_ceiling(Quota::per_minute(n(6)));
+    let t = entente_operations::LoginThrottle::with_quotas(
+        Quota::per_minute(n(2)),
+        Quota::per_minute(n(50)),
+    )
+    .with_account_ceiling(Quota::per_minute(n(6)));
     let from = |i: u8| Some(std::net::IpAddr::from([192, 0, 2, i]));
     assert!(t.allow("owner@example.test", from(1)));
     assert!(t.allow("owner@example.test", from(1)));

@@ -1,6 +1,6 @@
-//! The public application form's server function: anyone may call it, so it is throttled per
-//! e-mail and per source address, validated field by field, audited, and answers every valid
-//! application alike (whether the e-mail or the organisation is known is never told).
+//! The public application form's server function: the operation validates, throttles and
+//! files it; every valid application is answered alike (whether the e-mail or the organisation
+//! is known is never told).
 
 use leptos::prelude::*;
 
@@ -15,7 +15,8 @@ pub async fn apply_partner(
     contact_email: String,
     use_case: String,
 ) -> Result<String, ConsoleError> {
-    use crate::ssr::{bad_request, client_address, console, fail, request_actor};
+    use crate::ssr::{client_address, console, fail, op_error, request_actor};
+    use entente_operations::OpError;
     let c = console()?;
     let application = entente_domain::application::Application {
         organisation,
@@ -23,24 +24,12 @@ pub async fn apply_partner(
         contact_name,
         contact_email,
         use_case,
-    }
-    .normalised();
-    // Checked first: a typo costs no budget, and a refused application writes nothing.
-    application.check().map_err(bad_request)?;
-    if !c
-        .apply_throttle
-        .allow(&application.contact_email, client_address())
-    {
-        tracing::warn!("application throttled");
-        return Err(fail(ConsoleError::too_many(
-            "too many applications from here; try again in an hour",
-        )));
-    }
-    let email = application.contact_email.clone();
-    let actor = request_actor(format!("applicant:{email}"));
+    };
+    let email = application.contact_email.trim().to_ascii_lowercase();
+    let actor = entente_operations::Actor::anonymous(request_actor(format!("applicant:{email}")));
     match c
-        .store
-        .apply_partner(&actor, application, crate::ssr::now())
+        .ops
+        .apply_partner(&actor, application, client_address(), crate::ssr::now())
         .await
     {
         Ok(p) => {
@@ -49,12 +38,7 @@ pub async fn apply_partner(
                 "Thank you. Your application is with our partner team, who will write to {email}."
             ))
         }
-        Err(entente_store::StoreError::Invalid(m)) => Err(bad_request(m)),
-        // The caps every replica shares (per hour: everyone, one network, one address).
-        Err(entente_store::StoreError::TooMany(m)) => {
-            tracing::warn!("application capped");
-            Err(fail(ConsoleError::too_many(m)))
-        }
+        Err(e @ (OpError::Invalid(_) | OpError::TooMany(_))) => Err(op_error(e)),
         // Never a store message (it could name an existing partner): one sentence for all.
         Err(e) => {
             tracing::error!(error = %e, "filing an application failed");

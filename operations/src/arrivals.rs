@@ -1,0 +1,158 @@
+//! What people do before they have an account here: apply to become a partner, accept a console
+//! invitation, arrive through their organisation's own provider. Anyone may try these, so each
+//! is budgeted per account and per source address before any work is done.
+
+use std::net::IpAddr;
+
+use entente_domain::application::Application;
+use entente_domain::sso::{self, Mapping, Member, ProviderUser};
+use entente_store::entities::{admin_user, partner, partner_sign_in};
+use entente_store::sign_in::Arrival;
+
+use crate::actor::Actor;
+use crate::error::OpError;
+use crate::operation::Operation;
+use crate::policy::{Target, authorize};
+use crate::ports::Operations;
+
+/// The one sentence for every console invitation that cannot be used: whether it exists, was
+/// used, expired or names another address is not told.
+const INVITATION_UNUSABLE: &str =
+    "this link is invalid, used or expired, or it was made for another e-mail address";
+
+impl Operations {
+    /// Files an application from the public form; the partner it creates waits in stage
+    /// `applied`. A typo is refused before any budget is spent, and the caps every replica
+    /// shares (per hour: everyone, one network, one address) hold in the store's transaction.
+    pub async fn apply_partner(
+        &self,
+        actor: &Actor,
+        application: Application,
+        source: Option<IpAddr>,
+        now: i64,
+    ) -> Result<partner::Model, OpError> {
+        authorize(actor, Operation::Apply, Target::Global)?;
+        let application = application.normalised();
+        application.check().map_err(OpError::Invalid)?;
+        if let Some(t) = self.throttles()
+            && !t.applications.allow(&application.contact_email, source)
+        {
+            tracing::warn!("application throttled");
+            return Err(OpError::TooMany(
+                "too many applications from here; try again in an hour".into(),
+            ));
+        }
+        Ok(self
+            .store
+            .apply_partner(actor.audit(), application, now)
+            .await?)
+    }
+
+    /// Accepts a console invitation: the invited address only, once, with a password of its
+    /// owner's choosing; the new console user.
+    pub async fn accept_console_invitation(
+        &self,
+        actor: &Actor,
+        token: &str,
+        email: &str,
+        password: String,
+        source: Option<IpAddr>,
+        now: i64,
+    ) -> Result<admin_user::Model, OpError> {
+        authorize(actor, Operation::SignIn, Target::Global)?;
+        // No password work for a link that cannot be used, and no more than sign-in allows.
+        if let Some(t) = self.throttles()
+            && !t.sign_in.allow(email, source)
+        {
+            return Err(OpError::TooMany(
+                "too many attempts; wait a minute and try again".into(),
+            ));
+        }
+        let digest = self.hasher.hash(token);
+        if !self.store.invite_valid(&digest, now).await? {
+            return Err(OpError::Invalid(INVITATION_UNUSABLE.into()));
+        }
+        let hash = crate::password::password_work(move || {
+            entente_domain::password::hash_password(&password)
+        })
+        .await?
+        .map_err(OpError::Invalid)?;
+        self.store
+            .accept_invite(&digest, email, hash, now)
+            .await
+            .map_err(|e| match e {
+                entente_store::StoreError::NotFound(_) => {
+                    OpError::Invalid(INVITATION_UNUSABLE.into())
+                }
+                other => other.into(),
+            })
+    }
+
+    /// A partner's person arrives through the partner's provider, whose ID token has been
+    /// verified: their linked account, an account of theirs linked now, or a new one when the
+    /// partner lets people of its domains join (`sso::map_user` decides); the partner user who
+    /// signs in. Refusals of who they are come back as `Forbidden`.
+    pub async fn arrive(
+        &self,
+        actor: &Actor,
+        p: &partner::Model,
+        settings: &partner_sign_in::Model,
+        user: &ProviderUser,
+        now: i64,
+    ) -> Result<admin_user::Model, OpError> {
+        authorize(actor, Operation::SignIn, Target::Partner(p))?;
+        let member = |u: admin_user::Model, linked_here: bool| Member {
+            user_id: u.id,
+            partner_id: u.partner_id,
+            enabled: u.enabled,
+            linked_here,
+        };
+        let linked = self
+            .store
+            .identity_user(&settings.issuer, &user.subject)
+            .await?
+            .map(|u| member(u, true));
+        let by_email = match self.store.admin_by_email(&user.email).await? {
+            Some(u) => {
+                let here = self.store.has_identity_at(&settings.issuer, &u.id).await?;
+                Some(member(u, here))
+            }
+            None => None,
+        };
+        let domains: Vec<String> = settings
+            .domains
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let join = settings.join_role.map(|r| r.to_string());
+        let arrival = match sso::map_user(
+            &p.id,
+            user,
+            linked.as_ref(),
+            by_email.as_ref(),
+            join.as_deref(),
+            &domains,
+        ) {
+            Mapping::Linked(id) => Arrival::Linked(id),
+            Mapping::Link(id) => Arrival::Link(id),
+            Mapping::Join(role) => Arrival::Join {
+                role: role.parse().map_err(OpError::Invalid)?,
+                // Joined people sign in through their provider: a password nobody knows.
+                password_hash: crate::password::unusable_password().await?,
+            },
+            Mapping::Refuse(why) => return Err(OpError::Forbidden(why.into())),
+        };
+        Ok(self
+            .store
+            .arrive(
+                actor.audit(),
+                p,
+                &settings.issuer,
+                &user.subject,
+                &user.email,
+                arrival,
+                now,
+            )
+            .await?)
+    }
+}
