@@ -66,9 +66,45 @@ impl Credentials {
                 "give either a JWKS or a jwks_uri, not both".into(),
             )),
             (None, None) => Err(OpError::Invalid(
-                "a private_key_jwt client needs its public JWKS or a jwks_uri".into(),
+                "give the client's public JWKS or the URL it is published at (jwks_uri)".into(),
             )),
         }
+    }
+}
+
+/// How a client is to authenticate, in the words a door took: judged by the operation only
+/// after it has authorized the actor, so that a caller who may not act learns nothing from how
+/// their input would have been judged (403 or 404 before any 400).
+#[derive(Debug, Clone, Default)]
+pub struct AuthInput {
+    /// `client_secret` (also `client_secret_basic`, `client_secret_post`; `None` or blank:
+    /// a secret) or `private_key_jwt`.
+    pub method: Option<String>,
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
+}
+
+impl AuthInput {
+    /// A generated secret.
+    pub fn secret() -> Self {
+        Self::default()
+    }
+
+    /// Public keys: a JWKS document or its URL (the other blank or absent).
+    pub fn keys(jwks: Option<String>, jwks_uri: Option<String>) -> Self {
+        Self {
+            method: Some("private_key_jwt".into()),
+            jwks,
+            jwks_uri,
+        }
+    }
+
+    fn credentials(self) -> Result<Credentials, OpError> {
+        Credentials::parse(
+            self.method.as_deref().unwrap_or("client_secret"),
+            self.jwks,
+            self.jwks_uri,
+        )
     }
 }
 
@@ -80,7 +116,7 @@ pub struct NewClientRequest {
     pub name: String,
     /// Space-separated.
     pub scopes: String,
-    pub credentials: Credentials,
+    pub credentials: AuthInput,
     /// `grant_type` values; empty: client_credentials.
     pub grant_types: Vec<String>,
     /// production or sandbox; `None`: the partner's stage decides.
@@ -174,13 +210,14 @@ impl Operations {
     ) -> Result<CreatedClient, OpError> {
         let p = self.partner_named(actor, req.partner.as_deref()).await?;
         authorize(actor, Operation::CreateClient, Target::Partner(&p))?;
+        let credentials = req.credentials.credentials()?;
         let draft = self
             .draft_client(
                 actor,
                 p.id.clone(),
                 req.name,
                 &req.scopes,
-                req.credentials,
+                credentials,
                 &req.grant_types,
                 req.environment.as_deref(),
             )
@@ -284,14 +321,14 @@ impl Operations {
         grace: i64,
         now: i64,
     ) -> Result<(client::Model, String), OpError> {
+        let (c, _) = self
+            .client_for(actor, Operation::RotateClientSecret, client_id)
+            .await?;
         if !(0..=30 * 86_400).contains(&grace) {
             return Err(OpError::Invalid(
                 "the overlap is between 0 seconds and 30 days".into(),
             ));
         }
-        let (c, _) = self
-            .client_for(actor, Operation::RotateClientSecret, client_id)
-            .await?;
         let secret = generate_secret();
         self.store
             .rotate_client_secret(
@@ -312,13 +349,15 @@ impl Operations {
         &self,
         actor: &Actor,
         client_id: &str,
-        keys: Credentials,
+        keys: AuthInput,
         now: i64,
     ) -> Result<(client::Model, ClientKeys), OpError> {
         let (before, _) = self
             .client_for(actor, Operation::SetClientKeys, client_id)
             .await?;
-        let keys = self.client_keys(keys).await?;
+        let keys = self
+            .client_keys(Credentials::keys(keys.jwks, keys.jwks_uri)?)
+            .await?;
         self.store
             .set_client_keys(actor.audit(), &before.client_id, keys.clone(), now)
             .await?;

@@ -21,6 +21,20 @@ pub enum StageMoved {
 }
 
 impl Operations {
+    /// Whether `actor` may do `op` on partner `slug` (their own partner when `None`); the
+    /// partner. Doors that must parse a request before its operation can read it ask this
+    /// first, so that a caller who may not act gets 403 or 404, never a judgement of their input.
+    pub async fn may(
+        &self,
+        actor: &Actor,
+        op: Operation,
+        partner: Option<&str>,
+    ) -> Result<partner::Model, OpError> {
+        let p = self.partner_named(actor, partner).await?;
+        authorize(actor, op, Target::Partner(&p))?;
+        Ok(p)
+    }
+
     /// A new partner, in `applied` (default), `in_review` or `sandbox`: production only by
     /// promotion.
     pub async fn create_partner(

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
-use super::problem::{ApiError, ApiResult, Json, Paging, Path, Query, Refusals, ok};
+use super::problem::{ApiResult, Json, Paging, Path, Query, Refusals, ok};
 use super::time_text;
 use crate::state::{AppState, now};
 
@@ -261,12 +261,12 @@ pub async fn create_client(
     Path(slug): Path<String>,
     Json(body): Json<NewClient>,
 ) -> ApiResult<Response> {
-    use entente_operations::clients::{Credentials, NewClientRequest};
-    let credentials = Credentials::parse(
-        body.auth_method.as_deref().unwrap_or("client_secret"),
-        body.jwks,
-        body.jwks_uri,
-    )?;
+    use entente_operations::clients::{AuthInput, NewClientRequest};
+    let credentials = AuthInput {
+        method: body.auth_method,
+        jwks: body.jwks,
+        jwks_uri: body.jwks_uri,
+    };
     let created = state
         .ops()
         .create_client(
@@ -317,11 +317,6 @@ pub async fn rotate_secret(
     Json(body): Json<SecretRotation>,
 ) -> ApiResult<Response> {
     let grace = body.grace_seconds.unwrap_or(0);
-    if !(0..=30 * 86_400).contains(&grace) {
-        return Err(ApiError::bad_request(
-            "grace_seconds is between 0 and 2592000 (30 days)",
-        ));
-    }
     let (_, secret) = state
         .ops()
         .rotate_client_secret(&caller.acting(), &client_id, grace, now())
@@ -366,14 +361,9 @@ pub async fn put_client_keys(
     Path(client_id): Path<String>,
     Json(body): Json<ClientKeysBody>,
 ) -> ApiResult<Response> {
-    use entente_operations::clients::Credentials;
+    use entente_operations::clients::AuthInput;
     use entente_store::client_keys::ClientKeys;
-    if body.jwks.is_some() == body.jwks_uri.is_some() {
-        return Err(ApiError::bad_request(
-            "give exactly one of jwks or jwks_uri",
-        ));
-    }
-    let keys = Credentials::keys(body.jwks, body.jwks_uri)?;
+    let keys = AuthInput::keys(body.jwks, body.jwks_uri);
     let (before, keys) = state
         .ops()
         .set_client_keys(&caller.acting(), &client_id, keys, now())

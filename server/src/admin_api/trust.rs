@@ -15,6 +15,8 @@ use entente_store::governance::Change;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use entente_operations::Operation;
+
 use super::auth::Caller;
 use super::problem::{ApiError, ApiResult, Json, Outcome, Path, Refusals, ok};
 use super::{submit, time_text};
@@ -152,9 +154,12 @@ pub async fn create_issuer(
     Path(slug): Path<String>,
     Json(body): Json<NewIssuer>,
 ) -> ApiResult<Response> {
+    let ops = state.ops();
+    // The issuer is judged only for a caller who may add one (403/404 first).
+    ops.may(&caller.acting(), Operation::AddTrustedIssuer, Some(&slug))
+        .await?;
     let n = new_issuer(&state, body).map_err(ApiError::bad_request)?;
-    let m = state
-        .ops()
+    let m = ops
         .add_trusted_issuer(&caller.acting(), Some(&slug), n, now())
         .await?;
     Ok(ok(StatusCode::CREATED, TrustedIssuer::from(m)))
@@ -364,6 +369,11 @@ pub async fn put_rule(
     Path(slug): Path<String>,
     Json(body): Json<RuleBody>,
 ) -> ApiResult<Response> {
+    // The rule is judged only for a caller who may set one (403/404 first).
+    state
+        .ops()
+        .may(&caller.acting(), Operation::SetTrustRule, Some(&slug))
+        .await?;
     let rule = body.rule().map_err(ApiError::bad_request)?;
     let change = Change::TrustRule {
         partner: slug,

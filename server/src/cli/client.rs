@@ -68,9 +68,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: ClientCmd) -> anyhow::Result<()> {
             jwks_uri,
             fetch,
         } => {
-            use entente_operations::clients::Credentials;
+            use entente_operations::clients::AuthInput;
             let jwks = jwks_file.as_deref().map(read_jwks).transpose()?;
-            let keys = Credentials::keys(jwks, jwks_uri)?;
+            let keys = AuthInput::keys(jwks, jwks_uri);
             let (before, _) = cx
                 .ops(fetch.fetch_policy()?)?
                 .set_client_keys(&cx.host(), &client_id, keys, now)
@@ -138,9 +138,13 @@ pub struct ClientCreate {
 }
 
 async fn create_client(cx: &Ctx<'_>, c: ClientCreate) -> anyhow::Result<()> {
-    use entente_operations::clients::{Credentials, NewClientRequest};
+    use entente_operations::clients::{AuthInput, NewClientRequest};
     let jwks = c.jwks_file.as_deref().map(read_jwks).transpose()?;
-    let credentials = Credentials::parse(&c.auth_method, jwks, c.jwks_uri.clone())?;
+    let credentials = AuthInput {
+        method: Some(c.auth_method.clone()),
+        jwks,
+        jwks_uri: c.jwks_uri.clone(),
+    };
     let created = cx
         .ops(c.fetch.fetch_policy()?)?
         .create_client(

@@ -179,6 +179,26 @@ fn form(partner: &str, client: &str) -> Vec<(&'static str, String)> {
     v
 }
 
+/// What a refused caller sends to the routes whose input is more than a name: values each
+/// would judge invalid. A refused caller must get 403 or 404 all the same — never a 400 that
+/// judges input they may not submit (the operation authorizes before it reads the rest).
+fn ill_formed(route: &str) -> Option<Value> {
+    let (_, path) = route.split_once(' ').unwrap_or_default();
+    Some(match path.trim_start_matches(V1) {
+        "/partners/{partner}/clients" => {
+            json!({"name": "walk", "scopes": "orders:read", "auth_method": "bogus"})
+        }
+        "/clients/{client_id}/secret" => json!({"grace_seconds": 99_999_999}),
+        "/clients/{client_id}/keys" => json!({}),
+        "/partners/{partner}/issuers" => json!({"issuer": "not a URL", "jwks": "{"}),
+        "/partners/{partner}/trust-rules" => json!({
+            "issuer": "https://idp.walk.test", "audience": API, "scopes": "not a scope!",
+            "claims": "=", "mappings": "?"
+        }),
+        _ => return None,
+    })
+}
+
 /// A well-formed body for each admin API route (the handler reaches its operation).
 fn body(route: &str, client: &str) -> Option<Value> {
     let (method, path) = route.split_once(' ').unwrap_or_default();
@@ -444,10 +464,21 @@ async fn every_operation_follows_the_policy_table_through_every_door(s: &TestSer
                 )
                 .await;
                 let before = audit_count(s).await;
+                let mut fields = form(target_slug, target_client);
+                if !allowed {
+                    // Keys nobody could use, an overlap out of range: still 403 or 404.
+                    for (k, v) in &mut fields {
+                        match *k {
+                            "jwks" => v.clear(),
+                            "overlap" => *v = "99999999".into(),
+                            _ => {}
+                        }
+                    }
+                }
                 let mut r = http
                     .post(s.url(path))
                     .header("origin", &s.base)
-                    .form(&form(target_slug, target_client));
+                    .form(&fields);
                 if let Some(cookie) = &c.cookie {
                     r = r.header("cookie", cookie);
                 }
@@ -505,7 +536,11 @@ async fn every_operation_follows_the_policy_table_through_every_door(s: &TestSer
                 if let Some(token) = &c.token {
                     r = r.bearer_auth(token);
                 }
-                if let Some(b) = body(route, target_client) {
+                let b = match allowed {
+                    true => body(route, target_client),
+                    false => ill_formed(route).or_else(|| body(route, target_client)),
+                };
+                if let Some(b) = b {
                     r = r.json(&b);
                 }
                 let got = r.send().await.unwrap().status().as_u16();

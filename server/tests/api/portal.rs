@@ -497,10 +497,10 @@ async fn secrets_rotate_with_an_overlap(s: &TestServer) {
         s,
         &pat,
         "portal_rotate_secret",
-        &[("client_id", &old.id), ("overlap", "5")],
+        &[("client_id", &old.id), ("overlap", "2592001")],
     )
     .await;
-    assert_eq!(code, 400, "overlaps are the offered ones");
+    assert_eq!(code, 400, "an overlap is at most 30 days (the operation's bound)");
 
     // When an overlap ends, the old secret stops at once, with nothing else changing (no
     // catalog reload): a 1-second overlap, then 2 seconds.

@@ -66,7 +66,7 @@ pub async fn create_client(
     scopes: String,
     environment: Option<String>,
 ) -> Result<CreatedClient, ConsoleError> {
-    use entente_operations::clients::{Credentials, NewClientRequest};
+    use entente_operations::clients::{AuthInput, NewClientRequest};
     let admin = authorize("create_client").await?;
     let c = console()?;
     let created = c
@@ -77,7 +77,7 @@ pub async fn create_client(
                 partner: Some(partner),
                 name,
                 scopes,
-                credentials: Credentials::Secret,
+                credentials: AuthInput::secret(),
                 grant_types: vec![],
                 environment,
             },

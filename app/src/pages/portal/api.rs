@@ -251,7 +251,7 @@ pub async fn portal_create_client(
     jwks: Option<String>,
     jwks_uri: Option<String>,
 ) -> Result<PortalSecret, ConsoleError> {
-    use entente_operations::clients::{Credentials, NewClientRequest};
+    use entente_operations::clients::{AuthInput, NewClientRequest};
     let (me, _) = portal_user("portal_create_client").await?;
     let c = console()?;
     let mut grant_types = vec![PORTAL_GRANT_TYPES[0].0.to_owned()];
@@ -263,9 +263,11 @@ pub async fn portal_create_client(
             grant_types.push((*grant).to_owned());
         }
     }
-    let credentials =
-        Credentials::parse(auth.as_deref().unwrap_or("client_secret"), jwks, jwks_uri)
-            .map_err(crate::ssr::op_error)?;
+    let credentials = AuthInput {
+        method: auth,
+        jwks,
+        jwks_uri,
+    };
     let created = c
         .ops
         .create_client(
@@ -295,18 +297,14 @@ pub async fn portal_create_client(
 }
 
 /// A new secret for one of the partner's clients; the old one keeps working for `overlap`
-/// seconds (one of `OVERLAPS`), so both work while the partner deploys the new one.
+/// seconds (the page offers `OVERLAPS`; the operation takes up to 30 days), so both work
+/// while the partner deploys the new one.
 #[server]
 pub async fn portal_rotate_secret(
     client_id: String,
     overlap: i64,
 ) -> Result<PortalSecret, ConsoleError> {
     let (me, _) = portal_user("portal_rotate_secret").await?;
-    if !OVERLAPS.iter().any(|(s, _)| *s == overlap) {
-        return Err(bad_request(
-            "the overlap is none, 1 hour, 24 hours or 7 days",
-        ));
-    }
     let c = console()?;
     let (client, secret) = c
         .ops
@@ -318,10 +316,13 @@ pub async fn portal_rotate_secret(
         token_endpoint: format!("{}/oauth2/token", env.issuer(&c.issuer)),
         client_id: client.client_id,
         client_secret: Some(secret),
-        note: match OVERLAPS.iter().find(|(s, _)| *s == overlap) {
-            Some((0, _)) | None => "New secret issued; the old one no longer works.".into(),
-            Some((_, label)) => {
+        note: match (overlap, OVERLAPS.iter().find(|(s, _)| *s == overlap)) {
+            (0, _) => "New secret issued; the old one no longer works.".into(),
+            (_, Some((_, label))) => {
                 format!("New secret issued; the old one keeps working for {label}.")
+            }
+            (seconds, None) => {
+                format!("New secret issued; the old one keeps working for {seconds} seconds.")
             }
         },
     })

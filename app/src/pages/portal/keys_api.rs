@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
-use crate::ssr::{bad_request, console, portal_user};
+use crate::ssr::{console, portal_user};
 
 /// How a client's keys are registered, for people: "JWKS URL https://…" or "JWKS, 2 keys".
 #[cfg(feature = "ssr")]
@@ -31,13 +31,7 @@ pub async fn portal_set_client_keys(
     jwks_uri: String,
 ) -> Result<String, ConsoleError> {
     let (me, _) = portal_user("portal_set_client_keys").await?;
-    if jwks.trim().is_empty() && jwks_uri.trim().is_empty() {
-        return Err(bad_request(
-            "paste your public JWKS or give the URL you publish it at",
-        ));
-    }
-    let keys = entente_operations::clients::Credentials::keys(Some(jwks), Some(jwks_uri))
-        .map_err(crate::ssr::op_error)?;
+    let keys = entente_operations::clients::AuthInput::keys(Some(jwks), Some(jwks_uri));
     let (client, keys) = console()?
         .ops
         .set_client_keys(&me.acting(), &client_id, keys, crate::ssr::now())
