@@ -500,7 +500,10 @@ async fn secrets_rotate_with_an_overlap(s: &TestServer) {
         &[("client_id", &old.id), ("overlap", "2592001")],
     )
     .await;
-    assert_eq!(code, 400, "an overlap is at most 30 days (the operation's bound)");
+    assert_eq!(
+        code, 400,
+        "an overlap is at most 30 days (the operation's bound)"
+    );
 
     // When an overlap ends, the old secret stops at once, with nothing else changing (no
     // catalog reload): a 1-second overlap, then 2 seconds.
