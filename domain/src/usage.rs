@@ -328,6 +328,12 @@ pub const STEPS: [i64; 6] = [60, 300, 900, 3600, 21_600, 86_400];
 /// Most points one report may have.
 pub const MAX_POINTS: i64 = 10_080;
 
+/// The (exclusive) end of a range "up to now": the second `now` included. `now` itself as the
+/// end would leave out the current minute whenever `now` falls on its first second.
+pub const fn through(now: i64) -> i64 {
+    now + 1
+}
+
 /// Checks a requested range and step (whole minutes, aligned to the step); the aligned
 /// `(from, to)` or a sentence.
 pub fn range(from: i64, to: i64, step: i64) -> Result<(i64, i64), String> {
@@ -350,6 +356,19 @@ pub fn range(from: i64, to: i64, step: i64) -> Result<(i64, i64), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_range_up_to_now_holds_the_current_minute_even_at_its_first_second() {
+        let now = 1_796_636_880; // a minute's first second
+        assert_eq!(now % 60, 0);
+        let (from, to) = range(now - 3600, through(now), 60).unwrap();
+        assert!(
+            from <= now - 3600 && to > now,
+            "{from}..{to} leaves out {now}"
+        );
+        let (_, to) = range(now - 3600, through(now + 59), 60).unwrap();
+        assert_eq!(to, now + 60, "no minute beyond the current one");
+    }
 
     #[test]
     fn latency_buckets_and_quantiles() {

@@ -31,7 +31,7 @@ pub struct UsageQuery {
     /// Start: RFC 3339, `YYYY-MM-DD`, Unix seconds or a time ago (`15m`, `24h`, `7d`).
     /// Default: one hour ago.
     from: Option<String>,
-    /// End (exclusive), in the same forms. Default: now.
+    /// End (exclusive), in the same forms. Default: now (this second included).
     to: Option<String>,
     /// `1m` (default), `5m`, `15m`, `1h`, `6h` or `1d`; at most 10080 steps.
     step: Option<String>,
@@ -53,7 +53,7 @@ pub async fn get_usage(
         Some(s) => parse_time(s, now).map_err(ApiError::bad_request),
     };
     let from = when(q.from.as_deref(), now - 3600)?;
-    let to = when(q.to.as_deref(), now)?;
+    let to = when(q.to.as_deref(), usage::through(now))?;
     let step = match q.step.as_deref() {
         None => 60,
         Some(s) => usage::parse_step(s)

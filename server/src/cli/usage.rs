@@ -31,7 +31,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: UsageCmd) -> anyhow::Result<()> {
     let from = parse_time(&cmd.since, cx.now).map_err(anyhow::Error::msg)?;
     let to = match &cmd.until {
         Some(u) => parse_time(u, cx.now).map_err(anyhow::Error::msg)?,
-        None => cx.now,
+        None => usage::through(cx.now),
     };
     let step = usage::parse_step(&cmd.step)
         .ok_or_else(|| anyhow::anyhow!("--step must be one of 1m, 5m, 15m, 1h, 6h, 1d"))?;
