@@ -11,7 +11,8 @@ use crate::ssr::{console, user_error};
 
 /// Whether a role is a partner user's (who belongs in the portal, not the console).
 pub fn is_partner_role(role: &str) -> bool {
-    matches!(role, "partner_admin" | "partner_viewer" | "sandbox_tester")
+    role.parse::<entente_types::role::Role>()
+        .is_ok_and(entente_types::role::Role::is_partner)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

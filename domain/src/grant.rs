@@ -4,7 +4,7 @@ use crate::environment::Environment;
 use crate::ids::{AudienceId, PartnerId};
 use crate::{OAuthError, ScopeSet};
 
-pub const CLIENT_CREDENTIALS: &str = "client_credentials";
+pub use entente_types::grant_type::{CLIENT_CREDENTIALS, GrantType};
 
 /// An audience (an API Entente issues tokens for), as the policy sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -335,65 +335,5 @@ mod tests {
         };
         let e = client_credentials(&cat(), &client, &TargetRequest::default()).unwrap_err();
         assert_eq!(e.code, OAuthErrorCode::UnauthorizedClient);
-    }
-}
-
-/// The grant types the token endpoint serves, as a closed set: dispatch matches on it with no
-/// fallthrough, so a grant added to the list without its handler does not compile (and is
-/// never served as another).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GrantType {
-    ClientCredentials,
-    TokenExchange,
-    JwtBearer,
-    RefreshToken,
-}
-
-impl GrantType {
-    pub const ALL: [Self; 4] = [
-        Self::ClientCredentials,
-        Self::TokenExchange,
-        Self::JwtBearer,
-        Self::RefreshToken,
-    ];
-
-    /// The `grant_type` value of RFC 6749 §4.4 / RFC 8693 §2.1 / RFC 7523 §2.1 / RFC 6749 §6.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ClientCredentials => CLIENT_CREDENTIALS,
-            Self::TokenExchange => crate::federation::GRANT_TOKEN_EXCHANGE,
-            Self::JwtBearer => crate::federation::GRANT_JWT_BEARER,
-            Self::RefreshToken => crate::federation::GRANT_REFRESH_TOKEN,
-        }
-    }
-
-    /// The grant a `grant_type` value names, exactly (no case folding, no aliases).
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|g| g.as_str() == value)
-    }
-}
-
-#[cfg(test)]
-mod grant_type_tests {
-    use super::GrantType;
-
-    #[test]
-    fn every_served_grant_type_parses_to_itself_and_nothing_else_does() {
-        for g in GrantType::ALL {
-            assert_eq!(GrantType::parse(g.as_str()), Some(g));
-        }
-        assert_eq!(
-            GrantType::ALL.map(GrantType::as_str),
-            crate::federation::GRANT_TYPES
-        );
-        for other in [
-            "password",
-            "CLIENT_CREDENTIALS",
-            "client_credentials ",
-            "",
-            "implicit",
-        ] {
-            assert_eq!(GrantType::parse(other), None, "{other}");
-        }
     }
 }

@@ -1,58 +1,8 @@
 //! A partner's lifecycle: `applied → in_review → sandbox → production`, with `suspended` (the
-//! kill switch) and `offboarded` (the end). Only the transitions below are allowed.
+//! kill switch) and `offboarded` (the end). Only the transitions below are allowed. The stages
+//! themselves are the shared vocabulary's (`entente_types::stage`).
 
-use std::str::FromStr;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Stage {
-    Applied,
-    InReview,
-    Sandbox,
-    Production,
-    Suspended,
-    Offboarded,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 6] = [
-        Stage::Applied,
-        Stage::InReview,
-        Stage::Sandbox,
-        Stage::Production,
-        Stage::Suspended,
-        Stage::Offboarded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Applied => "applied",
-            Self::InReview => "in_review",
-            Self::Sandbox => "sandbox",
-            Self::Production => "production",
-            Self::Suspended => "suspended",
-            Self::Offboarded => "offboarded",
-        }
-    }
-
-    /// Only a partner in sandbox or production has clients that get tokens.
-    pub fn holds_tokens(self) -> bool {
-        matches!(self, Self::Sandbox | Self::Production)
-    }
-}
-
-impl FromStr for Stage {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "{s:?} is not a stage: applied, in_review, sandbox, production, suspended or offboarded"
-                )
-            })
-    }
-}
+pub use entente_types::stage::Stage;
 
 /// Whether a partner may move `from` → `to` by an ordinary stage change. Suspension and
 /// reactivation have their own verbs (they revoke, record a reason, restore the stage before);

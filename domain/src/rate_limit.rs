@@ -6,10 +6,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-/// Highest sustained rate a tier or override may set (per second).
-pub const MAX_PER_SECOND: i64 = 1_000_000;
-/// Largest burst a tier or override may set.
-pub const MAX_BURST: i64 = 10_000_000;
+pub use entente_types::names::{MAX_BURST, MAX_PER_SECOND, check_tier_name};
 
 /// A GCRA quota: `per_second` sustained, up to `burst` at once after a quiet period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -85,20 +82,6 @@ impl Setting {
             (None, None, Some(_)) => Err("a burst needs a per-second rate too".into()),
             (None, None, None) => Err("give a tier or a per-second rate with a burst".into()),
         }
-    }
-}
-
-/// A tier name: 2–40 characters of a–z, 0–9 and '-', starting with a letter.
-pub fn check_tier_name(name: &str) -> Result<(), String> {
-    let ok = (2..=40).contains(&name.len())
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(())
-    } else {
-        Err("a tier name is 2–40 characters of a–z, 0–9 and '-', starting with a letter".into())
     }
 }
 

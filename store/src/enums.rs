@@ -32,18 +32,39 @@ pub enum Role {
 impl Role {
     /// A partner user's role (the portal's), not a console user's.
     pub fn is_partner(self) -> bool {
-        matches!(
-            self,
-            Self::PartnerAdmin | Self::PartnerViewer | Self::SandboxTester
-        )
+        entente_types::role::Role::from(self).is_partner()
     }
 
     /// Where this role lands after signing in.
     pub fn home(self) -> &'static str {
-        match self {
-            Self::SandboxTester => "/sandbox",
-            r if r.is_partner() => "/portal",
-            _ => "/",
+        entente_types::role::Role::from(self).home()
+    }
+}
+
+/// The stored role is the shared vocabulary's (`entente_types::role`), one for one.
+impl From<Role> for entente_types::role::Role {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Admin => Self::Admin,
+            Role::Operator => Self::Operator,
+            Role::Auditor => Self::Auditor,
+            Role::PartnerAdmin => Self::PartnerAdmin,
+            Role::PartnerViewer => Self::PartnerViewer,
+            Role::SandboxTester => Self::SandboxTester,
+        }
+    }
+}
+
+impl From<entente_types::role::Role> for Role {
+    fn from(r: entente_types::role::Role) -> Self {
+        use entente_types::role::Role as R;
+        match r {
+            R::Admin => Self::Admin,
+            R::Operator => Self::Operator,
+            R::Auditor => Self::Auditor,
+            R::PartnerAdmin => Self::PartnerAdmin,
+            R::PartnerViewer => Self::PartnerViewer,
+            R::SandboxTester => Self::SandboxTester,
         }
     }
 }
@@ -273,5 +294,16 @@ mod tests {
         assert_eq!(ClientKind::ResourceServer.to_string(), "resource_server");
         assert_eq!(ClientAuth::PrivateKeyJwt.to_string(), "private_key_jwt");
         assert_eq!(KeyStateColumn::Retiring.to_string(), "retiring");
+    }
+
+    #[test]
+    fn a_stored_role_is_the_shared_role_of_the_same_name() {
+        use sea_orm::Iterable;
+        for r in Role::iter() {
+            let shared = entente_types::role::Role::from(r);
+            assert_eq!(r.to_string(), shared.as_str());
+            assert_eq!(Role::from(shared), r);
+        }
+        assert_eq!(Role::iter().count(), entente_types::role::Role::ALL.len());
     }
 }

@@ -23,24 +23,10 @@ use crate::ids::{AudienceId, IssuerId, PartnerId, RuleId};
 use crate::jwks::VerifyingKey;
 use crate::token::AccessTokenClaims;
 
-/// RFC 8693 §3 token type identifiers.
-pub const TT_ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
-pub const TT_JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
-pub const TT_ID_TOKEN: &str = "urn:ietf:params:oauth:token-type:id_token";
-pub const TT_REFRESH_TOKEN: &str = "urn:ietf:params:oauth:token-type:refresh_token";
-
-pub const GRANT_TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-pub const GRANT_JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-pub const GRANT_REFRESH_TOKEN: &str = "refresh_token";
-
-/// Every grant type the token endpoint serves: what it dispatches, what the RFC 8414 metadata
-/// lists and what a client may be assigned.
-pub const GRANT_TYPES: [&str; 4] = [
-    crate::grant::CLIENT_CREDENTIALS,
-    GRANT_TOKEN_EXCHANGE,
-    GRANT_JWT_BEARER,
-    GRANT_REFRESH_TOKEN,
-];
+pub use entente_types::grant_type::{
+    GRANT_JWT_BEARER, GRANT_REFRESH_TOKEN, GRANT_TOKEN_EXCHANGE, GRANT_TYPES, TT_ACCESS_TOKEN,
+    TT_ID_TOKEN, TT_JWT, TT_REFRESH_TOKEN,
+};
 
 /// No delegation chain is ever deeper than this, whatever a rule says.
 pub const MAX_ACT_DEPTH: u8 = 5;

@@ -7,13 +7,11 @@ use leptos::prelude::*;
 use crate::components::{ActionError, ErrorBox, Field, Layout, PagedTable, Submit};
 use api::{AudienceList, CreateAudience, PAGE, list_audiences};
 
-/// Client-side twin of the server's identifier rule, for inline feedback while typing.
-fn identifier_problem(v: &str) -> Option<&'static str> {
-    let ok = v.is_empty()
-        || ["https://", "http://", "urn:"]
-            .iter()
-            .any(|p| v.starts_with(p) && v.len() > p.len());
-    (!ok).then_some("an absolute URI: https://…, http://… or urn:…")
+/// The server's identifier rule, run in the browser while typing (nothing while empty).
+fn identifier_problem(v: &str) -> Option<String> {
+    (!v.is_empty())
+        .then(|| entente_types::names::check_audience_identifier(v).err())
+        .flatten()
 }
 
 #[component]
@@ -77,7 +75,7 @@ pub fn Audiences() -> impl IntoView {
                     <h2>"New audience"</h2>
                     <ActionForm action=create attr:class="card">
                         <Field label="Identifier" help="The value tokens carry in aud: the API's URL, or a URN."
-                            error=Signal::derive(move || problem().map(str::to_owned))>
+                            error=Signal::derive(problem)>
                             <input name="identifier" required placeholder="https://api.example.com"
                                 aria-invalid=move || problem().is_some().to_string()
                                 on:input=move |ev| ident.set(event_target_value(&ev))/>

@@ -1,6 +1,7 @@
 //! The partner page's "Partner users" section: who of the partner signs in to the portal, and
 //! an invitation link for another (usually its first partner admin).
 
+use entente_types::role::Role;
 use leptos::prelude::*;
 
 use super::api::{InvitePartnerUser, PartnerPeople};
@@ -82,9 +83,7 @@ pub fn PartnerTeam(state: TeamState, slug: Signal<String>) -> impl IntoView {
                     </Field>
                     <Field label="Role">
                         <select name="role">
-                            <option value="partner_admin" selected>"Partner admin"</option>
-                            <option value="partner_viewer">"Partner viewer"</option>
-                            <option value="sandbox_tester">"Sandbox tester (playground only)"</option>
+                            {Role::PARTNER.iter().map(|r| view! { <option value=r.as_str() selected=*r == Role::PartnerAdmin>{r.describe()}</option> }).collect_view()}
                         </select>
                     </Field>
                     <Submit label="Create invitation link" busy="Creating…" pending=invite.pending()/>

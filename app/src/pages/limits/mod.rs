@@ -6,6 +6,7 @@ pub mod api;
 
 use std::collections::HashMap;
 
+use entente_types::names::{MAX_BURST, MAX_PER_SECOND};
 use leptos::prelude::*;
 
 use crate::components::{
@@ -22,14 +23,11 @@ fn position(per_second: u64) -> f64 {
     ((per_second as f64 + 1.0).log10() / top * 100.0).clamp(0.0, 100.0)
 }
 
-/// Client-side twins of the server's rules, for inline feedback while typing.
-fn tier_name_problem(v: &str) -> Option<&'static str> {
-    let ok = v.is_empty()
-        || ((2..=40).contains(&v.len())
-            && v.starts_with(|c: char| c.is_ascii_lowercase())
-            && v.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
-    (!ok).then_some("2–40 characters of a–z, 0–9 and '-', starting with a letter")
+/// The server's rules, run in the browser while typing (nothing while empty).
+fn tier_name_problem(v: &str) -> Option<String> {
+    (!v.is_empty())
+        .then(|| entente_types::names::check_tier_name(v).err())
+        .flatten()
 }
 
 fn number_problem(v: &str, max: i64, what: &'static str) -> Option<String> {
@@ -191,9 +189,9 @@ fn TierForm(action: ServerAction<SetTier>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let per = RwSignal::new(String::new());
     let burst = RwSignal::new(String::new());
-    let name_problem = move || tier_name_problem(&name.read()).map(str::to_owned);
-    let per_problem = move || number_problem(&per.read(), 1_000_000, "per second");
-    let burst_problem = move || number_problem(&burst.read(), 10_000_000, "burst");
+    let name_problem = move || tier_name_problem(&name.read());
+    let per_problem = move || number_problem(&per.read(), MAX_PER_SECOND, "per second");
+    let burst_problem = move || number_problem(&burst.read(), MAX_BURST, "burst");
     let blocked =
         move || name_problem().is_some() || per_problem().is_some() || burst_problem().is_some();
     view! {
@@ -322,8 +320,8 @@ fn LimitForm(
         if !tier.read().is_empty() {
             return None;
         }
-        number_problem(&p, 1_000_000, "per second")
-            .or_else(|| number_problem(&b, 10_000_000, "burst"))
+        number_problem(&p, MAX_PER_SECOND, "per second")
+            .or_else(|| number_problem(&b, MAX_BURST, "burst"))
             .or_else(|| {
                 (p.trim().is_empty() || b.trim().is_empty())
                     .then(|| "choose a tier, or give a rate and a burst".to_owned())

@@ -9,16 +9,11 @@ use leptos_router::components::A;
 use crate::components::{ActionError, ErrorBox, Field, Layout, PagedTable, Submit};
 use api::{CreatePartner, Lane, PAGE, PartnerList, partners_page};
 
-/// Client-side twin of the server's slug rule, for inline feedback while typing.
-fn slug_problem(s: &str) -> Option<&'static str> {
-    if s.is_empty() {
-        return None;
-    }
-    let ok = (2..=63).contains(&s.len())
-        && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    (!ok).then_some("2–63 characters of a–z, 0–9 and '-', starting with a letter")
+/// The server's slug rule, run in the browser while typing (nothing while empty).
+fn slug_problem(s: &str) -> Option<String> {
+    (!s.is_empty())
+        .then(|| entente_types::names::check_slug(s).err())
+        .flatten()
 }
 
 /// Partners by lifecycle stage, left to right as onboarding proceeds.
@@ -111,7 +106,7 @@ pub fn Partners() -> impl IntoView {
                     <h2>"New partner"</h2>
                     <ActionForm action=create attr:class="card" attr:id="new-partner">
                         <Field label="Slug" help="How URLs, the CLI and the API name the partner; it never changes."
-                            error=Signal::derive(move || problem().map(str::to_owned))>
+                            error=Signal::derive(problem)>
                             <input name="slug" required placeholder="acme" autocomplete="off"
                                 aria-invalid=move || problem().is_some().to_string()
                                 on:input=move |ev| slug.set(event_target_value(&ev))/>

@@ -9,10 +9,10 @@ use crate::error::ConsoleError;
 #[cfg(feature = "ssr")]
 use crate::ssr::{bad_request, console, portal_user, user_error};
 
-pub const CLIENT_CREDENTIALS: &str = "client_credentials";
-pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub use entente_types::grant_type::{
+    CLIENT_CREDENTIALS, GRANT_JWT_BEARER as JWT_BEARER, GRANT_TOKEN_EXCHANGE as TOKEN_EXCHANGE,
+    TT_ACCESS_TOKEN as ACCESS_TOKEN_TYPE,
+};
 
 /// A subject token (`kind` "access_token", for token exchange) or an assertion (`kind`
 /// "assertion", for jwt-bearer) from the sandbox test IdP, for the made-up user `sub` with the

@@ -12,13 +12,16 @@ use crate::ssr::{bad_request, console, portal_user, user_error};
 
 /// Grant types a partner may give its own sandbox clients.
 pub const PORTAL_GRANT_TYPES: [(&str, &str); 3] = [
-    ("client_credentials", "Client credentials"),
     (
-        "urn:ietf:params:oauth:grant-type:token-exchange",
+        entente_types::grant_type::CLIENT_CREDENTIALS,
+        "Client credentials",
+    ),
+    (
+        entente_types::grant_type::GRANT_TOKEN_EXCHANGE,
         "Token exchange (RFC 8693)",
     ),
     (
-        "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        entente_types::grant_type::GRANT_JWT_BEARER,
         "JWT bearer (RFC 7523)",
     ),
 ];

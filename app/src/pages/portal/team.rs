@@ -1,6 +1,7 @@
 //! The portal's team page: the partner's users, invitations (a one-time link valid 72 hours)
 //! and role changes, by the partner's admins.
 
+use entente_types::role::Role;
 use leptos::prelude::*;
 
 use super::PortalLayout;
@@ -10,17 +11,8 @@ use crate::components::{
     email_problem,
 };
 
-const ROLES: [(&str, &str); 3] = [
-    (
-        "partner_admin",
-        "Partner admin: manages clients and the team",
-    ),
-    (
-        "partner_viewer",
-        "Partner viewer: reads everything, changes nothing",
-    ),
-    ("sandbox_tester", "Sandbox tester: the playground only"),
-];
+/// The roles a partner admin gives: the shared vocabulary's, as the server checks them.
+const ROLES: [Role; 3] = Role::PARTNER;
 
 #[component]
 pub fn PortalTeam() -> impl IntoView {
@@ -74,7 +66,7 @@ pub fn PortalTeam() -> impl IntoView {
                                                                     <input type="hidden" name="email" value=email/>
                                                                     <label for=field.clone() class="sr-only">"Role"</label>
                                                                     <select id=field name="role">
-                                                                        {ROLES.iter().map(|(r, _)| view! { <option value=*r selected=*r == role>{*r}</option> }).collect_view()}
+                                                                        {ROLES.iter().map(|r| view! { <option value=r.as_str() selected=r.as_str() == role>{r.as_str()}</option> }).collect_view()}
                                                                     </select>
                                                                     <select name="enabled" aria-label="Access">
                                                                         <option value="true" selected=enabled>"can sign in"</option>
@@ -126,7 +118,7 @@ pub fn PortalTeam() -> impl IntoView {
                                                 help="They set their own password from the link; only this address can use it."/>
                                             <Field label="Role">
                                                 <select name="role">
-                                                    {ROLES.iter().map(|(r, label)| view! { <option value=*r selected=*r == "partner_viewer">{*label}</option> }).collect_view()}
+                                                    {ROLES.iter().map(|r| view! { <option value=r.as_str() selected=*r == Role::PartnerViewer>{r.describe()}</option> }).collect_view()}
                                                 </select>
                                             </Field>
                                             <Submit label="Create invitation link" busy="Creating…" pending=invite.pending()

@@ -140,7 +140,7 @@ pub async fn trust_overview(partner: String) -> Result<TrustData, ConsoleError> 
             .filter(|cl| {
                 cl.grant_types
                     .split(' ')
-                    .any(|g| g == "urn:ietf:params:oauth:grant-type:token-exchange")
+                    .any(|g| g == entente_types::grant_type::GRANT_TOKEN_EXCHANGE)
             })
             .map(|cl| (cl.client_id, cl.name))
             .collect(),

@@ -14,9 +14,7 @@ use api::{
     AddTrustedIssuer, ExplainToken, SetRuleEnabled, SetTrustRule, TrustData, trust_overview,
 };
 
-const TT_ACCESS: &str = "urn:ietf:params:oauth:token-type:access_token";
-const TT_ID: &str = "urn:ietf:params:oauth:token-type:id_token";
-const TT_JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
+use entente_types::grant_type::{TT_ACCESS_TOKEN as TT_ACCESS, TT_ID_TOKEN as TT_ID, TT_JWT};
 
 #[component]
 pub fn TrustRules() -> impl IntoView {

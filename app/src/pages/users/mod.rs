@@ -3,6 +3,7 @@
 
 pub mod api;
 
+use entente_types::role::Role;
 use leptos::prelude::*;
 
 use crate::components::{
@@ -11,11 +12,8 @@ use crate::components::{
 };
 use api::{InviteConsoleUser, PAGE, SetUserAccess, UserRow, list_console_users};
 
-const ROLES: [(&str, &str); 3] = [
-    ("admin", "admin — everything, decides change requests"),
-    ("operator", "operator — day-to-day changes"),
-    ("auditor", "auditor — reads everything"),
-];
+/// Console users' roles: the shared vocabulary's, as the server checks them.
+const ROLES: [Role; 3] = Role::STAFF;
 
 #[component]
 pub fn Users() -> impl IntoView {
@@ -85,7 +83,7 @@ fn UserLine(u: UserRow, manage: bool, set: ServerAction<SetUserAccess>) -> impl 
                             <input type="hidden" name="enabled" value=u.enabled.to_string()/>
                             <label class="inline">"Role "
                                 <select name="role">
-                                    {ROLES.iter().map(|(r, label)| view! { <option value=*r selected=role == *r>{*label}</option> }).collect_view()}
+                                    {ROLES.iter().map(|r| view! { <option value=r.as_str() selected=role == r.as_str()>{r.describe()}</option> }).collect_view()}
                                 </select>
                             </label>
                             <button type="submit" class="secondary">"Save role"</button>
@@ -121,7 +119,7 @@ fn Invite(invite: ServerAction<InviteConsoleUser>) -> impl IntoView {
                     help="Only this address can use the link: four eyes count people by their address."/>
                 <Field label="Role" help="The link works once, for three days; the new user sets their password.">
                     <select name="role">
-                        {ROLES.iter().map(|(r, label)| view! { <option value=*r selected=*r == "operator">{*label}</option> }).collect_view()}
+                        {ROLES.iter().map(|r| view! { <option value=r.as_str() selected=*r == Role::Operator>{r.describe()}</option> }).collect_view()}
                     </select>
                 </Field>
                 <Submit label="Create invitation link" busy="Creating…" pending=invite.pending()

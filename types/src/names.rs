@@ -1,0 +1,91 @@
+//! Shape rules for what people type: partner slugs, audience identifiers, display names,
+//! rate-limit tier names and the bounds of a rate. The server judges with these; the console
+//! runs the same code in the browser for inline feedback while typing.
+
+/// 2–63 characters of a–z, 0–9 and '-', starting with a letter.
+pub fn check_slug(slug: &str) -> Result<(), String> {
+    let ok = (2..=63).contains(&slug.len())
+        && slug.starts_with(|c: char| c.is_ascii_lowercase())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err("slug must be 2–63 characters of a–z, 0–9 and '-', starting with a letter".into())
+    }
+}
+
+/// An audience identifier is an absolute URI (RFC 8707 §2): https://, http:// or urn:, no fragment.
+pub fn check_audience_identifier(id: &str) -> Result<(), String> {
+    let scheme_ok = ["https://", "http://", "urn:"]
+        .iter()
+        .any(|p| id.starts_with(p) && id.len() > p.len());
+    let ok = scheme_ok
+        && id.len() <= 512
+        && !id.contains('#')
+        && id.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err("audience identifier must be an absolute URI (https://…, http://… or urn:…) without a fragment".into())
+    }
+}
+
+/// 1–200 printable characters, trimmed.
+pub fn check_display_name(name: &str) -> Result<(), String> {
+    let t = name.trim();
+    if !t.is_empty() && t.chars().count() <= 200 && !t.chars().any(char::is_control) {
+        Ok(())
+    } else {
+        Err("name must be 1–200 characters without control characters".into())
+    }
+}
+
+/// A tier name: 2–40 characters of a–z, 0–9 and '-', starting with a letter.
+pub fn check_tier_name(name: &str) -> Result<(), String> {
+    let ok = (2..=40).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err("a tier name is 2–40 characters of a–z, 0–9 and '-', starting with a letter".into())
+    }
+}
+
+/// Highest sustained rate a tier or override may set (per second).
+pub const MAX_PER_SECOND: i64 = 1_000_000;
+/// Largest burst a tier or override may set.
+pub const MAX_BURST: i64 = 10_000_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert!(check_slug("acme").is_ok());
+        assert!(check_slug("acme-2").is_ok());
+        for bad in ["a", "Acme", "2acme", "ac me", "acme_", &"a".repeat(64)] {
+            assert!(check_slug(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn audience_identifiers() {
+        assert!(check_audience_identifier("https://api.example.test").is_ok());
+        assert!(check_audience_identifier("urn:example:orders").is_ok());
+        for bad in [
+            "api.example.test",
+            "https://",
+            "https://a#b",
+            "ftp://x",
+            "https://a b",
+        ] {
+            assert!(check_audience_identifier(bad).is_err(), "{bad}");
+        }
+    }
+}
