@@ -346,6 +346,142 @@ mod tests {
         assert!(authorize(&admin, Operation::ViewOwnPartner, Target::Partner(&gone)).is_err());
     }
 
+    /// The README's "Who may do what", written out a second time by hand: the walk through the
+    /// doors checks them against `rule`, and this checks `rule` against what was promised, so
+    /// that widening the table is a visible edit of both. Staff roles | partner roles | tokens
+    /// may act ("-": nobody; "*": anybody, signed in or not; "host": the host only).
+    const DOCUMENTED: &[(&str, &str, &str, bool)] = &[
+        ("sign_in", "*", "*", false),
+        ("apply", "*", "*", false),
+        ("view_overview", "admin operator auditor", "-", true),
+        ("view_catalog", "admin operator auditor", "-", true),
+        ("view_people", "admin operator auditor", "-", true),
+        ("view_change_requests", "admin operator auditor", "-", true),
+        ("view_keys", "admin operator auditor", "-", true),
+        ("view_limits", "admin operator auditor", "-", true),
+        ("view_usage", "admin operator auditor", "-", true),
+        ("view_audit", "admin operator auditor", "-", true),
+        (
+            "view_own_partner",
+            "-",
+            "partner_admin partner_viewer",
+            false,
+        ),
+        (
+            "view_playground",
+            "-",
+            "partner_admin partner_viewer sandbox_tester",
+            false,
+        ),
+        ("create_partner", "admin operator", "-", true),
+        ("move_partner_stage", "admin operator", "-", true),
+        ("suspend_partner", "admin operator", "-", true),
+        ("reactivate_partner", "admin operator", "-", true),
+        ("save_partner_record", "admin operator", "-", true),
+        ("accept_questionnaire", "admin operator", "-", true),
+        ("check_issuer_keys", "admin operator", "-", true),
+        ("create_audience", "admin operator", "-", true),
+        ("create_resource_server", "admin operator", "-", true),
+        ("set_scope_info", "admin operator", "-", true),
+        ("set_grant", "admin operator", "-", true),
+        ("apply_matrix", "admin operator", "-", true),
+        ("create_client", "admin operator", "partner_admin", true),
+        (
+            "rotate_client_secret",
+            "admin operator",
+            "partner_admin",
+            true,
+        ),
+        ("set_client_keys", "admin operator", "partner_admin", true),
+        (
+            "set_client_enabled",
+            "admin operator",
+            "partner_admin",
+            true,
+        ),
+        ("invite_console_user", "admin", "-", true),
+        ("set_console_user_access", "admin", "-", true),
+        (
+            "invite_partner_user",
+            "admin operator",
+            "partner_admin",
+            true,
+        ),
+        (
+            "revoke_partner_invitation",
+            "admin operator",
+            "partner_admin",
+            true,
+        ),
+        (
+            "set_partner_user_access",
+            "admin operator",
+            "partner_admin",
+            true,
+        ),
+        ("file_change_request", "-", "partner_admin", false),
+        ("decide_change_request", "admin", "-", false),
+        (
+            "withdraw_change_request",
+            "admin operator",
+            "partner_admin",
+            true,
+        ),
+        ("set_key_policy", "admin", "-", true),
+        ("rotate_key", "admin", "-", true),
+        ("revoke_key", "admin", "-", true),
+        ("set_tier", "admin operator", "-", true),
+        ("delete_tier", "admin operator", "-", true),
+        ("set_rate_limit", "admin operator", "-", true),
+        (
+            "add_trusted_issuer",
+            "admin operator",
+            "partner_admin",
+            true,
+        ),
+        ("trust_test_idp", "-", "partner_admin", false),
+        ("update_trusted_issuer", "admin operator", "-", true),
+        ("set_issuer_enabled", "admin operator", "-", true),
+        ("set_trust_rule", "admin operator", "-", true),
+        ("set_trust_rule_enabled", "admin operator", "-", true),
+        ("set_sign_in", "-", "partner_admin", false),
+        ("explain_token", "admin operator", "-", true),
+        ("validate_token", "-", "partner_admin partner_viewer", false),
+        (
+            "try_token",
+            "-",
+            "partner_admin partner_viewer sandbox_tester",
+            false,
+        ),
+        ("revoke_tokens", "host", "host", false),
+        ("apply_configuration", "host", "host", false),
+        ("manage_api_clients", "host", "host", false),
+        ("create_console_user", "host", "host", false),
+    ];
+
+    #[test]
+    fn the_table_is_the_documented_one() {
+        let roles = |words: &str| -> Vec<String> {
+            match words {
+                "-" | "*" | "host" => vec![],
+                w => w.split(' ').map(str::to_owned).collect(),
+            }
+        };
+        let names = |rs: &[Role]| -> Vec<String> { rs.iter().map(|r| r.to_string()).collect() };
+        for op in Operation::ALL {
+            let (_, staff, partner, tokens) = DOCUMENTED
+                .iter()
+                .find(|(n, ..)| *n == op.name())
+                .unwrap_or_else(|| panic!("{} is not documented", op.name()));
+            let r = rule(*op);
+            assert_eq!(r.anybody, *staff == "*", "{}: anybody", op.name());
+            assert_eq!(names(r.staff), roles(staff), "{}: staff", op.name());
+            assert_eq!(names(r.partner), roles(partner), "{}: partner", op.name());
+            assert_eq!(r.tokens, *tokens, "{}: tokens", op.name());
+        }
+        assert_eq!(DOCUMENTED.len(), Operation::ALL.len(), "no stale rows");
+    }
+
     #[test]
     fn roles_follow_the_table() {
         let p = partner_model("p1", PartnerStage::Sandbox, false);
