@@ -77,7 +77,8 @@ impl Operations {
         })
         .await?
         .map_err(OpError::Invalid)?;
-        self.store
+        let user = self
+            .store
             .accept_invite(&digest, email, hash, now)
             .await
             .map_err(|e| match e {
@@ -85,7 +86,11 @@ impl Operations {
                     OpError::Invalid(INVITATION_UNUSABLE.into())
                 }
                 other => other.into(),
-            })
+            })?;
+        if let Some(t) = self.throttles() {
+            t.sign_in.signed_in(email, source);
+        }
+        Ok(user)
     }
 
     /// A partner's person arrives through the partner's provider, whose ID token has been

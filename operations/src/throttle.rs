@@ -10,7 +10,9 @@ type KeyedLimiter<K> = governor::DefaultKeyedRateLimiter<K>;
 /// The tight per-account budget counts per (account, source address), so that someone who
 /// guesses from one address locks out only that address, not the account's owner elsewhere
 /// (review L-5); a much higher overall ceiling per account still bounds guessing spread over
-/// many addresses.
+/// many addresses. An address the account's owner has signed in from before is exempt from that
+/// ceiling (review: twenty addresses guessing at five a minute would otherwise fill it and keep
+/// the owner out); it keeps its own per-address budgets.
 pub struct LoginThrottle {
     /// Per (account, source address): the budget one guesser has for one account.
     per_account_source: KeyedLimiter<(String, Option<std::net::IpAddr>)>,
@@ -21,7 +23,14 @@ pub struct LoginThrottle {
     noted_rarely: KeyedLimiter<String>,
     /// Audit events of refused attempts that cost the caller more: twenty a minute per key.
     noted: KeyedLimiter<String>,
+    /// (account, source key) pairs that signed in successfully, and when.
+    known: std::sync::Mutex<std::collections::HashMap<(String, String), std::time::Instant>>,
 }
+
+/// How long a successful sign-in keeps its address exempt from the account's ceiling.
+const KNOWN_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+/// Known pairs held at most (a replica forgets the oldest first when full).
+const KNOWN_MAX: usize = 100_000;
 
 impl std::fmt::Debug for LoginThrottle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,6 +84,7 @@ impl LoginThrottle {
             per_address: governor::RateLimiter::keyed(per_address),
             noted_rarely: governor::RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN)),
             noted: governor::RateLimiter::keyed(Quota::per_minute(twenty)),
+            known: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -97,6 +107,49 @@ impl LoginThrottle {
         self.noted_rarely.shrink_to_fit();
         self.noted.retain_recent();
         self.noted.shrink_to_fit();
+        self.known().retain(|_, at| at.elapsed() < KNOWN_FOR);
+    }
+
+    fn known(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, String), std::time::Instant>>
+    {
+        match self.known.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Remembers that `email` signed in from `address`: that address is exempt from the
+    /// account's overall ceiling from now on (for `KNOWN_FOR`).
+    pub fn signed_in(&self, email: &str, address: Option<std::net::IpAddr>) {
+        let Some(source) = address.map(entente_domain::forwarded::throttle_key) else {
+            return;
+        };
+        let mut known = self.known();
+        if known.len() >= KNOWN_MAX {
+            known.retain(|_, at| at.elapsed() < KNOWN_FOR);
+            if known.len() >= KNOWN_MAX
+                && let Some(oldest) = known
+                    .iter()
+                    .min_by_key(|(_, at)| **at)
+                    .map(|(k, _)| k.clone())
+            {
+                known.remove(&oldest);
+            }
+        }
+        known.insert(
+            (account_key(email), source.to_string()),
+            std::time::Instant::now(),
+        );
+    }
+
+    fn is_known(&self, account: &str, source: Option<&std::net::IpAddr>) -> bool {
+        source.is_some_and(|s| {
+            self.known()
+                .get(&(account.to_owned(), s.to_string()))
+                .is_some_and(|at| at.elapsed() < KNOWN_FOR)
+        })
     }
 
     /// Accounts and addresses currently held (for tests and metrics).
@@ -149,8 +202,7 @@ impl LoginThrottle {
         {
             return false;
         }
-        let mut account = email.trim().to_ascii_lowercase();
-        truncate(&mut account, 254);
+        let account = account_key(email);
         // This source's budget for the account first: a guesser over it spends nothing of the
         // account's overall ceiling, which the owner elsewhere still needs.
         if self
@@ -160,8 +212,16 @@ impl LoginThrottle {
         {
             return false;
         }
-        self.per_account.check_key(&account).is_ok()
+        // Where the owner signed in before, strangers' guesses elsewhere do not lock them out.
+        self.is_known(&account, source.as_ref()) || self.per_account.check_key(&account).is_ok()
     }
+}
+
+/// An account as the budgets key it: trimmed, lower-cased, at most 254 bytes (RFC 5321).
+fn account_key(email: &str) -> String {
+    let mut account = email.trim().to_ascii_lowercase();
+    truncate(&mut account, 254);
+    account
 }
 
 fn truncate(s: &mut String, max: usize) {

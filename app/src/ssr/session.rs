@@ -254,6 +254,7 @@ pub async fn login(
     .actor();
     match admin {
         Some(a) if ok => {
+            c.throttle.signed_in(&typed, address);
             start_session(&a.id, a.role).await?;
             audit_sign_in(
                 &c.store,

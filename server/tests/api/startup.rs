@@ -530,3 +530,34 @@ fn login_throttle_budgets_per_account_and_source_under_a_ceiling() {
     );
     assert!(t.allow("other@example.test", from(4)), "per account");
 }
+
+/// Strangers guessing from many addresses fill the account's ceiling, but not for the address
+/// its owner signed in from before: it keeps only its own budgets.
+#[test]
+fn the_owners_known_address_is_not_locked_out_by_guesses_from_many_others() {
+    use governor::Quota;
+    let n = |v| std::num::NonZeroU32::new(v).unwrap();
+    let t = entente_operations::LoginThrottle::with_quotas(
+        Quota::per_minute(n(2)),
+        Quota::per_minute(n(50)),
+    )
+    .with_account_ceiling(Quota::per_minute(n(6)));
+    let from = |i: u8| Some(std::net::IpAddr::from([192, 0, 2, i]));
+    assert!(t.allow("owner@example.test", from(1)));
+    t.signed_in("Owner@Example.test ", from(1));
+    // Twenty guessers at two tries each: the ceiling (6) is gone after three of them.
+    let allowed = (10..30u8)
+        .flat_map(|i| [i, i])
+        .filter(|i| t.allow("owner@example.test", from(*i)))
+        .count();
+    assert_eq!(allowed, 5, "the ceiling holds for strangers");
+    assert!(!t.allow("owner@example.test", from(40)), "a new address");
+    assert!(
+        t.allow("owner@example.test", from(1)),
+        "the owner's known address"
+    );
+    assert!(
+        !t.allow("owner@example.test", from(1)),
+        "which keeps its own budget"
+    );
+}
