@@ -1,12 +1,14 @@
 //! What people do before they have an account here: apply to become a partner, accept a console
 //! invitation, arrive through their organisation's own provider. Anyone may try these, so each
-//! is budgeted per account and per source address before any work is done.
+//! is budgeted per account and per source address before any work is done; signing in with a
+//! password is here too.
 
 use std::net::IpAddr;
 
 use entente_domain::application::Application;
 use entente_domain::sso::{self, Mapping, Member, ProviderUser};
 use entente_store::entities::{admin_user, partner, partner_sign_in};
+use entente_store::enums::PartnerStage;
 use entente_store::sign_in::Arrival;
 
 use crate::actor::Actor;
@@ -20,7 +22,93 @@ use crate::ports::Operations;
 const INVITATION_UNUSABLE: &str =
     "this link is invalid, used or expired, or it was made for another e-mail address";
 
+/// The one sentence for a failed password sign-in: unknown account and wrong password alike.
+pub const WRONG_PASSWORD: &str = "e-mail or password is wrong";
+
 impl Operations {
+    /// The budgets of attempts made without an account. Only the host's operations (the CLI,
+    /// which makes none of these) go without them: anywhere else their absence refuses rather
+    /// than lets everything through.
+    fn budgets(&self, actor: &Actor) -> Result<Option<&crate::ports::Throttles>, OpError> {
+        match self.throttles() {
+            Some(t) => Ok(Some(t)),
+            None if actor.is_host() => Ok(None),
+            None => {
+                tracing::error!("operations without throttles were asked by a caller");
+                Err(OpError::Unavailable)
+            }
+        }
+    }
+
+    /// Signs in with a password: the account (console or partner user) whose password it is,
+    /// audited either way; an unknown account costs the same Argon2 work as a known one, and
+    /// both are refused with one sentence (`SignedOut`, `WRONG_PASSWORD`).
+    pub async fn sign_in_with_password(
+        &self,
+        actor: &Actor,
+        email: &str,
+        password: String,
+        source: Option<IpAddr>,
+        now: i64,
+    ) -> Result<admin_user::Model, OpError> {
+        authorize(actor, Operation::SignIn, Target::Global)?;
+        if let Some(t) = self.budgets(actor)?
+            && !t.sign_in.allow(email, source)
+        {
+            tracing::warn!("sign-in throttled");
+            return Err(OpError::TooMany(
+                "too many sign-in attempts; wait a minute and try again".into(),
+            ));
+        }
+        let account = self.store.admin_by_email(email).await?;
+        let phc = account
+            .as_ref()
+            .filter(|a| a.enabled)
+            .map(|a| a.password_hash.clone());
+        let ok = crate::password::password_work(move || match phc {
+            Some(phc) => entente_domain::password::verify_password(&password, &phc),
+            None => {
+                entente_domain::password::dummy_verify(&password);
+                false
+            }
+        })
+        .await?;
+        // Security events are audited: who, from where, and (for failures) which e-mail was
+        // tried; best effort (a sign-in is not refused because its event could not be written).
+        let typed: String = email
+            .trim()
+            .to_ascii_lowercase()
+            .chars()
+            .take(254)
+            .collect();
+        let action = match (&account, ok) {
+            (Some(_), true) => entente_domain::audit::AuditAction::SessionSignIn,
+            _ => entente_domain::audit::AuditAction::SessionSignInFailed,
+        };
+        if let Err(e) = self
+            .store
+            .record_event(
+                actor.audit(),
+                action,
+                &format!("admin:{typed}"),
+                serde_json::json!({}),
+                now,
+            )
+            .await
+        {
+            tracing::error!(error = %e, action = action.as_str(), "writing a sign-in audit event failed");
+        }
+        match account {
+            Some(a) if ok => {
+                if let Some(t) = self.throttles() {
+                    t.sign_in.signed_in(&typed, source);
+                }
+                Ok(a)
+            }
+            _ => Err(OpError::SignedOut),
+        }
+    }
+
     /// Files an application from the public form; the partner it creates waits in stage
     /// `applied`. A typo is refused before any budget is spent, and the caps every replica
     /// shares (per hour: everyone, one network, one address) hold in the store's transaction.
@@ -34,7 +122,7 @@ impl Operations {
         authorize(actor, Operation::Apply, Target::Global)?;
         let application = application.normalised();
         application.check().map_err(OpError::Invalid)?;
-        if let Some(t) = self.throttles()
+        if let Some(t) = self.budgets(actor)?
             && !t.applications.allow(&application.contact_email, source)
         {
             tracing::warn!("application throttled");
@@ -61,7 +149,7 @@ impl Operations {
     ) -> Result<admin_user::Model, OpError> {
         authorize(actor, Operation::SignIn, Target::Global)?;
         // No password work for a link that cannot be used, and no more than sign-in allows.
-        if let Some(t) = self.throttles()
+        if let Some(t) = self.budgets(actor)?
             && !t.sign_in.allow(email, source)
         {
             return Err(OpError::TooMany(
@@ -106,6 +194,13 @@ impl Operations {
         now: i64,
     ) -> Result<admin_user::Model, OpError> {
         authorize(actor, Operation::SignIn, Target::Partner(p))?;
+        // Nobody arrives at the host's own partner or at one whose access has ended, nor
+        // through a provider its admins have turned off.
+        if p.host_only || p.stage == PartnerStage::Offboarded || !settings.enabled {
+            return Err(OpError::Forbidden(
+                "single sign-on is not available for this organisation".into(),
+            ));
+        }
         let member = |u: admin_user::Model, linked_here: bool| Member {
             user_id: u.id,
             partner_id: u.partner_id,
@@ -140,6 +235,13 @@ impl Operations {
         ) {
             Mapping::Linked(id) => Arrival::Linked(id),
             Mapping::Link(id) => Arrival::Link(id),
+            // A suspended partner's people may still sign in and read, but nobody new joins.
+            Mapping::Join(_) if p.stage == PartnerStage::Suspended => {
+                return Err(OpError::Forbidden(
+                    "your organisation is suspended: nobody new joins until it is reactivated"
+                        .into(),
+                ));
+            }
             Mapping::Join(role) => Arrival::Join {
                 role: role.parse().map_err(OpError::Invalid)?,
                 // Joined people sign in through their provider: a password nobody knows.

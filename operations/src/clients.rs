@@ -324,10 +324,16 @@ impl Operations {
         let (c, _) = self
             .client_for(actor, Operation::RotateClientSecret, client_id)
             .await?;
-        if !(0..=30 * 86_400).contains(&grace) {
-            return Err(OpError::Invalid(
-                "the overlap is between 0 seconds and 30 days".into(),
-            ));
+        // A partner's own rotation overlaps at most a week (what the portal offers); staff may
+        // give up to 30 days.
+        let (most, said) = match actor.kind() {
+            Kind::Partner { .. } => (7 * 86_400, "7 days"),
+            _ => (30 * 86_400, "30 days (2592000 seconds)"),
+        };
+        if !(0..=most).contains(&grace) {
+            return Err(OpError::Invalid(format!(
+                "the overlap (grace) is between 0 seconds and {said}"
+            )));
         }
         let secret = generate_secret();
         self.store

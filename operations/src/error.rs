@@ -26,6 +26,9 @@ pub enum OpError {
     /// The database failed; the cause is logged, never shown.
     #[error("the service is unavailable; try again shortly")]
     Unavailable,
+    /// Every password worker is taken (a flood of sign-ins waits its turn, then gives up).
+    #[error("the server is busy; try again shortly")]
+    Busy,
 }
 
 impl OpError {
@@ -38,7 +41,7 @@ impl OpError {
             Self::Invalid(_) => 400,
             Self::Conflict(_) | Self::NeedsApproval(_) => 409,
             Self::TooMany(_) => 429,
-            Self::Unavailable => 503,
+            Self::Unavailable | Self::Busy => 503,
         }
     }
 

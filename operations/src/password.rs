@@ -18,14 +18,14 @@ fn password_permits() -> &'static std::sync::Arc<tokio::sync::Semaphore> {
 
 /// Runs Argon2 work on a blocking thread, bounded by `PASSWORD_WORKERS`. The permit travels
 /// with the work, so a caller that goes away cannot free it while the hash still runs; a caller
-/// that waits too long is told the service is busy (503).
+/// that waits too long is told the server is busy (503).
 pub async fn password_work<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, OpError> {
     let permit = tokio::time::timeout(PASSWORD_WAIT, password_permits().clone().acquire_owned())
         .await
-        .map_err(|_| OpError::Unavailable)?
-        .map_err(|_| OpError::Unavailable)?;
+        .map_err(|_| OpError::Busy)?
+        .map_err(|_| OpError::Busy)?;
     tokio::task::spawn_blocking(move || {
         let out = f();
         drop(permit);

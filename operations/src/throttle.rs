@@ -23,13 +23,23 @@ pub struct LoginThrottle {
     noted_rarely: KeyedLimiter<String>,
     /// Audit events of refused attempts that cost the caller more: twenty a minute per key.
     noted: KeyedLimiter<String>,
-    /// (account, source key) pairs that signed in successfully, and when.
-    known: std::sync::Mutex<std::collections::HashMap<(String, String), std::time::Instant>>,
+    /// Per account, the source keys it signed in from successfully, and when.
+    known: std::sync::Mutex<Known>,
+}
+
+/// Addresses accounts signed in from: a few per account, so that nobody can push other
+/// accounts' addresses out by signing in to their own from many places.
+#[derive(Default)]
+struct Known {
+    by_account: std::collections::HashMap<String, Vec<(std::net::IpAddr, std::time::Instant)>>,
+    pairs: usize,
 }
 
 /// How long a successful sign-in keeps its address exempt from the account's ceiling.
 const KNOWN_FOR: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
-/// Known pairs held at most (a replica forgets the oldest first when full).
+/// Addresses remembered per account (its oldest is forgotten first).
+const KNOWN_PER_ACCOUNT: usize = 10;
+/// Pairs remembered in all; when full, new ones are not remembered until the next prune.
 const KNOWN_MAX: usize = 100_000;
 
 impl std::fmt::Debug for LoginThrottle {
@@ -84,7 +94,7 @@ impl LoginThrottle {
             per_address: governor::RateLimiter::keyed(per_address),
             noted_rarely: governor::RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN)),
             noted: governor::RateLimiter::keyed(Quota::per_minute(twenty)),
-            known: std::sync::Mutex::new(std::collections::HashMap::new()),
+            known: std::sync::Mutex::new(Known::default()),
         }
     }
 
@@ -107,13 +117,15 @@ impl LoginThrottle {
         self.noted_rarely.shrink_to_fit();
         self.noted.retain_recent();
         self.noted.shrink_to_fit();
-        self.known().retain(|_, at| at.elapsed() < KNOWN_FOR);
+        let mut known = self.known();
+        known.by_account.retain(|_, sources| {
+            sources.retain(|(_, at)| at.elapsed() < KNOWN_FOR);
+            !sources.is_empty()
+        });
+        known.pairs = known.by_account.values().map(Vec::len).sum();
     }
 
-    fn known(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(String, String), std::time::Instant>>
-    {
+    fn known(&self) -> std::sync::MutexGuard<'_, Known> {
         match self.known.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -126,29 +138,37 @@ impl LoginThrottle {
         let Some(source) = address.map(entente_domain::forwarded::throttle_key) else {
             return;
         };
+        let now = std::time::Instant::now();
         let mut known = self.known();
-        if known.len() >= KNOWN_MAX {
-            known.retain(|_, at| at.elapsed() < KNOWN_FOR);
-            if known.len() >= KNOWN_MAX
-                && let Some(oldest) = known
-                    .iter()
-                    .min_by_key(|(_, at)| **at)
-                    .map(|(k, _)| k.clone())
-            {
-                known.remove(&oldest);
+        let full = known.pairs >= KNOWN_MAX;
+        let sources = known.by_account.entry(account_key(email)).or_default();
+        let added = if let Some(entry) = sources.iter_mut().find(|(s, _)| *s == source) {
+            entry.1 = now;
+            false
+        } else if sources.len() >= KNOWN_PER_ACCOUNT {
+            if let Some(oldest) = sources.iter_mut().min_by_key(|(_, at)| *at) {
+                *oldest = (source, now);
             }
+            false
+        } else if full {
+            tracing::warn!("known sign-in addresses are full until the next prune");
+            false
+        } else {
+            sources.push((source, now));
+            true
+        };
+        if added {
+            known.pairs += 1;
         }
-        known.insert(
-            (account_key(email), source.to_string()),
-            std::time::Instant::now(),
-        );
     }
 
     fn is_known(&self, account: &str, source: Option<&std::net::IpAddr>) -> bool {
         source.is_some_and(|s| {
-            self.known()
-                .get(&(account.to_owned(), s.to_string()))
-                .is_some_and(|at| at.elapsed() < KNOWN_FOR)
+            self.known().by_account.get(account).is_some_and(|sources| {
+                sources
+                    .iter()
+                    .any(|(k, at)| k == s && at.elapsed() < KNOWN_FOR)
+            })
         })
     }
 
@@ -161,9 +181,14 @@ impl LoginThrottle {
         self.len() == 0
     }
 
-    /// Keys currently held in every table (accounts per source and audit notes too).
+    /// Keys currently held in every table (accounts per source, audit notes and known
+    /// addresses too).
     pub fn keys_held(&self) -> usize {
-        self.len() + self.per_account_source.len() + self.noted_rarely.len() + self.noted.len()
+        self.len()
+            + self.per_account_source.len()
+            + self.noted_rarely.len()
+            + self.noted.len()
+            + self.known().pairs
     }
 
     /// True when an audit event about a refused attempt under `key` should be written now:

@@ -31,63 +31,64 @@ pub enum Lineage {
 }
 
 impl Operations {
-    /// Revokes `what`; the lineage key every replica now refuses.
+    /// Revokes `what` — its marks, its refresh families and one audit event, in one
+    /// transaction; the lineage key every replica now refuses.
     pub async fn revoke_lineage(
         &self,
         actor: &Actor,
         what: Lineage,
         now: i64,
     ) -> Result<String, OpError> {
+        // Whoever may not revoke at all learns nothing of what exists.
+        authorize(actor, Operation::RevokeTokens, Target::Global)?;
         let until = now + MARK_RETENTION;
-        let key = match what {
-            Lineage::Token(jti) => {
-                authorize(actor, Operation::RevokeTokens, Target::Global)?;
-                subject::token_key(&jti)
-            }
+        let (key, also, partner_id) = match what {
+            Lineage::Token(jti) => (subject::token_key(&jti), vec![], None),
             Lineage::Client(id) => {
                 let c = self.store.client(&id).await?;
-                self.revoke_in(actor, c.partner_id.as_deref()).await?;
-                subject::client_key(&id)
+                if let Some(pid) = &c.partner_id {
+                    let p = self.store.partner_by_id(pid).await?;
+                    authorize(actor, Operation::RevokeTokens, Target::Partner(&p))?;
+                }
+                (subject::client_key(&id), vec![], None)
             }
             Lineage::Partner(slug) => {
                 let p = self.store.partner_by_slug(&slug).await?;
                 authorize(actor, Operation::RevokeTokens, Target::Partner(&p))?;
-                self.store.revoke_partner_families(&p.id).await?;
-                subject::partner_key(&slug)
+                (subject::partner_key(&slug), vec![], Some(p.id))
             }
             Lineage::Subject {
                 issuer,
                 subject: sub,
                 pairwise_secret,
             } => {
-                authorize(actor, Operation::RevokeTokens, Target::Global)?;
-                for (a, _) in self.store.list_audiences().await? {
-                    let key = subject::pairwise_subject_key(
-                        &pairwise_secret,
-                        &a.identifier,
-                        &issuer,
-                        &sub,
-                    );
-                    self.store
-                        .revoke_mark(actor.audit(), &key, until, now)
-                        .await?;
-                }
-                subject::subject_key(&issuer, &sub)
+                let also = self
+                    .store
+                    .list_audiences()
+                    .await?
+                    .into_iter()
+                    .map(|(a, _)| {
+                        subject::pairwise_subject_key(
+                            &pairwise_secret,
+                            &a.identifier,
+                            &issuer,
+                            &sub,
+                        )
+                    })
+                    .collect();
+                (subject::subject_key(&issuer, &sub), also, None)
             }
         };
         self.store
-            .revoke_mark(actor.audit(), &key, until, now)
+            .revoke_lineage(
+                actor.audit(),
+                &key,
+                &also,
+                partner_id.as_deref(),
+                until,
+                now,
+            )
             .await?;
         Ok(key)
-    }
-
-    async fn revoke_in(&self, actor: &Actor, partner_id: Option<&str>) -> Result<(), OpError> {
-        match partner_id {
-            Some(id) => {
-                let p = self.store.partner_by_id(id).await?;
-                authorize(actor, Operation::RevokeTokens, Target::Partner(&p))
-            }
-            None => authorize(actor, Operation::RevokeTokens, Target::Global),
-        }
     }
 }

@@ -113,42 +113,57 @@ impl Store {
     /// token carrying it and issued up to now becomes inactive, and refresh families that
     /// derive from it die.
     pub async fn revoke_mark(&self, actor: &Actor, target: &str, exp: i64, now: i64) -> Result<()> {
+        self.revoke_lineage(actor, target, &[], None, exp, now)
+            .await
+    }
+
+    /// Revokes `target` and every token derived from it — with the other keys the same tokens
+    /// may carry (`also`: a pairwise subject's per-audience copies) and, for a partner, every
+    /// refresh family of `partner_id` — in one transaction with one audit event.
+    pub async fn revoke_lineage(
+        &self,
+        actor: &Actor,
+        target: &str,
+        also: &[String],
+        partner_id: Option<&str>,
+        exp: i64,
+        now: i64,
+    ) -> Result<()> {
         let txn = self.write().await?;
-        put_mark(&txn, target, exp, now).await?;
-        let families = refresh_token::Entity::update_many()
-            .col_expr(refresh_token::Column::Revoked, Expr::value(true));
-        let families = match target.split_once(':') {
-            Some(("c", id)) => Some(families.filter(refresh_token::Column::ClientId.eq(id))),
-            Some(("s", _)) => Some(families.filter(refresh_token::Column::SubjectKey.eq(target))),
-            Some(("t", _)) => Some(
-                families.filter(refresh_token::Column::Lineage.contains(format!("\"{target}\""))),
-            ),
-            _ => None,
-        };
-        if let Some(f) = families {
-            f.exec(&txn).await?;
+        for key in std::iter::once(target).chain(also.iter().map(String::as_str)) {
+            put_mark(&txn, key, exp, now).await?;
+            let families = refresh_token::Entity::update_many()
+                .col_expr(refresh_token::Column::Revoked, Expr::value(true));
+            let families = match key.split_once(':') {
+                Some(("c", id)) => Some(families.filter(refresh_token::Column::ClientId.eq(id))),
+                Some(("s", _)) => Some(families.filter(refresh_token::Column::SubjectKey.eq(key))),
+                Some(("t", _)) => Some(
+                    families.filter(refresh_token::Column::Lineage.contains(format!("\"{key}\""))),
+                ),
+                _ => None,
+            };
+            if let Some(f) = families {
+                f.exec(&txn).await?;
+            }
+        }
+        if let Some(p) = partner_id {
+            refresh_token::Entity::update_many()
+                .col_expr(refresh_token::Column::Revoked, Expr::value(true))
+                .filter(refresh_token::Column::PartnerId.eq(p))
+                .exec(&txn)
+                .await?;
         }
         audit::record(
             &txn,
             actor,
             entente_domain::audit::AuditAction::LineageRevoke,
             target,
-            json!({"exp": exp}),
+            json!({"exp": exp, "pairwise_keys": also.len()}),
             now,
         )
         .await?;
         publish(&txn, topic::REVOCATIONS, now).await?;
         txn.commit().await?;
-        Ok(())
-    }
-
-    /// Revokes every refresh family of a partner (its partner id, not slug).
-    pub async fn revoke_partner_families(&self, partner_id: &str) -> Result<()> {
-        refresh_token::Entity::update_many()
-            .col_expr(refresh_token::Column::Revoked, Expr::value(true))
-            .filter(refresh_token::Column::PartnerId.eq(partner_id))
-            .exec(self.db())
-            .await?;
         Ok(())
     }
 

@@ -1,8 +1,6 @@
 //! Server-only infrastructure of the console: the context the server provides, error wording,
-//! sessions and role checks, and the operations' sign-in throttle and password work as the
-//! console answers them.
+//! sessions and role checks, and how the console answers the operations' errors.
 
-pub mod password;
 pub mod portal;
 pub mod routes;
 pub mod session;
@@ -15,7 +13,6 @@ use crate::error::ConsoleError;
 pub use crate::error::fail;
 
 pub use entente_operations::LoginThrottle;
-pub use password::{hash_password, password_work};
 pub use portal::portal_user;
 pub use session::{
     AdminSession, accept_invite, admin_from_session, authorize, authorize_partner_user,

@@ -2,12 +2,10 @@
 //! administrator's invitation, the signed-in administrator and the role check.
 
 use entente_domain::forwarded::ClientAddr;
-use entente_domain::password::{dummy_verify, verify_password};
 use entente_store::{Actor, StoreError};
 use leptos::prelude::*;
 use tower_sessions::Session;
 
-use super::password::password_work;
 use super::{console, fail, now, user_error};
 use crate::error::ConsoleError;
 
@@ -216,89 +214,22 @@ pub async fn login(
     email: &str,
     password: &str,
 ) -> Result<entente_store::enums::Role, ConsoleError> {
-    let c = console()?;
-    let address = client_address();
-    if !c.throttle.allow(email, address) {
-        tracing::warn!("sign-in throttled");
-        return Err(fail(ConsoleError::too_many(
-            "too many sign-in attempts; wait a minute and try again",
-        )));
-    }
-    let admin = c.store.admin_by_email(email).await.map_err(user_error)?;
-    let password = password.to_owned();
-    let phc = admin
-        .as_ref()
-        .filter(|a| a.enabled)
-        .map(|a| a.password_hash.clone());
-    let ok = password_work(move || match phc {
-        Some(phc) => verify_password(&password, &phc),
-        None => {
-            dummy_verify(&password);
-            false
-        }
-    })
-    .await?;
-    // Security events are audited: who, from where, and (for failures) which e-mail was tried.
-    let typed: String = email
-        .trim()
-        .to_ascii_lowercase()
-        .chars()
-        .take(254)
-        .collect();
-    let actor = AdminSession {
-        id: String::new(),
-        email: typed.clone(),
-        role: entente_store::enums::Role::Auditor,
-        partner_id: None,
-    }
-    .actor();
-    match admin {
-        Some(a) if ok => {
-            c.throttle.signed_in(&typed, address);
-            start_session(&a.id, a.role).await?;
-            audit_sign_in(
-                &c.store,
-                &actor,
-                entente_domain::audit::AuditAction::SessionSignIn,
-                &typed,
-            )
-            .await;
-            Ok(a.role)
-        }
-        // One message for unknown account and wrong password: no user enumeration.
-        _ => {
-            audit_sign_in(
-                &c.store,
-                &actor,
-                entente_domain::audit::AuditAction::SessionSignInFailed,
-                &typed,
-            )
-            .await;
-            Err(fail(ConsoleError::new(401, "e-mail or password is wrong")))
-        }
-    }
-}
-
-/// Best effort: a sign-in is not refused because its audit event could not be written (that
-/// failure is logged).
-async fn audit_sign_in(
-    store: &entente_store::Store,
-    actor: &Actor,
-    action: entente_domain::audit::AuditAction,
-    email: &str,
-) {
-    if let Err(e) = store
-        .record_event(
-            actor,
-            action,
-            &format!("admin:{email}"),
-            serde_json::json!({}),
-            now(),
-        )
+    use entente_operations::OpError;
+    let typed = email.trim().to_ascii_lowercase();
+    let actor = entente_operations::Actor::anonymous(request_actor(format!("admin:{typed}")));
+    let account = console()?
+        .ops
+        .sign_in_with_password(&actor, email, password.to_owned(), client_address(), now())
         .await
-    {
-        tracing::error!(error = %e, action = action.as_str(), "writing a sign-in audit event failed");
-    }
+        .map_err(|e| match e {
+            OpError::SignedOut => fail(ConsoleError::new(
+                401,
+                entente_operations::arrivals::WRONG_PASSWORD,
+            )),
+            e => super::op_error(e),
+        })?;
+    start_session(&account.id, account.role).await?;
+    Ok(account.role)
 }
 
 /// Resolved by the server from the socket (and trusted proxies' headers) on every request.

@@ -74,6 +74,15 @@ pub async fn put_grants(
     Path(slug): Path<String>,
     Json(body): Json<GrantChanges>,
 ) -> ApiResult<Response> {
+    // The grants are judged only for a caller who may set them (403/404 first).
+    state
+        .ops()
+        .may(
+            &caller.acting(),
+            entente_operations::Operation::SetGrant,
+            Some(&slug),
+        )
+        .await?;
     let parse = |s: &str| ScopeSet::parse(s).map_err(|e| ApiError::bad_request(e.description));
     let change = match body.grants.as_slice() {
         [] => return Err(ApiError::bad_request("give at least one grant")),

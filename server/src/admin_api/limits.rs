@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use entente_domain::rate_limit::{ClientLimit, PartnerLimits, Rate, Setting, TierView};
+use entente_operations::Operation;
 use entente_store::limits::Subject;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -128,6 +129,11 @@ pub async fn put_partner_limit(
     Path(slug): Path<String>,
     Json(body): Json<LimitBody>,
 ) -> ApiResult<Response> {
+    // The setting is judged only for a caller who may set it (403/404 first).
+    state
+        .ops()
+        .may(&caller.acting(), Operation::SetRateLimit, Some(&slug))
+        .await?;
     let setting = body.setting()?;
     let subject = Subject::Partner { slug: slug.clone() };
     state
@@ -175,6 +181,10 @@ pub async fn put_client_limit(
     Path(client_id): Path<String>,
     Json(body): Json<LimitBody>,
 ) -> ApiResult<Response> {
+    state
+        .ops()
+        .client_for(&caller.acting(), Operation::SetRateLimit, &client_id)
+        .await?;
     let setting = body.setting()?;
     let subject = Subject::Client {
         partner_slug: None,

@@ -195,6 +195,12 @@ fn ill_formed(route: &str) -> Option<Value> {
             "issuer": "https://idp.walk.test", "audience": API, "scopes": "not a scope!",
             "claims": "=", "mappings": "?"
         }),
+        "/partners/{partner}/grants" => {
+            json!({"grants": [{"audience": API, "scopes": "not a scope!"}], "reason": "walk"})
+        }
+        "/partners/{partner}/rate-limit" | "/clients/{client_id}/rate-limit" => {
+            json!({"per_second": 0, "burst": 0})
+        }
         _ => return None,
     })
 }
@@ -466,11 +472,14 @@ async fn every_operation_follows_the_policy_table_through_every_door(s: &TestSer
                 let before = audit_count(s).await;
                 let mut fields = form(target_slug, target_client);
                 if !allowed {
-                    // Keys nobody could use, an overlap out of range: still 403 or 404.
+                    // Keys nobody could use, an overlap out of range, scopes and claims that
+                    // do not parse: still 403 or 404.
                     for (k, v) in &mut fields {
                         match *k {
                             "jwks" => v.clear(),
                             "overlap" => *v = "99999999".into(),
+                            "scopes" => *v = "not a scope!".into(),
+                            "claims" => *v = "=".into(),
                             _ => {}
                         }
                     }

@@ -497,13 +497,10 @@ async fn secrets_rotate_with_an_overlap(s: &TestServer) {
         s,
         &pat,
         "portal_rotate_secret",
-        &[("client_id", &old.id), ("overlap", "2592001")],
+        &[("client_id", &old.id), ("overlap", "604801")],
     )
     .await;
-    assert_eq!(
-        code, 400,
-        "an overlap is at most 30 days (the operation's bound)"
-    );
+    assert_eq!(code, 400, "a partner's overlap is at most 7 days");
 
     // When an overlap ends, the old secret stops at once, with nothing else changing (no
     // catalog reload): a 1-second overlap, then 2 seconds.

@@ -502,10 +502,12 @@ async fn binary_drains_on_sigterm() {
     assert!(status.success(), "{status:?}");
 }
 
-/// Review L-5: the tight budget is per account and source address; a far higher ceiling per
-/// account still holds against guessing spread over many addresses.
-#[test]
-fn login_throttle_budgets_per_account_and_source_under_a_ceiling() {
+/// 2 tries a minute per account and address, 50 per address, 6 per account overall; and
+/// addresses by their last byte.
+fn small_throttle() -> (
+    entente_operations::LoginThrottle,
+    impl Fn(u8) -> Option<std::net::IpAddr>,
+) {
     use governor::Quota;
     let n = |v| std::num::NonZeroU32::new(v).unwrap();
     let t = entente_operations::LoginThrottle::with_quotas(
@@ -513,7 +515,14 @@ fn login_throttle_budgets_per_account_and_source_under_a_ceiling() {
         Quota::per_minute(n(50)),
     )
     .with_account_ceiling(Quota::per_minute(n(6)));
-    let from = |i: u8| Some(std::net::IpAddr::from([192, 0, 2, i]));
+    (t, |i: u8| Some(std::net::IpAddr::from([192, 0, 2, i])))
+}
+
+/// Review L-5: the tight budget is per account and source address; a far higher ceiling per
+/// account still holds against guessing spread over many addresses.
+#[test]
+fn login_throttle_budgets_per_account_and_source_under_a_ceiling() {
+    let (t, from) = small_throttle();
     assert!(t.allow("owner@example.test", from(1)));
     assert!(t.allow("owner@example.test", from(1)));
     assert!(
@@ -535,14 +544,7 @@ fn login_throttle_budgets_per_account_and_source_under_a_ceiling() {
 /// its owner signed in from before: it keeps only its own budgets.
 #[test]
 fn the_owners_known_address_is_not_locked_out_by_guesses_from_many_others() {
-    use governor::Quota;
-    let n = |v| std::num::NonZeroU32::new(v).unwrap();
-    let t = entente_operations::LoginThrottle::with_quotas(
-        Quota::per_minute(n(2)),
-        Quota::per_minute(n(50)),
-    )
-    .with_account_ceiling(Quota::per_minute(n(6)));
-    let from = |i: u8| Some(std::net::IpAddr::from([192, 0, 2, i]));
+    let (t, from) = small_throttle();
     assert!(t.allow("owner@example.test", from(1)));
     t.signed_in("Owner@Example.test ", from(1));
     // Twenty guessers at two tries each: the ceiling (6) is gone after three of them.

@@ -204,6 +204,16 @@ pub async fn set_trust_rule(
 ) -> Result<String, ConsoleError> {
     use entente_domain::federation::rules;
     let admin = authorize("set_trust_rule").await?;
+    // The rule is judged only for a caller who may set it on this partner (403/404 first).
+    console()?
+        .ops
+        .may(
+            &admin.acting(),
+            entente_operations::Operation::SetTrustRule,
+            Some(&partner),
+        )
+        .await
+        .map_err(crate::ssr::op_error)?;
     let bad = |m: String| bad_request(m);
     let scopes =
         entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad(e.description.to_string()))?;
