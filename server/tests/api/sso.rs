@@ -369,6 +369,34 @@ async fn partner_users_sign_in_through_their_own_provider(s: &TestServer) {
     let (_, loc, _) = sign_in_through(s, &p, "wonka", "mallory@elsewhere.example", false).await;
     assert_eq!(loc.as_deref(), Some("/login?sso=denied"));
 
+    // Suspended: its people still sign in (the portal reads), but nobody new joins.
+    let host = entente_store::Actor::host("test");
+    let store = &s.state.store;
+    store
+        .suspend_partner(&host, "wonka", "incident", now())
+        .await
+        .unwrap();
+    let (_, loc, _) = sign_in_through(s, &p, "wonka", "zoe@wonka.example", false).await;
+    assert_eq!(
+        loc.as_deref(),
+        Some("/login?sso=denied"),
+        "nobody new joins"
+    );
+    assert!(
+        store
+            .admin_by_email("zoe@wonka.example")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (status, _, cookie) = sign_in_through(s, &p, "wonka", "eve@wonka.example", false).await;
+    assert_eq!(status, 200, "a member still signs in");
+    assert!(cookie.is_some());
+    store
+        .reactivate_partner(&host, "wonka", now())
+        .await
+        .unwrap();
+
     // Switched off: nobody starts.
     let (code, _) = call(
         s,
