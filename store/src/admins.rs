@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::entities::{admin_invite, admin_user};
 pub use crate::enums::Role;
+use crate::people::normalise_email;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
 
 impl Store {
@@ -247,7 +248,7 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("console user {email}")))?;
         // Nobody changes their own account, nor through an API client they own (the person
         // behind the actor, as four eyes count them).
-        let me = crate::governance::person_in(&txn, &actor.name).await?;
+        let me = crate::people::person_in(&txn, &actor.name).await?;
         if before.id == actor_id
             || me == entente_domain::governance::person(&format!("admin:{email}"), None)
         {
@@ -326,18 +327,5 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(())
-    }
-}
-
-pub(crate) fn normalise_email(email: &str) -> Result<String> {
-    let e = email.trim().to_ascii_lowercase();
-    let ok = e.len() <= 254
-        && e.split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
-        && !e.chars().any(char::is_whitespace);
-    if ok {
-        Ok(e)
-    } else {
-        Err(StoreError::Invalid("enter a valid e-mail address".into()))
     }
 }

@@ -25,6 +25,7 @@ use crate::federation::{
     NewTrustRule, set_trust_rule_enabled_in, set_trust_rule_in, set_trusted_issuer_enabled_in,
     trusted_issuer_in,
 };
+use crate::people::person_in;
 use crate::{Actor, Result, Store, StoreError, audit};
 
 /// A change that may need approval, as filed and as applied.
@@ -271,19 +272,6 @@ fn reach_of_new(r: &NewTrustRule) -> RuleReach {
 /// The partner a change is about, its row locked for the rest of the transaction (on
 /// PostgreSQL; SQLite's IMMEDIATE transaction already serialises writers): a decision and a
 /// direct edit of the same partner never interleave.
-/// The person behind an actor name (`governance::person`), with an API client's owner read in
-/// the deciding transaction.
-pub(crate) async fn person_in(txn: &DatabaseTransaction, actor: &str) -> Result<String> {
-    let owner = match actor.strip_prefix("api:") {
-        Some(client_id) => crate::entities::client::Entity::find_by_id(client_id.to_owned())
-            .one(txn)
-            .await?
-            .and_then(|c| c.owner),
-        None => None,
-    };
-    Ok(governance::person(actor, owner.as_deref()))
-}
-
 async fn partner_of(
     txn: &DatabaseTransaction,
     actor: &Actor,

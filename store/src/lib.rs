@@ -21,6 +21,7 @@ pub mod limits;
 pub mod matrix;
 pub mod onboarding;
 pub mod partner_users;
+mod people;
 pub mod refresh;
 pub mod reserved;
 pub mod sessions;

@@ -7,9 +7,9 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::admins::normalise_email;
 use crate::entities::{admin_invite, admin_user, partner};
 use crate::enums::Role;
+use crate::people::normalise_email;
 use crate::{Actor, Result, Store, StoreError};
 
 /// A partner's own people are partner_admin, partner_viewer or sandbox_tester, never a console role.

@@ -195,7 +195,7 @@ impl Store {
                 }
                 let m = admin_user::ActiveModel {
                     id: Set(crate::new_id()),
-                    email: Set(crate::admins::normalise_email(email)?),
+                    email: Set(crate::people::normalise_email(email)?),
                     password_hash: Set(password_hash),
                     role: Set(role),
                     enabled: Set(true),

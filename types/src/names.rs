@@ -61,9 +61,43 @@ pub const MAX_PER_SECOND: i64 = 1_000_000;
 /// Largest burst a tier or override may set.
 pub const MAX_BURST: i64 = 10_000_000;
 
+/// An e-mail address as people are known here: at most 254 bytes (RFC 5321), a local part, an
+/// `@` and a domain with a dot, no spaces. `email` as typed, trimmed and lower-cased.
+pub fn check_email(email: &str) -> Result<(), String> {
+    let ok = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+        && !email.chars().any(char::is_whitespace);
+    if ok {
+        Ok(())
+    } else {
+        Err("enter a valid e-mail address".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails() {
+        for good in ["pat@acme.example", "a.b+c@sub.example.co"] {
+            assert!(check_email(good).is_ok(), "{good}");
+        }
+        let long = format!("{}@example.test", "a".repeat(250));
+        for bad in [
+            "",
+            "pat",
+            "@acme.example",
+            "pat@acme",
+            "pat@.acme",
+            "pat @acme.example",
+            &long,
+        ] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn slugs() {

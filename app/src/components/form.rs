@@ -73,10 +73,9 @@ pub fn EmailField(
 }
 
 /// Why `typed` is not an e-mail address yet (nothing while it is empty).
+/// The server's rule (`entente_types::names::check_email`), run in the browser while typing.
 pub fn email_problem(typed: &str) -> Option<String> {
     (!typed.is_empty()
-        && !typed
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.')))
+        && entente_types::names::check_email(&typed.trim().to_ascii_lowercase()).is_err())
     .then(|| "Enter an e-mail address like name@example.com.".to_owned())
 }

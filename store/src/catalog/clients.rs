@@ -107,7 +107,7 @@ impl Store {
                 "an API client's owner is set from the host".into(),
             ));
         }
-        let owner = crate::admins::normalise_email(owner)?;
+        let owner = crate::people::normalise_email(owner)?;
         let txn = self.write().await?;
         let before = client::Entity::find_by_id(client_id.to_owned())
             .one(&txn)
