@@ -37,6 +37,6 @@ FUZZ_PARTNER=$("$BIN" partner list --output json | jq -r '[.[] | select(.stage =
   --max-examples "$EXAMPLES" --seed 20261127 --no-color \
   --exclude-path /admin/api/v1/usage/live || status=$?
 # /usage/live answers a server-sent-event stream that lasts minutes, which a fuzzer cannot wait
-# for: its parameter checks and the stream are tested in server/tests/api/usage.rs.
+# for: its parameter checks and the stream are tested in server/tests/api/usage/live.rs.
 if grep -q panicked "$work/server.log"; then echo "the server panicked:" >&2; grep -A5 panicked "$work/server.log" >&2; status=1; fi
 exit $status

@@ -248,8 +248,8 @@ async fn build_state(
         apply_throttle: Arc::new(entente_operations::LoginThrottle::for_applications()),
         sso_throttle: entente_operations::LoginThrottle::for_federated_sign_in(),
         limits: crate::limits::Limits::new(config.auth_failures, redis),
-        usage: crate::usage::Usage::new(config.usage),
-        partner_labels: crate::http::partner_labels::PartnerLabels::new(
+        usage: crate::state::usage::Usage::new(config.usage),
+        partner_labels: crate::state::partner_labels::PartnerLabels::new(
             config.metrics_partner_labels,
         ),
         max_staleness: config.max_staleness,

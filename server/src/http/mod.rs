@@ -4,6 +4,5 @@
 pub mod errors;
 pub mod health;
 pub mod middleware;
-pub mod partner_labels;
 
 pub use middleware::request_id::{REQUEST_ID, request_id, trace_id};

@@ -67,7 +67,7 @@ pub fn sign(
 ) -> Result<String, OAuthError> {
     let keys = state.keys_of(env);
     let signer = keys.signer.as_ref().ok_or_else(OAuthError::unavailable)?;
-    super::signer::sign(signer, claims).map_err(|e| {
+    crate::state::signer::sign(signer, claims).map_err(|e| {
         tracing::error!(error = %e, "signing failed");
         OAuthError::unavailable()
     })

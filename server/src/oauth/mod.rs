@@ -10,7 +10,6 @@ pub mod issue;
 pub mod keys;
 pub mod refresh_family;
 pub mod revoke;
-pub mod signer;
 pub mod token;
 pub mod token_client_credentials;
 pub mod token_exchange;

@@ -2,11 +2,14 @@
 
 pub mod federation_snapshot;
 pub mod issuer_keys;
+pub mod partner_labels;
 pub mod rate_checks;
 pub mod revocations;
+pub mod signer;
 pub mod signing_keys;
 pub mod snapshot;
 pub mod test_idp;
+pub mod usage;
 pub mod verified_tokens;
 
 use std::collections::HashMap;
@@ -117,9 +120,9 @@ pub struct Inner {
     /// Rate limits of the token service and failed client authentication.
     pub limits: crate::limits::Limits,
     /// Usage counted in memory, flushed to per-minute rollups by a worker.
-    pub usage: crate::usage::Usage,
+    pub usage: usage::Usage,
     /// Partners named in `/metrics` (the rest are `other`).
-    pub partner_labels: crate::http::partner_labels::PartnerLabels,
+    pub partner_labels: partner_labels::PartnerLabels,
     /// Longest time without a successful change-feed read before this replica stops answering.
     pub max_staleness: std::time::Duration,
     pub started: std::time::Instant,

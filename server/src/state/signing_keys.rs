@@ -15,7 +15,7 @@ use entente_store::{Actor, Store};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey};
 
-pub use crate::oauth::signer::Signer;
+pub use super::signer::Signer;
 
 #[derive(Default)]
 pub struct KeySet {
@@ -66,7 +66,7 @@ pub fn build(models: &[signing_key::Model], env: Environment, master: &MasterKey
         match master.open(&m.private_sealed, &m.kid) {
             Ok(der) => {
                 let alg = active.algorithm.jwt_algorithm();
-                let header_b64 = crate::oauth::signer::encoded_header(
+                let header_b64 = super::signer::encoded_header(
                     alg,
                     entente_domain::token::ACCESS_TOKEN_TYP,
                     &m.kid,

@@ -11,7 +11,7 @@ use entente_domain::anomaly::{Anomaly, Baseline, Window, observe};
 use entente_domain::usage::OK;
 use entente_store::alerts::Seen;
 
-use super::recorder::Second;
+use crate::state::usage::recorder::Second;
 use crate::state::{AppState, now};
 
 /// A client's baseline and whose client it is.
@@ -81,7 +81,7 @@ const MAX_CATCH_UP: i64 = 10;
 /// read as silence and drag every baseline down (then normal traffic would look like a spike).
 fn due_windows(next: &mut i64, to: i64, window: i64) -> Vec<i64> {
     let window = window.max(1);
-    let kept = (super::recorder::KEEP_SECONDS - 1) / window * window;
+    let kept = (crate::state::usage::recorder::KEEP_SECONDS - 1) / window * window;
     let reach = (window * MAX_CATCH_UP).min(kept.max(window));
     *next = (*next).max(to - reach);
     if *next > to {

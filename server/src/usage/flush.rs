@@ -4,7 +4,7 @@
 
 use entente_store::usage::MinuteRow;
 
-use super::recorder::KEEP_SECONDS;
+use crate::state::usage::recorder::KEEP_SECONDS;
 use crate::state::{AppState, now};
 
 /// A minute is final this long after it ends (a request counts in the second it answers).

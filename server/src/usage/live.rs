@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use entente_domain::usage::{self, PointBuilder, Report, Top};
 
-use super::Usage;
-use super::recorder::{ClientSecond, KEEP_SECONDS, Second};
+use crate::state::usage::Usage;
+use crate::state::usage::recorder::{ClientSecond, KEEP_SECONDS, Second};
 use crate::state::{AppState, now};
 
 /// Whose usage to show: a partner (by slug), a client, or everyone.

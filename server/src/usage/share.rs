@@ -9,7 +9,7 @@ use std::time::Duration;
 use entente_domain::usage::{BUCKETS, Cell, Kind, Latency, known_result};
 use serde::{Deserialize, Serialize};
 
-use super::recorder::{ClientSecond, Second};
+use crate::state::usage::recorder::{ClientSecond, Second};
 use crate::state::{AppState, now};
 
 /// One client's groups of one second, as shared.
