@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use entente_domain::usage::{self, Cell, Kind, Latency, PointBuilder, Report, Top};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
 use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QuerySelect, Set,
-    TransactionTrait,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
+    QuerySelect, Select, Set, TransactionTrait,
 };
 
 use crate::entities::{client, partner, usage_minute};
@@ -233,71 +233,8 @@ impl Store {
         step: i64,
     ) -> Result<Report> {
         let (from, to) = usage::range(from, to, step).map_err(crate::StoreError::Invalid)?;
-        let scoped = || {
-            let mut q = usage_minute::Entity::find()
-                .select_only()
-                .filter(usage_minute::Column::Minute.gte(from))
-                .filter(usage_minute::Column::Minute.lt(to));
-            if let Some(p) = &filter.partner_id {
-                q = q.filter(usage_minute::Column::PartnerId.eq(p.as_str()));
-            }
-            if let Some(c) = &filter.client_id {
-                q = q.filter(usage_minute::Column::ClientId.eq(c.as_str()));
-            }
-            if let Some(env) = filter.environment {
-                q = q.filter(
-                    usage_minute::Column::ClientId.in_subquery(
-                        sea_orm::sea_query::Query::select()
-                            .column(client::Column::ClientId)
-                            .from(client::Entity)
-                            .and_where(
-                                client::Column::Environment
-                                    .eq(crate::enums::EnvironmentColumn::from(env)),
-                            )
-                            .to_owned(),
-                    ),
-                );
-            }
-            q.column_as(sum(usage_minute::Column::Count), "count")
-        };
-        // The step is one of `usage::STEPS`: an integer, never user text (the same expression,
-        // not a bound parameter, in SELECT and GROUP BY, as PostgreSQL requires).
-        if !usage::STEPS.contains(&step) {
-            return Err(crate::StoreError::Invalid("unknown step".into()));
-        }
-        let bucket = Expr::cust(format!("(minute / {step}) * {step}"));
-        let mut series = scoped()
-            .column_as(bucket.clone(), "t")
-            .column(usage_minute::Column::Kind)
-            .column(usage_minute::Column::Result)
-            .group_by(bucket)
-            .group_by(usage_minute::Column::Kind)
-            .group_by(usage_minute::Column::Result);
-        for (i, c) in usage_minute::LATENCY.into_iter().enumerate() {
-            series = series.column_as(sum(c), format!("lat_{i}"));
-        }
-        let series: Vec<Summed> = series
-            .into_model::<SeriesRow>()
-            .all(self.db())
-            .await?
-            .into_iter()
-            .map(|r| r.0)
-            .collect();
-        let who = scoped()
-            .column(usage_minute::Column::PartnerId)
-            .column(usage_minute::Column::ClientId)
-            .column(usage_minute::Column::Kind)
-            .column(usage_minute::Column::Result)
-            .group_by(usage_minute::Column::PartnerId)
-            .group_by(usage_minute::Column::ClientId)
-            .group_by(usage_minute::Column::Kind)
-            .group_by(usage_minute::Column::Result)
-            .into_model::<CallerRow>()
-            .all(self.db())
-            .await?
-            .into_iter()
-            .map(|r| r.0)
-            .collect::<Vec<_>>();
+        let series = series_of(self.db(), filter, from, to, step).await?;
+        let who = callers_of(self.db(), filter, from, to).await?;
 
         let mut points: BTreeMap<i64, PointBuilder> = BTreeMap::new();
         let mut total = PointBuilder::default();
@@ -309,40 +246,7 @@ impl Store {
             total.add(kind, &s.result, &s.cell);
         }
         let slugs = self.partner_slugs().await?;
-        let mut partners: HashMap<String, Top> = HashMap::new();
-        let mut clients: HashMap<String, Top> = HashMap::new();
-        for s in &who {
-            let Some(kind) = Kind::parse(&s.kind) else {
-                continue;
-            };
-            let count = s.cell.count;
-            let tally = |t: &mut Top| {
-                t.requests += count;
-                if s.result == usage::OK {
-                    if kind.issues() {
-                        t.tokens += count;
-                    }
-                } else {
-                    t.refused += count;
-                }
-            };
-            if !s.partner_id.is_empty() {
-                let name = slugs
-                    .get(&s.partner_id)
-                    .cloned()
-                    .unwrap_or_else(|| s.partner_id.clone());
-                tally(partners.entry(name.clone()).or_insert(Top {
-                    name,
-                    ..Top::default()
-                }));
-            }
-            if !s.client_id.is_empty() {
-                tally(clients.entry(s.client_id.clone()).or_insert(Top {
-                    name: s.client_id.clone(),
-                    ..Top::default()
-                }));
-            }
-        }
+        let (partners, clients) = tops_of(&who, &slugs);
         let active_partners = partners.values().filter(|t| t.requests > 0).count() as u64;
         Ok(Report {
             from,
@@ -370,4 +274,132 @@ impl Store {
             .map(|p| (p.id, p.slug))
             .collect())
     }
+}
+
+/// The filter's minutes in `[from, to)`, selecting their summed count; callers add the columns
+/// they group by.
+fn scoped(filter: &Filter, from: i64, to: i64) -> Select<usage_minute::Entity> {
+    let mut q = usage_minute::Entity::find()
+        .select_only()
+        .filter(usage_minute::Column::Minute.gte(from))
+        .filter(usage_minute::Column::Minute.lt(to));
+    if let Some(p) = &filter.partner_id {
+        q = q.filter(usage_minute::Column::PartnerId.eq(p.as_str()));
+    }
+    if let Some(c) = &filter.client_id {
+        q = q.filter(usage_minute::Column::ClientId.eq(c.as_str()));
+    }
+    if let Some(env) = filter.environment {
+        q = q.filter(
+            usage_minute::Column::ClientId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(client::Column::ClientId)
+                    .from(client::Entity)
+                    .and_where(
+                        client::Column::Environment.eq(crate::enums::EnvironmentColumn::from(env)),
+                    )
+                    .to_owned(),
+            ),
+        );
+    }
+    q.column_as(sum(usage_minute::Column::Count), "count")
+}
+
+/// Per step, kind and result: the count and the latency buckets.
+async fn series_of(
+    db: &DatabaseConnection,
+    filter: &Filter,
+    from: i64,
+    to: i64,
+    step: i64,
+) -> Result<Vec<Summed>> {
+    // The step is one of `usage::STEPS`: an integer, never user text (the same expression,
+    // not a bound parameter, in SELECT and GROUP BY, as PostgreSQL requires).
+    if !usage::STEPS.contains(&step) {
+        return Err(crate::StoreError::Invalid("unknown step".into()));
+    }
+    let bucket = Expr::cust(format!("(minute / {step}) * {step}"));
+    let mut series = scoped(filter, from, to)
+        .column_as(bucket.clone(), "t")
+        .column(usage_minute::Column::Kind)
+        .column(usage_minute::Column::Result)
+        .group_by(bucket)
+        .group_by(usage_minute::Column::Kind)
+        .group_by(usage_minute::Column::Result);
+    for (i, c) in usage_minute::LATENCY.into_iter().enumerate() {
+        series = series.column_as(sum(c), format!("lat_{i}"));
+    }
+    Ok(series
+        .into_model::<SeriesRow>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.0)
+        .collect())
+}
+
+/// Per partner, client, kind and result: the count.
+async fn callers_of(
+    db: &DatabaseConnection,
+    filter: &Filter,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Summed>> {
+    Ok(scoped(filter, from, to)
+        .column(usage_minute::Column::PartnerId)
+        .column(usage_minute::Column::ClientId)
+        .column(usage_minute::Column::Kind)
+        .column(usage_minute::Column::Result)
+        .group_by(usage_minute::Column::PartnerId)
+        .group_by(usage_minute::Column::ClientId)
+        .group_by(usage_minute::Column::Kind)
+        .group_by(usage_minute::Column::Result)
+        .into_model::<CallerRow>()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.0)
+        .collect())
+}
+
+/// The busiest partners (named by slug) and clients: requests, tokens issued and refusals.
+fn tops_of(
+    who: &[Summed],
+    slugs: &HashMap<String, String>,
+) -> (HashMap<String, Top>, HashMap<String, Top>) {
+    let mut partners: HashMap<String, Top> = HashMap::new();
+    let mut clients: HashMap<String, Top> = HashMap::new();
+    for s in who {
+        let Some(kind) = Kind::parse(&s.kind) else {
+            continue;
+        };
+        let count = s.cell.count;
+        let tally = |t: &mut Top| {
+            t.requests += count;
+            if s.result == usage::OK {
+                if kind.issues() {
+                    t.tokens += count;
+                }
+            } else {
+                t.refused += count;
+            }
+        };
+        if !s.partner_id.is_empty() {
+            let name = slugs
+                .get(&s.partner_id)
+                .cloned()
+                .unwrap_or_else(|| s.partner_id.clone());
+            tally(partners.entry(name.clone()).or_insert(Top {
+                name,
+                ..Top::default()
+            }));
+        }
+        if !s.client_id.is_empty() {
+            tally(clients.entry(s.client_id.clone()).or_insert(Top {
+                name: s.client_id.clone(),
+                ..Top::default()
+            }));
+        }
+    }
+    (partners, clients)
 }

@@ -1,0 +1,18 @@
+//! The `assertion_jtis` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "assertion_jtis")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub client_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub jti: String,
+    pub exp: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,32 @@
+//! sea-orm entities: one module per table, mirroring `migrations` exactly.
+
+pub mod admin_invite;
+pub mod admin_user;
+pub mod assertion_jti;
+pub mod audience;
+pub mod audit_event;
+pub mod change;
+pub mod change_request;
+pub mod client;
+pub mod client_jwks;
+pub mod client_secret;
+pub mod federated_identity;
+pub mod grant;
+pub mod key_policy;
+pub mod lease;
+pub mod partner;
+pub mod partner_application;
+pub mod partner_record;
+pub mod partner_sign_in;
+pub mod rate_limit;
+pub mod rate_tier;
+pub mod refresh_token;
+pub mod revocation_mark;
+pub mod revoked_token;
+pub mod scope;
+pub mod session;
+pub mod signing_key;
+pub mod trust_rule;
+pub mod trusted_issuer;
+pub mod usage_alert;
+pub mod usage_minute;
