@@ -9,6 +9,7 @@ use super::{Env, Federation, Keys, TokenKind, Trace, TrustedIssuer};
 use super::{TT_ACCESS_TOKEN, TT_ID_TOKEN, TT_JWT};
 use crate::UnixTime;
 use crate::ids::PartnerId;
+use crate::jwks::VerifyingKey;
 use crate::jws::{self, OneOrMany};
 use crate::token::{ACCESS_TOKEN_TYP, AccessTokenClaims};
 
@@ -180,6 +181,35 @@ fn verify_inner<'c>(
     trace: &mut Trace,
     label: &'static str,
 ) -> Result<Verified<'c>, String> {
+    let (header, header_kind) = read_header(ask)?;
+    let iss = peek_issuer(ask.token).ok_or("the token has no readable iss claim")?;
+    let issuer = partner_issuer(cat, env, ask.partner_id, &iss)?;
+    let (kind, typed_jwt_access) = token_kind(ask, header_kind, issuer)?;
+    let Some(issuer) = issuer else {
+        return verify_own(keys, ask, &header, kind, now, trace, label);
+    };
+    let key = issuer_key(keys, issuer, &iss, kind, &header)?;
+    let c = signed_claims(keys, ask.token, key, kind, now)?;
+    trace.pass(
+        label,
+        format!(
+            "signature verified with key {} ({:?}) of trusted issuer {}",
+            key.kid.as_deref().unwrap_or("(no kid)"),
+            key.alg,
+            issuer.issuer
+        ),
+    );
+    if c.iss != issuer.issuer {
+        return Err("the signed iss differs from the trusted issuer".into());
+    }
+    if typed_jwt_access || kind == TokenKind::Assertion {
+        id_token_guard(&c, kind)?;
+    }
+    partner_verified(c, issuer, kind, now, trace, label)
+}
+
+/// The token's header, read before any signature is checked, and the kind its `typ` says.
+fn read_header(ask: &Ask<'_>) -> Result<(jsonwebtoken::Header, TokenKind), String> {
     let token = ask.token;
     if token.is_empty() {
         return Err("the token is empty".into());
@@ -205,24 +235,41 @@ fn verify_inner<'c>(
     {
         return Err("the token's kid is not acceptable".into());
     }
-    let iss = peek_issuer(token).ok_or("the token has no readable iss claim")?;
-    let issuer = if iss == env.issuer {
-        None
-    } else if crate::environment::Environment::of_issuer(env.entente, &iss).is_some() {
+    Ok((header, header_kind))
+}
+
+/// The partner's trusted issuer named by `iss`, or `None` when the token is Entente's own.
+fn partner_issuer<'c>(
+    cat: &'c impl Federation,
+    env: &Env<'_>,
+    partner_id: &PartnerId,
+    iss: &str,
+) -> Result<Option<&'c TrustedIssuer>, String> {
+    if iss == env.issuer {
+        Ok(None)
+    } else if crate::environment::Environment::of_issuer(env.entente, iss).is_some() {
         // Even registered as a partner's issuer: tokens never cross between environments.
-        return Err("tokens of Entente's other environment are never accepted here".into());
+        Err("tokens of Entente's other environment are never accepted here".into())
     } else if iss == crate::test_idp::issuer(env.entente) && env.issuer == env.entente {
         // Anyone in the sandbox mints these for users they make up: never production access.
-        return Err("the sandbox test IdP's tokens are accepted in the sandbox only".into());
+        Err("the sandbox test IdP's tokens are accepted in the sandbox only".into())
     } else {
-        Some(
-            cat.trusted_issuer(ask.partner_id, &iss)
-                .ok_or_else(|| format!("issuer {iss:?} is not a trusted issuer of this partner"))?,
-        )
-    };
+        cat.trusted_issuer(partner_id, iss)
+            .map(Some)
+            .ok_or_else(|| format!("issuer {iss:?} is not a trusted issuer of this partner"))
+    }
+}
+
+/// The kind the token is taken for, and whether it is an access token typed `JWT` (whose
+/// claims must then show no mark of an ID token); refused unless the declared type allows it.
+fn token_kind(
+    ask: &Ask<'_>,
+    header_kind: TokenKind,
+    issuer: Option<&TrustedIssuer>,
+) -> Result<(TokenKind, bool), String> {
     // Most IdPs (Keycloak, Entra ID, Auth0) type their access tokens `JWT`. For an issuer
     // registered as doing so, an untyped token counts as an access token unless it is declared
-    // an ID token; its claims are then checked for the marks of an ID token below.
+    // an ID token; its claims are then checked for the marks of an ID token.
     let typed_jwt_access = header_kind == TokenKind::IdToken
         && ask.declared != Declared::IdToken
         && issuer.is_some_and(|i| i.access_tokens_typed_jwt);
@@ -245,9 +292,18 @@ fn verify_inner<'c>(
     if ask.purpose == Purpose::Assertion && kind != TokenKind::Assertion {
         return Err("an access token is not an authorization grant assertion".into());
     }
-    let Some(issuer) = issuer else {
-        return verify_own(keys, ask, &header, kind, now, trace, label);
-    };
+    Ok((kind, typed_jwt_access))
+}
+
+/// The key the token names among the trusted issuer's, once the issuer is enabled and trusted
+/// for this kind of token and its algorithm.
+fn issuer_key<'k>(
+    keys: &'k impl Keys,
+    issuer: &TrustedIssuer,
+    iss: &str,
+    kind: TokenKind,
+    header: &jsonwebtoken::Header,
+) -> Result<&'k VerifyingKey, String> {
     if !issuer.enabled {
         return Err(format!("trusted issuer {iss:?} is disabled"));
     }
@@ -274,9 +330,20 @@ fn verify_inner<'c>(
             header.alg
         ));
     }
+    Ok(key)
+}
+
+/// The partner token's claims, once its signature verifies with `key` (or verified before).
+fn signed_claims(
+    keys: &impl Keys,
+    token: &str,
+    key: &VerifyingKey,
+    kind: TokenKind,
+    now: UnixTime,
+) -> Result<PartnerClaims, String> {
     // Assertions are single use: remembering their signatures would buy nothing.
     let memory = keys.verified().filter(|_| kind != TokenKind::Assertion);
-    let c: PartnerClaims = crate::verified::verify(
+    crate::verified::verify(
         token,
         crate::verified::KeyRef {
             alg: key.alg,
@@ -293,22 +360,18 @@ fn verify_inner<'c>(
         }
         jws::JwsError::RepeatedMember(..) => format!("{e}, so which value counts is ambiguous"),
         _ => "the token's signature does not verify".to_string(),
-    })?;
-    trace.pass(
-        label,
-        format!(
-            "signature verified with key {} ({:?}) of trusted issuer {}",
-            key.kid.as_deref().unwrap_or("(no kid)"),
-            key.alg,
-            issuer.issuer
-        ),
-    );
-    if c.iss != issuer.issuer {
-        return Err("the signed iss differs from the trusted issuer".into());
-    }
-    if typed_jwt_access || kind == TokenKind::Assertion {
-        id_token_guard(&c, kind)?;
-    }
+    })
+}
+
+/// A signed partner token's times, audience and subject checked: the verified token.
+fn partner_verified<'c>(
+    c: PartnerClaims,
+    issuer: &'c TrustedIssuer,
+    kind: TokenKind,
+    now: UnixTime,
+    trace: &mut Trace,
+    label: &'static str,
+) -> Result<Verified<'c>, String> {
     let exp = check_times(&c, issuer, kind, now)?;
     check_audience(c.aud.as_ref(), issuer, kind)?;
     let sub = if issuer.subject_claim == "sub" {
