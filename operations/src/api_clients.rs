@@ -8,7 +8,7 @@ use entente_domain::lifecycle::Stage;
 use entente_domain::rate_limit::{Rate, Setting};
 use entente_store::StoreError;
 use entente_store::catalog::{NewAudience, NewClient, NewPartner};
-use entente_store::entities::client;
+use entente_store::entities::{client, partner};
 use entente_store::enums::Role;
 use entente_store::limits::Subject;
 
@@ -93,14 +93,52 @@ impl Operations {
         let owner = self.owner_for(owner, role).await?;
         let audit = actor.audit();
         let audience = self.admin_audience();
-        match self.store.audience_by_identifier(&audience).await {
+        self.ensure_admin_audience(audit, &audience, now).await?;
+        let partner = self.operations_partner(audit, now).await?;
+        self.ensure_operations_limit(audit, now).await?;
+        let all = ScopeSet::from_tokens(ROLES.iter().map(|(s, _)| *s));
+        self.store
+            .set_grant(audit, OPERATIONS, &audience, &all, now)
+            .await?;
+        let secret = entente_domain::secret::generate_secret();
+        let new = NewClient::partner_secret(
+            partner.id,
+            name,
+            ScopeSet::from_tokens([scope.as_str()]),
+            vec!["client_credentials".into()],
+            self.hasher.hash(&secret),
+        )
+        .in_environment(Some(Environment::Production))
+        .owned_by(owner.clone());
+        let client = self
+            .store
+            .create_client(audit, new, entente_domain::secret::new_client_id(), now)
+            .await?;
+        self.publish().await;
+        Ok(ApiClient {
+            client,
+            secret,
+            audience,
+            scope,
+            owner,
+        })
+    }
+
+    /// The admin API's audience, made the first time.
+    async fn ensure_admin_audience(
+        &self,
+        audit: &entente_store::Actor,
+        audience: &str,
+        now: i64,
+    ) -> Result<(), OpError> {
+        match self.store.audience_by_identifier(audience).await {
             Ok(_) => {}
             Err(StoreError::NotFound(_)) => {
                 self.store
                     .create_audience(
                         audit,
                         NewAudience {
-                            identifier: audience.clone(),
+                            identifier: audience.to_owned(),
                             name: "Admin API".into(),
                             scopes: ROLES.iter().map(|(s, _)| (*s).to_owned()).collect(),
                             token_lifetime: 300,
@@ -112,6 +150,16 @@ impl Operations {
             }
             Err(e) => return Err(e.into()),
         }
+        Ok(())
+    }
+
+    /// The host-only `operations` partner, made the first time; a partner of that name the
+    /// host did not make, or one out of production, cannot hold the admin API's clients.
+    async fn operations_partner(
+        &self,
+        audit: &entente_store::Actor,
+        now: i64,
+    ) -> Result<partner::Model, OpError> {
         let partner = match self.store.partner_by_slug(OPERATIONS).await {
             Ok(p) if p.host_only => p,
             Ok(_) => {
@@ -140,6 +188,16 @@ impl Operations {
                 partner.stage
             )));
         }
+        Ok(partner)
+    }
+
+    /// The `operations` partner's own rate limit, set the first time, so that no tier an
+    /// operator edits can throttle the automation.
+    async fn ensure_operations_limit(
+        &self,
+        audit: &entente_store::Actor,
+        now: i64,
+    ) -> Result<(), OpError> {
         if self
             .store
             .partner_limits(OPERATIONS)
@@ -162,32 +220,7 @@ impl Operations {
                 )
                 .await?;
         }
-        let all = ScopeSet::from_tokens(ROLES.iter().map(|(s, _)| *s));
-        self.store
-            .set_grant(audit, OPERATIONS, &audience, &all, now)
-            .await?;
-        let secret = entente_domain::secret::generate_secret();
-        let new = NewClient::partner_secret(
-            partner.id,
-            name,
-            ScopeSet::from_tokens([scope.as_str()]),
-            vec!["client_credentials".into()],
-            self.hasher.hash(&secret),
-        )
-        .in_environment(Some(Environment::Production))
-        .owned_by(owner.clone());
-        let client = self
-            .store
-            .create_client(audit, new, entente_domain::secret::new_client_id(), now)
-            .await?;
-        self.publish().await;
-        Ok(ApiClient {
-            client,
-            secret,
-            audience,
-            scope,
-            owner,
-        })
+        Ok(())
     }
 
     /// Names the console user who answers for an admin API client.

@@ -25,6 +25,22 @@ const INVITATION_UNUSABLE: &str =
 /// The one sentence for a failed password sign-in: unknown account and wrong password alike.
 pub const WRONG_PASSWORD: &str = "e-mail or password is wrong";
 
+/// Which of the budgets an attempt spends.
+#[derive(Clone, Copy)]
+enum Budget {
+    SignIn,
+    Applications,
+}
+
+impl Budget {
+    fn of(self, t: &crate::ports::Throttles) -> &crate::LoginThrottle {
+        match self {
+            Self::SignIn => &t.sign_in,
+            Self::Applications => &t.applications,
+        }
+    }
+}
+
 impl Operations {
     /// The budgets of attempts made without an account. Only the host's operations (the CLI,
     /// which makes none of these) go without them: anywhere else their absence refuses rather
@@ -40,6 +56,25 @@ impl Operations {
         }
     }
 
+    /// Spends one attempt of `key` from `source` in the budget `which` picks, or refuses with
+    /// `refusal` (429) when it is spent.
+    fn spend(
+        &self,
+        actor: &Actor,
+        which: Budget,
+        key: &str,
+        source: Option<IpAddr>,
+        refusal: &str,
+    ) -> Result<(), OpError> {
+        match self.budgets(actor)? {
+            Some(t) if !which.of(t).allow(key, source) => {
+                tracing::warn!(refusal, "attempt throttled");
+                Err(OpError::TooMany(refusal.into()))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Signs in with a password: the account (console or partner user) whose password it is,
     /// audited either way; an unknown account costs the same Argon2 work as a known one, and
     /// both are refused with one sentence (`SignedOut`, `WRONG_PASSWORD`).
@@ -52,14 +87,13 @@ impl Operations {
         now: i64,
     ) -> Result<admin_user::Model, OpError> {
         authorize(actor, Operation::SignIn, Target::Global)?;
-        if let Some(t) = self.budgets(actor)?
-            && !t.sign_in.allow(email, source)
-        {
-            tracing::warn!("sign-in throttled");
-            return Err(OpError::TooMany(
-                "too many sign-in attempts; wait a minute and try again".into(),
-            ));
-        }
+        self.spend(
+            actor,
+            Budget::SignIn,
+            email,
+            source,
+            "too many sign-in attempts; wait a minute and try again",
+        )?;
         let account = self.store.admin_by_email(email).await?;
         let phc = account
             .as_ref()
@@ -122,14 +156,13 @@ impl Operations {
         authorize(actor, Operation::Apply, Target::Global)?;
         let application = application.normalised();
         application.check().map_err(OpError::Invalid)?;
-        if let Some(t) = self.budgets(actor)?
-            && !t.applications.allow(&application.contact_email, source)
-        {
-            tracing::warn!("application throttled");
-            return Err(OpError::TooMany(
-                "too many applications from here; try again in an hour".into(),
-            ));
-        }
+        self.spend(
+            actor,
+            Budget::Applications,
+            &application.contact_email,
+            source,
+            "too many applications from here; try again in an hour",
+        )?;
         Ok(self
             .store
             .apply_partner(actor.audit(), application, now)
@@ -149,13 +182,13 @@ impl Operations {
     ) -> Result<admin_user::Model, OpError> {
         authorize(actor, Operation::SignIn, Target::Global)?;
         // No password work for a link that cannot be used, and no more than sign-in allows.
-        if let Some(t) = self.budgets(actor)?
-            && !t.sign_in.allow(email, source)
-        {
-            return Err(OpError::TooMany(
-                "too many attempts; wait a minute and try again".into(),
-            ));
-        }
+        self.spend(
+            actor,
+            Budget::SignIn,
+            email,
+            source,
+            "too many attempts; wait a minute and try again",
+        )?;
         let digest = self.hasher.hash(token);
         if !self.store.invite_valid(&digest, now).await? {
             return Err(OpError::Invalid(INVITATION_UNUSABLE.into()));

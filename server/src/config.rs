@@ -360,7 +360,56 @@ impl ServeArgs {
             "off" => false,
             other => anyhow::bail!("ENTENTE_FIRST_EXCHANGE_NOTE must be on or off, got {other:?}"),
         };
-        let usage = crate::usage::UsageConfig {
+        let usage = self.usage_config()?;
+        for (name, v) in [
+            (
+                "ENTENTE_AUTH_FAILURES_PER_CLIENT",
+                self.auth_failures_per_client,
+            ),
+            (
+                "ENTENTE_AUTH_FAILURES_PER_ADDRESS",
+                self.auth_failures_per_address,
+            ),
+        ] {
+            if !(1..=100_000).contains(&v) {
+                anyhow::bail!("{name} must be between 1 and 100000 per minute");
+            }
+        }
+        let redis = self.redis_config()?;
+        Ok(Config {
+            redis,
+            listen,
+            issuer: self.issuer.clone(),
+            signing_alg,
+            database_url: common.database_url()?,
+            master_key: common.master_key()?,
+            fetch: self.fetch.fetch_policy()?,
+            metrics_listen,
+            metrics_partner_labels: match self.metrics_partner_labels {
+                n @ 0..=10_000 => n,
+                _ => anyhow::bail!("ENTENTE_METRICS_PARTNER_LABELS must be between 0 and 10000"),
+            },
+            trusted_proxies,
+            forwarded_header,
+            max_staleness: std::time::Duration::from_secs(self.max_staleness),
+            shutdown_drain: std::time::Duration::from_secs(self.shutdown_drain),
+            first_exchange_note,
+            caps: self.caps()?,
+            verified_tokens: match self.verified_tokens {
+                n @ 0..=10_000_000 => n,
+                _ => anyhow::bail!("ENTENTE_VERIFIED_TOKENS must be between 0 and 10000000"),
+            },
+            auth_failures: crate::limits::AuthFailureBudget {
+                per_client: self.auth_failures_per_client,
+                per_address: self.auth_failures_per_address,
+            },
+            usage,
+        })
+    }
+
+    /// ENTENTE_USAGE and the usage alerts' settings.
+    fn usage_config(&self) -> anyhow::Result<crate::usage::UsageConfig> {
+        Ok(crate::usage::UsageConfig {
             live_recheck: std::time::Duration::from_secs(30),
             live_streams_per_caller: 5,
             enabled: match self.usage.as_str() {
@@ -391,86 +440,51 @@ impl ServeArgs {
                 },
                 ..Default::default()
             },
-        };
-        for (name, v) in [
-            (
-                "ENTENTE_AUTH_FAILURES_PER_CLIENT",
-                self.auth_failures_per_client,
-            ),
-            (
-                "ENTENTE_AUTH_FAILURES_PER_ADDRESS",
-                self.auth_failures_per_address,
-            ),
-        ] {
-            if !(1..=100_000).contains(&v) {
-                anyhow::bail!("{name} must be between 1 and 100000 per minute");
-            }
-        }
+        })
+    }
+
+    /// Cluster mode: `None` without ENTENTE_REDIS_URL; its failure mode and timeout are checked
+    /// either way.
+    fn redis_config(&self) -> anyhow::Result<Option<crate::cluster::RedisConfig>> {
         let failure_mode = crate::cluster::FailureMode::parse(&self.redis_failure_mode)
             .map_err(|e| anyhow::anyhow!("ENTENTE_REDIS_FAILURE_MODE {e}"))?;
         if !(1..=10_000).contains(&self.redis_timeout_ms) {
             anyhow::bail!("ENTENTE_REDIS_TIMEOUT_MS must be between 1 and 10000");
         }
-        let redis = match self
-            .redis_url
-            .as_deref()
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-        {
-            None => None,
-            Some(u) if u.starts_with("redis://") || u.starts_with("redis+unix://") => {
-                Some(crate::cluster::RedisConfig {
-                    url: u.to_owned(),
-                    failure_mode,
-                    timeout: std::time::Duration::from_millis(self.redis_timeout_ms),
-                })
-            }
-            Some(_) => {
-                anyhow::bail!("ENTENTE_REDIS_URL must start with redis:// (or redis+unix://)")
-            }
-        };
-        Ok(Config {
-            redis,
-            listen,
-            issuer: self.issuer.clone(),
-            signing_alg,
-            database_url: common.database_url()?,
-            master_key: common.master_key()?,
-            fetch: self.fetch.fetch_policy()?,
-            metrics_listen,
-            metrics_partner_labels: match self.metrics_partner_labels {
-                n @ 0..=10_000 => n,
-                _ => anyhow::bail!("ENTENTE_METRICS_PARTNER_LABELS must be between 0 and 10000"),
+        Ok(
+            match self
+                .redis_url
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+            {
+                None => None,
+                Some(u) if u.starts_with("redis://") || u.starts_with("redis+unix://") => {
+                    Some(crate::cluster::RedisConfig {
+                        url: u.to_owned(),
+                        failure_mode,
+                        timeout: std::time::Duration::from_millis(self.redis_timeout_ms),
+                    })
+                }
+                Some(_) => {
+                    anyhow::bail!("ENTENTE_REDIS_URL must start with redis:// (or redis+unix://)")
+                }
             },
-            trusted_proxies,
-            forwarded_header,
-            max_staleness: std::time::Duration::from_secs(self.max_staleness),
-            shutdown_drain: std::time::Duration::from_secs(self.shutdown_drain),
-            first_exchange_note,
-            caps: entente_store::Caps {
-                clients_per_partner: match self.max_clients_per_partner {
-                    n @ 1..=100_000 => n,
-                    _ => anyhow::bail!(
-                        "ENTENTE_MAX_CLIENTS_PER_PARTNER must be between 1 and 100000"
-                    ),
-                },
-                applications_per_hour: match self.applications_per_hour {
-                    n @ 0..=100_000 => n,
-                    _ => {
-                        anyhow::bail!("ENTENTE_APPLICATIONS_PER_HOUR must be between 0 and 100000")
-                    }
-                },
-                ..entente_store::Caps::default()
+        )
+    }
+
+    /// Caps on what callers other than the host can make.
+    fn caps(&self) -> anyhow::Result<entente_store::Caps> {
+        Ok(entente_store::Caps {
+            clients_per_partner: match self.max_clients_per_partner {
+                n @ 1..=100_000 => n,
+                _ => anyhow::bail!("ENTENTE_MAX_CLIENTS_PER_PARTNER must be between 1 and 100000"),
             },
-            verified_tokens: match self.verified_tokens {
-                n @ 0..=10_000_000 => n,
-                _ => anyhow::bail!("ENTENTE_VERIFIED_TOKENS must be between 0 and 10000000"),
+            applications_per_hour: match self.applications_per_hour {
+                n @ 0..=100_000 => n,
+                _ => anyhow::bail!("ENTENTE_APPLICATIONS_PER_HOUR must be between 0 and 100000"),
             },
-            auth_failures: crate::limits::AuthFailureBudget {
-                per_client: self.auth_failures_per_client,
-                per_address: self.auth_failures_per_address,
-            },
-            usage,
+            ..entente_store::Caps::default()
         })
     }
 }

@@ -62,11 +62,31 @@ pub async fn run(cx: &Ctx<'_>, cmd: DemoCmd) -> anyhow::Result<()> {
         scopes,
         entente_issuer,
     } = cmd;
-    let (store, actor, now) = (cx.store, cx.actor, cx.now);
-    if !store.list_partners().await?.is_empty() {
+    if !cx.store.list_partners().await?.is_empty() {
         anyhow::bail!("the catalog already has partners; seed an empty database");
     }
     let started = std::time::Instant::now();
+    let catalog = seed_audiences(cx, audiences, scopes).await?;
+    seed_partners(cx, partners, &catalog, &entente_issuer).await?;
+    print(
+        cx.out,
+        json!({"partners": partners, "audiences": audiences, "scopes_per_audience": scopes, "seconds": started.elapsed().as_secs_f64()}),
+        format!(
+            "seeded {partners} partners, {audiences} audiences × {scopes} scopes in {:.1} s (client secrets discarded)",
+            started.elapsed().as_secs_f64()
+        ),
+    );
+    Ok(())
+}
+
+/// `audiences` demo APIs with `scopes` scopes each, of every sensitivity: each audience's
+/// identifier with its scope names.
+async fn seed_audiences(
+    cx: &Ctx<'_>,
+    audiences: usize,
+    scopes: usize,
+) -> anyhow::Result<Vec<(String, Vec<String>)>> {
+    let (store, actor, now) = (cx.store, cx.actor, cx.now);
     let mut catalog = vec![];
     for a in 0..audiences {
         let identifier = format!("https://api{a:02}.demo.example");
@@ -112,6 +132,18 @@ pub async fn run(cx: &Ctx<'_>, cmd: DemoCmd) -> anyhow::Result<()> {
         }
         catalog.push((identifier, names));
     }
+    Ok(catalog)
+}
+
+/// `partners` demo partners across the lifecycle, each with grants on two of the `catalog`'s
+/// audiences and a client; in sandbox or production also a trusted issuer with a trust rule.
+async fn seed_partners(
+    cx: &Ctx<'_>,
+    partners: usize,
+    catalog: &[(String, Vec<String>)],
+    entente_issuer: &str,
+) -> anyhow::Result<()> {
+    let (store, actor, now) = (cx.store, cx.actor, cx.now);
     let hasher =
         entente_domain::secret::SecretHasher::new(b"entente demo seed: secrets are discarded");
     for p in 0..partners {
@@ -154,7 +186,7 @@ pub async fn run(cx: &Ctx<'_>, cmd: DemoCmd) -> anyhow::Result<()> {
                     .await?;
                 if matches!(model.stage.into(), Stage::Sandbox | Stage::Production) {
                     let issuer = format!("https://idp.{slug}.demo.example");
-                    let mut new = NewTrustedIssuer::new(issuer.clone(), entente_issuer.clone());
+                    let mut new = NewTrustedIssuer::new(issuer.clone(), entente_issuer.to_owned());
                     new.jwks = Some(DEMO_JWKS.into());
                     store.create_trusted_issuer(actor, &slug, new, now).await?;
                     let mut rule = NewTrustRule::new(set);
@@ -169,13 +201,5 @@ pub async fn run(cx: &Ctx<'_>, cmd: DemoCmd) -> anyhow::Result<()> {
             }
         }
     }
-    print(
-        cx.out,
-        json!({"partners": partners, "audiences": audiences, "scopes_per_audience": scopes, "seconds": started.elapsed().as_secs_f64()}),
-        format!(
-            "seeded {partners} partners, {audiences} audiences × {scopes} scopes in {:.1} s (client secrets discarded)",
-            started.elapsed().as_secs_f64()
-        ),
-    );
     Ok(())
 }
