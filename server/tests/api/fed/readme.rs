@@ -4,6 +4,8 @@ use serde_json::json;
 
 use super::*;
 
+crate::on_both!(readme_token_exchange_patterns_run);
+
 fn readme_blocks() -> Vec<String> {
     let text = include_str!("../../../../README.md");
     let start = text
