@@ -155,63 +155,19 @@ pub async fn try_token(
             "no sandbox client {client_id} of yours"
         ))));
     }
-    let mut form = vec![("grant_type".to_owned(), grant_type.clone())];
-    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-    match grant_type.as_str() {
-        CLIENT_CREDENTIALS => {}
-        TOKEN_EXCHANGE => {
-            let token = opt(&subject_token)
-                .ok_or_else(|| bad_request("paste or mint a subject token to exchange"))?;
-            form.push(("subject_token".into(), token));
-            form.push(("subject_token_type".into(), ACCESS_TOKEN_TYPE.into()));
-        }
-        JWT_BEARER => {
-            let assertion =
-                opt(&subject_token).ok_or_else(|| bad_request("paste or mint an assertion"))?;
-            form.push(("assertion".into(), assertion));
-        }
-        _ => {
-            return Err(bad_request(
-                "the playground tries client_credentials, token exchange and jwt-bearer",
-            ));
-        }
-    }
-    if let Some(a) = opt(&audience) {
-        let name = if grant_type == TOKEN_EXCHANGE {
-            "audience"
-        } else {
-            "resource"
-        };
-        form.push((name.into(), a));
-    }
-    if let Some(s) = opt(&scope) {
-        form.push(("scope".into(), s));
-    }
+    use super::trial::{Trial, curl, inspected, shown_request, shown_response};
+    let trial = Trial {
+        grant_type: &grant_type,
+        audience: &audience,
+        scope: &scope,
+        subject_token: &subject_token,
+    };
+    let form = trial.form()?;
     let token_endpoint = format!(
         "{}/oauth2/token",
         entente_domain::environment::Environment::Sandbox.issuer(&c.issuer)
     );
-    // The policy's decision, before the request: an assertion is single-use, so afterwards
-    // the explanation would only say "replayed".
-    let explanation = if grant_type == CLIENT_CREDENTIALS {
-        None
-    } else {
-        use entente_domain::federation::explain::ExplainRequest;
-        let jwt = grant_type == JWT_BEARER;
-        let target = opt(&audience).map(entente_domain::jws::OneOrMany::One);
-        let req = ExplainRequest {
-            client_id: client_id.clone(),
-            grant_type: grant_type.clone(),
-            subject_token: (!jwt).then(|| opt(&subject_token)).flatten(),
-            subject_token_type: (!jwt).then(|| ACCESS_TOKEN_TYPE.into()),
-            assertion: jwt.then(|| opt(&subject_token)).flatten(),
-            audience: if jwt { None } else { target.clone() },
-            resource: if jwt { target } else { None },
-            scope: opt(&scope),
-            ..Default::default()
-        };
-        Some(c.sandbox.0.explain(req).await.render())
-    };
+    let explanation = trial.explanation(&c, &client_id).await;
     let address = use_context::<axum::http::request::Parts>()
         .and_then(|p| {
             p.extensions
@@ -224,75 +180,20 @@ pub async fn try_token(
         .0
         .sandbox_token_request(client_id.clone(), client_secret, form.clone(), address)
         .await;
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&form)
-        .finish();
-    let request = format!(
-        "POST {token_endpoint}\nAuthorization: Basic base64({client_id}:…)\nContent-Type: application/x-www-form-urlencoded\n\n{body}"
-    );
-    let json: Option<serde_json::Value> = serde_json::from_str(&answer.body).ok();
-    let pretty = json
-        .as_ref()
-        .and_then(|v| serde_json::to_string_pretty(v).ok())
-        .unwrap_or_else(|| answer.body.clone());
-    let response = format!(
-        "HTTP {}\n{}\n\n{pretty}",
-        answer.status,
-        answer
-            .headers
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
+    let (response, json) = shown_response(&answer);
     let token = json
         .as_ref()
         .and_then(|v| v.get("access_token"))
-        .and_then(|t| t.as_str())
-        .map(str::to_owned);
-    let (token_header, token_claims, checks) = match &token {
-        Some(t) => {
-            let part = |i: usize| {
-                t.split('.')
-                    .nth(i)
-                    .and_then(|p| {
-                        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, p)
-                            .ok()
-                    })
-                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                    .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            };
-            let checks = c
-                .sandbox
-                .0
-                .inspect_sandbox_token(t.clone())
-                .await
-                .into_iter()
-                .map(|(name, passed, detail)| TrialCheck {
-                    name,
-                    passed,
-                    detail,
-                })
-                .collect();
-            (part(0), part(1), checks)
-        }
-        None => (None, None, vec![]),
-    };
-    // Single-quoted for the shell; a quote inside a value is closed, escaped and reopened.
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
-    let mut curl = format!("curl -s -u \"{client_id}:$CLIENT_SECRET\"");
-    for (k, v) in &form {
-        curl.push_str(&format!(" --data-urlencode {}", quote(&format!("{k}={v}"))));
-    }
-    curl.push_str(&format!(" {token_endpoint}"));
+        .and_then(|t| t.as_str());
+    let (token_header, token_claims, checks) = inspected(&c, token).await;
     Ok(TrialResult {
-        request,
+        request: shown_request(&token_endpoint, &client_id, &form),
         status: answer.status,
         response,
         token_header,
         token_claims,
         checks,
         explanation,
-        curl,
+        curl: curl(&token_endpoint, &client_id, &form),
     })
 }

@@ -4,6 +4,8 @@
 //! exchange) and a curl command that does the same from a shell.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+mod trial;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
