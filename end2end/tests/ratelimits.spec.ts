@@ -94,6 +94,15 @@ test('an operator edits a tier and sees the limit line move while a partner call
   // The form stays open after saving (the row is updated in place); open it if it closed.
   const edit = page.locator('#partner-cyberdyne details.limit-edit');
   if ((await edit.getAttribute('open')) === null) await edit.getByText('Change').click();
+  // A tier for the partner: choosing it disables the number inputs, which the browser then does
+  // not send (issue 24: this once failed with a raw serde error and kept the old limit).
+  await edit.getByLabel('Tier').selectOption('silver');
+  await expect(edit.getByLabel('Per second')).toBeDisabled();
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'cyberdyne is on tier silver.' })).toBeVisible();
+  await expect(page.locator('#partner-cyberdyne td.limit')).toContainText('10/s, burst 20 · tier silver');
+  await expect(page.getByText(/missing field/)).toHaveCount(0);
+  if ((await edit.getAttribute('open')) === null) await edit.getByText('Change').click();
   page.once('dialog', (d) => d.accept());
   await page.locator('#partner-cyberdyne').getByRole('button', { name: 'Use the default tier' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'cyberdyne follows its default again.' })).toBeVisible();

@@ -217,13 +217,14 @@ pub async fn delete_tier(name: String) -> Result<String, ConsoleError> {
 }
 
 /// Sets the limit of `subject` (`partner:<slug>` or `client:<client_id>`): a tier, a rate
-/// with its burst, or (`clear` present) nothing of its own.
+/// with its burst, or (`clear` present) nothing of its own. The numbers are optional: a form
+/// with a tier chosen disables its number inputs, and a browser sends no disabled field.
 #[server]
 pub async fn set_limit(
     subject: String,
     tier: String,
-    per_second: String,
-    burst: String,
+    per_second: Option<String>,
+    burst: Option<String>,
     clear: Option<String>,
 ) -> Result<String, ConsoleError> {
     use entente_store::limits::Subject;
@@ -244,8 +245,8 @@ pub async fn set_limit(
         Some(
             entente_domain::rate_limit::Setting::from_parts(
                 Some(tier.as_str()),
-                number("the per-second rate", &per_second)?,
-                number("the burst", &burst)?,
+                number("the per-second rate", per_second.as_deref().unwrap_or(""))?,
+                number("the burst", burst.as_deref().unwrap_or(""))?,
             )
             .map_err(bad_request)?,
         )
