@@ -72,8 +72,10 @@ export function watch(page: import('@playwright/test').Page, allowed: (status: n
   return problems;
 }
 
-// The wasm bundle has loaded and hydrated once the network is idle after load (a small app).
+// The wasm bundle has hydrated the page (the entry marks <html> when hydrate_body returns) and
+// the network is idle after load.
 export async function hydrated(page: import('@playwright/test').Page) {
+  await page.waitForSelector('html[data-hydrated="true"]', { state: 'attached' });
   await page.waitForLoadState('networkidle');
 }
 

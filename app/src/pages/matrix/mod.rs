@@ -43,6 +43,17 @@ pub fn ScopeMatrix() -> impl IntoView {
         },
         |(a, s, st, q, o, _)| scope_matrix(a, s, st, q, o),
     );
+    // The audiences to filter by, filled in once the matrix has loaded in the browser. Read
+    // outside the <Transition>, the resource would render one way on the server (not loaded
+    // yet) and another while hydrating (already loaded), and hydration would fail.
+    let audiences = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = data.get()
+            && audiences.with_untracked(|a| *a != p.audiences)
+        {
+            audiences.set(p.audiences);
+        }
+    });
     // A submitted change set is done with.
     Effect::new(move |_| {
         if let Some(Ok(_)) = apply.value().get() {
@@ -62,7 +73,10 @@ pub fn ScopeMatrix() -> impl IntoView {
                 <label>"Audience"
                     <select on:change=filter(audience) prop:value=move || audience.get()>
                         <option value="">"All audiences"</option>
-                        {move || data.get().and_then(|r| r.ok()).map(|p| p.audiences.into_iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view())}
+                        {move || audiences.get().into_iter().map(|a| {
+                            let selected = a == audience.get_untracked();
+                            view! { <option value=a.clone() selected=selected>{a.clone()}</option> }
+                        }).collect_view()}
                     </select>
                 </label>
                 <label>"Sensitivity"
