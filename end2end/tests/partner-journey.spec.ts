@@ -286,8 +286,17 @@ test('an organisation applies, onboards itself through the portal and gets a pro
     await portalNav(page, 'Docs');
     await hydrated(page);
     const examples = page.getByRole('region', { name: 'Getting tokens' });
-    await expect(examples).toContainText(clientId);
-    const clientCredentials = (await examples.locator('pre.example').first().textContent())!;
+    // A production partner's examples open on production, written for its production client.
+    await expect(examples.getByRole('radio', { name: 'Production' })).toBeChecked();
+    const first = examples.locator('pre.example').first();
+    await expect(first).toContainText(liveId);
+    await expect(first).toContainText(`${baseURL}/oauth2/token`);
+    const fromProductionDocs = JSON.parse(execFileSync('bash', ['-c', (await first.textContent())!],
+      { env: { ...process.env, CLIENT_SECRET: liveSecret } }).toString());
+    expect(fromProductionDocs.token_type).toBe('Bearer');
+    await examples.getByRole('radio', { name: 'Sandbox' }).check();
+    await expect(first).toContainText(clientId);
+    const clientCredentials = (await first.textContent())!;
     const fromDocs = JSON.parse(execFileSync('bash', ['-c', clientCredentials], { env: { ...process.env, CLIENT_SECRET: secret } }).toString());
     expect(fromDocs.token_type).toBe('Bearer');
     await expect(page.getByRole('region', { name: 'Endpoints' })).toContainText(`${baseURL}/.well-known/oauth-authorization-server/sandbox`);

@@ -5,11 +5,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::PortalLayout;
-use super::docs_api::{DocsData, Endpoints, portal_docs};
+use super::docs_api::{DocRule, DocsData, Endpoints, portal_docs};
 use crate::components::{CopyButton, ErrorBox};
 
-const TX: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+use entente_types::grant_type::{
+    CLIENT_CREDENTIALS, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE, TT_ACCESS_TOKEN,
+};
 
 /// Every error the token endpoint answers with, and what to do about it.
 const ERRORS: [(&str, &str, &str); 10] = [
@@ -101,6 +102,182 @@ fn Example(title: &'static str, code: String) -> impl IntoView {
     }
 }
 
+/// The token examples of one environment: each grant with a client of yours that may use it,
+/// an audience your grants (and, for exchanges, your trust rules) reach, and its endpoint.
+#[component]
+fn Examples(d: DocsData, environment: &'static str) -> impl IntoView {
+    let Some(endpoints) = d
+        .environments
+        .iter()
+        .find(|e| e.environment == environment)
+        .cloned()
+    else {
+        return view! { <p class="empty">"This environment has no endpoints."</p> }.into_any();
+    };
+    let clients_with = |grant: &str| -> Vec<String> {
+        d.clients
+            .iter()
+            .filter(|c| c.environment == environment && c.grant_types.iter().any(|g| g == grant))
+            .map(|c| c.client_id.clone())
+            .collect()
+    };
+    let (audience, scope) = d
+        .scopes
+        .iter()
+        .find(|(_, _, env)| env == environment)
+        .map(|(a, s, _)| {
+            (
+                a.clone(),
+                s.split(' ').next().unwrap_or_default().to_owned(),
+            )
+        })
+        .unwrap_or_else(|| ("https://api.example".into(), "orders:read".into()));
+    let rules: Vec<&DocRule> = d
+        .rules
+        .iter()
+        .filter(|r| r.environment == environment)
+        .collect();
+    let impersonation = rules
+        .iter()
+        .find(|r| !r.delegation_only)
+        .map(|r| r.audience.clone());
+    let delegation = rules
+        .iter()
+        .find(|r| r.delegation)
+        .map(|r| r.audience.clone());
+    // An assertion acts for nobody: a delegation-only rule refuses it.
+    let assertion = rules
+        .iter()
+        .find(|r| r.assertions && !r.delegation_only)
+        .map(|r| r.audience.clone());
+    let token = endpoints.token.clone();
+    let cc = {
+        let (token, audience, scope) = (token.clone(), audience.clone(), scope.clone());
+        move |client: &str| {
+            curl(
+                &token,
+                client,
+                &[
+                    ("grant_type", CLIENT_CREDENTIALS),
+                    ("resource", &audience),
+                    ("scope", &scope),
+                ],
+            )
+        }
+    };
+    let exchange = |actor: bool| {
+        let token = token.clone();
+        move |audience: &str, client: &str| {
+            let mut form = vec![
+                ("grant_type", GRANT_TOKEN_EXCHANGE),
+                ("subject_token", "$USER_TOKEN"),
+                ("subject_token_type", TT_ACCESS_TOKEN),
+                ("audience", audience),
+            ];
+            if actor {
+                form.extend([
+                    ("actor_token", "$SERVICE_TOKEN"),
+                    ("actor_token_type", TT_ACCESS_TOKEN),
+                ]);
+            }
+            curl(&token, client, &form)
+        }
+    };
+    let jb = {
+        let token = token.clone();
+        move |audience: &str, client: &str| {
+            curl(
+                &token,
+                client,
+                &[
+                    ("grant_type", GRANT_JWT_BEARER),
+                    ("assertion", "$ASSERTION"),
+                    ("resource", audience),
+                ],
+            )
+        }
+    };
+    let no_rule = if rules.is_empty() {
+        "No trust rule of yours covers an API in this environment yet: set one under Trusted issuers first."
+    } else {
+        "Your trust rules here allow delegation only: an exchange must name the acting service (below)."
+    };
+    let no_assertion = "None of your trust rules here takes assertions: trust your issuer for assertion tokens (Trusted issuers), under a rule that does not require delegation.";
+    view! {
+        <GrantExample title="Client credentials: your backend calls an API" id="client-credentials" grant="client credentials"
+            clients=clients_with(CLIENT_CREDENTIALS) command=Callback::new(move |c: String| cc(&c))/>
+        {match impersonation.clone() {
+            Some(a) => {
+                let build = exchange(false);
+                view! {
+                    <GrantExample title="Token exchange (RFC 8693), impersonation: act as your signed-in user" id="impersonation" grant="token exchange"
+                        clients=clients_with(GRANT_TOKEN_EXCHANGE) command=Callback::new(move |c: String| build(&a, &c))/>
+                }.into_any()
+            }
+            None => view! { <h3>"Token exchange (RFC 8693)"</h3> <p class="empty">{no_rule}</p> }.into_any(),
+        }}
+        {delegation.map(|a| {
+            let build = exchange(true);
+            view! {
+                <GrantExample title="Token exchange, delegation: your service acts for the user (the token names it in act)" id="delegation" grant="token exchange"
+                    clients=clients_with(GRANT_TOKEN_EXCHANGE) command=Callback::new(move |c: String| build(&a, &c))/>
+            }
+        })}
+        {match assertion {
+            Some(a) => view! {
+                <GrantExample title="JWT bearer (RFC 7523): a signed assertion from your identity provider" id="jwt-bearer" grant="JWT bearer"
+                    clients=clients_with(GRANT_JWT_BEARER) command=Callback::new(move |c: String| jb(&a, &c))/>
+            }.into_any(),
+            None => view! { <h3>"JWT bearer (RFC 7523)"</h3> <p class="empty">{no_assertion}</p> }.into_any(),
+        }}
+    }
+    .into_any()
+}
+
+/// One grant's example with the client it is written for: a picker when several of yours may
+/// use the grant, and where none may, what to do instead of a command that would fail.
+#[component]
+fn GrantExample(
+    title: &'static str,
+    /// Names the example's client picker (`client-for-{id}`).
+    id: &'static str,
+    grant: &'static str,
+    clients: Vec<String>,
+    /// The command for a client id.
+    command: Callback<String, String>,
+) -> impl IntoView {
+    let Some(first) = clients.first().cloned() else {
+        return view! {
+            <h3>{title}</h3>
+            <p class="empty">"None of your clients in this environment may use " {grant} ": allow it on the "
+                <A href="/portal/clients">"Clients"</A> " page first."</p>
+        }
+        .into_any();
+    };
+    let chosen = RwSignal::new(first);
+    let picker = (clients.len() > 1).then(|| {
+        let id = format!("client-for-{id}");
+        view! {
+            <label for=id.clone()>"Client"</label>
+            <select id=id on:change=move |ev| chosen.set(event_target_value(&ev)) prop:value=move || chosen.get()>
+                {clients.iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view()}
+            </select>
+        }
+    });
+    view! {
+        <h3>{title}</h3>
+        {picker}
+        {move || {
+            let code = command.run(chosen.get());
+            view! {
+                <pre class="example">{code.clone()}</pre>
+                <CopyButton text=code/>
+            }
+        }}
+    }
+    .into_any()
+}
+
 #[component]
 pub fn PortalDocs() -> impl IntoView {
     let data = Resource::new(|| (), |_| portal_docs());
@@ -130,74 +307,30 @@ fn Docs(d: DocsData) -> impl IntoView {
         .iter()
         .find(|e| e.environment == "production")
         .cloned();
-    let sandbox_token = sandbox
-        .as_ref()
-        .map(|e| e.token.clone())
-        .unwrap_or_default();
     let entente = production
         .as_ref()
         .map(|e| e.issuer.clone())
         .unwrap_or_default();
-    let client = d
-        .clients
-        .iter()
-        .find(|c| c.environment == "sandbox")
-        .map(|c| c.client_id.clone())
-        .unwrap_or_else(|| "YOUR_SANDBOX_CLIENT_ID".into());
-    let (audience, scope) = d
-        .scopes
-        .iter()
-        .find(|(_, _, env)| env == "sandbox")
-        .map(|(a, s, _)| {
-            (
-                a.clone(),
-                s.split(' ').next().unwrap_or_default().to_owned(),
-            )
-        })
-        .unwrap_or_else(|| ("https://api.example".into(), "orders:read".into()));
     let idp = d
         .issuers
         .first()
         .cloned()
         .unwrap_or_else(|| "https://login.your-company.example".into());
-    let cc = curl(
-        &sandbox_token,
-        &client,
-        &[
-            ("grant_type", "client_credentials"),
-            ("resource", &audience),
-            ("scope", &scope),
-        ],
-    );
-    let at = "urn:ietf:params:oauth:token-type:access_token";
-    let exchange = [
-        ("grant_type", TX),
-        ("subject_token", "$USER_TOKEN"),
-        ("subject_token_type", at),
-        ("audience", audience.as_str()),
-    ];
-    let tx = curl(&sandbox_token, &client, &exchange);
-    let mut acting = exchange.to_vec();
-    acting.extend([("actor_token", "$SERVICE_TOKEN"), ("actor_token_type", at)]);
-    let delegation = curl(&sandbox_token, &client, &acting);
-    let jb = curl(
-        &sandbox_token,
-        &client,
-        &[
-            ("grant_type", JWT_BEARER),
-            ("assertion", "$ASSERTION"),
-            ("resource", &audience),
-        ],
-    );
+    let environment = RwSignal::new(if d.in_production {
+        "production"
+    } else {
+        "sandbox"
+    });
+    let examples = StoredValue::new(d.clone());
     let claims = format!(
         "{{\n  \"iss\": \"{idp}\",\n  \"sub\": \"user-4711\",\n  \"aud\": \"{entente}\",\n  \"iat\": 1767225600,\n  \"exp\": 1767226200,\n  \"jti\": \"unique-per-token\"\n}}"
     );
     view! {
-        <p class="subtitle">"How " {d.partner.clone()} " integrates with Entente. Every value below is yours; set " <code>"CLIENT_SECRET"</code> " in your shell first."</p>
+        <p class="subtitle">"How " {d.partner.clone()} " integrates with Entente. Every value below is yours; set " <code>"CLIENT_SECRET"</code> " to the secret of the client an example names first."</p>
         <section aria-label="Endpoints">
             <h2>"Endpoints"</h2>
             <table>
-                <thead><tr><th>""</th><th>"Sandbox"</th><th>"Production"</th></tr></thead>
+                <thead><tr><th><span class="visually-hidden">"Endpoint"</span></th><th>"Sandbox"</th><th>"Production"</th></tr></thead>
                 <tbody>
                     {ROWS.into_iter().map(|(label, get)| view! {
                         <tr>
@@ -226,10 +359,22 @@ fn Docs(d: DocsData) -> impl IntoView {
         </section>
         <section aria-label="Getting tokens">
             <h2>"Getting tokens"</h2>
-            <Example title="Client credentials: your backend calls an API" code=cc/>
-            <Example title="Token exchange (RFC 8693), impersonation: act as your signed-in user" code=tx/>
-            <Example title="Token exchange, delegation: your service acts for the user (the token names it in act)" code=delegation/>
-            <Example title="JWT bearer (RFC 7523): a signed assertion from your identity provider" code=jb/>
+            {d.in_production.then(|| view! {
+                <fieldset class="environment-pick">
+                    <legend>"Environment"</legend>
+                    {["production", "sandbox"].into_iter().map(|e| view! {
+                        <label class="checkbox">
+                            <input type="radio" name="docs-environment" value=e checked=move || environment.get() == e
+                                on:change=move |_| environment.set(e)/>
+                            {if e == "production" { "Production" } else { "Sandbox" }}
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+            })}
+            {move || {
+                let env = environment.get();
+                examples.with_value(|d| view! { <Examples d=d.clone() environment=env/> })
+            }}
             <p class="meta">"The playground sends these for you and shows each step: " <A href="/sandbox">"Playground"</A> ". More in the repository's " <code>"examples/curl"</code> "."</p>
         </section>
         <section aria-label="Private key JWT">

@@ -29,9 +29,24 @@ pub struct DocClient {
     pub grant_types: Vec<String>,
 }
 
+/// An enabled trust rule, as the examples need it: where an exchange or an assertion can go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocRule {
+    pub audience: String,
+    pub environment: String,
+    /// A service may act for the user (the token names it in `act`).
+    pub delegation: bool,
+    /// Only delegation: impersonation is refused.
+    pub delegation_only: bool,
+    /// Its issuer is trusted for assertions (jwt-bearer), not only for access tokens.
+    pub assertions: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocsData {
     pub partner: String,
+    /// In production: the examples open on the production environment.
+    pub in_production: bool,
     pub environments: Vec<Endpoints>,
     pub clients: Vec<DocClient>,
     /// (audience, space-separated scopes) the partner holds, with the audience's environment.
@@ -39,6 +54,8 @@ pub struct DocsData {
     /// Its registered identity providers' issuer identifiers.
     pub issuers: Vec<String>,
     pub test_idp: String,
+    /// Its enabled trust rules, oldest first.
+    pub rules: Vec<DocRule>,
 }
 
 #[server]
@@ -87,13 +104,41 @@ pub async fn portal_docs() -> Result<DocsData, ConsoleError> {
                 .collect(),
         })
         .collect();
-    let environment_of: std::collections::HashMap<String, String> = c
+    let audiences = c.store.list_audiences().await.map_err(user_error)?;
+    let environment_of: std::collections::HashMap<String, String> = audiences
+        .iter()
+        .map(|(a, _)| (a.identifier.clone(), a.environment.to_string()))
+        .collect();
+    let by_id: std::collections::HashMap<&str, &entente_store::entities::audience::Model> =
+        audiences.iter().map(|(a, _)| (a.id.as_str(), a)).collect();
+    let (test_idp, _) = c.sandbox.0.test_idp();
+    let trusted = c
         .store
-        .list_audiences()
+        .list_trusted_issuers(Some(&p.id))
+        .await
+        .map_err(user_error)?;
+    let takes_assertions: std::collections::HashSet<&str> = trusted
+        .iter()
+        .filter(|i| i.enabled && i.kinds.split_whitespace().any(|k| k == "assertion"))
+        .map(|i| i.id.as_str())
+        .collect();
+    let rules = c
+        .store
+        .list_trust_rules(Some(&p.id))
         .await
         .map_err(user_error)?
         .into_iter()
-        .map(|(a, _)| (a.identifier, a.environment.to_string()))
+        .filter(|r| r.enabled)
+        .filter_map(|r| {
+            let a = by_id.get(r.audience_id.as_str())?;
+            Some(DocRule {
+                audience: a.identifier.clone(),
+                environment: a.environment.to_string(),
+                delegation: r.delegation,
+                delegation_only: r.delegation_only,
+                assertions: takes_assertions.contains(r.issuer_id.as_str()),
+            })
+        })
         .collect();
     let scopes = c
         .store
@@ -106,17 +151,14 @@ pub async fn portal_docs() -> Result<DocsData, ConsoleError> {
             (aud, s, env)
         })
         .collect();
-    let (test_idp, _) = c.sandbox.0.test_idp();
-    let issuers = c
-        .store
-        .list_trusted_issuers(Some(&p.id))
-        .await
-        .map_err(user_error)?
+    let issuers = trusted
         .into_iter()
         .filter(|i| i.enabled && i.issuer != test_idp)
         .map(|i| i.issuer)
         .collect();
     Ok(DocsData {
+        in_production: p.stage == entente_store::enums::PartnerStage::Production,
+        rules,
         partner: p.name,
         environments,
         clients,

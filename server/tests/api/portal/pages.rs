@@ -32,6 +32,10 @@ async fn the_docs_carry_the_partners_own_values(s: &TestServer) {
     let text = d.to_string();
     assert!(text.contains(&mine.id));
     assert!(!text.contains(&theirs.id), "another partner's client");
+    // The seeded acme is in production: its examples open on production. It has no trust
+    // rule yet.
+    assert_eq!(d["in_production"], true);
+    assert_eq!(d["rules"], serde_json::json!([]));
     let envs = d["environments"].as_array().unwrap();
     let sandbox = envs.iter().find(|e| e["environment"] == "sandbox").unwrap();
     assert_eq!(sandbox["token"], format!("{}/sandbox/oauth2/token", s.base));
