@@ -120,15 +120,17 @@ pub(crate) fn select_audience<'c>(
     named.sort_unstable();
     named.dedup();
     match named.as_slice() {
-        // An audience of the other environment does not exist for this client.
-        [one] => catalog
-            .audience_by_identifier(one)
-            .filter(|a| a.enabled && a.environment == client.environment)
-            .ok_or_else(|| {
-                OAuthError::invalid_target(
-                    "the requested audience is not registered or not enabled",
-                )
-            }),
+        // An audience of the other environment does not exist for this client; the refusal
+        // says so only to a partner that holds a grant on it (nobody learns of others' APIs).
+        [one] => match catalog.audience_by_identifier(one) {
+            Some(a) if a.enabled && a.environment == client.environment => Ok(a),
+            Some(a) if a.enabled && catalog.grant(client.partner_id, &a.id).is_some() => {
+                Err(OAuthError::invalid_target(other_environment(a, client)))
+            }
+            _ => Err(OAuthError::invalid_target(
+                "the requested audience is not registered or not enabled",
+            )),
+        },
         [] => {
             let candidates: Vec<&AudienceView> = catalog
                 .granted_audiences(client.partner_id)
@@ -149,6 +151,21 @@ pub(crate) fn select_audience<'c>(
         _ => Err(OAuthError::invalid_target(
             "a token is issued for exactly one audience",
         )),
+    }
+}
+
+/// Why a partner's own API of the other environment is not this client's, and what to do.
+fn other_environment(audience: &AudienceView, client: &ClientView<'_>) -> String {
+    let (api, env) = (&audience.identifier, audience.environment.as_str());
+    match client.environment {
+        Environment::Sandbox => format!(
+            "{api} takes {env} tokens and this is a sandbox client: register a sandbox API, \
+             or use a production client once the partner is in production"
+        ),
+        Environment::Production => format!(
+            "{api} takes {env} tokens and this is a production client: call it with a sandbox \
+             client at the sandbox token endpoint"
+        ),
     }
 }
 
@@ -305,6 +322,30 @@ mod tests {
                 .unwrap_err()
                 .code,
             OAuthErrorCode::InvalidTarget
+        );
+    }
+
+    #[test]
+    fn the_other_environment_is_named_only_for_the_partners_own_apis() {
+        let refused = |env, r: &str| {
+            let e = run_in(env, None, &[r], "orders:read bill:read").unwrap_err();
+            assert_eq!(e.code, OAuthErrorCode::InvalidTarget);
+            e.description.into_owned()
+        };
+        assert_eq!(
+            refused(Environment::Sandbox, "https://orders"),
+            "https://orders takes production tokens and this is a sandbox client: register a \
+             sandbox API, or use a production client once the partner is in production"
+        );
+        assert!(
+            refused(Environment::Production, "https://sandbox.orders").starts_with(
+                "https://sandbox.orders takes sandbox tokens and this is a production client"
+            )
+        );
+        // Someone else's API (no grant) stays unnamed.
+        assert_eq!(
+            refused(Environment::Sandbox, "https://billing"),
+            "the requested audience is not registered or not enabled"
         );
     }
 

@@ -16,6 +16,7 @@ pub mod issuer;
 pub mod key;
 pub mod limit;
 pub mod partner;
+pub mod quickstart;
 pub mod resource_server;
 pub mod token;
 pub mod trust_rule;
@@ -118,6 +119,9 @@ pub enum Command {
     /// Demonstration data: `demo seed` fills an empty catalog.
     #[command(subcommand)]
     Demo(demo::DemoCmd),
+    /// The first token in five minutes: a sandbox partner, API, client and the API's own
+    /// client, and the curl commands that use them, printed with the real values.
+    Quickstart(quickstart::QuickstartArgs),
 }
 
 pub(crate) fn print(out: Output, value: serde_json::Value, text: String) {
@@ -279,6 +283,7 @@ pub async fn run(cmd: Command, common: &CommonArgs, out: Output) -> anyhow::Resu
         Command::Alert(c) => alert::run(&cx, c).await?,
         Command::Config(c) => configuration::run(&cx, c).await?,
         Command::Demo(c) => demo::run(&cx, c).await?,
+        Command::Quickstart(c) => quickstart::run(&cx, c).await?,
     }
     Ok(())
 }
