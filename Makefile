@@ -61,8 +61,10 @@ services:
 	  echo "PostgreSQL is not reachable at $(POSTGRES_URL). Start it (pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start) or set POSTGRES_URL." >&2; \
 	  exit 1; fi
 
+# The release site is size-optimised (wasm-release profile, wasm-opt -Oz) and precompressed:
+# brotli and gzip copies beside each file, served to browsers that accept them.
 build:
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 
 build-debug:
 	cargo leptos build

@@ -2,7 +2,8 @@
 # Console pages at scale: seeds an empty database with `entente demo seed` (default 10,000
 # partners, 10 audiences x 20 scopes), starts the given binary, signs in, and prints the p50 and
 # p95 of each page's server-side render (curl's total time, 30 requests each, after 3 warm-ups),
-# then the scope matrix's time to interactive in Chromium (bench/matrix-interactive.mjs).
+# then the scope matrix's time to interactive in Chromium (bench/matrix-interactive.mjs) and the
+# sign-in page's over an emulated network (bench/console-network.mjs).
 # Usage: ENTENTE_BIN=target/release/entente LEPTOS_SITE_ROOT=target/site bench/console-pages.sh [partners]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +34,5 @@ for page in / /partners /partners/partner-00042 /partners/partner-00042/onboardi
 done
 if [ -z "${SKIP_BROWSER:-}" ]; then
   BASE=http://127.0.0.1:$PORT COOKIE="$cookie" node bench/matrix-interactive.mjs
+  BASE=http://127.0.0.1:$PORT node bench/console-network.mjs
 fi

@@ -1,7 +1,7 @@
 //! The console's routes.
 
 use leptos::prelude::*;
-use leptos_meta::{Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
@@ -12,7 +12,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::components::provide_nav_refresh();
     view! {
-        <Stylesheet id="leptos" href="/pkg/entente.css"/>
         <Title text="Entente console"/>
         <Router>
             <Routes fallback=|| view! { <pages::NotFound/> }>

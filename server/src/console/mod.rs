@@ -5,6 +5,7 @@ pub mod playground;
 pub mod services;
 pub mod sessions;
 pub mod sign_in;
+pub mod site_files;
 
 use axum::Router;
 use axum::middleware;
@@ -26,7 +27,16 @@ pub fn leptos_options() -> anyhow::Result<LeptosOptions> {
 }
 
 pub fn router(state: &AppState) -> anyhow::Result<Router> {
-    let options = leptos_options()?;
+    let mut options = leptos_options()?;
+    // Hashed names come from `hash.txt` beside the binary (written by `cargo leptos build`);
+    // a binary built otherwise (`cargo build`, the tests) serves the site's plain names.
+    if options.hash_files && !hash_file_present(&options) {
+        tracing::debug!(
+            "no {} beside the binary: built files keep their plain names",
+            options.hash_file
+        );
+        options.hash_files = false;
+    }
     let routes = generate_route_list(app::App);
     let ctx = app::ssr::ConsoleContext {
         throttle: state.login_throttle.clone(),
@@ -86,13 +96,26 @@ pub fn router(state: &AppState) -> anyhow::Result<Router> {
             context,
             app::shell,
         ))
-        .with_state(options)
+        .with_state(options.clone())
         .layer(sessions)
+        // Built files outside the session layer: no session is read or saved for them, and no
+        // Set-Cookie travels with a response any cache may keep for a year.
+        .nest(
+            &format!("/{}", options.site_pkg_dir),
+            site_files::routes(&options),
+        )
         .layer(middleware::from_fn(move |req, next| {
             refuse_cross_site(origin.clone(), req, next)
         }))
         .layer(middleware::from_fn(security_headers));
     Ok(router)
+}
+
+fn hash_file_present(options: &LeptosOptions) -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+        .is_some_and(|path| path.is_file())
 }
 
 #[cfg(test)]
@@ -109,5 +132,7 @@ mod tests {
         assert_eq!(runtime.site_addr, cargo.site_addr);
         assert_eq!(runtime.site_pkg_dir, cargo.site_pkg_dir);
         assert_eq!(runtime.site_root, cargo.site_root);
+        assert_eq!(runtime.hash_files, cargo.hash_files);
+        assert!(runtime.hash_files, "built files are named by their content");
     }
 }
