@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import path from 'node:path';
+import { expect } from '@playwright/test';
 
 export const ADMIN_EMAIL = 'admin@example.test';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -92,4 +93,23 @@ export function partnerKey(kid: string) {
     return `${head}.${body}.${b64url(sig)}`;
   };
   return { jwks: JSON.stringify({ keys: [jwk] }), token };
+}
+
+// The one-time secret dialog (issue 24, item 7): it has the focus, names the client, and is
+// closed with "I have copied it". What it showed, read before closing it.
+export async function takeSecret(page: import('@playwright/test').Page, expectNote?: string | RegExp) {
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toBeFocused();
+  if (expectNote) await expect(dialog).toContainText(expectNote);
+  const clientId = (await dialog.locator('.client-id').textContent())!.trim();
+  const secrets = dialog.locator('.client-secret');
+  const secret = (await secrets.count()) ? (await secrets.textContent())!.trim() : undefined;
+  const tokenEndpoint = (await dialog.locator('.token-endpoint').textContent())!.trim();
+  await expect(dialog.getByRole('heading')).toContainText(clientId);
+  await dialog.getByRole('button', { name: secret ? 'I have copied it' : 'Close' }).click();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  // Gone from the page, not hidden: nothing left to copy later.
+  if (secret) await expect(page.getByText(secret)).toHaveCount(0);
+  return { clientId, secret, tokenEndpoint };
 }

@@ -21,6 +21,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::overview::Overview/>
                 <Route path=path!("/partners") view=pages::partners::Partners/>
                 <Route path=path!("/partners/:slug") view=pages::clients::PartnerClients/>
+                <Route path=path!("/partners/:slug/clients/:id") view=pages::clients::detail::ClientPage/>
                 <Route path=path!("/partners/:slug/trust") view=pages::trust::TrustRules/>
                 <Route path=path!("/partners/:slug/onboarding") view=pages::onboarding::Onboarding/>
                 <Route path=path!("/audiences") view=pages::audiences::Audiences/>

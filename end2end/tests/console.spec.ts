@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, hydrated, reportCspViolations, watch } from '../fixtures';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, hydrated, reportCspViolations, takeSecret, watch } from '../fixtures';
 
 // Any console error, hydration warning, page error or 5xx response fails the test. Chromium logs
 // every 4xx fetch as "Failed to load resource"; those are expected for the wrong-password step
@@ -65,16 +65,18 @@ test('an administrator signs in, creates a partner and a client, and sees its se
   await page.getByLabel('Name').fill('backend');
   await page.getByLabel('Scopes (space-separated)').fill('orders:read');
   await page.getByRole('button', { name: 'Create client' }).click();
-  const secret = page.locator('code.client-secret');
-  await expect(secret).toHaveText(/^ent_sec_[A-Za-z0-9_-]{43}$/);
-  const clientId = await page.locator('code.client-id').textContent();
-  await page.getByRole('button', { name: 'Copy' }).click();
-  await expect(page.getByRole('button', { name: 'Copied' })).toBeVisible();
-  await expect(page.getByRole('cell', { name: clientId! })).toBeVisible();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.locator('code.client-secret')).toHaveText(/^ent_sec_[A-Za-z0-9_-]{43}$/);
+  await dialog.getByRole('button', { name: 'Copy' }).click();
+  await expect(dialog.getByRole('button', { name: 'Copied' })).toBeVisible();
+  const { clientId } = await takeSecret(page, 'Client created in production.');
+  await expect(page.getByRole('cell', { name: clientId })).toBeVisible();
+  // The form starts afresh for the next client.
+  await expect(page.getByLabel('Name')).toHaveValue('');
 
   // The secret is not shown again after a reload.
   await page.reload();
-  await expect(page.getByRole('cell', { name: clientId! })).toBeVisible();
+  await expect(page.getByRole('cell', { name: clientId })).toBeVisible();
   await expect(page.locator('code.client-secret')).toHaveCount(0);
 
   await page.getByRole('link', { name: 'Signing keys' }).click();

@@ -2,7 +2,7 @@ import { test, expect, Page } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { baseURL, cli, hydrated, partnerKey, reportCspViolations, signIn, watch } from '../fixtures';
+import { baseURL, cli, hydrated, partnerKey, reportCspViolations, signIn, takeSecret, watch } from '../fixtures';
 
 // A partner's whole way in: an organisation applies on the public form; an administrator reads
 // the application, takes it to the sandbox and invites the applicant; the partner admin signs in
@@ -142,10 +142,8 @@ test('an organisation applies, onboards itself through the portal and gets a pro
     await form.getByLabel(/Scopes/).fill('boxes:read');
     await form.getByLabel(/Token exchange/).check();
     await form.getByRole('button', { name: 'Create sandbox client' }).click();
-    const card = page.locator('.secret.card');
-    await expect(card).toContainText('Sandbox client created.');
-    const clientId = (await card.locator('.client-id').textContent())!.trim();
-    const secret = (await card.locator('.client-secret').textContent())!.trim();
+    const { clientId, secret: shown } = await takeSecret(page, 'Sandbox client created.');
+    const secret = shown!;
     await portalNav(page, 'Playground');
     await hydrated(page);
     const trial = page.locator('#trial');
@@ -270,10 +268,10 @@ test('an organisation applies, onboards itself through the portal and gets a pro
     await live.getByLabel('Old secret keeps working').selectOption('0');
     page.once('dialog', (d) => d.accept());
     await live.getByRole('button', { name: 'Rotate secret' }).click();
-    const issued = page.locator('.secret.card').first();
-    await expect(issued.locator('.token-endpoint')).toHaveText(`${baseURL}/oauth2/token`);
-    const liveId = (await issued.locator('.client-id').textContent())!.trim();
-    const liveSecret = (await issued.locator('.client-secret').textContent())!.trim();
+    const issued = await takeSecret(page, 'the old one no longer works');
+    expect(issued.tokenEndpoint).toBe(`${baseURL}/oauth2/token`);
+    const liveId = issued.clientId;
+    const liveSecret = issued.secret!;
     const token = JSON.parse(execFileSync('curl', ['-s', '-u', `${liveId}:${liveSecret}`, '-d', 'grant_type=client_credentials',
       '-d', `resource=${API}`, `${baseURL}/oauth2/token`]).toString());
     expect(token.token_type).toBe('Bearer');

@@ -38,6 +38,7 @@ impl Operations {
                 req.scopes.iter().flat_map(|s| s.split_whitespace()),
             )?;
         }
+        scope_list(&req.scopes.join(" "))?;
         let new = NewAudience {
             name: req
                 .name
@@ -125,4 +126,69 @@ impl Operations {
         self.publish().await;
         Ok(())
     }
+
+    /// More scopes on an audience, typed as a space-separated list.
+    pub async fn add_scopes(
+        &self,
+        actor: &Actor,
+        audience: &str,
+        scopes: &str,
+        now: i64,
+    ) -> Result<audience::Model, OpError> {
+        authorize(actor, Operation::ChangeAudience, Target::Global)?;
+        let set = scope_list(scopes)?;
+        if !actor.is_host() {
+            self.not_reserved(Some(audience), set.iter())?;
+        }
+        let a = self
+            .store
+            .add_scopes(actor.audit(), audience, &set, now)
+            .await?;
+        self.publish().await;
+        Ok(a)
+    }
+
+    /// Removes a scope no grant or trust rule uses.
+    pub async fn remove_scope(
+        &self,
+        actor: &Actor,
+        audience: &str,
+        scope: &str,
+        now: i64,
+    ) -> Result<(), OpError> {
+        authorize(actor, Operation::ChangeAudience, Target::Global)?;
+        if !actor.is_host() {
+            self.not_reserved(Some(audience), [scope])?;
+        }
+        self.store
+            .remove_scope(actor.audit(), audience, scope, now)
+            .await?;
+        self.publish().await;
+        Ok(())
+    }
+
+    /// Deletes an audience nothing uses (no grant, trust rule or API client).
+    pub async fn delete_audience(
+        &self,
+        actor: &Actor,
+        audience: &str,
+        now: i64,
+    ) -> Result<(), OpError> {
+        authorize(actor, Operation::ChangeAudience, Target::Global)?;
+        if !actor.is_host() {
+            self.not_reserved(Some(audience), [])?;
+        }
+        self.store
+            .delete_audience(actor.audit(), audience, now)
+            .await?;
+        self.publish().await;
+        Ok(())
+    }
+}
+
+/// A list of scopes as typed, by the rule the console checks in the browser (no commas, RFC
+/// 6749 `scope-token`s only).
+fn scope_list(typed: &str) -> Result<entente_domain::ScopeSet, OpError> {
+    entente_domain::names::check_scope_list(typed).map_err(OpError::Invalid)?;
+    entente_domain::ScopeSet::parse(typed).map_err(|e| OpError::Invalid(e.description.into_owned()))
 }

@@ -9,6 +9,7 @@ pub mod actor;
 pub mod api_clients;
 pub mod arrivals;
 pub mod catalog;
+pub mod client_changes;
 pub mod clients;
 pub mod configuration;
 pub mod error;

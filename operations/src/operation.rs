@@ -65,6 +65,8 @@ operations! {
     /// An API's own client, for introspection.
     CreateResourceServer = "create_resource_server", change: true;
     SetScopeInfo = "set_scope_info", change: true;
+    /// Scopes added to an audience, an unused one removed, an unused audience deleted.
+    ChangeAudience = "change_audience", change: true;
     SetGrant = "set_grant", change: true;
     /// Several grants at once, from the scope matrix.
     ApplyMatrix = "apply_matrix", change: true;
@@ -73,6 +75,8 @@ operations! {
     RotateClientSecret = "rotate_client_secret", change: true;
     SetClientKeys = "set_client_keys", change: true;
     SetClientEnabled = "set_client_enabled", change: true;
+    /// What a client may ask for: its scopes and grant types.
+    UpdateClient = "update_client", change: true;
 
     InviteConsoleUser = "invite_console_user", change: true;
     SetConsoleUserAccess = "set_console_user_access", change: true;

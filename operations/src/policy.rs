@@ -98,9 +98,10 @@ pub fn rule(op: Operation) -> Rule {
         ViewPlayground | TryToken => partner(PLAYGROUND),
         CreatePartner | MovePartnerStage | SuspendPartner | ReactivatePartner
         | SavePartnerRecord | AcceptQuestionnaire | CheckIssuerKeys => staff(OPERATE),
-        CreateAudience | CreateResourceServer | SetScopeInfo | SetGrant | ApplyMatrix => {
-            staff(OPERATE)
-        }
+        CreateAudience | CreateResourceServer | SetScopeInfo | ChangeAudience | SetGrant
+        | ApplyMatrix => staff(OPERATE),
+        // A partner widens its own clients by asking (Requests), so only staff edit them.
+        UpdateClient => staff(OPERATE),
         // A partner's admins manage their own clients, team and identity providers; what they
         // may give themselves is bounded by the operations' invariants (G51).
         CreateClient | RotateClientSecret | SetClientKeys | SetClientEnabled => {
@@ -383,6 +384,7 @@ mod tests {
         ("create_audience", "admin operator", "-", true),
         ("create_resource_server", "admin operator", "-", true),
         ("set_scope_info", "admin operator", "-", true),
+        ("change_audience", "admin operator", "-", true),
         ("set_grant", "admin operator", "-", true),
         ("apply_matrix", "admin operator", "-", true),
         ("create_client", "admin operator", "partner_admin", true),
@@ -393,6 +395,7 @@ mod tests {
             true,
         ),
         ("set_client_keys", "admin operator", "partner_admin", true),
+        ("update_client", "admin operator", "-", true),
         (
             "set_client_enabled",
             "admin operator",

@@ -89,6 +89,8 @@ pub struct AuditFilter {
     /// whose name contains it.
     pub actor: Option<String>,
     pub partner: Option<String>,
+    /// Exactly what an event acted on (`client:c_…`, `partner:acme`).
+    pub target: Option<String>,
     /// An action (`partner.suspend`) or a family (`partner.`).
     pub action: Option<String>,
     pub since: Option<i64>,
@@ -102,7 +104,7 @@ const DEFAULT_LIMIT: u64 = 100;
 const MAX: u64 = 10_000;
 
 impl AuditFilter {
-    /// The filter from query parameters (`actor`, `partner`, `action`, `since`, `until`,
+    /// The filter from query parameters (`actor`, `partner`, `target`, `action`, `since`, `until`,
     /// `before`, `limit`); a sentence for what cannot be read.
     pub fn from_query(q: &HashMap<String, String>, now: i64) -> std::result::Result<Self, String> {
         let text = |k: &str| {
@@ -132,6 +134,7 @@ impl AuditFilter {
         Ok(Self {
             actor: text("actor"),
             partner: text("partner"),
+            target: text("target"),
             action: text("action"),
             since: time("since")?,
             until: time("until")?,
@@ -169,6 +172,9 @@ impl Store {
         }
         if let Some(p) = f.partner.as_deref().filter(|p| !p.is_empty()) {
             q = q.filter(audit_event::Column::Partner.eq(p));
+        }
+        if let Some(t) = f.target.as_deref().filter(|t| !t.is_empty()) {
+            q = q.filter(audit_event::Column::Target.eq(t));
         }
         if let Some(a) = f.action.as_deref().filter(|a| !a.is_empty()) {
             q = if a.ends_with('.') {

@@ -56,6 +56,29 @@ pub fn check_tier_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// A list of scopes as typed: space-separated `scope-token`s (RFC 6749 §3.3: printable ASCII
+/// but space, `"` and `\\`). Commas are refused too, though §3.3 allows them: `a, b` is
+/// always a list typed the wrong way, and would make a scope `a,` nobody asked for.
+pub fn check_scope_list(typed: &str) -> Result<(), String> {
+    if typed.contains(',') {
+        return Err("separate scopes with spaces, not commas".into());
+    }
+    for token in typed.split_whitespace() {
+        if let Some(c) = token
+            .chars()
+            .find(|&c| !matches!(c, '\u{21}' | '\u{23}'..='\u{5B}' | '\u{5D}'..='\u{7E}'))
+        {
+            return Err(format!(
+                "{token:?}: a scope is printable ASCII without quotes or backslashes ({c:?} is not allowed)"
+            ));
+        }
+    }
+    if typed.split_whitespace().next().is_none() {
+        return Err("give at least one scope".into());
+    }
+    Ok(())
+}
+
 /// Highest sustained rate a tier or override may set (per second).
 pub const MAX_PER_SECOND: i64 = 1_000_000;
 /// Largest burst a tier or override may set.
@@ -79,6 +102,22 @@ pub fn check_email(email: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scope_lists() {
+        assert!(check_scope_list("orders:read orders:write").is_ok());
+        assert!(check_scope_list("  a  b ").is_ok());
+        let comma = check_scope_list("orders:read, orders:write").unwrap_err();
+        assert!(comma.contains("commas"), "{comma}");
+        assert!(check_scope_list("a\"b").unwrap_err().contains("quotes"));
+        assert!(check_scope_list("a\\b").is_err());
+        assert!(check_scope_list("café").is_err());
+        assert!(
+            check_scope_list("   ")
+                .unwrap_err()
+                .contains("at least one")
+        );
+    }
 
     #[test]
     fn emails() {

@@ -65,6 +65,8 @@ pub struct AuditQuery {
     actor: Option<String>,
     /// The partner's slug.
     partner: Option<String>,
+    /// Exactly what the event acted on (`client:c_…`, `partner:acme`).
+    target: Option<String>,
     /// Exact action, or a prefix ending in `.` (`partner.`).
     action: Option<String>,
     /// RFC 3339 time, `YYYY-MM-DD`, or a duration ago (`15m`, `24h`, `7d`).

@@ -36,6 +36,25 @@ pub enum AudienceCmd {
         #[arg(long, default_value = "medium")]
         sensitivity: String,
     },
+    /// More scopes on an audience (space-separated).
+    AddScopes {
+        #[arg(long)]
+        audience: String,
+        #[arg(long)]
+        scopes: String,
+    },
+    /// Remove a scope no partner's grant or trust rule uses.
+    RemoveScope {
+        #[arg(long)]
+        audience: String,
+        #[arg(long)]
+        scope: String,
+    },
+    /// Delete an audience nothing uses (no grant, trust rule or API client).
+    Delete {
+        #[arg(long)]
+        audience: String,
+    },
 }
 
 pub async fn run(cx: &Ctx<'_>, cmd: AudienceCmd) -> anyhow::Result<()> {
@@ -91,6 +110,36 @@ pub async fn run(cx: &Ctx<'_>, cmd: AudienceCmd) -> anyhow::Result<()> {
                 out,
                 json!({"audience": audience, "scope": scope, "description": description, "sensitivity": sensitivity}),
                 format!("scope {scope} of {audience}: {sensitivity}"),
+            );
+        }
+        AudienceCmd::AddScopes { audience, scopes } => {
+            cx.operations()?
+                .add_scopes(&cx.host(), &audience, &scopes, now)
+                .await?;
+            print(
+                out,
+                json!({"audience": audience, "added": scopes}),
+                format!("added to {audience}: {scopes}"),
+            );
+        }
+        AudienceCmd::RemoveScope { audience, scope } => {
+            cx.operations()?
+                .remove_scope(&cx.host(), &audience, &scope, now)
+                .await?;
+            print(
+                out,
+                json!({"audience": audience, "removed": scope}),
+                format!("removed {scope} from {audience}"),
+            );
+        }
+        AudienceCmd::Delete { audience } => {
+            cx.operations()?
+                .delete_audience(&cx.host(), &audience, now)
+                .await?;
+            print(
+                out,
+                json!({"deleted": audience}),
+                format!("deleted audience {audience}"),
             );
         }
         AudienceCmd::List => {

@@ -28,6 +28,17 @@ pub enum ClientCmd {
         #[command(flatten)]
         fetch: crate::config::FetchArgs,
     },
+    /// Replace what a client may ask for: its scopes and grant types (tokens stay within the
+    /// partner's grants whatever it lists).
+    Update {
+        #[arg(long)]
+        client_id: String,
+        /// Scopes this client may request (space-separated).
+        #[arg(long)]
+        scopes: String,
+        #[arg(long, default_value = "client_credentials")]
+        grant_types: String,
+    },
     /// Issue a new secret; older secrets stop working after the grace period.
     RotateSecret {
         #[arg(long)]
@@ -87,6 +98,29 @@ pub async fn run(cx: &Ctx<'_>, cmd: ClientCmd) -> anyhow::Result<()> {
                     "client_id:     {}
 auth_method:   {}",
                     m.client_id, m.auth_method
+                ),
+            );
+        }
+        ClientCmd::Update {
+            client_id,
+            scopes,
+            grant_types,
+        } => {
+            use entente_operations::client_changes::ClientChange;
+            let change = ClientChange {
+                scopes,
+                grant_types: vec![grant_types],
+            };
+            let m = cx
+                .operations()?
+                .update_client(&cx.host(), &client_id, change, now)
+                .await?;
+            print(
+                out,
+                json!({"client_id": m.client_id, "scopes": m.allowed_scopes, "grant_types": m.grant_types}),
+                format!(
+                    "client_id:     {}\nscopes:        {}\ngrant_types:   {}",
+                    m.client_id, m.allowed_scopes, m.grant_types
                 ),
             );
         }

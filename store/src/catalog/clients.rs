@@ -93,6 +93,49 @@ impl Store {
         Ok(model)
     }
 
+    /// Replaces what a client may ask for: its scopes and grant types (space-separated, as
+    /// stored); audited with both, before and after. Tokens it already holds keep their
+    /// scopes until they expire: narrowing is for what it asks next.
+    pub async fn update_client(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+        scopes: &entente_domain::ScopeSet,
+        grant_types: &[String],
+        now: i64,
+    ) -> Result<client::Model> {
+        let txn = self.write().await?;
+        let before = client::Entity::find_by_id(client_id.to_owned())
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("client {client_id}")))?;
+        crate::reserved::check_client(&txn, actor, &before).await?;
+        let (scopes, grants) = (scopes.to_string(), grant_types.join(" "));
+        if before.allowed_scopes == scopes && before.grant_types == grants {
+            return Ok(before);
+        }
+        let details = json!({
+            "before": {"scopes": before.allowed_scopes, "grant_types": before.grant_types},
+            "after": {"scopes": scopes, "grant_types": grants},
+        });
+        let mut m: client::ActiveModel = before.into();
+        m.allowed_scopes = Set(scopes);
+        m.grant_types = Set(grants);
+        let model = m.update(&txn).await?;
+        audit::record_client(
+            &txn,
+            actor,
+            entente_domain::audit::AuditAction::ClientUpdate,
+            &model,
+            details,
+            now,
+        )
+        .await?;
+        publish(&txn, topic::CATALOG, now).await?;
+        txn.commit().await?;
+        Ok(model)
+    }
+
     /// Records the console user who answers for an admin API client (four eyes count its token
     /// as them). The host's alone: it decides who administers Entente.
     pub async fn set_client_owner(

@@ -16,6 +16,7 @@ mod audiences;
 mod clients;
 mod load;
 mod partners;
+mod scopes;
 
 pub(crate) use audiences::{
     audience_by_identifier_in, audience_scopes_in, create_audience_in, insert_scopes_in,
@@ -26,6 +27,7 @@ pub(crate) use partners::{
     create_partner_in, partner_by_slug_in, reactivate_partner_in, set_partner_stage_in,
     suspend_partner_in,
 };
+pub(crate) use scopes::add_scopes_in;
 
 #[derive(Debug, Clone)]
 pub struct NewPartner {

@@ -15,7 +15,6 @@ use crate::catalog::{
     create_client_in, create_partner_in, partner_by_slug_in, set_partner_stage_in,
     suspend_partner_in,
 };
-use crate::changes::{publish, topic};
 use crate::entities::{change_request, trust_rule};
 use crate::enums::RequestStatusColumn;
 use crate::federation::{
@@ -350,19 +349,8 @@ async fn add_scopes_in(
     scopes: &[ScopeConfig],
     now: i64,
 ) -> Result<()> {
-    let a = audience_by_identifier_in(txn, audience).await?;
     let names: Vec<String> = scopes.iter().map(|s| s.name.clone()).collect();
     let set = ScopeSet::parse(&names.join(" ")).map_err(|e| invalid(e.description))?;
-    crate::catalog::insert_scopes_in(txn, &a, &set).await?;
-    audit::record(
-        txn,
-        actor,
-        entente_domain::audit::AuditAction::AudienceScopes,
-        &format!("audience:{audience}"),
-        json!({"added": set.to_string()}),
-        now,
-    )
-    .await?;
-    publish(txn, topic::CATALOG, now).await?;
+    crate::catalog::add_scopes_in(txn, actor, audience, &set, now).await?;
     Ok(())
 }

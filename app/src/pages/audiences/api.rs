@@ -85,3 +85,45 @@ pub async fn create_audience(
         .map_err(crate::ssr::op_error)?;
     Ok(a.identifier)
 }
+
+/// More scopes on an audience (space-separated).
+#[server]
+pub async fn add_audience_scopes(audience: String, scopes: String) -> Result<String, ConsoleError> {
+    let me = authorize("add_audience_scopes").await?;
+    console()?
+        .ops
+        .add_scopes(&me.acting(), &audience, &scopes, crate::ssr::now())
+        .await
+        .map_err(crate::ssr::op_error)?;
+    Ok(format!(
+        "Added to {audience}: {}. Describe them on the scope matrix.",
+        scopes.split_whitespace().collect::<Vec<_>>().join(" ")
+    ))
+}
+
+/// Removes a scope no grant or trust rule uses.
+#[server]
+pub async fn remove_audience_scope(
+    audience: String,
+    scope: String,
+) -> Result<String, ConsoleError> {
+    let me = authorize("remove_audience_scope").await?;
+    console()?
+        .ops
+        .remove_scope(&me.acting(), &audience, &scope, crate::ssr::now())
+        .await
+        .map_err(crate::ssr::op_error)?;
+    Ok(format!("Removed {scope} from {audience}."))
+}
+
+/// Deletes an audience nothing uses.
+#[server]
+pub async fn delete_audience(audience: String) -> Result<String, ConsoleError> {
+    let me = authorize("delete_audience").await?;
+    console()?
+        .ops
+        .delete_audience(&me.acting(), &audience, crate::ssr::now())
+        .await
+        .map_err(crate::ssr::op_error)?;
+    Ok(format!("Deleted {audience}."))
+}

@@ -4,8 +4,38 @@ pub mod api;
 
 use leptos::prelude::*;
 
-use crate::components::{ActionError, ErrorBox, Field, Layout, PagedTable, Submit};
-use api::{AudienceList, CreateAudience, PAGE, list_audiences};
+use crate::components::{
+    ActionDone, ActionError, ConfirmSubmit, ErrorBox, Field, Layout, PagedTable, Submit,
+};
+use api::{
+    AddAudienceScopes, AudienceList, AudienceRow, CreateAudience, DeleteAudience, PAGE,
+    RemoveAudienceScope, list_audiences,
+};
+
+/// The changes an audience's row offers.
+#[derive(Clone, Copy)]
+struct Edits {
+    add: ServerAction<AddAudienceScopes>,
+    remove: ServerAction<RemoveAudienceScope>,
+    delete: ServerAction<DeleteAudience>,
+}
+
+impl Edits {
+    fn version(&self) -> (usize, usize, usize) {
+        (
+            self.add.version().get(),
+            self.remove.version().get(),
+            self.delete.version().get(),
+        )
+    }
+}
+
+/// The server's scope-list rule, run in the browser while typing (nothing while empty).
+fn scopes_problem(v: &str) -> Option<String> {
+    (!v.trim().is_empty())
+        .then(|| entente_types::names::check_scope_list(v).err())
+        .flatten()
+}
 
 /// The server's identifier rule, run in the browser while typing (nothing while empty).
 fn identifier_problem(v: &str) -> Option<String> {
@@ -15,41 +45,120 @@ fn identifier_problem(v: &str) -> Option<String> {
 }
 
 #[component]
-fn AudienceTable(list: AudienceList, offset: RwSignal<u64>, filtered: bool) -> impl IntoView {
+fn AudienceTable(
+    list: AudienceList,
+    offset: RwSignal<u64>,
+    filtered: bool,
+    edits: Edits,
+) -> impl IntoView {
+    let change = crate::components::may_change();
     let empty = if filtered {
         "Nothing matches the filter."
     } else {
         "No audiences yet. Register each API Entente issues tokens for, with its scopes."
     };
     view! {
-        <PagedTable headings=&["Identifier", "Name", "Environment", "Scopes", "Token lifetime"] total=list.total
+        <PagedTable headings=if change { &["Identifier", "Name", "Environment", "Scopes", "Token lifetime", "Change"] } else { &["Identifier", "Name", "Environment", "Scopes", "Token lifetime"] } total=list.total
             offset=list.offset page=PAGE noun="audiences" empty=empty set_offset=offset>
-            {list.rows.into_iter().map(|a| view! {
-                <tr>
-                    <td><code>{a.identifier}</code></td>
-                    <td>{a.name}</td>
-                    <td><span class=format!("env env-{}", a.environment)>{a.environment.clone()}</span></td>
-                    <td>{a.scopes.join(" ")}</td>
-                    <td>{format!("{} s", a.token_lifetime)}</td>
-                </tr>
+            {list.rows.into_iter().map(|a| {
+                let edit = change.then(|| view! { <td><EditAudience a=a.clone() edits=edits/></td> });
+                view! {
+                    <tr>
+                        <td><code>{a.identifier}</code></td>
+                        <td>{a.name}</td>
+                        <td><span class=format!("env env-{}", a.environment)>{a.environment.clone()}</span></td>
+                        <td>{a.scopes.join(" ")}</td>
+                        <td>{format!("{} s", a.token_lifetime)}</td>
+                        {edit}
+                    </tr>
+                }
             }).collect_view()}
         </PagedTable>
+    }
+}
+
+/// An audience's scopes added and removed, and the audience deleted, each asking first where
+/// it cannot be undone; the server refuses what is in use and says by whom.
+#[component]
+fn EditAudience(a: AudienceRow, edits: Edits) -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let problem = Signal::derive(move || scopes_problem(&typed.read()));
+    let id = a.identifier.clone();
+    let chips = a
+        .scopes
+        .clone()
+        .into_iter()
+        .map(|s| {
+            let id = id.clone();
+            view! {
+                <li>
+                    <ActionForm action=edits.remove attr:class="chip-form">
+                        <input type="hidden" name="audience" value=id/>
+                        <input type="hidden" name="scope" value=s.clone()/>
+                        <code>{s.clone()}</code>
+                        <ConfirmSubmit label=format!("Remove {s}") class="secondary" question="Remove this scope? Only a scope no grant or trust rule uses can go."/>
+                    </ActionForm>
+                </li>
+            }
+        })
+        .collect_view();
+    let (add_id, delete_id) = (id.clone(), id);
+    view! {
+        <details class="edit">
+            <summary>{format!("Edit {}", a.name)}</summary>
+            <ActionForm action=edits.add attr:class="inline-form">
+                <input type="hidden" name="audience" value=add_id/>
+                <Field label="Add scopes" error=problem>
+                    <input name="scopes" required placeholder="orders:cancel" spellcheck="false"
+                        aria-invalid=move || problem.get().is_some().to_string()
+                        on:input=move |ev| typed.set(event_target_value(&ev))/>
+                </Field>
+                <Submit label="Add" busy="Adding…" pending=edits.add.pending() blocked=Signal::derive(move || problem.get().is_some())/>
+            </ActionForm>
+            <ul class="scope-chips">{chips}</ul>
+            <ActionForm action=edits.delete>
+                <input type="hidden" name="audience" value=delete_id/>
+                <ConfirmSubmit label=format!("Delete {}", a.name) class="danger"
+                    question="Delete this audience and its scopes? Only an audience no grant, trust rule or API client uses can go."/>
+            </ActionForm>
+        </details>
     }
 }
 
 #[component]
 pub fn Audiences() -> impl IntoView {
     let create = ServerAction::<CreateAudience>::new();
+    let edits = Edits {
+        add: ServerAction::new(),
+        remove: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
     let filter = RwSignal::new(String::new());
     let offset = RwSignal::new(0u64);
     let audiences = Resource::new(
-        move || (filter.get(), offset.get(), create.version().get()),
-        |(f, o, _)| list_audiences(f, o),
+        move || {
+            (
+                filter.get(),
+                offset.get(),
+                create.version().get(),
+                edits.version(),
+            )
+        },
+        |(f, o, ..)| list_audiences(f, o),
     );
     let ident = RwSignal::new(String::new());
     let problem = move || identifier_problem(&ident.read());
+    let typed = RwSignal::new(String::new());
+    let scopes_error = Signal::derive(move || scopes_problem(&typed.read()));
     view! {
         <Layout title="Audiences and scopes">
+            // What the last change did, above the list it changed.
+            <ActionDone value=Signal::derive(move || edits.add.value().get())/>
+            <ActionError value=Signal::derive(move || edits.add.value().get())/>
+            <ActionDone value=Signal::derive(move || edits.remove.value().get())/>
+            <ActionError value=Signal::derive(move || edits.remove.value().get())/>
+            <ActionDone value=Signal::derive(move || edits.delete.value().get())/>
+            <ActionError value=Signal::derive(move || edits.delete.value().get())/>
             // The filter stays outside the refreshed part: typing never loses focus.
             <label class="filter">"Filter audiences"
                 <input type="search" autocomplete="off" placeholder="identifier or name"
@@ -64,7 +173,7 @@ pub fn Audiences() -> impl IntoView {
                     match audiences.await {
                         Ok(list) => {
                             let filtered = !filter.get_untracked().trim().is_empty();
-                            view! { <AudienceTable list=list offset=offset filtered=filtered/> }.into_any()
+                            view! { <AudienceTable list=list offset=offset filtered=filtered edits=edits/> }.into_any()
                         }
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     }
@@ -81,8 +190,11 @@ pub fn Audiences() -> impl IntoView {
                                 on:input=move |ev| ident.set(event_target_value(&ev))/>
                         </Field>
                         <Field label="Name"><input name="name" placeholder="Orders API"/></Field>
-                        <Field label="Scopes (space-separated)" help="Describe them and set their sensitivity on the scope matrix.">
-                            <input name="scopes" required placeholder="orders:read orders:write"/>
+                        <Field label="Scopes (space-separated)" help="Describe them and set their sensitivity on the scope matrix."
+                            error=scopes_error>
+                            <input name="scopes" required placeholder="orders:read orders:write" spellcheck="false"
+                                aria-invalid=move || scopes_error.get().is_some().to_string()
+                                on:input=move |ev| typed.set(event_target_value(&ev))/>
                         </Field>
                         <Field label="Token lifetime (seconds)" help="30 seconds to 24 hours.">
                             <input name="token_lifetime" type="number" min="30" max="86400" value="300" required/>
@@ -94,7 +206,7 @@ pub fn Audiences() -> impl IntoView {
                             </select>
                         </Field>
                         <Submit label="Create audience" busy="Creating…" pending=create.pending()
-                            blocked=Signal::derive(move || problem().is_some())/>
+                            blocked=Signal::derive(move || problem().is_some() || scopes_error.get().is_some())/>
                         <ActionError value=Signal::derive(move || create.value().get())/>
                     </ActionForm>
                 </section>

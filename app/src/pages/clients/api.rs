@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::components::SecretShown;
 use crate::error::ConsoleError;
 use crate::pages::partners::api::PartnerRow;
 #[cfg(feature = "ssr")]
@@ -17,15 +18,6 @@ pub struct ClientRow {
     pub created: String,
     /// production or sandbox.
     pub environment: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreatedClient {
-    pub client_id: String,
-    pub client_secret: String,
-    pub environment: String,
-    /// Where it gets tokens: its environment's token endpoint.
-    pub token_endpoint: String,
 }
 
 #[server]
@@ -65,9 +57,18 @@ pub async fn create_client(
     name: String,
     scopes: String,
     environment: Option<String>,
-) -> Result<CreatedClient, ConsoleError> {
+    token_exchange: Option<String>,
+    jwt_bearer: Option<String>,
+) -> Result<SecretShown, ConsoleError> {
     use entente_operations::clients::{AuthInput, NewClientRequest};
+    use entente_types::grant_type::*;
     let admin = authorize("create_client").await?;
+    let grant_types = super::detail_api::ticked_grant_types([
+        (Some(String::new()), CLIENT_CREDENTIALS),
+        (token_exchange, GRANT_TOKEN_EXCHANGE),
+        (jwt_bearer, GRANT_JWT_BEARER),
+        (None, GRANT_REFRESH_TOKEN),
+    ]);
     let c = console()?;
     let created = c
         .ops
@@ -78,18 +79,19 @@ pub async fn create_client(
                 name,
                 scopes,
                 credentials: AuthInput::secret(),
-                grant_types: vec![],
+                grant_types,
                 environment,
             },
             crate::ssr::now(),
         )
         .await
         .map_err(crate::ssr::op_error)?;
-    Ok(CreatedClient {
+    let env = entente_domain::environment::Environment::from(created.client.environment);
+    Ok(SecretShown {
+        note: format!("Client created in {env}."),
+        client_name: created.client.name,
         client_id: created.client.client_id,
-        client_secret: created.secret.unwrap_or_default(),
-        environment: entente_domain::environment::Environment::from(created.client.environment)
-            .to_string(),
+        client_secret: created.secret,
         token_endpoint: created.token_endpoint,
     })
 }

@@ -1,13 +1,17 @@
 //! A partner's clients: list and create (the secret is shown once).
 
 pub mod api;
+pub mod detail;
+pub mod detail_api;
 mod team;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ActionError, CopyButton, ErrorBox, Field, Layout, Submit};
+use crate::components::{
+    ActionError, Check, ErrorBox, Field, Layout, SecretDialog, SecretShown, Submit,
+};
 use crate::pages::grants::{Grants, GrantsData};
 use crate::pages::partners::lifecycle::{Lifecycle, LifecycleActions};
 use crate::pages::usage::{UsagePanel, UsageState};
@@ -30,8 +34,31 @@ pub fn PartnerClients() -> impl IntoView {
         move || (slug(), create.version().get(), lifecycle.version()),
         |(s, ..)| list_clients(s),
     );
+    let typed = RwSignal::new(String::new());
+    // Nothing while empty: the browser's `required` says that on submit.
+    let scopes_problem = Signal::derive(move || {
+        let t = typed.read();
+        (!t.trim().is_empty())
+            .then(|| entente_types::names::check_scope_list(&t).err())
+            .flatten()
+    });
+    let secret: RwSignal<Option<SecretShown>> = RwSignal::new(None);
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = create.value().get() {
+            secret.set(Some(s));
+        }
+    });
+    // A successful create starts the form afresh.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(f)) = (create.value().get(), form.get()) {
+            f.reset();
+            typed.set(String::new());
+        }
+    });
     view! {
         <Layout title="Partner">
+            <SecretDialog shown=secret/>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading clients…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -66,9 +93,11 @@ pub fn PartnerClients() -> impl IntoView {
                                         <tbody>
                                             {rows.into_iter().map(|c| {
                                                 let usage = format!("/usage?partner={}&client={}", slug(), c.client_id);
+                                                let page = format!("/partners/{}/clients/{}", slug(), c.client_id);
+                                                let shown_id = c.client_id.clone();
                                                 view! {
                                                     <tr>
-                                                        <td><code>{c.client_id.clone()}</code></td>
+                                                        <td><A href=page><code>{shown_id}</code></A></td>
                                                         <td>{c.name}</td>
                                                         <td><span class=format!("env env-{}", c.environment)>{c.environment.clone()}</span></td>
                                                         <td>{c.auth_method}</td>
@@ -96,11 +125,14 @@ pub fn PartnerClients() -> impl IntoView {
             {crate::components::may_change().then(|| view! {
                 <section>
                     <h2>"New client"</h2>
-                    <ActionForm action=create attr:class="card" attr:id="new-client">
+                    <ActionForm action=create attr:class="card" attr:id="new-client" node_ref=form>
                         <input type="hidden" name="partner" value=slug/>
                         <Field label="Name" help="What the client is, for people: backend, nightly-export."><input name="name" required placeholder="backend"/></Field>
-                        <Field label="Scopes (space-separated)" help="The most this client may request; tokens also stay within the partner's grants.">
-                            <input name="scopes" required placeholder="orders:read"/>
+                        <Field label="Scopes (space-separated)" help="The most this client may request; tokens also stay within the partner's grants."
+                            error=scopes_problem>
+                            <input name="scopes" required placeholder="orders:read" spellcheck="false"
+                                aria-invalid=move || scopes_problem.get().is_some().to_string()
+                                on:input=move |ev| typed.set(event_target_value(&ev))/>
                         </Field>
                         <Field label="Environment" help="Sandbox clients get sandbox tokens for sandbox audiences. A partner gets production clients once it is in production.">
                             <select name="environment">
@@ -109,20 +141,13 @@ pub fn PartnerClients() -> impl IntoView {
                                 <option value="production">"Production"</option>
                             </select>
                         </Field>
-                        <Submit label="Create client" busy="Creating…" pending=create.pending()/>
+                        <Check name="token_exchange" label="Token exchange (RFC 8693): the partner's users' tokens for ours"
+                            help="Needs a trust rule under Trust rules naming this partner's identity provider."/>
+                        <Check name="jwt_bearer" label="JWT bearer (RFC 7523): the partner IdP's assertions"/>
+                        <Submit label="Create client" busy="Creating…" pending=create.pending()
+                            blocked=Signal::derive(move || scopes_problem.get().is_some())/>
                         <ActionError value=Signal::derive(move || create.value().get())/>
                     </ActionForm>
-                    {move || match create.value().get() {
-                        Some(Ok(c)) => Some(view! {
-                            <div class="secret card" role="status">
-                                <p><strong>"Client created."</strong> " Copy the secret now: it is shown only once."</p>
-                                <p>"client_id " <code class="client-id">{c.client_id.clone()}</code></p>
-                                <p>"environment " <span class=format!("env env-{}", c.environment)>{c.environment.clone()}</span> " · token endpoint " <code class="token-endpoint">{c.token_endpoint.clone()}</code></p>
-                                <p>"client_secret " <code class="client-secret">{c.client_secret.clone()}</code> " " <CopyButton text=c.client_secret/></p>
-                            </div>
-                        }),
-                        _ => None,
-                    }}
                 </section>
             })}
         </Layout>

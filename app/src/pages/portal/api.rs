@@ -230,15 +230,8 @@ pub async fn portal_clients() -> Result<ClientsPage, ConsoleError> {
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PortalSecret {
-    pub client_id: String,
-    /// None for a private_key_jwt client: it signs assertions with its own private key.
-    pub client_secret: Option<String>,
-    pub token_endpoint: String,
-    /// What happened, in a sentence.
-    pub note: String,
-}
+/// A new client or secret, as the page's secret dialog shows it.
+pub use crate::components::SecretShown as PortalSecret;
 
 /// A sandbox client of the caller's partner, with scopes it holds on sandbox audiences only and
 /// grant types among `PORTAL_GRANT_TYPES`: a partner cannot give itself anything more (G51).
@@ -289,6 +282,7 @@ pub async fn portal_create_client(
         .map_err(crate::ssr::op_error)?;
     Ok(PortalSecret {
         token_endpoint: created.token_endpoint,
+        client_name: created.client.name,
         client_id: created.client.client_id,
         note: if created.secret.is_some() {
             "Sandbox client created.".into()
@@ -317,6 +311,7 @@ pub async fn portal_rotate_secret(
     let env = entente_domain::environment::Environment::from(client.environment);
     Ok(PortalSecret {
         token_endpoint: format!("{}/oauth2/token", env.issuer(&c.issuer)),
+        client_name: client.name,
         client_id: client.client_id,
         client_secret: Some(secret),
         note: match (overlap, OVERLAPS.iter().find(|(s, _)| *s == overlap)) {

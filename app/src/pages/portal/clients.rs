@@ -8,31 +8,12 @@ use super::PortalLayout;
 use super::api::{
     OVERLAPS, PortalCreateClient, PortalRotateSecret, PortalSetClientEnabled, portal_clients,
 };
-use super::keys::{KeyFields, ReplaceKeys};
 use super::keys_api::PortalSetClientKeys;
 use super::requests_api::PortalRequestClient;
 use crate::components::{
-    ActionDone, ActionError, Check, ConfirmSubmit, CopyButton, ErrorBox, Field, Submit,
+    ActionDone, ActionError, Check, ConfirmSubmit, ErrorBox, Field, KeyFields, ReplaceKeys,
+    SecretDialog, SecretShown, Submit,
 };
-
-#[component]
-fn SecretCard(
-    client_id: String,
-    secret: Option<String>,
-    endpoint: String,
-    note: String,
-) -> impl IntoView {
-    view! {
-        <div class="secret card" role="status">
-            <p><strong>{note}</strong> {secret.is_some().then_some(" Copy the secret now: it is shown only once.")}</p>
-            <p>"client_id " <code class="client-id">{client_id}</code></p>
-            {secret.map(|secret| view! {
-                <p>"client_secret " <code class="client-secret">{secret.clone()}</code> " " <CopyButton text=secret/></p>
-            })}
-            <p>"token endpoint " <code class="token-endpoint">{endpoint}</code></p>
-        </div>
-    }
-}
 
 #[component]
 pub fn PortalClients() -> impl IntoView {
@@ -53,6 +34,17 @@ pub fn PortalClients() -> impl IntoView {
         },
         |_| portal_clients(),
     );
+    let secret: RwSignal<Option<SecretShown>> = RwSignal::new(None);
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = rotate.value().get() {
+            secret.set(Some(s));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = create.value().get() {
+            secret.set(Some(s));
+        }
+    });
     let typed = RwSignal::new(String::new());
     let key_auth = RwSignal::new(false);
     let keys_blocked = RwSignal::new(false);
@@ -63,9 +55,7 @@ pub fn PortalClients() -> impl IntoView {
             <ActionDone value=Signal::derive(move || toggle.value().get())/>
             <ActionError value=Signal::derive(move || set_keys.value().get())/>
             <ActionDone value=Signal::derive(move || set_keys.value().get())/>
-            {move || rotate.value().get().and_then(Result::ok).map(|s| view! {
-                <SecretCard client_id=s.client_id secret=s.client_secret endpoint=s.token_endpoint note=s.note/>
-            })}
+            <SecretDialog shown=secret/>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading clients…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -194,9 +184,6 @@ pub fn PortalClients() -> impl IntoView {
                     }
                 })}
             </Transition>
-            {move || create.value().get().and_then(Result::ok).map(|s| view! {
-                <SecretCard client_id=s.client_id secret=s.client_secret endpoint=s.token_endpoint note=s.note/>
-            })}
         </PortalLayout>
     }
 }

@@ -11,7 +11,6 @@ mod docs;
 pub mod docs_api;
 mod issuers;
 pub mod issuers_api;
-mod keys;
 pub mod keys_api;
 mod requests;
 pub mod requests_api;

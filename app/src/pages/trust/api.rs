@@ -27,6 +27,10 @@ pub struct RuleRow {
     pub audience: String,
     pub scopes: String,
     pub claims: String,
+    /// Claim values that unlock scopes: `groups:admins=orders:write`.
+    pub mappings: String,
+    /// Access token lifetime in seconds; `None`: the audience's.
+    pub lifetime: Option<i64>,
     pub delegation: String,
     pub pairwise: bool,
     pub refresh: bool,
@@ -111,6 +115,12 @@ pub async fn trust_overview(partner: String) -> Result<TrustData, ConsoleError> 
                 audience: audience_of(&r.audience_id),
                 scopes: r.scopes.clone(),
                 claims: names(&r.claims, "to"),
+                mappings: serde_json::from_str(&r.mappings)
+                    .map(|m: Vec<entente_domain::federation::rules::ScopeMapping>| {
+                        entente_domain::federation::rules::format_scope_mappings(&m)
+                    })
+                    .unwrap_or_default(),
+                lifetime: r.lifetime,
                 delegation: match (r.delegation, r.delegation_only) {
                     (false, _) => "no".into(),
                     (true, false) => format!("allowed, depth ≤ {}", r.max_depth),
@@ -201,6 +211,11 @@ pub async fn set_trust_rule(
     pairwise: Option<String>,
     refresh: Option<String>,
     reason: String,
+    /// `claim:value=scope` items; absent: kept from the rule it replaces.
+    mappings: Option<String>,
+    delegation_only: Option<String>,
+    /// Seconds; blank: the audience's; absent: kept from the rule it replaces.
+    lifetime: Option<String>,
 ) -> Result<String, ConsoleError> {
     use entente_domain::federation::rules;
     let admin = authorize("set_trust_rule").await?;
@@ -219,7 +234,7 @@ pub async fn set_trust_rule(
         entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad(e.description.to_string()))?;
     let mut r = entente_store::federation::NewTrustRule::new(scopes);
     r.claims = rules::parse_claim_passes(&claims).map_err(bad)?;
-    r.delegation = delegation.is_some();
+    r.delegation = delegation.is_some() || delegation_only.is_some();
     r.max_depth = max_depth;
     r.pairwise = pairwise.is_some();
     r.refresh = refresh.is_some();
@@ -236,6 +251,23 @@ pub async fn set_trust_rule(
         r.lifetime = before.lifetime;
         r.refresh_lifetime = before.refresh_lifetime;
     }
+    if let Some(m) = mappings {
+        r.mappings = rules::parse_scope_mappings(&m).map_err(bad)?;
+    }
+    if delegation_only.is_some() {
+        r.delegation_only = true;
+    } else if full_form(&lifetime) {
+        // The full form was sent: an unticked box means no.
+        r.delegation_only = false;
+    }
+    if let Some(l) = lifetime {
+        r.lifetime = match l.trim() {
+            "" => None,
+            t => Some(t.parse::<i64>().map_err(|_| {
+                bad("the token lifetime is a number of seconds, or blank for the audience's".into())
+            })?),
+        };
+    }
     let change = entente_store::governance::Change::TrustRule {
         partner,
         issuer,
@@ -243,6 +275,48 @@ pub async fn set_trust_rule(
         rule: r,
     };
     submit_change(&admin, change, &reason).await
+}
+
+/// Whether the rule form sent its full set of fields (it always sends `lifetime`); older
+/// callers that do not are given what the rule had.
+#[cfg(feature = "ssr")]
+fn full_form(lifetime: &Option<String>) -> bool {
+    lifetime.is_some()
+}
+
+/// Turns a trusted issuer off (at once: its tokens are refused within a second) or on again
+/// (a request when it widens production access). `enabled`: "true" or "false".
+#[server]
+pub async fn set_issuer_state(
+    partner: String,
+    issuer: String,
+    enabled: String,
+    reason: Option<String>,
+) -> Result<String, ConsoleError> {
+    let admin = authorize("set_issuer_state").await?;
+    let enabled = match enabled.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(bad_request("enabled is true or false")),
+    };
+    let out = console()?
+        .ops
+        .set_issuer_enabled(
+            &admin.acting(),
+            &partner,
+            &issuer,
+            enabled,
+            reason.as_deref().unwrap_or(""),
+            crate::ssr::now(),
+        )
+        .await
+        .map_err(crate::ssr::op_error)?;
+    if enabled {
+        return Ok(crate::ssr::outcome_sentence(out));
+    }
+    Ok(format!(
+        "{issuer} disabled: its tokens are refused from now on."
+    ))
 }
 
 #[server]

@@ -11,7 +11,8 @@ use crate::components::{
     ActionDone, ActionError, Check, ConfirmSubmit, ErrorBox, Field, Layout, Submit,
 };
 use api::{
-    AddTrustedIssuer, ExplainToken, SetRuleEnabled, SetTrustRule, TrustData, trust_overview,
+    AddTrustedIssuer, ExplainToken, SetIssuerState, SetRuleEnabled, SetTrustRule, TrustData,
+    trust_overview,
 };
 
 use entente_types::grant_type::{TT_ACCESS_TOKEN as TT_ACCESS, TT_ID_TOKEN as TT_ID, TT_JWT};
@@ -23,8 +24,11 @@ pub fn TrustRules() -> impl IntoView {
     let add_issuer = ServerAction::<AddTrustedIssuer>::new();
     let set_rule = ServerAction::<SetTrustRule>::new();
     let toggle = ServerAction::<SetRuleEnabled>::new();
+    let issuer_state = ServerAction::<SetIssuerState>::new();
     let explain = ServerAction::<ExplainToken>::new();
-    crate::components::refresh_nav_on(move || set_rule.version().get() + toggle.version().get());
+    crate::components::refresh_nav_on(move || {
+        set_rule.version().get() + toggle.version().get() + issuer_state.version().get()
+    });
     let data = Resource::new(
         move || {
             (
@@ -32,6 +36,7 @@ pub fn TrustRules() -> impl IntoView {
                 add_issuer.version().get(),
                 set_rule.version().get(),
                 toggle.version().get(),
+                issuer_state.version().get(),
             )
         },
         |(s, ..)| trust_overview(s),
@@ -41,7 +46,7 @@ pub fn TrustRules() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading trust rules…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(o) => view! { <Overview o=o toggle=toggle set_rule=set_rule explain=explain/> }.into_any(),
+                        Ok(o) => view! { <Overview o=o toggle=toggle issuer_state=issuer_state set_rule=set_rule explain=explain/> }.into_any(),
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     }
                 })}
@@ -82,6 +87,7 @@ pub fn TrustRules() -> impl IntoView {
 fn Overview(
     o: TrustData,
     toggle: ServerAction<SetRuleEnabled>,
+    issuer_state: ServerAction<SetIssuerState>,
     set_rule: ServerAction<SetTrustRule>,
     explain: ServerAction<ExplainToken>,
 ) -> impl IntoView {
@@ -102,13 +108,34 @@ fn Overview(
         } else {
             view! {
                 <table id="issuers">
-                    <thead><tr><th>"Issuer"</th><th>"Keys"</th><th>"Token kinds"</th><th>"Accepted aud"</th></tr></thead>
+                    <thead><tr><th>"Issuer"</th><th>"Keys"</th><th>"Token kinds"</th><th>"Accepted aud"</th><th>"State"</th></tr></thead>
                     <tbody>
-                        {o.issuers.into_iter().map(|i| view! {
-                            <tr><td><code>{i.issuer}</code></td><td>{i.keys}</td><td>{i.kinds}</td><td>{i.audiences}</td></tr>
+                        {o.issuers.into_iter().map(|i| {
+                            let on = i.enabled;
+                            let partner = slug.clone();
+                            view! {
+                                <tr>
+                                    <td><code>{i.issuer.clone()}</code></td><td>{i.keys}</td><td>{i.kinds}</td><td>{i.audiences}</td>
+                                    <td class="state-cell">
+                                        <span class=if on { "state state-active" } else { "state state-revoked" }>{if on { "enabled" } else { "disabled" }}</span>
+                                        {crate::components::may_change().then(|| view! {
+                                            <ActionForm action=issuer_state>
+                                                <input type="hidden" name="partner" value=partner/>
+                                                <input type="hidden" name="issuer" value=i.issuer.clone()/>
+                                                <input type="hidden" name="enabled" value=(!on).to_string()/>
+                                                <ConfirmSubmit label=if on { "Disable" } else { "Enable" } ask=on
+                                                    class=if on { "danger" } else { "secondary" }
+                                                    question="Disable this issuer? Its tokens are refused for exchange within a second."/>
+                                            </ActionForm>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
                         }).collect_view()}
                     </tbody>
                 </table>
+                <ActionError value=Signal::derive(move || issuer_state.value().get())/>
+                <ActionDone value=Signal::derive(move || issuer_state.value().get())/>
             }.into_any()
         }}
         <h2>"Trust rules"</h2>
@@ -117,7 +144,7 @@ fn Overview(
         } else {
             view! {
                 <table id="rules">
-                    <thead><tr><th>"Issuer"</th><th>"Audience"</th><th>"At most"</th><th>"Claims passed"</th><th>"Delegation"</th><th>"Subject"</th><th>"Refresh"</th><th>"State"</th></tr></thead>
+                    <thead><tr><th>"Issuer"</th><th>"Audience"</th><th>"At most"</th><th>"Claim → scope"</th><th>"Claims passed"</th><th>"Delegation"</th><th>"Subject"</th><th>"Lifetime"</th><th>"Refresh"</th><th>"State"</th></tr></thead>
                     <tbody>
                         {o.rules.into_iter().map(|r| {
                             let id = r.id.clone();
@@ -127,11 +154,14 @@ fn Overview(
                                     <td><code>{r.issuer}</code></td>
                                     <td><code>{r.audience}</code></td>
                                     <td>{r.scopes}</td>
+                                    <td>{if r.mappings.is_empty() { "—".to_owned() } else { r.mappings }}</td>
                                     <td>{if r.claims.is_empty() { "sub only".to_owned() } else { r.claims }}</td>
                                     <td>{r.delegation}</td>
                                     <td>{if r.pairwise { "pairwise" } else { "public" }}</td>
+                                    <td>{r.lifetime.map_or_else(|| "the audience's".to_owned(), |l| format!("{l} s"))}</td>
                                     <td>{if r.refresh { "yes" } else { "no" }}</td>
-                                    <td>
+                                    <td class="state-cell">
+                                        <span class=if enabled { "state state-active" } else { "state state-revoked" }>{if enabled { "enabled" } else { "disabled" }}</span>
                                         {if crate::components::may_change() {
                                             view! {
                                                 <ActionForm action=toggle>
@@ -146,7 +176,7 @@ fn Overview(
                                                 </ActionForm>
                                             }.into_any()
                                         } else {
-                                            view! { {if enabled { "enabled" } else { "disabled" }} }.into_any()
+                                            ().into_any()
                                         }}
                                     </td>
                                 </tr>
@@ -179,12 +209,19 @@ fn Overview(
                             <Field label="Claims passed through (allowlist)" help="Partner claims copied into issued tokens; rename with from=to.">
                                 <input name="claims" placeholder="email"/>
                             </Field>
+                            <Field label="Claim values that unlock scopes" help="claim:value=scope, space-separated: groups:admins=orders:write gives orders:write to tokens whose groups contain admins (still within the ceiling and the grant).">
+                                <input name="mappings" placeholder="groups:admins=orders:write" spellcheck="false"/>
+                            </Field>
                             <Check name="delegation" label="Allow delegation (actor tokens)"/>
+                            <Check name="delegation_only" label="Delegation only: every exchange must name an actor"/>
                             <Field label="Maximum delegation depth">
                                 <input name="max_depth" type="number" min="1" max="5" value="1" required/>
                             </Field>
                             <Check name="pairwise" label="Pairwise subject per audience" help="APIs cannot correlate the partner's users across audiences."/>
                             <Check name="refresh" label="Issue refresh tokens"/>
+                            <Field label="Token lifetime (seconds)" help="Blank: the audience's. At most the audience's lifetime is used.">
+                                <input name="lifetime" type="number" min="30" max="86400" placeholder="the audience's"/>
+                            </Field>
                             <Field label="Reason (shown to the approver when the rule widens production access)">
                                 <input name="reason" maxlength="1000" placeholder="partner onboarding ticket 4711"/>
                             </Field>

@@ -6,9 +6,12 @@
 use crate::common::{self, Backend, TestServer};
 use crate::fed;
 
+mod audiences;
+mod clients;
 mod explain;
 mod roles;
 mod sessions;
+mod trust_form;
 mod web_security;
 
 pub(crate) fn server_fns() -> Vec<(&'static str, String)> {

@@ -3,8 +3,13 @@
 
 use leptos::prelude::*;
 
-use super::keys_api::PortalSetClientKeys;
-use crate::components::{ConfirmSubmit, Field};
+use leptos::server_fn::client::Client;
+use leptos::server_fn::codec::PostUrl;
+use leptos::server_fn::request::ClientReq;
+use leptos::server_fn::{Http, ServerFn};
+use serde::de::DeserializeOwned;
+
+use super::{ConfirmSubmit, Field};
 
 /// What is wrong with a pasted JWKS, as far as the browser can tell (the server checks each key).
 pub fn jwks_problem(text: &str) -> Option<String> {
@@ -66,13 +71,24 @@ pub fn KeyFields(blocked: RwSignal<bool>) -> impl IntoView {
 
 /// Replaces a client's keys, or moves a secret client to private_key_jwt (its secrets stop
 /// working, so that asks first). The action's outcome is shown once, at the top of the page.
+/// Any door's keys action (the console's, the portal's): it takes `client_id`, `jwks` and
+/// `jwks_uri`; the bounds are `ActionForm`'s.
 #[component]
-pub fn ReplaceKeys(
+pub fn ReplaceKeys<A, O>(
     client_id: String,
     /// The client uses a secret now (the form switches it).
     switch: bool,
-    action: ServerAction<PortalSetClientKeys>,
-) -> impl IntoView {
+    action: ServerAction<A>,
+) -> impl IntoView
+where
+    A: DeserializeOwned + ServerFn<Protocol = Http<PostUrl, O>> + Clone + Send + Sync + 'static,
+    <<A::Client as Client<A::Error>>::Request as ClientReq<A::Error>>::FormData:
+        From<leptos::web_sys::FormData>,
+    A::Output: Send + Sync + 'static,
+    A::Error: Send + Sync + 'static,
+    <A as ServerFn>::Client: Client<<A as ServerFn>::Error>,
+    O: 'static,
+{
     let blocked = RwSignal::new(false);
     view! {
         <details class="keys">
