@@ -25,6 +25,10 @@ test('audiences are created, filtered and paged on the server', async ({ page })
   await identifier.fill('https://orders.api.test');
   await expect(page.getByRole('alert')).toHaveCount(0);
   await page.getByLabel('Name').fill('Orders');
+  // A list typed with commas would make a scope `orders:read,` nobody could remove: refused.
+  await page.getByLabel('Scopes (space-separated)').fill('orders:read, orders:write');
+  await expect(page.getByText('separate scopes with spaces, not commas')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Create audience' })).toBeDisabled();
   await page.getByLabel('Scopes (space-separated)').fill('orders:read orders:write');
   await page.getByRole('button', { name: 'Create audience' }).click();
 
@@ -33,6 +37,7 @@ test('audiences are created, filtered and paged on the server', async ({ page })
   await expect(page.getByRole('cell', { name: 'https://orders.api.test' })).toBeVisible();
   await expect(page.getByRole('cell', { name: 'orders:read orders:write' })).toBeVisible();
   await expect(page.getByRole('navigation', { name: 'Pages' })).toHaveCount(0);
+
   await page.getByLabel('Filter audiences').fill('nothing like it');
   await expect(page.getByText('Nothing matches the filter.')).toBeVisible();
 

@@ -11,8 +11,8 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
   cli('partner', 'create', '--slug', 'globex', '--name', 'Globex', '--stage', 'sandbox');
   // A partner in the sandbox stage: its client and audience are the sandbox's.
   cli('audience', 'create', '--identifier', API, '--scopes', 'orders:read orders:write', '--environment', 'sandbox');
-  cli('grant', 'set', '--partner', 'globex', '--audience', API, '--scopes', 'orders:read');
-  const created = JSON.parse(cli('client', 'create', '--partner', 'globex', '--name', 'gateway', '--scopes', 'orders:read',
+  cli('grant', 'set', '--partner', 'globex', '--audience', API, '--scopes', 'orders:read orders:write');
+  const created = JSON.parse(cli('client', 'create', '--partner', 'globex', '--name', 'gateway', '--scopes', 'orders:read orders:write',
     '--grant-types', 'client_credentials urn:ietf:params:oauth:grant-type:token-exchange', '--output', 'json'));
   const key = partnerKey('globex-1');
   const now = Math.floor(Date.now() / 1000);
@@ -75,6 +75,7 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
   page.once('dialog', (d) => d.accept());
   await page.locator('#rules').getByRole('button', { name: 'Disable' }).click();
   await expect(page.locator('#rules').getByRole('button', { name: 'Enable' })).toBeVisible();
+  await expect(page.locator('#rules .state')).toHaveText('disabled');
 
   // The token service hears of the change through the change feed (≤ 1 s).
   await tryIt.getByLabel('Subject token').fill(good);
@@ -83,6 +84,39 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
     await expect(decision).toContainText('is disabled', { timeout: 500 });
   }).toPass({ timeout: 5_000 });
   await expect(decision).toContainText('Denied');
+
+  // Issue 24, item 6: the rule form sets what the CLI can — a claim value that unlocks a scope,
+  // a lifetime — and saving it again replaces the rule (enabled again: a sandbox partner).
+  await rule.locator('select[name=audience]').selectOption(API);
+  await rule.getByLabel('At most these scopes').fill('orders:read orders:write');
+  await rule.getByLabel('Claim values that unlock scopes').fill('groups:admins=orders:write');
+  await rule.getByLabel('Token lifetime (seconds)').fill('120');
+  await rule.getByRole('button', { name: 'Save rule' }).click();
+  const rules = page.locator('#rules');
+  await expect(rules).toContainText('groups:admins=orders:write');
+  await expect(rules).toContainText('120 s');
+  const admins = key.token({ iss: IDP, sub: 'carol', aud: baseURL, iat: now, exp: now + 600, jti: 'e2e-3', groups: ['admins'] });
+  await tryIt.getByLabel('Subject token').fill(admins);
+  await tryIt.getByLabel('Scope (optional)').fill('orders:read orders:write');
+  await expect(async () => {
+    await tryIt.getByRole('button', { name: 'Explain' }).click();
+    await expect(decision).toContainText('Allowed', { timeout: 500 });
+  }).toPass({ timeout: 5_000 });
+
+  // The issuer's row: enabled, disabled after a confirmation, and its tokens refused.
+  const issuers = page.locator('#issuers');
+  await expect(issuers.locator('.state')).toHaveText('enabled');
+  page.once('dialog', (d) => d.accept());
+  await issuers.getByRole('button', { name: 'Disable' }).click();
+  await expect(issuers.locator('.state')).toHaveText('disabled');
+  await expect(page.getByRole('status').filter({ hasText: 'its tokens are refused from now on' })).toBeVisible();
+  await expect(async () => {
+    await tryIt.getByRole('button', { name: 'Explain' }).click();
+    await expect(decision).toContainText('Denied', { timeout: 500 });
+  }).toPass({ timeout: 5_000 });
+  await issuers.getByRole('button', { name: 'Enable' }).click();
+  await expect(issuers.locator('.state')).toHaveText('enabled');
+  await page.screenshot({ path: 'test-results/trust-rules.png', fullPage: true });
 
   expect(problems, problems.join('\n')).toEqual([]);
 });

@@ -7,7 +7,7 @@ import { baseURL, cli, hydrated, reportCspViolations, signIn, takeSecret, watch 
 // as they are typed, grant types ticked, a rotation with an overlap, disabled behind a
 // confirmation, and every change on its audit trail — each felt by the token endpoint.
 
-const API = 'https://initech.e2e.test';
+const API = 'https://massive.e2e.test';
 const ENDPOINT = `${baseURL}/sandbox/oauth2/token`;
 
 function token(id: string, secret: string): { status: number; body: any } {
@@ -20,19 +20,19 @@ function token(id: string, secret: string): { status: number; body: any } {
 test('an operator creates, edits, rotates and disables a client in the console', async ({ page }) => {
   const problems = watch(page, (status) => status === 400);
   await reportCspViolations(page);
-  cli('partner', 'create', '--slug', 'initech', '--name', 'Initech', '--stage', 'sandbox');
-  cli('audience', 'create', '--identifier', API, '--scopes', 'initech:read initech:write', '--environment', 'sandbox');
-  cli('grant', 'set', '--partner', 'initech', '--audience', API, '--scopes', 'initech:read');
+  cli('partner', 'create', '--slug', 'massive', '--name', 'Massive Dynamic', '--stage', 'sandbox');
+  cli('audience', 'create', '--identifier', API, '--scopes', 'massive:read massive:write', '--environment', 'sandbox');
+  cli('grant', 'set', '--partner', 'massive', '--audience', API, '--scopes', 'massive:read');
 
   await signIn(page);
-  await page.goto('/partners/initech');
+  await page.goto('/partners/massive');
   await hydrated(page);
   const form = page.locator('#new-client');
   await form.getByLabel('Name').fill('gateway');
-  await form.getByLabel(/Scopes/).fill('initech:read, initech:write');
+  await form.getByLabel(/Scopes/).fill('massive:read, massive:write');
   await expect(form.getByText('separate scopes with spaces, not commas')).toBeVisible();
   await expect(form.getByRole('button', { name: 'Create client' })).toBeDisabled();
-  await form.getByLabel(/Scopes/).fill('initech:read');
+  await form.getByLabel(/Scopes/).fill('massive:read');
   await form.getByLabel(/Token exchange/).check();
   await form.getByRole('button', { name: 'Create client' }).click();
   const created = await takeSecret(page, 'Client created in sandbox.');
@@ -42,7 +42,7 @@ test('an operator creates, edits, rotates and disables a client in the console',
 
   // Its page, from the list.
   await page.getByRole('link', { name: created.clientId }).click();
-  await expect(page).toHaveURL(new RegExp(`/partners/initech/clients/${created.clientId}$`));
+  await expect(page).toHaveURL(new RegExp(`/partners/massive/clients/${created.clientId}$`));
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'gateway' })).toBeVisible();
   const facts = page.locator('dl.facts');
@@ -53,11 +53,11 @@ test('an operator creates, edits, rotates and disables a client in the console',
   // What it may ask for: checked as typed; beyond the partner's grants is a warning only.
   const ask = page.locator('#client-ask-for');
   const scopes = ask.getByLabel(/Scopes/);
-  await scopes.fill('initech:read,initech:write');
+  await scopes.fill('massive:read,massive:write');
   await expect(ask.getByText('separate scopes with spaces, not commas')).toBeVisible();
   await expect(ask.getByRole('button', { name: 'Save' })).toBeDisabled();
-  await scopes.fill('initech:read initech:write');
-  await expect(ask.getByText('not granted to this partner in sandbox: initech:write')).toBeVisible();
+  await scopes.fill('massive:read massive:write');
+  await expect(ask.getByText('not granted to this partner in sandbox: massive:write')).toBeVisible();
   await expect(ask.getByRole('button', { name: 'Save' })).toBeEnabled();
   await ask.getByLabel(/Client credentials/).uncheck();
   await ask.getByLabel(/Token exchange/).uncheck();
@@ -65,11 +65,11 @@ test('an operator creates, edits, rotates and disables a client in the console',
   await expect(ask.getByRole('button', { name: 'Save' })).toBeDisabled();
   await ask.getByLabel(/Token exchange/).check();
   await ask.getByRole('button', { name: 'Save' }).click();
-  await expect(ask.getByRole('status').filter({ hasText: 'Saved: gateway may ask for initech:read initech:write' })).toBeVisible();
+  await expect(ask.getByRole('status').filter({ hasText: 'Saved: gateway may ask for massive:read massive:write' })).toBeVisible();
   await expect(facts).toContainText('token-exchange');
   await expect(facts).not.toContainText('client_credentials');
   await expect.poll(() => token(created.clientId, created.secret!).body.error).toBe('unauthorized_client');
-  await expect(page.locator('ol.events li').first()).toContainText('scopes initech:read → initech:read initech:write');
+  await expect(page.locator('ol.events li').first()).toContainText('scopes massive:read → massive:read massive:write');
 
   // Back to client credentials, then a rotation with an hour of overlap: both secrets work.
   await ask.getByLabel(/Client credentials/).check();
@@ -80,6 +80,8 @@ test('an operator creates, edits, rotates and disables a client in the console',
   await rotate.getByLabel('The old secret keeps working for').selectOption('3600');
   page.once('dialog', (d) => d.accept());
   await rotate.getByRole('button', { name: 'Rotate secret' }).click();
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await page.screenshot({ path: 'test-results/secret-dialog.png' });
   const rotated = await takeSecret(page, 'the old one keeps working for 1 hour');
   expect(rotated.secret).not.toBe(created.secret);
   await expect.poll(() => token(created.clientId, rotated.secret!).status).toBe(200);
