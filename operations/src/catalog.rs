@@ -136,9 +136,12 @@ impl Operations {
         now: i64,
     ) -> Result<audience::Model, OpError> {
         authorize(actor, Operation::ChangeAudience, Target::Global)?;
+        if !actor.is_host() {
+            self.not_reserved(Some(audience), [])?;
+        }
         let set = scope_list(scopes)?;
         if !actor.is_host() {
-            self.not_reserved(Some(audience), set.iter())?;
+            self.not_reserved(None, set.iter())?;
         }
         let a = self
             .store

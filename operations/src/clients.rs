@@ -271,6 +271,7 @@ impl Operations {
         grant_types: &[String],
         environment: Option<&str>,
     ) -> Result<DraftClient, OpError> {
+        entente_domain::names::check_scope_list(scopes).map_err(OpError::Invalid)?;
         let scopes =
             ScopeSet::parse(scopes).map_err(|e| OpError::Invalid(e.description.to_string()))?;
         if scopes.is_empty() {

@@ -63,7 +63,10 @@ pub fn check_scope_list(typed: &str) -> Result<(), String> {
     if typed.contains(',') {
         return Err("separate scopes with spaces, not commas".into());
     }
-    for token in typed.split_whitespace() {
+    // Spaces only, as RFC 6749 §3.3 and the server's parser: a tab or a no-break space is a
+    // character that is not allowed, not a separator.
+    let tokens = || typed.split(' ').filter(|t| !t.is_empty());
+    for token in tokens() {
         if let Some(c) = token
             .chars()
             .find(|&c| !matches!(c, '\u{21}' | '\u{23}'..='\u{5B}' | '\u{5D}'..='\u{7E}'))
@@ -73,7 +76,7 @@ pub fn check_scope_list(typed: &str) -> Result<(), String> {
             ));
         }
     }
-    if typed.split_whitespace().next().is_none() {
+    if tokens().next().is_none() {
         return Err("give at least one scope".into());
     }
     Ok(())
@@ -112,6 +115,8 @@ mod tests {
         assert!(check_scope_list("a\"b").unwrap_err().contains("quotes"));
         assert!(check_scope_list("a\\b").is_err());
         assert!(check_scope_list("café").is_err());
+        assert!(check_scope_list("a\tb").is_err());
+        assert!(check_scope_list("a\u{a0}b").is_err());
         assert!(
             check_scope_list("   ")
                 .unwrap_err()

@@ -36,8 +36,9 @@ pub enum ClientCmd {
         /// Scopes this client may request (space-separated).
         #[arg(long)]
         scopes: String,
-        #[arg(long, default_value = "client_credentials")]
-        grant_types: String,
+        /// Space-separated `grant_type` values; unsaid: the ones it has.
+        #[arg(long)]
+        grant_types: Option<String>,
     },
     /// Issue a new secret; older secrets stop working after the grace period.
     RotateSecret {
@@ -107,6 +108,10 @@ auth_method:   {}",
             grant_types,
         } => {
             use entente_operations::client_changes::ClientChange;
+            let grant_types = match grant_types {
+                Some(g) => g,
+                None => store.client(&client_id).await?.grant_types,
+            };
             let change = ClientChange {
                 scopes,
                 grant_types: vec![grant_types],

@@ -47,6 +47,16 @@ impl Store {
                 users.join("; ")
             )));
         }
+        let left = scope::Entity::find()
+            .filter(scope::Column::AudienceId.eq(&a.id))
+            .all(&txn)
+            .await?
+            .len();
+        if left <= 1 {
+            return Err(invalid(format!(
+                "{name} is {audience}'s last scope: an audience keeps at least one (delete the audience instead)"
+            )));
+        }
         scope::Entity::delete_by_id((a.id.clone(), name.to_owned()))
             .exec(&txn)
             .await?;
@@ -64,7 +74,8 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes an audience nothing uses, with its scopes.
+    /// Deletes an audience nothing uses, with its scopes — and with what only looks like use:
+    /// grant rows left with no scopes and disabled trust rules, which nothing else removes.
     pub async fn delete_audience(&self, actor: &Actor, audience: &str, now: i64) -> Result<()> {
         let txn = self.write().await?;
         let a = audience_by_identifier_in(&txn, audience).await?;
@@ -75,6 +86,16 @@ impl Store {
                 users.join("; ")
             )));
         }
+        let emptied = grant::Entity::delete_many()
+            .filter(grant::Column::AudienceId.eq(&a.id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        let disabled = trust_rule::Entity::delete_many()
+            .filter(trust_rule::Column::AudienceId.eq(&a.id))
+            .exec(&txn)
+            .await?
+            .rows_affected;
         scope::Entity::delete_many()
             .filter(scope::Column::AudienceId.eq(&a.id))
             .exec(&txn)
@@ -87,7 +108,8 @@ impl Store {
             actor,
             entente_domain::audit::AuditAction::AudienceDelete,
             &format!("audience:{audience}"),
-            json!({"name": a.name, "environment": a.environment}),
+            json!({"name": a.name, "environment": a.environment,
+                   "empty_grants_removed": emptied, "disabled_rules_removed": disabled}),
             now,
         )
         .await?;
@@ -126,7 +148,12 @@ async fn users_of(
     a: &audience::Model,
     scope: Option<&str>,
 ) -> Result<Vec<String>> {
-    let holds = |scopes: &str| scope.is_none_or(|s| scopes.split_whitespace().any(|x| x == s));
+    // For one scope: any row naming it. For the whole audience: a grant of some scope, an
+    // enabled rule (a disabled one is removed with the audience).
+    let holds = |scopes: &str| match scope {
+        Some(s) => scopes.split_whitespace().any(|x| x == s),
+        None => !scopes.trim().is_empty(),
+    };
     let slugs = |ids: Vec<String>| async move {
         let mut names: Vec<String> = partner::Entity::find()
             .filter(partner::Column::Id.is_in(ids))
@@ -156,7 +183,10 @@ async fn users_of(
         .all(txn)
         .await?
         .into_iter()
-        .filter(|r| holds(&r.scopes) || scope.is_some_and(|s| maps_to(&r.mappings, s)))
+        .filter(|r| match scope {
+            Some(s) => holds(&r.scopes) || maps_to(&r.mappings, s),
+            None => r.enabled,
+        })
         .map(|r| r.partner_id)
         .collect();
     if !ruled.is_empty() {

@@ -134,16 +134,66 @@ async fn scopes_and_audiences_are_edited_from_the_console(s: &TestServer) {
         (action.as_str(), target),
         ("audience.delete", format!("audience:{NEW}"))
     );
-    // The token service forgot it: a token for it is refused as an unknown target.
-    s.refresh().await;
-    let client = s.secret_client("acme", "orders:read").await;
-    s.refresh().await;
-    let r = s
-        .post_form(
-            "/oauth2/token",
-            Some(&client),
-            &[("grant_type", "client_credentials"), ("resource", NEW)],
+    // An audience once granted and ruled goes too, once the grant is emptied and the rule
+    // disabled: what is left of them goes with it.
+    let (code, made) = call(s, &olga, "create_audience", &create("ship:read ship:write")).await;
+    assert_eq!(code, 200, "{made}");
+    let test = entente_store::Actor::new("test");
+    let now = entente_server::state::now();
+    let ship = entente_domain::ScopeSet::parse("ship:read").unwrap();
+    s.state
+        .store
+        .set_grant(&test, "acme", NEW, &ship, now)
+        .await
+        .unwrap();
+    let (code, refused) = call(s, &olga, "delete_audience", &[("audience", NEW)]).await;
+    assert_eq!(code, 400, "{refused}");
+    let (code, refused) = call(
+        s,
+        &olga,
+        "remove_audience_scope",
+        &[("audience", NEW), ("scope", "ship:read")],
+    )
+    .await;
+    assert_eq!(code, 400, "{refused}");
+    let (code, said) = call(
+        s,
+        &olga,
+        "remove_audience_scope",
+        &[("audience", NEW), ("scope", "ship:write")],
+    )
+    .await;
+    assert_eq!(code, 200, "{said}");
+    s.state
+        .store
+        .set_grant(
+            &test,
+            "acme",
+            NEW,
+            &entente_domain::ScopeSet::default(),
+            now,
         )
-        .await;
-    crate::common::assert_oauth_error(r, 400, "invalid_target").await;
+        .await
+        .unwrap();
+    let (code, refused) = call(
+        s,
+        &olga,
+        "remove_audience_scope",
+        &[("audience", NEW), ("scope", "ship:read")],
+    )
+    .await;
+    assert_eq!(code, 400, "{refused}");
+    assert!(refused.to_string().contains("last scope"), "{refused}");
+    let ship_id = s.state.store.audience_by_identifier(NEW).await.unwrap().id;
+    let (code, said) = call(s, &olga, "delete_audience", &[("audience", NEW)]).await;
+    assert_eq!(code, 200, "{said}");
+    assert!(s.state.store.audience_by_identifier(NEW).await.is_err());
+    use entente_store::entities::grant;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let left = grant::Entity::find()
+        .filter(grant::Column::AudienceId.eq(&ship_id))
+        .all(s.state.store.db())
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "the emptied grant went with it: {left:?}");
 }
