@@ -110,6 +110,7 @@ audit_actions! {
     AdminAccess = "admin.access",
     AdminCreate = "admin.create",
     AdminInvite = "admin.invite",
+    AdminInviteRevoke = "admin.invite_revoke",
     AudienceCreate = "audience.create",
     AudienceDelete = "audience.delete",
     AudienceScopes = "audience.scopes",

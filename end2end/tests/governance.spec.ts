@@ -7,7 +7,7 @@ import { ADMIN_PASSWORD, baseURL, cli, cliWithInput, hydrated, partnerKey, repor
 // (record, questionnaire, issuer keys checked by the server, a real token exchange) and asks for
 // production; they cannot approve it themselves; a second administrator cannot reject without a
 // reason, and approves; the partner is then in production. Suspension (with a reason and a
-// confirmation) turns into a reactivation request.
+// its slug typed out, in the Danger zone) turns into a reactivation request.
 
 const OPERATOR = 'olga@example.test';
 const IDP = 'https://idp.initech.test';
@@ -71,7 +71,7 @@ test('an operator onboards a partner and requests production, a second administr
   await olga.page.getByRole('button', { name: 'Accept questionnaire' }).click();
   await expect(olga.page.locator('#check-questionnaire')).toHaveClass(/done/);
   await olga.page.getByRole('button', { name: 'Check now' }).click();
-  await expect(olga.page.getByRole('status').filter({ hasText: 'Every issuer answered' })).toContainText('1 key(s)');
+  await expect(olga.page.getByRole('status').filter({ hasText: 'Every issuer answered' })).toContainText('1 key');
   await expect(olga.page.locator('#check-issuer_keys')).toHaveClass(/done/);
 
   // The partner's first real token exchange, seen by the server.
@@ -113,7 +113,13 @@ test('an operator onboards a partner and requests production, a second administr
   await expect(olga.page.getByRole('status').filter({ hasText: 'Change request #' })).toContainText('promote initech to production');
   await olga.page.goto('/partners/initech');
   await hydrated(olga.page);
-  await expect(olga.page.locator('#lifecycle .state')).toHaveText('sandbox');
+  await expect(olga.page.getByRole('heading', { level: 1 })).toHaveText('Initech');
+  await expect(olga.page.locator('#lifecycle .state')).toHaveText('Sandbox');
+  // No destination is chosen for the user, and the Overview only moves forward: demotion and
+  // offboarding are in the Danger zone.
+  const move = olga.page.locator('#move-stage select');
+  await expect(move).toHaveValue('');
+  await expect(move.locator('option')).toHaveText(['Choose a stage…', 'Production (needs approval)']);
 
   // They see their request but cannot decide it.
   await olga.page.getByRole('link', { name: /Change requests/ }).first().click();
@@ -159,23 +165,42 @@ test('an operator onboards a partner and requests production, a second administr
   await expect(decided).toContainText('welcome aboard');
   await olga.page.goto('/partners/initech');
   await hydrated(olga.page);
-  await expect(olga.page.locator('#lifecycle .state')).toHaveText('production');
+  await expect(olga.page.locator('#lifecycle .state')).toHaveText('Production');
+  await expect(olga.page.locator('#move-stage')).toHaveCount(0);
 
-  // Suspension: a reason, a confirmation, and then reactivation is a request.
-  await olga.page.getByLabel('Why suspend (required)').fill('credential leak reported');
-  olga.page.once('dialog', (d) => d.accept());
-  await olga.page.getByRole('button', { name: 'Suspend partner' }).click();
-  await expect(olga.page.locator('#lifecycle .state')).toHaveText('suspended');
-  await expect(olga.page.locator('#lifecycle')).toContainText('credential leak reported');
+  // The Danger zone names what each action stops and wants the slug typed out.
+  await olga.page.getByRole('navigation', { name: 'Partner' }).getByRole('link', { name: 'Danger zone' }).click();
+  await expect(olga.page).toHaveURL(/\/partners\/initech\?tab=danger$/);
+  await hydrated(olga.page);
+  const demote = olga.page.locator('#demote');
+  await expect(demote.locator('.consequence')).toHaveText(
+    "initech has no enabled production client, so none stops getting tokens; its sandbox clients keep working. Promoting it again needs a second administrator's approval.");
+  await expect(olga.page.locator('#offboard .consequence')).toContainText("initech's 1 client stops getting tokens, every token derived from initech is revoked, and offboarding cannot be undone.");
+  await expect(demote.getByRole('button', { name: 'Demote partner' })).toBeDisabled();
+  await demote.getByLabel(/to confirm/).fill('initec');
+  await expect(demote.getByRole('button', { name: 'Demote partner' })).toBeDisabled();
+  await olga.page.screenshot({ path: 'test-results/partner-danger-zone.png', fullPage: true });
+
+  // Suspension: a reason, the slug typed out, and then reactivation is a request.
+  const suspend = olga.page.locator('#suspend');
+  await expect(suspend.locator('.consequence')).toContainText("initech's 1 client stops getting tokens and every token derived from initech is revoked within a second.");
+  await suspend.getByLabel('Why suspend (required)').fill('credential leak reported');
+  await expect(suspend.getByRole('button', { name: 'Suspend partner' })).toBeDisabled();
+  await suspend.getByLabel(/to confirm/).fill('initech');
+  await suspend.getByRole('button', { name: 'Suspend partner' }).click();
+  await expect(olga.page.locator('#partner-state .state')).toHaveText('Suspended');
+  await expect(olga.page.locator('#partner-state')).toContainText('credential leak reported');
   // The kill switch: the token exchanged earlier introspects inactive within a second.
   const suspendedAt = Date.now();
   await expect.poll(introspect, { timeout: 1000, intervals: [50] }).toBe(false);
   expect(Date.now() - suspendedAt).toBeLessThan(1000);
+  await olga.page.getByRole('navigation', { name: 'Partner' }).getByRole('link', { name: 'Overview' }).click();
+  await hydrated(olga.page);
   await olga.page.locator('#reactivate').getByLabel('Reason (shown to the approver)').fill('leaked key rotated');
   await olga.page.getByRole('button', { name: 'Request reactivation' }).click();
   await expect(olga.page.getByRole('status').filter({ hasText: 'Change request #' })).toContainText('reactivate initech');
   await olga.page.screenshot({ path: 'test-results/partner-suspended.png', fullPage: true });
-  await expect(olga.page.locator('#lifecycle .state')).toHaveText('suspended');
+  await expect(olga.page.locator('#lifecycle .state')).toHaveText('Suspended');
 
   // All of it is in the audit log, and the filters narrow it.
   await admin.page.goto('/audit?partner=initech');
@@ -185,6 +210,14 @@ test('an operator onboards a partner and requests production, a second administr
     'change_request.approve', 'partner.stage', 'partner.suspend']) {
     await expect(log.getByText(action, { exact: true }).first()).toBeVisible();
   }
+  // One line per event; its change opens under it, and its target links to the object.
+  const suspension = log.getByRole('row').filter({ hasText: 'partner.suspend' });
+  await expect(suspension.locator('pre.diff')).toBeHidden();
+  await suspension.locator('summary').click();
+  await expect(suspension.locator('pre.diff')).toContainText('reason: credential leak reported');
+  await expect(suspension.getByRole('link', { name: 'partner:initech' })).toHaveAttribute('href', '/partners/initech');
+  const approval = log.getByRole('row').filter({ hasText: 'change_request.approve' }).first();
+  await expect(approval.getByRole('link', { name: /^change_request:\d+$/ })).toHaveAttribute('href', /^\/changes\?show=all#request-\d+$/);
   await admin.page.getByLabel('Action').fill('change_request.');
   await admin.page.getByRole('button', { name: 'Filter' }).click();
   await expect(admin.page).toHaveURL(/action=change_request\./);
@@ -224,16 +257,35 @@ test('a console invitation is bound to the invited address', async ({ browser })
   expect(link).toContain(`${baseURL}/setup?token=`);
   await page.screenshot({ path: 'test-results/console-invitation.png', fullPage: true });
 
-  // Another address is refused; the invited one sets a password and signs in.
+  // Pending invitations are listed, and one can be revoked (after a confirmation): its link
+  // then says it no longer works.
+  const pending = page.locator('#invitations');
+  await expect(pending.getByRole('row').filter({ hasText: 'carol@example.test' })).toContainText('auditor');
+  await form.getByLabel('E-mail').fill('dave@example.test');
+  await create.click();
+  const daves = (await page.locator('.invite-link').textContent()) ?? '';
+  const dave = pending.getByRole('row').filter({ hasText: 'dave@example.test' });
+  page.once('dialog', (d) => d.accept());
+  await dave.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The invitation for dave@example.test no longer works.' })).toBeVisible();
+  await expect(dave).toHaveCount(0);
+
+  // The link says who invites whom, to what, for which address (shown, not typed; the server
+  // refuses any other address all the same: the API tests send one).
   const other = await browser.newContext();
   const visitor = await other.newPage();
+  await visitor.goto(daves);
+  await hydrated(visitor);
+  await expect(visitor.getByRole('alert')).toContainText('This link is invalid, used or expired');
   await visitor.goto(link);
   await hydrated(visitor);
-  await visitor.getByLabel('E-mail').fill('mallory@example.test');
+  const offer = visitor.getByRole('region', { name: 'Invitation' });
+  await expect(offer).toContainText('You are invited to join the Entente console.');
+  await expect(offer).toContainText('auditor — reads everything');
+  await expect(offer).toContainText('admin@example.test');
+  await expect(visitor.getByLabel('E-mail')).toHaveValue('carol@example.test');
+  await expect(visitor.getByLabel('E-mail')).not.toBeEditable();
   await visitor.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await visitor.getByRole('button', { name: 'Create account' }).click();
-  await expect(visitor.getByRole('alert').first()).toContainText('another e-mail address');
-  await visitor.getByLabel('E-mail').fill('carol@example.test');
   await visitor.getByRole('button', { name: 'Create account' }).click();
   await visitor.waitForURL((u) => u.pathname === '/');
   await other.close();

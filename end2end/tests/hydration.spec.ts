@@ -29,7 +29,7 @@ test('the scope matrix hydrates and answers clicks on 30 loads at 4x CPU slowdow
     await expect(write, `load ${load}`).toHaveAttribute('aria-pressed', 'false');
     await write.click();
     await expect(write, `load ${load}`).toHaveAttribute('aria-pressed', 'true');
-    await expect(page.getByRole('region', { name: 'Change set' })).toContainText('1 change(s) to review');
+    await expect(page.getByRole('region', { name: 'Change set' })).toContainText('1 change to review');
   }
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   expect(problems, problems.join('\n')).toEqual([]);

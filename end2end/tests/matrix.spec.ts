@@ -33,7 +33,7 @@ test('the scope matrix edits a grant through a reviewed change set', async ({ pa
   await read.click();
   await read.click();
   const changes = page.getByRole('region', { name: 'Change set' });
-  await expect(changes).toContainText('1 change(s) to review');
+  await expect(changes).toContainText('1 change to review');
   await expect(changes.locator('li.add')).toContainText('umbrella · lab:write on https://matrix.e2e.test');
   await page.screenshot({ path: 'test-results/matrix.png', fullPage: true });
   await changes.getByRole('button', { name: 'Submit changes' }).click();

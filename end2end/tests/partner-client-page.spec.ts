@@ -25,7 +25,7 @@ test('an operator creates, edits, rotates and disables a client in the console',
   cli('grant', 'set', '--partner', 'massive', '--audience', API, '--scopes', 'massive:read');
 
   await signIn(page);
-  await page.goto('/partners/massive');
+  await page.goto('/partners/massive?tab=clients');
   await hydrated(page);
   const form = page.locator('#new-client');
   await form.getByLabel('Name').fill('gateway');

@@ -99,7 +99,7 @@ test('an organisation applies, onboards itself through the portal and gets a pro
     // 3. The applicant sets a password and lands in the portal.
     await page.goto(invite.link);
     await hydrated(page);
-    await page.getByLabel('E-mail').fill(EMAIL);
+    await expect(page.getByLabel('E-mail')).toHaveValue(EMAIL);
     await page.getByLabel(/Password/).fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
     await expect(page).toHaveURL(/\/portal$/);
@@ -316,7 +316,7 @@ test('a sandbox tester lands in the playground and reaches nothing else', async 
     '--role', 'sandbox_tester', '--output', 'json'));
   await page.goto(invite.link);
   await hydrated(page);
-  await page.getByLabel('E-mail').fill('tess@slugworth.e2e.test');
+  await expect(page.getByLabel('E-mail')).toHaveValue('tess@slugworth.e2e.test');
   await page.getByLabel(/Password/).fill('everlasting gobstopper test');
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/sandbox$/);

@@ -43,7 +43,7 @@ test('every token example in the portal docs runs as copied', async ({ page }) =
 
   await page.goto(invite.link);
   await hydrated(page);
-  await page.getByLabel('E-mail').fill(EMAIL);
+  await expect(page.getByLabel('E-mail')).toHaveValue(EMAIL);
   await page.getByLabel(/Password/).fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/portal$/);

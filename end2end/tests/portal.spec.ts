@@ -23,7 +23,13 @@ test('a partner admin joins by invitation and manages sandbox clients in the por
   await page.goto(invite.link);
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
-  await page.getByLabel('E-mail').fill('willy@wonka.test');
+  // It says who invites whom, to what, with the address shown and not editable.
+  const offer = page.getByRole('region', { name: 'Invitation' });
+  await expect(offer).toContainText("You are invited to join Wonka Industries's team in the partner portal.");
+  await expect(offer).toContainText('Partner admin: manages clients and the team');
+  await expect(page.getByLabel('E-mail')).toHaveValue('willy@wonka.test');
+  await expect(page.getByLabel('E-mail')).not.toBeEditable();
+  await page.screenshot({ path: 'test-results/invitation.png', fullPage: true });
   await page.getByLabel(/Password/).fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/portal$/);
@@ -156,7 +162,7 @@ test('a partner admin joins by invitation and manages sandbox clients in the por
   await reportCspViolations(admin);
   const adminProblems = watch(admin);
   await signIn(admin);
-  await admin.goto('/partners/wonka');
+  await admin.goto('/partners/wonka?tab=users');
   await hydrated(admin);
   await expect(admin.getByRole('region', { name: 'Partner users' })).toContainText('willy@wonka.test');
   await expect(admin.getByRole('region', { name: 'Partner users' })).toContainText('charlie@wonka.test (partner_viewer');

@@ -14,9 +14,16 @@ test('an auditor reads partner pages without their controls', async ({ page }) =
   await page.goto('/partners/audited');
   await hydrated(page);
   await expect(page.getByText('Operators and administrators move, suspend and reactivate partners.')).toBeVisible();
-  for (const name of ['Suspend partner', 'Move', 'Save grant', 'Create client']) {
+  await expect(page.getByRole('button', { name: 'Move', exact: true })).toHaveCount(0);
+  // Every tab of the partner page leaves its controls out.
+  for (const [tab, name] of [['clients', 'Create client'], ['grants', 'Save grant'], ['danger', 'Suspend partner'],
+    ['danger', 'Offboard partner']]) {
+    await page.goto(`/partners/audited?tab=${tab}`);
+    await hydrated(page);
+    await expect(page.getByRole('navigation', { name: 'Partner' }).locator('[aria-current=page]')).toHaveCount(1);
     await expect(page.getByRole('button', { name, exact: true })).toHaveCount(0);
   }
+  await expect(page.getByText('Operators and administrators demote, offboard and suspend partners.')).toBeVisible();
 
   await page.goto('/partners/audited/onboarding');
   await hydrated(page);

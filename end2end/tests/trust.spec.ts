@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { baseURL, cli, partnerKey, reportCspViolations, signIn, watch } from '../fixtures';
+import { baseURL, cli, hydrated, partnerKey, reportCspViolations, signIn, watch } from '../fixtures';
 
 // The partner's Trust rules page: add a trusted issuer, set a rule, try a partner token and read
 // the decision trace, disable the rule (with confirmation) and see the next try denied.
@@ -24,7 +24,8 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
   await signIn(page);
 
   await page.goto('/partners/globex');
-  await page.getByRole('link', { name: 'Trust rules' }).click();
+  await hydrated(page);
+  await page.getByRole('navigation', { name: 'Partner' }).getByRole('link', { name: 'Trust' }).click();
   await expect(page).toHaveURL(/\/partners\/globex\/trust$/);
   await expect(page.getByText('No trusted issuer yet')).toBeVisible();
   await expect(page.getByText('Add a trusted issuer first.')).toBeVisible();

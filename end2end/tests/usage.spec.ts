@@ -63,7 +63,7 @@ test('the usage overview follows tokens live and a partner page draws its limit'
   await expect(page.getByTestId('recent-refusals')).toContainText('invalid_scope', { timeout: 3000 });
 
   // The partner's page: the same panel, its limit drawn on the rate chart.
-  await page.goto('/partners/hooli');
+  await page.goto('/partners/hooli?tab=usage');
   await hydrated(page);
   const usage = page.getByRole('region', { name: 'Usage of this partner' });
   await expect(usage.locator('.limit-line')).toHaveCount(1);
@@ -75,6 +75,8 @@ test('the usage overview follows tokens live and a partner page draws its limit'
   await calls;
 
   // A client's usage page, then the last hour from the rollups (written every few seconds).
+  await page.getByRole('navigation', { name: 'Partner' }).getByRole('link', { name: 'Clients' }).click();
+  await expect(page).toHaveURL(/\/partners\/hooli\?tab=clients$/);
   await page.getByRole('row').filter({ hasText: client.client_id }).getByRole('link', { name: 'usage' }).click();
   await expect(page).toHaveURL(new RegExp(`/usage\\?partner=hooli&client=${client.client_id}$`));
   await hydrated(page);

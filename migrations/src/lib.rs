@@ -22,6 +22,7 @@ mod m20261127_000017_partner_sign_in;
 mod m20261127_000018_client_jwks_uri;
 mod m20261207_000001_host_partners_and_owners;
 mod m20261207_000002_issuer_subject_guarantee;
+mod m20261207_000003_invite_inviter;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000018_client_jwks_uri::Migration),
             Box::new(m20261207_000001_host_partners_and_owners::Migration),
             Box::new(m20261207_000002_issuer_subject_guarantee::Migration),
+            Box::new(m20261207_000003_invite_inviter::Migration),
         ]
     }
 }

@@ -79,7 +79,11 @@ impl Operations {
                 (None, None) => Err("no keys registered".into()),
             };
             match found {
-                Ok(n) => lines.push(format!("{}: {n} key(s)", i.issuer)),
+                Ok(n) => lines.push(format!(
+                    "{}: {}",
+                    i.issuer,
+                    entente_types::words::counted(n as u64, "key", "keys")
+                )),
                 Err(e) => {
                     passed = false;
                     lines.push(format!("{}: {e}", i.issuer));

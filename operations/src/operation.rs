@@ -79,6 +79,8 @@ operations! {
     UpdateClient = "update_client", change: true;
 
     InviteConsoleUser = "invite_console_user", change: true;
+    /// Withdraws a console invitation before it is used.
+    RevokeConsoleInvitation = "revoke_console_invitation", change: true;
     SetConsoleUserAccess = "set_console_user_access", change: true;
     InvitePartnerUser = "invite_partner_user", change: true;
     RevokePartnerInvitation = "revoke_partner_invitation", change: true;

@@ -155,6 +155,20 @@ impl Operations {
         })
     }
 
+    /// Withdraws the pending console invitations for `email`: their links stop working.
+    pub async fn revoke_console_invitation(
+        &self,
+        actor: &Actor,
+        email: &str,
+        now: i64,
+    ) -> Result<u64, OpError> {
+        authorize(actor, Operation::RevokeConsoleInvitation, Target::Global)?;
+        Ok(self
+            .store
+            .revoke_console_invites(actor.audit(), email, now)
+            .await?)
+    }
+
     /// A console user's role and whether they may sign in (nobody changes their own account,
     /// nor a client its owner's: the store checks both).
     pub async fn set_console_user_access(

@@ -110,7 +110,7 @@ pub fn rule(op: Operation) -> Rule {
         InvitePartnerUser | RevokePartnerInvitation | SetPartnerUserAccess => {
             both(OPERATE, PORTAL_ADMIN)
         }
-        InviteConsoleUser | SetConsoleUserAccess => staff(ADMINISTER),
+        InviteConsoleUser | RevokeConsoleInvitation | SetConsoleUserAccess => staff(ADMINISTER),
         FileChangeRequest | SetSignIn | TrustTestIdp => partner(PORTAL_ADMIN),
         // Four eyes are two people: a decision needs a signed-in administrator.
         DecideChangeRequest => people(ADMINISTER),
@@ -403,6 +403,7 @@ mod tests {
             true,
         ),
         ("invite_console_user", "admin", "-", true),
+        ("revoke_console_invitation", "admin", "-", true),
         ("set_console_user_access", "admin", "-", true),
         (
             "invite_partner_user",

@@ -1,12 +1,27 @@
 //! Console administrators and one-time invitations (the first-administrator URL).
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 use serde_json::json;
 
 use crate::entities::{admin_invite, admin_user};
 pub use crate::enums::Role;
 use crate::people::normalise_email;
 use crate::{Actor, Result, Store, StoreError, audit, new_id};
+
+/// What an invitation offers, as the page its link opens says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteFacts {
+    /// The only address that may use it (none: the first administrator's link).
+    pub email: Option<String>,
+    pub role: Role,
+    /// The partner's name, for a partner's team; none for the console.
+    pub partner: Option<String>,
+    /// Who made it (an audit actor's name).
+    pub invited_by: Option<String>,
+    pub expires_at: i64,
+}
 
 impl Store {
     /// Console users (partner users do not count: without a console user, the first
@@ -86,10 +101,98 @@ impl Store {
             expires_at: Set(expires_at),
             used_at: Set(None),
             partner_id: Set(None),
+            invited_by: Set(None),
         }
         .insert(self.db())
         .await?;
         Ok(())
+    }
+
+    /// What an unused, unexpired invitation offers, for the page its link opens: the address
+    /// it is for, the role, the partner (none: the console) and who made it. `None` for a link
+    /// that no longer works, including one to a partner nobody may join now.
+    pub async fn invite_facts(&self, token_hash: &[u8], now: i64) -> Result<Option<InviteFacts>> {
+        let Some(inv) = admin_invite::Entity::find_by_id(token_hash.to_vec())
+            .one(self.db())
+            .await?
+            .filter(|i| i.used_at.is_none() && i.expires_at > now)
+        else {
+            return Ok(None);
+        };
+        let partner = match &inv.partner_id {
+            None => None,
+            Some(pid) => {
+                let p = crate::entities::partner::Entity::find_by_id(pid.clone())
+                    .one(self.db())
+                    .await?;
+                match p {
+                    Some(p)
+                        if !p.host_only
+                            && !matches!(
+                                p.stage,
+                                crate::enums::PartnerStage::Offboarded
+                                    | crate::enums::PartnerStage::Suspended
+                            ) =>
+                    {
+                        Some(p.name)
+                    }
+                    _ => return Ok(None),
+                }
+            }
+        };
+        Ok(Some(InviteFacts {
+            email: inv.email,
+            role: inv.role,
+            partner,
+            invited_by: inv.invited_by,
+            expires_at: inv.expires_at,
+        }))
+    }
+
+    /// Console invitations (not a partner's) not used and not expired at `now`, soonest to
+    /// expire first.
+    pub async fn pending_console_invites(&self, now: i64) -> Result<Vec<admin_invite::Model>> {
+        Ok(admin_invite::Entity::find()
+            .filter(admin_invite::Column::PartnerId.is_null())
+            .filter(admin_invite::Column::Email.is_not_null())
+            .filter(admin_invite::Column::UsedAt.is_null())
+            .filter(admin_invite::Column::ExpiresAt.gt(now))
+            .order_by_asc(admin_invite::Column::ExpiresAt)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Withdraws the pending console invitations for `email` (their links stop working),
+    /// audited.
+    pub async fn revoke_console_invites(
+        &self,
+        actor: &Actor,
+        email: &str,
+        now: i64,
+    ) -> Result<u64> {
+        let email = normalise_email(email)?;
+        let txn = self.write().await?;
+        let gone = admin_invite::Entity::delete_many()
+            .filter(admin_invite::Column::PartnerId.is_null())
+            .filter(admin_invite::Column::Email.eq(&email))
+            .filter(admin_invite::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if gone == 0 {
+            return Err(StoreError::NotFound(format!("an invitation for {email}")));
+        }
+        audit::record(
+            &txn,
+            actor,
+            entente_domain::audit::AuditAction::AdminInviteRevoke,
+            &format!("admin:{email}"),
+            json!({"email": email}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(gone)
     }
 
     /// Whether an invitation is unused and unexpired (does not consume it).
@@ -313,6 +416,7 @@ impl Store {
             expires_at: Set(expires_at),
             used_at: Set(None),
             partner_id: Set(None),
+            invited_by: Set(Some(actor.name.clone())),
         }
         .insert(&txn)
         .await?;

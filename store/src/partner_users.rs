@@ -66,6 +66,7 @@ impl Store {
             expires_at: Set(expires_at),
             used_at: Set(None),
             partner_id: Set(Some(partner.id.clone())),
+            invited_by: Set(Some(actor.name.clone())),
         }
         .insert(&txn)
         .await?;

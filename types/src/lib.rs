@@ -8,3 +8,4 @@ pub mod grant_type;
 pub mod names;
 pub mod role;
 pub mod stage;
+pub mod words;

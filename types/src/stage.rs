@@ -35,6 +35,25 @@ impl Stage {
         }
     }
 
+    /// How people read the stage, the same on every page: "In review", not `in_review`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Applied => "Applied",
+            Self::InReview => "In review",
+            Self::Sandbox => "Sandbox",
+            Self::Production => "Production",
+            Self::Suspended => "Suspended",
+            Self::Offboarded => "Offboarded",
+        }
+    }
+
+    /// The label of a stage named by its wire form; an unknown name is shown as it came.
+    pub fn label_of(name: &str) -> String {
+        name.parse::<Self>()
+            .map(|s| s.label().to_owned())
+            .unwrap_or_else(|_| name.to_owned())
+    }
+
     /// Only a partner in sandbox or production has clients that get tokens.
     pub fn holds_tokens(self) -> bool {
         matches!(self, Self::Sandbox | Self::Production)

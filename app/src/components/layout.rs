@@ -47,8 +47,17 @@ pub fn refresh_nav_on(version: impl Fn() -> usize + Send + Sync + 'static) {
 }
 
 /// The console frame: navigation for signed-in administrators, a redirect to sign-in otherwise.
+/// `heading` replaces `title` in the page's heading where the page names its object (a
+/// partner's name, a client's); it renders its own loading state. An `open` page (the 404) is
+/// shown without the frame to someone signed out, instead of sending them to sign in.
 #[component]
-pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
+pub fn Layout(
+    title: &'static str,
+    #[prop(optional, into)] heading: Option<ViewFn>,
+    #[prop(optional)] open: bool,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let heading = StoredValue::new(heading);
     let who = Resource::new(|| (), |_| me());
     let refresh = use_context::<NavRefresh>().map(|NavRefresh(n)| n);
     // Only refetched after an action (the first count comes with `me`).
@@ -108,12 +117,22 @@ pub fn Layout(title: &'static str, children: ChildrenFn) -> impl IntoView {
                             </ActionForm>
                         </header>
                         <main>
-                            <h1>{title}</h1>
+                            <h1>{heading.with_value(|h| match h {
+                                Some(h) => h.run(),
+                                None => title.into_any(),
+                            })}</h1>
                             {children.with_value(|c| c())}
                         </main>
                     }
                     .into_any()
                     }
+                    Ok(None) if open => view! {
+                        <main class="narrow">
+                            <h1>{title}</h1>
+                            {children.with_value(|c| c())}
+                        </main>
+                    }
+                    .into_any(),
                     Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                 }

@@ -9,6 +9,7 @@ mod keys;
 mod layout;
 mod pager;
 mod secret;
+mod stage;
 
 pub use chart::{Line, TimeChart, clock, short};
 pub use confirm::ConfirmSubmit;
@@ -19,3 +20,4 @@ pub use keys::{KeyFields, ReplaceKeys};
 pub use layout::{Layout, NavRefresh, Viewer, may_change, provide_nav_refresh, refresh_nav_on};
 pub use pager::{PagedTable, Pager};
 pub use secret::{SecretDialog, SecretShown};
+pub use stage::StageBadge;

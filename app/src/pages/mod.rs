@@ -29,10 +29,10 @@ pub fn NotFound() -> impl IntoView {
     if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
         r.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+    // Signed in, the page keeps the console's frame and navigation.
     view! {
-        <main class="narrow">
-            <h1>"Page not found"</h1>
-            <p><A href="/partners">"Back to partners"</A></p>
-        </main>
+        <crate::components::Layout title="Page not found" open=true>
+            <p>"Nothing lives at this address. " <A href="/">"Back to the start"</A></p>
+        </crate::components::Layout>
     }
 }

@@ -1,6 +1,7 @@
 //! Server-only infrastructure of the console: the context the server provides, error wording,
 //! sessions and role checks, and how the console answers the operations' errors.
 
+pub mod audit_text;
 pub mod portal;
 pub mod routes;
 pub mod session;

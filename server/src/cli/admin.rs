@@ -41,6 +41,11 @@ pub enum AdminCmd {
         )]
         entente_issuer: String,
     },
+    /// Withdraws the pending console invitations for an address: their links stop working.
+    RevokeInvite {
+        #[arg(long)]
+        email: String,
+    },
     /// Records who answers for an existing admin API client (one made before owners existed
     /// has none, and cannot file change requests until it has one).
     ApiClientOwner {
@@ -106,6 +111,17 @@ pub async fn run(cx: &Ctx<'_>, cmd: AdminCmd) -> anyhow::Result<()> {
                     "client_id:     {client_id}\nclient_secret: {secret}\n(shown once: store it now)\ntoken:         POST {}/oauth2/token grant_type=client_credentials resource={audience} scope={scope}",
                     entente_issuer.trim_end_matches('/')
                 ),
+            );
+        }
+        AdminCmd::RevokeInvite { email } => {
+            let gone = cx
+                .operations()?
+                .revoke_console_invitation(&cx.host(), &email, now)
+                .await?;
+            print(
+                out,
+                json!({"email": email, "revoked": gone}),
+                format!("the invitation for {email} no longer works"),
             );
         }
         AdminCmd::ApiClientOwner { client_id, owner } => {

@@ -160,6 +160,7 @@ pub const OPERATIONS: &[(&str, entente_operations::Operation)] = {
         ("limit tier delete", DeleteTier),
         ("limit set", SetRateLimit),
         ("admin create", CreateConsoleUser),
+        ("admin revoke-invite", RevokeConsoleInvitation),
         ("admin api-client", ManageApiClients),
         ("admin api-client-owner", ManageApiClients),
         ("issuer add", AddTrustedIssuer),

@@ -13,6 +13,8 @@ pub struct Model {
     pub used_at: Option<i64>,
     /// An invitation to a partner's team; none for console users.
     pub partner_id: Option<String>,
+    /// Who made the invitation (an actor's name); none for the first administrator's.
+    pub invited_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

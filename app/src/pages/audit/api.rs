@@ -15,7 +15,12 @@ pub struct AuditRow {
     pub action: String,
     pub target: String,
     pub partner: Option<String>,
-    pub details: String,
+    /// What changed, in one line.
+    pub summary: String,
+    /// The changed fields: `-` before, `+` after, ` ` a plain field.
+    pub diff: Vec<(char, String)>,
+    /// The console page of the object the event is about.
+    pub link: Option<String>,
     pub source: Option<String>,
     pub request_id: Option<String>,
 }
@@ -65,13 +70,15 @@ pub async fn list_audit(
         rows: events
             .into_iter()
             .map(|e| AuditRow {
+                summary: crate::ssr::audit_text::change_line(&e.details),
+                diff: crate::ssr::audit_text::diff_lines(&e.details),
+                link: crate::ssr::audit_text::object_link(&e.target, e.partner.as_deref()),
                 id: e.id,
                 at: crate::ssr::format_time(e.at),
                 actor: e.actor,
                 action: e.action,
                 target: e.target,
                 partner: e.partner,
-                details: e.details,
                 source: e.source,
                 request_id: e.request_id,
             })

@@ -125,7 +125,7 @@ pub fn Audit() -> impl IntoView {
                             let paged = !get("before").is_empty();
                             view! {
                                 <table id="audit">
-                                    <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Details"</th><th>"From"</th></tr></thead>
+                                    <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Change"</th><th>"From"</th></tr></thead>
                                     <tbody>{page.rows.into_iter().map(|r| view! { <Event r=r/> }).collect_view()}</tbody>
                                 </table>
                                 <nav class="pager" aria-label="Audit pages">
@@ -145,6 +145,7 @@ pub fn Audit() -> impl IntoView {
     }
 }
 
+/// One line per event; its fields' before → after opens under it.
 #[component]
 fn Event(r: AuditRow) -> impl IntoView {
     let who = r
@@ -152,19 +153,40 @@ fn Event(r: AuditRow) -> impl IntoView {
         .strip_prefix("admin:")
         .unwrap_or(&r.actor)
         .to_owned();
+    let target = match r.link.clone() {
+        Some(href) => view! { <A href=href>{r.target.clone()}</A> }.into_any(),
+        None => view! { <span>{r.target.clone()}</span> }.into_any(),
+    };
+    let summary = if r.summary.is_empty() {
+        "—".to_owned()
+    } else {
+        r.summary.clone()
+    };
+    let expandable = !r.diff.is_empty();
     view! {
-        <tr>
+        <tr id=format!("event-{}", r.id)>
             <td class="nowrap">{r.at}</td>
             <td>{who}</td>
             <td><code>{r.action}</code></td>
-            <td>
-                {match r.partner.clone() {
-                    Some(p) => view! { <A href=format!("/partners/{p}")>{r.target.clone()}</A> }.into_any(),
-                    None => view! { <span>{r.target.clone()}</span> }.into_any(),
+            <td>{target}</td>
+            <td class="change">
+                {if expandable {
+                    view! {
+                        <details>
+                            <summary title=summary.clone()>{summary.clone()}</summary>
+                            <pre class="diff">
+                                {r.diff.into_iter().map(|(mark, line)| {
+                                    let class = match mark { '+' => "add", '-' => "remove", _ => "same" };
+                                    view! { <span class=class>{format!("{mark} {line}")}</span> "\n" }
+                                }).collect_view()}
+                            </pre>
+                        </details>
+                    }.into_any()
+                } else {
+                    view! { <span class="meta">{summary}</span> }.into_any()
                 }}
             </td>
-            <td><code class="details">{r.details}</code></td>
-            <td class="meta" title=r.request_id.unwrap_or_default()>{r.source.unwrap_or_default()}</td>
+            <td class="meta nowrap" title=r.request_id.unwrap_or_default()>{r.source.unwrap_or_default()}</td>
         </tr>
     }
 }

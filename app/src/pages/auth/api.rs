@@ -15,13 +15,43 @@ pub async fn login(email: String, password: String) -> Result<(), ConsoleError> 
     Ok(())
 }
 
+/// What an invitation link offers, as its page says before anyone types a password.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InvitationFacts {
+    /// The only address that can use it (none: the first administrator's link).
+    pub email: Option<String>,
+    /// The role, as people read it.
+    pub role: String,
+    /// The partner whose team it joins; none for the console.
+    pub organisation: Option<String>,
+    /// Who made it.
+    pub invited_by: Option<String>,
+    pub expires: String,
+}
+
+/// The invitation behind a link; `None` when the link is unknown, used, expired or its partner
+/// may not be joined now.
 #[server]
-pub async fn invite_valid(token: String) -> Result<bool, ConsoleError> {
+pub async fn invitation(token: String) -> Result<Option<InvitationFacts>, ConsoleError> {
     let c = console()?;
-    c.store
-        .invite_valid(&c.hasher.hash(&token), crate::ssr::now())
+    let facts = c
+        .store
+        .invite_facts(&c.hasher.hash(&token), crate::ssr::now())
         .await
-        .map_err(user_error)
+        .map_err(user_error)?;
+    Ok(facts.map(|f| InvitationFacts {
+        email: f.email,
+        role: entente_types::role::Role::from(f.role)
+            .describe()
+            .to_owned(),
+        organisation: f.partner,
+        // An actor's name says which door it came through ("admin:…", "portal:…").
+        invited_by: f.invited_by.map(|by| {
+            by.split_once(':')
+                .map_or(by.clone(), |(_, who)| who.to_owned())
+        }),
+        expires: crate::ssr::format_time(f.expires_at),
+    }))
 }
 
 #[server]

@@ -16,9 +16,18 @@ pub fn ChangeRequests() -> impl IntoView {
     let decide = ServerAction::<DecideChangeRequest>::new();
     let withdraw = ServerAction::<WithdrawChangeRequest>::new();
     crate::components::refresh_nav_on(move || decide.version().get() + withdraw.version().get());
-    let status = RwSignal::new("pending".to_owned());
-    let offset = RwSignal::new(0u64);
     let query = use_query_map();
+    // `?show=all` (an audit event's link) opens on every request, not only the pending ones.
+    let status = RwSignal::new(
+        query
+            .read_untracked()
+            .get("show")
+            .filter(|s| {
+                ["pending", "approved", "rejected", "withdrawn", "all"].contains(&s.as_str())
+            })
+            .unwrap_or_else(|| "pending".to_owned()),
+    );
+    let offset = RwSignal::new(0u64);
     let partner = move || query.read().get("partner").unwrap_or_default();
     let data = Resource::new(
         move || {
@@ -43,11 +52,11 @@ pub fn ChangeRequests() -> impl IntoView {
             })}
             <label class="filter-inline">"Show"
                 <select on:change=move |ev| { status.set(event_target_value(&ev)); offset.set(0); } prop:value=move || status.get()>
-                    <option value="pending">"Pending"</option>
-                    <option value="all">"All"</option>
-                    <option value="approved">"Approved"</option>
-                    <option value="rejected">"Rejected"</option>
-                    <option value="withdrawn">"Withdrawn"</option>
+                    <option value="pending" selected=move || status.get() == "pending">"Pending"</option>
+                    <option value="all" selected=move || status.get() == "all">"All"</option>
+                    <option value="approved" selected=move || status.get() == "approved">"Approved"</option>
+                    <option value="rejected" selected=move || status.get() == "rejected">"Rejected"</option>
+                    <option value="withdrawn" selected=move || status.get() == "withdrawn">"Withdrawn"</option>
                 </select>
             </label>
             <ActionError value=Signal::derive(move || decide.value().get())/>

@@ -18,6 +18,7 @@ pub struct ClientRow {
     pub created: String,
     /// production or sandbox.
     pub environment: String,
+    pub enabled: bool,
 }
 
 #[server]
@@ -46,6 +47,7 @@ pub async fn list_clients(partner: String) -> Result<(PartnerRow, Vec<ClientRow>
                 scopes: c.allowed_scopes,
                 created: crate::ssr::format_time(c.created_at),
                 environment: c.environment.to_string(),
+                enabled: c.enabled,
             })
             .collect(),
     ))

@@ -98,7 +98,7 @@ pub async fn client_detail(
                 .strip_prefix("admin:")
                 .unwrap_or(&e.actor)
                 .to_owned(),
-            change: change_line(&e.details),
+            change: crate::ssr::audit_text::change_line(&e.details),
             action: e.action,
         })
         .collect();
@@ -126,43 +126,6 @@ pub async fn client_detail(
         name: c.name,
         events,
     })
-}
-
-/// An audit event's details in one line: before → after for each field that changed, else
-/// the fields as `key value`.
-#[cfg(feature = "ssr")]
-fn change_line(details: &str) -> String {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(details) else {
-        return String::new();
-    };
-    let text = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) if s.is_empty() => "(none)".to_owned(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if let (Some(before), Some(after)) = (
-        v.get("before").and_then(|b| b.as_object()),
-        v.get("after").and_then(|a| a.as_object()),
-    ) {
-        return after
-            .iter()
-            .filter(|(k, a)| before.get(*k) != Some(*a))
-            .map(|(k, a)| {
-                let b = before.get(k).map(text).unwrap_or_else(|| "(none)".into());
-                format!("{k} {b} → {}", text(a))
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-    }
-    v.as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| k.as_str() != "partner")
-                .map(|(k, v)| format!("{k} {}", text(v)))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-        .unwrap_or_default()
 }
 
 /// The grant types ticked on a form: client credentials, token exchange, jwt-bearer, refresh

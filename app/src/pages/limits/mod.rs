@@ -164,7 +164,7 @@ fn Tiers(tiers: Vec<TierRow>, delete: ServerAction<DeleteTier>) -> impl IntoView
                                         <td>{t.name.clone()} {t.default.then(|| view! { " " <span class="badge">"default"</span> })}</td>
                                         <td>{t.per_second}</td>
                                         <td>{t.burst}</td>
-                                        <td>{format!("{} setting(s)", t.used_by)}</td>
+                                        <td>{entente_types::words::counted(t.used_by, "setting", "settings")}</td>
                                         <td>{(manage).then(|| view! {
                                             <ActionForm action=delete>
                                                 <input type="hidden" name="name" value=name/>

@@ -188,9 +188,9 @@ fn PartnerLine(
             <th scope="row" class="who">
                 <button type="button" class="link expand" aria-expanded=move || open.get().to_string()
                     disabled=n_clients == 0 on:click=toggle
-                    title="Show the partner's clients">{move || if open.get() { "▾" } else { "▸" }}</button>
+                    title="Show the partner's clients" aria-label=format!("Show {}'s clients", r.name)>{move || if open.get() { "▾" } else { "▸" }}</button>
                 <A href=format!("/partners/{}", r.slug)>{r.name.clone()}</A>
-                <span class=format!("state stage-{}", r.stage)>{r.stage.clone()}</span>
+                <crate::components::StageBadge stage=r.stage.clone()/>
             </th>
             // Cells are static markup: one delegated handler on the table edits them (see
             // `toggle_cell`), so thousands of cells hydrate without thousands of closures.
@@ -208,7 +208,8 @@ fn PartnerLine(
                 if bits & REQUESTED != 0 { class.push_str(" requested"); }
                 view! {
                     <td class=class data-i=i.to_string() data-b=if base { "1" } else { "0" }>
-                        <button type="button" disabled=!can_edit aria-pressed=shown.to_string()>
+                        <button type="button" disabled=!can_edit aria-pressed=shown.to_string()
+                            aria-label=format!("{scope} on {aud} for {slug}")>
                             <span class="sym"></span>
                             {(bits & RULE != 0).then(|| view! { <span class="rule-mark" title="a trust rule covers it">"R"</span> })}
                         </button>
@@ -304,7 +305,7 @@ fn ChangeSet(
         <ActionDone value=Signal::derive(move || apply.value().get())/>
         {move || (!edits.read().is_empty()).then(|| view! {
             <section class="card changeset" aria-label="Change set">
-                <h2>{format!("{} change(s) to review", edits.read().len())}</h2>
+                <h2>{format!("{} to review", entente_types::words::counted(edits.read().len() as u64, "change", "changes"))}</h2>
                 <ul class="diff">
                     {edits.read().iter().map(|((p, a, s), grant)| view! {
                         <li class=if *grant { "add" } else { "remove" }>

@@ -104,7 +104,7 @@ fn Checklist(
     };
     view! {
         <p class="subtitle">
-            {o.partner.name.clone()} " (" <code>{slug.clone()}</code> ", " {o.partner.stage.clone()} ") · "
+            {o.partner.name.clone()} " (" <code>{slug.clone()}</code> ", " <crate::components::StageBadge stage=o.partner.stage.clone()/> ") · "
             <A href=format!("/partners/{slug}")>"Partner"</A> " · "
             <A href=format!("/partners/{slug}/trust")>"Trust rules"</A> " · "
             <A href=format!("/changes?partner={slug}")>"Change requests"</A> " · "

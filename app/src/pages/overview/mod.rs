@@ -25,7 +25,7 @@ pub fn Overview() -> impl IntoView {
                                         {o.stages.into_iter().map(|(stage, n)| view! {
                                             <div class=format!("stage-count lane-{stage}")>
                                                 <span class="n">{n}</span>
-                                                <span class="label">{stage.replace('_', " ")}</span>
+                                                <span class="label">{entente_types::stage::Stage::label_of(&stage)}</span>
                                             </div>
                                         }).collect_view()}
                                     </div>

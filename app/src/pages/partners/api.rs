@@ -15,6 +15,8 @@ pub struct PartnerRow {
     pub stage: String,
     /// The stages an ordinary stage change may move it to now (production: by request).
     pub next_stages: Vec<String>,
+    /// Whether suspension is possible from its stage (the domain's rule).
+    pub may_suspend: bool,
     pub suspended_reason: Option<String>,
     pub enabled: bool,
     pub created: String,
@@ -23,7 +25,7 @@ pub struct PartnerRow {
 #[cfg(feature = "ssr")]
 impl From<entente_store::entities::partner::Model> for PartnerRow {
     fn from(p: entente_store::entities::partner::Model) -> Self {
-        use entente_domain::lifecycle::{Stage, check_transition};
+        use entente_domain::lifecycle::{Stage, check_suspend, check_transition};
         let from: Stage = p.stage.into();
         Self {
             slug: p.slug,
@@ -34,6 +36,7 @@ impl From<entente_store::entities::partner::Model> for PartnerRow {
                 .filter(|to| check_transition(from, *to).is_ok())
                 .map(|to| to.as_str().to_owned())
                 .collect(),
+            may_suspend: check_suspend(from).is_ok(),
             suspended_reason: p.suspended_reason,
             enabled: p.enabled,
             created: crate::ssr::format_time(p.created_at),

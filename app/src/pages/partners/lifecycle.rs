@@ -1,11 +1,14 @@
-//! A partner's lifecycle controls: move along the stages, suspend (the kill switch, with a
-//! reason and a confirmation), reactivate. Promotion to production and reactivation file change
-//! requests; the sentence under the form says which happened.
+//! A partner's lifecycle controls. The Overview tab moves it forward (promotion to production
+//! and reactivation file change requests); the Danger zone tab takes access away — demotion,
+//! offboarding, suspension — each naming what it stops and asking for the partner's slug typed
+//! out before its button works.
 
 use leptos::prelude::*;
 
 use super::api::{MovePartnerStage, PartnerRow, ReactivatePartner, SuspendPartner};
-use crate::components::{ActionDone, ActionError, ConfirmSubmit};
+use crate::components::{ActionDone, ActionError, StageBadge};
+use crate::pages::clients::api::ClientRow;
+use entente_types::stage::Stage;
 
 /// The actions the partner page owns (their versions reload the page's data).
 #[derive(Clone, Copy)]
@@ -40,76 +43,102 @@ impl Default for LifecycleActions {
     }
 }
 
+/// A move that takes access away: it belongs in the Danger zone.
+pub fn is_destructive(from: &str, to: &str) -> bool {
+    to == Stage::Offboarded.as_str()
+        || (from == Stage::Production.as_str() && to == Stage::Sandbox.as_str())
+}
+
+/// "acme's 1 production client stops" / "acme's 3 clients stop" / "acme has no client, so none
+/// stops": the clients that lose tokens, counted from the enabled ones.
+fn losing(slug: &str, clients: &[ClientRow], environment: Option<&str>) -> String {
+    let n = clients
+        .iter()
+        .filter(|c| c.enabled && environment.is_none_or(|e| c.environment == e))
+        .count();
+    let kind = environment.map(|e| format!("{e} ")).unwrap_or_default();
+    match n {
+        0 => format!("{slug} has no enabled {kind}client, so none stops"),
+        1 => format!("{slug}'s 1 {kind}client stops"),
+        n => format!("{slug}'s {n} {kind}clients stop"),
+    }
+}
+
+/// What a destructive move does, in the words the confirmation shows.
+pub fn consequence(slug: &str, from: &str, to: &str, clients: &[ClientRow]) -> String {
+    if to == Stage::Offboarded.as_str() {
+        format!(
+            "{} getting tokens, every token derived from {slug} is revoked, and offboarding cannot be undone.",
+            losing(slug, clients, None)
+        )
+    } else if from == Stage::Production.as_str() && to == Stage::Sandbox.as_str() {
+        format!(
+            "{} getting tokens; its sandbox clients keep working. Promoting it again needs a second administrator's approval.",
+            losing(slug, clients, Some("production"))
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// What suspension does.
+pub fn suspension_consequence(slug: &str, clients: &[ClientRow]) -> String {
+    format!(
+        "{} getting tokens and every token derived from {slug} is revoked within a second. Reactivation needs a second administrator's approval.",
+        losing(slug, clients, None)
+    )
+}
+
+/// The stage line and the forward moves (Overview tab).
 #[component]
 pub fn Lifecycle(partner: PartnerRow, actions: LifecycleActions) -> impl IntoView {
     let LifecycleActions {
-        stage,
-        suspend,
-        reactivate,
+        stage, reactivate, ..
     } = actions;
     let slug = partner.slug.clone();
-    let suspended = partner.stage == "suspended";
-    let offboarded = partner.stage == "offboarded";
-    let reason = RwSignal::new(String::new());
-    let next = partner.next_stages.clone();
-    if !crate::components::may_change() {
-        return view! {
-            <section id="lifecycle">
-                <h2>"Lifecycle"</h2>
-                <p>
-                    "Stage: " <span class=format!("state stage-{}", partner.stage)>{partner.stage.clone()}</span>
-                    {partner.suspended_reason.clone().map(|r| view! { " — suspended: " {r} })}
-                </p>
-                <p class="meta">"Operators and administrators move, suspend and reactivate partners."</p>
-            </section>
-        }
-        .into_any();
-    }
+    let suspended = partner.stage == Stage::Suspended.as_str();
+    let forward: Vec<String> = partner
+        .next_stages
+        .iter()
+        .filter(|to| !is_destructive(&partner.stage, to))
+        .cloned()
+        .collect();
+    let may_change = crate::components::may_change();
     view! {
         <section id="lifecycle">
             <h2>"Lifecycle"</h2>
             <p>
-                "Stage: " <span class=format!("state stage-{}", partner.stage)>{partner.stage.clone()}</span>
+                "Stage: " <StageBadge stage=partner.stage.clone()/>
                 {partner.suspended_reason.clone().map(|r| view! { " — suspended: " {r} })}
             </p>
+            {(!may_change).then(|| view! {
+                <p class="meta">"Operators and administrators move, suspend and reactivate partners."</p>
+            })}
             <div class="stage-actions">
-                {(!next.is_empty()).then(|| {
+                {(may_change && !forward.is_empty()).then(|| {
                     let slug = slug.clone();
                     view! {
                         <ActionForm action=stage attr:class="card" attr:id="move-stage">
                             <input type="hidden" name="partner" value=slug/>
                             <label>"Move to"
                                 <select name="to" required>
-                                    {next.iter().map(|s| {
-                                        let label = if s == "production" { "production (needs approval)".to_owned() } else { s.clone() };
+                                    // No destination is chosen for the user.
+                                    <option value="" selected disabled>"Choose a stage…"</option>
+                                    {forward.iter().map(|s| {
+                                        let label = Stage::label_of(s);
+                                        let label = if s == Stage::Production.as_str() { format!("{label} (needs approval)") } else { label };
                                         view! { <option value=s.clone()>{label}</option> }
                                     }).collect_view()}
                                 </select>
                             </label>
                             <label>"Reason (shown to the approver)" <input name="reason" maxlength="1000" placeholder="checklist complete"/></label>
-                            <ConfirmSubmit label="Move" question="Move this partner to the chosen stage? Offboarding revokes all its tokens and cannot be undone." class=""/>
+                            <button type="submit" disabled=move || stage.pending().get()>"Move"</button>
                             <ActionError value=Signal::derive(move || stage.value().get())/>
                             <ActionDone value=Signal::derive(move || stage.value().get())/>
                         </ActionForm>
                     }
                 })}
-                {(!suspended && !offboarded).then(|| {
-                    let slug = slug.clone();
-                    view! {
-                        <ActionForm action=suspend attr:class="card" attr:id="suspend">
-                            <input type="hidden" name="partner" value=slug/>
-                            <label>"Why suspend (required)"
-                                <input name="reason" required maxlength="1000" placeholder="credential leak reported"
-                                    on:input=move |ev| reason.set(event_target_value(&ev))/>
-                            </label>
-                            <p class="meta">"Its clients get no new tokens and every token derived from it is revoked at once."</p>
-                            <ConfirmSubmit label="Suspend partner" question="Suspend this partner? Every token derived from it stops working within a second." class="danger"/>
-                            <ActionError value=Signal::derive(move || suspend.value().get())/>
-                            <ActionDone value=Signal::derive(move || suspend.value().get())/>
-                        </ActionForm>
-                    }
-                })}
-                {suspended.then(|| {
+                {(may_change && suspended).then(|| {
                     let slug = slug.clone();
                     view! {
                         <ActionForm action=reactivate attr:class="card" attr:id="reactivate">
@@ -125,5 +154,145 @@ pub fn Lifecycle(partner: PartnerRow, actions: LifecycleActions) -> impl IntoVie
             </div>
         </section>
     }
+}
+
+/// A text box that must hold the partner's slug before the form's button works; it has no
+/// `name`, so it is never sent.
+#[component]
+fn TypeToConfirm(slug: String, typed: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label>"Type " <code>{slug.clone()}</code> " to confirm"
+            <input autocomplete="off" spellcheck="false" prop:value=move || typed.get()
+                on:input=move |ev| typed.set(event_target_value(&ev))/>
+        </label>
+    }
+}
+
+/// Demotion, offboarding and suspension (Danger zone tab).
+#[component]
+pub fn DangerZone(
+    partner: PartnerRow,
+    clients: Vec<ClientRow>,
+    actions: LifecycleActions,
+) -> impl IntoView {
+    let LifecycleActions { stage, suspend, .. } = actions;
+    if !crate::components::may_change() {
+        return view! {
+            <section id="danger-zone" class="danger-zone">
+                <h2>"Danger zone"</h2>
+                <p class="meta">"Operators and administrators demote, offboard and suspend partners."</p>
+            </section>
+        }
+        .into_any();
+    }
+    let slug = partner.slug.clone();
+    let from = partner.stage.clone();
+    let moves: Vec<(String, String)> = partner
+        .next_stages
+        .iter()
+        .filter(|to| is_destructive(&from, to))
+        .map(|to| (to.clone(), consequence(&slug, &from, to, &clients)))
+        .collect();
+    let may_suspend = partner.may_suspend;
+    let suspend_says = suspension_consequence(&slug, &clients);
+    let nothing = moves.is_empty() && !may_suspend;
+    view! {
+        <section id="danger-zone" class="danger-zone">
+            <h2>"Danger zone"</h2>
+            {nothing.then(|| view! { <p class="empty">"Nothing to take away: the partner is offboarded."</p> })}
+            {may_suspend.then(|| {
+                let slug = slug.clone();
+                let typed = RwSignal::new(String::new());
+                let matches = {
+                    let slug = slug.clone();
+                    move || typed.read() == slug
+                };
+                view! {
+                    <ActionForm action=suspend attr:class="card danger" attr:id="suspend">
+                        <h3>"Suspend"</h3>
+                        <p class="consequence">{suspend_says}</p>
+                        <input type="hidden" name="partner" value=slug.clone()/>
+                        <label>"Why suspend (required)"
+                            <input name="reason" required maxlength="1000" placeholder="credential leak reported"/>
+                        </label>
+                        <TypeToConfirm slug=slug typed=typed/>
+                        <button type="submit" class="danger" disabled=move || suspend.pending().get() || !matches()>"Suspend partner"</button>
+                        <ActionError value=Signal::derive(move || suspend.value().get())/>
+                        <ActionDone value=Signal::derive(move || suspend.value().get())/>
+                    </ActionForm>
+                }
+            })}
+            {moves.into_iter().map(|(to, says)| {
+                let slug = slug.clone();
+                let typed = RwSignal::new(String::new());
+                let matches = {
+                    let slug = slug.clone();
+                    move || typed.read() == slug
+                };
+                let offboard = to == Stage::Offboarded.as_str();
+                let (title, button, id) = if offboard {
+                    ("Offboard", "Offboard partner", "offboard")
+                } else {
+                    ("Demote to sandbox", "Demote partner", "demote")
+                };
+                view! {
+                    <ActionForm action=stage attr:class="card danger" attr:id=id>
+                        <h3>{title}</h3>
+                        <p class="consequence">{says}</p>
+                        <input type="hidden" name="partner" value=slug.clone()/>
+                        <input type="hidden" name="to" value=to/>
+                        <label>"Reason (kept in the audit log)" <input name="reason" maxlength="1000" placeholder="contract ended"/></label>
+                        <TypeToConfirm slug=slug typed=typed/>
+                        <button type="submit" class="danger" disabled=move || stage.pending().get() || !matches()>{button}</button>
+                        <ActionError value=Signal::derive(move || stage.value().get())/>
+                        <ActionDone value=Signal::derive(move || stage.value().get())/>
+                    </ActionForm>
+                }
+            }).collect_view()}
+        </section>
+    }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(environment: &str, enabled: bool) -> ClientRow {
+        ClientRow {
+            client_id: "c".into(),
+            name: "c".into(),
+            auth_method: "client_secret_basic".into(),
+            scopes: String::new(),
+            created: String::new(),
+            environment: environment.into(),
+            enabled,
+        }
+    }
+
+    #[test]
+    fn consequences_count_the_clients_that_lose_tokens() {
+        let clients = [
+            client("production", true),
+            client("sandbox", true),
+            client("production", false),
+        ];
+        assert!(
+            consequence("acme", "production", "sandbox", &clients)
+                .starts_with("acme's 1 production client stops getting tokens;")
+        );
+        assert!(
+            consequence("acme", "sandbox", "offboarded", &clients).starts_with(
+                "acme's 2 clients stop getting tokens, every token derived from acme is revoked"
+            )
+        );
+        assert!(
+            suspension_consequence("acme", &[])
+                .starts_with("acme has no enabled client, so none stops getting tokens")
+        );
+        assert!(is_destructive("production", "sandbox"));
+        assert!(is_destructive("applied", "offboarded"));
+        assert!(!is_destructive("in_review", "sandbox"));
+        assert!(!is_destructive("sandbox", "production"));
+    }
 }

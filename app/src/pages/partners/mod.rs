@@ -2,11 +2,12 @@
 
 pub mod api;
 pub mod lifecycle;
+pub mod tabs;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::components::{ActionError, ErrorBox, Field, Layout, PagedTable, Submit};
+use crate::components::{ActionError, ErrorBox, Field, Layout, PagedTable, StageBadge, Submit};
 use api::{CreatePartner, Lane, PAGE, PartnerList, partners_page};
 
 /// The server's slug rule, run in the browser while typing (nothing while empty).
@@ -21,11 +22,12 @@ fn slug_problem(s: &str) -> Option<String> {
 fn Pipeline(lanes: Vec<Lane>) -> impl IntoView {
     view! {
         <section class="pipeline" aria-label="Pipeline">
+            <h2 class="visually-hidden">"Pipeline"</h2>
             {lanes.into_iter().map(|lane| {
                 let more = lane.count.saturating_sub(lane.first.len() as i64);
                 view! {
                     <div class=format!("lane lane-{}", lane.stage)>
-                        <h3>{lane.stage.replace('_', " ")} " " <span class="count">{lane.count}</span></h3>
+                        <h3>{entente_types::stage::Stage::label_of(&lane.stage)} " " <span class="count">{lane.count}</span></h3>
                         <ul>
                             {lane.first.into_iter().map(|(slug, name)| view! {
                                 <li><A href=format!("/partners/{slug}")>{name}</A></li>
@@ -49,7 +51,7 @@ fn PartnerTable(page: PartnerList, offset: RwSignal<u64>) -> impl IntoView {
                 <tr>
                     <td><A href=format!("/partners/{}", p.slug)>{p.slug.clone()}</A></td>
                     <td>{p.name}</td>
-                    <td><span class=format!("state stage-{}", p.stage)>{p.stage.clone()}</span></td>
+                    <td><StageBadge stage=p.stage.clone()/></td>
                     <td>{p.created}</td>
                 </tr>
             }).collect_view()}
@@ -114,9 +116,9 @@ pub fn Partners() -> impl IntoView {
                         <Field label="Name"><input name="name" required placeholder="Acme Corp"/></Field>
                         <Field label="Starts as" help="Production is reached by promotion, which a second administrator approves.">
                             <select name="stage">
-                                <option value="applied">"applied (onboarding begins)"</option>
-                                <option value="in_review">"in review"</option>
-                                <option value="sandbox">"sandbox (gets test tokens now)"</option>
+                                <option value="applied">"Applied (onboarding begins)"</option>
+                                <option value="in_review">"In review"</option>
+                                <option value="sandbox">"Sandbox (gets test tokens now)"</option>
                             </select>
                         </Field>
                         <Submit label="Create partner" busy="Creating…" pending=create.pending()

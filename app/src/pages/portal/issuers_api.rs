@@ -144,7 +144,8 @@ pub async fn portal_trust_test_idp() -> Result<String, ConsoleError> {
         .await
         .map_err(crate::ssr::op_error)?;
     Ok(format!(
-        "The sandbox test IdP is trusted for your sandbox APIs ({added} new rule(s)). Mint its tokens in the playground."
+        "The sandbox test IdP is trusted for your sandbox APIs ({}). Mint its tokens in the playground.",
+        entente_types::words::counted(added as u64, "new rule", "new rules")
     ))
 }
 

@@ -109,7 +109,7 @@ pub fn PortalOverview() -> impl IntoView {
                             let total = o.checklist.len();
                             view! {
                                 <p class="subtitle">{o.partner.clone()} " (" <code>{o.slug.clone()}</code> ") · stage "
-                                    <span class=format!("state state-{}", o.stage)>{o.stage.clone()}</span></p>
+                                    <crate::components::StageBadge stage=o.stage.clone()/></p>
                                 <div class="figures">
                                     <div class="figure card"><span class="label">"Sandbox clients"</span><strong>{o.sandbox_clients}</strong></div>
                                     <div class="figure card"><span class="label">"Production clients"</span><strong>{o.production_clients}</strong></div>

@@ -51,7 +51,7 @@ fn RequestTable(
     }
     view! {
         <table>
-            <thead><tr><th>"#"</th><th>"Request"</th><th>"Filed"</th><th>"Status"</th><th>"Decision"</th>{manage.then(|| view! { <th></th> })}</tr></thead>
+            <thead><tr><th>"#"</th><th>"Request"</th><th>"Filed"</th><th>"Status"</th><th>"Decision"</th>{manage.then(|| view! { <th><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
             <tbody>
                 {requests.into_iter().map(|r| {
                     let id = r.id.to_string();

@@ -86,7 +86,7 @@ pub fn PortalTeam() -> impl IntoView {
                                     <section aria-label="Pending invitations">
                                         <h2>"Pending invitations"</h2>
                                         <table>
-                                            <thead><tr><th>"E-mail"</th><th>"Role"</th><th>"Link valid until"</th>{manage.then(|| view! { <th></th> })}</tr></thead>
+                                            <thead><tr><th>"E-mail"</th><th>"Role"</th><th>"Link valid until"</th>{manage.then(|| view! { <th><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
                                             <tbody>
                                                 {t.invitations.iter().map(|i| {
                                                     let email = i.email.clone();

@@ -10,6 +10,7 @@ use leptos_router::hooks::use_params_map;
 use crate::components::{
     ActionDone, ActionError, Check, ConfirmSubmit, ErrorBox, Field, Layout, Submit,
 };
+use crate::pages::partners::tabs::PartnerTabs;
 use api::{
     AddTrustedIssuer, ExplainToken, SetIssuerState, SetRuleEnabled, SetTrustRule, TrustData,
     trust_overview,
@@ -43,6 +44,7 @@ pub fn TrustRules() -> impl IntoView {
     );
     view! {
         <Layout title="Trust rules">
+            <PartnerTabs slug=Signal::derive(slug) current=Signal::stored("trust")/>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading trust rules…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
@@ -97,7 +99,6 @@ fn Overview(
     view! {
         <p class="subtitle">
             {o.partner.name.clone()} " (" <code>{o.partner.slug.clone()}</code> ") · "
-            <A href=format!("/partners/{}", o.partner.slug)>"Clients and grants"</A> " · "
             <A href=format!("/partners/{}/onboarding", o.partner.slug)>"Onboarding"</A> " · "
             <A href=format!("/changes?partner={}", o.partner.slug)>"Change requests"</A> " · "
             <A href=format!("/audit?partner={}", o.partner.slug)>"Audit"</A>

@@ -32,7 +32,7 @@ pub fn Usage() -> impl IntoView {
     );
     view! {
         <Layout title="Usage">
-            {subtitle.clone().map(|s| view! { <h2>{s}</h2> })}
+            <h2>{subtitle.clone().unwrap_or_else(|| "All partners".to_owned())}</h2>
             {back.clone().map(|href| view! {
                 <p class="meta"><A href=href>"← the partner's page"</A></p>
             })}

@@ -28,6 +28,15 @@ pub struct UsersPage {
     pub offset: u64,
     /// The signed-in user may change roles and invite (an administrator).
     pub can_manage: bool,
+    /// Invitations not used yet, soonest to expire first.
+    pub invitations: Vec<InvitationRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRow {
+    pub email: String,
+    pub role: String,
+    pub expires: String,
 }
 
 /// One page of console users by e-mail, filtered by part of an address or a role (console users
@@ -49,7 +58,20 @@ pub async fn list_console_users(filter: String, offset: u64) -> Result<UsersPage
         })
         .collect();
     let total = matching.len() as u64;
+    let invitations = console()?
+        .store
+        .pending_console_invites(crate::ssr::now())
+        .await
+        .map_err(user_error)?
+        .into_iter()
+        .map(|i| InvitationRow {
+            email: i.email.unwrap_or_default(),
+            role: i.role.to_string(),
+            expires: crate::ssr::format_time(i.expires_at),
+        })
+        .collect();
     Ok(UsersPage {
+        invitations,
         can_manage: me.role == entente_store::enums::Role::Admin,
         users: matching
             .into_iter()
@@ -102,4 +124,19 @@ pub async fn invite_console_user(role: String, email: String) -> Result<String, 
         .await
         .map_err(crate::ssr::op_error)?;
     Ok(invitation.link)
+}
+
+/// Withdraws the pending invitations for `email`: their links stop working.
+#[server]
+pub async fn revoke_console_invite(email: String) -> Result<String, ConsoleError> {
+    let me = authorize("revoke_console_invite").await?;
+    console()?
+        .ops
+        .revoke_console_invitation(&me.acting(), &email, crate::ssr::now())
+        .await
+        .map_err(crate::ssr::op_error)?;
+    Ok(format!(
+        "The invitation for {} no longer works.",
+        email.trim().to_lowercase()
+    ))
 }

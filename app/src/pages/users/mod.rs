@@ -10,7 +10,10 @@ use crate::components::{
     ActionDone, ActionError, ConfirmSubmit, CopyButton, EmailField, ErrorBox, Field, Layout,
     PagedTable, Submit, email_problem,
 };
-use api::{InviteConsoleUser, PAGE, SetUserAccess, UserRow, list_console_users};
+use api::{
+    InvitationRow, InviteConsoleUser, PAGE, RevokeConsoleInvite, SetUserAccess, UserRow,
+    list_console_users,
+};
 
 /// Console users' roles: the shared vocabulary's, as the server checks them.
 const ROLES: [Role; 3] = Role::STAFF;
@@ -19,11 +22,20 @@ const ROLES: [Role; 3] = Role::STAFF;
 pub fn Users() -> impl IntoView {
     let set = ServerAction::<SetUserAccess>::new();
     let invite = ServerAction::<InviteConsoleUser>::new();
+    let revoke = ServerAction::<RevokeConsoleInvite>::new();
     let filter = RwSignal::new(String::new());
     let offset = RwSignal::new(0u64);
     let data = Resource::new(
-        move || (filter.get(), offset.get(), set.version().get()),
-        |(f, o, _)| list_console_users(f, o),
+        move || {
+            (
+                filter.get(),
+                offset.get(),
+                set.version().get(),
+                invite.version().get(),
+                revoke.version().get(),
+            )
+        },
+        |(f, o, ..)| list_console_users(f, o),
     );
     view! {
         <Layout title="Console users">
@@ -52,6 +64,7 @@ pub fn Users() -> impl IntoView {
                                     page=PAGE noun="users" empty="Nothing matches the filter." set_offset=offset>
                                     {page.users.into_iter().map(|u| view! { <UserLine u=u manage=manage set=set/> }).collect_view()}
                                 </PagedTable>
+                                <Invitations rows=page.invitations manage=manage revoke=revoke/>
                                 {manage.then(|| view! { <Invite invite=invite/> })}
                             }.into_any()
                         }
@@ -105,6 +118,50 @@ fn UserLine(u: UserRow, manage: bool, set: ServerAction<SetUserAccess>) -> impl 
                 view! { <td class="meta">"—"</td> }.into_any()
             })}
         </tr>
+    }
+}
+
+/// Invitations not used yet, each withdrawable (after a confirmation) by an administrator.
+#[component]
+fn Invitations(
+    rows: Vec<InvitationRow>,
+    manage: bool,
+    revoke: ServerAction<RevokeConsoleInvite>,
+) -> impl IntoView {
+    view! {
+        <section aria-label="Pending invitations">
+            <h2>"Pending invitations"</h2>
+            <ActionError value=Signal::derive(move || revoke.value().get())/>
+            <ActionDone value=Signal::derive(move || revoke.value().get())/>
+            {if rows.is_empty() {
+                view! { <p class="empty">"No invitation waits to be used."</p> }.into_any()
+            } else {
+                view! {
+                    <table id="invitations">
+                        <thead><tr><th>"E-mail"</th><th>"Role"</th><th>"Link valid until"</th>
+                            {manage.then(|| view! { <th><span class="visually-hidden">"Actions"</span></th> })}</tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|i| view! {
+                                <tr>
+                                    <td>{i.email.clone()}</td>
+                                    <td>{i.role}</td>
+                                    <td>{i.expires}</td>
+                                    {manage.then(|| view! {
+                                        <td>
+                                            <ActionForm action=revoke>
+                                                <input type="hidden" name="email" value=i.email.clone()/>
+                                                <ConfirmSubmit label="Revoke" class="danger"
+                                                    question="Revoke this invitation? Its link stops working at once."/>
+                                            </ActionForm>
+                                        </td>
+                                    })}
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

@@ -4,6 +4,7 @@
 //! E40–E42, H55).
 
 pub mod ssrf;
+mod unreachable;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -235,9 +236,9 @@ impl IssuerKeys {
             .header("accept", accept)
             .send()
             .await
-            .map_err(|e| format!("request failed: {e}"))?;
+            .map_err(|e| unreachable::could_not_reach(raw, &e))?;
         if !resp.status().is_success() {
-            return Err(format!("status {}", resp.status()));
+            return Err(unreachable::answered(raw, resp.status()));
         }
         if resp
             .headers()
@@ -254,7 +255,7 @@ impl IssuerKeys {
         while let Some(chunk) = resp
             .chunk()
             .await
-            .map_err(|e| format!("read failed: {e}"))?
+            .map_err(|e| format!("Reading {raw} failed: {}", unreachable::cause(&e)))?
         {
             if body.len() + chunk.len() > BODY_CAP {
                 return Err("response exceeds the size cap".into());
@@ -507,6 +508,29 @@ mod tests {
         let err = dev_cache().fetch(&url, None).await.unwrap_err();
         assert!(err.contains("302"), "{err}");
         assert_eq!(connections.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn failures_name_the_address_and_the_cause() {
+        // A port nobody listens on: refused.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let url = format!("http://127.0.0.1:{port}/jwks");
+        let err = dev_cache().fetch(&url, None).await.unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "Could not reach {url}: connection refused (is the server listening on that port?)"
+            )
+        );
+        let (url, _) = serving(404, vec![], vec![]).await;
+        let err = dev_cache().fetch(&url, None).await.unwrap_err();
+        assert_eq!(
+            err,
+            format!("{url} answered 404 Not Found, not the document")
+        );
     }
 
     fn padded_jwks(total: usize) -> Vec<u8> {

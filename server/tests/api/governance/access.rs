@@ -178,6 +178,92 @@ async fn console_users_and_roles(s: &TestServer) {
 
 on_both!(console_users_and_roles);
 
+/// Issue 24 item 9: a console invitation's link says which role and who invited, for one
+/// address; pending invitations are listed on Users, and an administrator revokes one (audited)
+/// so its link stops working. An operator can do neither.
+async fn console_invitations_are_listed_and_revocable(s: &TestServer) {
+    let alice = session(s, "alice@example.test", Role::Admin).await;
+    let olga = session(s, "olga@example.test", Role::Operator).await;
+    let (code, link) = call(
+        s,
+        &alice,
+        "invite_console_user",
+        &[("role", "operator"), ("email", "Nina@Example.test")],
+    )
+    .await;
+    assert_eq!(code, 200, "{link}");
+    let token = link
+        .as_str()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let (code, offer) = call(s, "", "invitation", &[("token", token.as_str())]).await;
+    assert_eq!(code, 200);
+    assert_eq!(offer["email"], "nina@example.test", "{offer}");
+    assert_eq!(
+        offer["organisation"],
+        Value::Null,
+        "the console, not a partner"
+    );
+    assert_eq!(offer["invited_by"], "alice@example.test");
+    assert_eq!(offer["role"], "operator — day-to-day changes");
+    let (_, unknown) = call(s, "", "invitation", &[("token", "no-such-token")]).await;
+    assert!(unknown.is_null());
+    // The page shows the address read-only; the server refuses any other all the same.
+    let other = reqwest::Client::new()
+        .post(s.url(path_of("setup_admin")))
+        .header("origin", &s.base)
+        .form(&[
+            ("token", token.as_str()),
+            ("email", "mallory@example.test"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 400);
+    let (_, still) = call(s, "", "invitation", &[("token", token.as_str())]).await;
+    assert_eq!(
+        still["email"], "nina@example.test",
+        "the link still works for nina"
+    );
+
+    let listed = |who: String| async move {
+        let (code, page) = call(
+            s,
+            &who,
+            "list_console_users",
+            &[("filter", ""), ("offset", "0")],
+        )
+        .await;
+        assert_eq!(code, 200, "{page}");
+        page["invitations"].clone()
+    };
+    let pending = listed(olga.clone()).await;
+    assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
+    assert_eq!(pending[0]["email"], "nina@example.test");
+    assert_eq!(pending[0]["role"], "operator");
+
+    let revoke = [("email", "nina@example.test")];
+    let (code, _) = call(s, &olga, "revoke_console_invite", &revoke).await;
+    assert_eq!(code, 403, "operators do not manage console users");
+    let (code, said) = call(s, &alice, "revoke_console_invite", &revoke).await;
+    assert_eq!(code, 200, "{said}");
+    let (_, offer) = call(s, "", "invitation", &[("token", token.as_str())]).await;
+    assert!(offer.is_null(), "the link stops working: {offer}");
+    assert_eq!(listed(alice.clone()).await, serde_json::json!([]));
+    let (code, _) = call(s, &alice, "revoke_console_invite", &revoke).await;
+    assert_eq!(code, 404, "nothing left to revoke");
+    let events = s.state.store.recent_audit_events(20).await.unwrap();
+    assert!(events.iter().any(|e| e.action == "admin.invite_revoke"
+        && e.target == "admin:nina@example.test"
+        && e.actor.contains("alice@example.test")));
+}
+
+on_both!(console_invitations_are_listed_and_revocable);
+
 /// Grants from the console: a sandbox partner's apply at once; widening a production partner's
 /// is a change request (narrowing is not); scopes the audience lacks are refused.
 async fn grants_from_the_console(s: &TestServer) {

@@ -179,8 +179,26 @@ async fn sandbox_testers_reach_the_playground_only(s: &TestServer) {
         .nth(1)
         .unwrap()
         .to_owned();
-    let (_, valid) = call(s, "", "invite_valid", &[("token", token.as_str())]).await;
-    assert_eq!(valid, true);
+    // The link's page says who invites whom, to what, before anything is typed.
+    let (_, offer) = call(s, "", "invitation", &[("token", token.as_str())]).await;
+    assert_eq!(offer["email"], "tess@acme.test", "{offer}");
+    assert_eq!(
+        offer["organisation"],
+        s.state
+            .store
+            .partner_by_slug("acme")
+            .await
+            .unwrap()
+            .name
+            .as_str()
+    );
+    assert_eq!(offer["role"], "Sandbox tester: the playground only");
+    assert!(
+        offer["invited_by"]
+            .as_str()
+            .is_some_and(|by| !by.is_empty()),
+        "{offer}"
+    );
     let (code, answer) = call(
         s,
         &pat,
@@ -189,8 +207,8 @@ async fn sandbox_testers_reach_the_playground_only(s: &TestServer) {
     )
     .await;
     assert_eq!(code, 200, "{answer}");
-    let (_, valid) = call(s, "", "invite_valid", &[("token", token.as_str())]).await;
-    assert_eq!(valid, false, "the link no longer works");
+    let (_, offer) = call(s, "", "invitation", &[("token", token.as_str())]).await;
+    assert!(offer.is_null(), "the link no longer works: {offer}");
     let (_, team) = call(s, &pat, "portal_team", &[]).await;
     assert_eq!(team["invitations"], serde_json::json!([]));
     let tess = partner_session(s, "acme", "tess2@acme.test", Role::SandboxTester).await;
