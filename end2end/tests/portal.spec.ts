@@ -79,12 +79,16 @@ test('a partner admin joins by invitation and manages sandbox clients in the por
   const result = page.getByRole('region', { name: 'Trial result' });
   await expect(result.getByRole('heading', { name: /Result/ })).toContainText('HTTP 200');
   await expect(result.locator('.token-claims')).toContainText(`"iss": "${baseURL}/sandbox"`);
+  await expect(result.locator('.token-times')).toHaveText(/^issued \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · expires .+ UTC \(lives \d+ (min|s)\)$/);
   await expect(result.locator('.checks li.done')).toHaveCount(5);
   const curlCommand = (await result.locator('pre.curl').textContent())!;
   expect(curlCommand).not.toContain(secret);
   const fromShell = JSON.parse(execFileSync('bash', ['-c', curlCommand], { env: { ...process.env, CLIENT_SECRET: secret } }).toString());
   expect(fromShell.token_type).toBe('Bearer');
   await page.screenshot({ path: 'test-results/playground.png', fullPage: true });
+  // Another grant: the result shown was the previous grant's, so it goes.
+  await trial.getByLabel('Grant').selectOption('urn:ietf:params:oauth:grant-type:token-exchange');
+  await expect(result).toHaveCount(0);
   await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Clients' }).click();
   await hydrated(page);
 

@@ -117,6 +117,8 @@ pub struct TrialResult {
     /// The issued token's JOSE header and claims, pretty-printed (when one was issued).
     pub token_header: Option<String>,
     pub token_claims: Option<String>,
+    /// `iat` and `exp` as people read them.
+    pub token_times: Option<String>,
     /// What a sandbox resource server would check of it.
     pub checks: Vec<TrialCheck>,
     /// The policy's decision trace, for a token exchange.
@@ -191,6 +193,9 @@ pub async fn try_token(
         status: answer.status,
         response,
         token_header,
+        token_times: token_claims
+            .as_deref()
+            .and_then(super::trial::readable_times),
         token_claims,
         checks,
         explanation,

@@ -42,6 +42,7 @@ fn TrialView(r: TrialResult) -> impl IntoView {
                     <div>
                         <h3>"Token claims"</h3>
                         <pre class="token-claims">{claims}</pre>
+                        {r.token_times.clone().map(|t| view! { <p class="meta token-times">{t}</p> })}
                     </div>
                 </div>
             })}
@@ -109,7 +110,11 @@ pub fn Playground() -> impl IntoView {
                                     <input type="password" name="client_secret" required autocomplete="off"/>
                                 </Field>
                                 <Field label="Grant">
-                                    <select name="grant_type" on:change=move |ev| grant.set(event_target_value(&ev))>
+                                    <select name="grant_type" on:change=move |ev| {
+                                        grant.set(event_target_value(&ev));
+                                        // The result shown was another grant's: it would mislead.
+                                        trial.value().set(None);
+                                    }>
                                         <option value=CLIENT_CREDENTIALS selected>"Client credentials"</option>
                                         <option value=TOKEN_EXCHANGE>"Token exchange (RFC 8693)"</option>
                                         <option value=JWT_BEARER>"JWT bearer (RFC 7523)"</option>

@@ -153,3 +153,34 @@ pub(super) fn curl(endpoint: &str, client_id: &str, form: &[(String, String)]) -
     curl.push_str(&format!(" {endpoint}"));
     curl
 }
+
+/// "issued 2026-12-07 19:50:03 UTC · expires 2026-12-07 20:05:03 UTC (lives 15 min)", from a
+/// token's pretty-printed claims.
+pub(super) fn readable_times(claims: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(claims).ok()?;
+    let iat = v.get("iat")?.as_i64()?;
+    let exp = v.get("exp")?.as_i64()?;
+    let life = exp - iat;
+    let lives = if life % 60 == 0 {
+        format!("{} min", life / 60)
+    } else {
+        format!("{life} s")
+    };
+    Some(format!(
+        "issued {} · expires {} (lives {lives})",
+        crate::ssr::format_time(iat),
+        crate::ssr::format_time(exp)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn token_times_read_as_dates_and_a_lifetime() {
+        assert_eq!(
+            super::readable_times(r#"{"iat": 1796000000, "exp": 1796000900}"#).as_deref(),
+            Some("issued 2026-11-30 00:53:20 UTC · expires 2026-11-30 01:08:20 UTC (lives 15 min)")
+        );
+        assert_eq!(super::readable_times(r#"{"iat": 1}"#), None);
+    }
+}
