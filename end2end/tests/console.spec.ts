@@ -59,8 +59,11 @@ test('an administrator signs in, creates a partner and a client, and sees its se
 
   await page.getByRole('link', { name: 'acme', exact: true }).click();
   await expect(page).toHaveURL(/\/partners\/acme$/);
-  await expect(page.getByText('This partner has no clients yet')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Acme <script>alert(1)</script> Corp');
   await hydrated(page);
+  await page.getByRole('navigation', { name: 'Partner' }).getByRole('link', { name: 'Clients' }).click();
+  await expect(page).toHaveURL(/\/partners\/acme\?tab=clients$/);
+  await expect(page.getByText('This partner has no clients yet')).toBeVisible();
 
   await page.getByLabel('Name').fill('backend');
   await page.getByLabel('Scopes (space-separated)').fill('orders:read');

@@ -234,7 +234,7 @@ test('an organisation applies, onboards itself through the portal and gets a pro
     await approve(admin, `promote ${SLUG} to production`);
     await page.reload();
     await hydrated(page);
-    await expect(page.locator('.state-production')).toHaveText('production');
+    await expect(page.locator('.stage-production')).toHaveText('Production');
 
     // 8. Production scopes, then a production client: both requests, both approved.
     await portalNav(page, 'Requests');

@@ -111,7 +111,7 @@ pub fn Layout(
                                 <A href="/users">"Users"</A>
                                 <A href="/audit">"Audit"</A>
                             </nav>
-                            <span class="who">{me.email} " · " {me.role}</span>
+                            <span class="who" title=format!("Signed in as {}", me.role)>{me.email}</span>
                             <ActionForm action=logout>
                                 <button type="submit" class="link">"Sign out"</button>
                             </ActionForm>

@@ -161,7 +161,7 @@ pub fn Lifecycle(partner: PartnerRow, actions: LifecycleActions) -> impl IntoVie
 #[component]
 fn TypeToConfirm(slug: String, typed: RwSignal<String>) -> impl IntoView {
     view! {
-        <label>"Type " <code>{slug.clone()}</code> " to confirm"
+        <label><span>"Type " <code>{slug.clone()}</code> " to confirm"</span>
             <input autocomplete="off" spellcheck="false" prop:value=move || typed.get()
                 on:input=move |ev| typed.set(event_target_value(&ev))/>
         </label>
