@@ -78,6 +78,11 @@ test('every page state has no axe violation', async ({ page, browser }) => {
     '/portal/issuers', '/portal/docs', '/sandbox']) {
     await audit(eldon.page, path, found);
   }
+  // A wrong address is a 404 for partner users too, not a detour to the portal.
+  const lost = await eldon.page.goto('/no-such-page');
+  expect(lost!.status()).toBe(404);
+  await expect(eldon.page.getByRole('heading', { level: 1 })).toHaveText('Page not found');
+  await expect(eldon.page.getByRole('link', { name: 'Back to the portal' })).toBeVisible();
   await eldon.context.close();
   const rachael = await join(browser, tester.link, 'rachael@weyland.e2e.test', 'do androids dream');
   await audit(rachael.page, '/sandbox', found);

@@ -84,7 +84,7 @@ impl Operations {
         }
         let p = self
             .store
-            .set_partner_stage(actor.audit(), slug, to, now)
+            .move_partner_stage(actor.audit(), slug, to, reason, now)
             .await?;
         self.publish().await;
         Ok(StageMoved::Moved(p))

@@ -77,7 +77,16 @@ pub fn Layout(
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match who.await {
-                    // Partner users have the portal, never the console.
+                    // Partner users have the portal, never the console; an open page (the
+                    // 404) stays what it is, with the way back to the portal.
+                    Ok(Some(me)) if is_partner_role(&me.role) && open => view! {
+                        <main class="narrow">
+                            <h1>{title}</h1>
+                            {children.with_value(|c| c())}
+                            <p><A href="/portal">"Back to the portal"</A></p>
+                        </main>
+                    }
+                    .into_any(),
                     Ok(Some(me)) if is_partner_role(&me.role) => {
                         view! { <Redirect path="/portal"/> }.into_any()
                     }

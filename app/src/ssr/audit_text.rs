@@ -3,72 +3,77 @@
 
 use serde_json::Value;
 
+type Fields = serde_json::Map<String, Value>;
+
 fn text(v: &Value) -> String {
     match v {
+        Value::Null => "(none)".to_owned(),
         Value::String(s) if s.is_empty() => "(none)".to_owned(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
 }
 
-type Fields = serde_json::Map<String, Value>;
-
-/// (before, after) when the details carry both as objects.
-fn before_after(v: &Value) -> Option<(&Fields, &Fields)> {
-    Some((v.get("before")?.as_object()?, v.get("after")?.as_object()?))
+/// An object's fields; nothing (`null`, a creation's "before") is an object without any.
+fn fields(v: &Value) -> Option<Fields> {
+    match v {
+        Value::Object(m) => Some(m.clone()),
+        Value::Null => Some(Fields::new()),
+        _ => None,
+    }
 }
 
-/// The details in one line: `key before → after` for each field that changed, else the fields
-/// as `key value`.
+/// (before, after) when the details carry both as objects (or nothing).
+fn before_after(v: &Value) -> Option<(Fields, Fields)> {
+    let (b, a) = (fields(v.get("before")?)?, fields(v.get("after")?)?);
+    (!b.is_empty() || !a.is_empty()).then_some((b, a))
+}
+
+/// The fields beside before and after (a reason, the caller's request id), never the partner
+/// (the row shows it).
+fn rest(m: &Fields) -> impl Iterator<Item = (&String, &Value)> {
+    m.iter()
+        .filter(|(k, _)| !["before", "after", "partner"].contains(&k.as_str()))
+}
+
+/// The details in one line: `key before → after` for each field that changed (or `before →
+/// after` for a stage or a state), then the other fields as `key value`.
 pub fn change_line(details: &str) -> String {
     let Ok(v) = serde_json::from_str::<Value>(details) else {
         return details.to_owned();
     };
-    if let Some((before, after)) = before_after(&v) {
-        return after
-            .iter()
-            .filter(|(k, a)| before.get(*k) != Some(*a))
-            .map(|(k, a)| {
-                let b = before.get(k).map(text).unwrap_or_else(|| "(none)".into());
-                format!("{k} {b} → {}", text(a))
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-    }
     let Some(m) = v.as_object() else {
         return text(&v);
     };
-    // A scalar before and after (a stage, a state) reads as `before → after`, then the rest.
-    let moved = match (m.get("before"), m.get("after")) {
-        (Some(b), Some(a)) => Some(format!("{} → {}", text(b), text(a))),
-        _ => None,
-    };
-    let scalar = moved.is_some();
-    moved
-        .into_iter()
-        .chain(
-            m.iter()
-                .filter(|(k, _)| {
-                    k.as_str() != "partner"
-                        && (!scalar || !["before", "after"].contains(&k.as_str()))
-                })
-                .map(|(k, v)| format!("{k} {}", text(v))),
-        )
-        .collect::<Vec<_>>()
-        .join("; ")
+    let mut parts: Vec<String> = vec![];
+    if let Some((before, after)) = before_after(&v) {
+        for (k, a) in after.iter().filter(|(k, a)| before.get(*k) != Some(*a)) {
+            let b = before.get(k).map(text).unwrap_or_else(|| "(none)".into());
+            parts.push(format!("{k} {b} → {}", text(a)));
+        }
+        for k in before.keys().filter(|k| !after.contains_key(*k)) {
+            parts.push(format!("{k} removed"));
+        }
+    } else if let (Some(b), Some(a)) = (m.get("before"), m.get("after")) {
+        parts.push(format!("{} → {}", text(b), text(a)));
+    }
+    parts.extend(rest(m).map(|(k, v)| format!("{k} {}", text(v))));
+    parts.join("; ")
 }
 
-/// The expanded view: `-`/`+` lines for changed fields when there is a before and an after,
-/// else every field as ` key: value`.
+/// The expanded view: `-`/`+` lines for what changed, then ` key: value` for the other fields.
 pub fn diff_lines(details: &str) -> Vec<(char, String)> {
     let Ok(v) = serde_json::from_str::<Value>(details) else {
         return vec![(' ', details.to_owned())];
     };
+    let Some(m) = v.as_object() else {
+        return vec![(' ', text(&v))];
+    };
+    let mut out = vec![];
     if let Some((before, after)) = before_after(&v) {
         let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
         keys.sort();
         keys.dedup();
-        let mut out = vec![];
         for k in keys {
             let (b, a) = (before.get(k), after.get(k));
             if b == a {
@@ -81,21 +86,11 @@ pub fn diff_lines(details: &str) -> Vec<(char, String)> {
                 out.push(('+', format!("{k}: {}", text(a))));
             }
         }
-        return out;
-    }
-    let Some(m) = v.as_object() else {
-        return vec![(' ', text(&v))];
-    };
-    let mut out = vec![];
-    if let (Some(b), Some(a)) = (m.get("before"), m.get("after")) {
+    } else if let (Some(b), Some(a)) = (m.get("before"), m.get("after")) {
         out.push(('-', text(b)));
         out.push(('+', text(a)));
     }
-    out.extend(
-        m.iter()
-            .filter(|(k, _)| !["before", "after"].contains(&k.as_str()))
-            .map(|(k, v)| (' ', format!("{k}: {}", text(v)))),
-    );
+    out.extend(rest(m).map(|(k, v)| (' ', format!("{k}: {}", text(v)))));
     out
 }
 

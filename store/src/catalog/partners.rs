@@ -97,8 +97,20 @@ impl Store {
         to: Stage,
         now: i64,
     ) -> Result<partner::Model> {
+        self.move_partner_stage(actor, slug, to, "", now).await
+    }
+
+    /// A stage change with the reason its actor gave (kept in the audit event when not empty).
+    pub async fn move_partner_stage(
+        &self,
+        actor: &Actor,
+        slug: &str,
+        to: Stage,
+        reason: &str,
+        now: i64,
+    ) -> Result<partner::Model> {
         let txn = self.write().await?;
-        let model = set_partner_stage_in(&txn, actor, slug, to, now).await?;
+        let model = set_partner_stage_in(&txn, actor, slug, to, reason, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -218,6 +230,7 @@ pub(crate) async fn set_partner_stage_in(
     actor: &Actor,
     slug: &str,
     to: Stage,
+    reason: &str,
     now: i64,
 ) -> Result<partner::Model> {
     let before = partner_by_slug_in(txn, slug).await?;
@@ -231,7 +244,11 @@ pub(crate) async fn set_partner_stage_in(
         actor,
         entente_domain::audit::AuditAction::PartnerStage,
         &format!("partner:{slug}"),
-        json!({"before": from, "after": model.stage}),
+        if reason.trim().is_empty() {
+            json!({"before": from, "after": model.stage})
+        } else {
+            json!({"before": from, "after": model.stage, "reason": reason.trim()})
+        },
         now,
     )
     .await?;

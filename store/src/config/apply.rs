@@ -255,7 +255,7 @@ async fn move_stage_step(
             applying.submit(txn, Change::Promote { partner }).await
         }
         to => {
-            set_partner_stage_in(txn, applying.actor, partner, to, applying.now).await?;
+            set_partner_stage_in(txn, applying.actor, partner, to, "", applying.now).await?;
             Ok(Done::Applied)
         }
     }

@@ -31,7 +31,7 @@ pub(super) async fn apply(
             let p = partner_by_slug_in(txn, partner).await?;
             let o = crate::onboarding::onboarding_in(txn, p, now).await?;
             entente_domain::onboarding::check_ready(&o.checklist).map_err(invalid)?;
-            set_partner_stage_in(txn, actor, partner, Stage::Production, now).await?;
+            set_partner_stage_in(txn, actor, partner, Stage::Production, "", now).await?;
         }
         Change::Reactivate { partner } => {
             reactivate_partner_in(txn, actor, partner, now).await?;

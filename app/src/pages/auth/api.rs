@@ -45,13 +45,21 @@ pub async fn invitation(token: String) -> Result<Option<InvitationFacts>, Consol
             .describe()
             .to_owned(),
         organisation: f.partner,
-        // An actor's name says which door it came through ("admin:…", "portal:…").
-        invited_by: f.invited_by.map(|by| {
-            by.split_once(':')
-                .map_or(by.clone(), |(_, who)| who.to_owned())
-        }),
+        invited_by: f.invited_by.as_deref().map(inviter),
         expires: crate::ssr::format_time(f.expires_at),
     }))
+}
+
+/// An actor's name as the invitee reads it: `admin:alice@…` and `portal:alice@…` are Alice;
+/// the CLI on the server's machine is said to be that.
+#[cfg(feature = "ssr")]
+fn inviter(actor: &str) -> String {
+    match actor.split_once(':') {
+        Some(("cli", "unknown" | "")) => "an administrator, with the entente CLI".to_owned(),
+        Some(("cli", who)) => format!("{who}, with the entente CLI"),
+        Some((_, who)) => who.to_owned(),
+        None => actor.to_owned(),
+    }
 }
 
 #[server]

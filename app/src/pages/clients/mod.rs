@@ -93,7 +93,11 @@ pub fn PartnerClients() -> impl IntoView {
         a + b + c
     });
     let grants = GrantsData::new(Signal::derive(slug));
-    let usage = UsageState::new(Signal::derive(slug), Signal::stored(String::new()));
+    let usage = UsageState::new_when(
+        Signal::derive(slug),
+        Signal::stored(String::new()),
+        Signal::derive(move || tab.get() == "usage"),
+    );
     let team = team::TeamState::new(Signal::derive(slug));
     let data = Resource::new(
         move || (slug(), create.version().get(), lifecycle.version()),

@@ -90,7 +90,7 @@ pub fn ScopeMatrix() -> impl IntoView {
                 <label>"Partner stage"
                     <select on:change=filter(stage) prop:value=move || stage.get()>
                         <option value="">"Any"</option>
-                        {entente_types::stage::Stage::ALL.map(|s| s.as_str()).into_iter().map(|s| view! { <option value=s>{s}</option> }).collect_view()}
+                        {entente_types::stage::Stage::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>"Partner"

@@ -146,7 +146,11 @@ pub async fn move_partner_stage(
         .await
         .map_err(op_error)?;
     Ok(match moved {
-        StageMoved::Moved(p) => format!("{} is now {}.", p.slug, p.stage),
+        StageMoved::Moved(p) => format!(
+            "{} is now {}.",
+            p.slug,
+            entente_types::stage::Stage::label_of(&p.stage.to_string()).to_lowercase()
+        ),
         StageMoved::Submitted(out) => outcome_sentence(out),
     })
 }

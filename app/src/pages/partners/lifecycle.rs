@@ -50,8 +50,16 @@ pub fn is_destructive(from: &str, to: &str) -> bool {
 }
 
 /// "acme's 1 production client stops" / "acme's 3 clients stop" / "acme has no client, so none
-/// stops": the clients that lose tokens, counted from the enabled ones.
-fn losing(slug: &str, clients: &[ClientRow], environment: Option<&str>) -> String {
+/// stops": the clients that lose tokens, counted from the enabled ones — none when the partner's
+/// stage (`from`) gets no tokens anyway (applied, in review, suspended).
+fn losing(slug: &str, from: &str, clients: &[ClientRow], environment: Option<&str>) -> String {
+    let holds = from.parse::<Stage>().is_ok_and(|s| s.holds_tokens());
+    if !holds {
+        return format!(
+            "{slug} is {} and gets no tokens now, so no client stops",
+            Stage::label_of(from).to_lowercase()
+        );
+    }
     let n = clients
         .iter()
         .filter(|c| c.enabled && environment.is_none_or(|e| c.environment == e))
@@ -69,12 +77,12 @@ pub fn consequence(slug: &str, from: &str, to: &str, clients: &[ClientRow]) -> S
     if to == Stage::Offboarded.as_str() {
         format!(
             "{} getting tokens, every token derived from {slug} is revoked, and offboarding cannot be undone.",
-            losing(slug, clients, None)
+            losing(slug, from, clients, None)
         )
     } else if from == Stage::Production.as_str() && to == Stage::Sandbox.as_str() {
         format!(
             "{} getting tokens; its sandbox clients keep working. Promoting it again needs a second administrator's approval.",
-            losing(slug, clients, Some("production"))
+            losing(slug, from, clients, Some("production"))
         )
     } else {
         String::new()
@@ -82,10 +90,10 @@ pub fn consequence(slug: &str, from: &str, to: &str, clients: &[ClientRow]) -> S
 }
 
 /// What suspension does.
-pub fn suspension_consequence(slug: &str, clients: &[ClientRow]) -> String {
+pub fn suspension_consequence(slug: &str, from: &str, clients: &[ClientRow]) -> String {
     format!(
         "{} getting tokens and every token derived from {slug} is revoked within a second. Reactivation needs a second administrator's approval.",
-        losing(slug, clients, None)
+        losing(slug, from, clients, None)
     )
 }
 
@@ -194,7 +202,7 @@ pub fn DangerZone(
         .map(|to| (to.clone(), consequence(&slug, &from, to, &clients)))
         .collect();
     let may_suspend = partner.may_suspend;
-    let suspend_says = suspension_consequence(&slug, &clients);
+    let suspend_says = suspension_consequence(&slug, &from, &clients);
     let nothing = moves.is_empty() && !may_suspend;
     view! {
         <section id="danger-zone" class="danger-zone">
@@ -287,8 +295,13 @@ mod tests {
             )
         );
         assert!(
-            suspension_consequence("acme", &[])
+            suspension_consequence("acme", "sandbox", &[])
                 .starts_with("acme has no enabled client, so none stops getting tokens")
+        );
+        assert!(
+            consequence("acme", "suspended", "offboarded", &clients).starts_with(
+                "acme is suspended and gets no tokens now, so no client stops getting tokens"
+            )
         );
         assert!(is_destructive("production", "sandbox"));
         assert!(is_destructive("applied", "offboarded"));

@@ -116,11 +116,28 @@ pub struct UsageState {
 
 impl UsageState {
     pub fn new(partner: Signal<String>, client: Signal<String>) -> Self {
+        Self::new_when(partner, client, Signal::stored(true))
+    }
+
+    /// A panel that loads and streams only while `shown` holds (a tab of a page): a partner
+    /// page open on another tab neither fetches usage nor holds one of the caller's live
+    /// streams.
+    pub fn new_when(
+        partner: Signal<String>,
+        client: Signal<String>,
+        shown_now: Signal<bool>,
+    ) -> Self {
         let range = RwSignal::new("live".to_owned());
         // A partner page reached from another one refetches.
         let data = Resource::new(
-            move || (partner.get(), client.get(), range.get()),
-            |(p, c, r)| load_usage(p, c, r),
+            move || (partner.get(), client.get(), range.get(), shown_now.get()),
+            |(p, c, r, on)| async move {
+                if on {
+                    load_usage(p, c, r).await
+                } else {
+                    Ok(UsageView::default())
+                }
+            },
         );
         let shown: RwSignal<Option<UsageView>> = RwSignal::new(None);
         Effect::new(move |_| {
@@ -131,7 +148,7 @@ impl UsageState {
         #[cfg(feature = "hydrate")]
         Effect::new(move |_| {
             let (p, c) = (partner.get(), client.get());
-            if range.get() != "live" {
+            if range.get() != "live" || !shown_now.get() {
                 return;
             }
             stream::open(&p, &c, shown);

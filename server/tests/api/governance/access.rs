@@ -253,6 +253,18 @@ async fn console_invitations_are_listed_and_revocable(s: &TestServer) {
     assert_eq!(code, 200, "{said}");
     let (_, offer) = call(s, "", "invitation", &[("token", token.as_str())]).await;
     assert!(offer.is_null(), "the link stops working: {offer}");
+    let accept = reqwest::Client::new()
+        .post(s.url(path_of("setup_admin")))
+        .header("origin", &s.base)
+        .form(&[
+            ("token", token.as_str()),
+            ("email", "nina@example.test"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accept.status(), 400, "nor can it be accepted");
     assert_eq!(listed(alice.clone()).await, serde_json::json!([]));
     let (code, _) = call(s, &alice, "revoke_console_invite", &revoke).await;
     assert_eq!(code, 404, "nothing left to revoke");
