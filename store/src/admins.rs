@@ -126,16 +126,7 @@ impl Store {
                     .one(self.db())
                     .await?;
                 match p {
-                    Some(p)
-                        if !p.host_only
-                            && !matches!(
-                                p.stage,
-                                crate::enums::PartnerStage::Offboarded
-                                    | crate::enums::PartnerStage::Suspended
-                            ) =>
-                    {
-                        Some(p.name)
-                    }
+                    Some(p) if joinable(&p) => Some(p.name),
                     _ => return Ok(None),
                 }
             }
@@ -227,15 +218,7 @@ impl Store {
             let p = crate::entities::partner::Entity::find_by_id(pid.clone())
                 .one(&txn)
                 .await?;
-            // Nobody joins a host-only partner (one invited before it was marked so).
-            let open = p.is_some_and(|p| {
-                !p.host_only
-                    && !matches!(
-                        p.stage,
-                        crate::enums::PartnerStage::Offboarded
-                            | crate::enums::PartnerStage::Suspended
-                    )
-            });
+            let open = p.is_some_and(|p| joinable(&p));
             if !open {
                 return Err(StoreError::NotFound("invitation".into()));
             }
@@ -292,6 +275,16 @@ impl Store {
         txn.commit().await?;
         Ok(m)
     }
+}
+
+/// Whether a partner's team may be joined now: never a host-only partner's (one invited before
+/// it was marked so), nor an offboarded or suspended one's.
+fn joinable(p: &crate::entities::partner::Model) -> bool {
+    !p.host_only
+        && !matches!(
+            p.stage,
+            crate::enums::PartnerStage::Offboarded | crate::enums::PartnerStage::Suspended
+        )
 }
 
 /// Whether `target` changing to (`role`, `enabled`) would leave no enabled administrator.
