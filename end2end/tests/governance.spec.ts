@@ -217,7 +217,7 @@ test('an operator onboards a partner and requests production, a second administr
   await expect(suspension.locator('pre.diff')).toContainText('reason: credential leak reported');
   await expect(suspension.getByRole('link', { name: 'partner:initech' })).toHaveAttribute('href', '/partners/initech');
   const approval = log.getByRole('row').filter({ hasText: 'change_request.approve' }).first();
-  await expect(approval.getByRole('link', { name: /^change_request:\d+$/ })).toHaveAttribute('href', /^\/changes\?show=all#request-\d+$/);
+  await expect(approval.getByRole('link', { name: /^change_request:\d+$/ })).toHaveAttribute('href', /^\/changes\?show=all&partner=initech#request-\d+$/);
   await admin.page.getByLabel('Action').fill('change_request.');
   await admin.page.getByRole('button', { name: 'Filter' }).click();
   await expect(admin.page).toHaveURL(/action=change_request\./);
@@ -225,6 +225,12 @@ test('an operator onboards a partner and requests production, a second administr
   await expect(log.getByText('change_request.approve', { exact: true })).toBeVisible();
   await expect(admin.page.getByRole('link', { name: 'CSV' })).toHaveAttribute('href', /format=csv.*|.*action=change_request\..*format=csv/);
   await admin.page.screenshot({ path: 'test-results/audit.png', fullPage: true });
+
+  // The change request's link opens on its card.
+  const href = (await approval.getByRole('link', { name: /^change_request:\d+$/ }).getAttribute('href'))!;
+  await admin.page.goto(href);
+  await hydrated(admin.page);
+  await expect(admin.page.locator(`#request-${href.split('#request-')[1]}`)).toContainText('promote initech to production');
 
   // The users page: the administrator sees the operator and may change their role.
   await admin.page.goto('/users');

@@ -103,7 +103,9 @@ pub fn object_link(target: &str, partner: Option<&str>) -> Option<String> {
         ("issuer" | "trust_rule", Some(p)) => format!("/partners/{p}/trust"),
         ("grant" | "grants", Some(p)) => format!("/partners/{p}?tab=grants"),
         ("invite", Some(p)) => format!("/partners/{p}?tab=users"),
-        ("change_request", _) => format!("/changes?show=all#request-{id}"),
+        // The partner's requests, all of them, narrow the list to where the card is.
+        ("change_request", Some(p)) => format!("/changes?show=all&partner={p}#request-{id}"),
+        ("change_request", None) => format!("/changes?show=all#request-{id}"),
         ("audience" | "scope", _) => "/audiences".to_owned(),
         ("key", _) => "/keys".to_owned(),
         ("rate_tier", _) => "/rate-limits".to_owned(),
@@ -150,6 +152,10 @@ mod tests {
         assert_eq!(
             object_link("client:c1", Some("acme")).as_deref(),
             Some("/partners/acme/clients/c1")
+        );
+        assert_eq!(
+            object_link("change_request:7", Some("acme")).as_deref(),
+            Some("/changes?show=all&partner=acme#request-7")
         );
         assert_eq!(
             object_link("change_request:7", None).as_deref(),

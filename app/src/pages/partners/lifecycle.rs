@@ -14,6 +14,9 @@ use entente_types::stage::Stage;
 #[derive(Clone, Copy)]
 pub struct LifecycleActions {
     pub stage: ServerAction<MovePartnerStage>,
+    /// The Danger zone's own stage moves (demote, offboard): their answers show under their
+    /// cards, not under the Overview's form.
+    pub takeaway: ServerAction<MovePartnerStage>,
     pub suspend: ServerAction<SuspendPartner>,
     pub reactivate: ServerAction<ReactivatePartner>,
 }
@@ -22,6 +25,7 @@ impl LifecycleActions {
     pub fn new() -> Self {
         Self {
             stage: ServerAction::new(),
+            takeaway: ServerAction::new(),
             suspend: ServerAction::new(),
             reactivate: ServerAction::new(),
         }
@@ -30,7 +34,7 @@ impl LifecycleActions {
     /// Changes whenever one of them completes.
     pub fn version(&self) -> (usize, usize, usize) {
         (
-            self.stage.version().get(),
+            self.stage.version().get() + self.takeaway.version().get(),
             self.suspend.version().get(),
             self.reactivate.version().get(),
         )
@@ -183,7 +187,9 @@ pub fn DangerZone(
     clients: Vec<ClientRow>,
     actions: LifecycleActions,
 ) -> impl IntoView {
-    let LifecycleActions { stage, suspend, .. } = actions;
+    let LifecycleActions {
+        takeaway, suspend, ..
+    } = actions;
     if !crate::components::may_change() {
         return view! {
             <section id="danger-zone" class="danger-zone">
@@ -204,6 +210,8 @@ pub fn DangerZone(
     let may_suspend = partner.may_suspend;
     let suspend_says = suspension_consequence(&slug, &from, &clients);
     let nothing = moves.is_empty() && !may_suspend;
+    // Which of the cards sharing `takeaway` was sent last (by the stage it moves to).
+    let sent = RwSignal::new(String::new());
     view! {
         <section id="danger-zone" class="danger-zone">
             <h2>"Danger zone"</h2>
@@ -238,22 +246,32 @@ pub fn DangerZone(
                     move || typed.read() == slug
                 };
                 let offboard = to == Stage::Offboarded.as_str();
+                // This card's answer only: the last card sent is remembered.
+                let here = {
+                    let to = to.clone();
+                    Signal::derive(move || sent.get() == to)
+                };
+                let answer = Signal::derive(move || here.get().then(|| takeaway.value().get()).flatten());
+                let click = {
+                    let to = to.clone();
+                    move |_| sent.set(to.clone())
+                };
                 let (title, button, id) = if offboard {
                     ("Offboard", "Offboard partner", "offboard")
                 } else {
                     ("Demote to sandbox", "Demote partner", "demote")
                 };
                 view! {
-                    <ActionForm action=stage attr:class="card danger" attr:id=id>
+                    <ActionForm action=takeaway attr:class="card danger" attr:id=id>
                         <h3>{title}</h3>
                         <p class="consequence">{says}</p>
                         <input type="hidden" name="partner" value=slug.clone()/>
                         <input type="hidden" name="to" value=to/>
                         <label>"Reason (kept in the audit log)" <input name="reason" maxlength="1000" placeholder="contract ended"/></label>
                         <TypeToConfirm slug=slug typed=typed/>
-                        <button type="submit" class="danger" disabled=move || stage.pending().get() || !matches()>{button}</button>
-                        <ActionError value=Signal::derive(move || stage.value().get())/>
-                        <ActionDone value=Signal::derive(move || stage.value().get())/>
+                        <button type="submit" class="danger" disabled=move || takeaway.pending().get() || !matches() on:click=click>{button}</button>
+                        <ActionError value=answer/>
+                        <ActionDone value=answer/>
                     </ActionForm>
                 }
             }).collect_view()}
