@@ -275,6 +275,14 @@ test('a console invitation is bound to the invited address', async ({ browser })
   await dave.getByRole('button', { name: 'Revoke' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'The invitation for dave@example.test no longer works.' })).toBeVisible();
   await expect(dave).toHaveCount(0);
+  // The host revokes one from the shell the same way.
+  await form.getByLabel('E-mail').fill('erin@example.test');
+  await create.click();
+  await expect(pending.getByRole('row').filter({ hasText: 'erin@example.test' })).toHaveCount(1);
+  expect(JSON.parse(cli('admin', 'revoke-invite', '--email', 'erin@example.test', '--output', 'json')).revoked).toBe(1);
+  await page.reload();
+  await hydrated(page);
+  await expect(pending.getByRole('row').filter({ hasText: 'erin@example.test' })).toHaveCount(0);
 
   // The link says who invites whom, to what, for which address (shown, not typed; the server
   // refuses any other address all the same: the API tests send one).
