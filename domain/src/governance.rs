@@ -138,6 +138,22 @@ pub fn check_comment(decision: Decision, comment: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A change request's reason: required (the approver decides on it, and the audit keeps it), at
+/// most 1000 characters. A change applied at once needs none.
+pub fn check_reason(reason: &str) -> Result<(), String> {
+    let r = reason.trim();
+    if r.chars().count() > 1000 {
+        return Err("the reason is longer than 1000 characters".into());
+    }
+    if r.is_empty() {
+        return Err(
+            "this change needs a different administrator's approval: say why in the reason, which the approver reads"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// Where the console and the CLI may start a partner: anywhere before production, which is
 /// reached only by an approved promotion.
 pub fn check_initial_stage(stage: Stage) -> Result<(), String> {
@@ -243,6 +259,14 @@ pub fn check_not_reserved<'a>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_request_needs_a_reason_of_at_most_1000_characters() {
+        use super::check_reason;
+        assert!(check_reason("  ").unwrap_err().contains("say why"));
+        assert!(check_reason(&"x".repeat(1001)).is_err());
+        assert!(check_reason(" Q3 launch ").is_ok());
+    }
+
     #[test]
     fn the_admin_api_audience_and_role_scopes_are_reserved() {
         use super::check_not_reserved as c;

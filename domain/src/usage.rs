@@ -254,6 +254,10 @@ impl PointBuilder {
 pub struct Top {
     /// The partner's slug or the client's id.
     pub name: String,
+    /// A client's name as people gave it (empty for partners, and for a client no longer
+    /// known): reports name clients, not only their ids.
+    #[serde(default)]
+    pub label: String,
     pub requests: u64,
     pub tokens: u64,
     pub refused: u64,
@@ -294,6 +298,15 @@ pub fn dense(from: i64, to: i64, step: i64, sparse: Vec<Point>) -> Vec<Point> {
 }
 
 /// The ten largest, most requests first (ties by name, so the order is stable).
+/// Names each of `tops` (clients) with `label_of` its id, where it knows one.
+pub fn label(tops: &mut [Top], label_of: impl Fn(&str) -> Option<String>) {
+    for t in tops {
+        if let Some(l) = label_of(&t.name) {
+            t.label = l;
+        }
+    }
+}
+
 pub fn top(mut all: Vec<Top>) -> Vec<Top> {
     all.retain(|t| t.requests > 0);
     all.sort_by(|a, b| b.requests.cmp(&a.requests).then(a.name.cmp(&b.name)));

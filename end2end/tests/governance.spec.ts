@@ -144,7 +144,16 @@ test('an operator onboards a partner and requests production, a second administr
   const request = admin.page.locator('.request').filter({ hasText: 'promote initech to production' });
   await expect(request).toContainText('checklist complete');
   await expect(request).toContainText(`filed by ${OPERATOR}`);
-  await expect(request.locator('pre.access')).toContainText('grant on https://shipping.e2e.test: shipments:read');
+  // The approver reads the promotion as a diff: the stage it changes, and the production access
+  // it turns on (sandbox access is not listed), with the onboarding evidence one click away.
+  const diff = request.locator('.request-diff');
+  await expect(diff).toContainText('What approving changes');
+  await expect(diff.locator('li.add')).toHaveText(/Production/);
+  await expect(diff.locator('li.remove')).toHaveText(/Sandbox/);
+  await expect(diff.locator('.diff-group').filter({ hasText: 'grant on https://shipping.e2e.test' })).toBeVisible();
+  await expect(diff.locator('li.keep').filter({ hasText: 'shipments:read' })).toBeVisible();
+  await expect(diff).not.toContainText('(sandbox)');
+  await expect(request.getByRole('link', { name: "initech's onboarding checklist" })).toHaveAttribute('href', '/partners/initech/onboarding');
   // Rejecting needs a reason first.
   await expect(request.getByRole('button', { name: 'Reject' })).toBeDisabled();
   await request.getByLabel('Comment (required to reject)').fill('welcome aboard');
@@ -163,6 +172,7 @@ test('an operator onboards a partner and requests production, a second administr
   await expect(decided.locator('.state')).toHaveText('approved');
   await expect(decided).toContainText('approved by admin@example.test');
   await expect(decided).toContainText('welcome aboard');
+  await expect(decided.locator('.request-diff')).toContainText('What it changed');
   await olga.page.goto('/partners/initech');
   await hydrated(olga.page);
   await expect(olga.page.locator('#lifecycle .state')).toHaveText('Production');

@@ -2,7 +2,7 @@ import { test, expect } from '@playwright/test';
 import { cli, hydrated, reportCspViolations, signIn, watch } from '../fixtures';
 
 // Issue 24, item 5: an audience's scopes edited from its row on the Audiences page — one added
-// (a comma refused as typed), an unused one removed after a confirmation, one a partner holds
+// (a comma refused as typed), one described with a sensitivity, an unused one removed after a confirmation, one a partner holds
 // refused with who holds it — and an unused audience deleted.
 
 test('scopes are added and removed, and an unused audience deleted, from the audiences page', async ({ page }) => {
@@ -29,6 +29,19 @@ test('scopes are added and removed, and an unused audience deleted, from the aud
   await row.getByRole('button', { name: 'Add', exact: true }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Added to https://imports.api.test: orders:cancel' })).toBeVisible();
   await expect(row.getByRole('cell', { name: 'orders:cancel orders:read orders:write' })).toBeVisible();
+  // A scope is described (what partners read, and the matrix shows on its column) and given a
+  // sensitivity; choosing it again shows what was saved.
+  await edit();
+  const describe = row.getByRole('form', { name: 'Describe a scope of Imports' });
+  await describe.getByLabel('Describe scope').selectOption('orders:write');
+  await describe.getByLabel('Description').fill('Change imported orders');
+  await describe.getByLabel('Sensitivity').selectOption('high');
+  await describe.getByRole('button', { name: 'Save description' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Scope orders:write saved.' })).toBeVisible();
+  await edit();
+  await describe.getByLabel('Describe scope').selectOption('orders:write');
+  await expect(describe.getByLabel('Description')).toHaveValue('Change imported orders');
+  await expect(describe.getByLabel('Sensitivity')).toHaveValue('high');
   await edit();
   page.once('dialog', (d) => d.accept());
   await row.getByRole('button', { name: 'Remove orders:read' }).click();

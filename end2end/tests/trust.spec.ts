@@ -27,6 +27,7 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
   await hydrated(page);
   await page.getByRole('navigation', { name: 'Partner' }).getByRole('link', { name: 'Trust' }).click();
   await expect(page).toHaveURL(/\/partners\/globex\/trust$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Globex');
   await expect(page.getByText('No trusted issuer yet')).toBeVisible();
   await expect(page.getByText('Add a trusted issuer first.')).toBeVisible();
   await page.waitForLoadState('networkidle');

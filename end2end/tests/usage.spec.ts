@@ -49,7 +49,13 @@ test('the usage overview follows tokens live and a partner page draws its limit'
   const tookMs = Date.now() - started;
   expect(tookMs).toBeLessThan(2500);
   await expect(chart).toHaveAccessibleName(/client credentials [1-9]/);
-  await expect(page.getByRole('table').filter({ hasText: client.client_id })).toBeVisible();
+  // Top clients are named, with the id beside the name.
+  await expect(page.getByRole('table').filter({ hasText: client.client_id }).getByRole('row').filter({ hasText: client.client_id }))
+    .toContainText('reports');
+  // A series keeps its colour and dash whichever range shows it.
+  const swatch = (name: string) => chart.locator('xpath=..').locator('li').filter({ hasText: name }).locator('line');
+  const liveStyle = await swatch('client credentials').getAttribute('class');
+  expect(liveStyle).toMatch(/^series s\d$/);
   await page.screenshot({ path: 'test-results/usage-live.png', fullPage: true });
 
   // Two refusals (a scope the client may not have), listed with their reason.
@@ -90,6 +96,8 @@ test('the usage overview follows tokens live and a partner page draws its limit'
     await page.getByRole('button', { name: '1 hour' }).click();
     await expect(row.locator('td').nth(2)).toHaveText(String(issued), { timeout: 1000 });
   }).toPass({ timeout: 15000 });
+  await expect(row).toContainText('reports');
+  await expect(swatch('client credentials').first()).toHaveAttribute('class', liveStyle!);
   await page.screenshot({ path: 'test-results/usage-hour.png', fullPage: true });
   expect(problems).toEqual([]);
 });

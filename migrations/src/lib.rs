@@ -23,6 +23,7 @@ mod m20261127_000018_client_jwks_uri;
 mod m20261207_000001_host_partners_and_owners;
 mod m20261207_000002_issuer_subject_guarantee;
 mod m20261207_000003_invite_inviter;
+mod m20261208_000001_change_request_diff;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_host_partners_and_owners::Migration),
             Box::new(m20261207_000002_issuer_subject_guarantee::Migration),
             Box::new(m20261207_000003_invite_inviter::Migration),
+            Box::new(m20261208_000001_change_request_diff::Migration),
         ]
     }
 }

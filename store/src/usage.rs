@@ -248,6 +248,16 @@ impl Store {
         let slugs = self.partner_slugs().await?;
         let (partners, clients) = tops_of(&who, &slugs);
         let active_partners = partners.values().filter(|t| t.requests > 0).count() as u64;
+        let mut top_clients = usage::top(clients.into_values().collect());
+        let ids: Vec<String> = top_clients.iter().map(|t| t.name.clone()).collect();
+        let names: HashMap<String, String> = client::Entity::find()
+            .filter(client::Column::ClientId.is_in(ids))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|c| (c.client_id, c.name))
+            .collect();
+        usage::label(&mut top_clients, |id| names.get(id).cloned());
         Ok(Report {
             from,
             to,
@@ -261,7 +271,7 @@ impl Store {
             total: total.build(from),
             active_partners,
             top_partners: usage::top(partners.into_values().collect()),
-            top_clients: usage::top(clients.into_values().collect()),
+            top_clients,
         })
     }
 

@@ -3,6 +3,7 @@
 //! domain re-exports these; the console's pages use them for their choices and inline checks,
 //! so a rule is written once and judged the same in the browser and on the server.
 
+pub mod diff;
 pub mod environment;
 pub mod grant_type;
 pub mod names;

@@ -1,6 +1,7 @@
 //! Our one chart: lines over time in plain SVG, rendered on the server and hydrated like any
 //! other view (no chart crate: see the README). Colours are the Okabe–Ito palette and every
-//! line also has its own dash pattern, so no series is told apart by colour alone; each step
+//! line also has its own dash pattern, so no series is told apart by colour alone, and a
+//! series keeps its colour and dash by name in every range; each step
 //! has a tooltip, and the numbers are in a table screen readers reach.
 
 use leptos::prelude::*;
@@ -18,6 +19,41 @@ const LEFT: f64 = 52.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 10.0;
 const BOTTOM: f64 = 26.0;
+
+/// The colour and dash of a series, by its name: the same in every chart and every range
+/// (live or rollups), whichever other series happen to be present. Well-known series have
+/// their own; others share by a stable hash of the name.
+pub fn style_of(name: &str) -> usize {
+    const KNOWN: [(&str, usize); 15] = [
+        ("client credentials", 0),
+        ("token exchange", 1),
+        ("jwt bearer", 2),
+        ("refresh token", 3),
+        ("p50", 0),
+        ("p95", 1),
+        ("p99", 2),
+        ("invalid client", 4),
+        ("invalid grant", 5),
+        ("invalid scope", 1),
+        ("invalid target", 3),
+        ("unauthorized client", 2),
+        ("rate limited", 0),
+        ("invalid request", 4),
+        ("access denied", 5),
+    ];
+    let key = name.replace('_', " ");
+    KNOWN
+        .iter()
+        .find(|(n, _)| *n == key)
+        .map(|(_, s)| *s)
+        .unwrap_or_else(|| {
+            // FNV-1a: stable across builds and platforms, unlike the std hasher.
+            let h = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
+            (h % 6) as usize
+        })
+}
 
 /// The smallest "round" number (1, 2, 2.5, 5 × 10ⁿ) at or above `v` (at least 1).
 pub fn nice_ceiling(v: f64) -> f64 {
@@ -207,12 +243,11 @@ pub fn TimeChart(
     let names: Vec<String> = lines.iter().map(|l| l.name.clone()).collect();
     let legend = lines
         .iter()
-        .enumerate()
-        .map(|(i, l)| {
+        .map(|l| {
             view! {
                 <li>
                     <svg class="swatch" viewBox="0 0 24 8" width="24" height="8" aria-hidden="true">
-                        <line x1="0" y1="4" x2="24" y2="4" class=format!("series s{}", i % 6)/>
+                        <line x1="0" y1="4" x2="24" y2="4" class=format!("series s{}", style_of(&l.name))/>
                     </svg>
                     {l.name.clone()}
                 </li>
@@ -221,12 +256,12 @@ pub fn TimeChart(
         .collect_view();
     let paths = lines
         .iter()
-        .enumerate()
-        .map(|(i, l)| {
+        .map(|l| {
+            let style = style_of(&l.name);
             polylines(&l.values, max)
                 .into_iter()
                 .map(
-                    |points| view! { <polyline class=format!("series s{}", i % 6) points=points/> },
+                    |points| view! { <polyline class=format!("series s{}", style) points=points/> },
                 )
                 .collect_view()
         })
@@ -279,6 +314,15 @@ pub fn TimeChart(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_series_keeps_its_style_whatever_else_is_drawn() {
+        assert_eq!(style_of("token exchange"), style_of("token_exchange"));
+        assert_eq!(style_of("client_credentials"), 0);
+        assert_ne!(style_of("client credentials"), style_of("token exchange"));
+        assert_eq!(style_of("server_error"), style_of("server error"));
+        assert!(style_of("something new") < 6);
+    }
 
     #[test]
     fn ceilings_are_round() {

@@ -23,8 +23,10 @@ pub struct ChangeRequest {
     /// The partner's slug.
     pub partner: String,
     pub summary: String,
-    /// For a promotion: the partner's grants and trust rules when it was filed.
+    /// For a promotion: the partner's production grants and trust rules when it was filed.
     pub details: String,
+    /// What the change does, line by line: as filed while pending, as approved once approved.
+    pub diff: Vec<entente_types::diff::DiffLine>,
     pub reason: String,
     /// pending, approved, rejected or withdrawn.
     pub status: String,
@@ -41,6 +43,7 @@ fn request_of(r: change_request::Model, partner: String) -> ChangeRequest {
         kind: r.kind,
         partner,
         summary: r.summary,
+        diff: r.diff_lines(),
         details: r.details,
         reason: r.reason,
         status: r.status.to_string(),

@@ -69,7 +69,8 @@ pub enum ChangeCmd {
 }
 
 pub fn request_json(r: &change_request::Model, partner: &str) -> serde_json::Value {
-    json!({"id": r.id, "kind": r.kind, "partner": partner, "summary": r.summary, "details": r.details, "status": r.status,
+    json!({"id": r.id, "kind": r.kind, "partner": partner, "summary": r.summary, "details": r.details,
+           "diff": r.diff_lines(), "status": r.status,
            "requested_by": r.requested_by, "requested_at": r.requested_at, "reason": r.reason,
            "decided_by": r.decided_by, "decided_at": r.decided_at, "comment": r.decision_comment})
 }
@@ -136,10 +137,15 @@ pub async fn run(cx: &Ctx<'_>, cmd: ChangeCmd) -> anyhow::Result<()> {
             let t = rows
                 .iter()
                 .map(|(r, _)| {
-                    format!(
+                    let head = format!(
                         "#{:<5} {:<10} {}  ({})",
                         r.id, r.status, r.summary, r.requested_by
-                    )
+                    );
+                    let diff = entente_types::diff::as_text(&r.diff_lines());
+                    std::iter::once(head)
+                        .chain(diff.lines().map(|l| format!("       {l}")))
+                        .collect::<Vec<_>>()
+                        .join("\n")
                 })
                 .collect::<Vec<_>>()
                 .join("\n");

@@ -96,9 +96,14 @@ pub fn table(r: &Report) -> String {
         }
         out += &format!("top {title}:\n");
         for top in tops {
+            let name = if top.label.is_empty() {
+                top.name.clone()
+            } else {
+                format!("{} ({})", top.label, top.name)
+            };
             out += &format!(
                 "  {:<40} {:>9} requests {:>8} tokens {:>8} refused\n",
-                top.name, top.requests, top.tokens, top.refused
+                name, top.requests, top.tokens, top.refused
             );
         }
     }

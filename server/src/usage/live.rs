@@ -73,6 +73,15 @@ pub const SUMMARY_SECONDS: i64 = 60;
 /// this one, with totals and tops over the last minute of it. A `to` past now includes the
 /// second still running (this replica's part of it).
 pub async fn current(s: &AppState, view: &View, to: i64, seconds: i64) -> Report {
+    let mut report = unlabelled(s, view, to, seconds).await;
+    let catalog = s.snapshot();
+    usage::label(&mut report.top_clients, |id| {
+        catalog.client(id).map(|c| c.name.clone())
+    });
+    report
+}
+
+async fn unlabelled(s: &AppState, view: &View, to: i64, seconds: i64) -> Report {
     let seconds = seconds.clamp(1, KEEP_SECONDS);
     let now = now();
     if let Some(mut all) = super::share::seconds(s, to - seconds, to.min(now)).await {

@@ -13,6 +13,8 @@ pub struct Model {
     pub summary: String,
     pub details: String,
     pub payload: String,
+    /// JSON array of `entente_types::diff::DiffLine`: before → after, as filed and then as approved.
+    pub diff: String,
     pub status: crate::enums::RequestStatusColumn,
     pub requested_by: String,
     pub requested_at: i64,
@@ -26,3 +28,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The stored before → after lines (none for a request filed before they were kept).
+    pub fn diff_lines(&self) -> Vec<entente_types::diff::DiffLine> {
+        serde_json::from_str(&self.diff).unwrap_or_default()
+    }
+}

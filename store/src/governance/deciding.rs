@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::apply::apply;
 use super::describe::access_of;
+use super::held::{diff_of, held_by};
 use super::listing::request_in;
 use super::subject::{partner_of, slug_of};
 use super::{Change, invalid};
@@ -67,6 +68,7 @@ impl Store {
                         "the partner's grants or trust rules changed since the request was filed; reject it and file it again".into(),
                     ));
                 }
+                let before = held_by(&txn, &p.id).await?;
                 apply(&txn, actor, &change, now)
                     .await
                     .map_err(|e| match e {
@@ -75,6 +77,14 @@ impl Store {
                             "the change no longer applies ({other}); reject the request instead"
                         )),
                     })?;
+                // The request now shows what its approval did, which may differ from what
+                // was filed if the partner's access moved meanwhile.
+                let done = diff_of(&change, &before, &held_by(&txn, &p.id).await?)?;
+                change_request::Entity::update_many()
+                    .col_expr(change_request::Column::Diff, Expr::value(done))
+                    .filter(change_request::Column::Id.eq(id))
+                    .exec(&txn)
+                    .await?;
                 RequestStatus::Approved
             }
             Decision::Reject => RequestStatus::Rejected,

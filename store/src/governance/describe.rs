@@ -7,6 +7,7 @@ use super::Change;
 use super::approval::reach_of;
 use super::subject::rule_of;
 use crate::Result;
+use crate::enums::EnvironmentColumn;
 use crate::entities::{audience, grant, partner, trust_rule, trusted_issuer};
 
 /// What a request is about and one line for the approver (a rule's request names its issuer,
@@ -42,8 +43,8 @@ async fn rule_names(txn: &DatabaseTransaction, r: &trust_rule::Model) -> Result<
     Ok((issuer, audience))
 }
 
-/// The partner's access as an approver reads it: grants, then enabled trust rules of enabled
-/// issuers. A promotion records it when filed and is refused if it changed before approval.
+/// The partner's production access as an approver reads it: grants on production APIs, then
+/// enabled trust rules of enabled issuers for production APIs (sandbox access never carries over). A promotion records it when filed and is refused if it changed before approval.
 pub(super) async fn access_of(txn: &DatabaseTransaction, p: &partner::Model) -> Result<String> {
     let mut lines = vec![];
     for g in grant::Entity::find()
@@ -51,11 +52,14 @@ pub(super) async fn access_of(txn: &DatabaseTransaction, p: &partner::Model) -> 
         .all(txn)
         .await?
     {
-        let aud = audience::Entity::find_by_id(g.audience_id.clone())
+        let Some(aud) = audience::Entity::find_by_id(g.audience_id.clone())
             .one(txn)
             .await?
-            .map_or(g.audience_id, |a| a.identifier);
-        lines.push(format!("grant on {aud}: {}", g.scopes));
+            .filter(|a| a.environment == EnvironmentColumn::Production)
+        else {
+            continue;
+        };
+        lines.push(format!("grant on {}: {}", aud.identifier, g.scopes));
     }
     let issuers: std::collections::HashMap<String, trusted_issuer::Model> =
         trusted_issuer::Entity::find()
@@ -71,7 +75,12 @@ pub(super) async fn access_of(txn: &DatabaseTransaction, p: &partner::Model) -> 
         .all(txn)
         .await?
     {
-        if !issuers.get(&r.issuer_id).is_some_and(|i| i.enabled) {
+        if !issuers.get(&r.issuer_id).is_some_and(|i| i.enabled)
+            || !audience::Entity::find_by_id(r.audience_id.clone())
+                .one(txn)
+                .await?
+                .is_some_and(|a| a.environment == EnvironmentColumn::Production)
+        {
             continue;
         }
         let (issuer, audience) = rule_names(txn, &r).await?;

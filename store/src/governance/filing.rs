@@ -7,6 +7,7 @@ use serde_json::json;
 use super::apply::apply;
 use super::approval::needs_approval;
 use super::describe::{access_of, describe};
+use super::held::{diff_of, held_by};
 use super::subject::partner_of;
 use super::{Change, Submitted, invalid};
 use crate::entities::{change_request, partner};
@@ -41,10 +42,6 @@ impl Store {
         reason: &str,
         now: i64,
     ) -> Result<change_request::Model> {
-        let reason = reason.trim();
-        if reason.chars().count() > 1000 {
-            return Err(invalid("the reason is longer than 1000 characters"));
-        }
         let txn = self.write().await?;
         let p = partner_of(&txn, actor, &change).await?;
         if matches!(change, Change::ProductionClient { .. }) {
@@ -101,10 +98,15 @@ async fn file_in(
             "this API client has no owner, so nobody can tell who filed the change: make it again with `entente admin api-client --owner`".into(),
         ));
     }
+    entente_domain::governance::check_reason(reason).map_err(invalid)?;
+    let reason = reason.trim();
     let p = p.clone();
+    let before = held_by(txn, &p.id).await?;
     let trial = txn.begin().await?;
     apply(&trial, actor, &change, now).await?;
+    let after = held_by(&trial, &p.id).await?;
     trial.rollback().await?;
+    let diff = diff_of(&change, &before, &after)?;
     let (target, summary) = describe(txn, &p, &change).await?;
     let details = match change {
         Change::Promote { .. } => access_of(txn, &p).await?,
@@ -129,6 +131,7 @@ async fn file_in(
         details: Set(details),
         payload: Set(serde_json::to_string(&change)
             .map_err(|e| invalid(format!("the change cannot be recorded: {e}")))?),
+        diff: Set(diff),
         status: Set(RequestStatusColumn::Pending),
         requested_by: Set(actor.name.clone()),
         requested_at: Set(now),

@@ -9,6 +9,7 @@ mod change;
 mod deciding;
 mod describe;
 mod filing;
+mod held;
 mod listing;
 mod subject;
 

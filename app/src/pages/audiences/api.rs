@@ -12,6 +12,8 @@ pub struct AudienceRow {
     pub identifier: String,
     pub name: String,
     pub scopes: Vec<String>,
+    /// Each scope's description and sensitivity (low, medium or high), in `scopes`' order.
+    pub described: Vec<(String, String)>,
     pub token_lifetime: i64,
     /// production or sandbox.
     pub environment: String,
@@ -43,6 +45,10 @@ pub async fn list_audiences(filter: String, offset: u64) -> Result<AudienceList,
             .map(|(a, s)| AudienceRow {
                 identifier: a.identifier,
                 name: a.name,
+                described: s
+                    .iter()
+                    .map(|s| (s.description.clone(), s.sensitivity.clone()))
+                    .collect(),
                 scopes: s.into_iter().map(|s| s.name).collect(),
                 token_lifetime: a.token_lifetime,
                 environment: a.environment.to_string(),

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::components::{
     ActionDone, ActionError, ConfirmSubmit, ErrorBox, Field, Layout, PagedTable, Submit,
 };
+use crate::pages::matrix::api::SetScopeInfo;
 use api::{
     AddAudienceScopes, AudienceList, AudienceRow, CreateAudience, DeleteAudience, PAGE,
     RemoveAudienceScope, list_audiences,
@@ -16,6 +17,7 @@ use api::{
 #[derive(Clone, Copy)]
 struct Edits {
     add: ServerAction<AddAudienceScopes>,
+    describe: ServerAction<SetScopeInfo>,
     remove: ServerAction<RemoveAudienceScope>,
     delete: ServerAction<DeleteAudience>,
 }
@@ -23,7 +25,7 @@ struct Edits {
 impl Edits {
     fn version(&self) -> (usize, usize, usize) {
         (
-            self.add.version().get(),
+            self.add.version().get() + self.describe.version().get(),
             self.remove.version().get(),
             self.delete.version().get(),
         )
@@ -116,6 +118,7 @@ fn EditAudience(a: AudienceRow, edits: Edits) -> impl IntoView {
                 <Submit label="Add" busy="Adding…" pending=edits.add.pending() blocked=Signal::derive(move || problem.get().is_some())/>
             </ActionForm>
             <ul class="scope-chips">{chips}</ul>
+            <Describe a=a.clone() describe=edits.describe/>
             <ActionForm action=edits.delete>
                 <input type="hidden" name="audience" value=delete_id/>
                 <ConfirmSubmit label=format!("Delete {}", a.name) class="danger"
@@ -125,11 +128,70 @@ fn EditAudience(a: AudienceRow, edits: Edits) -> impl IntoView {
     }
 }
 
+/// A scope's description (what partners read in the portal and the matrix shows on its column)
+/// and sensitivity, chosen from the audience's scopes and prefilled with what is saved.
+#[component]
+fn Describe(a: AudienceRow, describe: ServerAction<SetScopeInfo>) -> impl IntoView {
+    let scopes = StoredValue::new(
+        a.scopes
+            .iter()
+            .cloned()
+            .zip(a.described.iter().cloned())
+            .collect::<Vec<_>>(),
+    );
+    let chosen = RwSignal::new(a.scopes.first().cloned().unwrap_or_default());
+    let saved = move || {
+        scopes.with_value(|all| {
+            all.iter()
+                .find(|(s, _)| *s == chosen.get())
+                .map(|(_, d)| d.clone())
+                .unwrap_or_default()
+        })
+    };
+    let description = RwSignal::new(String::new());
+    let sensitivity = RwSignal::new(String::new());
+    Effect::new(move || {
+        let (d, s) = saved();
+        description.set(d);
+        sensitivity.set(if s.is_empty() { "low".into() } else { s });
+    });
+    let too_long = Signal::derive(move || {
+        (description.read().chars().count() > 500)
+            .then(|| "at most 500 characters".to_owned())
+    });
+    let ids = format!("describe-{}", a.identifier.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    (!a.scopes.is_empty()).then(|| view! {
+        <ActionForm action=describe attr:class="inline-form describe-scope" attr:aria-label=format!("Describe a scope of {}", a.name)>
+            <input type="hidden" name="audience" value=a.identifier.clone()/>
+            <label for=format!("{ids}-scope")>"Describe scope"
+                <select id=format!("{ids}-scope") name="scope" prop:value=move || chosen.get()
+                    on:change=move |ev| chosen.set(event_target_value(&ev))>
+                    {a.scopes.iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+            <Field label="Description" error=too_long>
+                <input name="description" maxlength="500" placeholder="Read orders and their lines"
+                    prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))/>
+            </Field>
+            <label for=format!("{ids}-sensitivity")>"Sensitivity"
+                <select id=format!("{ids}-sensitivity") name="sensitivity" prop:value=move || sensitivity.get()
+                    on:change=move |ev| sensitivity.set(event_target_value(&ev))>
+                    <option value="low">"low"</option>
+                    <option value="medium">"medium"</option>
+                    <option value="high">"high"</option>
+                </select>
+            </label>
+            <Submit label="Save description" busy="Saving…" pending=describe.pending() blocked=Signal::derive(move || too_long.get().is_some())/>
+        </ActionForm>
+    })
+}
+
 #[component]
 pub fn Audiences() -> impl IntoView {
     let create = ServerAction::<CreateAudience>::new();
     let edits = Edits {
         add: ServerAction::new(),
+        describe: ServerAction::new(),
         remove: ServerAction::new(),
         delete: ServerAction::new(),
     };
@@ -155,6 +217,8 @@ pub fn Audiences() -> impl IntoView {
             // What the last change did, above the list it changed.
             <ActionDone value=Signal::derive(move || edits.add.value().get())/>
             <ActionError value=Signal::derive(move || edits.add.value().get())/>
+            <ActionDone value=Signal::derive(move || edits.describe.value().get())/>
+            <ActionError value=Signal::derive(move || edits.describe.value().get())/>
             <ActionDone value=Signal::derive(move || edits.remove.value().get())/>
             <ActionError value=Signal::derive(move || edits.remove.value().get())/>
             <ActionDone value=Signal::derive(move || edits.delete.value().get())/>
@@ -190,7 +254,7 @@ pub fn Audiences() -> impl IntoView {
                                 on:input=move |ev| ident.set(event_target_value(&ev))/>
                         </Field>
                         <Field label="Name"><input name="name" placeholder="Orders API"/></Field>
-                        <Field label="Scopes (space-separated)" help="Describe them and set their sensitivity on the scope matrix."
+                        <Field label="Scopes (space-separated)" help="Describe them and set their sensitivity from the audience's Edit; the scope matrix shows both on each column."
                             error=scopes_error>
                             <input name="scopes" required placeholder="orders:read orders:write" spellcheck="false"
                                 aria-invalid=move || scopes_error.get().is_some().to_string()

@@ -12,8 +12,12 @@ pub struct RequestRow {
     pub id: i64,
     pub partner: String,
     pub summary: String,
-    /// For a promotion: the partner's grants and trust rules when it was filed, one per line.
+    /// For a promotion: the partner's production grants and trust rules when it was filed.
     pub details: String,
+    /// What the change does: as filed while pending, as approved once approved.
+    pub diff: Vec<entente_types::diff::DiffLine>,
+    /// A promotion: its onboarding checklist is the evidence the approver reads.
+    pub promotion: bool,
     pub reason: String,
     pub status: String,
     pub requested_by: String,
@@ -76,6 +80,8 @@ pub async fn list_change_requests(
             .map(|(r, partner)| RequestRow {
                 id: r.id,
                 partner,
+                diff: r.diff_lines(),
+                promotion: r.kind == "promote",
                 summary: r.summary,
                 details: r.details,
                 reason: r.reason,

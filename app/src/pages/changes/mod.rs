@@ -9,6 +9,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{ActionDone, ActionError, ConfirmSubmit, ErrorBox, Field, Layout, Pager};
+use entente_types::diff::{DiffLine, Mark, grouped};
+
 use api::{DecideChangeRequest, PAGE, RequestRow, WithdrawChangeRequest, list_change_requests};
 
 #[component]
@@ -115,11 +117,13 @@ fn Request(
                 " · filed by " {r.requested_by.clone()} " on " {r.requested_at.clone()}
             </p>
             {(!r.reason.is_empty()).then(|| view! { <p>"Reason: " {r.reason.clone()}</p> })}
-            {(!r.details.is_empty()).then(|| view! {
-                <details open=pending>
-                    <summary>"What the partner would get in production"</summary>
-                    <pre class="access">{r.details.clone()}</pre>
-                </details>
+            {(!r.diff.is_empty()).then(|| view! { <Diff lines=r.diff.clone() pending=pending/> })}
+            {r.promotion.then(|| view! {
+                <p class="meta">
+                    "Evidence: " <A href=format!("/partners/{}/onboarding", r.partner)>
+                        {format!("{}'s onboarding checklist", r.partner)}
+                    </A>
+                </p>
             })}
             {r.decided_by.clone().map(|by| view! {
                 <p class="decision">
@@ -157,5 +161,39 @@ fn Request(
                 <p class="meta">"Waiting for an administrator."</p>
             })}
         </li>
+    }
+}
+
+/// Before → after, a group per heading: added lines marked +, removed −, the rest as context.
+#[component]
+fn Diff(lines: Vec<DiffLine>, pending: bool) -> impl IntoView {
+    let groups: Vec<(String, Vec<DiffLine>)> = grouped(&lines)
+        .into_iter()
+        .map(|(g, ls)| (g.to_owned(), ls.into_iter().cloned().collect()))
+        .collect();
+    let heading = if pending { "What approving changes" } else { "What it changed" };
+    view! {
+        <div class="request-diff">
+            <p class="diff-title">{heading}</p>
+            {groups.into_iter().map(|(g, ls)| view! {
+                <p class="diff-group">{g}</p>
+                <ul class="diff">
+                    {ls.into_iter().map(|l| {
+                        let (class, said) = match l.mark {
+                            Mark::Added => ("add", "added"),
+                            Mark::Removed => ("remove", "removed"),
+                            Mark::Kept => ("keep", "unchanged"),
+                        };
+                        view! {
+                            <li class=class>
+                                <span class="sign" aria-hidden="true">{l.mark.sign()}</span>
+                                <span class="visually-hidden">{said} ": "</span>
+                                {l.text}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }).collect_view()}
+        </div>
     }
 }

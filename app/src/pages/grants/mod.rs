@@ -1,5 +1,5 @@
-//! A partner's grants, one form per audience: the scopes it may be given there. Unknown scopes
-//! are flagged while typing; widening a production partner's grant becomes a change request.
+//! A partner's grants, one form per audience: its scopes as chips to tick. Widening a
+//! production partner's grant becomes a change request, which needs a reason.
 
 pub mod api;
 
@@ -8,13 +8,12 @@ use leptos::prelude::*;
 use crate::components::{ActionDone, ActionError};
 use api::{GrantRow, SetPartnerGrant, partner_grants};
 
-/// The scopes typed that the audience does not define.
-fn unknown(typed: &str, available: &[String]) -> Vec<String> {
-    typed
-        .split_whitespace()
-        .filter(|s| !available.iter().any(|a| a == s))
-        .map(str::to_owned)
-        .collect()
+/// The chips a grant form offers: the audience's scopes, then any granted scope it no longer
+/// defines (so it can be taken away).
+fn offered(granted: &[String], available: &[String]) -> Vec<String> {
+    let mut all = available.to_vec();
+    all.extend(granted.iter().filter(|g| !available.contains(g)).cloned());
+    all
 }
 
 /// The grants' data and their form's action. Created by the page itself: a resource made inside
@@ -69,29 +68,51 @@ pub fn Grants(partner: Signal<String>, grants: GrantsData) -> impl IntoView {
 
 #[component]
 fn GrantForm(partner: String, r: GrantRow, set: ServerAction<SetPartnerGrant>) -> impl IntoView {
-    let typed = RwSignal::new(r.granted.clone());
-    let available = StoredValue::new(r.available.clone());
-    let problem = move || {
-        let bad = available.with_value(|a| unknown(&typed.read(), a));
-        (!bad.is_empty()).then(|| format!("not a scope of this audience: {}", bad.join(" ")))
-    };
-    let field = format!("grant-{}", r.audience);
+    let held: Vec<String> = r.granted.split_whitespace().map(str::to_owned).collect();
+    let chosen = RwSignal::new(held.clone());
+    let may_change = crate::components::may_change();
+    let unchanged = move || chosen.with(|c| c.len() == held.len() && c.iter().all(|s| held.contains(s)));
+    let legend_id = format!("grant-{}", r.audience);
     view! {
         <ActionForm action=set attr:class="card grant">
             <input type="hidden" name="partner" value=partner/>
             <input type="hidden" name="audience" value=r.audience.clone()/>
-            <input type="hidden" name="reason" value=""/>
-            <label for=field.clone()>
-                <strong>{r.audience_name.clone()}</strong> " " <code>{r.audience.clone()}</code>
-            </label>
-            <input id=field name="scopes" prop:value=move || typed.get() readonly=!crate::components::may_change()
-                aria-invalid=move || problem().is_some().to_string()
-                on:input=move |ev| typed.set(event_target_value(&ev))
-                placeholder="nothing granted"/>
-            <p class="meta">"Scopes: " {r.available.join(" ")}</p>
-            {move || problem().map(|p| view! { <p class="field-error">{p}</p> })}
-            {crate::components::may_change().then(|| view! {
-                <button type="submit" class="secondary" disabled=move || set.pending().get() || problem().is_some()>"Save grant"</button>
+            <input type="hidden" name="scopes" prop:value=move || chosen.with(|c| c.join(" "))/>
+            <fieldset aria-labelledby=legend_id.clone()>
+                <p id=legend_id class="grant-title">
+                    <strong>{r.audience_name.clone()}</strong> " " <code>{r.audience.clone()}</code>
+                </p>
+                {r.available.is_empty().then(|| view! { <p class="meta">"This API defines no scopes yet."</p> })}
+                <ul class="scope-chips choose">
+                    {offered(&r.granted.split_whitespace().map(str::to_owned).collect::<Vec<_>>(), &r.available)
+                        .into_iter()
+                        .map(|scope| {
+                            let name = scope.clone();
+                            let stale = !r.available.contains(&scope);
+                            let toggle = move |on: bool| chosen.update(|c| {
+                                c.retain(|s| *s != name);
+                                if on { c.push(name.clone()); }
+                            });
+                            let checked = { let s = scope.clone(); move || chosen.with(|c| c.contains(&s)) };
+                            view! {
+                                <li>
+                                    <label class="chip" class:stale=stale>
+                                        <input type="checkbox" prop:checked=checked disabled=!may_change
+                                            on:change=move |ev| toggle(event_target_checked(&ev))/>
+                                        <code>{scope.clone()}</code>
+                                        {stale.then(|| view! { <span class="meta">" (no longer defined)"</span> })}
+                                    </label>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </fieldset>
+            {may_change.then(|| view! {
+                <label>"Reason (needed when this waits for another administrator's approval)"
+                    <input name="reason" maxlength="1000" placeholder="billing pilot, ticket 4711"/>
+                </label>
+                <button type="submit" class="secondary" disabled=move || set.pending().get() || unchanged()>"Save grant"</button>
             })}
         </ActionForm>
     }

@@ -135,7 +135,7 @@ fn Checklist(
                     <ActionForm action=promote attr:class="card" attr:id="request-production">
                         <input type="hidden" name="partner" value=slug/>
                         <input type="hidden" name="to" value="production"/>
-                        <Field label="Reason (shown to the approver)"><input name="reason" maxlength="1000" placeholder="onboarding complete"/></Field>
+                        <Field label="Reason (shown to the approver)"><input name="reason" required maxlength="1000" placeholder="onboarding complete"/></Field>
                         <Submit label="Request production" busy="Requesting…" pending=promote.pending() blocked=Signal::derive(move || !ready)/>
                         {(!ready).then(|| view! { <p class="meta">"Production can be requested once every item is done."</p> })}
                         <ActionError value=Signal::derive(move || promote.value().get())/>

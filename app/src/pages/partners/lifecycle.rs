@@ -129,11 +129,12 @@ pub fn Lifecycle(partner: PartnerRow, actions: LifecycleActions) -> impl IntoVie
             <div class="stage-actions">
                 {(may_change && !forward.is_empty()).then(|| {
                     let slug = slug.clone();
+                    let to_production = RwSignal::new(false);
                     view! {
                         <ActionForm action=stage attr:class="card" attr:id="move-stage">
                             <input type="hidden" name="partner" value=slug/>
                             <label>"Move to"
-                                <select name="to" required>
+                                <select name="to" required on:change=move |ev| to_production.set(event_target_value(&ev) == Stage::Production.as_str())>
                                     // No destination is chosen for the user.
                                     <option value="" selected disabled>"Choose a stage…"</option>
                                     {forward.iter().map(|s| {
@@ -143,7 +144,8 @@ pub fn Lifecycle(partner: PartnerRow, actions: LifecycleActions) -> impl IntoVie
                                     }).collect_view()}
                                 </select>
                             </label>
-                            <label>"Reason (shown to the approver)" <input name="reason" maxlength="1000" placeholder="checklist complete"/></label>
+                            <label>{move || if to_production.get() { "Reason (required: the approver reads it)" } else { "Reason (kept in the audit log)" }}
+                                <input name="reason" maxlength="1000" placeholder="checklist complete" required=move || to_production.get()/></label>
                             <button type="submit" disabled=move || stage.pending().get()>"Move"</button>
                             <ActionError value=Signal::derive(move || stage.value().get())/>
                             <ActionDone value=Signal::derive(move || stage.value().get())/>
@@ -155,7 +157,7 @@ pub fn Lifecycle(partner: PartnerRow, actions: LifecycleActions) -> impl IntoVie
                     view! {
                         <ActionForm action=reactivate attr:class="card" attr:id="reactivate">
                             <input type="hidden" name="partner" value=slug/>
-                            <label>"Reason (shown to the approver)" <input name="reason" maxlength="1000" placeholder="leaked credential rotated"/></label>
+                            <label>"Reason (shown to the approver)" <input name="reason" required maxlength="1000" placeholder="leaked credential rotated"/></label>
                             <p class="meta">"Reactivation needs a different administrator's approval."</p>
                             <button type="submit" disabled=move || reactivate.pending().get()>"Request reactivation"</button>
                             <ActionError value=Signal::derive(move || reactivate.value().get())/>

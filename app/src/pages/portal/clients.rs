@@ -230,7 +230,7 @@ fn ProductionClientRequest(
                 <p class="help">"Your production scopes: " <code>{shown}</code></p>
                 <Check name="token_exchange" label="Token exchange (RFC 8693)"/>
                 <Check name="jwt_bearer" label="JWT bearer (RFC 7523)"/>
-                <Field label="Why (shown to the approver)"><input name="reason" maxlength="1000" placeholder="go-live of our order sync"/></Field>
+                <Field label="Why (shown to the approver)"><input name="reason" required maxlength="1000" placeholder="go-live of our order sync"/></Field>
                 <Submit label="Request production client" busy="Requesting…" pending=request.pending()
                     blocked=Signal::derive(move || unknown.get().is_some())/>
                 <ActionError value=Signal::derive(move || request.value().get())/>

@@ -174,7 +174,7 @@ fn ProductionRequest(
         None => view! {
             <ActionForm action=request attr:class="card" attr:id="request-production">
                 <Field label="Why now (shown to the approver)">
-                    <input name="reason" maxlength="1000" placeholder="our integration passed its tests in the sandbox"/>
+                    <input name="reason" required maxlength="1000" placeholder="our integration passed its tests in the sandbox"/>
                 </Field>
                 <Submit label="Request production" busy="Requesting…" pending=request.pending()
                     blocked=Signal::derive(move || !ready)/>

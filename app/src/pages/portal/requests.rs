@@ -127,7 +127,7 @@ fn ScopeRequest(
                         on:input=move |ev| typed.set(event_target_value(&ev))/>
                 </Field>
                 <Field label="Why you need them (shown to the approver)">
-                    <input name="reason" maxlength="1000" placeholder="our shipping integration reads orders"/>
+                    <input name="reason" required maxlength="1000" placeholder="our shipping integration reads orders"/>
                 </Field>
                 <Submit label="Send request" busy="Sending…" pending=ask.pending()
                     blocked=Signal::derive(move || problem.get().is_some())/>

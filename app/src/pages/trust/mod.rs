@@ -42,8 +42,18 @@ pub fn TrustRules() -> impl IntoView {
         },
         |(s, ..)| trust_overview(s),
     );
+    // The partner's name is the page's heading, as on its other tabs.
+    let heading = move || {
+        view! {
+            <Transition fallback=|| "Partner">
+                {move || Suspend::new(async move {
+                    data.await.map(|o| o.partner.name).unwrap_or_else(|_| "Partner".to_owned())
+                })}
+            </Transition>
+        }
+    };
     view! {
-        <Layout title="Trust rules">
+        <Layout title="Trust rules" heading=heading>
             <PartnerTabs slug=Signal::derive(slug) current=Signal::stored("trust")/>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading trust rules…"</p> }>
                 {move || Suspend::new(async move {

@@ -39,7 +39,11 @@ impl UsagePoint {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct TopRow {
+    /// The partner's slug or the client's id.
     pub name: String,
+    /// The client's name, when known.
+    #[serde(default)]
+    pub label: String,
     pub requests: u64,
     pub tokens: u64,
     pub refused: u64,

@@ -375,8 +375,10 @@ fn Tops(title: &'static str, rows: Vec<TopRow>, link_partners: bool) -> impl Int
                                 let name = if link_partners {
                                     let href = format!("/partners/{}", t.name);
                                     view! { <A href=href>{t.name.clone()}</A> }.into_any()
-                                } else {
+                                } else if t.label.is_empty() {
                                     view! { <code>{t.name.clone()}</code> }.into_any()
+                                } else {
+                                    view! { {t.label.clone()} " " <code class="meta">{t.name.clone()}</code> }.into_any()
                                 };
                                 view! { <tr><td>{name}</td><td>{t.requests}</td><td>{t.tokens}</td><td>{t.refused}</td></tr> }
                             }).collect_view()}

@@ -50,6 +50,7 @@ pub(super) fn snapshot(
             },
             limiters: limiters.for_client(&c.client_id, &role, environment, limit),
             client_id: c.client_id.clone(),
+            name: c.name.clone(),
             keys_uri,
             role,
             registered: if c.auth_method == ClientAuth::PrivateKeyJwt {

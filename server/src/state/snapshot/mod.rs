@@ -34,6 +34,8 @@ pub enum ClientRole {
 #[derive(Debug, Clone)]
 pub struct ClientEntry {
     pub client_id: String,
+    /// As people named it: usage reports show it beside the id.
+    pub name: String,
     pub role: ClientRole,
     pub registered: RegisteredAuth,
     pub grant_types: Vec<String>,

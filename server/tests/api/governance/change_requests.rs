@@ -266,8 +266,8 @@ async fn production_trust_rules_wait_for_approval(s: &TestServer) {
     // A request that could not apply is not filed at all.
     let promote = |p: &str| Change::Promote { partner: p.into() };
     assert!(matches!(
-        store.submit(&actor, promote("acme"), "", true, now).await,
-        Err(entente_store::StoreError::Invalid(_))
+        store.submit(&actor, promote("acme"), "launch", true, now).await,
+        Err(entente_store::StoreError::Invalid(m)) if m.contains("onboarding")
     ));
     // One that no longer applies when approved stays pending, and can be rejected.
     use entente_domain::lifecycle::Stage;
@@ -277,7 +277,7 @@ async fn production_trust_rules_wait_for_approval(s: &TestServer) {
         .unwrap();
     complete_onboarding(s, "globex").await;
     let Submitted::Requested(req) = store
-        .submit(&actor, promote("globex"), "", true, now)
+        .submit(&actor, promote("globex"), "launch", true, now)
         .await
         .unwrap()
     else {

@@ -11,6 +11,7 @@ use crate::console::{PASSWORD, call, path_of, session};
 
 mod access;
 mod change_requests;
+mod diff;
 mod onboarding;
 
 async fn stage_of(s: &TestServer, slug: &str) -> PartnerStage {

@@ -20,7 +20,7 @@ async fn onboarding_gates_promotion(s: &TestServer) {
         .unwrap();
     let olga = session(s, "olga@example.test", Role::Operator).await;
     let bob = session(s, "bob@example.test", Role::Admin).await;
-    let promote = [("partner", "acme"), ("to", "production"), ("reason", "")];
+    let promote = [("partner", "acme"), ("to", "production"), ("reason", "checklist done")];
 
     let (code, answer) = call(s, &olga, "move_partner_stage", &promote).await;
     assert_eq!(code, 400, "{answer}");
@@ -262,7 +262,7 @@ async fn promotion_approves_what_was_shown(s: &TestServer) {
         store.submit(&olga, enable.clone(), "", false, now).await,
         Err(entente_store::StoreError::NeedsApproval(_))
     ));
-    let Submitted::Requested(req) = store.submit(&olga, enable, "", true, now).await.unwrap()
+    let Submitted::Requested(req) = store.submit(&olga, enable, "issuer rotated its keys", true, now).await.unwrap()
     else {
         panic!("not filed")
     };
@@ -271,7 +271,10 @@ async fn promotion_approves_what_was_shown(s: &TestServer) {
         partner: "globex".into(),
         issuer: issuer.into(),
     };
-    assert!(store.submit(&olga, again, "", true, now).await.is_err());
+    assert!(matches!(
+        store.submit(&olga, again, "issuer fixed", true, now).await,
+        Err(entente_store::StoreError::Stale(m)) if m.contains("already pending")
+    ));
     store
         .decide_change_request(&bob, true, req.id, Decision::Approve, "", now)
         .await

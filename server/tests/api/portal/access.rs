@@ -183,7 +183,7 @@ async fn partner_users_reach_their_own_partner_only(s: &TestServer) {
                 audience: crate::common::API.into(),
                 scopes: ScopeSet::parse("orders:write").unwrap(),
             },
-            "",
+            "shipping integration",
             now(),
         )
         .await
@@ -332,7 +332,7 @@ async fn partner_users_are_never_console_users(s: &TestServer) {
                 audience: crate::common::OTHER_API.into(),
                 scopes: ScopeSet::parse("bill:read").unwrap(),
             },
-            "",
+            "billing pilot",
             true,
             now(),
         )

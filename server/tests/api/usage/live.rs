@@ -94,6 +94,10 @@ async fn the_live_stream_shows_tokens_within_two_seconds(s: &TestServer) {
         started.elapsed()
     );
     assert_eq!(seen["top_clients"][0]["name"], c.id.as_str());
+    assert_eq!(
+        seen["top_clients"][0]["label"], "backend",
+        "clients are named, not only numbered"
+    );
     // Another partner's view does not show acme's tokens.
     let other = watch(
         s,

@@ -75,6 +75,7 @@ async fn usage_is_counted_flushed_and_read_the_same_everywhere(s: &TestServer) {
     assert!(total["errors"]["invalid_client"].is_null(), "{report}");
     assert_eq!(report["active_partners"], 1);
     assert_eq!(report["top_clients"][0]["name"], c.id.as_str());
+    assert_eq!(report["top_clients"][0]["label"], "backend");
     assert_eq!(
         n(&report["top_clients"][0]["requests"]),
         issued + 2 + limited
