@@ -67,6 +67,7 @@ catalog_row! {
     /// What a client is allowed and how it authenticates.
     ClientRow of client {
         client_id: String = ClientId,
+        name: String = Name,
         kind: ClientKind = Kind,
         partner_id: Option<String> = PartnerId,
         audience_id: Option<String> = AudienceId,

@@ -38,12 +38,13 @@ pub struct ChangeRequest {
 }
 
 fn request_of(r: change_request::Model, partner: String) -> ChangeRequest {
+    let diff = r.diff_lines();
     ChangeRequest {
         id: r.id,
         kind: r.kind,
         partner,
         summary: r.summary,
-        diff: r.diff_lines(),
+        diff,
         details: r.details,
         reason: r.reason,
         status: r.status.to_string(),

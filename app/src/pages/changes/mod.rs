@@ -106,6 +106,12 @@ fn Request(
     let id = r.id.to_string();
     let state_class = format!("state state-{}", r.status);
     let comment_id = format!("comment-{}", r.id);
+    let evidence = r.promotion.then(|| {
+        (
+            format!("/partners/{}/onboarding", r.partner),
+            format!("{}'s onboarding checklist", r.partner),
+        )
+    });
     view! {
         <li class="card request" id=format!("request-{}", r.id)>
             <div class="request-head">
@@ -118,12 +124,8 @@ fn Request(
             </p>
             {(!r.reason.is_empty()).then(|| view! { <p>"Reason: " {r.reason.clone()}</p> })}
             {(!r.diff.is_empty()).then(|| view! { <Diff lines=r.diff.clone() pending=pending/> })}
-            {r.promotion.then(|| view! {
-                <p class="meta">
-                    "Evidence: " <A href=format!("/partners/{}/onboarding", r.partner)>
-                        {format!("{}'s onboarding checklist", r.partner)}
-                    </A>
-                </p>
+            {evidence.map(|(href, text)| view! {
+                <p class="meta">"Evidence: " <A href=href>{text}</A></p>
             })}
             {r.decided_by.clone().map(|by| view! {
                 <p class="decision">

@@ -73,12 +73,13 @@ fn GrantForm(partner: String, r: GrantRow, set: ServerAction<SetPartnerGrant>) -
     let may_change = crate::components::may_change();
     let unchanged = move || chosen.with(|c| c.len() == held.len() && c.iter().all(|s| held.contains(s)));
     let legend_id = format!("grant-{}", r.audience);
+    let labelled_by = legend_id.clone();
     view! {
         <ActionForm action=set attr:class="card grant">
             <input type="hidden" name="partner" value=partner/>
             <input type="hidden" name="audience" value=r.audience.clone()/>
             <input type="hidden" name="scopes" prop:value=move || chosen.with(|c| c.join(" "))/>
-            <fieldset aria-labelledby=legend_id.clone()>
+            <fieldset aria-labelledby=labelled_by>
                 <p id=legend_id class="grant-title">
                     <strong>{r.audience_name.clone()}</strong> " " <code>{r.audience.clone()}</code>
                 </p>

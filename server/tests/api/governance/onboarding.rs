@@ -194,7 +194,7 @@ async fn promotion_approves_what_was_shown(s: &TestServer) {
             Change::Promote {
                 partner: "globex".into(),
             },
-            "",
+            "checklist complete",
             true,
             now,
         )
