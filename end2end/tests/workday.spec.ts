@@ -71,13 +71,14 @@ test("an administrator's day, in the browser only", async ({ browser }) => {
   await page.getByLabel('Name').fill('Dunder Mifflin');
   await page.getByLabel('Starts as').selectOption('sandbox');
   await page.getByRole('button', { name: 'Create partner' }).click();
+  await expect(page.getByLabel('Slug')).toHaveValue('');
   await page.goto(`/partners/${SLUG}?tab=grants`);
   await hydrated(page);
-  for (const [audience, scope] of [[SANDBOX_API, 'ledger:read'], [API, 'ledger:read']]) {
+  for (const [audience, scopes] of [[SANDBOX_API, ['ledger:read', 'ledger:write']], [API, ['ledger:read']]] as const) {
     const grant = page.locator('form.grant').filter({ hasText: audience }).filter(audience === API ? { hasNotText: 'sandbox' } : {});
-    await grant.getByRole('checkbox', { name: scope }).check();
+    for (const scope of scopes) await grant.getByRole('checkbox', { name: scope }).check();
     await grant.getByRole('button', { name: 'Save grant' }).click();
-    await expect(grant.getByRole('checkbox', { name: scope })).toBeChecked();
+    for (const scope of scopes) await expect(grant.getByRole('checkbox', { name: scope })).toBeChecked();
     await expect(grant.getByRole('button', { name: 'Save grant' })).toBeDisabled();
   }
   await shot('03-grants');
@@ -87,7 +88,7 @@ test("an administrator's day, in the browser only", async ({ browser }) => {
   await hydrated(page);
   const newClient = page.locator('#new-client');
   await newClient.getByLabel('Name').fill('gateway');
-  await newClient.getByLabel(/Scopes/).fill('ledger:read');
+  await newClient.getByLabel(/Scopes/).fill('ledger:read ledger:write');
   await newClient.getByLabel(/Token exchange/).check();
   await newClient.getByRole('button', { name: 'Create client' }).click();
   const gateway = await takeSecret(page, 'Client created in sandbox.');
@@ -208,10 +209,11 @@ test("an administrator's day, in the browser only", async ({ browser }) => {
   // The partner is in production; its first admin is invited from its Users tab.
   await page.goto(`/partners/${SLUG}?tab=users`);
   await hydrated(page);
-  await expect(page.locator('.stage').first()).toContainText('Production');
+  await expect(page.locator('.stage-production').first()).toHaveText('Production');
   const team = page.locator('#invite-partner-user');
   await team.getByLabel('E-mail').fill(PARTNER_ADMIN);
   await team.getByRole('button', { name: 'Create invitation link' }).click();
+  await expect(page.locator('.invite-link')).toContainText('/setup?token=');
   const partnerLink = ((await page.locator('.invite-link').textContent()) ?? '').trim();
   await shot('10-partner-users');
 

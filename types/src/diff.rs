@@ -72,7 +72,17 @@ pub fn diff(
         let is: Vec<&str> = texts(after, g);
         let mut lines: Vec<DiffLine> = is
             .iter()
-            .map(|t| line(if was.contains(t) { Mark::Kept } else { Mark::Added }, g, t))
+            .map(|t| {
+                line(
+                    if was.contains(t) {
+                        Mark::Kept
+                    } else {
+                        Mark::Added
+                    },
+                    g,
+                    t,
+                )
+            })
             .collect();
         lines.extend(
             was.iter()
@@ -171,7 +181,11 @@ mod tests {
 
     #[test]
     fn removed_lines_and_whole_groups_are_marked_and_kept_groups_show_when_asked() {
-        let before = held(&[("stage", "sandbox"), ("rule r", "scope: a"), ("rule r", "subject: public")]);
+        let before = held(&[
+            ("stage", "sandbox"),
+            ("rule r", "scope: a"),
+            ("rule r", "subject: public"),
+        ]);
         let after = held(&[("stage", "production"), ("grant on g", "s")]);
         assert_eq!(
             shown(&diff(&before, &after, |g| g == "grant on g")),

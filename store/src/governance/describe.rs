@@ -7,8 +7,8 @@ use super::Change;
 use super::approval::reach_of;
 use super::subject::rule_of;
 use crate::Result;
-use crate::enums::EnvironmentColumn;
 use crate::entities::{audience, grant, partner, trust_rule, trusted_issuer};
+use crate::enums::EnvironmentColumn;
 
 /// What a request is about and one line for the approver (a rule's request names its issuer,
 /// audience and scopes, and shares the rule's target with edits of it).

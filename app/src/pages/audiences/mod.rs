@@ -156,10 +156,13 @@ fn Describe(a: AudienceRow, describe: ServerAction<SetScopeInfo>) -> impl IntoVi
         sensitivity.set(if s.is_empty() { "low".into() } else { s });
     });
     let too_long = Signal::derive(move || {
-        (description.read().chars().count() > 500)
-            .then(|| "at most 500 characters".to_owned())
+        (description.read().chars().count() > 500).then(|| "at most 500 characters".to_owned())
     });
-    let ids = format!("describe-{}", a.identifier.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+    let ids = format!(
+        "describe-{}",
+        a.identifier
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
     (!a.scopes.is_empty()).then(|| view! {
         <ActionForm action=describe attr:class="inline-form describe-scope" attr:aria-label=format!("Describe a scope of {}", a.name)>
             <input type="hidden" name="audience" value=a.identifier.clone()/>
@@ -212,6 +215,15 @@ pub fn Audiences() -> impl IntoView {
     let problem = move || identifier_problem(&ident.read());
     let typed = RwSignal::new(String::new());
     let scopes_error = Signal::derive(move || scopes_problem(&typed.read()));
+    // A successful create starts the form afresh, ready for the next API.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(f)) = (create.value().get(), form.get()) {
+            f.reset();
+            ident.set(String::new());
+            typed.set(String::new());
+        }
+    });
     view! {
         <Layout title="Audiences and scopes">
             // What the last change did, above the list it changed.
@@ -246,7 +258,7 @@ pub fn Audiences() -> impl IntoView {
             {crate::components::may_change().then(|| view! {
                 <section>
                     <h2>"New audience"</h2>
-                    <ActionForm action=create attr:class="card">
+                    <ActionForm action=create attr:class="card" node_ref=form>
                         <Field label="Identifier" help="The value tokens carry in aud: the API's URL, or a URN."
                             error=Signal::derive(problem)>
                             <input name="identifier" required placeholder="https://api.example.com"

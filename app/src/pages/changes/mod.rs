@@ -173,7 +173,11 @@ fn Diff(lines: Vec<DiffLine>, pending: bool) -> impl IntoView {
         .into_iter()
         .map(|(g, ls)| (g.to_owned(), ls.into_iter().cloned().collect()))
         .collect();
-    let heading = if pending { "What approving changes" } else { "What it changed" };
+    let heading = if pending {
+        "What approving changes"
+    } else {
+        "What it changed"
+    };
     view! {
         <div class="request-diff">
             <p class="diff-title">{heading}</p>

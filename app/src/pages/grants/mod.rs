@@ -71,7 +71,8 @@ fn GrantForm(partner: String, r: GrantRow, set: ServerAction<SetPartnerGrant>) -
     let held: Vec<String> = r.granted.split_whitespace().map(str::to_owned).collect();
     let chosen = RwSignal::new(held.clone());
     let may_change = crate::components::may_change();
-    let unchanged = move || chosen.with(|c| c.len() == held.len() && c.iter().all(|s| held.contains(s)));
+    let unchanged =
+        move || chosen.with(|c| c.len() == held.len() && c.iter().all(|s| held.contains(s)));
     let legend_id = format!("grant-{}", r.audience);
     let labelled_by = legend_id.clone();
     view! {

@@ -70,6 +70,14 @@ pub fn Partners() -> impl IntoView {
     );
     let slug = RwSignal::new(String::new());
     let problem = move || slug_problem(&slug.read());
+    // A successful create starts the form afresh.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(f)) = (create.value().get(), form.get()) {
+            f.reset();
+            slug.set(String::new());
+        }
+    });
     view! {
         <Layout title="Partners">
             <section>
@@ -106,7 +114,7 @@ pub fn Partners() -> impl IntoView {
             {crate::components::may_change().then(|| view! {
                 <section>
                     <h2>"New partner"</h2>
-                    <ActionForm action=create attr:class="card" attr:id="new-partner">
+                    <ActionForm action=create attr:class="card" attr:id="new-partner" node_ref=form>
                         <Field label="Slug" help="How URLs, the CLI and the API name the partner; it never changes."
                             error=Signal::derive(problem)>
                             <input name="slug" required placeholder="acme" autocomplete="off"

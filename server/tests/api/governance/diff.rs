@@ -28,7 +28,11 @@ fn lines(row: &Value) -> Vec<String> {
                 "kept" => " ",
                 other => panic!("mark {other}"),
             };
-            format!("{sign} {}: {}", l["group"].as_str().unwrap(), l["text"].as_str().unwrap())
+            format!(
+                "{sign} {}: {}",
+                l["group"].as_str().unwrap(),
+                l["text"].as_str().unwrap()
+            )
         })
         .collect()
 }
@@ -51,7 +55,10 @@ async fn a_grant_request_shows_the_scope_it_adds_and_needs_a_reason(s: &TestServ
     };
     let (code, refused) = call(s, &olga, "set_partner_grant", &widen("  ")).await;
     assert_eq!(code, 400, "{refused}");
-    assert!(refused.to_string().contains("say why in the reason"), "{refused}");
+    assert!(
+        refused.to_string().contains("say why in the reason"),
+        "{refused}"
+    );
     assert!(requests(s, &bob, "pending").await.is_empty());
 
     let (code, answer) = call(s, &olga, "set_partner_grant", &widen("billing pilot")).await;
@@ -80,7 +87,11 @@ async fn a_grant_request_shows_the_scope_it_adds_and_needs_a_reason(s: &TestServ
         s,
         &bob,
         "decide_change_request",
-        &[("id", id.as_str()), ("decision", "approve"), ("comment", "")],
+        &[
+            ("id", id.as_str()),
+            ("decision", "approve"),
+            ("comment", ""),
+        ],
     )
     .await;
     assert_eq!(code, 200, "{answer}");
@@ -149,7 +160,13 @@ async fn a_rule_edit_names_the_properties_it_widens(s: &TestServer) {
         .await
         .unwrap();
     let Submitted::Requested(edit) = store
-        .submit(&actor, rule("orders:read orders:write", &["email"]), "exports", true, now)
+        .submit(
+            &actor,
+            rule("orders:read orders:write", &["email"]),
+            "exports",
+            true,
+            now,
+        )
         .await
         .unwrap()
     else {
@@ -198,7 +215,10 @@ async fn a_promotion_lists_production_access_and_not_sandbox(s: &TestServer) {
         )
         .await
         .unwrap();
-    for (aud, scopes) in [("https://sandbox.example.test", "orders:read"), (API, "orders:read")] {
+    for (aud, scopes) in [
+        ("https://sandbox.example.test", "orders:read"),
+        (API, "orders:read"),
+    ] {
         store
             .set_grant(&a, "initech", aud, &ScopeSet::parse(scopes).unwrap(), now)
             .await
@@ -208,11 +228,21 @@ async fn a_promotion_lists_production_access_and_not_sandbox(s: &TestServer) {
     let olga = session(s, "olga@example.test", Role::Operator).await;
     let bob = session(s, "bob@example.test", Role::Admin).await;
     let promote = |reason: &'static str| {
-        [("partner", "initech"), ("to", "production"), ("reason", reason)]
+        [
+            ("partner", "initech"),
+            ("to", "production"),
+            ("reason", reason),
+        ]
     };
     let (code, refused) = call(s, &olga, "move_partner_stage", &promote("")).await;
     assert_eq!(code, 400, "a promotion needs a reason: {refused}");
-    let (code, answer) = call(s, &olga, "move_partner_stage", &promote("checklist complete")).await;
+    let (code, answer) = call(
+        s,
+        &olga,
+        "move_partner_stage",
+        &promote("checklist complete"),
+    )
+    .await;
     assert_eq!(code, 200, "{answer}");
     let pending = requests(s, &bob, "pending").await;
     assert_eq!(pending[0]["promotion"], true);
@@ -226,7 +256,10 @@ async fn a_promotion_lists_production_access_and_not_sandbox(s: &TestServer) {
         "the production grant as context, the sandbox one not at all"
     );
     assert!(
-        !pending[0]["details"].as_str().unwrap().contains("sandbox.example.test"),
+        !pending[0]["details"]
+            .as_str()
+            .unwrap()
+            .contains("sandbox.example.test"),
         "{}",
         pending[0]["details"]
     );

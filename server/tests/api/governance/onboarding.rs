@@ -20,7 +20,11 @@ async fn onboarding_gates_promotion(s: &TestServer) {
         .unwrap();
     let olga = session(s, "olga@example.test", Role::Operator).await;
     let bob = session(s, "bob@example.test", Role::Admin).await;
-    let promote = [("partner", "acme"), ("to", "production"), ("reason", "checklist done")];
+    let promote = [
+        ("partner", "acme"),
+        ("to", "production"),
+        ("reason", "checklist done"),
+    ];
 
     let (code, answer) = call(s, &olga, "move_partner_stage", &promote).await;
     assert_eq!(code, 400, "{answer}");
@@ -262,7 +266,10 @@ async fn promotion_approves_what_was_shown(s: &TestServer) {
         store.submit(&olga, enable.clone(), "", false, now).await,
         Err(entente_store::StoreError::NeedsApproval(_))
     ));
-    let Submitted::Requested(req) = store.submit(&olga, enable, "issuer rotated its keys", true, now).await.unwrap()
+    let Submitted::Requested(req) = store
+        .submit(&olga, enable, "issuer rotated its keys", true, now)
+        .await
+        .unwrap()
     else {
         panic!("not filed")
     };
