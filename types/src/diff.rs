@@ -53,8 +53,8 @@ pub struct DiffLine {
 /// Every line added or removed between `before` and `after`, with the kept lines of each group
 /// that changed as context. A group that did not change is left out unless `show_unchanged`
 /// says it matters (a promotion shows all the production access it turns on). Groups keep the
-/// order in which they first appear (after, then before); lines within a group keep `after`'s
-/// order with removed lines last.
+/// order in which they first appear (after, then before); within a group a removed line stands
+/// where it was, before what replaced it.
 pub fn diff(
     before: &[Held],
     after: &[Held],
@@ -70,27 +70,54 @@ pub fn diff(
     for g in groups {
         let was: Vec<&str> = texts(before, g);
         let is: Vec<&str> = texts(after, g);
-        let mut lines: Vec<DiffLine> = is
-            .iter()
-            .map(|t| {
-                line(
-                    if was.contains(t) {
-                        Mark::Kept
-                    } else {
-                        Mark::Added
-                    },
-                    g,
-                    t,
-                )
-            })
-            .collect();
-        lines.extend(
-            was.iter()
-                .filter(|t| !is.contains(t))
-                .map(|t| line(Mark::Removed, g, t)),
-        );
+        let lines = merged(&was, &is, g);
         if lines.iter().any(|l| l.mark != Mark::Kept) || show_unchanged(g) {
             out.extend(lines);
+        }
+    }
+    out
+}
+
+/// One group's lines in reading order, as a text diff shows them: a removed line stands where
+/// it was, just before what replaced it ("− Sandbox" then "+ Production").
+fn merged(was: &[&str], is: &[&str], group: &str) -> Vec<DiffLine> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = vec![];
+    while i < was.len() || j < is.len() {
+        match (was.get(i), is.get(j)) {
+            (Some(w), _) if !is.contains(w) => {
+                out.push(line(Mark::Removed, group, w));
+                i += 1;
+            }
+            (_, Some(n)) if !was.contains(n) => {
+                out.push(line(Mark::Added, group, n));
+                j += 1;
+            }
+            (Some(w), Some(n)) if w == n => {
+                out.push(line(Mark::Kept, group, n));
+                i += 1;
+                j += 1;
+            }
+            // Kept on both sides but in another order: follow `after`, and skip the line
+            // where `before` reaches it.
+            (_, Some(n)) => {
+                out.push(line(Mark::Kept, group, n));
+                j += 1;
+            }
+            (Some(w), None) => {
+                if !out.iter().any(|l| l.text == *w) {
+                    out.push(line(Mark::Kept, group, w));
+                }
+                i += 1;
+            }
+            (None, None) => break,
+        }
+        // Lines of `before` already shown (kept, met earlier in `after`) are passed over.
+        while was
+            .get(i)
+            .is_some_and(|w| is.contains(w) && out.iter().any(|l| l.text == *w))
+        {
+            i += 1;
         }
     }
     out
@@ -180,6 +207,26 @@ mod tests {
     }
 
     #[test]
+    fn a_replaced_line_reads_as_removed_then_added_where_it_stood() {
+        let r = |ts: &[&str]| ts.iter().map(|t| Held::new("rule", *t)).collect::<Vec<_>>();
+        let before = r(&["scope a", "public subject", "enabled"]);
+        let after = r(&["scope a", "scope b", "pairwise subject", "enabled"]);
+        assert_eq!(
+            shown(&diff(&before, &after, |_| false)),
+            [
+                "  rule: scope a",
+                "− rule: public subject",
+                "+ rule: scope b",
+                "+ rule: pairwise subject",
+                "  rule: enabled",
+            ]
+        );
+        // Reordered lines are kept once each, in the new order.
+        let moved = diff(&r(&["x", "y", "z"]), &r(&["y", "x"]), |_| false);
+        assert_eq!(shown(&moved), ["  rule: y", "  rule: x", "− rule: z"]);
+    }
+
+    #[test]
     fn removed_lines_and_whole_groups_are_marked_and_kept_groups_show_when_asked() {
         let before = held(&[
             ("stage", "sandbox"),
@@ -190,8 +237,8 @@ mod tests {
         assert_eq!(
             shown(&diff(&before, &after, |g| g == "grant on g")),
             [
-                "+ stage: production",
                 "− stage: sandbox",
+                "+ stage: production",
                 "+ grant on g: s",
                 "− rule r: scope: a",
                 "− rule r: subject: public",
@@ -200,7 +247,7 @@ mod tests {
         let text = as_text(&diff(&before, &after, |_| false));
         assert_eq!(
             text,
-            "stage\n  + production\n  − sandbox\n\
+            "stage\n  − sandbox\n  + production\n\
              grant on g\n  + s\n\
              rule r\n  − scope: a\n  − subject: public"
         );

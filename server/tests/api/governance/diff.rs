@@ -249,8 +249,8 @@ async fn a_promotion_lists_production_access_and_not_sandbox(s: &TestServer) {
     assert_eq!(
         lines(&pending[0]),
         [
-            "+ stage: Production".to_owned(),
             "- stage: Sandbox".to_owned(),
+            "+ stage: Production".to_owned(),
             format!("  grant on {API}: orders:read"),
         ],
         "the production grant as context, the sandbox one not at all"
