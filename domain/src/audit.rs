@@ -146,6 +146,7 @@ audit_actions! {
     PartnerSignInSet = "partner.sign_in.set",
     PartnerStage = "partner.stage",
     PartnerSuspend = "partner.suspend",
+    PartnerTesterClients = "partner.tester_clients",
     PartnerUserAccess = "partner_user.access",
     PartnerUserCreate = "partner_user.create",
     PartnerUserInvite = "partner_user.invite",

@@ -24,6 +24,7 @@ mod m20261207_000001_host_partners_and_owners;
 mod m20261207_000002_issuer_subject_guarantee;
 mod m20261207_000003_invite_inviter;
 mod m20261208_000001_change_request_diff;
+mod m20261208_000002_tester_clients;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_issuer_subject_guarantee::Migration),
             Box::new(m20261207_000003_invite_inviter::Migration),
             Box::new(m20261208_000001_change_request_diff::Migration),
+            Box::new(m20261208_000002_tester_clients::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ pub mod policy;
 pub mod ports;
 pub mod requests;
 pub mod sign_in;
+pub mod testers;
 pub mod throttle;
 pub mod tokens;
 pub mod trust;

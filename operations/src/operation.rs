@@ -77,6 +77,10 @@ operations! {
     SetClientEnabled = "set_client_enabled", change: true;
     /// What a client may ask for: its scopes and grant types.
     UpdateClient = "update_client", change: true;
+    /// Whether a partner's sandbox testers may each get a sandbox client of their own.
+    SetTesterClients = "set_tester_clients", change: true;
+    /// A sandbox tester's own sandbox client, created or given a new secret.
+    TesterCredentials = "tester_credentials", change: true;
 
     InviteConsoleUser = "invite_console_user", change: true;
     /// Withdraws a console invitation before it is used.

@@ -107,9 +107,12 @@ pub fn rule(op: Operation) -> Rule {
         CreateClient | RotateClientSecret | SetClientKeys | SetClientEnabled => {
             both(OPERATE, PORTAL_ADMIN)
         }
-        InvitePartnerUser | RevokePartnerInvitation | SetPartnerUserAccess => {
+        InvitePartnerUser | RevokePartnerInvitation | SetPartnerUserAccess | SetTesterClients => {
             both(OPERATE, PORTAL_ADMIN)
         }
+        // A tester's own credentials, only where the partner's admins allow them (the
+        // operation checks that): testers get them without anybody passing a secret on.
+        TesterCredentials => partner(&[Role::SandboxTester]),
         InviteConsoleUser | RevokeConsoleInvitation | SetConsoleUserAccess => staff(ADMINISTER),
         FileChangeRequest | SetSignIn | TrustTestIdp => partner(PORTAL_ADMIN),
         // Four eyes are two people: a decision needs a signed-in administrator.
@@ -230,6 +233,7 @@ mod tests {
             suspended_reason: None,
             first_exchange_at: None,
             host_only,
+            testers_get_clients: false,
         }
     }
 
@@ -396,6 +400,8 @@ mod tests {
         ),
         ("set_client_keys", "admin operator", "partner_admin", true),
         ("update_client", "admin operator", "-", true),
+        ("set_tester_clients", "admin operator", "partner_admin", true),
+        ("tester_credentials", "-", "sandbox_tester", false),
         (
             "set_client_enabled",
             "admin operator",

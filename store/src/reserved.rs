@@ -62,6 +62,7 @@ mod tests {
             suspended_reason: None,
             first_exchange_at: None,
             host_only,
+            testers_get_clients: false,
         }
     }
 

@@ -78,6 +78,8 @@ pub const SERVER_FNS: &[(&str, Operation)] = &[
     ("portal_set_client_enabled", SetClientEnabled),
     ("portal_team", ViewOwnPartner),
     ("portal_invite", InvitePartnerUser),
+    ("portal_set_tester_clients", SetTesterClients),
+    ("tester_credentials", TesterCredentials),
     ("portal_revoke_invite", RevokePartnerInvitation),
     ("portal_set_member", SetPartnerUserAccess),
     ("portal_requests", ViewOwnPartner),

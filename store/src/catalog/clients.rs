@@ -55,40 +55,7 @@ impl Store {
     ) -> Result<client::Model> {
         let before = self.client(client_id).await?;
         let txn = self.write().await?;
-        crate::reserved::check_client(&txn, actor, &before).await?;
-        if before.enabled == enabled {
-            return Ok(before);
-        }
-        let mut m: client::ActiveModel = before.into();
-        m.enabled = Set(enabled);
-        let model = m.update(&txn).await?;
-        audit::record_client(
-            &txn,
-            actor,
-            if enabled {
-                entente_domain::audit::AuditAction::ClientEnable
-            } else {
-                entente_domain::audit::AuditAction::ClientDisable
-            },
-            &model,
-            json!({"enabled": enabled}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::CATALOG, now).await?;
-        if !enabled {
-            // In the same transaction: a disabled client never keeps working tokens.
-            put_mark(&txn, &format!("c:{client_id}"), now + MARK_RETENTION, now).await?;
-            refresh_token::Entity::update_many()
-                .col_expr(
-                    refresh_token::Column::Revoked,
-                    sea_orm::sea_query::Expr::value(true),
-                )
-                .filter(refresh_token::Column::ClientId.eq(client_id))
-                .exec(&txn)
-                .await?;
-            publish(&txn, topic::REVOCATIONS, now).await?;
-        }
+        let model = set_client_enabled_in(&txn, actor, before, enabled, now).await?;
         txn.commit().await?;
         Ok(model)
     }
@@ -349,4 +316,50 @@ async fn client_environment_in(
     let env = c.environment.unwrap_or(Environment::default_for(stage));
     entente_domain::environment::check_client_environment(stage, env).map_err(invalid)?;
     Ok(env)
+}
+
+/// `Store::set_client_enabled` inside a caller's transaction.
+pub(crate) async fn set_client_enabled_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    before: client::Model,
+    enabled: bool,
+    now: i64,
+) -> Result<client::Model> {
+    crate::reserved::check_client(txn, actor, &before).await?;
+    if before.enabled == enabled {
+        return Ok(before);
+    }
+    let client_id = before.client_id.clone();
+    let mut m: client::ActiveModel = before.into();
+    m.enabled = Set(enabled);
+    let model = m.update(txn).await?;
+    audit::record_client(
+        txn,
+        actor,
+        if enabled {
+            entente_domain::audit::AuditAction::ClientEnable
+        } else {
+            entente_domain::audit::AuditAction::ClientDisable
+        },
+        &model,
+        json!({"enabled": enabled}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::CATALOG, now).await?;
+    if !enabled {
+        // In the same transaction: a disabled client never keeps working tokens.
+        put_mark(txn, &format!("c:{client_id}"), now + MARK_RETENTION, now).await?;
+        refresh_token::Entity::update_many()
+            .col_expr(
+                refresh_token::Column::Revoked,
+                sea_orm::sea_query::Expr::value(true),
+            )
+            .filter(refresh_token::Column::ClientId.eq(&client_id))
+            .exec(txn)
+            .await?;
+        publish(txn, topic::REVOCATIONS, now).await?;
+    }
+    Ok(model)
 }

@@ -17,6 +17,8 @@ mod clients;
 mod load;
 mod partners;
 mod scopes;
+mod testers;
+pub use testers::TESTER_OWNER;
 
 pub(crate) use audiences::{
     audience_by_identifier_in, audience_scopes_in, create_audience_in, insert_scopes_in,

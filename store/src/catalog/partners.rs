@@ -356,6 +356,7 @@ async fn create_partner_of_kind(
         suspended_reason: Set(None),
         first_exchange_at: Set(None),
         host_only: Set(host_only),
+        testers_get_clients: Set(false),
     }
     .insert(txn)
     .await

@@ -19,6 +19,8 @@ pub struct Model {
     pub first_exchange_at: Option<i64>,
     /// Holds the admin API's clients: changed from the host only (`crate::reserved`).
     pub host_only: bool,
+    /// Its sandbox testers may each get a sandbox client of their own (its admins decide).
+    pub testers_get_clients: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -53,6 +53,44 @@ pub struct PlaygroundData {
     pub token_endpoint: String,
     /// The signed-in user may create clients (a partner admin), else someone else must.
     pub can_create: bool,
+    /// For a sandbox tester: whether they may get a sandbox client of their own (their
+    /// organisation's admins decide), and that client's id once they have one.
+    pub own: Option<OwnClient>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnClient {
+    pub allowed: bool,
+    pub client_id: Option<String>,
+}
+
+/// A sandbox tester's own sandbox client with a new secret, shown once: created on the first
+/// ask; every later ask ends the old secret at once.
+#[server]
+pub async fn tester_credentials() -> Result<crate::components::SecretShown, ConsoleError> {
+    let (me, p) = portal_user("tester_credentials").await?;
+    let had = console()?
+        .store
+        .tester_client(&p.id, &me.acting().audit().name)
+        .await
+        .map_err(user_error)?
+        .is_some();
+    let got = console()?
+        .ops
+        .tester_credentials(&me.acting(), crate::ssr::now())
+        .await
+        .map_err(crate::ssr::op_error)?;
+    Ok(crate::components::SecretShown {
+        note: if had {
+            "New secret issued: the old one no longer works.".into()
+        } else {
+            "Your own sandbox client is ready.".into()
+        },
+        client_name: got.client.name,
+        client_id: got.client.client_id,
+        client_secret: got.secret,
+        token_endpoint: got.token_endpoint,
+    })
 }
 
 #[server]
@@ -89,7 +127,21 @@ pub async fn playground() -> Result<PlaygroundData, ConsoleError> {
         .into_iter()
         .map(|(a, _)| a)
         .collect();
+    let own = if me.role == entente_store::enums::Role::SandboxTester {
+        let mine = c
+            .store
+            .tester_client(&p.id, &me.acting().audit().name)
+            .await
+            .map_err(user_error)?;
+        Some(OwnClient {
+            allowed: p.testers_get_clients,
+            client_id: mine.filter(|m| m.enabled).map(|m| m.client_id),
+        })
+    } else {
+        None
+    };
     Ok(PlaygroundData {
+        own,
         can_create: me.role == entente_store::enums::Role::PartnerAdmin,
         clients,
         audiences,

@@ -10,11 +10,13 @@ mod trial;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::components::{ActionError, CopyButton, ErrorBox, Field, Submit};
+use crate::components::{
+    ActionError, CopyButton, ErrorBox, Field, SecretDialog, SecretShown, Submit,
+};
 use crate::pages::portal::PortalLayout;
 use api::{
-    CLIENT_CREDENTIALS, JWT_BEARER, MintTestToken, TOKEN_EXCHANGE, TrialResult, TryToken,
-    playground,
+    CLIENT_CREDENTIALS, JWT_BEARER, MintTestToken, OwnClient, TOKEN_EXCHANGE, TesterCredentials,
+    TrialResult, TryToken, playground,
 };
 
 #[component]
@@ -69,9 +71,35 @@ fn TrialView(r: TrialResult) -> impl IntoView {
     }
 }
 
+/// A sandbox tester's own credentials: got here when the organisation's admins allow it, shown
+/// once in the page's dialog and put straight into the trial form.
+#[component]
+fn OwnCredentials(own: OwnClient, get: ServerAction<TesterCredentials>) -> impl IntoView {
+    if !own.allowed {
+        return view! {
+            <p class="meta" id="own-client">"Your organisation's partner admins have not let sandbox testers get their own client. Ask one of them to turn it on under Team in the portal, or to give you a sandbox client's ID and secret."</p>
+        }
+        .into_any();
+    }
+    let has = own.client_id.is_some();
+    view! {
+        <ActionForm action=get attr:class="card inline-form" attr:id="own-client">
+            <p>{if has {
+                "You have a sandbox client of your own. Its secret was shown once; get a new one if you no longer have it (the old one stops working)."
+            } else {
+                "Get a sandbox client of your own: every scope your organisation holds in the sandbox, its secret shown once and filled in below."
+            }}</p>
+            <Submit label=if has { "Get a new secret" } else { "Get my sandbox credentials" } busy="Getting…" pending=get.pending()/>
+            <ActionError value=Signal::derive(move || get.value().get())/>
+        </ActionForm>
+    }
+    .into_any()
+}
+
 #[component]
 pub fn Playground() -> impl IntoView {
-    let data = Resource::new(|| (), |_| playground());
+    let get_own = ServerAction::<TesterCredentials>::new();
+    let data = Resource::new(move || get_own.version().get(), |_| playground());
     let trial = ServerAction::<TryToken>::new();
     let mint = ServerAction::<MintTestToken>::new();
     let grant = RwSignal::new(CLIENT_CREDENTIALS.to_owned());
@@ -85,29 +113,57 @@ pub fn Playground() -> impl IntoView {
             subject.set(t);
         }
     });
+    // The tester's own credentials, once got: shown in the dialog and put into the form.
+    let shown = RwSignal::new(None::<SecretShown>);
+    let chosen = RwSignal::new(String::new());
+    let secret = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = get_own.value().get() {
+            chosen.set(s.client_id.clone());
+            secret.set(s.client_secret.clone().unwrap_or_default());
+            shown.set(Some(s));
+        }
+    });
+    let sub = RwSignal::new("test-user-1".to_owned());
+    let claims = RwSignal::new("{\"email\": \"test-user-1@example.com\"}".to_owned());
+    let mint_now = move |_| {
+        mint.dispatch(MintTestToken {
+            kind: if jwt_bearer() { "assertion" } else { "access_token" }.to_owned(),
+            sub: sub.get_untracked(),
+            claims: claims.get_untracked(),
+        });
+    };
     view! {
         <PortalLayout title="Playground" playground=true>
             <p class="subtitle">"Trial tokens from your sandbox clients, through the real token endpoint: sandbox tokens carry the sandbox issuer and are never accepted in production."</p>
+            <SecretDialog shown=shown/>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading your sandbox clients…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(d) if d.clients.is_empty() && d.can_create => view! {
-                            <p class="empty">"You have no sandbox client with a secret yet. " <A href="/portal/clients">"Create one"</A> " first; its secret is shown once, so keep it at hand."</p>
-                        }.into_any(),
-                        Ok(d) if d.clients.is_empty() => view! {
-                            <p class="empty">"Your organisation has no sandbox client with a secret yet. Ask one of its partner admins to create one on the portal's Clients page and to give you its client ID and secret."</p>
-                        }.into_any(),
-                        Ok(d) => view! {
+                        Ok(d) => {
+                            let own = d.own.clone().map(|own| view! { <OwnCredentials own=own get=get_own/> });
+                            let body = if d.clients.is_empty() && d.can_create {
+                                view! {
+                                    <p class="empty">"You have no sandbox client with a secret yet. " <A href="/portal/clients">"Create one"</A> " first; its secret is shown once, so keep it at hand."</p>
+                                }.into_any()
+                            } else if d.clients.is_empty() {
+                                view! {
+                                    <p class="empty">"Your organisation has no sandbox client with a secret yet."</p>
+                                }.into_any()
+                            } else {
+                                view! {
                             <ActionForm action=trial attr:class="card" attr:id="trial">
                                 <Field label="Client">
-                                    <select name="client_id">
+                                    <select name="client_id" prop:value=move || chosen.get()
+                                        on:change=move |ev| chosen.set(event_target_value(&ev))>
                                         {d.clients.into_iter().map(|c| view! {
                                             <option value=c.client_id.clone()>{format!("{} ({}) · {}", c.name, c.client_id, c.scopes)}</option>
                                         }).collect_view()}
                                     </select>
                                 </Field>
                                 <Field label="Client secret" help="Used for this request only: never stored, never shown back.">
-                                    <input type="password" name="client_secret" required autocomplete="off"/>
+                                    <input type="password" name="client_secret" required autocomplete="off"
+                                        prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))/>
                                 </Field>
                                 <Field label="Grant">
                                     <select name="grant_type" on:change=move |ev| {
@@ -134,36 +190,41 @@ pub fn Playground() -> impl IntoView {
                                             prop:value=move || subject.get()
                                             on:input=move |ev| subject.set(event_target_value(&ev))></textarea>
                                     </label>
-                                    <p class="help">"Paste one, or mint one below with the sandbox test IdP."</p>
+                                    // Minting sits beside the field it fills (its inputs have no
+                                    // name: they are not part of the trial request).
+                                    <fieldset class="mint" id="mint">
+                                        <legend>"…or mint one with the sandbox test IdP"</legend>
+                                        <p class="help">"A token for a made-up user, with the claims you choose. Exchanges accept it once your organisation trusts the test IdP ("
+                                            <A href="/portal/issuers">"Trusted issuers"</A> "); production never does."</p>
+                                        <label>"Test user (sub)"
+                                            <input maxlength="64" prop:value=move || sub.get() on:input=move |ev| sub.set(event_target_value(&ev))/>
+                                        </label>
+                                        <label>"Claims (JSON object)"
+                                            <textarea rows="2" spellcheck="false" prop:value=move || claims.get()
+                                                on:input=move |ev| claims.set(event_target_value(&ev))></textarea>
+                                        </label>
+                                        <p class="help">"iss, sub, aud, iat, exp and jti are set by the test IdP."</p>
+                                        <button type="button" class="secondary" on:click=mint_now disabled=move || mint.pending().get()>
+                                            {move || if mint.pending().get() { "Minting…" } else { "Mint token" }}
+                                        </button>
+                                        <ActionError value=Signal::derive(move || mint.value().get())/>
+                                        {move || matches!(mint.value().get(), Some(Ok(_))).then(|| view! {
+                                            <p class="ok" role="status">"Minted: it is in the field above, ready to send."</p>
+                                        })}
+                                    </fieldset>
                                 </div>
                                 <p class="meta">"Sent to " <code>{d.token_endpoint.clone()}</code></p>
                                 <Submit label="Send" busy="Sending…" pending=trial.pending()/>
                                 <ActionError value=Signal::derive(move || trial.value().get())/>
                             </ActionForm>
-                        }.into_any(),
+                                }.into_any()
+                            };
+                            view! { {own} {body} }.into_any()
+                        }
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     }
                 })}
             </Transition>
-            <Show when=federated>
-                <section aria-label="Sandbox test IdP">
-                    <h2>"Mint with the sandbox test IdP"</h2>
-                    <p class="meta">"A token for a made-up user, with the claims you choose, signed by Entente's sandbox test IdP. Exchanges accept it once your organisation trusts the test IdP ("
-                        <A href="/portal/issuers">"Trusted issuers"</A> "); production never does."</p>
-                    <ActionForm action=mint attr:class="card" attr:id="mint">
-                        <input type="hidden" name="kind" value=move || if jwt_bearer() { "assertion" } else { "access_token" }/>
-                        <Field label="Test user (sub)"><input name="sub" required value="test-user-1" maxlength="64"/></Field>
-                        <Field label="Claims (JSON object)" help="iss, sub, aud, iat, exp and jti are set by the test IdP.">
-                            <textarea name="claims" rows="3" spellcheck="false">"{\"email\": \"test-user-1@example.com\"}"</textarea>
-                        </Field>
-                        <Submit label="Mint token" busy="Minting…" pending=mint.pending()/>
-                        <ActionError value=Signal::derive(move || mint.value().get())/>
-                        {move || matches!(mint.value().get(), Some(Ok(_))).then(|| view! {
-                            <p class="ok" role="status">"Minted: it is in the form above, ready to send."</p>
-                        })}
-                    </ActionForm>
-                </section>
-            </Show>
             {move || trial.value().get().and_then(Result::ok).map(|r| view! { <TrialView r=r/> })}
         </PortalLayout>
     }

@@ -379,6 +379,8 @@ pub struct Team {
     /// Invitations not used yet and not expired.
     pub invitations: Vec<PendingInvite>,
     pub can_manage: bool,
+    /// Sandbox testers may each get a sandbox client of their own.
+    pub testers_get_clients: bool,
 }
 
 #[server]
@@ -399,6 +401,7 @@ pub async fn portal_team() -> Result<Team, ConsoleError> {
         })
         .collect();
     Ok(Team {
+        testers_get_clients: p.testers_get_clients,
         invitations,
         members: users
             .into_iter()

@@ -17,6 +17,7 @@ pub mod requests_api;
 mod sign_in;
 pub mod sign_in_api;
 mod team;
+pub mod testers_api;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect};

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::PortalLayout;
 use super::api::{PortalInvite, PortalRevokeInvite, PortalSetMember, portal_team};
+use super::testers_api::PortalSetTesterClients;
 use crate::components::{
     ActionDone, ActionError, ConfirmSubmit, CopyButton, EmailField, ErrorBox, Field, Submit,
     email_problem,
@@ -19,12 +20,13 @@ pub fn PortalTeam() -> impl IntoView {
     let invite = ServerAction::<PortalInvite>::new();
     let set = ServerAction::<PortalSetMember>::new();
     let revoke = ServerAction::<PortalRevokeInvite>::new();
+    let testers = ServerAction::<PortalSetTesterClients>::new();
     let team = Resource::new(
         move || {
             (
                 invite.version().get(),
                 set.version().get(),
-                revoke.version().get(),
+                revoke.version().get() + testers.version().get(),
             )
         },
         |_| portal_team(),
@@ -110,6 +112,7 @@ pub fn PortalTeam() -> impl IntoView {
                                         </table>
                                     </section>
                                 })}
+                                <TesterClients on=t.testers_get_clients manage=manage action=testers/>
                                 {manage.then(|| view! {
                                     <section>
                                         <h2>"Invite a colleague"</h2>
@@ -140,5 +143,38 @@ pub fn PortalTeam() -> impl IntoView {
                 </div>
             })}
         </PortalLayout>
+    }
+}
+
+/// Whether sandbox testers get a sandbox client of their own in the playground (no secret to
+/// pass on by hand); turning it off stops the clients they have, which the page says first.
+#[component]
+fn TesterClients(
+    on: bool,
+    manage: bool,
+    action: ServerAction<PortalSetTesterClients>,
+) -> impl IntoView {
+    let said = if on {
+        "Sandbox testers get a sandbox client of their own in the playground: every scope you hold in the sandbox, client credentials and, where a trust rule allows, token exchange. Each tester sees only their own secret."
+    } else {
+        "Sandbox testers use the clients you give them. Turn this on to let each get a sandbox client of their own in the playground, without a secret passed on by hand."
+    };
+    view! {
+        <section aria-label="Sandbox testers' own clients">
+            <h2>"Sandbox testers' own clients"</h2>
+            <p>{said}</p>
+            {manage.then(|| view! {
+                <ActionForm action=action attr:class="card inline-form" attr:id="tester-clients">
+                    <label class="check">
+                        <input type="checkbox" name="allowed" checked=on/>
+                        " Let each sandbox tester get their own sandbox client"
+                    </label>
+                    <ConfirmSubmit label="Save" class="secondary"
+                        question="Save? Turning this off stops every tester's own client at once."/>
+                    <ActionError value=Signal::derive(move || action.value().get())/>
+                    <ActionDone value=Signal::derive(move || action.value().get())/>
+                </ActionForm>
+            })}
+        </section>
     }
 }

@@ -48,7 +48,11 @@ enum Carries {
 
 /// Server functions the portal's door serves (partner users only); the rest are the console's.
 fn portal_door(name: &str) -> bool {
-    name.starts_with("portal_") || matches!(name, "mint_test_token" | "playground" | "try_token")
+    name.starts_with("portal_")
+        || matches!(
+            name,
+            "mint_test_token" | "playground" | "try_token" | "tester_credentials"
+        )
 }
 
 fn console_carries(name: &str) -> Carries {

@@ -19,6 +19,7 @@ mod access;
 mod clients;
 mod pages;
 mod playground;
+mod testers;
 
 const PASSWORD: &str = "correct horse battery staple";
 
