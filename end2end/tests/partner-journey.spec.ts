@@ -324,9 +324,10 @@ test('a sandbox tester lands in the playground and reaches nothing else', async 
   const nav = page.getByRole('navigation', { name: 'Portal' });
   await expect(nav.getByRole('link')).toHaveCount(1);
   await expect(nav.getByRole('link', { name: 'Playground' })).toBeVisible();
-  // A tester cannot create clients: the empty state says whom to ask, and offers no link to a
-  // page they may not open.
-  await expect(page.getByText('Ask one of its partner admins')).toBeVisible();
+  // A tester cannot create clients: until the partner's admins let testers get their own, the
+  // page says whom to ask, and offers no link to a page they may not open.
+  await expect(page.locator('#own-client')).toContainText('have not let sandbox testers get their own client');
+  await expect(page.getByRole('button', { name: 'Get my sandbox credentials' })).toHaveCount(0);
   await expect(page.getByRole('link', { name: 'Create one' })).toHaveCount(0);
   await page.screenshot({ path: 'test-results/sandbox-tester.png', fullPage: true });
   // Any other portal page sends them back to the playground.

@@ -7,7 +7,8 @@ import { ADMIN_PASSWORD, baseURL, hydrated, partnerKey, reportCspViolations, sig
 // partner's own gateway); it gets a client with token exchange, a trust rule with a mapping, a
 // rate-limit tier and a partner limit; the signing key is rotated; production is requested, and
 // the second administrator approves with the diff in view; the partner's first admin is invited
-// and finds the production access in the portal. Every page is photographed for reading.
+// and finds the production access in the portal, lets sandbox testers get their own client and
+// invites one, who gets a trial token with it in the playground. Every page is photographed.
 
 const SLUG = 'dunder';
 const IDP = 'https://idp.dunder.test';
@@ -16,6 +17,7 @@ const API = 'https://ledger.e2e.test';
 const TX = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const SECOND = 'dora@example.test';
 const PARTNER_ADMIN = 'pam@dunder.e2e.test';
+const TESTER = 'toby@dunder.e2e.test';
 
 async function fresh(browser: Browser) {
   const context = await browser.newContext();
@@ -227,8 +229,48 @@ test("an administrator's day, in the browser only", async ({ browser }) => {
   await expect(partner.page.locator('.partner-name')).toHaveText('Dunder Mifflin');
   await expect(partner.page.locator('main')).toContainText('Production');
   await partner.page.screenshot({ path: 'test-results/day/11-portal.png', fullPage: true });
+
+  // The partner admin lets sandbox testers get their own client, and invites one.
+  await partner.page.goto('/portal/team');
+  await hydrated(partner.page);
+  const testers = partner.page.locator('#tester-clients');
+  await testers.getByLabel('Let each sandbox tester get their own sandbox client').check();
+  partner.page.once('dialog', (d) => d.accept());
+  await testers.getByRole('button', { name: 'Save' }).click();
+  await expect(partner.page.getByRole('status').filter({ hasText: 'Sandbox testers may now get their own sandbox client' })).toBeVisible();
+  const teamInvite = partner.page.locator('#invite');
+  await teamInvite.getByLabel('E-mail').fill(TESTER);
+  await teamInvite.getByLabel('Role').selectOption('sandbox_tester');
+  await teamInvite.getByRole('button', { name: 'Create invitation link' }).click();
+  await expect(partner.page.locator('.invite-link')).toContainText('/setup?token=');
+  const testerLink = ((await partner.page.locator('.invite-link').textContent()) ?? '').trim();
+  await partner.page.screenshot({ path: 'test-results/day/12-portal-team.png', fullPage: true });
   expect(partner.problems).toEqual([]);
   await partner.context.close();
+
+  // The tester gets credentials of their own in the playground — nobody passes a secret on —
+  // and a trial token with them.
+  const tester = await fresh(browser);
+  await tester.page.goto(testerLink);
+  await hydrated(tester.page);
+  await tester.page.getByLabel(/Password/).fill(ADMIN_PASSWORD);
+  await tester.page.getByRole('button', { name: 'Create account' }).click();
+  await expect(tester.page).toHaveURL(/\/sandbox$/);
+  await hydrated(tester.page);
+  await tester.page.getByRole('button', { name: 'Get my sandbox credentials' }).click();
+  const own = await takeSecret(tester.page, 'Your own sandbox client is ready.');
+  expect(own.tokenEndpoint).toBe(`${baseURL}/sandbox/oauth2/token`);
+  const trial = tester.page.locator('#trial');
+  await expect(trial.getByRole('combobox', { name: 'Client', exact: true })).toHaveValue(own.clientId);
+  await expect(trial.getByLabel('Client secret')).toHaveValue(own.secret!);
+  await trial.getByRole('combobox', { name: 'Audience', exact: true }).selectOption(SANDBOX_API);
+  await trial.getByRole('button', { name: 'Send' }).click();
+  const result = tester.page.getByRole('region', { name: 'Trial result' });
+  await expect(result.getByRole('heading', { name: /Result/ })).toContainText('HTTP 200');
+  await expect(tester.page.getByRole('button', { name: 'Get a new secret' })).toBeVisible();
+  await tester.page.screenshot({ path: 'test-results/day/13-tester-playground.png', fullPage: true });
+  expect(tester.problems).toEqual([]);
+  await tester.context.close();
 
   expect(problems, problems.join('\n')).toEqual([]);
   await context.close();
