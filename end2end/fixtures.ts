@@ -114,3 +114,14 @@ export async function takeSecret(page: import('@playwright/test').Page, expectNo
   if (secret) await expect(page.getByText(secret)).toHaveCount(0);
   return { clientId, secret, tokenEndpoint };
 }
+
+/** Fills the partner record's escalation path, one row per step (rows added as needed). */
+export async function fillEscalation(form: import('@playwright/test').Locator, steps: [string, string, string][]) {
+  for (const [i, [name, contact, hours]] of steps.entries()) {
+    const n = i + 1;
+    if ((await form.getByLabel(`Step ${n} name`).count()) === 0) await form.getByRole('button', { name: 'Add a step' }).click();
+    await form.getByLabel(`Step ${n} name`).fill(name);
+    await form.getByLabel(`Step ${n} contact`).fill(contact);
+    await form.getByLabel(`Step ${n} hours`).fill(hours);
+  }
+}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 pub const DATA_CLASSES: [&str; 4] = ["public", "internal", "confidential", "restricted"];
 /// Contact kinds every partner names.
 pub const CONTACT_KINDS: [&str; 3] = ["technical", "security", "business"];
-const MAX_ESCALATION: usize = 10;
+const MAX_ESCALATION: usize = entente_types::escalation::MAX_STEPS;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 // A misspelt key is refused, never read as "empty" (which would erase what it names).

@@ -1,7 +1,7 @@
 import { test, expect, Browser } from '@playwright/test';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ADMIN_PASSWORD, baseURL, cli, cliWithInput, hydrated, partnerKey, reportCspViolations, signIn, watch } from '../fixtures';
+import { ADMIN_PASSWORD, baseURL, cli, cliWithInput, fillEscalation, hydrated, partnerKey, reportCspViolations, signIn, watch } from '../fixtures';
 
 // Onboarding and four eyes in the browser: an operator completes a sandbox partner's checklist
 // (record, questionnaire, issuer keys checked by the server, a real token exchange) and asks for
@@ -64,7 +64,14 @@ test('an operator onboards a partner and requests production, a second administr
     await set.getByLabel('E-mail').fill(`${who}@initech.test`);
     await set.getByLabel('Phone').fill('+1 555 0100');
   }
-  await form.getByLabel(/Escalation path/).fill('Initech NOC | +1 555 0199 | 24x7\nCISO | ciso@initech.test | office hours');
+  // The escalation path, a row per step: a step half filled in is named beside it and blocks
+  // saving until completed or removed.
+  await form.getByLabel('Step 1 name').fill('Initech NOC');
+  await expect(form.locator('li.step').first().getByRole('alert')).toHaveText('add its contact and hours, or remove the step');
+  await expect(form.getByRole('button', { name: 'Save record' })).toBeDisabled();
+  await fillEscalation(form, [['Initech NOC', '+1 555 0199', '24x7'], ['CISO', 'ciso@initech.test', 'office hours'], ['spare', '', '']]);
+  await form.getByRole('button', { name: 'Remove step 3' }).click();
+  await expect(form.getByRole('alert')).toHaveCount(0);
   await form.getByRole('button', { name: 'Save record' }).click();
   await expect(olga.page.getByRole('heading', { name: /Checklist/ })).toContainText('2 of 5 done');
 

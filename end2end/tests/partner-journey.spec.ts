@@ -2,7 +2,7 @@ import { test, expect, Page } from '@playwright/test';
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { baseURL, cli, hydrated, partnerKey, reportCspViolations, signIn, takeSecret, watch } from '../fixtures';
+import { baseURL, cli, fillEscalation, hydrated, partnerKey, reportCspViolations, signIn, takeSecret, watch } from '../fixtures';
 
 // A partner's whole way in: an organisation applies on the public form; an administrator reads
 // the application, takes it to the sandbox and invites the applicant; the partner admin signs in
@@ -201,7 +201,7 @@ test('an organisation applies, onboards itself through the portal and gets a pro
       await set.getByLabel('E-mail').fill(`${who}@oompa.e2e.test`);
       await set.getByLabel('Phone').fill('+44 20 7946 0000');
     }
-    await record.getByLabel(/Escalation path/).fill('Oompa NOC | +44 20 7946 0001 | 24x7');
+    await fillEscalation(record, [['Oompa NOC', '+44 20 7946 0001', '24x7']]);
     await record.getByRole('button', { name: 'Save record' }).click();
     await expect(admin.getByRole('heading', { name: /Checklist/ })).toContainText('2 of 5 done');
     await admin.getByRole('button', { name: 'Accept questionnaire' }).click();

@@ -1,5 +1,5 @@
 import { test, expect, Browser } from '@playwright/test';
-import { ADMIN_PASSWORD, baseURL, hydrated, partnerKey, reportCspViolations, signIn, takeSecret, watch } from '../fixtures';
+import { ADMIN_PASSWORD, baseURL, fillEscalation, hydrated, partnerKey, reportCspViolations, signIn, takeSecret, watch } from '../fixtures';
 
 // Issue 24, "done when": an administrator's day in the browser only — no CLI. A second
 // administrator is invited; APIs are registered with described scopes; a partner is created and
@@ -154,7 +154,7 @@ test("an administrator's day, in the browser only", async ({ browser }) => {
     await set.getByLabel('E-mail').fill(`${who}@dunder.e2e.test`);
     await set.getByLabel('Phone').fill('+1 570 555 0100');
   }
-  await record.getByLabel(/Escalation path/).fill('Dunder NOC | +1 570 555 0199 | 24x7');
+  await fillEscalation(record, [['Dunder NOC', '+1 570 555 0199', '24x7']]);
   await record.getByRole('button', { name: 'Save record' }).click();
   await page.getByRole('button', { name: 'Accept questionnaire' }).click();
   await expect(page.locator('#check-questionnaire')).toHaveClass(/done/);

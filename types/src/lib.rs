@@ -5,6 +5,7 @@
 
 pub mod diff;
 pub mod environment;
+pub mod escalation;
 pub mod grant_type;
 pub mod names;
 pub mod role;

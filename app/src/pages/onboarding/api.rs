@@ -88,28 +88,18 @@ fn fields(r: &entente_domain::onboarding::PartnerRecord) -> RecordFields {
     }
 }
 
-/// Parses the escalation text: one `name | contact | hours` step per non-empty line.
+/// Parses the escalation text (one `name | contact | hours` step per line), by the rule the
+/// form's rows check as they are typed.
 #[cfg(feature = "ssr")]
 fn escalation_steps(text: &str) -> Result<Vec<entente_domain::onboarding::EscalationStep>, String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .enumerate()
-        .map(|(i, line)| {
-            let parts: Vec<&str> = line.split('|').map(str::trim).collect();
-            match parts.as_slice() {
-                [name, contact, hours] => Ok(entente_domain::onboarding::EscalationStep {
-                    name: (*name).into(),
-                    contact: (*contact).into(),
-                    hours: (*hours).into(),
-                }),
-                _ => Err(format!(
-                    "escalation line {}: write name | contact | hours",
-                    i + 1
-                )),
-            }
+    Ok(entente_types::escalation::parse(text)?
+        .into_iter()
+        .map(|s| entente_domain::onboarding::EscalationStep {
+            name: s.name,
+            contact: s.contact,
+            hours: s.hours,
         })
-        .collect()
+        .collect())
 }
 
 #[server]

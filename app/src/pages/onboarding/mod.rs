@@ -174,6 +174,9 @@ fn RecordForm(
         !s.is_empty() && !e.is_empty() && e <= s
     };
     let class = r.data_class.clone();
+    // Set by the escalation rows: a step half filled in blocks saving, said beside the step.
+    let escalation_wrong = RwSignal::new(false);
+    let blocked = Signal::derive(move || dates_wrong() || escalation_wrong.get());
     let may_change = crate::components::may_change();
     view! {
         <section>
@@ -211,16 +214,79 @@ fn RecordForm(
                     <ContactFieldset kind="security" label="Security contact" c=r.security/>
                     <ContactFieldset kind="business" label="Business contact" c=r.business/>
                 </div>
-                <Field label="Escalation path (in order, one step per line: name | contact | hours)">
-                    <textarea name="escalation" rows="3" placeholder="Acme NOC | +44 20 7946 0001 | 24x7">{r.escalation}</textarea>
-                </Field>
+                <EscalationPath text=r.escalation problem=escalation_wrong/>
                 </fieldset>
                 {may_change.then(|| view! {
-                    <Submit label="Save record" busy="Saving…" pending=save.pending() blocked=Signal::derive(dates_wrong)/>
+                    <Submit label="Save record" busy="Saving…" pending=save.pending() blocked=blocked/>
                 })}
                 <ActionError value=Signal::derive(move || save.value().get())/>
                 <ActionDone value=Signal::derive(move || save.value().get())/>
             </ActionForm>
         </section>
+    }
+}
+
+/// The escalation path as rows, one per step (name, contact, hours), added and removed in
+/// place and each checked as it is typed; the form sends them as the text the server reads.
+#[component]
+fn EscalationPath(text: String, problem: RwSignal<bool>) -> impl IntoView {
+    use entente_types::escalation::{MAX_STEPS, Step, as_text, parse, step_problem};
+    let first: Vec<Step> = parse(&text).unwrap_or_default();
+    let next_id = StoredValue::new(first.len().max(1));
+    let rows = RwSignal::new(if first.is_empty() {
+        vec![(0usize, RwSignal::new(Step::default()))]
+    } else {
+        first
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| (i, RwSignal::new(s)))
+            .collect()
+    });
+    let joined = move || as_text(&rows.with(|r| r.iter().map(|(_, s)| s.get()).collect::<Vec<_>>()));
+    Effect::new(move |_| {
+        let wrong = rows.with(|r| r.iter().any(|(_, s)| s.with(|s| step_problem(s).is_some())));
+        problem.set(wrong);
+    });
+    let add = move |_| {
+        let id = next_id.get_value();
+        next_id.set_value(id + 1);
+        rows.update(|r| r.push((id, RwSignal::new(Step::default()))));
+    };
+    view! {
+        <fieldset class="escalation">
+            <legend>"Escalation path, in order"</legend>
+            <input type="hidden" name="escalation" prop:value=joined value=text/>
+            <ol>
+                <For each=move || rows.get() key=|(id, _)| *id let:row>
+                    {
+                        let (id, step) = row;
+                        let n = move || rows.with(|r| r.iter().position(|(i, _)| *i == id).map_or(0, |p| p + 1));
+                        let wrong = move || step.with(step_problem);
+                        let field = move |label: &'static str, get: fn(&Step) -> String, set: fn(&mut Step, String)| view! {
+                            <label>{move || format!("Step {} {label}", n())}
+                                <input maxlength="200" autocomplete="off" prop:value=move || step.with(get)
+                                    aria-invalid=move || wrong().is_some().to_string()
+                                    on:input=move |ev| step.update(|s| set(s, event_target_value(&ev)))/>
+                            </label>
+                        };
+                        view! {
+                            <li class="step">
+                                {field("name", |s| s.name.clone(), |s, v| s.name = v)}
+                                {field("contact", |s| s.contact.clone(), |s, v| s.contact = v)}
+                                {field("hours", |s| s.hours.clone(), |s, v| s.hours = v)}
+                                <button type="button" class="secondary"
+                                    on:click=move |_| rows.update(|r| r.retain(|(i, _)| *i != id))>
+                                    {move || format!("Remove step {}", n())}
+                                </button>
+                                {move || wrong().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+                            </li>
+                        }
+                    }
+                </For>
+            </ol>
+            <button type="button" class="secondary" on:click=add
+                disabled=move || rows.with(|r| r.len() >= MAX_STEPS)>"Add a step"</button>
+            <p class="help">"Who is called first, then next: a name (“Acme NOC”), how to reach them (“+44 20 7946 0001”) and when (“24x7”)."</p>
+        </fieldset>
     }
 }
