@@ -97,6 +97,12 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
   const rules = page.locator('#rules');
   await expect(rules).toContainText('groups:admins=orders:write');
   await expect(rules).toContainText('120 s');
+  // The form edits the chosen pair's rule: filled from it, so saving again keeps the mapping
+  // and the lifetime.
+  await expect(rule.getByText('Editing the rule for this issuer and audience')).toBeVisible();
+  await expect(rule.getByLabel('Claim values that unlock scopes')).toHaveValue('groups:admins=orders:write');
+  await expect(rule.getByLabel('Token lifetime (seconds)')).toHaveValue('120');
+  await expect(rule.getByLabel('At most these scopes')).toHaveValue('orders:read orders:write');
   const admins = key.token({ iss: IDP, sub: 'carol', aud: baseURL, iat: now, exp: now + 600, jti: 'e2e-3', groups: ['admins'] });
   await tryIt.getByLabel('Subject token').fill(admins);
   await tryIt.getByLabel('Scope (optional)').fill('orders:read orders:write');

@@ -35,6 +35,25 @@ pub struct RuleRow {
     pub pairwise: bool,
     pub refresh: bool,
     pub enabled: bool,
+    /// The rule as the form edits it, to fill the form when this issuer and audience are chosen.
+    pub form: RuleForm,
+}
+
+/// A rule's fields as the rule form shows and sends them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RuleForm {
+    pub scopes: String,
+    /// `email groups=teams`: claims passed through, renamed where `from=to`.
+    pub claims: String,
+    pub mappings: String,
+    pub delegation: bool,
+    pub delegation_only: bool,
+    pub max_depth: u8,
+    pub pairwise: bool,
+    pub refresh: bool,
+    /// Seconds; empty: the audience's.
+    pub lifetime: String,
+    pub refresh_lifetime: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +148,26 @@ pub async fn trust_overview(partner: String) -> Result<TrustData, ConsoleError> 
                 pairwise: r.pairwise,
                 refresh: r.refresh,
                 enabled: r.enabled,
+                form: RuleForm {
+                    scopes: r.scopes.clone(),
+                    claims: serde_json::from_str(&r.claims)
+                        .map(|c: Vec<entente_domain::federation::rules::ClaimPass>| {
+                            entente_domain::federation::rules::format_claim_passes(&c)
+                        })
+                        .unwrap_or_default(),
+                    mappings: serde_json::from_str(&r.mappings)
+                        .map(|m: Vec<entente_domain::federation::rules::ScopeMapping>| {
+                            entente_domain::federation::rules::format_scope_mappings(&m)
+                        })
+                        .unwrap_or_default(),
+                    delegation: r.delegation,
+                    delegation_only: r.delegation_only,
+                    max_depth: u8::try_from(r.max_depth).unwrap_or(1),
+                    pairwise: r.pairwise,
+                    refresh: r.refresh,
+                    lifetime: r.lifetime.map(|l| l.to_string()).unwrap_or_default(),
+                    refresh_lifetime: r.refresh_lifetime,
+                },
             })
             .collect(),
         issuers: issuers
@@ -211,11 +250,13 @@ pub async fn set_trust_rule(
     pairwise: Option<String>,
     refresh: Option<String>,
     reason: String,
-    /// `claim:value=scope` items; absent: kept from the rule it replaces.
+    /// `claim:value=scope` items.
     mappings: Option<String>,
     delegation_only: Option<String>,
-    /// Seconds; blank: the audience's; absent: kept from the rule it replaces.
+    /// Seconds; blank or absent: the audience's.
     lifetime: Option<String>,
+    /// Seconds a refresh-token family lives; absent: 8 hours.
+    refresh_lifetime: Option<i64>,
 ) -> Result<String, ConsoleError> {
     use entente_domain::federation::rules;
     let admin = authorize("set_trust_rule").await?;
@@ -238,35 +279,18 @@ pub async fn set_trust_rule(
     r.max_depth = max_depth;
     r.pairwise = pairwise.is_some();
     r.refresh = refresh.is_some();
-    // What the form does not show is kept from the rule it replaces (claim-value conditions,
-    // delegation-only, lifetimes), never silently dropped.
-    if let Some(before) = console()?
-        .store
-        .trust_rule_for(&partner, &issuer, &audience)
-        .await
-        .map_err(user_error)?
-    {
-        r.mappings = serde_json::from_str(&before.mappings).unwrap_or_default();
-        r.delegation_only = before.delegation_only && r.delegation;
-        r.lifetime = before.lifetime;
-        r.refresh_lifetime = before.refresh_lifetime;
-    }
-    if let Some(m) = mappings {
-        r.mappings = rules::parse_scope_mappings(&m).map_err(bad)?;
-    }
-    if delegation_only.is_some() {
-        r.delegation_only = true;
-    } else if full_form(&lifetime) {
-        // The full form was sent: an unticked box means no.
-        r.delegation_only = false;
-    }
-    if let Some(l) = lifetime {
-        r.lifetime = match l.trim() {
-            "" => None,
-            t => Some(t.parse::<i64>().map_err(|_| {
-                bad("the token lifetime is a number of seconds, or blank for the audience's".into())
-            })?),
-        };
+    // The form sends every field of the rule (filled from the rule it replaces): what is
+    // absent is the default, as for the admin API's PUT and the CLI.
+    r.mappings = rules::parse_scope_mappings(mappings.as_deref().unwrap_or("")).map_err(bad)?;
+    r.delegation_only = delegation_only.is_some();
+    r.lifetime = match lifetime.as_deref().map(str::trim).unwrap_or("") {
+        "" => None,
+        t => Some(t.parse::<i64>().map_err(|_| {
+            bad("the token lifetime is a number of seconds, or blank for the audience's".into())
+        })?),
+    };
+    if let Some(l) = refresh_lifetime {
+        r.refresh_lifetime = l;
     }
     let change = entente_store::governance::Change::TrustRule {
         partner,
@@ -275,13 +299,6 @@ pub async fn set_trust_rule(
         rule: r,
     };
     submit_change(&admin, change, &reason).await
-}
-
-/// Whether the rule form sent its full set of fields (it always sends `lifetime`); older
-/// callers that do not are given what the rule had.
-#[cfg(feature = "ssr")]
-fn full_form(lifetime: &Option<String>) -> bool {
-    lifetime.is_some()
 }
 
 /// Turns a trusted issuer off (at once: its tokens are refused within a second) or on again

@@ -12,7 +12,8 @@ use crate::components::{
 };
 use crate::pages::partners::tabs::PartnerTabs;
 use api::{
-    AddTrustedIssuer, ExplainToken, SetIssuerState, SetRuleEnabled, SetTrustRule, TrustData,
+    AddTrustedIssuer, ExplainToken, RuleForm, SetIssuerState, SetRuleEnabled, SetTrustRule,
+    TrustData,
     trust_overview,
 };
 
@@ -106,6 +107,34 @@ fn Overview(
     let slug = o.partner.slug.clone();
     let issuers = o.issuers.clone();
     let audiences = o.audiences.clone();
+    // The form edits the rule of the chosen issuer and audience, filled from it when there is
+    // one, so a re-save keeps what it had (mappings, lifetimes) unless changed here.
+    let existing: StoredValue<Vec<(String, String, RuleForm)>> = StoredValue::new(
+        o.rules
+            .iter()
+            .map(|r| (r.issuer.clone(), r.audience.clone(), r.form.clone()))
+            .collect(),
+    );
+    let issuer = RwSignal::new(issuers.first().map(|i| i.issuer.clone()).unwrap_or_default());
+    let audience = RwSignal::new(audiences.first().cloned().unwrap_or_default());
+    let form = RwSignal::new(RuleForm::default());
+    let editing = RwSignal::new(false);
+    Effect::new(move |_| {
+        let (i, a) = (issuer.get(), audience.get());
+        let found = existing.with_value(|all| {
+            all.iter()
+                .find(|(ri, ra, _)| *ri == i && *ra == a)
+                .map(|(_, _, f)| f.clone())
+        });
+        editing.set(found.is_some());
+        form.set(found.unwrap_or(RuleForm {
+            max_depth: 1,
+            refresh_lifetime: 8 * 3600,
+            ..RuleForm::default()
+        }));
+    });
+    let text = move |get: fn(&RuleForm) -> String| move || form.with(get);
+    let on = move |get: fn(&RuleForm) -> bool| move || form.with(get);
     view! {
         <p class="subtitle">
             {o.partner.name.clone()} " (" <code>{o.partner.slug.clone()}</code> ") · "
@@ -208,30 +237,38 @@ fn Overview(
                     view! {
                         <ActionForm action=set_rule attr:class="card" attr:id="new-rule">
                             <input type="hidden" name="partner" value=slug.clone()/>
-                            <Field label="Issuer"><select name="issuer" required>
+                            <input type="hidden" name="refresh_lifetime" prop:value=move || form.with(|f| f.refresh_lifetime.to_string())/>
+                            <Field label="Issuer"><select name="issuer" required prop:value=move || issuer.get()
+                                on:change=move |ev| issuer.set(event_target_value(&ev))>
                                 {issuers.iter().map(|i| view! { <option value=i.issuer.clone()>{i.issuer.clone()}</option> }).collect_view()}
                             </select></Field>
-                            <Field label="Audience"><select name="audience" required>
+                            <Field label="Audience"><select name="audience" required prop:value=move || audience.get()
+                                on:change=move |ev| audience.set(event_target_value(&ev))>
                                 {audiences.iter().map(|a| view! { <option value=a.clone()>{a.clone()}</option> }).collect_view()}
                             </select></Field>
+                            <p class="meta" role="status">{move || if editing.get() {
+                                "Editing the rule for this issuer and audience: its settings are filled in below."
+                            } else {
+                                "No rule yet for this issuer and audience: saving creates one."
+                            }}</p>
                             <Field label="At most these scopes" help="The ceiling: a request gets these or fewer, and never more than the partner's grant.">
-                                <input name="scopes" required placeholder="orders:read"/>
+                                <input name="scopes" required placeholder="orders:read" prop:value=text(|f| f.scopes.clone())/>
                             </Field>
                             <Field label="Claims passed through (allowlist)" help="Partner claims copied into issued tokens; rename with from=to.">
-                                <input name="claims" placeholder="email"/>
+                                <input name="claims" placeholder="email" prop:value=text(|f| f.claims.clone())/>
                             </Field>
                             <Field label="Claim values that unlock scopes" help="claim:value=scope, space-separated: groups:admins=orders:write gives orders:write to tokens whose groups contain admins (still within the ceiling and the grant).">
-                                <input name="mappings" placeholder="groups:admins=orders:write" spellcheck="false"/>
+                                <input name="mappings" placeholder="groups:admins=orders:write" spellcheck="false" prop:value=text(|f| f.mappings.clone())/>
                             </Field>
-                            <Check name="delegation" label="Allow delegation (actor tokens)"/>
-                            <Check name="delegation_only" label="Delegation only: every exchange must name an actor"/>
+                            <RuleCheck name="delegation" label="Allow delegation (actor tokens)" checked=on(|f| f.delegation)/>
+                            <RuleCheck name="delegation_only" label="Delegation only: every exchange must name an actor" checked=on(|f| f.delegation_only)/>
                             <Field label="Maximum delegation depth">
-                                <input name="max_depth" type="number" min="1" max="5" value="1" required/>
+                                <input name="max_depth" type="number" min="1" max="5" required prop:value=text(|f| f.max_depth.max(1).to_string())/>
                             </Field>
-                            <Check name="pairwise" label="Pairwise subject per audience" help="APIs cannot correlate the partner's users across audiences."/>
-                            <Check name="refresh" label="Issue refresh tokens"/>
+                            <RuleCheck name="pairwise" label="Pairwise subject per audience" help="APIs cannot correlate the partner's users across audiences." checked=on(|f| f.pairwise)/>
+                            <RuleCheck name="refresh" label="Issue refresh tokens" checked=on(|f| f.refresh)/>
                             <Field label="Token lifetime (seconds)" help="Blank: the audience's. At most the audience's lifetime is used.">
-                                <input name="lifetime" type="number" min="30" max="86400" placeholder="the audience's"/>
+                                <input name="lifetime" type="number" min="30" max="86400" placeholder="the audience's" prop:value=text(|f| f.lifetime.clone())/>
                             </Field>
                             <Field label="Reason (shown to the approver when the rule widens production access)">
                                 <input name="reason" maxlength="1000" placeholder="partner onboarding ticket 4711"/>
@@ -297,6 +334,22 @@ pub fn DecisionTrace(x: api::Explanation) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+        </div>
+    }
+}
+
+/// A checkbox of the rule form, ticked from the rule being edited.
+#[component]
+fn RuleCheck(
+    name: &'static str,
+    label: &'static str,
+    #[prop(optional)] help: Option<&'static str>,
+    checked: impl Fn() -> bool + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label class="checkbox"><input type="checkbox" name=name prop:checked=checked/> <span>{label}</span></label>
+            {help.map(|h| view! { <p class="help">{h}</p> })}
         </div>
     }
 }

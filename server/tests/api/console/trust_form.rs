@@ -84,6 +84,25 @@ async fn the_rule_form_sets_mappings_delegation_and_lifetime(s: &TestServer) {
     assert_eq!(page["rules"][0]["mappings"], "groups:admins=orders:write");
     assert_eq!(page["rules"][0]["lifetime"], 120);
     assert_eq!(page["rules"][0]["delegation"], "required, depth ≤ 2");
+    // The form is filled from the rule it edits, so a re-save sends everything it had.
+    let form = &page["rules"][0]["form"];
+    assert_eq!(form["mappings"], "groups:admins=orders:write");
+    assert_eq!(form["claims"], "email");
+    assert_eq!(form["lifetime"], "120");
+    assert_eq!(form["max_depth"], 2);
+    assert_eq!(form["delegation_only"], true);
+    assert_eq!(form["refresh_lifetime"], 8 * 3600);
+    // The door adds nothing of its own: a form without mappings or a lifetime sets none.
+    let mut bare = rule("", "");
+    bare.retain(|(k, _)| !matches!(*k, "mappings" | "lifetime" | "delegation_only"));
+    let (code, said) = call(s, &olga, "set_trust_rule", &bare).await;
+    assert_eq!(code, 200, "{said}");
+    let r = store
+        .trust_rule_for("initech", "https://idp.initech.test", API)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.mappings.as_str(), r.lifetime, r.delegation_only), ("[]", None, false));
 
     // The issuer's row: an auditor may not touch it; an operator disables it at once.
     let state = |enabled: &'static str| {
