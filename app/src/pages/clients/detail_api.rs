@@ -241,6 +241,16 @@ pub async fn console_set_client_enabled(
     enabled: String,
 ) -> Result<String, ConsoleError> {
     let me = authorize("console_set_client_enabled").await?;
+    // Whose client it is is settled before the input is judged (403/404 first).
+    console()?
+        .ops
+        .client_for(
+            &me.acting(),
+            entente_operations::Operation::SetClientEnabled,
+            &client_id,
+        )
+        .await
+        .map_err(op_error)?;
     let enabled = match enabled.as_str() {
         "true" => true,
         "false" => false,

@@ -311,6 +311,16 @@ pub async fn set_issuer_state(
     reason: Option<String>,
 ) -> Result<String, ConsoleError> {
     let admin = authorize("set_issuer_state").await?;
+    // The partner is settled before the input is judged (403/404 first).
+    console()?
+        .ops
+        .may(
+            &admin.acting(),
+            entente_operations::Operation::SetIssuerEnabled,
+            Some(&partner),
+        )
+        .await
+        .map_err(crate::ssr::op_error)?;
     let enabled = match enabled.as_str() {
         "true" => true,
         "false" => false,

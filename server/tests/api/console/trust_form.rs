@@ -125,4 +125,22 @@ async fn the_rule_form_sets_mappings_delegation_and_lifetime(s: &TestServer) {
         page["issuers"][0]["enabled"], true,
         "a sandbox partner's issuer needs no approval"
     );
+    // What is acted on is settled before the input is judged: a partner or client that is not
+    // there is "not found" whatever else was sent.
+    let (code, _) = call(
+        s,
+        &olga,
+        "set_issuer_state",
+        &[("partner", "nobody"), ("issuer", "https://idp.initech.test"), ("enabled", "maybe")],
+    )
+    .await;
+    assert_eq!(code, 404);
+    let (code, _) = call(
+        s,
+        &olga,
+        "console_set_client_enabled",
+        &[("client_id", "cl_nobody"), ("enabled", "maybe")],
+    )
+    .await;
+    assert_eq!(code, 404);
 }
