@@ -112,8 +112,15 @@ test('an operator creates, edits, rotates and disables a client in the console',
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   await expect(dialog.getByRole('button', { name: 'I have copied it' })).toBeFocused();
+  // Tab stays inside the dialog: from its last control to its first, and back.
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByRole('button', { name: 'Copy', exact: true })).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(dialog.getByRole('button', { name: 'I have copied it' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('dialog')).toHaveCount(0);
+  // Closed, the focus is back on the button that made the secret.
+  await expect(rotate.getByRole('button', { name: 'Rotate secret' })).toBeFocused();
 
   expect(problems).toEqual([]);
 });
