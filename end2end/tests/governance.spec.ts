@@ -234,7 +234,7 @@ test('an operator onboards a partner and requests production, a second administr
   await expect(suspension.locator('pre.diff')).toContainText('reason: credential leak reported');
   await expect(suspension.getByRole('link', { name: 'partner:initech' })).toHaveAttribute('href', '/partners/initech');
   const approval = log.getByRole('row').filter({ hasText: 'change_request.approve' }).first();
-  await expect(approval.getByRole('link', { name: /^change_request:\d+$/ })).toHaveAttribute('href', /^\/changes\?show=all&partner=initech#request-\d+$/);
+  await expect(approval.getByRole('link', { name: /^change_request:\d+$/ })).toHaveAttribute('href', /^\/changes\?show=all&partner=initech&request=\d+#request-\d+$/);
   await admin.page.getByLabel('Action').fill('change_request.');
   await admin.page.getByRole('button', { name: 'Filter' }).click();
   await expect(admin.page).toHaveURL(/action=change_request\./);
@@ -248,6 +248,9 @@ test('an operator onboards a partner and requests production, a second administr
   await admin.page.goto(href);
   await hydrated(admin.page);
   await expect(admin.page.locator(`#request-${href.split('#request-')[1]}`)).toContainText('promote initech to production');
+  // It is that request alone, however old, with the way back to the partner's others.
+  await expect(admin.page.locator('.request')).toHaveCount(1);
+  await expect(admin.page.getByRole('link', { name: "all of initech's requests" })).toHaveAttribute('href', '/changes?show=all&partner=initech');
 
   // The users page: the administrator sees the operator and may change their role.
   await admin.page.goto('/users');

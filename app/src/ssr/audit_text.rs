@@ -103,9 +103,11 @@ pub fn object_link(target: &str, partner: Option<&str>) -> Option<String> {
         ("issuer" | "trust_rule", Some(p)) => format!("/partners/{p}/trust"),
         ("grant" | "grants", Some(p)) => format!("/partners/{p}?tab=grants"),
         ("invite", Some(p)) => format!("/partners/{p}?tab=users"),
-        // The partner's requests, all of them, narrow the list to where the card is.
-        ("change_request", Some(p)) => format!("/changes?show=all&partner={p}#request-{id}"),
-        ("change_request", None) => format!("/changes?show=all#request-{id}"),
+        // The request itself, however old, with a way back to the partner's others.
+        ("change_request", Some(p)) => {
+            format!("/changes?show=all&partner={p}&request={id}#request-{id}")
+        }
+        ("change_request", None) => format!("/changes?show=all&request={id}#request-{id}"),
         ("audience" | "scope", _) => "/audiences".to_owned(),
         ("key", _) => "/keys".to_owned(),
         ("rate_tier", _) => "/rate-limits".to_owned(),
@@ -155,7 +157,7 @@ mod tests {
         );
         assert_eq!(
             object_link("change_request:7", Some("acme")).as_deref(),
-            Some("/changes?show=all&partner=acme#request-7")
+            Some("/changes?show=all&partner=acme&request=7#request-7")
         );
         assert_eq!(
             object_link("change_request:7", None).as_deref(),

@@ -81,6 +81,7 @@ pub async fn list_requests(
     let filter = RequestFilter {
         status,
         partner: search.partner.filter(|p| !p.is_empty()),
+        id: None,
         limit,
         offset: paging.offset(),
     };

@@ -23,6 +23,9 @@ impl Store {
         if let Some(s) = f.status {
             q = q.filter(change_request::Column::Status.eq(RequestStatusColumn::from(s)));
         }
+        if let Some(id) = f.id {
+            q = q.filter(change_request::Column::Id.eq(id));
+        }
         if let Some(slug) = &f.partner {
             let p = self.partner_by_slug(slug).await?;
             q = q.filter(change_request::Column::PartnerId.eq(p.id));

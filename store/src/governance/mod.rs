@@ -35,6 +35,8 @@ pub enum Submitted {
 pub struct RequestFilter {
     pub status: Option<RequestStatus>,
     pub partner: Option<String>,
+    /// One request by its number (an audit event's link opens on it, however old).
+    pub id: Option<i64>,
     pub limit: u64,
     /// Newest requests to skip.
     pub offset: u64,

@@ -42,12 +42,14 @@ pub struct RequestPage {
 /// Requests per page of the list.
 pub const PAGE: u64 = 20;
 
-/// `status`: pending, approved, rejected, withdrawn, or empty for all; `partner`: a slug or empty.
+/// `status`: pending, approved, rejected, withdrawn, or empty for all; `partner`: a slug or empty;
+/// `request`: one request's number, or 0 for any.
 #[server]
 pub async fn list_change_requests(
     status: String,
     partner: String,
     offset: u64,
+    #[server(default)] request: i64,
 ) -> Result<RequestPage, ConsoleError> {
     use entente_store::governance::RequestFilter;
     let me = authorize("list_change_requests").await?;
@@ -58,6 +60,7 @@ pub async fn list_change_requests(
     let filter = RequestFilter {
         status,
         partner: (!partner.is_empty()).then_some(partner),
+        id: (request > 0).then_some(request),
         limit: PAGE,
         offset,
     };

@@ -31,17 +31,26 @@ pub fn ChangeRequests() -> impl IntoView {
     );
     let offset = RwSignal::new(0u64);
     let partner = move || query.read().get("partner").unwrap_or_default();
+    // An audit event's link names one request, however old.
+    let request = move || {
+        query
+            .read()
+            .get("request")
+            .and_then(|r| r.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
     let data = Resource::new(
         move || {
             (
                 status.get(),
                 partner(),
                 offset.get(),
+                request(),
                 decide.version().get(),
                 withdraw.version().get(),
             )
         },
-        |(s, p, o, ..)| list_change_requests(s, p, o),
+        |(s, p, o, r, ..)| list_change_requests(s, p, o, r),
     );
     view! {
         <Layout title="Change requests">
@@ -49,8 +58,19 @@ pub fn ChangeRequests() -> impl IntoView {
                 "Promoting a partner to production, widening a production partner's grants or trust rules, "
                 "and reactivating a suspended partner wait here until a different administrator approves."
             </p>
-            {move || (!partner().is_empty()).then(|| view! {
+            {move || (!partner().is_empty() && request() == 0).then(|| view! {
                 <p>"Partner " <code>{partner()}</code> " · " <A href="/changes">"all partners"</A></p>
+            })}
+            {move || (request() > 0).then(|| {
+                let others = if partner().is_empty() {
+                    "/changes?show=all".to_owned()
+                } else {
+                    format!("/changes?show=all&partner={}", partner())
+                };
+                view! {
+                    <p>"Request " <code>{format!("#{}", request())}</code> " · "
+                        <A href=others>{if partner().is_empty() { "all requests".to_owned() } else { format!("all of {}'s requests", partner()) }}</A></p>
+                }
             })}
             <label class="filter-inline">"Show"
                 <select on:change=move |ev| { status.set(event_target_value(&ev)); offset.set(0); } prop:value=move || status.get()>

@@ -80,7 +80,7 @@ pub async fn portal_overview() -> Result<OverviewData, ConsoleError> {
             status: Some(entente_domain::governance::RequestStatus::Pending),
             partner: Some(p.slug.clone()),
             limit: 50,
-            offset: 0,
+            ..Default::default()
         })
         .await
         .map_err(user_error)?

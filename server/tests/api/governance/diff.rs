@@ -95,6 +95,17 @@ async fn a_grant_request_shows_the_scope_it_adds_and_needs_a_reason(s: &TestServ
     )
     .await;
     assert_eq!(code, 200, "{answer}");
+    // One request by its number (an audit event's link), however many others there are.
+    let (code, one) = call(
+        s,
+        &bob,
+        "list_change_requests",
+        &[("status", "all"), ("partner", ""), ("offset", "0"), ("request", id.as_str())],
+    )
+    .await;
+    assert_eq!(code, 200, "{one}");
+    assert_eq!(one["total"], 1);
+    assert_eq!(one["rows"][0]["id"].to_string(), id);
     let decided = requests(s, &bob, "approved").await;
     assert_eq!(
         lines(&decided[0]),
