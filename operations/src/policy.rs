@@ -400,7 +400,12 @@ mod tests {
         ),
         ("set_client_keys", "admin operator", "partner_admin", true),
         ("update_client", "admin operator", "-", true),
-        ("set_tester_clients", "admin operator", "partner_admin", true),
+        (
+            "set_tester_clients",
+            "admin operator",
+            "partner_admin",
+            true,
+        ),
         ("tester_credentials", "-", "sandbox_tester", false),
         (
             "set_client_enabled",

@@ -161,10 +161,26 @@ impl Store {
         email: &str,
         now: i64,
     ) -> Result<u64> {
+        self.withdraw_invites(actor, None, email, now).await
+    }
+
+    /// Deletes the unused invitations for `email` to the console (`team` none) or to a
+    /// partner's team, audited in the same transaction; none is "not found".
+    pub(crate) async fn withdraw_invites(
+        &self,
+        actor: &Actor,
+        team: Option<&crate::entities::partner::Model>,
+        email: &str,
+        now: i64,
+    ) -> Result<u64> {
         let email = normalise_email(email)?;
         let txn = self.write().await?;
+        let whose = match team {
+            Some(p) => admin_invite::Column::PartnerId.eq(&p.id),
+            None => admin_invite::Column::PartnerId.is_null(),
+        };
         let gone = admin_invite::Entity::delete_many()
-            .filter(admin_invite::Column::PartnerId.is_null())
+            .filter(whose)
             .filter(admin_invite::Column::Email.eq(&email))
             .filter(admin_invite::Column::UsedAt.is_null())
             .exec(&txn)
@@ -173,15 +189,17 @@ impl Store {
         if gone == 0 {
             return Err(StoreError::NotFound(format!("an invitation for {email}")));
         }
-        audit::record(
-            &txn,
-            actor,
-            entente_domain::audit::AuditAction::AdminInviteRevoke,
-            &format!("admin:{email}"),
-            json!({"email": email}),
-            now,
-        )
-        .await?;
+        let (action, target) = match team {
+            Some(p) => (
+                entente_domain::audit::AuditAction::PartnerUserInviteRevoke,
+                format!("partner:{}", p.slug),
+            ),
+            None => (
+                entente_domain::audit::AuditAction::AdminInviteRevoke,
+                format!("admin:{email}"),
+            ),
+        };
+        audit::record(&txn, actor, action, &target, json!({"email": email}), now).await?;
         txn.commit().await?;
         Ok(gone)
     }

@@ -108,29 +108,8 @@ impl Store {
         now: i64,
     ) -> Result<u64> {
         crate::reserved::check_partner(actor, partner)?;
-        let email = normalise_email(email)?;
-        let txn = self.write().await?;
-        let gone = admin_invite::Entity::delete_many()
-            .filter(admin_invite::Column::PartnerId.eq(&partner.id))
-            .filter(admin_invite::Column::Email.eq(&email))
-            .filter(admin_invite::Column::UsedAt.is_null())
-            .exec(&txn)
-            .await?
-            .rows_affected;
-        if gone == 0 {
-            return Err(StoreError::NotFound(format!("an invitation for {email}")));
-        }
-        crate::audit::record(
-            &txn,
-            actor,
-            entente_domain::audit::AuditAction::PartnerUserInviteRevoke,
-            &format!("partner:{}", partner.slug),
-            json!({"email": email}),
-            now,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(gone)
+        self.withdraw_invites(actor, Some(partner), email, now)
+            .await
     }
 
     /// The partner's users, by e-mail.

@@ -26,14 +26,21 @@ pub fn step_problem(s: &Step) -> Option<String> {
     if s.blank() {
         return None;
     }
-    if [&s.name, &s.contact, &s.hours].iter().any(|f| f.contains('|')) {
+    if [&s.name, &s.contact, &s.hours]
+        .iter()
+        .any(|f| f.contains('|'))
+    {
         return Some("a step cannot contain “|”".into());
     }
-    let missing: Vec<&str> = [("name", &s.name), ("contact", &s.contact), ("hours", &s.hours)]
-        .into_iter()
-        .filter(|(_, v)| v.trim().is_empty())
-        .map(|(n, _)| n)
-        .collect();
+    let missing: Vec<&str> = [
+        ("name", &s.name),
+        ("contact", &s.contact),
+        ("hours", &s.hours),
+    ]
+    .into_iter()
+    .filter(|(_, v)| v.trim().is_empty())
+    .map(|(n, _)| n)
+    .collect();
     (!missing.is_empty()).then(|| format!("add its {}, or remove the step", missing.join(" and ")))
 }
 
@@ -42,7 +49,14 @@ pub fn as_text(steps: &[Step]) -> String {
     steps
         .iter()
         .filter(|s| !s.blank())
-        .map(|s| format!("{} | {} | {}", s.name.trim(), s.contact.trim(), s.hours.trim()))
+        .map(|s| {
+            format!(
+                "{} | {} | {}",
+                s.name.trim(),
+                s.contact.trim(),
+                s.hours.trim()
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -54,17 +68,19 @@ pub fn parse(text: &str) -> Result<Vec<Step>, String> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .enumerate()
-        .map(|(i, line)| match line.split('|').map(str::trim).collect::<Vec<_>>()[..] {
-            [name, contact, hours] => Ok(Step {
-                name: name.into(),
-                contact: contact.into(),
-                hours: hours.into(),
-            }),
-            _ => Err(format!(
-                "escalation step {}: give a name, a contact and hours",
-                i + 1
-            )),
-        })
+        .map(
+            |(i, line)| match line.split('|').map(str::trim).collect::<Vec<_>>()[..] {
+                [name, contact, hours] => Ok(Step {
+                    name: name.into(),
+                    contact: contact.into(),
+                    hours: hours.into(),
+                }),
+                _ => Err(format!(
+                    "escalation step {}: give a name, a contact and hours",
+                    i + 1
+                )),
+            },
+        )
         .collect::<Result<_, _>>()?;
     if steps.len() > MAX_STEPS {
         return Err(format!("the escalation path has at most {MAX_STEPS} steps"));
@@ -93,7 +109,11 @@ mod tests {
         );
         assert!(step_problem(&step("N|OC", "x", "y")).is_some());
         assert_eq!(step_problem(&step("NOC", "+1 555", "24x7")), None);
-        let steps = [step("NOC", "+1 555", "24x7"), step("", "", ""), step("CISO", "c@x", "office")];
+        let steps = [
+            step("NOC", "+1 555", "24x7"),
+            step("", "", ""),
+            step("CISO", "c@x", "office"),
+        ];
         let text = as_text(&steps);
         assert_eq!(text, "NOC | +1 555 | 24x7\nCISO | c@x | office");
         assert_eq!(parse(&text).unwrap(), [steps[0].clone(), steps[2].clone()]);

@@ -242,7 +242,8 @@ fn EscalationPath(text: String, problem: RwSignal<bool>) -> impl IntoView {
             .map(|(i, s)| (i, RwSignal::new(s)))
             .collect()
     });
-    let joined = move || as_text(&rows.with(|r| r.iter().map(|(_, s)| s.get()).collect::<Vec<_>>()));
+    let joined =
+        move || as_text(&rows.with(|r| r.iter().map(|(_, s)| s.get()).collect::<Vec<_>>()));
     Effect::new(move |_| {
         let wrong = rows.with(|r| r.iter().any(|(_, s)| s.with(|s| step_problem(s).is_some())));
         problem.set(wrong);

@@ -128,7 +128,12 @@ pub fn Playground() -> impl IntoView {
     let claims = RwSignal::new("{\"email\": \"test-user-1@example.com\"}".to_owned());
     let mint_now = move |_| {
         mint.dispatch(MintTestToken {
-            kind: if jwt_bearer() { "assertion" } else { "access_token" }.to_owned(),
+            kind: if jwt_bearer() {
+                "assertion"
+            } else {
+                "access_token"
+            }
+            .to_owned(),
             sub: sub.get_untracked(),
             claims: claims.get_untracked(),
         });

@@ -13,8 +13,7 @@ use crate::components::{
 use crate::pages::partners::tabs::PartnerTabs;
 use api::{
     AddTrustedIssuer, ExplainToken, RuleForm, SetIssuerState, SetRuleEnabled, SetTrustRule,
-    TrustData,
-    trust_overview,
+    TrustData, trust_overview,
 };
 
 use entente_types::grant_type::{TT_ACCESS_TOKEN as TT_ACCESS, TT_ID_TOKEN as TT_ID, TT_JWT};
@@ -115,7 +114,12 @@ fn Overview(
             .map(|r| (r.issuer.clone(), r.audience.clone(), r.form.clone()))
             .collect(),
     );
-    let issuer = RwSignal::new(issuers.first().map(|i| i.issuer.clone()).unwrap_or_default());
+    let issuer = RwSignal::new(
+        issuers
+            .first()
+            .map(|i| i.issuer.clone())
+            .unwrap_or_default(),
+    );
     let audience = RwSignal::new(audiences.first().cloned().unwrap_or_default());
     let form = RwSignal::new(RuleForm::default());
     let editing = RwSignal::new(false);

@@ -102,7 +102,10 @@ async fn the_rule_form_sets_mappings_delegation_and_lifetime(s: &TestServer) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((r.mappings.as_str(), r.lifetime, r.delegation_only), ("[]", None, false));
+    assert_eq!(
+        (r.mappings.as_str(), r.lifetime, r.delegation_only),
+        ("[]", None, false)
+    );
 
     // The issuer's row: an auditor may not touch it; an operator disables it at once.
     let state = |enabled: &'static str| {
@@ -131,7 +134,11 @@ async fn the_rule_form_sets_mappings_delegation_and_lifetime(s: &TestServer) {
         s,
         &olga,
         "set_issuer_state",
-        &[("partner", "nobody"), ("issuer", "https://idp.initech.test"), ("enabled", "maybe")],
+        &[
+            ("partner", "nobody"),
+            ("issuer", "https://idp.initech.test"),
+            ("enabled", "maybe"),
+        ],
     )
     .await;
     assert_eq!(code, 404);

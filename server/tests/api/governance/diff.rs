@@ -100,7 +100,12 @@ async fn a_grant_request_shows_the_scope_it_adds_and_needs_a_reason(s: &TestServ
         s,
         &bob,
         "list_change_requests",
-        &[("status", "all"), ("partner", ""), ("offset", "0"), ("request", id.as_str())],
+        &[
+            ("status", "all"),
+            ("partner", ""),
+            ("offset", "0"),
+            ("request", id.as_str()),
+        ],
     )
     .await;
     assert_eq!(code, 200, "{one}");

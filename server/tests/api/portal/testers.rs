@@ -12,7 +12,10 @@ async fn token_status(s: &TestServer, path: &str, id: &str, secret: &str) -> u16
     s.http
         .post(s.url(path))
         .basic_auth(id, Some(secret))
-        .form(&[("grant_type", "client_credentials"), ("resource", SANDBOX_API)])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("resource", SANDBOX_API),
+        ])
         .send()
         .await
         .unwrap()
@@ -56,14 +59,20 @@ async fn testers_get_their_own_sandbox_client_when_allowed(s: &TestServer) {
         format!("{}/sandbox/oauth2/token", s.base)
     );
     s.refresh().await;
-    assert_eq!(token_status(s, "/sandbox/oauth2/token", &id, &first).await, 200);
+    assert_eq!(
+        token_status(s, "/sandbox/oauth2/token", &id, &first).await,
+        200
+    );
     assert_ne!(
         token_status(s, "/oauth2/token", &id, &first).await,
         200,
         "a tester's client is never a production one"
     );
     let c = s.state.store.client(&id).await.unwrap();
-    assert_eq!(c.allowed_scopes, "orders:read", "the partner's sandbox scopes");
+    assert_eq!(
+        c.allowed_scopes, "orders:read",
+        "the partner's sandbox scopes"
+    );
     assert_eq!(c.owner.as_deref(), Some("portal:tess@acme.test"));
     assert_eq!(
         c.environment,
@@ -77,8 +86,14 @@ async fn testers_get_their_own_sandbox_client_when_allowed(s: &TestServer) {
     let second = again["client_secret"].as_str().unwrap().to_owned();
     assert_ne!(second, first);
     s.refresh().await;
-    assert_eq!(token_status(s, "/sandbox/oauth2/token", &id, &first).await, 401);
-    assert_eq!(token_status(s, "/sandbox/oauth2/token", &id, &second).await, 200);
+    assert_eq!(
+        token_status(s, "/sandbox/oauth2/token", &id, &first).await,
+        401
+    );
+    assert_eq!(
+        token_status(s, "/sandbox/oauth2/token", &id, &second).await,
+        200
+    );
     let (_, data) = call(s, &tess, "playground", &[]).await;
     assert_eq!(data["own"]["client_id"], id.as_str());
 
@@ -86,7 +101,10 @@ async fn testers_get_their_own_sandbox_client_when_allowed(s: &TestServer) {
     let (code, said) = call(s, &pam, "portal_set_tester_clients", &[]).await;
     assert_eq!(code, 200, "{said}");
     s.refresh().await;
-    assert_ne!(token_status(s, "/sandbox/oauth2/token", &id, &second).await, 200);
+    assert_ne!(
+        token_status(s, "/sandbox/oauth2/token", &id, &second).await,
+        200
+    );
     assert!(!s.state.store.client(&id).await.unwrap().enabled);
     let (code, _) = call(s, &tess, "tester_credentials", &[]).await;
     assert_eq!(code, 403);
