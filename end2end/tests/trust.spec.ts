@@ -91,8 +91,15 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
   // a lifetime — and saving it again replaces the rule (enabled again: a sandbox partner).
   await rule.locator('select[name=audience]').selectOption(API);
   await rule.getByLabel('At most these scopes').fill('orders:read orders:write');
+  // Each field is checked as typed, by the server's rules, and says what is wrong beside it.
+  await rule.getByLabel('Claim values that unlock scopes').fill('groups=orders:write');
+  await expect(rule.getByText('mapping "groups=orders:write" must look like claim:value=scope')).toBeVisible();
+  await rule.getByLabel('Token lifetime (seconds)').fill('5');
+  await expect(rule.getByText('token lifetime must be between 30 seconds and 24 hours')).toBeVisible();
+  await expect(rule.getByRole('button', { name: 'Save rule' })).toBeDisabled();
   await rule.getByLabel('Claim values that unlock scopes').fill('groups:admins=orders:write');
   await rule.getByLabel('Token lifetime (seconds)').fill('120');
+  await expect(rule.getByRole('alert')).toHaveCount(0);
   await rule.getByRole('button', { name: 'Save rule' }).click();
   const rules = page.locator('#rules');
   await expect(rules).toContainText('groups:admins=orders:write');

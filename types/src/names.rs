@@ -82,6 +82,79 @@ pub fn check_scope_list(typed: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Claims the issued token owns; a trust rule can never copy a partner value over them.
+pub const RESERVED_CLAIMS: [&str; 17] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "client_id",
+    "scope",
+    "act",
+    "may_act",
+    "partner",
+    "lineage",
+    "cnf",
+    "typ",
+    "azp",
+    "trust_rule",
+];
+
+/// A trust rule's claims passed through, `email groups=partner_groups` (rename with
+/// `from=to`): names of 1–64 of `A–Z a–z 0–9 _ - . :`, none that Entente sets itself.
+pub fn check_claim_list(raw: &str) -> Result<(), String> {
+    for item in raw.split_whitespace() {
+        let (from, to) = item.split_once('=').unwrap_or((item, item));
+        for n in [from, to] {
+            if n.is_empty()
+                || n.len() > 64
+                || !n
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b))
+            {
+                return Err(format!("claim name {n:?} is not valid"));
+            }
+        }
+        if RESERVED_CLAIMS.contains(&to) {
+            return Err(format!(
+                "claim {to:?} is set by Entente and cannot be passed through"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A trust rule's claim values that unlock scopes: `claim:value=scope` items, space-separated.
+pub fn check_mapping_list(raw: &str) -> Result<(), String> {
+    for item in raw.split_whitespace() {
+        let shape = || format!("mapping {item:?} must look like claim:value=scope");
+        let (cond, scope) = item.split_once('=').ok_or_else(shape)?;
+        let (claim, value) = cond.split_once(':').ok_or_else(shape)?;
+        if claim.is_empty() || value.is_empty() || scope.is_empty() {
+            return Err(shape());
+        }
+        check_scope_list(scope)?;
+    }
+    Ok(())
+}
+
+/// A trust rule's token lifetime as typed: blank (the audience's) or 30 seconds to 24 hours.
+pub fn check_rule_lifetime(raw: &str) -> Result<Option<i64>, String> {
+    match raw.trim() {
+        "" => Ok(None),
+        t => match t.parse::<i64>() {
+            Ok(l) if (30..=86_400).contains(&l) => Ok(Some(l)),
+            Ok(_) => Err("token lifetime must be between 30 seconds and 24 hours".into()),
+            Err(_) => Err(
+                "the token lifetime is a number of seconds, or blank for the audience's".into(),
+            ),
+        },
+    }
+}
+
 /// Highest sustained rate a tier or override may set (per second).
 pub const MAX_PER_SECOND: i64 = 1_000_000;
 /// Largest burst a tier or override may set.
@@ -99,6 +172,25 @@ pub fn check_email(email: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err("enter a valid e-mail address".into())
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    #[test]
+    fn trust_rule_fields_as_typed() {
+        assert!(check_claim_list("email groups=partner_groups").is_ok());
+        assert!(check_claim_list("email=sub").unwrap_err().contains("set by Entente"));
+        assert!(check_claim_list("bad!name").is_err());
+        assert!(check_mapping_list("groups:admins=orders:write").is_ok());
+        assert!(check_mapping_list("groups=orders:write").unwrap_err().contains("claim:value=scope"));
+        assert!(check_mapping_list("g:a=orders,write").is_err());
+        assert_eq!(check_rule_lifetime(" "), Ok(None));
+        assert_eq!(check_rule_lifetime("120"), Ok(Some(120)));
+        assert!(check_rule_lifetime("5").unwrap_err().contains("between 30 seconds"));
+        assert!(check_rule_lifetime("soon").unwrap_err().contains("number of seconds"));
     }
 }
 

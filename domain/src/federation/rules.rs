@@ -169,53 +169,21 @@ pub struct ClaimPass {
     pub to: String,
 }
 
-/// Claims the issued token owns; a rule can never copy a partner value over them.
-pub const RESERVED_CLAIMS: [&str; 17] = [
-    "iss",
-    "sub",
-    "aud",
-    "exp",
-    "nbf",
-    "iat",
-    "jti",
-    "client_id",
-    "scope",
-    "act",
-    "may_act",
-    "partner",
-    "lineage",
-    "cnf",
-    "typ",
-    "azp",
-    "trust_rule",
-];
+pub use entente_types::names::RESERVED_CLAIMS;
 
 /// Parses `email groups=partner_groups`: names to pass through, `from=to` to rename.
 pub fn parse_claim_passes(raw: &str) -> Result<Vec<ClaimPass>, String> {
-    let mut out = Vec::new();
-    for item in raw.split_whitespace() {
-        let (from, to) = item.split_once('=').unwrap_or((item, item));
-        for n in [from, to] {
-            if n.is_empty()
-                || n.len() > 64
-                || !n
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b))
-            {
-                return Err(format!("claim name {n:?} is not valid"));
+    entente_types::names::check_claim_list(raw)?;
+    Ok(raw
+        .split_whitespace()
+        .map(|item| {
+            let (from, to) = item.split_once('=').unwrap_or((item, item));
+            ClaimPass {
+                from: from.into(),
+                to: to.into(),
             }
-        }
-        if RESERVED_CLAIMS.contains(&to) {
-            return Err(format!(
-                "claim {to:?} is set by Entente and cannot be passed through"
-            ));
-        }
-        out.push(ClaimPass {
-            from: from.into(),
-            to: to.into(),
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// A partner claim value that unlocks a scope: `groups` containing `admins` → `orders:write`.
@@ -228,17 +196,12 @@ pub struct ScopeMapping {
 
 /// Parses `groups:admins=orders:write` items (claim, value, scope); the scope may contain `:`.
 pub fn parse_scope_mappings(raw: &str) -> Result<Vec<ScopeMapping>, String> {
+    entente_types::names::check_mapping_list(raw)?;
     raw.split_whitespace()
         .map(|item| {
-            let (cond, scope) = item
-                .split_once('=')
-                .ok_or_else(|| format!("mapping {item:?} must look like claim:value=scope"))?;
-            let (claim, value) = cond
-                .split_once(':')
-                .ok_or_else(|| format!("mapping {item:?} must look like claim:value=scope"))?;
-            if claim.is_empty() || value.is_empty() || scope.is_empty() {
-                return Err(format!("mapping {item:?} must look like claim:value=scope"));
-            }
+            let shape = || format!("mapping {item:?} must look like claim:value=scope");
+            let (cond, scope) = item.split_once('=').ok_or_else(shape)?;
+            let (claim, value) = cond.split_once(':').ok_or_else(shape)?;
             ScopeSet::parse(scope).map_err(|e| e.description.to_string())?;
             Ok(ScopeMapping {
                 claim: claim.into(),

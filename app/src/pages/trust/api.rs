@@ -283,12 +283,8 @@ pub async fn set_trust_rule(
     // absent is the default, as for the admin API's PUT and the CLI.
     r.mappings = rules::parse_scope_mappings(mappings.as_deref().unwrap_or("")).map_err(bad)?;
     r.delegation_only = delegation_only.is_some();
-    r.lifetime = match lifetime.as_deref().map(str::trim).unwrap_or("") {
-        "" => None,
-        t => Some(t.parse::<i64>().map_err(|_| {
-            bad("the token lifetime is a number of seconds, or blank for the audience's".into())
-        })?),
-    };
+    r.lifetime = entente_types::names::check_rule_lifetime(lifetime.as_deref().unwrap_or(""))
+        .map_err(bad)?;
     if let Some(l) = refresh_lifetime {
         r.refresh_lifetime = l;
     }

@@ -138,6 +138,25 @@ fn Overview(
         }));
     });
     let text = move |get: fn(&RuleForm) -> String| move || form.with(get);
+    // Each field is checked as it is typed, by the rules the server applies, and says so beside it.
+    let typed = move |set: fn(&mut RuleForm, String)| {
+        move |ev: leptos::ev::Event| form.update(|f| set(f, event_target_value(&ev)))
+    };
+    let problem = move |check: fn(&RuleForm) -> Option<String>| Signal::derive(move || form.with(check));
+    let scopes_wrong = problem(|f| {
+        (!f.scopes.trim().is_empty())
+            .then(|| entente_types::names::check_scope_list(&f.scopes).err())
+            .flatten()
+    });
+    let claims_wrong = problem(|f| entente_types::names::check_claim_list(&f.claims).err());
+    let mappings_wrong = problem(|f| entente_types::names::check_mapping_list(&f.mappings).err());
+    let lifetime_wrong = problem(|f| entente_types::names::check_rule_lifetime(&f.lifetime).err());
+    let blocked = Signal::derive(move || {
+        scopes_wrong.get().is_some()
+            || claims_wrong.get().is_some()
+            || mappings_wrong.get().is_some()
+            || lifetime_wrong.get().is_some()
+    });
     let on = move |get: fn(&RuleForm) -> bool| move || form.with(get);
     view! {
         <p class="subtitle">
@@ -255,14 +274,17 @@ fn Overview(
                             } else {
                                 "No rule yet for this issuer and audience: saving creates one."
                             }}</p>
-                            <Field label="At most these scopes" help="The ceiling: a request gets these or fewer, and never more than the partner's grant.">
-                                <input name="scopes" required placeholder="orders:read" prop:value=text(|f| f.scopes.clone())/>
+                            <Field label="At most these scopes" help="The ceiling: a request gets these or fewer, and never more than the partner's grant." error=scopes_wrong>
+                                <input name="scopes" required placeholder="orders:read" prop:value=text(|f| f.scopes.clone())
+                                    aria-invalid=move || scopes_wrong.get().is_some().to_string() on:input=typed(|f, v| f.scopes = v)/>
                             </Field>
-                            <Field label="Claims passed through (allowlist)" help="Partner claims copied into issued tokens; rename with from=to.">
-                                <input name="claims" placeholder="email" prop:value=text(|f| f.claims.clone())/>
+                            <Field label="Claims passed through (allowlist)" help="Partner claims copied into issued tokens; rename with from=to." error=claims_wrong>
+                                <input name="claims" placeholder="email" prop:value=text(|f| f.claims.clone())
+                                    aria-invalid=move || claims_wrong.get().is_some().to_string() on:input=typed(|f, v| f.claims = v)/>
                             </Field>
-                            <Field label="Claim values that unlock scopes" help="claim:value=scope, space-separated: groups:admins=orders:write gives orders:write to tokens whose groups contain admins (still within the ceiling and the grant).">
-                                <input name="mappings" placeholder="groups:admins=orders:write" spellcheck="false" prop:value=text(|f| f.mappings.clone())/>
+                            <Field label="Claim values that unlock scopes" help="claim:value=scope, space-separated: groups:admins=orders:write gives orders:write to tokens whose groups contain admins (still within the ceiling and the grant)." error=mappings_wrong>
+                                <input name="mappings" placeholder="groups:admins=orders:write" spellcheck="false" prop:value=text(|f| f.mappings.clone())
+                                    aria-invalid=move || mappings_wrong.get().is_some().to_string() on:input=typed(|f, v| f.mappings = v)/>
                             </Field>
                             <RuleCheck name="delegation" label="Allow delegation (actor tokens)" checked=on(|f| f.delegation)/>
                             <RuleCheck name="delegation_only" label="Delegation only: every exchange must name an actor" checked=on(|f| f.delegation_only)/>
@@ -271,13 +293,14 @@ fn Overview(
                             </Field>
                             <RuleCheck name="pairwise" label="Pairwise subject per audience" help="APIs cannot correlate the partner's users across audiences." checked=on(|f| f.pairwise)/>
                             <RuleCheck name="refresh" label="Issue refresh tokens" checked=on(|f| f.refresh)/>
-                            <Field label="Token lifetime (seconds)" help="Blank: the audience's. At most the audience's lifetime is used.">
-                                <input name="lifetime" type="number" min="30" max="86400" placeholder="the audience's" prop:value=text(|f| f.lifetime.clone())/>
+                            <Field label="Token lifetime (seconds)" help="Blank: the audience's. At most the audience's lifetime is used." error=lifetime_wrong>
+                                <input name="lifetime" inputmode="numeric" placeholder="the audience's" prop:value=text(|f| f.lifetime.clone())
+                                    aria-invalid=move || lifetime_wrong.get().is_some().to_string() on:input=typed(|f, v| f.lifetime = v)/>
                             </Field>
                             <Field label="Reason (shown to the approver when the rule widens production access)">
                                 <input name="reason" maxlength="1000" placeholder="partner onboarding ticket 4711"/>
                             </Field>
-                            <Submit label="Save rule" busy="Saving…" pending=set_rule.pending()/>
+                            <Submit label="Save rule" busy="Saving…" pending=set_rule.pending() blocked=blocked/>
                             <ActionError value=Signal::derive(move || set_rule.value().get())/>
                             <ActionDone value=Signal::derive(move || set_rule.value().get())/>
                         </ActionForm>
