@@ -148,9 +148,9 @@ pub fn check_rule_lifetime(raw: &str) -> Result<Option<i64>, String> {
         t => match t.parse::<i64>() {
             Ok(l) if (30..=86_400).contains(&l) => Ok(Some(l)),
             Ok(_) => Err("token lifetime must be between 30 seconds and 24 hours".into()),
-            Err(_) => Err(
-                "the token lifetime is a number of seconds, or blank for the audience's".into(),
-            ),
+            Err(_) => {
+                Err("the token lifetime is a number of seconds, or blank for the audience's".into())
+            }
         },
     }
 }
@@ -182,15 +182,31 @@ mod rule_tests {
     #[test]
     fn trust_rule_fields_as_typed() {
         assert!(check_claim_list("email groups=partner_groups").is_ok());
-        assert!(check_claim_list("email=sub").unwrap_err().contains("set by Entente"));
+        assert!(
+            check_claim_list("email=sub")
+                .unwrap_err()
+                .contains("set by Entente")
+        );
         assert!(check_claim_list("bad!name").is_err());
         assert!(check_mapping_list("groups:admins=orders:write").is_ok());
-        assert!(check_mapping_list("groups=orders:write").unwrap_err().contains("claim:value=scope"));
+        assert!(
+            check_mapping_list("groups=orders:write")
+                .unwrap_err()
+                .contains("claim:value=scope")
+        );
         assert!(check_mapping_list("g:a=orders,write").is_err());
         assert_eq!(check_rule_lifetime(" "), Ok(None));
         assert_eq!(check_rule_lifetime("120"), Ok(Some(120)));
-        assert!(check_rule_lifetime("5").unwrap_err().contains("between 30 seconds"));
-        assert!(check_rule_lifetime("soon").unwrap_err().contains("number of seconds"));
+        assert!(
+            check_rule_lifetime("5")
+                .unwrap_err()
+                .contains("between 30 seconds")
+        );
+        assert!(
+            check_rule_lifetime("soon")
+                .unwrap_err()
+                .contains("number of seconds")
+        );
     }
 }
 

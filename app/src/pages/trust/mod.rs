@@ -142,7 +142,8 @@ fn Overview(
     let typed = move |set: fn(&mut RuleForm, String)| {
         move |ev: leptos::ev::Event| form.update(|f| set(f, event_target_value(&ev)))
     };
-    let problem = move |check: fn(&RuleForm) -> Option<String>| Signal::derive(move || form.with(check));
+    let problem =
+        move |check: fn(&RuleForm) -> Option<String>| Signal::derive(move || form.with(check));
     let scopes_wrong = problem(|f| {
         (!f.scopes.trim().is_empty())
             .then(|| entente_types::names::check_scope_list(&f.scopes).err())
