@@ -161,7 +161,7 @@ mod tests {
         );
         assert_eq!(
             object_link("change_request:7", None).as_deref(),
-            Some("/changes?show=all#request-7")
+            Some("/changes?show=all&request=7#request-7")
         );
         assert_eq!(
             object_link("partner:acme", Some("acme")).as_deref(),
