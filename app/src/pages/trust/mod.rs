@@ -27,6 +27,7 @@ pub fn TrustRules() -> impl IntoView {
     let toggle = ServerAction::<SetRuleEnabled>::new();
     let issuer_state = ServerAction::<SetIssuerState>::new();
     let explain = ServerAction::<ExplainToken>::new();
+    let picked = RwSignal::new((String::new(), String::new()));
     crate::components::refresh_nav_on(move || {
         set_rule.version().get() + toggle.version().get() + issuer_state.version().get()
     });
@@ -58,7 +59,7 @@ pub fn TrustRules() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading trust rules…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(o) => view! { <Overview o=o toggle=toggle issuer_state=issuer_state set_rule=set_rule explain=explain/> }.into_any(),
+                        Ok(o) => view! { <Overview o=o toggle=toggle issuer_state=issuer_state set_rule=set_rule explain=explain picked=picked/> }.into_any(),
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     }
                 })}
@@ -102,6 +103,9 @@ fn Overview(
     issuer_state: ServerAction<SetIssuerState>,
     set_rule: ServerAction<SetTrustRule>,
     explain: ServerAction<ExplainToken>,
+    /// The rule form's issuer and audience, kept by the page across refreshes (a saved rule
+    /// stays the one being edited).
+    picked: RwSignal<(String, String)>,
 ) -> impl IntoView {
     let slug = o.partner.slug.clone();
     let issuers = o.issuers.clone();
@@ -114,13 +118,21 @@ fn Overview(
             .map(|r| (r.issuer.clone(), r.audience.clone(), r.form.clone()))
             .collect(),
     );
-    let issuer = RwSignal::new(
+    let (was_issuer, was_audience) = picked.get_untracked();
+    let issuer = RwSignal::new(if issuers.iter().any(|i| i.issuer == was_issuer) {
+        was_issuer
+    } else {
         issuers
             .first()
             .map(|i| i.issuer.clone())
-            .unwrap_or_default(),
-    );
-    let audience = RwSignal::new(audiences.first().cloned().unwrap_or_default());
+            .unwrap_or_default()
+    });
+    let audience = RwSignal::new(if audiences.contains(&was_audience) {
+        was_audience
+    } else {
+        audiences.first().cloned().unwrap_or_default()
+    });
+    Effect::new(move |_| picked.set((issuer.get(), audience.get())));
     let form = RwSignal::new(RuleForm::default());
     let editing = RwSignal::new(false);
     Effect::new(move |_| {
