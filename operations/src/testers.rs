@@ -8,7 +8,7 @@ use entente_domain::environment::Environment;
 use entente_domain::grant::GrantType;
 use entente_domain::lifecycle::Stage;
 use entente_domain::secret::{generate_secret, new_client_id};
-use entente_store::catalog::NewClient;
+use entente_store::catalog::{NewClient, TESTER_OWNER};
 use entente_store::entities::partner;
 use entente_store::enums::EnvironmentColumn;
 
@@ -40,22 +40,17 @@ impl Operations {
         Ok(m)
     }
 
-    /// The tester's own sandbox client with a new secret (shown once): created on the first
-    /// ask, given a new secret (the old one ending at once) on every later one, and turned on
-    /// again if the partner's admins had turned testers' clients off and on since.
+    /// The tester's own sandbox client with a new secret (shown once), and whether it was
+    /// made just now: created on the first ask, given a new secret (the old one ending at
+    /// once) on every later one. The store decides under the partner's lock whether testers'
+    /// clients are allowed, so a switch turned off meanwhile is never outrun.
     pub async fn tester_credentials(
         &self,
         actor: &Actor,
         now: i64,
-    ) -> Result<CreatedClient, OpError> {
+    ) -> Result<(CreatedClient, bool), OpError> {
         let p = self.partner_named(actor, None).await?;
         authorize(actor, Operation::TesterCredentials, Target::Partner(&p))?;
-        if !p.testers_get_clients {
-            return Err(OpError::Forbidden(format!(
-                "{}'s admins have not let sandbox testers get their own client: ask one of them to turn it on under Team in the portal",
-                p.name
-            )));
-        }
         if !Stage::from(p.stage).holds_tokens() {
             return Err(OpError::Invalid(format!(
                 "{} is not in the sandbox or production yet, so its clients get no tokens",
@@ -65,37 +60,34 @@ impl Operations {
         let owner = actor.audit().name.clone();
         let secret = generate_secret();
         let hash = self.hasher.hash(&secret);
-        let client = match self.store.tester_client(&p.id, &owner).await? {
-            Some(c) => {
-                if !c.enabled {
-                    self.store
-                        .set_client_enabled(actor.audit(), &c.client_id, true, now)
-                        .await?;
-                }
-                self.store
-                    .rotate_client_secret(actor.audit(), &c.client_id, hash, 0, now)
-                    .await?;
-                self.store.client(&c.client_id).await?
-            }
-            None => self.new_tester_client(actor, &p, &owner, hash, now).await?,
-        };
+        let new = self.new_tester_client(&p, &owner, hash).await?;
+        let (client, created) = self
+            .store
+            .issue_tester_secret(actor.audit(), &p.id, &owner, new, new_client_id(), now)
+            .await?;
         self.publish().await;
-        Ok(CreatedClient {
-            token_endpoint: format!("{}/oauth2/token", Environment::Sandbox.issuer(&self.issuer)),
-            client,
-            partner: p,
-            secret: Some(secret),
-        })
+        Ok((
+            CreatedClient {
+                token_endpoint: format!(
+                    "{}/oauth2/token",
+                    Environment::Sandbox.issuer(&self.issuer)
+                ),
+                client,
+                partner: p,
+                secret: Some(secret),
+            },
+            created,
+        ))
     }
 
+    /// The client a tester's first ask creates: every scope the partner holds in the sandbox,
+    /// client credentials, and token exchange where a trust rule lets the partner exchange.
     async fn new_tester_client(
         &self,
-        actor: &Actor,
         p: &partner::Model,
         owner: &str,
         hash: Vec<u8>,
-        now: i64,
-    ) -> Result<entente_store::entities::client::Model, OpError> {
+    ) -> Result<NewClient, OpError> {
         let scopes = self.scopes_held(&p.id, EnvironmentColumn::Sandbox).await?;
         if scopes.is_empty() {
             return Err(OpError::Invalid(format!(
@@ -103,7 +95,6 @@ impl Operations {
                 p.name
             )));
         }
-        // Token exchange only where the partner may use it in the sandbox (a trust rule).
         let mut grant_types = vec![GrantType::ClientCredentials];
         let exchange = [GrantType::ClientCredentials, GrantType::TokenExchange];
         if self
@@ -113,8 +104,8 @@ impl Operations {
         {
             grant_types.push(GrantType::TokenExchange);
         }
-        let email = owner.strip_prefix("portal:").unwrap_or(owner);
-        let new = NewClient {
+        let email = owner.strip_prefix(TESTER_OWNER).unwrap_or(owner);
+        Ok(NewClient {
             owner: Some(owner.to_owned()),
             ..NewClient::partner_secret(
                 p.id.clone(),
@@ -124,10 +115,6 @@ impl Operations {
                 hash,
             )
         }
-        .in_environment(Some(Environment::Sandbox));
-        Ok(self
-            .store
-            .create_client(actor.audit(), new, new_client_id(), now)
-            .await?)
+        .in_environment(Some(Environment::Sandbox)))
     }
 }

@@ -182,6 +182,12 @@ impl Store {
             now,
         )
         .await?;
+        // A tester who stops testing (turned off, or given another role) keeps no client of
+        // their own that still works.
+        if !(after.enabled && after.role == Role::SandboxTester) {
+            crate::catalog::stop_tester_client_in(&txn, actor, &partner.id, &after.email, now)
+                .await?;
+        }
         txn.commit().await?;
         Ok(after)
     }

@@ -156,35 +156,48 @@ impl Store {
             ));
         }
         let txn = self.write().await?;
-        crate::reserved::check_client(&txn, actor, &c).await?;
-        let until = now + Ord::max(grace, 0);
-        client_secret::Entity::update_many()
-            .col_expr(
-                client_secret::Column::ExpiresAt,
-                sea_orm::sea_query::Expr::value(until),
-            )
-            .filter(client_secret::Column::ClientId.eq(client_id))
-            .filter(
-                client_secret::Column::ExpiresAt
-                    .is_null()
-                    .or(client_secret::Column::ExpiresAt.gt(until)),
-            )
-            .exec(&txn)
-            .await?;
-        insert_secret(&txn, client_id, new_hash, now).await?;
-        audit::record_client(
-            &txn,
-            actor,
-            entente_domain::audit::AuditAction::ClientRotateSecret,
-            &c,
-            json!({"grace_seconds": grace}),
-            now,
-        )
-        .await?;
-        publish(&txn, topic::CATALOG, now).await?;
+        rotate_client_secret_in(&txn, actor, &c, new_hash, grace, now).await?;
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// `Store::rotate_client_secret` inside a caller's transaction (`c` a secret client).
+pub(crate) async fn rotate_client_secret_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    c: &client::Model,
+    new_hash: Vec<u8>,
+    grace: i64,
+    now: i64,
+) -> Result<()> {
+    crate::reserved::check_client(txn, actor, c).await?;
+    let until = now + Ord::max(grace, 0);
+    client_secret::Entity::update_many()
+        .col_expr(
+            client_secret::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(until),
+        )
+        .filter(client_secret::Column::ClientId.eq(&c.client_id))
+        .filter(
+            client_secret::Column::ExpiresAt
+                .is_null()
+                .or(client_secret::Column::ExpiresAt.gt(until)),
+        )
+        .exec(txn)
+        .await?;
+    insert_secret(txn, &c.client_id, new_hash, now).await?;
+    audit::record_client(
+        txn,
+        actor,
+        entente_domain::audit::AuditAction::ClientRotateSecret,
+        c,
+        json!({"grace_seconds": grace}),
+        now,
+    )
+    .await?;
+    publish(txn, topic::CATALOG, now).await?;
+    Ok(())
 }
 
 async fn insert_secret(

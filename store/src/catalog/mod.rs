@@ -19,6 +19,7 @@ mod partners;
 mod scopes;
 mod testers;
 pub use testers::TESTER_OWNER;
+pub(crate) use testers::stop_tester_client_in;
 
 pub(crate) use audiences::{
     audience_by_identifier_in, audience_scopes_in, create_audience_in, insert_scopes_in,

@@ -68,23 +68,17 @@ pub struct OwnClient {
 /// ask; every later ask ends the old secret at once.
 #[server]
 pub async fn tester_credentials() -> Result<crate::components::SecretShown, ConsoleError> {
-    let (me, p) = portal_user("tester_credentials").await?;
-    let had = console()?
-        .store
-        .tester_client(&p.id, &me.acting().audit().name)
-        .await
-        .map_err(user_error)?
-        .is_some();
-    let got = console()?
+    let (me, _) = portal_user("tester_credentials").await?;
+    let (got, created) = console()?
         .ops
         .tester_credentials(&me.acting(), crate::ssr::now())
         .await
         .map_err(crate::ssr::op_error)?;
     Ok(crate::components::SecretShown {
-        note: if had {
-            "New secret issued: the old one no longer works.".into()
-        } else {
+        note: if created {
             "Your own sandbox client is ready.".into()
+        } else {
+            "New secret issued: the old one no longer works.".into()
         },
         client_name: got.client.name,
         client_id: got.client.client_id,

@@ -96,6 +96,20 @@ async fn a_grant_request_shows_the_scope_it_adds_and_needs_a_reason(s: &TestServ
     .await;
     assert_eq!(code, 200, "{answer}");
     // One request by its number (an audit event's link), however many others there are.
+    let (code, other) = call(
+        s,
+        &olga,
+        "set_partner_grant",
+        &[
+            ("partner", "acme"),
+            ("audience", crate::common::OTHER_API),
+            ("scopes", "bill:read"),
+            ("reason", "billing"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 200, "{other}");
+    assert_eq!(requests(s, &bob, "all").await.len(), 2);
     let (code, one) = call(
         s,
         &bob,

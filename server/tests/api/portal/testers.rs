@@ -1,21 +1,24 @@
 //! Sandbox testers' own clients (issue 24, item 14): off until one of the partner's admins turns
 //! them on; then a tester gets one sandbox client of their own — the partner's sandbox scopes,
-//! never production — and each further ask gives it a new secret, the old one ending at once;
-//! viewers get none; turning them off stops the clients at once; the switch is audited.
+//! never production ones — and each further ask gives it a new secret, the old one ending at
+//! once; viewers and other partners' people get none; a client turned off stays off; a tester
+//! who stops testing, or the switch turned off, stops the client at once (and nobody else's);
+//! the switch is audited.
 
 use super::*;
 
 crate::on_both!(testers_get_their_own_sandbox_client_when_allowed);
 
-/// The HTTP status of a client-credentials request at `path` with this client.
-async fn token_status(s: &TestServer, path: &str, id: &str, secret: &str) -> u16 {
+/// The HTTP status of a client-credentials request for the sandbox API with this client.
+async fn token_status(s: &TestServer, id: &str, secret: &str) -> u16 {
+    token_for(s, "/sandbox/oauth2/token", SANDBOX_API, id, secret).await
+}
+
+async fn token_for(s: &TestServer, path: &str, resource: &str, id: &str, secret: &str) -> u16 {
     s.http
         .post(s.url(path))
         .basic_auth(id, Some(secret))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("resource", SANDBOX_API),
-        ])
+        .form(&[("grant_type", "client_credentials"), ("resource", resource)])
         .send()
         .await
         .unwrap()
@@ -25,6 +28,27 @@ async fn token_status(s: &TestServer, path: &str, id: &str, secret: &str) -> u16
 
 async fn testers_get_their_own_sandbox_client_when_allowed(s: &TestServer) {
     two_partners(s).await;
+    // acme also holds a production-only scope: a tester's client must not get it.
+    s.state
+        .store
+        .set_grant(
+            &Actor::new("test"),
+            "acme",
+            crate::common::OTHER_API,
+            &ScopeSet::parse("bill:read").unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    // A partner client that is not a tester's: the switch never touches it.
+    let other = client_in(
+        s,
+        "acme",
+        Some(Environment::Sandbox),
+        &["client_credentials"],
+    )
+    .await;
+    let gil = partner_session(s, "globex", "gil@globex.test", Role::SandboxTester).await;
     let tess = partner_session(s, "acme", "tess@acme.test", Role::SandboxTester).await;
     let pam = partner_session(s, "acme", "pam@acme.test", Role::PartnerAdmin).await;
     let vic = partner_session(s, "acme", "vic@acme.test", Role::PartnerViewer).await;
@@ -46,8 +70,11 @@ async fn testers_get_their_own_sandbox_client_when_allowed(s: &TestServer) {
     }
     let (code, said) = call(s, &pam, "portal_set_tester_clients", &[("allowed", "on")]).await;
     assert_eq!(code, 200, "{said}");
-    // Credentials of one's own are a tester's: a viewer gets none even now.
+    // Credentials of one's own are a tester's: a viewer gets none even now, and acme's switch
+    // is not globex's.
     let (code, _) = call(s, &vic, "tester_credentials", &[]).await;
+    assert_eq!(code, 403);
+    let (code, _) = call(s, &gil, "tester_credentials", &[]).await;
     assert_eq!(code, 403);
 
     let (code, got) = call(s, &tess, "tester_credentials", &[]).await;
@@ -59,19 +86,18 @@ async fn testers_get_their_own_sandbox_client_when_allowed(s: &TestServer) {
         format!("{}/sandbox/oauth2/token", s.base)
     );
     s.refresh().await;
+    assert_eq!(token_status(s, &id, &first).await, 200);
+    // acme's production API at the production endpoint, where acme's production clients get
+    // tokens: never this one.
     assert_eq!(
-        token_status(s, "/sandbox/oauth2/token", &id, &first).await,
-        200
-    );
-    assert_ne!(
-        token_status(s, "/oauth2/token", &id, &first).await,
-        200,
+        token_for(s, "/oauth2/token", crate::common::API, &id, &first).await,
+        400,
         "a tester's client is never a production one"
     );
     let c = s.state.store.client(&id).await.unwrap();
     assert_eq!(
         c.allowed_scopes, "orders:read",
-        "the partner's sandbox scopes"
+        "the partner's sandbox scopes, not bill:read (production only)"
     );
     assert_eq!(c.owner.as_deref(), Some("portal:tess@acme.test"));
     assert_eq!(
@@ -86,38 +112,55 @@ async fn testers_get_their_own_sandbox_client_when_allowed(s: &TestServer) {
     let second = again["client_secret"].as_str().unwrap().to_owned();
     assert_ne!(second, first);
     s.refresh().await;
-    assert_eq!(
-        token_status(s, "/sandbox/oauth2/token", &id, &first).await,
-        401
-    );
-    assert_eq!(
-        token_status(s, "/sandbox/oauth2/token", &id, &second).await,
-        200
-    );
+    assert_eq!(token_status(s, &id, &first).await, 401);
+    assert_eq!(token_status(s, &id, &second).await, 200);
     let (_, data) = call(s, &tess, "playground", &[]).await;
     assert_eq!(data["own"]["client_id"], id.as_str());
 
-    // Turned off: the tester's client stops working at once, and the switch is audited.
+    // A tester who stops testing (here: turned off by a partner admin) keeps no working client.
+    let terry = partner_session(s, "acme", "terry@acme.test", Role::SandboxTester).await;
+    let (code, got) = call(s, &terry, "tester_credentials", &[]).await;
+    assert_eq!(code, 200, "{got}");
+    let terrys = got["client_id"].as_str().unwrap().to_owned();
+    let (code, said) = call(
+        s,
+        &pam,
+        "portal_set_member",
+        &[
+            ("email", "terry@acme.test"),
+            ("role", "sandbox_tester"),
+            ("enabled", "false"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 200, "{said}");
+    assert!(!s.state.store.client(&terrys).await.unwrap().enabled);
+    assert!(
+        s.state.store.client(&id).await.unwrap().enabled,
+        "only terry's"
+    );
+
+    // Turned off: the testers' clients stop working at once (nobody else's), and the switch is
+    // audited. Turned on again, a client someone turned off stays off until an admin says so.
     let (code, said) = call(s, &pam, "portal_set_tester_clients", &[]).await;
     assert_eq!(code, 200, "{said}");
     s.refresh().await;
-    assert_ne!(
-        token_status(s, "/sandbox/oauth2/token", &id, &second).await,
-        200
-    );
+    assert_eq!(token_status(s, &id, &second).await, 401);
     assert!(!s.state.store.client(&id).await.unwrap().enabled);
+    assert!(s.state.store.client(&other.id).await.unwrap().enabled);
+    assert_eq!(token_status(s, &other.id, &other.secret).await, 200);
     let (code, _) = call(s, &tess, "tester_credentials", &[]).await;
     assert_eq!(code, 403);
-    let events = s.state.store.recent_audit_events(100).await.unwrap();
+    let (code, _) = call(s, &pam, "portal_set_tester_clients", &[("allowed", "on")]).await;
+    assert_eq!(code, 200);
+    let (code, refused) = call(s, &tess, "tester_credentials", &[]).await;
+    assert_eq!(code, 403, "{refused}");
+    assert!(refused.to_string().contains("turned off"), "{refused}");
+    let events = s.state.store.recent_audit_events(200).await.unwrap();
     let switched: Vec<_> = events
         .iter()
         .filter(|e| e.action == "partner.tester_clients")
         .collect();
-    assert_eq!(switched.len(), 2, "on, then off");
+    assert_eq!(switched.len(), 3, "on, off, on");
     assert!(switched.iter().all(|e| e.actor == "portal:pam@acme.test"));
-    assert!(
-        events
-            .iter()
-            .any(|e| e.action == "client.disable" && e.actor == "portal:pam@acme.test")
-    );
 }
