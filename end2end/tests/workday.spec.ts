@@ -243,6 +243,7 @@ test("an administrator's day, in the browser only", async ({ browser }) => {
   await teamInvite.getByLabel('Role').selectOption('sandbox_tester');
   await teamInvite.getByRole('button', { name: 'Create invitation link' }).click();
   await expect(partner.page.locator('.invite-link')).toContainText('/setup?token=');
+  await expect(teamInvite.getByLabel('E-mail')).toHaveValue('');
   const testerLink = ((await partner.page.locator('.invite-link').textContent()) ?? '').trim();
   await partner.page.screenshot({ path: 'test-results/day/12-portal-team.png', fullPage: true });
   expect(partner.problems).toEqual([]);

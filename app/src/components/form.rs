@@ -65,7 +65,7 @@ pub fn EmailField(
     let problem = move || email_problem(&value.read());
     view! {
         <Field label=label help=help error=Signal::derive(problem)>
-            <input type="email" name="email" required autocomplete="off"
+            <input type="email" name="email" required autocomplete="off" prop:value=move || value.get()
                 aria-invalid=move || problem().is_some().to_string()
                 on:input=move |ev| value.set(event_target_value(&ev))/>
         </Field>

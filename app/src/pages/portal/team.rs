@@ -33,6 +33,12 @@ pub fn PortalTeam() -> impl IntoView {
     );
     let email = RwSignal::new(String::new());
     let bad_email = move || email_problem(&email.read());
+    // A created invitation starts the form afresh (the link is shown below it).
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = invite.value().get() {
+            email.set(String::new());
+        }
+    });
     view! {
         <PortalLayout title="Team">
             <ActionError value=Signal::derive(move || set.value().get())/>
