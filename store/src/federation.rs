@@ -325,10 +325,10 @@ pub(crate) async fn set_trust_rule_in(
             entente_domain::federation::MAX_ACT_DEPTH
         )));
     }
-    if r.lifetime.is_some_and(|l| !(30..=86_400).contains(&l)) {
-        return Err(invalid(
-            "token lifetime must be between 30 seconds and 24 hours",
-        ));
+    if r.lifetime
+        .is_some_and(|l| !entente_types::names::RULE_LIFETIME.contains(&l))
+    {
+        return Err(invalid(entente_types::names::RULE_LIFETIME_WRONG));
     }
     if !(60..=30 * 86_400).contains(&r.refresh_lifetime) {
         return Err(invalid(

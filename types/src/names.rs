@@ -141,13 +141,18 @@ pub fn check_mapping_list(raw: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A trust rule's token lifetime as typed: blank (the audience's) or 30 seconds to 24 hours.
+/// The seconds a trust rule's tokens may live, when the rule sets it.
+pub const RULE_LIFETIME: std::ops::RangeInclusive<i64> = 30..=86_400;
+/// What is said of a lifetime outside `RULE_LIFETIME`.
+pub const RULE_LIFETIME_WRONG: &str = "token lifetime must be between 30 seconds and 24 hours";
+
+/// A trust rule's token lifetime as typed: blank (the audience's) or within `RULE_LIFETIME`.
 pub fn check_rule_lifetime(raw: &str) -> Result<Option<i64>, String> {
     match raw.trim() {
         "" => Ok(None),
         t => match t.parse::<i64>() {
-            Ok(l) if (30..=86_400).contains(&l) => Ok(Some(l)),
-            Ok(_) => Err("token lifetime must be between 30 seconds and 24 hours".into()),
+            Ok(l) if RULE_LIFETIME.contains(&l) => Ok(Some(l)),
+            Ok(_) => Err(RULE_LIFETIME_WRONG.into()),
             Err(_) => {
                 Err("the token lifetime is a number of seconds, or blank for the audience's".into())
             }
