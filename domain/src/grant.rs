@@ -154,6 +154,68 @@ pub(crate) fn select_audience<'c>(
     }
 }
 
+/// Why a named audience is refused, said in full for staff (explain in the console and the admin
+/// API), where the token endpoint keeps other partners' APIs unnamed. `None` when the audience is
+/// this client's to ask for, or when no single audience was named.
+pub fn staff_target_diagnosis(
+    catalog: &impl Catalog,
+    client: &ClientView<'_>,
+    req: &TargetRequest,
+) -> Option<String> {
+    let mut named: Vec<&str> = req
+        .resources
+        .iter()
+        .chain(&req.audiences)
+        .map(String::as_str)
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let [one] = named.as_slice() else {
+        return None;
+    };
+    let Some(a) = catalog.audience_by_identifier(one) else {
+        return Some(format!(
+            "no API is registered as {one}: register it on the Audiences page, or correct the \
+             client's audience"
+        ));
+    };
+    let held = catalog.grant(client.partner_id, &a.id).is_some();
+    let env = a.environment.as_str();
+    if !a.enabled {
+        return Some(format!(
+            "{one} is a {env} API and is disabled: enable it on the Audiences page"
+        ));
+    }
+    if a.environment != client.environment {
+        let grant = if held {
+            "the partner holds a grant on it"
+        } else {
+            "the partner holds no grant on it either"
+        };
+        let fix = match client.environment {
+            Environment::Sandbox => {
+                "register a sandbox API, or promote the partner and use a \
+                                     production client"
+            }
+            Environment::Production => {
+                "grant the partner the sandbox API and call it with a \
+                                        sandbox client"
+            }
+        };
+        return Some(format!(
+            "{one} is a {env} API and {} is a {} client ({grant}): {fix}",
+            client.client_id,
+            client.environment.as_str()
+        ));
+    }
+    (!held).then(|| {
+        format!(
+            "{one} is a {env} API and the partner holds no grant on it: grant it on the \
+             partner's Grants tab"
+        )
+    })
+}
+
 /// Why a partner's own API of the other environment is not this client's, and what to do.
 fn other_environment(audience: &AudienceView, client: &ClientView<'_>) -> String {
     let (api, env) = (&audience.identifier, audience.environment.as_str());
@@ -347,6 +409,52 @@ mod tests {
             refused(Environment::Sandbox, "https://billing"),
             "the requested audience is not registered or not enabled"
         );
+    }
+
+    #[test]
+    fn staff_are_told_the_environment_even_without_a_grant() {
+        let (cat, partner) = (cat(), PartnerId::from("p"));
+        let scopes = s("orders:read bill:read");
+        let grant_types = vec![];
+        let says = |environment, r: &str| {
+            let client = ClientView {
+                client_id: "gateway",
+                partner_id: &partner,
+                allowed_scopes: &scopes,
+                grant_types: &grant_types,
+                environment,
+            };
+            let req = TargetRequest {
+                resources: vec![r.to_owned()],
+                ..Default::default()
+            };
+            staff_target_diagnosis(&cat, &client, &req)
+        };
+        // The partner holds no grant on https://billing, and the token endpoint keeps it unnamed.
+        assert_eq!(
+            says(Environment::Sandbox, "https://billing").as_deref(),
+            Some(
+                "https://billing is a production API and gateway is a sandbox client (the \
+                 partner holds no grant on it either): register a sandbox API, or promote the \
+                 partner and use a production client"
+            )
+        );
+        assert_eq!(
+            says(Environment::Production, "https://billing").as_deref(),
+            Some(
+                "https://billing is a production API and the partner holds no grant on it: \
+                 grant it on the partner's Grants tab"
+            )
+        );
+        assert!(
+            says(Environment::Sandbox, "https://nowhere")
+                .is_some_and(|s| s.starts_with("no API is registered as https://nowhere"))
+        );
+        assert!(
+            says(Environment::Production, "https://off")
+                .is_some_and(|s| s.ends_with("is disabled: enable it on the Audiences page"))
+        );
+        assert_eq!(says(Environment::Production, "https://orders"), None);
     }
 
     #[test]

@@ -84,11 +84,7 @@ impl Default for RotationPolicy {
     }
 }
 
-/// How long resource servers may cache the JWKS (`Cache-Control: max-age` on it): a successor
-/// key must be published at least this long before it signs.
-pub const JWKS_MAX_AGE: i64 = 300;
-/// Clock skew allowed on top of the longest token lifetime before a retiring key disappears.
-pub const RETIREMENT_SKEW: i64 = 60;
+pub use entente_types::key_policy::{JWKS_MAX_AGE, RETIREMENT_SKEW};
 
 impl RotationPolicy {
     /// An administrator's policy: rotation period, pre-publication window and retirement grace.
@@ -101,24 +97,13 @@ impl RotationPolicy {
         retirement_grace: i64,
         longest_token_lifetime: i64,
     ) -> Result<Self, String> {
-        if !(JWKS_MAX_AGE..=7 * 86_400).contains(&publish_lead) {
-            return Err(format!(
-                "the pre-publication window must be between {JWKS_MAX_AGE} seconds (the JWKS cache lifetime) and 7 days"
-            ));
-        }
-        if !(3600..=366 * 86_400).contains(&rotation_interval) || rotation_interval <= publish_lead
-        {
-            return Err(
-                "the rotation period must be between 1 hour and 366 days, and longer than the pre-publication window"
-                    .into(),
-            );
-        }
-        let floor = longest_token_lifetime + RETIREMENT_SKEW;
-        if retirement_grace < floor || retirement_grace > 30 * 86_400 {
-            return Err(format!(
-                "the retirement grace must be at least {floor} seconds (the longest token lifetime, {longest_token_lifetime} s, plus {RETIREMENT_SKEW} s) and at most 30 days"
-            ));
-        }
+        entente_types::key_policy::check_policy(
+            rotation_interval,
+            publish_lead,
+            retirement_grace,
+            longest_token_lifetime,
+        )
+        .map_err(|(_, e)| e)?;
         Ok(Self {
             algorithm,
             rotation_interval,

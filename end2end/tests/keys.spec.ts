@@ -20,6 +20,10 @@ test('an administrator sets the policy, rotates a key, and revokes one with its 
   await policy.getByLabel('Retirement grace (minutes)').fill('1');
   await expect(page.getByText(/At least \d+ minutes/)).toBeVisible();
   await expect(policy.getByRole('button', { name: 'Save policy' })).toBeDisabled();
+  // So is a pre-publication window shorter than the JWKS cache, beside its field.
+  await policy.getByLabel('Pre-publication window (minutes)').fill('2');
+  await expect(policy.getByText(/pre-publication window must be between 300 seconds/)).toBeVisible();
+  await policy.getByLabel('Pre-publication window (minutes)').fill('10');
   await policy.getByLabel('Retirement grace (minutes)').fill('1500');
   await policy.getByLabel('Rotation period (days)').fill('14');
   await policy.getByRole('button', { name: 'Save policy' }).click();

@@ -561,5 +561,82 @@ both!(
     replay_cache_and_revocations,
     signing_key_moves_are_conditional,
     invites_are_single_use_and_expire,
-    sessions_round_trip
+    sessions_round_trip,
+    a_removed_scope_or_audience_strands_no_grant,
 );
+
+/// Removing a scope (or an audience) while a grant naming it is written: one of them wins, and
+/// no grant is ever left naming a scope or audience that no longer exists. On PostgreSQL the
+/// two race for real; the audience row's lock orders them.
+async fn a_removed_scope_or_audience_strands_no_grant(db: &TestDb) {
+    let s = &db.store;
+    let who = actor();
+    let (partner, _) = seed(db).await;
+    let api = "https://api.example.test";
+    for round in 0..12 {
+        let x = format!("extra:{round}");
+        s.add_scopes(&actor(), api, &ScopeSet::parse(&x).unwrap(), 100)
+            .await
+            .unwrap();
+        let wanted = ScopeSet::parse(&format!("orders:read {x}")).unwrap();
+        let (granted, removed) = tokio::join!(
+            s.set_grant(&who, "acme", api, &wanted, 100),
+            s.remove_scope(&who, api, &x, 100),
+        );
+        let (_, scopes) = s.audience_with_scopes(api).await.unwrap();
+        let exists = scopes.iter().any(|c| c.name == x);
+        let grants = s.grants_of(&partner).await.unwrap();
+        let holds = grants
+            .iter()
+            .any(|(_, g)| g.split_whitespace().any(|t| t == x));
+        assert_eq!(
+            exists, holds,
+            "round {round}: scope kept {exists}, grant names it {holds}"
+        );
+        assert!(
+            granted.is_ok() != removed.is_ok(),
+            "round {round}: exactly one wins"
+        );
+        // Take the scope out of the grant again for the next round.
+        s.set_grant(
+            &actor(),
+            "acme",
+            api,
+            &ScopeSet::parse("orders:read").unwrap(),
+            100,
+        )
+        .await
+        .unwrap();
+    }
+    for round in 0..6 {
+        let other = format!("https://other{round}.example.test");
+        s.create_audience(
+            &actor(),
+            NewAudience {
+                identifier: other.clone(),
+                name: "Other".into(),
+                scopes: vec!["o:read".into()],
+                token_lifetime: 300,
+                environment: Default::default(),
+            },
+            100,
+        )
+        .await
+        .unwrap();
+        let o_read = ScopeSet::parse("o:read").unwrap();
+        let (granted, deleted) = tokio::join!(
+            s.set_grant(&who, "acme", &other, &o_read, 100),
+            s.delete_audience(&who, &other, 100),
+        );
+        let exists = s.audience_by_identifier(&other).await.is_ok();
+        assert_eq!(
+            exists,
+            granted.is_ok(),
+            "round {round}: audience kept only for a grant"
+        );
+        assert!(
+            granted.is_ok() != deleted.is_ok(),
+            "round {round}: exactly one wins"
+        );
+    }
+}

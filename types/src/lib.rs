@@ -7,6 +7,7 @@ pub mod diff;
 pub mod environment;
 pub mod escalation;
 pub mod grant_type;
+pub mod key_policy;
 pub mod names;
 pub mod role;
 pub mod stage;

@@ -40,9 +40,11 @@ pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 
 /// changes the catalog (changes go through `ops`).
 pub trait Sandbox: Send + Sync {
     /// Evaluates a token request without issuing anything (as the admin API's explain does).
+    /// `staff` adds the diagnosis only staff may read (another partner's API named in full).
     fn explain(
         &self,
         request: entente_domain::federation::explain::ExplainRequest,
+        staff: bool,
     ) -> BoxFuture<entente_domain::federation::explain::Explanation>;
     /// Sends a token request, as `client_id` with its secret (HTTP Basic), through the sandbox's
     /// real token endpoint handler — authentication, rate limits, policy, signing, usage — as a

@@ -67,6 +67,7 @@ pub const SERVER_FNS: &[(&str, Operation)] = &[
     ("explain_token", ExplainToken),
     ("list_audit", ViewAudit),
     ("invite_partner_user", InvitePartnerUser),
+    ("set_partner_tester_clients", SetTesterClients),
     ("partner_team", ViewPeople),
     // The partner portal and the sandbox.
     ("portal_overview", ViewOwnPartner),

@@ -37,6 +37,10 @@ pub struct Explanation {
     pub error: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
+    /// For staff only: why a named audience is refused, in full (the client's own refusal keeps
+    /// other partners' APIs unnamed). Never set for partners' and testers' explains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<String>,
     pub trace: Trace,
 }
 
@@ -70,6 +74,7 @@ impl Explanation {
                 }),
                 error: None,
                 error_description: None,
+                diagnosis: None,
                 trace: d.trace,
             },
             Err(e) => Self::refused_with(&e, d.trace),
@@ -87,6 +92,7 @@ impl Explanation {
             granted: None,
             error: Some(e.code.as_str()),
             error_description: Some(e.description.to_string()),
+            diagnosis: None,
             trace,
         }
     }
@@ -109,6 +115,9 @@ impl Explanation {
                 self.error.unwrap_or(""),
                 self.error_description.as_deref().unwrap_or("")
             )),
+        }
+        if let Some(d) = &self.diagnosis {
+            lines.push(format!("WHY:    {d}"));
         }
         lines.join("\n")
     }

@@ -10,10 +10,10 @@ use entente_domain::environment::Environment;
 use entente_domain::federation::exchange::{self, Decision, ExchangeRequest, Requester};
 use entente_domain::federation::explain::{ExplainRequest, Explanation};
 use entente_domain::federation::{Env, GRANT_JWT_BEARER, GRANT_TOKEN_EXCHANGE};
-use entente_domain::grant::{ClientView, TargetRequest};
+use entente_domain::grant::{ClientView, TargetRequest, staff_target_diagnosis};
 use entente_domain::jws::OneOrMany;
 use entente_domain::token::AccessTokenClaims;
-use entente_domain::{OAuthError, ScopeSet};
+use entente_domain::{OAuthError, OAuthErrorCode, ScopeSet};
 
 use crate::http::errors::problem;
 use crate::oauth::keys::{KeyView, gather_issuer_keys};
@@ -42,6 +42,7 @@ pub async fn explain(
     revoked: &(dyn Fn(&AccessTokenClaims) -> bool + Sync),
     base: &Env<'_>,
     req: &ExplainRequest,
+    reader: Reader,
     now: i64,
 ) -> Explanation {
     let Some(client) = snapshot.client(&req.client_id) else {
@@ -68,6 +69,7 @@ pub async fn explain(
         audiences: list(&req.audience),
         scope,
     };
+    let target_for_staff = target.clone();
     let who = Requester {
         client: ClientView {
             client_id: &client.client_id,
@@ -130,11 +132,23 @@ pub async fn explain(
             ));
         }
     };
-    Explanation::from_decision(decision)
+    let mut answer = Explanation::from_decision(decision);
+    if reader == Reader::Staff && answer.error == Some(OAuthErrorCode::InvalidTarget.as_str()) {
+        answer.diagnosis = staff_target_diagnosis(snapshot, &who.client, &target_for_staff);
+    }
+    answer
+}
+
+/// Who reads an explanation: staff see why a named audience is refused in full; partners and
+/// sandbox testers see only what the token endpoint would tell their client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Staff,
+    Partner,
 }
 
 /// Explain as this replica would decide now.
-pub async fn explain_now(state: &AppState, req: &ExplainRequest) -> Explanation {
+pub async fn explain_now(state: &AppState, req: &ExplainRequest, reader: Reader) -> Explanation {
     let snapshot = state.snapshot();
     let revoked = |c: &AccessTokenClaims| state.is_revoked(c);
     // In the client's own environment: a sandbox client's request is explained as the sandbox
@@ -149,6 +163,7 @@ pub async fn explain_now(state: &AppState, req: &ExplainRequest) -> Explanation 
         &revoked,
         &crate::oauth::caller::env(state, environment),
         req,
+        reader,
         crate::state::now(),
     )
     .await
@@ -186,7 +201,8 @@ pub async fn explain_http(state: &AppState, body: &[u8]) -> Response {
             );
         }
     };
-    let answer = explain_now(state, &req).await;
+    // The admin API answers staff only.
+    let answer = explain_now(state, &req, Reader::Staff).await;
     (
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
         axum::Json(answer),

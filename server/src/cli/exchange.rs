@@ -66,9 +66,17 @@ pub async fn run(cx: &Ctx<'_>, cmd: ExchangeCmd) -> anyhow::Result<()> {
         entente: &entente_issuer,
         pairwise_secret: &pairwise,
     };
-    let answer =
-        crate::admin_api::explain::explain(&snapshot, &fetcher, &keys, &revoked, &env, &req, now)
-            .await;
+    let answer = crate::admin_api::explain::explain(
+        &snapshot,
+        &fetcher,
+        &keys,
+        &revoked,
+        &env,
+        &req,
+        crate::admin_api::explain::Reader::Staff,
+        now,
+    )
+    .await;
     print(out, json!(answer), answer.render());
     Ok(())
 }

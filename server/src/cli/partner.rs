@@ -54,6 +54,15 @@ pub enum PartnerCmd {
         #[arg(long)]
         partner: String,
     },
+    /// Whether each of the partner's sandbox testers may get a sandbox client of their own in
+    /// the playground (as the partner's admins set it on the portal's Team page). `off` stops
+    /// every tester's client at once.
+    TesterClients {
+        #[arg(long)]
+        partner: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
     /// The partner's single-sign-on settings, as its admins set them in the portal (never the
     /// client secret).
     SignIn {
@@ -84,6 +93,9 @@ pub async fn run(cx: &Ctx<'_>, cmd: PartnerCmd) -> anyhow::Result<()> {
     match cmd {
         PartnerCmd::Users { partner } => users(cx, partner).await?,
         PartnerCmd::SignIn { partner } => sign_in(cx, partner).await?,
+        PartnerCmd::TesterClients { partner, state } => {
+            tester_clients(cx, partner, state == "on").await?
+        }
         PartnerCmd::Invite {
             partner,
             email,
@@ -257,6 +269,30 @@ async fn move_stage(
             );
         }
     }
+    Ok(())
+}
+
+async fn tester_clients(cx: &Ctx<'_>, partner: String, allowed: bool) -> anyhow::Result<()> {
+    let Ctx { out, now, .. } = *cx;
+    let p = cx
+        .operations()?
+        .set_tester_clients(&cx.host(), Some(&partner), allowed, now)
+        .await?;
+    print(
+        out,
+        json!({"slug": p.slug, "testers_get_clients": p.testers_get_clients}),
+        if allowed {
+            format!(
+                "{}'s sandbox testers may get their own sandbox client",
+                p.slug
+            )
+        } else {
+            format!(
+                "{}'s sandbox testers' own clients are off, and those they had stopped",
+                p.slug
+            )
+        },
+    );
     Ok(())
 }
 

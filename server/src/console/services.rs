@@ -30,9 +30,15 @@ impl app::ssr::Sandbox for ConsoleServices {
         s.test_idp.mint(&kind, &claims)
     }
 
-    fn explain(&self, request: ExplainRequest) -> app::ssr::BoxFuture<Explanation> {
+    fn explain(&self, request: ExplainRequest, staff: bool) -> app::ssr::BoxFuture<Explanation> {
+        use crate::admin_api::explain::{Reader, explain_now};
         let state = self.0.clone();
-        Box::pin(async move { crate::admin_api::explain::explain_now(&state, &request).await })
+        let reader = if staff {
+            Reader::Staff
+        } else {
+            Reader::Partner
+        };
+        Box::pin(async move { explain_now(&state, &request, reader).await })
     }
 
     fn sandbox_token_request(

@@ -4,7 +4,8 @@ use entente_domain::ScopeSet;
 use entente_domain::names;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -27,7 +28,11 @@ impl Store {
     }
 
     pub async fn audience_by_identifier(&self, identifier: &str) -> Result<audience::Model> {
-        audience_by_identifier_in(self.db(), identifier).await
+        audience::Entity::find()
+            .filter(audience::Column::Identifier.eq(identifier))
+            .one(self.db())
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("audience {identifier}")))
     }
 
     /// One audience with its scopes.
@@ -35,7 +40,7 @@ impl Store {
         &self,
         identifier: &str,
     ) -> Result<(audience::Model, Vec<scope::Model>)> {
-        let a = audience_by_identifier_in(self.db(), identifier).await?;
+        let a = self.audience_by_identifier(identifier).await?;
         let scopes = scope::Entity::find()
             .filter(scope::Column::AudienceId.eq(&a.id))
             .order_by_asc(scope::Column::Name)
@@ -172,13 +177,31 @@ pub(crate) async fn set_grant_in(
     Ok(model)
 }
 
+/// The audience a change names, read FOR SHARE (PostgreSQL; SQLite's IMMEDIATE transaction
+/// already serialises): a grant, rule or scope written against it commits before removing the
+/// audience or one of its scopes may look for uses, or waits until that removal is done.
 pub(crate) async fn audience_by_identifier_in(
     db: &impl ConnectionTrait,
     identifier: &str,
 ) -> Result<audience::Model> {
     audience::Entity::find()
         .filter(audience::Column::Identifier.eq(identifier))
+        .lock_shared()
         .one(db)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("audience {identifier}")))
+}
+
+/// The audience about to lose a scope or be deleted, read FOR UPDATE: no change naming it can
+/// commit between the check for uses and the removal.
+pub(crate) async fn audience_for_removal_in(
+    txn: &sea_orm::DatabaseTransaction,
+    identifier: &str,
+) -> Result<audience::Model> {
+    audience::Entity::find()
+        .filter(audience::Column::Identifier.eq(identifier))
+        .lock_exclusive()
+        .one(txn)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("audience {identifier}")))
 }

@@ -3,7 +3,9 @@
 use entente_domain::lifecycle::Stage;
 use entente_domain::names;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde_json::json;
 
 use super::{ClientAuth, Environment, NewClient, invalid};
@@ -312,7 +314,9 @@ async fn client_environment_in(
     c: &NewClient,
 ) -> Result<Environment> {
     if let Some(audience_id) = &c.audience_id {
+        // FOR SHARE: the audience cannot be deleted until this client is committed.
         let a = audience::Entity::find_by_id(audience_id.clone())
+            .lock_shared()
             .one(txn)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("audience {audience_id}")))?;

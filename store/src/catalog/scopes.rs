@@ -6,6 +6,7 @@ use entente_domain::ScopeSet;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
+use super::audiences::audience_for_removal_in;
 use super::{audience_by_identifier_in, insert_scopes_in, invalid};
 use crate::changes::{publish, topic};
 use crate::entities::{audience, client, grant, partner, scope, trust_rule};
@@ -35,7 +36,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let txn = self.write().await?;
-        let a = audience_by_identifier_in(&txn, audience).await?;
+        let a = audience_for_removal_in(&txn, audience).await?;
         scope::Entity::find_by_id((a.id.clone(), name.to_owned()))
             .one(&txn)
             .await?
@@ -78,7 +79,7 @@ impl Store {
     /// grant rows left with no scopes and disabled trust rules, which nothing else removes.
     pub async fn delete_audience(&self, actor: &Actor, audience: &str, now: i64) -> Result<()> {
         let txn = self.write().await?;
-        let a = audience_by_identifier_in(&txn, audience).await?;
+        let a = audience_for_removal_in(&txn, audience).await?;
         let users = users_of(&txn, &a, None).await?;
         if !users.is_empty() {
             return Err(invalid(format!(

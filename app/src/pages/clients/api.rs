@@ -122,6 +122,8 @@ pub struct PartnerPeople {
     /// Pending invitations: (e-mail, role, expires).
     pub invitations: Vec<(String, String, String)>,
     pub sign_in: Option<SignInRow>,
+    /// Whether each sandbox tester may get a sandbox client of their own.
+    pub testers_get_clients: bool,
 }
 
 /// The partner's own users (who sign in to the portal), its pending invitations and its
@@ -182,6 +184,35 @@ pub async fn partner_team(partner: String) -> Result<PartnerPeople, ConsoleError
         users,
         invitations,
         sign_in,
+        testers_get_clients: p.testers_get_clients,
+    })
+}
+
+/// Whether the partner's sandbox testers may each get a sandbox client of their own (as the
+/// partner's admins set it on the portal's Team page). `allowed`: the checkbox, present when
+/// ticked; turning it off stops every tester's client.
+#[server]
+pub async fn set_partner_tester_clients(
+    partner: String,
+    allowed: Option<String>,
+) -> Result<String, ConsoleError> {
+    let me = authorize("set_partner_tester_clients").await?;
+    let on = allowed.is_some();
+    let p = console()?
+        .ops
+        .set_tester_clients(&me.acting(), Some(&partner), on, crate::ssr::now())
+        .await
+        .map_err(crate::ssr::op_error)?;
+    Ok(if on {
+        format!(
+            "{}'s sandbox testers may now get their own sandbox client.",
+            p.name
+        )
+    } else {
+        format!(
+            "{}'s sandbox testers' own clients are off, and those they had no longer work.",
+            p.name
+        )
     })
 }
 

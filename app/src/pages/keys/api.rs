@@ -28,6 +28,8 @@ pub struct PolicyView {
     pub grace_minutes: i64,
     /// The floor of the grace: the longest token lifetime plus skew, in minutes (rounded up).
     pub min_grace_minutes: i64,
+    /// The longest lifetime of any token Entente issues (seconds): the grace's bound.
+    pub longest_token_lifetime: i64,
     pub algorithm: String,
 }
 
@@ -88,6 +90,7 @@ pub async fn list_keys() -> Result<KeysPage, ConsoleError> {
             publish_minutes: p.publish_lead / 60,
             grace_minutes: p.max_token_lifetime / 60,
             min_grace_minutes: (floor + 59) / 60,
+            longest_token_lifetime: longest,
             algorithm: p.algorithm.as_str().to_owned(),
         },
         can_manage: me.role == entente_store::enums::Role::Admin,

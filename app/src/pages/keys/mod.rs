@@ -114,9 +114,35 @@ fn Policy(
     action: ServerAction<SetKeyPolicy>,
     rotate: ServerAction<RotateKeyNow>,
 ) -> impl IntoView {
-    let grace = RwSignal::new(p.grace_minutes);
+    use entente_types::key_policy::{
+        check_publish_lead, check_retirement_grace, check_rotation_period,
+    };
+    let days = RwSignal::new(p.rotation_days.to_string());
+    let publish = RwSignal::new(p.publish_minutes.to_string());
+    let grace = RwSignal::new(p.grace_minutes.to_string());
     let min = p.min_grace_minutes;
-    let short = move || grace.get() < min;
+    let longest = p.longest_token_lifetime;
+    // Each field is checked as it is typed, by the rule the server applies, in seconds.
+    let seconds = |v: &str, by: i64| v.trim().parse::<i64>().ok().and_then(|n| n.checked_mul(by));
+    let whole = || Some("a whole number".to_owned());
+    let publish_problem = move || match seconds(&publish.read(), 60) {
+        Some(s) => check_publish_lead(s).err(),
+        None => whole(),
+    };
+    let days_problem = move || match seconds(&days.read(), 86_400) {
+        Some(s) => check_rotation_period(s, seconds(&publish.read(), 60).unwrap_or(0)).err(),
+        None => whole(),
+    };
+    let grace_problem = move || match seconds(&grace.read(), 60) {
+        Some(s) if s < longest + entente_types::key_policy::RETIREMENT_SKEW => Some(format!(
+            "At least {min} minutes: tokens signed just before retirement must still verify."
+        )),
+        Some(s) => check_retirement_grace(s, longest).err(),
+        None => whole(),
+    };
+    let blocked = move || {
+        days_problem().is_some() || publish_problem().is_some() || grace_problem().is_some()
+    };
     view! {
         <section id="policy">
             <h2>"Rotation policy"</h2>
@@ -128,20 +154,26 @@ fn Policy(
                 view! {
                     <ActionForm action=action attr:class="card policy" attr:id="key-policy">
                         <div class="row3">
-                            <Field label="Rotation period (days)" help="An active key older than this gets a successor.">
-                                <input name="rotation_days" type="number" min="1" max="366" value=p.rotation_days required/>
+                            <Field label="Rotation period (days)" help="An active key older than this gets a successor."
+                                error=Signal::derive(days_problem)>
+                                <input name="rotation_days" type="number" min="1" max="366" value=p.rotation_days required
+                                    aria-invalid=move || days_problem().is_some().to_string()
+                                    on:input=move |ev| days.set(event_target_value(&ev))/>
                             </Field>
-                            <Field label="Pre-publication window (minutes)" help="At least the 5-minute JWKS cache.">
-                                <input name="publish_minutes" type="number" min="5" max="10080" value=p.publish_minutes required/>
+                            <Field label="Pre-publication window (minutes)" help="At least the 5-minute JWKS cache."
+                                error=Signal::derive(publish_problem)>
+                                <input name="publish_minutes" type="number" min="5" max="10080" value=p.publish_minutes required
+                                    aria-invalid=move || publish_problem().is_some().to_string()
+                                    on:input=move |ev| publish.set(event_target_value(&ev))/>
                             </Field>
                             <Field label="Retirement grace (minutes)" help="At least the longest token lifetime and a minute."
-                                error=Signal::derive(move || short().then(|| format!("At least {min} minutes: tokens signed just before retirement must still verify.")))>
+                                error=Signal::derive(grace_problem)>
                                 <input name="grace_minutes" type="number" min=min max="43200" value=p.grace_minutes required
-                                    aria-invalid=move || short().to_string()
-                                    on:input=move |ev| grace.set(event_target_value(&ev).parse().unwrap_or(0))/>
+                                    aria-invalid=move || grace_problem().is_some().to_string()
+                                    on:input=move |ev| grace.set(event_target_value(&ev))/>
                             </Field>
                         </div>
-                        <Submit label="Save policy" busy="Saving…" pending=action.pending() blocked=Signal::derive(short)/>
+                        <Submit label="Save policy" busy="Saving…" pending=action.pending() blocked=Signal::derive(blocked)/>
                         <ActionError value=Signal::derive(move || action.value().get())/>
                         <ActionDone value=Signal::derive(move || action.value().get())/>
                     </ActionForm>

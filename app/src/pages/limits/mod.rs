@@ -315,18 +315,23 @@ fn LimitForm(
     let per = RwSignal::new(row.custom.map(|c| c.0.to_string()).unwrap_or_default());
     let burst = RwSignal::new(row.custom.map(|c| c.1.to_string()).unwrap_or_default());
     let tier = RwSignal::new(row.tier.clone());
-    let problem = move || {
-        let (p, b) = (per.get(), burst.get());
-        if !tier.read().is_empty() {
-            return None;
-        }
-        number_problem(&p, MAX_PER_SECOND, "per second")
-            .or_else(|| number_problem(&b, MAX_BURST, "burst"))
-            .or_else(|| {
-                (p.trim().is_empty() || b.trim().is_empty())
-                    .then(|| "choose a tier, or give a rate and a burst".to_owned())
-            })
+    // Own numbers are checked as they are typed, each beside its field; a tier needs none.
+    let own = move || tier.read().is_empty();
+    let per_problem = move || {
+        own()
+            .then(|| number_problem(&per.read(), MAX_PER_SECOND, "per second"))
+            .flatten()
     };
+    let burst_problem = move || {
+        own()
+            .then(|| number_problem(&burst.read(), MAX_BURST, "burst"))
+            .flatten()
+    };
+    let missing = move || {
+        (own() && (per.read().trim().is_empty() || burst.read().trim().is_empty()))
+            .then(|| "choose a tier, or give a rate and a burst".to_owned())
+    };
+    let problem = move || per_problem().or_else(burst_problem).or_else(missing);
     let fallback = if client {
         "Follow the partner"
     } else {
@@ -346,15 +351,22 @@ fn LimitForm(
                         view! { <option value=t.clone() selected=selected>{t.clone()}</option> }
                     }).collect_view()}
                 </select>
-                <div class="row2" hidden=move || !tier.read().is_empty()>
+                <div class="row2" hidden=move || !own()>
                     <label>"Per second" <input name="per_second" type="number" min="1" max="1000000" prop:value=move || per.get()
-                        prop:disabled=move || !tier.read().is_empty()
-                        on:input=move |ev| per.set(event_target_value(&ev))/></label>
+                        prop:disabled=move || !own()
+                        aria-invalid=move || per_problem().is_some().to_string()
+                        aria-describedby=format!("per-error-{field}")
+                        on:input=move |ev| per.set(event_target_value(&ev))/>
+                        <span class="field-error" id=format!("per-error-{field}") role="alert">{per_problem}</span></label>
                     <label>"Burst" <input name="burst" type="number" min="1" max="10000000" prop:value=move || burst.get()
-                        prop:disabled=move || !tier.read().is_empty()
-                        on:input=move |ev| burst.set(event_target_value(&ev))/></label>
+                        prop:disabled=move || !own()
+                        aria-invalid=move || burst_problem().is_some().to_string()
+                        aria-describedby=format!("burst-error-{field}")
+                        on:input=move |ev| burst.set(event_target_value(&ev))/>
+                        <span class="field-error" id=format!("burst-error-{field}") role="alert">{burst_problem}</span></label>
                 </div>
-                {move || problem().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                {move || missing().filter(|_| per_problem().is_none() && burst_problem().is_none())
+                    .map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
                 <div class="actions">
                     <Submit label="Save" busy="Saving…" pending=set.pending() blocked=Signal::derive(move || problem().is_some())/>
                     <ConfirmSubmit label=fallback class="secondary" name="clear" value="1"

@@ -106,7 +106,7 @@ fn Checklist(
         <p class="subtitle">
             {o.partner.name.clone()} " (" <code>{slug.clone()}</code> ", " <crate::components::StageBadge stage=o.partner.stage.clone()/> ") · "
             <A href=format!("/partners/{slug}")>"Partner"</A> " · "
-            <A href=format!("/partners/{slug}/trust")>"Trust rules"</A> " · "
+            <A href=format!("/partners/{slug}/trust")>"Trust"</A> " · "
             <A href=format!("/changes?partner={slug}")>"Change requests"</A> " · "
             <A href=format!("/audit?partner={slug}")>"Audit"</A>
         </p>

@@ -75,7 +75,7 @@ impl Trial<'_> {
             scope: given(self.scope),
             ..Default::default()
         };
-        Some(c.sandbox.0.explain(req).await.render())
+        Some(c.sandbox.0.explain(req, false).await.render())
     }
 }
 

@@ -179,7 +179,7 @@ pub async fn portal_validate_token(
         audience: Some(entente_domain::jws::OneOrMany::One(audience)),
         ..Default::default()
     };
-    let answer = c.sandbox.0.explain(req).await;
+    let answer = c.sandbox.0.explain(req, false).await;
     Ok(Explanation {
         allowed: answer.allowed,
         summary: match &answer.granted {

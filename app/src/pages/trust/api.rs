@@ -384,16 +384,21 @@ pub async fn explain_token(
         scope: opt(&scope),
         ..Default::default()
     };
-    let answer = c.sandbox.0.explain(req).await;
+    let answer = c.sandbox.0.explain(req, true).await;
     let summary = match &answer.granted {
         Some(g) if answer.allowed => format!(
             "Allowed: {} for {} with scope \"{}\", {} s, subject {}",
             g.issued_token_type, g.audience, g.scope, g.expires_in, g.sub
         ),
         _ => format!(
-            "Denied: {} — {}",
+            "Denied: {} — {}{}",
             answer.error.unwrap_or(""),
-            answer.error_description.as_deref().unwrap_or("")
+            answer.error_description.as_deref().unwrap_or(""),
+            answer
+                .diagnosis
+                .as_deref()
+                .map(|d| format!(". Why: {d}"))
+                .unwrap_or_default()
         ),
     };
     let trace = answer

@@ -128,6 +128,13 @@ async fn cli_changes_reach_a_running_server(s: &TestServer) {
     let listed =
         tokio::task::block_in_place(|| entente(s, &["client", "list", "--partner", "acme"]));
     assert_eq!(listed.as_array().unwrap().len(), 1);
+    // The staff side of the portal's tester switch, through the same operation.
+    let switched = tokio::task::block_in_place(|| {
+        entente(s, &["partner", "tester-clients", "--partner", "acme", "on"])
+    });
+    assert_eq!(switched["testers_get_clients"], true, "{switched}");
+    let acme = s.state.store.partner_by_slug("acme").await.unwrap();
+    assert!(acme.testers_get_clients);
     assert!(
         listed.to_string().find(&creds.secret).is_none(),
         "secrets never appear after creation"

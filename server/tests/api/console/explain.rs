@@ -58,6 +58,48 @@ async fn explain_and_trust_rules_over_http(s: &TestServer) {
         .unwrap();
     assert_eq!(r.status(), 400, "bad input is a 4xx");
 
+    // Staff are told why a named API is refused, in full, where the client is told only that it
+    // is not registered: here a sandbox API the partner holds no grant on, asked by a production
+    // client (the console's explain says the same).
+    s.state
+        .store
+        .create_audience(
+            &entente_store::Actor::new("test"),
+            entente_store::catalog::NewAudience {
+                identifier: "https://sandbox.payroll.test".into(),
+                name: "Payroll sandbox".into(),
+                scopes: vec!["pay:read".into()],
+                token_lifetime: 300,
+                environment: entente_domain::environment::Environment::Sandbox,
+            },
+            entente_server::state::now(),
+        )
+        .await
+        .unwrap();
+    s.refresh().await;
+    let mut other = body.clone();
+    other["audience"] = json!("https://sandbox.payroll.test");
+    let r = http
+        .post(&url)
+        .header("cookie", &session)
+        .json(&other)
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "invalid_target", "{v}");
+    assert_eq!(
+        v["error_description"],
+        "the requested audience is not registered or not enabled"
+    );
+    let why = format!(
+        "https://sandbox.payroll.test is a sandbox API and {} is a production client (the \
+         partner holds no grant on it either): grant the partner the sandbox API and call it \
+         with a sandbox client",
+        f.client.id
+    );
+    assert_eq!(v["diagnosis"], why.as_str(), "{v}");
+
     // The console's "try a token" server function tells the same story.
     let same_origin =
         |r: reqwest::RequestBuilder| r.header("origin", &s.base).header("cookie", &session);
@@ -78,6 +120,26 @@ async fn explain_and_trust_rules_over_http(s: &TestServer) {
     assert_eq!(v["allowed"], false);
     assert!(
         v["summary"].as_str().unwrap().contains("not a signed JWT"),
+        "{v}"
+    );
+    let r = same_origin(http.post(s.url(path_of("explain_token"))))
+        .form(&[
+            ("client_id", f.client.id.as_str()),
+            ("subject_token", pt.as_str()),
+            ("subject_token_type", fed::AT),
+            ("actor_token", ""),
+            ("audience", "https://sandbox.payroll.test"),
+            ("scope", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        v["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(". Why: {why}")),
         "{v}"
     );
     // A JWKS URL with a forbidden scheme is refused with a sentence, not a 500 (this harness runs

@@ -66,6 +66,7 @@ fn console_carries(name: &str) -> Carries {
         | "accept_questionnaire"
         | "check_issuer_keys"
         | "invite_partner_user"
+        | "set_partner_tester_clients"
         | "add_trusted_issuer"
         | "set_trust_rule"
         | "set_issuer_state"

@@ -110,6 +110,54 @@ async fn the_playground_runs_the_real_token_endpoint(s: &TestServer) {
         "{trace}"
     );
 
+    // Another API the partner holds no grant on stays unnamed for partners: the trace says what
+    // the token endpoint says, without the diagnosis staff read.
+    s.state
+        .store
+        .create_audience(
+            &Actor::new("test"),
+            entente_store::catalog::NewAudience {
+                identifier: "https://payroll.test".into(),
+                name: "Payroll".into(),
+                scopes: vec!["pay:read".into()],
+                token_lifetime: 300,
+                environment: Default::default(),
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    s.refresh().await;
+    let subject = f
+        .idp
+        .access_token("acme-rp", "alice", serde_json::json!({}));
+    let (code, r) = call(
+        s,
+        &pat,
+        "try_token",
+        &[
+            ("client_id", trial.id.as_str()),
+            ("client_secret", trial.secret.as_str()),
+            ("grant_type", crate::fed::TX),
+            ("audience", "https://payroll.test"),
+            ("scope", ""),
+            ("subject_token", subject.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(code, 200, "{r}");
+    let trace = r["explanation"].as_str().unwrap();
+    assert!(
+        trace.contains(
+            "DENIED: invalid_target — the requested audience is not registered or not enabled"
+        ),
+        "{trace}"
+    );
+    assert!(
+        !trace.contains("WHY") && !trace.contains("production API"),
+        "{trace}"
+    );
+
     // Only the partner's own sandbox clients: another partner's, or a production one, is 404.
     let theirs = client_in(
         s,

@@ -163,4 +163,35 @@ async fn testers_get_their_own_sandbox_client_when_allowed(s: &TestServer) {
         .collect();
     assert_eq!(switched.len(), 3, "on, off, on");
     assert!(switched.iter().all(|e| e.actor == "portal:pam@acme.test"));
+
+    // Staff answer a partner who asks through the console's partner page: an operator may set
+    // the switch for acme, an auditor may not; the Users tab shows its state.
+    let olga = session(s, "olga@corp.example", Role::Operator).await;
+    let (_, team) = call(s, &olga, "partner_team", &[("partner", "acme")]).await;
+    assert_eq!(team["testers_get_clients"], true, "{team}");
+    let ada = session(s, "ada@corp.example", Role::Auditor).await;
+    let (code, _) = call(
+        s,
+        &ada,
+        "set_partner_tester_clients",
+        &[("partner", "acme")],
+    )
+    .await;
+    assert_eq!(code, 403);
+    let (code, said) = call(
+        s,
+        &olga,
+        "set_partner_tester_clients",
+        &[("partner", "acme")],
+    )
+    .await;
+    assert_eq!(code, 200, "{said}");
+    let (_, team) = call(s, &olga, "partner_team", &[("partner", "acme")]).await;
+    assert_eq!(team["testers_get_clients"], false, "{team}");
+    let events = s.state.store.recent_audit_events(200).await.unwrap();
+    let by_staff: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "partner.tester_clients" && e.actor == "admin:olga@corp.example")
+        .collect();
+    assert_eq!(by_staff.len(), 1);
 }
