@@ -171,6 +171,15 @@ test('a partner admin joins by invitation and manages sandbox clients in the por
   await expect(admin.getByRole('region', { name: 'Partner users' })).toContainText('willy@wonka.test');
   await expect(admin.getByRole('region', { name: 'Partner users' })).toContainText('charlie@wonka.test (partner_viewer');
   await expect(admin.getByTestId('partner-sso')).toContainText('No single sign-on');
+  // Staff can set the partner's tester-clients switch for a partner who asks (the same
+  // operation as the portal's Team page), after confirming.
+  const testers = admin.getByRole('region', { name: "Sandbox testers' own clients" });
+  await expect(testers).toContainText('Off: sandbox testers use the clients the partner gives them.');
+  await testers.getByLabel('Let each sandbox tester get their own sandbox client').check();
+  admin.once('dialog', (d) => d.accept());
+  await testers.getByRole('button', { name: 'Save' }).click();
+  await expect(admin.getByRole('region', { name: "Sandbox testers' own clients" }))
+    .toContainText('On: each sandbox tester gets a sandbox client of their own');
   await admin.screenshot({ path: 'test-results/partner-users.png', fullPage: true });
   expect(adminProblems).toEqual([]);
   expect(problems).toEqual([]);

@@ -91,6 +91,7 @@ pub fn PartnerTeam(state: TeamState, slug: Signal<String>) -> impl IntoView {
                 })}
             </Transition>
             {crate::components::may_change().then(|| view! {
+                <h3>"Invite someone of the partner"</h3>
                 <ActionForm action=invite attr:class="card" attr:id="invite-partner-user">
                     <input type="hidden" name="partner" value=move || slug.get()/>
                     <Field label="E-mail" help="Only this address can use the link.">

@@ -121,6 +121,8 @@ fn Policy(
     let publish = RwSignal::new(p.publish_minutes.to_string());
     let grace = RwSignal::new(p.grace_minutes.to_string());
     let min = p.min_grace_minutes;
+    let minutes =
+        |n: i64| entente_types::words::counted(n.max(0).unsigned_abs(), "minute", "minutes");
     let longest = p.longest_token_lifetime;
     // Each field is checked as it is typed, by the rule the server applies, in seconds.
     let seconds = |v: &str, by: i64| v.trim().parse::<i64>().ok().and_then(|n| n.checked_mul(by));
@@ -135,7 +137,8 @@ fn Policy(
     };
     let grace_problem = move || match seconds(&grace.read(), 60) {
         Some(s) if s < longest + entente_types::key_policy::RETIREMENT_SKEW => Some(format!(
-            "At least {min} minutes: tokens signed just before retirement must still verify."
+            "At least {}: tokens signed just before retirement must still verify.",
+            minutes(min)
         )),
         Some(s) => check_retirement_grace(s, longest).err(),
         None => whole(),
@@ -148,7 +151,7 @@ fn Policy(
             <h2>"Rotation policy"</h2>
             <p class="meta">
                 "New keys use " {p.algorithm.clone()} ". A key signs for the rotation period; its successor is published for the pre-publication window first (longer than the 5-minute JWKS cache), and a retiring key stays published for the retirement grace, which must outlast the longest token lifetime ("
-                {min} " minutes with skew)."
+                {minutes(min)} " with skew)."
             </p>
             {if manage {
                 view! {
