@@ -6,6 +6,7 @@
 pub mod anomaly;
 pub mod application;
 pub mod audit;
+pub mod audit_chain;
 pub mod client_auth;
 pub mod config;
 pub mod environment;

@@ -25,6 +25,7 @@ mod m20261207_000002_issuer_subject_guarantee;
 mod m20261207_000003_invite_inviter;
 mod m20261208_000001_change_request_diff;
 mod m20261208_000002_tester_clients;
+mod m20261208_000003_audit_chain;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000003_invite_inviter::Migration),
             Box::new(m20261208_000001_change_request_diff::Migration),
             Box::new(m20261208_000002_tester_clients::Migration),
+            Box::new(m20261208_000003_audit_chain::Migration),
         ]
     }
 }

@@ -3,10 +3,14 @@
 use entente_domain::audit::AuditAction;
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
+use entente_domain::audit_chain::{self, ChainedEvent};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
-use crate::entities::audit_event;
-use crate::{Actor, Result, Store};
+use crate::entities::{audit_chain_head, audit_event};
+use crate::{Actor, Result, Store, StoreError};
 
 /// The partner an event concerns: named by its target (`partner:acme`, `grant:acme:…`,
 /// `issuer:acme:…`) or by a `partner` field of its details.
@@ -24,7 +28,7 @@ fn partner_of(target: &str, details: &serde_json::Value) -> Option<String> {
 /// An event about a client, attributed to the client's partner (named by slug in `details`) so
 /// the partner's audit view and the portal's recent events show it.
 pub(crate) async fn record_client(
-    db: &impl ConnectionTrait,
+    db: &DatabaseTransaction,
     actor: &Actor,
     action: AuditAction,
     client: &crate::entities::client::Model,
@@ -51,7 +55,7 @@ pub(crate) async fn record_client(
 }
 
 pub(crate) async fn record(
-    db: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     actor: &Actor,
     action: AuditAction,
     target: &str,
@@ -64,21 +68,91 @@ pub(crate) async fn record(
     {
         map.insert("caller_request_id".into(), id.clone().into());
     }
+    let details = details.to_string();
+    let mut event = ChainedEvent {
+        seq: 0,
+        at: now,
+        actor: actor.name.clone(),
+        action: action.as_str().to_owned(),
+        target: target.to_owned(),
+        partner: partner_of(target, &ChainedEvent::details_of(&details)),
+        details: ChainedEvent::details_of(&details),
+        request_id: actor.request_id.clone(),
+        trace_id: actor.trace_id.clone(),
+        source: actor.source.clone(),
+    };
+    let (seq, hash) = chain_next(txn, &mut event).await?;
     audit_event::ActiveModel {
         at: Set(now),
-        actor: Set(actor.name.clone()),
-        action: Set(action.as_str().to_owned()),
-        target: Set(target.to_owned()),
-        partner: Set(partner_of(target, &details)),
-        details: Set(details.to_string()),
-        request_id: Set(actor.request_id.clone()),
-        trace_id: Set(actor.trace_id.clone()),
-        source: Set(actor.source.clone()),
+        actor: Set(event.actor),
+        action: Set(event.action),
+        target: Set(event.target),
+        partner: Set(event.partner),
+        details: Set(details),
+        request_id: Set(event.request_id),
+        trace_id: Set(event.trace_id),
+        source: Set(event.source),
+        seq: Set(Some(seq)),
+        hash: Set(Some(hash)),
         ..Default::default()
     }
-    .insert(db)
+    .insert(txn)
     .await?;
     Ok(())
+}
+
+/// Gives `event` the next place in the chain and returns it with its hash, moving the head.
+/// The head row is locked until the transaction ends (FOR UPDATE on PostgreSQL; SQLite's
+/// IMMEDIATE transaction already serialises): audited changes pass one at a time, so two
+/// never take the same place.
+async fn chain_next(txn: &DatabaseTransaction, event: &mut ChainedEvent) -> Result<(i64, String)> {
+    let head = audit_chain_head::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| StoreError::Invalid("the audit chain has no head row".into()))?;
+    let prev = audit_chain::from_hex(&head.hash)
+        .ok_or_else(|| StoreError::Invalid("the audit chain's head hash is not a hash".into()))?;
+    event.seq = head.seq + 1;
+    let hash = audit_chain::to_hex(&audit_chain::link(&prev, event));
+    audit_chain_head::ActiveModel {
+        id: Set(1),
+        seq: Set(event.seq),
+        hash: Set(hash.clone()),
+    }
+    .update(txn)
+    .await?;
+    Ok((event.seq, hash))
+}
+
+/// The chain's view of a stored event.
+pub fn chained(e: &audit_event::Model) -> ChainedEvent {
+    ChainedEvent {
+        seq: e.seq.unwrap_or(0),
+        at: e.at,
+        actor: e.actor.clone(),
+        action: e.action.clone(),
+        target: e.target.clone(),
+        partner: e.partner.clone(),
+        details: ChainedEvent::details_of(&e.details),
+        request_id: e.request_id.clone(),
+        trace_id: e.trace_id.clone(),
+        source: e.source.clone(),
+    }
+}
+
+/// What `verify_audit_chain` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainState {
+    /// Every event from `from` to `last_seq` verifies, and the head row agrees.
+    Verified {
+        from: i64,
+        last_seq: i64,
+        head: String,
+        events: u64,
+    },
+    /// The first event (or place) that does not verify.
+    Broken(audit_chain::Broken),
 }
 
 /// Which audit events to list: every filter optional, newest first, `before` an event id (the
@@ -156,7 +230,155 @@ impl Store {
         details: serde_json::Value,
         now: i64,
     ) -> Result<()> {
-        record(self.db(), actor, action, target, details, now).await
+        let txn = self.write().await?;
+        record(&txn, actor, action, target, details, now).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Chains the events written before the chain existed, oldest first: once, on the first
+    /// start after the upgrade that made the chain. After that an event without a place was
+    /// written around Entente, and `verify` names it rather than this legitimising it.
+    pub(crate) async fn chain_audit_backlog(&self) -> Result<u64> {
+        let mut placed = 0u64;
+        loop {
+            let txn = self.write().await?;
+            let head = audit_chain_head::Entity::find_by_id(1)
+                .lock_exclusive()
+                .one(&txn)
+                .await?;
+            let begun = head.is_some_and(|h| h.seq > 0);
+            if begun && placed == 0 {
+                return Ok(0);
+            }
+            let backlog = audit_event::Entity::find()
+                .filter(audit_event::Column::Seq.is_null())
+                .order_by_asc(audit_event::Column::Id)
+                .limit(1000)
+                .all(&txn)
+                .await?;
+            if backlog.is_empty() {
+                return Ok(placed);
+            }
+            for e in backlog {
+                let mut event = chained(&e);
+                let (seq, hash) = chain_next(&txn, &mut event).await?;
+                audit_event::ActiveModel {
+                    id: Set(e.id),
+                    seq: Set(Some(seq)),
+                    hash: Set(Some(hash)),
+                    ..Default::default()
+                }
+                .update(&txn)
+                .await?;
+                placed += 1;
+            }
+            txn.commit().await?;
+        }
+    }
+
+    /// Walks the audit chain from `from` (1 when absent) in sequence order: every event must
+    /// follow the one before without a gap, carry the hash its content gives, and the head row
+    /// must name the last. An event without a place (written around Entente) breaks it too.
+    pub async fn verify_audit_chain(&self, from: Option<i64>) -> Result<ChainState> {
+        let from = from.unwrap_or(1).max(1);
+        let unplaced = audit_event::Entity::find()
+            .filter(audit_event::Column::Seq.is_null())
+            .order_by_asc(audit_event::Column::Id)
+            .one(self.db())
+            .await?;
+        if let Some(e) = unplaced {
+            return Ok(ChainState::Broken(audit_chain::Broken {
+                seq: 0,
+                why: format!(
+                    "event id {} has no place in the chain: it was written around Entente",
+                    e.id
+                ),
+            }));
+        }
+        let mut prev = if from == 1 {
+            audit_chain::GENESIS
+        } else {
+            let before = audit_event::Entity::find()
+                .filter(audit_event::Column::Seq.eq(from - 1))
+                .one(self.db())
+                .await?;
+            match before
+                .and_then(|e| e.hash)
+                .as_deref()
+                .and_then(audit_chain::from_hex)
+            {
+                Some(h) => h,
+                None => {
+                    return Ok(ChainState::Broken(audit_chain::Broken {
+                        seq: from - 1,
+                        why: format!("event {} is missing or has no hash", from - 1),
+                    }));
+                }
+            }
+        };
+        let (mut next, mut events) = (from, 0u64);
+        loop {
+            let page = audit_event::Entity::find()
+                .filter(audit_event::Column::Seq.gte(next))
+                .order_by_asc(audit_event::Column::Seq)
+                .limit(1000)
+                .all(self.db())
+                .await?;
+            if page.is_empty() {
+                break;
+            }
+            let walked = page
+                .iter()
+                .map(|e| (chained(e), e.hash.clone().unwrap_or_default()));
+            match audit_chain::verify(next, prev, walked) {
+                Ok(v) => {
+                    prev = v.head;
+                    next = v.last_seq + 1;
+                    events += v.events;
+                }
+                Err(b) => return Ok(ChainState::Broken(b)),
+            }
+        }
+        let head = audit_chain_head::Entity::find_by_id(1)
+            .one(self.db())
+            .await?
+            .ok_or_else(|| StoreError::Invalid("the audit chain has no head row".into()))?;
+        let last_seq = next - 1;
+        let broken =
+            |seq: i64, why: String| Ok(ChainState::Broken(audit_chain::Broken { seq, why }));
+        if head.seq > last_seq {
+            return broken(
+                last_seq + 1,
+                format!(
+                    "the chain's head is at event {} but the events end at {last_seq}: the \
+                     newest events were deleted",
+                    head.seq
+                ),
+            );
+        }
+        if head.seq < last_seq {
+            return broken(
+                head.seq + 1,
+                format!(
+                    "events {} to {last_seq} lie beyond the chain's head: they were written \
+                     around Entente",
+                    head.seq + 1
+                ),
+            );
+        }
+        if last_seq >= from && head.hash != audit_chain::to_hex(&prev) {
+            return broken(
+                last_seq,
+                "the chain's head names another hash for the newest event".into(),
+            );
+        }
+        Ok(ChainState::Verified {
+            from,
+            last_seq,
+            head: audit_chain::to_hex(&prev),
+            events,
+        })
     }
 
     /// One page of audit events matching `f`, newest first.

@@ -203,6 +203,7 @@ impl Store {
 
     pub async fn migrate(&self) -> Result<()> {
         migration::Migrator::up(&self.db, None).await?;
+        self.chain_audit_backlog().await?;
         Ok(())
     }
 

@@ -38,6 +38,10 @@ pub struct AuditEvent {
     pub trace_id: Option<String>,
     /// The address the request came from.
     pub source: Option<String>,
+    /// The event's place in the audit chain (from 1); `entente audit verify` walks them.
+    pub seq: Option<i64>,
+    /// SHA-256 (hex) of the previous event's hash and this event in RFC 8785 canonical JSON.
+    pub hash: Option<String>,
 }
 
 pub fn event_json(e: &audit_event::Model) -> Value {
@@ -52,6 +56,8 @@ pub fn event_json(e: &audit_event::Model) -> Value {
         request_id: e.request_id.clone(),
         trace_id: e.trace_id.clone(),
         source: e.source.clone(),
+        seq: e.seq,
+        hash: e.hash.clone(),
     })
     .unwrap_or(Value::Null)
 }
@@ -132,6 +138,8 @@ pub fn events_csv(events: &[audit_event::Model]) -> Result<Vec<u8>, String> {
         "source",
         "request_id",
         "details",
+        "seq",
+        "hash",
     ])
     .map_err(fail)?;
     for e in events {
@@ -145,6 +153,8 @@ pub fn events_csv(events: &[audit_event::Model]) -> Result<Vec<u8>, String> {
             e.source.clone().unwrap_or_default(),
             e.request_id.clone().unwrap_or_default(),
             inert(&e.details),
+            e.seq.map(|n| n.to_string()).unwrap_or_default(),
+            e.hash.clone().unwrap_or_default(),
         ])
         .map_err(fail)?;
     }

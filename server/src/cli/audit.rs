@@ -35,18 +35,28 @@ pub enum AuditCmd {
         #[arg(long)]
         csv: bool,
     },
+    /// Walk the audit chain and name the first event that does not verify (an edited, deleted,
+    /// reordered or inserted row); exits 1 when the chain is broken.
+    Verify {
+        /// Start at this sequence number (the event before it must still be there).
+        #[arg(long)]
+        from: Option<i64>,
+    },
 }
 
 pub async fn run(cx: &Ctx<'_>, cmd: AuditCmd) -> anyhow::Result<()> {
-    let AuditCmd::List {
-        partner,
-        actor,
-        action,
-        since,
-        until,
-        limit,
-        csv,
-    } = cmd;
+    let (partner, actor, action, since, until, limit, csv) = match cmd {
+        AuditCmd::Verify { from } => return verify(cx, from).await,
+        AuditCmd::List {
+            partner,
+            actor,
+            action,
+            since,
+            until,
+            limit,
+            csv,
+        } => (partner, actor, action, since, until, limit, csv),
+    };
     let mut q = HashMap::new();
     for (k, v) in [
         ("partner", partner),
@@ -90,4 +100,36 @@ pub async fn run(cx: &Ctx<'_>, cmd: AuditCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn verify(cx: &Ctx<'_>, from: Option<i64>) -> anyhow::Result<()> {
+    use entente_store::audit::ChainState;
+    match cx.store.verify_audit_chain(from).await? {
+        ChainState::Verified {
+            from,
+            last_seq,
+            head,
+            events,
+        } => {
+            super::print(
+                cx.out,
+                json!({"verified": true, "from": from, "last_seq": last_seq, "head": head,
+                       "events": events}),
+                if events == 0 {
+                    format!("verified: no events from {from}")
+                } else {
+                    format!("verified: events {from} to {last_seq} ({events}), head {head}")
+                },
+            );
+            Ok(())
+        }
+        ChainState::Broken(b) => {
+            super::print(
+                cx.out,
+                json!({"verified": false, "seq": b.seq, "why": b.why}),
+                format!("BROKEN at event {}: {}", b.seq, b.why),
+            );
+            anyhow::bail!("the audit chain does not verify")
+        }
+    }
 }

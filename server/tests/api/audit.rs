@@ -220,7 +220,7 @@ async fn the_audit_log_over_http(s: &TestServer) {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,at,actor,action,target,partner,source,request_id,details"
+        "id,at,actor,action,target,partner,source,request_id,details,seq,hash"
     );
     let row = lines.next().unwrap();
     assert!(
@@ -231,7 +231,10 @@ async fn the_audit_log_over_http(s: &TestServer) {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     for record in reader.records() {
         let record = record.unwrap();
-        assert_eq!(record.len(), 9);
+        assert_eq!(record.len(), 11);
+        // Every exported event carries its place and hash in the chain.
+        assert!(record[9].parse::<i64>().unwrap() >= 1);
+        assert_eq!(record[10].len(), 64);
         assert!(
             record.iter().all(|f| !f.starts_with(['=', '+', '-', '@'])),
             "{record:?}"

@@ -16,6 +16,9 @@ pub struct Model {
     pub trace_id: Option<String>,
     pub partner: Option<String>,
     pub source: Option<String>,
+    /// The event's place in the audit chain (from 1), and its hash there (hex SHA-256).
+    pub seq: Option<i64>,
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

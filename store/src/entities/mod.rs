@@ -4,6 +4,7 @@ pub mod admin_invite;
 pub mod admin_user;
 pub mod assertion_jti;
 pub mod audience;
+pub mod audit_chain_head;
 pub mod audit_event;
 pub mod change;
 pub mod change_request;

@@ -6,6 +6,7 @@ use crate::common::{self, API, Creds, TestServer};
 use crate::fed;
 use std::process::Command;
 
+mod audit_chain;
 mod catalog;
 mod configuration;
 mod federation;
