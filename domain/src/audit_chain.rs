@@ -125,6 +125,90 @@ where
     })
 }
 
+/// A checkpoint: the chain's head at a moment, signed with the audit key (Ed25519) so that a
+/// copy kept outside the database proves what the chain held then, in the manner of
+/// CloudTrail's digest files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct CheckpointClaims {
+    /// The last event the checkpoint covers.
+    pub seq: i64,
+    /// That event's hash (hex).
+    pub head: String,
+    /// When it was signed (Unix seconds).
+    pub iat: i64,
+}
+
+/// The JWS `typ` of a checkpoint, so that no other signed object can pass for one.
+pub const CHECKPOINT_TYP: &str = "entente-audit-checkpoint+jwt";
+
+/// A compact JWS (EdDSA) of the checkpoint, signed with the audit key.
+pub fn sign_checkpoint(
+    private_der: &[u8],
+    kid: &str,
+    claims: &CheckpointClaims,
+) -> Result<String, crate::keys::KeyError> {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.typ = Some(CHECKPOINT_TYP.into());
+    header.kid = Some(kid.into());
+    let key = crate::keys::encoding_key(crate::keys::SigningAlgorithm::EdDsa, private_der);
+    jsonwebtoken::encode(&header, claims, &key).map_err(|_| crate::keys::KeyError::Invalid("EdDSA"))
+}
+
+/// The claims of a checkpoint JWS whose signature verifies with `key` (the audit key's
+/// public JWK) and whose `typ` is a checkpoint's; a sentence otherwise.
+pub fn open_checkpoint(
+    jws: &str,
+    key: &jsonwebtoken::jwk::Jwk,
+) -> Result<CheckpointClaims, String> {
+    let header = jsonwebtoken::decode_header(jws).map_err(|_| "not a JWS".to_owned())?;
+    if header.typ.as_deref() != Some(CHECKPOINT_TYP) || header.alg != jsonwebtoken::Algorithm::EdDSA
+    {
+        return Err("not an EdDSA audit checkpoint".into());
+    }
+    let decoding = crate::keys::decoding_key(key).map_err(|e| e.to_string())?;
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    v.required_spec_claims.clear();
+    v.validate_exp = false;
+    v.validate_aud = false;
+    jsonwebtoken::decode::<CheckpointClaims>(jws, &decoding, &v)
+        .map(|d| d.claims)
+        .map_err(|_| "its signature does not verify with the audit key".into())
+}
+
+/// Checks the chain against signed checkpoints: the event at each checkpoint's place must be
+/// there with the hash the checkpoint signed. `hash_at` reads a stored event's hash.
+pub fn check_against(
+    checkpoints: &[CheckpointClaims],
+    hash_at: impl Fn(i64) -> Option<String>,
+) -> Result<(), Broken> {
+    for c in checkpoints {
+        match hash_at(c.seq) {
+            Some(h) if h == c.head => {}
+            Some(_) => {
+                return Err(Broken {
+                    seq: c.seq,
+                    why: format!(
+                        "the checkpoint signed at {} holds another hash for event {}: the chain \
+                         was rewritten up to it",
+                        c.iat, c.seq
+                    ),
+                });
+            }
+            None => {
+                return Err(Broken {
+                    seq: c.seq,
+                    why: format!(
+                        "the checkpoint signed at {} covers event {}, which is gone: events were \
+                         deleted",
+                        c.iat, c.seq
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +299,43 @@ mod tests {
         assert_eq!(verify(1, GENESIS, contents).unwrap_err().seq, 2);
 
         assert_eq!(from_hex("zz"), None);
+        assert_eq!(from_hex("é".repeat(32).as_str()), None);
         assert_eq!(from_hex(&"g".repeat(64)), None);
+    }
+}
+
+#[cfg(test)]
+mod checkpoint_tests {
+    use super::*;
+    use crate::keys::{SigningAlgorithm, generate};
+
+    #[test]
+    fn a_checkpoint_verifies_with_its_key_only() {
+        let key = generate(SigningAlgorithm::EdDsa).unwrap();
+        let claims = CheckpointClaims {
+            seq: 41,
+            head: "ab".repeat(32),
+            iat: 1_700_000_000,
+        };
+        let jws = sign_checkpoint(&key.private_der, &key.kid, &claims).unwrap();
+        assert_eq!(open_checkpoint(&jws, &key.public_jwk), Ok(claims.clone()));
+        let other = generate(SigningAlgorithm::EdDsa).unwrap();
+        assert!(open_checkpoint(&jws, &other.public_jwk).is_err());
+        // A token signed by the same key but not a checkpoint is refused.
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        let plain = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &crate::keys::encoding_key(SigningAlgorithm::EdDsa, &key.private_der),
+        )
+        .unwrap();
+        assert!(open_checkpoint(&plain, &key.public_jwk).is_err());
+
+        let at = |seq: i64| (seq == 41).then(|| "ab".repeat(32));
+        assert_eq!(check_against(std::slice::from_ref(&claims), at), Ok(()));
+        let rewritten = check_against(std::slice::from_ref(&claims), |_| Some("cd".repeat(32)));
+        assert_eq!(rewritten.unwrap_err().seq, 41);
+        let gone = check_against(&[claims], |_| None).unwrap_err();
+        assert!(gone.why.contains("deleted"), "{}", gone.why);
     }
 }

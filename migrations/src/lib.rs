@@ -26,6 +26,7 @@ mod m20261207_000003_invite_inviter;
 mod m20261208_000001_change_request_diff;
 mod m20261208_000002_tester_clients;
 mod m20261208_000003_audit_chain;
+mod m20261208_000004_audit_checkpoints;
 
 pub struct Migrator;
 
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_change_request_diff::Migration),
             Box::new(m20261208_000002_tester_clients::Migration),
             Box::new(m20261208_000003_audit_chain::Migration),
+            Box::new(m20261208_000004_audit_checkpoints::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! `entente-domain`; storage in `entente-store`.
 
 pub mod admin_api;
+pub mod audit_checkpoints;
 pub mod cli;
 pub mod cluster;
 pub mod config;

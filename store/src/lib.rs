@@ -7,6 +7,7 @@ pub mod admins;
 pub mod alerts;
 pub mod applications;
 pub mod audit;
+mod audit_checkpoints;
 pub mod catalog;
 pub mod catalog_rows;
 pub mod changes;

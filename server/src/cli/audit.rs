@@ -41,12 +41,25 @@ pub enum AuditCmd {
         /// Start at this sequence number (the event before it must still be there).
         #[arg(long)]
         from: Option<i64>,
+        /// Also check the chain against checkpoints exported earlier and kept elsewhere
+        /// (`entente audit checkpoints --output json`), each verified with the key in that file.
+        /// Without it, the database's own checkpoints and key.
+        #[arg(long)]
+        checkpoints: Option<std::path::PathBuf>,
     },
+    /// Verify the chain since the last checkpoint and sign its head now (the server does it
+    /// every hour).
+    Checkpoint,
+    /// The audit key's public JWK and every signed checkpoint, to keep outside the database;
+    /// each verifies offline with the key alone (compact JWS, EdDSA).
+    Checkpoints,
 }
 
 pub async fn run(cx: &Ctx<'_>, cmd: AuditCmd) -> anyhow::Result<()> {
     let (partner, actor, action, since, until, limit, csv) = match cmd {
-        AuditCmd::Verify { from } => return verify(cx, from).await,
+        AuditCmd::Verify { from, checkpoints } => return verify(cx, from, checkpoints).await,
+        AuditCmd::Checkpoint => return checkpoint(cx).await,
+        AuditCmd::Checkpoints => return checkpoints(cx).await,
         AuditCmd::List {
             partner,
             actor,
@@ -102,34 +115,106 @@ pub async fn run(cx: &Ctx<'_>, cmd: AuditCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn verify(cx: &Ctx<'_>, from: Option<i64>) -> anyhow::Result<()> {
-    use entente_store::audit::ChainState;
-    match cx.store.verify_audit_chain(from).await? {
-        ChainState::Verified {
-            from,
-            last_seq,
-            head,
-            events,
-        } => {
-            super::print(
-                cx.out,
-                json!({"verified": true, "from": from, "last_seq": last_seq, "head": head,
-                       "events": events}),
-                if events == 0 {
-                    format!("verified: no events from {from}")
-                } else {
-                    format!("verified: events {from} to {last_seq} ({events}), head {head}")
-                },
-            );
-            Ok(())
-        }
-        ChainState::Broken(b) => {
-            super::print(
-                cx.out,
-                json!({"verified": false, "seq": b.seq, "why": b.why}),
-                format!("BROKEN at event {}: {}", b.seq, b.why),
-            );
-            anyhow::bail!("the audit chain does not verify")
-        }
+async fn checkpoint(cx: &Ctx<'_>) -> anyhow::Result<()> {
+    let master = cx.common.master_key()?;
+    match crate::audit_checkpoints::checkpoint_now(cx.store, &master, cx.now).await? {
+        Some(c) => super::print(
+            cx.out,
+            serde_json::to_value(&c)?,
+            format!("checkpoint signed: event {}, head {}", c.seq, c.head),
+        ),
+        None => super::print(
+            cx.out,
+            json!(null),
+            "nothing was audited since the last checkpoint".into(),
+        ),
     }
+    Ok(())
+}
+
+async fn checkpoints(cx: &Ctx<'_>) -> anyhow::Result<()> {
+    match crate::audit_checkpoints::export(cx.store).await? {
+        Some(e) => super::print(
+            cx.out,
+            serde_json::to_value(&e)?,
+            e.checkpoints
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{:>8}  {}  {}",
+                        c.seq,
+                        crate::admin_api::time_text(c.at),
+                        c.head
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        None => super::print(
+            cx.out,
+            json!(null),
+            "no checkpoint has been signed yet".into(),
+        ),
+    }
+    Ok(())
+}
+
+async fn verify(
+    cx: &Ctx<'_>,
+    from: Option<i64>,
+    file: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    use entente_store::audit::ChainState;
+    let export = match &file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            Some(
+                serde_json::from_str::<crate::audit_checkpoints::Export>(&text).map_err(|e| {
+                    anyhow::anyhow!("{} is not a checkpoints export: {e}", path.display())
+                })?,
+            )
+        }
+        None => crate::audit_checkpoints::export(cx.store).await?,
+    };
+    let state = cx.store.verify_audit_chain(from).await?;
+    let against = match &export {
+        Some(e) => Some(crate::audit_checkpoints::check(cx.store, e).await?),
+        None => None,
+    };
+    let broken = match (&state, &against) {
+        (ChainState::Broken(b), _) | (_, Some(Err(b))) => Some(b.clone()),
+        _ => None,
+    };
+    if let Some(b) = broken {
+        super::print(
+            cx.out,
+            json!({"verified": false, "seq": b.seq, "why": b.why}),
+            format!("BROKEN at event {}: {}", b.seq, b.why),
+        );
+        anyhow::bail!("the audit chain does not verify");
+    }
+    let checked = against.and_then(Result::ok).unwrap_or(0);
+    if let ChainState::Verified {
+        from,
+        last_seq,
+        head,
+        events,
+    } = state
+    {
+        super::print(
+            cx.out,
+            json!({"verified": true, "from": from, "last_seq": last_seq, "head": head,
+                   "events": events, "checkpoints": checked}),
+            if events == 0 {
+                format!("verified: no events from {from}")
+            } else {
+                format!(
+                    "verified: events {from} to {last_seq} ({events}), head {head}; \
+                     {checked} signed checkpoint(s) agree"
+                )
+            },
+        );
+    }
+    Ok(())
 }

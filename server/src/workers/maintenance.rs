@@ -44,12 +44,43 @@ pub async fn prune_usage(s: &AppState, now: i64) -> anyhow::Result<u64> {
     Ok(n)
 }
 
+/// Every hour, one replica (under a lease) verifies the audit chain since the last checkpoint
+/// and signs its head.
+const CHECKPOINT_LEASE: &str = "audit-checkpoint";
+const CHECKPOINT_EVERY: i64 = 3600;
+
+pub async fn checkpoint_audit(s: &AppState, now: i64) -> anyhow::Result<()> {
+    // The first checkpoint comes an hour after the first audited event, as every later one an
+    // hour after the one before.
+    let since = match s.store.last_audit_checkpoint().await? {
+        Some(c) => Some(c.at),
+        None => s.store.first_audit_event_at().await?,
+    };
+    let due = since.is_some_and(|t| now - t >= CHECKPOINT_EVERY);
+    if !due
+        || !s
+            .store
+            .try_lease(CHECKPOINT_LEASE, &s.replica, ROTATION_LEASE_TTL, now)
+            .await?
+    {
+        return Ok(());
+    }
+    if let Some(c) = crate::audit_checkpoints::checkpoint_now(&s.store, &s.master, now).await? {
+        tracing::info!(seq = c.seq, "audit checkpoint signed");
+    }
+    Ok(())
+}
+
 pub async fn run(s: AppState) {
     let mut tick = tokio::time::interval(MAINTENANCE_INTERVAL);
     loop {
         tick.tick().await;
         if let Err(e) = rotate_keys(&s.store, &s.master, &s.rotation(), &s.replica, now()).await {
             tracing::warn!(error = %e, "key rotation check failed");
+        }
+        if let Err(e) = checkpoint_audit(&s, now()).await {
+            // A broken chain is not signed over: it is logged until someone looks.
+            tracing::error!(error = %e, "audit checkpoint not signed");
         }
         if let Err(e) = s.store.purge_expired(now()).await {
             tracing::warn!(error = %e, "purging expired rows failed");
