@@ -60,12 +60,40 @@ impl FromServerFnError for ConsoleError {
             | ServerFnErrorErr::Deserialization(_) => 400,
             _ => 500,
         };
-        let e = Self::new(status, value.to_string());
+        let e = Self::new(status, machinery_sentence(&value));
         // On the server this runs while the request is answered: malformed arguments are the
         // caller's mistake (400), never a 500.
         #[cfg(feature = "ssr")]
         let e = fail(e);
         e
+    }
+}
+
+/// What a user can do about a failure of the machinery: the field a form did not send, a value
+/// of the wrong form, or a connection that failed — never a serde or transport message.
+fn machinery_sentence(value: &ServerFnErrorErr) -> String {
+    let raw = value.to_string();
+    let field = raw.split('`').nth(1).filter(|f| {
+        !f.is_empty() && f.len() <= 64 && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    match value {
+        ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_) => {
+            match field {
+                Some(f) if raw.contains("missing field") => format!(
+                    "the form was sent without \"{}\": fill it in (or reload the page if the field is not shown) and send it again",
+                    f.replace('_', " ")
+                ),
+                Some(f) => format!(
+                    "\"{}\" is not in the form expected: correct it and send the form again",
+                    f.replace('_', " ")
+                ),
+                None => "the form's values could not be read: correct them, or reload the page, and send it again".into(),
+            }
+        }
+        ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
+            "Entente could not be reached: check the connection and try again".into()
+        }
+        _ => "something went wrong on the server; try again, and reload the page if it persists".into(),
     }
 }
 
@@ -91,4 +119,24 @@ pub fn fail(e: ConsoleError) -> ConsoleError {
         r.set_status(status);
     }
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machinery_failures_read_as_sentences() {
+        let missing = ServerFnErrorErr::Args("missing field `per_second`".into());
+        assert_eq!(
+            machinery_sentence(&missing),
+            "the form was sent without \"per second\": fill it in (or reload the page if the field is not shown) and send it again"
+        );
+        let wrong = ServerFnErrorErr::Args("invalid digit found in string at `burst`".into());
+        assert!(machinery_sentence(&wrong).starts_with("\"burst\" is not in the form expected"));
+        let opaque = ServerFnErrorErr::Deserialization("EOF while parsing".into());
+        assert!(!machinery_sentence(&opaque).contains("EOF"));
+        let down = ServerFnErrorErr::Request("error sending request".into());
+        assert!(machinery_sentence(&down).starts_with("Entente could not be reached"));
+    }
 }

@@ -68,6 +68,12 @@ pub struct NewTrustRule {
 }
 
 impl NewTrustRule {
+    /// Whether the rule allows delegation: asked for, or implied by accepting only delegated
+    /// requests (one reading for every door).
+    pub fn allows_delegation(&self) -> bool {
+        self.delegation || self.delegation_only
+    }
+
     pub fn new(scopes: ScopeSet) -> Self {
         Self {
             scopes,
@@ -297,9 +303,10 @@ pub(crate) async fn set_trust_rule_in(
     partner_slug: &str,
     issuer: &str,
     audience_identifier: &str,
-    r: NewTrustRule,
+    mut r: NewTrustRule,
     now: i64,
 ) -> Result<trust_rule::Model> {
+    r.delegation = r.allows_delegation();
     let p = partner_by_slug_in(txn, partner_slug).await?;
     crate::reserved::check_partner(actor, &p)?;
     let i = trusted_issuer_in(txn, &p.id, issuer).await?;
@@ -315,9 +322,6 @@ pub(crate) async fn set_trust_rule_in(
             "mapped scope {} is not among the rule's scopes",
             m.scope
         )));
-    }
-    if r.delegation_only && !r.delegation {
-        return Err(invalid("delegation-only needs delegation to be allowed"));
     }
     if r.delegation && !(1..=entente_domain::federation::MAX_ACT_DEPTH).contains(&r.max_depth) {
         return Err(invalid(format!(

@@ -64,6 +64,7 @@ pub const SERVER_FNS: &[(&str, Operation)] = &[
     ("set_trust_rule", SetTrustRule),
     ("set_rule_enabled", SetTrustRuleEnabled),
     ("set_issuer_state", SetIssuerEnabled),
+    ("set_issuer_typed_jwt", UpdateTrustedIssuer),
     ("explain_token", ExplainToken),
     ("list_audit", ViewAudit),
     ("invite_partner_user", InvitePartnerUser),

@@ -101,14 +101,15 @@ async fn set(cx: &Ctx<'_>, s: TrustRuleSet) -> anyhow::Result<()> {
     r.claims = rules::parse_claim_passes(&claims).map_err(|e| anyhow::anyhow!("--claims: {e}"))?;
     r.mappings =
         rules::parse_scope_mappings(&mappings).map_err(|e| anyhow::anyhow!("--map: {e}"))?;
-    r.delegation = delegation || delegation_only;
+    r.delegation = delegation;
     r.max_depth = max_depth;
     r.delegation_only = delegation_only;
     r.pairwise = pairwise_subject;
     r.refresh = refresh;
     r.lifetime = lifetime;
     r.refresh_lifetime = refresh_lifetime;
-    let (scopes, delegation, max_depth) = (r.scopes.to_string(), r.delegation, r.max_depth);
+    let (scopes, delegation, max_depth) =
+        (r.scopes.to_string(), r.allows_delegation(), r.max_depth);
     let (delegation_only, pairwise, refresh) = (r.delegation_only, r.pairwise, r.refresh);
     let change = Change::TrustRule {
         partner: partner.clone(),

@@ -18,6 +18,8 @@ pub struct IssuerRow {
     pub kinds: String,
     pub audiences: String,
     pub enabled: bool,
+    /// Its access tokens come typed `JWT` (Keycloak, Entra ID, Auth0) rather than `at+jwt`.
+    pub typed_jwt: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +184,7 @@ pub async fn trust_overview(partner: String) -> Result<TrustData, ConsoleError> 
                 },
                 audiences: i.audiences,
                 enabled: i.enabled,
+                typed_jwt: i.access_tokens_typed_jwt,
             })
             .collect(),
         clients: clients
@@ -226,9 +229,9 @@ pub async fn add_trusted_issuer(
     .into_iter()
     .filter_map(|(on, k)| on.map(|_| k))
     .collect();
-    if !kinds.is_empty() {
-        new.kinds = kinds;
-    }
+    // None ticked is refused by the store ("at least one token kind is required"), as
+    // through every other door.
+    new.kinds = kinds;
     new.access_tokens_typed_jwt = access_tokens_typed_jwt.is_some();
     let m = c
         .ops
@@ -275,7 +278,7 @@ pub async fn set_trust_rule(
         entente_domain::ScopeSet::parse(&scopes).map_err(|e| bad(e.description.to_string()))?;
     let mut r = entente_store::federation::NewTrustRule::new(scopes);
     r.claims = rules::parse_claim_passes(&claims).map_err(bad)?;
-    r.delegation = delegation.is_some() || delegation_only.is_some();
+    r.delegation = delegation.is_some();
     r.max_depth = max_depth;
     r.pairwise = pairwise.is_some();
     r.refresh = refresh.is_some();
@@ -295,6 +298,42 @@ pub async fn set_trust_rule(
         rule: r,
     };
     submit_change(&admin, change, &reason).await
+}
+
+/// Whether the issuer's access tokens are typed `JWT` rather than `at+jwt` (as `entente issuer
+/// update --access-tokens-typed-jwt` sets it). `typed_jwt`: "true" or "false".
+#[server]
+pub async fn set_issuer_typed_jwt(
+    partner: String,
+    issuer: String,
+    typed_jwt: String,
+) -> Result<String, ConsoleError> {
+    let admin = authorize("set_issuer_typed_jwt").await?;
+    let c = console()?;
+    c.ops
+        .may(
+            &admin.acting(),
+            entente_operations::Operation::UpdateTrustedIssuer,
+            Some(&partner),
+        )
+        .await
+        .map_err(crate::ssr::op_error)?;
+    let typed = match typed_jwt.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(bad_request("typed_jwt is true or false")),
+    };
+    c.ops
+        .set_issuer_typed_jwt(&admin.acting(), &partner, &issuer, typed, crate::ssr::now())
+        .await
+        .map_err(crate::ssr::op_error)?;
+    Ok(if typed {
+        format!(
+            "{issuer}: access tokens typed JWT are accepted (as Keycloak, Entra ID and Auth0 send them)."
+        )
+    } else {
+        format!("{issuer}: access tokens must be typed at+jwt (RFC 9068).")
+    })
 }
 
 /// Turns a trusted issuer off (at once: its tokens are refused within a second) or on again

@@ -12,8 +12,8 @@ use crate::components::{
 };
 use crate::pages::partners::tabs::PartnerTabs;
 use api::{
-    AddTrustedIssuer, ExplainToken, RuleForm, SetIssuerState, SetRuleEnabled, SetTrustRule,
-    TrustData, trust_overview,
+    AddTrustedIssuer, ExplainToken, RuleForm, SetIssuerState, SetIssuerTypedJwt, SetRuleEnabled,
+    SetTrustRule, TrustData, trust_overview,
 };
 
 use entente_types::grant_type::{TT_ACCESS_TOKEN as TT_ACCESS, TT_ID_TOKEN as TT_ID, TT_JWT};
@@ -26,6 +26,7 @@ pub fn TrustRules() -> impl IntoView {
     let set_rule = ServerAction::<SetTrustRule>::new();
     let toggle = ServerAction::<SetRuleEnabled>::new();
     let issuer_state = ServerAction::<SetIssuerState>::new();
+    let typed_jwt = ServerAction::<SetIssuerTypedJwt>::new();
     let explain = ServerAction::<ExplainToken>::new();
     let picked = RwSignal::new((String::new(), String::new()));
     crate::components::refresh_nav_on(move || {
@@ -39,6 +40,7 @@ pub fn TrustRules() -> impl IntoView {
                 set_rule.version().get(),
                 toggle.version().get(),
                 issuer_state.version().get(),
+                typed_jwt.version().get(),
             )
         },
         |(s, ..)| trust_overview(s),
@@ -59,7 +61,7 @@ pub fn TrustRules() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading trust rules…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(o) => view! { <Overview o=o toggle=toggle issuer_state=issuer_state set_rule=set_rule explain=explain picked=picked/> }.into_any(),
+                        Ok(o) => view! { <Overview o=o toggle=toggle issuer_state=issuer_state typed_jwt=typed_jwt set_rule=set_rule explain=explain picked=picked/> }.into_any(),
                         Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                     }
                 })}
@@ -101,6 +103,7 @@ fn Overview(
     o: TrustData,
     toggle: ServerAction<SetRuleEnabled>,
     issuer_state: ServerAction<SetIssuerState>,
+    typed_jwt: ServerAction<SetIssuerTypedJwt>,
     set_rule: ServerAction<SetTrustRule>,
     explain: ServerAction<ExplainToken>,
     /// The rule form's issuer and audience, kept by the page across refreshes (a saved rule
@@ -189,9 +192,26 @@ fn Overview(
                         {o.issuers.into_iter().map(|i| {
                             let on = i.enabled;
                             let partner = slug.clone();
+                            let typed = i.typed_jwt;
+                            let (p2, iss) = (slug.clone(), i.issuer.clone());
+                            let typed_form = crate::components::may_change().then(move || view! {
+                                <ActionForm action=typed_jwt attr:class="inline-toggle">
+                                    <input type="hidden" name="partner" value=p2/>
+                                    <input type="hidden" name="issuer" value=iss.clone()/>
+                                    <input type="hidden" name="typed_jwt" value=(!typed).to_string()/>
+                                    <button type="submit" class="secondary"
+                                        aria-label=format!("{} access tokens typed JWT from {iss}", if typed { "Refuse" } else { "Accept" })>
+                                        {if typed { "Require at+jwt" } else { "Accept typ JWT" }}
+                                    </button>
+                                </ActionForm>
+                            });
                             view! {
                                 <tr>
-                                    <td><code>{i.issuer.clone()}</code></td><td>{i.keys}</td><td>{i.kinds}</td><td>{i.audiences}</td>
+                                    <td><code>{i.issuer.clone()}</code></td><td>{i.keys}</td>
+                                    <td>{i.kinds}
+                                        {typed_form}
+                                    </td>
+                                    <td>{i.audiences}</td>
                                     <td class="state-cell">
                                         <span class=if on { "state state-active" } else { "state state-revoked" }>{if on { "enabled" } else { "disabled" }}</span>
                                         {crate::components::may_change().then(|| view! {
@@ -212,6 +232,8 @@ fn Overview(
                 </table>
                 <ActionError value=Signal::derive(move || issuer_state.value().get())/>
                 <ActionDone value=Signal::derive(move || issuer_state.value().get())/>
+                <ActionError value=Signal::derive(move || typed_jwt.value().get())/>
+                <ActionDone value=Signal::derive(move || typed_jwt.value().get())/>
             }.into_any()
         }}
         <h2>"Trust rules"</h2>

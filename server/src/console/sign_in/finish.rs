@@ -158,7 +158,7 @@ async fn exchange(
         .await
         .map_err(|e| {
             release(state, partner_id, &flow.state);
-            Failure::Refused(format!("the token request failed: {e}"))
+            Failure::Refused(token_failure(&e))
         })
 }
 
@@ -205,4 +205,24 @@ async fn admit(
         tracing::error!(error = %e, "writing a sign-in audit event failed");
     }
     Ok(())
+}
+
+/// Why the provider's token endpoint gave no tokens, in words a partner admin can act on: the
+/// provider's own refusal, or why it could not be reached.
+fn token_failure<T: oauth2::ErrorResponse + 'static>(
+    e: &oauth2::RequestTokenError<oauth2::HttpClientError<reqwest::Error>, T>,
+) -> String {
+    match e {
+        oauth2::RequestTokenError::ServerResponse(r) => {
+            format!("the provider refused the sign-in code: {r}")
+        }
+        oauth2::RequestTokenError::Request(oauth2::HttpClientError::Reqwest(re)) => format!(
+            "the provider's token endpoint: {}",
+            crate::state::issuer_keys::unreachable::cause(re)
+        ),
+        oauth2::RequestTokenError::Parse(_, _) => {
+            "the provider's token endpoint answered something that is not a token response".into()
+        }
+        _ => "the provider's token endpoint could not be asked (check its address)".into(),
+    }
 }

@@ -83,7 +83,12 @@ async fn fetch_userinfo(
         .header(header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|e| format!("the UserInfo request failed: {e}"))?;
+        .map_err(|e| {
+            format!(
+                "the provider's UserInfo endpoint: {}",
+                crate::state::issuer_keys::unreachable::cause(&e)
+            )
+        })?;
     if !r.status().is_success() {
         return Err(format!("the UserInfo endpoint answered {}", r.status()));
     }

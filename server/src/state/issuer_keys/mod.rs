@@ -4,7 +4,7 @@
 //! E40–E42, H55).
 
 pub mod ssrf;
-mod unreachable;
+pub(crate) mod unreachable;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};

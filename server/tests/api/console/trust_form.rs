@@ -128,6 +128,33 @@ async fn the_rule_form_sets_mappings_delegation_and_lifetime(s: &TestServer) {
         page["issuers"][0]["enabled"], true,
         "a sandbox partner's issuer needs no approval"
     );
+    // Item 6: the issuer's row edits what the CLI's `issuer update` does: whether its access
+    // tokens come typed JWT. An auditor may not; the overview shows it.
+    let typed = |v: &'static str| {
+        [
+            ("partner", "initech"),
+            ("issuer", "https://idp.initech.test"),
+            ("typed_jwt", v),
+        ]
+    };
+    assert_eq!(page["issuers"][0]["typed_jwt"], false);
+    let (code, _) = call(s, &audrey, "set_issuer_typed_jwt", &typed("true")).await;
+    assert_eq!(code, 403);
+    let (code, said) = call(s, &olga, "set_issuer_typed_jwt", &typed("maybe")).await;
+    assert_eq!(code, 400, "{said}");
+    let (code, said) = call(s, &olga, "set_issuer_typed_jwt", &typed("true")).await;
+    assert_eq!(code, 200, "{said}");
+    let (_, page) = call(s, &audrey, "trust_overview", &[("partner", "initech")]).await;
+    assert_eq!(page["issuers"][0]["typed_jwt"], true, "{page}");
+    let initech = store.partner_by_slug("initech").await.unwrap();
+    assert!(
+        store
+            .trusted_issuer(&initech.id, "https://idp.initech.test")
+            .await
+            .unwrap()
+            .access_tokens_typed_jwt
+    );
+
     // What is acted on is settled before the input is judged: a partner or client that is not
     // there is "not found" whatever else was sent.
     let (code, _) = call(

@@ -70,6 +70,7 @@ fn console_carries(name: &str) -> Carries {
         | "add_trusted_issuer"
         | "set_trust_rule"
         | "set_issuer_state"
+        | "set_issuer_typed_jwt"
         | "set_limit"
         | "onboarding"
         | "partner_grants"

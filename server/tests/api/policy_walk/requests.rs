@@ -64,6 +64,7 @@ pub(super) fn form(partner: &str, client: &str) -> Vec<(&'static str, String)> {
         ("max_depth", "1"),
         ("rule_id", "tr_none"),
         ("enabled", "false"),
+        ("typed_jwt", "false"),
         ("subject_token", "x.y.z"),
         (
             "subject_token_type",
