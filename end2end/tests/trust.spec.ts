@@ -35,11 +35,22 @@ test('trust rules: add an issuer, set a rule, explain a token, disable the rule'
   // Keyboard only: fill the issuer form and submit with Enter.
   await page.getByLabel('Issuer (exact iss)').fill(IDP);
   await page.getByLabel('…or paste the JWKS').fill(key.jwks);
+  // The keys are given one way: both at once is named beside the field, and blocks the form.
+  await page.getByLabel('JWKS URL (https)').fill('https://idp.globex.test/jwks');
+  await expect(page.getByText('give either a JWKS or a JWKS URL, not both')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Add issuer' })).toBeDisabled();
+  await page.getByLabel('JWKS URL (https)').fill('');
   // Like Keycloak, Entra ID and Auth0, this IdP types its access tokens JWT.
   await page.getByLabel('Its access tokens are typed JWT, not at+jwt').check();
   await page.getByRole('button', { name: 'Add issuer' }).click();
   await expect(page.locator('#issuers')).toContainText(IDP);
   await expect(page.locator('#issuers')).toContainText('static JWKS');
+  await expect(page.locator('#issuers')).toContainText('access tokens typed JWT');
+  // The issuer's row edits the setting (as `entente issuer update` does), both ways.
+  await page.getByRole('button', { name: `Refuse access tokens typed JWT from ${IDP}` }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'must be typed at+jwt' })).toBeVisible();
+  await expect(page.locator('#issuers')).not.toContainText('access tokens typed JWT');
+  await page.getByRole('button', { name: `Accept access tokens typed JWT from ${IDP}` }).click();
   await expect(page.locator('#issuers')).toContainText('access tokens typed JWT');
 
   const rule = page.locator('#new-rule');

@@ -40,9 +40,15 @@ pub fn uri_problem(text: &str) -> Option<String> {
 }
 
 /// The two ways to give the keys, with inline checks; `blocked` is true while either is wrong
-/// or both are given.
+/// or both are given. The labels default to a client's own keys; an issuer's form names them.
 #[component]
-pub fn KeyFields(blocked: RwSignal<bool>) -> impl IntoView {
+pub fn KeyFields(
+    blocked: RwSignal<bool>,
+    #[prop(optional)] uri_label: Option<&'static str>,
+    #[prop(optional)] uri_help: Option<&'static str>,
+    #[prop(optional)] jwks_label: Option<&'static str>,
+    #[prop(optional)] jwks_help: Option<&'static str>,
+) -> impl IntoView {
     let jwks = RwSignal::new(String::new());
     let uri = RwSignal::new(String::new());
     let jwks_error = Signal::derive(move || jwks.with(|j| jwks_problem(j)));
@@ -53,15 +59,19 @@ pub fn KeyFields(blocked: RwSignal<bool>) -> impl IntoView {
         })
     });
     Effect::new(move |_| blocked.set(jwks_error.get().is_some() || uri_error.get().is_some()));
+    let uri_label = uri_label.unwrap_or("JWKS URL");
+    let uri_help = uri_help.unwrap_or("Where you publish your public keys. We fetch and cache them, and fetch again when an assertion names a key we have not seen, so you can rotate keys without coming back here.");
+    let jwks_label = jwks_label.unwrap_or("…or paste your public JWKS");
+    let jwks_help = jwks_help.unwrap_or(
+        "Public keys only (ES256, ES384, EdDSA, or RSA of 2048 bits or more with its alg).",
+    );
     view! {
-        <Field label="JWKS URL" help="Where you publish your public keys. We fetch and cache them, and fetch again when an assertion names a key we have not seen, so you can rotate keys without coming back here."
-            error=uri_error>
+        <Field label=uri_label help=uri_help error=uri_error>
             <input name="jwks_uri" type="url" placeholder="https://auth.example.com/.well-known/jwks.json"
                 aria-invalid=move || uri_error.get().is_some().to_string()
                 on:input=move |ev| uri.set(event_target_value(&ev))/>
         </Field>
-        <Field label="…or paste your public JWKS" help="Public keys only (ES256, ES384, EdDSA, or RSA of 2048 bits or more with its alg)."
-            error=jwks_error>
+        <Field label=jwks_label help=jwks_help error=jwks_error>
             <textarea name="jwks" rows="4" spellcheck="false" placeholder=r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"2026-11","x":"…","y":"…"}]}"#
                 aria-invalid=move || jwks_error.get().is_some().to_string()
                 on:input=move |ev| jwks.set(event_target_value(&ev))></textarea>

@@ -62,12 +62,7 @@ fn Issuers(
         }
         .into_any()
     };
-    let uri = RwSignal::new(String::new());
-    let pasted = RwSignal::new(String::new());
-    let both = move || {
-        (!uri.read().trim().is_empty() && !pasted.read().trim().is_empty())
-            .then(|| "Give either a JWKS URL or a pasted JWKS, not both.".to_owned())
-    };
+    let keys_wrong = RwSignal::new(false);
     let clients = page.clients.clone();
     let audiences = page.audiences.clone();
     view! {
@@ -80,14 +75,10 @@ fn Issuers(
                 <h2>"Register an identity provider"</h2>
                 <ActionForm action=add attr:class="card" attr:id="add-issuer">
                     <Field label="Issuer" help="Exactly the iss of its tokens."><input name="issuer" required placeholder="https://login.example.com"/></Field>
-                    <Field label="JWKS URL" help="Entente fetches and caches its keys; https, public addresses only." error=Signal::derive(both)>
-                        <input name="jwks_uri" placeholder="https://login.example.com/.well-known/jwks.json"
-                            on:input=move |ev| uri.set(event_target_value(&ev))/>
-                    </Field>
-                    <Field label="…or its JWKS (public keys)">
-                        <textarea name="jwks" rows="3" placeholder="{\"keys\": [...]}" on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
-                    </Field>
-                    <Submit label="Register" busy="Registering…" pending=add.pending() blocked=Signal::derive(move || both().is_some())/>
+                    <crate::components::KeyFields blocked=keys_wrong
+                        uri_help="Entente fetches and caches its keys; https, public addresses only."
+                        jwks_label="…or its JWKS (public keys)" jwks_help="For a provider whose keys are not published."/>
+                    <Submit label="Register" busy="Registering…" pending=add.pending() blocked=Signal::derive(move || keys_wrong.get())/>
                     <ActionError value=Signal::derive(move || add.value().get())/>
                     <ActionDone value=Signal::derive(move || add.value().get())/>
                 </ActionForm>

@@ -28,6 +28,7 @@ pub fn TrustRules() -> impl IntoView {
     let issuer_state = ServerAction::<SetIssuerState>::new();
     let typed_jwt = ServerAction::<SetIssuerTypedJwt>::new();
     let explain = ServerAction::<ExplainToken>::new();
+    let issuer_keys_wrong = RwSignal::new(false);
     let picked = RwSignal::new((String::new(), String::new()));
     crate::components::refresh_nav_on(move || {
         set_rule.version().get() + toggle.version().get() + issuer_state.version().get()
@@ -74,12 +75,9 @@ pub fn TrustRules() -> impl IntoView {
                         <Field label="Issuer (exact iss)" help="The iss value of the partner's tokens, character for character.">
                             <input name="issuer" required type="url" placeholder="https://idp.partner.example"/>
                         </Field>
-                        <Field label="JWKS URL (https)" help="Fetched by the server, cached, and refetched on an unknown kid.">
-                            <input name="jwks_uri" type="url" placeholder="https://idp.partner.example/jwks"/>
-                        </Field>
-                        <Field label="…or paste the JWKS" help="For an issuer whose keys are not published.">
-                            <textarea name="jwks" rows="3" placeholder="{\"keys\": [...]}"></textarea>
-                        </Field>
+                        <crate::components::KeyFields blocked=issuer_keys_wrong
+                            uri_label="JWKS URL (https)" uri_help="Fetched by the server, cached, and refetched on an unknown kid."
+                            jwks_label="…or paste the JWKS" jwks_help="For an issuer whose keys are not published (public keys only)."/>
                         <fieldset>
                             <legend>"Accepted token kinds"</legend>
                             <Check name="access_tokens" label="JWT access tokens" checked=true/>
@@ -88,7 +86,7 @@ pub fn TrustRules() -> impl IntoView {
                             <Check name="access_tokens_typed_jwt" label="Its access tokens are typed JWT, not at+jwt"
                                 help="Keycloak, Microsoft Entra ID and Auth0 type their access tokens JWT by default; ID tokens are still told apart by their claims."/>
                         </fieldset>
-                        <Submit label="Add issuer" busy="Adding…" pending=add_issuer.pending()/>
+                        <Submit label="Add issuer" busy="Adding…" pending=add_issuer.pending() blocked=Signal::derive(move || issuer_keys_wrong.get())/>
                         <ActionError value=Signal::derive(move || add_issuer.value().get())/>
                         {move || matches!(add_issuer.value().get(), Some(Ok(_))).then(|| view! { <p role="status" class="ok">"Issuer added."</p> })}
                     </ActionForm>
