@@ -222,6 +222,8 @@ test('an operator onboards a partner and requests production, a second administr
   // All of it is in the audit log, and the filters narrow it.
   await admin.page.goto('/audit?partner=initech');
   await hydrated(admin.page);
+  // Issue 25: the page says whether the audit trail is intact (a hash chain, checked here).
+  await expect(admin.page.locator('#audit-chain')).toContainText(/^Audit chain verified: /);
   const log = admin.page.locator('#audit');
   for (const action of ['partner.record', 'partner.questionnaire_accept', 'partner.issuer_check', 'change_request.file',
     'change_request.approve', 'partner.stage', 'partner.suspend']) {

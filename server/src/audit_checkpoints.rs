@@ -12,6 +12,40 @@ use entente_store::audit::ChainState;
 use entente_store::entities::{audit_checkpoint, audit_key};
 use serde::{Deserialize, Serialize};
 
+/// Where the audit key's public part is published, as a JWK Set (empty until the first
+/// checkpoint makes the key): anyone holding a checkpoint can fetch it once and keep it.
+pub const KEY_PATH: &str = "/.well-known/entente-audit-keys.json";
+
+/// `GET /.well-known/entente-audit-keys.json`.
+pub async fn key_set(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::IntoResponse;
+    let keys: Vec<serde_json::Value> = match state.store.audit_key().await {
+        Ok(Some(k)) => serde_json::from_str(&k.public_jwk).into_iter().collect(),
+        Ok(None) => vec![],
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the audit key failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/jwk-set+json"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        serde_json::json!({ "keys": keys }).to_string(),
+    )
+        .into_response()
+}
+
 /// Sealing context of the audit key (each sealed secret is bound to its purpose).
 const KEY_CONTEXT: &str = "audit-key";
 

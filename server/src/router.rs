@@ -30,6 +30,10 @@ pub fn router(state: AppState) -> Router {
             &format!("{}/jwks.json", entente_domain::test_idp::PATH),
             get(crate::state::test_idp::jwks),
         )
+        .route(
+            crate::audit_checkpoints::KEY_PATH,
+            get(crate::audit_checkpoints::key_set),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         // The 30 s timeout is `startup::router`'s, around everything: one timer per request.

@@ -50,6 +50,29 @@ impl Store {
             .and_then(|e| e.hash))
     }
 
+    /// The chain as of now: the last checkpoint (the chain was verified up to it when it was
+    /// signed), and the events since it verified against it.
+    pub async fn audit_chain_since_checkpoint(
+        &self,
+    ) -> Result<(Option<audit_checkpoint::Model>, crate::audit::ChainState)> {
+        let last = self.last_audit_checkpoint().await?;
+        if let Some(c) = &last
+            && self.audit_hash_at(c.seq).await?.as_deref() != Some(c.head.as_str())
+        {
+            let broken = entente_domain::audit_chain::Broken {
+                seq: c.seq,
+                why: format!(
+                    "event {} no longer holds the hash its checkpoint signed",
+                    c.seq
+                ),
+            };
+            return Ok((last, crate::audit::ChainState::Broken(broken)));
+        }
+        let from = last.as_ref().map_or(1, |c| c.seq + 1);
+        let state = self.verify_audit_chain(Some(from)).await?;
+        Ok((last, state))
+    }
+
     /// When the first event of the chain was written, if there is one.
     pub async fn first_audit_event_at(&self) -> Result<Option<i64>> {
         Ok(audit_event::Entity::find()

@@ -30,6 +30,9 @@ pub struct AuditPage {
     pub rows: Vec<AuditRow>,
     /// The id to page from for older events, when there are more.
     pub next_before: Option<i64>,
+    /// The audit chain's state, in a sentence, and whether it verifies.
+    pub chain: String,
+    pub chain_ok: bool,
 }
 
 /// Filters as the page's form sends them (empty: any); `before` pages to older events.
@@ -62,10 +65,13 @@ pub async fn list_audit(
         .audit_events(&f)
         .await
         .map_err(user_error)?;
+    let (chain, chain_ok) = chain_state().await?;
     let next_before = (events.len() as u64 == f.limit)
         .then(|| events.last().map(|e| e.id))
         .flatten();
     Ok(AuditPage {
+        chain,
+        chain_ok,
         next_before,
         rows: events
             .into_iter()
@@ -83,5 +89,41 @@ pub async fn list_audit(
                 request_id: e.request_id,
             })
             .collect(),
+    })
+}
+
+/// "Verified up to checkpoint N (signed T), and the M events since" — or where it breaks.
+#[cfg(feature = "ssr")]
+async fn chain_state() -> Result<(String, bool), ConsoleError> {
+    use entente_store::audit::ChainState;
+    let (last, state) = console()?
+        .store
+        .audit_chain_since_checkpoint()
+        .await
+        .map_err(user_error)?;
+    Ok(match (last, state) {
+        (_, ChainState::Broken(b)) => (
+            format!(
+                "The audit chain does not verify at event {}: {}. Run entente audit verify --checkpoints with a copy kept elsewhere to see how far it can be trusted.",
+                b.seq, b.why
+            ),
+            false,
+        ),
+        (Some(c), ChainState::Verified { events, .. }) => (
+            format!(
+                "Audit chain verified: up to the checkpoint at event {} (signed {}), and {} since.",
+                c.seq,
+                crate::ssr::format_time(c.at),
+                entente_types::words::counted(events, "event", "events")
+            ),
+            true,
+        ),
+        (None, ChainState::Verified { events, .. }) => (
+            format!(
+                "Audit chain verified: {}. The first signed checkpoint comes an hour after the first event.",
+                entente_types::words::counted(events, "event", "events")
+            ),
+            true,
+        ),
     })
 }

@@ -114,9 +114,11 @@ pub fn Audit() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(page) if page.rows.is_empty() => view! {
+                            <ChainState text=page.chain ok=page.chain_ok/>
                             <p class="empty">"No audit events match these filters."</p>
                         }.into_any(),
                         Ok(page) => {
+                            let chain = view! { <ChainState text=page.chain.clone() ok=page.chain_ok/> };
                             let older = page.next_before.map(|b| {
                                 let mut pairs = filters();
                                 pairs.push(("before", b.to_string()));
@@ -124,6 +126,7 @@ pub fn Audit() -> impl IntoView {
                             });
                             let paged = !get("before").is_empty();
                             view! {
+                                {chain}
                                 <table id="audit">
                                     <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Change"</th><th>"From"</th></tr></thead>
                                     <tbody>{page.rows.into_iter().map(|r| view! { <Event r=r/> }).collect_view()}</tbody>
@@ -188,5 +191,13 @@ fn Event(r: AuditRow) -> impl IntoView {
             </td>
             <td class="meta nowrap" title=r.request_id.unwrap_or_default()>{r.source.unwrap_or_default()}</td>
         </tr>
+    }
+}
+
+/// Whether the audit trail is intact: verified up to its last signed checkpoint and since.
+#[component]
+fn ChainState(text: String, ok: bool) -> impl IntoView {
+    view! {
+        <p id="audit-chain" class=if ok { "chain-state ok" } else { "chain-state error" } role="status">{text}</p>
     }
 }

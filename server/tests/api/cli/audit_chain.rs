@@ -84,6 +84,30 @@ async fn the_chain_names_the_first_event_that_does_not_verify(s: &TestServer) {
     assert!(ok, "{v}");
     assert_eq!(v["from"], 10);
 
+    // The console's Audit page says the chain verifies…
+    let ada =
+        crate::console::session(s, "ada@corp.example", entente_store::enums::Role::Auditor).await;
+    let page = |who: String| async move {
+        let form = [
+            ("actor", ""),
+            ("partner", ""),
+            ("action", ""),
+            ("since", ""),
+            ("until", ""),
+            ("before", ""),
+        ];
+        crate::console::call(s, &who, "list_audit", &form).await.1
+    };
+    let p = page(ada.clone()).await;
+    assert_eq!(p["chain_ok"], true, "{p}");
+    assert!(
+        p["chain"]
+            .as_str()
+            .unwrap()
+            .starts_with("Audit chain verified"),
+        "{p}"
+    );
+
     // Edited: the event's hash no longer matches its content, exactly there.
     let original = store
         .audit_events(&entente_store::audit::AuditFilter {
@@ -104,6 +128,10 @@ async fn the_chain_names_the_first_event_that_does_not_verify(s: &TestServer) {
     let (ok, v) = verify(s, None);
     assert!(!ok);
     assert_eq!(v["seq"], 7, "{v}");
+    // …and, edited, where it breaks.
+    let p = page(ada.clone()).await;
+    assert_eq!(p["chain_ok"], false, "{p}");
+    assert!(p["chain"].as_str().unwrap().contains("at event 7"), "{p}");
     // Undone, it verifies again (the chain is over content, not over row ids).
     sql(
         s,
@@ -240,6 +268,15 @@ async fn signed_checkpoints_catch_a_rewritten_chain(s: &TestServer) {
         "{export}"
     );
     assert_eq!(export["key"]["crv"], "Ed25519");
+    // The same public key is published at a documented URL, without private members.
+    let r = reqwest::get(s.url("/.well-known/entente-audit-keys.json"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/jwk-set+json");
+    let published: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(published["keys"][0], export["key"], "{published}");
+    assert!(published["keys"][0].get("d").is_none());
 
     // Offline, with Node's Ed25519 and the exported public key only.
     let script = r#"
